@@ -1,0 +1,46 @@
+"""Algorithm settings (paper + supplementary defaults) and the user-facing quality presets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+Shape3 = tuple[int, int, int]  # (T, H, W)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the method; defaults are the supplementary's values."""
+
+    patch_size: Shape3 = (3, 7, 7)  # (temporal, height, width)
+    spatial_factor: float = 0.82
+    temporal_factor: float = 0.87
+    min_side: int = 15  # coarsest min(H, W)
+    min_frames: int = 3  # coarsest T
+    em_iters: int = 5
+    # Above this many voxels a level uses the cheaper settings below (supplementary 1.2).
+    large_voxels: int = 3_000_000
+    large_patch_size: Shape3 = (3, 5, 5)
+    large_em_iters: int = 1
+    pm_rounds: int = 5  # PatchMatch jump-flood rounds of steps (8, 4, 1) on a cold start
+    completeness_alpha: float | None = 1.0  # weighted PatchMatch; None switches it off
+    max_side: int | None = None  # downscale the input so its longest side fits
+    device: str = "auto"  # "auto" | "cpu" | "cuda"
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+
+# name -> (max_side, em_iters); Normal is the paper's method on inputs up to 720p.
+QUALITY_PRESETS: dict[str, dict[str, object]] = {
+    "draft": {"max_side": 320, "em_iters": 2},
+    "normal": {"max_side": 1280, "em_iters": 5},
+    "best": {"max_side": None, "em_iters": 5},
+}
+
+
+def preset(name: str, base: Settings | None = None) -> Settings:
+    """Settings for a quality preset ("draft", "normal", "best")."""
+    key = name.lower()
+    if key not in QUALITY_PRESETS:
+        raise ValueError(f"unknown quality preset {name!r}; choose from {', '.join(QUALITY_PRESETS)}")
+    return (base or Settings()).with_(**QUALITY_PRESETS[key])

@@ -1,0 +1,65 @@
+"""Reduced-dimension patch descriptors: PCA of the key patches, applied as a 3D convolution.
+
+Distances between descriptors approximate the sum of squared differences of the raw
+(C x pt x ph x pw) patches; with as many dimensions as the patch has it is exact.
+Computing them as a convolution never materialises all patches of a level at once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from engine.config import Shape3
+
+
+def sample_patches(video: torch.Tensor, patch: Shape3, count: int, generator: torch.Generator) -> torch.Tensor:
+    """`count` random patches of a (C, T, H, W) video, flattened to (count, C*pt*ph*pw)."""
+    c, t, h, w = video.shape
+    pt, ph, pw = patch
+    gt, gh, gw = t - pt + 1, h - ph + 1, w - pw + 1
+    n = gt * gh * gw
+    if n <= count:
+        idx = torch.arange(n, device=video.device)
+    else:
+        idx = torch.randint(0, n, (count,), generator=generator, device=generator.device).to(video.device)
+    it, rest = idx // (gh * gw), idx % (gh * gw)
+    iy, ix = rest // gw, rest % gw
+    dt = torch.arange(pt, device=video.device)
+    dy = torch.arange(ph, device=video.device)
+    dx = torch.arange(pw, device=video.device)
+    tt = (it[:, None, None, None] + dt[None, :, None, None]).expand(-1, pt, ph, pw)
+    yy = (iy[:, None, None, None] + dy[None, None, :, None]).expand(-1, pt, ph, pw)
+    xx = (ix[:, None, None, None] + dx[None, None, None, :]).expand(-1, pt, ph, pw)
+    vals = video[:, tt, yy, xx]  # (C, count, pt, ph, pw)
+    return vals.permute(1, 0, 2, 3, 4).reshape(idx.numel(), -1)
+
+
+def pca_basis(video: torch.Tensor, patch: Shape3, dims: int, generator: torch.Generator, samples: int = 8192) -> torch.Tensor:
+    """Conv weights (dims, C, pt, ph, pw) projecting patches on their top principal axes.
+
+    With dims >= the patch dimension the basis is the identity (exact distances).
+    """
+    c = video.shape[0]
+    d = c * math.prod(patch)
+    if dims >= d:
+        return torch.eye(d, device=video.device, dtype=video.dtype).reshape(d, c, *patch)
+    x = sample_patches(video, patch, samples, generator).double()
+    x = x - x.mean(0, keepdim=True)
+    cov = x.T @ x / max(1, x.shape[0] - 1)
+    _, vecs = torch.linalg.eigh(cov)  # ascending eigenvalues
+    basis = vecs[:, -dims:].flip(1).T.contiguous()  # (dims, d), strongest first
+    return basis.to(video.dtype).reshape(dims, c, *patch)
+
+
+def describe(video: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
+    """Descriptors of every patch of a (C, T, H, W) video: (N, dims), N over the valid grid (t, y, x) in row-major order."""
+    out = F.conv3d(video.unsqueeze(0), basis)[0]  # (dims, gt, gh, gw)
+    return out.reshape(out.shape[0], -1).T.contiguous()
+
+
+def patch_grid(shape: Shape3, patch: Shape3) -> Shape3:
+    """Shape of the grid of valid patch positions in a video of `shape`."""
+    return (shape[0] - patch[0] + 1, shape[1] - patch[1] + 1, shape[2] - patch[2] + 1)

@@ -1,0 +1,31 @@
+"""Choosing the compute device and naming it for users."""
+
+from __future__ import annotations
+
+import torch
+
+from engine.errors import InputError
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """"auto" -> CUDA when available, else CPU; "cuda" without a GPU is a clear error."""
+    key = (name or "auto").lower()
+    if key == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if key.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise InputError("--device cuda: no CUDA GPU is available on this machine (use --device cpu)")
+        return torch.device(key)
+    if key == "cpu":
+        return torch.device("cpu")
+    raise InputError(f"unknown device {name!r}: use auto, cpu or cuda")
+
+
+def device_label(device: torch.device | str) -> str:
+    """"CPU" or the GPU's name, for the UI and reports."""
+    dev = torch.device(device) if isinstance(device, str) and device != "auto" else None
+    if dev is None:
+        dev = pick_device("auto")
+    if dev.type == "cuda":
+        return torch.cuda.get_device_name(dev)
+    return "CPU"

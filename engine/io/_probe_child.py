@@ -1,0 +1,77 @@
+"""Runs in a throw-away child process: opens one media file and reports it as JSON.
+
+Some damaged files crash FFmpeg natively (PyAV issue 2344), which no try/except can catch,
+so the editor never touches an untrusted file before this script survived it.
+Usage: python -I -c "<this file>" PATH [PACKET_LIMIT]. Imports only av and the stdlib.
+"""
+
+import json
+import sys
+
+import av
+
+
+def _report(path: str, limit: int) -> dict:
+    try:
+        container = av.open(path, metadata_errors="ignore")
+    except av.FFmpegError as exc:
+        return {"error": "open", "detail": str(exc)}
+    with container:
+        attached = av.stream.Disposition.attached_pic
+        videos = [s for s in container.streams.video if not (s.disposition & attached)]
+        has_audio = bool(container.streams.audio)
+        if not videos:
+            return {"error": "nostream", "has_audio": has_audio}
+        stream = videos[0]
+        ctx = stream.codec_context
+        if ctx is None or not stream.width or not stream.height:
+            # Decoding without a codec context is the native crash itself.
+            return {"error": "nocodec"}
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        duration = None
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / 1e6
+        info = {
+            "format": container.format.name,
+            "codec": ctx.name,
+            "width": stream.width,
+            "height": stream.height,
+            "fps": [rate.numerator, rate.denominator] if rate else None,
+            "frames": stream.frames,
+            "duration": duration,
+            "has_audio": has_audio,
+        }
+        # Count packets (no decoding) so a file cut short shows up against its own index.
+        packets = 0
+        try:
+            for packet in container.demux(stream):
+                if packet.size:
+                    packets += 1
+                    if limit and packets >= limit:
+                        break
+        except av.FFmpegError as exc:
+            return {"error": "decode", "detail": str(exc)}
+        info["packets"] = packets
+        info["limited"] = bool(limit and packets >= limit)
+    with av.open(path, metadata_errors="ignore") as container:
+        stream = [s for s in container.streams.video if not (s.disposition & attached)][0]
+        stream.thread_type = "SLICE"
+        stream.codec_context.thread_count = 1
+        rotation = None
+        try:
+            for frame in container.decode(stream):
+                rotation = frame.rotation
+                break
+        except av.FFmpegError as exc:
+            return {"error": "decode", "detail": str(exc)}
+        if rotation is None:
+            return {"error": "noframes"}
+    info["rotation"] = rotation
+    return info
+
+
+if __name__ == "__main__":
+    _limit = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    sys.stdout.write(json.dumps(_report(sys.argv[1], _limit)) + "\n")

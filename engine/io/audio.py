@@ -1,0 +1,124 @@
+"""Carrying the source's sound over to an output video: packet copy, or AAC re-encode."""
+
+from __future__ import annotations
+
+import io
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+_ATTACHED_PIC = av.stream.Disposition.attached_pic
+
+
+def audio_stream_info(path: Path) -> tuple[bool, float | None]:
+    """(has an audio stream, duration in seconds of its video stream or None)."""
+    try:
+        with av.open(os.fspath(path), metadata_errors="ignore") as c:
+            videos = [s for s in c.streams.video if not (s.disposition & _ATTACHED_PIC)]
+            duration = None
+            if videos:
+                v = videos[0]
+                rate = v.average_rate or v.guessed_rate
+                if v.frames and rate:
+                    duration = v.frames / float(rate)
+                elif v.duration is not None and v.time_base is not None:
+                    duration = float(v.duration * v.time_base)
+                elif c.duration is not None:  # mkv/webm: only the container knows
+                    duration = c.duration / 1e6
+            return bool(c.streams.audio), duration
+    except (av.FFmpegError, OSError):
+        return False, None
+
+
+_NAMED_LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 6: "5.1", 8: "7.1"}
+
+
+def _aac_layout(layout: av.AudioLayout) -> str:
+    """A named channel layout: the AAC encoder refuses unordered ones like "1 channels"."""
+    if "channels" not in layout.name:
+        return layout.name
+    return _NAMED_LAYOUTS.get(layout.nb_channels, "stereo")
+
+
+def _can_copy(stream: av.audio.stream.AudioStream, fmt: str) -> bool:
+    """Whether this container format takes the stream's packets as they are."""
+    try:
+        with av.open(io.BytesIO(), "w", format=fmt) as out:
+            out.add_stream_from_template(stream)
+            out.start_encoding()  # writes the header: refuses unsupported codecs here
+        return True
+    except (av.FFmpegError, ValueError, NotImplementedError):
+        return False
+
+
+class AudioCarrier:
+    """Adds an audio stream to an output and fills it with [start, start + duration) s."""
+
+    def __init__(self, source: Path, out: av.container.OutputContainer, start: float,
+                 duration: float) -> None:
+        self._in = av.open(os.fspath(source), metadata_errors="ignore")
+        self._src = self._in.streams.audio[0]
+        videos = [s for s in self._in.streams.video if not (s.disposition & _ATTACHED_PIC)]
+        # audio_start counts from the first video frame, so sync survives stream offsets.
+        zero = 0.0
+        if videos and videos[0].start_time is not None:
+            zero = float(videos[0].start_time * videos[0].time_base)
+        self._t0, self._t1 = zero + start, zero + start + duration
+        self._copy = _can_copy(self._src, out.format.name)
+        if self._copy:
+            self._dst = out.add_stream_from_template(self._src)
+        else:
+            ctx = self._src.codec_context
+            layout = _aac_layout(ctx.layout)
+            self._dst = out.add_stream("aac", rate=ctx.sample_rate, layout=layout)
+            self._resampler = av.AudioResampler(format="fltp", layout=layout,
+                                                rate=ctx.sample_rate)
+        self._out = out
+
+    def close(self) -> None:
+        self._in.close()
+
+    def write(self) -> None:
+        """Mux all audio of the range (call after the video frames)."""
+        try:
+            if self._copy:
+                self._write_copy()
+            else:
+                self._write_encoded()
+        finally:
+            self.close()
+
+    def _write_copy(self) -> None:
+        tb = self._src.time_base
+        offset = None
+        for packet in self._in.demux(self._src):
+            if packet.pts is None or packet.size == 0:
+                continue
+            t = float(packet.pts * tb)
+            if t < self._t0 - 1e-6 or t >= self._t1:
+                continue
+            if offset is None:
+                offset = packet.pts
+            packet.pts -= offset
+            if packet.dts is not None:
+                packet.dts -= offset
+            packet.stream = self._dst
+            self._out.mux(packet)
+
+    def _write_encoded(self) -> None:
+        rate = self._src.codec_context.sample_rate
+        pts = 0
+        for frame in self._in.decode(self._src):
+            if frame.pts is None:
+                continue
+            t = float(frame.pts * frame.time_base)
+            if t + frame.samples / rate <= self._t0 or t >= self._t1:
+                continue
+            frame.pts = None  # the resampler and encoder restamp from sample counts
+            for chunk in self._resampler.resample(frame):
+                chunk.pts, chunk.time_base = pts, Fraction(1, rate)
+                pts += chunk.samples
+                self._out.mux(self._dst.encode(chunk))
+        self._out.mux(self._dst.encode(None))

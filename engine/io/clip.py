@@ -1,0 +1,126 @@
+"""Clip and metadata types, size limits, and the small geometry helpers the reader uses."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+# Frame rate given to still images and image folders (they carry none); 25 fps is the PAL
+# rate and what FFmpeg's image2 demuxer assumes too.
+DEFAULT_IMAGE_FPS = Fraction(25)
+
+# Per-frame cap: 4K UHD. Larger frames are refused with a --max-side hint.
+MAX_PIXELS = 3840 * 2160
+# Whole-clip cap on T*H*W: 64 frames of 1080p (~400 MB as uint8 RGB, ~1.6 GB as float32),
+# which is what the engine can hold comfortably on a desktop machine.
+MAX_VOXELS = 1920 * 1080 * 64
+
+IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
+VIDEO_OUT_EXTS = (".mp4", ".mov", ".mkv")
+
+
+@dataclass
+class VideoClip:
+    """Decoded frames plus where they came from."""
+
+    frames: np.ndarray  # (T, H, W, 3) uint8 RGB, C-contiguous
+    fps: Fraction  # exact source rate; DEFAULT_IMAGE_FPS for images and image folders
+    path: Path | None = None  # source file or folder
+    has_audio: bool = False
+    start_frame: int = 0  # index of frames[0] in the source
+    source_frames: int = 0  # frame count of the whole source (an estimate for some formats)
+    notes: list[str] = field(default_factory=list)  # what reading changed, for the user
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds (T / fps)."""
+        return len(self.frames) / float(self.fps)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width) of the frames."""
+        return int(self.frames.shape[1]), int(self.frames.shape[2])
+
+
+@dataclass
+class VideoInfo:
+    """Cheap metadata from probe(); width/height are after rotation."""
+
+    path: Path
+    width: int
+    height: int
+    frames: int  # exact for mp4/mov/gif/images, estimated from the duration otherwise
+    fps: Fraction
+    duration: float  # seconds
+    has_audio: bool = False
+    codec: str = ""
+    rotation: int = 0  # counter-clockwise degrees applied when reading (0, 90, 180, 270)
+    kind: str = "video"  # "video" | "image" | "images"
+    frames_exact: bool = True
+
+
+def scaled_size(height: int, width: int, max_side: int | None) -> tuple[int, int]:
+    """(h, w) with the longest side at most max_side, aspect kept, both >= 1."""
+    longest = max(height, width)
+    if max_side is None or longest <= max_side:
+        return height, width
+    f = max_side / longest
+    return max(1, round(height * f)), max(1, round(width * f))
+
+
+def max_side_hint(
+    height: int, width: int, frames: int, max_pixels: int, max_voxels: int
+) -> int | None:
+    """Largest --max-side that brings a clip under both caps; None when nothing fits."""
+    longest = max(height, width)
+
+    def fits(side: int) -> bool:
+        h, w = scaled_size(height, width, side)
+        return h * w <= max_pixels and max(frames, 1) * h * w <= max_voxels
+
+    if not fits(1):
+        return None
+    lo, hi = 1, longest  # scaled area never shrinks as the side grows, so bisect
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def normalize_rotation(degrees: float | int | None) -> int:
+    """Counter-clockwise rotation snapped to 0/90/180/270 (odd angles are not supported)."""
+    if degrees is None or (isinstance(degrees, float) and math.isnan(degrees)):
+        return 0
+    return int(round(float(degrees) / 90.0)) % 4 * 90
+
+
+def rotate_frame(image: np.ndarray, degrees: int) -> np.ndarray:
+    """Turn an (H, W, C) image counter-clockwise by a multiple of 90 degrees for display."""
+    k = normalize_rotation(degrees) // 90
+    if k == 0:
+        return image
+    return np.ascontiguousarray(np.rot90(image, k=k, axes=(0, 1)))
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple:
+    """Sort key so frame2.png comes before frame10.png."""
+    parts = _DIGITS.split(name.lower())
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
+
+
+def pixel_count(pixels: int) -> str:
+    """Human-sized pixel counts for messages: "8.3 million pixels", "1,000 pixels"."""
+    if pixels >= 1_000_000:
+        return f"{pixels / 1e6:.1f} million pixels"
+    return f"{pixels:,} pixels"

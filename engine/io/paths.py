@@ -1,0 +1,81 @@
+"""Output naming: what kind of output a path asks for, and names for several outputs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.errors import InputError
+from engine.io.clip import VIDEO_OUT_EXTS
+
+SUPPORTED_OUTPUTS = "mp4, mov, mkv, gif, or a folder for PNG frames"
+
+
+def output_kind(path: str | os.PathLike[str]) -> str:
+    """The output type a path asks for: "video", "gif" or "frames".
+
+    .mp4/.mov/.mkv -> "video"; .gif -> "gif"; an existing folder, a name ending in "/" or a
+    name without a suffix -> "frames" (numbered PNGs). Anything else is an InputError.
+    """
+    text = os.fspath(path)
+    p = Path(text).expanduser()
+    if p.is_dir() or text.endswith(("/", os.sep)) or not p.suffix:
+        return "frames"
+    suffix = p.suffix.lower()
+    if suffix in VIDEO_OUT_EXTS:
+        return "video"
+    if suffix == ".gif":
+        return "gif"
+    raise InputError(f"{p.name}: unknown output type {suffix!r}; use {SUPPORTED_OUTPUTS}")
+
+
+def unique_output_paths(
+    path: str | os.PathLike[str], count: int | Sequence[int]
+) -> list[Path]:
+    """Distinct names for several outputs: out.mp4 -> out_seed0007.mp4, out/ -> out_seed0007/.
+
+    count: how many (seeds 0..count-1; a count of 1 keeps the name as is), or the seeds.
+    """
+    text = os.fspath(path)
+    base = Path(text).expanduser()
+    if isinstance(count, int):
+        if count < 1:
+            raise InputError(f"--count must be at least 1 (got {count})")
+        if count == 1:
+            return [base]
+        seeds: list[int] = list(range(count))
+    else:
+        seeds = [int(s) for s in count]
+    folder = output_kind(text) == "frames"
+    stem, suffix = (base.name, "") if folder else (base.stem, base.suffix)
+    names: list[Path] = []
+    seen: set[str] = set()
+    for seed in seeds:
+        label = f"{stem}_seed{seed:04d}"
+        unique, n = label, 2
+        while unique in seen:  # a repeated seed still gets its own file
+            unique, n = f"{label}_{n}", n + 1
+        seen.add(unique)
+        names.append(base.with_name(unique + suffix))
+    return names
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """True when two paths name the same file or folder (links and case folding included)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.normcase(a.resolve()) == os.path.normcase(b.resolve())
+
+
+def check_not_input(out: Path, protect: Sequence[Path]) -> None:
+    """Refuse an output that is, or (as a frames folder) contains, one of the inputs."""
+    for p in protect:
+        if p is None:
+            continue
+        p = Path(p).expanduser()
+        if same_file(out, p) or p.resolve().is_relative_to(out.resolve()):
+            raise InputError(f"{out.name}: the output cannot be the input file")

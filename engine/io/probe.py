@@ -1,0 +1,150 @@
+"""Metadata of a video, image or image folder, read safely in a child process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+from engine.errors import InputError
+from engine.io.clip import DEFAULT_IMAGE_FPS, IMAGE_EXTS, VideoInfo, natural_key, normalize_rotation
+
+PROBE_TIMEOUT = 60.0  # seconds; a sane file opens in well under one
+_CHILD_SOURCE = (Path(__file__).with_name("_probe_child.py")).read_text(encoding="utf-8")
+
+# Leading bytes of containers FFmpeg reads: a file that starts like one but fails to open
+# is damaged, anything else is simply not a video.
+_MAGIC = (b"\x1aE\xdf\xa3", b"RIFF", b"GIF8", b"OggS", b"FLV", b"\x00\x00\x01\xba",
+          b"\x00\x00\x01\xb3", b"\x89PNG", b"\xff\xd8\xff", b"BM", b"II*\x00", b"MM\x00*")
+_MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
+
+
+def damaged(path: Path) -> InputError:
+    return InputError(f"{path.name}: the file is damaged or truncated")
+
+
+def _looks_like_media(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return head.startswith(_MAGIC) or head[4:8] in _MP4_BOXES
+
+
+def _boxes_cut_short(path: Path) -> bool:
+    """MP4/MOV: a top-level box that claims more bytes than the file has was cut off."""
+    size = path.stat().st_size
+    offset = 0
+    with open(path, "rb") as fh:
+        while offset + 8 <= size:
+            fh.seek(offset)
+            head = fh.read(16)
+            length = int.from_bytes(head[:4], "big")
+            if head[4:8] not in _MP4_BOXES and offset == 0:
+                return False  # not an ISO media file
+            if length == 1 and len(head) >= 16:
+                length = int.from_bytes(head[8:16], "big")  # 64-bit size
+            elif length == 0:
+                return False  # runs to the end of the file by definition
+            if length < 8:
+                return True
+            offset += length
+    return offset > size
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files in a folder, in natural order of the numbers in their names."""
+    try:
+        entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    except OSError as exc:
+        raise InputError(f"{folder.name}: cannot read the folder ({exc.strerror})") from exc
+    files = [p for p in entries if p.suffix.lower() in IMAGE_EXTS and p.is_file()]
+    if not files:
+        raise InputError(f"{folder.name}: the folder has no images (png, jpg, bmp, tif)")
+    return sorted(files, key=lambda p: natural_key(p.name))
+
+
+def run_child_probe(path: Path, limit: int = 0) -> dict:
+    """Open the file in a child process; any failure becomes one InputError line."""
+    cmd = [sys.executable, "-I", "-c", _CHILD_SOURCE, os.fspath(path), str(limit)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=PROBE_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise InputError(
+            f"{path.name}: opening the file took over {PROBE_TIMEOUT:.0f} s; it may be damaged"
+        ) from exc
+    lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
+    if done.returncode != 0 or not lines:
+        # A native crash (signal) or an unexpected Python error in the child.
+        raise damaged(path)
+    report = json.loads(lines[-1])
+    error = report.get("error")
+    if error == "open":
+        if path.stat().st_size == 0:
+            raise InputError(f"{path.name}: the file is empty")
+        if _looks_like_media(path):
+            raise damaged(path)
+        raise InputError(f"{path.name}: not a video or image file (FFmpeg cannot read it)")
+    if error in ("nostream", "noframes") and _boxes_cut_short(path):
+        raise damaged(path)
+    if error == "nostream":
+        what = "it holds only audio" if report.get("has_audio") else "nothing to show"
+        raise InputError(f"{path.name}: has no video stream ({what})")
+    if error == "noframes":
+        raise InputError(f"{path.name}: has no frames")
+    if error:
+        raise damaged(path)
+    return report
+
+
+def _info_from_report(path: Path, report: dict, limit: int) -> VideoInfo:
+    is_image = path.suffix.lower() in IMAGE_EXTS or report["format"].endswith("_pipe")
+    rotation = normalize_rotation(report.get("rotation"))
+    width, height = int(report["width"]), int(report["height"])
+    if rotation in (90, 270):
+        width, height = height, width
+    if is_image:
+        return VideoInfo(path, width, height, 1, DEFAULT_IMAGE_FPS, 1 / float(DEFAULT_IMAGE_FPS),
+                         False, report["codec"], rotation, "image", True)
+    fps = Fraction(*report["fps"]) if report.get("fps") else Fraction(0)
+    indexed, packets = int(report.get("frames") or 0), int(report["packets"])
+    limited = bool(report.get("limited"))
+    # The container's own index (mp4/mov) against what is really there: fewer packets than
+    # indexed means the file was cut short.
+    if indexed and packets < (min(indexed, limit) if limit else indexed):
+        raise damaged(path)
+    duration = report.get("duration")
+    if indexed:
+        frames, exact = indexed, True
+    elif not limited:
+        frames, exact = packets, True
+    else:
+        frames = round(duration * float(fps)) if duration and fps else packets
+        exact = False
+    if not duration:
+        duration = frames / float(fps) if fps else 0.0
+    return VideoInfo(path, width, height, frames, fps, float(duration), bool(report["has_audio"]),
+                     report["codec"], rotation, "video", exact)
+
+
+def probe(path: str | os.PathLike[str], *, limit: int = 0) -> VideoInfo:
+    """Cheap metadata of a video file, single image or image folder.
+
+    limit: stop counting packets after this many (0 = count all); the frame count of a
+    long file is then an estimate. Raises InputError for anything that cannot be read.
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise InputError(f"{path.name or path}: file not found")
+    if path.is_dir():
+        files = list_images(path)
+        first = _info_from_report(files[0], run_child_probe(files[0]), 0)
+        n = len(files)
+        return VideoInfo(path, first.width, first.height, n, DEFAULT_IMAGE_FPS,
+                         n / float(DEFAULT_IMAGE_FPS), False, first.codec, first.rotation,
+                         "images", True)
+    return _info_from_report(path, run_child_probe(path, limit), limit)

@@ -1,0 +1,196 @@
+"""read_video: decode a video file, a single image or a folder of numbered images."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from engine.errors import InputError
+from engine.io.clip import (
+    DEFAULT_IMAGE_FPS,
+    MAX_PIXELS,
+    MAX_VOXELS,
+    VideoClip,
+    VideoInfo,
+    max_side_hint,
+    normalize_rotation,
+    pixel_count,
+    rotate_frame,
+    scaled_size,
+)
+from engine.io.probe import damaged, list_images, probe
+
+# FFmpeg's own decoder threads next to PyTorch's pools can deadlock (PyAV issue 1962);
+# a couple of slice threads is plenty for the clip sizes the engine handles.
+DECODE_THREADS = 2
+_ATTACHED_PIC = av.stream.Disposition.attached_pic
+
+
+class _FrameBuffer:
+    """Collects equal-sized frames into one preallocated array, growing geometrically."""
+
+    def __init__(self, expected: int, height: int, width: int) -> None:
+        self._data = np.empty((max(1, expected), height, width, 3), np.uint8)
+        self.count = 0
+
+    def append(self, frame: np.ndarray) -> None:
+        if self.count == len(self._data):
+            grown = np.empty((len(self._data) * 2, *self._data.shape[1:]), np.uint8)
+            grown[: self.count] = self._data
+            self._data = grown
+        self._data[self.count] = frame
+        self.count += 1
+
+    def result(self) -> np.ndarray:
+        if self.count < 0.9 * len(self._data):  # do not pin a much larger buffer
+            return self._data[: self.count].copy()
+        return self._data[: self.count]
+
+
+def _check_size(
+    name: str, height: int, width: int, frames: int, max_side: int | None,
+    max_pixels: int, max_voxels: int,
+) -> tuple[int, int]:
+    """Output (h, w) after max_side; refuses clips over the caps with a --max-side hint."""
+    h, w = scaled_size(height, width, max_side)
+    if h * w <= max_pixels and max(frames, 1) * h * w <= max_voxels:
+        return h, w
+    hint = max_side_hint(height, width, frames, max_pixels, max_voxels)
+    fix = f"use --max-side {hint} (or smaller)" if hint else "choose a shorter frame range"
+    if h * w > max_pixels:
+        raise InputError(f"{name}: frames of {w}x{h} are over the limit of "
+                         f"{pixel_count(max_pixels)} per frame; {fix}")
+    if hint and hint < 16:  # a thumbnail-sized clip is no fix; a shorter range is
+        fix = "choose a shorter frame range"
+    raise InputError(f"{name}: {frames} frames of {w}x{h} are too much video at once "
+                     f"(over {pixel_count(max_voxels)} in all); {fix}")
+
+
+def iter_frames(
+    path: Path, out_hw: tuple[int, int] | None, start: int = 0, end: int | None = None,
+    expect_hw: tuple[int, int] | None = None,
+) -> Iterator[np.ndarray]:
+    """Decoded frames [start, end) as display-oriented RGB, resized to out_hw when given.
+
+    expect_hw: the display size every frame must have (images of a folder).
+    """
+    try:
+        with av.open(os.fspath(path), metadata_errors="ignore") as container:
+            streams = [s for s in container.streams.video if not (s.disposition & _ATTACHED_PIC)]
+            if not streams or streams[0].codec_context is None:
+                raise damaged(path)  # never decode without a codec context (PyAV issue 2344)
+            stream = streams[0]
+            stream.thread_type = "SLICE"  # no frame threads: early exits need no draining
+            stream.codec_context.thread_count = DECODE_THREADS
+            for i, frame in enumerate(container.decode(stream)):
+                if i < start:
+                    continue
+                if end is not None and i >= end:
+                    break
+                yield _to_rgb(path, frame, out_hw, expect_hw)
+    except av.FFmpegError as exc:
+        raise damaged(path) from exc
+
+
+def _to_rgb(
+    path: Path, frame: av.VideoFrame, out_hw: tuple[int, int] | None,
+    expect_hw: tuple[int, int] | None,
+) -> np.ndarray:
+    rotation = normalize_rotation(frame.rotation)
+    turned = rotation in (90, 270)
+    disp_hw = (frame.width, frame.height) if turned else (frame.height, frame.width)
+    if expect_hw is not None and disp_hw != expect_hw:
+        raise InputError(f"{path.parent.name}/{path.name}: is {disp_hw[1]}x{disp_hw[0]} but "
+                         f"the first image is {expect_hw[1]}x{expect_hw[0]}; all images must "
+                         "have the same size")
+    h, w = out_hw or disp_hw
+    nat_w, nat_h = (h, w) if turned else (w, h)
+    if (nat_w, nat_h) == (frame.width, frame.height):
+        rgb = frame.to_ndarray(format="rgb24")
+    else:
+        # Area averaging: an antialiased downscale.
+        rgb = frame.reformat(width=nat_w, height=nat_h, format="rgb24",
+                             interpolation="AREA").to_ndarray()
+    return rotate_frame(rgb, rotation)
+
+
+def _notes(info: VideoInfo, h: int, w: int) -> list[str]:
+    notes = []
+    if info.rotation:
+        notes.append(f"rotated {info.rotation}° counter-clockwise (rotation metadata)")
+    if (h, w) != (info.height, info.width):
+        notes.append(f"downscaled from {info.width}x{info.height} to {w}x{h}")
+    return notes
+
+
+def read_video(
+    path: str | os.PathLike[str], *, start: int = 0, end: int | None = None,
+    max_side: int | None = None, max_pixels: int = MAX_PIXELS, max_voxels: int = MAX_VOXELS,
+    min_frames: int = 1,
+) -> VideoClip:
+    """Decode frames [start, end) of a video, a single image or a folder of numbered images.
+
+    max_side downscales (aspect kept) so the longest side fits; rotation metadata is
+    applied. Every problem with the input is raised as one InputError line.
+    """
+    path = Path(path).expanduser()
+    name = path.name or str(path)
+    if start < 0 or (end is not None and end <= start):
+        raise InputError(f"{name}: bad frame range {start}..{end} (need 0 <= start < end)")
+    if max_side is not None and max_side < 1:
+        raise InputError(f"{name}: --max-side must be at least 1 (got {max_side})")
+    if not path.exists():
+        raise InputError(f"{name}: file not found")
+    if path.is_dir():
+        files = list_images(path)
+        info = probe(files[0])  # checks the first image in the child process
+        total = len(files)
+        info = VideoInfo(path, info.width, info.height, total, DEFAULT_IMAGE_FPS,
+                         total / float(DEFAULT_IMAGE_FPS), kind="images", rotation=info.rotation)
+        chosen = files[start:end]
+    else:
+        # +16 packets: B-frame reordering can need a few beyond the range.
+        info = probe(path, limit=end + 16 if end is not None else 0)
+        total, chosen = info.frames, []
+    if start >= max(total, 1) and info.frames_exact:
+        raise InputError(f"{name}: the frame range starts at frame {start} but there are "
+                         f"only {total} frames")
+    expected = max(0, min(total, end if end is not None else total) - start)
+    h, w = _check_size(name, info.height, info.width, expected, max_side, max_pixels, max_voxels)
+
+    buf = _FrameBuffer(expected, h, w)
+    if info.kind == "images":
+        first_hw = (info.height, info.width)
+        for file in chosen:
+            for rgb in iter_frames(file, (h, w), 0, 1, expect_hw=first_hw):
+                buf.append(rgb)
+    else:
+        for rgb in iter_frames(path, (h, w), start, end):
+            buf.append(rgb)
+            if buf.count * h * w > max_voxels:
+                _check_size(name, info.height, info.width, max(buf.count, expected), max_side,
+                            max_pixels, max_voxels)
+    count = buf.count
+    if count == 0:
+        raise InputError(f"{name}: no frames in the range {start}..{end}"
+                         if start else f"{name}: has no frames")
+    if count < min_frames:
+        where = " in the chosen range" if (start or end is not None) else ""
+        raise InputError(f"{name}: has only {count} frame{'s' if count != 1 else ''}{where}; "
+                         f"at least {min_frames} are needed")
+    notes = _notes(info, h, w)
+    fps = info.fps
+    if fps <= 0:
+        fps = DEFAULT_IMAGE_FPS
+        notes.append(f"frame rate unknown; assuming {fps} fps")
+    if start or (end is not None and end < total):
+        notes.append(f"frames {start}..{start + count - 1} of {total}")
+    return VideoClip(
+        frames=buf.result(), fps=Fraction(fps), path=path, has_audio=info.has_audio,
+        start_frame=start, source_frames=max(total, start + count), notes=notes,
+    )

@@ -1,0 +1,228 @@
+"""write_video: H.264 video, animated GIF or a folder of PNG frames, written atomically."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from engine.errors import Cancelled, EngineError, InputError
+from engine.io.audio import AudioCarrier, audio_stream_info
+from engine.io.gif import Quantizer
+from engine.io.paths import check_not_input, output_kind
+
+ENCODE_THREADS = 2
+_FRAME_GLOB = "frame_*.png"
+
+
+def _check_frames(frames: np.ndarray) -> None:
+    if not isinstance(frames, np.ndarray) or frames.dtype != np.uint8 or frames.ndim != 4 \
+            or frames.shape[-1] != 3 or 0 in frames.shape:
+        raise ValueError(f"frames must be a non-empty (T, H, W, 3) uint8 array, got "
+                         f"{getattr(frames, 'shape', '?')} {getattr(frames, 'dtype', '')}")
+
+
+def _even(frames: np.ndarray, warn: Callable[[str], None]) -> np.ndarray:
+    """yuv420p needs even sizes: replicate the last row/column rather than refuse."""
+    _, h, w, _ = frames.shape
+    ph, pw = h % 2, w % 2
+    if not (ph or pw):
+        return frames
+    warn(f"padded {w}x{h} to {w + pw}x{h + ph} (H.264 needs even sizes)")
+    return np.pad(frames, ((0, 0), (0, ph), (0, pw), (0, 0)), mode="edge")
+
+
+class _Steps:
+    """progress(done, total) and cancel() around every frame."""
+
+    def __init__(self, total: int, progress: Callable[[int, int], None] | None,
+                 cancel: Callable[[], bool] | None) -> None:
+        self.total, self._progress, self._cancel = total, progress, cancel
+
+    def check(self) -> None:
+        if self._cancel is not None and self._cancel():
+            raise Cancelled()
+
+    def done(self, n: int) -> None:
+        if self._progress is not None:
+            self._progress(n, self.total)
+
+
+def _write_h264(frames: np.ndarray, tmp: Path, fps: Fraction, crf: int, steps: _Steps,
+                audio: tuple[Path, float, float] | None) -> None:
+    options = {"movflags": "+faststart"} if tmp.suffix.lower() in (".mp4", ".mov") else {}
+    with av.open(os.fspath(tmp), "w", options=options) as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height = frames.shape[2], frames.shape[1]
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.time_base = 1 / fps  # exact rate: one tick per frame
+        stream.codec_context.thread_count = ENCODE_THREADS
+        stream.options = {"crf": str(crf), "preset": "medium"}
+        # Tag what swscale's RGB->YUV conversion produces (BT.601, limited range) so players
+        # do not guess BT.709 for HD sizes and shift the colours.
+        ctx = stream.codec_context
+        ctx.colorspace = ctx.color_primaries = ctx.color_trc = 6  # SMPTE 170M (BT.601)
+        ctx.color_range = 1  # MPEG / limited
+        carrier = AudioCarrier(audio[0], out, audio[1], audio[2]) if audio else None
+        try:
+            for i, rgb in enumerate(frames):
+                steps.check()
+                frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                frame.pts = i
+                out.mux(stream.encode(frame))
+                steps.done(i + 1)
+            out.mux(stream.encode(None))
+            if carrier is not None:
+                carrier.write()
+        finally:
+            if carrier is not None:
+                carrier.close()
+
+
+def _write_gif(frames: np.ndarray, tmp: Path, fps: Fraction, steps: _Steps) -> None:
+    quant = Quantizer(frames)
+    with av.open(os.fspath(tmp), "w", format="gif") as out:
+        stream = out.add_stream("gif", rate=fps)
+        stream.width, stream.height = frames.shape[2], frames.shape[1]
+        stream.pix_fmt = "pal8"
+        stream.codec_context.time_base = 1 / fps
+        for i, rgb in enumerate(frames):
+            steps.check()
+            frame = av.VideoFrame.from_ndarray((quant.indices(rgb), quant.argb), format="pal8")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+            steps.done(i + 1)
+        out.mux(stream.encode(None))
+
+
+def write_frames_png(frames: np.ndarray, folder: Path, steps: _Steps | None = None) -> None:
+    """frame_00001.png ... into an existing folder (lossless RGB)."""
+    steps = steps or _Steps(len(frames), None, None)
+    pattern = os.fspath(folder / "frame_%05d.png")
+    with av.open(pattern, "w", format="image2", options={"start_number": "1"}) as out:
+        stream = out.add_stream("png", rate=25)
+        stream.width, stream.height = frames.shape[2], frames.shape[1]
+        stream.pix_fmt = "rgb24"
+        for i, rgb in enumerate(frames):
+            steps.check()
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+            steps.done(i + 1)
+        out.mux(stream.encode(None))
+
+
+def _check_folder_target(path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path.name}: exists and is a file, not a folder for PNG frames")
+    if path.is_dir() and any(p.name != ".DS_Store" and not p.match(_FRAME_GLOB)
+                             for p in path.iterdir()):
+        raise InputError(f"{path.name}: the folder has other files in it; choose an empty or "
+                         "new folder for the PNG frames")
+
+
+def _replace_folder(tmp: Path, path: Path) -> None:
+    """Swap the finished folder in; an old frames-only folder is removed after the swap."""
+    if not path.exists():
+        os.replace(tmp, path)
+        return
+    old = _side_name(path, "old")
+    os.replace(path, old)
+    try:
+        os.replace(tmp, path)
+    except OSError:
+        os.replace(old, path)  # put the previous output back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _side_name(path: Path, tag: str) -> Path:
+    """A hidden sibling name (same folder, so os.replace stays a rename)."""
+    return path.with_name(f".{path.stem}.{tag}-{secrets.token_hex(4)}{path.suffix}")
+
+
+def _remove(p: Path) -> None:
+    if p.is_dir():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
+def write_video(
+    frames: np.ndarray, path: str | os.PathLike[str], *, fps: Fraction, crf: int = 18,
+    audio_from: Path | None = None, audio_start: float = 0.0,
+    source_duration: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None, warn: Callable[[str], None] | None = None,
+    protect: Sequence[Path] = (),
+) -> Path:
+    """Write (T, H, W, 3) uint8 RGB frames; the kind follows the name (see output_kind).
+
+    Video gets the sound of audio_from (from audio_start s) only when its length T/fps
+    matches source_duration (default: audio_from's video length) within half a frame.
+    The file appears only when complete; on any error or cancel nothing is left behind.
+    Returns the written path.
+    """
+    _check_frames(frames)
+    warn = warn or (lambda _msg: None)
+    kind = output_kind(path)
+    path = Path(path).expanduser()
+    # A float rate (29.97) becomes a small fraction; a huge denominator breaks muxers.
+    fps = Fraction(fps)
+    if fps.denominator > 10_000:
+        fps = fps.limit_denominator(10_000)
+    if fps <= 0:
+        raise InputError(f"{path.name}: frame rate must be positive (got {fps})")
+    if not 0 <= crf <= 51:
+        raise InputError(f"{path.name}: crf must be 0..51 (got {crf})")
+    sources = [Path(p).expanduser() for p in (*protect, audio_from) if p is not None]
+    check_not_input(path, sources)
+    if not path.parent.is_dir():
+        raise InputError(f"{path.name}: the folder {path.parent} does not exist")
+
+    audio = None
+    if audio_from is not None:
+        has_audio, src_len = audio_stream_info(Path(audio_from).expanduser())
+        out_len = len(frames) / float(fps)
+        if source_duration is not None:
+            src_len = source_duration
+        if not has_audio:
+            pass
+        elif kind != "video":
+            warn(f"audio dropped: {'GIF' if kind == 'gif' else 'PNG frames'} have no sound")
+        elif src_len is None or abs(out_len - src_len) > 0.5 / float(fps):
+            src_text = "unknown" if src_len is None else f"{src_len:.2f} s"
+            warn(f"audio dropped: output is {out_len:.2f} s, source is {src_text}")
+        else:
+            audio = (Path(audio_from).expanduser(), float(audio_start), out_len)
+
+    steps = _Steps(len(frames), progress, cancel)
+    if kind == "frames":
+        _check_folder_target(path)
+    # Created with the usual permissions (mkstemp would make it private to the user).
+    tmp = _side_name(path, "partial")
+    try:
+        if kind == "frames":
+            os.mkdir(tmp)
+        if kind == "video":
+            _write_h264(_even(frames, warn), tmp, fps, crf, steps, audio)
+        elif kind == "gif":
+            _write_gif(frames, tmp, fps, steps)
+        else:
+            write_frames_png(frames, tmp, steps)
+        if kind == "frames":
+            _replace_folder(tmp, path)
+        else:
+            os.replace(tmp, path)
+    except BaseException as exc:
+        _remove(tmp)
+        if isinstance(exc, (av.FFmpegError, OSError)):
+            raise EngineError(f"{path.name}: could not write the output ({exc})") from exc
+        raise
+    return path

@@ -1,0 +1,48 @@
+"""Immutable requests to the engine and the per-level results it yields."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.config import Settings
+
+TASKS = ("generate", "retarget", "inpaint")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to make from a source clip. Sizes left as None keep the source's."""
+
+    task: str = "generate"
+    frames: int | None = None  # output T
+    height: int | None = None  # output H
+    width: int | None = None  # output W
+    seed: int = 0
+    noise: float | None = None  # sigma of the coarsest noise; None = task default (5 / 0)
+    settings: Settings = field(default_factory=Settings)
+    # inpaint: (T, H, W) bool, True = hole; hints: (T, H, W, 4) uint8 RGBA, alpha > 0 where painted
+    mask: np.ndarray | None = field(default=None, compare=False, repr=False)
+    hints: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class LevelResult:
+    """One step of the coarse-to-fine driver: the current output at `level` of `levels` (1 = coarsest)."""
+
+    level: int
+    levels: int
+    frames: np.ndarray  # (T, H, W, 3) uint8, this level's size
+    elapsed: float  # seconds since the run started
+    timings: dict[str, float]  # seconds so far in "pyramid", "search", "vote"
+    device: str
+    notes: list[str] = field(default_factory=list)  # what was adapted (pyramid, device fallbacks)
+
+    @property
+    def final(self) -> bool:
+        return self.level == self.levels
+
+
+CancelCheck = Callable[[], bool]

@@ -1,0 +1,139 @@
+"""The coarse-to-fine driver: a generator that yields the current output after every level."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import torch
+
+from engine.config import Settings, Shape3
+from engine.descriptors import patch_grid
+from engine.device import device_label as _device_label
+from engine.device import pick_device
+from engine.errors import Cancelled, InputError
+from engine.patchmatch import identity_coords, rescale_coords
+from engine.pyramid import Plan, plan_levels, resize
+from engine.request import TASKS, LevelResult, Request
+from engine.tasks import coarsest_query, level_inputs
+from engine.vpnn import SearchOptions, Timings, vpnn_layer
+
+__all__ = ["run", "device_label", "output_shape", "to_tensor", "to_frames"]
+
+
+def device_label(settings: Settings | None = None) -> str:
+    return _device_label(pick_device((settings or Settings()).device))
+
+
+def to_tensor(frames: np.ndarray, device: torch.device) -> torch.Tensor:
+    """(T, H, W, 3) uint8 -> (3, T, H, W) float32 in [-1, 1]."""
+    x = torch.from_numpy(np.ascontiguousarray(frames)).to(device)
+    return x.permute(3, 0, 1, 2).float().div_(127.5).sub_(1.0).contiguous()
+
+
+def to_frames(video: torch.Tensor) -> np.ndarray:
+    """(3, T, H, W) in [-1, 1] -> (T, H, W, 3) uint8."""
+    x = video.add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
+    return x.permute(1, 2, 3, 0).contiguous().cpu().numpy()
+
+
+def output_shape(source: Shape3, request: Request, scale: float = 1.0) -> Shape3:
+    """The output (T, H, W): the request's sizes (in source units) times the input scale."""
+    t, h, w = source
+    ot = request.frames or t
+    oh = max(1, round((request.height or h) * scale)) if request.height else round(h * scale)
+    ow = max(1, round((request.width or w) * scale)) if request.width else round(w * scale)
+    return (ot, oh, ow)
+
+
+def _validate(frames: np.ndarray, request: Request) -> None:
+    if request.task not in TASKS:
+        raise InputError(f"unknown task {request.task!r}: choose from {', '.join(TASKS)}")
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise InputError(f"source frames must be (T, H, W, 3) uint8, got {frames.shape} {frames.dtype}")
+    for name in ("frames", "height", "width"):
+        v = getattr(request, name)
+        if v is not None and v < 1:
+            raise InputError(f"output {name} must be at least 1, got {v}")
+
+
+def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None = None) -> Iterator[LevelResult]:
+    """Yield one LevelResult per pyramid level, coarse to fine; the last one is the output.
+
+    `cancel()` is polled between PatchMatch iterations; when it returns True the generator
+    raises `Cancelled`. Same source, request and device give identical frames.
+    """
+    _validate(source, request)
+    settings = request.settings
+    device = pick_device(settings.device)
+    notes: list[str] = []
+    try:
+        yield from _run_on(device, source, request, cancel, notes)
+    except torch.OutOfMemoryError:
+        if device.type != "cuda":
+            raise
+        torch.cuda.empty_cache()
+        notes.append("the GPU ran out of memory: finished on the CPU")
+        yield from _run_on(torch.device("cpu"), source, request, cancel, notes)
+
+
+def _run_on(device: torch.device, source: np.ndarray, request: Request,
+            cancel: Callable[[], bool] | None, notes: list[str]) -> Iterator[LevelResult]:
+    settings = request.settings
+    start = time.perf_counter()
+    timings = Timings()
+    label = _device_label(device)
+    gen = torch.Generator(device=device)
+    gen.manual_seed(int(request.seed) & 0xFFFF_FFFF_FFFF)
+
+    x = to_tensor(source, device)
+    scale = 1.0
+    t, h, w = source.shape[:3]
+    if settings.max_side and max(h, w) > settings.max_side:
+        scale = settings.max_side / max(h, w)
+        small = (t, max(1, round(h * scale)), max(1, round(w * scale)))
+        x = resize(x, small)
+        notes.append(f"input downscaled from {w}x{h} to {small[2]}x{small[1]} (max side {settings.max_side})")
+    src_shape: Shape3 = tuple(x.shape[1:])  # type: ignore[assignment]
+    out_shape = output_shape(src_shape, request, scale)
+    plan: Plan = plan_levels(src_shape, out_shape, settings)
+    notes.extend(n for n in plan.notes if n not in notes)
+    levels = plan.levels
+    pyramid = [resize(x, lv.source) for lv in levels]
+    t0 = timings.add("pyramid", start)
+    del t0
+
+    opts = SearchOptions(completeness_alpha=settings.completeness_alpha,
+                         cold_rounds=settings.pm_rounds)
+    inputs = level_inputs(request, levels, pyramid, device, notes)
+    query = coarsest_query(request, levels[0], pyramid[0], inputs[0], gen)
+    nnf = None
+    prev_key_grid: Shape3 | None = None
+    for n, level in enumerate(levels):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        t_pyr = time.perf_counter()
+        if n == 0:
+            keys = [pyramid[0]]
+        else:
+            query = resize(query, level.output)
+            keys = [resize(pyramid[n - 1], level.source), pyramid[n]]
+        query = inputs[n].constrain(query)
+        key_grid = patch_grid(level.source, level.patch)
+        query_grid = patch_grid(level.output, level.patch)
+        if nnf is not None and prev_key_grid is not None and levels[n - 1].patch == level.patch:
+            init = rescale_coords(nnf, prev_key_grid, query_grid, key_grid)
+        elif request.task == "retarget":
+            init = identity_coords(query_grid, key_grid, device)
+        else:
+            init = None
+        timings.add("pyramid", t_pyr)
+        query, nnf = vpnn_layer(query, keys, pyramid[n], level.patch, level.em_iters,
+                                opts=opts, generator=gen, init=init, key_mask=inputs[n].key_mask,
+                                cancel=cancel, timings=timings)
+        query = inputs[n].constrain(query)
+        prev_key_grid = key_grid
+        yield LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),
+                          elapsed=time.perf_counter() - start, timings=dict(timings.values),
+                          device=label, notes=list(notes))

@@ -1,0 +1,84 @@
+"""Folding overlapping patches back into a video: every output voxel takes the median
+(or mean) of the values that the overlapping patches' matches put there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from engine.config import Shape3
+from engine.errors import Cancelled
+
+# Bytes of vote stack held at once; bounds memory at any resolution.
+VOTE_BUDGET = 96 * 2**20
+
+
+def _clamped(size: int, grid: int, pad: int, device: torch.device) -> torch.Tensor:
+    """Index of the nearest valid patch position for padded positions -pad..size-1."""
+    return (torch.arange(-pad, size, device=device)).clamp(0, grid - 1)
+
+
+def vote(
+    value: torch.Tensor,
+    coords: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    patch: Shape3,
+    *,
+    reduce: str = "median",
+    stride: int = 1,
+    cancel: Callable[[], bool] | None = None,
+) -> torch.Tensor:
+    """Output video (C, T, H, W) from the value video (C, Tv, Hv, Wv) and the matches' top-left
+    coordinates (t, y, x), each shaped like the query grid.
+
+    A voxel u gets one vote per patch offset o: the patch at u - o (clamped to the grid, so
+    border voxels re-use their nearest covering patch) puts there the value of its match's
+    voxel at u - p. `stride` > 1 takes the spatial offsets on a sparser lattice (fewer votes).
+    """
+    c, tv, hv, wv = value.shape
+    pt, ph, pw = patch
+    mt, my, mx = coords
+    gt, gh, gw = mt.shape
+    size = (gt + pt - 1, gh + ph - 1, gw + pw - 1)
+    device = value.device
+    # Flat source index of every match's corner, edge-padded by the patch size so that the
+    # covering patch for any offset is a plain slice (no gather per offset).
+    base = (mt * hv + my) * wv + mx
+    it, iy, ix = (_clamped(g + p - 1, g, p - 1, device) for g, p in zip((gt, gh, gw), patch, strict=True))
+    base = base.index_select(0, it).index_select(1, iy).index_select(2, ix)
+    # Offset inside the covering patch, per axis and patch offset: u - clamp(u - o).
+    def inside(n: int, g: int, p: int) -> list[torch.Tensor]:
+        u = torch.arange(n, device=device)
+        return [u - (u - o).clamp(0, g - 1) for o in range(p)]
+
+    in_t = inside(size[0], gt, pt)
+    in_y, in_x = inside(size[1], gh, ph), inside(size[2], gw, pw)
+    rows = value.reshape(c, -1).T.contiguous()  # (Nv, C): one gather fetches all channels
+    offsets = [(a, b, d) for a in range(pt) for b in _lattice(ph, stride) for d in _lattice(pw, stride)]
+    yx = {(b, d): in_y[b][:, None] * wv + in_x[d][None, :] for _, b, d in offsets}
+    out = torch.empty((size[0], size[1], size[2], c), device=device, dtype=value.dtype)
+    per_frame = len(offsets) * c * size[1] * size[2] * value.element_size()
+    chunk = max(1, min(size[0], VOTE_BUDGET // max(1, per_frame)))
+    for t0 in range(0, size[0], chunk):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        t1 = min(size[0], t0 + chunk)
+        votes = torch.empty((len(offsets), t1 - t0, size[1], size[2], c), device=device, dtype=value.dtype)
+        for i, (a, b, d) in enumerate(offsets):
+            src = base[pt - 1 - a + t0 : pt - 1 - a + t1, ph - 1 - b : ph - 1 - b + size[1], pw - 1 - d : pw - 1 - d + size[2]]
+            src = src + yx[(b, d)] + (in_t[a][t0:t1] * (hv * wv))[:, None, None]
+            torch.index_select(rows, 0, src.reshape(-1), out=votes[i].view(-1, c))
+        if reduce == "median":
+            out[t0:t1] = votes.median(dim=0).values
+        else:
+            out[t0:t1] = votes.mean(dim=0)
+    return out.permute(3, 0, 1, 2).contiguous()
+
+
+def _lattice(n: int, stride: int) -> list[int]:
+    """Offsets 0..n-1 at `stride`, always including both ends so every voxel is covered."""
+    pts = list(range(0, n, stride))
+    if pts[-1] != n - 1:
+        pts.append(n - 1)
+    return pts

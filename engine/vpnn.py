@@ -1,0 +1,102 @@
+"""One VPNN layer: replace every query patch by the value patch at its nearest key, EM-style."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from engine.config import Shape3
+from engine.descriptors import describe, patch_grid, pca_basis
+from engine.patchmatch import KeyTable, patchmatch
+from engine.vote import vote
+
+Coords = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    dims: int = 16  # descriptor dimensions for the search
+    steps: tuple[int, ...] = (8, 4, 1)
+    cold_rounds: int = 5  # rounds of `steps` from a random start (15 iterations)
+    warm_steps: tuple[int, ...] = (4, 2, 1)  # one round of these from a warm start
+    completeness_alpha: float | None = 1.0
+    vote_stride: int = 1
+    reduce: str = "median"
+
+
+@dataclass
+class Timings:
+    values: dict[str, float] = field(default_factory=lambda: {"pyramid": 0.0, "search": 0.0, "vote": 0.0})
+
+    def add(self, key: str, since: float) -> float:
+        now = time.perf_counter()
+        self.values[key] = self.values.get(key, 0.0) + now - since
+        return now
+
+
+def _search(qd: torch.Tensor, query_grid: Shape3, table: KeyTable, init: torch.Tensor | None,
+            opts: SearchOptions, generator: torch.Generator, cancel: Callable[[], bool] | None,
+            weights: torch.Tensor | None = None):
+    if init is None:
+        return patchmatch(qd, query_grid, table, steps=opts.steps, rounds=opts.cold_rounds,
+                          weights=weights, generator=generator, cancel=cancel)
+    return patchmatch(qd, query_grid, table, steps=opts.warm_steps, rounds=1, init=init,
+                      weights=weights, generator=generator, cancel=cancel)
+
+
+def vpnn_layer(
+    query: torch.Tensor,
+    keys: list[torch.Tensor],
+    value: torch.Tensor,
+    patch: Shape3,
+    iters: int,
+    *,
+    opts: SearchOptions,
+    generator: torch.Generator,
+    init: Coords | None = None,
+    key_mask: torch.Tensor | None = None,
+    cancel: Callable[[], bool] | None = None,
+    timings: Timings | None = None,
+) -> tuple[torch.Tensor, Coords]:
+    """Run `iters` EM iterations; iteration i searches keys[min(i, len(keys)-1)].
+
+    Shapes: query (C, Tq, Hq, Wq); keys and value (C, Tk, Hk, Wk); returns the new query
+    video (C, Tq, Hq, Wq) and the matches' coordinates on the key grid. `key_mask` (key
+    grid, bool) marks the keys allowed.
+    """
+    timings = timings or Timings()
+    t0 = time.perf_counter()
+    key_grid = patch_grid(tuple(value.shape[1:]), patch)
+    query_grid = patch_grid(tuple(query.shape[1:]), patch)
+    basis = pca_basis(value, patch, opts.dims, generator)
+    max_step = max(opts.steps)
+    tables: dict[int, tuple[torch.Tensor, KeyTable]] = {}
+    nnf = None  # padded flat indices; the key tables of one level share one geometry
+    rev = None
+    out = query
+    for i in range(iters):
+        ki = min(i, len(keys) - 1)
+        if ki not in tables:
+            kd = describe(keys[ki], basis)
+            tables[ki] = (kd, KeyTable(kd, key_grid, max_step, key_mask))
+        kd, table = tables[ki]
+        if nnf is None and init is not None:
+            nnf = table.from_coords(*init)
+        qd = describe(out, basis)
+        weights = None
+        if opts.completeness_alpha is not None:
+            # Completeness: d_k = each key's distance to its nearest query (reverse search);
+            # keys already well represented in the output become less attractive.
+            rev_f = _search(kd, key_grid, KeyTable(qd, query_grid, max_step), rev, opts, generator, cancel)
+            rev = rev_f.idx
+            weights = torch.ones(table.table.shape[0], device=value.device, dtype=value.dtype)
+            weights[table.real] = 1.0 / (opts.completeness_alpha + rev_f.dist.reshape(-1))
+        nnf = _search(qd, query_grid, table, nnf, opts, generator, cancel, weights).idx
+        t0 = timings.add("search", t0)
+        coords = table.to_coords(nnf)
+        out = vote(value, coords, patch, reduce=opts.reduce, stride=opts.vote_stride, cancel=cancel)
+        t0 = timings.add("vote", t0)
+    return out, coords

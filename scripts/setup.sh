@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Creates .venv and installs the project with its test tools.
+# Takes the local CPU build of torch when this machine has one (pip finds it by
+# the pinned version), so a CPU-only machine does not download GBs of CUDA packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+. .venv/bin/activate
+python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+if ! python -c "import torch" >/dev/null 2>&1; then
+  # The CPU build first; if this machine cannot get it, the declared range decides.
+  if [ "${VGPNN_CUDA:-0}" != "1" ]; then
+    python -m pip install -q "torch==2.13.0" 2>/dev/null || true
+  fi
+fi
+python -m pip install -q -e ".[test]"

@@ -1,0 +1,404 @@
+"""engine.io: reading, probing and writing clips, on small synthetic files made here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from engine.errors import Cancelled, InputError
+from engine.io import (
+    SAMPLE_CLIP,
+    VideoClip,
+    max_side_hint,
+    output_kind,
+    probe,
+    read_video,
+    rotate_frame,
+    scaled_size,
+    unique_output_paths,
+    write_video,
+)
+
+
+def gradient(t: int = 10, h: int = 48, w: int = 64) -> np.ndarray:
+    """A smooth gradient that moves a little each frame (codec-friendly, frame-distinct)."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    frames = [
+        np.stack([xx * 200 / w + 4 * i, yy * 200 / h, np.full_like(xx, 20 + 15 * i)], -1)
+        for i in range(t)
+    ]
+    return np.clip(np.stack(frames), 0, 255).astype(np.uint8)
+
+
+def mad(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def make_file(path: Path, frames: np.ndarray | None, fps: int | Fraction = 24, *,
+              audio: str | None = None, audio_seconds: float | None = None,
+              rotation: int | None = None) -> Path:
+    """Encode a file with PyAV directly: optional sine-wave audio and rotation metadata."""
+    with av.open(str(path), "w") as out:
+        video = None
+        if frames is not None:
+            video = out.add_stream("libx264", rate=fps)
+            video.width, video.height = frames.shape[2], frames.shape[1]
+            video.pix_fmt = "yuv420p"
+            video.options = {"preset": "ultrafast", "crf": "12"}
+            if rotation is not None:
+                video.set_display_rotation(rotation)
+        sound = out.add_stream(audio, rate=44100, layout="mono") if audio else None
+        if video is not None:
+            for rgb in frames:
+                out.mux(video.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+            out.mux(video.encode(None))
+        if sound is not None:
+            seconds = audio_seconds or (len(frames) / float(fps))
+            n = int(44100 * seconds)
+            wave = (0.3 * np.sin(2 * np.pi * 440 * np.arange(n) / 44100)).astype(np.float32)
+            frame = av.AudioFrame.from_ndarray(wave[None], format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = 44100, 0
+            out.mux(sound.encode(frame))
+            out.mux(sound.encode(None))
+    return path
+
+
+def stream_types(path: Path) -> list[str]:
+    with av.open(str(path)) as c:
+        return [s.type for s in c.streams]
+
+
+# --- round trips -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fps", [Fraction(30000, 1001), Fraction(24)])
+def test_mp4_round_trip(tmp_path: Path, fps: Fraction) -> None:
+    frames = gradient(12)
+    out = write_video(frames, tmp_path / "clip.mp4", fps=fps)
+    clip = read_video(out)
+    assert isinstance(clip, VideoClip)
+    assert clip.frames.shape == frames.shape and clip.frames.dtype == np.uint8
+    assert clip.frames.flags.c_contiguous
+    assert clip.fps == fps and isinstance(clip.fps, Fraction)
+    assert mad(clip.frames, frames) < 4
+    assert clip.source_frames == 12 and clip.start_frame == 0 and not clip.has_audio
+    assert clip.duration == pytest.approx(12 / float(fps))
+    info = probe(out)
+    assert (info.width, info.height, info.frames, info.fps) == (64, 48, 12, fps)
+    assert info.codec == "h264" and not info.has_audio
+
+
+def test_mov_and_mkv_round_trip(tmp_path: Path) -> None:
+    frames = gradient(8)
+    for name in ("a.mov", "b.mkv"):
+        clip = read_video(write_video(frames, tmp_path / name, fps=Fraction(25)))
+        assert clip.frames.shape == frames.shape and clip.fps == 25
+        assert mad(clip.frames, frames) < 4
+
+
+def test_odd_size_is_padded_to_even(tmp_path: Path) -> None:
+    frames = gradient(8, 47, 63)
+    warnings: list[str] = []
+    write_video(frames, tmp_path / "odd.mp4", fps=Fraction(24), warn=warnings.append)
+    assert any("63x47" in w and "64x48" in w for w in warnings)
+    clip = read_video(tmp_path / "odd.mp4")
+    assert clip.frames.shape == (8, 48, 64, 3)
+    assert mad(clip.frames[:, :47, :63], frames) < 4
+
+
+def test_frame_range(tmp_path: Path) -> None:
+    frames = gradient(12)
+    out = write_video(frames, tmp_path / "clip.mp4", fps=Fraction(24))
+    clip = read_video(out, start=3, end=7)
+    assert len(clip.frames) == 4 and clip.start_frame == 3 and clip.source_frames == 12
+    assert mad(clip.frames, frames[3:7]) < 4
+    assert len(read_video(out, start=9).frames) == 3
+    assert len(read_video(out, end=100).frames) == 12  # an end past the clip is fine
+
+
+def test_max_side_downscales_keeping_aspect(tmp_path: Path) -> None:
+    frames = gradient(6, 48, 64)
+    out = write_video(frames, tmp_path / "clip.mp4", fps=Fraction(24))
+    clip = read_video(out, max_side=32)
+    assert clip.frames.shape == (6, 24, 32, 3)
+    assert any("downscaled from 64x48 to 32x24" in n for n in clip.notes)
+    # Area averaging of a smooth gradient stays close to the block means.
+    blocks = frames.reshape(6, 24, 2, 32, 2, 3).mean((2, 4))
+    assert mad(clip.frames, blocks) < 5
+    assert read_video(out, max_side=500).frames.shape == frames.shape
+    assert scaled_size(1080, 1920, 640) == (360, 640)
+    assert scaled_size(3, 1000, 10) == (1, 10)  # never below one pixel
+
+
+def test_png_folder_round_trip_is_lossless(tmp_path: Path) -> None:
+    frames = gradient(5)
+    out = write_video(frames, tmp_path / "frames", fps=Fraction(24))
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"frame_{i:05d}.png" for i in range(1, 6)]
+    clip = read_video(out)
+    assert np.array_equal(clip.frames, frames)
+    assert clip.fps == Fraction(25)  # images carry no rate: the documented default
+    # Writing again over a frames-only folder replaces it.
+    write_video(frames[:2], str(tmp_path / "frames") + "/", fps=Fraction(24))
+    assert len(list(out.iterdir())) == 2
+
+
+def test_gif_write_and_read(tmp_path: Path) -> None:
+    frames = gradient(9)
+    out = write_video(frames, tmp_path / "anim.gif", fps=Fraction(25))
+    clip = read_video(out)
+    assert clip.frames.shape == frames.shape
+    assert mad(clip.frames, frames) < 10  # 256 colours, dithered
+
+
+def test_single_image_and_natural_sorted_folder(tmp_path: Path) -> None:
+    frames = gradient(11)
+    write_video(frames, tmp_path / "tmp_frames", fps=Fraction(24))
+    one = read_video(tmp_path / "tmp_frames" / "frame_00003.png")
+    assert one.frames.shape == (1, 48, 64, 3) and np.array_equal(one.frames[0], frames[2])
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    for i in range(11):  # shot1, shot2, ..., shot10: plain sorting would put 10 second
+        (tmp_path / "tmp_frames" / f"frame_{i + 1:05d}.png").rename(folder / f"shot{i}.png")
+    (folder / "notes.txt").write_text("ignored")
+    clip = read_video(folder, start=1, end=11)
+    assert np.array_equal(clip.frames, frames[1:11])
+    assert clip.source_frames == 11 and clip.start_frame == 1
+    info = probe(folder)
+    assert (info.kind, info.frames, info.width, info.height) == ("images", 11, 64, 48)
+
+
+def test_image_folder_with_mixed_sizes_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    write_video(gradient(2), folder, fps=Fraction(24))
+    write_video(gradient(1, 32, 32), tmp_path / "small", fps=Fraction(24))
+    (tmp_path / "small" / "frame_00001.png").rename(folder / "frame_00003.png")
+    with pytest.raises(InputError, match="frame_00003.png.*same size"):
+        read_video(folder)
+
+
+def test_rotation_metadata_is_applied(tmp_path: Path) -> None:
+    frames = gradient(4, 48, 64)
+    path = make_file(tmp_path / "rot.mp4", frames, rotation=90)
+    info = probe(path)
+    assert (info.width, info.height, info.rotation) == (48, 64, 90)
+    clip = read_video(path)
+    assert clip.frames.shape == (4, 64, 48, 3)
+    assert mad(clip.frames, np.rot90(frames, 1, axes=(1, 2))) < 4
+    assert any("rotated" in n for n in clip.notes)
+    small = read_video(path, max_side=32)
+    assert small.frames.shape == (4, 32, 24, 3)
+
+
+def test_rotate_frame_helper() -> None:
+    img = np.arange(6, dtype=np.uint8).reshape(2, 3, 1)
+    assert rotate_frame(img, 0) is img
+    assert rotate_frame(img, 90)[:, :, 0].tolist() == [[2, 5], [1, 4], [0, 3]]  # CCW
+    assert rotate_frame(img, -90)[:, :, 0].tolist() == [[3, 0], [4, 1], [5, 2]]
+    assert rotate_frame(img, 180)[:, :, 0].tolist() == [[5, 4, 3], [2, 1, 0]]
+
+
+def test_full_hd_clip_reads(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    base = gradient(16, 1080, 1920)
+    base[:, ::7] = rng.integers(0, 255, (16, 1, 1920, 3), dtype=np.uint8)  # some texture
+    path = make_file(tmp_path / "hd.mp4", base, fps=25)
+    clip = read_video(path)
+    assert clip.frames.shape == (16, 1080, 1920, 3)
+
+
+# --- audio -----------------------------------------------------------------------------
+
+
+def test_audio_kept_when_durations_match(tmp_path: Path) -> None:
+    src = make_file(tmp_path / "src.mp4", gradient(24), fps=24, audio="aac")
+    clip = read_video(src)
+    assert clip.has_audio and probe(src).has_audio
+    warnings: list[str] = []
+    out = write_video(clip.frames, tmp_path / "out.mp4", fps=clip.fps, audio_from=src,
+                      source_duration=clip.duration, warn=warnings.append, protect=[src])
+    assert stream_types(out) == ["video", "audio"] and warnings == []
+
+
+def test_audio_reencoded_when_codec_does_not_fit(tmp_path: Path) -> None:
+    src = make_file(tmp_path / "src.avi", gradient(24), fps=24, audio="pcm_alaw")
+    out = write_video(gradient(24), tmp_path / "out.mp4", fps=Fraction(24), audio_from=src,
+                      source_duration=1.0)
+    with av.open(str(out)) as c:
+        assert c.streams.audio[0].codec_context.name == "aac"
+        samples = sum(f.samples for f in c.decode(audio=0))
+    assert abs(samples - 44100) < 4096
+
+
+def test_audio_dropped_with_warning_when_durations_differ(tmp_path: Path) -> None:
+    src = make_file(tmp_path / "src.mp4", gradient(24), fps=24, audio="aac")
+    warnings: list[str] = []
+    out = write_video(gradient(12), tmp_path / "out.mp4", fps=Fraction(24), audio_from=src,
+                      source_duration=1.0, warn=warnings.append)
+    assert stream_types(out) == ["video"]
+    assert warnings == ["audio dropped: output is 0.50 s, source is 1.00 s"]
+
+
+# --- atomic writing --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["out.mp4", "out.gif", "out_frames"])
+def test_cancel_leaves_nothing_behind(tmp_path: Path, name: str) -> None:
+    (tmp_path / "keep.txt").write_text("x")
+    seen: list[tuple[int, int]] = []
+    with pytest.raises(Cancelled):
+        write_video(gradient(10), tmp_path / name, fps=Fraction(24),
+                    progress=lambda d, t: seen.append((d, t)), cancel=lambda: len(seen) >= 4)
+    assert seen == [(i, 10) for i in range(1, 5)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_failure_keeps_existing_target(tmp_path: Path) -> None:
+    target = tmp_path / "out.mp4"
+    target.write_bytes(b"previous result")
+
+    def boom(done: int, total: int) -> None:
+        if done == 3:
+            raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        write_video(gradient(8), target, fps=Fraction(24), progress=boom)
+    assert target.read_bytes() == b"previous result"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]
+    write_video(gradient(8), target, fps=Fraction(24))  # a good write does replace it
+    assert len(read_video(target).frames) == 8
+
+
+def test_output_cannot_be_the_input(tmp_path: Path) -> None:
+    src = write_video(gradient(4), tmp_path / "in.mp4", fps=Fraction(24))
+    before = src.read_bytes()
+    for kwargs in ({"protect": [src]}, {"audio_from": src}):
+        with pytest.raises(InputError, match="in.mp4: the output cannot be the input file"):
+            write_video(gradient(4), tmp_path / "sub" / ".." / "in.mp4", fps=Fraction(24),
+                        **kwargs)
+    assert src.read_bytes() == before
+
+
+def test_bad_output_names(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"\.avi.*mp4, mov, mkv, gif"):
+        write_video(gradient(2), tmp_path / "x.avi", fps=Fraction(24))
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "thesis.docx").write_text("important")
+    with pytest.raises(InputError, match="busy: the folder has other files"):
+        write_video(gradient(2), busy, fps=Fraction(24))
+    with pytest.raises(InputError, match="does not exist"):
+        write_video(gradient(2), tmp_path / "nope" / "x.mp4", fps=Fraction(24))
+
+
+def test_output_kind_and_unique_names(tmp_path: Path) -> None:
+    assert output_kind("a.MP4") == output_kind("a.mov") == output_kind("a.mkv") == "video"
+    assert output_kind("a.gif") == "gif"
+    assert output_kind("out/") == output_kind("out") == output_kind(tmp_path) == "frames"
+    with pytest.raises(InputError, match="unknown output type"):
+        output_kind("a.wmv")
+    assert unique_output_paths("d/out.mp4", 1) == [Path("d/out.mp4")]
+    assert unique_output_paths("d/out.mp4", 3) == [
+        Path(f"d/out_seed000{i}.mp4") for i in range(3)
+    ]
+    names = unique_output_paths("out/", [7, 7, 42])
+    assert names == [Path("out_seed0007"), Path("out_seed0007_2"), Path("out_seed0042")]
+
+
+# --- bad input -------------------------------------------------------------------------
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="ghost.mp4: file not found"):
+        read_video(tmp_path / "ghost.mp4")
+
+
+def test_text_file_named_mp4(tmp_path: Path) -> None:
+    path = tmp_path / "notes.mp4"
+    path.write_text("just some text, not a video\n" * 20)
+    with pytest.raises(InputError, match="notes.mp4: not a video"):
+        read_video(path)
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    with pytest.raises(InputError, match="empty.mp4: the file is empty"):
+        probe(tmp_path / "empty.mp4")
+
+
+def test_audio_only_file(tmp_path: Path) -> None:
+    path = make_file(tmp_path / "song.m4a", None, audio="aac", audio_seconds=0.5)
+    with pytest.raises(InputError, match="song.m4a: has no video stream"):
+        read_video(path)
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.1, 0.02])
+def test_truncated_mp4(tmp_path: Path, fraction: float) -> None:
+    good = write_video(gradient(24), tmp_path / "good.mp4", fps=Fraction(24))
+    data = good.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(InputError, match="cut.mp4: the file is damaged or truncated"):
+        read_video(cut)
+
+
+def test_pixel_cap_names_a_max_side_that_fits(tmp_path: Path) -> None:
+    path = write_video(gradient(6, 48, 64), tmp_path / "big.mp4", fps=Fraction(24))
+    with pytest.raises(InputError, match=r"big.mp4: frames of 64x48 .*--max-side (\d+)") as err:
+        read_video(path, max_pixels=1000)
+    side = int(str(err.value).split("--max-side ")[1].split()[0])
+    assert side == max_side_hint(48, 64, 6, 1000, 10**9)
+    clip = read_video(path, max_side=side, max_pixels=1000)
+    assert clip.frames.shape[1] * clip.frames.shape[2] <= 1000
+
+    with pytest.raises(InputError, match=r"big.mp4: 6 frames .*--max-side (\d+)") as err:
+        read_video(path, max_voxels=6000)
+    side = int(str(err.value).split("--max-side ")[1].split()[0])
+    assert read_video(path, max_side=side, max_voxels=6000).frames.size <= 6000 * 3
+
+
+def test_too_few_frames(tmp_path: Path) -> None:
+    path = write_video(gradient(5), tmp_path / "short.mp4", fps=Fraction(24))
+    with pytest.raises(InputError, match="short.mp4: has only 5 frames; at least 8"):
+        read_video(path, min_frames=8)
+    with pytest.raises(InputError, match="short.mp4: has only 2 frames in the chosen range"):
+        read_video(path, start=3, min_frames=3)
+    with pytest.raises(InputError, match="short.mp4: the frame range starts at frame 9"):
+        read_video(path, start=9)
+    with pytest.raises(InputError, match="short.mp4: bad frame range"):
+        read_video(path, start=4, end=2)
+
+
+def test_empty_image_folder(tmp_path: Path) -> None:
+    (tmp_path / "void").mkdir()
+    with pytest.raises(InputError, match="void: the folder has no images"):
+        read_video(tmp_path / "void")
+
+
+# --- the bundled sample ------------------------------------------------------------------
+
+
+def test_sample_clip() -> None:
+    assert SAMPLE_CLIP.is_file() and SAMPLE_CLIP.stat().st_size < 400_000
+    clip = read_video(SAMPLE_CLIP)
+    assert 64 <= len(clip.frames) <= 75 and clip.frames.shape[1:] == (144, 256, 3)
+    assert clip.fps == 25
+    # Real motion: consecutive frames differ, and the clip is not static overall.
+    assert mad(clip.frames[0], clip.frames[-1]) > 3
+    assert all(mad(a, b) > 0.2 for a, b in zip(clip.frames[:-1], clip.frames[1:], strict=True))
+
+
+def test_engine_io_does_not_import_qt() -> None:
+    code = "import sys, engine.io; sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_frames_folder_holding_the_input_is_refused(tmp_path: Path) -> None:
+    out = write_video(gradient(3), tmp_path / "frames", fps=Fraction(24))
+    src = out / "frame_00002.png"
+    with pytest.raises(InputError, match="frames: the output cannot be the input file"):
+        write_video(gradient(3), out, fps=Fraction(24), protect=[src])
+    assert src.is_file()
