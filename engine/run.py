@@ -108,8 +108,9 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
                          cold_rounds=settings.pm_rounds)
     inputs = level_inputs(request, levels, pyramid, device, notes)
     query = coarsest_query(request, levels[0], pyramid[0], inputs[0], gen)
-    nnf = None
+    nnf = rev = None
     prev_key_grid: Shape3 | None = None
+    prev_query_grid: Shape3 | None = None
     for n, level in enumerate(levels):
         if cancel is not None and cancel():
             raise Cancelled()
@@ -122,18 +123,21 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
         query = inputs[n].constrain(query)
         key_grid = patch_grid(level.source, level.patch)
         query_grid = patch_grid(level.output, level.patch)
+        init_rev = None
         if nnf is not None and prev_key_grid is not None and levels[n - 1].patch == level.patch:
             init = rescale_coords(nnf, prev_key_grid, query_grid, key_grid)
+            if rev is not None and prev_query_grid is not None:
+                init_rev = rescale_coords(rev, prev_query_grid, key_grid, query_grid)
         elif request.task == "retarget":
             init = identity_coords(query_grid, key_grid, device)
         else:
             init = None
         timings.add("pyramid", t_pyr)
-        query, nnf = vpnn_layer(query, keys, pyramid[n], level.patch, level.em_iters,
-                                opts=opts, generator=gen, init=init, key_mask=inputs[n].key_mask,
-                                cancel=cancel, timings=timings)
+        query, nnf, rev = vpnn_layer(query, keys, pyramid[n], level.patch, level.em_iters,
+                                     opts=opts, generator=gen, init=init, init_reverse=init_rev,
+                                     key_mask=inputs[n].key_mask, cancel=cancel, timings=timings)
         query = inputs[n].constrain(query)
-        prev_key_grid = key_grid
+        prev_key_grid, prev_query_grid = key_grid, query_grid
         yield LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),
                           elapsed=time.perf_counter() - start, timings=dict(timings.values),
                           device=label, notes=list(notes))

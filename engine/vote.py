@@ -71,6 +71,12 @@ def vote(
             torch.index_select(rows, 0, src.reshape(-1), out=votes[i].view(-1, c))
         if reduce == "median":
             out[t0:t1] = votes.median(dim=0).values
+        elif reduce == "luma":
+            # The vote whose luminance is the median: a real colour from one patch, and a
+            # third of the cost of three per-channel medians.
+            luma = votes[..., 0] * 0.299 + votes[..., 1] * 0.587 + votes[..., 2] * 0.114 if c == 3 else votes.mean(-1)
+            pick = luma.median(dim=0).indices
+            out[t0:t1] = votes.gather(0, pick[None, ..., None].expand(1, *pick.shape, c))[0]
         else:
             out[t0:t1] = votes.mean(dim=0)
     return out.permute(3, 0, 1, 2).contiguous()

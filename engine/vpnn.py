@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -22,6 +22,8 @@ class SearchOptions:
     steps: tuple[int, ...] = (8, 4, 1)
     cold_rounds: int = 5  # rounds of `steps` from a random start (15 iterations)
     warm_steps: tuple[int, ...] = (4, 2, 1)  # one round of these from a warm start
+    warm_jitter: bool = True  # also try the jittered neighbours on warm starts
+    reverse_steps: tuple[int, ...] = (2, 1)  # warm reverse (completeness) search
     completeness_alpha: float | None = 1.0
     vote_stride: int = 1
     reduce: str = "median"
@@ -44,7 +46,7 @@ def _search(qd: torch.Tensor, query_grid: Shape3, table: KeyTable, init: torch.T
         return patchmatch(qd, query_grid, table, steps=opts.steps, rounds=opts.cold_rounds,
                           weights=weights, generator=generator, cancel=cancel)
     return patchmatch(qd, query_grid, table, steps=opts.warm_steps, rounds=1, init=init,
-                      weights=weights, generator=generator, cancel=cancel)
+                      weights=weights, jitter=opts.warm_jitter, generator=generator, cancel=cancel)
 
 
 def vpnn_layer(
@@ -57,15 +59,17 @@ def vpnn_layer(
     opts: SearchOptions,
     generator: torch.Generator,
     init: Coords | None = None,
+    init_reverse: Coords | None = None,
     key_mask: torch.Tensor | None = None,
     cancel: Callable[[], bool] | None = None,
     timings: Timings | None = None,
-) -> tuple[torch.Tensor, Coords]:
+) -> tuple[torch.Tensor, Coords, Coords | None]:
     """Run `iters` EM iterations; iteration i searches keys[min(i, len(keys)-1)].
 
     Shapes: query (C, Tq, Hq, Wq); keys and value (C, Tk, Hk, Wk); returns the new query
-    video (C, Tq, Hq, Wq) and the matches' coordinates on the key grid. `key_mask` (key
-    grid, bool) marks the keys allowed.
+    video (C, Tq, Hq, Wq), the matches' coordinates on the key grid and, with completeness
+    weighting, the keys' matches on the query grid (warm starts for the next level).
+    `key_mask` (key grid, bool) marks the keys allowed.
     """
     timings = timings or Timings()
     t0 = time.perf_counter()
@@ -90,7 +94,11 @@ def vpnn_layer(
         if opts.completeness_alpha is not None:
             # Completeness: d_k = each key's distance to its nearest query (reverse search);
             # keys already well represented in the output become less attractive.
-            rev_f = _search(kd, key_grid, KeyTable(qd, query_grid, max_step), rev, opts, generator, cancel)
+            qtable = KeyTable(qd, query_grid, max_step)
+            if rev is None and init_reverse is not None:
+                rev = qtable.from_coords(*init_reverse)
+            rev_opts = replace(opts, warm_steps=opts.reverse_steps)
+            rev_f = _search(kd, key_grid, qtable, rev, rev_opts, generator, cancel)
             rev = rev_f.idx
             weights = torch.ones(table.table.shape[0], device=value.device, dtype=value.dtype)
             weights[table.real] = 1.0 / (opts.completeness_alpha + rev_f.dist.reshape(-1))
@@ -99,4 +107,5 @@ def vpnn_layer(
         coords = table.to_coords(nnf)
         out = vote(value, coords, patch, reduce=opts.reduce, stride=opts.vote_stride, cancel=cancel)
         t0 = timings.add("vote", t0)
-    return out, coords
+    rev_coords = qtable.to_coords(rev) if rev is not None else None
+    return out, coords, rev_coords

@@ -1,0 +1,176 @@
+"""Headless command line: generate, retarget, inpaint, bench.
+
+Every bad input ends with one `error: ...` line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from engine.config import QUALITY_PRESETS, Settings, preset
+from engine.errors import Cancelled, EngineError, InputError
+from engine.progress import ProgressBar
+from engine.request import Request
+
+SUBCOMMANDS = ("generate", "retarget", "inpaint", "bench")
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {v})")
+    return v
+
+
+def _common(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:
+    p.add_argument("-o", "--output", required=True,
+                   help="output: .mp4/.mov/.mkv (H.264), .gif, or a folder (numbered PNG frames)")
+    if sizes:
+        p.add_argument("--width", type=_positive, help="output width in pixels (default: the input's)")
+        p.add_argument("--height", type=_positive, help="output height in pixels (default: the input's)")
+        p.add_argument("--frames", type=_positive, help="output frame count (default: the input's)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--max-side", type=_positive, help="downscale the input so its longest side fits")
+    p.add_argument("--start", type=int, default=0, help="first input frame to use (default 0)")
+    p.add_argument("--end", type=int, help="input frame to stop before (default: the last)")
+    p.add_argument("--quality", choices=sorted(QUALITY_PRESETS), default="best",
+                   help="draft / normal / best (default best: the input at full size)")
+    p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
+    p.add_argument("--crf", type=int, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="Make new videos out of a single input video (VGPNN). "
+        "With no subcommand, opens the editor.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    g = sub.add_parser("generate", help="random variations (and spatial/temporal retargeting)")
+    g.add_argument("input", nargs="?", help="input video, image or image folder (default: the bundled sample)")
+    _common(g)
+    g.add_argument("--count", type=_positive, default=1, help="how many outputs, seeds N..N+K-1")
+    g.add_argument("--noise", type=float, help="noise sigma at the coarsest level (default 5)")
+    r = sub.add_parser("retarget", help="resize or change the duration without stretching or cropping")
+    r.add_argument("input", help="input video, image or image folder")
+    _common(r)
+    i = sub.add_parser("inpaint", help="fill a painted hole from the rest of the video")
+    i.add_argument("input", help="input video, image or image folder")
+    i.add_argument("--mask", required=True, help="mask: numbered PNG frames (folder), an image or a video; white = hole")
+    i.add_argument("--hints", help="hint colours: RGB where painted, black or transparent elsewhere")
+    _common(i, sizes=False)
+    b = sub.add_parser("bench", help="speed and quality benchmark; prints a table and writes JSON")
+    b.add_argument("inputs", nargs="*", help="clips (default: the paper's air_balloons and Full-HD balloons)")
+    b.add_argument("--seeds", type=_positive, default=5, help="outputs per clip for the metrics (default 5)")
+    b.add_argument("--json", default="bench.json", help="where to write the results (default bench.json)")
+    b.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    b.add_argument("--no-metrics", action="store_true", help="timings only")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    s = preset(args.quality).with_(device=args.device)
+    if args.max_side:
+        s = s.with_(max_side=args.max_side)
+    return s
+
+
+def _read(args: argparse.Namespace, path: str | Path, settings: Settings):
+    from engine.io import read_video
+
+    return read_video(path, start=args.start, end=args.end, max_side=settings.max_side)
+
+
+def _produce(args: argparse.Namespace, clip, request: Request, out: Path, label: str) -> Path:
+    from engine.io import write_video
+    from engine.run import run
+
+    bar = None if args.quiet else ProgressBar(label)
+    result = None
+    for result in run(clip.frames, request):
+        if bar:
+            bar.update(result.level, result.levels)
+    assert result is not None
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    written = write_video(
+        result.frames, out, fps=clip.fps, crf=args.crf,
+        audio_from=clip.path if clip.has_audio else None,
+        audio_start=clip.start_frame / float(clip.fps), source_duration=clip.duration,
+        warn=lambda m: print(f"warning: {m}", file=sys.stderr), protect=[clip.path] if clip.path else [],
+    )
+    t = result.timings
+    print(f"{written}  {result.frames.shape[2]}x{result.frames.shape[1]}x{result.frames.shape[0]}  "
+          f"{result.elapsed:.1f} s (search {t['search']:.1f}, vote {t['vote']:.1f}) on {result.device}")
+    return written
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from engine.io import SAMPLE_CLIP, unique_output_paths
+
+    settings = _settings(args)
+    clip = _read(args, args.input or SAMPLE_CLIP, settings)
+    for note in clip.notes:
+        print(f"note: {note}", file=sys.stderr)
+    task = "generate" if args.command == "generate" else "retarget"
+    seeds = [args.seed + k for k in range(getattr(args, "count", 1))]
+    outs = unique_output_paths(args.output, seeds) if len(seeds) > 1 else [Path(args.output)]
+    noise = getattr(args, "noise", None)
+    for seed, out in zip(seeds, outs, strict=True):
+        req = Request(task=task, frames=args.frames, height=args.height, width=args.width,
+                      seed=seed, noise=noise, settings=settings.with_(max_side=None))
+        _produce(args, clip, req, out, f"{task} seed {seed}")
+    return 0
+
+
+def _inpaint(args: argparse.Namespace) -> int:
+    from engine.inpaint import load_hints, load_mask
+
+    settings = _settings(args)
+    clip = _read(args, args.input, settings)
+    mask = load_mask(args.mask, clip.frames.shape[:3], start=args.start)
+    hints = load_hints(args.hints, clip.frames.shape[:3], start=args.start) if args.hints else None
+    req = Request(task="inpaint", seed=args.seed, settings=settings.with_(max_side=None),
+                  mask=mask, hints=hints)
+    _produce(args, clip, req, Path(args.output), "inpaint")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    start = time.perf_counter()
+    try:
+        if args.command in ("generate", "retarget"):
+            code = _generate(args)
+        elif args.command == "inpaint":
+            code = _inpaint(args)
+        else:
+            from engine.bench import bench
+
+            code = bench(args)
+    except KeyboardInterrupt:
+        print("\ncancelled", file=sys.stderr)
+        return 130
+    except Cancelled:
+        print("cancelled", file=sys.stderr)
+        return 130
+    except (InputError, EngineError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("error: out of memory; try a smaller --max-side or fewer frames", file=sys.stderr)
+        return 3
+    if args.command != "bench" and not getattr(args, "quiet", False):
+        print(f"done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return code

@@ -1,0 +1,115 @@
+"""Seed browser (grid, favourites, Use) and export (result and favourites, read back)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from app.exporter import ExportItem
+from engine.io import read_video
+from tests.test_app_support import (
+    CLIP_H,
+    CLIP_T,
+    CLIP_W,
+    close_and_check_threads,
+    make_window,
+    write_tiny_clip,
+)
+
+RUN_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    return write_tiny_clip(tmp_path_factory.mktemp("clip"))
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, clip):
+    win = make_window(qtbot, tmp_path, clip)
+    win.panel.set_quality("draft")
+    win.panel.auto_update.setChecked(False)
+    yield win
+    close_and_check_threads(qtbot, win)
+
+
+def generate(window, qtbot):
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.generate()
+    return window.result
+
+
+def test_seed_browser_grid_star_and_use(window, qtbot):
+    window.panel.seed.setValue(5)
+    window.panel.browse_count.setValue(3)
+    browser = window.browse_seeds()
+    assert sorted(browser.tiles) == [5, 6, 7]
+    # Every tile first gets a (coarse) picture, then its finished video.
+    qtbot.waitUntil(lambda: all(t.clip is not None for t in browser.tiles.values()),
+                    timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: all(t.clip.final for t in browser.tiles.values()),
+                    timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not browser.busy, timeout=10_000)
+    frames = [t.clip.frames for t in browser.tiles.values()]
+    assert all(f.shape == (CLIP_T, CLIP_H, CLIP_W, 3) for f in frames)
+    assert not np.array_equal(frames[0], frames[1]), "different seeds, different videos"
+
+    tile = browser.tiles[6]
+    tile.star.click()
+    assert tile.starred and tile.star.text() == "★"
+    assert browser.favourite_seeds() == [6]
+    assert browser.export.isEnabled() and "1 favourite" in browser.export.text()
+    tile.set_selected(True)
+    assert tile.playing  # a selected tile plays
+
+    tile.use.click()
+    assert window.result is tile.clip and window.panel.seed.value() == 6
+    # The same seed and settings reproduce the same video (served from the cache here).
+    runs = window.generation.run_count
+    result = generate(window, qtbot)
+    assert window.generation.run_count == runs
+    np.testing.assert_array_equal(result.frames, tile.clip.frames)
+
+
+def test_export_result_mp4_and_read_back(window, qtbot, tmp_path):
+    result = generate(window, qtbot)
+    target = tmp_path / "out" / "tiny_seed0000.mp4"
+    target.parent.mkdir()
+    with qtbot.waitSignal(window.exporter.finished, timeout=60_000) as blocker:
+        window.start_export([ExportItem(result.seed, result.request, result.frames)], [target],
+                            crf=18)
+    assert blocker.args[0] == [target]
+    back = read_video(target)
+    assert back.frames.shape == result.frames.shape
+    assert float(back.fps) == pytest.approx(window.source.fps)
+    err = np.abs(back.frames.astype(int) - result.frames.astype(int)).mean()
+    assert err < 20
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".")], "no partials"
+
+
+def test_export_refuses_the_source_file(window, qtbot, clip):
+    result = generate(window, qtbot)
+    before = clip.read_bytes()
+    with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
+        ok = window.start_export([ExportItem(result.seed, result.request, result.frames)],
+                                 [clip], crf=18)
+    assert not ok and "source" in blocker.args[0]
+    assert [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert clip.read_bytes() == before
+
+
+def test_export_favourites_named_by_seed(window, qtbot, tmp_path):
+    window.panel.browse_count.setValue(2)
+    browser = window.browse_seeds()
+    browser.tiles[1].star.click()  # starred before it is finished: export computes it
+    browser.cancel()
+    items = [ExportItem(seed, request, c.frames if c is not None and c.final else None)
+             for seed, request, c in browser.favourites()]
+    targets = [tmp_path / "tiny_seed0001.gif"]
+    with qtbot.waitSignal(window.exporter.finished, timeout=RUN_TIMEOUT_MS):
+        window.start_export(items, targets, crf=18, selection=browser.selection)
+    back = read_video(targets[0])
+    assert back.frames.shape[0] == CLIP_T and back.frames.shape[1:3] == (CLIP_H, CLIP_W)

@@ -1,0 +1,195 @@
+"""Side panel: sliders, spin boxes, presets and the request they build; the debounce that
+never starts a run mid-drag; and the small pure helpers behind the widgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from app.eta import format_seconds, remaining_seconds
+from app.exporter import normalize_target, output_name
+from app.frames import fit_size, resize_nearest, thumbnail_strip
+from app.playback import InOutRange, Playback
+from app.request_builder import Choices, build_request, scale_text
+from app.result_clip import result_index_for_source
+from engine.config import QUALITY_PRESETS
+from tests.test_app_support import (
+    CLIP_FPS,
+    CLIP_H,
+    CLIP_T,
+    CLIP_W,
+    close_and_check_threads,
+    make_window,
+    write_tiny_clip,
+)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    return write_tiny_clip(tmp_path_factory.mktemp("clip"))
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, clip):
+    win = make_window(qtbot, tmp_path, clip)
+    yield win
+    close_and_check_threads(qtbot, win)
+
+
+def test_defaults_follow_the_source(window):
+    r = window.current_request()
+    assert (r.task, r.width, r.height, r.frames) == ("generate", CLIP_W, CLIP_H, CLIP_T)
+    assert r.noise == 5.0 and r.seed == 0
+    assert r.settings.max_side == QUALITY_PRESETS["normal"]["max_side"]
+    assert window.panel.output.scale_label.text() == "×1.00 W · ×1.00 H · ×1.00 T"
+
+
+def test_width_with_aspect_lock_and_presets(window):
+    out = window.panel.output
+    assert out.lock.isChecked()
+    out.out_width.set_value(96)  # as if typed into the spin box
+    r = window.current_request()
+    assert (r.width, r.height) == (96, 64)
+    out.lock.setChecked(False)
+    out.out_width.set_value(72)
+    r = window.current_request()
+    assert (r.width, r.height) == (72, 64)
+    assert out.preset.currentText() == "Custom"
+    assert out.scale_label.text().startswith("×1.50 W · ×2.00 H")
+    out.preset.setCurrentText("1:1")
+    out.preset.activated.emit(out.preset.currentIndex())
+    r = window.current_request()
+    assert (r.width, r.height) == (CLIP_H, CLIP_H)
+    out.preset.setCurrentText("16:9")
+    out.preset.activated.emit(out.preset.currentIndex())
+    assert window.current_request().width == round(CLIP_H * 16 / 9)
+    out.preset.setCurrentText("Source")
+    out.preset.activated.emit(out.preset.currentIndex())
+    r = window.current_request()
+    assert (r.width, r.height) == (CLIP_W, CLIP_H)
+
+
+def test_duration_in_frames_and_seconds(window):
+    out = window.panel.output
+    out.out_frames.set_value(12)
+    assert out.seconds.value() == pytest.approx(12 / CLIP_FPS)
+    out.seconds.setValue(0.5)
+    assert window.current_request().frames == 5
+    assert "×0.62 T" in out.scale_label.text() or "×0.63 T" in out.scale_label.text()
+
+
+def test_seed_noise_quality_and_task(window, qtbot):
+    panel = window.panel
+    panel.seed.setValue(42)
+    panel.current_page().noise.set_value(3.5)
+    panel.set_quality("draft")
+    r = window.current_request()
+    assert (r.seed, r.noise) == (42, 3.5)
+    assert r.settings.max_side == QUALITY_PRESETS["draft"]["max_side"]
+    assert r.settings.em_iters == QUALITY_PRESETS["draft"]["em_iters"]
+    panel.set_quality("best")
+    assert window.current_request().settings.max_side is None
+    panel.set_task("Retarget")
+    r = window.current_request()
+    assert r.task == "retarget" and r.noise == 0.0  # the retarget page's own default
+    panel.new_seed.click()
+    assert window.current_request().seed == panel.seed.value()
+    qtbot.waitUntil(lambda: panel.device.text() == "Device: CPU" or "Device: " in
+                    panel.device.text() and "…" not in panel.device.text(), timeout=30_000)
+
+
+def test_no_run_while_a_slider_is_dragged(window, qtbot):
+    panel = window.panel
+    calls = []
+    panel.choices_changed.connect(lambda: calls.append(1))
+    slider = panel.output.out_width.slider
+    slider.setSliderDown(True)
+    slider.setValue(slider.value() + 10)  # dragging: labels update, nothing runs
+    assert panel.output.out_width.int_value() == CLIP_W + 10
+    qtbot.wait(600)  # longer than the debounce: make sure nothing fired
+    assert calls == []
+    with qtbot.waitSignal(panel.choices_changed, timeout=3000):
+        slider.setSliderDown(False)  # release commits
+        slider.sliderReleased.emit()
+    assert calls == [1]
+
+
+def test_every_control_has_a_tooltip(window):
+    panel = window.panel
+    missing = []
+    for widget in panel.findChildren(QWidget):
+        cls = type(widget).__name__
+        if cls in ("QSpinBox", "QDoubleSpinBox", "QComboBox", "QPushButton", "QToolButton",
+                   "QSlider", "QCheckBox") and not widget.toolTip():
+            missing.append(cls + ":" + (widget.objectName() or widget.parent().objectName()))
+    for widget in window.transport.findChildren(QWidget):
+        if type(widget).__name__ == "QToolButton" and not widget.toolTip():
+            missing.append("transport:" + widget.text())
+    assert not missing
+    QToolTip.hideText()
+
+
+# -- pure helpers -------------------------------------------------------------------------
+def test_playback_model_loops_and_clamps(qtbot):
+    pb = Playback()
+    pb.set_clip(5, 25.0)
+    pb.step(10)
+    assert pb.frame == 4
+    pb.step(-10)
+    assert pb.frame == 0
+    pb.reverse()
+    assert pb.rate == -1
+    qtbot.waitUntil(lambda: pb.frame == 4 or pb.frame == 3, timeout=2000)  # wrapped around
+    pb.stop()
+    assert not pb.playing
+
+
+def test_in_out_range_rules():
+    r = InOutRange()
+    r.reset(10)
+    r.set_out(3)
+    r.set_in(6)  # after the out point: out moves to the end
+    assert (r.in_point, r.out_point) == (6, 9)
+    r.set_out(2)  # before the in point: in moves to the start
+    assert (r.in_point, r.out_point) == (0, 2)
+    r.set_range(8, 4)
+    assert (r.in_point, r.out_point, r.count) == (4, 8, 5)
+
+
+def test_request_and_scale_text():
+    c = Choices(task="retarget", width=120, height=48, frames=4, seed=3, noise=0.0,
+                quality="draft")
+    r = build_request(c)
+    assert (r.task, r.width, r.height, r.frames, r.seed, r.noise) == ("retarget", 120, 48, 4,
+                                                                       3, 0.0)
+    assert hash(r) == hash(build_request(c))  # usable as a cache key
+    assert scale_text(c, 80, 48, 5) == "×1.50 W · ×1.00 H · ×0.80 T"
+
+
+def test_eta_estimate():
+    assert remaining_seconds([], 5) is None
+    assert remaining_seconds([(100, 1.0)] * 5, 5) == 0.0
+    est = remaining_seconds([(100, 1.0), (200, 3.0)], 4)  # 0.01 s/voxel, growing 2x
+    assert est == pytest.approx(0.01 * (400 + 800))
+    assert format_seconds(75) == "1 min 15 s" and format_seconds(None) == "–"
+
+
+def test_display_helpers():
+    img = np.arange(4 * 6 * 3, dtype=np.uint8).reshape(4, 6, 3)
+    big = resize_nearest(img, 12, 8)
+    assert big.shape == (8, 12, 3) and (big[::2, ::2] == img).all()
+    strip = thumbnail_strip(np.stack([img] * 5), 3, 2)
+    assert strip.shape == (2, 9, 3)
+    assert fit_size(256, 144, 240, 150) == (240, 135)
+    assert result_index_for_source(7, 2, 3) == 2  # (7 - 2) % 3
+
+
+def test_export_names():
+    assert output_name("walk", 7, "mp4") == "walk_seed0007.mp4"
+    assert output_name("walk", 12, "png") == "walk_seed0012_frames"
+    assert normalize_target("/x/out", "mp4") == Path("/x/out.mp4")
+    assert normalize_target("/x/out.gif", "gif") == Path("/x/out.gif")
+    assert normalize_target("/x/frames.png", "png") == Path("/x/frames")

@@ -1,0 +1,130 @@
+"""Running the engine from the editor: progressive previews, cancel, latest request wins,
+the cache, and engine errors reaching the user as messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from app import generation, jobs
+from engine.errors import InputError
+from tests.test_app_support import (
+    CLIP_H,
+    CLIP_T,
+    CLIP_W,
+    close_and_check_threads,
+    make_window,
+    write_tiny_clip,
+)
+
+RUN_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    return write_tiny_clip(tmp_path_factory.mktemp("clip"))
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, clip):
+    win = make_window(qtbot, tmp_path, clip)
+    win.panel.set_quality("draft")
+    win.panel.auto_update.setChecked(False)
+    yield win
+    close_and_check_threads(qtbot, win)
+
+
+def test_generate_shows_each_level_then_the_result(window, qtbot):
+    shown = []
+    window.result_shown.connect(shown.append)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        qtbot.keyClick(window.viewer.source.view, Qt.Key.Key_G)
+    final = shown[-1]
+    assert final.final and final.level == final.levels
+    previews = [c for c in shown if not c.final]
+    assert len(previews) >= 2, "coarse previews should arrive before the result"
+    assert [c.level for c in shown] == sorted(c.level for c in shown)
+    assert final.frames.shape == (CLIP_T, CLIP_H, CLIP_W, 3)
+    assert window.mode == "result" and window.viewer.result.has_frame()
+    assert window.result is final
+    assert window.playback.length == CLIP_T
+    assert window.panel.status.text().startswith("Done")
+    assert window.panel.progress.value() == window.panel.progress.maximum()
+    qtbot.waitUntil(lambda: not window.generation.busy, timeout=5000)
+    assert not window.panel.cancel.isEnabled()
+
+    # Same seed and settings: served from the cache, no new engine run.
+    runs = window.generation.run_count
+    with qtbot.waitSignal(window.generation.finished, timeout=5000) as blocker:
+        window.generate()
+    assert window.generation.run_count == runs
+    np.testing.assert_array_equal(blocker.args[0].frames, final.frames)
+
+
+def test_cancel_mid_run_leaves_the_editor_ready(window, qtbot):
+    window.panel.output.out_width.set_value(CLIP_W * 3)  # a longer run to cancel
+    with qtbot.waitSignal(window.generation.preview, timeout=RUN_TIMEOUT_MS):
+        window.panel.generate.click()
+    job = window.generation.job
+    assert window.generation.busy and window.panel.cancel.isEnabled()
+    with qtbot.waitSignal(window.generation.cancelled, timeout=1000):
+        qtbot.keyClick(window.viewer.result.view, Qt.Key.Key_Escape)
+    assert not window.generation.busy
+    assert not window.panel.cancel.isEnabled() and window.panel.generate.isEnabled()
+    assert window.panel.status.text() == "Cancelled"
+    qtbot.waitUntil(lambda: job not in jobs.running_jobs(), timeout=15_000)
+    assert window.result is None or not window.result.final
+    # Ready again: a new run works.
+    window.panel.output.out_width.set_value(CLIP_W)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.generate()
+
+
+def test_latest_request_wins(window, qtbot):
+    window.panel.seed.setValue(1)
+    window.generate()
+    window.panel.seed.setValue(2)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.generate()
+    assert blocker.args[0].seed == 2
+    qtbot.waitUntil(lambda: not jobs.running_jobs(), timeout=15_000)
+    assert window.result.seed == 2
+
+
+def test_engine_error_reaches_the_user(window, qtbot, monkeypatch):
+    def bad_levels(frames, request, cancel):
+        raise InputError("output width must be at least 1, got 0")
+
+    monkeypatch.setattr(generation, "engine_levels", bad_levels)
+    with qtbot.waitSignal(window.error_reported, timeout=10_000) as blocker:
+        window.generate()
+    assert "width must be at least 1" in blocker.args[0]
+    assert [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert window.panel.status.text() == "Failed"
+    assert "width must be at least 1" in window.statusBar().currentMessage()
+
+
+def test_unexpected_exception_becomes_a_message(window, qtbot, monkeypatch):
+    def broken(frames, request, cancel):
+        yield from ()
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(generation, "engine_levels", broken)
+    with qtbot.waitSignal(window.error_reported, timeout=10_000) as blocker:
+        window.generate()
+    assert "RuntimeError" in blocker.args[0] and "boom" in blocker.args[0]
+    qtbot.waitUntil(lambda: not window.generation.busy, timeout=5000)
+
+
+def test_generate_without_a_clip(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    try:
+        with qtbot.waitSignal(window.error_reported, timeout=2000):
+            window.generate()
+        assert "Open a video" in window.last_error
+    finally:
+        close_and_check_threads(qtbot, window)

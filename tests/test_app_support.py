@@ -1,0 +1,67 @@
+"""Helpers for the GUI tests (test_app_*.py): a tiny synthetic clip, a window with its own
+settings file, and the teardown check that no background thread is left running."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings
+
+from app import jobs
+
+CLIP_T, CLIP_H, CLIP_W, CLIP_FPS = 8, 32, 48, 10
+THREAD_GRACE_MS = 15_000  # a cancelled run must stop well within this, even on a busy CI
+
+
+def moving_texture(t: int = CLIP_T, h: int = CLIP_H, w: int = CLIP_W) -> np.ndarray:
+    """(T, H, W, 3) uint8: stripes and a diagonal pattern drifting over time."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    frames = []
+    for i in range(t):
+        r = 128 + 100 * np.sin((xx + 3 * i) / 3.0)
+        g = 128 + 100 * np.cos((yy - 2 * i) / 4.0)
+        b = ((xx + yy + 5 * i) % 24) * 10
+        frames.append(np.stack([r, g, b], axis=-1))
+    return np.clip(np.stack(frames), 0, 255).astype(np.uint8)
+
+
+def write_tiny_clip(folder: Path, name: str = "tiny.mp4") -> Path:
+    from engine.io import write_video
+
+    return write_video(moving_texture(), folder / name, fps=Fraction(CLIP_FPS), crf=10)
+
+
+def make_window(qtbot, tmp_path: Path, clip: Path | None = None):
+    """A shown, active main window with settings in tmp_path; opens `clip` if given."""
+    from app.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5000)
+    if clip is not None:
+        open_and_wait(qtbot, window, clip)
+    return window
+
+
+def open_and_wait(qtbot, window, clip: Path) -> None:
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        window.open_path(clip)
+    qtbot.waitUntil(lambda: not window.loading, timeout=5000)
+
+
+def close_and_check_threads(qtbot, window) -> None:
+    """Close the window; fail if a background QThread is still running afterwards."""
+    window.close()
+    try:
+        qtbot.waitUntil(lambda: not jobs.running_jobs(), timeout=THREAD_GRACE_MS)
+    except AssertionError:
+        names = [job.name for job in jobs.running_jobs()]
+        jobs.stop_all(timeout_ms=None)
+        raise AssertionError(f"background threads left running at teardown: {names}") from None
+    assert not jobs.running_jobs()

@@ -1,0 +1,172 @@
+"""Main window: opening clips (dialog-free paths, drop, recent, bad files), playback keys,
+scrubbing, in/out and the source / result views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QMessageBox
+
+from app.menus import fill_recent_menu
+from tests.test_app_support import (
+    CLIP_FPS,
+    CLIP_H,
+    CLIP_T,
+    CLIP_W,
+    close_and_check_threads,
+    make_window,
+    write_tiny_clip,
+)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    return write_tiny_clip(tmp_path_factory.mktemp("clip"))
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, clip):
+    win = make_window(qtbot, tmp_path, clip)
+    yield win
+    close_and_check_threads(qtbot, win)
+
+
+def key(qtbot, window, k, modifier=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(window.viewer.source.view, k, modifier)
+
+
+def message_boxes(window) -> list[QMessageBox]:
+    return [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+
+
+def test_open_shows_clip_info(window, clip):
+    assert window.source.length == CLIP_T
+    assert (window.source.width, window.source.height) == (CLIP_W, CLIP_H)
+    text = window.info.text()
+    assert clip.name in text and f"{CLIP_W}×{CLIP_H}" in text and f"{CLIP_T} frames" in text
+    assert f"{CLIP_FPS} fps" in text and "0.80 s" in text
+    assert window.playback.length == CLIP_T
+    assert window.viewer.source.has_frame()
+    assert window.recent.paths()[0] == str(clip.resolve())
+
+
+def test_bad_file_gives_a_dialog_not_a_crash(window, tmp_path, qtbot):
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("this is not a video")
+    with qtbot.waitSignal(window.error_reported, timeout=30_000) as blocker:
+        window.open_path(bad)
+    assert "notes.mp4" in blocker.args[0]
+    assert message_boxes(window), "a message box should explain the problem"
+    assert window.source is not None and window.source.length == CLIP_T  # still usable
+    qtbot.waitUntil(lambda: not window.loading)
+    with qtbot.waitSignal(window.error_reported, timeout=30_000):
+        window.open_path(tmp_path / "missing.mp4")
+    assert "not found" in window.last_error
+
+
+def test_drop_and_open_recent(window, clip, tmp_path, qtbot):
+    other = write_tiny_clip(tmp_path, "other.mp4")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(other))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        window.dropEvent(event)
+    assert window.source.name == "other.mp4"
+    fill_recent_menu(window)
+    names = [a.text() for a in window.recent_menu.actions()]
+    assert names[:2] == ["other.mp4", clip.name]
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        window.recent_menu.actions()[1].trigger()
+    assert window.source.name == clip.name
+
+
+def test_play_and_shuttle_keys(window, qtbot):
+    pb = window.playback
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert pb.playing and pb.rate == 1
+    qtbot.waitUntil(lambda: pb.frame >= 2, timeout=3000)
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert not pb.playing
+    key(qtbot, window, Qt.Key.Key_L)
+    key(qtbot, window, Qt.Key.Key_L)
+    assert pb.rate == 2
+    key(qtbot, window, Qt.Key.Key_L)
+    key(qtbot, window, Qt.Key.Key_L)
+    key(qtbot, window, Qt.Key.Key_L)
+    assert pb.rate == 8  # 1x, 2x, 4x, 8x and no faster
+    key(qtbot, window, Qt.Key.Key_J)
+    assert pb.rate == -1
+    key(qtbot, window, Qt.Key.Key_J)
+    assert pb.rate == -2
+    assert "2×" in window.transport.speed.text()
+    key(qtbot, window, Qt.Key.Key_K)
+    assert pb.rate == 0 and not pb.playing
+
+
+def test_step_keys(window, qtbot):
+    pb = window.playback
+    key(qtbot, window, Qt.Key.Key_Home)
+    assert pb.frame == 0
+    key(qtbot, window, Qt.Key.Key_Right)
+    key(qtbot, window, Qt.Key.Key_Right)
+    assert pb.frame == 2
+    key(qtbot, window, Qt.Key.Key_Left)
+    assert pb.frame == 1
+    key(qtbot, window, Qt.Key.Key_End)
+    assert pb.frame == CLIP_T - 1
+    key(qtbot, window, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)  # one second
+    assert pb.frame == max(0, CLIP_T - 1 - CLIP_FPS)
+    key(qtbot, window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert pb.frame == CLIP_T - 1  # clamped at the end
+    assert window.transport.position.text().startswith(f"{CLIP_T} / {CLIP_T}")
+
+
+def test_in_out_keys_set_the_input_range(window, qtbot):
+    pb = window.playback
+    pb.seek(2)
+    key(qtbot, window, Qt.Key.Key_I)
+    pb.seek(5)
+    key(qtbot, window, Qt.Key.Key_O)
+    assert (window.in_out.in_point, window.in_out.out_point) == (2, 5)
+    selection = window.current_selection()
+    assert selection.length == 4 and selection.in_point == 2
+    assert window.current_request().frames == 4  # duration follows the range
+    assert "×1.00 T" in window.panel.output.scale_label.text()
+
+
+def test_scrub_by_clicking_the_timeline(window, qtbot):
+    tl = window.timeline
+    box = tl.getPlotItem().getViewBox()
+    for target in (5, 1):
+        scene_pos = box.mapViewToScene(QPointF(target, 0.5))
+        view_pos = tl.mapFromScene(scene_pos)
+        qtbot.mouseClick(tl.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(view_pos.x(),
+                                                                               view_pos.y()))
+        assert window.playback.frame == target
+        assert tl.playhead.value() == target
+
+
+def test_view_modes(window, qtbot):
+    assert window.mode == "source"
+    key(qtbot, window, Qt.Key.Key_Tab)
+    assert window.mode == "result"
+    assert window.viewer.result.isVisible() and not window.viewer.source.isVisible()
+    assert "No result" in window.viewer.result.placeholder.text()
+    key(qtbot, window, Qt.Key.Key_Backslash)
+    assert window.mode == "side"
+    assert window.viewer.result.isVisible() and window.viewer.source.isVisible()
+    window.transport.buttons["source"].click()
+    assert window.mode == "source" and not window.viewer.result.isVisible()
+
+
+def test_fit_key_refits_after_zoom(window, qtbot):
+    box = window.viewer.source.box
+    box.scaleBy((0.25, 0.25))
+    zoomed = box.viewRange()[0][1] - box.viewRange()[0][0]
+    key(qtbot, window, Qt.Key.Key_F)
+    fitted = box.viewRange()[0][1] - box.viewRange()[0][0]
+    assert fitted > zoomed * 2

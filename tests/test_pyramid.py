@@ -1,0 +1,62 @@
+import math
+
+import pytest
+import torch
+
+from engine.config import Settings
+from engine.pyramid import plan_levels, resize
+
+
+def test_paper_shapes_for_144p():
+    plan = plan_levels((13, 144, 256), (13, 144, 256), Settings())
+    first, last = plan.levels[0], plan.levels[-1]
+    assert last.source == (13, 144, 256)
+    assert first.source[0] == 3 and min(first.source[1:]) == 15
+    assert all(lv.patch == (3, 7, 7) and lv.em_iters == 5 for lv in plan.levels)
+    # Every level shrinks by 0.82 in space until the minimum (never below it).
+    sides = [min(lv.source[1:]) for lv in plan.levels]
+    assert sides == sorted(sides) and sides[0] >= 15
+    assert not plan.notes
+
+
+@pytest.mark.parametrize("shape", [(7, 33, 51), (5, 17, 99), (40, 15, 15), (3, 64, 48)])
+def test_odd_sizes_and_short_clips(shape):
+    plan = plan_levels(shape, shape, Settings())
+    assert plan.levels[-1].source == shape
+    for lv in plan.levels:
+        assert all(s >= p for s, p in zip(lv.source, lv.patch, strict=True))
+        assert all(s >= p for s, p in zip(lv.output, lv.patch, strict=True))
+
+
+def test_single_image_uses_temporal_patch_one():
+    plan = plan_levels((1, 90, 120), (1, 90, 120), Settings())
+    assert all(lv.patch[0] == 1 and lv.source[0] == 1 for lv in plan.levels)
+    assert any("temporal patch size 3 -> 1" in n for n in plan.notes)
+
+
+def test_two_frame_clip_and_tiny_frame_adapt():
+    plan = plan_levels((2, 10, 12), (2, 10, 12), Settings())
+    assert plan.levels[-1].patch == (2, 7, 7)
+    assert len(plan.levels) == 1
+    tiny = plan_levels((4, 5, 6), (4, 5, 6), Settings())
+    assert tiny.levels[-1].patch[1:] == (5, 5)
+    assert any("spatial patch size" in n for n in tiny.notes)
+
+
+def test_large_levels_use_cheaper_settings():
+    plan = plan_levels((16, 1080, 1920), (16, 1080, 1920), Settings())
+    big = [lv for lv in plan.levels if math.prod(lv.source) > 3_000_000]
+    assert big and all(lv.patch == (3, 5, 5) and lv.em_iters == 1 for lv in big)
+
+
+def test_retarget_output_shapes_scale_with_levels():
+    plan = plan_levels((10, 60, 80), (20, 60, 160), Settings())
+    assert plan.levels[-1].output == (20, 60, 160)
+    assert plan.levels[0].output[2] > plan.levels[0].source[2]
+
+
+def test_resize_identity_and_shapes():
+    v = torch.rand(3, 6, 20, 30)
+    assert torch.equal(resize(v, (6, 20, 30)), v)
+    assert resize(v, (4, 11, 17)).shape == (3, 4, 11, 17)
+    assert resize(v, (9, 40, 45)).shape == (3, 9, 40, 45)
