@@ -39,15 +39,26 @@ def to_frames(video: torch.Tensor) -> np.ndarray:
 
 
 def output_shape(source: Shape3, request: Request, scale: float = 1.0) -> Shape3:
-    """The output (T, H, W): the request's sizes (in source units) times the input scale."""
+    """The output (T, H, W) for a (possibly downscaled) source: requested sizes are in the
+    original's pixels, so they shrink by the same `scale` as the source did."""
     t, h, w = source
-    ot = request.frames or t
-    oh = max(1, round((request.height or h) * scale)) if request.height else round(h * scale)
-    ow = max(1, round((request.width or w) * scale)) if request.width else round(w * scale)
-    return (ot, oh, ow)
+    oh = max(1, round(request.height * scale)) if request.height else h
+    ow = max(1, round(request.width * scale)) if request.width else w
+    return (request.frames or t, oh, ow)
 
 
 def _validate(frames: np.ndarray, request: Request) -> None:
+    if request.task == "inpaint":
+        mask = request.mask
+        if mask is None or mask.shape != frames.shape[:3]:
+            got = None if mask is None else mask.shape
+            raise InputError(f"inpaint needs a (T, H, W) mask the size of the clip {frames.shape[:3]}, got {got}")
+        if not mask.any():
+            raise InputError("the mask is empty: paint the region to fill")
+        if request.hints is not None and request.hints.shape != (*frames.shape[:3], 4):
+            raise InputError(f"hints must be (T, H, W, 4) RGBA, got {request.hints.shape}")
+        if any(v is not None for v in (request.frames, request.height, request.width)):
+            raise InputError("inpaint keeps the clip's size: leave width, height and frames unset")
     if request.task not in TASKS:
         raise InputError(f"unknown task {request.task!r}: choose from {', '.join(TASKS)}")
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
@@ -104,9 +115,12 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
     t0 = timings.add("pyramid", start)
     del t0
 
-    opts = SearchOptions(completeness_alpha=settings.completeness_alpha,
-                         cold_rounds=settings.pm_rounds)
+    opts = SearchOptions(dims=settings.descriptor_dims, completeness_alpha=settings.completeness_alpha,
+                         cold_rounds=settings.pm_rounds, vote_stride=settings.vote_stride,
+                         reduce=settings.vote)
     inputs = level_inputs(request, levels, pyramid, device, notes)
+    first = next(i for i, inp in enumerate(inputs) if inp is not None)
+    levels, pyramid, inputs = levels[first:], pyramid[first:], inputs[first:]
     query = coarsest_query(request, levels[0], pyramid[0], inputs[0], gen)
     nnf = rev = None
     prev_key_grid: Shape3 | None = None
@@ -124,7 +138,9 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
         key_grid = patch_grid(level.source, level.patch)
         query_grid = patch_grid(level.output, level.patch)
         init_rev = None
-        if nnf is not None and prev_key_grid is not None and levels[n - 1].patch == level.patch:
+        if request.task == "inpaint":
+            init = None  # the searched box changes between levels: no warm start
+        elif nnf is not None and prev_key_grid is not None and levels[n - 1].patch == level.patch:
             init = rescale_coords(nnf, prev_key_grid, query_grid, key_grid)
             if rev is not None and prev_query_grid is not None:
                 init_rev = rescale_coords(rev, prev_query_grid, key_grid, query_grid)
@@ -133,9 +149,20 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
         else:
             init = None
         timings.add("pyramid", t_pyr)
-        query, nnf, rev = vpnn_layer(query, keys, pyramid[n], level.patch, level.em_iters,
-                                     opts=opts, generator=gen, init=init, init_reverse=init_rev,
-                                     key_mask=inputs[n].key_mask, cancel=cancel, timings=timings)
+        box = inputs[n].region
+        if box is None and inputs[n].keep is not None:
+            pass  # nothing to fill at this level: the query is the source itself
+        elif box is not None:
+            part, _, _ = vpnn_layer(query[:, box[0], box[1], box[2]], keys, pyramid[n], level.patch,
+                                    level.em_iters, opts=opts, generator=gen,
+                                    key_mask=inputs[n].key_mask, cancel=cancel, timings=timings,
+                                    constrain=inputs[n].constrain_box(box))
+            query = query.clone()
+            query[:, box[0], box[1], box[2]] = part
+        else:
+            query, nnf, rev = vpnn_layer(query, keys, pyramid[n], level.patch, level.em_iters,
+                                         opts=opts, generator=gen, init=init, init_reverse=init_rev,
+                                         key_mask=inputs[n].key_mask, cancel=cancel, timings=timings)
         query = inputs[n].constrain(query)
         prev_key_grid, prev_query_grid = key_grid, query_grid
         yield LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),

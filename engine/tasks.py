@@ -9,7 +9,7 @@ import torch
 from engine.pyramid import Level, resize
 from engine.request import Request
 
-DEFAULT_NOISE = {"generate": 5.0, "retarget": 0.0, "inpaint": 0.0}
+DEFAULT_NOISE = {"generate": 5.0, "retarget": 0.0, "inpaint": 1.0}
 
 
 @dataclass
@@ -19,11 +19,20 @@ class LevelInput:
     keep: torch.Tensor | None = None  # (1, T, H, W) bool: voxels copied from `known`
     known: torch.Tensor | None = None  # (C, T, H, W) the source at this level
     key_mask: torch.Tensor | None = None  # key grid bool: True = key may be used
+    region: tuple[slice, slice, slice] | None = None  # (T, H, W) box to search; None = all
 
     def constrain(self, video: torch.Tensor) -> torch.Tensor:
         if self.keep is None or self.known is None:
             return video
         return torch.where(self.keep, self.known, video)
+
+    def constrain_box(self, box: tuple[slice, slice, slice]):
+        """`constrain` for the part of the video inside `box`."""
+        if self.keep is None or self.known is None:
+            return None
+        keep = self.keep[:, box[0], box[1], box[2]]
+        known = self.known[:, box[0], box[1], box[2]]
+        return lambda video: torch.where(keep, known, video)
 
 
 def noise_sigma(request: Request) -> float:

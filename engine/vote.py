@@ -83,8 +83,7 @@ def vote(
 
 
 def _lattice(n: int, stride: int) -> list[int]:
-    """Offsets 0..n-1 at `stride`, always including both ends so every voxel is covered."""
-    pts = list(range(0, n, stride))
-    if pts[-1] != n - 1:
-        pts.append(n - 1)
-    return pts
+    """Patch offsets at `stride` around the patch centre (7, 2 -> 1, 3, 5; 7, 3 -> 0, 3, 6):
+    the votes of patches that hold the voxel away from their edges come first."""
+    c = (n - 1) // 2
+    return sorted({o for k in range(-n, n + 1) if 0 <= (o := c + k * max(1, stride)) < n})

@@ -21,12 +21,14 @@ class SearchOptions:
     dims: int = 16  # descriptor dimensions for the search
     steps: tuple[int, ...] = (8, 4, 1)
     cold_rounds: int = 5  # rounds of `steps` from a random start (15 iterations)
-    warm_steps: tuple[int, ...] = (4, 2, 1)  # one round of these from a warm start
-    warm_jitter: bool = True  # also try the jittered neighbours on warm starts
-    reverse_steps: tuple[int, ...] = (2, 1)  # warm reverse (completeness) search
+    # From a warm start (the previous EM iteration, or the level below rescaled) the field
+    # is nearly converged: one round of short jumps, without jitter, finishes it.
+    warm_steps: tuple[int, ...] = (2, 1)
+    warm_jitter: bool = False
+    reverse_steps: tuple[int, ...] = (1,)  # warm reverse (completeness) search
     completeness_alpha: float | None = 1.0
-    vote_stride: int = 1
-    reduce: str = "median"
+    vote_stride: int = 2
+    reduce: str = "luma"
 
 
 @dataclass
@@ -63,13 +65,15 @@ def vpnn_layer(
     key_mask: torch.Tensor | None = None,
     cancel: Callable[[], bool] | None = None,
     timings: Timings | None = None,
+    constrain: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, Coords, Coords | None]:
     """Run `iters` EM iterations; iteration i searches keys[min(i, len(keys)-1)].
 
     Shapes: query (C, Tq, Hq, Wq); keys and value (C, Tk, Hk, Wk); returns the new query
     video (C, Tq, Hq, Wq), the matches' coordinates on the key grid and, with completeness
     weighting, the keys' matches on the query grid (warm starts for the next level).
-    `key_mask` (key grid, bool) marks the keys allowed.
+    `key_mask` (key grid, bool) marks the keys allowed; `constrain` re-pins voxels after
+    every vote.
     """
     timings = timings or Timings()
     t0 = time.perf_counter()
@@ -106,6 +110,8 @@ def vpnn_layer(
         t0 = timings.add("search", t0)
         coords = table.to_coords(nnf)
         out = vote(value, coords, patch, reduce=opts.reduce, stride=opts.vote_stride, cancel=cancel)
+        if constrain is not None:  # voxels a task pins (outside an inpainting hole)
+            out = constrain(out)
         t0 = timings.add("vote", t0)
     rev_coords = qtable.to_coords(rev) if rev is not None else None
     return out, coords, rev_coords

@@ -1,0 +1,254 @@
+"""MaskModel: strokes, scopes, edits, undo atoms and budget, request arrays, PNG round trip."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from app.mask_model import HOLE, MaskModel, dilate_disc, segment_coverage  # noqa: E402
+
+SHAPE = (6, 48, 64)
+
+
+def stroke(m: MaskModel, points, frame=2, kind="remove", radius=5, hardness=1.0,
+           color=(0, 0, 0), scope="frame", in_out=None) -> None:
+    m.begin_stroke(frame, kind, radius, hardness, color, scope, in_out)
+    for x, y in points:
+        m.stroke_to(x, y)
+    m.end_stroke()
+
+
+def test_dab_is_a_disc():
+    m = MaskModel(SHAPE)
+    stroke(m, [(32, 24)], radius=6)
+    hole = m.hole(2)
+    yy, xx = np.mgrid[:48, :64]
+    dist = np.hypot(xx + 0.5 - 32, yy + 0.5 - 24)
+    assert hole[dist <= 5.5].all() and not hole[dist > 6.6].any()
+    assert abs(hole.sum() - np.pi * 36) < 0.15 * np.pi * 36
+    assert not m.mask[[0, 1, 3, 4, 5]].any()  # scope "frame" touches one frame only
+
+
+def test_soft_brush_fades():
+    m = MaskModel(SHAPE)
+    stroke(m, [(32, 24)], radius=10, hardness=0.0)
+    row = m.mask[2, 23, 22:33].astype(int)  # from the rim to the centre
+    assert row[-1] > 240 and row[0] < 40 and np.all(np.diff(row) >= 0)
+
+
+def test_fast_drag_leaves_no_gaps():
+    m = MaskModel(SHAPE)
+    stroke(m, [(2, 4), (60, 44)], radius=1.5)  # two far points, one mouse move
+    hole = m.hole(2)
+    for x in range(4, 59):
+        y = int(4 + (x + 0.5 - 2) * 40 / 58)
+        assert hole[y - 1 : y + 2, x].any(), x
+
+
+def test_erase_and_right_kind_values():
+    m = MaskModel(SHAPE)
+    stroke(m, [(10, 24), (50, 24)], radius=6)
+    stroke(m, [(30, 24)], kind="erase", radius=4)
+    hole = m.hole(2)
+    assert hole[24, 12] and hole[24, 48] and not hole[24, 29]
+
+
+def test_one_undo_step_per_stroke_and_redo():
+    m = MaskModel(SHAPE)
+    stroke(m, [(10, 10), (20, 12), (30, 14)])
+    first = m.mask.copy()
+    stroke(m, [(40, 30), (50, 35)])
+    second = m.mask.copy()
+    assert m.undo() and np.array_equal(m.mask, first)
+    assert m.can_redo()
+    assert m.undo() and not m.mask.any() and not m.can_undo()
+    assert not m.undo()
+    assert m.redo() and np.array_equal(m.mask, first)
+    assert m.redo() and np.array_equal(m.mask, second) and not m.can_redo()
+    m.undo()
+    stroke(m, [(5, 40)])  # a new stroke drops the redo branch
+    assert not m.can_redo()
+
+
+def test_no_op_stroke_adds_no_step():
+    m = MaskModel(SHAPE)
+    stroke(m, [(20, 20)], kind="erase")
+    assert not m.can_undo()
+
+
+def test_history_signals(qtbot):
+    m = MaskModel(SHAPE)
+    with qtbot.waitSignal(m.maskedFramesChanged) as marks, qtbot.waitSignal(m.historyChanged):
+        stroke(m, [(20, 20)])
+    assert marks.args[0].tolist() == [False, False, True, False, False, False]
+    assert m.masked_frames().tolist() == marks.args[0].tolist()
+    with qtbot.waitSignal(m.maskedFramesChanged) as marks:
+        m.undo()
+    assert not marks.args[0].any()
+
+
+def test_budget_drops_oldest_steps():
+    m = MaskModel(SHAPE, budget=3 * 64 * 64)  # about three one-tile strokes
+    for i in range(6):
+        stroke(m, [(8 + 8 * i, 8)], radius=2)  # each stroke inside tile (0, 0)
+    assert m.history_bytes() <= m.budget
+    undone = 0
+    while m.undo():
+        undone += 1
+    assert 1 <= undone < 6
+    assert m.hole(2)[8, 8]  # the oldest stroke can no longer be undone
+
+
+def test_newest_step_kept_even_over_budget():
+    m = MaskModel(SHAPE, budget=10)
+    stroke(m, [(20, 20)])
+    stroke(m, [(40, 20)])
+    assert m.undo() and not m.undo()
+    assert m.hole(2)[20, 20] and not m.hole(2)[20, 40]
+
+
+@pytest.mark.parametrize("scope, in_out, frames", [
+    ("frame", None, [2]), ("range", (1, 3), [1, 2, 3]), ("range", (4, 1), [1, 2, 3, 4]),
+    ("all", None, [0, 1, 2, 3, 4, 5])])
+def test_scopes(scope, in_out, frames):
+    m = MaskModel(SHAPE)
+    stroke(m, [(30, 20)], scope=scope, in_out=in_out)
+    assert np.flatnonzero(m.masked_frames()).tolist() == frames
+    m.undo()
+    assert not m.mask.any()
+
+
+def test_hint_colour_lands_in_hints_and_mask():
+    m = MaskModel(SHAPE)
+    stroke(m, [(20, 20)], kind="hint", color=(10, 200, 30))
+    assert m.hole(2)[20, 20]
+    assert m.hints[2, 20, 20].tolist() == [10, 200, 30, 255]
+    mask, hints = m.as_request_arrays()
+    assert mask.dtype == bool and mask.shape == SHAPE
+    assert hints.dtype == np.uint8 and hints.shape == (*SHAPE, 4)
+    assert hints[2, 20, 20].tolist() == [10, 200, 30, 255]
+    assert not hints[~mask].any() and (hints[mask & (hints[..., 3] > 0), 3] == 255).all()
+    stroke(m, [(20, 20)], kind="remove", radius=8)  # remove paint takes the colour away
+    assert m.hole(2)[20, 20] and m.hints[2, 20, 20, 3] == 0
+    assert m.as_request_arrays()[1] is None
+
+
+def test_request_arrays_without_hints_and_for_in_out():
+    m = MaskModel(SHAPE)
+    stroke(m, [(20, 20)])
+    mask, hints = m.as_request_arrays()
+    assert hints is None and mask.shape == SHAPE and mask.sum() == m.hole(2).sum()
+    mask[...] = False  # a copy: the model keeps its mask
+    assert m.hole(2).any()
+    part, _ = m.as_request_arrays(in_out=(2, 4))
+    assert part.shape == (3, 48, 64) and part[0].any() and not part[1:].any()
+
+
+def test_clear_invert_and_undo():
+    m = MaskModel(SHAPE)
+    stroke(m, [(20, 20)], scope="all")
+    before = m.mask.copy()
+    assert m.invert(scope="frame", frame=1)
+    assert m.hole(1).sum() == 48 * 64 - before[1].__ge__(HOLE).sum()
+    assert np.array_equal(m.mask[0], before[0])
+    m.undo()
+    assert np.array_equal(m.mask, before)
+    assert m.clear(scope="range", in_out=(0, 2))
+    assert m.masked_frames().tolist() == [False, False, False, True, True, True]
+    m.undo()
+    assert np.array_equal(m.mask, before)
+    assert not MaskModel(SHAPE).clear()  # nothing to clear: no step
+
+
+def test_grow_and_shrink_and_undo():
+    m = MaskModel(SHAPE)
+    stroke(m, [(32, 24)], radius=6)
+    before, area = m.mask.copy(), m.hole(2).sum()
+    assert m.grow(3, scope="frame", frame=2)
+    assert m.hole(2).sum() > area and m.hole(2)[24, 32 + 8]
+    m.undo()
+    assert np.array_equal(m.mask, before)
+    assert m.shrink(3)
+    assert 0 < m.hole(2).sum() < area and not m.hole(2)[24, 32 + 4]
+    m.undo()
+    assert np.array_equal(m.mask, before)
+    assert m.shrink(7) and not m.mask.any()
+
+
+def test_grow_spreads_hint_colour_and_shrink_keeps_border():
+    m = MaskModel(SHAPE)
+    stroke(m, [(20, 20)], kind="hint", color=(255, 255, 255), radius=4)
+    m.grow(3)
+    assert m.hints[2, 20, 26].tolist() == [255, 255, 255, 255]
+    m.clear()
+    m.begin_stroke(0, "remove", 5, 1.0)
+    m.stroke_to(0, 24)  # a hole touching the left border
+    m.end_stroke()
+    m.shrink(2)
+    assert m.hole(0)[24, 0]
+
+
+def test_dilate_disc_is_round():
+    a = np.zeros((1, 21, 21), bool)
+    a[0, 10, 10] = True
+    d = dilate_disc(a, 4)[0]
+    yy, xx = np.mgrid[:21, :21]
+    assert np.array_equal(d, np.hypot(yy - 10, xx - 10) <= 4.5)
+
+
+def test_coverage_off_image_is_none():
+    assert segment_coverage((48, 64), (-50, -50), (-40, -40), 3, 1.0) is None
+
+
+def test_bad_arguments():
+    m = MaskModel(SHAPE)
+    with pytest.raises(ValueError):
+        m.begin_stroke(0, "smudge")
+    with pytest.raises(ValueError):
+        m.clear(scope="week")
+    with pytest.raises(RuntimeError):
+        m.stroke_to(1, 1)
+    with pytest.raises(ValueError):
+        MaskModel((0, 4, 4))
+
+
+def test_png_round_trip(tmp_path):
+    m = MaskModel(SHAPE)
+    stroke(m, [(10, 10), (30, 20)], frame=1)
+    stroke(m, [(50, 30)], frame=4, kind="hint", color=(250, 240, 10))
+    written = m.export_png(tmp_path / "masks")
+    assert [p.name for p in written] == ["masks", "masks_hints"]
+    assert len(list((tmp_path / "masks").glob("frame_*.png"))) == SHAPE[0]
+    other = MaskModel(SHAPE)
+    assert other.import_png(tmp_path / "masks", tmp_path / "masks_hints")
+    mask, hints = m.as_request_arrays()
+    mask2, hints2 = other.as_request_arrays()
+    assert np.array_equal(mask, mask2) and np.array_equal(hints, hints2)
+    assert other.can_undo()  # an import is one undoable step
+    other.undo()
+    assert not other.mask.any()
+
+
+def test_import_single_frame_and_other_size(tmp_path):
+    from app import mask_io
+    from engine.io import write_video
+
+    img = np.zeros((1, 24, 32, 3), np.uint8)
+    img[:, 4:12, 8:16] = 255
+    write_video(img, str(tmp_path / "one") + "/", fps=mask_io.PNG_FPS)
+    m = MaskModel(SHAPE)
+    m.import_png(tmp_path / "one")
+    assert m.masked_frames().all()
+    assert m.hole(0)[8:24, 16:32].all() and m.hole(3).sum() == 16 * 16
+
+
+def test_import_wrong_frame_count(tmp_path):
+    from engine.errors import InputError
+    from engine.io import write_video
+
+    write_video(np.zeros((3, 8, 8, 3), np.uint8), str(tmp_path / "three") + "/",
+                fps=25)
+    with pytest.raises(InputError):
+        MaskModel(SHAPE).import_png(tmp_path / "three")

@@ -1,0 +1,136 @@
+"""InpaintPanel: controls and shortcuts act on the MaskModel / MaskOverlay they were given."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
+import pytest  # noqa: E402
+from PySide6.QtGui import QColor  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QAbstractButton,
+    QCheckBox,
+    QComboBox,
+    QSlider,
+    QSpinBox,
+)
+
+from app.inpaint_panel import InpaintPanel  # noqa: E402
+from app.mask_model import MaskModel  # noqa: E402
+from app.mask_painter import MaskOverlay  # noqa: E402
+
+SHAPE = (6, 48, 64)
+
+
+@pytest.fixture
+def panel(qtbot):
+    view = pg.GraphicsView()
+    box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+    view.setCentralItem(box)
+    base = pg.ImageItem(axisOrder="row-major")
+    box.addItem(base)
+    frames = np.full((*SHAPE, 3), 90, np.uint8)
+    base.setImage(frames[0], autoLevels=False, levels=(0, 255))
+    model = MaskModel(SHAPE)
+    overlay = MaskOverlay(box, model, base)
+    overlay.set_frame(1, frames[1])
+    p = InpaintPanel(model, overlay)
+    qtbot.addWidget(view)
+    qtbot.addWidget(p)
+    p.set_active(True)
+    yield p
+    overlay.set_active(False)
+
+
+def test_every_control_has_a_tooltip(panel):
+    for cls in (QAbstractButton, QCheckBox, QComboBox, QSlider, QSpinBox):
+        for w in panel.findChildren(cls):
+            action = w.defaultAction() if hasattr(w, "defaultAction") else None
+            assert (action.toolTip() if action else w.toolTip()), w.objectName() or cls.__name__
+
+
+def test_bracket_actions_change_brush_size(panel):
+    start = panel.overlay.radius
+    panel.larger_action.trigger()
+    assert panel.overlay.radius > start
+    panel.smaller_action.trigger()
+    panel.smaller_action.trigger()
+    assert panel.overlay.radius < start
+    keys = {a.text(): [k.toString() for k in a.shortcuts()] for a in panel.window_actions()}
+    assert keys["Smaller Brush"] == ["["] and keys["Larger Brush"] == ["]"]
+    assert keys["Undo Stroke"] == ["Ctrl+Z"] and "Ctrl+Shift+Z" in keys["Redo Stroke"]
+
+
+def test_shift_drag_size_reaches_the_spin_box(panel):
+    panel.overlay.set_radius(30)
+    assert panel.size_spin.value() == 60
+
+
+def test_undo_redo_actions_follow_history(panel):
+    assert not panel.undo_action.isEnabled()
+    panel.overlay.paint([(20, 20)])
+    assert panel.undo_action.isEnabled() and not panel.redo_action.isEnabled()
+    panel.undo_action.trigger()
+    assert not panel.model.mask.any() and panel.redo_action.isEnabled()
+    panel.redo_action.trigger()
+    assert panel.model.hole(1)[20, 20]
+    panel.set_active(False)
+    assert not panel.undo_action.isEnabled()
+
+
+def test_scope_and_edit_buttons(panel):
+    panel.scope.setCurrentIndex(panel.scope.findData("all"))
+    assert panel.overlay.scope == "all"
+    panel.overlay.paint([(20, 20)])
+    assert panel.model.masked_frames().all()
+    assert "6 of 6" in panel.status.text()
+    area = panel.model.hole(0).sum()
+    grow = next(b for b in panel.findChildren(QAbstractButton) if b.text() == "Grow")
+    grow.click()
+    assert panel.model.hole(0).sum() > area
+    panel.scope.setCurrentIndex(panel.scope.findData("frame"))
+    clear = next(b for b in panel.findChildren(QAbstractButton) if b.text() == "Clear")
+    clear.click()
+    assert panel.model.masked_frames().tolist() == [True, False, True, True, True, True]
+
+
+def test_eyedropper_pick_sets_hint_colour(panel):
+    panel.overlay.colorPicked.emit(QColor(12, 34, 56))
+    assert panel.hint_color.color() == QColor(12, 34, 56)
+    assert panel.hint_kind.isChecked() and panel.overlay.kind == "hint"
+    assert panel.overlay.hint_color == QColor(12, 34, 56)
+
+
+def test_tool_buttons_and_eraser_toggle(panel):
+    panel.eraser_action.trigger()
+    assert panel.overlay.tool == "eraser"
+    checked = [b.property("tool") for b in panel.tools.buttons() if b.isChecked()]
+    assert checked == ["eraser"]
+    panel.eraser_action.trigger()
+    assert panel.overlay.tool == "brush"
+
+
+def test_display_controls_reach_the_overlay(panel):
+    panel.opacity.setValue(20)
+    assert panel.overlay.opacity == pytest.approx(0.2)
+    panel.show_mask.setChecked(False)
+    assert not panel.overlay.image.isVisible()
+    panel.onion.setChecked(True)
+    assert panel.overlay.onion
+    panel.hardness.setValue(30)
+    assert panel.overlay.hardness == pytest.approx(0.3)
+
+
+def test_export_import_through_panel(panel, tmp_path, qtbot):
+    panel.overlay.paint([(20, 20)])
+    with qtbot.waitSignal(panel.message) as msg:
+        assert panel.export_to(tmp_path / "m")
+    assert "m" in msg.args[0]
+    panel.model.clear()
+    assert panel.import_from(tmp_path / "m") and panel.model.hole(1)[20, 20]
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "a.txt").write_text("x")
+    with qtbot.waitSignal(panel.message) as msg:
+        assert not panel.import_from(tmp_path / "junk")
+    assert msg.args[0].startswith("Could not import")

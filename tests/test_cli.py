@@ -1,0 +1,94 @@
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.cli import main
+from engine.io import read_video, write_video
+from tests.synth import moving_texture
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def clip_file(tmp_path):
+    path = tmp_path / "clip.mp4"
+    write_video(moving_texture(8, 40, 56), path, fps=Fraction(24), crf=12)
+    return path
+
+
+def test_generate_writes_video_at_source_fps(clip_file, tmp_path):
+    out = tmp_path / "out.mp4"
+    assert main(["generate", str(clip_file), "-o", str(out), "--seed", "2", "-q"]) == 0
+    back = read_video(out)
+    assert back.frames.shape == (8, 40, 56, 3)
+    assert back.fps == Fraction(24)
+
+
+def test_generate_count_names_each_seed(clip_file, tmp_path):
+    out = tmp_path / "var.mp4"
+    assert main(["generate", str(clip_file), "-o", str(out), "--seed", "5", "--count", "2",
+                 "--width", "70", "--frames", "6", "-q"]) == 0
+    files = sorted(p.name for p in tmp_path.glob("var_seed*.mp4"))
+    assert files == ["var_seed0005.mp4", "var_seed0006.mp4"]
+    assert read_video(tmp_path / files[0]).frames.shape == (6, 40, 70, 3)
+
+
+def test_retarget_to_png_folder(clip_file, tmp_path):
+    out = tmp_path / "frames/"
+    assert main(["retarget", str(clip_file), "-o", str(out), "--height", "32", "-q"]) == 0
+    assert len(list((tmp_path / "frames").glob("*.png"))) == 8
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "missing.mp4", "not found"),
+    (lambda d: (d / "notes.mp4").write_text("hello") and d / "notes.mp4", "notes.mp4"),
+])
+def test_bad_input_one_line_and_nonzero_exit(tmp_path, capsys, make, message):
+    path = make(tmp_path)
+    code = main(["generate", str(path), "-o", str(tmp_path / "o.mp4"), "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_output_cannot_be_input(clip_file, capsys):
+    before = clip_file.read_bytes()
+    assert main(["generate", str(clip_file), "-o", str(clip_file), "-q"]) != 0
+    assert "input" in capsys.readouterr().err
+    assert clip_file.read_bytes() == before
+
+
+def test_inpaint_cli_keeps_outside_pixels(tmp_path):
+    frames = moving_texture(6, 32, 40, seed=7)
+    src = tmp_path / "src/"
+    write_video(frames, src, fps=Fraction(25))
+    mask = np.zeros_like(frames)
+    mask[:, 10:20, 12:24] = 255
+    write_video(mask, tmp_path / "mask/", fps=Fraction(25))
+    out = tmp_path / "out/"
+    assert main(["inpaint", str(tmp_path / "src"), "--mask", str(tmp_path / "mask"), "-o", str(out),
+                 "--seed", "1", "-q"]) == 0
+    got = read_video(tmp_path / "out").frames
+    hole = mask[..., 0] > 0
+    assert np.array_equal(got[~hole], frames[~hole])
+
+
+def test_bench_writes_json(clip_file, tmp_path, capsys):
+    out = tmp_path / "b.json"
+    assert main(["bench", str(clip_file), "--seeds", "2", "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert rows[0]["levels"] >= 2 and rows[0]["coherence"] >= 0 and rows[0]["diversity"] > 0
+    assert "clip.mp4" in capsys.readouterr().out
+
+
+def test_main_py_exit_code_for_bad_file(tmp_path):
+    r = subprocess.run([sys.executable, str(ROOT / "main.py"), "generate", str(tmp_path / "nope.mp4"),
+                        "-o", str(tmp_path / "o.mp4")], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert r.stderr.strip() == "error: nope.mp4: file not found"

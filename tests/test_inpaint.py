@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+import torch
+
+from engine.errors import InputError
+from engine.metrics import nn_distance
+from engine.request import Request
+from engine.run import run
+
+
+def final(frames, request):
+    result = None
+    for result in run(frames, request):
+        pass
+    return result
+
+
+def background(t=10, h=56, w=128, seed=0):
+    """Smooth texture drifting right: the clean clip."""
+    rng = np.random.default_rng(seed)
+    base = rng.random((h, w + 3 * t, 3))
+    for _ in range(2):
+        for axis in (0, 1):
+            base = (np.roll(base, 1, axis) + base + np.roll(base, -1, axis)) / 3
+    base = (base - base.min()) / (base.max() - base.min())
+    return (np.stack([base[:, 3 * i : 3 * i + w] for i in range(t)]) * 255).astype(np.uint8)
+
+
+def with_square(clean):
+    frames, mask = clean.copy(), np.zeros(clean.shape[:3], bool)
+    for t in range(len(clean)):
+        y, x = 18, 8 + 4 * t
+        frames[t, y : y + 14, x : x + 14] = (20, 230, 40)
+        mask[t, y - 2 : y + 16, x - 2 : x + 16] = True
+    return frames, mask
+
+
+def _patches_in(video, mask, count=300, seed=0):
+    """Metric patches (3x7x7, [0,1]) lying fully inside the mask."""
+    v = torch.from_numpy(video).permute(3, 0, 1, 2).float() / 255
+    m = torch.from_numpy(mask).float()[None, None]
+    inside = -torch.nn.functional.max_pool3d(-m, (3, 7, 7), stride=1)[0, 0] > 0.5
+    pos = torch.nonzero(inside)
+    pick = pos[torch.randperm(len(pos), generator=torch.Generator().manual_seed(seed))[:count]]
+    return torch.stack([v[:, t : t + 3, y : y + 7, x : x + 7].reshape(-1) for t, y, x in pick.tolist()])
+
+
+def test_removing_a_moving_square():
+    clean = background()
+    frames, mask = with_square(clean)
+    out = final(frames, Request(task="inpaint", mask=mask, seed=1)).frames
+    assert np.array_equal(out[~mask], frames[~mask])  # bit-identical outside the hole
+    green = (out[..., 1] > 180) & (out[..., 0] < 90) & (out[..., 2] < 90)
+    assert green[mask].mean() < 0.01
+    # The fill is made of the rest of the video about as well as the true background is.
+    rest = torch.from_numpy(clean[:, :, 80:]).permute(3, 0, 1, 2).float() / 255
+    fill = nn_distance(_patches_in(out, mask), rest, (3, 7, 7)).mean()
+    truth = nn_distance(_patches_in(clean, mask), rest, (3, 7, 7)).mean()
+    assert fill <= 1.3 * truth
+
+
+def test_seeds_differ_and_unmasked_frames_untouched():
+    clean = background(t=8, h=40, w=72, seed=3)
+    mask = np.zeros(clean.shape[:3], bool)
+    mask[2:5, 12:26, 20:36] = True  # only frames 2..4 carry a mask
+    a = final(clean, Request(task="inpaint", mask=mask, seed=1)).frames
+    b = final(clean, Request(task="inpaint", mask=mask, seed=2)).frames
+    assert not np.array_equal(a[mask], b[mask])
+    for t in (0, 1, 5, 6, 7):
+        assert np.array_equal(a[t], clean[t])
+
+
+def test_dark_hint_gives_a_dark_fill():
+    rng = np.random.default_rng(4)
+    t, h, w = 8, 48, 96
+    frames = background(t, h, w, seed=4) // 4 + 180  # bright texture
+    for i in range(t):  # dark birds elsewhere in the video
+        for cy, cx in ((10, 70 + i), (36, 20 + i), (30, 84 - i)):
+            yy, xx = np.mgrid[:h, :w]
+            frames[i][(yy - cy) ** 2 + (xx - cx) ** 2 < 12] = rng.integers(10, 40)
+    mask = np.zeros((t, h, w), bool)
+    mask[:, 8:28, 30:54] = True
+    hints = np.zeros((t, h, w, 4), np.uint8)
+    hints[:, 13:23, 37:47] = (0, 0, 0, 255)
+    out = final(frames, Request(task="inpaint", mask=mask, hints=hints, seed=0)).frames
+    luma = out.astype(float) @ (0.299, 0.587, 0.114)
+    blob = luma[:, 13:23, 37:47].mean()
+    ring = luma[:, 4:32, 26:58][~mask[:, 4:32, 26:58]].mean()
+    assert blob < ring - 40
+
+
+def test_mask_covering_everything_is_refused():
+    clean = background(t=4, h=24, w=24)
+    with pytest.raises(InputError, match="covers every patch"):
+        final(clean, Request(task="inpaint", mask=np.ones(clean.shape[:3], bool)))
