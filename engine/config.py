@@ -21,6 +21,7 @@ class Settings:
     large_voxels: int = 3_000_000
     large_patch_size: Shape3 = (3, 5, 5)
     large_em_iters: int = 1
+    large_descriptor_dims: int = 8  # halves the search's memory on Full-HD levels
     pm_rounds: int = 5  # PatchMatch jump-flood rounds of steps (8, 4, 1) on a cold start
     completeness_alpha: float | None = 1.0  # weighted PatchMatch; None switches it off
     descriptor_dims: int = 16  # PCA dimensions of the patch descriptors used by the search

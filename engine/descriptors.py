@@ -54,10 +54,19 @@ def pca_basis(video: torch.Tensor, patch: Shape3, dims: int, generator: torch.Ge
     return basis.to(video.dtype).reshape(dims, c, *patch)
 
 
-def describe(video: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
-    """Descriptors of every patch of a (C, T, H, W) video: (N, dims), N over the valid grid (t, y, x) in row-major order."""
-    out = F.conv3d(video.unsqueeze(0), basis)[0]  # (dims, gt, gh, gw)
-    return out.reshape(out.shape[0], -1).T.contiguous()
+def describe(video: torch.Tensor, basis: torch.Tensor, budget: int = 1 << 26) -> torch.Tensor:
+    """Descriptors of every patch of a (C, T, H, W) video: (N, dims), N over the valid grid
+    (t, y, x) in row-major order. Computed a few frames at a time so that the convolution's
+    (dims, t, h, w) output never doubles the memory of the result."""
+    dims, _, pt, ph, pw = basis.shape
+    gt, gh, gw = video.shape[1] - pt + 1, video.shape[2] - ph + 1, video.shape[3] - pw + 1
+    out = torch.empty((gt * gh * gw, dims), device=video.device, dtype=video.dtype)
+    step = max(1, budget // max(1, dims * gh * gw))
+    for t0 in range(0, gt, step):
+        t1 = min(gt, t0 + step)
+        part = F.conv3d(video[:, t0 : t1 + pt - 1].unsqueeze(0), basis)[0]
+        out[t0 * gh * gw : t1 * gh * gw] = part.reshape(dims, -1).T
+    return out
 
 
 def patch_grid(shape: Shape3, patch: Shape3) -> Shape3:

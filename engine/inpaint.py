@@ -8,6 +8,7 @@ else a smooth fill from the hole's surroundings plus seeded noise (so seeds diff
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ def _level_hole(mask: torch.Tensor, shape: tuple[int, int, int]) -> torch.Tensor
 MIN_FREE_KEYS = 0.15  # coarse levels with fewer usable keys than this are skipped
 
 
-def inpaint_inputs(request: Request, levels: list[Level], pyramid: list[torch.Tensor],
+def inpaint_inputs(request: Request, levels: list[Level], pyramid: Sequence[torch.Tensor],
                    device: torch.device, notes: list[str]) -> list[LevelInput | None]:
     """Per level constraints; None for the coarsest levels where the hole (a moving one
     sweeps every coarse patch) leaves too few keys to fill from: the run starts below them."""

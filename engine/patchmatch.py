@@ -1,13 +1,14 @@
 """PatchMatch with jump flooding between two sets of patch descriptors.
 
 A nearest-neighbour field holds, for every query patch position on the query grid
-(t, y, x), the flat index of its match in a *padded* key table: the key grid surrounded
-by rows of +inf. Propagating a neighbour's match is then a shift and a subtraction, and a
-candidate that falls off the grid (or on an excluded key) simply never wins; no clamping
-or bounds logic runs per candidate. Each iteration tries, for all queries at once, the
-six space-time neighbours' matches at distance `step` (exact, and with a +-1 jitter) and
-two random candidates (near the current match, and anywhere). Time O(N * dims) per
-iteration; memory O(N) beyond the descriptors, with large grids evaluated in chunks.
+(t, y, x), the flat (row-major) index of its match on the key grid. Propagating a
+neighbour's match is a shift and a subtraction on the whole field at once; a candidate
+that runs off a row simply names another real key, whose true distance is then computed,
+so beyond one clamp no bounds logic runs per candidate. Excluded keys have an infinite
+norm and never win. Each iteration tries, for all queries at once, the six space-time
+neighbours' matches at distance `step` (exact, and optionally with a +-1 jitter) and two
+random candidates (near the current match, and anywhere). Time O(N * dims) per
+iteration; extra memory O(N), with large grids evaluated in chunks.
 """
 
 from __future__ import annotations
@@ -21,61 +22,49 @@ from engine.config import Shape3
 from engine.errors import Cancelled
 
 CHUNK_ELEMENTS = 1 << 24  # descriptor floats gathered at once (64 MB)
-MAX_T_STEP = 4  # temporal jumps beyond this add padding for little gain on short grids
 
 
 class KeyTable:
-    """Key descriptors on a padded grid; padding and excluded keys hold +inf."""
+    """Key descriptors (N, D) on a key grid, with squared norms (+inf for excluded keys)."""
 
-    def __init__(self, kd: torch.Tensor, grid: Shape3, max_step: int, allowed: torch.Tensor | None = None) -> None:
+    def __init__(self, kd: torch.Tensor, grid: Shape3, allowed: torch.Tensor | None = None) -> None:
         gt, gh, gw = grid
         self.grid = grid
-        self.mt = (min(max_step, MAX_T_STEP) + 1) if gt > 1 else 0
-        self.ms = max_step + 1 if max(gh, gw) > 1 else 0
-        self.padded = (gt + 2 * self.mt, gh + 2 * self.ms, gw + 2 * self.ms)
-        _, ph, pw = self.padded
-        self.strides = (ph * pw, pw, 1)
-        dims = kd.shape[1]
-        # Padding and excluded keys: zero descriptors with an infinite squared norm, so
-        # |q|^2 + |k|^2 - 2 q.k is +inf for them (and never NaN).
-        table = torch.zeros((*self.padded, dims), device=kd.device, dtype=kd.dtype)
-        norms = torch.full(self.padded, float("inf"), device=kd.device, dtype=kd.dtype)
-        real = (slice(self.mt, self.mt + gt), slice(self.ms, self.ms + gh), slice(self.ms, self.ms + gw))
-        table[real].copy_(kd.view(gt, gh, gw, dims))
-        norms[real].copy_(kd.square().sum(1).view(gt, gh, gw))
-        if allowed is not None:
-            norms[real][~allowed.view(gt, gh, gw)] = float("inf")
-        self.table = table.view(-1, dims)
-        self.norms = norms.view(-1)
+        self.size = gt * gh * gw
+        self.strides = (gh * gw, gw, 1)
+        self.table = kd
+        # |q|^2 + |k|^2 - 2 q.k is +inf for an excluded key (and never NaN).
+        self.norms = kd.square().sum(1)
         self.device = kd.device
-        index = self.from_coords(*torch.meshgrid(
-            *(torch.arange(n, device=kd.device) for n in grid), indexing="ij"))
-        self.real = index.reshape(-1)  # every real key, row-major over the key grid
-        self.valid = self.real if allowed is None else index[allowed.view(gt, gh, gw)]
-        if self.valid.numel() == 0:
-            raise ValueError("no key patch is allowed")
-        self.jitter = (
-            torch.tensor([-1, 0, 1], device=self.device)[:, None, None] * (self.strides[0] if self.mt else 0)
-            + torch.tensor([-1, 0, 1], device=self.device)[None, :, None] * self.strides[1]
-            + torch.tensor([-1, 0, 1], device=self.device)[None, None, :]
-        ).reshape(-1)
+        if allowed is None:
+            self.valid = None
+        else:
+            allowed = allowed.reshape(-1)
+            self.norms[~allowed] = float("inf")
+            self.valid = torch.nonzero(allowed).flatten()
+            if self.valid.numel() == 0:
+                raise ValueError("no key patch is allowed")
+        steps = torch.tensor([-1, 0, 1], device=self.device)
+        self.jitter = (steps[:, None, None] * (self.strides[0] if gt > 1 else 0)
+                       + steps[None, :, None] * self.strides[1] + steps[None, None, :]).reshape(-1)
 
     def from_coords(self, t: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        return ((t + self.mt) * self.padded[1] + (y + self.ms)) * self.padded[2] + (x + self.ms)
+        return (t * self.grid[1] + y) * self.grid[2] + x
 
     def to_coords(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        _, ph, pw = self.padded
-        t, rest = idx // (ph * pw), idx % (ph * pw)
-        return t - self.mt, rest // pw - self.ms, rest % pw - self.ms
+        _, gh, gw = self.grid
+        t, rest = idx // (gh * gw), idx % (gh * gw)
+        return t, rest // gw, rest % gw
 
     def random(self, shape: Shape3, generator: torch.Generator) -> torch.Tensor:
-        pick = torch.randint(0, self.valid.numel(), shape, generator=generator, device=generator.device)
-        return self.valid[pick.to(self.device)]
+        n = self.size if self.valid is None else self.valid.numel()
+        pick = torch.randint(0, n, shape, generator=generator, device=generator.device).to(self.device)
+        return pick if self.valid is None else self.valid[pick]
 
 
 @dataclass
 class Field:
-    """Matches (flat indices into a KeyTable's padded grid) and their (weighted) squared distances."""
+    """Matches (flat indices on a KeyTable's grid) and their (weighted) squared distances."""
 
     idx: torch.Tensor  # (gt, gh, gw) int64
     dist: torch.Tensor  # (gt, gh, gw) float
@@ -143,6 +132,7 @@ class _Search:
         return out.view(idx.shape)
 
     def offer(self, f: Field, cand: torch.Tensor) -> None:
+        cand = cand.clamp_(0, self.keys.size - 1)
         d = self.distance(cand)
         better = d < f.dist
         f.dist = torch.where(better, d, f.dist)
@@ -164,8 +154,8 @@ def patchmatch(
 ) -> Field:
     """Approximate nearest neighbours of the query descriptors (Nq, D) in `keys`.
 
-    `init` is a starting field of padded flat indices (query grid shaped); `weights` (padded
-    key count,) scales each key's squared distance (completeness weighting).
+    `init` is a starting field of flat key indices (query grid shaped); `weights` (one per
+    key) scales each key's squared distance (completeness weighting).
     """
     device = q.device
     search = _Search(q, keys, weights)
@@ -176,14 +166,13 @@ def patchmatch(
         f.idx = torch.where(bad, keys.random(query_grid, generator), f.idx)
         f.dist = search.distance(f.idx)
     strides = keys.strides
-    margins = (keys.mt, keys.ms, keys.ms)
     for _ in range(rounds):
         for step in steps:
             if cancel is not None and cancel():
                 raise Cancelled()
             for axis in range(3):
-                s = min(step, margins[axis] - 1)
-                if query_grid[axis] <= 1 or s < 1:
+                s = min(step, query_grid[axis] - 1, keys.grid[axis] - 1)
+                if s < 1:
                     continue
                 for sign in (1, -1):
                     cand = _shifted(f.idx, axis, s, sign) - sign * s * strides[axis]
@@ -192,10 +181,10 @@ def patchmatch(
                         pick = torch.randint(0, keys.jitter.numel(), query_grid, generator=generator,
                                              device=generator.device).to(device)
                         search.offer(f, cand + keys.jitter[pick])
-            # Random search near the current match (radius within the padding), then anywhere.
+            # Random search near the current match, then anywhere.
             near = f.idx.clone()
             for axis in range(3):
-                r = min(2 * step, margins[axis] - 1)
+                r = min(2 * step, keys.grid[axis] - 1)
                 if r >= 1:
                     off = torch.randint(-r, r + 1, query_grid, generator=generator, device=generator.device)
                     near += off.to(device) * strides[axis]

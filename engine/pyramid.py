@@ -22,6 +22,7 @@ class Level:
     output: Shape3
     patch: Shape3
     em_iters: int
+    large: bool = False  # above Settings.large_voxels: the cheaper settings apply
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,12 @@ def plan_levels(source: Shape3, output: Shape3, settings: Settings) -> Plan:
         out = (_dim(ot, ts, pt), _dim(oh, ss, ph), _dim(ow, ss, pw))
         patch = (pt, ph, pw)
         iters = settings.em_iters
-        if max(math.prod(src), math.prod(out)) > settings.large_voxels:
+        large = max(math.prod(src), math.prod(out)) > settings.large_voxels
+        if large:
             lt, lh, lw = settings.large_patch_size
             patch = (min(pt, lt), min(ph, lh), min(pw, lw))
             iters = min(iters, settings.large_em_iters)
-        levels.append(Level(src, out, patch, iters))
+        levels.append(Level(src, out, patch, iters, large))
     return Plan(levels, notes)
 
 
@@ -108,3 +110,37 @@ def resize(video: torch.Tensor, shape: Shape3) -> torch.Tensor:
         )
         out = planes.reshape(c, hh, nt, ww).permute(0, 2, 1, 3)
     return out.contiguous()
+
+
+class LazyPyramid:
+    """The source at every level's size, each resized from the full source when first used:
+    the coarsest level is ready at once (a quick first preview) and a run that is
+    cancelled early never pays for the fine levels."""
+
+    def __init__(self, video: torch.Tensor, levels: list[Level]) -> None:
+        self.video, self.shapes = video, [lv.source for lv in levels]
+        self._cache: dict[int, torch.Tensor] = {}
+
+    def __len__(self) -> int:
+        return len(self.shapes)
+
+    def __getitem__(self, n: int) -> torch.Tensor:
+        n = n + len(self) if n < 0 else n
+        if n not in self._cache:
+            self._cache[n] = resize(self.video, self.shapes[n])
+        return self._cache[n]
+
+    def __iter__(self):
+        return (self[n] for n in range(len(self)))
+
+    def drop_below(self, n: int) -> None:
+        """Forget cached levels coarser than n (they are not needed again)."""
+        for k in [k for k in self._cache if k < n]:
+            del self._cache[k]
+
+    def skip(self, first: int) -> LazyPyramid:
+        """The same pyramid without its `first` coarsest levels."""
+        out = LazyPyramid.__new__(LazyPyramid)
+        out.video, out.shapes = self.video, self.shapes[first:]
+        out._cache = {k - first: v for k, v in self._cache.items() if k >= first}
+        return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -14,7 +15,7 @@ from engine.device import device_label as _device_label
 from engine.device import pick_device
 from engine.errors import Cancelled, InputError
 from engine.patchmatch import identity_coords, rescale_coords
-from engine.pyramid import Plan, plan_levels, resize
+from engine.pyramid import LazyPyramid, Plan, plan_levels, resize
 from engine.request import TASKS, LevelResult, Request
 from engine.tasks import coarsest_query, level_inputs
 from engine.vpnn import SearchOptions, Timings, vpnn_layer
@@ -111,7 +112,7 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
     plan: Plan = plan_levels(src_shape, out_shape, settings)
     notes.extend(n for n in plan.notes if n not in notes)
     levels = plan.levels
-    pyramid = [resize(x, lv.source) for lv in levels]
+    pyramid = LazyPyramid(x, levels)
     t0 = timings.add("pyramid", start)
     del t0
 
@@ -120,7 +121,7 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
                          reduce=settings.vote)
     inputs = level_inputs(request, levels, pyramid, device, notes)
     first = next(i for i, inp in enumerate(inputs) if inp is not None)
-    levels, pyramid, inputs = levels[first:], pyramid[first:], inputs[first:]
+    levels, pyramid, inputs = levels[first:], pyramid.skip(first), inputs[first:]
     query = coarsest_query(request, levels[0], pyramid[0], inputs[0], gen)
     nnf = rev = None
     prev_key_grid: Shape3 | None = None
@@ -149,6 +150,8 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
         else:
             init = None
         timings.add("pyramid", t_pyr)
+        if level.large:
+            opts = replace(opts, dims=min(opts.dims, settings.large_descriptor_dims))
         box = inputs[n].region
         if box is None and inputs[n].keep is not None:
             pass  # nothing to fill at this level: the query is the source itself
@@ -165,6 +168,7 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
                                          key_mask=inputs[n].key_mask, cancel=cancel, timings=timings)
         query = inputs[n].constrain(query)
         prev_key_grid, prev_query_grid = key_grid, query_grid
+        pyramid.drop_below(n)
         yield LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),
                           elapsed=time.perf_counter() - start, timings=dict(timings.values),
                           device=label, notes=list(notes))

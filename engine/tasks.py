@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -39,7 +40,7 @@ def noise_sigma(request: Request) -> float:
     return DEFAULT_NOISE[request.task] if request.noise is None else float(request.noise)
 
 
-def level_inputs(request: Request, levels: list[Level], pyramid: list[torch.Tensor],
+def level_inputs(request: Request, levels: list[Level], pyramid: Sequence[torch.Tensor],
                  device: torch.device, notes: list[str]) -> list[LevelInput]:
     if request.task == "inpaint":
         from engine.inpaint import inpaint_inputs

@@ -80,16 +80,15 @@ def vpnn_layer(
     key_grid = patch_grid(tuple(value.shape[1:]), patch)
     query_grid = patch_grid(tuple(query.shape[1:]), patch)
     basis = pca_basis(value, patch, opts.dims, generator)
-    max_step = max(opts.steps)
     tables: dict[int, tuple[torch.Tensor, KeyTable]] = {}
-    nnf = None  # padded flat indices; the key tables of one level share one geometry
+    nnf = None  # flat key indices; the key tables of one level share one grid
     rev = None
     out = query
     for i in range(iters):
         ki = min(i, len(keys) - 1)
         if ki not in tables:
             kd = describe(keys[ki], basis)
-            tables[ki] = (kd, KeyTable(kd, key_grid, max_step, key_mask))
+            tables[ki] = (kd, KeyTable(kd, key_grid, key_mask))
         kd, table = tables[ki]
         if nnf is None and init is not None:
             nnf = table.from_coords(*init)
@@ -98,14 +97,13 @@ def vpnn_layer(
         if opts.completeness_alpha is not None:
             # Completeness: d_k = each key's distance to its nearest query (reverse search);
             # keys already well represented in the output become less attractive.
-            qtable = KeyTable(qd, query_grid, max_step)
+            qtable = KeyTable(qd, query_grid)
             if rev is None and init_reverse is not None:
                 rev = qtable.from_coords(*init_reverse)
             rev_opts = replace(opts, warm_steps=opts.reverse_steps)
             rev_f = _search(kd, key_grid, qtable, rev, rev_opts, generator, cancel)
             rev = rev_f.idx
-            weights = torch.ones(table.table.shape[0], device=value.device, dtype=value.dtype)
-            weights[table.real] = 1.0 / (opts.completeness_alpha + rev_f.dist.reshape(-1))
+            weights = (rev_f.dist.reshape(-1) + opts.completeness_alpha).reciprocal_()
         nnf = _search(qd, query_grid, table, nnf, opts, generator, cancel, weights).idx
         t0 = timings.add("search", t0)
         coords = table.to_coords(nnf)

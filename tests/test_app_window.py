@@ -152,6 +152,7 @@ def test_scrub_by_clicking_the_timeline(window, qtbot):
 
 def test_view_modes(window, qtbot):
     assert window.mode == "source"
+    window.in_out.set_range(1, 5)
     key(qtbot, window, Qt.Key.Key_Tab)
     assert window.mode == "result"
     assert window.viewer.result.isVisible() and not window.viewer.source.isVisible()
@@ -161,6 +162,15 @@ def test_view_modes(window, qtbot):
     assert window.viewer.result.isVisible() and window.viewer.source.isVisible()
     window.transport.buttons["source"].click()
     assert window.mode == "source" and not window.viewer.result.isVisible()
+    assert (window.in_out.in_point, window.in_out.out_point) == (1, 5)  # survived the switch
+
+
+def test_drag_in_out_markers(window, qtbot):
+    tl = window.timeline
+    tl._out_line.setValue(4.5)
+    tl._out_line.sigDragged.emit(tl._out_line)  # as a mouse drag does
+    assert (window.in_out.in_point, window.in_out.out_point) == (0, 4)
+    assert window.panel.output.values()[2] == 5
 
 
 def test_fit_key_refits_after_zoom(window, qtbot):

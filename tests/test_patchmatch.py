@@ -26,7 +26,7 @@ def test_patchmatch_close_to_brute_force():
     k = to_tensor(moving_texture(6, 24, 32, seed=1), torch.device("cpu"))
     q = to_tensor(moving_texture(6, 24, 32, seed=2), torch.device("cpu"))
     qd, qg, kd, kg, gen = _setup(q, k)
-    table = KeyTable(kd, kg, 8)
+    table = KeyTable(kd, kg)
     f = patchmatch(qd, qg, table, generator=gen)
     exact = _exact(qd, kd)
     t, y, x = table.to_coords(f.idx)
@@ -39,7 +39,7 @@ def test_shifted_copy_finds_exact_matches():
     video = to_tensor(moving_texture(6, 30, 40, seed=3), torch.device("cpu"))
     q = video[:, 1:, 3:, 2:].contiguous()  # the key shifted in T, H and W
     qd, qg, kd, kg, gen = _setup(q, video)
-    table = KeyTable(kd, kg, 8)
+    table = KeyTable(kd, kg)
     f = patchmatch(qd, qg, table, generator=gen)
     # Recompute each found match's distance exactly (the texture repeats, so several keys
     # can be exact matches; any of them counts).
@@ -54,7 +54,7 @@ def test_excluded_keys_are_never_used():
     qd, qg, kd, kg, gen = _setup(video, video, dims=16)
     allowed = torch.ones(kg, dtype=torch.bool)
     allowed[:, :, : kg[2] // 2] = False
-    table = KeyTable(kd, kg, 8, allowed)
+    table = KeyTable(kd, kg, allowed)
     f = patchmatch(qd, qg, table, generator=gen)
     _, _, x = table.to_coords(f.idx)
     assert int(x.min()) >= kg[2] // 2
