@@ -20,6 +20,8 @@ from engine.request import Request
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DEFAULT_CLIPS = ("air_balloons_13f_256x144.mp4", "balloons_16f_1920x1080.mp4")
+INPAINT_CLIP = "birds_81f_640x360.mp4"
+INPAINT_HOLE = (slice(0, 30), slice(156, 196), slice(320, 360))  # 40x40 px through 30 frames
 METRIC_VOXELS = 2_000_000  # exact-search metrics above this size would take hours on a CPU
 
 
@@ -111,6 +113,30 @@ def bench_clip(path: Path, seeds: int, device: str, metrics: bool) -> dict:
     return row
 
 
+def bench_inpaint(path: Path, device: str) -> dict:
+    """Time to fill a 40x40 hole through the first 30 frames (the issue's inpainting case)."""
+    from engine import metrics as m
+    from engine.io import read_video
+    from engine.run import run
+
+    clip = read_video(path, end=30)
+    mask = np.zeros(clip.frames.shape[:3], bool)
+    mask[INPAINT_HOLE] = True
+    with PeakMemory() as mem:
+        t0 = time.perf_counter()
+        for res in run(clip.frames, Request(task="inpaint", mask=mask, settings=Settings(device=device))):  # noqa: B007
+            pass
+        total = time.perf_counter() - t0
+    return {"clip": f"{path.name} (inpaint 40x40x30)", "input": "x".join(map(str, clip.frames.shape[:3])),
+            "output": "x".join(map(str, res.frames.shape[:3])), "device": res.device, "levels": res.levels,
+            "total_s": total, "first_preview_s": None, "peak_rss_gb": mem.peak / 2**30,
+            "cuda_peak_gb": mem.cuda_peak / 2**30, "outside_identical": bool(
+                np.array_equal(res.frames[~mask], clip.frames[~mask])),
+            "coherence": m.coherence(res.frames, clip.frames),
+            **{f"{k}_s": v for k, v in res.timings.items()}, "frames": res.frames, "mask": mask,
+            "source": clip.frames}
+
+
 def cli_wall(path: Path, device: str) -> float:
     """Wall time of the whole `python main.py generate CLIP -o OUT` command (start-up, I/O included)."""
     out = Path(os.environ.get("TMPDIR", "/tmp")) / f"vgpnn_bench_{os.getpid()}.mp4"
@@ -121,6 +147,22 @@ def cli_wall(path: Path, device: str) -> float:
     wall = time.perf_counter() - t0
     out.unlink(missing_ok=True)
     return wall
+
+
+def _before_after(source: np.ndarray, out: np.ndarray, mask: np.ndarray, path: Path) -> None:
+    """A PNG: input frame with the hole outlined in red, and the filled frame."""
+    from engine.io import write_video
+
+    t = 15
+    before = source[t].copy()
+    edge = mask[t] ^ np.roll(mask[t], 1, 0) | mask[t] ^ np.roll(mask[t], 1, 1)
+    before[edge] = (255, 0, 0)
+    pair = np.concatenate([before, np.full((before.shape[0], 8, 3), 255, np.uint8), out[t]], axis=1)
+    folder = path.with_suffix("")
+    write_video(pair[None], str(folder) + "/", fps=1)
+    (folder / "frame_00001.png").replace(path)
+    folder.rmdir()
+    print(f"wrote {path}")
 
 
 def _fmt(v: object, spec: str = ".2f") -> str:
@@ -135,13 +177,19 @@ def bench(args: argparse.Namespace) -> int:
         if path.name == DEFAULT_CLIPS[0] or args.inputs:
             row["cli_wall_s"] = cli_wall(path, args.device)
         rows.append(row)
+    birds = DATA / INPAINT_CLIP
+    if not args.inputs and birds.exists():
+        print(f"bench: {birds.name} inpainting ...", file=sys.stderr, flush=True)
+        row = bench_inpaint(birds, args.device)
+        _before_after(row.pop("source"), row.pop("frames"), row.pop("mask"), Path(args.json).with_suffix(".png"))
+        rows.append(row)
     head = (f"{'clip':32} {'output TxHxW':>14} {'lv':>3} {'pyr s':>6} {'search s':>8} {'vote s':>7} "
             f"{'total s':>8} {'1st s':>6} {'CLI s':>6} {'peak GB':>8} {'coh':>7} {'compl':>7} {'div':>6}")
     print(head)
     print("-" * len(head))
     for r in rows:
         print(f"{r['clip'][:32]:32} {r['output']:>14} {r['levels']:>3} {r['pyramid_s']:6.2f} "
-              f"{r['search_s']:8.2f} {r['vote_s']:7.2f} {r['total_s']:8.2f} {r['first_preview_s']:6.2f} "
+              f"{r['search_s']:8.2f} {r['vote_s']:7.2f} {r['total_s']:8.2f} {_fmt(r['first_preview_s']):>6} "
               f"{_fmt(r.get('cli_wall_s'), '.1f'):>6} {r['peak_rss_gb']:8.2f} "
               f"{_fmt(r.get('coherence'), '.4f'):>7} {_fmt(r.get('completeness'), '.4f'):>7} "
               f"{_fmt(r.get('diversity'), '.3f'):>6}")

@@ -12,6 +12,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from engine import chunks
 from engine.config import Shape3
 
 
@@ -54,14 +55,14 @@ def pca_basis(video: torch.Tensor, patch: Shape3, dims: int, generator: torch.Ge
     return basis.to(video.dtype).reshape(dims, c, *patch)
 
 
-def describe(video: torch.Tensor, basis: torch.Tensor, budget: int = 1 << 26) -> torch.Tensor:
+def describe(video: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
     """Descriptors of every patch of a (C, T, H, W) video: (N, dims), N over the valid grid
     (t, y, x) in row-major order. Computed a few frames at a time so that the convolution's
     (dims, t, h, w) output never doubles the memory of the result."""
     dims, _, pt, ph, pw = basis.shape
     gt, gh, gw = video.shape[1] - pt + 1, video.shape[2] - ph + 1, video.shape[3] - pw + 1
     out = torch.empty((gt * gh * gw, dims), device=video.device, dtype=video.dtype)
-    step = max(1, budget // max(1, dims * gh * gw))
+    step = max(1, chunks.DESCRIBE_ELEMENTS // max(1, dims * gh * gw))
     for t0 in range(0, gt, step):
         t1 = min(gt, t0 + step)
         part = F.conv3d(video[:, t0 : t1 + pt - 1].unsqueeze(0), basis)[0]

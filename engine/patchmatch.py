@@ -18,10 +18,9 @@ from dataclasses import dataclass
 
 import torch
 
+from engine import chunks
 from engine.config import Shape3
 from engine.errors import Cancelled
-
-CHUNK_ELEMENTS = 1 << 24  # descriptor floats gathered at once (64 MB)
 
 
 class KeyTable:
@@ -114,7 +113,7 @@ class _Search:
     def __init__(self, q: torch.Tensor, keys: KeyTable, weights: torch.Tensor | None) -> None:
         self.q, self.keys, self.weights = q.unsqueeze(2), keys, weights
         self.q2 = q.square().sum(1)
-        self.chunk = max(1024, CHUNK_ELEMENTS // max(1, q.shape[1]))
+        self.chunk = max(1024, chunks.SEARCH_ELEMENTS // max(1, q.shape[1]))
 
     def distance(self, idx: torch.Tensor) -> torch.Tensor:
         """Squared distances |q|^2 + |k|^2 - 2 q.k; the dot products as one batched matmul

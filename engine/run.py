@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
+from engine import chunks
 from engine.config import Settings, Shape3
 from engine.descriptors import patch_grid
 from engine.device import device_label as _device_label
@@ -80,14 +81,23 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
     settings = request.settings
     device = pick_device(settings.device)
     notes: list[str] = []
-    try:
+    if device.type != "cuda":
         yield from _run_on(device, source, request, cancel, notes)
-    except torch.OutOfMemoryError:
-        if device.type != "cuda":
-            raise
-        torch.cuda.empty_cache()
-        notes.append("the GPU ran out of memory: finished on the CPU")
-        yield from _run_on(torch.device("cpu"), source, request, cancel, notes)
+        return
+    # On a GPU out-of-memory: start again with work chunks an eighth of the size, then on
+    # the CPU. Each restart yields from the coarsest level again.
+    for attempt in ("gpu", "small", "cpu"):
+        try:
+            if attempt == "cpu":
+                yield from _run_on(torch.device("cpu"), source, request, cancel, notes)
+            else:
+                with chunks.smaller(8 if attempt == "small" else 1):
+                    yield from _run_on(device, source, request, cancel, notes)
+            return
+        except torch.OutOfMemoryError:
+            torch.cuda.empty_cache()
+            notes.append("the GPU ran out of memory: retrying with smaller work chunks"
+                         if attempt == "gpu" else "the GPU ran out of memory again: finishing on the CPU")
 
 
 def _run_on(device: torch.device, source: np.ndarray, request: Request,

@@ -8,11 +8,9 @@ from collections.abc import Callable
 
 import torch
 
+from engine import chunks
 from engine.config import Shape3
 from engine.errors import Cancelled
-
-# Bytes of vote stack held at once; bounds memory at any resolution.
-VOTE_BUDGET = 96 * 2**20
 
 
 def _clamped(size: int, grid: int, pad: int, device: torch.device) -> torch.Tensor:
@@ -59,7 +57,7 @@ def vote(
     yx = {(b, d): in_y[b][:, None] * wv + in_x[d][None, :] for _, b, d in offsets}
     out = torch.empty((size[0], size[1], size[2], c), device=device, dtype=value.dtype)
     per_frame = len(offsets) * c * size[1] * size[2] * value.element_size()
-    chunk = max(1, min(size[0], VOTE_BUDGET // max(1, per_frame)))
+    chunk = max(1, min(size[0], chunks.VOTE_BYTES // max(1, per_frame)))
     for t0 in range(0, size[0], chunk):
         if cancel is not None and cancel():
             raise Cancelled()

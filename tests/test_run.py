@@ -110,3 +110,15 @@ def test_engine_imports_no_qt():
             "bad=[m for m in sys.modules if m.startswith(('PySide6','PyQt','pyqtgraph','shiboken'))];"
             "sys.exit(1 if bad else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_small_work_chunks_give_identical_output():
+    from engine import chunks
+
+    clip = moving_texture(6, 36, 48)
+    normal = final(clip, Request(seed=5)).frames
+    with chunks.smaller(1 << 20):
+        assert chunks.VOTE_BYTES == 1 << 12
+        tiny = final(clip, Request(seed=5)).frames
+    assert chunks.VOTE_BYTES == 96 * 2**20
+    assert np.array_equal(normal, tiny)
