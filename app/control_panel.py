@@ -1,0 +1,194 @@
+"""The side panel: task, output size and duration, seed and noise, quality and device,
+and the Generate / Cancel / Browse seeds buttons with the run's progress.
+
+It emits `choices_changed` only for committed changes, debounced, and never while a
+slider is held down, so an expensive run never starts in the middle of a drag.
+"""
+
+from __future__ import annotations
+
+import random
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.request_builder import QUALITIES, TASKS, Choices, quality_tooltip
+from app.size_controls import OutputSizeGroup
+from app.task_pages import PAGES
+
+DEBOUNCE_MS = 350
+MAX_SEED = 2**31 - 1
+
+
+class ControlPanel(QWidget):
+    choices_changed = Signal()
+    generate_requested = Signal()
+    cancel_requested = Signal()
+    browse_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("controlPanel")
+        self.task = QComboBox()
+        self.task.addItems(list(TASKS))
+        self.task.setToolTip("What to make: Variations (new videos like the clip) or "
+                             "Retarget (new size or duration). More tasks come later.")
+        self.pages = QStackedWidget()
+        for page_class in PAGES:
+            page = page_class()
+            page.changed.connect(self._schedule)
+            self.pages.addWidget(page)
+        self.output = OutputSizeGroup()
+
+        self.seed = QSpinBox()
+        self.seed.setRange(0, MAX_SEED)
+        self.seed.setKeyboardTracking(False)
+        self.seed.setToolTip("Random seed: the same seed and settings always give the same video.")
+        self.new_seed = QToolButton()
+        self.new_seed.setText("Random")
+        self.new_seed.setToolTip("Pick a new random seed.")
+        self.quality = QComboBox()
+        for label, key in QUALITIES.items():
+            self.quality.addItem(label, key)
+            self.quality.setItemData(self.quality.count() - 1, quality_tooltip(key),
+                                     Qt.ItemDataRole.ToolTipRole)
+        self.quality.setCurrentText("Normal")
+        self.quality.setToolTip("Draft is fast (small, few iterations); Best uses the full "
+                                "resolution. Hover an entry for details.")
+        self.device = QLabel("Device: …")
+        self.device.setToolTip("Where the engine runs (CPU or the GPU's name).")
+        self.auto_update = QCheckBox("Update on change")
+        self.auto_update.setChecked(True)
+        self.auto_update.setToolTip("After the first Generate, regenerate automatically when a "
+                                    "setting changes (when a slider is released).")
+
+        self.generate = QPushButton("Generate")
+        self.generate.setObjectName("primary")
+        self.generate.setToolTip("Make the result from the in/out range (G or Ctrl+Enter).")
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setToolTip("Stop the running generation (Esc).")
+        self.cancel.setEnabled(False)
+        self.browse = QPushButton("Browse seeds…")
+        self.browse.setToolTip("Show a grid of variations with consecutive seeds, starting "
+                               "at the current seed; star favourites and export them.")
+        self.browse_count = QSpinBox()
+        self.browse_count.setRange(2, 32)
+        self.browse_count.setValue(8)
+        self.browse_count.setToolTip("How many variations the seed browser shows.")
+        self.status = QLabel("Ready")
+        self.status.setObjectName("runStatus")
+        self.status.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setToolTip("Pyramid levels done (coarse to fine).")
+        self.timing = QLabel("")
+        self.timing.setObjectName("hint")
+
+        for button in (self.generate, self.cancel, self.browse, self.new_seed, self.auto_update):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._build_layout()
+
+        self.task.currentIndexChanged.connect(self._on_task)
+        self.output.changed.connect(self._schedule)
+        self.seed.valueChanged.connect(self._schedule)
+        self.new_seed.clicked.connect(self.randomize_seed)
+        self.quality.currentIndexChanged.connect(self._schedule)
+        self.generate.clicked.connect(self.generate_requested)
+        self.cancel.clicked.connect(self.cancel_requested)
+        self.browse.clicked.connect(self.browse_requested)
+        self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._emit_changed)
+
+    def _build_layout(self) -> None:
+        task_box = QGroupBox("Task")
+        tl = QVBoxLayout(task_box)
+        tl.addWidget(self.task)
+        tl.addWidget(self.pages)
+        out_box = QGroupBox("Output")
+        QVBoxLayout(out_box).addWidget(self.output)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.new_seed)
+        gen_box = QGroupBox("Generation")
+        form = QFormLayout(gen_box)
+        form.addRow("Seed", seed_row)
+        form.addRow("Quality", self.quality)
+        form.addRow("", self.device)
+        form.addRow("", self.auto_update)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate, 2)
+        buttons.addWidget(self.cancel, 1)
+        browse_row = QHBoxLayout()
+        browse_row.addWidget(self.browse, 2)
+        browse_row.addWidget(self.browse_count, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(task_box)
+        layout.addWidget(out_box)
+        layout.addWidget(gen_box)
+        layout.addLayout(buttons)
+        layout.addLayout(browse_row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.timing)
+        layout.addStretch(1)
+
+    # -- public API --------------------------------------------------------------------
+    def choices(self) -> Choices:
+        w, h, t = self.output.values()
+        return Choices(task=TASKS[self.task.currentText()], width=w, height=h, frames=t,
+                       seed=self.seed.value(), noise=self.current_page().noise_value(),
+                       quality=self.quality.currentData())
+
+    def current_page(self):
+        return self.pages.currentWidget()
+
+    def set_task(self, label: str) -> None:
+        self.task.setCurrentText(label)
+
+    def set_quality(self, key: str) -> None:
+        self.quality.setCurrentIndex(self.quality.findData(key))
+
+    def randomize_seed(self) -> None:
+        self.seed.setValue(random.randint(0, 99_999))
+
+    def set_device(self, text: str) -> None:
+        self.device.setText(f"Device: {text}")
+
+    def set_busy(self, busy: bool) -> None:
+        self.cancel.setEnabled(busy)
+
+    def set_progress(self, done: int, total: int, status: str, timing: str = "") -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.status.setText(status)
+        self.timing.setText(timing)
+
+    def is_dragging(self) -> bool:
+        return self.output.is_dragging() or self.current_page().is_dragging()
+
+    # -- internals ---------------------------------------------------------------------
+    def _on_task(self, index: int) -> None:
+        self.pages.setCurrentIndex(index)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        self._debounce.start()
+
+    def _emit_changed(self) -> None:
+        if self.is_dragging():
+            return  # the slider's release commits again
+        self.choices_changed.emit()

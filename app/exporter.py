@@ -1,0 +1,85 @@
+"""Writing results to disk on a worker: the result, or every favourite (computing the ones
+not finished yet). engine.io.write_video does the writing atomically; this module names
+the files, passes the audio of the in/out range, and reports progress.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from app import jobs
+from app.generation import engine_levels
+from app.media import Selection
+from engine.request import Request
+
+FORMATS = {  # label -> (kind, suffix)
+    "MP4 video (H.264)": ("mp4", ".mp4"),
+    "GIF animation": ("gif", ".gif"),
+    "PNG frames (folder)": ("png", ""),
+}
+DEFAULT_CRF = 18
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    """One output: finished frames, or a request still to compute (a favourite)."""
+
+    seed: int
+    request: Request
+    frames: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ExportProgress:
+    fraction: float  # 0..1 over all items
+    text: str
+
+
+def output_name(stem: str, seed: int, kind: str) -> str:
+    """name_seed0007.mp4 / .gif, or name_seed0007_frames for a PNG folder."""
+    base = f"{stem}_seed{seed:04d}"
+    return {"mp4": base + ".mp4", "gif": base + ".gif"}.get(kind, base + "_frames")
+
+
+def normalize_target(path: str | Path, kind: str) -> Path:
+    """Give a typed name the format's suffix (a PNG folder gets none)."""
+    p = Path(path).expanduser()
+    suffix = {"mp4": ".mp4", "gif": ".gif"}.get(kind, "")
+    if kind == "png":
+        return p.with_suffix("") if p.suffix.lower() in (".png", ".mp4", ".gif") else p
+    return p if p.suffix.lower() == suffix else p.with_name(p.name + suffix)
+
+
+def export_job(items: list[ExportItem], targets: list[Path], selection: Selection,
+               crf: int = DEFAULT_CRF) -> jobs.Job:
+    """A job writing items[i] to targets[i]; returns the written paths."""
+    from engine.io import write_video
+
+    count = len(items)
+
+    def work(job: jobs.Job) -> list[Path]:
+        written: list[Path] = []
+        for i, (item, target) in enumerate(zip(items, targets, strict=True)):
+            frames = item.frames
+            if frames is None:
+                job.report(ExportProgress(i / count, f"Computing seed {item.seed}…"))
+                for level in engine_levels(selection.frames, item.request, job.is_cancelled):
+                    frames = level.frames
+
+            def progress(done: int, total: int, i: int = i, name: str = target.name) -> None:
+                job.report(ExportProgress((i + done / max(total, 1)) / count,
+                                          f"Writing {name} ({done}/{total})"))
+
+            written.append(write_video(
+                frames, target, fps=selection.fps, crf=crf,
+                audio_from=selection.path if selection.has_audio else None,
+                audio_start=selection.start_seconds, source_duration=selection.duration,
+                progress=progress, cancel=job.is_cancelled,
+                protect=[selection.path] if selection.path else (),
+            ))
+        return written
+
+    return jobs.Job(work, name="export")

@@ -1,0 +1,151 @@
+"""Runs the engine for the main viewer: one Job per run, latest request wins.
+
+Each pyramid level arrives as a ResultClip preview; signals of a run that has been
+replaced or cancelled are ignored (every signal carries its job).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+from app import jobs
+from app.eta import remaining_seconds
+from app.media import Selection
+from app.result_cache import ResultCache
+from app.result_clip import ResultClip
+from engine.request import LevelResult, Request
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    level: int
+    levels: int
+    elapsed: float  # seconds since Generate was pressed
+    remaining: float | None  # estimate, seconds
+    device: str
+
+
+def engine_levels(frames: np.ndarray, request: Request,
+                  cancel: Callable[[], bool]) -> Iterator[LevelResult]:
+    """The engine's per-level generator (imported here: it pulls in PyTorch)."""
+    from engine.run import run
+
+    return run(frames, request, cancel=cancel)
+
+
+def cache_key(selection: Selection, request: Request) -> Hashable:
+    return (selection.token, request)
+
+
+def to_result(level: LevelResult, request: Request, selection: Selection) -> ResultClip:
+    h, w = selection.frames.shape[1:3]
+    return ResultClip(
+        frames=level.frames, level=level.level, levels=level.levels, request=request,
+        display_size=(request.width or w, request.height or h),
+        nominal_frames=request.frames or selection.length,
+        elapsed=level.elapsed, device=level.device, notes=tuple(level.notes),
+    )
+
+
+class GenerationController(QObject):
+    preview = Signal(object)  # ResultClip: every level as it arrives (and a cached final)
+    finished = Signal(object)  # the final ResultClip
+    failed = Signal(str)
+    cancelled = Signal()
+    progress = Signal(object)  # RunProgress
+    busy_changed = Signal(bool)
+
+    def __init__(self, cache: ResultCache, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.cache = cache
+        self._job: jobs.Job | None = None
+        self._selection: Selection | None = None
+        self._request: Request | None = None
+        self._started = 0.0
+        self._history: list[tuple[int, float]] = []
+        self.run_count = 0  # engine runs started (cache hits excluded)
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    @property
+    def job(self) -> jobs.Job | None:
+        return self._job
+
+    def start(self, selection: Selection, request: Request) -> None:
+        """Show the result of `request` on `selection`, from the cache or by running."""
+        self._drop_current()
+        self._selection, self._request = selection, request
+        cached = self.cache.get(cache_key(selection, request))
+        if cached is not None:
+            self.preview.emit(cached)
+            self.finished.emit(cached)
+            self.busy_changed.emit(False)
+            return
+        frames = selection.frames
+
+        def work(job: jobs.Job) -> None:
+            for level in engine_levels(frames, request, job.is_cancelled):
+                job.report(level)
+
+        job = jobs.Job(work, name=f"generate seed {request.seed}")
+        job.progress.connect(self._on_level)
+        job.failed.connect(self._on_failed)
+        job.cancelled.connect(self._on_cancelled)
+        job.done.connect(self._on_done)
+        self._job = job
+        self._started = time.perf_counter()
+        self._history = []
+        self.run_count += 1
+        jobs.start(job)
+        self.busy_changed.emit(True)
+
+    def cancel(self) -> None:
+        """Stop the current run; the editor is ready at once (the thread ends shortly)."""
+        if self._job is not None:
+            self._drop_current()
+            self.cancelled.emit()
+            self.busy_changed.emit(False)
+
+    def _drop_current(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
+
+    @Slot(object, object)
+    def _on_level(self, job: jobs.Job, level: LevelResult) -> None:
+        if job is not self._job:
+            return  # a stale run
+        clip = to_result(level, self._request, self._selection)
+        voxels = int(np.prod(level.frames.shape[:3]))
+        self._history.append((voxels, level.elapsed))
+        remaining = remaining_seconds(self._history, level.levels)
+        self.progress.emit(RunProgress(level.level, level.levels,
+                                       time.perf_counter() - self._started, remaining,
+                                       level.device))
+        self.preview.emit(clip)
+        if clip.final:
+            self.cache.put(cache_key(self._selection, self._request), clip)
+            self.finished.emit(clip)
+
+    @Slot(object, str)
+    def _on_failed(self, job: jobs.Job, message: str) -> None:
+        if job is self._job:
+            self.failed.emit(message)
+
+    @Slot(object)
+    def _on_cancelled(self, job: jobs.Job) -> None:
+        if job is self._job:  # cancelled from elsewhere (not through cancel())
+            self.cancelled.emit()
+
+    @Slot(object)
+    def _on_done(self, job: jobs.Job) -> None:
+        if job is self._job:
+            self._job = None
+            self.busy_changed.emit(False)

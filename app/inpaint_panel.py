@@ -1,0 +1,314 @@
+"""The Inpaint task's side panel: brush, mask and history controls for a MaskModel and the
+MaskOverlay that paints it. It writes only through those two objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import mask_io
+from app.mask_model import MaskModel
+from app.mask_painter import MAX_RADIUS, MaskOverlay
+from engine.errors import EngineError
+
+SCOPE_LABELS = {"frame": "This frame", "range": "In–out range", "all": "All frames"}
+MAX_SIZE = int(2 * MAX_RADIUS)
+
+
+def _tip(widget: QWidget, text: str) -> QWidget:
+    widget.setToolTip(text)
+    return widget
+
+
+def _slider(lo: int, hi: int, value: int, tip: str) -> QSlider:
+    s = QSlider(Qt.Orientation.Horizontal)
+    s.setRange(lo, hi)
+    s.setValue(value)
+    s.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys belong to the timeline
+    return _tip(s, tip)
+
+
+class ColorButton(QPushButton):
+    """A swatch that opens a colour dialog."""
+
+    colorChanged = Signal(QColor)
+
+    def __init__(self, color: QColor, title: str, alpha: bool = False) -> None:
+        super().__init__()
+        self._title, self._alpha = title, alpha
+        self.clicked.connect(self._choose)
+        self.set_color(color)
+
+    def color(self) -> QColor:
+        return QColor(self._color)
+
+    def set_color(self, color: QColor) -> None:
+        self._color = QColor(color)
+        swatch = QPixmap(28, 14)
+        swatch.fill(self._color)
+        self.setIcon(QIcon(swatch))
+        self.setText(self._color.name())
+        self.colorChanged.emit(self.color())
+
+    def _choose(self) -> None:
+        opts = QColorDialog.ColorDialogOption.ShowAlphaChannel if self._alpha else \
+            QColorDialog.ColorDialogOption(0)
+        color = QColorDialog.getColor(self._color, self, self._title, opts)
+        if color.isValid():
+            self.set_color(color)
+
+
+class InpaintPanel(QWidget):
+    seedChanged = Signal(int)
+    message = Signal(str)  # a line for the status bar (import / export results, errors)
+
+    def __init__(self, model: MaskModel, overlay: MaskOverlay,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model, self.overlay = model, overlay
+        self._build_actions()
+
+        self.tools = QButtonGroup(self)
+        tool_row = QHBoxLayout()
+        for name, text, tip in (
+                ("brush", "Brush", "Paint the hole (left-drag). Right-drag erases."),
+                ("eraser", "Eraser", "Erase the mask (E toggles brush / eraser)."),
+                ("eyedropper", "Pick", "Eyedropper: click the video to take a hint colour.")):
+            b = _tip(QToolButton(), tip)
+            b.setText(text)
+            b.setCheckable(True)
+            b.setProperty("tool", name)
+            self.tools.addButton(b)
+            tool_row.addWidget(b)
+        self.tools.buttons()[0].setChecked(True)
+        self.tools.buttonClicked.connect(lambda b: overlay.set_tool(b.property("tool")))
+        overlay.toolChanged.connect(self._show_tool)
+
+        self.remove_kind = _tip(QRadioButton("Remove"),
+                                "Fill the painted area from the rest of the video.")
+        self.hint_kind = _tip(QRadioButton("Hint"),
+                              "Paint a colour the fill follows (black blob → a bird, white → "
+                              "a cloud).")
+        self.remove_kind.setChecked(True)
+        self.hint_kind.toggled.connect(lambda on: overlay.set_kind("hint" if on else "remove"))
+        self.hint_color = _tip(ColorButton(overlay.hint_color, "Hint colour"),
+                               "The colour Hint strokes paint.")
+        self.hint_color.colorChanged.connect(overlay.set_hint_color)
+        overlay.colorPicked.connect(self._picked)
+        kind_row = QHBoxLayout()
+        for w in (self.remove_kind, self.hint_kind, self.hint_color):
+            kind_row.addWidget(w)
+
+        self.size = _slider(1, 200, round(2 * overlay.radius),
+                            "Brush diameter in pixels ([ smaller, ] larger, Shift+drag).")
+        self.size_spin = _tip(QSpinBox(), self.size.toolTip())
+        self.size_spin.setRange(1, MAX_SIZE)
+        self.size_spin.setSuffix(" px")
+        self.size_spin.setValue(self.size.value())
+        self.size.valueChanged.connect(self.size_spin.setValue)
+        self.size_spin.valueChanged.connect(self._size_changed)
+        overlay.radiusChanged.connect(lambda r: self.size_spin.setValue(round(2 * r)))
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.size, 1)
+        size_row.addWidget(self.size_spin)
+        self.hardness = _slider(0, 100, round(overlay.hardness * 100),
+                                "Edge hardness: 100 % is a crisp edge, lower fades it out.")
+        self.hardness.valueChanged.connect(lambda v: overlay.set_hardness(v / 100))
+
+        self.overlay_color = _tip(ColorButton(overlay.overlay_color, "Mask colour"),
+                                  "The colour the Remove mask is shown in.")
+        self.overlay_color.colorChanged.connect(overlay.set_overlay_color)
+        self.opacity = _slider(0, 100, round(overlay.opacity * 100), "Mask opacity on screen.")
+        self.opacity.valueChanged.connect(lambda v: overlay.set_opacity(v / 100))
+        self.show_mask = _tip(QCheckBox("Show mask"), "Show or hide the mask over the video.")
+        self.show_mask.setChecked(True)
+        self.show_mask.toggled.connect(overlay.set_mask_visible)
+        self.onion = _tip(QCheckBox("Onion skin"), "Also show the previous (blue) and next "
+                                                   "(orange) frames' masks faintly.")
+        self.onion.toggled.connect(overlay.set_onion)
+        self.scope = _tip(QComboBox(), "Which frames a stroke or edit applies to.")
+        for key, label in SCOPE_LABELS.items():
+            self.scope.addItem(label, key)
+        self.scope.currentIndexChanged.connect(
+            lambda _i: overlay.set_scope(self.scope.currentData()))
+
+        self.amount = _tip(QSpinBox(), "Pixels to grow or shrink the hole by.")
+        self.amount.setRange(1, 200)
+        self.amount.setValue(4)
+        self.amount.setSuffix(" px")
+        edits = QGridLayout()
+        for i, (text, tip, slot) in enumerate((
+                ("Invert", "Swap hole and kept area.", lambda: self._edit(model.invert)),
+                ("Clear", "Remove the mask.", lambda: self._edit(model.clear)),
+                ("Grow", "Grow the hole by N pixels.",
+                 lambda: self._edit(model.grow, self.amount.value())),
+                ("Shrink", "Shrink the hole by N pixels.",
+                 lambda: self._edit(model.shrink, self.amount.value())))):
+            b = _tip(QPushButton(text), tip + " Applies to the chosen frames; undoable.")
+            b.clicked.connect(slot)
+            edits.addWidget(b, i // 2, i % 2)
+        edits.addWidget(self.amount, 1, 2)
+
+        history = QHBoxLayout()
+        for action in (self.undo_action, self.redo_action):
+            b = QToolButton()
+            b.setDefaultAction(action)
+            history.addWidget(b)
+        self.import_button = _tip(QPushButton("Import masks…"),
+                                  "Load numbered PNG frames (white = hole); a '<name>_hints' "
+                                  "folder beside them adds hint colours.")
+        self.import_button.clicked.connect(self._choose_import)
+        self.export_button = _tip(QPushButton("Export masks…"),
+                                  "Write the mask as numbered PNG frames (white = hole) and "
+                                  "hint colours to '<name>_hints'.")
+        self.export_button.clicked.connect(self._choose_export)
+        history.addWidget(self.import_button)
+        history.addWidget(self.export_button)
+
+        self.seed = _tip(QSpinBox(), "Random seed of the fill: other seeds, other fills.")
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.valueChanged.connect(self.seedChanged)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Tool", tool_row)
+        form.addRow("Kind", kind_row)
+        form.addRow("Size", size_row)
+        form.addRow("Hardness", self.hardness)
+        form.addRow("Mask colour", self.overlay_color)
+        form.addRow("Opacity", self.opacity)
+        form.addRow(self.show_mask, self.onion)
+        form.addRow("Applies to", self.scope)
+        form.addRow("Seed", self.seed)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(edits)
+        layout.addLayout(history)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        model.historyChanged.connect(self._history_changed)
+        model.maskedFramesChanged.connect(self._masked_changed)
+        self._history_changed()
+        self._masked_changed(model.masked_frames())
+
+    def _build_actions(self) -> None:
+        def action(text: str, keys: list[str], slot) -> QAction:
+            a = QAction(text, self)
+            a.setShortcuts([QKeySequence(k) for k in keys])
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            a.triggered.connect(slot)
+            return a
+
+        self.undo_action = action("Undo Stroke", ["Ctrl+Z"], self.model.undo)
+        self.redo_action = action("Redo Stroke", ["Ctrl+Shift+Z", "Ctrl+Y"], self.model.redo)
+        self.smaller_action = action("Smaller Brush", ["["], lambda: self.step_size(-1))
+        self.larger_action = action("Larger Brush", ["]"], lambda: self.step_size(1))
+        self.eraser_action = action("Brush / Eraser", ["E"], self.toggle_eraser)
+
+    def window_actions(self) -> list[QAction]:
+        """Actions with shortcuts for the main window to add (enabled while active)."""
+        return [self.undo_action, self.redo_action, self.smaller_action, self.larger_action,
+                self.eraser_action]
+
+    # --- reactions -----------------------------------------------------------------------
+    def set_active(self, active: bool) -> None:
+        """The Inpaint task is (or stops being) the current one: paint on the view or not."""
+        self.overlay.set_active(active)
+        for a in self.window_actions():
+            a.setEnabled(active)
+        if active:
+            self._history_changed()
+
+    def set_in_out(self, in_out: tuple[int, int] | None) -> None:
+        self.overlay.set_in_out(in_out)
+
+    def step_size(self, direction: int) -> None:
+        """[ / ]: about 15 % per press, at least one pixel."""
+        size = self.size_spin.value()
+        step = max(1, round(size * 0.15))
+        self.size_spin.setValue(size + direction * step)
+
+    def toggle_eraser(self) -> None:
+        self.overlay.set_tool("brush" if self.overlay.tool == "eraser" else "eraser")
+
+    def _size_changed(self, size: int) -> None:
+        self.size.blockSignals(True)
+        self.size.setValue(min(size, self.size.maximum()))
+        self.size.blockSignals(False)
+        self.overlay.set_radius(size / 2)
+
+    def _show_tool(self, tool: str) -> None:
+        for b in self.tools.buttons():
+            b.setChecked(b.property("tool") == tool)
+
+    def _picked(self, color: QColor) -> None:
+        self.hint_color.set_color(color)
+        self.hint_kind.setChecked(True)
+
+    def _edit(self, op, *args) -> None:
+        o = self.overlay
+        if not op(*args, scope=o.scope, frame=o.frame, in_out=o.in_out):
+            self.message.emit("Nothing to change in the chosen frames.")
+
+    def _history_changed(self) -> None:
+        active = self.overlay.active
+        self.undo_action.setEnabled(active and self.model.can_undo())
+        self.redo_action.setEnabled(active and self.model.can_redo())
+
+    def _masked_changed(self, masked) -> None:
+        n, t = int(masked.sum()), len(masked)
+        self.status.setText(f"Mask on {n} of {t} frames." if n else
+                            "No mask yet: paint over what to remove.")
+
+    # --- files -------------------------------------------------------------------------
+    def import_from(self, folder: str | Path) -> bool:
+        hints = mask_io.hints_folder_for(folder)
+        try:
+            self.model.import_png(folder, hints if hints.is_dir() else None)
+        except (EngineError, ValueError, OSError) as exc:
+            self.message.emit(f"Could not import masks: {exc}")
+            return False
+        self.message.emit(f"Imported masks from {Path(folder).name}.")
+        return True
+
+    def export_to(self, folder: str | Path) -> bool:
+        try:
+            written = self.model.export_png(folder)
+        except (EngineError, ValueError, OSError) as exc:
+            self.message.emit(f"Could not export masks: {exc}")
+            return False
+        self.message.emit("Wrote " + " and ".join(p.name for p in written) + ".")
+        return True
+
+    def _choose_import(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import masks: a folder of PNG frames")
+        if folder:
+            self.import_from(folder)
+
+    def _choose_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export masks as a folder of PNG frames",
+                                              "masks")
+        if path:
+            self.export_to(path)

@@ -1,0 +1,390 @@
+"""The mask layer drawn over the viewer and the mouse tools that paint it.
+
+MaskOverlay adds an RGBA ImageItem above the frame's ImageItem in a pyqtgraph ViewBox, plus a
+brush circle. While active it takes left/right presses and drags on the view away from the
+ViewBox (so painting never pans); the wheel still zooms and the middle button still pans.
+`python -m app.mask_painter VIDEO` opens a small demo window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsEllipseItem
+
+from app.mask_model import HOLE, MaskChange, MaskModel
+
+ONION_PREV = (70, 170, 255)  # the previous frame's hole, where this frame has none
+ONION_NEXT = (255, 160, 40)  # the next frame's hole
+MIN_RADIUS, MAX_RADIUS = 1.0, 400.0
+TOOLS = ("brush", "eraser", "eyedropper")
+_PAINT_BUTTONS = (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton)
+
+
+class MaskOverlay(QObject):
+    """Draws a MaskModel's current frame over `image_item` in `view_box`; paints into it."""
+
+    colorPicked = Signal(QColor)  # the eyedropper's pick
+    radiusChanged = Signal(float)  # Shift+drag or set_radius
+    toolChanged = Signal(str)  # "brush" | "eraser" | "eyedropper"
+    strokeFinished = Signal()
+
+    def __init__(self, view_box: pg.ViewBox, model: MaskModel,
+                 image_item: pg.ImageItem | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.box, self.base, self.model = view_box, image_item, model
+        self.frame, self._frame_rgb = 0, None
+        self.tool, self._tool_before_pick = "brush", "brush"
+        self.kind = "remove"
+        self.radius, self.hardness = 12.0, 0.8
+        self.hint_color = QColor(0, 0, 0)
+        self.overlay_color, self.opacity = QColor(255, 48, 96), 0.5
+        self.onion = False
+        self.scope, self.in_out = "frame", None
+        self.active = False
+        self._drag: tuple | None = None  # ("paint",) or ("resize", x0, radius0, scene0)
+        self._viewports: list = []
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue((image_item.zValue() if image_item else 0) + 10)
+        view_box.addItem(self.image, ignoreBounds=True)
+        self._rings = []
+        for color, width in (("#000000", 3.0), ("#ffffff", 1.2)):  # visible on any picture
+            ring = QGraphicsEllipseItem()
+            pen = QPen(QColor(color), width)
+            pen.setCosmetic(True)
+            ring.setPen(pen)
+            ring.setZValue(self.image.zValue() + 1)
+            ring.setVisible(False)
+            view_box.addItem(ring, ignoreBounds=True)
+            self._rings.append(ring)
+        self._rgba = np.zeros((1, 1, 4), np.uint8)
+        self._blank = False  # the overlay is known to be empty (skip recomputing it)
+        model.changed.connect(self._on_changed)
+        self.refresh()
+
+    # --- settings ----------------------------------------------------------------------
+    def set_model(self, model: MaskModel) -> None:
+        self.model.changed.disconnect(self._on_changed)
+        self.model = model
+        model.changed.connect(self._on_changed)
+        self.refresh()
+
+    def set_active(self, active: bool) -> None:
+        """Take the mouse on the view (paint) or give it back (pan / zoom as usual)."""
+        self.active = bool(active)
+        for vp in self._viewports:
+            if shiboken6.isValid(vp):  # a closed view has dropped its viewport
+                vp.removeEventFilter(self)
+                vp.unsetCursor()
+        self._viewports = []
+        scene = self.box.scene() if shiboken6.isValid(self.box) else None
+        if self.active and scene is not None:
+            for view in scene.views():
+                vp = view.viewport()
+                vp.setMouseTracking(True)  # the brush circle follows a hovering mouse
+                vp.installEventFilter(self)
+                vp.setCursor(Qt.CursorShape.CrossCursor)
+                self._viewports.append(vp)
+        if not self.active:
+            self._cancel_drag()
+            self._hide_rings()
+
+    def set_tool(self, tool: str) -> None:
+        if tool not in TOOLS:
+            raise ValueError(f"unknown tool {tool!r}")
+        if tool == "eyedropper" and self.tool != "eyedropper":
+            self._tool_before_pick = self.tool
+        if tool != self.tool:
+            self.tool = tool
+            self.toolChanged.emit(tool)
+
+    def set_kind(self, kind: str) -> None:
+        self.kind = kind
+
+    def set_radius(self, radius: float) -> None:
+        radius = float(min(max(radius, MIN_RADIUS), MAX_RADIUS))
+        if radius != self.radius:
+            self.radius = radius
+            self.radiusChanged.emit(radius)
+
+    def set_hardness(self, hardness: float) -> None:
+        self.hardness = float(min(max(hardness, 0.0), 1.0))
+
+    def set_hint_color(self, color: QColor) -> None:
+        self.hint_color = QColor(color)
+
+    def set_overlay_color(self, color: QColor) -> None:
+        self.overlay_color = QColor(color)
+        self.refresh()
+
+    def set_opacity(self, opacity: float) -> None:
+        self.opacity = float(min(max(opacity, 0.0), 1.0))
+        self.refresh()
+
+    def set_mask_visible(self, visible: bool) -> None:
+        self.image.setVisible(bool(visible))
+
+    def set_onion(self, on: bool) -> None:
+        self.onion = bool(on)
+        self.refresh()
+
+    def set_scope(self, scope: str, in_out: tuple[int, int] | None = None) -> None:
+        self.scope = scope
+        if in_out is not None:
+            self.in_out = in_out
+
+    def set_in_out(self, in_out: tuple[int, int] | None) -> None:
+        self.in_out = in_out
+
+    def set_frame(self, index: int, frame_rgb: np.ndarray | None = None) -> None:
+        """Show the mask of frame `index`; frame_rgb is the picture the eyedropper reads."""
+        self.frame = int(min(max(index, 0), self.model.shape[0] - 1))
+        if frame_rgb is not None:
+            self._frame_rgb = frame_rgb
+        self.refresh()
+
+    # --- drawing -----------------------------------------------------------------------
+    def image_rect(self) -> QRectF:
+        """Where the frame lies in view coordinates (the base image's rect when it has one)."""
+        if self.base is not None and self.base.image is not None:
+            return self.base.mapRectToParent(self.base.boundingRect())
+        t, h, w = self.model.shape
+        return QRectF(0, 0, w, h)
+
+    def refresh(self) -> None:
+        """Recompute the whole overlay of the current frame."""
+        t, h, w = self.model.shape
+        self.frame = min(self.frame, t - 1)
+        reach = 1 if self.onion else 0
+        shown = self.model.masked_frames()[max(0, self.frame - reach) : self.frame + reach + 1]
+        if self._rgba.shape[:2] != (h, w):
+            self._rgba, self._blank = np.zeros((h, w, 4), np.uint8), False
+        elif not shown.any() and self._blank:
+            return  # playback over unmasked frames: nothing to redo
+        self._compose(slice(0, h), slice(0, w))
+        self._blank = not shown.any()
+
+    def _on_changed(self, change: MaskChange) -> None:
+        reach = 1 if self.onion else 0  # onion skin also shows the neighbours
+        if change.stop <= self.frame - reach or change.start > self.frame + reach:
+            return
+        if change.box is None or self._rgba.shape[:2] != self.model.shape[1:]:
+            self.refresh()
+        else:
+            y0, y1, x0, x1 = change.box
+            self._compose(slice(y0, y1), slice(x0, x1))
+            self._blank = False
+
+    def _compose(self, ys: slice, xs: slice) -> None:
+        """RGBA for one box of the current frame: overlay colour by coverage, hint colours
+        where painted, and faint neighbours' holes (onion skin) where this frame has none."""
+        if not shiboken6.isValid(self.image):  # the view was closed; the model lives on
+            return
+        model, f = self.model, self.frame
+        out = self._rgba[ys, xs]
+        cover = model.mask[f, ys, xs]
+        op = int(round(self.opacity * 255))
+        out[..., :3] = self.overlay_color.getRgb()[:3]
+        out[..., 3] = (cover.astype(np.uint16) * op // 255).astype(np.uint8)
+        hints = model.hints[f, ys, xs]
+        painted = hints[..., 3] > 0
+        out[painted, :3] = hints[painted, :3]
+        # Hint colours are what the fill will follow: show them nearly as painted.
+        hint_op = min(255, op * 9 // 5)
+        out[painted, 3] = (cover[painted].astype(np.uint16) * hint_op // 255).astype(np.uint8)
+        if self.onion:
+            empty = cover == 0
+            for nf, color in ((f - 1, ONION_PREV), (f + 1, ONION_NEXT)):
+                if 0 <= nf < model.shape[0]:
+                    ghost = empty & (model.mask[nf, ys, xs] >= HOLE)
+                    out[ghost, :3] = color
+                    out[ghost, 3] = max(40, op // 2)
+        self.image.setImage(self._rgba, autoLevels=False, rect=self.image_rect())
+
+    def _show_rings(self, scene_pos: QPointF | None) -> None:
+        show = scene_pos is not None and self.active and self.tool != "eyedropper"
+        for ring in self._rings:
+            ring.setVisible(show)
+        if not show:
+            return
+        centre = self.box.mapSceneToView(scene_pos)
+        rect, (_, h, w) = self.image_rect(), self.model.shape
+        rx, ry = self.radius * rect.width() / w, self.radius * rect.height() / h
+        for ring in self._rings:
+            ring.setRect(QRectF(centre.x() - rx, centre.y() - ry, 2 * rx, 2 * ry))
+
+    # --- mouse -------------------------------------------------------------------------
+    def to_image(self, scene_pos: QPointF) -> tuple[float, float]:
+        """Scene position -> (x, y) in the mask's pixel coordinates."""
+        v = self.box.mapSceneToView(scene_pos)
+        rect, (_, h, w) = self.image_rect(), self.model.shape
+        return (v.x() - rect.x()) * w / rect.width(), (v.y() - rect.y()) * h / rect.height()
+
+    def press(self, scene_pos: QPointF, button=Qt.MouseButton.LeftButton,
+              modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+        x, y = self.to_image(scene_pos)
+        if self.tool == "eyedropper":
+            if button == Qt.MouseButton.LeftButton:
+                self.pick(x, y)
+            return
+        if modifiers & Qt.KeyboardModifier.ShiftModifier:
+            self._drag = ("resize", x, self.radius, QPointF(scene_pos))
+            return
+        erase = self.tool == "eraser" or button == Qt.MouseButton.RightButton
+        self.model.begin_stroke(self.frame, "erase" if erase else self.kind, self.radius,
+                                self.hardness, self.hint_color, self.scope, self.in_out)
+        self._drag = ("paint",)
+        self.model.stroke_to(x, y)
+        self._show_rings(scene_pos)
+
+    def drag(self, scene_pos: QPointF) -> None:
+        if self._drag is None:
+            self._show_rings(scene_pos)
+            return
+        x, y = self.to_image(scene_pos)
+        if self._drag[0] == "resize":  # the circle stays put and follows the mouse's x
+            _, x0, r0, start = self._drag
+            self.set_radius(r0 + (x - x0))
+            self._show_rings(start)
+            return
+        self.model.stroke_to(x, y)
+        self._show_rings(scene_pos)
+
+    def release(self) -> None:
+        drag, self._drag = self._drag, None
+        if drag is not None and drag[0] == "paint":
+            self.model.end_stroke()
+            self.strokeFinished.emit()
+
+    def _cancel_drag(self) -> None:
+        if self._drag is not None:
+            self.release()
+
+    def pick(self, x: float, y: float) -> QColor | None:
+        """Eyedropper: the current frame's colour at (x, y); back to the previous tool."""
+        frame = self._frame_rgb
+        if frame is None:
+            return None
+        _, h, w = self.model.shape
+        row = int(min(max(y * frame.shape[0] / h, 0), frame.shape[0] - 1))
+        col = int(min(max(x * frame.shape[1] / w, 0), frame.shape[1] - 1))
+        color = QColor(*(int(c) for c in frame[row, col, :3]))
+        self.colorPicked.emit(color)
+        self.set_tool(self._tool_before_pick)
+        return color
+
+    def paint(self, points, kind: str | None = None) -> None:
+        """One stroke through (x, y) image points with the current settings (demos, tests)."""
+        self.model.begin_stroke(self.frame, kind or self.kind, self.radius, self.hardness,
+                                self.hint_color, self.scope, self.in_out)
+        for x, y in points:
+            self.model.stroke_to(x, y)
+        self.model.end_stroke()
+        self.strokeFinished.emit()
+
+    def eventFilter(self, obj, ev) -> bool:  # noqa: N802 (Qt API)
+        if not self.active:
+            return False
+        kind = ev.type()
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick):
+            if ev.button() not in _PAINT_BUTTONS or self._drag is not None:
+                return self._drag is not None
+            scene = obj.parent().mapToScene(ev.position().toPoint())
+            if not self.box.sceneBoundingRect().contains(scene):
+                return False
+            self.press(scene, ev.button(), ev.modifiers())
+            return True
+        if kind == QEvent.Type.MouseMove:
+            self.drag(obj.parent().mapToScene(ev.position().toPoint()))
+            return self._drag is not None
+        if kind == QEvent.Type.MouseButtonRelease and self._drag is not None:
+            if ev.button() in _PAINT_BUTTONS:
+                self.release()
+            return True
+        if kind == QEvent.Type.Leave:
+            # Later, not now: a closing view sends Leave while its scene deletes the rings.
+            QTimer.singleShot(0, self, self._hide_rings)
+        return False
+
+    def _hide_rings(self) -> None:
+        if all(shiboken6.isValid(ring) for ring in self._rings):
+            self._show_rings(None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Demo: a clip with the overlay, a frame slider and the Inpaint panel. --save paints
+    a Remove stroke, a black Hint and a stroke on the previous frame (onion skin), writes a
+    screenshot and quits."""
+    import argparse
+
+    from PySide6.QtWidgets import QApplication, QHBoxLayout, QSlider, QVBoxLayout, QWidget
+
+    from app.inpaint_panel import InpaintPanel
+    from engine.io import read_video
+
+    parser = argparse.ArgumentParser(prog="python -m app.mask_painter")
+    parser.add_argument("video")
+    parser.add_argument("--frame", type=int, default=0)
+    parser.add_argument("--save", help="paint demo strokes, save a screenshot PNG here, quit")
+    args = parser.parse_args(argv)
+    frames = read_video(args.video, max_side=640).frames
+    app = QApplication.instance() or QApplication([])
+    view = pg.GraphicsView(background="#141414")
+    box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+    view.setCentralItem(box)
+    base = pg.ImageItem(axisOrder="row-major")
+    box.addItem(base)
+    model = MaskModel(frames.shape[:3])
+    overlay = MaskOverlay(box, model, base)
+    panel = InpaintPanel(model, overlay)
+    slider = QSlider(Qt.Orientation.Horizontal)
+    slider.setRange(0, len(frames) - 1)
+
+    def show(f: int) -> None:
+        base.setImage(frames[f], autoLevels=False, levels=(0, 255))
+        overlay.set_frame(f, frames[f])
+
+    slider.valueChanged.connect(show)
+    window = QWidget()
+    window.setWindowTitle("Mask painter demo")
+    left = QVBoxLayout()
+    left.addWidget(view, 1)
+    left.addWidget(slider)
+    layout = QHBoxLayout(window)
+    layout.addLayout(left, 1)
+    layout.addWidget(panel)
+    window.addActions(panel.window_actions())
+    window.resize(1180, 580)
+    f = min(max(args.frame, 0), len(frames) - 1)
+    show(f)
+    slider.setValue(f)
+    panel.set_active(True)
+    window.show()
+    box.autoRange()
+    if not args.save:
+        return app.exec()
+    _, h, w = model.shape
+    overlay.set_radius(h / 18)
+    overlay.paint([(w * (0.15 + 0.01 * i), h * (0.7 - 0.004 * i * i)) for i in range(12)])
+    panel.hint_kind.setChecked(True)
+    overlay.set_radius(h / 30)
+    overlay.paint([(w * 0.62, h * 0.25), (w * 0.68, h * 0.22), (w * 0.72, h * 0.26)])
+    if f > 0:
+        slider.setValue(f - 1)
+        panel.remove_kind.setChecked(True)
+        overlay.paint([(w * 0.85, h * 0.75), (w * 0.9, h * 0.8)])
+        slider.setValue(f)
+    panel.onion.setChecked(True)
+    app.processEvents()
+    overlay._show_rings(box.mapViewToScene(QPointF(w * 0.45, h * 0.5)))
+    app.processEvents()
+    ok = window.grab().save(args.save)
+    window.close()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""The opened source clip: reading it (on a worker), describing it, and the in/out
+selection that generation and export use.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from engine.io.clip import MAX_PIXELS, MAX_VOXELS, VideoClip, max_side_hint
+
+_serials = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A clip as read for editing, with a serial number that identifies its frames."""
+
+    clip: VideoClip = field(repr=False)
+    serial: int = field(default_factory=lambda: next(_serials))
+
+    @property
+    def frames(self) -> np.ndarray:
+        return self.clip.frames
+
+    @property
+    def fps(self) -> float:
+        return float(self.clip.fps)
+
+    @property
+    def path(self) -> Path | None:
+        return self.clip.path
+
+    @property
+    def name(self) -> str:
+        return self.path.name if self.path else "clip"
+
+    @property
+    def width(self) -> int:
+        return int(self.frames.shape[2])
+
+    @property
+    def height(self) -> int:
+        return int(self.frames.shape[1])
+
+    @property
+    def length(self) -> int:
+        return int(self.frames.shape[0])
+
+    def describe(self) -> str:
+        """"name — 256×144 · 13 frames · 10 fps · 1.30 s"."""
+        fps = self.clip.fps
+        fps_text = f"{float(fps):.3g}" if fps.denominator != 1 else str(fps.numerator)
+        audio = " · audio" if self.clip.has_audio else ""
+        return (f"{self.name} — {self.width}×{self.height} · {self.length} frames · "
+                f"{fps_text} fps · {self.clip.duration:.2f} s{audio}")
+
+    def selection(self, in_point: int, out_point: int) -> Selection:
+        return Selection(
+            frames=self.frames[in_point : out_point + 1],
+            token=(self.serial, in_point, out_point),
+            fps=self.clip.fps,
+            path=self.path,
+            in_point=in_point,
+            has_audio=self.clip.has_audio,
+        )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The in/out range of a source: the input of a run, and the audio of an export."""
+
+    frames: np.ndarray = field(repr=False, compare=False)  # (T, H, W, 3) uint8
+    token: tuple  # (source serial, in, out): identifies the frames for caching
+    fps: Fraction
+    path: Path | None
+    in_point: int
+    has_audio: bool = False
+
+    @property
+    def length(self) -> int:
+        return int(self.frames.shape[0])
+
+    @property
+    def start_seconds(self) -> float:
+        return self.in_point / float(self.fps)
+
+    @property
+    def duration(self) -> float:
+        return self.length / float(self.fps)
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem if self.path else "result"
+
+
+def read_source(path: str | Path) -> Source:
+    """Read a whole clip for editing (call on a worker thread: it may take seconds).
+
+    Clips over the engine's memory caps are downscaled to the largest size that fits,
+    with a note, instead of being refused.
+    """
+    from engine.io import probe, read_video
+
+    info = probe(path)
+    max_side = None
+    h, w, t = info.height, info.width, max(info.frames, 1)
+    if h * w > MAX_PIXELS or t * h * w > MAX_VOXELS:
+        max_side = max_side_hint(h, w, t, MAX_PIXELS, MAX_VOXELS)
+        if max_side is not None and max_side < 16:
+            max_side = None  # read_video explains why it cannot be opened
+    clip = read_video(path, max_side=max_side)
+    return Source(clip)

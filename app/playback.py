@@ -1,0 +1,181 @@
+"""Transport models: the playhead (play, J/K/L shuttle, stepping) and the in/out range.
+
+Plain QObjects with signals; widgets subscribe to them and write back only through them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+
+SHUTTLE_SPEEDS = (1, 2, 4, 8)
+TICK_MS = 15  # the timer only wakes us; the frame shown is computed from the clock
+
+
+class Playback(QObject):
+    """A playhead over a clip of `length` frames at `fps`, looping while it plays.
+
+    rate is the signed shuttle speed: 0 stopped, 1 normal forward, -2 twice as fast backward.
+    """
+
+    frame_changed = Signal(int)
+    state_changed = Signal()  # rate (playing / direction / speed) changed
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._length = 1
+        self._fps = 25.0
+        self._frame = 0
+        self._rate = 0
+        self._anchor = 0.0  # frame at the moment the clock was (re)started
+        self._clock = QElapsedTimer()
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def frame(self) -> int:
+        return self._frame
+
+    @property
+    def length(self) -> int:
+        return self._length
+
+    @property
+    def fps(self) -> float:
+        return self._fps
+
+    @property
+    def rate(self) -> int:
+        return self._rate
+
+    @property
+    def playing(self) -> bool:
+        return self._rate != 0
+
+    def set_clip(self, length: int, fps: float, frame: int = 0) -> None:
+        """A new clip (or a new length): keeps playing if it was playing."""
+        self._length = max(1, int(length))
+        self._fps = float(fps) if fps and fps > 0 else 25.0
+        self.seek(frame, force=True)
+
+    # -- commands ----------------------------------------------------------------------
+    def seek(self, frame: int, force: bool = False) -> None:
+        frame = min(max(int(frame), 0), self._length - 1)
+        self._restart_clock(frame)
+        if frame != self._frame or force:
+            self._frame = frame
+            self.frame_changed.emit(frame)
+
+    def step(self, frames: int) -> None:
+        """Stop and move by `frames` (negative goes back), clamped to the clip."""
+        self.stop()
+        self.seek(self._frame + frames)
+
+    def step_seconds(self, seconds: float) -> None:
+        self.step(int(round(seconds * self._fps)) or (1 if seconds > 0 else -1))
+
+    def home(self) -> None:
+        self.stop()
+        self.seek(0)
+
+    def end(self) -> None:
+        self.stop()
+        self.seek(self._length - 1)
+
+    def toggle_play(self) -> None:
+        self._set_rate(0 if self._rate else 1)
+
+    def stop(self) -> None:
+        self._set_rate(0)
+
+    def forward(self) -> None:
+        """L: play forward; pressed again while going forward, go faster (1x, 2x, 4x, 8x)."""
+        self._set_rate(1 if self._rate <= 0 else _faster(self._rate))
+
+    def reverse(self) -> None:
+        """J: play backward; pressed again while going backward, go faster."""
+        self._set_rate(-1 if self._rate >= 0 else -_faster(-self._rate))
+
+    # -- internals ---------------------------------------------------------------------
+    def _set_rate(self, rate: int) -> None:
+        if rate == self._rate:
+            return
+        self._rate = rate
+        self._restart_clock(self._frame)
+        if rate and self._length > 1:
+            self._timer.start()
+        else:
+            self._timer.stop()
+        self.state_changed.emit()
+
+    def _restart_clock(self, frame: float) -> None:
+        self._anchor = float(frame)
+        self._clock.start()
+
+    def _tick(self) -> None:
+        elapsed = self._clock.elapsed() / 1000.0
+        position = self._anchor + self._rate * self._fps * elapsed
+        frame = int(math.floor(position)) % self._length
+        if frame != self._frame:
+            self._frame = frame
+            self.frame_changed.emit(frame)
+
+
+def _faster(speed: int) -> int:
+    i = SHUTTLE_SPEEDS.index(speed) if speed in SHUTTLE_SPEEDS else 0
+    return SHUTTLE_SPEEDS[min(i + 1, len(SHUTTLE_SPEEDS) - 1)]
+
+
+class InOutRange(QObject):
+    """The in and out points (inclusive frame indices) of the source; only this range is
+    used as input for generation."""
+
+    changed = Signal(int, int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._length = 1
+        self._in = 0
+        self._out = 0
+
+    @property
+    def in_point(self) -> int:
+        return self._in
+
+    @property
+    def out_point(self) -> int:
+        return self._out
+
+    @property
+    def count(self) -> int:
+        return self._out - self._in + 1
+
+    def reset(self, length: int) -> None:
+        self._length = max(1, int(length))
+        self._set(0, self._length - 1)
+
+    def set_in(self, frame: int) -> None:
+        """A new in point; an in point after the out point moves the out point to the end."""
+        frame = self._clamp(frame)
+        self._set(frame, self._out if frame <= self._out else self._length - 1)
+
+    def set_out(self, frame: int) -> None:
+        """A new out point; an out point before the in point moves the in point to 0."""
+        frame = self._clamp(frame)
+        self._set(self._in if frame >= self._in else 0, frame)
+
+    def set_range(self, first: int, last: int) -> None:
+        first, last = sorted((self._clamp(first), self._clamp(last)))
+        self._set(first, last)
+
+    def _clamp(self, frame: int) -> int:
+        return min(max(int(frame), 0), self._length - 1)
+
+    def _set(self, first: int, last: int) -> None:
+        if (first, last) != (self._in, self._out):
+            self._in, self._out = first, last
+            self.changed.emit(first, last)

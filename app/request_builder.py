@@ -1,0 +1,67 @@
+"""The panel's choices as a plain snapshot, and the engine Request built from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from engine.config import QUALITY_PRESETS, preset
+from engine.request import Request
+
+# Label shown to the user -> engine task name. Inpainting and analogies come later.
+TASKS = {"Variations": "generate", "Retarget": "retarget"}
+QUALITIES = {"Draft": "draft", "Normal": "normal", "Best": "best"}
+DEFAULT_NOISE = {"generate": 5.0, "retarget": 0.0}
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the side panel shows; sizes are in source pixels and frames."""
+
+    task: str = "generate"
+    width: int = 0
+    height: int = 0
+    frames: int = 0
+    seed: int = 0
+    noise: float = 5.0
+    quality: str = "normal"
+    device: str = "auto"
+
+
+def build_request(choices: Choices) -> Request:
+    """An immutable engine Request; the quality preset sets max side and EM iterations."""
+    settings = preset(choices.quality).with_(device=choices.device)
+    return Request(
+        task=choices.task,
+        frames=choices.frames or None,
+        height=choices.height or None,
+        width=choices.width or None,
+        seed=choices.seed,
+        noise=choices.noise,
+        settings=settings,
+    )
+
+
+def with_seed(request: Request, seed: int) -> Request:
+    return replace(request, seed=seed)
+
+
+def with_quality(request: Request, quality: str) -> Request:
+    """The same request at another quality preset (keeps the device)."""
+    settings = preset(quality, base=request.settings)
+    return replace(request, settings=settings)
+
+
+def quality_tooltip(quality: str) -> str:
+    p = QUALITY_PRESETS[quality]
+    side = "full resolution" if p["max_side"] is None else f"longest side up to {p['max_side']} px"
+    return f"{quality.title()}: {side}, {p['em_iters']} EM iterations per level"
+
+
+def scale_text(choices: Choices, source_w: int, source_h: int, source_t: int) -> str:
+    """"×1.50 W · ×1.00 H · ×0.80 T": output size relative to the source (in/out range)."""
+
+    def ratio(out: int, src: int) -> str:
+        return f"×{out / src:.2f}" if src > 0 else "×–"
+
+    return (f"{ratio(choices.width, source_w)} W · {ratio(choices.height, source_h)} H · "
+            f"{ratio(choices.frames, source_t)} T")

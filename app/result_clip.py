@@ -1,0 +1,65 @@
+"""What the editor shows as "the result": one level (or the final output) of a run.
+
+Preview levels are smaller than the output in space and time; they are drawn stretched to
+the output's display size and played by time fraction over the output's length, so a
+coarse preview plays in the same place and at the same speed as the final video.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.request import Request
+
+
+@dataclass(frozen=True)
+class ResultClip:
+    frames: np.ndarray = field(repr=False)  # (T, H, W, 3) uint8 at this level's size
+    level: int
+    levels: int
+    request: Request
+    display_size: tuple[int, int]  # (width, height) to draw at, in source pixels
+    nominal_frames: int  # frame count of the final output
+    elapsed: float = 0.0
+    device: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def final(self) -> bool:
+        return self.level == self.levels
+
+    @property
+    def seed(self) -> int:
+        return self.request.seed
+
+    @property
+    def length(self) -> int:
+        """Frames on the result's timeline: the real count once final."""
+        return len(self.frames) if self.final else max(1, self.nominal_frames)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the frames as computed."""
+        return int(self.frames.shape[2]), int(self.frames.shape[1])
+
+    def frame_at(self, index: int) -> np.ndarray:
+        """The frame to show at position `index` of the result's timeline (wraps around)."""
+        t = len(self.frames)
+        index %= self.length
+        if self.final:
+            return self.frames[index]
+        return self.frames[min(index * t // self.length, t - 1)]
+
+    def label(self) -> str:
+        if self.final:
+            w, h = self.size
+            return f"Result · seed {self.seed} · {w}×{h} · {len(self.frames)} frames"
+        return f"Preview · seed {self.seed} · level {self.level} of {self.levels}"
+
+
+def result_index_for_source(source_frame: int, in_point: int, result_length: int) -> int:
+    """Side-by-side sync: the result starts at the in point and plays at the source frame
+    rate; when the two lengths differ it wraps (frame index modulo the result length)."""
+    return (source_frame - in_point) % max(1, result_length)

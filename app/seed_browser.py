@@ -1,0 +1,312 @@
+"""The seed browser: a grid of variations with consecutive seeds.
+
+One background job works through a queue: first a coarse preview of every seed (the run
+is stopped after the first level at least PREVIEW_MIN_SIDE pixels high, so the grid fills
+within seconds), then each seed in full at the chosen quality, one at a time. Refine puts
+a Best-quality run at the front of the queue. Finished results go into the shared cache,
+so the same seed and settings are never computed twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import jobs
+from app.dialogs import show_error
+from app.generation import cache_key, engine_levels, to_result
+from app.media import Selection
+from app.request_builder import with_quality
+from app.result_cache import ResultCache
+from app.result_clip import ResultClip
+from app.seed_tile import SeedTile
+from engine.request import Request
+
+PREVIEW_MIN_SIDE = 40
+COLUMNS = 4
+RANK = {"preview": 0, "final": 1, "refine": 2}
+
+
+class _TaskQueue:
+    """(kind, seed, request) tasks shared between the GUI thread and the worker."""
+
+    def __init__(self) -> None:
+        self._items: deque = deque()
+        self._lock = threading.Lock()
+
+    def push(self, task: tuple, front: bool = False) -> None:
+        with self._lock:
+            (self._items.appendleft if front else self._items.append)(task)
+
+    def pop(self) -> tuple | None:
+        with self._lock:
+            return self._items.popleft() if self._items else None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _preview_side(selection: Selection, request: Request) -> float:
+    """Min side (px) at which a coarse preview is good enough for a thumbnail."""
+    h, w = selection.frames.shape[1:3]
+    out_side = min(request.height or h, request.width or w)
+    return min(PREVIEW_MIN_SIDE, 0.6 * out_side)
+
+
+def _browse_work(queue: _TaskQueue, selection: Selection):
+    frames = selection.frames
+
+    def work(job: jobs.Job) -> None:
+        finished: set[Request] = set()  # a preview that ran to the end needs no full run
+        while not job.is_cancelled():
+            task = queue.pop()
+            if task is None:
+                return
+            kind, seed, request = task
+            if kind != "preview" and request in finished:
+                continue
+            enough = _preview_side(selection, request)
+            levels = engine_levels(frames, request, job.is_cancelled)
+            for level in levels:
+                job.report((kind, seed, request, level))
+                if level.final:
+                    finished.add(request)
+                elif kind == "preview" and min(level.frames.shape[1:3]) >= enough:
+                    levels.close()  # enough for a thumbnail; the full run comes later
+                    break
+
+    return work
+
+
+class SeedBrowser(QDialog):
+    use_clip = Signal(object)  # ResultClip chosen with "Use"
+    export_favourites = Signal()
+
+    def __init__(self, cache: ResultCache, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("seedBrowser")
+        self.setWindowTitle("Seed browser")
+        self.cache = cache
+        self.tiles: dict[int, SeedTile] = {}
+        self.selection: Selection | None = None
+        self.request: Request | None = None
+        self._rank: dict[int, tuple[int, int]] = {}
+        self._queue = _TaskQueue()
+        self._job: jobs.Job | None = None
+        self._failed = False
+
+        self.count = QSpinBox()
+        self.count.setRange(2, 32)
+        self.count.setValue(8)
+        self.count.setToolTip("How many variations to show.")
+        self.first_seed = QSpinBox()
+        self.first_seed.setRange(0, 2**31 - 1)
+        self.first_seed.setToolTip("Seed of the first tile; the others follow consecutively.")
+        self.regenerate = QPushButton("Show")
+        self.regenerate.setToolTip("Rebuild the grid for these seeds.")
+        self.stop = QPushButton("Stop")
+        self.stop.setToolTip("Stop computing (Esc closes the browser).")
+        self.export = QPushButton("Export favourites…")
+        self.export.setToolTip("Write every starred variation, each named with its seed.")
+        self.export.setEnabled(False)
+        self.status = QLabel("")
+        self.status.setObjectName("hint")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Variations"))
+        top.addWidget(self.count)
+        top.addWidget(QLabel("from seed"))
+        top.addWidget(self.first_seed)
+        top.addWidget(self.regenerate)
+        top.addWidget(self.stop)
+        top.addWidget(self.status, 1)
+        top.addWidget(self.export)
+        self._grid_host = QWidget()
+        self._grid = QGridLayout(self._grid_host)
+        self._grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self._grid_host)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(scroll, 1)
+        self.resize(COLUMNS * 280 + 70, 2 * 250 + 90)
+
+        self.regenerate.clicked.connect(lambda: self._rebuild())
+        self.stop.clicked.connect(self.cancel)
+        self.export.clicked.connect(self.export_favourites)
+
+    # -- public API --------------------------------------------------------------------
+    def browse(self, selection: Selection, request: Request, count: int) -> None:
+        """Show `count` seeds from request.seed on, reusing favourites of the same setup."""
+        same = (self.selection is not None and self.request is not None
+                and selection.token == self.selection.token
+                and replace(request, seed=0) == replace(self.request, seed=0))
+        keep = self.favourite_seeds() if same else []
+        self.selection, self.request = selection, request
+        self.count.setValue(count)
+        self.first_seed.setValue(request.seed)
+        self._rebuild(keep=keep)
+
+    def favourite_seeds(self) -> list[int]:
+        return [seed for seed, tile in self.tiles.items() if tile.starred]
+
+    def favourites(self) -> list[tuple[int, Request, ResultClip | None]]:
+        """(seed, request, finished clip or None) of every starred tile."""
+        out = []
+        for seed in self.favourite_seeds():
+            request = replace(self.request, seed=seed)
+            out.append((seed, request, self.cache.get(cache_key(self.selection, request))))
+        return out
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def cancel(self) -> None:
+        self._queue.clear()
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
+        self.status.setText("Stopped.")
+
+    def refine(self, seed: int) -> None:
+        request = with_quality(replace(self.request, seed=seed), "best")
+        cached = self.cache.get(cache_key(self.selection, request))
+        if cached is not None:
+            self._offer("refine", seed, cached, "best")
+            return
+        self.tiles[seed].set_state("refining…")
+        self._queue.push(("refine", seed, request), front=True)
+        self._ensure_running()
+
+    # -- internals ---------------------------------------------------------------------
+    def _rebuild(self, keep: list[int] | None = None) -> None:
+        if self.selection is None:
+            return
+        keep = self.favourite_seeds() if keep is None else keep
+        self.cancel()
+        for tile in self.tiles.values():
+            tile.setParent(None)
+            tile.deleteLater()
+        self.tiles.clear()
+        self._rank.clear()
+        h, w = self.selection.frames.shape[1:3]
+        display = (self.request.width or w, self.request.height or h)
+        first = self.first_seed.value()
+        for i in range(self.count.value()):
+            seed = first + i
+            tile = SeedTile(seed, display, float(self.selection.fps))
+            tile.use_requested.connect(self._on_use)
+            tile.refine_requested.connect(self.refine)
+            tile.star_toggled.connect(self._on_star)
+            tile.clicked.connect(self._on_tile_clicked)
+            tile.set_starred(seed in keep)
+            self._grid.addWidget(tile, i // COLUMNS, i % COLUMNS)
+            self.tiles[seed] = tile
+        self._on_star(0, False)
+        for seed in self.tiles:
+            if not self._from_cache(seed):
+                self._queue.push(("preview", seed, replace(self.request, seed=seed)))
+        for seed in self.tiles:
+            if seed not in self._rank:
+                self._queue.push(("final", seed, replace(self.request, seed=seed)))
+        self._ensure_running()
+
+    def _from_cache(self, seed: int) -> bool:
+        request = replace(self.request, seed=seed)
+        best = with_quality(request, "best")
+        for kind, req in (("refine", best), ("final", request)):
+            cached = self.cache.get(cache_key(self.selection, req))
+            if cached is not None:
+                self._offer(kind, seed, cached, "best" if kind == "refine" else "ready")
+                return True
+        return False
+
+    def _ensure_running(self) -> None:
+        if self._job is not None:
+            return
+        job = jobs.Job(_browse_work(self._queue, self.selection), name="seed browser")
+        job.progress.connect(self._on_progress)
+        job.failed.connect(self._on_failed)
+        job.done.connect(self._on_done)
+        self._job = job
+        self._failed = False
+        self.status.setText("Computing…")
+        jobs.start(job)
+
+    def _offer(self, kind: str, seed: int, clip: ResultClip, state: str) -> None:
+        """Show `clip` on its tile unless the tile already shows something better."""
+        tile = self.tiles.get(seed)
+        if tile is None or clip.request.seed != seed:
+            return
+        rank = (RANK[kind], clip.level)
+        if rank < self._rank.get(seed, (-1, 0)):
+            return
+        self._rank[seed] = rank
+        tile.refined = tile.refined or kind == "refine"
+        tile.set_clip(clip, state)
+
+    @Slot(object, object)
+    def _on_progress(self, job: jobs.Job, value: tuple) -> None:
+        if job is not self._job:
+            return
+        kind, seed, request, level = value
+        clip = to_result(level, request, self.selection)
+        if clip.final:
+            self.cache.put(cache_key(self.selection, request), clip)
+            state = "best" if kind == "refine" else "ready"
+        else:
+            state = f"level {level.level}/{level.levels}" + (" (best)" if kind == "refine" else "")
+        self._offer(kind, seed, clip, state)
+
+    @Slot(object, str)
+    def _on_failed(self, job: jobs.Job, message: str) -> None:
+        if job is self._job:
+            self._failed = True
+            self.status.setText(message)
+            show_error(self, "Seed browser", message)
+
+    @Slot(object)
+    def _on_done(self, job: jobs.Job) -> None:
+        if job is self._job:
+            self._job = None
+            if not self._failed:
+                self.status.setText("All variations ready.")
+
+    def _on_use(self, seed: int) -> None:
+        tile = self.tiles[seed]
+        if tile.clip is not None:
+            self.use_clip.emit(tile.clip)
+
+    def _on_star(self, seed: int, on: bool) -> None:
+        n = len(self.favourite_seeds())
+        self.export.setEnabled(n > 0)
+        self.export.setText(f"Export {n} favourite{'s' if n != 1 else ''}…" if n
+                            else "Export favourites…")
+
+    def _on_tile_clicked(self, seed: int) -> None:
+        for s, tile in self.tiles.items():
+            tile.set_selected(s == seed)
+
+    def done(self, result: int) -> None:
+        self.cancel()
+        super().done(result)
+
+    def closeEvent(self, event):  # noqa: N802
+        self.cancel()
+        super().closeEvent(event)

@@ -1,0 +1,149 @@
+"""One tile of the seed browser: an animated thumbnail (plays while hovered or selected),
+the seed and its state, a favourite star, and Use / Refine buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from app.frames import fit_size, to_pixmap
+from app.result_clip import ResultClip
+
+TILE_W, TILE_H = 256, 160  # the picture's box; the tile is as wide as its picture
+
+
+class SeedTile(QFrame):
+    use_requested = Signal(int)
+    refine_requested = Signal(int)
+    star_toggled = Signal(int, bool)
+    clicked = Signal(int)
+
+    def __init__(self, seed: int, display_size: tuple[int, int], fps: float,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("seedTile")
+        self.setProperty("selected", False)
+        self.seed = seed
+        self.clip: ResultClip | None = None
+        self.refined = False
+        self._w, self._h = fit_size(*display_size, TILE_W, TILE_H)
+        self._pixmaps: dict[int, QPixmap] = {}
+        self._index = 0
+        self._hovered = False
+        self._selected = False
+        self._timer = QTimer(self, interval=max(20, int(1000 / (fps if fps > 0 else 25))))
+        self._timer.timeout.connect(self._advance)
+
+        self.picture = QLabel("…")
+        self.picture.setFixedSize(self._w, self._h)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setObjectName("tilePicture")
+        self.picture.setToolTip("Hover or click to play.")
+        self.caption = QLabel(f"Seed {seed}")
+        self.caption.setObjectName("tileCaption")
+        self.state = QLabel("waiting")
+        self.state.setObjectName("hint")
+        self.star = QToolButton()
+        self.star.setCheckable(True)
+        self.star.setText("☆")
+        self.star.setToolTip("Mark as favourite (favourites can be exported together).")
+        self.use = QToolButton()
+        self.use.setText("Use")
+        self.use.setToolTip("Show this variation as the result in the main viewer "
+                            "(and use its seed).")
+        self.refine = QToolButton()
+        self.refine.setText("Refine")
+        self.refine.setToolTip("Compute this seed at full resolution (Best quality).")
+        for b in (self.star, self.use, self.refine):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        top = QHBoxLayout()
+        top.addWidget(self.caption)
+        top.addWidget(self.state, 1)
+        top.addWidget(self.star)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.use, 1)
+        buttons.addWidget(self.refine, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        layout.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(top)
+        layout.addLayout(buttons)
+        self.setFixedWidth(max(self._w, 200) + 16)
+
+        self.star.toggled.connect(self._on_star)
+        self.use.clicked.connect(lambda: self.use_requested.emit(self.seed))
+        self.refine.clicked.connect(lambda: self.refine_requested.emit(self.seed))
+        self.use.setEnabled(False)
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def starred(self) -> bool:
+        return self.star.isChecked()
+
+    def set_starred(self, on: bool) -> None:
+        self.star.setChecked(on)
+
+    def set_clip(self, clip: ResultClip, state: str) -> None:
+        self.clip = clip
+        self._pixmaps.clear()
+        self.state.setText(state)
+        self.use.setEnabled(True)
+        self._show(self._index % clip.length)
+
+    def set_state(self, text: str) -> None:
+        self.state.setText(text)
+
+    def set_selected(self, on: bool) -> None:
+        self._selected = on
+        self.setProperty("selected", on)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self._update_playing()
+
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    # -- events ------------------------------------------------------------------------
+    def enterEvent(self, event):  # noqa: N802
+        self._hovered = True
+        self._update_playing()
+        super().enterEvent(event)
+
+    def leaveEvent(self, event):  # noqa: N802
+        self._hovered = False
+        self._update_playing()
+        super().leaveEvent(event)
+
+    def mousePressEvent(self, event):  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.seed)
+        super().mousePressEvent(event)
+
+    # -- internals ---------------------------------------------------------------------
+    def _on_star(self, on: bool) -> None:
+        self.star.setText("★" if on else "☆")
+        self.star_toggled.emit(self.seed, on)
+
+    def _update_playing(self) -> None:
+        if (self._hovered or self._selected) and self.clip is not None:
+            self._timer.start()
+        else:
+            self._timer.stop()
+
+    def _advance(self) -> None:
+        if self.clip is not None:
+            self._show((self._index + 1) % self.clip.length)
+
+    def _show(self, index: int) -> None:
+        self._index = index
+        if self.clip is None:
+            return
+        key = index * len(self.clip.frames) // self.clip.length if not self.clip.final else index
+        pixmap = self._pixmaps.get(key)
+        if pixmap is None:
+            pixmap = to_pixmap(self.clip.frame_at(index), self._w, self._h)
+            self._pixmaps[key] = pixmap
+        self.picture.setPixmap(pixmap)

@@ -1,0 +1,211 @@
+"""Output size and duration: width / height with an aspect lock and presets, duration in
+frames and seconds, and the resulting scale factors. Everything is in source pixels and
+frames of the in/out range.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QWidget,
+)
+
+from app.slider_spin import SliderSpin
+
+# name -> width / height; "Source" keeps the clip's own size.
+ASPECT_PRESETS = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0, "4:5": 4 / 5}
+MIN_SIDE = 16
+MAX_SIDE = 4096
+MAX_SCALE = 4  # at most 4x the source in each dimension
+
+
+class OutputSizeGroup(QWidget):
+    changed = Signal()  # a committed change of width, height or duration
+    live_changed = Signal()  # any change, also while a slider is dragged (labels only)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._src = (64, 64, 10)  # width, height, frames of the in/out range
+        self._fps = 25.0
+        self._ratio = 1.0
+        self._follow_frames = True  # duration tracks the in/out range until edited
+
+        self.preset = QComboBox()
+        self.preset.addItems(["Source", *ASPECT_PRESETS, "Custom"])
+        self.preset.setToolTip("Aspect presets: Source keeps the clip's size; the others keep "
+                               "its height and change the width (retargeting, no stretching).")
+        self.out_width = SliderSpin(MIN_SIDE, 64, 64, suffix=" px",
+                                tooltip="Output width in source pixels.")
+        self.out_height = SliderSpin(MIN_SIDE, 64, 64, suffix=" px",
+                                 tooltip="Output height in source pixels.")
+        self.lock = QToolButton()
+        self.lock.setCheckable(True)
+        self.lock.setChecked(True)
+        self.lock.setText("Lock")
+        self.lock.setToolTip("Lock the aspect ratio: changing the width changes the height.")
+        self.out_frames = SliderSpin(1, 10, 10, suffix=" f",
+                                 tooltip="Output duration in frames (at the source frame rate).")
+        self.seconds = QDoubleSpinBox()
+        self.seconds.setDecimals(2)
+        self.seconds.setSuffix(" s")
+        self.seconds.setKeyboardTracking(False)
+        self.seconds.setToolTip("Output duration in seconds.")
+        self.scale_label = QLabel()
+        self.scale_label.setObjectName("scaleLabel")
+        self.scale_label.setToolTip("Output size relative to the source (width, height, time).")
+
+        top = QHBoxLayout()
+        top.addWidget(self.preset, 1)
+        top.addWidget(self.lock)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Aspect", top)
+        form.addRow("Width", self.out_width)
+        form.addRow("Height", self.out_height)
+        form.addRow("Frames", self.out_frames)
+        form.addRow("Seconds", self.seconds)
+        form.addRow("Scale", self.scale_label)
+
+        self.preset.activated.connect(self._apply_preset)
+        self.lock.toggled.connect(self._on_lock)
+        self.out_width.value_changed.connect(self._on_width)
+        self.out_height.value_changed.connect(self._on_height)
+        self.out_frames.value_changed.connect(self._on_frames)
+        self.seconds.valueChanged.connect(self._on_seconds)
+        for control in (self.out_width, self.out_height, self.out_frames):
+            control.committed.connect(self._commit)
+            control.value_changed.connect(self.live_changed)
+
+    # -- public API --------------------------------------------------------------------
+    def set_source(self, width: int, height: int, frames: int, fps: float) -> None:
+        """A new clip: ranges from its size, values reset to the source's."""
+        self._src = (width, height, frames)
+        self._fps = fps if fps > 0 else 25.0
+        self.out_width.set_range(MIN_SIDE, min(MAX_SIDE, max(MIN_SIDE, width * MAX_SCALE)))
+        self.out_height.set_range(MIN_SIDE, min(MAX_SIDE, max(MIN_SIDE, height * MAX_SCALE)))
+        self.out_width.set_value(width, quiet=True)
+        self.out_height.set_value(height, quiet=True)
+        self._ratio = width / height
+        self._follow_frames = True
+        self._set_frame_range(frames)
+        self._set_frames(frames)
+        self._refresh()
+
+    def set_range_length(self, frames: int) -> None:
+        """The in/out range changed: new limits; the duration follows unless edited."""
+        self._src = (self._src[0], self._src[1], frames)
+        self._set_frame_range(frames)
+        if self._follow_frames:
+            self._set_frames(frames)
+        self._refresh()
+
+    def values(self) -> tuple[int, int, int]:
+        """(width, height, frames)."""
+        return self.out_width.int_value(), self.out_height.int_value(), self.out_frames.int_value()
+
+    def set_values(self, width: int, height: int, frames: int) -> None:
+        self.out_width.set_value(width, quiet=True)
+        self.out_height.set_value(height, quiet=True)
+        self._set_frames(frames)
+        self._follow_frames = frames == self._src[2]
+        self._refresh()
+
+    def is_dragging(self) -> bool:
+        return any(c.is_dragging() for c in (self.out_width, self.out_height, self.out_frames))
+
+    def scale_factors(self) -> tuple[float, float, float]:
+        w, h, t = self.values()
+        sw, sh, st = self._src
+        return w / sw, h / sh, t / max(st, 1)
+
+    # -- internals ---------------------------------------------------------------------
+    def _set_frame_range(self, frames: int) -> None:
+        single = frames <= 1
+        low = frames if frames < 3 else 3
+        self.out_frames.set_range(low, max(frames * MAX_SCALE, 8) if not single else 1)
+        self.seconds.blockSignals(True)
+        self.seconds.setRange(low / self._fps, self.out_frames.maximum() / self._fps)
+        self.seconds.setSingleStep(round(1 / self._fps, 2) or 0.01)
+        self.seconds.blockSignals(False)
+        self.out_frames.setEnabled(not single)
+        self.seconds.setEnabled(not single)
+
+    def _set_frames(self, frames: int) -> None:
+        self.out_frames.set_value(frames, quiet=True)
+        self.seconds.blockSignals(True)
+        self.seconds.setValue(self.out_frames.value() / self._fps)
+        self.seconds.blockSignals(False)
+
+    def _apply_preset(self, index: int) -> None:
+        name = self.preset.itemText(index)
+        sw, sh, _ = self._src
+        if name == "Source":
+            w, h, self._ratio = sw, sh, sw / sh
+        elif name in ASPECT_PRESETS:
+            self._ratio = ASPECT_PRESETS[name]
+            h = sh
+            w = round(h * self._ratio)
+            if w > self.out_width.maximum():
+                w = int(self.out_width.maximum())
+                h = round(w / self._ratio)
+        else:
+            return
+        self.out_width.set_value(w, quiet=True)
+        self.out_height.set_value(h, quiet=True)
+        self.lock.blockSignals(True)
+        self.lock.setChecked(True)
+        self.lock.blockSignals(False)
+        self._commit()
+
+    def _on_lock(self, locked: bool) -> None:
+        if locked:
+            w, h, _ = self.values()
+            self._ratio = w / h
+
+    def _on_width(self, value: float) -> None:
+        if self.lock.isChecked():
+            self.out_height.set_value(round(value / self._ratio), quiet=True)
+        self._refresh()
+
+    def _on_height(self, value: float) -> None:
+        if self.lock.isChecked():
+            self.out_width.set_value(round(value * self._ratio), quiet=True)
+        self._refresh()
+
+    def _on_frames(self, value: float) -> None:
+        self.seconds.blockSignals(True)
+        self.seconds.setValue(value / self._fps)
+        self.seconds.blockSignals(False)
+        self._follow_frames = int(round(value)) == self._src[2]
+        self._refresh()
+
+    def _on_seconds(self, seconds: float) -> None:
+        self.out_frames.set_value(round(seconds * self._fps), quiet=True)
+        self._follow_frames = self.out_frames.int_value() == self._src[2]
+        self._refresh()
+        self._commit()
+
+    def _commit(self) -> None:
+        self._refresh()
+        self.changed.emit()
+
+    def _refresh(self) -> None:
+        fw, fh, ft = self.scale_factors()
+        self.scale_label.setText(f"×{fw:.2f} W · ×{fh:.2f} H · ×{ft:.2f} T")
+        w, h, _ = self.values()
+        sw, sh, _ = self._src
+        name = "Custom"
+        if (w, h) == (sw, sh):
+            name = "Source"
+        else:
+            for key, ratio in ASPECT_PRESETS.items():
+                if abs(w / h - ratio) < 0.02:
+                    name = key
+                    break
+        self.preset.setCurrentText(name)

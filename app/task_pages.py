@@ -1,0 +1,63 @@
+"""Per-task option pages for the side panel (a QStackedWidget holds one per task).
+
+Inpainting and analogies get their own pages here later.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from app.request_builder import DEFAULT_NOISE
+from app.slider_spin import SliderSpin
+
+MAX_NOISE = 10.0
+
+
+class TaskPage(QWidget):
+    changed = Signal()  # a committed change of an option
+
+    task = ""
+    description = ""
+    noise_tip = ""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        about = QLabel(self.description)
+        about.setWordWrap(True)
+        about.setObjectName("hint")
+        self.noise = SliderSpin(0.0, MAX_NOISE, DEFAULT_NOISE[self.task], decimals=1, step=0.5,
+                                tooltip=self.noise_tip)
+        self.noise.committed.connect(self.changed)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Noise", self.noise)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(about)
+        layout.addLayout(form)
+
+    def noise_value(self) -> float:
+        return float(self.noise.value())
+
+    def is_dragging(self) -> bool:
+        return self.noise.is_dragging()
+
+
+class VariationsPage(TaskPage):
+    task = "generate"
+    description = ("New videos that look and move like the clip. Every seed gives a different "
+                   "layout; Browse seeds shows many at once.")
+    noise_tip = ("Noise strength at the coarsest level: higher values give layouts further "
+                 "from the source (about 5 is typical, 0 reproduces the source).")
+
+
+class RetargetPage(TaskPage):
+    task = "retarget"
+    description = ("Change width, height or duration without stretching or cropping: the "
+                   "clip's own patches are rearranged to fill the new shape.")
+    noise_tip = ("Noise strength at the coarsest level: 0 keeps the source layout as closely "
+                 "as possible; raise it for more varied results.")
+
+
+PAGES = (VariationsPage, RetargetPage)

@@ -1,0 +1,195 @@
+"""The timeline under the viewer: a ruler in frames (bottom) and seconds (top), a strip of
+thumbnails, the playhead and the in/out markers. Click or drag anywhere to scrub; drag the
+IN / OUT lines to move the in and out points.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QWidget
+
+from app.frames import thumbnail_strip
+
+PLAYHEAD_COLOR = "#ff9f1c"
+IN_OUT_COLOR = "#4fc3f7"
+STRIP_HEIGHT_PX = 64  # thumbnails are computed at most this tall
+
+
+class FrameAxis(pg.AxisItem):
+    """Ticks in whole frame numbers."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
+        return [str(int(round(v))) if abs(v - round(v)) < 1e-6 else "" for v in values]
+
+
+class SecondsAxis(pg.AxisItem):
+    """The same range as the frame axis, labelled in seconds."""
+
+    def __init__(self) -> None:
+        super().__init__("top")
+        self.fps = 25.0
+
+    def linkedViewChanged(self, view, newRange=None):  # noqa: N802, N803 (pyqtgraph API)
+        if newRange is None:
+            newRange = view.viewRange()[0]  # noqa: N806
+        lo, hi = newRange
+        self.setRange((lo + 0.5) / self.fps, (hi + 0.5) / self.fps)
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802
+        digits = 0 if spacing >= 1 else (1 if spacing >= 0.1 else 2)
+        return [f"{v:.{digits}f} s" for v in values]
+
+
+class _ScrubBox(pg.ViewBox):
+    """A view box that turns clicks and drags into frame positions instead of pan/zoom."""
+
+    scrubbed = Signal(float)
+
+    def mouseClickEvent(self, ev):  # noqa: N802
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.scrubbed.emit(self.mapSceneToView(ev.scenePos()).x())
+
+    def mouseDragEvent(self, ev, axis=None):  # noqa: N802
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.scrubbed.emit(self.mapSceneToView(ev.scenePos()).x())
+        else:
+            ev.ignore()
+
+    def wheelEvent(self, ev, axis=None):  # noqa: N802
+        ev.ignore()
+
+
+class Timeline(pg.PlotWidget):
+    frame_scrubbed = Signal(int)
+    in_out_dragged = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self._box = _ScrubBox(enableMenu=False)
+        self._seconds = SecondsAxis()
+        super().__init__(
+            parent, background="#1b1b1b", viewBox=self._box,
+            axisItems={"bottom": FrameAxis("bottom"), "top": self._seconds},
+        )
+        self.setAcceptDrops(False)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip("Timeline: click or drag to scrub. Drag IN / OUT to set the range used "
+                        "for generation (keys I and O).")
+        item = self.getPlotItem()
+        item.hideAxis("left")
+        item.showAxis("top")
+        item.hideButtons()
+        item.setMenuEnabled(False)
+        item.setMouseEnabled(x=False, y=False)
+        self._box.invertY(True)
+        self._box.setYRange(0, 1, padding=0)
+        self.setMinimumHeight(110)
+        self.setMaximumHeight(130)
+
+        self._strip = pg.ImageItem(axisOrder="row-major")
+        self._box.addItem(self._strip)
+        shade = QBrush(QColor(0, 0, 0, 170))
+        self._shades = [QGraphicsRectItem() for _ in range(2)]
+        for rect in self._shades:
+            rect.setBrush(shade)
+            rect.setPen(QPen(Qt.PenStyle.NoPen))
+            rect.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            self._box.addItem(rect)
+        self._in_line = self._marker("IN", 0.05)
+        self._out_line = self._marker("OUT", 0.05)
+        self.playhead = pg.InfiniteLine(0, angle=90, movable=False,
+                                        pen=pg.mkPen(PLAYHEAD_COLOR, width=2))
+        self.playhead.setZValue(20)
+        self._box.addItem(self.playhead)
+        self._box.scrubbed.connect(self._on_scrub)
+
+        self._frames: np.ndarray | None = None
+        self._length = 1
+        self._in, self._out = 0, 0
+        self._rebuild = QTimer(self, singleShot=True, interval=120)
+        self._rebuild.timeout.connect(self._rebuild_strip)
+
+    def _marker(self, text: str, position: float) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(0, angle=90, movable=True, pen=pg.mkPen(IN_OUT_COLOR, width=2),
+                               hoverPen=pg.mkPen("#ffffff", width=3),
+                               label=text, labelOpts={"position": position, "color": IN_OUT_COLOR})
+        line.setZValue(10)
+        line.sigDragged.connect(self._on_marker_moved)  # user drags only
+        self._box.addItem(line)
+        return line
+
+    # -- public API --------------------------------------------------------------------
+    def set_clip(self, frames: np.ndarray | None, fps: float, length: int | None = None) -> None:
+        """Show `frames` (T, H, W, 3) spread over `length` frames (default T) at `fps`."""
+        self._frames = frames
+        self._length = max(1, length if length is not None else (len(frames) if frames is not None else 1))
+        self._seconds.fps = float(fps) if fps and fps > 0 else 25.0
+        self._box.setXRange(-0.5, self._length - 0.5, padding=0)
+        self._seconds.linkedViewChanged(self._box)
+        for line in (self._in_line, self._out_line):
+            line.blockSignals(True)  # moving the bounds must not look like a user drag
+            line.setBounds((-0.5, self._length - 0.5))
+            line.blockSignals(False)
+        self._rebuild_strip()
+
+    def set_frame(self, frame: int) -> None:
+        self.playhead.setValue(frame)
+
+    def set_in_out(self, first: int, last: int) -> None:
+        self._in, self._out = first, last
+        for line, value in ((self._in_line, first - 0.5), (self._out_line, last + 0.5)):
+            line.blockSignals(True)
+            line.setValue(value)
+            line.blockSignals(False)
+        self._update_shades()
+
+    def show_in_out(self, visible: bool) -> None:
+        for item in (self._in_line, self._out_line, *self._shades):
+            item.setVisible(visible)
+
+    @property
+    def length(self) -> int:
+        return self._length
+
+    # -- internals ---------------------------------------------------------------------
+    def _on_scrub(self, x: float) -> None:
+        self.frame_scrubbed.emit(min(max(int(round(x)), 0), self._length - 1))
+
+    def _on_marker_moved(self, line: pg.InfiniteLine | None = None) -> None:
+        first = int(round(self._in_line.value() + 0.5))
+        last = int(round(self._out_line.value() - 0.5))
+        first = min(max(first, 0), self._length - 1)
+        last = min(max(last, 0), self._length - 1)
+        if first > last:
+            first, last = (last, last) if line is self._in_line else (first, first)
+        self.in_out_dragged.emit(first, last)
+
+    def _update_shades(self) -> None:
+        left, right = self._shades
+        left.setRect(QRectF(-0.5, 0, max(0.0, self._in), 1))
+        right.setRect(QRectF(self._out + 0.5, 0, max(0.0, self._length - 1 - self._out), 1))
+
+    def resizeEvent(self, ev):  # noqa: N802
+        super().resizeEvent(ev)
+        rebuild = self.__dict__.get("_rebuild")  # None while the base class is constructed
+        if rebuild is not None:
+            rebuild.start()
+
+    def _rebuild_strip(self) -> None:
+        if self._frames is None or len(self._frames) == 0:
+            self._strip.clear()
+            return
+        _, h, w = self._frames.shape[:3]
+        box_px = self._box.sceneBoundingRect()
+        height_px = max(box_px.height(), 20.0)
+        thumb_px = height_px * w / h
+        count = max(1, min(len(self._frames), math.ceil(max(box_px.width(), 100.0) / thumb_px)))
+        strip = thumbnail_strip(self._frames, count, min(STRIP_HEIGHT_PX, h))
+        self._strip.setImage(strip, autoLevels=False, levels=(0, 255),
+                             rect=QRectF(-0.5, 0, self._length, 1))

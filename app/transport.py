@@ -1,0 +1,94 @@
+"""The transport bar between viewer and timeline: play controls, position readout, shuttle
+speed, the Source / Result / Side-by-side switch and Fit."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QWidget
+
+from app.playback import Playback
+
+MODE_BUTTONS = (
+    ("source", "Source", "Show the source clip (Tab toggles source / result)."),
+    ("result", "Result", "Show the result (Tab toggles source / result)."),
+    ("side", "Side by side", "Source and result side by side, playing in sync (\\)."),
+)
+
+
+def timecode(frame: int, fps: float) -> str:
+    """Seconds with hundredths: "1.24 s"."""
+    return f"{frame / fps:.2f} s" if fps > 0 else "–"
+
+
+class TransportBar(QWidget):
+    mode_chosen = Signal(str)
+    fit_requested = Signal()
+
+    def __init__(self, playback: Playback, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("transport")
+        self._playback = playback
+        self.buttons: dict[str, QToolButton] = {}
+        spec = (
+            ("home", "|◀", "Go to the first frame (Home).", playback.home),
+            ("back", "◀◀", "Play backward; press again to go faster (J).", playback.reverse),
+            ("play", "▶", "Play / pause (Space). K stops.", playback.toggle_play),
+            ("forward", "▶▶", "Play forward; press again to go faster (L).", playback.forward),
+            ("end", "▶|", "Go to the last frame (End).", playback.end),
+        )
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        for key, text, tip, slot in spec:
+            b = QToolButton()
+            b.setText(text)
+            b.setToolTip(tip)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(slot)
+            layout.addWidget(b)
+            self.buttons[key] = b
+        self.position = QLabel()
+        self.position.setObjectName("position")
+        self.position.setToolTip("Current frame / frames, and the time in seconds.")
+        self.speed = QLabel()
+        self.speed.setObjectName("hint")
+        layout.addSpacing(8)
+        layout.addWidget(self.position)
+        layout.addWidget(self.speed)
+        layout.addStretch(1)
+        self.modes = QButtonGroup(self)
+        self.modes.setExclusive(True)
+        for key, text, tip in MODE_BUTTONS:
+            b = QToolButton()
+            b.setText(text)
+            b.setCheckable(True)
+            b.setToolTip(tip)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setObjectName("modeButton")
+            b.clicked.connect(lambda _=False, k=key: self.mode_chosen.emit(k))
+            self.modes.addButton(b)
+            layout.addWidget(b)
+            self.buttons[key] = b
+        fit = QToolButton()
+        fit.setText("Fit")
+        fit.setToolTip("Fit the picture to the window (F). Wheel zooms, drag pans.")
+        fit.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        fit.clicked.connect(self.fit_requested)
+        layout.addSpacing(8)
+        layout.addWidget(fit)
+        self.buttons["fit"] = fit
+        self.buttons["source"].setChecked(True)
+        playback.frame_changed.connect(self.refresh)
+        playback.state_changed.connect(self.refresh)
+        self.refresh()
+
+    def set_mode(self, mode: str) -> None:
+        self.buttons[mode].setChecked(True)
+
+    def refresh(self) -> None:
+        p = self._playback
+        self.position.setText(f"{p.frame + 1} / {p.length}  ·  {timecode(p.frame, p.fps)}")
+        self.buttons["play"].setText("⏸" if p.playing else "▶")
+        if p.rate == 0:
+            self.speed.setText("")
+        else:
+            self.speed.setText(f"{'◀' if p.rate < 0 else '▶'} {abs(p.rate)}×")

@@ -1,0 +1,104 @@
+"""The video viewer: source, result or both side by side, each a pyqtgraph ImageItem in a
+ViewBox (wheel zooms, dragging pans, F fits). No ImageView: it aborts at exit on PySide6.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+VIEW_MODES = ("source", "result", "side")
+BACKGROUND = "#141414"
+
+
+class FramePane(QWidget):
+    """One titled picture: a zoomable, pannable frame, or a placeholder message."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(title)
+        self.title.setObjectName("paneTitle")
+        self.view = pg.GraphicsView(background=BACKGROUND)
+        self.view.setAcceptDrops(False)  # let file drops reach the window
+        self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Smooth scaling: coarse preview levels and small clips look like video, not mosaics.
+        self.view.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        self.box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.box.setDefaultPadding(0.02)
+        self.view.setCentralItem(self.box)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.box.addItem(self.image)
+        self.placeholder = QLabel()
+        self.placeholder.setObjectName("placeholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.placeholder)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.stack, 1)
+        self._rect: tuple[int, int] | None = None
+        self.show_message("")
+
+    def show_frame(self, frame: np.ndarray, display_size: tuple[int, int] | None = None) -> None:
+        """Draw an (H, W, 3) frame stretched to display_size (w, h); fits on a size change."""
+        w, h = display_size or (frame.shape[1], frame.shape[0])
+        self.image.setImage(frame, autoLevels=False, levels=(0, 255), rect=QRectF(0, 0, w, h))
+        self.stack.setCurrentWidget(self.view)
+        if self._rect != (w, h):
+            self._rect = (w, h)
+            self.fit()
+
+    def show_message(self, text: str) -> None:
+        self.image.clear()
+        self._rect = None
+        self.placeholder.setText(text)
+        self.stack.setCurrentWidget(self.placeholder)
+
+    def has_frame(self) -> bool:
+        return self.image.image is not None
+
+    def fit(self) -> None:
+        """Fit the whole frame in the pane and keep fitting as the pane resizes."""
+        if self._rect is not None:
+            self.box.enableAutoRange(enable=True)
+            self.box.autoRange()
+
+
+class VideoViewer(QWidget):
+    """Source and result panes; the mode decides which are visible."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source = FramePane("Source")
+        self.result = FramePane("Result")
+        self.result.show_message("No result yet.\nPress Generate (G) to make one.")
+        self.source.show_message("Open a video: File ▸ Open, or drop a file here.")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.source, 1)
+        layout.addWidget(self.result, 1)
+        self.mode = ""
+        self.set_mode("source")
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in VIEW_MODES:
+            raise ValueError(f"unknown view mode {mode!r}")
+        self.mode = mode
+        self.source.setVisible(mode in ("source", "side"))
+        self.result.setVisible(mode in ("result", "side"))
+
+    def fit(self) -> None:
+        self.source.fit()
+        self.result.fit()
+
+    def focus_view(self) -> None:
+        pane = self.result if self.mode == "result" else self.source
+        pane.view.setFocus()
