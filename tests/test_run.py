@@ -10,14 +10,7 @@ from engine.config import Settings
 from engine.errors import Cancelled, InputError
 from engine.request import Request
 from engine.run import run
-from tests.synth import moving_texture
-
-
-def final(frames, request, cancel=None):
-    result = None
-    for result in run(frames, request, cancel):
-        pass
-    return result
+from tests.synth import final, moving_texture
 
 
 def psnr(a, b):
