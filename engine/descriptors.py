@@ -38,7 +38,7 @@ def sample_patches(video: torch.Tensor, patch: Shape3, count: int, generator: to
     return vals.permute(1, 0, 2, 3, 4).reshape(idx.numel(), -1)
 
 
-def pca_basis(video: torch.Tensor, patch: Shape3, dims: int, generator: torch.Generator, samples: int = 8192) -> torch.Tensor:
+def pca_basis(video: torch.Tensor, patch: Shape3, dims: int, generator: torch.Generator, samples: int = 4096) -> torch.Tensor:
     """Conv weights (dims, C, pt, ph, pw) projecting patches on their top principal axes.
 
     With dims >= the patch dimension the basis is the identity (exact distances).
@@ -47,9 +47,9 @@ def pca_basis(video: torch.Tensor, patch: Shape3, dims: int, generator: torch.Ge
     d = c * math.prod(patch)
     if dims >= d:
         return torch.eye(d, device=video.device, dtype=video.dtype).reshape(d, c, *patch)
-    x = sample_patches(video, patch, samples, generator).double()
+    x = sample_patches(video, patch, samples, generator)
     x = x - x.mean(0, keepdim=True)
-    cov = x.T @ x / max(1, x.shape[0] - 1)
+    cov = (x.T @ x).double() / max(1, x.shape[0] - 1)  # float32 product, float64 eigensolver
     _, vecs = torch.linalg.eigh(cov)  # ascending eigenvalues
     basis = vecs[:, -dims:].flip(1).T.contiguous()  # (dims, d), strongest first
     return basis.to(video.dtype).reshape(dims, c, *patch)

@@ -173,6 +173,8 @@ def patchmatch(
                 s = min(step, query_grid[axis] - 1, keys.grid[axis] - 1)
                 if s < 1:
                     continue
+                if cancel is not None and cancel():
+                    raise Cancelled()
                 for sign in (1, -1):
                     cand = _shifted(f.idx, axis, s, sign) - sign * s * strides[axis]
                     search.offer(f, cand)

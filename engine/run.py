@@ -145,6 +145,7 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
         else:
             query = resize(query, level.output)
             keys = [resize(pyramid[n - 1], level.source), pyramid[n]]
+            pyramid.drop_below(n)  # the coarser source is not needed again
         query = inputs[n].constrain(query)
         key_grid = patch_grid(level.source, level.patch)
         query_grid = patch_grid(level.output, level.patch)
@@ -161,7 +162,10 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
             init = None
         timings.add("pyramid", t_pyr)
         if level.large:
-            opts = replace(opts, dims=min(opts.dims, settings.large_descriptor_dims))
+            # The supplementary's cheaper settings for huge levels, plus smaller descriptors and
+            # no completeness search: the layout is settled by the coarser levels by then.
+            opts = replace(opts, dims=min(opts.dims, settings.large_descriptor_dims),
+                           completeness_alpha=None)
         box = inputs[n].region
         if box is None and inputs[n].keep is not None:
             pass  # nothing to fill at this level: the query is the source itself

@@ -10,6 +10,7 @@ import torch
 
 from engine.config import Shape3
 from engine.descriptors import describe, patch_grid, pca_basis
+from engine.errors import Cancelled
 from engine.patchmatch import KeyTable, patchmatch
 from engine.vote import vote
 
@@ -85,6 +86,8 @@ def vpnn_layer(
     rev = None
     out = query
     for i in range(iters):
+        if cancel is not None and cancel():
+            raise Cancelled()
         ki = min(i, len(keys) - 1)
         if ki not in tables:
             kd = describe(keys[ki], basis)

@@ -1,7 +1,7 @@
 """Synthesise the bundled sample clip procedurally (numpy only, no outside data).
 
 Run: python resources/make_sample.py  ->  resources/sample.mp4
-A 3 s, 25 fps, 256x144 sky: drifting soft clouds (multi-octave value noise advected over
+A 2 s, 15 fps, 256x144 sky: drifting soft clouds (multi-octave value noise advected over
 time), balloons floating on smooth independent paths, and a meadow of swaying grass.
 Deterministic: a fixed seed, so the file only changes when this script does.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-WIDTH, HEIGHT, FRAMES, FPS = 256, 144, 75, 25
+WIDTH, HEIGHT, FRAMES, FPS = 256, 144, 30, 15
 HORIZON = 104  # first row of the meadow
 SEED = 20240611
 OUT = Path(__file__).resolve().with_name("sample.mp4")

@@ -384,8 +384,8 @@ def test_empty_image_folder(tmp_path: Path) -> None:
 def test_sample_clip() -> None:
     assert SAMPLE_CLIP.is_file() and SAMPLE_CLIP.stat().st_size < 400_000
     clip = read_video(SAMPLE_CLIP)
-    assert 64 <= len(clip.frames) <= 75 and clip.frames.shape[1:] == (144, 256, 3)
-    assert clip.fps == 25
+    assert 24 <= len(clip.frames) <= 75 and clip.frames.shape[1:] == (144, 256, 3)
+    assert clip.fps == 15
     # Real motion: consecutive frames differ, and the clip is not static overall.
     assert mad(clip.frames[0], clip.frames[-1]) > 3
     assert all(mad(a, b) > 0.2 for a, b in zip(clip.frames[:-1], clip.frames[1:], strict=True))
