@@ -12,6 +12,8 @@ from engine import chunks
 from engine.config import Shape3
 from engine.errors import Cancelled
 
+LUMA = (0.299, 0.587, 0.114)
+
 
 def _clamped(size: int, grid: int, pad: int, device: torch.device) -> torch.Tensor:
     """Index of the nearest valid patch position for padded positions -pad..size-1."""
@@ -53,30 +55,30 @@ def vote(
     in_t = inside(size[0], gt, pt)
     in_y, in_x = inside(size[1], gh, ph), inside(size[2], gw, pw)
     rows = value.reshape(c, -1).T.contiguous()  # (Nv, C): one gather fetches all channels
+    luma = rows @ torch.tensor(LUMA, device=device, dtype=value.dtype) if c == 3 else rows.mean(1)
     offsets = [(a, b, d) for a in range(pt) for b in _lattice(ph, stride) for d in _lattice(pw, stride)]
     yx = {(b, d): in_y[b][:, None] * wv + in_x[d][None, :] for _, b, d in offsets}
     out = torch.empty((size[0], size[1], size[2], c), device=device, dtype=value.dtype)
-    per_frame = len(offsets) * c * size[1] * size[2] * value.element_size()
+    per_frame = len(offsets) * max(8, c * value.element_size()) * size[1] * size[2]
     chunk = max(1, min(size[0], chunks.VOTE_BYTES // max(1, per_frame)))
     for t0 in range(0, size[0], chunk):
         if cancel is not None and cancel():
             raise Cancelled()
         t1 = min(size[0], t0 + chunk)
-        votes = torch.empty((len(offsets), t1 - t0, size[1], size[2], c), device=device, dtype=value.dtype)
+        # Source voxel of every vote: (offsets, voxels of this chunk).
+        srcs = torch.empty((len(offsets), (t1 - t0) * size[1] * size[2]), device=device, dtype=torch.long)
         for i, (a, b, d) in enumerate(offsets):
             src = base[pt - 1 - a + t0 : pt - 1 - a + t1, ph - 1 - b : ph - 1 - b + size[1], pw - 1 - d : pw - 1 - d + size[2]]
-            src = src + yx[(b, d)] + (in_t[a][t0:t1] * (hv * wv))[:, None, None]
-            torch.index_select(rows, 0, src.reshape(-1), out=votes[i].view(-1, c))
-        if reduce == "median":
-            out[t0:t1] = votes.median(dim=0).values
-        elif reduce == "luma":
-            # The vote whose luminance is the median: a real colour from one patch, and a
-            # third of the cost of three per-channel medians.
-            luma = votes[..., 0] * 0.299 + votes[..., 1] * 0.587 + votes[..., 2] * 0.114 if c == 3 else votes.mean(-1)
-            pick = luma.median(dim=0).indices
-            out[t0:t1] = votes.gather(0, pick[None, ..., None].expand(1, *pick.shape, c))[0]
+            torch.add(src, yx[(b, d)] + (in_t[a][t0:t1] * (hv * wv))[:, None, None], out=srcs[i].view(src.shape))
+        if reduce == "luma":
+            # The vote whose luminance is the median: a real colour from one patch. Only the
+            # luminance of every vote is fetched, then one colour per voxel.
+            pick = luma[srcs].median(dim=0).indices
+            chosen = srcs.gather(0, pick[None])[0]
+            out[t0:t1] = rows.index_select(0, chosen).view(t1 - t0, size[1], size[2], c)
         else:
-            out[t0:t1] = votes.mean(dim=0)
+            votes = rows.index_select(0, srcs.reshape(-1)).view(len(offsets), t1 - t0, size[1], size[2], c)
+            out[t0:t1] = votes.median(dim=0).values if reduce == "median" else votes.mean(dim=0)
     return out.permute(3, 0, 1, 2).contiguous()
 
 
