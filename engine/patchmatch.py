@@ -51,7 +51,12 @@ class KeyTable:
         return (t * self.grid[1] + y) * self.grid[2] + x
 
     def to_coords(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        _, gh, gw = self.grid
+        return KeyTable.grid_coords(self.grid, idx)
+
+    @staticmethod
+    def grid_coords(grid: Shape3, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(t, y, x) of flat row-major indices on `grid`."""
+        _, gh, gw = grid
         t, rest = idx // (gh * gw), idx % (gh * gw)
         return t, rest // gw, rest % gw
 

@@ -58,7 +58,7 @@ def vote(
     luma = rows @ torch.tensor(LUMA, device=device, dtype=value.dtype) if c == 3 else rows.mean(1)
     offsets = [(a, b, d) for a in range(pt) for b in _lattice(ph, stride) for d in _lattice(pw, stride)]
     yx = {(b, d): in_y[b][:, None] * wv + in_x[d][None, :] for _, b, d in offsets}
-    out = torch.empty((size[0], size[1], size[2], c), device=device, dtype=value.dtype)
+    out = torch.empty((c, *size), device=device, dtype=value.dtype)
     per_frame = len(offsets) * max(8, c * value.element_size()) * size[1] * size[2]
     chunk = max(1, min(size[0], chunks.VOTE_BYTES // max(1, per_frame)))
     for t0 in range(0, size[0], chunk):
@@ -75,11 +75,12 @@ def vote(
             # luminance of every vote is fetched, then one colour per voxel.
             pick = luma[srcs].median(dim=0).indices
             chosen = srcs.gather(0, pick[None])[0]
-            out[t0:t1] = rows.index_select(0, chosen).view(t1 - t0, size[1], size[2], c)
+            out[:, t0:t1] = rows.index_select(0, chosen).view(t1 - t0, size[1], size[2], c).permute(3, 0, 1, 2)
         else:
             votes = rows.index_select(0, srcs.reshape(-1)).view(len(offsets), t1 - t0, size[1], size[2], c)
-            out[t0:t1] = votes.median(dim=0).values if reduce == "median" else votes.mean(dim=0)
-    return out.permute(3, 0, 1, 2).contiguous()
+            res = votes.median(dim=0).values if reduce == "median" else votes.mean(dim=0)
+            out[:, t0:t1] = res.permute(3, 0, 1, 2)
+    return out
 
 
 def _lattice(n: int, stride: int) -> list[int]:

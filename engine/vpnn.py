@@ -85,13 +85,18 @@ def vpnn_layer(
     nnf = None  # flat key indices; the key tables of one level share one grid
     rev = None
     out = query
+    n_keys = len(keys)
+    last_key = min(iters, n_keys) - 1
     for i in range(iters):
         if cancel is not None and cancel():
             raise Cancelled()
-        ki = min(i, len(keys) - 1)
+        ki = min(i, n_keys - 1)
         if ki not in tables:
+            tables.pop(ki - 1, None)  # the blurry keys are done with
             kd = describe(keys[ki], basis)
             tables[ki] = (kd, KeyTable(kd, key_grid, key_mask))
+            if ki == last_key:
+                keys[:] = []  # release the key videos (the caller's list) on huge levels
         kd, table = tables[ki]
         if nnf is None and init is not None:
             nnf = table.from_coords(*init)
@@ -108,11 +113,15 @@ def vpnn_layer(
             rev = rev_f.idx
             weights = (rev_f.dist.reshape(-1) + opts.completeness_alpha).reciprocal_()
         nnf = _search(qd, query_grid, table, nnf, opts, generator, cancel, weights).idx
+        del qd, weights
+        if i == iters - 1:
+            tables.clear()  # descriptors are not needed for the last vote
+            del kd
         t0 = timings.add("search", t0)
         coords = table.to_coords(nnf)
         out = vote(value, coords, patch, reduce=opts.reduce, stride=opts.vote_stride, cancel=cancel)
         if constrain is not None:  # voxels a task pins (outside an inpainting hole)
             out = constrain(out)
         t0 = timings.add("vote", t0)
-    rev_coords = qtable.to_coords(rev) if rev is not None else None
+    rev_coords = KeyTable.grid_coords(query_grid, rev) if rev is not None else None
     return out, coords, rev_coords
