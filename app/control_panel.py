@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QToolButton,
@@ -36,6 +37,7 @@ MAX_SEED = 2**31 - 1
 
 class ControlPanel(QWidget):
     choices_changed = Signal()
+    task_changed = Signal(str)  # the engine task name: "generate", "retarget", "inpaint"
     generate_requested = Signal()
     cancel_requested = Signal()
     browse_requested = Signal()
@@ -45,8 +47,8 @@ class ControlPanel(QWidget):
         self.setObjectName("controlPanel")
         self.task = QComboBox()
         self.task.addItems(list(TASKS))
-        self.task.setToolTip("What to make: Variations (new videos like the clip) or "
-                             "Retarget (new size or duration). More tasks come later.")
+        self.task.setToolTip("What to make: Variations (new videos like the clip), Retarget "
+                             "(new size or duration) or Inpaint (paint a region to fill).")
         self.pages = QStackedWidget()
         for page_class in PAGES:
             page = page_class()
@@ -103,6 +105,7 @@ class ControlPanel(QWidget):
         self._build_layout()
 
         self.task.currentIndexChanged.connect(self._on_task)
+        self._show_page(self.task.currentIndex())
         self.output.changed.connect(self._schedule)
         self.seed.valueChanged.connect(self._schedule)
         self.new_seed.clicked.connect(self.randomize_seed)
@@ -120,6 +123,7 @@ class ControlPanel(QWidget):
         tl.addWidget(self.pages)
         out_box = QGroupBox("Output")
         QVBoxLayout(out_box).addWidget(self.output)
+        self.output_box = out_box
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.new_seed)
@@ -156,6 +160,13 @@ class ControlPanel(QWidget):
     def current_page(self):
         return self.pages.currentWidget()
 
+    def current_task(self) -> str:
+        return TASKS[self.task.currentText()]
+
+    def page_for(self, task: str):
+        return next(self.pages.widget(i) for i in range(self.pages.count())
+                    if self.pages.widget(i).task == task)
+
     def set_task(self, label: str) -> None:
         self.task.setCurrentText(label)
 
@@ -182,8 +193,19 @@ class ControlPanel(QWidget):
 
     # -- internals ---------------------------------------------------------------------
     def _on_task(self, index: int) -> None:
-        self.pages.setCurrentIndex(index)
+        self._show_page(index)
+        self.task_changed.emit(self.current_task())
         self._schedule()
+
+    def _show_page(self, index: int) -> None:
+        self.pages.setCurrentIndex(index)
+        # A stacked widget is as tall as its tallest page: let hidden pages take no room.
+        for i in range(self.pages.count()):
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            self.pages.widget(i).setSizePolicy(policy, policy)
+        self.pages.adjustSize()
+        # Inpaint keeps the clip's size: no output size to choose.
+        self.output_box.setVisible(self.current_task() != "inpaint")
 
     def _schedule(self) -> None:
         self._debounce.start()

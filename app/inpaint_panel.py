@@ -7,11 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QColorDialog,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
-    QSlider,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -30,72 +28,32 @@ from PySide6.QtWidgets import (
 from app import mask_io
 from app.mask_model import MaskModel
 from app.mask_painter import MAX_RADIUS, MaskOverlay
+from app.panel_widgets import ColorButton, slider, tip
 from engine.errors import EngineError
 
 SCOPE_LABELS = {"frame": "This frame", "range": "In–out range", "all": "All frames"}
 MAX_SIZE = int(2 * MAX_RADIUS)
 
 
-def _tip(widget: QWidget, text: str) -> QWidget:
-    widget.setToolTip(text)
-    return widget
-
-
-def _slider(lo: int, hi: int, value: int, tip: str) -> QSlider:
-    s = QSlider(Qt.Orientation.Horizontal)
-    s.setRange(lo, hi)
-    s.setValue(value)
-    s.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys belong to the timeline
-    return _tip(s, tip)
-
-
-class ColorButton(QPushButton):
-    """A swatch that opens a colour dialog."""
-
-    colorChanged = Signal(QColor)
-
-    def __init__(self, color: QColor, title: str, alpha: bool = False) -> None:
-        super().__init__()
-        self._title, self._alpha = title, alpha
-        self.clicked.connect(self._choose)
-        self.set_color(color)
-
-    def color(self) -> QColor:
-        return QColor(self._color)
-
-    def set_color(self, color: QColor) -> None:
-        self._color = QColor(color)
-        swatch = QPixmap(28, 14)
-        swatch.fill(self._color)
-        self.setIcon(QIcon(swatch))
-        self.setText(self._color.name())
-        self.colorChanged.emit(self.color())
-
-    def _choose(self) -> None:
-        opts = QColorDialog.ColorDialogOption.ShowAlphaChannel if self._alpha else \
-            QColorDialog.ColorDialogOption(0)
-        color = QColorDialog.getColor(self._color, self, self._title, opts)
-        if color.isValid():
-            self.set_color(color)
-
-
 class InpaintPanel(QWidget):
-    seedChanged = Signal(int)
     message = Signal(str)  # a line for the status bar (import / export results, errors)
 
     def __init__(self, model: MaskModel, overlay: MaskOverlay,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model, self.overlay = model, overlay
+        # Where the file dialogs start, and the default name of an exported mask folder.
+        self.folder: Path | None = None
+        self.export_name = "masks"
         self._build_actions()
 
         self.tools = QButtonGroup(self)
         tool_row = QHBoxLayout()
-        for name, text, tip in (
+        for name, text, about in (
                 ("brush", "Brush", "Paint the hole (left-drag). Right-drag erases."),
                 ("eraser", "Eraser", "Erase the mask (E toggles brush / eraser)."),
                 ("eyedropper", "Pick", "Eyedropper: click the video to take a hint colour.")):
-            b = _tip(QToolButton(), tip)
+            b = tip(QToolButton(), about)
             b.setText(text)
             b.setCheckable(True)
             b.setProperty("tool", name)
@@ -105,14 +63,14 @@ class InpaintPanel(QWidget):
         self.tools.buttonClicked.connect(lambda b: overlay.set_tool(b.property("tool")))
         overlay.toolChanged.connect(self._show_tool)
 
-        self.remove_kind = _tip(QRadioButton("Remove"),
+        self.remove_kind = tip(QRadioButton("Remove"),
                                 "Fill the painted area from the rest of the video.")
-        self.hint_kind = _tip(QRadioButton("Hint"),
+        self.hint_kind = tip(QRadioButton("Hint"),
                               "Paint a colour the fill follows (black blob → a bird, white → "
                               "a cloud).")
         self.remove_kind.setChecked(True)
         self.hint_kind.toggled.connect(lambda on: overlay.set_kind("hint" if on else "remove"))
-        self.hint_color = _tip(ColorButton(overlay.hint_color, "Hint colour"),
+        self.hint_color = tip(ColorButton(overlay.hint_color, "Hint colour", named=False),
                                "The colour Hint strokes paint.")
         self.hint_color.colorChanged.connect(overlay.set_hint_color)
         overlay.colorPicked.connect(self._picked)
@@ -120,9 +78,9 @@ class InpaintPanel(QWidget):
         for w in (self.remove_kind, self.hint_kind, self.hint_color):
             kind_row.addWidget(w)
 
-        self.size = _slider(1, 200, round(2 * overlay.radius),
+        self.size = slider(1, 200, round(2 * overlay.radius),
                             "Brush diameter in pixels ([ smaller, ] larger, Shift+drag).")
-        self.size_spin = _tip(QSpinBox(), self.size.toolTip())
+        self.size_spin = tip(QSpinBox(), self.size.toolTip())
         self.size_spin.setRange(1, MAX_SIZE)
         self.size_spin.setSuffix(" px")
         self.size_spin.setValue(self.size.value())
@@ -132,40 +90,40 @@ class InpaintPanel(QWidget):
         size_row = QHBoxLayout()
         size_row.addWidget(self.size, 1)
         size_row.addWidget(self.size_spin)
-        self.hardness = _slider(0, 100, round(overlay.hardness * 100),
+        self.hardness = slider(0, 100, round(overlay.hardness * 100),
                                 "Edge hardness: 100 % is a crisp edge, lower fades it out.")
         self.hardness.valueChanged.connect(lambda v: overlay.set_hardness(v / 100))
 
-        self.overlay_color = _tip(ColorButton(overlay.overlay_color, "Mask colour"),
+        self.overlay_color = tip(ColorButton(overlay.overlay_color, "Mask colour"),
                                   "The colour the Remove mask is shown in.")
         self.overlay_color.colorChanged.connect(overlay.set_overlay_color)
-        self.opacity = _slider(0, 100, round(overlay.opacity * 100), "Mask opacity on screen.")
+        self.opacity = slider(0, 100, round(overlay.opacity * 100), "Mask opacity on screen.")
         self.opacity.valueChanged.connect(lambda v: overlay.set_opacity(v / 100))
-        self.show_mask = _tip(QCheckBox("Show mask"), "Show or hide the mask over the video.")
+        self.show_mask = tip(QCheckBox("Show mask"), "Show or hide the mask over the video.")
         self.show_mask.setChecked(True)
         self.show_mask.toggled.connect(overlay.set_mask_visible)
-        self.onion = _tip(QCheckBox("Onion skin"), "Also show the previous (blue) and next "
+        self.onion = tip(QCheckBox("Onion skin"), "Also show the previous (blue) and next "
                                                    "(orange) frames' masks faintly.")
         self.onion.toggled.connect(overlay.set_onion)
-        self.scope = _tip(QComboBox(), "Which frames a stroke or edit applies to.")
+        self.scope = tip(QComboBox(), "Which frames a stroke or edit applies to.")
         for key, label in SCOPE_LABELS.items():
             self.scope.addItem(label, key)
         self.scope.currentIndexChanged.connect(
             lambda _i: overlay.set_scope(self.scope.currentData()))
 
-        self.amount = _tip(QSpinBox(), "Pixels to grow or shrink the hole by.")
+        self.amount = tip(QSpinBox(), "Pixels to grow or shrink the hole by.")
         self.amount.setRange(1, 200)
         self.amount.setValue(4)
         self.amount.setSuffix(" px")
         edits = QGridLayout()
-        for i, (text, tip, slot) in enumerate((
+        for i, (text, about, slot) in enumerate((
                 ("Invert", "Swap hole and kept area.", lambda: self._edit(model.invert)),
                 ("Clear", "Remove the mask.", lambda: self._edit(model.clear)),
                 ("Grow", "Grow the hole by N pixels.",
                  lambda: self._edit(model.grow, self.amount.value())),
                 ("Shrink", "Shrink the hole by N pixels.",
                  lambda: self._edit(model.shrink, self.amount.value())))):
-            b = _tip(QPushButton(text), tip + " Applies to the chosen frames; undoable.")
+            b = tip(QPushButton(text), about + " Applies to the chosen frames; undoable.")
             b.clicked.connect(slot)
             edits.addWidget(b, i // 2, i % 2)
         edits.addWidget(self.amount, 1, 2)
@@ -175,20 +133,18 @@ class InpaintPanel(QWidget):
             b = QToolButton()
             b.setDefaultAction(action)
             history.addWidget(b)
-        self.import_button = _tip(QPushButton("Import masks…"),
+        self.import_button = tip(QPushButton("Import masks…"),
                                   "Load numbered PNG frames (white = hole); a '<name>_hints' "
                                   "folder beside them adds hint colours.")
-        self.import_button.clicked.connect(self._choose_import)
-        self.export_button = _tip(QPushButton("Export masks…"),
+        self.import_button.clicked.connect(self.choose_import)
+        self.export_button = tip(QPushButton("Export masks…"),
                                   "Write the mask as numbered PNG frames (white = hole) and "
                                   "hint colours to '<name>_hints'.")
-        self.export_button.clicked.connect(self._choose_export)
-        history.addWidget(self.import_button)
-        history.addWidget(self.export_button)
+        self.export_button.clicked.connect(self.choose_export)
+        files = QHBoxLayout()  # a row of its own: the side panel is narrow
+        files.addWidget(self.import_button)
+        files.addWidget(self.export_button)
 
-        self.seed = _tip(QSpinBox(), "Random seed of the fill: other seeds, other fills.")
-        self.seed.setRange(0, 2**31 - 1)
-        self.seed.valueChanged.connect(self.seedChanged)
         self.status = QLabel()
         self.status.setWordWrap(True)
 
@@ -199,13 +155,16 @@ class InpaintPanel(QWidget):
         form.addRow("Hardness", self.hardness)
         form.addRow("Mask colour", self.overlay_color)
         form.addRow("Opacity", self.opacity)
-        form.addRow(self.show_mask, self.onion)
+        display = QHBoxLayout()  # spans both columns: a checkbox as a label would widen them
+        display.addWidget(self.show_mask)
+        display.addWidget(self.onion)
+        form.addRow(display)
         form.addRow("Applies to", self.scope)
-        form.addRow("Seed", self.seed)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(edits)
         layout.addLayout(history)
+        layout.addLayout(files)
         layout.addWidget(self.status)
         layout.addStretch(1)
         model.historyChanged.connect(self._history_changed)
@@ -302,13 +261,15 @@ class InpaintPanel(QWidget):
         self.message.emit("Wrote " + " and ".join(p.name for p in written) + ".")
         return True
 
-    def _choose_import(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import masks: a folder of PNG frames")
+    def choose_import(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Import masks: a folder of PNG frames", str(self.folder or ""))
         if folder:
             self.import_from(folder)
 
-    def _choose_export(self) -> None:
+    def choose_export(self) -> None:
+        start = (self.folder / self.export_name) if self.folder else Path(self.export_name)
         path, _ = QFileDialog.getSaveFileName(self, "Export masks as a folder of PNG frames",
-                                              "masks")
+                                              str(start))
         if path:
             self.export_to(path)

@@ -1,8 +1,10 @@
 """The editor's main window: viewer, transport and timeline on the left, the control panel
 on the right; and `launch()`, the entry point `python main.py [VIDEO]` calls.
 
-The window owns the models (playback, in/out range, source, result) and wires the
-widgets to them; engine work runs in jobs (app.jobs) and comes back as signals.
+The window owns the models (playback, in/out range, source, result, the inpaint mask
+through app.inpaint_controller) and wires the widgets to them; engine work runs in jobs
+(app.jobs) and comes back as signals. Its commands live in mixins: display
+(app.main_view), generation (app.main_generation), dialogs (app.main_actions).
 """
 
 from __future__ import annotations
@@ -26,17 +28,18 @@ from PySide6.QtWidgets import (
 from app import jobs
 from app.control_panel import ControlPanel
 from app.dialogs import show_error, show_info
-from app.eta import format_seconds
 from app.export_dialog import ExportRunner
-from app.generation import GenerationController, RunProgress
+from app.generation import GenerationController
+from app.inpaint_controller import InpaintController
 from app.main_actions import MainActionsMixin
+from app.main_generation import GenerationMixin
+from app.main_view import ViewMixin
 from app.media import Source, read_source
 from app.menus import build_menus
 from app.playback import InOutRange, Playback
 from app.recent_files import RecentFiles
-from app.request_builder import build_request
 from app.result_cache import ResultCache
-from app.result_clip import ResultClip, result_index_for_source
+from app.result_clip import ResultClip
 from app.seed_browser import SeedBrowser
 from app.style import apply_style
 from app.timeline import Timeline
@@ -46,7 +49,7 @@ from app.viewer import VideoViewer
 APP_NAME = "VGPNN Editor"
 
 
-class MainWindow(MainActionsMixin, QMainWindow):
+class MainWindow(ViewMixin, GenerationMixin, MainActionsMixin, QMainWindow):
     source_loaded = Signal(object)  # Source
     result_shown = Signal(object)  # ResultClip (each preview level and the final)
     error_reported = Signal(str)
@@ -66,6 +69,7 @@ class MainWindow(MainActionsMixin, QMainWindow):
         self.browser: SeedBrowser | None = None
         self._loader: jobs.Job | None = None
         self._generated_once = False
+        self._run_note = ""  # said in the status bar while a run reports back
         self.exported_paths: list[Path] = []
         self.device_label = ""
 
@@ -79,6 +83,8 @@ class MainWindow(MainActionsMixin, QMainWindow):
         self.panel = ControlPanel()
         self.generation = GenerationController(self.cache, self)
         self.exporter = ExportRunner(self)
+        self.inpaint = InpaintController(self.viewer.source, self)
+        self.panel.page_for("inpaint").set_tools(self.inpaint.panel)
         self._build_layout()
         self.actions_by_name = build_menus(self)
         self._connect()
@@ -123,6 +129,9 @@ class MainWindow(MainActionsMixin, QMainWindow):
         self.panel.cancel_requested.connect(self.cancel_generation)
         self.panel.browse_requested.connect(self.browse_seeds)
         self.panel.choices_changed.connect(self._on_choices_changed)
+        self.panel.task_changed.connect(self._on_task_changed)
+        self.inpaint.maskedFramesChanged.connect(self.timeline.set_marks)
+        self.inpaint.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.generation.preview.connect(self._on_preview)
         self.generation.progress.connect(self._on_progress)
         self.generation.finished.connect(self._on_finished)
@@ -161,6 +170,8 @@ class MainWindow(MainActionsMixin, QMainWindow):
     # -- opening -----------------------------------------------------------------------
     def open_path(self, path: str | Path) -> None:
         """Read a clip on a worker (a busy indicator shows); bad files give a dialog."""
+        if not self.inpaint.confirm_discard(self):
+            return
         path = str(path)
         job = jobs.Job(lambda _job: read_source(path), name="open")
         job.succeeded.connect(self._on_loaded)
@@ -206,6 +217,7 @@ class MainWindow(MainActionsMixin, QMainWindow):
         self.viewer.result.show_message("No result yet.\nPress Generate (G) to make one.")
         self.info.setText(source.describe())
         self.setWindowTitle(f"{source.name} — {APP_NAME}")
+        self.inpaint.reset(source.frames.shape[:3], source.path)
         self.in_out.reset(source.length)
         self.panel.output.set_source(source.width, source.height, source.length, source.fps)
         self.mode = "source"
@@ -222,146 +234,32 @@ class MainWindow(MainActionsMixin, QMainWindow):
                                      8000)
         self.source_loaded.emit(source)
 
-    # -- display -----------------------------------------------------------------------
-    @Slot(int)
-    def _show_frame(self, frame: int) -> None:
-        self.timeline.set_frame(frame)
-        if self.source is None:
-            return
-        if self.mode == "result":
-            if self.result is not None:
-                self.viewer.result.show_frame(self.result.frame_at(frame),
-                                              self.result.display_size)
-            return
-        self.viewer.source.show_frame(self.source.frames[frame])
-        if self.mode == "side" and self.result is not None:
-            index = result_index_for_source(frame, self.in_out.in_point, self.result.length)
-            self.viewer.result.show_frame(self.result.frame_at(index), self.result.display_size)
+    # -- tasks -------------------------------------------------------------------------
+    @Slot(str)
+    def _on_task_changed(self, task: str) -> None:
+        painting = task == "inpaint"
+        self.inpaint.set_active(painting)
+        if painting and self.source is not None and self.mode == "result":
+            self.set_view_mode("side")  # painting happens on the Source pane
 
-    def set_view_mode(self, mode: str) -> None:
-        """"source", "result" or "side". In Result mode the timeline is the result's own."""
-        if self.source is None:
-            self.transport.set_mode(self.mode)
-            return
-        old, pos = self.mode, self.playback.frame
-        self.mode = mode
-        self.viewer.set_mode(mode)
-        self.transport.set_mode(mode)
-        fps = self.source.fps
-        if mode == "result" and old != "result":
-            length = self.result.length if self.result is not None else 1
-            start = result_index_for_source(pos, self.in_out.in_point, length)
-            self.timeline.show_in_out(False)
-            self.timeline.set_clip(self.result.frames if self.result else None, fps, length)
-            self.playback.set_clip(length, fps, start)
-        elif mode != "result" and old == "result":
-            start = min(self.in_out.in_point + pos, self.source.length - 1)
-            self.timeline.set_clip(self.source.frames, fps)
-            self.timeline.set_in_out(self.in_out.in_point, self.in_out.out_point)
-            self.timeline.show_in_out(True)
-            self.playback.set_clip(self.source.length, fps, start)
-        else:
-            self._show_frame(self.playback.frame)
+    def import_masks(self) -> None:
+        if self._inpaint_with_clip():
+            self.inpaint.panel.choose_import()
 
-    def toggle_source_result(self) -> None:
-        self.set_view_mode("source" if self.mode == "result" else "result")
+    def export_masks(self) -> None:
+        if self._inpaint_with_clip():
+            if not self.inpaint.has_mask():
+                self.report_error("Export masks", "There is no mask to export yet.")
+                return
+            self.inpaint.panel.choose_export()
 
-    def toggle_side_by_side(self) -> None:
-        self.set_view_mode("source" if self.mode == "side" else "side")
-
-    def show_result(self, clip: ResultClip) -> None:
-        """Make `clip` the result on screen (a preview level or a finished video)."""
-        first = self.result is None or self.result.request != clip.request
-        self.result = clip
-        if clip.notes:
-            self.viewer.result.title.setToolTip("\n".join(clip.notes))
-        self.viewer.result.title.setText(clip.label())
-        if self.mode == "source":
-            self.set_view_mode("result")
-        elif self.mode == "result":
-            if self.playback.length != clip.length or first:
-                self.timeline.set_clip(clip.frames, self.source.fps, clip.length)
-                self.playback.set_clip(clip.length, self.source.fps, self.playback.frame)
-            else:
-                self.timeline.set_clip(clip.frames, self.source.fps, clip.length)
-        self._show_frame(self.playback.frame)
-        self.result_shown.emit(clip)
-
-    # -- in / out ----------------------------------------------------------------------
-    def set_in_point(self) -> None:
-        if self.source is not None and self.mode != "result":
-            self.in_out.set_in(self.playback.frame)
-
-    def set_out_point(self) -> None:
-        if self.source is not None and self.mode != "result":
-            self.in_out.set_out(self.playback.frame)
-
-    def clear_in_out(self) -> None:
-        if self.source is not None:
-            self.in_out.reset(self.source.length)
-
-    @Slot(int, int)
-    def _on_in_out(self, first: int, last: int) -> None:
-        if self.mode != "result":
-            self.timeline.set_in_out(first, last)
-        self.panel.output.set_range_length(last - first + 1)
-        self.statusBar().showMessage(
-            f"In {first + 1}, out {last + 1}: {last - first + 1} frames used as input", 4000)
-
-    # -- generation --------------------------------------------------------------------
-    def current_request(self):
-        return build_request(self.panel.choices())
-
-    def current_selection(self):
-        return self.source.selection(self.in_out.in_point, self.in_out.out_point)
-
-    def generate(self) -> None:
+    def _inpaint_with_clip(self) -> bool:
+        """Masks belong to a clip: need one, and show the Inpaint task to see them."""
         if self.source is None:
             self.report_error("No clip", "Open a video first (File ▸ Open or drop a file).")
-            return
-        self._generated_once = True
-        self.panel.set_progress(0, 1, "Starting…")
-        self.generation.start(self.current_selection(), self.current_request())
-
-    def cancel_generation(self) -> None:
-        if self.generation.busy:
-            self.generation.cancel()
-
-    def _on_choices_changed(self) -> None:
-        if self.panel.auto_update.isChecked() and self._generated_once and self.source:
-            self.generate()
-
-    @Slot(object)
-    def _on_preview(self, clip: ResultClip) -> None:
-        self.show_result(clip)
-
-    @Slot(object)
-    def _on_progress(self, p: RunProgress) -> None:
-        status = f"Level {p.level} of {p.levels}"
-        timing = f"{format_seconds(p.elapsed)} elapsed"
-        if p.level < p.levels:
-            timing += f" · about {format_seconds(p.remaining)} left"
-        self.panel.set_progress(p.level, p.levels, status, timing)
-        self.statusBar().showMessage(f"{status} · {timing} · {p.device}")
-
-    @Slot(object)
-    def _on_finished(self, clip: ResultClip) -> None:
-        w, h = clip.size
-        self.panel.set_progress(clip.levels, clip.levels, f"Done: {w}×{h}, {len(clip.frames)} "
-                                "frames", f"{format_seconds(clip.elapsed)} on {clip.device}")
-        notes = f" ({'; '.join(clip.notes)})" if clip.notes else ""
-        self.statusBar().showMessage(f"Result ready in {format_seconds(clip.elapsed)}{notes}",
-                                     10000)
-
-    @Slot(str)
-    def _on_generation_failed(self, message: str) -> None:
-        self.panel.set_progress(0, 1, "Failed")
-        self.report_error("Generation failed", message)
-
-    @Slot()
-    def _on_cancelled(self) -> None:
-        self.panel.set_progress(0, 1, "Cancelled")
-        self.statusBar().showMessage("Generation cancelled.", 5000)
+            return False
+        self.panel.set_task("Inpaint")
+        return True
 
     # -- messages ----------------------------------------------------------------------
     def report_error(self, title: str, message: str) -> None:

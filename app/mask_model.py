@@ -1,13 +1,12 @@
 """The mask layer of the Inpaint task: hole coverage and hint colours for every frame.
 
 Painted with strokes and edited with clear / invert / grow / shrink. Undo keeps history
-atoms (boxes + the old values under them): one atom per stroke or edit, in a byte budget.
-The model knows nothing about widgets; views subscribe to its signals.
+atoms (app.mask_history): one atom per stroke or edit, in a byte budget. The model knows
+nothing about widgets; views subscribe to its signals.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from os import PathLike
 
@@ -15,8 +14,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from app import mask_io
+from app import mask_ops as ops
+from app.mask_history import Atom, History, patch_unchanged, swap, take_patch
+from app.mask_ops import HOLE
 
-HOLE = 128  # coverage at or above this is hole (soft brush edges fade below it)
 TILE = 64  # a stroke saves old values tile by tile, the first time it reaches a tile
 UNDO_BUDGET = 256 * 2**20  # bytes over all undo + redo atoms; the oldest go first
 KINDS = ("remove", "hint", "erase")
@@ -33,31 +34,6 @@ class MaskChange:
 
 
 @dataclass
-class _Patch:
-    """Values to put back in mask[frames, ys, xs] (hints None = all zero there)."""
-
-    frames: slice
-    ys: slice
-    xs: slice
-    mask: np.ndarray
-    hints: np.ndarray | None
-
-    @property
-    def nbytes(self) -> int:
-        return self.mask.nbytes + (0 if self.hints is None else self.hints.nbytes)
-
-
-@dataclass
-class _Atom:
-    label: str
-    patches: list[_Patch]
-
-    @property
-    def nbytes(self) -> int:
-        return sum(p.nbytes for p in self.patches)
-
-
-@dataclass
 class _Stroke:
     frames: slice
     kind: str
@@ -65,71 +41,7 @@ class _Stroke:
     hardness: float
     color: np.ndarray  # (3,) uint8
     last: tuple[float, float] | None = None
-    saved: dict | None = None  # (tile_y, tile_x) -> _Patch
-
-
-def segment_coverage(shape: tuple[int, int], p0: tuple[float, float], p1: tuple[float, float],
-                     radius: float, hardness: float):
-    """Brush coverage of the capsule from p0 to p1 (x, y image coordinates; pixel centres at
-    +0.5): ((ys, xs), (h, w) uint8 0..255) over its clipped box, or None when off the image.
-    One capsule instead of spaced dabs, so a fast drag can never leave gaps."""
-    (x0, y0), (x1, y1) = p0, p1
-    pad = radius + 1.5
-    ya, yb = max(0, math.floor(min(y0, y1) - pad)), min(shape[0], math.ceil(max(y0, y1) + pad))
-    xa, xb = max(0, math.floor(min(x0, x1) - pad)), min(shape[1], math.ceil(max(x0, x1) + pad))
-    if ya >= yb or xa >= xb:
-        return None
-    py = np.arange(ya, yb, dtype=np.float32)[:, None] + 0.5 - y0
-    px = np.arange(xa, xb, dtype=np.float32)[None, :] + 0.5 - x0
-    dx, dy = x1 - x0, y1 - y0
-    length2 = dx * dx + dy * dy
-    t = np.clip((px * dx + py * dy) / length2, 0, 1) if length2 > 1e-9 else 0.0
-    dist = np.hypot(px - t * dx, py - t * dy)
-    soft = max(1.0, (1.0 - hardness) * radius)  # width of the fade; 1 px antialiasing at least
-    cov = np.clip((radius + 0.5 - dist) / soft, 0.0, 1.0)
-    return (slice(ya, yb), slice(xa, xb)), (cov * 255 + 0.5).astype(np.uint8)
-
-
-def dilate_disc(a: np.ndarray, radius: int) -> np.ndarray:
-    """Max of a (..., H, W) array over a disc of `radius` px (binary dilation for bools).
-    Rows of the disc are horizontal runs: grow a horizontal max one px at a time and fold it
-    in at the row offsets whose run has that half-width (about 4*radius array ops)."""
-    out = a.copy()
-    if radius <= 0:
-        return out
-    row = a.copy()
-    # Offsets within radius + 0.5: a round disc without one-pixel spikes at its poles.
-    limit = (radius + 0.5) ** 2
-    half = [math.isqrt(int(limit - dy * dy)) for dy in range(radius + 1)]
-    for w in range(radius + 1):
-        if w:
-            prev = row.copy()
-            np.maximum(row[..., 1:], prev[..., :-1], out=row[..., 1:])
-            np.maximum(row[..., :-1], prev[..., 1:], out=row[..., :-1])
-        for dy in (d for d, hw in enumerate(half) if hw == w):
-            if dy == 0:
-                np.maximum(out, row, out=out)
-            elif dy < a.shape[-2]:
-                np.maximum(out[..., dy:, :], row[..., :-dy, :], out=out[..., dy:, :])
-                np.maximum(out[..., :-dy, :], row[..., dy:, :], out=out[..., :-dy, :])
-    return out
-
-
-def _box(changed: np.ndarray) -> tuple[slice, slice, slice] | None:
-    """The (t, y, x) bounding box of True values."""
-    if not changed.any():
-        return None
-    box = []
-    for axis in range(3):
-        idx = np.flatnonzero(changed.any(axis=tuple(a for a in range(3) if a != axis)))
-        box.append(slice(int(idx[0]), int(idx[-1]) + 1))
-    return tuple(box)  # type: ignore[return-value]
-
-
-def _rgb(color) -> np.ndarray:
-    """(r, g, b) from a tuple or anything with getRgb() (QColor)."""
-    rgb = color.getRgb()[:3] if hasattr(color, "getRgb") else tuple(color)[:3]
-    return np.array(rgb, dtype=np.uint8)
+    saved: dict | None = None  # (tile_y, tile_x) -> Patch
 
 
 class MaskModel(QObject):
@@ -143,7 +55,7 @@ class MaskModel(QObject):
     def __init__(self, shape: tuple[int, int, int], budget: int = UNDO_BUDGET,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.budget = budget
+        self._budget = budget
         self.reset(shape)
 
     # --- state -------------------------------------------------------------------------
@@ -156,8 +68,7 @@ class MaskModel(QObject):
         self.mask = np.zeros((t, h, w), np.uint8)
         self.hints = np.zeros((t, h, w, 4), np.uint8)
         self._masked = np.zeros(t, bool)
-        self._undo: list[_Atom] = []
-        self._redo: list[_Atom] = []
+        self._history = History(self._budget)
         self._stroke: _Stroke | None = None
         self.changed.emit(MaskChange(0, t))
         self.maskedFramesChanged.emit(self._masked.copy())
@@ -213,7 +124,7 @@ class MaskModel(QObject):
         if self._stroke is not None:
             self.end_stroke()
         self._stroke = _Stroke(self.frames_for(scope, frame, in_out), kind, max(0.5, radius),
-                               min(max(hardness, 0.0), 1.0), _rgb(color), saved={})
+                               min(max(hardness, 0.0), 1.0), ops.rgb_of(color), saved={})
 
     def stroke_to(self, x: float, y: float) -> None:
         """Paint from the previous point of the stroke (or a dab at the first)."""
@@ -221,26 +132,14 @@ class MaskModel(QObject):
         if st is None:
             raise RuntimeError("stroke_to() outside begin_stroke() / end_stroke()")
         p0, st.last = st.last or (x, y), (x, y)
-        hit = segment_coverage(self.shape[1:], p0, (x, y), st.radius, st.hardness)
+        hit = ops.segment_coverage(self.shape[1:], p0, (x, y), st.radius, st.hardness)
         if hit is None:
             return
         (ys, xs), a = hit
         self._save_tiles(st, ys, xs)
         fs = st.frames
-        m = self.mask[fs, ys, xs]  # a view: writes land in the model
-        if st.kind == "erase":
-            np.minimum(m, 255 - a, out=m)
-        else:
-            np.maximum(m, a, out=m)
-        hv = self.hints[fs, ys, xs]
-        if st.kind == "hint":
-            alpha = hv[..., 3]
-            take = (a > 0) & (a >= alpha)  # the stronger paint sets the colour
-            hv[..., :3] = np.where(take[..., None], st.color, hv[..., :3])
-            hv[..., 3] = np.where(take, a, alpha)
-        elif hv[..., 3].any():  # remove / erase take hint colour away under the brush
-            np.minimum(hv[..., 3], 255 - a, out=hv[..., 3])
-            hv[hv[..., 3] == 0] = 0
+        # Views: the writes land in the model.
+        ops.apply_dab(self.mask[fs, ys, xs], self.hints[fs, ys, xs], a, st.kind, st.color)
         if st.kind != "erase" and a.max() >= HOLE:
             self._set_masked(fs, True)
         self.changed.emit(MaskChange(fs.start, fs.stop, (ys.start, ys.stop, xs.start, xs.stop)))
@@ -251,12 +150,11 @@ class MaskModel(QObject):
         if st is None:
             return
         patches = [p for p in st.saved.values()
-                   if not (np.array_equal(p.mask, self.mask[p.frames, p.ys, p.xs])
-                           and self._hints_equal(p))]
+                   if not patch_unchanged(p, self.mask, self.hints)]
         if st.kind == "erase":
             self._refresh_masked(st.frames)
         if patches:
-            self._push(_Atom(st.kind, patches))
+            self._push(Atom(st.kind, patches))
 
     def _save_tiles(self, st: _Stroke, ys: slice, xs: slice) -> None:
         h, w = self.shape[1:]
@@ -265,16 +163,7 @@ class MaskModel(QObject):
                 if (ty, tx) not in st.saved:
                     tys = slice(ty * TILE, min(h, ty * TILE + TILE))
                     txs = slice(tx * TILE, min(w, tx * TILE + TILE))
-                    st.saved[ty, tx] = self._patch(st.frames, tys, txs)
-
-    def _patch(self, fs: slice, ys: slice, xs: slice) -> _Patch:
-        hints = self.hints[fs, ys, xs]
-        return _Patch(fs, ys, xs, self.mask[fs, ys, xs].copy(),
-                      hints.copy() if hints.any() else None)
-
-    def _hints_equal(self, p: _Patch) -> bool:
-        now = self.hints[p.frames, p.ys, p.xs]
-        return not now.any() if p.hints is None else np.array_equal(p.hints, now)
+                    st.saved[ty, tx] = take_patch(self.mask, self.hints, st.frames, tys, txs)
 
     # --- whole-frame edits (each one undo step) ----------------------------------------
     def clear(self, scope: str = "all", frame: int = 0,
@@ -299,16 +188,7 @@ class MaskModel(QObject):
         box = self._near_hole(fs, pixels)
         if box is None:
             return False
-        mask, hints = new_mask[box], new_hints[box]  # views into the copies
-        hole = mask >= HOLE
-        grown = dilate_disc(hole, pixels)
-        if hints[..., 3].any():
-            # RGBA as one uint32 (alpha in the top byte): a max picks the strongest colour.
-            packed = dilate_disc(np.ascontiguousarray(hints).view(np.uint32)[..., 0], pixels)
-            ring = grown & ~hole
-            hints[...] = np.where(ring[..., None], packed[..., None].view(np.uint8), hints)
-            hints[ring & (hints[..., 3] > 0), 3] = 255  # the ring is full hole: opaque hint
-        np.maximum(mask, grown.astype(np.uint8) * 255, out=mask)
+        ops.grow_layer(new_mask[box], new_hints[box], pixels)  # views into the copies
         return self._commit("grow", fs, new_mask, new_hints)
 
     def shrink(self, pixels: int, scope: str = "all", frame: int = 0,
@@ -321,22 +201,14 @@ class MaskModel(QObject):
         box = self._near_hole(fs, pixels + 1)
         if box is None:
             return False
-        mask, hints = new_mask[box], new_hints[box]
-        gone = dilate_disc(mask < HOLE, pixels)
-        mask[gone] = 0
-        hints[gone] = 0
+        ops.shrink_layer(new_mask[box], new_hints[box], pixels)
         return self._commit("shrink", fs, new_mask, new_hints)
 
     def _near_hole(self, fs: slice, pad: int) -> tuple[slice, slice, slice] | None:
         """The (t, y, x) box of the hole in frames fs, grown by pad px (morphology runs only
         there, so a small mask on a long clip stays fast)."""
-        box = _box(self.mask[fs] >= HOLE)
-        if box is None:
-            return None
-        bt, ys, xs = box
-        h, w = self.shape[1:]
-        return (bt, slice(max(0, ys.start - pad), min(h, ys.stop + pad)),
-                slice(max(0, xs.start - pad), min(w, xs.stop + pad)))
+        box = ops.true_box(self.mask[fs] >= HOLE)
+        return None if box is None else ops.grow_box(box, pad, self.shape[1:])
 
     def set_arrays(self, mask: np.ndarray, hints: np.ndarray | None = None,
                    label: str = "import") -> bool:
@@ -367,68 +239,58 @@ class MaskModel(QObject):
         changed = mask != self.mask[fs]
         if hints is not None:
             changed |= (hints != self.hints[fs]).any(axis=-1)
-        box = _box(changed)
+        box = ops.true_box(changed)
         if box is None:
             return False
         bt, ys, xs = box
         ft = slice(fs.start + bt.start, fs.start + bt.stop)
-        patch = self._patch(ft, ys, xs)
+        patch = take_patch(self.mask, self.hints, ft, ys, xs)
         self.mask[ft, ys, xs] = mask[bt, ys, xs]
         if hints is not None:
             self.hints[ft, ys, xs] = hints[bt, ys, xs]
-        self._push(_Atom(label, [patch]))
+        self._push(Atom(label, [patch]))
         self._refresh_masked(ft)
         self.changed.emit(MaskChange(ft.start, ft.stop, (ys.start, ys.stop, xs.start, xs.stop)))
         return True
 
     # --- history -----------------------------------------------------------------------
+    @property
+    def budget(self) -> int:
+        return self._budget
+
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return bool(self._history.undo)
 
     def can_redo(self) -> bool:
-        return bool(self._redo)
+        return bool(self._history.redo)
 
     def undo_label(self) -> str:
-        return self._undo[-1].label if self._undo else ""
+        return self._history.undo[-1].label if self._history.undo else ""
 
     def history_bytes(self) -> int:
-        return sum(a.nbytes for a in self._undo + self._redo)
+        return self._history.nbytes()
 
     def undo(self) -> bool:
-        return self._step(self._undo, self._redo)
+        return self._step(self._history.undo, self._history.redo)
 
     def redo(self) -> bool:
-        return self._step(self._redo, self._undo)
+        return self._step(self._history.redo, self._history.undo)
 
-    def _step(self, source: list[_Atom], target: list[_Atom]) -> bool:
+    def _step(self, source: list[Atom], target: list[Atom]) -> bool:
         if self._stroke is not None:
             self.end_stroke()
         if not source:
             return False
         atom = source.pop()
-        target.append(self._swap(atom))
-        first = min(p.frames.start for p in atom.patches)
-        last = max(p.frames.stop for p in atom.patches)
-        self._refresh_masked(slice(first, last))
-        self.changed.emit(MaskChange(first, last))
+        target.append(swap(atom, self.mask, self.hints))
+        fs = atom.frames()
+        self._refresh_masked(fs)
+        self.changed.emit(MaskChange(fs.start, fs.stop))
         self.historyChanged.emit()
         return True
 
-    def _swap(self, atom: _Atom) -> _Atom:
-        """Put an atom's values back; returns the atom that undoes that."""
-        inverse = []
-        for p in atom.patches:
-            inverse.append(self._patch(p.frames, p.ys, p.xs))
-            self.mask[p.frames, p.ys, p.xs] = p.mask
-            self.hints[p.frames, p.ys, p.xs] = 0 if p.hints is None else p.hints
-        return _Atom(atom.label, inverse)
-
-    def _push(self, atom: _Atom) -> None:
-        self._redo.clear()
-        self._undo.append(atom)
-        total = self.history_bytes()
-        while total > self.budget and len(self._undo) > 1:  # the newest step always stays
-            total -= self._undo.pop(0).nbytes
+    def _push(self, atom: Atom) -> None:
+        self._history.push(atom)
         self.historyChanged.emit()
 
     # --- masked frames -----------------------------------------------------------------

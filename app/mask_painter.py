@@ -3,7 +3,7 @@
 MaskOverlay adds an RGBA ImageItem above the frame's ImageItem in a pyqtgraph ViewBox, plus a
 brush circle. While active it takes left/right presses and drags on the view away from the
 ViewBox (so painting never pans); the wheel still zooms and the middle button still pans.
-`python -m app.mask_painter VIDEO` opens a small demo window.
+`python -m app.mask_demo VIDEO` opens a small demo window.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
-from app.mask_model import HOLE, MaskChange, MaskModel
+from app.mask_model import MaskChange, MaskModel
+from app.mask_render import compose_overlay
 
-ONION_PREV = (70, 170, 255)  # the previous frame's hole, where this frame has none
-ONION_NEXT = (255, 160, 40)  # the next frame's hole
 MIN_RADIUS, MAX_RADIUS = 1.0, 400.0
 TOOLS = ("brush", "eraser", "eyedropper")
 _PAINT_BUTTONS = (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton)
@@ -179,29 +178,11 @@ class MaskOverlay(QObject):
             self._blank = False
 
     def _compose(self, ys: slice, xs: slice) -> None:
-        """RGBA for one box of the current frame: overlay colour by coverage, hint colours
-        where painted, and faint neighbours' holes (onion skin) where this frame has none."""
+        """Redraw one box of the current frame's overlay."""
         if not shiboken6.isValid(self.image):  # the view was closed; the model lives on
             return
-        model, f = self.model, self.frame
-        out = self._rgba[ys, xs]
-        cover = model.mask[f, ys, xs]
-        op = int(round(self.opacity * 255))
-        out[..., :3] = self.overlay_color.getRgb()[:3]
-        out[..., 3] = (cover.astype(np.uint16) * op // 255).astype(np.uint8)
-        hints = model.hints[f, ys, xs]
-        painted = hints[..., 3] > 0
-        out[painted, :3] = hints[painted, :3]
-        # Hint colours are what the fill will follow: show them nearly as painted.
-        hint_op = min(255, op * 9 // 5)
-        out[painted, 3] = (cover[painted].astype(np.uint16) * hint_op // 255).astype(np.uint8)
-        if self.onion:
-            empty = cover == 0
-            for nf, color in ((f - 1, ONION_PREV), (f + 1, ONION_NEXT)):
-                if 0 <= nf < model.shape[0]:
-                    ghost = empty & (model.mask[nf, ys, xs] >= HOLE)
-                    out[ghost, :3] = color
-                    out[ghost, 3] = max(40, op // 2)
+        compose_overlay(self._rgba[ys, xs], self.model, self.frame, ys, xs,
+                        self.overlay_color.getRgb()[:3], self.opacity, self.onion)
         self.image.setImage(self._rgba, autoLevels=False, rect=self.image_rect())
 
     def _show_rings(self, scene_pos: QPointF | None) -> None:
@@ -312,79 +293,3 @@ class MaskOverlay(QObject):
     def _hide_rings(self) -> None:
         if all(shiboken6.isValid(ring) for ring in self._rings):
             self._show_rings(None)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Demo: a clip with the overlay, a frame slider and the Inpaint panel. --save paints
-    a Remove stroke, a black Hint and a stroke on the previous frame (onion skin), writes a
-    screenshot and quits."""
-    import argparse
-
-    from PySide6.QtWidgets import QApplication, QHBoxLayout, QSlider, QVBoxLayout, QWidget
-
-    from app.inpaint_panel import InpaintPanel
-    from engine.io import read_video
-
-    parser = argparse.ArgumentParser(prog="python -m app.mask_painter")
-    parser.add_argument("video")
-    parser.add_argument("--frame", type=int, default=0)
-    parser.add_argument("--save", help="paint demo strokes, save a screenshot PNG here, quit")
-    args = parser.parse_args(argv)
-    frames = read_video(args.video, max_side=640).frames
-    app = QApplication.instance() or QApplication([])
-    view = pg.GraphicsView(background="#141414")
-    box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
-    view.setCentralItem(box)
-    base = pg.ImageItem(axisOrder="row-major")
-    box.addItem(base)
-    model = MaskModel(frames.shape[:3])
-    overlay = MaskOverlay(box, model, base)
-    panel = InpaintPanel(model, overlay)
-    slider = QSlider(Qt.Orientation.Horizontal)
-    slider.setRange(0, len(frames) - 1)
-
-    def show(f: int) -> None:
-        base.setImage(frames[f], autoLevels=False, levels=(0, 255))
-        overlay.set_frame(f, frames[f])
-
-    slider.valueChanged.connect(show)
-    window = QWidget()
-    window.setWindowTitle("Mask painter demo")
-    left = QVBoxLayout()
-    left.addWidget(view, 1)
-    left.addWidget(slider)
-    layout = QHBoxLayout(window)
-    layout.addLayout(left, 1)
-    layout.addWidget(panel)
-    window.addActions(panel.window_actions())
-    window.resize(1180, 580)
-    f = min(max(args.frame, 0), len(frames) - 1)
-    show(f)
-    slider.setValue(f)
-    panel.set_active(True)
-    window.show()
-    box.autoRange()
-    if not args.save:
-        return app.exec()
-    _, h, w = model.shape
-    overlay.set_radius(h / 18)
-    overlay.paint([(w * (0.15 + 0.01 * i), h * (0.7 - 0.004 * i * i)) for i in range(12)])
-    panel.hint_kind.setChecked(True)
-    overlay.set_radius(h / 30)
-    overlay.paint([(w * 0.62, h * 0.25), (w * 0.68, h * 0.22), (w * 0.72, h * 0.26)])
-    if f > 0:
-        slider.setValue(f - 1)
-        panel.remove_kind.setChecked(True)
-        overlay.paint([(w * 0.85, h * 0.75), (w * 0.9, h * 0.8)])
-        slider.setValue(f)
-    panel.onion.setChecked(True)
-    app.processEvents()
-    overlay._show_rings(box.mapViewToScene(QPointF(w * 0.45, h * 0.5)))
-    app.processEvents()
-    ok = window.grab().save(args.save)
-    window.close()
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -30,6 +30,12 @@ SHORTCUT_HELP = """\
 <tr><td><b>G</b> or <b>Ctrl+Enter</b></td><td>generate</td></tr>
 <tr><td><b>Esc</b></td><td>cancel the running generation</td></tr>
 <tr><td><b>B</b></td><td>browse seeds</td></tr>
+<tr><td colspan=2><br><b>Inpaint</b> (painting on the Source view)</td></tr>
+<tr><td><b>Left-drag / right-drag</b></td><td>paint / erase the mask</td></tr>
+<tr><td><b>[ / ]</b> or <b>Shift+drag</b></td><td>smaller / larger brush</td></tr>
+<tr><td><b>E</b></td><td>brush / eraser</td></tr>
+<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo a stroke</td></tr>
+<tr><td><b>Wheel / middle-drag</b></td><td>zoom / pan while painting</td></tr>
 </table>"""
 
 
@@ -62,7 +68,20 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     a["export_favs"] = _action(win, file, "Export &Favourites…", win.export_favourites,
                                ["Ctrl+Shift+E"], "Write every starred variation")
     file.addSeparator()
+    a["import_masks"] = _action(win, file, "&Import Masks…", win.import_masks, (),
+                                "Load an inpainting mask: numbered PNG frames, white = hole")
+    a["export_masks"] = _action(win, file, "Export &Masks…", win.export_masks, (),
+                                "Write the inpainting mask as numbered PNG frames")
+    file.addSeparator()
     a["quit"] = _action(win, file, "&Quit", win.close, ["Ctrl+Q"])
+
+    edit = bar.addMenu("&Edit")  # the mask painter's keys (enabled in the Inpaint task)
+    for i, action in enumerate(win.inpaint.panel.window_actions()):
+        if i == 2:
+            edit.addSeparator()
+        edit.addAction(action)
+        win.addAction(action)
+        a[action.text().lower().replace(" / ", "_").replace(" ", "_")] = action
 
     play = bar.addMenu("&Playback")
     a["play"] = _action(win, play, "Play / Pause", pb.toggle_play, ["Space"])

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from engine.config import QUALITY_PRESETS, preset
 from engine.request import Request
 
-# Label shown to the user -> engine task name. Inpainting and analogies come later.
-TASKS = {"Variations": "generate", "Retarget": "retarget"}
+# Label shown to the user -> engine task name. Analogies come later.
+TASKS = {"Variations": "generate", "Retarget": "retarget", "Inpaint": "inpaint"}
 QUALITIES = {"Draft": "draft", "Normal": "normal", "Best": "best"}
-DEFAULT_NOISE = {"generate": 5.0, "retarget": 0.0}
+DEFAULT_NOISE = {"generate": 5.0, "retarget": 0.0, "inpaint": 1.0}
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,17 @@ class Choices:
     device: str = "auto"
 
 
-def build_request(choices: Choices) -> Request:
-    """An immutable engine Request; the quality preset sets max side and EM iterations."""
+def build_request(choices: Choices, mask: np.ndarray | None = None,
+                  hints: np.ndarray | None = None) -> Request:
+    """An immutable engine Request; the quality preset sets max side and EM iterations.
+
+    Inpaint takes mask (T, H, W) bool and hints (T, H, W, 4) RGBA or None at the size of
+    the in/out range, keeps the clip's size and never downscales (the mask is painted at
+    full size; a smaller run would not match it)."""
     settings = preset(choices.quality).with_(device=choices.device)
+    if choices.task == "inpaint":
+        return Request(task="inpaint", seed=choices.seed, noise=choices.noise,
+                       settings=settings.with_(max_side=None), mask=mask, hints=hints)
     return Request(
         task=choices.task,
         frames=choices.frames or None,
@@ -49,6 +59,12 @@ def with_quality(request: Request, quality: str) -> Request:
     """The same request at another quality preset (keeps the device)."""
     settings = preset(quality, base=request.settings)
     return replace(request, settings=settings)
+
+
+def downscales(quality: str, width: int, height: int) -> bool:
+    """Whether the quality preset would shrink a clip of this size (inpaint does not)."""
+    side = QUALITY_PRESETS[quality]["max_side"]
+    return side is not None and max(width, height) > side
 
 
 def quality_tooltip(quality: str) -> str:

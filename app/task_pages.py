@@ -1,6 +1,6 @@
 """Per-task option pages for the side panel (a QStackedWidget holds one per task).
 
-Inpainting and analogies get their own pages here later.
+Analogies get their own page here later.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ class TaskPage(QWidget):
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Noise", self.noise)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(about)
-        layout.addLayout(form)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.addWidget(about)
+        self.body.addLayout(form)
 
     def noise_value(self) -> float:
         return float(self.noise.value())
@@ -60,4 +60,21 @@ class RetargetPage(TaskPage):
                  "as possible; raise it for more varied results.")
 
 
-PAGES = (VariationsPage, RetargetPage)
+class InpaintPage(TaskPage):
+    """The mask painting tools (an InpaintPanel, added by the window, which owns the mask
+    model and the overlay on the viewer) under the noise slider."""
+
+    task = "inpaint"
+    description = ("Paint on the Source view: Remove fills the painted area from the rest "
+                   "of the video; Hint paints a colour the fill follows (a black blob in the "
+                   "sky becomes a bird). The clip keeps its size and duration.")
+    noise_tip = ("Noise in the hole's first guess: 0 follows the surroundings closely; "
+                 "higher values give more varied fills (try other seeds too).")
+
+    def set_tools(self, tools: QWidget) -> None:
+        tools.layout().setContentsMargins(0, 4, 0, 0)
+        self.body.addWidget(tools)
+        self.tools = tools
+
+
+PAGES = (VariationsPage, RetargetPage, InpaintPage)

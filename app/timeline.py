@@ -1,6 +1,6 @@
 """The timeline under the viewer: a ruler in frames (bottom) and seconds (top), a strip of
-thumbnails, the playhead and the in/out markers. Click or drag anywhere to scrub; drag the
-IN / OUT lines to move the in and out points.
+thumbnails, the playhead, the in/out markers and a band marking frames that carry a mask.
+Click or drag anywhere to scrub; drag the IN / OUT lines to move the in and out points.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from app.frames import thumbnail_strip
 
 PLAYHEAD_COLOR = "#ff9f1c"
 IN_OUT_COLOR = "#4fc3f7"
+MASK_MARK_RGB = (255, 48, 96)  # the mask overlay's default colour
+MARK_BAND = 0.12  # height of the mask band, as a fraction of the strip
 STRIP_HEIGHT_PX = 64  # thumbnails are computed at most this tall
 
 
@@ -80,7 +82,7 @@ class Timeline(pg.PlotWidget):
         self.setAcceptDrops(False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("Timeline: click or drag to scrub. Drag IN / OUT to set the range used "
-                        "for generation (keys I and O).")
+                        "for generation (keys I and O). A red band marks frames with a mask.")
         item = self.getPlotItem()
         item.hideAxis("left")
         item.showAxis("top")
@@ -101,6 +103,10 @@ class Timeline(pg.PlotWidget):
             rect.setPen(QPen(Qt.PenStyle.NoPen))
             rect.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
             self._box.addItem(rect)
+        self._marks = pg.ImageItem(axisOrder="row-major")
+        self._marks.setZValue(5)  # over the thumbnails and the shading
+        self._box.addItem(self._marks)
+        self._marked: np.ndarray | None = None
         self._in_line = self._marker("IN", 0.05)
         self._out_line = self._marker("OUT", 0.05)
         self.playhead = pg.InfiniteLine(0, angle=90, movable=False,
@@ -137,6 +143,7 @@ class Timeline(pg.PlotWidget):
             line.setBounds((-0.5, self._length - 0.5))
             line.blockSignals(False)
         self._rebuild_strip()
+        self._draw_marks()
 
     def set_frame(self, frame: int) -> None:
         self.playhead.setValue(frame)
@@ -150,8 +157,20 @@ class Timeline(pg.PlotWidget):
         self._update_shades()
 
     def show_in_out(self, visible: bool) -> None:
-        for item in (self._in_line, self._out_line, *self._shades):
+        """The source's decorations: in/out markers, shading and mask marks."""
+        for item in (self._in_line, self._out_line, *self._shades, self._marks):
             item.setVisible(visible)
+
+    def set_marks(self, marked: np.ndarray | None) -> None:
+        """(T,) bool: frames that carry a mask, drawn as a band at the top of the strip."""
+        self._marked = None if marked is None else np.asarray(marked, bool).copy()
+        self._draw_marks()
+
+    def marks(self) -> np.ndarray:
+        """(length,) bool: the frames marked on screen (for tests and tooltips)."""
+        if self._marked is None or len(self._marked) != self._length:
+            return np.zeros(self._length, bool)
+        return self._marked.copy()
 
     @property
     def length(self) -> int:
@@ -174,6 +193,16 @@ class Timeline(pg.PlotWidget):
         left, right = self._shades
         left.setRect(QRectF(-0.5, 0, max(0.0, self._in), 1))
         right.setRect(QRectF(self._out + 0.5, 0, max(0.0, self._length - 1 - self._out), 1))
+
+    def _draw_marks(self) -> None:
+        marked = self.marks()
+        if not marked.any():
+            self._marks.clear()
+            return
+        rgba = np.zeros((1, len(marked), 4), np.uint8)
+        rgba[0, marked] = (*MASK_MARK_RGB, 255)
+        self._marks.setImage(rgba, autoLevels=False, levels=(0, 255),
+                             rect=QRectF(-0.5, 0, len(marked), MARK_BAND))
 
     def resizeEvent(self, ev):  # noqa: N802
         super().resizeEvent(ev)

@@ -41,7 +41,7 @@ class Settings:
 # Draft: a quick look at reduced size; Normal: the paper's method at full size;
 # Best: Normal with every overlapping patch voting (about twice as slow).
 QUALITY_PRESETS: dict[str, dict[str, object]] = {
-    "draft": {"max_side": 320, "em_iters": 2, "vote_stride": 3},
+    "draft": {"max_side": 320, "em_iters": 2, "vote_stride": 2},
     "normal": {"max_side": None, "em_iters": 5, "vote_stride": 2},
     "best": {"max_side": None, "em_iters": 5, "vote_stride": 1},
 }

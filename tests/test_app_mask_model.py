@@ -7,7 +7,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from app.mask_model import HOLE, MaskModel, dilate_disc, segment_coverage  # noqa: E402
+from app.mask_model import HOLE, MaskModel  # noqa: E402
+from app.mask_ops import dilate_disc, segment_coverage  # noqa: E402
 
 SHAPE = (6, 48, 64)
 

@@ -65,3 +65,26 @@ def close_and_check_threads(qtbot, window) -> None:
         jobs.stop_all(timeout_ms=None)
         raise AssertionError(f"background threads left running at teardown: {names}") from None
     assert not jobs.running_jobs()
+
+
+def drag_on_view(view, box, points, button=None) -> None:
+    """A mouse drag through (x, y) view coordinates of `box` on pyqtgraph `view`: press,
+    moves with the button held, release (sent to the viewport, as a real mouse would)."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    button = button or Qt.MouseButton.LeftButton
+    viewport = view.viewport()
+
+    def send(kind, x: float, y: float, held) -> None:
+        pos = QPointF(view.mapFromScene(box.mapViewToScene(QPointF(x, y))))
+        glob = QPointF(viewport.mapToGlobal(pos.toPoint()))
+        pressed = button if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton
+        QApplication.sendEvent(viewport, QMouseEvent(kind, pos, glob, pressed, held,
+                                                     Qt.KeyboardModifier.NoModifier))
+
+    send(QEvent.Type.MouseButtonPress, *points[0], button)
+    for x, y in points[1:]:
+        send(QEvent.Type.MouseMove, x, y, button)
+    send(QEvent.Type.MouseButtonRelease, *points[-1], Qt.MouseButton.NoButton)

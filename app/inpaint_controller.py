@@ -1,0 +1,102 @@
+"""The Inpaint task inside the editor: one mask model for the open clip, its overlay on the
+Source pane, and the painting panel on the Inpaint page of the side panel.
+
+The window tells it what happens (a clip opens, a frame shows, the in/out range or the task
+changes) and asks it for the request's mask arrays. It lives as long as the window: the
+mask survives task switches and is reset when another clip opens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from app.inpaint_panel import InpaintPanel
+from app.mask_model import MaskChange, MaskModel
+from app.mask_painter import MaskOverlay
+from app.viewer import FramePane
+
+
+class InpaintController(QObject):
+    message = Signal(str)  # a line for the status bar
+    maskedFramesChanged = Signal(object)  # (T,) bool: frames that carry a mask
+
+    def __init__(self, pane: FramePane, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model = MaskModel((1, 1, 1))
+        self.overlay = MaskOverlay(pane.box, self.model, pane.image)
+        self.panel = InpaintPanel(self.model, self.overlay)
+        self.panel.message.connect(self.message)
+        self.model.maskedFramesChanged.connect(self.maskedFramesChanged)
+        self.model.changed.connect(self._on_changed)
+        self.ask_before_discard = True  # tests switch the question off
+        self._revision = 0
+        self._arrays: tuple | None = None  # (key, mask, hints, digest) of the last request
+        self.set_active(False)
+
+    # -- what the window tells it --------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self.overlay.active
+
+    def set_active(self, active: bool) -> None:
+        """The Inpaint task became (or stopped being) the current one: other tasks ignore
+        the mask, so it is hidden (and kept) while they are current."""
+        self.panel.set_active(active)
+        self.overlay.set_mask_visible(active and self.panel.show_mask.isChecked())
+
+    def reset(self, shape: tuple[int, int, int], path: Path | None = None) -> None:
+        """An empty mask for a newly opened clip of (T, H, W) frames."""
+        self.model.reset(shape)
+        self.overlay.set_frame(0)
+        self.panel.folder = path.parent if path is not None else None
+        self.panel.export_name = f"{path.stem}_masks" if path is not None else "masks"
+
+    def show_frame(self, index: int, rgb: np.ndarray) -> None:
+        self.overlay.set_frame(index, rgb)
+
+    def set_in_out(self, first: int, last: int) -> None:
+        self.panel.set_in_out((first, last))
+
+    # -- what the window asks --------------------------------------------------------------
+    def has_mask(self) -> bool:
+        return not self.model.is_empty()
+
+    def confirm_discard(self, parent: QWidget) -> bool:
+        """Before another clip replaces this one: may the painted mask go?"""
+        if not self.has_mask() or not self.ask_before_discard:
+            return True
+        answer = QMessageBox.question(
+            parent, "Discard the mask?",
+            "Opening another clip discards the mask painted on this one.\n"
+            "Export it first with File ▸ Export Masks… to keep it.",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
+
+    def request_arrays(self, first: int, last: int
+                       ) -> tuple[np.ndarray, np.ndarray | None, str]:
+        """(mask (T, H, W) bool, hints (T, H, W, 4) or None, digest) for the in/out range.
+
+        The digest names the mask's content: it goes into the cache key, since requests
+        compare equal whatever their masks. Kept until the mask or the range changes."""
+        key = (self._revision, first, last)
+        if self._arrays is None or self._arrays[0] != key:
+            mask, hints = self.model.as_request_arrays((first, last))
+            h = hashlib.blake2b(repr(mask.shape).encode(), digest_size=12)
+            h.update(np.packbits(mask).tobytes())
+            if hints is not None:
+                h.update(hints.tobytes())
+            self._arrays = (key, mask, hints, h.hexdigest())
+        _, mask, hints, digest = self._arrays
+        return mask, hints, digest
+
+    def frames_with_mask(self, first: int, last: int) -> int:
+        return int(self.model.masked_frames()[first : last + 1].sum())
+
+    def _on_changed(self, change: MaskChange) -> None:
+        self._revision += 1

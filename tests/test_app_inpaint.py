@@ -1,0 +1,228 @@
+"""The Inpaint task in the editor: painting on the Source view, undo / redo by keys, strokes
+on the in/out range and the timeline's marks, a run that keeps every pixel outside the
+hole, exporting the result, and masks to and from PNG frames."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QMessageBox
+
+from app.exporter import ExportItem
+from engine.io import read_video, write_video
+from tests.test_app_support import (
+    close_and_check_threads,
+    drag_on_view,
+    make_window,
+    moving_texture,
+    open_and_wait,
+)
+
+T, H, W = 8, 48, 64
+RUN_TIMEOUT_MS = 120_000
+CTRL = Qt.KeyboardModifier.ControlModifier
+CTRL_SHIFT = CTRL | Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("clip")
+    return write_video(moving_texture(T, H, W), folder / "inpaint.mp4", fps=Fraction(10),
+                       crf=10)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, clip):
+    win = make_window(qtbot, tmp_path, clip)
+    win.panel.set_quality("draft")
+    win.panel.auto_update.setChecked(False)
+    win.inpaint.ask_before_discard = False
+    win.panel.set_task("Inpaint")
+    yield win
+    close_and_check_threads(qtbot, win)
+
+
+def paint(window, points, button=Qt.MouseButton.LeftButton) -> None:
+    pane = window.viewer.source
+    drag_on_view(pane.view, pane.box, points, button)
+
+
+def key(qtbot, window, k, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(window.viewer.source.view, k, modifiers)
+
+
+def set_scope(window, scope: str) -> None:
+    combo = window.inpaint.panel.scope
+    combo.setCurrentIndex(combo.findData(scope))
+
+
+def test_inpaint_task_shows_its_tools(window):
+    assert window.panel.current_task() == "inpaint" and window.inpaint.active
+    assert window.inpaint.panel.isVisible() and window.viewer.source.isVisible()
+    assert not window.panel.output_box.isVisible()  # inpaint keeps the clip's size
+    assert window.actions_by_name["larger_brush"].isEnabled()
+    assert window.inpaint.model.shape == (T, H, W)
+    assert window.inpaint.overlay.image.isVisible()
+    window.panel.set_task("Variations")
+    assert not window.inpaint.active and window.panel.output_box.isVisible()
+    assert not window.inpaint.overlay.image.isVisible()  # other tasks ignore the mask
+    assert not window.actions_by_name["larger_brush"].isEnabled()
+
+
+def test_paint_erase_undo_redo(window, qtbot):
+    model, overlay = window.inpaint.model, window.inpaint.overlay
+    key(qtbot, window, Qt.Key.Key_BracketRight)
+    assert overlay.radius > 12  # ] makes the brush larger
+    overlay.set_radius(4)
+    paint(window, [(10, 24), (30, 24), (54, 24)])
+    hole = model.hole(0)
+    assert hole[24, 10:54].all() and not hole[5].any()
+    expected = [True] + [False] * (T - 1)  # "This frame" by default
+    assert model.masked_frames().tolist() == expected
+    assert window.timeline.marks().tolist() == expected
+    painted = model.mask.copy()
+
+    paint(window, [(28, 24), (34, 24)], Qt.MouseButton.RightButton)  # right-drag erases
+    assert not model.hole(0)[24, 31] and model.hole(0)[24, 12]
+    erased = model.mask.copy()
+    key(qtbot, window, Qt.Key.Key_E)  # E: the eraser, left-drag
+    paint(window, [(50, 24)])
+    assert not model.hole(0)[24, 50]
+    key(qtbot, window, Qt.Key.Key_E)
+    assert overlay.tool == "brush"
+
+    key(qtbot, window, Qt.Key.Key_Z, CTRL)
+    np.testing.assert_array_equal(model.mask, erased)
+    key(qtbot, window, Qt.Key.Key_Z, CTRL)
+    np.testing.assert_array_equal(model.mask, painted)
+    key(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert not model.mask.any() and not window.timeline.marks().any()
+    key(qtbot, window, Qt.Key.Key_Z, CTRL_SHIFT)
+    np.testing.assert_array_equal(model.mask, painted)
+    assert window.timeline.marks().tolist() == expected
+    key(qtbot, window, Qt.Key.Key_Z, CTRL_SHIFT)
+    np.testing.assert_array_equal(model.mask, erased)
+
+
+def test_stroke_on_the_in_out_range_marks_those_frames(window):
+    window.in_out.set_range(2, 5)
+    set_scope(window, "range")
+    window.inpaint.overlay.set_radius(5)
+    paint(window, [(20, 20), (30, 22)])
+    expected = [False, False, True, True, True, True, False, False]
+    assert window.inpaint.model.masked_frames().tolist() == expected
+    assert window.timeline.marks().tolist() == expected
+    assert window.inpaint.model.hole(3)[21, 25]
+    # The request holds the in/out range only, the size of the frames the engine gets.
+    request = window.current_request()
+    assert request.task == "inpaint" and request.mask.shape == (4, H, W)
+    assert request.mask.all(axis=0).any()  # the stroke is on every frame of the range
+    assert (request.width, request.height, request.frames) == (None, None, None)
+    assert request.settings.max_side is None
+
+
+def test_generate_keeps_pixels_outside_the_hole_and_exports(window, qtbot, tmp_path):
+    runs = window.generation.run_count
+    window.generate()  # no mask yet: a message instead of a run
+    assert window.generation.run_count == runs
+    assert "mask is empty" in window.statusBar().currentMessage()
+
+    set_scope(window, "all")
+    window.inpaint.overlay.set_radius(5)
+    paint(window, [(20, 20), (40, 26)])
+    shown = []
+    window.result_shown.connect(shown.append)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.panel.generate.click()
+    final = shown[-1]
+    assert final.final and final.request.task == "inpaint"
+    assert window.mode == "side"  # the painted source stays in view
+    assert window.viewer.source.isVisible() and window.viewer.result.has_frame()
+    src = window.source.frames
+    hole, _ = window.inpaint.model.as_request_arrays()
+    assert final.frames.shape == src.shape
+    np.testing.assert_array_equal(final.frames[~hole], src[~hole])
+
+    # Another mask is another run (requests compare equal whatever their masks) ...
+    runs = window.generation.run_count
+    paint(window, [(52, 10)])
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.generate()
+    assert window.generation.run_count == runs + 1
+    hole, _ = window.inpaint.model.as_request_arrays()
+    np.testing.assert_array_equal(window.result.frames[~hole], src[~hole])
+    # ... and the same mask again comes from the cache.
+    with qtbot.waitSignal(window.generation.finished, timeout=5000):
+        window.generate()
+    assert window.generation.run_count == runs + 1
+
+    result = window.result
+    target = tmp_path / "inpainted_frames"
+    with qtbot.waitSignal(window.exporter.finished, timeout=60_000) as blocker:
+        window.start_export([ExportItem(result.seed, result.request, result.frames)],
+                            [target], crf=18)
+    back = read_video(blocker.args[0][0])
+    np.testing.assert_array_equal(back.frames, result.frames)  # PNG frames: lossless
+
+
+def test_masks_export_and_import_as_png(window, tmp_path):
+    model, panel = window.inpaint.model, window.inpaint.panel
+    set_scope(window, "all")
+    window.inpaint.overlay.set_radius(4)
+    paint(window, [(12, 12), (20, 14)])
+    panel.hint_kind.setChecked(True)
+    panel.hint_color.set_color(QColor(255, 255, 255))
+    paint(window, [(45, 30)])
+    mask, hints = model.as_request_arrays()
+    assert hints is not None and hints[0, 30, 45].tolist() == [255, 255, 255, 255]
+    request = window.current_request()  # the hint colours reach the engine's request
+    np.testing.assert_array_equal(request.hints, hints)
+
+    folder = tmp_path / "masks"
+    assert panel.export_to(folder)
+    assert len(list(folder.glob("*.png"))) == T
+    frames = read_video(folder).frames
+    np.testing.assert_array_equal(frames.max(axis=-1) > 127, mask)  # white = hole
+
+    model.clear()
+    assert model.is_empty() and not window.timeline.marks().any()
+    assert panel.import_from(folder)  # the "_hints" folder beside it comes along
+    back_mask, back_hints = model.as_request_arrays()
+    np.testing.assert_array_equal(back_mask, mask)
+    np.testing.assert_array_equal(back_hints, hints)
+    assert window.timeline.marks().all()
+
+
+def test_mask_survives_task_switches_and_goes_with_a_new_clip(window, qtbot, clip,
+                                                              monkeypatch):
+    model = window.inpaint.model
+    window.inpaint.overlay.set_radius(4)
+    paint(window, [(30, 30)])
+    mask = model.mask.copy()
+    window.panel.set_task("Retarget")
+    paint(window, [(10, 10), (50, 40)])  # not painting now: the view pans instead
+    np.testing.assert_array_equal(model.mask, mask)
+    window.panel.set_task("Inpaint")
+    np.testing.assert_array_equal(model.mask, mask)
+
+    window.inpaint.ask_before_discard = True
+    answers = []
+
+    def answer(choice):
+        def question(*args, **kwargs):
+            answers.append(choice)
+            return choice
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    window.open_path(clip)
+    assert answers and not window.loading
+    np.testing.assert_array_equal(model.mask, mask)
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Discard))
+    open_and_wait(qtbot, window, clip)
+    assert model.is_empty() and not model.can_undo() and not window.timeline.marks().any()
