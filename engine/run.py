@@ -126,7 +126,11 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
     t0 = timings.add("pyramid", start)
     del t0
 
-    opts = SearchOptions(dims=settings.descriptor_dims, completeness_alpha=settings.completeness_alpha,
+    # Completeness weighting spreads the use of all input patches over the output; for a
+    # hole in an otherwise fixed video it means nothing and its reverse search would cost as
+    # much as the whole video, so inpainting goes without it.
+    alpha = None if request.task == "inpaint" else settings.completeness_alpha
+    opts = SearchOptions(dims=settings.descriptor_dims, completeness_alpha=alpha,
                          cold_rounds=settings.pm_rounds, vote_stride=settings.vote_stride,
                          reduce=settings.vote)
     inputs = level_inputs(request, levels, pyramid, device, notes)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -14,26 +12,14 @@ from tests.test_app_support import (
     CLIP_H,
     CLIP_T,
     CLIP_W,
-    close_and_check_threads,
-    make_window,
-    write_tiny_clip,
 )
 
 RUN_TIMEOUT_MS = 120_000
 
 
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory) -> Path:
-    return write_tiny_clip(tmp_path_factory.mktemp("clip"))
-
-
 @pytest.fixture
-def window(qtbot, tmp_path, clip):
-    win = make_window(qtbot, tmp_path, clip)
-    win.panel.set_quality("draft")
-    win.panel.auto_update.setChecked(False)
-    yield win
-    close_and_check_threads(qtbot, win)
+def window(draft_window):
+    return draft_window
 
 
 def generate(window, qtbot):

@@ -21,22 +21,7 @@ from tests.test_app_support import (
     CLIP_H,
     CLIP_T,
     CLIP_W,
-    close_and_check_threads,
-    make_window,
-    write_tiny_clip,
 )
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory) -> Path:
-    return write_tiny_clip(tmp_path_factory.mktemp("clip"))
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, clip):
-    win = make_window(qtbot, tmp_path, clip)
-    yield win
-    close_and_check_threads(qtbot, win)
 
 
 def test_defaults_follow_the_source(window):

@@ -16,9 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 from app.exporter import ExportItem
 from engine.io import read_video, write_video
 from tests.test_app_support import (
-    close_and_check_threads,
     drag_on_view,
-    make_window,
     moving_texture,
     open_and_wait,
 )
@@ -37,14 +35,10 @@ def clip(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, clip):
-    win = make_window(qtbot, tmp_path, clip)
-    win.panel.set_quality("draft")
-    win.panel.auto_update.setChecked(False)
-    win.inpaint.ask_before_discard = False
-    win.panel.set_task("Inpaint")
-    yield win
-    close_and_check_threads(qtbot, win)
+def window(draft_window):
+    draft_window.inpaint.ask_before_discard = False
+    draft_window.panel.set_task("Inpaint")
+    return draft_window
 
 
 def paint(window, points, button=Qt.MouseButton.LeftButton) -> None:

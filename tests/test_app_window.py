@@ -3,9 +3,6 @@ scrubbing, in/out and the source / result views."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
@@ -16,22 +13,8 @@ from tests.test_app_support import (
     CLIP_H,
     CLIP_T,
     CLIP_W,
-    close_and_check_threads,
-    make_window,
     write_tiny_clip,
 )
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory) -> Path:
-    return write_tiny_clip(tmp_path_factory.mktemp("clip"))
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, clip):
-    win = make_window(qtbot, tmp_path, clip)
-    yield win
-    close_and_check_threads(qtbot, win)
 
 
 def key(qtbot, window, k, modifier=Qt.KeyboardModifier.NoModifier):
