@@ -19,9 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QSpinBox,
-    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -49,11 +47,18 @@ class ControlPanel(QWidget):
         self.task.addItems(list(TASKS))
         self.task.setToolTip("What to make: Variations (new videos like the clip), Retarget "
                              "(new size or duration) or Inpaint (paint a region to fill).")
-        self.pages = QStackedWidget()
+        # One page per task; only the current one is shown. A plain box layout (not a
+        # QStackedWidget, which is as tall as its tallest page) lets short pages stay short.
+        self.pages = QWidget()
+        pages_layout = QVBoxLayout(self.pages)
+        pages_layout.setContentsMargins(0, 0, 0, 0)
+        self._pages = []
         for page_class in PAGES:
             page = page_class()
             page.changed.connect(self._schedule)
-            self.pages.addWidget(page)
+            pages_layout.addWidget(page)
+            self._pages.append(page)
+        self._current = 0
         self.output = OutputSizeGroup()
 
         self.seed = QSpinBox()
@@ -158,14 +163,13 @@ class ControlPanel(QWidget):
                        quality=self.quality.currentData())
 
     def current_page(self):
-        return self.pages.currentWidget()
+        return self._pages[self._current]
 
     def current_task(self) -> str:
         return TASKS[self.task.currentText()]
 
     def page_for(self, task: str):
-        return next(self.pages.widget(i) for i in range(self.pages.count())
-                    if self.pages.widget(i).task == task)
+        return next(page for page in self._pages if page.task == task)
 
     def set_task(self, label: str) -> None:
         self.task.setCurrentText(label)
@@ -198,12 +202,9 @@ class ControlPanel(QWidget):
         self._schedule()
 
     def _show_page(self, index: int) -> None:
-        self.pages.setCurrentIndex(index)
-        # A stacked widget is as tall as its tallest page: let hidden pages take no room.
-        for i in range(self.pages.count()):
-            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
-            self.pages.widget(i).setSizePolicy(policy, policy)
-        self.pages.adjustSize()
+        self._current = index
+        for i, page in enumerate(self._pages):
+            page.setVisible(i == index)
         # Inpaint keeps the clip's size: no output size to choose.
         self.output_box.setVisible(self.current_task() != "inpaint")
 
