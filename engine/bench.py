@@ -127,7 +127,7 @@ def bench_inpaint(path: Path, device: str) -> dict:
         for res in run(clip.frames, Request(task="inpaint", mask=mask, settings=Settings(device=device))):  # noqa: B007
             pass
         total = time.perf_counter() - t0
-    return {"clip": f"{path.name} (inpaint 40x40x30)", "input": "x".join(map(str, clip.frames.shape[:3])),
+    return {"clip": f"{path.name.split('_')[0]}: inpaint 40x40 hole x30f", "input": "x".join(map(str, clip.frames.shape[:3])),
             "output": "x".join(map(str, res.frames.shape[:3])), "device": res.device, "levels": res.levels,
             "total_s": total, "first_preview_s": None, "peak_rss_gb": mem.peak / 2**30,
             "cuda_peak_gb": mem.cuda_peak / 2**30, "outside_identical": bool(
