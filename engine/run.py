@@ -123,8 +123,7 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
     notes.extend(n for n in plan.notes if n not in notes)
     levels = plan.levels
     pyramid = LazyPyramid(x, levels)
-    t0 = timings.add("pyramid", start)
-    del t0
+    timings.add("pyramid", start)
 
     # Completeness weighting spreads the use of all input patches over the output; for a
     # hole in an otherwise fixed video it means nothing and its reverse search would cost as
@@ -156,7 +155,9 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
         init_rev = None
         if request.task == "inpaint":
             init = None  # the searched box changes between levels: no warm start
-        elif nnf is not None and prev_key_grid is not None and levels[n - 1].patch == level.patch:
+        elif nnf is not None and prev_key_grid is not None:
+            # Also across a change of patch size (large levels): a patch corner moved by a
+            # pixel is still a far better start than a random field.
             init = rescale_coords(nnf, prev_key_grid, query_grid, key_grid)
             if rev is not None and prev_query_grid is not None:
                 init_rev = rescale_coords(rev, prev_query_grid, key_grid, query_grid)

@@ -74,7 +74,8 @@ def vpnn_layer(
     video (C, Tq, Hq, Wq), the matches' coordinates on the key grid and, with completeness
     weighting, the keys' matches on the query grid (warm starts for the next level).
     `key_mask` (key grid, bool) marks the keys allowed; `constrain` re-pins voxels after
-    every vote.
+    every vote. `keys` is emptied once the last key video is described, so that on Full-HD
+    levels the caller's list does not keep it alive.
     """
     timings = timings or Timings()
     t0 = time.perf_counter()
@@ -96,7 +97,7 @@ def vpnn_layer(
             kd = describe(keys[ki], basis)
             tables[ki] = (kd, KeyTable(kd, key_grid, key_mask))
             if ki == last_key:
-                keys[:] = []  # release the key videos (the caller's list) on huge levels
+                keys[:] = []  # release the key videos (see the docstring)
         kd, table = tables[ki]
         if nnf is None and init is not None:
             nnf = table.from_coords(*init)
