@@ -70,7 +70,8 @@ def downscales(quality: str, width: int, height: int) -> bool:
 def quality_tooltip(quality: str) -> str:
     p = QUALITY_PRESETS[quality]
     side = "full resolution" if p["max_side"] is None else f"longest side up to {p['max_side']} px"
-    return f"{quality.title()}: {side}, {p['em_iters']} EM iterations per level"
+    votes = "every overlapping patch votes" if p.get("vote_stride", 1) <= 1 else "a lattice of patches votes"
+    return f"{quality.title()}: {side}, {p['em_iters']} EM iterations per level, {votes}"
 
 
 def scale_text(choices: Choices, source_w: int, source_h: int, source_t: int) -> str:
