@@ -30,7 +30,7 @@ def _positive(text: str) -> int:
 
 def _common(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:
     p.add_argument("-o", "--output", required=True,
-                   help="output: .mp4/.mov/.mkv (H.264), .gif, or a folder (numbered PNG frames)")
+                   help="output: .mp4/.mov/.mkv (H.264), .gif, .png (one frame) or a folder (numbered PNG frames)")
     if sizes:
         p.add_argument("--width", type=_positive, help="output width in pixels (default: the input's)")
         p.add_argument("--height", type=_positive, help="output height in pixels (default: the input's)")
@@ -119,6 +119,7 @@ def _generate(args: argparse.Namespace) -> int:
     clip = _read(args, args.input or SAMPLE_CLIP, settings)
     for note in clip.notes:
         print(f"note: {note}", file=sys.stderr)
+    _check_single_image_output(args.output, args.frames or len(clip.frames))
     task = "generate" if args.command == "generate" else "retarget"
     seeds = [args.seed + k for k in range(getattr(args, "count", 1))]
     outs = unique_output_paths(args.output, seeds) if len(seeds) > 1 else [Path(args.output)]
@@ -130,11 +131,21 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_single_image_output(output: str, frames: int) -> None:
+    """Refuse a .png output for a many-frame result before spending the time to make it."""
+    from engine.io import output_kind
+
+    if output_kind(output) == "image" and frames != 1:
+        raise InputError(f"{Path(output).name}: a .png output holds one frame but the result will "
+                         f"have {frames}; use a folder, .mp4 or .gif (or --frames 1)")
+
+
 def _inpaint(args: argparse.Namespace) -> int:
     from engine.inpaint import load_hints, load_mask
 
     settings = _settings(args)
     clip = _read(args, args.input, settings)
+    _check_single_image_output(args.output, len(clip.frames))
     mask = load_mask(args.mask, clip.frames.shape[:3], start=args.start)
     hints = load_hints(args.hints, clip.frames.shape[:3], start=args.start) if args.hints else None
     req = Request(task="inpaint", seed=args.seed, settings=settings.with_(max_side=None),

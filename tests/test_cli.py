@@ -92,3 +92,16 @@ def test_main_py_exit_code_for_bad_file(tmp_path):
                         "-o", str(tmp_path / "o.mp4")], capture_output=True, text=True)
     assert r.returncode == 2
     assert r.stderr.strip() == "error: nope.mp4: file not found"
+
+
+def test_single_image_to_png_and_many_frames_refused(tmp_path, capsys):
+    write_video(moving_texture(1, 40, 56), tmp_path / "img/", fps=Fraction(1))
+    image = tmp_path / "img" / "frame_00001.png"
+    out = tmp_path / "var.png"
+    assert main(["generate", str(image), "-o", str(out), "-q", "--width", "80"]) == 0
+    assert read_video(out).frames.shape == (1, 40, 80, 3)
+    clip = tmp_path / "clip.mp4"
+    write_video(moving_texture(6, 40, 56), clip, fps=Fraction(24))
+    assert main(["generate", str(clip), "-o", str(tmp_path / "many.png"), "-q"]) == 2
+    assert "holds one frame" in capsys.readouterr().err
+    assert not (tmp_path / "many.png").exists()

@@ -9,14 +9,15 @@ from pathlib import Path
 from engine.errors import InputError
 from engine.io.clip import VIDEO_OUT_EXTS
 
-SUPPORTED_OUTPUTS = "mp4, mov, mkv, gif, or a folder for PNG frames"
+SUPPORTED_OUTPUTS = "mp4, mov, mkv, gif, png (one frame), or a folder for PNG frames"
 
 
 def output_kind(path: str | os.PathLike[str]) -> str:
-    """The output type a path asks for: "video", "gif" or "frames".
+    """The output type a path asks for: "video", "gif", "image" or "frames".
 
-    .mp4/.mov/.mkv -> "video"; .gif -> "gif"; an existing folder, a name ending in "/" or a
-    name without a suffix -> "frames" (numbered PNGs). Anything else is an InputError.
+    .mp4/.mov/.mkv -> "video"; .gif -> "gif"; .png -> "image" (a one-frame result, e.g. from
+    a single input image); an existing folder, a name ending in "/" or a name without a
+    suffix -> "frames" (numbered PNGs). Anything else is an InputError.
     """
     text = os.fspath(path)
     p = Path(text).expanduser()
@@ -27,6 +28,8 @@ def output_kind(path: str | os.PathLike[str]) -> str:
         return "video"
     if suffix == ".gif":
         return "gif"
+    if suffix == ".png":
+        return "image"
     raise InputError(f"{p.name}: unknown output type {suffix!r}; use {SUPPORTED_OUTPUTS}")
 
 

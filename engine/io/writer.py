@@ -101,6 +101,16 @@ def _write_gif(frames: np.ndarray, tmp: Path, fps: Fraction, steps: _Steps) -> N
         out.mux(stream.encode(None))
 
 
+def _write_png(rgb: np.ndarray, tmp: Path) -> None:
+    """One lossless RGB PNG file."""
+    with av.open(os.fspath(tmp), "w", format="image2", options={"update": "1"}) as out:
+        stream = out.add_stream("png", rate=1)
+        stream.width, stream.height = rgb.shape[1], rgb.shape[0]
+        stream.pix_fmt = "rgb24"
+        out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        out.mux(stream.encode(None))
+
+
 def write_frames_png(frames: np.ndarray, folder: Path, steps: _Steps | None = None) -> None:
     """frame_00001.png ... into an existing folder (lossless RGB)."""
     steps = steps or _Steps(len(frames), None, None)
@@ -195,7 +205,7 @@ def write_video(
         if not has_audio:
             pass
         elif kind != "video":
-            warn(f"audio dropped: {'GIF' if kind == 'gif' else 'PNG frames'} have no sound")
+            warn(f"audio dropped: {'GIF' if kind == 'gif' else 'PNG images'} have no sound")
         elif src_len is None or abs(out_len - src_len) > 0.5 / float(fps):
             src_text = "unknown" if src_len is None else f"{src_len:.2f} s"
             warn(f"audio dropped: output is {out_len:.2f} s, source is {src_text}")
@@ -205,6 +215,9 @@ def write_video(
     steps = _Steps(len(frames), progress, cancel)
     if kind == "frames":
         _check_folder_target(path)
+    if kind == "image" and len(frames) != 1:
+        raise InputError(f"{path.name}: a .png output holds one frame but the result has "
+                         f"{len(frames)}; use a folder, .mp4 or .gif")
     # Created with the usual permissions (mkstemp would make it private to the user).
     tmp = _side_name(path, "partial")
     try:
@@ -214,6 +227,8 @@ def write_video(
             _write_h264(_even(frames, warn), tmp, fps, crf, steps, audio)
         elif kind == "gif":
             _write_gif(frames, tmp, fps, steps)
+        elif kind == "image":
+            _write_png(frames[0], tmp)
         else:
             write_frames_png(frames, tmp, steps)
         if kind == "frames":
