@@ -66,8 +66,6 @@ def _region(hole: torch.Tensor, patch: tuple[int, int, int]) -> tuple[slice, sli
         idx = torch.nonzero(hole.any(dim=other[1]).any(dim=other[0])).flatten()
         n = hole.shape[axis]
         lo, hi = int(idx.min()) - p, int(idx.max()) + p + 1
-        if hi - lo < p:
-            hi = lo + p
         box.append(slice(max(0, lo), min(n, hi)))
     return tuple(box)  # type: ignore[return-value]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -27,7 +27,7 @@ class LevelInput:
             return video
         return torch.where(self.keep, self.known, video)
 
-    def constrain_box(self, box: tuple[slice, slice, slice]):
+    def constrain_box(self, box: tuple[slice, slice, slice]) -> Callable[[torch.Tensor], torch.Tensor] | None:
         """`constrain` for the part of the video inside `box`."""
         if self.keep is None or self.known is None:
             return None
