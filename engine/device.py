@@ -23,9 +23,7 @@ def pick_device(name: str = "auto") -> torch.device:
 
 def device_label(device: torch.device | str) -> str:
     """"CPU" or the GPU's name, for the UI and reports."""
-    dev = torch.device(device) if isinstance(device, str) and device != "auto" else None
-    if dev is None:
-        dev = pick_device("auto")
+    dev = pick_device(device) if isinstance(device, str) else device
     if dev.type == "cuda":
         return torch.cuda.get_device_name(dev)
     return "CPU"

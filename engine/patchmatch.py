@@ -73,9 +73,6 @@ class Field:
     idx: torch.Tensor  # (gt, gh, gw) int64
     dist: torch.Tensor  # (gt, gh, gw) float
 
-    def coords(self, keys: KeyTable) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return keys.to_coords(self.idx)
-
 
 def identity_coords(query_grid: Shape3, key_grid: Shape3, device: torch.device) -> list[torch.Tensor]:
     """Each query at the same relative place on the key grid (a good start for retargeting)."""

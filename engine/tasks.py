@@ -41,7 +41,8 @@ def noise_sigma(request: Request) -> float:
 
 
 def level_inputs(request: Request, levels: list[Level], pyramid: Sequence[torch.Tensor],
-                 device: torch.device, notes: list[str]) -> list[LevelInput]:
+                 device: torch.device, notes: list[str]) -> list[LevelInput | None]:
+    """Per-level constraints; None marks coarse levels the run must skip (inpainting)."""
     if request.task == "inpaint":
         from engine.inpaint import inpaint_inputs
 

@@ -12,9 +12,8 @@ from tests.test_app_support import (
     CLIP_H,
     CLIP_T,
     CLIP_W,
+    RUN_TIMEOUT_MS,
 )
-
-RUN_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture

@@ -14,11 +14,10 @@ from tests.test_app_support import (
     CLIP_H,
     CLIP_T,
     CLIP_W,
+    RUN_TIMEOUT_MS,
     close_and_check_threads,
     make_window,
 )
-
-RUN_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture

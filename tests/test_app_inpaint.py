@@ -16,13 +16,13 @@ from PySide6.QtWidgets import QMessageBox
 from app.exporter import ExportItem
 from engine.io import read_video, write_video
 from tests.test_app_support import (
+    RUN_TIMEOUT_MS,
     drag_on_view,
     moving_texture,
     open_and_wait,
 )
 
 T, H, W = 8, 48, 64
-RUN_TIMEOUT_MS = 120_000
 CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = CTRL | Qt.KeyboardModifier.ShiftModifier
 

@@ -14,6 +14,9 @@ from app import jobs
 CLIP_T, CLIP_H, CLIP_W, CLIP_FPS = 8, 32, 48, 10
 THREAD_GRACE_MS = 15_000  # a cancelled run must stop well within this, even on a busy CI
 
+# Generous: a draft run on a tiny clip takes seconds, but CI machines are noisy.
+RUN_TIMEOUT_MS = 120_000
+
 
 def moving_texture(t: int = CLIP_T, h: int = CLIP_H, w: int = CLIP_W) -> np.ndarray:
     """(T, H, W, 3) uint8: stripes and a diagonal pattern drifting over time."""
