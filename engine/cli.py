@@ -141,7 +141,7 @@ def _check_single_image_output(output: str, frames: int) -> None:
 
 
 def _inpaint(args: argparse.Namespace) -> int:
-    from engine.inpaint import load_hints, load_mask
+    from engine.io.masks import load_hints, load_mask
 
     settings = _settings(args)
     clip = _read(args, args.input, settings)
