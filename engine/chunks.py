@@ -1,25 +1,26 @@
 """How much work the engine does per tensor operation: bounds memory at any resolution.
 
-One place for the budgets so a CUDA out-of-memory can retry with smaller ones.
+A run carries its own `Budgets` (never module globals), so a CUDA out-of-memory retry with
+smaller budgets in one run cannot change another run going on at the same time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-SEARCH_ELEMENTS = 1 << 24  # descriptor floats gathered at once by PatchMatch (64 MB)
-VOTE_BYTES = 96 * 2**20  # vote stack held at once
-DESCRIBE_ELEMENTS = 1 << 26  # convolution output per slab when computing descriptors
+from dataclasses import dataclass
 
 
-@contextmanager
-def smaller(factor: int) -> Iterator[None]:
-    """Divide every budget by `factor` inside the block."""
-    global SEARCH_ELEMENTS, VOTE_BYTES, DESCRIBE_ELEMENTS
-    saved = SEARCH_ELEMENTS, VOTE_BYTES, DESCRIBE_ELEMENTS
-    SEARCH_ELEMENTS, VOTE_BYTES, DESCRIBE_ELEMENTS = (max(1 << 12, v // max(1, factor)) for v in saved)
-    try:
-        yield
-    finally:
-        SEARCH_ELEMENTS, VOTE_BYTES, DESCRIBE_ELEMENTS = saved
+@dataclass(frozen=True)
+class Budgets:
+    search_elements: int = 1 << 24  # descriptor floats gathered at once by PatchMatch (64 MB)
+    vote_bytes: int = 96 * 2**20  # vote stack held at once
+    describe_elements: int = 1 << 26  # convolution output per slab when computing descriptors
+    resize_elements: int = 1 << 25  # gathered taps per slab when resizing
+
+    def smaller(self, factor: int) -> Budgets:
+        """Every budget divided by `factor` (never below 4096)."""
+        f = max(1, factor)
+        return Budgets(*(max(1 << 12, v // f) for v in (self.search_elements, self.vote_bytes,
+                                                        self.describe_elements, self.resize_elements)))
+
+
+DEFAULT = Budgets()

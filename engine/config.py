@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
+from engine.errors import InputError
+
 Shape3 = tuple[int, int, int]  # (T, H, W)
+
+
+VOTES = ("luma", "median", "mean")
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,29 @@ class Settings:
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)
+
+    def validate(self) -> None:
+        """Raise InputError naming the first setting that cannot work."""
+        def need(ok: bool, what: str) -> None:
+            if not ok:
+                raise InputError(f"settings: {what}")
+
+        for name in ("patch_size", "large_patch_size"):
+            p = getattr(self, name)
+            need(len(p) == 3 and all(isinstance(v, int) and v >= 1 for v in p),
+                 f"{name} must be three whole numbers >= 1 (T, H, W), got {p}")
+        for name in ("spatial_factor", "temporal_factor"):
+            v = getattr(self, name)
+            need(math.isfinite(v) and 0.3 <= v < 1, f"{name} must be in [0.3, 1), got {v}")
+        for name in ("min_side", "min_frames", "em_iters", "large_em_iters", "pm_rounds",
+                     "descriptor_dims", "large_descriptor_dims", "vote_stride", "large_voxels"):
+            v = getattr(self, name)
+            need(isinstance(v, int) and v >= 1, f"{name} must be a whole number >= 1, got {v}")
+        a = self.completeness_alpha
+        need(a is None or (math.isfinite(a) and a > 0), f"completeness_alpha must be > 0 or None, got {a}")
+        need(self.vote in VOTES, f"vote must be one of {', '.join(VOTES)}, got {self.vote!r}")
+        need(self.max_side is None or (isinstance(self.max_side, int) and self.max_side >= 8),
+             f"max_side must be at least 8 pixels, got {self.max_side}")
 
 
 # Draft: a quick look at reduced size; Normal: the paper's method at full size;

@@ -8,12 +8,14 @@ Computing them as a convolution never materialises all patches of a level at onc
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
-from engine import chunks
+from engine.chunks import DEFAULT, Budgets
 from engine.config import Shape3
+from engine.errors import Cancelled
 
 
 def sample_patches(video: torch.Tensor, patch: Shape3, count: int, generator: torch.Generator) -> torch.Tensor:
@@ -55,15 +57,18 @@ def pca_basis(video: torch.Tensor, patch: Shape3, dims: int, generator: torch.Ge
     return basis.to(video.dtype).reshape(dims, c, *patch)
 
 
-def describe(video: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
+def describe(video: torch.Tensor, basis: torch.Tensor, *, budgets: Budgets = DEFAULT,
+             cancel: Callable[[], bool] | None = None) -> torch.Tensor:
     """Descriptors of every patch of a (C, T, H, W) video: (N, dims), N over the valid grid
     (t, y, x) in row-major order. Computed a few frames at a time so that the convolution's
     (dims, t, h, w) output never doubles the memory of the result."""
     dims, _, pt, ph, pw = basis.shape
     gt, gh, gw = video.shape[1] - pt + 1, video.shape[2] - ph + 1, video.shape[3] - pw + 1
     out = torch.empty((gt * gh * gw, dims), device=video.device, dtype=video.dtype)
-    step = max(1, chunks.DESCRIBE_ELEMENTS // max(1, dims * gh * gw))
+    step = max(1, budgets.describe_elements // max(1, dims * gh * gw))
     for t0 in range(0, gt, step):
+        if cancel is not None and cancel():
+            raise Cancelled()
         t1 = min(gt, t0 + step)
         part = F.conv3d(video[:, t0 : t1 + pt - 1].unsqueeze(0), basis)[0]
         out[t0 * gh * gw : t1 * gh * gw] = part.reshape(dims, -1).T

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-from engine import chunks
+from engine.chunks import DEFAULT, Budgets
 from engine.config import Shape3
 from engine.errors import Cancelled
 
@@ -112,10 +112,11 @@ def _shifted(g: torch.Tensor, axis: int, step: int, sign: int) -> torch.Tensor:
 
 
 class _Search:
-    def __init__(self, q: torch.Tensor, keys: KeyTable, weights: torch.Tensor | None) -> None:
+    def __init__(self, q: torch.Tensor, keys: KeyTable, weights: torch.Tensor | None,
+                 budgets: Budgets) -> None:
         self.q, self.keys, self.weights = q.unsqueeze(2), keys, weights
         self.q2 = q.square().sum(1)
-        self.chunk = max(1024, chunks.SEARCH_ELEMENTS // max(1, q.shape[1]))
+        self.chunk = max(1024, budgets.search_elements // max(1, q.shape[1]))
 
     def distance(self, idx: torch.Tensor) -> torch.Tensor:
         """Squared distances |q|^2 + |k|^2 - 2 q.k; the dot products as one batched matmul
@@ -152,6 +153,7 @@ def patchmatch(
     jitter: bool = True,
     generator: torch.Generator,
     cancel: Callable[[], bool] | None = None,
+    budgets: Budgets = DEFAULT,
 ) -> Field:
     """Approximate nearest neighbours of the query descriptors (Nq, D) in `keys`.
 
@@ -159,7 +161,7 @@ def patchmatch(
     key) scales each key's squared distance (completeness weighting).
     """
     device = q.device
-    search = _Search(q, keys, weights)
+    search = _Search(q, keys, weights, budgets)
     idx = init if init is not None else keys.random(query_grid, generator)
     f = Field(idx, search.distance(idx))
     bad = ~torch.isfinite(f.dist)

@@ -6,12 +6,15 @@ Videos are torch tensors shaped (C, T, H, W) with values in [-1, 1].
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
+from engine.chunks import DEFAULT, Budgets
 from engine.config import Settings, Shape3
+from engine.errors import Cancelled
 
 
 @dataclass(frozen=True)
@@ -88,28 +91,122 @@ def _dim(size: int, scale: float, minimum: int) -> int:
     return max(minimum, round(size * scale)) if size >= minimum else size
 
 
-def resize(video: torch.Tensor, shape: Shape3) -> torch.Tensor:
-    """Bicubic resize of a (C, T, H, W) video to (T, H, W); antialiased when shrinking."""
+def _cubic(x: torch.Tensor, a: float = -0.5) -> torch.Tensor:
+    """Keys' cubic convolution kernel (a = -0.5, as PIL and the antialiased PyTorch kernel)."""
+    x = x.abs()
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return torch.where(x <= 1, near, torch.where(x < 2, far, torch.zeros_like(x)))
+
+
+def resize_taps(n_in: int, n_out: int, device: torch.device,
+                dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """Source indices (n_out, taps) and weights of a 1D bicubic resize from n_in to n_out.
+
+    Shrinking stretches the kernel by 1/scale (antialiasing), so a factor of any size keeps
+    every source sample in some output; taps that fall outside the axis are dropped and the
+    rest renormalised (no edge ringing)."""
+    scale = n_out / n_in
+    stretch = max(1.0, 1.0 / scale)
+    support = 2.0 * stretch
+    centre = (torch.arange(n_out, device=device, dtype=torch.float64) + 0.5) / scale - 0.5
+    first = torch.floor(centre - support).long() + 1
+    taps = int(math.ceil(2 * support)) + 1
+    idx = first[:, None] + torch.arange(taps, device=device)[None, :]
+    w = _cubic((idx.double() - centre[:, None]) / stretch)
+    w = torch.where((idx >= 0) & (idx < n_in), w, torch.zeros_like(w))
+    w = w / w.sum(1, keepdim=True)
+    return idx.clamp(0, n_in - 1), w.to(dtype)
+
+
+def _resize_axis(video: torch.Tensor, axis: int, n_out: int, budgets: Budgets,
+                 cancel: Callable[[], bool] | None) -> torch.Tensor:
+    """Resize one axis of a contiguous tensor by gathering each output's taps (any device,
+    any factor: CUDA's own antialiased kernel refuses large factors), in slabs."""
+    n_in = video.shape[axis]
+    if n_in == n_out:
+        return video
+    idx, w = resize_taps(n_in, n_out, video.device, video.dtype)
+    taps = idx.shape[1]
+    before = math.prod(video.shape[:axis])
+    after = math.prod(video.shape[axis + 1 :])
+    x = video.reshape(before, n_in, after)
+    out = torch.empty((before, n_out, after), device=video.device, dtype=video.dtype)
+    flat = idx.reshape(-1)
+    per_row = n_out * taps
+    # Slabs over the leading rows, or over the trailing columns when there are few rows.
+    if before >= after or after == 1:
+        step = max(1, budgets.resize_elements // max(1, per_row * after))
+        for a0 in range(0, before, step):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            part = x[a0 : a0 + step].index_select(1, flat).view(-1, n_out, taps, after)
+            out[a0 : a0 + step] = (part * w[None, :, :, None]).sum(2)
+    else:
+        step = max(1, budgets.resize_elements // max(1, per_row * before))
+        for b0 in range(0, after, step):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            part = x[:, :, b0 : b0 + step].index_select(1, flat).view(before, n_out, taps, -1)
+            out[:, :, b0 : b0 + step] = (part * w[None, :, :, None]).sum(2)
+    shape = list(video.shape)
+    shape[axis] = n_out
+    return out.view(shape)
+
+
+def _interpolate(video: torch.Tensor, shape: Shape3, budgets: Budgets,
+                 cancel: Callable[[], bool] | None) -> torch.Tensor:
+    """PyTorch's antialiased bicubic kernel (fast on the CPU): the same kernel as the taps,
+    H and W in one pass over frames, T as a 2D resize of (T, W) planes whose W keeps its
+    size (a cubic kernel at integer offsets is the identity). In slabs, with cancel checks."""
+    def spatial(v: torch.Tensor) -> torch.Tensor:
+        c, t, h, w = v.shape
+        if (h, w) == shape[1:]:
+            return v
+        frames = v.permute(1, 0, 2, 3)
+        per = max(1, budgets.resize_elements // max(1, c * h * w * 4))
+        parts = []
+        for t0 in range(0, t, per):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            parts.append(F.interpolate(frames[t0 : t0 + per], size=shape[1:], mode="bicubic",
+                                       align_corners=False, antialias=True))
+        return torch.cat(parts).permute(1, 0, 2, 3)  # a view: the next pass copies anyway
+
+    def temporal(v: torch.Tensor) -> torch.Tensor:
+        c, t, h, w = v.shape
+        if t == shape[0]:
+            return v
+        if cancel is not None and cancel():
+            raise Cancelled()
+        planes = v.permute(0, 2, 1, 3).reshape(1, c * h, t, w)
+        out = F.interpolate(planes, size=(shape[0], w), mode="bicubic", align_corners=False,
+                            antialias=True)
+        return out.reshape(c, h, shape[0], w).permute(0, 2, 1, 3)
+
     c, t, h, w = video.shape
-    nt, nh, nw = shape
-    out = video
-    if (nh, nw) != (h, w):
-        frames = out.permute(1, 0, 2, 3)  # (T, C, H, W): frames as a batch
-        frames = F.interpolate(
-            frames, size=(nh, nw), mode="bicubic", align_corners=False,
-            antialias=nh < h or nw < w,
-        )
-        out = frames.permute(1, 0, 2, 3)
-    if nt != t:
-        # Temporal resize as a 2D bicubic over (T, W) with W unchanged: a cubic kernel at
-        # integer offsets is the identity, so only T is resampled.
-        hh, ww = out.shape[2], out.shape[3]
-        planes = out.permute(0, 2, 1, 3).reshape(1, c * hh, t, ww)
-        planes = F.interpolate(
-            planes, size=(nt, ww), mode="bicubic", align_corners=False, antialias=nt < t
-        )
-        out = planes.reshape(c, hh, nt, ww).permute(0, 2, 1, 3)
-    return out.contiguous()
+    if shape[0] / t < shape[1] * shape[2] / (h * w):
+        return spatial(temporal(video).contiguous()).contiguous()
+    return temporal(spatial(video)).contiguous()
+
+
+def resize(video: torch.Tensor, shape: Shape3, *, budgets: Budgets = DEFAULT,
+           cancel: Callable[[], bool] | None = None, method: str = "auto") -> torch.Tensor:
+    """Bicubic resize of a (C, T, H, W) video to (T, H, W); antialiased when shrinking.
+
+    method "auto" uses PyTorch's kernel on the CPU and gathered taps elsewhere (CUDA's
+    antialiased kernel refuses large factors: "Too much shared memory required"); "taps"
+    forces the gathered taps. The two agree to float rounding (about 1e-5)."""
+    video = video.contiguous()
+    if tuple(video.shape[1:]) == tuple(shape):
+        return video
+    if not (method == "taps" or (method == "auto" and video.device.type != "cpu")):
+        return _interpolate(video, shape, budgets, cancel)
+    sizes = dict(zip((1, 2, 3), shape, strict=True))
+    # One axis at a time, the axes that shrink most first: later passes work on less data.
+    for axis in sorted(sizes, key=lambda ax: sizes[ax] / video.shape[ax]):
+        video = _resize_axis(video, axis, sizes[axis], budgets, cancel)
+    return video
 
 
 class LazyPyramid:
@@ -117,8 +214,10 @@ class LazyPyramid:
     the coarsest level is ready at once (a quick first preview) and a run that is
     cancelled early never pays for the fine levels."""
 
-    def __init__(self, video: torch.Tensor, levels: list[Level]) -> None:
+    def __init__(self, video: torch.Tensor, levels: list[Level], *, budgets: Budgets = DEFAULT,
+                 cancel: Callable[[], bool] | None = None) -> None:
         self.video, self.shapes = video, [lv.source for lv in levels]
+        self.budgets, self.cancel = budgets, cancel
         self._cache: dict[int, torch.Tensor] = {}
 
     def __len__(self) -> int:
@@ -127,7 +226,7 @@ class LazyPyramid:
     def __getitem__(self, n: int) -> torch.Tensor:
         n = n + len(self) if n < 0 else n
         if n not in self._cache:
-            self._cache[n] = resize(self.video, self.shapes[n])
+            self._cache[n] = resize(self.video, self.shapes[n], budgets=self.budgets, cancel=self.cancel)
         return self._cache[n]
 
     def __iter__(self):
@@ -142,5 +241,6 @@ class LazyPyramid:
         """The same pyramid without its `first` coarsest levels."""
         out = LazyPyramid.__new__(LazyPyramid)
         out.video, out.shapes = self.video, self.shapes[first:]
+        out.budgets, out.cancel = self.budgets, self.cancel
         out._cache = {k - first: v for k, v in self._cache.items() if k >= first}
         return out

@@ -9,8 +9,6 @@ import numpy as np
 
 from engine.config import Settings
 
-TASKS = ("generate", "retarget", "inpaint")
-
 
 @dataclass(frozen=True)
 class Request:
@@ -26,6 +24,11 @@ class Request:
     # inpaint: (T, H, W) bool, True = hole; hints: (T, H, W, 4) uint8 RGBA, alpha > 0 where painted
     mask: np.ndarray | None = field(default=None, compare=False, repr=False)
     hints: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # analogy / sketch: the clip (or sketch) whose structure the output follows, (T, H, W, 3) uint8
+    guide: np.ndarray | None = field(default=None, compare=False, repr=False)
+    guide_levels: int = 4  # k-means levels of the guide's structure (video A)
+    look_levels: int = 8  # k-means levels of the look clip's structure (video B)
+    guide_until: float = 0.5  # fraction of the pyramid, from the coarsest level, that the guide steers
 
 
 @dataclass

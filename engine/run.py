@@ -1,7 +1,13 @@
-"""The coarse-to-fine driver: a generator that yields the current output after every level."""
+"""The coarse-to-fine driver: a generator that yields the current output after every level.
+
+The driver knows no task by name: the request's task (`engine.tasks`) says what the output
+is, what it pins and adds at each level and how the coarsest query looks; the driver runs
+the same VPNN layers for all of them.
+"""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -9,16 +15,16 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from engine import chunks
+from engine.chunks import DEFAULT, Budgets
 from engine.config import Settings, Shape3
 from engine.descriptors import patch_grid
 from engine.device import device_label as _device_label
 from engine.device import pick_device
 from engine.errors import Cancelled, InputError
-from engine.patchmatch import identity_coords, rescale_coords
+from engine.patchmatch import rescale_coords
 from engine.pyramid import LazyPyramid, Plan, plan_levels, resize
-from engine.request import TASKS, LevelResult, Request
-from engine.tasks import coarsest_query, level_inputs
+from engine.request import LevelResult, Request
+from engine.tasks import Task, TaskContext, task_for
 from engine.vpnn import SearchOptions, Timings, vpnn_layer
 
 __all__ = ["run", "device_label", "output_shape", "to_tensor", "to_frames"]
@@ -43,56 +49,52 @@ def to_frames(video: torch.Tensor) -> np.ndarray:
 def output_shape(source: Shape3, request: Request, scale: float = 1.0) -> Shape3:
     """The output (T, H, W) for a (possibly downscaled) source: requested sizes are in the
     original's pixels, so they shrink by the same `scale` as the source did."""
-    t, h, w = source
-    oh = max(1, round(request.height * scale)) if request.height else h
-    ow = max(1, round(request.width * scale)) if request.width else w
-    return (request.frames or t, oh, ow)
+    return task_for(request).output_shape(source, scale)
 
 
-def _validate(frames: np.ndarray, request: Request) -> None:
-    if request.task == "inpaint":
-        mask = request.mask
-        if mask is None or mask.shape != frames.shape[:3]:
-            got = None if mask is None else mask.shape
-            raise InputError(f"inpaint needs a (T, H, W) mask the size of the clip {frames.shape[:3]}, got {got}")
-        if not mask.any():
-            raise InputError("the mask is empty: paint the region to fill")
-        if request.hints is not None and request.hints.shape != (*frames.shape[:3], 4):
-            raise InputError(f"hints must be (T, H, W, 4) RGBA, got {request.hints.shape}")
-        if any(v is not None for v in (request.frames, request.height, request.width)):
-            raise InputError("inpaint keeps the clip's size: leave width, height and frames unset")
-    if request.task not in TASKS:
-        raise InputError(f"unknown task {request.task!r}: choose from {', '.join(TASKS)}")
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise InputError(f"source frames must be (T, H, W, 3) uint8, got {frames.shape} {frames.dtype}")
+def _validate(frames: np.ndarray, request: Request) -> Task:
+    task = task_for(request)
+    if not isinstance(frames, np.ndarray) or frames.ndim != 4 or frames.shape[-1] != 3 \
+            or frames.dtype != np.uint8 or min(frames.shape[:3]) < 1:
+        got = (getattr(frames, "shape", None), getattr(frames, "dtype", type(frames).__name__))
+        raise InputError(f"source frames must be (T, H, W, 3) uint8 with T, H, W >= 1, got {got}")
     for name in ("frames", "height", "width"):
         v = getattr(request, name)
         if v is not None and v < 1:
             raise InputError(f"output {name} must be at least 1, got {v}")
+    noise = request.noise
+    if noise is not None and not (math.isfinite(noise) and noise >= 0):
+        raise InputError(f"noise must be a finite number >= 0, got {noise}")
+    request.settings.validate()
+    task.validate(frames)
+    return task
 
 
-def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None = None) -> Iterator[LevelResult]:
+def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None = None, *,
+        budgets: Budgets = DEFAULT) -> Iterator[LevelResult]:
     """Yield one LevelResult per pyramid level, coarse to fine; the last one is the output.
 
     `cancel()` is polled between PatchMatch iterations; when it returns True the generator
-    raises `Cancelled`. Same source, request and device give identical frames.
+    raises `Cancelled`. Same source, request and device give identical frames, whatever the
+    work `budgets` (how much is computed per tensor operation; they bound memory).
     """
-    _validate(source, request)
-    settings = request.settings
+    task = _validate(source, request)
+    settings = task.adjust(request.settings)
     device = pick_device(settings.device)
     notes: list[str] = []
     if device.type != "cuda":
-        yield from _run_on(device, source, request, cancel, notes)
+        yield from _run_on(device, task, settings, source, cancel, notes, budgets)
         return
     # On a GPU out-of-memory: start again with work chunks an eighth of the size, then on
-    # the CPU. Each restart yields from the coarsest level again.
+    # the CPU. Each restart yields from the coarsest level again. The budgets belong to
+    # this run only, so a retry never shrinks another run's.
     for attempt in ("gpu", "small", "cpu"):
         try:
             if attempt == "cpu":
-                yield from _run_on(torch.device("cpu"), source, request, cancel, notes)
+                yield from _run_on(torch.device("cpu"), task, settings, source, cancel, notes, budgets)
             else:
-                with chunks.smaller(8 if attempt == "small" else 1):
-                    yield from _run_on(device, source, request, cancel, notes)
+                use = budgets.smaller(8) if attempt == "small" else budgets
+                yield from _run_on(device, task, settings, source, cancel, notes, use)
             return
         except torch.OutOfMemoryError:
             torch.cuda.empty_cache()
@@ -100,9 +102,9 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
                          if attempt == "gpu" else "the GPU ran out of memory again: finishing on the CPU")
 
 
-def _run_on(device: torch.device, source: np.ndarray, request: Request,
-            cancel: Callable[[], bool] | None, notes: list[str]) -> Iterator[LevelResult]:
-    settings = request.settings
+def _run_on(device: torch.device, task: Task, settings: Settings, source: np.ndarray,
+            cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets) -> Iterator[LevelResult]:
+    request = task.request
     start = time.perf_counter()
     timings = Timings()
     label = _device_label(device)
@@ -115,77 +117,76 @@ def _run_on(device: torch.device, source: np.ndarray, request: Request,
     if settings.max_side and max(h, w) > settings.max_side:
         scale = settings.max_side / max(h, w)
         small = (t, max(1, round(h * scale)), max(1, round(w * scale)))
-        x = resize(x, small)
+        x = resize(x, small, budgets=budgets, cancel=cancel)
         notes.append(f"input downscaled from {w}x{h} to {small[2]}x{small[1]} (max side {settings.max_side})")
     src_shape: Shape3 = tuple(x.shape[1:])  # type: ignore[assignment]
-    out_shape = output_shape(src_shape, request, scale)
+    out_shape = task.output_shape(src_shape, scale)
     plan: Plan = plan_levels(src_shape, out_shape, settings)
     notes.extend(n for n in plan.notes if n not in notes)
-    levels = plan.levels
-    pyramid = LazyPyramid(x, levels)
+    ctx = TaskContext(request=request, settings=settings, device=device, levels=plan.levels,
+                      pyramid=LazyPyramid(x, plan.levels, budgets=budgets, cancel=cancel),
+                      scale=scale, budgets=budgets, cancel=cancel, notes=notes)
+    setups = task.setups(ctx)
+    first = next(i for i, s in enumerate(setups) if s is not None)
+    if first:
+        ctx.levels, ctx.pyramid, setups = ctx.levels[first:], ctx.pyramid.skip(first), setups[first:]
+    levels, pyramid = ctx.levels, ctx.pyramid
     timings.add("pyramid", start)
 
-    # Completeness weighting spreads the use of all input patches over the output; for a
-    # hole in an otherwise fixed video it means nothing and its reverse search would cost as
-    # much as the whole video, so inpainting goes without it.
-    alpha = None if request.task == "inpaint" else settings.completeness_alpha
-    opts = SearchOptions(dims=settings.descriptor_dims, completeness_alpha=alpha,
+    opts = SearchOptions(dims=settings.descriptor_dims, completeness_alpha=settings.completeness_alpha,
                          cold_rounds=settings.pm_rounds, vote_stride=settings.vote_stride,
                          reduce=settings.vote)
-    inputs = level_inputs(request, levels, pyramid, device, notes)
-    first = next(i for i, inp in enumerate(inputs) if inp is not None)
-    levels, pyramid, inputs = levels[first:], pyramid.skip(first), inputs[first:]
-    query = coarsest_query(request, levels[0], pyramid[0], inputs[0], gen)
+    query = task.coarsest_query(ctx, setups[0], gen)  # type: ignore[arg-type]
     nnf = rev = None
     prev_key_grid: Shape3 | None = None
     prev_query_grid: Shape3 | None = None
     for n, level in enumerate(levels):
         if cancel is not None and cancel():
             raise Cancelled()
+        setup = setups[n]
+        assert setup is not None
         t_pyr = time.perf_counter()
         if n == 0:
             keys = [pyramid[0]]
         else:
-            query = resize(query, level.output)
-            keys = [resize(pyramid[n - 1], level.source), pyramid[n]]
+            query = resize(query, level.output, budgets=budgets, cancel=cancel)
+            keys = [resize(pyramid[n - 1], level.source, budgets=budgets, cancel=cancel), pyramid[n]]
             pyramid.drop_below(n)  # the coarser source is not needed again
-        query = inputs[n].constrain(query)
+        query = setup.constrain(query)
         key_grid = patch_grid(level.source, level.patch)
         query_grid = patch_grid(level.output, level.patch)
-        init_rev = None
-        if request.task == "inpaint":
-            init = None  # the searched box changes between levels: no warm start
-        elif nnf is not None and prev_key_grid is not None:
+        init = init_rev = None
+        if task.warm_start and nnf is not None and prev_key_grid is not None:
             # Also across a change of patch size (large levels): a patch corner moved by a
             # pixel is still a far better start than a random field.
             init = rescale_coords(nnf, prev_key_grid, query_grid, key_grid)
             if rev is not None and prev_query_grid is not None:
                 init_rev = rescale_coords(rev, prev_query_grid, key_grid, query_grid)
-        elif request.task == "retarget":
-            init = identity_coords(query_grid, key_grid, device)
-        else:
-            init = None
+        elif n == 0:
+            init = task.first_field(query_grid, key_grid, device)
         timings.add("pyramid", t_pyr)
         if level.large:
             # The supplementary's cheaper settings for huge levels, plus smaller descriptors and
             # no completeness search: the layout is settled by the coarser levels by then.
             opts = replace(opts, dims=min(opts.dims, settings.large_descriptor_dims),
                            completeness_alpha=None)
-        box = inputs[n].region
-        if box is None and inputs[n].keep is not None:
+        layer = dict(opts=opts, generator=gen, key_mask=setup.key_mask, cancel=cancel,
+                     timings=timings, budgets=budgets, colour_weight=setup.colour_weight)
+        box = setup.region
+        if setup.settled:
             pass  # nothing to fill at this level: the query is the source itself
         elif box is not None:
+            qg = setup.query_guide[:, box[0], box[1], box[2]] if setup.query_guide is not None else None
             part, _, _ = vpnn_layer(query[:, box[0], box[1], box[2]], keys, pyramid[n], level.patch,
-                                    level.em_iters, opts=opts, generator=gen,
-                                    key_mask=inputs[n].key_mask, cancel=cancel, timings=timings,
-                                    constrain=inputs[n].constrain_box(box))
+                                    level.em_iters, constrain=setup.constrain_box(box),
+                                    query_guide=qg, key_guide=setup.key_guide, **layer)
             query = query.clone()
             query[:, box[0], box[1], box[2]] = part
         else:
             query, nnf, rev = vpnn_layer(query, keys, pyramid[n], level.patch, level.em_iters,
-                                         opts=opts, generator=gen, init=init, init_reverse=init_rev,
-                                         key_mask=inputs[n].key_mask, cancel=cancel, timings=timings)
-        query = inputs[n].constrain(query)
+                                         init=init, init_reverse=init_rev, query_guide=setup.query_guide,
+                                         key_guide=setup.key_guide, **layer)
+        query = setup.constrain(query)
         prev_key_grid, prev_query_grid = key_grid, query_grid
         pyramid.drop_below(n)
         yield LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import torch
 
-from engine import chunks
+from engine.chunks import DEFAULT, Budgets
 from engine.config import Shape3
 from engine.errors import Cancelled
 
@@ -28,6 +28,7 @@ def vote(
     reduce: str = "median",
     stride: int = 1,
     cancel: Callable[[], bool] | None = None,
+    budgets: Budgets = DEFAULT,
 ) -> torch.Tensor:
     """Output video (C, T, H, W) from the value video (C, Tv, Hv, Wv) and the matches' top-left
     coordinates (t, y, x), each shaped like the query grid.
@@ -60,7 +61,7 @@ def vote(
     yx = {(b, d): in_y[b][:, None] * wv + in_x[d][None, :] for _, b, d in offsets}
     out = torch.empty((c, *size), device=device, dtype=value.dtype)
     per_frame = len(offsets) * max(8, c * value.element_size()) * size[1] * size[2]
-    chunk = max(1, min(size[0], chunks.VOTE_BYTES // max(1, per_frame)))
+    chunk = max(1, min(size[0], budgets.vote_bytes // max(1, per_frame)))
     for t0 in range(0, size[0], chunk):
         if cancel is not None and cancel():
             raise Cancelled()

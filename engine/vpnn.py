@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
+from engine.chunks import DEFAULT, Budgets
 from engine.config import Shape3
 from engine.descriptors import describe, patch_grid, pca_basis
 from engine.errors import Cancelled
@@ -44,12 +45,13 @@ class Timings:
 
 def _search(qd: torch.Tensor, query_grid: Shape3, table: KeyTable, init: torch.Tensor | None,
             opts: SearchOptions, generator: torch.Generator, cancel: Callable[[], bool] | None,
-            weights: torch.Tensor | None = None):
+            weights: torch.Tensor | None = None, budgets: Budgets = DEFAULT):
     if init is None:
         return patchmatch(qd, query_grid, table, steps=opts.steps, rounds=opts.cold_rounds,
-                          weights=weights, generator=generator, cancel=cancel)
+                          weights=weights, generator=generator, cancel=cancel, budgets=budgets)
     return patchmatch(qd, query_grid, table, steps=opts.warm_steps, rounds=1, init=init,
-                      weights=weights, jitter=opts.warm_jitter, generator=generator, cancel=cancel)
+                      weights=weights, jitter=opts.warm_jitter, generator=generator, cancel=cancel,
+                      budgets=budgets)
 
 
 def vpnn_layer(
@@ -67,6 +69,10 @@ def vpnn_layer(
     cancel: Callable[[], bool] | None = None,
     timings: Timings | None = None,
     constrain: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    query_guide: torch.Tensor | None = None,
+    key_guide: torch.Tensor | None = None,
+    colour_weight: float = 1.0,
+    budgets: Budgets = DEFAULT,
 ) -> tuple[torch.Tensor, Coords, Coords | None]:
     """Run `iters` EM iterations; iteration i searches keys[min(i, len(keys)-1)].
 
@@ -75,13 +81,25 @@ def vpnn_layer(
     weighting, the keys' matches on the query grid (warm starts for the next level).
     `key_mask` (key grid, bool) marks the keys allowed; `constrain` re-pins voxels after
     every vote. `keys` is emptied once the last key video is described, so that on Full-HD
-    levels the caller's list does not keep it alive.
+    levels the caller's list does not keep it alive. Guides (G channels shaped like the query
+    and like the keys) join Q and K for the search only, beside the colours scaled by
+    `colour_weight`; V stays `value`.
     """
+    if iters < 1:
+        raise ValueError(f"vpnn_layer needs at least one EM iteration, got {iters}")
     timings = timings or Timings()
     t0 = time.perf_counter()
     key_grid = patch_grid(tuple(value.shape[1:]), patch)
     query_grid = patch_grid(tuple(query.shape[1:]), patch)
-    basis = pca_basis(value, patch, opts.dims, generator)
+    guided = query_guide is not None or key_guide is not None or colour_weight != 1.0
+
+    def searched(colour: torch.Tensor, guide: torch.Tensor | None) -> torch.Tensor:
+        if not guided:
+            return colour
+        parts = [colour * colour_weight] + ([guide] if guide is not None else [])
+        return torch.cat(parts)
+
+    basis = pca_basis(searched(value, key_guide), patch, opts.dims, generator)
     tables: dict[int, tuple[torch.Tensor, KeyTable]] = {}
     nnf = None  # flat key indices; the key tables of one level share one grid
     rev = None
@@ -94,14 +112,14 @@ def vpnn_layer(
         ki = min(i, n_keys - 1)
         if ki not in tables:
             tables.pop(ki - 1, None)  # the blurry keys are done with
-            kd = describe(keys[ki], basis)
+            kd = describe(searched(keys[ki], key_guide), basis, budgets=budgets, cancel=cancel)
             tables[ki] = (kd, KeyTable(kd, key_grid, key_mask))
             if ki == last_key:
                 keys[:] = []  # release the key videos (see the docstring)
         kd, table = tables[ki]
         if nnf is None and init is not None:
             nnf = table.from_coords(*init)
-        qd = describe(out, basis)
+        qd = describe(searched(out, query_guide), basis, budgets=budgets, cancel=cancel)
         weights = None
         if opts.completeness_alpha is not None:
             # Completeness: d_k = each key's distance to its nearest query (reverse search);
@@ -110,17 +128,18 @@ def vpnn_layer(
             if rev is None and init_reverse is not None:
                 rev = qtable.from_coords(*init_reverse)
             rev_opts = replace(opts, warm_steps=opts.reverse_steps)
-            rev_f = _search(kd, key_grid, qtable, rev, rev_opts, generator, cancel)
+            rev_f = _search(kd, key_grid, qtable, rev, rev_opts, generator, cancel, budgets=budgets)
             rev = rev_f.idx
             weights = (rev_f.dist.reshape(-1) + opts.completeness_alpha).reciprocal_()
-        nnf = _search(qd, query_grid, table, nnf, opts, generator, cancel, weights).idx
+        nnf = _search(qd, query_grid, table, nnf, opts, generator, cancel, weights, budgets).idx
         del qd, weights
         if i == iters - 1:
             tables.clear()  # descriptors are not needed for the last vote
             del kd
         t0 = timings.add("search", t0)
         coords = table.to_coords(nnf)
-        out = vote(value, coords, patch, reduce=opts.reduce, stride=opts.vote_stride, cancel=cancel)
+        out = vote(value, coords, patch, reduce=opts.reduce, stride=opts.vote_stride, cancel=cancel,
+                   budgets=budgets)
         if constrain is not None:  # voxels a task pins (outside an inpainting hole)
             out = constrain(out)
         t0 = timings.add("vote", t0)

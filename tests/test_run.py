@@ -99,7 +99,7 @@ def test_bad_requests_are_clear(request_, message):
 
 
 def test_engine_imports_no_qt():
-    code = ("import sys, engine, engine.run, engine.io, engine.cli, engine.bench, engine.metrics, engine.inpaint;"
+    code = ("import sys, engine, engine.run, engine.io, engine.cli, engine.bench, engine.metrics, engine.tasks;"
             "bad=[m for m in sys.modules if m.startswith(('PySide6','PyQt','pyqtgraph','shiboken'))];"
             "sys.exit(1 if bad else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
@@ -110,8 +110,75 @@ def test_small_work_chunks_give_identical_output():
 
     clip = moving_texture(6, 36, 48)
     normal = final(clip, Request(seed=5)).frames
-    with chunks.smaller(1 << 20):
-        assert chunks.VOTE_BYTES == 1 << 12
-        tiny = final(clip, Request(seed=5)).frames
-    assert chunks.VOTE_BYTES == 96 * 2**20
+    tiny_budgets = chunks.DEFAULT.smaller(1 << 20)
+    assert tiny_budgets.vote_bytes == 1 << 12
+    tiny = list(run(clip, Request(seed=5), budgets=tiny_budgets))[-1].frames
     assert np.array_equal(normal, tiny)
+    assert chunks.DEFAULT == chunks.Budgets()  # a run never changes the shared defaults
+
+
+@pytest.mark.parametrize(
+    "request_, message",
+    [
+        (Request(noise=float("nan")), "noise"),
+        (Request(noise=float("inf")), "noise"),
+        (Request(noise=-1.0), "noise"),
+        (Request(settings=Settings(em_iters=0)), "em_iters"),
+        (Request(settings=Settings(patch_size=(3, 0, 7))), "patch_size"),
+        (Request(settings=Settings(spatial_factor=1.5)), "spatial_factor"),
+        (Request(settings=Settings(vote="mode")), "vote"),
+    ],
+)
+def test_bad_settings_are_clear(request_, message):
+    with pytest.raises(InputError, match=message):
+        final(moving_texture(4, 20, 20), request_)
+
+
+def test_inpaint_with_max_side_fills_the_downscaled_clip():
+    """The library (not only the app and CLI) can inpaint a downscaled clip: the mask
+    follows the source down the pyramid."""
+    clip = moving_texture(6, 40, 80)
+    mask = np.zeros(clip.shape[:3], bool)
+    mask[:, 12:24, 30:44] = True
+    res = final(clip, Request(task="inpaint", mask=mask, settings=Settings(max_side=40)))
+    assert res.frames.shape == (6, 20, 40, 3)
+
+
+def test_guide_channels_steer_the_search():
+    """A guide channel beside Q and K (colour weight 0) decides which key each query takes:
+    a query guided to the right half of the key video copies the right half."""
+    import torch
+
+    from engine.patchmatch import KeyTable
+    from engine.vpnn import SearchOptions, vpnn_layer
+
+    g = torch.Generator().manual_seed(0)
+    value = torch.rand(3, 5, 20, 40, generator=g) * 2 - 1
+    key_guide = torch.zeros(1, 5, 20, 40)
+    key_guide[:, :, :, 20:] = 4.0
+    query = torch.zeros(3, 5, 20, 20)
+    query_guide = torch.full((1, 5, 20, 20), 4.0)
+    _, coords, _ = vpnn_layer(query, [value], value, (3, 5, 5), 2, opts=SearchOptions(completeness_alpha=None),
+                              generator=g, query_guide=query_guide, key_guide=key_guide, colour_weight=0.0)
+    x = coords[2]
+    assert int(x.min()) >= 20  # every match's patch lies in the right half
+    assert KeyTable  # imported for the grid helpers the layer uses
+
+
+def test_two_runs_at_once_keep_their_own_budgets():
+    """A run with shrunken budgets (as after a CUDA out-of-memory) beside a normal one: both
+    finish with the same frames as alone, and the shared defaults never change."""
+    from engine import chunks
+
+    clip = moving_texture(6, 36, 48)
+    alone = final(clip, Request(seed=2)).frames
+    a = run(clip, Request(seed=2), budgets=chunks.DEFAULT.smaller(64))
+    b = run(clip, Request(seed=2))
+    outs = {}
+    for name, gen in zip("ab", (a, b), strict=True):
+        outs[name] = next(gen)
+    for name, gen in (("a", a), ("b", b)):
+        for res in gen:
+            outs[name] = res
+    assert np.array_equal(outs["a"].frames, alone) and np.array_equal(outs["b"].frames, alone)
+    assert chunks.DEFAULT == chunks.Budgets()

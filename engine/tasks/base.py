@@ -1,0 +1,131 @@
+"""What every task is: one small interface the driver calls, with no task names in the driver.
+
+A task says how big the output is, what it pins and adds at every pyramid level (a
+`LevelSetup`), what the coarsest query is, and how a level's first search starts. The
+driver (`engine.run`) does the rest the same way for every task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import torch
+
+from engine.chunks import Budgets
+from engine.config import Settings, Shape3
+from engine.pyramid import LazyPyramid, Level, resize
+from engine.request import Request
+
+Coords = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+@dataclass
+class LevelSetup:
+    """What a task adds at one level. Everything left None is the plain VPNN layer.
+
+    Shapes: `keep` (1, T, H, W) bool and `known` (C, T, H, W) on the output's grid (voxels
+    copied from `known` after every vote); `key_mask` on the key patch grid (True = the key
+    may be used); `region` a (T, H, W) box of the output, the only part searched; guides are
+    extra channels for the search only: `query_guide` (G, To, Ho, Wo) beside Q and
+    `key_guide` (G, Ts, Hs, Ws) beside K, while V stays the source's colours;
+    `colour_weight` scales Q's and K's colours in the search (0: match by guide alone)."""
+
+    keep: torch.Tensor | None = None
+    known: torch.Tensor | None = None
+    key_mask: torch.Tensor | None = None
+    region: tuple[slice, slice, slice] | None = None
+    query_guide: torch.Tensor | None = None
+    key_guide: torch.Tensor | None = None
+    colour_weight: float = 1.0
+
+    @property
+    def settled(self) -> bool:
+        """Nothing to fill at this level: every voxel is pinned."""
+        return self.keep is not None and self.region is None
+
+    def constrain(self, video: torch.Tensor) -> torch.Tensor:
+        if self.keep is None or self.known is None:
+            return video
+        return torch.where(self.keep, self.known, video)
+
+    def constrain_box(self, box: tuple[slice, slice, slice]) -> Callable[[torch.Tensor], torch.Tensor] | None:
+        """`constrain` for the part of the video inside `box`."""
+        if self.keep is None or self.known is None:
+            return None
+        keep = self.keep[:, box[0], box[1], box[2]]
+        known = self.known[:, box[0], box[1], box[2]]
+        return lambda video: torch.where(keep, known, video)
+
+
+@dataclass
+class TaskContext:
+    """What a task sees of the run: the (possibly downscaled) source's pyramid and plan."""
+
+    request: Request
+    settings: Settings
+    device: torch.device
+    levels: list[Level]
+    pyramid: LazyPyramid
+    scale: float  # source pixels per original pixel (max_side); 1.0 when not downscaled
+    budgets: Budgets
+    cancel: Callable[[], bool] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Task:
+    """The plain generator: variations of the source at the requested size."""
+
+    name: ClassVar[str] = "generate"
+    default_noise: ClassVar[float] = 0.0
+    # A level's first search starts from the coarser level's matches, rescaled.
+    warm_start: ClassVar[bool] = True
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def validate(self, source: np.ndarray) -> None:
+        """Raise InputError for a request this task cannot do with this source."""
+
+    def adjust(self, settings: Settings) -> Settings:
+        """The task's own defaults on top of the user's settings."""
+        return settings
+
+    def noise(self) -> float:
+        return self.default_noise if self.request.noise is None else float(self.request.noise)
+
+    def output_shape(self, source: Shape3, scale: float) -> Shape3:
+        """The output (T, H, W) for a source of shape `source` that was downscaled by `scale`:
+        requested sizes are in the original's pixels, so they shrink by the same scale."""
+        r = self.request
+        t, h, w = source
+        oh = max(1, round(r.height * scale)) if r.height else h
+        ow = max(1, round(r.width * scale)) if r.width else w
+        return (r.frames or t, oh, ow)
+
+    def setups(self, ctx: TaskContext) -> list[LevelSetup | None]:
+        """One setup per level, coarse to fine; None marks coarse levels the run skips."""
+        return [LevelSetup() for _ in ctx.levels]
+
+    def coarsest_query(self, ctx: TaskContext, setup: LevelSetup, generator: torch.Generator) -> torch.Tensor:
+        """Q at the first level run: the source resized to the output plus noise."""
+        query = resize(ctx.pyramid[0], ctx.levels[0].output, budgets=ctx.budgets, cancel=ctx.cancel)
+        return add_noise(query, self.noise(), generator)
+
+    def first_field(self, query_grid: Shape3, key_grid: Shape3, device: torch.device) -> Coords | None:
+        """Matches to start the first level's search from (None: a random field)."""
+        return None
+
+
+def add_noise(query: torch.Tensor, sigma: float, generator: torch.Generator,
+              where: torch.Tensor | None = None) -> torch.Tensor:
+    """Q + sigma * z with z drawn per spatial position and replicated along time (this keeps
+    the coarsest motion coherent); only where `where` (1, T, H, W) is True, if given."""
+    if sigma <= 0:
+        return query
+    c, _, h, w = query.shape
+    z = torch.randn((c, 1, h, w), generator=generator, device=generator.device).to(query.device)
+    noisy = query + sigma * z
+    return noisy if where is None else torch.where(where, noisy, query)

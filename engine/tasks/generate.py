@@ -1,0 +1,10 @@
+"""Variations: random new videos that look and move like the source (any output size)."""
+
+from __future__ import annotations
+
+from engine.tasks.base import Task
+
+
+class Generate(Task):
+    name = "generate"
+    default_noise = 5.0

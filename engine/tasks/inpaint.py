@@ -1,0 +1,122 @@
+"""Conditional inpainting: fill a painted hole from the rest of the video.
+
+At every level the hole is the mask scaled to that level (any coverage counts); keys whose
+patch overlaps the hole are excluded, voxels outside it are pinned to the source, and only
+a box around the hole is searched. The coarsest guess is the hint colour where painted,
+else a smooth fill from the hole's surroundings plus seeded noise (so seeds differ).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from engine.config import Settings
+from engine.errors import InputError
+from engine.pyramid import resize
+from engine.tasks.base import LevelSetup, Task, TaskContext, add_noise
+
+MIN_FREE_KEYS = 0.15  # coarse levels with fewer usable keys than this are skipped
+
+
+class Inpaint(Task):
+    name = "inpaint"
+    default_noise = 1.0
+    warm_start = False  # the searched box changes between levels
+
+    def validate(self, source: np.ndarray) -> None:
+        r = self.request
+        mask = r.mask
+        if mask is None or mask.shape != source.shape[:3]:
+            got = None if mask is None else mask.shape
+            raise InputError(f"inpaint needs a (T, H, W) mask the size of the clip {source.shape[:3]}, got {got}")
+        if not mask.any():
+            raise InputError("the mask is empty: paint the region to fill")
+        if r.hints is not None and r.hints.shape != (*source.shape[:3], 4):
+            raise InputError(f"hints must be (T, H, W, 4) RGBA the size of the clip, got {r.hints.shape}")
+        if any(v is not None for v in (r.frames, r.height, r.width)):
+            raise InputError("inpaint keeps the clip's size: leave width, height and frames unset")
+
+    def adjust(self, settings: Settings) -> Settings:
+        # Completeness spreads the use of all source patches over the output; for a hole in
+        # an otherwise fixed video it means nothing, and its reverse search would cost as
+        # much as the whole video.
+        return settings.with_(completeness_alpha=None)
+
+    def setups(self, ctx: TaskContext) -> list[LevelSetup | None]:
+        """Per-level constraints; None for the coarsest levels where the hole (a moving one
+        sweeps every coarse patch) leaves too few keys to fill from: the run starts below."""
+        mask = torch.from_numpy(np.ascontiguousarray(self.request.mask)).to(ctx.device).float()[None]
+        levels = ctx.levels
+        out: list[LevelSetup | None] = []
+        for n, level in enumerate(levels):
+            finest = n == len(levels) - 1
+            if finest and tuple(mask.shape[1:]) == level.source:
+                hole = mask > 0.5
+            else:
+                hole = _level_hole(mask, level.source)
+            # A key patch is usable when no hole voxel lies inside it.
+            touched = F.max_pool3d(hole.float()[None], kernel_size=level.patch, stride=1)[0, 0] > 0
+            allowed = ~touched
+            if float(allowed.float().mean()) < MIN_FREE_KEYS and not finest:
+                out.append(None)
+                continue
+            if not bool(allowed.any()):
+                raise InputError("the hole covers every patch of the video: nothing is left to fill "
+                                 "it from (paint a smaller mask)")
+            out.append(LevelSetup(keep=~hole, known=ctx.pyramid[n], key_mask=allowed,
+                                  region=_region(hole[0], level.patch)))
+        skipped = sum(1 for i in out if i is None)
+        if skipped:
+            ctx.notes.append(f"inpainting starts at pyramid level {skipped + 1} of {len(levels)}: "
+                             "coarser levels are mostly hole")
+        return out
+
+    def coarsest_query(self, ctx: TaskContext, setup: LevelSetup, generator: torch.Generator) -> torch.Tensor:
+        """The hint colour where painted, else a smooth fill, plus seeded noise in the rest."""
+        assert setup.keep is not None
+        coarsest = ctx.pyramid[0]
+        shape = ctx.levels[0].source
+        hole = ~setup.keep
+        guess = _smooth_fill(coarsest, hole)
+        hinted = torch.zeros_like(hole)
+        if self.request.hints is not None:
+            rgba = torch.from_numpy(np.ascontiguousarray(self.request.hints)).to(coarsest.device).float()
+            small = resize(rgba.permute(3, 0, 1, 2), shape, budgets=ctx.budgets)  # (4, T, H, W)
+            alpha = (small[3:4] / 255.0).clamp(0, 1)
+            colour = small[:3] / alpha.clamp_min(1e-3) / 127.5 - 1.0
+            hinted = (alpha > 0.25) & hole
+            guess = torch.where(hinted, colour.clamp(-1, 1), guess)
+        return add_noise(guess, self.noise(), generator, where=hole & ~hinted)
+
+
+def _level_hole(mask: torch.Tensor, shape: tuple[int, int, int]) -> torch.Tensor:
+    """(1, T, H, W) bool hole at a level: the mask resized, any coverage counts."""
+    m = resize(mask, shape) if tuple(mask.shape[1:]) != shape else mask
+    return m > 0.02
+
+
+def _region(hole: torch.Tensor, patch: tuple[int, int, int]) -> tuple[slice, slice, slice] | None:
+    """A box around the hole, grown by a patch on every side (clipped to the video)."""
+    if not bool(hole.any()):
+        return None
+    box = []
+    for axis, p in enumerate(patch):
+        other = tuple(a for a in range(3) if a != axis)
+        idx = torch.nonzero(hole.any(dim=other[1]).any(dim=other[0])).flatten()
+        n = hole.shape[axis]
+        lo, hi = int(idx.min()) - p, int(idx.max()) + p + 1
+        box.append(slice(max(0, lo), min(n, hi)))
+    return tuple(box)  # type: ignore[return-value]
+
+
+def _smooth_fill(video: torch.Tensor, hole: torch.Tensor, steps: int = 200) -> torch.Tensor:
+    """Fill hole voxels by repeated neighbour averaging from the known ones (a diffusion)."""
+    known = (~hole).float()
+    mean = (video * known).sum((1, 2, 3), keepdim=True) / known.sum().clamp_min(1)
+    out = torch.where(hole, mean, video)
+    for _ in range(steps):
+        avg = F.avg_pool3d(out[None], 3, stride=1, padding=1, count_include_pad=False)[0]
+        out = torch.where(hole, avg, video)
+    return out
