@@ -1,6 +1,12 @@
 """The desktop editor (PySide6 + pyqtgraph). The engine does the numerics; this package
-builds requests, runs them on worker threads and draws what comes back."""
+builds requests, runs them on worker threads and draws what comes back.
 
-from app.qt_fixes import protect_none
+    state/    plain-Python models, no Qt: the session, projects, recovery files, the clip
+    workers/  background jobs: generation, the seed browser's queue, export
+    widgets/  Qt widgets: viewer, timeline, transport, side panel, seed browser, dialogs
+    inpaint/  the mask layer (a Qt-free model) and its painter, panel and controller
+    window/   the main window, its menus and the controllers that carry out its commands
 
-protect_none()  # before any other Qt call: see app/qt_fixes.py
+Importing `app` or `app.state` does not import Qt; the Qt packages apply app.qt_fixes
+first.
+"""

@@ -16,6 +16,7 @@ import ctypes
 import sys
 
 _IMMORTAL_REFS = 1 << 48
+_applied: bool | None = None  # the first call's answer; later calls change nothing
 
 
 def void_calls_leak_none() -> bool:
@@ -45,7 +46,12 @@ def emit_leaks_true() -> bool:
 
 def protect_none() -> bool:
     """Apply the fix where needed: None (void method calls) and True/False (signal emits,
-    "bool_dealloc" at exit or after a few thousand emits). True when anything was fixed."""
+    "bool_dealloc" at exit or after a few thousand emits). True when anything was fixed.
+    Each Qt package of the editor calls it on import; only the first call does anything."""
+    global _applied
+    if _applied is not None:
+        return _applied
+    _applied = False
     if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
         return False
     fixed = False
@@ -57,4 +63,5 @@ def protect_none() -> bool:
         for singleton in (True, False):
             ctypes.c_ssize_t.from_address(id(singleton)).value += _IMMORTAL_REFS
         fixed = True
+    _applied = fixed
     return fixed

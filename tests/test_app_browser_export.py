@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from app.exporter import ExportItem
+from app.workers.exporter import ExportItem
 from engine.io import read_video
 from tests.test_app_support import (
     CLIP_H,

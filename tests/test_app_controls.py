@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from app.eta import format_seconds, remaining_seconds
-from app.exporter import normalize_target, output_name
-from app.frames import fit_size, resize_nearest, thumbnail_strip
-from app.playback import InOutRange, Playback
-from app.request_builder import Choices, build_request, scale_text
-from app.result_clip import result_index_for_source
+from app.state.request_builder import Choices, build_request, scale_text
+from app.state.result_clip import result_index_for_source
+from app.widgets.frames import fit_size, resize_nearest, thumbnail_strip
+from app.widgets.playback import InOutRange, Playback
+from app.workers.eta import format_seconds, remaining_seconds
+from app.workers.exporter import normalize_target, output_name
 from engine.config import QUALITY_PRESETS
 from tests.test_app_support import (
     CLIP_FPS,

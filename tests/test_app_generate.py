@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app import generation, jobs
+from app.workers import generation, jobs
 from engine.errors import InputError
 from tests.test_app_support import (
     CLIP_H,

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 
-from app.exporter import ExportItem
+from app.workers.exporter import ExportItem
 from engine.io import read_video, write_video
 from tests.test_app_support import (
     RUN_TIMEOUT_MS,

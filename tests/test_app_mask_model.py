@@ -7,8 +7,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from app.mask_model import HOLE, MaskModel  # noqa: E402
-from app.mask_ops import dilate_disc, segment_coverage  # noqa: E402
+from app.inpaint.mask_model import HOLE, MaskModel  # noqa: E402
+from app.inpaint.ops import dilate_disc, segment_coverage  # noqa: E402
 
 SHAPE = (6, 48, 64)
 
@@ -233,7 +233,7 @@ def test_png_round_trip(tmp_path):
 
 
 def test_import_single_frame_and_other_size(tmp_path):
-    from app import mask_io
+    from app.inpaint import mask_io
     from engine.io import write_video
 
     img = np.zeros((1, 24, 32, 3), np.uint8)

@@ -13,9 +13,9 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QMouseEvent, QWheelEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app.mask_model import MaskModel  # noqa: E402
-from app.mask_painter import MaskOverlay  # noqa: E402
-from app.mask_render import ONION_PREV  # noqa: E402
+from app.inpaint.mask_model import MaskModel  # noqa: E402
+from app.inpaint.painter import MaskOverlay  # noqa: E402
+from app.inpaint.render import ONION_PREV  # noqa: E402
 
 T, H, W = 6, 48, 64
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton

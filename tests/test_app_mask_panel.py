@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (  # noqa: E402
     QSpinBox,
 )
 
-from app.inpaint_panel import InpaintPanel  # noqa: E402
-from app.mask_model import MaskModel  # noqa: E402
-from app.mask_painter import MaskOverlay  # noqa: E402
+from app.inpaint.mask_model import MaskModel  # noqa: E402
+from app.inpaint.painter import MaskOverlay  # noqa: E402
+from app.inpaint.panel import InpaintPanel  # noqa: E402
 
 SHAPE = (6, 48, 64)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QSettings
 
-from app import jobs
+from app.workers import jobs
 
 CLIP_T, CLIP_H, CLIP_W, CLIP_FPS = 8, 32, 48, 10
 THREAD_GRACE_MS = 15_000  # a cancelled run must stop well within this, even on a busy CI
@@ -38,7 +38,7 @@ def write_tiny_clip(folder: Path, name: str = "tiny.mp4") -> Path:
 
 def make_window(qtbot, tmp_path: Path, clip: Path | None = None):
     """A shown, active main window with settings in tmp_path; opens `clip` if given."""
-    from app.main_window import MainWindow
+    from app.window.main_window import MainWindow
 
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
-from app.menus import fill_recent_menu
+from app.window.menus import fill_recent_menu
 from tests.test_app_support import (
     CLIP_FPS,
     CLIP_H,

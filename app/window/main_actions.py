@@ -8,11 +8,11 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from app.export_dialog import ExportDialog
-from app.exporter import ExportItem, normalize_target
-from app.menus import SHORTCUT_HELP
-from app.result_clip import ResultClip
-from app.seed_browser import SeedBrowser
+from app.state.result_clip import ResultClip
+from app.widgets.export_dialog import ExportDialog
+from app.widgets.seed_browser import SeedBrowser
+from app.window.menus import SHORTCUT_HELP
+from app.workers.exporter import ExportItem, normalize_target
 
 VIDEO_FILTER = ("Videos and images (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.gif *.png *.jpg "
                 "*.jpeg *.bmp *.tif *.tiff);;All files (*)")

@@ -8,8 +8,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from app.request_builder import DEFAULT_NOISE
-from app.slider_spin import SliderSpin
+from app.state.request_builder import DEFAULT_NOISE
+from app.widgets.slider_spin import SliderSpin
 
 MAX_NOISE = 10.0
 

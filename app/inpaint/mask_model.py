@@ -1,7 +1,7 @@
 """The mask layer of the Inpaint task: hole coverage and hint colours for every frame.
 
 Painted with strokes and edited with clear / invert / grow / shrink. Undo keeps history
-atoms (app.mask_history): one atom per stroke or edit, in a byte budget. The model knows
+atoms (app.inpaint.history): one atom per stroke or edit, in a byte budget. The model knows
 nothing about widgets; views subscribe to its signals.
 """
 
@@ -13,10 +13,9 @@ from os import PathLike
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from app import mask_io
-from app import mask_ops as ops
-from app.mask_history import Atom, History, patch_unchanged, swap, take_patch
-from app.mask_ops import HOLE
+from app.inpaint import mask_io, ops
+from app.inpaint.history import Atom, History, patch_unchanged, swap, take_patch
+from app.inpaint.ops import HOLE
 
 TILE = 64  # a stroke saves old values tile by tile, the first time it reaches a tile
 UNDO_BUDGET = 256 * 2**20  # bytes over all undo + redo atoms; the oldest go first

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.slider_spin import SliderSpin
+from app.widgets.slider_spin import SliderSpin
 
 # name -> width / height; "Source" keeps the clip's own size.
 ASPECT_PRESETS = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0, "4:5": 4 / 5}

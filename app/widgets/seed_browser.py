@@ -26,14 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import jobs
-from app.dialogs import show_error
-from app.generation import cache_key, engine_levels, to_result
-from app.media import Selection
-from app.request_builder import with_quality
-from app.result_cache import ResultCache
-from app.result_clip import ResultClip
-from app.seed_tile import SeedTile
+from app.state.media import Selection
+from app.state.request_builder import with_quality
+from app.state.result_cache import ResultCache
+from app.state.result_clip import ResultClip
+from app.widgets.dialogs import show_error
+from app.widgets.seed_tile import SeedTile
+from app.workers import jobs
+from app.workers.generation import cache_key, engine_levels, to_result
 from engine.request import Request
 
 PREVIEW_MIN_SIDE = 40

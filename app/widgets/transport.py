@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from app.playback import Playback
+from app.widgets.playback import Playback
 
 MODE_BUTTONS = (
     ("source", "Source", "Show the source clip (Tab toggles source / result)."),

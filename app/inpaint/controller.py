@@ -15,10 +15,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.inpaint_panel import InpaintPanel
-from app.mask_model import MaskChange, MaskModel
-from app.mask_painter import MaskOverlay
-from app.viewer import FramePane
+from app.inpaint.mask_model import MaskChange, MaskModel
+from app.inpaint.painter import MaskOverlay
+from app.inpaint.panel import InpaintPanel
+from app.widgets.viewer import FramePane
 
 
 class InpaintController(QObject):

@@ -8,11 +8,11 @@ from dataclasses import replace
 
 from PySide6.QtCore import Slot
 
-from app.eta import format_seconds
-from app.generation import RunProgress
-from app.media import Selection
-from app.request_builder import build_request, downscales
-from app.result_clip import ResultClip
+from app.state.media import Selection
+from app.state.request_builder import build_request, downscales
+from app.state.result_clip import ResultClip
+from app.workers.eta import format_seconds
+from app.workers.generation import RunProgress
 from engine.request import Request
 
 

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from app.frames import fit_size, to_pixmap
-from app.result_clip import ResultClip
+from app.state.result_clip import ResultClip
+from app.widgets.frames import fit_size, to_pixmap
 
 TILE_W, TILE_H = 256, 160  # the picture's box; the tile is as wide as its picture
 

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import mask_io
-from app.mask_model import MaskModel
-from app.mask_painter import MAX_RADIUS, MaskOverlay
-from app.panel_widgets import ColorButton, slider, tip
+from app.inpaint import mask_io
+from app.inpaint.mask_model import MaskModel
+from app.inpaint.painter import MAX_RADIUS, MaskOverlay
+from app.widgets.panel_widgets import ColorButton, slider, tip
 from engine.errors import EngineError
 
 SCOPE_LABELS = {"frame": "This frame", "range": "In–out range", "all": "All frames"}

@@ -21,9 +21,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import jobs
-from app.exporter import DEFAULT_CRF, FORMATS, ExportItem, ExportProgress, export_job, output_name
-from app.media import Selection
+from app.state.media import Selection
+from app.workers import jobs
+from app.workers.exporter import (
+    DEFAULT_CRF,
+    FORMATS,
+    ExportItem,
+    ExportProgress,
+    export_job,
+    output_name,
+)
 
 
 class ExportDialog(QDialog):

@@ -13,7 +13,7 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
-from app.frames import thumbnail_strip
+from app.widgets.frames import thumbnail_strip
 
 PLAYHEAD_COLOR = "#ff9f1c"
 IN_OUT_COLOR = "#4fc3f7"

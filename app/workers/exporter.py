@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app import jobs
-from app.generation import engine_levels
-from app.media import Selection
+from app.state.media import Selection
+from app.workers import jobs
+from app.workers.generation import engine_levels
 from engine.request import Request
 
 FORMATS = {  # label -> (kind, suffix)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Slot
 
-from app.result_clip import ResultClip, result_index_for_source
+from app.state.result_clip import ResultClip, result_index_for_source
 
 
 class ViewMixin:

@@ -1,7 +1,7 @@
 """Preview latency as a user sees it: open the editor (offscreen) on a clip, press Generate,
 and time the first preview on screen and the final result.
 
-    python -m app.measure_latency [CLIP] [--quality normal] [--json]
+    python -m tools.measure_latency [CLIP] [--quality normal] [--json]
 
 `measure()` is what a benchmark can call; it returns a dict of seconds.
 """
@@ -36,7 +36,7 @@ def measure(clip: str | Path, quality: str = "normal", timeout_s: float = 600.0)
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from app.main_window import MainWindow
+    from app.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:

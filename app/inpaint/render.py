@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.mask_model import HOLE, MaskModel
+from app.inpaint.mask_model import HOLE, MaskModel
 
 ONION_PREV = (70, 170, 255)  # the previous frame's hole, where this frame has none
 ONION_NEXT = (255, 160, 40)  # the next frame's hole

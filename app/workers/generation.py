@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app import jobs
-from app.eta import remaining_seconds
-from app.media import Selection
-from app.result_cache import ResultCache
-from app.result_clip import ResultClip
+from app.state.media import Selection
+from app.state.result_cache import ResultCache
+from app.state.result_clip import ResultClip
+from app.workers import jobs
+from app.workers.eta import remaining_seconds
 from engine.request import LevelResult, Request
 
 

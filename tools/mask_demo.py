@@ -1,5 +1,5 @@
 """A small window to try the mask painter without the editor: a clip, the overlay, a frame
-slider and the Inpaint panel. `python -m app.mask_demo VIDEO [--save PNG]`.
+slider and the Inpaint panel. `python -m tools.mask_demo VIDEO [--save PNG]`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QSlider, QVBoxLayout, QWidget
 
-from app.inpaint_panel import InpaintPanel
-from app.mask_model import MaskModel
-from app.mask_painter import MaskOverlay
+from app.inpaint.mask_model import MaskModel
+from app.inpaint.painter import MaskOverlay
+from app.inpaint.panel import InpaintPanel
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     screenshot and quits."""
     from engine.io import read_video
 
-    parser = argparse.ArgumentParser(prog="python -m app.mask_demo")
+    parser = argparse.ArgumentParser(prog="python -m tools.mask_demo")
     parser.add_argument("video")
     parser.add_argument("--frame", type=int, default=0)
     parser.add_argument("--save", help="paint demo strokes, save a screenshot PNG here, quit")

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.request_builder import QUALITIES, TASKS, Choices, quality_tooltip
-from app.size_controls import OutputSizeGroup
-from app.task_pages import PAGES
+from app.state.request_builder import QUALITIES, TASKS, Choices, quality_tooltip
+from app.widgets.size_controls import OutputSizeGroup
+from app.widgets.task_pages import PAGES
 
 DEBOUNCE_MS = 350
 MAX_SEED = 2**31 - 1

@@ -3,7 +3,7 @@
 MaskOverlay adds an RGBA ImageItem above the frame's ImageItem in a pyqtgraph ViewBox, plus a
 brush circle. While active it takes left/right presses and drags on the view away from the
 ViewBox (so painting never pans); the wheel still zooms and the middle button still pans.
-`python -m app.mask_demo VIDEO` opens a small demo window.
+`python -m tools.mask_demo VIDEO` opens a small demo window.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
-from app.mask_model import MaskChange, MaskModel
-from app.mask_render import compose_overlay
+from app.inpaint.mask_model import MaskChange, MaskModel
+from app.inpaint.render import compose_overlay
+from app.qt_fixes import protect_none
+
+protect_none()  # this Qt module may be the first one imported (tests, tools/mask_demo.py)
 
 MIN_RADIUS, MAX_RADIUS = 1.0, 400.0
 TOOLS = ("brush", "eraser", "eyedropper")

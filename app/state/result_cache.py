@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from app.result_clip import ResultClip
+from app.state.result_clip import ResultClip
 
 DEFAULT_BUDGET_BYTES = 768 * 1024 * 1024
 
