@@ -9,6 +9,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _data_folder(tmp_path_factory):
+    """Recovery files of every editor a test starts go to a temporary folder, never to the
+    user's own data folder."""
+    os.environ["VGPNN_DATA_DIR"] = str(tmp_path_factory.mktemp("vgpnn-data"))
+    yield
+
+
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
     """A tiny synthetic clip file for the editor tests (one per test module)."""

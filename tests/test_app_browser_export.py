@@ -23,14 +23,14 @@ def window(draft_window):
 
 def generate(window, qtbot):
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
-        window.generate()
-    return window.result
+        window.runs.generate()
+    return window.view.result
 
 
 def test_seed_browser_grid_star_and_use(window, qtbot):
     window.panel.seed.setValue(5)
     window.panel.browse_count.setValue(3)
-    browser = window.browse_seeds()
+    browser = window.browsers.browse_seeds()
     assert sorted(browser.tiles) == [5, 6, 7]
     # Every tile first gets a (coarse) picture, then its finished video.
     qtbot.waitUntil(lambda: all(t.clip is not None for t in browser.tiles.values()),
@@ -51,7 +51,7 @@ def test_seed_browser_grid_star_and_use(window, qtbot):
     assert tile.playing  # a selected tile plays
 
     tile.use.click()
-    assert window.result is tile.clip and window.panel.seed.value() == 6
+    assert window.view.result is tile.clip and window.panel.seed.value() == 6
     # The same seed and settings reproduce the same video (served from the cache here).
     runs = window.generation.run_count
     result = generate(window, qtbot)
@@ -64,12 +64,12 @@ def test_export_result_mp4_and_read_back(window, qtbot, tmp_path):
     target = tmp_path / "out" / "tiny_seed0000.mp4"
     target.parent.mkdir()
     with qtbot.waitSignal(window.exporter.finished, timeout=60_000) as blocker:
-        window.start_export([ExportItem(result.seed, result.request, result.frames)], [target],
+        window.exports.start_export([ExportItem(result.seed, result.request, result.frames)], [target],
                             crf=18)
     assert blocker.args[0] == [target]
     back = read_video(target)
     assert back.frames.shape == result.frames.shape
-    assert float(back.fps) == pytest.approx(window.source.fps)
+    assert float(back.fps) == pytest.approx(window.session.clip.fps)
     err = np.abs(back.frames.astype(int) - result.frames.astype(int)).mean()
     assert err < 20
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".")], "no partials"
@@ -79,7 +79,7 @@ def test_export_refuses_the_source_file(window, qtbot, clip):
     result = generate(window, qtbot)
     before = clip.read_bytes()
     with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
-        ok = window.start_export([ExportItem(result.seed, result.request, result.frames)],
+        ok = window.exports.start_export([ExportItem(result.seed, result.request, result.frames)],
                                  [clip], crf=18)
     assert not ok and "source" in blocker.args[0]
     assert [b for b in window.findChildren(QMessageBox) if b.isVisible()]
@@ -88,13 +88,13 @@ def test_export_refuses_the_source_file(window, qtbot, clip):
 
 def test_export_favourites_named_by_seed(window, qtbot, tmp_path):
     window.panel.browse_count.setValue(2)
-    browser = window.browse_seeds()
+    browser = window.browsers.browse_seeds()
     browser.tiles[1].star.click()  # starred before it is finished: export computes it
     browser.cancel()
     items = [ExportItem(seed, request, c.frames if c is not None and c.final else None)
              for seed, request, c in browser.favourites()]
     targets = [tmp_path / "tiny_seed0001.gif"]
     with qtbot.waitSignal(window.exporter.finished, timeout=RUN_TIMEOUT_MS):
-        window.start_export(items, targets, crf=18, selection=browser.selection)
+        window.exports.start_export(items, targets, crf=18, selection=browser.selection)
     back = read_video(targets[0])
     assert back.frames.shape[0] == CLIP_T and back.frames.shape[1:3] == (CLIP_H, CLIP_W)

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from app.state.in_out import InOutRange
 from app.state.request_builder import Choices, build_request, scale_text
 from app.state.result_clip import result_index_for_source
 from app.widgets.frames import fit_size, resize_nearest, thumbnail_strip
-from app.widgets.playback import InOutRange, Playback
+from app.widgets.playback import Playback
 from app.workers.eta import format_seconds, remaining_seconds
 from app.workers.exporter import normalize_target, output_name
 from engine.config import QUALITY_PRESETS
@@ -25,7 +26,7 @@ from tests.test_app_support import (
 
 
 def test_defaults_follow_the_source(window):
-    r = window.current_request()
+    r = window.runs.current_request()
     assert (r.task, r.width, r.height, r.frames) == ("generate", CLIP_W, CLIP_H, CLIP_T)
     assert r.noise == 5.0 and r.seed == 0
     assert r.settings.max_side == QUALITY_PRESETS["normal"]["max_side"]
@@ -36,24 +37,24 @@ def test_width_with_aspect_lock_and_presets(window):
     out = window.panel.output
     assert out.lock.isChecked()
     out.out_width.set_value(96)  # as if typed into the spin box
-    r = window.current_request()
+    r = window.runs.current_request()
     assert (r.width, r.height) == (96, 64)
     out.lock.setChecked(False)
     out.out_width.set_value(72)
-    r = window.current_request()
+    r = window.runs.current_request()
     assert (r.width, r.height) == (72, 64)
     assert out.preset.currentText() == "Custom"
     assert out.scale_label.text().startswith("×1.50 W · ×2.00 H")
     out.preset.setCurrentText("1:1")
     out.preset.activated.emit(out.preset.currentIndex())
-    r = window.current_request()
+    r = window.runs.current_request()
     assert (r.width, r.height) == (CLIP_H, CLIP_H)
     out.preset.setCurrentText("16:9")
     out.preset.activated.emit(out.preset.currentIndex())
-    assert window.current_request().width == round(CLIP_H * 16 / 9)
+    assert window.runs.current_request().width == round(CLIP_H * 16 / 9)
     out.preset.setCurrentText("Source")
     out.preset.activated.emit(out.preset.currentIndex())
-    r = window.current_request()
+    r = window.runs.current_request()
     assert (r.width, r.height) == (CLIP_W, CLIP_H)
 
 
@@ -62,7 +63,7 @@ def test_duration_in_frames_and_seconds(window):
     out.out_frames.set_value(12)
     assert out.seconds.value() == pytest.approx(12 / CLIP_FPS)
     out.seconds.setValue(0.5)
-    assert window.current_request().frames == 5
+    assert window.runs.current_request().frames == 5
     assert "×0.62 T" in out.scale_label.text() or "×0.63 T" in out.scale_label.text()
 
 
@@ -71,17 +72,17 @@ def test_seed_noise_quality_and_task(window, qtbot):
     panel.seed.setValue(42)
     panel.current_page().noise.set_value(3.5)
     panel.set_quality("draft")
-    r = window.current_request()
+    r = window.runs.current_request()
     assert (r.seed, r.noise) == (42, 3.5)
     assert r.settings.max_side == QUALITY_PRESETS["draft"]["max_side"]
     assert r.settings.em_iters == QUALITY_PRESETS["draft"]["em_iters"]
     panel.set_quality("best")
-    assert window.current_request().settings.max_side is None
+    assert window.runs.current_request().settings.max_side is None
     panel.set_task("Retarget")
-    r = window.current_request()
+    r = window.runs.current_request()
     assert r.task == "retarget" and r.noise == 0.0  # the retarget page's own default
     panel.new_seed.click()
-    assert window.current_request().seed == panel.seed.value()
+    assert window.runs.current_request().seed == panel.seed.value()
     qtbot.waitUntil(lambda: panel.device.text() == "Device: CPU" or "Device: " in
                     panel.device.text() and "…" not in panel.device.text(), timeout=30_000)
 

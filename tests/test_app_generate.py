@@ -36,8 +36,8 @@ def test_generate_shows_each_level_then_the_result(window, qtbot):
     assert len(previews) >= 2, "coarse previews should arrive before the result"
     assert [c.level for c in shown] == sorted(c.level for c in shown)
     assert final.frames.shape == (CLIP_T, CLIP_H, CLIP_W, 3)
-    assert window.mode == "result" and window.viewer.result.has_frame()
-    assert window.result is final
+    assert window.view.mode == "result" and window.viewer.result.has_frame()
+    assert window.view.result is final
     assert window.playback.length == CLIP_T
     assert window.panel.status.text().startswith("Done")
     assert window.panel.progress.value() == window.panel.progress.maximum()
@@ -47,7 +47,7 @@ def test_generate_shows_each_level_then_the_result(window, qtbot):
     # Same seed and settings: served from the cache, no new engine run.
     runs = window.generation.run_count
     with qtbot.waitSignal(window.generation.finished, timeout=5000) as blocker:
-        window.generate()
+        window.runs.generate()
     assert window.generation.run_count == runs
     np.testing.assert_array_equal(blocker.args[0].frames, final.frames)
 
@@ -64,22 +64,22 @@ def test_cancel_mid_run_leaves_the_editor_ready(window, qtbot):
     assert not window.panel.cancel.isEnabled() and window.panel.generate.isEnabled()
     assert window.panel.status.text() == "Cancelled"
     qtbot.waitUntil(lambda: job not in jobs.running_jobs(), timeout=15_000)
-    assert window.result is None or not window.result.final
+    assert window.view.result is None or not window.view.result.final
     # Ready again: a new run works.
     window.panel.output.out_width.set_value(CLIP_W)
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
-        window.generate()
+        window.runs.generate()
 
 
 def test_latest_request_wins(window, qtbot):
     window.panel.seed.setValue(1)
-    window.generate()
+    window.runs.generate()
     window.panel.seed.setValue(2)
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
-        window.generate()
+        window.runs.generate()
     assert blocker.args[0].seed == 2
     qtbot.waitUntil(lambda: not jobs.running_jobs(), timeout=15_000)
-    assert window.result.seed == 2
+    assert window.view.result.seed == 2
 
 
 def test_engine_error_reaches_the_user(window, qtbot, monkeypatch):
@@ -88,7 +88,7 @@ def test_engine_error_reaches_the_user(window, qtbot, monkeypatch):
 
     monkeypatch.setattr(generation, "engine_levels", bad_levels)
     with qtbot.waitSignal(window.error_reported, timeout=10_000) as blocker:
-        window.generate()
+        window.runs.generate()
     assert "width must be at least 1" in blocker.args[0]
     assert [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert window.panel.status.text() == "Failed"
@@ -102,7 +102,7 @@ def test_unexpected_exception_becomes_a_message(window, qtbot, monkeypatch):
 
     monkeypatch.setattr(generation, "engine_levels", broken)
     with qtbot.waitSignal(window.error_reported, timeout=10_000) as blocker:
-        window.generate()
+        window.runs.generate()
     assert "RuntimeError" in blocker.args[0] and "boom" in blocker.args[0]
     qtbot.waitUntil(lambda: not window.generation.busy, timeout=5000)
 
@@ -111,7 +111,7 @@ def test_generate_without_a_clip(qtbot, tmp_path):
     window = make_window(qtbot, tmp_path)
     try:
         with qtbot.waitSignal(window.error_reported, timeout=2000):
-            window.generate()
-        assert "Open a video" in window.last_error
+            window.runs.generate()
+        assert "Open a video" in window.messages.last_error
     finally:
         close_and_check_threads(qtbot, window)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QMessageBox
 
+from app.window import prompts
 from app.workers.exporter import ExportItem
 from engine.io import read_video, write_video
 from tests.test_app_support import (
@@ -36,7 +36,7 @@ def clip(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def window(draft_window):
-    draft_window.inpaint.ask_before_discard = False
+    draft_window.projects.ask_to_save = False
     draft_window.panel.set_task("Inpaint")
     return draft_window
 
@@ -104,7 +104,7 @@ def test_paint_erase_undo_redo(window, qtbot):
 
 
 def test_stroke_on_the_in_out_range_marks_those_frames(window):
-    window.in_out.set_range(2, 5)
+    window.session.in_out.set_range(2, 5)
     set_scope(window, "range")
     window.inpaint.overlay.set_radius(5)
     paint(window, [(20, 20), (30, 22)])
@@ -113,7 +113,7 @@ def test_stroke_on_the_in_out_range_marks_those_frames(window):
     assert window.timeline.marks().tolist() == expected
     assert window.inpaint.model.hole(3)[21, 25]
     # The request holds the in/out range only, the size of the frames the engine gets.
-    request = window.current_request()
+    request = window.runs.current_request()
     assert request.task == "inpaint" and request.mask.shape == (4, H, W)
     assert request.mask.all(axis=0).any()  # the stroke is on every frame of the range
     assert (request.width, request.height, request.frames) == (None, None, None)
@@ -122,7 +122,7 @@ def test_stroke_on_the_in_out_range_marks_those_frames(window):
 
 def test_generate_keeps_pixels_outside_the_hole_and_exports(window, qtbot, tmp_path):
     runs = window.generation.run_count
-    window.generate()  # no mask yet: a message instead of a run
+    window.runs.generate()  # no mask yet: a message instead of a run
     assert window.generation.run_count == runs
     assert "mask is empty" in window.statusBar().currentMessage()
 
@@ -135,9 +135,9 @@ def test_generate_keeps_pixels_outside_the_hole_and_exports(window, qtbot, tmp_p
         window.panel.generate.click()
     final = shown[-1]
     assert final.final and final.request.task == "inpaint"
-    assert window.mode == "side"  # the painted source stays in view
+    assert window.view.mode == "side"  # the painted source stays in view
     assert window.viewer.source.isVisible() and window.viewer.result.has_frame()
-    src = window.source.frames
+    src = window.session.clip.frames
     hole, _ = window.inpaint.model.as_request_arrays()
     assert final.frames.shape == src.shape
     np.testing.assert_array_equal(final.frames[~hole], src[~hole])
@@ -146,19 +146,19 @@ def test_generate_keeps_pixels_outside_the_hole_and_exports(window, qtbot, tmp_p
     runs = window.generation.run_count
     paint(window, [(52, 10)])
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
-        window.generate()
+        window.runs.generate()
     assert window.generation.run_count == runs + 1
     hole, _ = window.inpaint.model.as_request_arrays()
-    np.testing.assert_array_equal(window.result.frames[~hole], src[~hole])
+    np.testing.assert_array_equal(window.view.result.frames[~hole], src[~hole])
     # ... and the same mask again comes from the cache.
     with qtbot.waitSignal(window.generation.finished, timeout=5000):
-        window.generate()
+        window.runs.generate()
     assert window.generation.run_count == runs + 1
 
-    result = window.result
+    result = window.view.result
     target = tmp_path / "inpainted_frames"
     with qtbot.waitSignal(window.exporter.finished, timeout=60_000) as blocker:
-        window.start_export([ExportItem(result.seed, result.request, result.frames)],
+        window.exports.start_export([ExportItem(result.seed, result.request, result.frames)],
                             [target], crf=18)
     back = read_video(blocker.args[0][0])
     np.testing.assert_array_equal(back.frames, result.frames)  # PNG frames: lossless
@@ -174,7 +174,7 @@ def test_masks_export_and_import_as_png(window, tmp_path):
     paint(window, [(45, 30)])
     mask, hints = model.as_request_arrays()
     assert hints is not None and hints[0, 30, 45].tolist() == [255, 255, 255, 255]
-    request = window.current_request()  # the hint colours reach the engine's request
+    request = window.runs.current_request()  # the hint colours reach the engine's request
     np.testing.assert_array_equal(request.hints, hints)
 
     folder = tmp_path / "masks"
@@ -204,19 +204,20 @@ def test_mask_survives_task_switches_and_goes_with_a_new_clip(window, qtbot, cli
     window.panel.set_task("Inpaint")
     np.testing.assert_array_equal(model.mask, mask)
 
-    window.inpaint.ask_before_discard = True
+    window.projects.ask_to_save = True
     answers = []
 
     def answer(choice):
-        def question(*args, **kwargs):
-            answers.append(choice)
+        def ask(parent, name, before):
+            answers.append((name, before))
             return choice
-        return question
+        return ask
 
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
-    window.open_path(clip)
-    assert answers and not window.loading
+    monkeypatch.setattr(prompts, "ask_save_changes", answer(prompts.CANCEL))
+    window.projects.open_path(clip)
+    assert answers == [("Untitled", "opening another clip")] and not window.clips.loading
     np.testing.assert_array_equal(model.mask, mask)
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(prompts, "ask_save_changes", answer(prompts.DISCARD))
     open_and_wait(qtbot, window, clip)
     assert model.is_empty() and not model.can_undo() and not window.timeline.marks().any()
+    assert not window.session.dirty

@@ -1,14 +1,10 @@
 """MaskModel: strokes, scopes, edits, undo atoms and budget, request arrays, PNG round trip."""
 
-import os
+import numpy as np
+import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from app.inpaint.mask_model import HOLE, MaskModel  # noqa: E402
-from app.inpaint.ops import dilate_disc, segment_coverage  # noqa: E402
+from app.inpaint.mask_model import HOLE, MaskModel
+from app.inpaint.ops import dilate_disc, segment_coverage
 
 SHAPE = (6, 48, 64)
 
@@ -79,15 +75,28 @@ def test_no_op_stroke_adds_no_step():
     assert not m.can_undo()
 
 
-def test_history_signals(qtbot):
+def test_history_events():
     m = MaskModel(SHAPE)
-    with qtbot.waitSignal(m.maskedFramesChanged) as marks, qtbot.waitSignal(m.historyChanged):
-        stroke(m, [(20, 20)])
-    assert marks.args[0].tolist() == [False, False, True, False, False, False]
-    assert m.masked_frames().tolist() == marks.args[0].tolist()
-    with qtbot.waitSignal(m.maskedFramesChanged) as marks:
-        m.undo()
-    assert not marks.args[0].any()
+    marks, history, edits = [], [], []
+    m.masked_frames_changed.connect(marks.append)
+    m.history_changed.connect(lambda: history.append(1))
+    m.edited.connect(lambda: edits.append(1))
+    stroke(m, [(20, 20)])
+    assert marks[-1].tolist() == [False, False, True, False, False, False]
+    assert m.masked_frames().tolist() == marks[-1].tolist()
+    assert history and edits == [1]  # one finished edit per stroke, however many moves
+    m.undo()
+    assert not marks[-1].any() and edits == [1, 1]
+
+
+def test_model_needs_no_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys, app.inpaint.mask_model, app.state.session, app.state.project_file, "
+            "app.state.recovery; sys.exit(any(m.startswith(('PySide6', 'pyqtgraph', "
+            "'shiboken')) for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
 def test_budget_drops_oldest_steps():

@@ -41,7 +41,8 @@ def make_window(qtbot, tmp_path: Path, clip: Path | None = None):
     from app.window.main_window import MainWindow
 
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
+    window = MainWindow(settings=settings, data_folder=tmp_path / "data")
+    window.projects.ask_to_save = False  # a test that wants the question answers it
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
@@ -54,8 +55,8 @@ def make_window(qtbot, tmp_path: Path, clip: Path | None = None):
 
 def open_and_wait(qtbot, window, clip: Path) -> None:
     with qtbot.waitSignal(window.source_loaded, timeout=30_000):
-        window.open_path(clip)
-    qtbot.waitUntil(lambda: not window.loading, timeout=5000)
+        window.projects.open_path(clip)
+    qtbot.waitUntil(lambda: not window.clips.loading, timeout=5000)
 
 
 def close_and_check_threads(qtbot, window) -> None:

@@ -7,7 +7,6 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
-from app.window.menus import fill_recent_menu
 from tests.test_app_support import (
     CLIP_FPS,
     CLIP_H,
@@ -26,8 +25,8 @@ def message_boxes(window) -> list[QMessageBox]:
 
 
 def test_open_shows_clip_info(window, clip):
-    assert window.source.length == CLIP_T
-    assert (window.source.width, window.source.height) == (CLIP_W, CLIP_H)
+    assert window.session.clip.length == CLIP_T
+    assert (window.session.clip.width, window.session.clip.height) == (CLIP_W, CLIP_H)
     text = window.info.text()
     assert clip.name in text and f"{CLIP_W}×{CLIP_H}" in text and f"{CLIP_T} frames" in text
     assert f"{CLIP_FPS} fps" in text and "0.80 s" in text
@@ -40,14 +39,14 @@ def test_bad_file_gives_a_dialog_not_a_crash(window, tmp_path, qtbot):
     bad = tmp_path / "notes.mp4"
     bad.write_text("this is not a video")
     with qtbot.waitSignal(window.error_reported, timeout=30_000) as blocker:
-        window.open_path(bad)
+        window.projects.open_path(bad)
     assert "notes.mp4" in blocker.args[0]
     assert message_boxes(window), "a message box should explain the problem"
-    assert window.source is not None and window.source.length == CLIP_T  # still usable
-    qtbot.waitUntil(lambda: not window.loading)
+    assert window.session.clip is not None and window.session.clip.length == CLIP_T  # still usable
+    qtbot.waitUntil(lambda: not window.clips.loading)
     with qtbot.waitSignal(window.error_reported, timeout=30_000):
-        window.open_path(tmp_path / "missing.mp4")
-    assert "not found" in window.last_error
+        window.projects.open_path(tmp_path / "missing.mp4")
+    assert "not found" in window.messages.last_error
 
 
 def test_drop_and_open_recent(window, clip, tmp_path, qtbot):
@@ -58,13 +57,13 @@ def test_drop_and_open_recent(window, clip, tmp_path, qtbot):
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     with qtbot.waitSignal(window.source_loaded, timeout=30_000):
         window.dropEvent(event)
-    assert window.source.name == "other.mp4"
-    fill_recent_menu(window)
+    assert window.session.clip.name == "other.mp4"
+    window.recent_menu.aboutToShow.emit()
     names = [a.text() for a in window.recent_menu.actions()]
     assert names[:2] == ["other.mp4", clip.name]
     with qtbot.waitSignal(window.source_loaded, timeout=30_000):
         window.recent_menu.actions()[1].trigger()
-    assert window.source.name == clip.name
+    assert window.session.clip.name == clip.name
 
 
 def test_play_and_shuttle_keys(window, qtbot):
@@ -114,10 +113,10 @@ def test_in_out_keys_set_the_input_range(window, qtbot):
     key(qtbot, window, Qt.Key.Key_I)
     pb.seek(5)
     key(qtbot, window, Qt.Key.Key_O)
-    assert (window.in_out.in_point, window.in_out.out_point) == (2, 5)
-    selection = window.current_selection()
+    assert (window.session.in_out.in_point, window.session.in_out.out_point) == (2, 5)
+    selection = window.runs.current_selection()
     assert selection.length == 4 and selection.in_point == 2
-    assert window.current_request().frames == 4  # duration follows the range
+    assert window.runs.current_request().frames == 4  # duration follows the range
     assert "×1.00 T" in window.panel.output.scale_label.text()
 
 
@@ -134,25 +133,25 @@ def test_scrub_by_clicking_the_timeline(window, qtbot):
 
 
 def test_view_modes(window, qtbot):
-    assert window.mode == "source"
-    window.in_out.set_range(1, 5)
+    assert window.view.mode == "source"
+    window.session.in_out.set_range(1, 5)
     key(qtbot, window, Qt.Key.Key_Tab)
-    assert window.mode == "result"
+    assert window.view.mode == "result"
     assert window.viewer.result.isVisible() and not window.viewer.source.isVisible()
     assert "No result" in window.viewer.result.placeholder.text()
     key(qtbot, window, Qt.Key.Key_Backslash)
-    assert window.mode == "side"
+    assert window.view.mode == "side"
     assert window.viewer.result.isVisible() and window.viewer.source.isVisible()
     window.transport.buttons["source"].click()
-    assert window.mode == "source" and not window.viewer.result.isVisible()
-    assert (window.in_out.in_point, window.in_out.out_point) == (1, 5)  # survived the switch
+    assert window.view.mode == "source" and not window.viewer.result.isVisible()
+    assert (window.session.in_out.in_point, window.session.in_out.out_point) == (1, 5)  # survived the switch
 
 
 def test_drag_in_out_markers(window, qtbot):
     tl = window.timeline
     tl._out_line.setValue(4.5)
     tl._out_line.sigDragged.emit(tl._out_line)  # as a mouse drag does
-    assert (window.in_out.in_point, window.in_out.out_point) == (0, 4)
+    assert (window.session.in_out.in_point, window.session.in_out.out_point) == (0, 4)
     assert window.panel.output.values()[2] == 5
 
 

@@ -44,11 +44,11 @@ def measure(clip: str | Path, quality: str = "normal", timeout_s: float = 600.0)
         window = MainWindow(settings=settings)
         window.show()
         try:
-            window.open_path(clip)
-            if not _wait(app, lambda: window.source is not None or window.last_error, timeout_s):
+            window.projects.open_path(clip)
+            if not _wait(app, lambda: window.session.clip is not None or window.messages.last_error, timeout_s):
                 raise TimeoutError("the clip did not open")
-            if window.source is None:
-                raise RuntimeError(window.last_error)
+            if window.session.clip is None:
+                raise RuntimeError(window.messages.last_error)
             # A user presses Generate after the window is up: the engine is imported by then.
             _wait(app, lambda: bool(window.device_label), timeout_s)
             window.panel.set_quality(quality)
@@ -58,12 +58,12 @@ def measure(clip: str | Path, quality: str = "normal", timeout_s: float = 600.0)
             start = time.perf_counter()
             window.panel.generate.click()
             done = _wait(app, lambda: (shown and shown[-1][1] == shown[-1][2])
-                         or bool(window.last_error), timeout_s)
-            if window.last_error:
-                raise RuntimeError(window.last_error)
+                         or bool(window.messages.last_error), timeout_s)
+            if window.messages.last_error:
+                raise RuntimeError(window.messages.last_error)
             if not done:
                 raise TimeoutError(f"no final result within {timeout_s:.0f} s")
-            src = window.source
+            src = window.session.clip
             return {
                 "clip": Path(clip).name,
                 "size": f"{src.width}x{src.height}x{src.length}",

@@ -2,8 +2,9 @@
 Source pane, and the painting panel on the Inpaint page of the side panel.
 
 The window tells it what happens (a clip opens, a frame shows, the in/out range or the task
-changes) and asks it for the request's mask arrays. It lives as long as the window: the
-mask survives task switches and is reset when another clip opens.
+changes) and asks it for the request's mask arrays. The mask model belongs to the session
+(app.state.session): it survives task switches, is saved with the project and is reset
+when another clip opens.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.inpaint.mask_model import MaskChange, MaskModel
 from app.inpaint.painter import MaskOverlay
@@ -25,15 +25,14 @@ class InpaintController(QObject):
     message = Signal(str)  # a line for the status bar
     maskedFramesChanged = Signal(object)  # (T,) bool: frames that carry a mask
 
-    def __init__(self, pane: FramePane, parent: QObject | None = None) -> None:
+    def __init__(self, model: MaskModel, pane: FramePane, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.model = MaskModel((1, 1, 1))
+        self.model = model
         self.overlay = MaskOverlay(pane.box, self.model, pane.image)
         self.panel = InpaintPanel(self.model, self.overlay)
         self.panel.message.connect(self.message)
-        self.model.maskedFramesChanged.connect(self.maskedFramesChanged)
+        self.model.masked_frames_changed.connect(self.maskedFramesChanged.emit)
         self.model.changed.connect(self._on_changed)
-        self.ask_before_discard = True  # tests switch the question off
         self._revision = 0
         self._arrays: tuple | None = None  # (key, mask, hints, digest) of the last request
         self.set_active(False)
@@ -49,9 +48,8 @@ class InpaintController(QObject):
         self.panel.set_active(active)
         self.overlay.set_mask_visible(active and self.panel.show_mask.isChecked())
 
-    def reset(self, shape: tuple[int, int, int], path: Path | None = None) -> None:
-        """An empty mask for a newly opened clip of (T, H, W) frames."""
-        self.model.reset(shape)
+    def show_clip(self, path: Path | None = None) -> None:
+        """A newly opened clip (the session has reset or restored the mask)."""
         self.overlay.set_frame(0)
         self.panel.folder = path.parent if path is not None else None
         self.panel.export_name = f"{path.stem}_masks" if path is not None else "masks"
@@ -65,18 +63,6 @@ class InpaintController(QObject):
     # -- what the window asks --------------------------------------------------------------
     def has_mask(self) -> bool:
         return not self.model.is_empty()
-
-    def confirm_discard(self, parent: QWidget) -> bool:
-        """Before another clip replaces this one: may the painted mask go?"""
-        if not self.has_mask() or not self.ask_before_discard:
-            return True
-        answer = QMessageBox.question(
-            parent, "Discard the mask?",
-            "Opening another clip discards the mask painted on this one.\n"
-            "Export it first with File ▸ Export Masks… to keep it.",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Discard
 
     def request_arrays(self, first: int, last: int
                        ) -> tuple[np.ndarray, np.ndarray | None, str]:

@@ -2,7 +2,7 @@
 
 Painted with strokes and edited with clear / invert / grow / shrink. Undo keeps history
 atoms (app.inpaint.history): one atom per stroke or edit, in a byte budget. The model knows
-nothing about widgets; views subscribe to its signals.
+nothing about Qt or widgets; views subscribe to its events (app.state.events).
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from os import PathLike
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
 
 from app.inpaint import mask_io, ops
 from app.inpaint.history import Atom, History, patch_unchanged, swap, take_patch
 from app.inpaint.ops import HOLE
+from app.state.events import Event
 
 TILE = 64  # a stroke saves old values tile by tile, the first time it reaches a tile
 UNDO_BUDGET = 256 * 2**20  # bytes over all undo + redo atoms; the oldest go first
@@ -43,17 +43,19 @@ class _Stroke:
     saved: dict | None = None  # (tile_y, tile_x) -> Patch
 
 
-class MaskModel(QObject):
+class MaskModel:
     """mask (T, H, W) uint8 coverage (>= HOLE is hole) and hints (T, H, W, 4) RGBA (alpha > 0
-    where a hint colour is painted; hint pixels are hole pixels too)."""
+    where a hint colour is painted; hint pixels are hole pixels too).
 
-    changed = Signal(object)  # MaskChange
-    maskedFramesChanged = Signal(object)  # (T,) bool, sent only when it differs
-    historyChanged = Signal()
+    Events: changed(MaskChange) for every painted piece (redraws), masked_frames_changed
+    ((T,) bool, only when it differs), history_changed(), and edited() once per finished
+    stroke, edit, undo or redo (what a project counts as an unsaved change)."""
 
-    def __init__(self, shape: tuple[int, int, int], budget: int = UNDO_BUDGET,
-                 parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, shape: tuple[int, int, int], budget: int = UNDO_BUDGET) -> None:
+        self.changed = Event()
+        self.masked_frames_changed = Event()
+        self.history_changed = Event()
+        self.edited = Event()
         self._budget = budget
         self.reset(shape)
 
@@ -70,8 +72,20 @@ class MaskModel(QObject):
         self._history = History(self._budget)
         self._stroke: _Stroke | None = None
         self.changed.emit(MaskChange(0, t))
-        self.maskedFramesChanged.emit(self._masked.copy())
-        self.historyChanged.emit()
+        self.masked_frames_changed.emit(self._masked.copy())
+        self.history_changed.emit()
+
+    def load(self, mask: np.ndarray, hints: np.ndarray) -> None:
+        """Take saved layers as they are (a project or a recovery file): no undo step."""
+        if mask.shape != self.shape or hints.shape != (*self.shape, 4):
+            raise ValueError(f"layers of shape {mask.shape} do not match the clip {self.shape}")
+        self.mask[...] = mask
+        self.hints[...] = hints
+        self._history = History(self._budget)
+        self._masked = (self.mask >= HOLE).any(axis=(1, 2))
+        self.changed.emit(MaskChange(0, self.shape[0]))
+        self.masked_frames_changed.emit(self._masked.copy())
+        self.history_changed.emit()
 
     def frames_for(self, scope: str, frame: int = 0,
                    in_out: tuple[int, int] | None = None) -> slice:
@@ -285,21 +299,23 @@ class MaskModel(QObject):
         fs = atom.frames()
         self._refresh_masked(fs)
         self.changed.emit(MaskChange(fs.start, fs.stop))
-        self.historyChanged.emit()
+        self.history_changed.emit()
+        self.edited.emit()
         return True
 
     def _push(self, atom: Atom) -> None:
         self._history.push(atom)
-        self.historyChanged.emit()
+        self.history_changed.emit()
+        self.edited.emit()
 
     # --- masked frames -----------------------------------------------------------------
     def _set_masked(self, fs: slice, value: bool) -> None:
         if not (self._masked[fs] == value).all():
             self._masked[fs] = value
-            self.maskedFramesChanged.emit(self._masked.copy())
+            self.masked_frames_changed.emit(self._masked.copy())
 
     def _refresh_masked(self, fs: slice) -> None:
         now = (self.mask[fs] >= HOLE).any(axis=(1, 2))
         if not np.array_equal(now, self._masked[fs]):
             self._masked[fs] = now
-            self.maskedFramesChanged.emit(self._masked.copy())
+            self.masked_frames_changed.emit(self._masked.copy())

@@ -167,8 +167,8 @@ class InpaintPanel(QWidget):
         layout.addLayout(files)
         layout.addWidget(self.status)
         layout.addStretch(1)
-        model.historyChanged.connect(self._history_changed)
-        model.maskedFramesChanged.connect(self._masked_changed)
+        model.history_changed.connect(self._history_changed)
+        model.masked_frames_changed.connect(self._masked_changed)
         self._history_changed()
         self._masked_changed(model.masked_frames())
 

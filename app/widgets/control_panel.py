@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.state.request_builder import QUALITIES, TASKS, Choices, quality_tooltip
+from app.state.settings import PanelSettings
 from app.widgets.size_controls import OutputSizeGroup
 from app.widgets.task_pages import PAGES
 
@@ -34,7 +35,8 @@ MAX_SEED = 2**31 - 1
 
 
 class ControlPanel(QWidget):
-    choices_changed = Signal()
+    choices_changed = Signal()  # a committed change of what a run would make (debounced)
+    edited = Signal()  # any committed change of a setting (the session saves them all)
     task_changed = Signal(str)  # the engine task name: "generate", "retarget", "inpaint"
     generate_requested = Signal()
     cancel_requested = Signal()
@@ -121,6 +123,9 @@ class ControlPanel(QWidget):
         self.browse.clicked.connect(self.browse_requested)
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._debounce.timeout.connect(self._emit_changed)
+        self.auto_update.toggled.connect(self.edited)
+        self.browse_count.valueChanged.connect(self.edited)
+        self.output.lock.toggled.connect(self.edited)
 
     def _build_layout(self) -> None:
         task_box = QGroupBox("Task")
@@ -162,6 +167,41 @@ class ControlPanel(QWidget):
         return Choices(task=TASKS[self.task.currentText()], width=w, height=h, frames=t,
                        seed=self.seed.value(), noise=self.current_page().noise_value(),
                        quality=self.quality.currentData())
+
+    def settings(self) -> PanelSettings:
+        """Everything the panel is set to (what a project saves)."""
+        w, h, t = self.output.values()
+        return PanelSettings(
+            task=self.current_task(), quality=self.quality.currentData(),
+            seed=self.seed.value(), noise={p.task: p.noise_value() for p in self._pages},
+            width=w, height=h, frames=t, aspect_lock=self.output.lock.isChecked(),
+            auto_update=self.auto_update.isChecked(), browse_count=self.browse_count.value())
+
+    def apply_settings(self, s: PanelSettings) -> None:
+        """Show `s` (an opened project) without starting a run; task_changed still fires
+        when the task differs, so the window can switch tools."""
+        task_changed = s.task != self.current_task()
+        widgets = (self.task, self.seed, self.quality, self.auto_update, self.browse_count,
+                   self.output.lock)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.task.setCurrentText(next(k for k, v in TASKS.items() if v == s.task))
+            self._show_page(self.task.currentIndex())
+            for page in self._pages:
+                page.noise.set_value(s.noise.get(page.task, page.noise_value()), quiet=True)
+            self.seed.setValue(s.seed)
+            self.set_quality(s.quality)
+            self.auto_update.setChecked(s.auto_update)
+            self.browse_count.setValue(s.browse_count)
+            self.output.lock.setChecked(s.aspect_lock)
+            if s.width and s.height and s.frames:
+                self.output.set_values(s.width, s.height, s.frames)
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        if task_changed:
+            self.task_changed.emit(s.task)
 
     def current_page(self):
         return self._pages[self._current]
@@ -215,4 +255,5 @@ class ControlPanel(QWidget):
     def _emit_changed(self) -> None:
         if self.is_dragging():
             return  # the slider's release commits again
+        self.edited.emit()
         self.choices_changed.emit()

@@ -1,11 +1,10 @@
-"""The export options dialog (format, quality, target) and the progress dialog that runs
-an export job with Cancel."""
+"""The export options dialog: format, H.264 quality and where to write."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -15,22 +14,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressDialog,
     QPushButton,
     QSlider,
     QWidget,
 )
 
-from app.state.media import Selection
-from app.workers import jobs
-from app.workers.exporter import (
-    DEFAULT_CRF,
-    FORMATS,
-    ExportItem,
-    ExportProgress,
-    export_job,
-    output_name,
-)
+from app.workers.exporter import DEFAULT_CRF, FORMATS, output_name
 
 
 class ExportDialog(QDialog):
@@ -41,7 +30,8 @@ class ExportDialog(QDialog):
     """
 
     def __init__(self, stem: str, seeds: list[int], folder: Path, single: bool,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, kind: str = "mp4",
+                 crf: int = DEFAULT_CRF) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export result" if single else f"Export {len(seeds)} favourites")
         self._stem, self._seeds, self._single = stem, seeds, single
@@ -51,7 +41,7 @@ class ExportDialog(QDialog):
                                "GIF loops in browsers; PNG frames are lossless.")
         self.crf = QSlider(Qt.Orientation.Horizontal)
         self.crf.setRange(12, 35)
-        self.crf.setValue(DEFAULT_CRF)
+        self.crf.setValue(crf)
         self.crf.setInvertedAppearance(True)  # right = better quality = lower CRF
         self.crf.setToolTip("H.264 quality (CRF): lower numbers are better and make bigger "
                             "files; 18 is visually lossless.")
@@ -82,6 +72,9 @@ class ExportDialog(QDialog):
         form.addRow(buttons)
         self.resize(520, self.sizeHint().height())
         self._folder = folder
+        labels = [label for label, (k, _) in FORMATS.items() if k == kind]
+        if labels:
+            self.format.setCurrentText(labels[0])
         self.format.currentIndexChanged.connect(self._refresh)
         self.crf.valueChanged.connect(self._refresh)
         self._refresh()
@@ -96,7 +89,18 @@ class ExportDialog(QDialog):
         if self._single:
             return [Path(text).expanduser()] if text else []
         folder = Path(text).expanduser() if text else self._folder
-        return [folder / output_name(self._stem, s, self.kind) for s in self._seeds]
+        names: list[str] = []
+        for seed in self._seeds:  # favourites of other settings may share a seed
+            name, n = output_name(self._stem, seed, self.kind), 2
+            while name in names:
+                name, n = output_name(f"{self._stem}_{n}", seed, self.kind), n + 1
+            names.append(name)
+        return [folder / name for name in names]
+
+    def folder(self) -> Path:
+        """The folder written into (remembered for the next export)."""
+        targets = self.targets()
+        return targets[0].parent if targets else self._folder
 
     def _refresh(self) -> None:
         self.crf_label.setText(f"CRF {self.crf.value()}")
@@ -132,75 +136,3 @@ class ExportDialog(QDialog):
         if path:
             self.target.setText(path)
             self._refresh()
-
-
-class ExportRunner(QObject):
-    """Runs one export job behind a progress dialog with Cancel."""
-
-    finished = Signal(list)  # written paths
-    failed = Signal(str)
-    cancelled = Signal()
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self._parent = parent
-        self._job: jobs.Job | None = None
-        self._dialog: QProgressDialog | None = None
-
-    @property
-    def busy(self) -> bool:
-        return self._job is not None
-
-    def start(self, items: list[ExportItem], targets: list[Path], selection: Selection,
-              crf: int) -> jobs.Job:
-        job = export_job(items, targets, selection, crf)
-        job.progress.connect(self._on_progress)
-        job.succeeded.connect(self._on_succeeded)
-        job.failed.connect(self._on_failed)
-        job.cancelled.connect(self._on_cancelled)
-        job.done.connect(self._on_done)
-        dialog = QProgressDialog("Exporting…", "Cancel", 0, 1000, self._parent)
-        dialog.setWindowTitle("Export")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.canceled.connect(self.cancel)
-        dialog.show()
-        self._job, self._dialog = job, dialog
-        jobs.start(job)
-        return job
-
-    def cancel(self) -> None:
-        if self._job is not None:
-            self._job.cancel()
-            if self._dialog is not None:
-                self._dialog.setLabelText("Cancelling…")
-
-    @Slot(object, object)
-    def _on_progress(self, job: jobs.Job, value: ExportProgress) -> None:
-        dialog = self._dialog  # setValue may run the event loop (and _on_done) itself
-        if job is self._job and dialog is not None:
-            dialog.setLabelText(value.text)
-            dialog.setValue(int(value.fraction * 1000))
-
-    @Slot(object, object)
-    def _on_succeeded(self, job: jobs.Job, paths: list) -> None:
-        self.finished.emit(list(paths))
-
-    @Slot(object, str)
-    def _on_failed(self, job: jobs.Job, message: str) -> None:
-        self.failed.emit(message)
-
-    @Slot(object)
-    def _on_cancelled(self, job: jobs.Job) -> None:
-        self.cancelled.emit()
-
-    @Slot(object)
-    def _on_done(self, job: jobs.Job) -> None:
-        self._job = None
-        if self._dialog is not None:
-            dialog, self._dialog = self._dialog, None
-            dialog.canceled.disconnect(self.cancel)
-            dialog.close()
-            dialog.deleteLater()

@@ -1,6 +1,7 @@
-"""Transport models: the playhead (play, J/K/L shuttle, stepping) and the in/out range.
+"""The playhead: play, J/K/L shuttle and stepping over a clip, driven by a timer.
 
-Plain QObjects with signals; widgets subscribe to them and write back only through them.
+A QObject with signals (it needs a Qt timer); widgets subscribe to it and write back only
+through it. The in/out range is a plain model: app.state.in_out.
 """
 
 from __future__ import annotations
@@ -128,54 +129,3 @@ class Playback(QObject):
 def _faster(speed: int) -> int:
     i = SHUTTLE_SPEEDS.index(speed) if speed in SHUTTLE_SPEEDS else 0
     return SHUTTLE_SPEEDS[min(i + 1, len(SHUTTLE_SPEEDS) - 1)]
-
-
-class InOutRange(QObject):
-    """The in and out points (inclusive frame indices) of the source; only this range is
-    used as input for generation."""
-
-    changed = Signal(int, int)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._length = 1
-        self._in = 0
-        self._out = 0
-
-    @property
-    def in_point(self) -> int:
-        return self._in
-
-    @property
-    def out_point(self) -> int:
-        return self._out
-
-    @property
-    def count(self) -> int:
-        return self._out - self._in + 1
-
-    def reset(self, length: int) -> None:
-        self._length = max(1, int(length))
-        self._set(0, self._length - 1)
-
-    def set_in(self, frame: int) -> None:
-        """A new in point; an in point after the out point moves the out point to the end."""
-        frame = self._clamp(frame)
-        self._set(frame, self._out if frame <= self._out else self._length - 1)
-
-    def set_out(self, frame: int) -> None:
-        """A new out point; an out point before the in point moves the in point to 0."""
-        frame = self._clamp(frame)
-        self._set(self._in if frame >= self._in else 0, frame)
-
-    def set_range(self, first: int, last: int) -> None:
-        first, last = sorted((self._clamp(first), self._clamp(last)))
-        self._set(first, last)
-
-    def _clamp(self, frame: int) -> int:
-        return min(max(int(frame), 0), self._length - 1)
-
-    def _set(self, first: int, last: int) -> None:
-        if (first, last) != (self._in, self._out):
-            self._in, self._out = first, last
-            self.changed.emit(first, last)

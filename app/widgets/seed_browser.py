@@ -1,16 +1,15 @@
 """The seed browser: a grid of variations with consecutive seeds.
 
-One background job works through a queue: first a coarse preview of every seed (the run
-is stopped after the first level at least PREVIEW_MIN_SIDE pixels high, so the grid fills
-within seconds), then each seed in full at the chosen quality, one at a time. Refine puts
-a Best-quality run at the front of the queue. Finished results go into the shared cache,
-so the same seed and settings are never computed twice.
+A background job works through a queue (app.workers.seed_queue): first a coarse preview
+of every seed (stopped after the first level at least PREVIEW_MIN_SIDE pixels high, so the
+grid fills within seconds), then each seed in full at the chosen quality, one at a time.
+Refine puts a Best-quality run at the front of the queue. Finished results go into the
+shared cache, so the same seed and settings are never computed twice. Stars are the
+session's favourites: the browser reports them (star_toggled) and shows what it is given.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -33,69 +32,18 @@ from app.state.result_clip import ResultClip
 from app.widgets.dialogs import show_error
 from app.widgets.seed_tile import SeedTile
 from app.workers import jobs
-from app.workers.generation import cache_key, engine_levels, to_result
+from app.workers.generation import cache_key, to_result
+from app.workers.seed_queue import TaskQueue, browse_work
 from engine.request import Request
 
-PREVIEW_MIN_SIDE = 40
 COLUMNS = 4
 RANK = {"preview": 0, "final": 1, "refine": 2}
-
-
-class _TaskQueue:
-    """(kind, seed, request) tasks shared between the GUI thread and the worker."""
-
-    def __init__(self) -> None:
-        self._items: deque = deque()
-        self._lock = threading.Lock()
-
-    def push(self, task: tuple, front: bool = False) -> None:
-        with self._lock:
-            (self._items.appendleft if front else self._items.append)(task)
-
-    def pop(self) -> tuple | None:
-        with self._lock:
-            return self._items.popleft() if self._items else None
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-def _preview_side(selection: Selection, request: Request) -> float:
-    """Min side (px) at which a coarse preview is good enough for a thumbnail."""
-    h, w = selection.frames.shape[1:3]
-    out_side = min(request.height or h, request.width or w)
-    return min(PREVIEW_MIN_SIDE, 0.6 * out_side)
-
-
-def _browse_work(queue: _TaskQueue, selection: Selection):
-    frames = selection.frames
-
-    def work(job: jobs.Job) -> None:
-        finished: set[Request] = set()  # a preview that ran to the end needs no full run
-        while not job.is_cancelled():
-            task = queue.pop()
-            if task is None:
-                return
-            kind, seed, request = task
-            if kind != "preview" and request in finished:
-                continue
-            enough = _preview_side(selection, request)
-            levels = engine_levels(frames, request, job.is_cancelled)
-            for level in levels:
-                job.report((kind, seed, request, level))
-                if level.final:
-                    finished.add(request)
-                elif kind == "preview" and min(level.frames.shape[1:3]) >= enough:
-                    levels.close()  # enough for a thumbnail; the full run comes later
-                    break
-
-    return work
 
 
 class SeedBrowser(QDialog):
     use_clip = Signal(object)  # ResultClip chosen with "Use"
     export_favourites = Signal()
+    star_toggled = Signal(int, bool)  # (seed, starred) by the user
 
     def __init__(self, cache: ResultCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,7 +54,7 @@ class SeedBrowser(QDialog):
         self.selection: Selection | None = None
         self.request: Request | None = None
         self._rank: dict[int, tuple[int, int]] = {}
-        self._queue = _TaskQueue()
+        self._queue = TaskQueue()
         self._job: jobs.Job | None = None
         self._failed = False
 
@@ -151,16 +99,23 @@ class SeedBrowser(QDialog):
         self.export.clicked.connect(self.export_favourites)
 
     # -- public API --------------------------------------------------------------------
-    def browse(self, selection: Selection, request: Request, count: int) -> None:
-        """Show `count` seeds from request.seed on, reusing favourites of the same setup."""
-        same = (self.selection is not None and self.request is not None
-                and selection.token == self.selection.token
-                and replace(request, seed=0) == replace(self.request, seed=0))
-        keep = self.favourite_seeds() if same else []
+    def browse(self, selection: Selection, request: Request, count: int,
+               starred: set[int] | frozenset[int] = frozenset()) -> None:
+        """Show `count` seeds from request.seed on; `starred` seeds are favourites."""
         self.selection, self.request = selection, request
         self.count.setValue(count)
         self.first_seed.setValue(request.seed)
-        self._rebuild(keep=keep)
+        self._rebuild(keep=list(starred))
+
+    def set_starred(self, seeds: set[int]) -> None:
+        """Show these seeds' stars (the session's favourites changed)."""
+        for seed, tile in self.tiles.items():
+            if tile.starred != (seed in seeds):
+                tile.star.blockSignals(True)
+                tile.set_starred(seed in seeds)
+                tile.star.blockSignals(False)
+                tile.star.setText("★" if seed in seeds else "☆")
+        self._on_star(0, False)
 
     def favourite_seeds(self) -> list[int]:
         return [seed for seed, tile in self.tiles.items() if tile.starred]
@@ -178,7 +133,8 @@ class SeedBrowser(QDialog):
         return self._job is not None
 
     def cancel(self) -> None:
-        self._queue.clear()
+        self._queue.close()  # an old worker still finishing can take nothing more
+        self._queue = TaskQueue()
         if self._job is not None:
             self._job.cancel()
             self._job = None
@@ -191,8 +147,7 @@ class SeedBrowser(QDialog):
             self._offer("refine", seed, cached, "best")
             return
         self.tiles[seed].set_state("refining…")
-        self._queue.push(("refine", seed, request), front=True)
-        self._ensure_running()
+        self._push(("refine", seed, request), front=True)
 
     # -- internals ---------------------------------------------------------------------
     def _rebuild(self, keep: list[int] | None = None) -> None:
@@ -214,6 +169,7 @@ class SeedBrowser(QDialog):
             tile.use_requested.connect(self._on_use)
             tile.refine_requested.connect(self.refine)
             tile.star_toggled.connect(self._on_star)
+            tile.star_toggled.connect(self.star_toggled)
             tile.clicked.connect(self._on_tile_clicked)
             tile.set_starred(seed in keep)
             self._grid.addWidget(tile, i // COLUMNS, i % COLUMNS)
@@ -221,11 +177,10 @@ class SeedBrowser(QDialog):
         self._on_star(0, False)
         for seed in self.tiles:
             if not self._from_cache(seed):
-                self._queue.push(("preview", seed, replace(self.request, seed=seed)))
+                self._push(("preview", seed, replace(self.request, seed=seed)))
         for seed in self.tiles:
             if seed not in self._rank:
-                self._queue.push(("final", seed, replace(self.request, seed=seed)))
-        self._ensure_running()
+                self._push(("final", seed, replace(self.request, seed=seed)))
 
     def _from_cache(self, seed: int) -> bool:
         request = replace(self.request, seed=seed)
@@ -237,10 +192,14 @@ class SeedBrowser(QDialog):
                 return True
         return False
 
-    def _ensure_running(self) -> None:
-        if self._job is not None:
-            return
-        job = jobs.Job(_browse_work(self._queue, self.selection), name="seed browser")
+    def _push(self, task: tuple, front: bool = False) -> None:
+        if self._queue.push(task, front):
+            self._start_worker()
+
+    def _start_worker(self) -> None:
+        """A worker for the current queue (the previous one, if any, has left it)."""
+        job = jobs.Job(browse_work(self._queue, self.selection), name="seed browser")
+        job.grid = self._queue  # its reports count while this grid is shown
         job.progress.connect(self._on_progress)
         job.failed.connect(self._on_failed)
         job.done.connect(self._on_done)
@@ -263,8 +222,8 @@ class SeedBrowser(QDialog):
 
     @Slot(object, object)
     def _on_progress(self, job: jobs.Job, value: tuple) -> None:
-        if job is not self._job:
-            return
+        if job.grid is not self._queue:
+            return  # a replaced or stopped grid (a worker of this grid that has left counts)
         kind, seed, request, level = value
         clip = to_result(level, request, self.selection)
         if clip.final:
@@ -276,7 +235,7 @@ class SeedBrowser(QDialog):
 
     @Slot(object, str)
     def _on_failed(self, job: jobs.Job, message: str) -> None:
-        if job is self._job:
+        if job.grid is self._queue:
             self._failed = True
             self.status.setText(message)
             show_error(self, "Seed browser", message)

@@ -114,6 +114,8 @@ class OutputSizeGroup(QWidget):
         self.out_height.set_value(height, quiet=True)
         self._set_frames(frames)
         self._follow_frames = frames == self._src[2]
+        w, h, _ = self.values()
+        self._ratio = w / h  # the lock keeps the shape it shows
         self._refresh()
 
     def is_dragging(self) -> bool:

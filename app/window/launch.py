@@ -1,4 +1,4 @@
-"""`launch()`: the entry point `python main.py [VIDEO]` calls."""
+"""`launch()`: the entry point `python main.py [VIDEO | PROJECT.vgpnn]` calls."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from app.workers import jobs
 
 
 def launch(path: str | None = None) -> int:
-    """Open the editor on `path` (or the bundled sample clip) and run until it closes."""
+    """Open the editor on `path` (a clip or a project; else the bundled sample clip, unless
+    a crashed session is recovered) and run until it closes."""
     from engine.io import SAMPLE_CLIP
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -22,10 +23,12 @@ def launch(path: str | None = None) -> int:
     apply_style(app)
     window = MainWindow()
     window.show()
-    if path:
-        window.open_path(path)
-    elif SAMPLE_CLIP.exists():
-        window.open_path(SAMPLE_CLIP)
+    # Work a crash left behind comes first; a recovered session replaces the start clip.
+    if not window.autosave.offer_recovery():
+        if path:
+            window.projects.open_path(path)
+        elif SAMPLE_CLIP.exists():
+            window.projects.open_path(SAMPLE_CLIP)
     code = app.exec()
     if not jobs.stop_all(timeout_ms=jobs.EXIT_WAIT_MS):
         sys.stdout.flush()

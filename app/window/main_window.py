@@ -1,20 +1,26 @@
 """The editor's main window: viewer, transport and timeline on the left, the control panel
-on the right (`launch()` in app.window.launch opens it).
+on the right. It builds the widgets and the session (app.state.session), then composes the
+controllers, each given what it uses:
 
-The window owns the models (playback, in/out range, source, result, the inpaint mask
-through app.inpaint.controller) and wires the widgets to them; engine work runs in jobs
-(app.workers.jobs) and comes back as signals. Its commands live in mixins: display
-(main_view), generation (main_generation), dialogs (main_actions).
+    view      what the viewer and timeline show          runs      Generate, Cancel, requests
+    clips     reading a clip, showing a new one          browsers  the seed browser, favourites
+    projects  New / Open / Save, the unsaved question    exports   Export Result / Favourites
+    autosave  recovery files, the recovery offer         sync      side panel <-> session
+
+Menus (app.window.menus) call the controllers' commands; engine work runs in jobs
+(app.workers) and comes back as signals.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, Slot
 from PySide6.QtWidgets import (
+    QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QScrollArea,
     QSplitter,
@@ -23,70 +29,97 @@ from PySide6.QtWidgets import (
 )
 
 from app.inpaint.controller import InpaintController
-from app.state.media import Source, read_source
+from app.state.recovery import RecoveryStore, data_dir
 from app.state.result_cache import ResultCache
-from app.state.result_clip import ResultClip
+from app.state.session import SessionModel
 from app.widgets.control_panel import ControlPanel
-from app.widgets.dialogs import show_error, show_info
-from app.widgets.export_dialog import ExportRunner
-from app.widgets.playback import InOutRange, Playback
-from app.widgets.seed_browser import SeedBrowser
+from app.widgets.playback import Playback
 from app.widgets.timeline import Timeline
 from app.widgets.transport import TransportBar
 from app.widgets.viewer import VideoViewer
-from app.window.main_actions import MainActionsMixin
-from app.window.main_generation import GenerationMixin
-from app.window.main_view import ViewMixin
-from app.window.menus import build_menus
+from app.window.autosave import AutosaveController
+from app.window.browser import BrowserController
+from app.window.clips import ClipController
+from app.window.export import ExportController
+from app.window.help_text import ABOUT, SHORTCUT_HELP
+from app.window.menus import build_menus, fill_paths
+from app.window.messages import Messages
+from app.window.projects import APP_NAME, ProjectController
 from app.window.recent_files import RecentFiles
+from app.window.runs import NO_CLIP, RunController
+from app.window.settings_sync import SettingsSync
+from app.window.view import ViewController
 from app.workers import jobs
-from app.workers.generation import GenerationController
+from app.workers.generation import GenerationRunner
 
-APP_NAME = "VGPNN Editor"
+__all__ = ["APP_NAME", "MainWindow"]
+
+OPEN_FILTER = ("Videos and images (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.gif *.png *.jpg "
+               "*.jpeg *.bmp *.tif *.tiff);;VGPNN projects (*.vgpnn);;All files (*)")
 
 
-class MainWindow(ViewMixin, GenerationMixin, MainActionsMixin, QMainWindow):
-    source_loaded = Signal(object)  # Source
-    result_shown = Signal(object)  # ResultClip (each preview level and the final)
-    error_reported = Signal(str)
-
-    def __init__(self, settings: QSettings | None = None) -> None:
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None,
+                 data_folder: str | Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 800)
         self.setAcceptDrops(True)
         self.settings = settings if settings is not None else QSettings()
-        self.recent = RecentFiles(self.settings)
+        self.session = SessionModel()
         self.cache = ResultCache()
-        self.source: Source | None = None
-        self.result: ResultClip | None = None
-        self.mode = "source"
-        self.last_error = ""
-        self.browser: SeedBrowser | None = None
-        self._loader: jobs.Job | None = None
-        self._generated_once = False
-        self._run_note = ""  # said in the status bar while a run reports back
-        self.exported_paths: list[Path] = []
         self.device_label = ""
 
         self.playback = Playback(self)
-        self.in_out = InOutRange(self)
         self.viewer = VideoViewer()
         self.timeline = Timeline()
         self.transport = TransportBar(self.playback)
         self.info = QLabel("No clip")
         self.info.setObjectName("clipInfo")
         self.panel = ControlPanel()
-        self.generation = GenerationController(self.cache, self)
-        self.exporter = ExportRunner(self)
-        self.inpaint = InpaintController(self.viewer.source, self)
-        self.panel.page_for("inpaint").set_tools(self.inpaint.panel)
         self._build_layout()
-        self.actions_by_name = build_menus(self)
-        self._connect()
+
+        s = self.session
+        self.messages = Messages(self)
+        self.inpaint = InpaintController(s.mask, self.viewer.source, self)
+        self.panel.page_for("inpaint").set_tools(self.inpaint.panel)
+        self.sync = SettingsSync(s, self.panel, self)
+        self.view = ViewController(s, self.playback, self.viewer, self.timeline, self.transport,
+                                   self.panel.output, self.inpaint, self.messages.status, self)
+        self.generation = GenerationRunner(self.cache, self)
+        self.runs = RunController(s, self.sync, self.panel, self.inpaint, self.generation,
+                                  self.view, self.messages, self)
+        self.recent = RecentFiles(self.settings)
+        self.clips = ClipController(s, self.view, self.panel.output, self.inpaint, self.info,
+                                    self.busy_bar, self.recent, self.messages, self)
+        self.exports = ExportController(s, self.runs, self.cache, self.view, self.settings,
+                                        self.messages, self)
+        self.browsers = BrowserController(s, self.runs, self.cache, self.view, self.messages,
+                                          self.exports.export_favourites, self)
+        self.recent_projects = RecentFiles(self.settings, key="recentProjects")
+        self.projects = ProjectController(s, self.clips, self.sync, self.recent_projects,
+                                          self.messages, self)
+        folder = data_folder or data_dir(QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.AppDataLocation) or None)
+        self.autosave = AutosaveController(s, self.sync, RecoveryStore(folder), self.projects,
+                                           self.messages, self)
+        # Signals tests and tools listen to, under the names the window always had.
+        self.error_reported = self.messages.error_reported
+        self.result_shown = self.view.result_shown
+        self.source_loaded = self.clips.source_loaded
+        self.exporter = self.exports.runner
+
+        self.actions_by_name, self.submenus = build_menus(
+            self, self._commands(), self._fillers(), self.inpaint.panel.window_actions(),
+            [self.viewer, self.timeline])
+        self.recent_menu = self.submenus["recent"]
+        self.panel.task_changed.connect(self.view.on_task_changed)
+        self.panel.browse_requested.connect(self.browsers.browse_seeds)
+        self.inpaint.maskedFramesChanged.connect(self.timeline.set_marks)
+        self.inpaint.message.connect(lambda text: self.messages.status(text, 8000))
         self._probe_device()
 
-    # -- construction ------------------------------------------------------------------
+    # -- construction ------------------------------------------------------------------------
     def _build_layout(self) -> None:
         media = QWidget()
         ml = QVBoxLayout(media)
@@ -114,30 +147,44 @@ class MainWindow(ViewMixin, GenerationMixin, MainActionsMixin, QMainWindow):
         self.busy_bar.setVisible(False)
         self.statusBar().addPermanentWidget(self.busy_bar)
 
-    def _connect(self) -> None:
-        self.playback.frame_changed.connect(self._show_frame)
-        self.in_out.changed.connect(self._on_in_out)
-        self.timeline.frame_scrubbed.connect(self.playback.seek)
-        self.timeline.in_out_dragged.connect(self.in_out.set_range)
-        self.transport.mode_chosen.connect(self.set_view_mode)
-        self.transport.fit_requested.connect(self.viewer.fit)
-        self.panel.generate_requested.connect(self.generate)
-        self.panel.cancel_requested.connect(self.cancel_generation)
-        self.panel.browse_requested.connect(self.browse_seeds)
-        self.panel.choices_changed.connect(self._on_choices_changed)
-        self.panel.task_changed.connect(self._on_task_changed)
-        self.inpaint.maskedFramesChanged.connect(self.timeline.set_marks)
-        self.inpaint.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.generation.preview.connect(self._on_preview)
-        self.generation.progress.connect(self._on_progress)
-        self.generation.finished.connect(self._on_finished)
-        self.generation.failed.connect(self._on_generation_failed)
-        self.generation.cancelled.connect(self._on_cancelled)
-        self.generation.busy_changed.connect(self.panel.set_busy)
-        self.exporter.finished.connect(self._on_exported)
-        self.exporter.failed.connect(lambda msg: self.report_error("Export failed", msg))
-        self.exporter.cancelled.connect(
-            lambda: self.statusBar().showMessage("Export cancelled; nothing was written.", 8000))
+    def _commands(self) -> dict:
+        pb, view, p = self.playback, self.view, self.projects
+        return {
+            "new_project": p.new_project, "open": self.choose_file,
+            "open_project": p.open_project, "save": p.save, "save_as": p.save_as,
+            "export": self.exports.export_result, "export_favs": self.exports.export_favourites,
+            "import_masks": self.import_masks, "export_masks": self.export_masks,
+            "quit": self.close,
+            "play": pb.toggle_play, "reverse": pb.reverse, "stop": pb.stop, "forward": pb.forward,
+            "prev": lambda: pb.step(-1), "next": lambda: pb.step(1),
+            "back_1s": lambda: pb.step_seconds(-1), "fwd_1s": lambda: pb.step_seconds(1),
+            "home": pb.home, "end": pb.end, "in": view.set_in_point, "out": view.set_out_point,
+            "clear_in_out": view.clear_in_out, "toggle": view.toggle_source_result,
+            "side": view.toggle_side_by_side, "fit": self.viewer.fit,
+            "generate": self.runs.generate, "cancel": self.runs.cancel,
+            "browse": self.browsers.browse_seeds, "new_seed": self.panel.randomize_seed,
+            "keys": lambda: self.messages.info("Keyboard shortcuts", SHORTCUT_HELP),
+            "about": lambda: self.messages.info("About", ABOUT),
+        }
+
+    def _fillers(self) -> dict:
+        open_path = self.projects.open_path
+        return {
+            "recent": lambda m: fill_paths(m, self.recent.paths(), open_path, self.recent.clear),
+            "recent_projects": lambda m: fill_paths(m, self.recent_projects.paths(), open_path,
+                                                    self.recent_projects.clear),
+            "favourites": self._fill_favourites,
+        }
+
+    def _fill_favourites(self, menu: QMenu) -> None:
+        """Generate ▸ Favourites: one click remakes a favourite (its settings and seed)."""
+        menu.clear()
+        for fav in self.session.favourites:
+            action = menu.addAction("★ " + fav.label())
+            action.setStatusTip("Make this variation again with its own settings and seed")
+            action.triggered.connect(lambda _=False, f=fav: self.runs.use_favourite(f))
+        if not self.session.favourites:
+            menu.addAction("(none: star variations in the seed browser)").setEnabled(False)
 
     def _probe_device(self) -> None:
         """Import the engine (PyTorch) and name the device off the GUI thread."""
@@ -161,82 +208,16 @@ class MainWindow(ViewMixin, GenerationMixin, MainActionsMixin, QMainWindow):
     @Slot(object, str)
     def _on_device_failed(self, job: jobs.Job, message: str) -> None:
         self.panel.set_device("unavailable")
-        self.report_error("Engine unavailable", message)
+        self.messages.error("Engine unavailable", message)
 
-    # -- opening -----------------------------------------------------------------------
-    def open_path(self, path: str | Path) -> None:
-        """Read a clip on a worker (a busy indicator shows); bad files give a dialog."""
-        if not self.inpaint.confirm_discard(self):
-            return
-        path = str(path)
-        job = jobs.Job(lambda _job: read_source(path), name="open")
-        job.succeeded.connect(self._on_loaded)
-        job.failed.connect(self._on_load_failed)
-        job.done.connect(self._on_load_done)
-        if self._loader is not None:
-            self._loader.cancel()  # its result will be ignored
-        self._loader = job
-        self._pending_path = path
-        self.busy_bar.setVisible(True)
-        self.statusBar().showMessage(f"Opening {Path(path).name}…")
-        jobs.start(job)
-
-    @property
-    def loading(self) -> bool:
-        return self._loader is not None
-
-    @Slot(object, object)
-    def _on_loaded(self, job: jobs.Job, source: Source) -> None:
-        if job is not self._loader:
-            return
-        self.recent.add(self._pending_path)
-        self.set_source(source)
-
-    @Slot(object, str)
-    def _on_load_failed(self, job: jobs.Job, message: str) -> None:
-        if job is self._loader:
-            self.report_error("Cannot open the file", message)
-
-    @Slot(object)
-    def _on_load_done(self, job: jobs.Job) -> None:
-        if job is self._loader:
-            self._loader = None
-            self.busy_bar.setVisible(False)
-
-    def set_source(self, source: Source) -> None:
-        self.generation.cancel()
-        if self.browser is not None:
-            self.browser.close()
-        self.source = source
-        self.result = None
-        self._generated_once = False
-        self.viewer.result.show_message("No result yet.\nPress Generate (G) to make one.")
-        self.info.setText(source.describe())
-        self.setWindowTitle(f"{source.name} — {APP_NAME}")
-        self.inpaint.reset(source.frames.shape[:3], source.path)
-        self.in_out.reset(source.length)
-        self.panel.output.set_source(source.width, source.height, source.length, source.fps)
-        self.mode = "source"
-        self.viewer.set_mode("source")
-        self.transport.set_mode("source")
-        self.timeline.set_clip(source.frames, source.fps)
-        self.timeline.set_in_out(self.in_out.in_point, self.in_out.out_point)
-        self.timeline.show_in_out(True)
-        self.playback.set_clip(source.length, source.fps, 0)
-        self.viewer.source.fit()
-        self.viewer.focus_view()
-        notes = "; ".join(source.clip.notes)
-        self.statusBar().showMessage(f"Opened {source.name}" + (f" ({notes})" if notes else ""),
-                                     8000)
-        self.source_loaded.emit(source)
-
-    # -- tasks -------------------------------------------------------------------------
-    @Slot(str)
-    def _on_task_changed(self, task: str) -> None:
-        painting = task == "inpaint"
-        self.inpaint.set_active(painting)
-        if painting and self.source is not None and self.mode == "result":
-            self.set_view_mode("side")  # painting happens on the Source pane
+    # -- commands that open dialogs ------------------------------------------------------------
+    def choose_file(self) -> None:
+        start = self.settings.value("openDir", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self, "Open video or project", str(start),
+                                              OPEN_FILTER)
+        if path:
+            self.settings.setValue("openDir", str(Path(path).parent))
+            self.projects.open_path(path)
 
     def import_masks(self) -> None:
         if self._inpaint_with_clip():
@@ -245,35 +226,41 @@ class MainWindow(ViewMixin, GenerationMixin, MainActionsMixin, QMainWindow):
     def export_masks(self) -> None:
         if self._inpaint_with_clip():
             if not self.inpaint.has_mask():
-                self.report_error("Export masks", "There is no mask to export yet.")
+                self.messages.error("Export masks", "There is no mask to export yet.")
                 return
             self.inpaint.panel.choose_export()
 
     def _inpaint_with_clip(self) -> bool:
         """Masks belong to a clip: need one, and show the Inpaint task to see them."""
-        if self.source is None:
-            self.report_error("No clip", "Open a video first (File ▸ Open or drop a file).")
+        if self.session.clip is None:
+            self.messages.error("No clip", NO_CLIP)
             return False
         self.panel.set_task("Inpaint")
         return True
 
-    # -- messages ----------------------------------------------------------------------
-    def report_error(self, title: str, message: str) -> None:
-        """Status bar + a (non-blocking) dialog; never a crash."""
-        self.last_error = message
-        self.statusBar().showMessage(message, 15000)
-        show_error(self, title, message)
-        self.error_reported.emit(message)
+    # -- window events -------------------------------------------------------------------------
+    def dragEnterEvent(self, event):  # noqa: N802
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
 
-    def show_info(self, title: str, message: str) -> None:
-        show_info(self, title, message)
+    dragMoveEvent = dragEnterEvent  # noqa: N815
 
-    # -- window ------------------------------------------------------------------------
+    def dropEvent(self, event):  # noqa: N802
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.projects.open_path(files[0])
+
     def closeEvent(self, event):  # noqa: N802
+        if not self.projects.confirm("closing"):
+            event.ignore()
+            return
         self.playback.stop()
+        # Cancel everything first, then wait for all threads together (one deadline).
         self.generation.cancel()
         self.exporter.cancel()
-        if self.browser is not None:
-            self.browser.close()
+        self.browsers.close()
         jobs.stop_all(timeout_ms=2000)
+        self.autosave.shutdown()  # a clean exit: no recovery file is left
         super().closeEvent(event)
+

@@ -1,4 +1,4 @@
-"""File ▸ Open Recent, stored in QSettings (tests pass their own QSettings)."""
+"""File ▸ Open Recent and Open Recent Project, stored in QSettings (tests pass their own)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ LIMIT = 10
 
 
 class RecentFiles:
-    def __init__(self, settings: QSettings, limit: int = LIMIT) -> None:
+    def __init__(self, settings: QSettings, limit: int = LIMIT, key: str = KEY) -> None:
         self._settings = settings
         self._limit = limit
+        self._key = key
 
     def paths(self) -> list[str]:
-        value = self._settings.value(KEY, [])
+        value = self._settings.value(self._key, [])
         if isinstance(value, str):  # QSettings returns a lone string for a 1-item list
             value = [value]
         return [str(v) for v in (value or [])]
@@ -24,14 +25,14 @@ class RecentFiles:
     def add(self, path: str | Path) -> None:
         text = str(Path(path).expanduser().resolve())
         items = [p for p in self.paths() if p != text]
-        self._settings.setValue(KEY, [text, *items][: self._limit])
+        self._settings.setValue(self._key, [text, *items][: self._limit])
         self._settings.sync()
 
     def remove(self, path: str | Path) -> None:
         text = str(path)
-        self._settings.setValue(KEY, [p for p in self.paths() if p != text])
+        self._settings.setValue(self._key, [p for p in self.paths() if p != text])
         self._settings.sync()
 
     def clear(self) -> None:
-        self._settings.setValue(KEY, [])
+        self._settings.setValue(self._key, [])
         self._settings.sync()

@@ -25,11 +25,13 @@ DEFAULT_CRF = 18
 
 @dataclass(frozen=True)
 class ExportItem:
-    """One output: finished frames, or a request still to compute (a favourite)."""
+    """One output: finished frames, or a request still to compute (a favourite), made from
+    `selection` (None: the export's own)."""
 
     seed: int
     request: Request
     frames: np.ndarray | None = field(default=None, repr=False, compare=False)
+    selection: Selection | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,12 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
     from engine.io import write_video
 
     count = len(items)
+    default = selection
 
     def work(job: jobs.Job) -> list[Path]:
         written: list[Path] = []
         for i, (item, target) in enumerate(zip(items, targets, strict=True)):
+            selection = item.selection or default
             frames = item.frames
             if frames is None:
                 job.report(ExportProgress(i / count, f"Computing seed {item.seed}…"))

@@ -52,7 +52,7 @@ def to_result(level: LevelResult, request: Request, selection: Selection) -> Res
     )
 
 
-class GenerationController(QObject):
+class GenerationRunner(QObject):
     preview = Signal(object)  # ResultClip: every level as it arrives (and a cached final)
     finished = Signal(object)  # the final ResultClip
     failed = Signal(str)

@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -132,16 +133,20 @@ def running_jobs() -> list[Job]:
 
 
 def stop_all(timeout_ms: int | None = 5000) -> bool:
-    """Cancel every job and wait for its thread (None: as long as it takes); True when all
-    threads ended."""
+    """Cancel every job, then wait for all their threads together, within one deadline of
+    timeout_ms (None: as long as it takes); True when all threads ended."""
     if _registry is None:
         return True
     for _, job in _registry.entries:
-        job.cancel()
+        job.cancel()  # all first: they stop side by side, not one after another
+    deadline = None if timeout_ms is None else time.monotonic() + timeout_ms / 1000
     ok = True
     for thread, _ in list(_registry.entries):
-        done = thread.wait() if timeout_ms is None else thread.wait(timeout_ms)
-        ok = done and ok
+        if deadline is None:
+            thread.wait()
+            continue
+        left_ms = max(0, int((deadline - time.monotonic()) * 1000))
+        ok = thread.wait(left_ms) and ok
     _registry._reap()
     return ok
 

@@ -1,0 +1,235 @@
+"""The `.vgpnn` project file: one zip holding `project.json` (a versioned, human-readable
+document: source, in/out, settings, favourites, export preset) and the mask and hint
+layers as numpy arrays (`layers/mask.npy`, `layers/hints.npy`), cropped to the box that
+holds paint. Results are not stored: seed and settings remake them exactly.
+
+Writing is atomic (app.state.atomic). Reading checks everything (a project file may be
+damaged, hostile or from a newer editor) and raises ProjectError with one clear line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.state.atomic import write_atomic
+from app.state.fingerprint import SourceInfo
+from app.state.settings import (
+    ExportPreset,
+    Favourite,
+    PanelSettings,
+    SettingsError,
+    parse_range,
+)
+
+FORMAT = "vgpnn-project"
+VERSION = 1  # raise when a reader of this version would misread a newer file
+SUFFIX = ".vgpnn"
+MAX_JSON_BYTES = 16 * 2**20
+MAX_LAYER_VOXELS = 2**31  # far above any clip the editor opens (engine.io caps those)
+
+
+class ProjectError(Exception):
+    """A project file that cannot be read; the message is for the user, as is."""
+
+
+@dataclass
+class ProjectData:
+    """Everything a project (or a recovery file) holds. mask (T, H, W) uint8 and hints
+    (T, H, W, 4) uint8 are full size, or None when nothing is painted."""
+
+    source: SourceInfo
+    in_out: tuple[int, int]
+    settings: PanelSettings
+    favourites: list[Favourite] = field(default_factory=list)
+    export: ExportPreset = field(default_factory=ExportPreset)
+    mask: np.ndarray | None = None
+    hints: np.ndarray | None = None
+    saved_at: str = ""  # ISO 8601, set when written
+    project_path: str | None = None  # recovery files: the project the session belonged to
+
+
+def save_project(data: ProjectData, path: str | os.PathLike[str]) -> Path:
+    """Write `data` to `path` atomically; returns the path written."""
+    data.saved_at = datetime.now().astimezone().isoformat(timespec="seconds")
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "saved_at": data.saved_at,
+        "source": data.source.to_dict(),
+        "in_out": list(data.in_out),
+        "settings": data.settings.to_dict(),
+        "favourites": [f.to_dict() for f in data.favourites],
+        "export": data.export.to_dict(),
+        "project_path": data.project_path,
+        "layers": None,
+    }
+    layers = _crop_layers(data.mask, data.hints)
+    if layers is not None:
+        box, mask, hints = layers
+        doc["layers"] = {"shape": list(data.source.shape), "box": box,
+                         "mask": "layers/mask.npy",
+                         "hints": None if hints is None else "layers/hints.npy"}
+
+    def write(f) -> None:
+        # Level 1: masks are mostly flat areas, which compress well even at the fastest level.
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            zf.writestr("project.json", json.dumps(doc, indent=2, ensure_ascii=False))
+            if layers is not None:
+                _write_array(zf, "layers/mask.npy", mask)
+                if hints is not None:
+                    _write_array(zf, "layers/hints.npy", hints)
+
+    return write_atomic(path, write)
+
+
+def load_project(path: str | os.PathLike[str]) -> ProjectData:
+    """Read and check a project file; ProjectError (one line for the user) when it cannot."""
+    name = Path(path).name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            doc = _read_doc(zf, name)
+            try:
+                data = _from_doc(doc)
+                _read_layers(zf, doc.get("layers"), data)
+            except SettingsError as exc:
+                raise ProjectError(f"{name} is damaged: {exc}.") from None
+    except FileNotFoundError:
+        raise ProjectError(f"{name}: the file was not found.") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error,
+            NotImplementedError, RuntimeError):  # damaged or unsupported zip members
+        raise ProjectError(f"{name} is not a VGPNN project, or the file is damaged "
+                           "(it is not a readable zip file).") from None
+    except OSError as exc:
+        raise ProjectError(f"{name}: cannot read the file ({exc.strerror or exc}).") from None
+    return data
+
+
+def read_summary(path: str | os.PathLike[str]) -> dict:
+    """The JSON document alone (fast: no layers), for the recovery prompt."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _read_doc(zf, Path(path).name)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ProjectError(f"{Path(path).name}: unreadable ({exc})") from None
+
+
+# -- internals ------------------------------------------------------------------------------
+def _read_doc(zf: zipfile.ZipFile, name: str) -> dict:
+    try:
+        info = zf.getinfo("project.json")
+    except KeyError:
+        raise ProjectError(f"{name} is not a VGPNN project (it holds no project.json).") from None
+    if info.file_size > MAX_JSON_BYTES:
+        raise ProjectError(f"{name} is damaged: project.json is implausibly large.")
+    try:
+        doc = json.loads(zf.read(info).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, zipfile.BadZipFile) as exc:
+        raise ProjectError(f"{name} is damaged: project.json cannot be read ({exc}).") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ProjectError(f"{name} is not a VGPNN project.")
+    version = doc.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise ProjectError(f"{name} is damaged: it has no valid format version.")
+    if version > VERSION:
+        raise ProjectError(f"{name} was saved by a newer version of the editor (project "
+                           f"format {version}; this one reads up to {VERSION}). Update the "
+                           "editor to open it.")
+    return doc
+
+
+def _from_doc(doc: dict) -> ProjectData:
+    source = SourceInfo.from_dict(doc.get("source"))
+    in_out = parse_range(doc.get("in_out"), "in_out")
+    if in_out[1] >= source.frames:
+        raise SettingsError(f"in_out: {list(in_out)} lies outside the clip's "
+                            f"{source.frames} frames")
+    favourites = doc.get("favourites", [])
+    if not isinstance(favourites, list):
+        raise SettingsError("favourites: expected a list")
+    project_path = doc.get("project_path")
+    return ProjectData(
+        source=source, in_out=in_out, settings=PanelSettings.from_dict(doc.get("settings")),
+        favourites=[Favourite.from_dict(f) for f in favourites],
+        export=ExportPreset.from_dict(doc.get("export", {})),
+        saved_at=str(doc.get("saved_at", "")),
+        project_path=project_path if isinstance(project_path, str) else None)
+
+
+def _crop_layers(mask, hints):
+    """(box [t0, t1, y0, y1, x0, x1], mask crop, hints crop or None), or None if unpainted."""
+    if mask is None:
+        return None
+    painted = mask > 0
+    has_hints = hints is not None and bool(hints[..., 3].any())
+    if has_hints:
+        painted = painted | (hints[..., 3] > 0)
+    if not painted.any():
+        return None
+    box = []
+    for axis in range(3):
+        other = tuple(a for a in range(3) if a != axis)
+        hit = np.flatnonzero(painted.any(axis=other))
+        box += [int(hit[0]), int(hit[-1]) + 1]
+    t0, t1, y0, y1, x0, x1 = box
+    crop = (slice(t0, t1), slice(y0, y1), slice(x0, x1))
+    return box, mask[crop], (hints[crop] if has_hints else None)
+
+
+def _write_array(zf: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
+    with zf.open(name, "w", force_zip64=True) as f:
+        np.lib.format.write_array(f, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def _read_layers(zf: zipfile.ZipFile, layers: Any, data: ProjectData) -> None:
+    if layers is None:
+        return
+    if not isinstance(layers, dict):
+        raise SettingsError("layers: expected an object")
+    shape = tuple(layers.get("shape", ()))
+    if shape != data.source.shape:
+        raise SettingsError(f"layers: shape {list(shape)} does not match the source "
+                            f"{list(data.source.shape)}")
+    box = layers.get("box")
+    if not (isinstance(box, list) and len(box) == 6 and all(isinstance(v, int) for v in box)):
+        raise SettingsError("layers.box: expected six whole numbers")
+    t0, t1, y0, y1, x0, x1 = box
+    if not (0 <= t0 < t1 <= shape[0] and 0 <= y0 < y1 <= shape[1] and 0 <= x0 < x1 <= shape[2]):
+        raise SettingsError(f"layers.box: {box} lies outside the clip")
+    crop = (t1 - t0, y1 - y0, x1 - x0)
+    data.mask = np.zeros(shape, np.uint8)
+    data.mask[t0:t1, y0:y1, x0:x1] = _read_array(zf, layers.get("mask"), crop)
+    data.hints = np.zeros((*shape, 4), np.uint8)
+    if layers.get("hints") is not None:
+        data.hints[t0:t1, y0:y1, x0:x1] = _read_array(zf, layers["hints"], (*crop, 4))
+
+
+def _read_array(zf: zipfile.ZipFile, name: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A uint8 array of exactly `shape`; the header is checked before any data is read."""
+    if not isinstance(name, str) or name not in zf.namelist():
+        raise SettingsError(f"layers: the member {name!r} is missing")
+    if int(np.prod(shape)) > MAX_LAYER_VOXELS:
+        raise SettingsError("layers: implausibly large")
+    with zf.open(name) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                      else np.lib.format.read_array_header_2_0)(f)
+        except ValueError as exc:
+            raise SettingsError(f"{name}: not a numpy array ({exc})") from None
+        got_shape, fortran, dtype = header
+        if tuple(got_shape) != shape or dtype != np.uint8 or fortran:
+            raise SettingsError(f"{name}: expected {list(shape)} uint8, found "
+                                f"{list(got_shape)} {dtype}")
+        raw = f.read(int(np.prod(shape)))
+    if len(raw) != int(np.prod(shape)):
+        raise SettingsError(f"{name}: the data is truncated")
+    return np.frombuffer(raw, np.uint8).reshape(shape)

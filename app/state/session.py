@@ -1,0 +1,195 @@
+"""The editing session: everything a user would lose if the editor closed, in one plain
+Python model (no Qt) that a project file stores and autosave writes to a recovery file.
+
+It holds the source (path, size, sampled hash), the in/out range, every control-panel
+setting, the mask and hint layers, the favourites and the export preset, plus the opened
+frames (not saved: they are read again from the source). Controllers of the window write
+through its methods and views subscribe to its events (napari's model/view split).
+Every change bumps a revision; `dirty` means "changed since the last save or open".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.inpaint.mask_model import MaskModel
+from app.state.events import Event
+from app.state.fingerprint import SourceInfo
+from app.state.in_out import InOutRange
+from app.state.project_file import SUFFIX, ProjectData
+from app.state.settings import ExportPreset, Favourite, PanelSettings
+
+if TYPE_CHECKING:
+    from app.state.media import Source
+
+
+class SessionModel:
+    def __init__(self) -> None:
+        self.in_out = InOutRange()
+        self.mask = MaskModel((1, 1, 1))
+        self.settings = PanelSettings()
+        self.favourites: list[Favourite] = []
+        self.export = ExportPreset()
+        self.source: SourceInfo | None = None
+        self.clip: Source | None = None  # the frames as read for editing (never saved)
+        self.project_path: Path | None = None
+
+        self.clip_changed = Event()  # (clip): a clip or a project replaced the session
+        self.settings_changed = Event()  # (PanelSettings)
+        self.favourites_changed = Event()  # (list[Favourite])
+        self.export_changed = Event()  # (ExportPreset)
+        self.dirty_changed = Event()  # (bool)
+        self.project_changed = Event()  # (Path | None): opened, saved as, or new
+        self.edited = Event()  # (what: str): an unsaved change ("mask", "settings", ...)
+
+        self._revision = 0
+        self._saved_revision = 0
+        self._replacing = False  # set_clip / restore: their own resets are not edits
+        self.in_out.changed.connect(lambda first, last: self._touch("in_out"))
+        self.mask.edited.connect(lambda: self._touch("mask"))
+
+    # -- state ---------------------------------------------------------------------------
+    @property
+    def dirty(self) -> bool:
+        return self._revision != self._saved_revision
+
+    @property
+    def revision(self) -> int:
+        return self._revision
+
+    @property
+    def name(self) -> str:
+        """The project's name ("Untitled" until it is saved)."""
+        return self.project_path.stem if self.project_path else "Untitled"
+
+    def is_favourite(self, favourite: Favourite) -> bool:
+        return any(f.matches(favourite) for f in self.favourites)
+
+    # -- changes -------------------------------------------------------------------------
+    def set_clip(self, clip: Source, source: SourceInfo) -> None:
+        """A newly opened clip starts a new session: the whole range, an empty mask, no
+        favourites and no project file. Settings stay, except sizes (the source's)."""
+        self._replacing = True
+        try:
+            self.clip, self.source = clip, source
+            self.project_path = None
+            self.favourites = []
+            self.settings = self.settings.with_(width=clip.width, height=clip.height,
+                                                frames=clip.length)
+            self.mask.reset(clip.frames.shape[:3])
+            self.in_out.reset(clip.length)
+        finally:
+            self._replacing = False
+        self._announce_new()
+
+    def set_settings(self, settings: PanelSettings) -> None:
+        if settings != self.settings:
+            self.settings = settings
+            self.settings_changed.emit(settings)
+            self._touch("settings")
+
+    def set_favourite(self, favourite: Favourite, on: bool) -> None:
+        """Star or unstar a variation (matched by seed, range and result settings)."""
+        if on == self.is_favourite(favourite):
+            return
+        if on:
+            self.favourites.append(favourite)
+        else:
+            self.favourites = [f for f in self.favourites if not f.matches(favourite)]
+        self.favourites_changed.emit(list(self.favourites))
+        self._touch("favourites")
+
+    def set_export(self, preset: ExportPreset) -> None:
+        if preset != self.export:
+            self.export = preset
+            self.export_changed.emit(preset)
+            self._touch("export")
+
+    def mark_saved(self, path: Path | None = None) -> None:
+        """The session was written to `path` (a project file): no unsaved changes."""
+        if path is not None and path != self.project_path:
+            self.project_path = Path(path)
+            self.project_changed.emit(self.project_path)
+        was = self.dirty
+        self._saved_revision = self._revision
+        if was:
+            self.dirty_changed.emit(False)
+
+    # -- projects ------------------------------------------------------------------------
+    def snapshot(self, project_path: Any = None) -> ProjectData:
+        """A copy of the session for a project or recovery file (safe to write on another
+        thread while painting goes on)."""
+        if self.source is None:
+            raise ValueError("no clip is open")
+        painted = not self.mask.is_empty() or bool(self.mask.hints[..., 3].any())
+        return ProjectData(
+            source=self.source, in_out=(self.in_out.in_point, self.in_out.out_point),
+            settings=self.settings, favourites=list(self.favourites), export=self.export,
+            mask=self.mask.mask.copy() if painted else None,
+            hints=self.mask.hints.copy() if painted else None,
+            project_path=None if project_path is None else str(project_path))
+
+    def restore(self, data: ProjectData, clip: Source, source: SourceInfo,
+                project_path: Path | None, dirty: bool = False) -> list[str]:
+        """Take a project's (or a recovery file's) state for `clip`, read from `source`.
+        Returns notes for the user about what could not be taken as it was."""
+        self._replacing = True
+        try:
+            notes = self._take(data, clip, source, project_path)
+        finally:
+            self._replacing = False
+        self._announce_new()
+        if dirty:
+            self._touch("restore")
+        return notes
+
+    def _take(self, data: ProjectData, clip: Source, source: SourceInfo,
+              project_path: Path | None) -> list[str]:
+        notes = []
+        self.clip, self.source = clip, source
+        self.project_path = Path(project_path) if project_path else None
+        self.settings = data.settings
+        self.favourites = list(data.favourites)
+        self.export = data.export
+        shape = tuple(clip.frames.shape[:3])
+        self.mask.reset(shape)
+        if data.mask is not None:
+            if data.mask.shape == shape:
+                self.mask.load(data.mask, data.hints if data.hints is not None
+                               else np.zeros((*shape, 4), np.uint8))
+            else:
+                notes.append("The mask was painted on a clip of {}×{}×{} (frames × height × "
+                             "width); this clip is {}×{}×{}, so the mask was not loaded."
+                             .format(*data.mask.shape, *shape))
+        self.in_out.reset(clip.length)
+        self.in_out.set_range(*data.in_out)
+        if data.in_out[1] >= clip.length:
+            notes.append(f"The in/out range was cut to the clip's {clip.length} frames.")
+        return notes
+
+    def project_file_for(self, folder: Path) -> Path:
+        """A default project file name: the clip's name in `folder`."""
+        stem = Path(self.source.path).stem if self.source else "untitled"
+        return folder / (stem + SUFFIX)
+
+    # -- internals -----------------------------------------------------------------------
+    def _announce_new(self) -> None:
+        self._saved_revision = self._revision = self._revision + 1
+        self.project_changed.emit(self.project_path)
+        self.clip_changed.emit(self.clip)
+        self.settings_changed.emit(self.settings)
+        self.favourites_changed.emit(list(self.favourites))
+        self.export_changed.emit(self.export)
+        self.dirty_changed.emit(False)
+
+    def _touch(self, what: str) -> None:
+        if self._replacing or self.source is None:
+            return  # resets while replacing are no edits; without a clip nothing can be saved
+        was = self.dirty
+        self._revision += 1
+        if not was:
+            self.dirty_changed.emit(True)
+        self.edited.emit(what)

@@ -1,0 +1,176 @@
+"""What the side panel is set to, a favourite variation, and the export preset: frozen
+values that the session holds and a project file stores as JSON.
+
+`from_dict` accepts only well-formed values (a project file may be damaged or hostile) and
+raises SettingsError naming the field; keys it does not know are ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from app.state.request_builder import DEFAULT_NOISE, QUALITIES, TASKS, Choices
+
+MAX_SEED = 2**31 - 1
+EXPORT_FORMATS = ("mp4", "gif", "png")
+
+
+class SettingsError(ValueError):
+    """A stored value is missing or out of range; the message names the field."""
+
+
+@dataclass(frozen=True)
+class PanelSettings:
+    """Every setting of the control panel. Sizes 0 mean "the source's own"."""
+
+    task: str = "generate"
+    quality: str = "normal"
+    seed: int = 0
+    noise: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_NOISE))  # per task
+    width: int = 0
+    height: int = 0
+    frames: int = 0
+    aspect_lock: bool = True
+    auto_update: bool = True
+    browse_count: int = 8
+
+    def choices(self) -> Choices:
+        """The snapshot a request is built from (app.state.request_builder)."""
+        return Choices(task=self.task, width=self.width, height=self.height,
+                       frames=self.frames, seed=self.seed, noise=self.noise[self.task],
+                       quality=self.quality)
+
+    def same_result(self, other: PanelSettings) -> bool:
+        """Whether both make the same video for a seed (panel preferences aside)."""
+        return replace(self.choices(), seed=0) == replace(other.choices(), seed=0)
+
+    def with_(self, **changes: Any) -> PanelSettings:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> PanelSettings:
+        d = _mapping(data, "settings")
+        default = cls()
+        noise = dict(default.noise)
+        for task, value in _mapping(d.get("noise", {}), "settings.noise").items():
+            if task in noise:
+                noise[task] = _number(value, f"settings.noise.{task}", 0.0, 100.0)
+        return cls(
+            task=_choice(d.get("task", default.task), "settings.task", TASKS.values()),
+            quality=_choice(d.get("quality", default.quality), "settings.quality",
+                            QUALITIES.values()),
+            seed=_integer(d.get("seed", 0), "settings.seed", 0, MAX_SEED),
+            noise=noise,
+            width=_integer(d.get("width", 0), "settings.width", 0, 1 << 20),
+            height=_integer(d.get("height", 0), "settings.height", 0, 1 << 20),
+            frames=_integer(d.get("frames", 0), "settings.frames", 0, 1 << 24),
+            aspect_lock=_boolean(d.get("aspect_lock", True), "settings.aspect_lock"),
+            auto_update=_boolean(d.get("auto_update", True), "settings.auto_update"),
+            browse_count=_integer(d.get("browse_count", 8), "settings.browse_count", 2, 32),
+        )
+
+
+@dataclass(frozen=True)
+class Favourite:
+    """A starred variation: its seed with the full settings and in/out range it was made
+    with. The video is not stored: the engine remakes it exactly from these."""
+
+    seed: int
+    settings: PanelSettings
+    in_out: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        if self.settings.seed != self.seed:  # one seed, whichever way it was given
+            object.__setattr__(self, "settings", self.settings.with_(seed=self.seed))
+
+    def matches(self, other: Favourite) -> bool:
+        """The same variation: seed, range and result-relevant settings."""
+        return (self.seed == other.seed and self.in_out == other.in_out
+                and self.settings.same_result(other.settings))
+
+    def label(self) -> str:
+        s = self.settings
+        task = next(k for k, v in TASKS.items() if v == s.task)
+        size = "" if s.task == "inpaint" else f" · {s.width}×{s.height}×{s.frames}"
+        return (f"Seed {self.seed} · {task}{size} · {s.quality.title()} · frames "
+                f"{self.in_out[0] + 1}–{self.in_out[1] + 1}")
+
+    def to_dict(self) -> dict:
+        return {"seed": self.seed, "in_out": list(self.in_out),
+                "settings": self.settings.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Favourite:
+        d = _mapping(data, "favourite")
+        return cls(seed=_integer(d.get("seed"), "favourite.seed", 0, MAX_SEED),
+                   settings=PanelSettings.from_dict(d.get("settings", {})),
+                   in_out=parse_range(d.get("in_out"), "favourite.in_out"))
+
+
+@dataclass(frozen=True)
+class ExportPreset:
+    """The export dialog's last choices: format, H.264 quality (CRF) and folder."""
+
+    format: str = "mp4"
+    crf: int = 18
+    folder: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ExportPreset:
+        d = _mapping(data, "export")
+        folder = d.get("folder", "")
+        if not isinstance(folder, str):
+            raise SettingsError("export.folder: expected text")
+        return cls(format=_choice(d.get("format", "mp4"), "export.format", EXPORT_FORMATS),
+                   crf=_integer(d.get("crf", 18), "export.crf", 0, 51), folder=folder)
+
+
+# -- validation -----------------------------------------------------------------------------
+def _mapping(value: Any, name: str) -> dict:
+    if not isinstance(value, dict):
+        raise SettingsError(f"{name}: expected an object")
+    return value
+
+
+def _choice(value: Any, name: str, allowed) -> str:
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise SettingsError(f"{name}: {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _integer(value: Any, name: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise SettingsError(f"{name}: expected a whole number from {lo} to {hi}, got {value!r}")
+    return value
+
+
+def _number(value: Any, name: str, lo: float, hi: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            math.isfinite(value) and lo <= value <= hi):
+        raise SettingsError(f"{name}: expected a number from {lo} to {hi}, got {value!r}")
+    return float(value)
+
+
+def _boolean(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise SettingsError(f"{name}: expected true or false")
+    return value
+
+
+def parse_range(value: Any, name: str) -> tuple[int, int]:
+    if not (isinstance(value, list | tuple) and len(value) == 2):
+        raise SettingsError(f"{name}: expected [in, out]")
+    first, last = (_integer(v, name, 0, 1 << 24) for v in value)
+    if first > last:
+        raise SettingsError(f"{name}: the in point {first} is after the out point {last}")
+    return first, last
+

@@ -1,0 +1,78 @@
+"""The seed browser in the window: which setup it shows, its stars as the session's
+favourites, and "Use" (a tile's video becomes the result, its seed the current seed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
+
+from app.state.result_cache import ResultCache
+from app.state.result_clip import ResultClip
+from app.state.session import SessionModel
+from app.state.settings import Favourite, PanelSettings
+from app.widgets.seed_browser import SeedBrowser
+from app.window.messages import Messages
+from app.window.runs import NO_CLIP, RunController
+from app.window.view import ViewController
+
+
+class BrowserController(QObject):
+    def __init__(self, session: SessionModel, runs: RunController, cache: ResultCache,
+                 view: ViewController, messages: Messages, export_favourites: Callable[[], None],
+                 window: QWidget) -> None:
+        super().__init__(window)
+        self.session, self.runs, self.cache, self.view = session, runs, cache, view
+        self.messages, self._export, self._window = messages, export_favourites, window
+        self.browser: SeedBrowser | None = None
+        self._setup: tuple[PanelSettings, tuple[int, int]] | None = None
+        session.clip_changed.connect(lambda clip: self.close())
+        session.favourites_changed.connect(self._show_stars)
+
+    def browse_seeds(self) -> SeedBrowser | None:
+        if self.session.clip is None:
+            self.messages.error("No clip", NO_CLIP)
+            return None
+        if self.browser is None:
+            self.browser = SeedBrowser(self.cache, self._window)
+            self.browser.use_clip.connect(self.use_clip)
+            self.browser.export_favourites.connect(self._export)
+            self.browser.star_toggled.connect(self._on_star)
+        settings = self.runs.sync.commit()
+        in_out = (self.session.in_out.in_point, self.session.in_out.out_point)
+        self._setup = (settings, in_out)
+        self.browser.show()
+        self.browser.raise_()
+        self.browser.browse(self.runs.selection_for(settings, in_out),
+                            self.runs.request_for(settings, in_out), settings.browse_count,
+                            self._starred())
+        return self.browser
+
+    def use_clip(self, clip: ResultClip) -> None:
+        """A tile's "Use": its video becomes the result, its seed the current seed."""
+        self.runs.runner.cancel()
+        self.session.set_settings(self.runs.sync.commit().with_(seed=clip.seed))
+        self.view.show_result(clip)
+        self.messages.status(f"Using seed {clip.seed}", 5000)
+
+    def close(self) -> None:
+        if self.browser is not None:
+            self.browser.close()
+
+    def _starred(self) -> set[int]:
+        """Seeds of the favourites made with the setup the browser shows."""
+        if self._setup is None:
+            return set()
+        settings, in_out = self._setup
+        return {f.seed for f in self.session.favourites
+                if f.in_out == in_out and f.settings.same_result(settings)}
+
+    def _on_star(self, seed: int, on: bool) -> None:
+        if self._setup is not None:
+            settings, in_out = self._setup
+            self.session.set_favourite(Favourite(seed, settings, in_out), on)
+
+    def _show_stars(self, favourites: list[Favourite]) -> None:
+        if self.browser is not None and self._setup is not None:
+            self.browser.set_starred(self._starred())

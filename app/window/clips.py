@@ -1,0 +1,96 @@
+"""Reading a clip on a worker (a busy indicator shows; bad files give a dialog), and showing
+a clip once the session holds it (a new clip, an opened project, a recovered session)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QLabel, QProgressBar
+
+from app.inpaint.controller import InpaintController
+from app.state.fingerprint import SourceInfo, describe
+from app.state.media import Source, read_source
+from app.state.session import SessionModel
+from app.widgets.size_controls import OutputSizeGroup
+from app.window.messages import Messages
+from app.window.recent_files import RecentFiles
+from app.window.view import ViewController
+from app.workers import jobs
+
+Loaded = Callable[[Source, SourceInfo], None]
+
+
+def _read(path: str) -> tuple[Source, SourceInfo]:
+    source = read_source(path)
+    try:
+        info = describe(path, source.frames.shape[:3])
+    except OSError as exc:  # read, then gone or unreadable: say so, as for a bad file
+        raise OSError(f"{Path(path).name}: cannot read the file ({exc.strerror})") from exc
+    return source, info
+
+
+class ClipController(QObject):
+    source_loaded = Signal(object)  # Source, once shown
+
+    def __init__(self, session: SessionModel, view: ViewController, output: OutputSizeGroup,
+                 inpaint: InpaintController, info: QLabel, busy: QProgressBar,
+                 recent: RecentFiles, messages: Messages, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.view, self.output, self.inpaint = session, view, output, inpaint
+        self.info, self.busy, self.recent, self.messages = info, busy, recent, messages
+        self._loader: jobs.Job | None = None
+        self._pending: tuple[str, Loaded] | None = None
+        session.clip_changed.connect(self._show)
+
+    @property
+    def loading(self) -> bool:
+        return self._loader is not None
+
+    def load(self, path: str | Path, loaded: Loaded | None = None) -> None:
+        """Read `path` on a worker, then hand it to `loaded` (default: a new session)."""
+        path = str(path)
+        job = jobs.Job(lambda _job: _read(path), name="open")
+        job.succeeded.connect(self._on_loaded)
+        job.failed.connect(self._on_failed)
+        job.done.connect(self._on_done)
+        if self._loader is not None:
+            self._loader.cancel()  # its result will be ignored
+        self._loader = job
+        self._pending = (path, loaded or self.session.set_clip)
+        self.busy.setVisible(True)
+        self.messages.status(f"Opening {Path(path).name}…")
+        jobs.start(job)
+
+    @Slot(object, object)
+    def _on_loaded(self, job: jobs.Job, result: tuple[Source, SourceInfo]) -> None:
+        if job is self._loader:
+            path, loaded = self._pending
+            self.recent.add(path)
+            loaded(*result)
+
+    @Slot(object, str)
+    def _on_failed(self, job: jobs.Job, message: str) -> None:
+        if job is self._loader:
+            self.messages.error("Cannot open the file", message)
+
+    @Slot(object)
+    def _on_done(self, job: jobs.Job) -> None:
+        if job is self._loader:
+            self._loader = None
+            self.busy.setVisible(False)
+
+    def _show(self, source: Source | None) -> None:
+        """The session holds a new clip: show it from the start, with no result."""
+        if source is None:
+            return
+        in_out = self.session.in_out
+        self.output.set_source(source.width, source.height, source.length, source.fps)
+        self.output.set_range_length(in_out.count)
+        self.inpaint.show_clip(source.path)
+        self.view.show_clip()
+        self.info.setText(source.describe())
+        notes = "; ".join(source.clip.notes)
+        self.messages.status(f"Opened {source.name}" + (f" ({notes})" if notes else ""), 8000)
+        self.source_loaded.emit(source)

@@ -1,0 +1,74 @@
+"""Questions the window must wait for: save the changes?, recover?, where did the source
+go?, and the project file dialogs. Kept in one module so tests can answer them
+(monkeypatch these functions) without a dialog ever blocking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from app.state.fingerprint import SourceInfo
+from app.state.project_file import SUFFIX
+from app.state.recovery import Recoverable
+
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+RECOVER, LATER = "recover", "later"
+PROJECT_FILTER = f"VGPNN projects (*{SUFFIX});;All files (*)"
+B = QMessageBox.StandardButton
+
+
+def ask_save_changes(parent: QWidget, name: str, before: str) -> str:
+    """Save / Discard / Cancel, before `before` ("closing", "opening another clip"...)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
+                      f"Save the changes to “{name}” before {before}?",
+                      B.Save | B.Discard | B.Cancel, parent)
+    box.setInformativeText("The mask, settings and favourites you changed are lost if you "
+                           "do not save them.")
+    box.setDefaultButton(B.Save)
+    box.button(B.Discard).setText("Don't Save")
+    answer = box.exec()
+    return {B.Save: SAVE, B.Discard: DISCARD}.get(B(answer), CANCEL)
+
+
+def ask_recover(parent: QWidget, item: Recoverable, others: int) -> str:
+    """Recover / Not now / Discard for a recovery file left by a crash."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work?",
+                      "The editor did not close normally last time. Recover your work?",
+                      B.NoButton, parent)
+    more = f"\n\n{others} older recovery file(s) will be offered next." if others else ""
+    box.setInformativeText(item.describe() + "." + more)
+    recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
+    later = box.addButton("Not Now", QMessageBox.ButtonRole.RejectRole)
+    box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(recover)
+    box.exec()
+    clicked = box.clickedButton()
+    return RECOVER if clicked is recover else LATER if clicked is later else DISCARD
+
+
+def find_moved_source(parent: QWidget, source: SourceInfo, start: Path) -> Path | None:
+    """The project's source clip is not where it was: ask where it is now."""
+    answer = QMessageBox.question(
+        parent, "Source clip not found",
+        f"The project's source clip “{source.name}” is no longer at\n{source.path}\n\n"
+        "Locate it to open the project (the mask and settings are kept).",
+        B.Open | B.Cancel, B.Open)
+    if answer != B.Open:
+        return None
+    path, _ = QFileDialog.getOpenFileName(parent, f"Where is “{source.name}”?", str(start))
+    return Path(path) if path else None
+
+
+def choose_project_to_open(parent: QWidget, start: Path) -> Path | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open project", str(start), PROJECT_FILTER)
+    return Path(path) if path else None
+
+
+def choose_project_to_save(parent: QWidget, suggested: Path) -> Path | None:
+    path, _ = QFileDialog.getSaveFileName(parent, "Save project as", str(suggested),
+                                          PROJECT_FILTER)
+    if not path:
+        return None
+    path = Path(path)
+    return path if path.suffix.lower() == SUFFIX else path.with_name(path.name + SUFFIX)

@@ -1,0 +1,154 @@
+"""Generate, Cancel and what the window shows while a run reports back; the request and
+the input of a run, built from the session (settings, in/out range, mask)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Slot
+
+from app.inpaint.controller import InpaintController
+from app.state.media import Selection
+from app.state.request_builder import build_request, downscales
+from app.state.result_clip import ResultClip
+from app.state.session import SessionModel
+from app.state.settings import Favourite, PanelSettings
+from app.widgets.control_panel import ControlPanel
+from app.window.messages import Messages
+from app.window.settings_sync import SettingsSync
+from app.window.view import ViewController
+from app.workers.eta import format_seconds
+from app.workers.generation import GenerationRunner, RunProgress
+from engine.request import Request
+
+NO_CLIP = "Open a video first (File ▸ Open or drop a file)."
+
+
+class RunController(QObject):
+    def __init__(self, session: SessionModel, sync: SettingsSync, panel: ControlPanel,
+                 inpaint: InpaintController, runner: GenerationRunner, view: ViewController,
+                 messages: Messages, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.sync, self.panel, self.inpaint = session, sync, panel, inpaint
+        self.runner, self.view, self.messages = runner, view, messages
+        self.generated_once = False  # "Update on change" waits for a first Generate
+        self._note = ""  # said in the status bar while a run reports back
+        panel.generate_requested.connect(self.generate)
+        panel.cancel_requested.connect(self.cancel)
+        panel.choices_changed.connect(self._on_choices_changed)
+        runner.preview.connect(view.show_result)
+        runner.progress.connect(self._on_progress)
+        runner.finished.connect(self._on_finished)
+        runner.failed.connect(self._on_failed)
+        runner.cancelled.connect(self._on_cancelled)
+        runner.busy_changed.connect(panel.set_busy)
+        session.clip_changed.connect(self._on_clip)
+
+    # -- the run's input -------------------------------------------------------------------
+    def request_for(self, settings: PanelSettings, in_out: tuple[int, int]) -> Request:
+        if settings.task != "inpaint":
+            return build_request(settings.choices())
+        mask, hints, _ = self.inpaint.request_arrays(*in_out)
+        return build_request(settings.choices(), mask, hints)
+
+    def selection_for(self, settings: PanelSettings, in_out: tuple[int, int]) -> Selection:
+        """The in/out range; for inpaint its token also names the mask (results are cached
+        by token and request, and requests compare equal whatever their masks)."""
+        selection = self.session.clip.selection(*in_out)
+        if settings.task != "inpaint":
+            return selection
+        _, _, digest = self.inpaint.request_arrays(*in_out)
+        return replace(selection, token=(*selection.token, digest))
+
+    def current_request(self) -> Request:
+        return self.request_for(self.sync.commit(), self._in_out())
+
+    def current_selection(self) -> Selection:
+        return self.selection_for(self.sync.commit(), self._in_out())
+
+    def _in_out(self) -> tuple[int, int]:
+        return self.session.in_out.in_point, self.session.in_out.out_point
+
+    # -- commands --------------------------------------------------------------------------
+    def generate(self) -> None:
+        if self.session.clip is None:
+            self.messages.error("No clip", NO_CLIP)
+            return
+        self._note = ""
+        settings = self.sync.commit()
+        if settings.task == "inpaint" and not self._inpaint_ready(settings):
+            return
+        self.generated_once = True
+        self.panel.set_progress(0, 1, "Starting…")
+        self.runner.start(self.current_selection(), self.current_request())
+
+    def use_favourite(self, favourite: Favourite) -> None:
+        """One click: a favourite's settings, range and seed become current, and it runs
+        (from the cache when it was made in this session, else the engine remakes it)."""
+        if self.session.clip is None:
+            return
+        keep = self.session.settings  # the panel's own preferences stay
+        self.session.in_out.set_range(*favourite.in_out)  # first: the duration follows it
+        self.session.set_settings(favourite.settings.with_(
+            auto_update=keep.auto_update, browse_count=keep.browse_count))
+        self.generate()
+
+    def cancel(self) -> None:
+        if self.runner.busy:
+            self.runner.cancel()
+
+    def _inpaint_ready(self, settings: PanelSettings) -> bool:
+        """An inpaint run needs a mask in the in/out range: say so instead of running."""
+        first, last = self._in_out()
+        if not self.inpaint.frames_with_mask(first, last):
+            where = ("" if not self.inpaint.has_mask() else
+                     f" (frames {first + 1}–{last + 1}: the mask is on other frames)")
+            text = f"The mask is empty{where}: paint over what to fill on the Source view."
+            self.panel.set_progress(0, 1, "Paint a mask first")
+            self.messages.status(text, 10000)
+            return False
+        clip, quality = self.session.clip, settings.quality
+        if downscales(quality, clip.width, clip.height):
+            self._note = (f"inpainting at full size {clip.width}×{clip.height} "
+                          f"({quality.title()} does not shrink masked clips; this can take "
+                          "a while)")
+        return True
+
+    def _on_choices_changed(self) -> None:
+        if self.panel.auto_update.isChecked() and self.generated_once and self.session.clip:
+            self.generate()
+
+    def _on_clip(self, clip) -> None:
+        self.runner.cancel()
+        self.generated_once = False
+
+    # -- reports from the run --------------------------------------------------------------
+    @Slot(object)
+    def _on_progress(self, p: RunProgress) -> None:
+        status = f"Level {p.level} of {p.levels}"
+        timing = f"{format_seconds(p.elapsed)} elapsed"
+        if p.level < p.levels:
+            timing += f" · about {format_seconds(p.remaining)} left"
+        self.panel.set_progress(p.level, p.levels, status, timing)
+        note = f" · {self._note}" if self._note else ""
+        self.messages.status(f"{status} · {timing} · {p.device}{note}")
+
+    @Slot(object)
+    def _on_finished(self, clip: ResultClip) -> None:
+        w, h = clip.size
+        self.panel.set_progress(clip.levels, clip.levels, f"Done: {w}×{h}, {len(clip.frames)} "
+                                "frames", f"{format_seconds(clip.elapsed)} on {clip.device}")
+        notes = [*clip.notes, self._note] if self._note else list(clip.notes)
+        notes_text = f" ({'; '.join(notes)})" if notes else ""
+        self.messages.status(f"Result ready in {format_seconds(clip.elapsed)}{notes_text}",
+                             10000)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.panel.set_progress(0, 1, "Failed")
+        self.messages.error("Generation failed", message)
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self.panel.set_progress(0, 1, "Cancelled")
+        self.messages.status("Generation cancelled.", 5000)

@@ -1,0 +1,166 @@
+"""What the viewer shows: the source, the result or both side by side, the frame under the
+playhead, the result on screen, and the in/out points on the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from app.inpaint.controller import InpaintController
+from app.state.result_clip import ResultClip, result_index_for_source
+from app.state.session import SessionModel
+from app.widgets.playback import Playback
+from app.widgets.size_controls import OutputSizeGroup
+from app.widgets.timeline import Timeline
+from app.widgets.transport import TransportBar
+from app.widgets.viewer import VideoViewer
+
+NO_RESULT = "No result yet.\nPress Generate (G) to make one."
+
+
+class ViewController(QObject):
+    result_shown = Signal(object)  # ResultClip (each preview level and the final)
+
+    def __init__(self, session: SessionModel, playback: Playback, viewer: VideoViewer,
+                 timeline: Timeline, transport: TransportBar, output: OutputSizeGroup,
+                 inpaint: InpaintController, status: Callable[[str, int], None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.playback, self.viewer = session, playback, viewer
+        self.timeline, self.transport, self.output = timeline, transport, output
+        self.inpaint, self.status = inpaint, status
+        self.mode = "source"
+        self.result: ResultClip | None = None
+        playback.frame_changed.connect(self.show_frame)
+        timeline.frame_scrubbed.connect(playback.seek)
+        timeline.in_out_dragged.connect(session.in_out.set_range)
+        transport.mode_chosen.connect(self.set_view_mode)
+        transport.fit_requested.connect(viewer.fit)
+        session.in_out.changed.connect(self._on_in_out)
+
+    @property
+    def clip(self):
+        return self.session.clip
+
+    # -- a new clip ------------------------------------------------------------------------
+    def show_clip(self) -> None:
+        """Show the session's (new) clip from its first frame, with no result."""
+        clip, in_out = self.clip, self.session.in_out
+        self.result = None
+        self.viewer.result.show_message(NO_RESULT)
+        self.mode = "source"
+        self.viewer.set_mode("source")
+        self.transport.set_mode("source")
+        self.timeline.set_clip(clip.frames, clip.fps)
+        self.timeline.set_in_out(in_out.in_point, in_out.out_point)
+        self.timeline.show_in_out(True)
+        self.playback.set_clip(clip.length, clip.fps, in_out.in_point)
+        self.show_frame(self.playback.frame)
+        self.viewer.source.fit()
+        self.viewer.focus_view()
+
+    def clear_result(self) -> None:
+        """The result no longer matches what is open (a new mask, say): forget it."""
+        if self.mode == "result":
+            self.set_view_mode("source")
+        self.result = None
+        self.viewer.result.show_message(NO_RESULT)
+
+    # -- display ---------------------------------------------------------------------------
+    def show_frame(self, frame: int) -> None:
+        self.timeline.set_frame(frame)
+        clip = self.clip
+        if clip is None:
+            return
+        if self.mode == "result":
+            if self.result is not None:
+                self.viewer.result.show_frame(self.result.frame_at(frame),
+                                              self.result.display_size)
+            return
+        self.viewer.source.show_frame(clip.frames[frame])
+        self.inpaint.show_frame(frame, clip.frames[frame])
+        if self.mode == "side" and self.result is not None:
+            index = result_index_for_source(frame, self.session.in_out.in_point,
+                                            self.result.length)
+            self.viewer.result.show_frame(self.result.frame_at(index), self.result.display_size)
+
+    def set_view_mode(self, mode: str) -> None:
+        """"source", "result" or "side". In Result mode the timeline is the result's own."""
+        clip = self.clip
+        if clip is None:
+            self.transport.set_mode(self.mode)
+            return
+        old, pos, in_out = self.mode, self.playback.frame, self.session.in_out
+        self.mode = mode
+        self.viewer.set_mode(mode)
+        self.transport.set_mode(mode)
+        if mode == "result" and old != "result":
+            length = self.result.length if self.result is not None else 1
+            start = result_index_for_source(pos, in_out.in_point, length)
+            self.timeline.show_in_out(False)
+            self.timeline.set_clip(self.result.frames if self.result else None, clip.fps, length)
+            self.playback.set_clip(length, clip.fps, start)
+        elif mode != "result" and old == "result":
+            start = min(in_out.in_point + pos, clip.length - 1)
+            self.timeline.set_clip(clip.frames, clip.fps)
+            self.timeline.set_in_out(in_out.in_point, in_out.out_point)
+            self.timeline.show_in_out(True)
+            self.playback.set_clip(clip.length, clip.fps, start)
+        else:
+            self.show_frame(self.playback.frame)
+
+    def toggle_source_result(self) -> None:
+        self.set_view_mode("source" if self.mode == "result" else "result")
+
+    def toggle_side_by_side(self) -> None:
+        self.set_view_mode("source" if self.mode == "side" else "side")
+
+    def show_result(self, clip: ResultClip) -> None:
+        """Make `clip` the result on screen (a preview level or a finished video)."""
+        first = self.result is None or self.result.request != clip.request
+        self.result = clip
+        if clip.notes:
+            self.viewer.result.title.setToolTip("\n".join(clip.notes))
+        self.viewer.result.title.setText(clip.label())
+        fps = self.clip.fps
+        if self.mode == "source":
+            # Inpaint keeps the painted Source in view: the result comes beside it.
+            self.set_view_mode("side" if self.inpaint.active else "result")
+        elif self.mode == "result":
+            if self.playback.length != clip.length or first:
+                self.timeline.set_clip(clip.frames, fps, clip.length)
+                self.playback.set_clip(clip.length, fps, self.playback.frame)
+            else:
+                self.timeline.set_clip(clip.frames, fps, clip.length)
+        self.show_frame(self.playback.frame)
+        self.result_shown.emit(clip)
+
+    def on_task_changed(self, task: str) -> None:
+        """Inpaint paints on the Source pane: show it (beside the result)."""
+        painting = task == "inpaint"
+        self.inpaint.set_active(painting)
+        if painting and self.clip is not None and self.mode == "result":
+            self.set_view_mode("side")
+
+    # -- in / out --------------------------------------------------------------------------
+    def set_in_point(self) -> None:
+        if self.clip is not None and self.mode != "result":
+            self.session.in_out.set_in(self.playback.frame)
+
+    def set_out_point(self) -> None:
+        if self.clip is not None and self.mode != "result":
+            self.session.in_out.set_out(self.playback.frame)
+
+    def clear_in_out(self) -> None:
+        if self.clip is not None:
+            self.session.in_out.reset(self.clip.length)
+
+    def _on_in_out(self, first: int, last: int) -> None:
+        if self.mode != "result":
+            self.timeline.set_in_out(first, last)
+        self.output.set_range_length(last - first + 1)
+        self.inpaint.set_in_out(first, last)
+        if self.clip is not None:
+            self.status(f"In {first + 1}, out {last + 1}: {last - first + 1} frames used as "
+                        "input", 4000)

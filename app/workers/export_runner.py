@@ -1,0 +1,84 @@
+"""Runs one export job behind a progress dialog with Cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from app.state.media import Selection
+from app.workers import jobs
+from app.workers.exporter import ExportItem, ExportProgress, export_job
+
+
+class ExportRunner(QObject):
+    """Runs one export job behind a progress dialog with Cancel."""
+
+    finished = Signal(list)  # written paths
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._parent = parent
+        self._job: jobs.Job | None = None
+        self._dialog: QProgressDialog | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def start(self, items: list[ExportItem], targets: list[Path], selection: Selection,
+              crf: int) -> jobs.Job:
+        job = export_job(items, targets, selection, crf)
+        job.progress.connect(self._on_progress)
+        job.succeeded.connect(self._on_succeeded)
+        job.failed.connect(self._on_failed)
+        job.cancelled.connect(self._on_cancelled)
+        job.done.connect(self._on_done)
+        dialog = QProgressDialog("Exporting…", "Cancel", 0, 1000, self._parent)
+        dialog.setWindowTitle("Export")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(self.cancel)
+        dialog.show()
+        self._job, self._dialog = job, dialog
+        jobs.start(job)
+        return job
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            if self._dialog is not None:
+                self._dialog.setLabelText("Cancelling…")
+
+    @Slot(object, object)
+    def _on_progress(self, job: jobs.Job, value: ExportProgress) -> None:
+        dialog = self._dialog  # setValue may run the event loop (and _on_done) itself
+        if job is self._job and dialog is not None:
+            dialog.setLabelText(value.text)
+            dialog.setValue(int(value.fraction * 1000))
+
+    @Slot(object, object)
+    def _on_succeeded(self, job: jobs.Job, paths: list) -> None:
+        self.finished.emit(list(paths))
+
+    @Slot(object, str)
+    def _on_failed(self, job: jobs.Job, message: str) -> None:
+        self.failed.emit(message)
+
+    @Slot(object)
+    def _on_cancelled(self, job: jobs.Job) -> None:
+        self.cancelled.emit()
+
+    @Slot(object)
+    def _on_done(self, job: jobs.Job) -> None:
+        self._job = None
+        if self._dialog is not None:
+            dialog, self._dialog = self._dialog, None
+            dialog.canceled.disconnect(self.cancel)
+            dialog.close()
+            dialog.deleteLater()
