@@ -1,0 +1,105 @@
+"""engine.limits: the output-size caps and the noise check, refused before any work."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from engine.errors import InputError
+from engine.limits import (
+    BYTES_PER_VOXEL,
+    MAX_FRAMES,
+    MAX_PIXELS_PER_FRAME,
+    MAX_SIDE,
+    check_noise,
+    check_output_size,
+    estimated_peak_bytes,
+    free_memory,
+)
+
+SRC = (16, 144, 256)
+PLENTY = 10**15
+
+
+def test_ordinary_sizes_pass() -> None:
+    check_output_size(SRC, SRC, free_bytes=PLENTY)
+    check_output_size(SRC, (30, 144, 512), free_bytes=PLENTY)
+    check_output_size((1, 1, 1), (1, 1, 1), free_bytes=PLENTY)
+    check_output_size(SRC, (MAX_FRAMES, 16, 16), free_bytes=PLENTY)
+    check_output_size(SRC, (1, 4320, MAX_SIDE), free_bytes=PLENTY)  # 8K fits both caps
+    check_output_size(SRC, (np.int64(16), 144, 256), free_bytes=PLENTY)  # numpy ints are fine
+
+
+@pytest.mark.parametrize("out, pattern", [
+    ((16, 144, 100_000), r"output width 100000 is over the limit of 8192 pixels per side"),
+    ((16, MAX_SIDE + 1, 256), r"output height 8193 is over the limit of 8192"),
+    ((16, 7000, 7000), r"7000x7000 \(49 million pixels\) are over the limit of 36 million"),
+    ((MAX_FRAMES + 1, 144, 256), r"output of 10001 frames is over the limit of 10,000 frames"),
+])
+def test_caps_name_the_limit_and_the_fix(out, pattern) -> None:
+    with pytest.raises(InputError, match=pattern) as err:
+        check_output_size(SRC, out, free_bytes=PLENTY)
+    assert "memory" in str(err.value) and ("fewer frames" in str(err.value))
+    assert "\n" not in str(err.value)
+
+
+def test_memory_estimate_against_free_memory() -> None:
+    out = (16, 1080, 1920)
+    need = estimated_peak_bytes(out, out)
+    assert need == BYTES_PER_VOXEL * 16 * 1080 * 1920  # the measured Full-HD figure
+    assert 6e9 < need < 7e9
+    check_output_size(out, out, free_bytes=need)
+    with pytest.raises(InputError, match=r"needs about 6\.6 GB of memory but 2\.0 GB is free.*"
+                                         r"--max-side"):
+        check_output_size(out, out, free_bytes=2 * 10**9)
+
+
+def test_free_memory_reads_the_system() -> None:
+    free = free_memory()
+    if sys.platform.startswith("linux"):
+        assert free is not None and 10**7 < free < 10**14
+
+
+@pytest.mark.parametrize("bad", [(0, 10, 10), (4, -1, 10), (4, 10), (4, 10.5, 10), ("4", 1, 1)])
+def test_bad_shapes(bad) -> None:
+    with pytest.raises(InputError, match="output size must be three whole numbers"):
+        check_output_size(SRC, bad, free_bytes=PLENTY)
+    with pytest.raises(InputError, match="source size"):
+        check_output_size(bad, SRC, free_bytes=PLENTY)
+
+
+def test_check_output_size_is_instant_for_absurd_sizes() -> None:
+    import time
+
+    t0 = time.perf_counter()
+    for out in [(10**9, 10**9, 10**9), (1, 1, 10**12)]:
+        with pytest.raises(InputError):
+            check_output_size(SRC, out)
+    assert time.perf_counter() - t0 < 0.1
+    assert MAX_PIXELS_PER_FRAME == 36_000_000
+
+
+@pytest.mark.parametrize("sigma", [0, 0.0, 2, 5.0, 100])
+def test_noise_accepted(sigma) -> None:
+    check_noise(sigma)
+
+
+@pytest.mark.parametrize("sigma, pattern", [
+    (float("nan"), "noise must be a finite number, got nan"),
+    (float("inf"), "noise must be a finite number, got inf"),
+    (float("-inf"), "noise must be a finite number"),
+    (-1.0, "noise cannot be negative, got -1.0"),
+    (1e30, "over the limit of 100"),
+    ("five", "noise must be a number"),
+])
+def test_noise_refused(sigma, pattern) -> None:
+    with pytest.raises(InputError, match=pattern):
+        check_noise(sigma)
+
+
+def test_limits_do_not_import_torch() -> None:
+    code = "import sys, engine.limits; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
