@@ -36,12 +36,13 @@ def write_tiny_clip(folder: Path, name: str = "tiny.mp4") -> Path:
     return write_video(moving_texture(), folder / name, fps=Fraction(CLIP_FPS), crf=10)
 
 
-def make_window(qtbot, tmp_path: Path, clip: Path | None = None):
-    """A shown, active main window with settings in tmp_path; opens `clip` if given."""
+def make_window(qtbot, tmp_path: Path, clip: Path | None = None, data_folder: Path | None = None):
+    """A shown, active main window with settings (and, unless given, its data folder for
+    recovery files) in tmp_path; opens `clip` if given."""
     from app.window.main_window import MainWindow
 
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, data_folder=tmp_path / "data")
+    window = MainWindow(settings=settings, data_folder=data_folder or tmp_path / "data")
     window.projects.ask_to_save = False  # a test that wants the question answers it
     qtbot.addWidget(window)
     window.show()

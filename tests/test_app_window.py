@@ -24,7 +24,7 @@ def message_boxes(window) -> list[QMessageBox]:
     return [b for b in window.findChildren(QMessageBox) if b.isVisible()]
 
 
-def test_open_shows_clip_info(window, clip):
+def test_open_shows_clip_info(window, clip, qtbot):
     assert window.session.clip.length == CLIP_T
     assert (window.session.clip.width, window.session.clip.height) == (CLIP_W, CLIP_H)
     text = window.info.text()
@@ -33,6 +33,9 @@ def test_open_shows_clip_info(window, clip):
     assert window.playback.length == CLIP_T
     assert window.viewer.source.has_frame()
     assert window.recent.paths()[0] == str(clip.resolve())
+    qtbot.wait(500)  # past the panel's debounce: opening a clip is not an unsaved change
+    assert not window.session.dirty
+    assert window.windowTitle() == f"Untitled — {clip.name} — VGPNN Editor"
 
 
 def test_bad_file_gives_a_dialog_not_a_crash(window, tmp_path, qtbot):
