@@ -88,6 +88,18 @@ def _read(args: argparse.Namespace, path: str | Path, settings: Settings):
     return read_video(path, start=args.start, end=args.end, max_side=settings.max_side)
 
 
+def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings) -> None:
+    """Refuse an output over the limits (engine/limits.py) from the probe alone, before
+    decoding the clip or loading PyTorch: a mistyped --width must fail at once."""
+    from engine.io import source_shape
+    from engine.limits import check_output_size
+
+    src = source_shape(path, start=args.start, end=args.end, max_side=settings.max_side)
+    out = (getattr(args, "frames", None) or src[0], getattr(args, "height", None) or src[1],
+           getattr(args, "width", None) or src[2])
+    check_output_size(src, out)
+
+
 def _produce(args: argparse.Namespace, clip, request: Request, out: Path, label: str) -> Path:
     from engine.io import write_video
     from engine.run import run
@@ -114,8 +126,12 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path, label:
 
 def _generate(args: argparse.Namespace) -> int:
     from engine.io import SAMPLE_CLIP, unique_output_paths
+    from engine.limits import check_noise
 
+    if getattr(args, "noise", None) is not None:
+        check_noise(args.noise)
     settings = _settings(args)
+    _check_sizes(args, args.input or SAMPLE_CLIP, settings)
     clip = _read(args, args.input or SAMPLE_CLIP, settings)
     for note in clip.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -144,6 +160,7 @@ def _inpaint(args: argparse.Namespace) -> int:
     from engine.io.masks import load_hints, load_mask
 
     settings = _settings(args)
+    _check_sizes(args, args.input, settings)
     clip = _read(args, args.input, settings)
     _check_single_image_output(args.output, len(clip.frames))
     mask = load_mask(args.mask, clip.frames.shape[:3], start=args.start)

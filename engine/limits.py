@@ -61,7 +61,7 @@ def estimated_peak_bytes(source_shape: Shape3, output_shape: Shape3) -> int:
 
 
 def _gb(n: float) -> str:
-    return f"{n / 1e9:.1f} GB"
+    return f"{n / 1e9:.1f} GB" if n < 1e11 else f"{n / 1e9:,.0f} GB"
 
 
 def _shape_text(shape: Shape3) -> str:
@@ -108,7 +108,7 @@ def check_output_size(source_shape: tuple[int, int, int], output_shape: tuple[in
     need = estimated_peak_bytes(source_shape, output_shape)
     if free is not None and need > free:
         raise InputError(
-            f"{_shape_text(output_shape)} from {_shape_text(source_shape)} needs about "
+            f"an output of {_shape_text(output_shape)} (from {_shape_text(source_shape)}) needs about "
             f"{_gb(need)} of memory but {_gb(free)} is free (the engine keeps the source and the "
             f"output in memory, about {BYTES_PER_VOXEL} bytes per pixel of every frame); {_FIX}")
 

@@ -105,3 +105,57 @@ def test_single_image_to_png_and_many_frames_refused(tmp_path, capsys):
     assert main(["generate", str(clip), "-o", str(tmp_path / "many.png"), "-q"]) == 2
     assert "holds one frame" in capsys.readouterr().err
     assert not (tmp_path / "many.png").exists()
+
+
+# --- limits: refused at once, before decoding or loading PyTorch --------------------------
+
+
+def _run_main(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_absurd_width_refused_at_once(clip_file, tmp_path):
+    import time
+
+    t0 = time.perf_counter()
+    r = _run_main("generate", str(clip_file), "-o", str(tmp_path / "big.mp4"), "--width", "100000")
+    elapsed = time.perf_counter() - t0
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [r.stderr.strip()]
+    assert r.stderr.startswith("error: output width 100000 is over the limit of 8192 pixels")
+    assert elapsed < 5  # about 0.5 s here; the limit leaves room for a loaded CI machine
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]
+
+
+def test_size_check_loads_neither_torch_nor_the_frames(clip_file):
+    code = ("import sys, engine.io.reader as r; from engine.cli import main\n"
+            "def no_decoding(*a, **k): raise AssertionError('decoded before the size check')\n"
+            "r.iter_frames = no_decoding\n"
+            f"rc = main(['generate', {str(clip_file)!r}, '-o', 'x.mp4', '--frames', '20000'])\n"
+            "sys.exit(10 + rc if 'torch' in sys.modules else rc)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2, r.stderr
+    assert "over the limit of 10,000 frames" in r.stderr
+
+
+@pytest.mark.parametrize("value, message", [
+    ("nan", "noise must be a finite number, got nan"),
+    ("inf", "noise must be a finite number, got inf"),
+    ("-1", "noise cannot be negative"),
+])
+def test_bad_noise_refused_with_one_line(clip_file, tmp_path, value, message):
+    r = _run_main("generate", str(clip_file), "-o", str(tmp_path / "o.mp4"), "--noise", value)
+    assert r.returncode == 2
+    assert r.stderr.strip() == r.stderr.strip().splitlines()[0]
+    assert r.stderr.startswith("error: ") and message in r.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]
+
+
+def test_memory_cap_refused_before_work(clip_file, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("engine.limits.free_memory", lambda: 10**6)  # 1 MB free
+    code = main(["generate", str(clip_file), "-o", str(tmp_path / "o.mp4"), "-q"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith("error: an output of 8 frames of 56x40")
+    assert "of memory but 0.0 GB is free" in err
+    assert not (tmp_path / "o.mp4").exists()

@@ -19,7 +19,7 @@ from engine.io.clip import (
 )
 from engine.io.paths import SUPPORTED_OUTPUTS, output_kind, unique_output_paths
 from engine.io.probe import probe
-from engine.io.reader import read_video
+from engine.io.reader import read_video, source_shape
 from engine.io.writer import write_frames_png, write_video
 
 # The bundled, procedurally made sample clip (see resources/make_sample.py).
@@ -40,6 +40,7 @@ __all__ = [
     "read_video",
     "rotate_frame",
     "scaled_size",
+    "source_shape",
     "unique_output_paths",
     "write_frames_png",
     "write_video",

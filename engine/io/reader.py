@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -128,17 +129,22 @@ def _notes(info: VideoInfo, h: int, w: int) -> list[str]:
     return notes
 
 
-def read_video(
-    path: str | os.PathLike[str], *, start: int = 0, end: int | None = None,
-    max_side: int | None = None, max_pixels: int = MAX_PIXELS, max_voxels: int = MAX_VOXELS,
-    min_frames: int = 1,
-) -> VideoClip:
-    """Decode frames [start, end) of a video, a single image or a folder of numbered images.
+@dataclass
+class _Plan:
+    """What read_video will decode, known from the probe alone."""
 
-    max_side downscales (aspect kept) so the longest side fits; rotation metadata is
-    applied. Every problem with the input is raised as one InputError line.
-    """
-    path = Path(path).expanduser()
+    path: Path
+    name: str
+    info: VideoInfo
+    total: int  # frames in the whole source
+    chosen: list[Path]  # the images to read (image folders)
+    expected: int  # frames in the range
+    h: int
+    w: int
+
+
+def _plan(path: Path, start: int, end: int | None, max_side: int | None, max_pixels: int,
+          max_voxels: int) -> _Plan:
     name = path.name or str(path)
     if start < 0 or (end is not None and end <= start):
         raise InputError(f"{name}: bad frame range {start}..{end} (need 0 <= start < end)")
@@ -146,6 +152,7 @@ def read_video(
         raise InputError(f"{name}: --max-side must be at least 1 (got {max_side})")
     if not path.exists():
         raise InputError(f"{name}: file not found")
+    chosen: list[Path] = []
     if path.is_dir():
         files = list_images(path)
         info = probe(files[0])  # checks the first image in the child process
@@ -156,12 +163,41 @@ def read_video(
     else:
         # +16 packets: B-frame reordering can need a few beyond the range.
         info = probe(path, limit=end + 16 if end is not None else 0)
-        total, chosen = info.frames, []
+        total = info.frames
     if start >= max(total, 1) and info.frames_exact:
         raise InputError(f"{name}: the frame range starts at frame {start} but there are "
                          f"only {total} frames")
     expected = max(0, min(total, end if end is not None else total) - start)
     h, w = _check_size(name, info.height, info.width, expected, max_side, max_pixels, max_voxels)
+    return _Plan(path, name, info, total, chosen, expected, h, w)
+
+
+def source_shape(
+    path: str | os.PathLike[str], *, start: int = 0, end: int | None = None,
+    max_side: int | None = None, max_pixels: int = MAX_PIXELS, max_voxels: int = MAX_VOXELS,
+) -> tuple[int, int, int]:
+    """The (T, H, W) read_video would return, from the probe alone (nothing is decoded).
+
+    Raises the same InputErrors as read_video for a missing or unreadable file, a bad range
+    or an input over the caps. T is an estimate for formats without a frame index.
+    """
+    plan = _plan(Path(path).expanduser(), start, end, max_side, max_pixels, max_voxels)
+    return max(1, plan.expected), plan.h, plan.w
+
+
+def read_video(
+    path: str | os.PathLike[str], *, start: int = 0, end: int | None = None,
+    max_side: int | None = None, max_pixels: int = MAX_PIXELS, max_voxels: int = MAX_VOXELS,
+    min_frames: int = 1,
+) -> VideoClip:
+    """Decode frames [start, end) of a video, a single image or a folder of numbered images.
+
+    max_side downscales (aspect kept) so the longest side fits; rotation metadata is
+    applied. Every problem with the input is raised as one InputError line.
+    """
+    plan = _plan(Path(path).expanduser(), start, end, max_side, max_pixels, max_voxels)
+    path, name, info, total, chosen = plan.path, plan.name, plan.info, plan.total, plan.chosen
+    expected, h, w = plan.expected, plan.h, plan.w
 
     buf = _FrameBuffer(expected, h, w)
     if info.kind == "images":
