@@ -115,3 +115,21 @@ def test_generate_without_a_clip(qtbot, tmp_path):
         assert "Open a video" in window.messages.last_error
     finally:
         close_and_check_threads(qtbot, window)
+
+
+def test_output_over_the_limits_is_refused_before_any_work(window, qtbot, monkeypatch):
+    from engine import limits
+
+    out = window.panel.output
+    assert out.out_width.maximum() <= limits.MAX_SIDE
+    assert out.out_height.maximum() <= limits.MAX_SIDE
+    assert out.out_frames.maximum() <= limits.MAX_FRAMES
+    monkeypatch.setattr(limits, "free_memory", lambda: 1000)  # a machine out of memory
+    runs = window.generation.run_count
+    with qtbot.waitSignal(window.error_reported, timeout=2000) as blocker:
+        window.runs.generate()
+    assert "memory" in blocker.args[0] and "--width" not in blocker.args[0]
+    assert window.generation.run_count == runs and not window.generation.busy
+    assert [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert window.panel.status.text() == "Too large"
+    assert window.browsers.browse_seeds() is None  # the seed browser asks the same

@@ -51,6 +51,21 @@ def build_request(choices: Choices, mask: np.ndarray | None = None,
     )
 
 
+def engine_shapes(request: Request, source: tuple[int, int, int]
+                  ) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """(source, output) (T, H, W) as the engine will work on them: after the quality's
+    downscale (max_side), as engine.run applies it; for engine.limits.check_output_size."""
+    t, h, w = source
+    side = request.settings.max_side
+    scale = side / max(h, w) if side and max(h, w) > side else 1.0
+
+    def scaled(v: int) -> int:
+        return max(1, round(v * scale))
+
+    out = (request.frames or t, request.height or h, request.width or w)
+    return (t, scaled(h), scaled(w)), (out[0], scaled(out[1]), scaled(out[2]))
+
+
 def with_seed(request: Request, seed: int) -> Request:
     return replace(request, seed=seed)
 

@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.widgets.slider_spin import SliderSpin
+from engine.limits import MAX_FRAMES, MAX_SIDE
 
 # name -> width / height; "Source" keeps the clip's own size.
 ASPECT_PRESETS = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0, "4:5": 4 / 5}
 MIN_SIDE = 16
-MAX_SIDE = 4096
-MAX_SCALE = 4  # at most 4x the source in each dimension
+MAX_SCALE = 4  # at most 4x the source in each dimension, and within engine.limits
 
 
 class OutputSizeGroup(QWidget):
@@ -130,7 +130,8 @@ class OutputSizeGroup(QWidget):
     def _set_frame_range(self, frames: int) -> None:
         single = frames <= 1
         low = frames if frames < 3 else 3
-        self.out_frames.set_range(low, max(frames * MAX_SCALE, 8) if not single else 1)
+        top = min(MAX_FRAMES, max(frames * MAX_SCALE, 8))
+        self.out_frames.set_range(low, top if not single else 1)
         self.seconds.blockSignals(True)
         self.seconds.setRange(low / self._fps, self.out_frames.maximum() / self._fps)
         self.seconds.setSingleStep(round(1 / self._fps, 2) or 0.01)

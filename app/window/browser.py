@@ -34,19 +34,21 @@ class BrowserController(QObject):
         if self.session.clip is None:
             self.messages.error("No clip", NO_CLIP)
             return None
+        settings = self.runs.sync.commit()
+        in_out = (self.session.in_out.in_point, self.session.in_out.out_point)
+        selection = self.runs.selection_for(settings, in_out)
+        request = self.runs.request_for(settings, in_out)
+        if not self.runs.size_allowed(selection, request):
+            return None
+        self._setup = (settings, in_out)
         if self.browser is None:
             self.browser = SeedBrowser(self.cache, self._window)
             self.browser.use_clip.connect(self.use_clip)
             self.browser.export_favourites.connect(self._export)
             self.browser.star_toggled.connect(self._on_star)
-        settings = self.runs.sync.commit()
-        in_out = (self.session.in_out.in_point, self.session.in_out.out_point)
-        self._setup = (settings, in_out)
         self.browser.show()
         self.browser.raise_()
-        self.browser.browse(self.runs.selection_for(settings, in_out),
-                            self.runs.request_for(settings, in_out), settings.browse_count,
-                            self._starred())
+        self.browser.browse(selection, request, settings.browse_count, self._starred())
         return self.browser
 
     def use_clip(self, clip: ResultClip) -> None:

@@ -82,6 +82,10 @@ class ExportController(QObject):
             self.messages.info("No favourites", "Star variations in the seed browser "
                                "(Generate ▸ Browse Seeds, or B) to export them together.")
             return
+        if not all(item.frames is not None or self.runs.size_allowed(item.selection,
+                                                                      item.request)
+                   for item in items):
+            return  # one of them would be computed over the limits: said in a dialog
         dialog = self._dialog([item.seed for item in items], single=False)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Slot
 
 from app.inpaint.controller import InpaintController
 from app.state.media import Selection
-from app.state.request_builder import build_request, downscales
+from app.state.request_builder import build_request, downscales, engine_shapes
 from app.state.result_clip import ResultClip
 from app.state.session import SessionModel
 from app.state.settings import Favourite, PanelSettings
@@ -19,9 +19,12 @@ from app.window.settings_sync import SettingsSync
 from app.window.view import ViewController
 from app.workers.eta import format_seconds
 from app.workers.generation import GenerationRunner, RunProgress
+from engine.errors import InputError
+from engine.limits import check_output_size
 from engine.request import Request
 
 NO_CLIP = "Open a video first (File ▸ Open or drop a file)."
+_CLI_HINT = " (--width/--height, or --max-side for the input)"  # engine.limits speaks CLI
 
 
 class RunController(QObject):
@@ -78,9 +81,25 @@ class RunController(QObject):
         settings = self.sync.commit()
         if settings.task == "inpaint" and not self._inpaint_ready(settings):
             return
+        selection, request = self.current_selection(), self.current_request()
+        if not self.size_allowed(selection, request):
+            return
         self.generated_once = True
         self.panel.set_progress(0, 1, "Starting…")
-        self.runner.start(self.current_selection(), self.current_request())
+        self.runner.start(selection, request)
+
+    def size_allowed(self, selection: Selection, request: Request) -> bool:
+        """Refuse, before any work and with a dialog, an output over engine.limits (sizes,
+        frames, memory free now)."""
+        src, out = engine_shapes(request, selection.frames.shape[:3])
+        try:
+            check_output_size(src, out)
+        except InputError as exc:
+            self.panel.set_progress(0, 1, "Too large")
+            message = str(exc).replace(_CLI_HINT, "")
+            self.messages.error("Output too large", message[:1].upper() + message[1:] + ".")
+            return False
+        return True
 
     def use_favourite(self, favourite: Favourite) -> None:
         """One click: a favourite's settings, range and seed become current, and it runs
