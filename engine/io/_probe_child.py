@@ -3,15 +3,36 @@
 Some damaged files crash FFmpeg natively (PyAV issue 2344), which no try/except can catch,
 so the editor never touches an untrusted file before this script survived it.
 Usage: python -I -c "<this file>" PATH [PACKET_LIMIT]. Imports only av and the stdlib.
+
+-I keeps the child away from the current folder and PYTHON* variables; the parent's import
+path comes in VGPNN_PROBE_PATH instead, so PyAV installed with `pip install --target`, on
+PYTHONPATH or in the user's site-packages is found as it is in the parent.
+
+Output, one JSON object per line: {"ready": VERSION} once PyAV has loaded (a crash after it
+is the file's doing), then the report; {"error": "start", ...} when PyAV cannot load.
 """
 
 import json
+import os
 import sys
 
-import av
+PATH_VARIABLE = "VGPNN_PROBE_PATH"
+
+
+def _say(message: dict) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _use_parent_path() -> None:
+    parent = [p for p in os.environ.get(PATH_VARIABLE, "").split(os.pathsep) if p]
+    if parent:
+        sys.path[:] = parent + [p for p in sys.path if p not in parent]
 
 
 def _report(path: str, limit: int) -> dict:
+    import av
+
     try:
         container = av.open(path, metadata_errors="ignore")
     except av.FFmpegError as exc:
@@ -72,6 +93,21 @@ def _report(path: str, limit: int) -> dict:
     return info
 
 
+def main() -> None:
+    _use_parent_path()
+    try:
+        import av
+    except Exception as exc:  # ImportError, or an OSError from a missing FFmpeg library
+        _say({"error": "start", "detail": f"cannot load PyAV ({type(exc).__name__}: {exc})"})
+        return
+    _say({"ready": av.__version__})
+    limit = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    try:
+        report = _report(sys.argv[1], limit)
+    except Exception as exc:  # a PyAV error that is not an FFmpegError: still the file's
+        report = {"error": "internal", "detail": f"{type(exc).__name__}: {exc}"}
+    _say(report)
+
+
 if __name__ == "__main__":
-    _limit = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-    sys.stdout.write(json.dumps(_report(sys.argv[1], _limit)) + "\n")
+    main()

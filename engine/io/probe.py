@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from fractions import Fraction
 from pathlib import Path
 
-from engine.errors import InputError
+from engine.errors import EngineError, InputError
 from engine.io.clip import DEFAULT_IMAGE_FPS, IMAGE_EXTS, VideoInfo, natural_key, normalize_rotation
 
 PROBE_TIMEOUT = 60.0  # seconds; a sane file opens in well under one
 _CHILD_SOURCE = (Path(__file__).with_name("_probe_child.py")).read_text(encoding="utf-8")
+_PATH_VARIABLE = "VGPNN_PROBE_PATH"  # read by the child (_probe_child.PATH_VARIABLE)
 
 # Leading bytes of containers FFmpeg reads: a file that starts like one but fails to open
 # is damaged, anything else is simply not a video.
@@ -68,20 +70,85 @@ def list_images(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: natural_key(p.name))
 
 
-def run_child_probe(path: Path, limit: int = 0) -> dict:
-    """Open the file in a child process; any failure becomes one InputError line."""
-    cmd = [sys.executable, "-I", "-c", _CHILD_SOURCE, os.fspath(path), str(limit)]
+class MediaReaderError(EngineError):
+    """The media reader (the probe's child process) could not start: not the file's fault."""
+
+
+def _child_command(path: Path, limit: int) -> list[str]:
+    return [sys.executable, "-I", "-c", _CHILD_SOURCE, os.fspath(path), str(limit)]
+
+
+def _child_env() -> dict[str, str]:
+    """The parent's environment plus its import path (-I ignores PYTHONPATH), without the
+    current folder: a stray av.py or json.py there must not be imported."""
     try:
-        done = subprocess.run(cmd, capture_output=True, timeout=PROBE_TIMEOUT, check=False)
+        cwd = os.path.realpath(os.getcwd())
+    except OSError:  # the current folder was deleted
+        cwd = ""
+    paths = [os.path.abspath(p) for p in sys.path if p]
+    paths = [p for p in paths if os.path.realpath(p) != cwd]
+    return {**os.environ, _PATH_VARIABLE: os.pathsep.join(paths)}
+
+
+def _messages(stdout: bytes | None) -> list[dict]:
+    out = []
+    for line in (stdout or b"").decode("utf-8", "replace").splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(message, dict):
+            out.append(message)
+    return out
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def _last_line(stderr: bytes | None) -> str:
+    lines = [ln.strip() for ln in (stderr or b"").decode("utf-8", "replace").splitlines()]
+    lines = [ln for ln in lines if ln]
+    return lines[-1] if lines else "no message"
+
+
+def run_child_probe(path: Path, limit: int = 0) -> dict:
+    """Open the file in a child process; any failure becomes one error line.
+
+    Raises MediaReaderError when the child cannot start or load PyAV (every file would fail
+    the same way), InputError when the file crashed it, hung it or FFmpeg rejects it.
+    """
+    try:
+        done = subprocess.run(_child_command(path, limit), capture_output=True,
+                              timeout=PROBE_TIMEOUT, check=False, env=_child_env())
     except subprocess.TimeoutExpired as exc:
+        if not any("ready" in m for m in _messages(exc.stdout)):
+            raise MediaReaderError(f"cannot start the media reader: it did not load PyAV "
+                                   f"within {PROBE_TIMEOUT:.0f} s") from exc
         raise InputError(
             f"{path.name}: opening the file took over {PROBE_TIMEOUT:.0f} s; it may be damaged"
         ) from exc
-    lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
-    if done.returncode != 0 or not lines:
-        # A native crash (signal) or an unexpected Python error in the child.
-        raise damaged(path)
-    report = json.loads(lines[-1])
+    except OSError as exc:  # no interpreter, no processes or memory left
+        raise MediaReaderError(f"cannot start the media reader: {exc}") from exc
+    messages = _messages(done.stdout)
+    ready = any("ready" in m for m in messages)
+    reports = [m for m in messages if "ready" not in m]
+    if reports and reports[-1].get("error") == "start":
+        raise MediaReaderError(f"cannot start the media reader: {reports[-1].get('detail')}")
+    if not reports:
+        code = done.returncode
+        # A signal (negative code), or 128 + signal / a Windows exception code from a wrapper.
+        crashed = code < 0 or code >= 128
+        how = _signal_name(code) if code < 0 else f"exit code {code}"
+        if not ready:
+            why = f"it crashed ({how})" if crashed else _last_line(done.stderr)
+            raise MediaReaderError(f"cannot start the media reader: {why}")
+        raise InputError(f"{path.name}: the file is damaged or truncated (it crashed the media "
+                         f"reader: {how})")
+    report = reports[-1]
     error = report.get("error")
     if error == "open":
         if path.stat().st_size == 0:
@@ -96,6 +163,9 @@ def run_child_probe(path: Path, limit: int = 0) -> dict:
         raise InputError(f"{path.name}: has no video stream ({what})")
     if error == "noframes":
         raise InputError(f"{path.name}: has no frames")
+    if error == "internal":
+        raise InputError(f"{path.name}: the media reader cannot read this file "
+                         f"({report.get('detail')})")
     if error:
         raise damaged(path)
     return report
