@@ -20,11 +20,11 @@ SEP = None
 # window fills when it opens (recent files, favourites), or "@edit" for the painter's keys.
 MENUS: dict[str, list] = {
     "&File": [
-        ("new_project", "&New Project", ["Ctrl+N"],
-         "Start over on the current clip: no mask, no favourites, untitled"),
         ("open", "&Open…", ["Ctrl+O"], "Open a video, an image, a folder of images or a project"),
         "@Open &Recent:recent",
         SEP,
+        ("new_project", "&New Project", ["Ctrl+N"],
+         "Start over on the current clip: no mask, no favourites, untitled"),
         ("open_project", "Open &Project…", ["Ctrl+Shift+O"], "Open a .vgpnn project"),
         "@Open Recent Pro&ject:recent_projects",
         ("save", "&Save Project", ["Ctrl+S"], "Save the clip's mask, settings and favourites"),

@@ -36,7 +36,8 @@ def ask_recover(parent: QWidget, item: Recoverable, others: int) -> str:
     box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work?",
                       "The editor did not close normally last time. Recover your work?",
                       B.NoButton, parent)
-    more = f"\n\n{others} older recovery file(s) will be offered next." if others else ""
+    more = (f"\n\n{others} older recovery file{'s' if others > 1 else ''}: offered after "
+            "this one, or at the next start." if others else "")
     box.setInformativeText(item.describe() + "." + more)
     recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
     later = box.addButton("Not Now", QMessageBox.ButtonRole.RejectRole)
