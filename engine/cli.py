@@ -163,8 +163,9 @@ def _inpaint(args: argparse.Namespace) -> int:
     _check_sizes(args, args.input, settings)
     clip = _read(args, args.input, settings)
     _check_single_image_output(args.output, len(clip.frames))
-    mask = load_mask(args.mask, clip.frames.shape[:3], start=args.start)
-    hints = load_hints(args.hints, clip.frames.shape[:3], start=args.start) if args.hints else None
+    shape, whole = clip.frames.shape[:3], clip.source_frames
+    mask = load_mask(args.mask, shape, start=args.start, source_frames=whole)
+    hints = load_hints(args.hints, shape, start=args.start, source_frames=whole) if args.hints else None
     req = Request(task="inpaint", seed=args.seed, settings=settings.with_(max_side=None),
                   mask=mask, hints=hints)
     _produce(args, clip, req, Path(args.output), "inpaint")

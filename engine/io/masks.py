@@ -1,54 +1,113 @@
 """Mask and hint layers from files: numbered PNG frames, one image (used for every frame)
-or a video, fitted to the clip's frames and size."""
+or a video, fitted to the clip's frames and size.
+
+Every mismatch is one InputError that names the file and says what would fit: a frame count
+that is neither 1, the clip's nor the whole source's; a different aspect ratio (a scaled
+copy, e.g. a mask painted at full size for a clip read with --max-side, is resized); a file
+that cannot be read; a mask with nothing (or everything) painted; hints with no colour.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 
 from engine.errors import InputError
 
-
-def _frames_to_mask(frames: np.ndarray) -> np.ndarray:
-    return frames.max(axis=-1) > 127
+Shape3 = tuple[int, int, int]
 
 
-def _fit(frames: np.ndarray, shape: tuple[int, int, int], start: int, what: str, name: str) -> np.ndarray:
-    """Match a mask/hint sequence to the clip: same frames, or one frame for all, resized (nearest)."""
+def _size(shape: Shape3) -> str:
+    return f"{shape[2]}x{shape[1]}"
+
+
+def _same_aspect(mh: int, mw: int, h: int, w: int) -> bool:
+    """True when one size is the other scaled, up to the rounding of one pixel per side."""
+    return abs(mh * w - mw * h) <= max(mh + mw, h + w) / 2
+
+
+def _check_frames(n: int, shape: Shape3, start: int, source_frames: int | None, what: str,
+                  name: str) -> tuple[int, int | None]:
+    """The range [first, end) of the layer's frames to use; refuses a count that fits nothing."""
+    t = shape[0]
+    if n == 1 or n == t:
+        return 0, None
+    whole = source_frames
+    if (whole is not None and n == whole) or (whole is None and n >= start + t):
+        return start, start + t  # a layer for the whole source; the clip is a range of it
+    fits = f"1 (used for every frame) or {t} (one per frame)"
+    if whole is not None and whole != t:
+        fits += f" or {whole} (one per frame of the whole source)"
+    raise InputError(f"{name}: the {what} has {n} frame{'s' if n != 1 else ''} but the clip has "
+                     f"{t}; give {fits}")
+
+
+def _read_layer(path: str | os.PathLike[str], shape: Shape3, start: int,
+                source_frames: int | None, what: str) -> np.ndarray:
+    """The layer's frames for the clip: (T or 1, h, w, 3) uint8, checked against the clip."""
+    from engine.io.reader import read_video, source_shape
+
+    name = Path(path).name or str(path)
     t, h, w = shape
-    n = frames.shape[0]
-    if n == 1:
+    try:
+        n, mh, mw = source_shape(path, max_voxels=2**62, max_pixels=2**62)
+    except InputError as exc:
+        raise InputError(f"cannot read the {what}: {exc}") from exc
+    if not _same_aspect(mh, mw, h, w):
+        raise InputError(f"{name}: the {what} is {mw}x{mh} but the clip is {w}x{h}; it must have "
+                         f"the clip's size (or be a scaled copy of it, with the same aspect ratio)")
+    first, end = _check_frames(n, shape, start, source_frames, what, name)
+    try:
+        # Read at about the clip's size: a full-size layer for a downscaled clip stays small.
+        frames = read_video(path, start=first, end=end, max_side=max(h, w),
+                            max_voxels=2**62).frames
+    except InputError as exc:
+        raise InputError(f"cannot read the {what}: {exc}") from exc
+    if len(frames) not in (1, t):  # the probe's count was an estimate (some formats)
+        raise InputError(f"{name}: the {what} has {len(frames)} frames but the clip has {t}; "
+                         f"give 1 (used for every frame) or {t} (one per frame)")
+    return frames
+
+
+def _fit(frames: np.ndarray, shape: Shape3) -> np.ndarray:
+    """One frame repeated to T; a scaled copy resized (nearest) to (H, W)."""
+    t, h, w = shape
+    if frames.shape[0] == 1 and t != 1:
         frames = np.repeat(frames, t, axis=0)
-    elif n >= start + t and n != t:
-        frames = frames[start : start + t]
-    elif n != t:
-        raise InputError(f"{name}: the {what} has {n} frames but the clip has {t}; give one frame "
-                         f"(used for all) or one per frame")
     if frames.shape[1:3] != (h, w):
-        ys = (np.arange(h) * frames.shape[1] / h).astype(int)
-        xs = (np.arange(w) * frames.shape[2] / w).astype(int)
-        frames = frames[:, ys][:, :, xs]
+        ys = np.minimum((np.arange(h) + 0.5) * frames.shape[1] / h, frames.shape[1] - 1)
+        xs = np.minimum((np.arange(w) + 0.5) * frames.shape[2] / w, frames.shape[2] - 1)
+        frames = frames[:, ys.astype(int)][:, :, xs.astype(int)]
     return np.ascontiguousarray(frames)
 
 
-def load_mask(path: str | Path, shape: tuple[int, int, int], start: int = 0) -> np.ndarray:
-    """A (T, H, W) bool hole from numbered PNG frames, an image or a video (white = hole)."""
-    from engine.io.reader import read_video
+def load_mask(path: str | os.PathLike[str], shape: Shape3, start: int = 0,
+              source_frames: int | None = None) -> np.ndarray:
+    """A (T, H, W) bool hole from numbered PNG frames, an image or a video (white = hole).
 
-    name = Path(path).name
-    frames = read_video(path).frames
-    mask = _fit(_frames_to_mask(frames), shape, start, "mask", name)
+    shape: the clip's (T, H, W); start and source_frames: where the clip starts in its
+    source and how many frames the source has, so a mask for the whole source fits a range.
+    """
+    name = Path(path).name or str(path)
+    frames = _read_layer(path, shape, start, source_frames, "mask")
+    mask = _fit(frames.max(axis=-1) > 127, shape)
     if not mask.any():
-        raise InputError(f"{name}: the mask is empty (paint the hole in white)")
+        raise InputError(f"{name}: the mask is empty (all black); paint the hole in white")
+    if mask.all():
+        raise InputError(f"{name}: the mask covers the whole clip (all white); nothing is left to "
+                         "fill the hole from. Paint only the region to replace")
     return mask
 
 
-def load_hints(path: str | Path, shape: tuple[int, int, int], start: int = 0) -> np.ndarray:
-    """(T, H, W, 4) RGBA hints: the painted colour, alpha 255 where not black."""
-    from engine.io.reader import read_video
-
-    name = Path(path).name
-    rgb = _fit(read_video(path).frames, shape, start, "hint video", name)
+def load_hints(path: str | os.PathLike[str], shape: Shape3, start: int = 0,
+               source_frames: int | None = None) -> np.ndarray:
+    """(T, H, W, 4) RGBA hints: the painted colour, alpha 255 where not (nearly) black."""
+    name = Path(path).name or str(path)
+    rgb = _fit(_read_layer(path, shape, start, source_frames, "hint file"), shape)
     alpha = (rgb.max(axis=-1) > 8).astype(np.uint8) * 255
+    if not alpha.any():
+        raise InputError(f"{name}: the hint colours are all black (nothing painted); paint the "
+                         "colours to follow, or leave out --hints")
     return np.concatenate([rgb, alpha[..., None]], axis=-1)
