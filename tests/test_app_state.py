@@ -90,7 +90,9 @@ def test_session_tracks_unsaved_changes(tmp_path):
 def test_project_round_trip_is_exact(tmp_path):
     session = session_with_work(tmp_path)
     target = tmp_path / "work.vgpnn"
-    save_project(session.snapshot(), target)
+    snapshot = session.snapshot()
+    assert snapshot.mask.size < T * H * W  # only the painted box is copied, not the clip
+    save_project(snapshot, target)
     data = load_project(target)
     assert data.source == session.source and data.in_out == (1, 4)
     assert data.settings == session.settings and data.export == session.export

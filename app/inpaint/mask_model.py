@@ -69,6 +69,7 @@ class MaskModel:
         self.mask = np.zeros((t, h, w), np.uint8)
         self.hints = np.zeros((t, h, w, 4), np.uint8)
         self._masked = np.zeros(t, bool)
+        self._extent: list[int] | None = None  # see extent()
         self._history = History(self._budget)
         self._stroke: _Stroke | None = None
         self.changed.emit(MaskChange(0, t))
@@ -83,6 +84,10 @@ class MaskModel:
         self.hints[...] = hints
         self._history = History(self._budget)
         self._masked = (self.mask >= HOLE).any(axis=(1, 2))
+        self._extent = None
+        box = ops.true_box((self.mask > 0) | (self.hints[..., 3] > 0))
+        if box is not None:
+            self._grow_extent(*box)
         self.changed.emit(MaskChange(0, self.shape[0]))
         self.masked_frames_changed.emit(self._masked.copy())
         self.history_changed.emit()
@@ -107,6 +112,23 @@ class MaskModel:
     def masked_frames(self) -> np.ndarray:
         """(T,) bool: frames with any hole (for the timeline's marks)."""
         return self._masked.copy()
+
+    def extent(self) -> tuple[slice, slice, slice] | None:
+        """A (t, y, x) box holding every painted value (maybe more), or None when nothing
+        was ever painted: kept up to date edit by edit, so saving copies only that box
+        instead of scanning the whole clip (undo and redo stay inside it)."""
+        if self._extent is None:
+            return None
+        t0, t1, y0, y1, x0, x1 = self._extent
+        return slice(t0, t1), slice(y0, y1), slice(x0, x1)
+
+    def _grow_extent(self, fs: slice, ys: slice, xs: slice) -> None:
+        box = [fs.start, fs.stop, ys.start, ys.stop, xs.start, xs.stop]
+        if self._extent is not None:
+            e = self._extent
+            box = [min(e[0], box[0]), max(e[1], box[1]), min(e[2], box[2]),
+                   max(e[3], box[3]), min(e[4], box[4]), max(e[5], box[5])]
+        self._extent = box
 
     def is_empty(self) -> bool:
         return not self._masked.any()
@@ -155,6 +177,7 @@ class MaskModel:
         ops.apply_dab(self.mask[fs, ys, xs], self.hints[fs, ys, xs], a, st.kind, st.color)
         if st.kind != "erase" and a.max() >= HOLE:
             self._set_masked(fs, True)
+        self._grow_extent(fs, ys, xs)
         self.changed.emit(MaskChange(fs.start, fs.stop, (ys.start, ys.stop, xs.start, xs.stop)))
 
     def end_stroke(self) -> None:
@@ -263,6 +286,7 @@ class MaskModel:
             self.hints[ft, ys, xs] = hints[bt, ys, xs]
         self._push(Atom(label, [patch]))
         self._refresh_masked(ft)
+        self._grow_extent(ft, ys, xs)
         self.changed.emit(MaskChange(ft.start, ft.stop, (ys.start, ys.stop, xs.start, xs.stop)))
         return True
 

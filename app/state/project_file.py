@@ -44,7 +44,8 @@ class ProjectError(Exception):
 @dataclass
 class ProjectData:
     """Everything a project (or a recovery file) holds. mask (T, H, W) uint8 and hints
-    (T, H, W, 4) uint8 are full size, or None when nothing is painted."""
+    (T, H, W, 4) uint8 are full size, or None when nothing is painted; or, to save, a
+    crop of them whose first voxel lies at `layers_at` (t, y, x)."""
 
     source: SourceInfo
     in_out: tuple[int, int]
@@ -55,6 +56,7 @@ class ProjectData:
     hints: np.ndarray | None = None
     saved_at: str = ""  # ISO 8601, set when written
     project_path: str | None = None  # recovery files: the project the session belonged to
+    layers_at: tuple[int, int, int] | None = None
 
 
 def save_project(data: ProjectData, path: str | os.PathLike[str]) -> Path:
@@ -72,7 +74,7 @@ def save_project(data: ProjectData, path: str | os.PathLike[str]) -> Path:
         "project_path": data.project_path,
         "layers": None,
     }
-    layers = _crop_layers(data.mask, data.hints)
+    layers = _crop_layers(data.mask, data.hints, data.layers_at or (0, 0, 0))
     if layers is not None:
         box, mask, hints = layers
         doc["layers"] = {"shape": list(data.source.shape), "box": box,
@@ -164,8 +166,9 @@ def _from_doc(doc: dict) -> ProjectData:
         project_path=project_path if isinstance(project_path, str) else None)
 
 
-def _crop_layers(mask, hints):
-    """(box [t0, t1, y0, y1, x0, x1], mask crop, hints crop or None), or None if unpainted."""
+def _crop_layers(mask, hints, at: tuple[int, int, int]):
+    """(box [t0, t1, y0, y1, x0, x1] in the clip, mask crop, hints crop or None) of the
+    painted voxels, or None if there are none; `at`: where mask[0, 0, 0] lies."""
     if mask is None:
         return None
     painted = mask > 0
@@ -174,13 +177,13 @@ def _crop_layers(mask, hints):
         painted = painted | (hints[..., 3] > 0)
     if not painted.any():
         return None
-    box = []
+    crop, box = [], []
     for axis in range(3):
         other = tuple(a for a in range(3) if a != axis)
         hit = np.flatnonzero(painted.any(axis=other))
-        box += [int(hit[0]), int(hit[-1]) + 1]
-    t0, t1, y0, y1, x0, x1 = box
-    crop = (slice(t0, t1), slice(y0, y1), slice(x0, x1))
+        crop.append(slice(int(hit[0]), int(hit[-1]) + 1))
+        box += [at[axis] + int(hit[0]), at[axis] + int(hit[-1]) + 1]
+    crop = tuple(crop)
     return box, mask[crop], (hints[crop] if has_hints else None)
 
 

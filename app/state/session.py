@@ -124,12 +124,13 @@ class SessionModel:
         thread while painting goes on)."""
         if self.source is None:
             raise ValueError("no clip is open")
-        painted = not self.mask.is_empty() or bool(self.mask.hints[..., 3].any())
+        box = self.mask.extent()  # copy only where paint can be, not the whole clip
         return ProjectData(
             source=self.source, in_out=(self.in_out.in_point, self.in_out.out_point),
             settings=self.settings, favourites=list(self.favourites), export=self.export,
-            mask=self.mask.mask.copy() if painted else None,
-            hints=self.mask.hints.copy() if painted else None,
+            mask=None if box is None else self.mask.mask[box].copy(),
+            hints=None if box is None else self.mask.hints[box].copy(),
+            layers_at=None if box is None else tuple(s.start for s in box),
             project_path=None if project_path is None else str(project_path))
 
     def restore(self, data: ProjectData, clip: Source, source: SourceInfo,
