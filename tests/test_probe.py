@@ -135,3 +135,46 @@ def test_cli_says_the_reader_cannot_start(monkeypatch, good: Path, capsys, tmp_p
     assert main(["generate", str(good), "-o", str(tmp_path / "o.mp4"), "-q"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: cannot start the media reader:") and "\n" not in err
+
+
+# --- what the probe learns from unusual files (built by tests/hostile_corpus.py) -------------
+
+
+def test_kind_follows_the_content_not_the_name(tmp_path: Path) -> None:
+    from tests import hostile_corpus as hc
+
+    hc.mp4_as(tmp_path / "video.png")
+    info = probe(tmp_path / "video.png")
+    assert (info.kind, info.frames, info.fps) == ("video", 8, 24)
+    hc.png_as(tmp_path / "picture.mp4")
+    assert probe(tmp_path / "picture.mp4").kind == "image"
+
+
+def test_variable_rate_and_alpha_are_noted(tmp_path: Path) -> None:
+    from engine.io import read_video
+    from tests import hostile_corpus as hc
+
+    hc.variable_rate(tmp_path / "vfr.mkv")
+    assert probe(tmp_path / "vfr.mkv").variable_rate
+    assert any("variable frame rate" in n for n in read_video(tmp_path / "vfr.mkv").notes)
+    hc.good_mp4(tmp_path / "even.mp4")
+    info = probe(tmp_path / "even.mp4")
+    assert not info.variable_rate and not info.alpha
+    hc.alpha_video(tmp_path / "alpha.mov")
+    assert probe(tmp_path / "alpha.mov").alpha
+    assert any("alpha" in n for n in read_video(tmp_path / "alpha.mov").notes)
+
+
+@pytest.mark.parametrize("build, message", [
+    ("png_bomb", r"bomb: declares frames of 30000x30000 \(900\.0 million pixels\), too large"),
+    ("huge_y4m", r"bomb: declares frames of 100000x100000"),
+    ("huge_png_header", r"bomb: declares frames of 100000x100000"),
+    ("truncated_after_moov", r"bomb: the file is damaged or truncated$"),
+])
+def test_declared_sizes_and_missing_frames(tmp_path: Path, build: str, message: str) -> None:
+    from tests import hostile_corpus as hc
+
+    builder = hc.truncated(None) if build == "truncated_after_moov" else getattr(hc, build)
+    builder(tmp_path / "bomb")
+    with pytest.raises(InputError, match=message):
+        probe(tmp_path / "bomb")

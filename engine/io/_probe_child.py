@@ -17,6 +17,9 @@ import os
 import sys
 
 PATH_VARIABLE = "VGPNN_PROBE_PATH"
+# Frames larger than this are not decoded here (a decompression bomb: a small PNG can declare
+# a frame of gigabytes); the parent refuses them by their size anyway.
+MAX_DECODE_PIXELS = 100_000_000
 
 
 def _say(message: dict) -> None:
@@ -28,6 +31,16 @@ def _use_parent_path() -> None:
     parent = [p for p in os.environ.get(PATH_VARIABLE, "").split(os.pathsep) if p]
     if parent:
         sys.path[:] = parent + [p for p in sys.path if p not in parent]
+
+
+def _variable_rate(stamps: list[int]) -> bool:
+    """Frames not evenly spaced in time (phones record so); B-frames reorder, so sort."""
+    steps = [b - a for a, b in zip(sorted(stamps), sorted(stamps)[1:], strict=False) if b > a]
+    return len(steps) >= 2 and max(steps) > 1.5 * min(steps) + 1  # +1: rounded time stamps
+
+
+def _has_alpha(pix_fmt: str) -> bool:
+    return pix_fmt.startswith(("yuva", "ya8", "ya16", "gbrap", "argb", "rgba", "abgr", "bgra"))
 
 
 def _report(path: str, limit: int) -> dict:
@@ -42,7 +55,7 @@ def _report(path: str, limit: int) -> dict:
         videos = [s for s in container.streams.video if not (s.disposition & attached)]
         has_audio = bool(container.streams.audio)
         if not videos:
-            return {"error": "nostream", "has_audio": has_audio}
+            return {"error": "nostream", "has_audio": has_audio, "streams": len(container.streams)}
         stream = videos[0]
         ctx = stream.codec_context
         if ctx is None or not stream.width or not stream.height:
@@ -65,17 +78,24 @@ def _report(path: str, limit: int) -> dict:
             "has_audio": has_audio,
         }
         # Count packets (no decoding) so a file cut short shows up against its own index.
-        packets = 0
+        packets, stamps = 0, []
         try:
             for packet in container.demux(stream):
                 if packet.size:
                     packets += 1
+                    if packet.pts is not None and len(stamps) < 1000:
+                        stamps.append(packet.pts)
                     if limit and packets >= limit:
                         break
         except av.FFmpegError as exc:
             return {"error": "decode", "detail": str(exc)}
         info["packets"] = packets
         info["limited"] = bool(limit and packets >= limit)
+        info["variable_rate"] = _variable_rate(stamps)
+        info["alpha"] = _has_alpha(getattr(ctx, "pix_fmt", None) or "")
+    if packets and stream.width * stream.height > MAX_DECODE_PIXELS:
+        info["rotation"] = None
+        return info
     with av.open(path, metadata_errors="ignore") as container:
         stream = [s for s in container.streams.video if not (s.disposition & attached)][0]
         stream.thread_type = "SLICE"
@@ -88,7 +108,7 @@ def _report(path: str, limit: int) -> dict:
         except av.FFmpegError as exc:
             return {"error": "decode", "detail": str(exc)}
         if rotation is None:
-            return {"error": "noframes"}
+            return {"error": "noframes", "indexed": info["frames"]}
     info["rotation"] = rotation
     return info
 

@@ -62,6 +62,8 @@ class VideoInfo:
     rotation: int = 0  # counter-clockwise degrees applied when reading (0, 90, 180, 270)
     kind: str = "video"  # "video" | "image" | "images"
     frames_exact: bool = True
+    variable_rate: bool = False  # frames unevenly spaced in time; read at an even `fps`
+    alpha: bool = False  # has transparency, which reading drops
 
 
 def scaled_size(height: int, width: int, max_side: int | None) -> tuple[int, int]:

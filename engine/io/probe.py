@@ -11,7 +11,15 @@ from fractions import Fraction
 from pathlib import Path
 
 from engine.errors import EngineError, InputError
-from engine.io.clip import DEFAULT_IMAGE_FPS, IMAGE_EXTS, VideoInfo, natural_key, normalize_rotation
+from engine.io.clip import (
+    DEFAULT_IMAGE_FPS,
+    IMAGE_EXTS,
+    MAX_PIXELS,
+    VideoInfo,
+    natural_key,
+    normalize_rotation,
+    pixel_count,
+)
 
 PROBE_TIMEOUT = 60.0  # seconds; a sane file opens in well under one
 _CHILD_SOURCE = (Path(__file__).with_name("_probe_child.py")).read_text(encoding="utf-8")
@@ -20,7 +28,8 @@ _PATH_VARIABLE = "VGPNN_PROBE_PATH"  # read by the child (_probe_child.PATH_VARI
 # Leading bytes of containers FFmpeg reads: a file that starts like one but fails to open
 # is damaged, anything else is simply not a video.
 _MAGIC = (b"\x1aE\xdf\xa3", b"RIFF", b"GIF8", b"OggS", b"FLV", b"\x00\x00\x01\xba",
-          b"\x00\x00\x01\xb3", b"\x89PNG", b"\xff\xd8\xff", b"BM", b"II*\x00", b"MM\x00*")
+          b"\x00\x00\x01\xb3", b"\x89PNG", b"\xff\xd8\xff", b"BM", b"II*\x00", b"MM\x00*",
+          b"YUV4MPEG2")
 _MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
 
 
@@ -56,6 +65,51 @@ def _boxes_cut_short(path: Path) -> bool:
                 return True
             offset += length
     return offset > size
+
+
+def _declared_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) a PNG or YUV4MPEG2 header declares, read without FFmpeg."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(256)
+    except OSError:
+        return None
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    if head.startswith(b"YUV4MPEG2 "):
+        fields = head.split(b"\n", 1)[0].split()
+        size = {f[:1]: f[1:] for f in fields[1:] if f[:1] in (b"W", b"H")}
+        if size.get(b"W", b"").isdigit() and size.get(b"H", b"").isdigit():
+            return int(size[b"W"]), int(size[b"H"])
+    return None
+
+
+def _too_large(path: Path) -> InputError | None:
+    """A clear message for a file FFmpeg could not open because it declares huge frames."""
+    size = _declared_size(path)
+    if size is None or size[0] * size[1] <= MAX_PIXELS:
+        return None
+    w, h = size
+    return InputError(f"{path.name}: declares frames of {w}x{h} ({pixel_count(w * h)}), too large "
+                      f"to open (the limit is {pixel_count(MAX_PIXELS)} per frame)")
+
+
+def _iso_tracks(path: Path) -> bool:
+    """MP4/MOV: the moov box lists tracks (so a file where FFmpeg finds none is damaged)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(64 << 20)
+    except OSError:
+        return False
+    offset = 0
+    while offset + 8 <= len(data):
+        size, kind = int.from_bytes(data[offset : offset + 4], "big"), data[offset + 4 : offset + 8]
+        if kind == b"moov":
+            return b"trak" in data[offset : offset + max(size, 8)]
+        if size < 8 or kind not in _MP4_BOXES:
+            return False
+        offset += size
+    return False
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -150,6 +204,8 @@ def run_child_probe(path: Path, limit: int = 0) -> dict:
                          f"reader: {how})")
     report = reports[-1]
     error = report.get("error")
+    if error in ("open", "nocodec", "decode") and (huge := _too_large(path)):
+        raise huge
     if error == "open":
         if path.stat().st_size == 0:
             raise InputError(f"{path.name}: the file is empty")
@@ -158,6 +214,13 @@ def run_child_probe(path: Path, limit: int = 0) -> dict:
         raise InputError(f"{path.name}: not a video or image file (FFmpeg cannot read it)")
     if error in ("nostream", "noframes") and _boxes_cut_short(path):
         raise damaged(path)
+    if error == "noframes" and report.get("indexed"):
+        raise damaged(path)  # the index lists frames that are not there
+    if error == "nostream" and not report.get("has_audio") and _iso_tracks(path):
+        # Tracks are listed, none of them a video or audio one: a broken track header, or
+        # (rarely) a file of subtitles or data only.
+        raise InputError(f"{path.name}: has no video stream that can be read; the file may be "
+                         "damaged")
     if error == "nostream":
         what = "it holds only audio" if report.get("has_audio") else "nothing to show"
         raise InputError(f"{path.name}: has no video stream ({what})")
@@ -172,14 +235,16 @@ def run_child_probe(path: Path, limit: int = 0) -> dict:
 
 
 def _info_from_report(path: Path, report: dict, limit: int) -> VideoInfo:
-    is_image = path.suffix.lower() in IMAGE_EXTS or report["format"].endswith("_pipe")
+    # By content, not by name: an mp4 named .png is a video, a PNG named .mp4 an image.
+    is_image = report["format"].endswith("_pipe") or report["format"] == "image2"
     rotation = normalize_rotation(report.get("rotation"))
     width, height = int(report["width"]), int(report["height"])
     if rotation in (90, 270):
         width, height = height, width
     if is_image:
         return VideoInfo(path, width, height, 1, DEFAULT_IMAGE_FPS, 1 / float(DEFAULT_IMAGE_FPS),
-                         False, report["codec"], rotation, "image", True)
+                         False, report["codec"], rotation, "image", True,
+                         alpha=bool(report.get("alpha")))
     fps = Fraction(*report["fps"]) if report.get("fps") else Fraction(0)
     indexed, packets = int(report.get("frames") or 0), int(report["packets"])
     limited = bool(report.get("limited"))
@@ -198,7 +263,8 @@ def _info_from_report(path: Path, report: dict, limit: int) -> VideoInfo:
     if not duration:
         duration = frames / float(fps) if fps else 0.0
     return VideoInfo(path, width, height, frames, fps, float(duration), bool(report["has_audio"]),
-                     report["codec"], rotation, "video", exact)
+                     report["codec"], rotation, "video", exact,
+                     variable_rate=bool(report.get("variable_rate")), alpha=bool(report.get("alpha")))
 
 
 def probe(path: str | os.PathLike[str], *, limit: int = 0) -> VideoInfo:

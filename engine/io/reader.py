@@ -126,6 +126,11 @@ def _notes(info: VideoInfo, h: int, w: int) -> list[str]:
         notes.append(f"rotated {info.rotation}° counter-clockwise (rotation metadata)")
     if (h, w) != (info.height, info.width):
         notes.append(f"downscaled from {info.width}x{info.height} to {w}x{h}")
+    if info.alpha:
+        notes.append("transparency (alpha) ignored: the colours are used as they are")
+    if info.variable_rate:
+        notes.append(f"variable frame rate: frames are used evenly spaced at {float(info.fps):.3g} "
+                     "fps, so the timing can differ from the source")
     return notes
 
 
