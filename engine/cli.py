@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python main.py",
         description="Make new videos out of a single input video (VGPNN). "
-        "With no subcommand, opens the editor.",
+        "With no subcommand, opens the editor; `python main.py --check` tests this machine.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     g = sub.add_parser("generate", help="random variations (and spatial/temporal retargeting)")

@@ -15,3 +15,9 @@ if ! python -c "import torch" >/dev/null 2>&1; then
   fi
 fi
 python -m pip install -q -e ".[test]"
+# The editor's window needs system libraries pip cannot install (Qt's xcb plugin): name the
+# install line when a display is present and some are missing. Never fails: a headless
+# setup (CI, a server) needs none of them.
+if [ -n "${DISPLAY:-}" ]; then
+  python -c "import sys, main; sys.exit(main.report_missing_xcb())" || true
+fi
