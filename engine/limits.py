@@ -14,7 +14,10 @@ instead of failing at once. The caps:
 BYTES_PER_VOXEL is a rough figure measured on the CPU: generating from a Full-HD clip of 16
 frames (33 million voxels in, as many out) peaked at about 6.5 GB, about 200 bytes per
 output voxel, counted here as half for the source side (keys, their pyramid and
-descriptors) and half for the output side (queries, fields, votes).
+descriptors) and half for the output side (queries, fields, votes). Levels under the
+engine's "large" threshold (3 million voxels) use richer settings and cost up to about 400
+bytes per voxel (640x360x16 peaked at 1.8 GB resident, 0.3 GB of it the Python and PyTorch
+runtime), but their totals stay small; the cap is meant for the big requests.
 
 No torch import here: the CLI checks a request before loading PyTorch.
 """
