@@ -58,6 +58,11 @@ def do_work(window, qtbot) -> None:
     browser.tiles[43].star.click()
     browser.tiles[44].star.click()
     browser.cancel()
+    window.panel.seed.setValue(50)  # another grid: no stars there, the session keeps both
+    window.browsers.browse_seeds()
+    assert browser.favourite_seeds() == [] and "Export 2 favourites" in browser.export.text()
+    browser.close()
+    window.panel.seed.setValue(42)
     window.session.set_export(ExportPreset("gif", 22, "/somewhere"))
     window.sync.commit()
 

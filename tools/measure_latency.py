@@ -41,11 +41,13 @@ def measure(clip: str | Path, quality: str = "normal", timeout_s: float = 600.0)
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "latency.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings=settings)
+        window = MainWindow(settings=settings, data_folder=Path(tmp) / "data")
+        window.projects.ask_to_save = False  # nobody is there to answer "save changes?"
         window.show()
         try:
             window.projects.open_path(clip)
-            if not _wait(app, lambda: window.session.clip is not None or window.messages.last_error, timeout_s):
+            if not _wait(app, lambda: window.session.clip is not None
+                         or window.messages.last_error, timeout_s):
                 raise TimeoutError("the clip did not open")
             if window.session.clip is None:
                 raise RuntimeError(window.messages.last_error)

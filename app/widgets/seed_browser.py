@@ -10,6 +10,7 @@ session's favourites: the browser reports them (star_toggled) and shows what it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -56,6 +57,8 @@ class SeedBrowser(QDialog):
         self._rank: dict[int, tuple[int, int]] = {}
         self._queue = TaskQueue()
         self._job: jobs.Job | None = None
+        # How many favourites Export writes (the session's, also of other setups), if known.
+        self.favourite_total: Callable[[], int] | None = None
         self._failed = False
 
         self.count = QSpinBox()
@@ -253,7 +256,7 @@ class SeedBrowser(QDialog):
             self.use_clip.emit(tile.clip)
 
     def _on_star(self, seed: int, on: bool) -> None:
-        n = len(self.favourite_seeds())
+        n = self.favourite_total() if self.favourite_total else len(self.favourite_seeds())
         self.export.setEnabled(n > 0)
         self.export.setText(f"Export {n} favourite{'s' if n != 1 else ''}…" if n
                             else "Export favourites…")

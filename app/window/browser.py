@@ -46,6 +46,7 @@ class BrowserController(QObject):
             self.browser.use_clip.connect(self.use_clip)
             self.browser.export_favourites.connect(self._export)
             self.browser.star_toggled.connect(self._on_star)
+            self.browser.favourite_total = lambda: len(self.session.favourites)
         self.browser.show()
         self.browser.raise_()
         self.browser.browse(selection, request, settings.browse_count, self._starred())
