@@ -124,3 +124,18 @@ def test_recovery_can_wait_or_be_discarded(qtbot, tmp_path, clip, monkeypatch):
     finally:
         close_and_check_threads(qtbot, second)
         close_and_check_threads(qtbot, first)
+
+
+def test_failed_autosave_is_said(window, qtbot, monkeypatch):
+    import app.state.recovery as recovery
+
+    def full_disk(data, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(recovery, "save_project", full_disk)
+    window.session.in_out.set_out(3)
+    window.autosave.write_now()
+    window.autosave.store.wait()
+    window.session.in_out.set_out(4)
+    window.autosave.write_now()
+    assert "No space left" in window.statusBar().currentMessage()

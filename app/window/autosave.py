@@ -42,6 +42,9 @@ class AutosaveController(QObject):
     def write_now(self) -> bool:
         """Write the recovery file if something changed since the last write."""
         session = self.session
+        if self.store.last_error:  # the previous write failed (a full disk, say): say so
+            self.messages.status(f"{self.store.last_error}; your work is not protected "
+                                 "until it succeeds (save the project elsewhere)", 15000)
         if not session.dirty or session.clip is None:
             return False
         self.sync.commit()
