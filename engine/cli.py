@@ -92,8 +92,10 @@ def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings)
     """Refuse an output over the limits (engine/limits.py) from the probe alone, before
     decoding the clip or loading PyTorch: a mistyped --width must fail at once."""
     from engine.io import source_shape
-    from engine.limits import check_output_size
+    from engine.limits import check_output_size, check_requested_size
 
+    check_requested_size(getattr(args, "frames", None), getattr(args, "height", None),
+                         getattr(args, "width", None))  # before opening the input at all
     src = source_shape(path, start=args.start, end=args.end, max_side=settings.max_side)
     out = (getattr(args, "frames", None) or src[0], getattr(args, "height", None) or src[1],
            getattr(args, "width", None) or src[2])

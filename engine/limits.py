@@ -82,6 +82,26 @@ def _whole(shape: tuple, what: str) -> Shape3:
     return values  # type: ignore[return-value]
 
 
+def check_requested_size(frames: int | None = None, height: int | None = None,
+                         width: int | None = None) -> None:
+    """The per-side, per-frame and frame-count caps on the sizes given (None: not given, e.g.
+    the source's, unknown yet). Cheap: the CLI calls it before even opening the input."""
+    for name, v in (("width", width), ("height", height)):
+        if v is not None and v > MAX_SIDE:
+            raise InputError(
+                f"output {name} {v} is over the limit of {MAX_SIDE} pixels per side (the engine "
+                f"keeps every frame in memory; such sizes would run for hours); {_FIX}")
+    if height is not None and width is not None and height * width > MAX_PIXELS_PER_FRAME:
+        raise InputError(
+            f"output frames of {width}x{height} ({height * width / 1e6:.0f} million pixels) are over "
+            f"the limit of {MAX_PIXELS_PER_FRAME // 1_000_000} million pixels per frame (the engine "
+            f"keeps every frame in memory); {_FIX}")
+    if frames is not None and frames > MAX_FRAMES:
+        raise InputError(
+            f"output of {frames} frames is over the limit of {MAX_FRAMES:,} frames (the engine "
+            f"keeps every frame in memory); choose fewer frames")
+
+
 def check_output_size(source_shape: tuple[int, int, int], output_shape: tuple[int, int, int],
                       free_bytes: int | None = None) -> None:
     """Refuse an output (T, H, W) over the caps, or too big for the free memory, with an
@@ -92,21 +112,7 @@ def check_output_size(source_shape: tuple[int, int, int], output_shape: tuple[in
     """
     source_shape = _whole(source_shape, "source")
     output_shape = _whole(output_shape, "output")
-    t, h, w = output_shape
-    for name, v in (("width", w), ("height", h)):
-        if v > MAX_SIDE:
-            raise InputError(
-                f"output {name} {v} is over the limit of {MAX_SIDE} pixels per side (the engine "
-                f"keeps every frame in memory; such sizes would run for hours); {_FIX}")
-    if h * w > MAX_PIXELS_PER_FRAME:
-        raise InputError(
-            f"output frames of {w}x{h} ({h * w / 1e6:.0f} million pixels) are over the limit of "
-            f"{MAX_PIXELS_PER_FRAME // 1_000_000} million pixels per frame (the engine keeps "
-            f"every frame in memory); {_FIX}")
-    if t > MAX_FRAMES:
-        raise InputError(
-            f"output of {t} frames is over the limit of {MAX_FRAMES:,} frames (the engine keeps "
-            f"every frame in memory); choose fewer frames")
+    check_requested_size(*output_shape)
     free = free_memory() if free_bytes is None else free_bytes
     need = estimated_peak_bytes(source_shape, output_shape)
     if free is not None and need > free:

@@ -103,3 +103,16 @@ def test_noise_refused(sigma, pattern) -> None:
 def test_limits_do_not_import_torch() -> None:
     code = "import sys, engine.limits; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_requested_sizes_checked_alone() -> None:
+    from engine.limits import check_requested_size
+
+    check_requested_size()
+    check_requested_size(frames=MAX_FRAMES, height=MAX_SIDE)
+    with pytest.raises(InputError, match="output width 100000 is over the limit"):
+        check_requested_size(width=100_000)
+    with pytest.raises(InputError, match="over the limit of 10,000 frames"):
+        check_requested_size(frames=MAX_FRAMES + 1)
+    with pytest.raises(InputError, match="million pixels per frame"):
+        check_requested_size(height=8000, width=8000)
