@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"error: the editor cannot open a window. {problem}", file=sys.stderr)
         return 1
-    from app.main_window import launch
+    from app.window.launch import launch
 
     return launch(argv[0] if argv else None)
 

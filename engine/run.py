@@ -7,7 +7,6 @@ the same VPNN layers for all of them.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -21,6 +20,7 @@ from engine.descriptors import patch_grid
 from engine.device import device_label as _device_label
 from engine.device import pick_device
 from engine.errors import Cancelled, InputError
+from engine.limits import check_noise, check_output_size
 from engine.patchmatch import rescale_coords
 from engine.pyramid import LazyPyramid, Plan, plan_levels, resize
 from engine.request import LevelResult, Request
@@ -62,12 +62,20 @@ def _validate(frames: np.ndarray, request: Request) -> Task:
         v = getattr(request, name)
         if v is not None and v < 1:
             raise InputError(f"output {name} must be at least 1, got {v}")
-    noise = request.noise
-    if noise is not None and not (math.isfinite(noise) and noise >= 0):
-        raise InputError(f"noise must be a finite number >= 0, got {noise}")
+    if request.noise is not None:
+        check_noise(request.noise)
     request.settings.validate()
     task.validate(frames)
     return task
+
+
+def working_shape(source: Shape3, settings: Settings) -> tuple[Shape3, float]:
+    """The (T, H, W) the engine works on after `max_side`, and the scale that took it there."""
+    t, h, w = source
+    if settings.max_side and max(h, w) > settings.max_side:
+        scale = settings.max_side / max(h, w)
+        return (t, max(1, round(h * scale)), max(1, round(w * scale))), scale
+    return (t, h, w), 1.0
 
 
 def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None = None, *,
@@ -81,6 +89,10 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
     task = _validate(source, request)
     settings = task.adjust(request.settings)
     device = pick_device(settings.device)
+    work, scale = working_shape(source.shape[:3], settings)
+    # Caps before any work; the memory estimate is of this machine's RAM (CPU runs only).
+    check_output_size(work, task.output_shape(work, scale),
+                      free_bytes=None if device.type == "cpu" else 1 << 62)
     notes: list[str] = []
     if device.type != "cuda":
         yield from _run_on(device, task, settings, source, cancel, notes, budgets)
@@ -112,11 +124,9 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     gen.manual_seed(int(request.seed) & 0xFFFF_FFFF_FFFF)
 
     x = to_tensor(source, device)
-    scale = 1.0
-    t, h, w = source.shape[:3]
-    if settings.max_side and max(h, w) > settings.max_side:
-        scale = settings.max_side / max(h, w)
-        small = (t, max(1, round(h * scale)), max(1, round(w * scale)))
+    small, scale = working_shape(source.shape[:3], settings)
+    if scale != 1.0:
+        _, h, w = source.shape[:3]
         x = resize(x, small, budgets=budgets, cancel=cancel)
         notes.append(f"input downscaled from {w}x{h} to {small[2]}x{small[1]} (max side {settings.max_side})")
     src_shape: Shape3 = tuple(x.shape[1:])  # type: ignore[assignment]

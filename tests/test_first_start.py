@@ -63,7 +63,7 @@ def missing_cursor(monkeypatch):
 
 
 def test_editor_prints_the_fix_instead_of_starting_qt(missing_cursor, capsys, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "app.main_window", None)  # importing it would fail
+    monkeypatch.setitem(sys.modules, "app.window.launch", None)  # importing it would fail
     assert main.main([]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: the editor cannot open a window. Qt's xcb platform plugin "

@@ -182,3 +182,10 @@ def test_two_runs_at_once_keep_their_own_budgets():
             outs[name] = res
     assert np.array_equal(outs["a"].frames, alone) and np.array_equal(outs["b"].frames, alone)
     assert chunks.DEFAULT == chunks.Budgets()
+
+
+def test_absurd_output_sizes_are_refused_before_any_work():
+    t0 = time.perf_counter()
+    with pytest.raises(InputError, match="limit"):
+        next(run(moving_texture(4, 20, 20), Request(width=100_000)))
+    assert time.perf_counter() - t0 < 1.0
