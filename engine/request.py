@@ -28,7 +28,9 @@ class Request:
     guide: np.ndarray | None = field(default=None, compare=False, repr=False)
     guide_levels: int = 4  # k-means levels of the guide's structure (video A)
     look_levels: int = 8  # k-means levels of the look clip's structure (video B)
-    guide_until: float = 0.5  # fraction of the pyramid, from the coarsest level, that the guide steers
+    # fraction of the pyramid, from the coarsest level, that the guide steers; None = the
+    # task's default (analogy 0.5, as the supplementary; sketch 1.0)
+    guide_until: float | None = None
 
 
 @dataclass
