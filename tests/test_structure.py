@@ -1,0 +1,104 @@
+"""engine.structure: the k-means quantiser, clip structures and sketch structures."""
+
+import numpy as np
+import pytest
+import torch
+
+from engine.errors import InputError
+from engine.structure import (
+    clip_structure,
+    colour_map,
+    count_tones,
+    kmeans_1d,
+    normalise,
+    quantise,
+    sketch_structure,
+)
+from tests.guided_synth import moving_square, sketch_frames
+
+
+def clusters(seed=0):
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.normal(m, 0.1, n) for m, n in ((0, 500), (5, 200), (10, 100))])
+
+
+def test_kmeans_finds_sorted_centres():
+    c = kmeans_1d(torch.from_numpy(clusters()), 3)
+    assert c.shape == (3,)
+    assert torch.all(c[1:] > c[:-1])
+    assert torch.allclose(c, torch.tensor([0.0, 5.0, 10.0], dtype=c.dtype), atol=0.05)
+
+
+def test_kmeans_is_deterministic_for_a_seed_and_subsamples():
+    x = torch.from_numpy(np.tile(clusters(), 300))  # 240,000 values > the sample size
+    a, b = kmeans_1d(x, 4, seed=3, sample=5000), kmeans_1d(x, 4, seed=3, sample=5000)
+    assert torch.equal(a, b)
+
+
+def test_kmeans_fewer_distinct_values_than_k():
+    c = kmeans_1d(torch.tensor([1.0, 1.0, 4.0, 4.0, 4.0]), 5)
+    assert c.tolist() == [1.0, 4.0]
+    assert kmeans_1d(torch.zeros(10), 3).tolist() == [0.0]
+    with pytest.raises(ValueError):
+        kmeans_1d(torch.zeros(3), 0)
+
+
+def test_quantise_levels_sorted_by_value_and_normalised():
+    v = clusters().reshape(1, 8, 100).astype(np.float32)
+    s = quantise(v, 3)
+    assert s.levels == 3 and s.index.dtype == np.uint8
+    assert s.index[v < 2].max() == 0 and s.index[v > 8].min() == 2
+    assert np.unique(s.values).tolist() == pytest.approx([0.0, 0.5**0.25, 1.0])
+    assert normalise(np.array([0, 1, 3]), 4).tolist() == pytest.approx([0, (1 / 3) ** 0.25, 1])
+    with pytest.raises(InputError):
+        quantise(v, 1)
+
+
+def test_clip_structure_marks_the_moving_square():
+    clip = moving_square(t=8, h=48, w=64)
+    s = clip_structure(clip, 4)
+    assert s.shape == clip.shape[:3] and s.levels == 4
+    mid = s.index[4]
+    y, x0 = 24, 32 + 2 * (4 - 4) - 8  # the square spans x0..x0+16 at frame 4
+    assert mid[y, x0 + 8] == 3  # inside: the fastest level
+    assert mid[2, 2] == 0 and mid[-3, -3] == 0  # far corners: still
+    assert clip_structure(clip, 4) is s  # remembered
+
+
+def test_clip_without_motion_is_refused():
+    still = np.repeat(moving_square(t=1)[0:1], 5, axis=0)
+    with pytest.raises(InputError, match="no motion"):
+        clip_structure(still, 4, what="the motion clip")
+    with pytest.raises(InputError, match="one frame"):
+        clip_structure(still[:1], 4)
+
+
+def test_sketch_strokes_on_white():
+    sk = sketch_frames(t=6)
+    s = sketch_structure(sk)
+    assert s.levels == 2 and s.shape == (6, 48, 64)
+    ink = (sk[..., 0] == 0)
+    assert (s.values[ink] == 1).all() and (s.values[~ink] == 0).all()
+
+
+def test_sketch_of_flat_colours_ranks_regions_by_darkness():
+    img = np.full((1, 40, 60, 3), 255, np.uint8)
+    img[0, :, 20:40] = (200, 40, 40)  # red: middle darkness
+    img[0, :, 40:] = (20, 20, 90)  # dark blue: darkest
+    assert count_tones(1 - img[..., 0:1].mean(-1) / 255) >= 2
+    s = sketch_structure(img, frames_out=7)
+    assert s.levels == 3 and s.shape == (7, 40, 60)  # one image held for 7 frames
+    assert s.index[3, 5, 5] == 0 and s.index[3, 5, 30] == 1 and s.index[3, 5, 50] == 2
+
+
+def test_blank_sketch_is_refused():
+    with pytest.raises(InputError, match="no strokes"):
+        sketch_structure(np.full((3, 30, 30, 3), 250, np.uint8))
+    with pytest.raises(InputError):
+        sketch_structure(np.zeros((3, 30, 30), np.uint8))
+
+
+def test_colour_map_shapes():
+    c = colour_map(np.array([[0, 1], [2, 3]], np.uint8), 4)
+    assert c.shape == (2, 2, 3) and c.dtype == np.uint8
+    assert len({tuple(v) for v in c.reshape(-1, 3)}) == 4
