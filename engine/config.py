@@ -31,12 +31,17 @@ class Settings:
     pm_rounds: int = 5  # PatchMatch jump-flood rounds of steps (8, 4, 1) on a cold start
     completeness_alpha: float | None = 1.0  # weighted PatchMatch; None switches it off
     descriptor_dims: int = 16  # PCA dimensions of the patch descriptors used by the search
+    final_descriptor_dims: int | None = None  # for each level's last EM iteration (None: the same)
     # Voting: "luma" = per voxel, the vote whose luminance is the median (a real colour);
-    # "median" = per-channel median; "mean". Stride > 1 takes the votes of every
-    # stride-th spatial patch offset only (2 -> 48 of 147 votes for 3x7x7 patches; 3 -> 27
-    # is faster but erodes small features over the EM iterations).
+    # "median" = per-channel median; "mean". Stride > 1 takes the votes of a sparser lattice
+    # of spatial patch offsets around the centre: for 3x7x7 patches both 2 (offsets 1, 3, 5)
+    # and 3 (0, 3, 6) keep 27 of the 147 votes; 1 keeps all.
     vote: str = "luma"
     vote_stride: int = 2
+    # Coarsest noise when a request leaves it unset: sigma = noise_scale x the coarsest
+    # level's mean distance between a patch and its nearest other patch (engine/noise.py).
+    noise_scale: float = 1.3
+    noise_mode: str = "replicated"  # "replicated" along time (the paper) or "voxel"
     max_side: int | None = None  # downscale the input so its longest side fits
     device: str = "auto"  # "auto" | "cpu" | "cuda"
 
@@ -63,6 +68,12 @@ class Settings:
         a = self.completeness_alpha
         need(a is None or (math.isfinite(a) and a > 0), f"completeness_alpha must be > 0 or None, got {a}")
         need(self.vote in VOTES, f"vote must be one of {', '.join(VOTES)}, got {self.vote!r}")
+        need(self.noise_mode in ("replicated", "voxel"),
+             f"noise_mode must be replicated or voxel, got {self.noise_mode!r}")
+        need(math.isfinite(self.noise_scale) and 0 <= self.noise_scale <= 20,
+             f"noise_scale must be in [0, 20], got {self.noise_scale}")
+        f = self.final_descriptor_dims
+        need(f is None or (isinstance(f, int) and f >= 1), f"final_descriptor_dims must be >= 1 or None, got {f}")
         need(self.max_side is None or (isinstance(self.max_side, int) and self.max_side >= 8),
              f"max_side must be at least 8 pixels, got {self.max_side}")
 

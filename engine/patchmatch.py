@@ -5,7 +5,7 @@ A nearest-neighbour field holds, for every query patch position on the query gri
 neighbour's match is a shift and a subtraction on the whole field at once; a candidate
 that runs off a row simply names another real key, whose true distance is then computed,
 so beyond one clamp no bounds logic runs per candidate. Excluded keys have an infinite
-norm and never win. Each iteration tries, for all queries at once, the six space-time
+penalty and never win. Each iteration tries, for all queries at once, the six space-time
 neighbours' matches at distance `step` (exact, and optionally with a +-1 jitter) and two
 random candidates (near the current match, and anywhere). Time O(N * dims) per
 iteration; extra memory O(N), with large grids evaluated in chunks.
@@ -22,30 +22,45 @@ from engine.chunks import DEFAULT, Budgets
 from engine.config import Shape3
 from engine.errors import Cancelled
 
+HEAD_DIMS = 16  # leading descriptor dimensions that screen every candidate
+
 
 class KeyTable:
-    """Key descriptors (N, D) on a key grid, with squared norms (+inf for excluded keys)."""
+    """Key descriptors (N, D) on a key grid, split into leading and trailing dimensions.
+
+    The leading `HEAD_DIMS` dimensions (the basis puts the strongest first) screen every
+    candidate; the rest are read only for candidates whose partial distance still beats
+    the current match: a partial sum of squares is a lower bound of the full one, so the
+    result is exactly that of the full-dimension search, at a fraction of the reads.
+    Excluded keys carry an infinite penalty and never win."""
 
     def __init__(self, kd: torch.Tensor, grid: Shape3, allowed: torch.Tensor | None = None) -> None:
         gt, gh, gw = grid
         self.grid = grid
         self.size = gt * gh * gw
         self.strides = (gh * gw, gw, 1)
-        self.table = kd
-        # |q|^2 + |k|^2 - 2 q.k is +inf for an excluded key (and never NaN).
-        self.norms = kd.square().sum(1)
+        split = min(HEAD_DIMS, kd.shape[1])
+        self.head = kd[:, :split].contiguous()
+        self.tail = kd[:, split:].contiguous() if kd.shape[1] > split else None
         self.device = kd.device
         if allowed is None:
             self.valid = None
+            self.penalty = None
         else:
             allowed = allowed.reshape(-1)
-            self.norms[~allowed] = float("inf")
+            self.penalty = torch.zeros(self.size, device=kd.device, dtype=kd.dtype)
+            self.penalty[~allowed] = float("inf")
             self.valid = torch.nonzero(allowed).flatten()
             if self.valid.numel() == 0:
                 raise ValueError("no key patch is allowed")
         steps = torch.tensor([-1, 0, 1], device=self.device)
         self.jitter = (steps[:, None, None] * (self.strides[0] if gt > 1 else 0)
                        + steps[None, :, None] * self.strides[1] + steps[None, None, :]).reshape(-1)
+
+    @property
+    def table(self) -> torch.Tensor:
+        """All dimensions (N, D), for tests and reverse searches."""
+        return self.head if self.tail is None else torch.cat([self.head, self.tail], 1)
 
     def from_coords(self, t: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return (t * self.grid[1] + y) * self.grid[2] + x
@@ -65,7 +80,6 @@ class KeyTable:
         pick = torch.randint(0, n, shape, generator=generator, device=generator.device).to(self.device)
         return pick if self.valid is None else self.valid[pick]
 
-
 @dataclass
 class Field:
     """Matches (flat indices on a KeyTable's grid) and their (weighted) squared distances."""
@@ -83,18 +97,38 @@ def identity_coords(query_grid: Shape3, key_grid: Shape3, device: torch.device) 
     return [g.contiguous() for g in torch.meshgrid(*axes, indexing="ij")]
 
 
-def rescale_coords(coords: Sequence[torch.Tensor], old_key_grid: Shape3, query_grid: Shape3,
-                   key_grid: Shape3) -> list[torch.Tensor]:
-    """Upsample match coordinates from a coarser level: nearest query, coordinates scaled."""
-    old_q = coords[0].shape
-    idx = []
-    for q, oq in zip(query_grid, old_q, strict=True):
-        pos = torch.arange(q, device=coords[0].device, dtype=torch.float64)
-        idx.append(((pos + 0.5) * oq / q - 0.5).round().clamp(0, oq - 1).long())
+def rescale_coords(coords: Sequence[torch.Tensor], old_query: Shape3, old_key: Shape3, old_patch: Shape3,
+                   query: Shape3, key: Shape3, patch: Shape3) -> list[torch.Tensor]:
+    """A coarser level's matches (coordinates on its key patch grid, shaped like its query
+    patch grid) carried to a finer level, as starting matches there.
+
+    Shapes are the videos' (T, H, W) at both levels. Each fine query takes the coarse
+    match of the nearest coarse query, but as an offset from where the query sits, scaled:
+    fine neighbours inside one coarse cell then point at neighbouring keys, a coherent copy
+    of the coarse mapping, where scaling the coarse coordinates would send a whole cell to
+    one key."""
+    device = coords[0].device
+    grid = [q - p + 1 for q, p in zip(query, patch, strict=True)]
+    src, ident = [], []
+    for n, q, oq, k, ok, p, op in zip(grid, query, old_query, key, old_key, patch, old_patch, strict=True):
+        c = torch.arange(n, device=device, dtype=torch.float64) + (p - 1) / 2  # fine query centres
+        c_old = (c + 0.5) * oq / q - 0.5  # the same place at the coarse level
+        i_old = (c_old - (op - 1) / 2).round().clamp(0, oq - op).long()  # nearest coarse query
+        # Where the identity mapping puts each fine query, and the coarse query whose match
+        # it takes, in the keys: offsets are measured from there.
+        c_taken = i_old.double() + (op - 1) / 2
+        ident.append(((c + 0.5) * k / q - 0.5, (c_taken + 0.5) * ok / oq - 0.5, k / ok, p, k - p))
+        src.append(i_old)
     out = []
-    for g, ok, k in zip(coords, old_key_grid, key_grid, strict=True):
-        g = g.index_select(0, idx[0]).index_select(1, idx[1]).index_select(2, idx[2])
-        out.append(((g.double() + 0.5) * (k / ok) - 0.5).round().long().clamp(0, k - 1))
+    for axis, g in enumerate(coords):
+        e, e_old, scale, p, last = ident[axis]
+        op = old_patch[axis]
+        g = g.index_select(0, src[0]).index_select(1, src[1]).index_select(2, src[2]).double()
+        shape = [1, 1, 1]
+        shape[axis] = -1
+        offset = (g + (op - 1) / 2) - e_old.view(shape)  # coarse match centre - identity, in coarse key pixels
+        centre = e.view(shape) + offset * scale
+        out.append((centre - (p - 1) / 2).round().long().clamp(0, last))
     return out
 
 
@@ -114,28 +148,57 @@ def _shifted(g: torch.Tensor, axis: int, step: int, sign: int) -> torch.Tensor:
 class _Search:
     def __init__(self, q: torch.Tensor, keys: KeyTable, weights: torch.Tensor | None,
                  budgets: Budgets) -> None:
-        self.q, self.keys, self.weights = q.unsqueeze(2), keys, weights
-        self.q2 = q.square().sum(1)
+        split = keys.head.shape[1]
+        self.qh = q[:, :split].contiguous()
+        self.qt = q[:, split:].contiguous() if keys.tail is not None else None
+        self.keys, self.weights = keys, weights
         self.chunk = max(1024, budgets.search_elements // max(1, q.shape[1]))
 
-    def distance(self, idx: torch.Tensor) -> torch.Tensor:
-        """Squared distances |q|^2 + |k|^2 - 2 q.k; the dot products as one batched matmul
-        (a single pass over the gathered keys, about twice as fast as differencing)."""
-        flat = idx.reshape(-1)
+    @staticmethod
+    def _sq(table: torch.Tensor, flat: torch.Tensor, q: torch.Tensor, rows: torch.Tensor | None,
+            chunk: int) -> torch.Tensor:
+        """Squared distances between q[rows] (all rows when None) and table[flat], in chunks."""
         n = flat.numel()
-        out = self.keys.norms.index_select(0, flat).add_(self.q2)
-        for s in range(0, n, self.chunk):
-            e = min(n, s + self.chunk)
-            g = self.keys.table.index_select(0, flat[s:e]).unsqueeze(1)
-            out[s:e].sub_(torch.bmm(g, self.q[s:e]).view(-1), alpha=2.0)
-        out.clamp_(min=0.0)
-        if self.weights is not None:
-            out.mul_(self.weights.index_select(0, flat))
-        return out.view(idx.shape)
+        out = torch.empty(n, device=q.device, dtype=q.dtype)
+        for s in range(0, n, chunk):
+            e = min(n, s + chunk)
+            g = table.index_select(0, flat[s:e])
+            part = q[s:e] if rows is None else q.index_select(0, rows[s:e])
+            torch.sum(g.sub_(part).square_(), 1, out=out[s:e])
+        return out
+
+    def distance(self, idx: torch.Tensor, bound: torch.Tensor | None = None) -> torch.Tensor:
+        """(Weighted) squared distances of every query to key `idx`. With a `bound`, a
+        candidate whose leading dimensions already reach it keeps that partial distance
+        (it cannot win); only the others read the trailing dimensions."""
+        keys = self.keys
+        flat = idx.reshape(-1)
+        d = self._sq(keys.head, flat, self.qh, None, self.chunk)
+        if keys.penalty is not None:
+            d.add_(keys.penalty.index_select(0, flat))
+        w = self.weights.index_select(0, flat) if self.weights is not None else None
+        if w is not None:
+            d.mul_(w)
+        if keys.tail is not None and self.qt is not None:
+            if bound is None:
+                rows = None
+                live = flat
+            else:
+                rows = torch.nonzero(d < bound.reshape(-1)).flatten()
+                live = flat.index_select(0, rows)
+            if live.numel():
+                extra = self._sq(keys.tail, live, self.qt, rows, self.chunk)
+                if w is not None:
+                    extra.mul_(w if rows is None else w.index_select(0, rows))
+                if rows is None:
+                    d.add_(extra)
+                else:
+                    d.index_add_(0, rows, extra)
+        return d.view(idx.shape)
 
     def offer(self, f: Field, cand: torch.Tensor) -> None:
         cand = cand.clamp_(0, self.keys.size - 1)
-        d = self.distance(cand)
+        d = self.distance(cand, f.dist)
         better = d < f.dist
         f.dist = torch.where(better, d, f.dist)
         f.idx = torch.where(better, cand, f.idx)
@@ -151,6 +214,7 @@ def patchmatch(
     init: torch.Tensor | None = None,
     weights: torch.Tensor | None = None,
     jitter: bool = True,
+    anywhere: bool = True,
     generator: torch.Generator,
     cancel: Callable[[], bool] | None = None,
     budgets: Budgets = DEFAULT,
@@ -158,7 +222,8 @@ def patchmatch(
     """Approximate nearest neighbours of the query descriptors (Nq, D) in `keys`.
 
     `init` is a starting field of flat key indices (query grid shaped); `weights` (one per
-    key) scales each key's squared distance (completeness weighting).
+    key) scales each key's squared distance (completeness weighting); `anywhere` adds a
+    uniformly random candidate per iteration (worth it from a random start only).
     """
     device = q.device
     search = _Search(q, keys, weights, budgets)
@@ -194,5 +259,6 @@ def patchmatch(
                     off = torch.randint(-r, r + 1, query_grid, generator=generator, device=generator.device)
                     near += off.to(device) * strides[axis]
             search.offer(f, near)
-            search.offer(f, keys.random(query_grid, generator))
+            if anywhere:
+                search.offer(f, keys.random(query_grid, generator))
     return f

@@ -22,7 +22,7 @@ from engine.device import pick_device
 from engine.errors import Cancelled, InputError
 from engine.limits import check_noise, check_output_size
 from engine.patchmatch import rescale_coords
-from engine.pyramid import LazyPyramid, Plan, plan_levels, resize
+from engine.pyramid import LazyPyramid, Level, Plan, plan_levels, resize
 from engine.request import LevelResult, Request
 from engine.tasks import Task, TaskContext, task_for
 from engine.vpnn import SearchOptions, Timings, vpnn_layer
@@ -143,13 +143,13 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     levels, pyramid = ctx.levels, ctx.pyramid
     timings.add("pyramid", start)
 
-    opts = SearchOptions(dims=settings.descriptor_dims, completeness_alpha=settings.completeness_alpha,
+    opts = SearchOptions(dims=settings.descriptor_dims, final_dims=settings.final_descriptor_dims,
+                         completeness_alpha=settings.completeness_alpha,
                          cold_rounds=settings.pm_rounds, vote_stride=settings.vote_stride,
                          reduce=settings.vote)
     query = task.coarsest_query(ctx, setups[0], gen)  # type: ignore[arg-type]
     nnf = rev = None
-    prev_key_grid: Shape3 | None = None
-    prev_query_grid: Shape3 | None = None
+    nnf_level: Level | None = None  # the level whose search made `nnf`
     for n, level in enumerate(levels):
         if cancel is not None and cancel():
             raise Cancelled()
@@ -166,12 +166,15 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         key_grid = patch_grid(level.source, level.patch)
         query_grid = patch_grid(level.output, level.patch)
         init = init_rev = None
-        if task.warm_start and nnf is not None and prev_key_grid is not None:
+        if task.warm_start and nnf is not None and nnf_level is not None:
             # Also across a change of patch size (large levels): a patch corner moved by a
             # pixel is still a far better start than a random field.
-            init = rescale_coords(nnf, prev_key_grid, query_grid, key_grid)
-            if rev is not None and prev_query_grid is not None:
-                init_rev = rescale_coords(rev, prev_query_grid, key_grid, query_grid)
+            prev = nnf_level
+            init = rescale_coords(nnf, prev.output, prev.source, prev.patch, level.output,
+                                  level.source, level.patch)
+            if rev is not None:
+                init_rev = rescale_coords(rev, prev.source, prev.output, prev.patch, level.source,
+                                          level.output, level.patch)
         elif n == 0:
             init = task.first_field(query_grid, key_grid, device)
         timings.add("pyramid", t_pyr)
@@ -196,8 +199,8 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             query, nnf, rev = vpnn_layer(query, keys, pyramid[n], level.patch, level.em_iters,
                                          init=init, init_reverse=init_rev, query_guide=setup.query_guide,
                                          key_guide=setup.key_guide, **layer)
+            nnf_level = level
         query = setup.constrain(query)
-        prev_key_grid, prev_query_grid = key_grid, query_grid
         pyramid.drop_below(n)
         yield LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),
                           elapsed=time.perf_counter() - start, timings=dict(timings.values),

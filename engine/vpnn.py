@@ -21,12 +21,14 @@ Coords = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 @dataclass(frozen=True)
 class SearchOptions:
     dims: int = 16  # descriptor dimensions for the search
+    final_dims: int | None = None  # for the last EM iteration of a level (None: `dims`)
     steps: tuple[int, ...] = (8, 4, 1)
     cold_rounds: int = 5  # rounds of `steps` from a random start (15 iterations)
     # From a warm start (the previous EM iteration, or the level below rescaled) the field
     # is nearly converged: one round of short jumps, without jitter, finishes it.
     warm_steps: tuple[int, ...] = (2, 1)
     warm_jitter: bool = False
+    warm_anywhere: bool = True  # a uniformly random candidate in warm searches too
     reverse_steps: tuple[int, ...] = (1,)  # warm reverse (completeness) search
     completeness_alpha: float | None = 1.0
     vote_stride: int = 2
@@ -50,8 +52,8 @@ def _search(qd: torch.Tensor, query_grid: Shape3, table: KeyTable, init: torch.T
         return patchmatch(qd, query_grid, table, steps=opts.steps, rounds=opts.cold_rounds,
                           weights=weights, generator=generator, cancel=cancel, budgets=budgets)
     return patchmatch(qd, query_grid, table, steps=opts.warm_steps, rounds=1, init=init,
-                      weights=weights, jitter=opts.warm_jitter, generator=generator, cancel=cancel,
-                      budgets=budgets)
+                      weights=weights, jitter=opts.warm_jitter, anywhere=opts.warm_anywhere,
+                      generator=generator, cancel=cancel, budgets=budgets)
 
 
 def vpnn_layer(
@@ -99,27 +101,40 @@ def vpnn_layer(
         parts = [colour * colour_weight] + ([guide] if guide is not None else [])
         return torch.cat(parts)
 
-    basis = pca_basis(searched(value, key_guide), patch, opts.dims, generator)
-    tables: dict[int, tuple[torch.Tensor, KeyTable]] = {}
+    # Early iterations settle the layout with short descriptors; the last one, whose
+    # matches make the output, compares patches on `final_dims` of them (the leading rows
+    # of one basis, so a long key table also serves the short searches as its prefix).
+    final = max(opts.dims, opts.final_dims or opts.dims)
+    basis = pca_basis(searched(value, key_guide), patch, final, generator)
+    n_keys = len(keys)
+    last_key = min(iters, n_keys) - 1
+    described: dict[int, torch.Tensor] = {}
+    tables: dict[tuple[int, int], KeyTable] = {}
     nnf = None  # flat key indices; the key tables of one level share one grid
     rev = None
     out = query
-    n_keys = len(keys)
-    last_key = min(iters, n_keys) - 1
     for i in range(iters):
         if cancel is not None and cancel():
             raise Cancelled()
         ki = min(i, n_keys - 1)
-        if ki not in tables:
-            tables.pop(ki - 1, None)  # the blurry keys are done with
-            kd = describe(searched(keys[ki], key_guide), basis, budgets=budgets, cancel=cancel)
-            tables[ki] = (kd, KeyTable(kd, key_grid, key_mask))
+        dims = final if i == iters - 1 else min(opts.dims, final)
+        if ki not in described:
+            for k in [k for k in described if k < ki]:  # the blurry keys are done with
+                del described[k]
+            tables = {key: t for key, t in tables.items() if key[0] >= ki}
+            # The last key video serves the last iteration: describe it in full.
+            need = final if ki == last_key else dims
+            described[ki] = describe(searched(keys[ki], key_guide), basis[:need], budgets=budgets,
+                                     cancel=cancel)
             if ki == last_key:
                 keys[:] = []  # release the key videos (see the docstring)
-        kd, table = tables[ki]
+        kd = described[ki][:, :dims]
+        if (ki, dims) not in tables:
+            tables[(ki, dims)] = KeyTable(kd, key_grid, key_mask)
+        table = tables[(ki, dims)]
         if nnf is None and init is not None:
             nnf = table.from_coords(*init)
-        qd = describe(searched(out, query_guide), basis, budgets=budgets, cancel=cancel)
+        qd = describe(searched(out, query_guide), basis[:dims], budgets=budgets, cancel=cancel)
         weights = None
         if opts.completeness_alpha is not None:
             # Completeness: d_k = each key's distance to its nearest query (reverse search);
@@ -135,6 +150,7 @@ def vpnn_layer(
         del qd, weights
         if i == iters - 1:
             tables.clear()  # descriptors are not needed for the last vote
+            described.clear()
             del kd
         t0 = timings.add("search", t0)
         coords = table.to_coords(nnf)

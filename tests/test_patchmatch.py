@@ -71,3 +71,60 @@ def test_reduced_descriptors_keep_most_energy():
     d_red = ((red - red[0]) ** 2).sum(1)
     assert (d_red <= d_full * 1.0001 + 1e-4).all()
     assert np.corrcoef(d_full.numpy(), d_red.numpy())[0, 1] > 0.9
+
+
+def test_early_rejection_gives_the_full_dimension_result():
+    """Screening candidates on the leading dimensions and reading the rest only for those
+    that can still win returns exactly the field of a search on all dimensions."""
+    import engine.patchmatch as pm
+
+    k = to_tensor(moving_texture(6, 24, 32, seed=1), torch.device("cpu"))
+    q = to_tensor(moving_texture(6, 24, 32, seed=2), torch.device("cpu"))
+    qd, qg, kd, kg, _ = _setup(q, k, dims=64)
+    fields = []
+    for head in (16, 64):
+        old, pm.HEAD_DIMS = pm.HEAD_DIMS, head
+        try:
+            f = patchmatch(qd, qg, KeyTable(kd, kg), generator=torch.Generator().manual_seed(3))
+        finally:
+            pm.HEAD_DIMS = old
+        fields.append(f)
+    assert torch.equal(fields[0].idx, fields[1].idx)
+    assert torch.allclose(fields[0].dist, fields[1].dist, rtol=1e-5, atol=1e-5)
+
+
+def test_randomized_basis_spans_the_top_principal_axes():
+    video = to_tensor(moving_texture(6, 40, 56, seed=5), torch.device("cpu"))
+    gen = torch.Generator().manual_seed(0)
+    fast = pca_basis(video, (3, 7, 7), 24, gen).reshape(24, -1).double()
+    x = torch.nn.functional.unfold(video.reshape(-1, 40, 56)[None], 7)  # not used: shape check
+    assert x.shape[1] == 18 * 49
+    exact = pca_basis(video, (3, 7, 7), 441, gen)  # identity: everything
+    assert exact.shape[0] == 441
+    # Orthonormal rows, and the strongest axes first: projections' variance decreases.
+    assert torch.allclose(fast @ fast.T, torch.eye(24, dtype=torch.float64), atol=1e-5)
+    d = describe(video, fast.float().reshape(24, 3, 3, 7, 7))
+    var = d.var(0)
+    assert var[:4].min() > var[-4:].max()
+
+
+def test_warm_start_carries_a_coherent_copy_up_a_level():
+    """A coarse field that copies the keys shifted by 3 pixels becomes, one level up, a
+    field shifted by 3 / 0.82 pixels where neighbours point at neighbouring keys."""
+    from engine.patchmatch import identity_coords, rescale_coords
+
+    coarse, fine, patch = (3, 15, 27), (4, 18, 33), (3, 7, 7)
+    cg = patch_grid(coarse, patch)
+    fg = patch_grid(fine, patch)
+    t, y, x = identity_coords(cg, cg, torch.device("cpu"))
+    out = rescale_coords((t, y, (x + 3).clamp(max=cg[2] - 1)), coarse, coarse, patch, fine, fine, patch)
+    ft, fy, fx = identity_coords(fg, fg, torch.device("cpu"))
+    shift = out[2] - fx
+    inner = shift[:, :, 1:18]
+    assert inner.min() >= 3 and inner.max() <= 4  # 3 * 33 / 27 = 3.7 pixels
+    same = identity_coords(fg, fg, torch.device("cpu"))
+    ident = rescale_coords(identity_coords(cg, cg, torch.device("cpu")), coarse, coarse, patch, fine, fine, patch)
+    assert all((a - b).abs().max() <= 1 for a, b in zip(ident, same, strict=True))
+    # Coherence: horizontal neighbours mostly point at horizontal neighbours.
+    steps = (out[2][:, :, 1:] - out[2][:, :, :-1])[:, :, :16]
+    assert (steps == 1).float().mean() > 0.7
