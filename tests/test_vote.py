@@ -29,3 +29,39 @@ def test_median_ignores_a_single_outlier_patch():
     mean = vote(v, (t, y, x), (3, 7, 7), reduce="mean")
     assert torch.equal(median, v)
     assert not torch.allclose(mean, v)
+
+
+def test_shipped_luma_vote_of_own_patches_is_exact():
+    """The default vote (luminance median of the votes at offsets 1, 3, 5) gives a video
+    back from its own patches, at strides 1, 2 and 3."""
+    v = torch.rand(3, 6, 17, 23) * 2 - 1
+    grid = (4, 11, 17)
+    coords = identity_coords(grid, grid, torch.device("cpu"))
+    for stride in (1, 2, 3):
+        assert torch.equal(vote(v, coords, (3, 7, 7), reduce="luma", stride=stride), v)
+
+
+def test_luma_vote_takes_a_real_colour_and_outvotes_a_stray_patch():
+    """Each voxel takes a whole colour from one vote (never a per-channel mix), and one
+    stray match among its neighbours' changes nothing."""
+    v = torch.rand(3, 5, 15, 15) * 2 - 1
+    grid = (3, 9, 9)
+    t, y, x = identity_coords(grid, grid, torch.device("cpu"))
+    y[1, 4, 4], x[1, 4, 4] = 0, 8
+    out = vote(v, (t, y, x), (3, 7, 7), reduce="luma", stride=2)
+    assert torch.equal(out, v)
+    # Two halves copied from different places: every output colour is one of the source's.
+    t2, y2, x2 = identity_coords(grid, grid, torch.device("cpu"))
+    x2[:, :, 4:] = (x2[:, :, 4:] - 2).clamp(min=0)
+    mixed = vote(v, (t2, y2, x2), (3, 7, 7), reduce="luma", stride=2)
+    colours = {tuple(c) for c in v.reshape(3, -1).T.tolist()}
+    assert all(tuple(c) in colours for c in mixed.reshape(3, -1).T.tolist())
+
+
+def test_vote_lattice_is_centred():
+    from engine.vote import _lattice
+
+    assert _lattice(7, 2) == [1, 3, 5]
+    assert _lattice(7, 3) == [0, 3, 6]
+    assert _lattice(5, 2) == [0, 2, 4]
+    assert _lattice(7, 1) == list(range(7))
