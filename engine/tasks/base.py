@@ -16,6 +16,7 @@ import torch
 
 from engine.chunks import Budgets
 from engine.config import Settings, Shape3
+from engine.noise import add_noise, auto_sigma
 from engine.pyramid import LazyPyramid, Level, resize
 from engine.request import Request
 
@@ -79,7 +80,9 @@ class Task:
     """The plain generator: variations of the source at the requested size."""
 
     name: ClassVar[str] = "generate"
-    default_noise: ClassVar[float] = 0.0
+    # Sigma of the coarsest noise when the request leaves it unset; None: from the clip
+    # (Settings.noise_scale times its patch spacing, engine/noise.py).
+    default_noise: ClassVar[float | None] = 0.0
     # A level's first search starts from the coarser level's matches, rescaled.
     warm_start: ClassVar[bool] = True
 
@@ -93,8 +96,16 @@ class Task:
         """The task's own defaults on top of the user's settings."""
         return settings
 
-    def noise(self) -> float:
-        return self.default_noise if self.request.noise is None else float(self.request.noise)
+    def noise(self, ctx: TaskContext) -> float:
+        """The coarsest noise's sigma: the request's, else the task's default, else (None)
+        measured on the first level run."""
+        if self.request.noise is not None:
+            return float(self.request.noise)
+        if self.default_noise is not None:
+            return self.default_noise
+        s = ctx.settings
+        gen = torch.Generator(device=ctx.device).manual_seed(0)  # the same sigma for every seed
+        return auto_sigma(ctx.pyramid[0], ctx.levels[0].patch, s.noise_scale, s.noise_mode, gen)
 
     def output_shape(self, source: Shape3, scale: float) -> Shape3:
         """The output (T, H, W) for a source of shape `source` that was downscaled by `scale`:
@@ -112,20 +123,8 @@ class Task:
     def coarsest_query(self, ctx: TaskContext, setup: LevelSetup, generator: torch.Generator) -> torch.Tensor:
         """Q at the first level run: the source resized to the output plus noise."""
         query = resize(ctx.pyramid[0], ctx.levels[0].output, budgets=ctx.budgets, cancel=ctx.cancel)
-        return add_noise(query, self.noise(), generator)
+        return add_noise(query, self.noise(ctx), generator, ctx.settings.noise_mode)
 
     def first_field(self, query_grid: Shape3, key_grid: Shape3, device: torch.device) -> Coords | None:
         """Matches to start the first level's search from (None: a random field)."""
         return None
-
-
-def add_noise(query: torch.Tensor, sigma: float, generator: torch.Generator,
-              where: torch.Tensor | None = None) -> torch.Tensor:
-    """Q + sigma * z with z drawn per spatial position and replicated along time (this keeps
-    the coarsest motion coherent); only where `where` (1, T, H, W) is True, if given."""
-    if sigma <= 0:
-        return query
-    c, _, h, w = query.shape
-    z = torch.randn((c, 1, h, w), generator=generator, device=generator.device).to(query.device)
-    noisy = query + sigma * z
-    return noisy if where is None else torch.where(where, noisy, query)

@@ -7,4 +7,4 @@ from engine.tasks.base import Task
 
 class Generate(Task):
     name = "generate"
-    default_noise = 5.0
+    default_noise = None  # from the clip: Settings.noise_scale x its patch spacing

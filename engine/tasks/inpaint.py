@@ -14,8 +14,9 @@ import torch.nn.functional as F
 
 from engine.config import Settings
 from engine.errors import InputError
+from engine.noise import add_noise
 from engine.pyramid import resize
-from engine.tasks.base import LevelSetup, Task, TaskContext, add_noise
+from engine.tasks.base import LevelSetup, Task, TaskContext
 
 MIN_FREE_KEYS = 0.15  # coarse levels with fewer usable keys than this are skipped
 
@@ -88,7 +89,7 @@ class Inpaint(Task):
             colour = small[:3] / alpha.clamp_min(1e-3) / 127.5 - 1.0
             hinted = (alpha > 0.25) & hole
             guess = torch.where(hinted, colour.clamp(-1, 1), guess)
-        return add_noise(guess, self.noise(), generator, where=hole & ~hinted)
+        return add_noise(guess, self.noise(ctx), generator, ctx.settings.noise_mode, where=hole & ~hinted)
 
 
 def _level_hole(mask: torch.Tensor, shape: tuple[int, int, int]) -> torch.Tensor:
