@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from engine.errors import InputError
 from engine.request import Request
+from engine.tasks.analogy import Analogy
 from engine.tasks.base import LevelSetup, Task, TaskContext
 from engine.tasks.generate import Generate
 from engine.tasks.inpaint import Inpaint
 from engine.tasks.retarget import Retarget
+from engine.tasks.sketch import Sketch
 
-REGISTRY: dict[str, type[Task]] = {t.name: t for t in (Generate, Retarget, Inpaint)}
+REGISTRY: dict[str, type[Task]] = {t.name: t for t in (Generate, Retarget, Inpaint, Analogy, Sketch)}
 
 
 def register(task: type[Task]) -> type[Task]:

@@ -1,0 +1,58 @@
+"""Sketch-to-video: the layout of a drawing (the request's `guide`), the look of clip B.
+
+The drawing's structure replaces a clip's flow (`engine.structure.sketch_structure`): ink
+stands for motion, paper for stillness; a sketch of a few flat colours gives one level per
+tone, darker = faster. The rest is the analogy task (`engine.tasks.analogy`). A single
+image is held still for the output's duration (B's, unless the request sets `frames`).
+Defaults follow the supplementary's sketch settings (section 1.3): factor 0.78, coarsest 5
+frames and 35 px, 3 EM iterations per level and 1 on the two finest (completeness off, as
+for analogies). One choice of ours: a drawing is the only source of the layout and has no look
+of its own to agree with B's, so it steers every level (analogies: half the pyramid). With
+half, the sheep drift off the strokes of sketch_digit3 and the 9 is hard to read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from engine.errors import InputError
+from engine.structure import Structure, sketch_structure
+from engine.tasks.analogy import Analogy
+from engine.tasks.base import LevelSetup, TaskContext
+
+SKETCH_SETTINGS = dict(patch_size=(3, 5, 5), spatial_factor=0.78, temporal_factor=0.78,
+                       min_side=35, min_frames=5, em_iters=3, completeness_alpha=None,
+                       descriptor_dims=8)
+CHEAP_FINEST = 2  # the finest levels that run one EM iteration "to save runtime"
+
+
+class Sketch(Analogy):
+    name = "sketch"
+    task_defaults = SKETCH_SETTINGS
+    what_guide = "the sketch"
+    default_guide_until = 1.0
+
+    def validate_guide(self, guide: np.ndarray) -> None:
+        # Raises for a sketch with nothing drawn on it, before any work.
+        sketch_structure(guide[:: max(1, guide.shape[0] // 8)], what=self.what_guide)
+        if self.request.frames is not None and guide.shape[0] > 1 \
+                and self.request.frames != guide.shape[0]:
+            raise InputError(f"the sketch has {guide.shape[0]} frames but {self.request.frames} "
+                             "were asked for: leave the frame count unset (or use one image)")
+
+    def guide_frames(self, look_frames: int) -> int:
+        t = int(self.request.guide.shape[0])  # type: ignore[union-attr]
+        return t if t > 1 else look_frames
+
+    def guide_structure(self, ctx: TaskContext, frames_out: int) -> Structure:
+        return sketch_structure(self.request.guide, seed=self.request.seed,  # type: ignore[arg-type]
+                                frames_out=frames_out, what=self.what_guide)
+
+    def setups(self, ctx: TaskContext) -> list[LevelSetup | None]:
+        # The driver reads ctx.levels after this call: the two finest run one EM iteration.
+        n = len(ctx.levels)
+        ctx.levels[:] = [lv if i < n - CHEAP_FINEST else replace(lv, em_iters=min(lv.em_iters, 1))
+                         for i, lv in enumerate(ctx.levels)]
+        return super().setups(ctx)
