@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return cli_main(argv)
     if len(argv) > 1:
-        print("usage: python main.py [VIDEO]  |  python main.py {generate,retarget,inpaint,bench} ..."
+        print("usage: python main.py [VIDEO]  |  python main.py {generate,retarget,inpaint,analogy,sketch,bench} ..."
               "  |  python main.py --check", file=sys.stderr)
         return 2
     problem = xcb_problem()  # before Qt loads: Qt would abort with a less helpful message

@@ -1,4 +1,4 @@
-"""Headless command line: generate, retarget, inpaint, bench.
+"""Headless command line: generate, retarget, inpaint, analogy, sketch, bench.
 
 Every bad input ends with one `error: ...` line on stderr and a non-zero exit code.
 """
@@ -15,7 +15,7 @@ from engine.errors import Cancelled, EngineError, InputError
 from engine.progress import ProgressBar
 from engine.request import Request
 
-SUBCOMMANDS = ("generate", "retarget", "inpaint", "bench")
+SUBCOMMANDS = ("generate", "retarget", "inpaint", "analogy", "sketch", "bench")
 
 
 def _positive(text: str) -> int:
@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--mask", required=True, help="mask: numbered PNG frames (folder), an image or a video; white = hole")
     i.add_argument("--hints", help="hint colours: RGB where painted, black or transparent elsewhere")
     _common(i, sizes=False)
+    from engine.cli_guided import add_parsers
+
+    add_parsers(sub, _common)
     b = sub.add_parser("bench", help="speed and quality benchmark; prints a table and writes JSON")
     b.add_argument("inputs", nargs="*", help="clips (default: the paper's air_balloons and Full-HD balloons)")
     b.add_argument("--seeds", type=_positive, default=5, help="outputs per clip for the metrics (default 5)")
@@ -102,7 +105,10 @@ def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings)
     check_output_size(src, out)
 
 
-def _produce(args: argparse.Namespace, clip, request: Request, out: Path, label: str) -> Path:
+def _produce(args: argparse.Namespace, clip, request: Request, out: Path, label: str,
+             protect: list[Path] | None = None) -> Path:
+    """Run `request` on `clip` and write the result; `protect`: inputs it must not overwrite
+    (default: the clip)."""
     from engine.io import write_video
     from engine.run import run
 
@@ -118,7 +124,8 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path, label:
         result.frames, out, fps=clip.fps, crf=args.crf,
         audio_from=clip.path if clip.has_audio else None,
         audio_start=clip.start_frame / float(clip.fps), source_duration=clip.duration,
-        warn=lambda m: print(f"warning: {m}", file=sys.stderr), protect=[clip.path] if clip.path else [],
+        warn=lambda m: print(f"warning: {m}", file=sys.stderr),
+        protect=protect if protect is not None else [clip.path] if clip.path else [],
     )
     t = result.timings
     print(f"{written}  {result.frames.shape[2]}x{result.frames.shape[1]}x{result.frames.shape[0]}  "
@@ -186,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
             code = _generate(args)
         elif args.command == "inpaint":
             code = _inpaint(args)
+        elif args.command in ("analogy", "sketch"):
+            from engine.cli_guided import run_guided
+
+            code = run_guided(args)
         else:
             from engine.bench import bench
 

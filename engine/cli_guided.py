@@ -1,0 +1,122 @@
+"""The `analogy` and `sketch` subcommands: the layout of clip A (or of a sketch), the look of
+clip B. Parsers and runners kept apart from engine.cli, which they plug into.
+
+    python main.py analogy A B -o OUT [--a-levels 4] [--b-levels 8] [--guide-until 0.5]
+    python main.py sketch SKETCH B -o OUT
+
+B is the run's source: --start/--end pick its frames, and its frame rate and sound go to
+the output. --max-side shrinks both inputs. The output takes A's (the sketch's) size and
+duration unless --width/--height/--frames say otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from engine.errors import InputError
+from engine.request import Request
+
+MAX_LEVELS = 16  # engine.structure.MAX_LEVELS; not imported: the parser must not load torch
+
+GUIDED = ("analogy", "sketch")
+
+
+def _levels(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 2 <= v <= MAX_LEVELS:
+        raise argparse.ArgumentTypeError(f"must be from 2 to {MAX_LEVELS} (got {v})")
+    return v
+
+
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= v <= 1.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a fraction from 0 to 1 (got {text})")
+    return v
+
+
+def add_parsers(sub, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Add `analogy` and `sketch` to engine.cli's subparsers; `common` adds the shared options."""
+    a = sub.add_parser("analogy", help="the motion layout of clip A with the look of clip B",
+                       description="A new video that moves where A moves, made of B's patches.")
+    a.add_argument("motion", metavar="A", help="the clip whose motion layout the result follows")
+    a.add_argument("look", metavar="B", help="the clip whose look the result takes "
+                   "(--start/--end/--max-side apply to it)")
+    a.add_argument("--a-levels", type=_levels, default=4,
+                   help="speed levels of A's quantised motion (default 4)")
+    a.add_argument("--b-levels", type=_levels, default=8,
+                   help="speed levels of B's quantised motion (default 8)")
+    a.add_argument("--guide-until", type=_fraction, default=None,
+                   help="share of the pyramid, from the coarsest level, that A's motion steers "
+                   "(default 0.5; 1 follows A most closely, lower keeps more of B's look)")
+    common(a)
+    s = sub.add_parser("sketch", help="a drawn layout (sketch video, frames or one image) "
+                       "with the look of clip B",
+                       description="A new video that moves where the sketch is dark, made of "
+                       "B's patches. Ink stands for motion, white paper for stillness; a "
+                       "single image is held still for B's duration.")
+    s.add_argument("sketch", help="the sketch: a video, a folder of numbered frames or one image")
+    s.add_argument("look", metavar="B", help="the clip whose look the result takes")
+    s.add_argument("--guide-until", type=_fraction, default=None,
+                   help="share of the pyramid the sketch steers (default 1: all of it)")
+    common(s)
+
+
+def run_guided(args: argparse.Namespace) -> int:
+    """Read A (or the sketch) and B, check them, make the result and write it."""
+    from engine.cli import _check_single_image_output, _produce, _read, _settings
+    from engine.io import read_video, source_shape
+    from engine.io.paths import check_not_input
+    from engine.limits import check_output_size, check_requested_size
+    from engine.tasks.analogy import look_clip_problems
+
+    sketch = args.command == "sketch"
+    layout_path = args.sketch if sketch else args.motion
+    settings = _settings(args)
+    # Sizes first, from the headers alone: a mistyped --width fails at once.
+    check_requested_size(args.frames, args.height, args.width)
+    look_shape = source_shape(args.look, start=args.start, end=args.end, max_side=settings.max_side)
+    layout_shape = source_shape(layout_path, max_side=settings.max_side)
+    frames = args.frames or (look_shape[0] if sketch and layout_shape[0] == 1 else layout_shape[0])
+    out = (frames, args.height or layout_shape[1], args.width or layout_shape[2])
+    check_output_size(look_shape, out)
+    _check_single_image_output(args.output, out[0])
+    check_not_input(Path(args.output), [Path(layout_path), Path(args.look)])
+    errors, warnings = look_clip_problems(look_shape, out)
+    if errors:
+        raise InputError(f"{Path(args.look).name}: {errors[0]}")
+
+    layout = read_video(layout_path, max_side=settings.max_side)
+    look = _read(args, args.look, settings)
+    for note in (*layout.notes, *look.notes):
+        print(f"note: {note}", file=sys.stderr)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    _check_layout(args, layout.frames, Path(layout_path).name)
+    req = Request(task=args.command, frames=args.frames, height=args.height, width=args.width,
+                  seed=args.seed, settings=settings.with_(max_side=None),
+                  guide=layout.frames, guide_until=args.guide_until,
+                  **({} if sketch else dict(guide_levels=args.a_levels, look_levels=args.b_levels)))
+    protect = [p for p in (layout.path, look.path) if p]
+    _produce(args, look, req, Path(args.output), f"{args.command} seed {args.seed}", protect=protect)
+    return 0
+
+
+def _check_layout(args: argparse.Namespace, frames, name: str) -> None:
+    """Say which file has no strokes or no motion before the run starts. The structure is
+    remembered (engine.structure), so the run does not compute it again."""
+    from engine.structure import clip_structure, sketch_structure
+
+    if args.command == "sketch":
+        sketch_structure(frames[:: max(1, len(frames) // 8)], what=name)
+    else:
+        clip_structure(frames, args.a_levels, seed=args.seed, what=name)

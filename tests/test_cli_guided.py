@@ -1,0 +1,117 @@
+"""`python main.py analogy` and `sketch` on tiny synthetic clips (engine.cli_guided)."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from engine.cli import main
+from engine.io import read_video, write_video
+from tests.guided_synth import look_clip, moving_square, redness, sketch_frames
+
+T, H, W = 10, 36, 48
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("guided")
+    write_video(moving_square(t=T, h=H, w=W, side=12), d / "a.mp4", fps=Fraction(12), crf=12)
+    write_video(look_clip(t=T, h=H, w=W), d / "b.mp4", fps=Fraction(10), crf=12)
+    write_video(sketch_frames(t=T, h=H, w=W, bar=14), d / "sketch", fps=Fraction(10))
+    write_video(sketch_frames(t=T, h=H, w=W, bar=14)[4:5], d / "still_sketch.png", fps=Fraction(10))
+    return d
+
+
+def run_ok(args, capsys):
+    code = main([*args, "-q"])
+    assert code == 0, capsys.readouterr().err
+    return capsys.readouterr()
+
+
+def test_analogy_follows_a_at_b_frame_rate(files, tmp_path, capsys):
+    out = tmp_path / "out.mp4"
+    before = (files / "a.mp4").read_bytes()
+    run_ok(["analogy", str(files / "a.mp4"), str(files / "b.mp4"), "-o", str(out), "--seed", "1",
+            "--a-levels", "3", "--b-levels", "6", "--guide-until", "1"], capsys)
+    back = read_video(out)
+    assert back.frames.shape == (T, H, W, 3)  # A's size and duration
+    assert back.fps == Fraction(10)  # B's frame rate
+    red = redness(back.frames)
+    xs = [np.nonzero(m)[1].mean() for m in red if m.any()]
+    assert len(xs) >= T - 1 and xs[-1] < xs[0] - 5  # B's red moves left, as A's square
+    assert (files / "a.mp4").read_bytes() == before
+    assert not list(tmp_path.glob(".*"))  # no temporary file left beside the output
+
+
+def test_analogy_sizes_and_gif(files, tmp_path, capsys):
+    out = tmp_path / "small.gif"
+    run_ok(["analogy", str(files / "a.mp4"), str(files / "b.mp4"), "-o", str(out),
+            "--width", "40", "--height", "30", "--frames", "6"], capsys)
+    assert read_video(out).frames.shape == (6, 30, 40, 3)
+
+
+def test_sketch_folder_and_still_image(files, tmp_path, capsys):
+    run_ok(["sketch", str(files / "sketch"), str(files / "b.mp4"), "-o", str(tmp_path / "frames/")],
+           capsys)
+    assert len(list((tmp_path / "frames").glob("*.png"))) == T
+    # One image is held still for B's duration.
+    out = tmp_path / "still.mp4"
+    run_ok(["sketch", str(files / "still_sketch.png"), str(files / "b.mp4"), "-o", str(out)], capsys)
+    assert read_video(out).frames.shape == (T, H, W, 3)
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bad")
+    b = look_clip(t=T, h=H, w=W)
+    write_video(b[:2], d / "short.mp4", fps=Fraction(10), crf=12)
+    write_video(b[:, :10, :12], d / "tiny", fps=Fraction(10))
+    write_video(np.full((1, H, W, 3), 255, np.uint8), d / "blank.png", fps=Fraction(10))
+    write_video(np.repeat(moving_square(t=T, h=H, w=W)[:1], T, 0), d / "still.mp4",
+                fps=Fraction(10), crf=12)
+    return d
+
+
+@pytest.mark.parametrize("args, message", [
+    (["analogy", "{g}/a.mp4", "{b}/short.mp4"], "short.mp4: the look clip has 2 frames"),
+    (["analogy", "{g}/a.mp4", "{b}/tiny"], "tiny: the look clip is 12x10 px"),
+    (["sketch", "{b}/blank.png", "{g}/b.mp4"], "blank.png has no strokes"),
+    (["analogy", "{b}/still.mp4", "{g}/b.mp4"], "still.mp4 has no motion"),
+    (["analogy", "{g}/still_sketch.png", "{g}/b.mp4"], "still_sketch.png has one frame"),
+    (["analogy", "{g}/missing.mp4", "{g}/b.mp4"], "missing.mp4: file not found"),
+])
+def test_bad_inputs_one_line_and_nonzero_exit(files, bad_files, tmp_path, capsys, args, message):
+    out = tmp_path / "o.mp4"
+    argv = [a.format(g=files, b=bad_files) for a in args]
+    code = main([*argv, "-o", str(out), "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
+    assert not out.exists()
+
+
+def test_output_never_overwrites_an_input_and_png_needs_one_frame(files, tmp_path, capsys):
+    a = files / "a.mp4"
+    before = a.read_bytes()
+    assert main(["analogy", str(a), str(files / "b.mp4"), "-o", str(a), "-q"]) == 2
+    assert "cannot be the input" in capsys.readouterr().err
+    assert a.read_bytes() == before
+    assert main(["analogy", str(a), str(files / "b.mp4"), "-o", str(tmp_path / "o.png"), "-q"]) == 2
+    assert "holds one frame" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", [["--a-levels", "1"], ["--b-levels", "99"],
+                                    ["--guide-until", "nan"], ["--guide-until", "2"]])
+def test_bad_options_are_refused_by_the_parser(files, tmp_path, capsys, option):
+    with pytest.raises(SystemExit) as exc:
+        main(["analogy", str(files / "a.mp4"), str(files / "b.mp4"), "-o", str(tmp_path / "o.mp4"),
+              *option])
+    assert exc.value.code == 2
+    assert "must be" in capsys.readouterr().err
+
+
+def test_parser_constant_matches_the_engine():
+    from engine.cli_guided import MAX_LEVELS
+    from engine.structure import MAX_LEVELS as ENGINE_MAX
+
+    assert MAX_LEVELS == ENGINE_MAX
