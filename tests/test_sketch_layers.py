@@ -1,0 +1,69 @@
+"""Sketch brush layers -> sketch frames, key frames over time, sketch files; the structure
+overlay thumbnails (engine.sketch_layers, engine.structure_overlay)."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from engine.errors import InputError
+from engine.io import write_video
+from engine.sketch_layers import fill_between_keys, load_sketch, sketch_from_layers
+from engine.structure import quantise
+from engine.structure_overlay import clip_overlay, legend, overlay_frames
+from tests.guided_synth import moving_square, sketch_frames
+
+
+def square_at(x: int, t: int = 1, h: int = 40, w: int = 60, side: int = 10) -> np.ndarray:
+    ink = np.zeros((t, h, w), bool)
+    ink[:, 15 : 15 + side, x : x + side] = True
+    return ink
+
+
+def test_key_frames_morph_between_and_hold_outside():
+    ink = np.zeros((9, 40, 60), bool)
+    ink[2], ink[6] = square_at(10)[0], square_at(30)[0]
+    out, _ = fill_between_keys(ink)
+    centres = [np.nonzero(f)[1].mean() for f in out]
+    assert centres[0] == centres[1] == centres[2] and centres[6] == centres[7] == centres[8]
+    assert centres[2] < centres[3] < centres[4] < centres[5] < centres[6]  # slides right
+    assert all(0.5 < f.sum() / ink[2].sum() < 1.5 for f in out)  # keeps about its size
+
+
+def test_sketch_frames_paper_ink_and_tones():
+    ink = square_at(5, t=3)
+    hints = np.zeros((*ink.shape, 4), np.uint8)
+    hints[:, 15:20, 5:15] = (120, 120, 120, 255)  # the top half painted grey
+    out = sketch_from_layers(ink, hints)
+    assert out.shape == (3, 40, 60, 3) and out.dtype == np.uint8
+    assert (out[:, 0, 0] == 255).all()  # paper
+    assert (out[:, 22, 8] == 0).all()  # black ink
+    assert (out[:, 16, 8] == 120).all()  # the grey tone
+    with pytest.raises(ValueError):
+        sketch_from_layers(ink[0])
+
+
+def test_load_sketch_image_and_video(tmp_path):
+    frames = sketch_frames(t=8, h=36, w=48, bar=12)
+    write_video(frames[3:4], tmp_path / "one.png", fps=Fraction(10))
+    write_video(frames, tmp_path / "seq", fps=Fraction(10))
+    ink, hints = load_sketch(tmp_path / "one.png", (5, 18, 24))  # half size, held for 5 frames
+    assert ink.shape == (5, 18, 24) and ink.any() and (ink == ink[0]).all()
+    assert (hints[..., 3][ink] == 0).mean() > 0.5  # black ink has no tone (its grey edges do)
+    ink, _ = load_sketch(tmp_path / "seq", (8, 36, 48))
+    xs = [np.nonzero(f)[1].mean() for f in ink]
+    assert xs[-1] < xs[0]  # the bar moves left as in the file
+    with pytest.raises(InputError):
+        load_sketch(tmp_path / "missing.png", (2, 10, 10))
+
+
+def test_structure_overlay_thumbnails():
+    clip = moving_square(t=6, h=48, w=64)
+    thumbs, levels = clip_overlay(clip, 3, max_side=32)
+    assert thumbs.shape == (6, 24, 32, 3) and 2 <= levels <= 3
+    assert legend(levels).shape == (levels, 3)
+    s = quantise(np.linspace(0, 1, 6 * 8 * 8).reshape(6, 8, 8), 2)
+    full = overlay_frames(np.zeros((6, 8, 8, 3), np.uint8), s, tint=1.0)
+    assert (full[0, 0, 0] == legend(2)[0]).all() and (full[-1, -1, -1] == legend(2)[1]).all()
+    with pytest.raises(InputError, match="no motion"):
+        clip_overlay(np.repeat(clip[:1], 4, 0), 3)
