@@ -50,8 +50,11 @@ def session_with_work(tmp_path: Path) -> SessionModel:
     session.mask.stroke_to(20, 12)
     session.mask.end_stroke()
     settings = session.settings.with_(task="inpaint", quality="draft", seed=77,
-                                      noise={"generate": 4.5, "retarget": 0.5, "inpaint": 2.0},
-                                      aspect_lock=False, auto_update=False, browse_count=5)
+                                      noise={"generate": 4.5, "retarget": 0.5, "inpaint": 2.0,
+                                             "analogy": 1.0, "sketch": 0.0},
+                                      aspect_lock=False, auto_update=False, browse_count=5,
+                                      guide_levels=3, look_levels=6, motion_path="/clips/a.mp4",
+                                      guide_until={"analogy": 0.3, "sketch": 0.9})
     session.set_settings(settings)
     session.set_favourite(Favourite(3, settings, (1, 4)), True)
     session.set_favourite(Favourite(9, settings.with_(task="generate", width=40), (0, 5)), True)

@@ -9,10 +9,14 @@ import numpy as np
 from engine.config import QUALITY_PRESETS, preset
 from engine.request import Request
 
-# Label shown to the user -> engine task name. Analogies come later.
-TASKS = {"Variations": "generate", "Retarget": "retarget", "Inpaint": "inpaint"}
+# Label shown to the user -> engine task name.
+TASKS = {"Variations": "generate", "Retarget": "retarget", "Inpaint": "inpaint",
+         "Analogy": "analogy", "Sketch": "sketch"}
+GUIDED_TASKS = ("analogy", "sketch")  # a layout (clip A or a sketch) guides the open clip's look
 QUALITIES = {"Draft": "draft", "Normal": "normal", "Best": "best"}
-DEFAULT_NOISE = {"generate": 5.0, "retarget": 0.0, "inpaint": 1.0}
+DEFAULT_NOISE = {"generate": 5.0, "retarget": 0.0, "inpaint": 1.0, "analogy": 0.0, "sketch": 0.0}
+# Share of the pyramid the layout steers (engine.tasks: analogy 0.5 as the supplementary).
+DEFAULT_GUIDE_UNTIL = {"analogy": 0.5, "sketch": 1.0}
 
 
 @dataclass(frozen=True)
@@ -27,16 +31,27 @@ class Choices:
     noise: float = 5.0
     quality: str = "normal"
     device: str = "auto"
+    guide_levels: int = 4  # analogy: motion levels of clip A
+    look_levels: int = 8  # analogy and sketch: motion levels of the look clip
+    guide_until: float = 0.5
 
 
 def build_request(choices: Choices, mask: np.ndarray | None = None,
-                  hints: np.ndarray | None = None) -> Request:
+                  hints: np.ndarray | None = None, guide: np.ndarray | None = None) -> Request:
     """An immutable engine Request; the quality preset sets max side and EM iterations.
 
     Inpaint takes mask (T, H, W) bool and hints (T, H, W, 4) RGBA or None at the size of
     the in/out range, keeps the clip's size and never downscales (the mask is painted at
-    full size; a smaller run would not match it)."""
+    full size; a smaller run would not match it). Analogy and sketch take the layout as
+    `guide` (T, H, W, 3) uint8 (clip A, or the sketch frames); the output follows its size
+    and duration (named in the request, so the result is shown at that size)."""
     settings = preset(choices.quality).with_(device=choices.device)
+    if choices.task in GUIDED_TASKS:
+        t, h, w = guide.shape[:3] if guide is not None else (None, None, None)
+        return Request(task=choices.task, frames=t if choices.task == "analogy" else None,
+                       height=h, width=w, seed=choices.seed, noise=choices.noise,
+                       settings=settings, guide=guide, guide_levels=choices.guide_levels,
+                       look_levels=choices.look_levels, guide_until=choices.guide_until)
     if choices.task == "inpaint":
         return Request(task="inpaint", seed=choices.seed, noise=choices.noise,
                        settings=settings.with_(max_side=None), mask=mask, hints=hints)

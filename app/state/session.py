@@ -3,7 +3,9 @@ Python model (no Qt) that a project file stores and autosave writes to a recover
 
 It holds the source (path, size, sampled hash), the in/out range, every control-panel
 setting, the mask and hint layers, the favourites and the export preset, plus the opened
-frames (not saved: they are read again from the source). Controllers of the window write
+frames (not saved: they are read again from the source). For analogies and sketches it also
+holds the motion clip A (its path is a setting; the frames are read again) and the sketch
+layers (ink and tones on the clip's frames; kept while the clip is open, not saved). Controllers of the window write
 through its methods and views subscribe to its events (napari's model/view split).
 Every change bumps a revision; `dirty` means "changed since the last save or open".
 """
@@ -30,6 +32,8 @@ class SessionModel:
     def __init__(self) -> None:
         self.in_out = InOutRange()
         self.mask = MaskModel((1, 1, 1))
+        self.sketch = MaskModel((1, 1, 1))
+        self.motion: Source | None = None  # the analogy's motion clip (A)
         self.settings = PanelSettings()
         self.favourites: list[Favourite] = []
         self.export = ExportPreset()
@@ -38,6 +42,7 @@ class SessionModel:
         self.project_path: Path | None = None
 
         self.clip_changed = Event()  # (clip): a clip or a project replaced the session
+        self.motion_changed = Event()  # (Source | None): the analogy's motion clip
         self.settings_changed = Event()  # (PanelSettings)
         self.favourites_changed = Event()  # (list[Favourite])
         self.export_changed = Event()  # (ExportPreset)
@@ -80,6 +85,7 @@ class SessionModel:
             self.settings = self.settings.with_(width=clip.width, height=clip.height,
                                                 frames=clip.length)
             self.mask.reset(clip.frames.shape[:3])
+            self.sketch.reset(clip.frames.shape[:3])
             self.in_out.reset(clip.length)
         finally:
             self._replacing = False
@@ -90,6 +96,12 @@ class SessionModel:
             self.settings = settings
             self.settings_changed.emit(settings)
             self._touch("settings")
+
+    def set_motion(self, motion: Source | None) -> None:
+        """The analogy's motion clip (A), or None. Its path is a panel setting (the Analogy
+        page shows it and commits it as any other setting)."""
+        self.motion = motion
+        self.motion_changed.emit(motion)
 
     def set_favourite(self, favourite: Favourite, on: bool) -> None:
         """Star or unstar a variation (matched by seed, range and result settings)."""
@@ -157,6 +169,7 @@ class SessionModel:
         self.export = data.export
         shape = tuple(clip.frames.shape[:3])
         self.mask.reset(shape)
+        self.sketch.reset(shape)
         if data.mask is not None:
             if data.mask.shape == shape:
                 self.mask.load(data.mask, data.hints if data.hints is not None

@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from app.state.request_builder import DEFAULT_NOISE, QUALITIES, TASKS, Choices
+from app.state.request_builder import DEFAULT_GUIDE_UNTIL, DEFAULT_NOISE, QUALITIES, TASKS, Choices
 
 MAX_SEED = 2**31 - 1
 EXPORT_FORMATS = ("mp4", "gif", "png")
@@ -35,16 +35,24 @@ class PanelSettings:
     aspect_lock: bool = True
     auto_update: bool = True
     browse_count: int = 8
+    # Analogy and sketch (the sketch's drawing is not saved: it lives in the session only).
+    guide_levels: int = 4
+    look_levels: int = 8
+    guide_until: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_GUIDE_UNTIL))
+    motion_path: str = ""  # the analogy's motion clip (A); "" = none chosen
 
     def choices(self) -> Choices:
         """The snapshot a request is built from (app.state.request_builder)."""
         return Choices(task=self.task, width=self.width, height=self.height,
                        frames=self.frames, seed=self.seed, noise=self.noise[self.task],
-                       quality=self.quality)
+                       quality=self.quality, guide_levels=self.guide_levels,
+                       look_levels=self.look_levels,
+                       guide_until=self.guide_until.get(self.task, 1.0))
 
     def same_result(self, other: PanelSettings) -> bool:
         """Whether both make the same video for a seed (panel preferences aside)."""
-        return replace(self.choices(), seed=0) == replace(other.choices(), seed=0)
+        return (replace(self.choices(), seed=0) == replace(other.choices(), seed=0)
+                and (self.task != "analogy" or self.motion_path == other.motion_path))
 
     def with_(self, **changes: Any) -> PanelSettings:
         return replace(self, **changes)
@@ -60,6 +68,13 @@ class PanelSettings:
         for task, value in _mapping(d.get("noise", {}), "settings.noise").items():
             if task in noise:
                 noise[task] = _number(value, f"settings.noise.{task}", 0.0, 100.0)
+        until = dict(default.guide_until)
+        for task, value in _mapping(d.get("guide_until", {}), "settings.guide_until").items():
+            if task in until:
+                until[task] = _number(value, f"settings.guide_until.{task}", 0.0, 1.0)
+        motion_path = d.get("motion_path", "")
+        if not isinstance(motion_path, str):
+            raise SettingsError("settings.motion_path: expected text")
         return cls(
             task=_choice(d.get("task", default.task), "settings.task", TASKS.values()),
             quality=_choice(d.get("quality", default.quality), "settings.quality",
@@ -72,6 +87,9 @@ class PanelSettings:
             aspect_lock=_boolean(d.get("aspect_lock", True), "settings.aspect_lock"),
             auto_update=_boolean(d.get("auto_update", True), "settings.auto_update"),
             browse_count=_integer(d.get("browse_count", 8), "settings.browse_count", 2, 32),
+            guide_levels=_integer(d.get("guide_levels", 4), "settings.guide_levels", 2, 16),
+            look_levels=_integer(d.get("look_levels", 8), "settings.look_levels", 2, 16),
+            guide_until=until, motion_path=motion_path,
         )
 
 
@@ -96,7 +114,7 @@ class Favourite:
     def label(self) -> str:
         s = self.settings
         task = next(k for k, v in TASKS.items() if v == s.task)
-        size = "" if s.task == "inpaint" else f" · {s.width}×{s.height}×{s.frames}"
+        size = "" if s.task in ("inpaint", "analogy", "sketch") else f" · {s.width}×{s.height}×{s.frames}"
         return (f"Seed {self.seed} · {task}{size} · {s.quality.title()} · frames "
                 f"{self.in_out[0] + 1}–{self.in_out[1] + 1}")
 

@@ -27,8 +27,14 @@ from PySide6.QtWidgets import (
 
 from app.state.request_builder import QUALITIES, TASKS, Choices, quality_tooltip
 from app.state.settings import PanelSettings
+from app.widgets.guided_pages import AnalogyPage, GuidedPage, SketchPage
 from app.widgets.size_controls import OutputSizeGroup
 from app.widgets.task_pages import PAGES
+
+ALL_PAGES = (*PAGES, AnalogyPage, SketchPage)
+# Tasks whose output size is not chosen here: inpaint keeps the clip's, analogy follows
+# clip A, a sketch its canvas (the clip's size).
+FIXED_SIZE_TASKS = ("inpaint", "analogy", "sketch")
 
 DEBOUNCE_MS = 350
 MAX_SEED = 2**31 - 1
@@ -48,14 +54,16 @@ class ControlPanel(QWidget):
         self.task = QComboBox()
         self.task.addItems(list(TASKS))
         self.task.setToolTip("What to make: Variations (new videos like the clip), Retarget "
-                             "(new size or duration) or Inpaint (paint a region to fill).")
+                             "(new size or duration), Inpaint (paint a region to fill), "
+                             "Analogy (clip A's motion, this clip's look) or Sketch (a drawing's "
+                             "layout, this clip's look).")
         # One page per task; only the current one is shown. A plain box layout (not a
         # QStackedWidget, which is as tall as its tallest page) lets short pages stay short.
         self.pages = QWidget()
         pages_layout = QVBoxLayout(self.pages)
         pages_layout.setContentsMargins(0, 0, 0, 0)
         self._pages = []
-        for page_class in PAGES:
+        for page_class in ALL_PAGES:
             page = page_class()
             page.changed.connect(self._schedule)
             pages_layout.addWidget(page)
@@ -171,11 +179,16 @@ class ControlPanel(QWidget):
     def settings(self) -> PanelSettings:
         """Everything the panel is set to (what a project saves)."""
         w, h, t = self.output.values()
+        guided = [p for p in self._pages if isinstance(p, GuidedPage)]
+        extra: dict = {}
+        for page in guided:
+            extra.update(page.fields())
         return PanelSettings(
             task=self.current_task(), quality=self.quality.currentData(),
             seed=self.seed.value(), noise={p.task: p.noise_value() for p in self._pages},
             width=w, height=h, frames=t, aspect_lock=self.output.lock.isChecked(),
-            auto_update=self.auto_update.isChecked(), browse_count=self.browse_count.value())
+            auto_update=self.auto_update.isChecked(), browse_count=self.browse_count.value(),
+            guide_until={p.task: p.until_value() for p in guided}, **extra)
 
     def apply_settings(self, s: PanelSettings) -> None:
         """Show `s` (an opened project) without starting a run; task_changed still fires
@@ -190,6 +203,8 @@ class ControlPanel(QWidget):
             self._show_page(self.task.currentIndex())
             for page in self._pages:
                 page.noise.set_value(s.noise.get(page.task, page.noise_value()), quiet=True)
+                if isinstance(page, GuidedPage):
+                    page.apply(s)
             self.seed.setValue(s.seed)
             self.set_quality(s.quality)
             self.auto_update.setChecked(s.auto_update)
@@ -227,6 +242,13 @@ class ControlPanel(QWidget):
     def set_busy(self, busy: bool) -> None:
         self.cancel.setEnabled(busy)
 
+    def set_generate_ready(self, ready: bool, why: str = "") -> None:
+        """Generate and Browse seeds need the task's inputs (an analogy its motion clip);
+        `why` says what is missing, on the buttons' tooltips."""
+        self.generate.setEnabled(ready)
+        self.browse.setEnabled(ready)
+        self.generate.setToolTip("Make the result from the in/out range (G or Ctrl+Enter)."
+                                 if ready else why)
     def set_progress(self, done: int, total: int, status: str, timing: str = "") -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
@@ -246,8 +268,7 @@ class ControlPanel(QWidget):
         self._current = index
         for i, page in enumerate(self._pages):
             page.setVisible(i == index)
-        # Inpaint keeps the clip's size: no output size to choose.
-        self.output_box.setVisible(self.current_task() != "inpaint")
+        self.output_box.setVisible(self.current_task() not in FIXED_SIZE_TASKS)
 
     def _schedule(self) -> None:
         self._debounce.start()

@@ -35,6 +35,8 @@ class BrowserController(QObject):
             self.messages.error("No clip", NO_CLIP)
             return None
         settings = self.runs.sync.commit()
+        if not self.runs.guided_ready(settings):
+            return None
         in_out = (self.session.in_out.in_point, self.session.in_out.out_point)
         selection = self.runs.selection_for(settings, in_out)
         request = self.runs.request_for(settings, in_out)

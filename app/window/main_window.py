@@ -6,6 +6,8 @@ controllers, each given what it uses:
     clips     reading a clip, showing a new one          browsers  the seed browser, favourites
     projects  New / Open / Save, the unsaved question    exports   Export Result / Favourites
     autosave  recovery files, the recovery offer         sync      side panel <-> session
+    inpaint   the mask painter                           sketch    the sketch canvas
+    guided    Analogy and Sketch: clip A, structure overlays, their runs' layout
 
 Menus (app.window.menus) call the controllers' commands; engine work runs in jobs
 (app.workers) and comes back as signals.
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.inpaint.controller import InpaintController
+from app.sketch.controller import SketchController
 from app.state.recovery import RecoveryStore, data_dir
 from app.state.result_cache import ResultCache
 from app.state.session import SessionModel
@@ -41,6 +44,7 @@ from app.window.autosave import AutosaveController
 from app.window.browser import BrowserController
 from app.window.clips import ClipController
 from app.window.export import ExportController
+from app.window.guided import GuidedController
 from app.window.help_text import ABOUT, SHORTCUT_HELP
 from app.window.menus import build_menus, fill_paths
 from app.window.messages import Messages
@@ -83,12 +87,18 @@ class MainWindow(QMainWindow):
         self.messages = Messages(self)
         self.inpaint = InpaintController(s.mask, self.viewer.source, self)
         self.panel.page_for("inpaint").set_tools(self.inpaint.panel)
+        self.sketch = SketchController(s.sketch, self.viewer.source, self)
+        self.panel.page_for("sketch").set_tools(self.sketch.panel)
         self.sync = SettingsSync(s, self.panel, self)
         self.view = ViewController(s, self.playback, self.viewer, self.timeline, self.transport,
-                                   self.panel.output, self.inpaint, self.messages.status, self)
+                                   self.panel.output, self.inpaint, self.sketch,
+                                   self.messages.status, self)
+        self.guided = GuidedController(s, self.panel, self.sketch, self.messages, self.settings,
+                                       open_look=lambda path: self.projects.open_path(path),
+                                       choose_look=lambda: self.choose_file(), parent=self)
         self.generation = GenerationRunner(self.cache, self)
         self.runs = RunController(s, self.sync, self.panel, self.inpaint, self.generation,
-                                  self.view, self.messages, self)
+                                  self.view, self.messages, self.guided, self)
         self.recent = RecentFiles(self.settings)
         self.clips = ClipController(s, self.view, self.panel.output, self.inpaint, self.info,
                                     self.busy_bar, self.recent, self.messages, self)
@@ -115,8 +125,14 @@ class MainWindow(QMainWindow):
         self.recent_menu = self.submenus["recent"]
         self.panel.task_changed.connect(self.view.on_task_changed)
         self.panel.browse_requested.connect(self.browsers.browse_seeds)
-        self.inpaint.maskedFramesChanged.connect(self.timeline.set_marks)
         self.inpaint.message.connect(lambda text: self.messages.status(text, 8000))
+        self.sketch.message.connect(lambda text: self.messages.status(text, 8000))
+        self.sketch.drawnFramesChanged.connect(self._show_marks)
+        self.inpaint.maskedFramesChanged.connect(self._show_marks)
+        self.panel.task_changed.connect(lambda task: self._show_marks())
+        self.playback.frame_changed.connect(self.guided.show_frame)
+        s.clip_changed.connect(lambda clip: clip and self.sketch.show_clip(clip.path))
+        self.addActions(self.sketch.panel.window_actions())  # its shortcuts, while active
         self._probe_device()
 
     # -- construction ------------------------------------------------------------------------
@@ -185,6 +201,12 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, f=fav: self.runs.use_favourite(f))
         if not self.session.favourites:
             menu.addAction("(none: star variations in the seed browser)").setEnabled(False)
+
+    def _show_marks(self, *_args) -> None:
+        """The timeline marks the frames that carry paint: the mask's, or in the Sketch task
+        the drawing's (its key frames)."""
+        model = self.session.sketch if self.panel.current_task() == "sketch" else self.session.mask
+        self.timeline.set_marks(model.masked_frames())
 
     def _probe_device(self) -> None:
         """Import the engine (PyTorch) and name the device off the GUI thread."""

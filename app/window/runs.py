@@ -9,11 +9,12 @@ from PySide6.QtCore import QObject, Slot
 
 from app.inpaint.controller import InpaintController
 from app.state.media import Selection
-from app.state.request_builder import build_request, downscales, engine_shapes
+from app.state.request_builder import GUIDED_TASKS, build_request, downscales, engine_shapes
 from app.state.result_clip import ResultClip
 from app.state.session import SessionModel
 from app.state.settings import Favourite, PanelSettings
 from app.widgets.control_panel import ControlPanel
+from app.window.guided import GuidedController
 from app.window.messages import Messages
 from app.window.settings_sync import SettingsSync
 from app.window.view import ViewController
@@ -30,9 +31,11 @@ _CLI_HINT = " (--width/--height, or --max-side for the input)"  # engine.limits 
 class RunController(QObject):
     def __init__(self, session: SessionModel, sync: SettingsSync, panel: ControlPanel,
                  inpaint: InpaintController, runner: GenerationRunner, view: ViewController,
-                 messages: Messages, parent: QObject | None = None) -> None:
+                 messages: Messages, guided: GuidedController,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session, self.sync, self.panel, self.inpaint = session, sync, panel, inpaint
+        self.guided = guided
         self.runner, self.view, self.messages = runner, view, messages
         self.generated_once = False  # "Update on change" waits for a first Generate
         self._note = ""  # said in the status bar while a run reports back
@@ -49,6 +52,9 @@ class RunController(QObject):
 
     # -- the run's input -------------------------------------------------------------------
     def request_for(self, settings: PanelSettings, in_out: tuple[int, int]) -> Request:
+        if settings.task in GUIDED_TASKS:
+            guide, _ = self.guided.guide_for(settings, in_out)
+            return build_request(settings.choices(), guide=guide)
         if settings.task != "inpaint":
             return build_request(settings.choices())
         mask, hints, _ = self.inpaint.request_arrays(*in_out)
@@ -58,6 +64,9 @@ class RunController(QObject):
         """The in/out range; for inpaint its token also names the mask (results are cached
         by token and request, and requests compare equal whatever their masks)."""
         selection = self.session.clip.selection(*in_out)
+        if settings.task in GUIDED_TASKS:  # requests compare equal whatever their guides
+            _, token = self.guided.guide_for(settings, in_out)
+            return replace(selection, token=(*selection.token, *token))
         if settings.task != "inpaint":
             return selection
         _, _, digest = self.inpaint.request_arrays(*in_out)
@@ -81,12 +90,23 @@ class RunController(QObject):
         settings = self.sync.commit()
         if settings.task == "inpaint" and not self._inpaint_ready(settings):
             return
+        if not self.guided_ready(settings):
+            return
         selection, request = self.current_selection(), self.current_request()
         if not self.size_allowed(selection, request):
             return
         self.generated_once = True
         self.panel.set_progress(0, 1, "Starting…")
         self.runner.start(selection, request)
+
+    def guided_ready(self, settings: PanelSettings) -> bool:
+        """Analogy and sketch need their layout and a usable look clip: a dialog if not."""
+        if settings.task not in GUIDED_TASKS:
+            return True
+        if self.guided.ready(settings, self.session.clip.selection(*self._in_out())):
+            return True
+        self.panel.set_progress(0, 1, "Not started")
+        return False
 
     def size_allowed(self, selection: Selection, request: Request) -> bool:
         """Refuse, before any work and with a dialog, an output over engine.limits (sizes,

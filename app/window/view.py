@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from app.inpaint.controller import InpaintController
+from app.sketch.controller import SketchController
 from app.state.result_clip import ResultClip, result_index_for_source
 from app.state.session import SessionModel
 from app.widgets.playback import Playback
@@ -24,12 +25,12 @@ class ViewController(QObject):
 
     def __init__(self, session: SessionModel, playback: Playback, viewer: VideoViewer,
                  timeline: Timeline, transport: TransportBar, output: OutputSizeGroup,
-                 inpaint: InpaintController, status: Callable[[str, int], None],
-                 parent: QObject | None = None) -> None:
+                 inpaint: InpaintController, sketch: SketchController,
+                 status: Callable[[str, int], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session, self.playback, self.viewer = session, playback, viewer
         self.timeline, self.transport, self.output = timeline, transport, output
-        self.inpaint, self.status = inpaint, status
+        self.inpaint, self.sketch, self.status = inpaint, sketch, status
         self.mode = "source"
         self.result: ResultClip | None = None
         playback.frame_changed.connect(self.show_frame)
@@ -78,8 +79,12 @@ class ViewController(QObject):
                 self.viewer.result.show_frame(self.result.frame_at(frame),
                                               self.result.display_size)
             return
-        self.viewer.source.show_frame(clip.frames[frame])
-        self.inpaint.show_frame(frame, clip.frames[frame])
+        if self.sketch.active:  # the Source pane is the sketch's blank canvas
+            self.viewer.source.show_frame(self.sketch.paper())
+            self.sketch.show_frame(frame)
+        else:
+            self.viewer.source.show_frame(clip.frames[frame])
+            self.inpaint.show_frame(frame, clip.frames[frame])
         if self.mode == "side" and self.result is not None:
             index = result_index_for_source(frame, self.session.in_out.in_point,
                                             self.result.length)
@@ -125,8 +130,8 @@ class ViewController(QObject):
         self.viewer.result.title.setText(clip.label())
         fps = self.clip.fps
         if self.mode == "source":
-            # Inpaint keeps the painted Source in view: the result comes beside it.
-            self.set_view_mode("side" if self.inpaint.active else "result")
+            # Inpaint and Sketch keep the painted Source in view: the result comes beside it.
+            self.set_view_mode("side" if self.inpaint.active or self.sketch.active else "result")
         elif self.mode == "result":
             if self.playback.length != clip.length or first:
                 self.timeline.set_clip(clip.frames, fps, clip.length)
@@ -137,11 +142,16 @@ class ViewController(QObject):
         self.result_shown.emit(clip)
 
     def on_task_changed(self, task: str) -> None:
-        """Inpaint paints on the Source pane: show it (beside the result)."""
-        painting = task == "inpaint"
-        self.inpaint.set_active(painting)
+        """Inpaint and Sketch paint on the Source pane (Sketch on a blank canvas): show it
+        (beside the result)."""
+        painting = task in ("inpaint", "sketch")
+        self.inpaint.set_active(task == "inpaint")
+        self.sketch.set_active(task == "sketch")
+        self.viewer.source.title.setText("Sketch (draw here)" if task == "sketch" else "Source")
         if painting and self.clip is not None and self.mode == "result":
             self.set_view_mode("side")
+        elif self.clip is not None:
+            self.show_frame(self.playback.frame)
 
     # -- in / out --------------------------------------------------------------------------
     def set_in_point(self) -> None:
@@ -161,6 +171,7 @@ class ViewController(QObject):
             self.timeline.set_in_out(first, last)
         self.output.set_range_length(last - first + 1)
         self.inpaint.set_in_out(first, last)
+        self.sketch.set_in_out(first, last)
         if self.clip is not None:
             self.status(f"In {first + 1}, out {last + 1}: {last - first + 1} frames used as "
                         "input", 4000)

@@ -1,0 +1,126 @@
+"""The Sketch task inside the editor: the session's sketch layers drawn over a blank canvas
+(white paper of the clip's size) on the Source pane, the brush panel, sketch import, and the
+sketch frames a run is given (engine.sketch_layers makes them from the layers).
+
+The window tells it what happens (a clip opens, a frame shows, the in/out range or the task
+changes) and asks it for the sketch of the in/out range.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QColor
+
+from app.inpaint.mask_model import MaskChange, MaskModel
+from app.inpaint.painter import MaskOverlay
+from app.sketch.panel import SketchPanel
+from app.widgets.viewer import FramePane
+from app.workers import jobs
+
+
+class SketchController(QObject):
+    message = Signal(str)  # a line for the status bar
+    failed = Signal(str, str)  # (title, message) for an error dialog
+    drawnFramesChanged = Signal(object)  # (T,) bool: frames that carry ink
+
+    def __init__(self, model: MaskModel, pane: FramePane, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.overlay = MaskOverlay(pane.box, model, pane.image)
+        self.overlay.set_overlay_color(QColor(0, 0, 0))
+        self.overlay.set_opacity(1.0)
+        self.panel = SketchPanel(model, self.overlay)
+        self.panel.message.connect(self.message)
+        self.panel.import_requested.connect(self.import_file)
+        model.masked_frames_changed.connect(self.drawnFramesChanged.emit)
+        model.changed.connect(self._on_changed)
+        self._revision = 0
+        self._frames: tuple | None = None  # (key, frames, digest) of the last request
+        self._paper: np.ndarray | None = None
+        self._import: jobs.Job | None = None
+        self.set_active(False)
+
+    @property
+    def active(self) -> bool:
+        return self.overlay.active
+
+    def set_active(self, active: bool) -> None:
+        self.panel.set_active(active)
+        self.overlay.set_mask_visible(active and self.panel.show_mask.isChecked())
+
+    def show_clip(self, path: Path | None = None) -> None:
+        self.overlay.set_frame(0)
+        self.panel.folder = path.parent if path is not None else None
+
+    def paper(self) -> np.ndarray:
+        """The blank canvas shown under the drawing: (H, W, 3) white at the clip's size."""
+        _, h, w = self.model.shape
+        if self._paper is None or self._paper.shape[:2] != (h, w):
+            self._paper = np.full((h, w, 3), 255, np.uint8)
+        return self._paper
+
+    def show_frame(self, index: int) -> None:
+        self.overlay.set_frame(index)
+
+    def set_in_out(self, first: int, last: int) -> None:
+        self.panel.set_in_out((first, last))
+
+    # -- what the window asks --------------------------------------------------------------
+    def drawn_frames(self, first: int, last: int) -> int:
+        return int(self.model.masked_frames()[first : last + 1].sum())
+
+    def sketch_frames(self, first: int, last: int) -> tuple[np.ndarray, str]:
+        """(sketch (T, H, W, 3) uint8 of the in/out range, digest of its content); kept
+        until the drawing or the range changes."""
+        from engine.sketch_layers import sketch_from_layers
+
+        key = (self._revision, first, last)
+        if self._frames is None or self._frames[0] != key:
+            ink, hints = self.model.as_request_arrays((first, last))
+            frames = sketch_from_layers(ink, hints)
+            digest = hashlib.blake2b(frames.tobytes(), digest_size=12).hexdigest()
+            self._frames = (key, frames, digest)
+        return self._frames[1], self._frames[2]
+
+    # -- import ----------------------------------------------------------------------------
+    def import_file(self, path: str | Path) -> None:
+        """Read a sketch file into the canvas on a worker (one undo step)."""
+        shape = self.model.shape
+
+        def work(job: jobs.Job):
+            from engine.sketch_layers import load_sketch
+
+            return load_sketch(path, shape)
+
+        job = jobs.Job(work, name="import sketch")
+        job.succeeded.connect(self._on_imported)
+        job.failed.connect(self._on_import_failed)
+        self._import = job
+        self.message.emit(f"Importing {Path(path).name}…")
+        jobs.start(job)
+
+    @Slot(object, object)
+    def _on_imported(self, job: jobs.Job, layers) -> None:
+        if job is not self._import:
+            return
+        ink, hints = layers
+        if ink.shape != self.model.shape:
+            return  # another clip was opened meanwhile
+        if not ink.any():
+            self.failed.emit("Cannot import the sketch", "The sketch has no strokes: it is "
+                             "all white (or one flat light tone). Draw in black or dark tones.")
+            return
+        self.model.set_arrays(ink, hints, label="import sketch")
+        self.message.emit("Sketch imported.")
+
+    @Slot(object, str)
+    def _on_import_failed(self, job: jobs.Job, message: str) -> None:
+        if job is self._import:
+            self.failed.emit("Cannot import the sketch", message)
+
+    def _on_changed(self, change: MaskChange) -> None:
+        self._revision += 1

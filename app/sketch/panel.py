@@ -1,0 +1,59 @@
+"""The Sketch task's side panel: the Inpaint brush panel with the sketch's words (ink and
+tones instead of holes and hints) and Import sketch… instead of the mask files."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from app.inpaint.mask_model import MaskModel
+from app.inpaint.painter import MaskOverlay
+from app.inpaint.panel import InpaintPanel
+
+SKETCH_FILTER = ("Sketches (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.gif *.png *.jpg *.jpeg *.bmp "
+                 "*.tif *.tiff);;All files (*)")
+TONE = QColor(128, 128, 128)  # a mid grey: moves, but slower than black ink
+
+
+class SketchPanel(InpaintPanel):
+    import_requested = Signal(str)  # a sketch file to read into the canvas
+
+    def __init__(self, model: MaskModel, overlay: MaskOverlay,
+                 parent: QWidget | None = None) -> None:
+        overlay.set_hint_color(TONE)
+        super().__init__(model, overlay, parent)
+        for button in self.tools.buttons():
+            tool = button.property("tool")
+            if tool == "brush":
+                button.setToolTip("Draw (left-drag). Right-drag erases.")
+            elif tool == "eyedropper":
+                button.setVisible(False)  # the canvas is blank paper: nothing to pick
+        self.remove_kind.setText("Ink")
+        self.remove_kind.setToolTip("Black ink: the result moves here (fastest).")
+        self.hint_kind.setText("Tone")
+        self.hint_kind.setToolTip("Draw in a tone (click the swatch): darker moves faster, "
+                                  "lighter more slowly; white is still paper.")
+        self.hint_color.setToolTip("The tone that Tone strokes draw with.")
+        form = self.layout().itemAt(0).layout()
+        for widget in (self.overlay_color, self.opacity):
+            form.setRowVisible(widget, False)  # ink is always shown as drawn
+        self.show_mask.setText("Show sketch")
+        self.onion.setToolTip("Also show the previous (blue) and next (orange) frames' "
+                              "drawings faintly.")
+        self.import_button.setText("Import sketch…")
+        self.import_button.setToolTip("Load a sketch: a video or an image (black strokes on "
+                                      "white, or flat tones); an image is used for every frame.")
+        self.export_button.setVisible(False)
+
+    def choose_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a sketch: a video or an image",
+                                              str(self.folder or ""), SKETCH_FILTER)
+        if path:
+            self.import_requested.emit(path)
+
+    def _masked_changed(self, masked) -> None:
+        n, t = int(masked.sum()), len(masked)
+        self.status.setText(
+            f"Drawn on {n} of {t} frames (key frames; the frames between follow them)." if n
+            else "Nothing drawn yet: draw where the result should move.")

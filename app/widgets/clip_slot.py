@@ -1,0 +1,93 @@
+"""A clip slot of the Analogy page: which clip fills it (Open… or drop a file on it) and a
+small moving picture of the clip tinted by its quantised motion (the structure overlay)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app.widgets.frames import fit_size, to_pixmap
+
+PREVIEW_H = 120
+
+
+class ClipSlot(QGroupBox):
+    open_requested = Signal()
+    file_dropped = Signal(str)
+
+    def __init__(self, title: str, empty_text: str, about: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.setAcceptDrops(True)
+        self.setToolTip(about)
+        self.empty_text = empty_text
+        self.name = QLabel(empty_text)
+        self.name.setWordWrap(True)
+        self.open = QPushButton("Open…")
+        self.open.setToolTip("Choose a video, an image folder or a GIF (or drop one here).")
+        self.open.clicked.connect(self.open_requested)
+        self.preview = QLabel()
+        self.preview.setObjectName("slotPreview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumHeight(PREVIEW_H)
+        self.preview.setToolTip("The clip tinted by its quantised motion: dark blue is still, "
+                                "then green, yellow and red for faster and faster levels.")
+        self.status = QLabel("")
+        self.status.setObjectName("hint")
+        self.status.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.name, 1)
+        row.addWidget(self.open)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.preview)
+        layout.addWidget(self.status)
+        self._frames: np.ndarray | None = None
+        self._frame = 0
+
+    def set_clip_text(self, text: str | None) -> None:
+        self.name.setText(text or self.empty_text)
+
+    def set_overlay(self, frames: np.ndarray | None, status: str = "") -> None:
+        """Thumbnail frames (T, h, w, 3) of the structure overlay, or None to clear."""
+        self._frames = frames
+        self.status.setText(status)
+        if frames is None:
+            self.preview.clear()
+        else:
+            self.show_frame(self._frame)
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def has_overlay(self) -> bool:
+        return self._frames is not None
+
+    def show_frame(self, index: int) -> None:
+        """Show overlay frame `index` (looping over the clip's length)."""
+        self._frame = index
+        if self._frames is None or not self.isVisible():
+            return
+        frame = self._frames[index % len(self._frames)]
+        box_w = max(40, self.preview.width() - 4)
+        w, h = fit_size(frame.shape[1], frame.shape[0], box_w, PREVIEW_H)
+        self.preview.setPixmap(to_pixmap(frame, w, h))
+
+    def showEvent(self, event):  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self.show_frame(self._frame)
+
+    # -- drops ---------------------------------------------------------------------------
+    def dragEnterEvent(self, event):  # noqa: N802
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    dragMoveEvent = dragEnterEvent  # noqa: N815
+
+    def dropEvent(self, event):  # noqa: N802
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.file_dropped.emit(files[0])

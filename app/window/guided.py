@@ -1,0 +1,253 @@
+"""Analogy and Sketch in the window: the motion clip (A) and its slot, the structure overlays
+of both clips (computed on workers by the engine), whether Generate can run, and the layout a
+run is given (clip A, or the sketch of the in/out range).
+
+The look clip (B) is the open clip: its in/out range, frame rate and sound make the result,
+as for every other task. The Look slot's Open… and drop open another clip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QSettings, Slot
+from PySide6.QtWidgets import QFileDialog
+
+from app.sketch.controller import SketchController
+from app.state.media import Selection, Source, read_source
+from app.state.request_builder import GUIDED_TASKS
+from app.state.session import SessionModel
+from app.state.settings import PanelSettings
+from app.widgets.clip_slot import ClipSlot
+from app.widgets.control_panel import ControlPanel
+from app.window.messages import Messages
+from app.workers import jobs
+
+NO_MOTION_CLIP = ("Choose the clip whose motion the result follows: Open… in “Motion from "
+                  "(A)”, or drop a clip there.")
+OPEN_FILTER = ("Videos and images (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.gif *.png *.jpg "
+               "*.jpeg *.bmp *.tif *.tiff);;All files (*)")
+
+
+def _describe(source: Source) -> str:
+    return f"{source.name} — {source.width}×{source.height} · {source.length} frames"
+
+
+class GuidedController(QObject):
+    def __init__(self, session: SessionModel, panel: ControlPanel, sketch: SketchController,
+                 messages: Messages, settings: QSettings, open_look: Callable[[str], None],
+                 choose_look: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.panel, self.sketch, self.messages = session, panel, sketch, messages
+        self.settings = settings
+        self.page = panel.page_for("analogy")
+        self._loader: jobs.Job | None = None
+        self._overlay_jobs: dict[str, jobs.Job | None] = {"motion": None, "look": None}
+        self._stale = {"motion": True, "look": True}
+        self.page.motion_slot.open_requested.connect(self.choose_motion)
+        self.page.motion_slot.file_dropped.connect(self.load_motion)
+        self.page.look_slot.open_requested.connect(choose_look)
+        self.page.look_slot.file_dropped.connect(open_look)
+        self.page.levels_changed.connect(self._levels_changed)
+        panel.task_changed.connect(self._on_task)
+        session.motion_changed.connect(self._on_motion)
+        session.clip_changed.connect(self._on_clip)
+        session.settings_changed.connect(self._on_settings)
+        session.in_out.changed.connect(lambda first, last: self._invalidate("look"))
+        sketch.failed.connect(messages.error)
+        self._update_ready()
+
+    @property
+    def slots(self) -> dict[str, ClipSlot]:
+        return {"motion": self.page.motion_slot, "look": self.page.look_slot}
+
+    # -- the motion clip -------------------------------------------------------------------
+    def choose_motion(self) -> None:
+        start = self.settings.value("openDir", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self.panel, "Motion from: choose clip A",
+                                              str(start), OPEN_FILTER)
+        if path:
+            self.load_motion(path)
+
+    def load_motion(self, path: str | Path) -> None:
+        """Read clip A on a worker; it becomes the session's motion clip."""
+        path = str(path)
+        job = jobs.Job(lambda _job: read_source(path), name="open motion clip")
+        job.succeeded.connect(self._on_motion_loaded)
+        job.failed.connect(self._on_motion_failed)
+        if self._loader is not None:
+            self._loader.cancel()
+        self._loader = job
+        self.page.motion_slot.set_status(f"Opening {Path(path).name}…")
+        jobs.start(job)
+
+    @property
+    def loading(self) -> bool:
+        return self._loader is not None
+
+    @Slot(object, object)
+    def _on_motion_loaded(self, job: jobs.Job, source: Source) -> None:
+        if job is self._loader:
+            self._loader = None
+            self.session.set_motion(source)
+
+    @Slot(object, str)
+    def _on_motion_failed(self, job: jobs.Job, message: str) -> None:
+        if job is self._loader:
+            self._loader = None
+            self.page.motion_slot.set_status("")
+            self.messages.error("Cannot open the motion clip", message)
+
+    def _on_motion(self, source: Source | None) -> None:
+        path = str(source.path) if source is not None and source.path else ""
+        if path != self.page.motion_path:
+            self.page.motion_path = path
+            self.panel.edited.emit()  # the session takes the panel's settings, with the path
+        self.page.motion_slot.set_clip_text(_describe(source) if source is not None else None)
+        self._invalidate("motion")
+        self._update_ready()
+
+    def _on_settings(self, settings: PanelSettings) -> None:
+        """A project (or a favourite) names a motion clip that is not the one open: read it."""
+        path, motion = settings.motion_path, self.session.motion
+        if not path or (motion is not None and str(motion.path) == path) or self._loader is not None:
+            return
+        if Path(path).exists():
+            self.load_motion(path)
+        else:
+            self.messages.status(f"The analogy's motion clip {Path(path).name} was not found; "
+                                 "choose it again in “Motion from (A)”.", 10000)
+
+    def _on_clip(self, clip: Source | None) -> None:
+        self.page.look_slot.set_clip_text(_describe(clip) if clip is not None else None)
+        self._invalidate("look")
+        self._update_ready()
+
+    # -- structure overlays ----------------------------------------------------------------
+    def _levels_changed(self) -> None:
+        self._invalidate("motion")
+        self._invalidate("look")
+
+    def _invalidate(self, which: str) -> None:
+        self._stale[which] = True
+        if self.panel.current_task() == "analogy":
+            self._compute(which)
+
+    def _frames_for(self, which: str) -> np.ndarray | None:
+        if which == "motion":
+            return self.session.motion.frames if self.session.motion is not None else None
+        clip = self.session.clip
+        if clip is None:
+            return None
+        return clip.selection(self.session.in_out.in_point, self.session.in_out.out_point).frames
+
+    def _compute(self, which: str) -> None:
+        """The tinted structure of a clip, on a worker (flow + k-means take a moment)."""
+        old = self._overlay_jobs[which]
+        if old is not None:
+            old.cancel()
+        self._overlay_jobs[which] = None
+        self._stale[which] = False
+        slot = self.slots[which]
+        frames = self._frames_for(which)
+        if frames is None:
+            slot.set_overlay(None)
+            return
+        levels = self.page.guide_levels.value() if which == "motion" else self.page.look_levels.value()
+
+        def work(job: jobs.Job):
+            from engine.structure_overlay import clip_overlay
+
+            return clip_overlay(frames, levels, cancel=job.is_cancelled)
+
+        job = jobs.Job(work, name=f"{which} structure")
+        job.succeeded.connect(self._on_overlay)
+        job.failed.connect(self._on_overlay_failed)
+        self._overlay_jobs[which] = job
+        slot.set_status("Measuring the motion…")
+        jobs.start(job)
+
+    def _which(self, job: jobs.Job) -> str | None:
+        return next((k for k, j in self._overlay_jobs.items() if j is job), None)
+
+    @Slot(object, object)
+    def _on_overlay(self, job: jobs.Job, result) -> None:
+        which = self._which(job)
+        if which is None:
+            return
+        self._overlay_jobs[which] = None
+        frames, levels = result
+        self.slots[which].set_overlay(frames, f"Motion in {levels} levels (blue still → red "
+                                      "fastest).")
+
+    @Slot(object, str)
+    def _on_overlay_failed(self, job: jobs.Job, message: str) -> None:
+        which = self._which(job)
+        if which is None:
+            return
+        self._overlay_jobs[which] = None
+        self.slots[which].set_overlay(None, message[:1].upper() + message[1:] + ".")
+
+    def show_frame(self, frame: int) -> None:
+        """Keep the overlays moving with the playhead (the look clip from its in point)."""
+        if self.panel.current_task() != "analogy":
+            return
+        self.page.motion_slot.show_frame(frame)
+        self.page.look_slot.show_frame(max(0, frame - self.session.in_out.in_point))
+
+    # -- runs ------------------------------------------------------------------------------
+    def _on_task(self, task: str) -> None:
+        if task == "analogy":
+            for which, stale in self._stale.items():
+                if stale:
+                    self._compute(which)
+        self._update_ready()
+
+    def _update_ready(self) -> None:
+        task = self.panel.current_task()
+        ready = task != "analogy" or self.session.motion is not None
+        self.panel.set_generate_ready(ready, NO_MOTION_CLIP)
+
+    def guide_for(self, settings: PanelSettings, in_out: tuple[int, int]
+                  ) -> tuple[np.ndarray | None, tuple]:
+        """The layout of a guided run: (frames, what names them in the cache key)."""
+        if settings.task == "analogy":
+            motion = self.session.motion
+            if motion is None:
+                return None, ("motion", None)
+            return motion.frames, ("motion", motion.serial)
+        frames, digest = self.sketch.sketch_frames(*in_out)
+        return frames, ("sketch", digest)
+
+    def ready(self, settings: PanelSettings, selection: Selection) -> bool:
+        """Whether a guided run can start; if not, a dialog says why (before any work)."""
+        from engine.tasks.analogy import look_clip_problems
+
+        first, last = selection.in_point, selection.in_point + selection.length - 1
+        if settings.task == "analogy":
+            if self.session.motion is None:
+                self.messages.error("No motion clip", NO_MOTION_CLIP)
+                return False
+            output = tuple(self.session.motion.frames.shape[:3])
+        else:
+            if not self.sketch.drawn_frames(first, last):
+                self.messages.error("The sketch is empty", "Nothing is drawn in the in/out "
+                                    "range: draw where the result should move on the Source "
+                                    "view (or Import sketch…).")
+                return False
+            output = tuple(selection.frames.shape[:3])
+        errors, warnings = look_clip_problems(tuple(selection.frames.shape[:3]), output)
+        if errors:
+            self.messages.error("The look clip cannot be used",
+                                f"The open clip ({selection.stem}, frames {first + 1}–{last + 1}): "
+                                f"{errors[0]}. Widen the in/out range or open another clip.")
+            return False
+        if warnings:
+            self.messages.status("Note: " + "; ".join(warnings), 10000)
+        return True
+
+    @staticmethod
+    def is_guided(task: str) -> bool:
+        return task in GUIDED_TASKS

@@ -1,0 +1,157 @@
+"""The Analogy and Sketch tasks in the editor: their pages, the motion clip slot (open and
+drop), the structure overlays, runs through the worker, the sketch brush, error dialogs."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.workers.exporter import ExportItem
+from engine.io import read_video, write_video
+from tests.guided_synth import moving_square
+from tests.test_app_support import CLIP_H, CLIP_T, CLIP_W, RUN_TIMEOUT_MS, drag_on_view
+
+A_T, A_H, A_W = 6, 32, 40  # clip A: another size and duration than the open clip (B)
+
+
+@pytest.fixture
+def window(draft_window):
+    return draft_window
+
+
+@pytest.fixture(scope="module")
+def motion_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("motion")
+    a = moving_square(t=A_T, h=A_H, w=A_W, side=12, step=-3)
+    write_video(a, d / "square.mp4", fps=Fraction(10), crf=10)
+    write_video(np.repeat(a[:1], A_T, 0), d / "still.mp4", fps=Fraction(10), crf=10)
+    return d
+
+
+def visible_boxes(window) -> list[QMessageBox]:
+    return [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+
+
+def choose_motion(window, qtbot, path) -> None:
+    window.guided.load_motion(path)
+    qtbot.waitUntil(lambda: window.session.motion is not None and not window.guided.loading,
+                    timeout=30_000)
+
+
+def drop_file(widget, path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    for kind in ("enter", "drop"):
+        event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
+                           Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+        if kind == "enter":
+            widget.dragEnterEvent(event)
+            assert event.isAccepted()
+        else:
+            widget.dropEvent(event)
+
+
+def test_analogy_page_slots_overlays_and_generate(window, qtbot, motion_files, tmp_path):
+    panel = window.panel
+    panel.set_task("Analogy")
+    page = panel.page_for("analogy")
+    assert page.isVisible() and page.motion_slot.isVisible() and page.look_slot.isVisible()
+    assert not panel.output_box.isVisible()  # the output follows clip A
+    assert "tiny" in page.look_slot.name.text()
+    assert not panel.generate.isEnabled() and not panel.browse.isEnabled()
+    qtbot.waitUntil(page.look_slot.has_overlay, timeout=30_000)  # B's structure, on a worker
+
+    drop_file(page.motion_slot, motion_files / "square.mp4")  # drop on the slot
+    qtbot.waitUntil(lambda: window.session.motion is not None, timeout=30_000)
+    assert panel.generate.isEnabled()
+    assert "square.mp4" in page.motion_slot.name.text()
+    qtbot.waitUntil(page.motion_slot.has_overlay, timeout=30_000)
+    assert window.session.settings.motion_path.endswith("square.mp4")
+
+    shown = []
+    window.result_shown.connect(shown.append)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        panel.generate.click()
+    final = shown[-1]
+    assert len(shown) >= 2 and [c.level for c in shown] == sorted(c.level for c in shown)
+    assert final.final and final.frames.shape == (A_T, A_H, A_W, 3)  # A's size and duration
+    assert window.viewer.result.has_frame() and window.view.result is final
+    assert window.panel.status.text().startswith("Done")
+
+    # Another seed is another video; the same seed comes from the cache.
+    panel.seed.setValue(3)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.runs.generate()
+    assert not np.array_equal(blocker.args[0].frames, final.frames)
+
+    target = tmp_path / "analogy.mp4"
+    result = window.view.result
+    with qtbot.waitSignal(window.exporter.finished, timeout=60_000):
+        window.exports.start_export([ExportItem(result.seed, result.request, result.frames)],
+                                    [target], crf=18)
+    assert read_video(target).frames.shape == (A_T, A_H, A_W, 3)
+
+    panel.browse_count.setValue(2)
+    browser = window.browsers.browse_seeds()
+    assert browser is not None and len(browser.tiles) == 2
+    browser.cancel()
+    browser.close()
+
+
+def test_sketch_drawn_with_the_brush_runs(window, qtbot):
+    window.panel.set_task("Sketch")
+    sketch = window.sketch
+    assert sketch.active and not window.inpaint.active
+    assert window.viewer.source.title.text().startswith("Sketch")
+    assert (window.viewer.source.image.image == 255).all()  # a blank canvas, not the clip
+    sketch.panel.scope.setCurrentIndex(sketch.panel.scope.findData("all"))
+    sketch.panel.size_spin.setValue(10)
+    QApplication.processEvents()
+    drag_on_view(window.viewer.source.view, window.viewer.source.box,
+                 [(10, 16), (20, 16), (30, 16), (38, 16)])
+    assert window.session.sketch.masked_frames().all()
+    assert window.session.mask.is_empty()  # the inpaint mask is another layer
+    frames, _ = sketch.sketch_frames(0, CLIP_T - 1)
+    assert frames.shape == (CLIP_T, CLIP_H, CLIP_W, 3) and (frames[:, 16, 24] == 0).all()
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.panel.generate.click()
+    assert blocker.args[0].frames.shape == (CLIP_T, CLIP_H, CLIP_W, 3)
+    assert window.view.mode == "side"  # the drawing stays in view beside the result
+
+
+def test_error_dialogs_empty_sketch_short_look_clip_no_motion(window, qtbot, motion_files):
+    window.panel.set_task("Sketch")
+    with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
+        window.runs.generate()
+    assert "Nothing is drawn" in blocker.args[0] and visible_boxes(window)
+    assert not window.generation.busy
+
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    window.session.in_out.set_range(0, 1)  # two frames of B: too short to copy motion from
+    with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
+        window.runs.generate()
+    assert "at least 3" in blocker.args[0] and not window.generation.busy
+
+    window.session.in_out.reset(CLIP_T)
+    choose_motion(window, qtbot, motion_files / "still.mp4")
+    slot = window.panel.page_for("analogy").motion_slot
+    qtbot.waitUntil(lambda: "no motion" in slot.status.text(), timeout=30_000)
+    with qtbot.waitSignal(window.error_reported, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.runs.generate()
+    assert "no motion" in blocker.args[0] and visible_boxes(window)
+
+
+def test_motion_clip_that_cannot_be_read(window, qtbot, tmp_path):
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video")
+    window.panel.set_task("Analogy")
+    with qtbot.waitSignal(window.error_reported, timeout=30_000) as blocker:
+        window.guided.load_motion(bad)
+    assert "notes.mp4" in blocker.args[0]
+    assert window.session.motion is None and not window.panel.generate.isEnabled()
