@@ -62,23 +62,22 @@ def timed(look: np.ndarray, request: Request):
 
 
 def _frame(frames: np.ndarray, i: int, size: tuple[int, int]) -> np.ndarray:
-    from PIL import Image
+    import cv2
 
-    return np.asarray(Image.fromarray(frames[i]).resize(size, Image.BICUBIC))
+    return cv2.resize(frames[i], size, interpolation=cv2.INTER_CUBIC)
 
 
 def _label(img: np.ndarray, text: str) -> np.ndarray:
-    from PIL import Image, ImageDraw
+    import cv2
 
-    im = Image.fromarray(img.copy())
-    d = ImageDraw.Draw(im)
-    d.rectangle((0, 0, 8 + 7 * len(text), 16), fill=(0, 0, 0))
-    d.text((4, 2), text, fill=(255, 255, 255))
-    return np.asarray(im)
+    im = img.copy()
+    cv2.rectangle(im, (0, 0), (8 + 8 * len(text), 16), (0, 0, 0), thickness=-1)
+    cv2.putText(im, text, (4, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
+    return im
 
 
 def picture(rows: list[list[tuple[str, np.ndarray]]], path: Path) -> None:
-    from PIL import Image
+    import cv2
 
     gap = 4
     lines = []
@@ -88,7 +87,7 @@ def picture(rows: list[list[tuple[str, np.ndarray]]], path: Path) -> None:
             cells += [_label(img, label) if label else img, np.full((img.shape[0], gap, 3), 255, np.uint8)]
         lines += [np.concatenate(cells[:-1], 1), np.full((gap, sum(c.shape[1] for c in cells[:-1]), 3), 255, np.uint8)]
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.concatenate(lines[:-1], 0)).save(path, optimize=True)
+    cv2.imwrite(str(path), cv2.cvtColor(np.concatenate(lines[:-1], 0), cv2.COLOR_RGB2BGR))
 
 
 def main() -> int:
