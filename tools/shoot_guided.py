@@ -1,0 +1,101 @@
+"""Screenshots of the Analogy and Sketch tasks for the README, taken of the real window on an
+X display (Xvfb) with ImageMagick's `import -window root`.
+
+    Xvfb :99 -screen 0 1440x900x24 &
+    DISPLAY=:99 .venv/bin/python tools/shoot_guided.py LOOK MOTION OUTDIR [SKETCH_LOOK]
+
+LOOK is opened as the clip (B), MOTION goes into "Motion from (A)"; SKETCH_LOOK (default LOOK)
+is opened for the sketch. Both tasks run at Draft quality. The sketch is drawn with the brush on every frame (a figure 3 of strokes).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    look, motion, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    out.mkdir(parents=True, exist_ok=True)
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    from app.window.main_window import MainWindow
+
+    settings = QSettings(str(out / ".shoot.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings, data_folder=out / ".shoot-data")
+    win.projects.ask_to_save = False
+    win.resize(1400, 860)
+    win.move(20, 20)
+    win.show()
+
+    def wait(condition, ms: int = 120_000) -> None:
+        loop = QEventLoop()
+        timer = QTimer(interval=100)
+        timer.timeout.connect(lambda: condition() and loop.quit())
+        timer.start()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+        timer.stop()
+
+    def pause(ms: int) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def shoot(name: str) -> None:
+        pause(600)
+        subprocess.run(["import", "-window", "root", "-crop", "1420x880+20+20",
+                        str(out / name)], check=True)
+
+    def generate() -> None:
+        done = []
+        win.generation.finished.connect(done.append)
+        win.runs.generate()
+        wait(lambda: bool(done))
+        win.generation.finished.disconnect(done.append)
+
+    win.projects.open_path(look)
+    wait(lambda: win.session.clip is not None and not win.clips.loading)
+    win.panel.set_quality("draft")
+    win.panel.auto_update.setChecked(False)
+
+    win.panel.set_task("Analogy")
+    win.guided.load_motion(motion)
+    page = win.panel.page_for("analogy")
+    wait(lambda: page.motion_slot.has_overlay() and page.look_slot.has_overlay())
+    generate()
+    win.view.set_view_mode("side")
+    win.playback.seek(win.session.clip.length // 2)
+    shoot("analogy.png")
+
+    if len(sys.argv) > 4:
+        win.projects.open_path(sys.argv[4])
+        wait(lambda: win.session.clip is not None and win.session.clip.path.name
+             == Path(sys.argv[4]).name and not win.clips.loading)
+    win.panel.set_task("Sketch")
+    sk = win.sketch
+    sk.panel.scope.setCurrentIndex(sk.panel.scope.findData("all"))
+    _, h, w = win.session.sketch.shape
+    sk.overlay.set_radius(max(4, h / 16))
+    cx, cy, r = w / 2, h / 2, h / 5  # a figure 3: two arcs open to the left
+    import math
+
+    for yc in (cy - r, cy + r):
+        sk.overlay.paint([(cx + r * math.cos(a), yc + r * math.sin(a))
+                          for a in [math.radians(d) for d in range(-150, 151, 10)]])
+    generate()
+    win.playback.seek(win.session.clip.length // 2)
+    shoot("sketch.png")
+    win.close()
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
