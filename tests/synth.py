@@ -30,3 +30,30 @@ def final(frames: np.ndarray, request, cancel=None):
     from engine.run import run
 
     return deque(run(frames, request, cancel), maxlen=1)[0]
+
+
+def balloon_scene(t: int = 10, h: int = 48, w: int = 80, seed: int = 0) -> np.ndarray:
+    """(T, H, W, 3) uint8: a sky gradient with soft clouds drifting, coloured discs rising at
+    their own speeds and a textured ground band: objects that a broken variation splits,
+    merges or floats in the wrong place, for the quality bounds."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:h, :w].astype(np.float64)
+    ground_top = int(h * 0.78)
+    clouds = rng.random((h // 4 + 2, w // 4 + t + 2))
+    clouds = np.kron(clouds, np.ones((4, 4)))
+    for axis in (0, 1):
+        clouds = (np.roll(clouds, 2, axis) + clouds + np.roll(clouds, -2, axis)) / 3
+    ground = rng.random((h - ground_top, w))
+    discs = [(rng.uniform(8, w - 8), rng.uniform(8, ground_top - 4), rng.uniform(3, 5), rng.uniform(0.6, 1.6),
+              rng.random(3) * 0.8 + 0.1) for _ in range(7)]
+    frames = []
+    for i in range(t):
+        sky = np.stack([0.35 + 0.4 * yy / h, 0.5 + 0.2 * yy / h, 0.9 - 0.3 * yy / h], -1)
+        c = clouds[:h, i : i + w][..., None]
+        f = sky * (1 - 0.35 * c) + 0.35 * c
+        for x0, y0, r, v, colour in discs:
+            cy = (y0 - v * i) % (ground_top - 6) + 3
+            f[(yy - cy) ** 2 + (xx - x0) ** 2 < r * r] = colour
+        f[ground_top:] = np.stack([0.25 + 0.3 * ground, 0.2 + 0.25 * ground, 0.1 + 0.1 * ground], -1)
+        frames.append(f)
+    return (np.clip(np.stack(frames), 0, 1) * 255).round().astype(np.uint8)

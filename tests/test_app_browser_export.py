@@ -42,6 +42,19 @@ def test_seed_browser_grid_star_and_use(window, qtbot):
     assert all(f.shape == (CLIP_T, CLIP_H, CLIP_W, 3) for f in frames)
     assert not np.array_equal(frames[0], frames[1]), "different seeds, different videos"
 
+    # Every finished variation carries its realism score, shown on the tile; sorting puts
+    # the most realistic first.
+    scores = {seed: t.clip.realism.score for seed, t in browser.tiles.items()}
+    assert all(t.badge.isVisible() or not t.isVisible() for t in browser.tiles.values())
+    assert all(t.badge.text() for t in browser.tiles.values())
+    browser.order.setCurrentIndex(1)
+    order = browser.ordered_seeds()
+    assert [scores[s] for s in order] == sorted(scores.values(), reverse=True)
+    first = browser._grid.itemAtPosition(0, 0).widget()
+    assert first.seed == order[0]
+    browser.order.setCurrentIndex(0)
+    assert browser.ordered_seeds() == [5, 6, 7]
+
     tile = browser.tiles[6]
     tile.star.click()
     assert tile.starred and tile.star.text() == "★"

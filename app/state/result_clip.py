@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.realism import Realism
 from engine.request import Request
 
 
@@ -25,6 +26,7 @@ class ResultClip:
     elapsed: float = 0.0
     device: str = ""
     notes: tuple[str, ...] = ()
+    realism: Realism | None = None  # of a final result, where measured (engine.realism)
 
     @property
     def final(self) -> bool:

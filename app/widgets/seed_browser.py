@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QGridLayout,
     QHBoxLayout,
@@ -68,6 +69,10 @@ class SeedBrowser(QDialog):
         self.first_seed = QSpinBox()
         self.first_seed.setRange(0, 2**31 - 1)
         self.first_seed.setToolTip("Seed of the first tile; the others follow consecutively.")
+        self.order = QComboBox()
+        self.order.addItems(["Seed order", "Most realistic first"])
+        self.order.setToolTip("Most realistic first: finished variations sorted by their realism "
+                              "score (⚠ marks likely artifacts); unfinished ones follow.")
         self.regenerate = QPushButton("Show")
         self.regenerate.setToolTip("Rebuild the grid for these seeds.")
         self.stop = QPushButton("Stop")
@@ -84,6 +89,7 @@ class SeedBrowser(QDialog):
         top.addWidget(self.first_seed)
         top.addWidget(self.regenerate)
         top.addWidget(self.stop)
+        top.addWidget(self.order)
         top.addWidget(self.status, 1)
         top.addWidget(self.export)
         self._grid_host = QWidget()
@@ -100,6 +106,7 @@ class SeedBrowser(QDialog):
         self.regenerate.clicked.connect(lambda: self._rebuild())
         self.stop.clicked.connect(self.cancel)
         self.export.clicked.connect(self.export_favourites)
+        self.order.currentIndexChanged.connect(lambda _: self._arrange())
 
     # -- public API --------------------------------------------------------------------
     def browse(self, selection: Selection, request: Request, count: int,
@@ -175,8 +182,8 @@ class SeedBrowser(QDialog):
             tile.star_toggled.connect(self.star_toggled)
             tile.clicked.connect(self._on_tile_clicked)
             tile.set_starred(seed in keep)
-            self._grid.addWidget(tile, i // COLUMNS, i % COLUMNS)
             self.tiles[seed] = tile
+        self._arrange()
         self._on_star(0, False)
         for seed in self.tiles:
             if not self._from_cache(seed):
@@ -222,13 +229,32 @@ class SeedBrowser(QDialog):
         self._rank[seed] = rank
         tile.refined = tile.refined or kind == "refine"
         tile.set_clip(clip, state)
+        if clip.realism is not None and self.by_realism:
+            self._arrange()
+
+    @property
+    def by_realism(self) -> bool:
+        return self.order.currentIndex() == 1
+
+    def ordered_seeds(self) -> list[int]:
+        """The tiles' seeds in grid order: by seed, or scored ones by realism first."""
+        seeds = sorted(self.tiles)
+        if not self.by_realism:
+            return seeds
+        scored = [s for s in seeds if self.tiles[s].realism_score is not None]
+        scored.sort(key=lambda s: -self.tiles[s].realism_score)  # type: ignore[operator]
+        return scored + [s for s in seeds if s not in scored]
+
+    def _arrange(self) -> None:
+        for i, seed in enumerate(self.ordered_seeds()):
+            self._grid.addWidget(self.tiles[seed], i // COLUMNS, i % COLUMNS)
 
     @Slot(object, object)
     def _on_progress(self, job: jobs.Job, value: tuple) -> None:
         if job.grid is not self._queue:
             return  # a replaced or stopped grid (a worker of this grid that has left counts)
-        kind, seed, request, level = value
-        clip = to_result(level, request, self.selection)
+        kind, seed, request, level, realism = value
+        clip = to_result(level, request, self.selection, realism)
         if clip.final:
             self.cache.put(cache_key(self.selection, request), clip)
             state = "best" if kind == "refine" else "ready"

@@ -44,6 +44,9 @@ class SeedTile(QFrame):
         self.caption.setObjectName("tileCaption")
         self.state = QLabel("waiting")
         self.state.setObjectName("hint")
+        self.badge = QLabel("")
+        self.badge.setObjectName("realismBadge")
+        self.badge.setVisible(False)
         self.star = QToolButton()
         self.star.setCheckable(True)
         self.star.setText("☆")
@@ -62,6 +65,7 @@ class SeedTile(QFrame):
         top.addWidget(self.state, 1)
         top.addWidget(self.star)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.badge)
         buttons.addWidget(self.use, 1)
         buttons.addWidget(self.refine, 1)
         layout = QVBoxLayout(self)
@@ -91,6 +95,34 @@ class SeedTile(QFrame):
         self.state.setText(state)
         self.use.setEnabled(True)
         self._show(self._index % clip.length)
+        self._show_realism(clip)
+
+    @property
+    def realism_score(self) -> float | None:
+        r = self.clip.realism if self.clip is not None else None
+        return None if r is None else r.score
+
+    def _show_realism(self, clip: ResultClip) -> None:
+        r = clip.realism
+        self.badge.setVisible(r is not None)
+        if r is None:
+            return
+        if r.flagged:
+            text, kind = f"⚠ {r.score:.0f}", "flagged"
+            tip = ("Likely visible artifacts (parts that look like nothing in the input: a "
+                   "blob, a piece in the wrong place, a broken object). Realism ")
+        elif r.near_copy:
+            text, kind = f"≈ input {r.score:.0f}", "copy"
+            tip = "Mostly the input itself: realistic but hardly a new variation. Realism "
+        else:
+            text, kind = f"✓ {r.score:.0f}", "ok"
+            tip = "No likely artifacts found. Realism "
+        self.badge.setText(text)
+        self.badge.setProperty("kind", kind)
+        self.badge.setToolTip(tip + f"{r.score:.0f}/100: how much the least realistic 5% of the "
+                              "variation, seen at object scale, looks like the input.")
+        self.badge.style().unpolish(self.badge)
+        self.badge.style().polish(self.badge)
 
     def set_state(self, text: str) -> None:
         self.state.setText(text)

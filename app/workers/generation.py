@@ -18,6 +18,7 @@ from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
 from app.workers import jobs
 from app.workers.eta import remaining_seconds
+from engine.realism import Realism
 from engine.request import LevelResult, Request
 
 
@@ -42,13 +43,14 @@ def cache_key(selection: Selection, request: Request) -> Hashable:
     return (selection.token, request)
 
 
-def to_result(level: LevelResult, request: Request, selection: Selection) -> ResultClip:
+def to_result(level: LevelResult, request: Request, selection: Selection,
+              realism: Realism | None = None) -> ResultClip:
     h, w = selection.frames.shape[1:3]
     return ResultClip(
         frames=level.frames, level=level.level, levels=level.levels, request=request,
         display_size=(request.width or w, request.height or h),
         nominal_frames=request.frames or selection.length,
-        elapsed=level.elapsed, device=level.device, notes=tuple(level.notes),
+        elapsed=level.elapsed, device=level.device, notes=tuple(level.notes), realism=realism,
     )
 
 

@@ -20,6 +20,7 @@ from app.workers.generation import engine_levels
 from engine.request import Request
 
 PREVIEW_MIN_SIDE = 40
+SCORED_TASKS = ("generate", "retarget")  # variations of the source itself: realism applies
 
 
 class TaskQueue:
@@ -74,8 +75,20 @@ def preview_side(selection: Selection, request: Request) -> float:
 
 
 def browse_work(queue: TaskQueue, selection: Selection):
-    """The work function of a seed-browser job: reports (kind, seed, request, level)."""
+    """The work function of a seed-browser job: reports (kind, seed, request, level,
+    realism), realism (engine.realism) for a finished variation of the source, else None."""
     frames = selection.frames
+    scorer = None
+
+    def score(request: Request, output) -> object:
+        nonlocal scorer
+        if request.task not in SCORED_TASKS:
+            return None
+        from engine.realism import RealismScorer
+
+        if scorer is None:
+            scorer = RealismScorer(frames)
+        return scorer(output)
 
     def work(job: jobs.Job) -> None:
         try:
@@ -89,7 +102,8 @@ def browse_work(queue: TaskQueue, selection: Selection):
                 enough = preview_side(selection, request)
                 levels = engine_levels(frames, request, job.is_cancelled)
                 for level in levels:
-                    job.report((kind, seed, request, level))
+                    realism = score(request, level.frames) if level.final else None
+                    job.report((kind, seed, request, level, realism))
                     if level.final:
                         queue.finished.add(request)
                     elif kind == "preview" and min(level.frames.shape[1:3]) >= enough:

@@ -1,0 +1,136 @@
+"""A realism score per result, so a user browsing seeds finds the good variations first.
+
+Every patch of a realistic variation exists in the input; artifacts are patches that do not:
+a band of ground in the sky, two balloons merged into a blob, a skydiver in pieces. At full
+size a flat blob still matches flat sky patch by patch, so the score looks at object scale:
+both videos shrunk so that the short side is about `SIDE` pixels, where a 3x7x7 patch spans
+about a seventh of the frame, then the exact nearest input patch of sampled output patches.
+
+The ratio is the mean of the worst `WORST` of those distances (an artifact covers a few
+percent of the frame: a mean or a median would not see it) over the input's own patch
+spacing at that scale: the 90th percentile of the distances between input patches and
+their nearest patch that does not overlap them, so that a clip of flat sky and one of
+foliage are judged alike. About 0 for a copy of the input, below 1 for a clean variation,
+more where parts look less like the input than the input's rarer parts look like the rest.
+
+Calibrated by eye on air_balloons (README, "Realism score"): the paper's 10 outputs and
+clean variations of this engine scored 0.12-0.92, every variation with a ground band in
+the sky, a sky-coloured blob or a broken balloon 1.03-1.27; `FLAG_AT` sits between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from engine.errors import Cancelled
+from engine.metrics import _patch_for, nn_distance, scaled, to_unit
+
+SIDE = 48  # short side, in pixels, of the scale the score looks at
+SAMPLES = 800
+WORST = 0.05  # the fraction of sampled patches whose distances make the ratio
+FLAG_AT = 0.98  # ratio above which a result likely shows artifacts
+COPY_AT = 0.2  # ratio below which a result is mostly the input itself (realistic, not new)
+SHARPNESS = 3.0  # score = 100 / (1 + (ratio / FLAG_AT) ** SHARPNESS): 50 at the flag
+
+
+@dataclass(frozen=True)
+class Realism:
+    """ratio: worst parts' distance over the input's patch spacing (lower is more realistic);
+    score: the same as 0-100 (higher is more realistic; below 50 is flagged); flagged: likely
+    visible artifacts; near_copy: mostly the input itself (realistic, but no variation);
+    worst: (t, y, x) in output pixels of the least realistic sampled patch's centre."""
+
+    ratio: float
+    score: float
+    flagged: bool
+    near_copy: bool
+    worst: tuple[int, int, int]
+
+
+def _video(frames: np.ndarray, scale: float) -> torch.Tensor:
+    """(T, H, W, 3) uint8 -> (3, T, h, w) in [0, 1], shrunk by `scale`."""
+    return scaled(to_unit(frames), scale).permute(3, 0, 1, 2).contiguous()
+
+
+def _positions(video: torch.Tensor, patch: tuple[int, int, int], n: int, seed: int) -> torch.Tensor:
+    _, t, h, w = video.shape
+    g = torch.Generator().manual_seed(seed)
+    hi = torch.tensor([t - patch[0] + 1, h - patch[1] + 1, w - patch[2] + 1])
+    return (torch.rand((n, 3), generator=g) * hi).long()
+
+
+def _patches(video: torch.Tensor, pos: torch.Tensor, patch: tuple[int, int, int]) -> torch.Tensor:
+    pt, ph, pw = patch
+    return torch.stack([video[:, a:a + pt, b:b + ph, c:c + pw] for a, b, c in pos.tolist()])
+
+
+def spacing(source: torch.Tensor, patch: tuple[int, int, int], n: int = SAMPLES, chunk: int = 100) -> float:
+    """The 90th percentile of the distances between sampled input patches and their nearest
+    patch that does not overlap them in space (overlapping shifts are near-copies)."""
+    pos = _positions(source, patch, n, seed=1)
+    x = source[None]
+    ones = torch.ones((1, source.shape[0], *patch), dtype=source.dtype)
+    k2 = F.conv3d(x * x, ones)[0, 0]
+    gh, gw = k2.shape[1], k2.shape[2]
+    ys = torch.arange(gh)[None, :, None]
+    xs = torch.arange(gw)[None, None, :]
+    out = []
+    for s in range(0, n, chunk):
+        p = pos[s:s + chunk]
+        q = _patches(source, p, patch)
+        d = k2[None] - 2 * F.conv3d(x, q)[0] + q.flatten(1).square().sum(1)[:, None, None, None]
+        near = ((ys - p[:, 1, None, None]).abs() < patch[1]) & ((xs - p[:, 2, None, None]).abs() < patch[2])
+        d = d.masked_fill(near[:, None], float("inf"))
+        out.append(d.flatten(1).min(1).values)
+    best = torch.cat(out)
+    best = best[torch.isfinite(best)].clamp_min(0) / (source.shape[0] * patch[0] * patch[1] * patch[2])
+    return float(best.sqrt().quantile(0.9)) if best.numel() else 1.0
+
+
+class RealismScorer:
+    """Scores outputs of one source; the source's shrunk copy and spacing are computed once."""
+
+    def __init__(self, source: np.ndarray, samples: int = SAMPLES) -> None:
+        self.scale = min(1.0, SIDE / min(source.shape[1:3]))
+        self.shape = source.shape
+        self.source = _video(source, self.scale)
+        self.samples = samples
+        self._spacing: float | None = None
+
+    @property
+    def spacing(self) -> float:
+        if self._spacing is None:
+            self._spacing = max(spacing(self.source, _patch_for(self.source)), 1e-6)
+        return self._spacing
+
+    def __call__(self, output: np.ndarray, cancel: Callable[[], bool] | None = None) -> Realism:
+        """The realism of one output (T, H, W, 3) uint8; deterministic."""
+        scale = self.scale if output.shape[1:3] == self.shape[1:3] else min(1.0, SIDE / min(output.shape[1:3]))
+        out = _video(output, scale)
+        patch = _patch_for(self.source, out)
+        pos = _positions(out, patch, self.samples, seed=0)
+        parts = []
+        for i in range(0, self.samples, 200):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            parts.append(nn_distance(_patches(out, pos[i:i + 200], patch), self.source))
+        d = torch.cat(parts)
+        worst_k = max(1, round(WORST * len(d)))
+        ratio = float(d.topk(worst_k).values.mean()) / self.spacing
+        worst = pos[int(d.argmax())]
+        centre = [int(v) + (p - 1) / 2 for v, p in zip(worst.tolist(), patch, strict=True)]
+        where = (int(centre[0]), int(centre[1] / scale), int(centre[2] / scale))
+        score = 100.0 / (1.0 + (ratio / FLAG_AT) ** SHARPNESS)
+        return Realism(ratio=ratio, score=score, flagged=ratio > FLAG_AT, near_copy=ratio < COPY_AT,
+                       worst=where)
+
+
+def realism(source: np.ndarray, output: np.ndarray, *, samples: int = SAMPLES,
+            cancel: Callable[[], bool] | None = None) -> Realism:
+    """The realism of one output against its source (see RealismScorer to score many)."""
+    return RealismScorer(source, samples)(output, cancel)
