@@ -1,4 +1,12 @@
-"""`python main.py bench`: speed and quality on the standard clips; a table and a JSON file."""
+"""`python main.py bench`: speed and quality on the standard clips, beside the paper's and the
+authors' outputs where they exist; `--ablate` runs named variants of the settings side by
+side. Prints a table and writes JSON (and a PNG of the inpainting case).
+
+Quality is measured by `engine.metrics` (the definitions of shared/eval/score.py) on what a
+user gets: the output written as H.264 at the CLI's default quality and read back, as the
+paper's outputs are mp4 files too; the authors' outputs are raw frames, so ours are
+compared raw there.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +17,48 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from engine.config import Settings
-from engine.request import Request
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-DEFAULT_CLIPS = ("air_balloons_13f_256x144.mp4", "balloons_16f_1920x1080.mp4")
+ANCHORS = DATA / "anchors"
 INPAINT_CLIP = "birds_81f_640x360.mp4"
 INPAINT_HOLE = (slice(0, 30), slice(156, 196), slice(320, 360))  # 40x40 px through 30 frames
-METRIC_VOXELS = 2_000_000  # exact-search metrics above this size would take hours on a CPU
+CRF = 18  # the CLI's default
+
+
+@dataclass
+class Case:
+    """A clip, how many seeds, the scales its quality is measured at, and its anchors."""
+
+    name: str
+    path: Path
+    seeds: int
+    scales: tuple[float, ...]
+    anchors: list[Path] = field(default_factory=list)
+    anchor_label: str = ""
+    encode: bool = True  # measure the mp4 a user gets (False: raw frames)
+    cli: bool = False  # also time the whole `python main.py generate` command
+
+
+# Named variants of the settings for --ablate: each changes a few fields of the defaults.
+VARIANTS: dict[str, dict[str, object]] = {
+    "default": {},
+    "16-d search": {"descriptor_dims": 16},
+    "paper vote (median of 147)": {"vote": "median", "vote_stride": 1},
+    "completeness weighting": {"completeness_alpha": 1.0},
+    "5 EM iterations": {"em_iters": 5},
+    "noise per voxel": {"noise_mode": "voxel"},
+    "noise along time": {"noise_mode": "replicated"},
+    "fixed noise 5 (authors')": {"noise": 5.0},  # a Request field: the sigma, whatever the clip
+}
 
 
 class PeakMemory:
@@ -33,13 +69,10 @@ class PeakMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
-        try:
-            import torch
+        import torch
 
-            if torch.cuda.is_available():
-                torch.cuda.reset_peak_memory_stats()
-        except Exception:  # noqa: BLE001 - optional
-            pass
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
         return self
 
     def _sample(self) -> None:
@@ -65,58 +98,124 @@ def _rss() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def _clips(args: argparse.Namespace) -> list[Path]:
-    if args.inputs:
-        return [Path(p) for p in args.inputs]
-    found = [DATA / name for name in DEFAULT_CLIPS if (DATA / name).exists()]
-    if not found:
+def load_frames(path: Path) -> list[np.ndarray]:
+    """A clip's frames; an .npz gives its `outputs` (N, T, H, W, 3) or its `source`."""
+    if path.suffix == ".npz":
+        z = np.load(path)
+        return list(z["outputs"]) if "outputs" in z.files else [z["source"]]
+    from engine.io import read_video
+
+    return [read_video(path).frames]
+
+
+def _source(path: Path) -> np.ndarray:
+    if path.suffix == ".npz":
+        return np.load(path)["source"]
+    from engine.io import read_video
+
+    return read_video(path).frames
+
+
+def as_written(frames: np.ndarray, fps: float = 10.0) -> np.ndarray:
+    """The frames as the CLI writes them (H.264 mp4 at the default CRF), read back."""
+    from engine.io import read_video, write_video
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.mp4"
+        write_video(frames, out, fps=fps, crf=CRF)
+        return read_video(out).frames
+
+
+def default_cases(seeds: int, fullhd_seeds: int) -> list[Case]:
+    cases = []
+    balloons = DATA / "air_balloons_13f_256x144.mp4"
+    if balloons.exists():
+        cases.append(Case("air_balloons 13f 144p", balloons, seeds, (1, 0.5, 0.25),
+                          sorted(ANCHORS.glob("air_balloons_paper_out[0-4].mp4")), "paper", cli=True))
+    ref = ANCHORS / "reference_impl_airballoons_20f_h100.npz"
+    if ref.exists():
+        cases.append(Case("air_balloons 20f (authors' input)", ref, 3, (1, 0.5, 0.25), [ref],
+                          "authors' code", encode=False))
+    full = DATA / "balloons_16f_1920x1080.mp4"
+    if full.exists() and fullhd_seeds:
+        cases.append(Case("balloons 16f 1080p", full, fullhd_seeds, (0.25, 0.125),
+                          sorted(ANCHORS.glob("balloons_1080p_paper_out*.mp4")), "paper"))
+    if not cases:
         from engine.io import SAMPLE_CLIP
 
-        found = [SAMPLE_CLIP]
-    return found
+        cases.append(Case("bundled sample", SAMPLE_CLIP, seeds, (1, 0.25)))
+    return cases
 
 
-def bench_clip(path: Path, seeds: int, device: str, metrics: bool) -> dict:
-    from engine import metrics as m
-    from engine.io import read_video
+def run_case(case: Case, settings: Settings, device: str, metrics: bool, label: str = "",
+             noise: float | None = None) -> dict:
+    """Time `case.seeds` seeds of the generator and measure their quality."""
+    from engine.metrics import quality
+    from engine.request import Request
     from engine.run import run
 
-    clip = read_video(path)
-    voxels = math.prod(clip.frames.shape[:3])
-    with_metrics = metrics and voxels <= METRIC_VOXELS
+    source = _source(case.path)
     runs, outputs = [], []
-    for seed in range(seeds if with_metrics else 1):
+    res = None
+    for seed in range(case.seeds):
         with PeakMemory() as mem:
             t0 = time.perf_counter()
             first = None
-            for res in run(clip.frames, Request(seed=seed, settings=Settings(device=device))):  # noqa: B007
+            request = Request(seed=seed, settings=settings.with_(device=device), noise=noise)
+            for res in run(source, request):  # noqa: B007
                 if first is None:
                     first = time.perf_counter() - t0
             total = time.perf_counter() - t0
+        assert res is not None
         runs.append({"seed": seed, "total_s": total, "first_preview_s": first, "levels": res.levels,
                      **{f"{k}_s": v for k, v in res.timings.items()},
                      "peak_rss_gb": mem.peak / 2**30, "cuda_peak_gb": mem.cuda_peak / 2**30})
-        outputs.append(res.frames)
-    row: dict = {
-        "clip": path.name, "input": "x".join(map(str, clip.frames.shape[:3])),
-        "output": "x".join(map(str, outputs[0].shape[:3])), "device": res.device,
-        "levels": runs[0]["levels"], "runs": runs,
-    }
+        outputs.append(as_written(res.frames) if case.encode else res.frames)
+    assert res is not None
+    row: dict = {"case": case.name, "variant": label or "default", "who": "this engine",
+                 "input": "x".join(map(str, source.shape[:3])),
+                 "output": "x".join(map(str, outputs[0].shape[:3])), "device": res.device,
+                 "levels": runs[0]["levels"], "seeds": case.seeds, "runs": runs}
     for key in ("pyramid_s", "search_s", "vote_s", "total_s", "first_preview_s"):
         row[key] = float(np.mean([r[key] for r in runs]))
     row["peak_rss_gb"] = max(r["peak_rss_gb"] for r in runs)
     row["cuda_peak_gb"] = max(r["cuda_peak_gb"] for r in runs)
-    if with_metrics:
-        row["coherence"] = float(np.mean([m.coherence(o, clip.frames) for o in outputs]))
-        row["completeness"] = float(np.mean([m.completeness(o, clip.frames) for o in outputs]))
-        row["diversity"] = m.diversity(outputs, clip.frames) if len(outputs) > 1 else None
+    if metrics:
+        row.update(quality(source, outputs, case.scales))
     return row
 
 
+def anchor_row(case: Case) -> dict | None:
+    """The same quality figures for the paper's / the authors' outputs of this clip."""
+    if not case.anchors:
+        return None
+    from engine.metrics import quality
+
+    source = _source(case.path)
+    outputs = [o for p in case.anchors for o in load_frames(p)]
+    if any(o.shape[1:] != source.shape[1:] for o in outputs):
+        return None
+    return {"case": case.name, "variant": "", "who": case.anchor_label, "seeds": len(outputs),
+            "output": "x".join(map(str, outputs[0].shape[:3])), **quality(source, outputs, case.scales)}
+
+
+def cli_wall(path: Path, device: str) -> float:
+    """Wall time of the whole `python main.py generate CLIP -o OUT` command (start-up, I/O included)."""
+    out = Path(tempfile.gettempdir()) / f"vgpnn_bench_{os.getpid()}.mp4"
+    main = Path(__file__).resolve().parents[1] / "main.py"
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, str(main), "generate", str(path), "-o", str(out), "-q",
+                    "--device", device], check=True)
+    wall = time.perf_counter() - t0
+    out.unlink(missing_ok=True)
+    return wall
+
+
 def bench_inpaint(path: Path, device: str) -> dict:
-    """Time to fill a 40x40 hole through the first 30 frames (the issue's inpainting case)."""
-    from engine import metrics as m
+    """Time to fill a 40x40 hole through the first 30 frames (the inpainting case)."""
     from engine.io import read_video
+    from engine.metrics import coherence
+    from engine.request import Request
     from engine.run import run
 
     clip = read_video(path, end=30)
@@ -127,26 +226,15 @@ def bench_inpaint(path: Path, device: str) -> dict:
         for res in run(clip.frames, Request(task="inpaint", mask=mask, settings=Settings(device=device))):  # noqa: B007
             pass
         total = time.perf_counter() - t0
-    return {"clip": f"{path.name.split('_')[0]}: inpaint 40x40 hole x30f", "input": "x".join(map(str, clip.frames.shape[:3])),
+    return {"case": f"{path.name.split('_')[0]}: inpaint 40x40 hole x30f", "variant": "default",
+            "who": "this engine", "input": "x".join(map(str, clip.frames.shape[:3])),
             "output": "x".join(map(str, res.frames.shape[:3])), "device": res.device, "levels": res.levels,
             "total_s": total, "first_preview_s": None, "peak_rss_gb": mem.peak / 2**30,
-            "cuda_peak_gb": mem.cuda_peak / 2**30, "outside_identical": bool(
-                np.array_equal(res.frames[~mask], clip.frames[~mask])),
-            "coherence": m.coherence(res.frames, clip.frames),
+            "cuda_peak_gb": mem.cuda_peak / 2**30, "seeds": 1,
+            "outside_identical": bool(np.array_equal(res.frames[~mask], clip.frames[~mask])),
+            "coherence": coherence(res.frames, clip.frames),
             **{f"{k}_s": v for k, v in res.timings.items()}, "frames": res.frames, "mask": mask,
             "source": clip.frames}
-
-
-def cli_wall(path: Path, device: str) -> float:
-    """Wall time of the whole `python main.py generate CLIP -o OUT` command (start-up, I/O included)."""
-    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"vgpnn_bench_{os.getpid()}.mp4"
-    main = Path(__file__).resolve().parents[1] / "main.py"
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, str(main), "generate", str(path), "-o", str(out), "-q",
-                    "--device", device], check=True)
-    wall = time.perf_counter() - t0
-    out.unlink(missing_ok=True)
-    return wall
 
 
 def _before_after(source: np.ndarray, out: np.ndarray, mask: np.ndarray, path: Path) -> None:
@@ -165,36 +253,95 @@ def _before_after(source: np.ndarray, out: np.ndarray, mask: np.ndarray, path: P
     print(f"wrote {path}")
 
 
-def _fmt(v: object, spec: str = ".2f") -> str:
-    return "n/a" if v is None else format(v, spec)
+QUALITY_COLUMNS = ("coherence", "coherence_p95", "completeness", "coherence@0.5", "coherence_p95@0.5",
+                   "coherence@0.25", "coherence_p95@0.25", "completeness@0.25", "coherence@0.125",
+                   "coherence_p95@0.125", "flicker", "diversity")
+
+
+def _fmt(v: object, spec: str) -> str:
+    return "–" if v is None else format(v, spec)
+
+
+def table(rows: list[dict]) -> str:
+    """A Markdown table: timing columns, then the quality columns any row has."""
+    quality = [c for c in QUALITY_COLUMNS if any(c in r for r in rows)]
+    head = ["case", "variant", "who", "output", "seeds", "total s", "search s", "vote s", "1st s",
+            "CLI s", "peak GB", *[c.replace("coherence", "coh").replace("completeness", "compl") for c in quality]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [r["case"], r.get("variant", ""), r.get("who", ""), r.get("output", "").replace("x", "×"),
+                 str(r.get("seeds", "")), _fmt(r.get("total_s"), ".1f"), _fmt(r.get("search_s"), ".1f"),
+                 _fmt(r.get("vote_s"), ".1f"), _fmt(r.get("first_preview_s"), ".2f"),
+                 _fmt(r.get("cli_wall_s"), ".1f"), _fmt(r.get("peak_rss_gb"), ".1f"),
+                 *[_fmt(r.get(c), ".3f" if c in ("flicker", "diversity") else ".4f") for c in quality]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    b = sub.add_parser("bench", help="speed and quality benchmark; prints a table and writes JSON")
+    b.add_argument("inputs", nargs="*", help="clips (default: air_balloons, the authors' 20 frames, "
+                                             "Full-HD balloons and the inpainting case)")
+    b.add_argument("--seeds", type=int, default=5, help="outputs per clip for the metrics (default 5)")
+    b.add_argument("--fullhd-seeds", type=int, default=1,
+                   help="seeds of the Full-HD clip (default 1; 0 skips it)")
+    b.add_argument("--ablate", nargs="?", const="all", metavar="NAMES",
+                   help="run variants of the settings side by side on the first clip: 'all' or a "
+                        f"comma-separated list of: {', '.join(VARIANTS)}")
+    b.add_argument("--json", default="bench.json", help="where to write the results (default bench.json)")
+    b.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    b.add_argument("--no-metrics", action="store_true", help="timings only")
 
 
 def bench(args: argparse.Namespace) -> int:
-    rows = []
-    for path in _clips(args):
-        print(f"bench: {path.name} ...", file=sys.stderr, flush=True)
-        row = bench_clip(path, args.seeds, args.device, not args.no_metrics)
-        if path.name == DEFAULT_CLIPS[0] or args.inputs:
-            row["cli_wall_s"] = cli_wall(path, args.device)
-        rows.append(row)
-    birds = DATA / INPAINT_CLIP
-    if not args.inputs and birds.exists():
-        print(f"bench: {birds.name} inpainting ...", file=sys.stderr, flush=True)
-        row = bench_inpaint(birds, args.device)
-        _before_after(row.pop("source"), row.pop("frames"), row.pop("mask"), Path(args.json).with_suffix(".png"))
-        rows.append(row)
-    head = (f"{'clip':32} {'output TxHxW':>14} {'lv':>3} {'pyr s':>6} {'search s':>8} {'vote s':>7} "
-            f"{'total s':>8} {'1st s':>6} {'CLI s':>6} {'peak GB':>8} {'coh':>7} {'compl':>7} {'div':>6}")
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        print(f"{r['clip'][:32]:32} {r['output']:>14} {r['levels']:>3} {r['pyramid_s']:6.2f} "
-              f"{r['search_s']:8.2f} {r['vote_s']:7.2f} {r['total_s']:8.2f} {_fmt(r['first_preview_s']):>6} "
-              f"{_fmt(r.get('cli_wall_s'), '.1f'):>6} {r['peak_rss_gb']:8.2f} "
-              f"{_fmt(r.get('coherence'), '.4f'):>7} {_fmt(r.get('completeness'), '.4f'):>7} "
-              f"{_fmt(r.get('diversity'), '.3f'):>6}")
-    print(f"device: {rows[0]['device'] if rows else 'n/a'}; metrics over {args.seeds} seeds "
-          f"(3x7x7 patches in [0,1]; clips over {METRIC_VOXELS:,} voxels: timing of one seed, no metrics)")
+    from engine.errors import InputError
+
+    if args.seeds < 1:
+        raise InputError("--seeds must be at least 1")
+    if args.inputs:
+        cases = [Case(Path(p).name, Path(p), args.seeds, (1, 0.25), cli=True) for p in args.inputs]
+    else:
+        cases = default_cases(args.seeds, args.fullhd_seeds)
+    metrics = not args.no_metrics
+    rows: list[dict] = []
+    if args.ablate:
+        names = list(VARIANTS) if args.ablate == "all" else [n.strip() for n in args.ablate.split(",")]
+        unknown = [n for n in names if n not in VARIANTS]
+        if unknown:
+            raise InputError(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
+        case = cases[0]
+        for name in names:
+            print(f"bench: {case.name}, {name} ...", file=sys.stderr, flush=True)
+            changes = dict(VARIANTS[name])
+            noise = changes.pop("noise", None)
+            rows.append(run_case(case, Settings().with_(**changes), args.device, metrics, name, noise))
+        if metrics and (anchor := anchor_row(case)):
+            rows.append(anchor)
+    else:
+        for case in cases:
+            print(f"bench: {case.name} ...", file=sys.stderr, flush=True)
+            row = run_case(case, Settings(), args.device, metrics and _measurable(case))
+            if case.cli:
+                row["cli_wall_s"] = cli_wall(case.path, args.device)
+            rows.append(row)
+            if metrics and _measurable(case) and (anchor := anchor_row(case)):
+                rows.append(anchor)
+        birds = DATA / INPAINT_CLIP
+        if not args.inputs and birds.exists():
+            print(f"bench: {birds.name} inpainting ...", file=sys.stderr, flush=True)
+            row = bench_inpaint(birds, args.device)
+            _before_after(row.pop("source"), row.pop("frames"), row.pop("mask"), Path(args.json).with_suffix(".png"))
+            rows.append(row)
+    print(table(rows))
+    device = next((r["device"] for r in rows if "device" in r), "n/a")
+    print(f"\ndevice: {device}. Quality by engine/metrics.py (shared/eval/score.py's definitions): "
+          "lower coherence/completeness is better; flicker 1 = as calm as the input.")
     Path(args.json).write_text(json.dumps({"rows": rows}, indent=2))
     print(f"wrote {args.json}")
     return 0
+
+
+def _measurable(case: Case) -> bool:
+    """Exact metrics at full size only where a CPU finishes them in minutes."""
+    shape = _source(case.path).shape[:3]
+    return math.prod(shape) * min(case.scales) ** 2 <= 3_000_000

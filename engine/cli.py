@@ -69,12 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli_guided import add_parsers
 
     add_parsers(sub, _common)
-    b = sub.add_parser("bench", help="speed and quality benchmark; prints a table and writes JSON")
-    b.add_argument("inputs", nargs="*", help="clips (default: the paper's air_balloons and Full-HD balloons)")
-    b.add_argument("--seeds", type=_positive, default=5, help="outputs per clip for the metrics (default 5)")
-    b.add_argument("--json", default="bench.json", help="where to write the results (default bench.json)")
-    b.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    b.add_argument("--no-metrics", action="store_true", help="timings only")
+    from engine.bench import add_parser
+
+    add_parser(sub)
     return parser
 
 

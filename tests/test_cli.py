@@ -87,6 +87,20 @@ def test_bench_writes_json(clip_file, tmp_path, capsys):
     assert "clip.mp4" in capsys.readouterr().out
 
 
+def test_bench_ablate_runs_named_variants_side_by_side(clip_file, tmp_path, capsys):
+    out = tmp_path / "a.json"
+    assert main(["bench", str(clip_file), "--seeds", "2", "--json", str(out),
+                 "--ablate", "default,fixed noise 5 (authors')"]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["variant"] for r in rows] == ["default", "fixed noise 5 (authors')"]
+    assert all(r["coherence"] > 0 and r["diversity"] > 0 for r in rows)
+    assert rows[0]["coherence"] != rows[1]["coherence"]
+    table = capsys.readouterr().out
+    assert "fixed noise 5" in table and "coherence" in table
+    assert main(["bench", str(clip_file), "--ablate", "nonsense"]) == 2
+    assert "unknown variant" in capsys.readouterr().err
+
+
 def test_main_py_exit_code_for_bad_file(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / "main.py"), "generate", str(tmp_path / "nope.mp4"),
                         "-o", str(tmp_path / "o.mp4")], capture_output=True, text=True)
