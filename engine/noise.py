@@ -17,7 +17,7 @@ import torch
 from engine.config import Shape3
 from engine.descriptors import sample_patches
 
-MODES = ("replicated", "voxel")
+MODES = ("replicated", "voxel", "mixed")
 
 
 def patch_spacing(video: torch.Tensor, patch: Shape3, generator: torch.Generator,
@@ -38,20 +38,25 @@ def auto_sigma(video: torch.Tensor, patch: Shape3, scale: float, mode: str,
                generator: torch.Generator) -> float:
     """The default sigma for a (C, T, H, W) coarsest level: `scale` times the patch spacing,
     divided by sqrt(pt) when the noise is replicated along time (the same z then adds up
-    over the patch's pt frames, so it shuffles as much as sqrt(pt) times more per voxel)."""
+    over the patch's pt frames, so it shuffles as much as sqrt(pt) times more per voxel),
+    by pt ** 0.25 for the mixed noise (half of each)."""
     spacing = patch_spacing(video, patch, generator)
-    return scale * spacing / (math.sqrt(patch[0]) if mode == "replicated" else 1.0)
+    return scale * spacing / {"replicated": math.sqrt(patch[0]), "mixed": patch[0] ** 0.25}.get(mode, 1.0)
 
 
 def add_noise(query: torch.Tensor, sigma: float, generator: torch.Generator, mode: str = "replicated",
               where: torch.Tensor | None = None) -> torch.Tensor:
-    """Q + sigma * z; z drawn per voxel, or per spatial position and replicated along time
-    (the paper's choice: the coarsest motion stays coherent); only where `where`
-    (1, T, H, W) is True, if given."""
+    """Q + sigma * z; z drawn per voxel ("voxel"), per spatial position and replicated along
+    time ("replicated": the coarsest motion stays coherent), or half of each ("mixed": a
+    layout that holds over time, varied by voxel noise); only where `where` (1, T, H, W) is
+    True, if given."""
     if sigma <= 0:
         return query
     c, t, h, w = query.shape
     shape = (c, 1, h, w) if mode == "replicated" else (c, t, h, w)
-    z = torch.randn(shape, generator=generator, device=generator.device).to(query.device)
+    z = torch.randn(shape, generator=generator, device=generator.device)
+    if mode == "mixed":
+        z = (z + torch.randn((c, 1, h, w), generator=generator, device=generator.device)) / math.sqrt(2)
+    z = z.to(query.device)
     noisy = query + sigma * z
     return noisy if where is None else torch.where(where, noisy, query)
