@@ -16,7 +16,7 @@ from app.widgets.frames import fit_size, resize_nearest, thumbnail_strip
 from app.widgets.playback import Playback
 from app.workers.eta import format_seconds, remaining_seconds
 from app.workers.exporter import normalize_target, output_name
-from engine.config import QUALITY_PRESETS
+from engine.config import QUALITY_PRESETS, Settings
 from tests.test_app_support import (
     CLIP_FPS,
     CLIP_H,
@@ -28,7 +28,7 @@ from tests.test_app_support import (
 def test_defaults_follow_the_source(window):
     r = window.runs.current_request()
     assert (r.task, r.width, r.height, r.frames) == ("generate", CLIP_W, CLIP_H, CLIP_T)
-    assert r.noise == 5.0 and r.seed == 0
+    assert r.noise is None and r.settings.noise_scale == Settings().noise_scale and r.seed == 0
     assert r.settings.max_side == QUALITY_PRESETS["normal"]["max_side"]
     assert window.panel.output.scale_label.text() == "×1.00 W · ×1.00 H · ×1.00 T"
 
@@ -73,7 +73,7 @@ def test_seed_noise_quality_and_task(window, qtbot):
     panel.current_page().noise.set_value(3.5)
     panel.set_quality("draft")
     r = window.runs.current_request()
-    assert (r.seed, r.noise) == (42, 3.5)
+    assert (r.seed, r.noise, r.settings.noise_scale) == (42, None, 3.5)
     assert r.settings.max_side == QUALITY_PRESETS["draft"]["max_side"]
     assert r.settings.em_iters == QUALITY_PRESETS["draft"]["em_iters"]
     panel.set_quality("best")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.config import QUALITY_PRESETS, preset
+from engine.config import QUALITY_PRESETS, Settings, preset
 from engine.request import Request
 
 # Label shown to the user -> engine task name.
@@ -14,7 +14,12 @@ TASKS = {"Variations": "generate", "Retarget": "retarget", "Inpaint": "inpaint",
          "Analogy": "analogy", "Sketch": "sketch"}
 GUIDED_TASKS = ("analogy", "sketch")  # a layout (clip A or a sketch) guides the open clip's look
 QUALITIES = {"Draft": "draft", "Normal": "normal", "Best": "best"}
-DEFAULT_NOISE = {"generate": 5.0, "retarget": 0.0, "inpaint": 1.0, "analogy": 0.0, "sketch": 0.0}
+# Variations: a multiple of the clip's own patch spacing (Settings.noise_scale; the engine
+# measures the clip), so one value suits a calm sky and busy foliage alike. The other tasks:
+# the coarsest noise's sigma itself.
+DEFAULT_NOISE = {"generate": Settings().noise_scale, "retarget": 0.0, "inpaint": 1.0, "analogy": 0.0,
+                 "sketch": 0.0}
+RELATIVE_NOISE_TASKS = ("generate",)
 # Share of the pyramid the layout steers (engine.tasks: analogy 0.5 as the supplementary).
 DEFAULT_GUIDE_UNTIL = {"analogy": 0.5, "sketch": 1.0}
 
@@ -28,7 +33,7 @@ class Choices:
     height: int = 0
     frames: int = 0
     seed: int = 0
-    noise: float = 5.0
+    noise: float = DEFAULT_NOISE["generate"]
     quality: str = "normal"
     device: str = "auto"
     guide_levels: int = 4  # analogy: motion levels of clip A
@@ -55,14 +60,15 @@ def build_request(choices: Choices, mask: np.ndarray | None = None,
     if choices.task == "inpaint":
         return Request(task="inpaint", seed=choices.seed, noise=choices.noise,
                        settings=settings.with_(max_side=None), mask=mask, hints=hints)
+    relative = choices.task in RELATIVE_NOISE_TASKS
     return Request(
         task=choices.task,
         frames=choices.frames or None,
         height=choices.height or None,
         width=choices.width or None,
         seed=choices.seed,
-        noise=choices.noise,
-        settings=settings,
+        noise=None if relative else choices.noise,
+        settings=settings.with_(noise_scale=choices.noise) if relative else settings,
     )
 
 

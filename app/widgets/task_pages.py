@@ -20,18 +20,21 @@ class TaskPage(QWidget):
     task = ""
     description = ""
     noise_tip = ""
+    noise_label = "Noise"
+    noise_max = MAX_NOISE
+    noise_step = 0.5
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         about = QLabel(self.description)
         about.setWordWrap(True)
         about.setObjectName("hint")
-        self.noise = SliderSpin(0.0, MAX_NOISE, DEFAULT_NOISE[self.task], decimals=1, step=0.5,
-                                tooltip=self.noise_tip)
+        self.noise = SliderSpin(0.0, self.noise_max, DEFAULT_NOISE[self.task], decimals=1,
+                                step=self.noise_step, tooltip=self.noise_tip)
         self.noise.committed.connect(self.changed)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Noise", self.noise)
+        form.addRow(self.noise_label, self.noise)
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(0, 0, 0, 0)
         self.body.addWidget(about)
@@ -48,8 +51,12 @@ class VariationsPage(TaskPage):
     task = "generate"
     description = ("New videos that look and move like the clip. Every seed gives a different "
                    "layout; Browse seeds shows many at once.")
-    noise_tip = ("Noise strength at the coarsest level: higher values give layouts further "
-                 "from the source (about 5 is typical, 0 reproduces the source).")
+    noise_label = "Variation"
+    noise_max = 4.0
+    noise_step = 0.1
+    noise_tip = ("How far layouts may move from the source: the coarsest level's noise as a "
+                 f"multiple of the clip's own patch differences (default {DEFAULT_NOISE['generate']:g}; "
+                 "0 reproduces the source, higher values give more varied but less faithful videos).")
 
 
 class RetargetPage(TaskPage):
