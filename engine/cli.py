@@ -6,6 +6,7 @@ Every bad input ends with one `error: ...` line on stderr and a non-zero exit co
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -57,7 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("input", nargs="?", help="input video, image or image folder (default: the bundled sample)")
     _common(g)
     g.add_argument("--count", type=_positive, default=1, help="how many outputs, seeds N..N+K-1")
-    g.add_argument("--noise", type=float, help="noise sigma at the coarsest level (default 5)")
+    g.add_argument("--variation", type=float, metavar="SCALE",
+                   help="how far layouts may move: the coarsest noise as a multiple of the clip's own "
+                   f"patch spacing (default {Settings().noise_scale:g}; 0 gives the input back)")
+    g.add_argument("--noise", type=float, help="the coarsest noise's sigma itself, whatever the clip "
+                   "(overrides --variation; the authors' code uses 5)")
     r = sub.add_parser("retarget", help="resize or change the duration without stretching or cropping")
     r.add_argument("input", help="input video, image or image folder")
     _common(r)
@@ -79,6 +84,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     s = preset(args.quality).with_(device=args.device)
     if args.max_side:
         s = s.with_(max_side=args.max_side)
+    variation = getattr(args, "variation", None)
+    if variation is not None:
+        if not (math.isfinite(variation) and 0 <= variation <= 20):
+            raise InputError(f"--variation must be between 0 and 20, got {variation}")
+        s = s.with_(noise_scale=variation)
     return s
 
 

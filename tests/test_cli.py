@@ -87,6 +87,15 @@ def test_bench_writes_json(clip_file, tmp_path, capsys):
     assert "clip.mp4" in capsys.readouterr().out
 
 
+def test_variation_scales_the_noise(clip_file, tmp_path, capsys):
+    """--variation 0 gives the input back (no noise); a bad value is refused."""
+    out = tmp_path / "v0.mp4"
+    assert main(["generate", str(clip_file), "-o", str(out), "--variation", "0", "-q", "--crf", "0"]) == 0
+    assert out.exists()
+    assert main(["generate", str(clip_file), "-o", str(tmp_path / "x.mp4"), "--variation", "nan"]) == 2
+    assert "--variation" in capsys.readouterr().err
+
+
 def test_bench_ablate_runs_named_variants_side_by_side(clip_file, tmp_path, capsys):
     out = tmp_path / "a.json"
     assert main(["bench", str(clip_file), "--seeds", "2", "--json", str(out),
