@@ -52,6 +52,7 @@ class Case:
 VARIANTS: dict[str, dict[str, object]] = {
     "default": {},
     "16-d search": {"descriptor_dims": 16},
+    "64-d at every level": {"fine_descriptor_dims": None},
     "paper vote (median of 147)": {"vote": "median", "vote_stride": 1},
     "completeness weighting": {"completeness_alpha": 1.0},
     "5 EM iterations": {"em_iters": 5},

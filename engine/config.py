@@ -39,6 +39,11 @@ class Settings:
     # and visibly broke fine structure (bench --ablate "16-d search").
     descriptor_dims: int = 64
     final_descriptor_dims: int | None = None  # for each level's last EM iteration (None: the same)
+    # Levels over `fine_voxels` (the finest two or three, most of the work) search on
+    # `fine_descriptor_dims` and take descriptor_dims for their last EM iteration only: the
+    # layout is settled by then and the last iteration re-ranks the matches (None: off).
+    fine_voxels: int = 200_000
+    fine_descriptor_dims: int | None = 16
     # Voting: "luma" = per voxel, the vote whose luminance is the median (a real colour);
     # "median" = per-channel median; "mean". Stride > 1 takes the votes of a sparser lattice
     # of spatial patch offsets around the centre: for 3x7x7 patches both 2 (offsets 1, 3, 5)
@@ -79,8 +84,11 @@ class Settings:
              f"noise_mode must be replicated, voxel or mixed, got {self.noise_mode!r}")
         need(math.isfinite(self.noise_scale) and 0 <= self.noise_scale <= 20,
              f"noise_scale must be in [0, 20], got {self.noise_scale}")
-        f = self.final_descriptor_dims
-        need(f is None or (isinstance(f, int) and f >= 1), f"final_descriptor_dims must be >= 1 or None, got {f}")
+        need(isinstance(self.fine_voxels, int) and self.fine_voxels >= 1,
+             f"fine_voxels must be a positive integer, got {self.fine_voxels}")
+        for name in ("final_descriptor_dims", "fine_descriptor_dims"):
+            f = getattr(self, name)
+            need(f is None or (isinstance(f, int) and f >= 1), f"{name} must be >= 1 or None, got {f}")
         need(self.max_side is None or (isinstance(self.max_side, int) and self.max_side >= 8),
              f"max_side must be at least 8 pixels, got {self.max_side}")
 

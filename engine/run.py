@@ -7,6 +7,7 @@ the same VPNN layers for all of them.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -183,7 +184,11 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             # no completeness search: the layout is settled by the coarser levels by then.
             opts = replace(opts, dims=min(opts.dims, settings.large_descriptor_dims),
                            completeness_alpha=None)
-        layer = dict(opts=opts, generator=gen, key_mask=setup.key_mask, cancel=cancel,
+        level_opts = opts
+        fine = settings.fine_descriptor_dims
+        if not level.large and fine is not None and math.prod(level.output) > settings.fine_voxels:
+            level_opts = replace(opts, dims=min(opts.dims, fine), final_dims=max(opts.dims, opts.final_dims or 0))
+        layer = dict(opts=level_opts, generator=gen, key_mask=setup.key_mask, cancel=cancel,
                      timings=timings, budgets=budgets, colour_weight=setup.colour_weight)
         box = setup.region
         if setup.settled:

@@ -65,6 +65,14 @@ def test_large_level_path_is_coherent(clip):
     assert q["coherence"] < LARGE_COHERENCE
 
 
+def test_fine_level_path_is_coherent(clip):
+    """Every level on the fine-level settings (16-d search, 64-d for the last EM iteration),
+    as the finest levels of a 144p clip run."""
+    s = Settings(fine_voxels=1)
+    outs = [final(clip, Request(seed=k, settings=s)).frames for k in range(2)]
+    assert quality(clip, outs, (1,))["coherence"] < COHERENCE
+
+
 def test_completeness_weighting_brings_in_more_of_the_input(clip):
     """Weighted PatchMatch (Settings.completeness_alpha) prefers input patches that are used
     little, so the variations cover more of the input (lower completeness distance)."""
