@@ -55,9 +55,10 @@ VARIANTS: dict[str, dict[str, object]] = {
     "64-d at every level": {"fine_descriptor_dims": None},
     "paper vote (median of 147)": {"vote": "median", "vote_stride": 1},
     "completeness weighting": {"completeness_alpha": 1.0},
-    "5 EM iterations": {"em_iters": 5},
+    "3 EM iterations": {"em_iters": 3},
     "noise per voxel": {"noise_mode": "voxel"},
-    "noise along time": {"noise_mode": "replicated"},
+    "mixed noise": {"noise_mode": "mixed"},
+    "1 EM iteration at the coarsest (authors')": {"coarsest_em_iters": 1},
     "fixed noise 5 (authors')": {"noise": 5.0},  # a Request field: the sigma, whatever the clip
 }
 

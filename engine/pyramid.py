@@ -73,11 +73,13 @@ def plan_levels(source: Shape3, output: Shape3, settings: Settings) -> Plan:
 
     ot, oh, ow = output
     levels: list[Level] = []
-    for ss, ts in zip(reversed(s_scales), reversed(t_scales), strict=True):
+    for n, (ss, ts) in enumerate(zip(reversed(s_scales), reversed(t_scales), strict=True)):
         src = (_dim(t, ts, pt), _dim(h, ss, ph), _dim(w, ss, pw))
         out = (_dim(ot, ts, pt), _dim(oh, ss, ph), _dim(ow, ss, pw))
         patch = (pt, ph, pw)
         iters = settings.em_iters
+        if n == 0 and settings.coarsest_em_iters is not None:
+            iters = settings.coarsest_em_iters
         large = max(math.prod(src), math.prod(out)) > settings.large_voxels
         if large:
             lt, lh, lw = settings.large_patch_size

@@ -100,3 +100,9 @@ def test_cuda_resize_at_large_factors_matches_cpu():
     cpu = resize(x, (3, 15, 27))
     gpu = resize(x.cuda(), (3, 15, 27)).cpu()
     assert (cpu - gpu).abs().max() < 1e-4
+
+
+def test_coarsest_em_iterations_can_differ():
+    plan = plan_levels((13, 144, 256), (13, 144, 256), Settings(coarsest_em_iters=1))
+    assert plan.levels[0].em_iters == 1 and all(lv.em_iters == 5 for lv in plan.levels[1:])
+    assert all(lv.em_iters == 5 for lv in plan_levels((13, 144, 256), (13, 144, 256), Settings()).levels)
