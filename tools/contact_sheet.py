@@ -1,0 +1,146 @@
+"""A contact sheet: one frame of several seeds beside the input and reference outputs, to
+judge variations by eye (blobs, floating pieces and broken objects that a patch metric
+averages away).
+
+    python -m tools.contact_sheet INPUT -o sheet.png [--seeds 5] [--frame 6]
+        [--ref anchors/balloons_1080p_paper_out0.mp4 ...] [--width 640] [--max-side PX]
+        [--quality normal] [--device auto]
+
+The first row is the input and the reference outputs (e.g. the paper's), the next rows
+this engine's seeds 0..N-1 at default settings, each labelled with its realism score
+(engine/realism.py); every tile is scaled to --width pixels. Outputs are written to --keep
+DIR as mp4 when given; with --reuse, seeds already there are read instead of run again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def _tile(frame: np.ndarray, width: int) -> np.ndarray:
+    import torch
+    import torch.nn.functional as F
+
+    h, w, _ = frame.shape
+    height = max(1, round(h * width / w))
+    x = torch.from_numpy(frame).permute(2, 0, 1)[None].float()
+    x = F.interpolate(x, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
+    return x[0].permute(1, 2, 0).round().clamp(0, 255).to(torch.uint8).numpy()
+
+
+def _label(tile: np.ndarray, text: str) -> np.ndarray:
+    """Write `text` on a dark band at the tile's top (a tiny built-in 3x5 pixel font)."""
+    glyphs = {
+        "0": "111101101101111", "1": "010110010010111", "2": "111001111100111", "3": "111001111001111",
+        "4": "101101111001001", "5": "111100111001111", "6": "111100111101111", "7": "111001001001001",
+        "8": "111101111101111", "9": "111101111001111", " ": "000000000000000", "-": "000000111000000",
+        ".": "000000000000010", ":": "000010000010000",
+    }
+    for ch in text.upper():
+        if ch not in glyphs and ch.isalpha():
+            glyphs[ch] = _LETTERS.get(ch, "111101101101111")
+    out = tile.copy()
+    out[:14] = (out[:14] * 0.35).astype(np.uint8)
+    x = 4
+    for ch in text.upper():
+        bits = glyphs.get(ch, glyphs[" "])
+        for i, b in enumerate(bits):
+            if b == "1":
+                r, c = divmod(i, 3)
+                out[2 + 2 * r : 4 + 2 * r, x + 2 * c : x + 2 + 2 * c] = 255
+        x += 8
+    return out
+
+
+_LETTERS = {
+    "A": "010101111101101", "B": "110101110101110", "C": "011100100100011", "D": "110101101101110",
+    "E": "111100110100111", "F": "111100110100100", "G": "011100101101011", "H": "101101111101101",
+    "I": "111010010010111", "J": "001001001101010", "K": "101101110101101", "L": "100100100100111",
+    "M": "101111111101101", "N": "110101101101101", "O": "010101101101010", "P": "110101110100100",
+    "Q": "010101101011001", "R": "110101110101101", "S": "011100010001110", "T": "111010010010010",
+    "U": "101101101101111", "V": "101101101101010", "W": "101101111111101", "X": "101101010101101",
+    "Y": "101101010010010", "Z": "111001010100111",
+}
+
+
+def sheet(rows: list[list[tuple[str, np.ndarray]]], width: int) -> np.ndarray:
+    """Rows of labelled frames -> one image (white gaps)."""
+    lines = []
+    for row in rows:
+        tiles = [_label(_tile(f, width), name) for name, f in row]
+        h = max(t.shape[0] for t in tiles)
+        tiles = [np.pad(t, ((0, h - t.shape[0]), (0, 6), (0, 0)), constant_values=255) for t in tiles]
+        lines.append(np.concatenate(tiles, axis=1))
+    w = max(line.shape[1] for line in lines)
+    lines = [np.pad(line, ((0, 6), (0, w - line.shape[1]), (0, 0)), constant_values=255) for line in lines]
+    return np.concatenate(lines, axis=0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tools.contact_sheet", description=__doc__.split("\n\n")[0])
+    ap.add_argument("input")
+    ap.add_argument("-o", "--output", required=True, help="the sheet, a .png")
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--frame", type=int, default=6, help="which frame of each video (default 6)")
+    ap.add_argument("--ref", nargs="*", default=[], help="reference outputs for the first row")
+    ap.add_argument("--width", type=int, default=480, help="tile width in pixels (default 480)")
+    ap.add_argument("--columns", type=int, default=3, help="seeds per row (default 3)")
+    ap.add_argument("--max-side", type=int, help="downscale the input first")
+    ap.add_argument("--quality", default="normal")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--keep", help="also write each seed's output as DIR/seedN.mp4")
+    ap.add_argument("--reuse", action="store_true", help="read seeds already in --keep DIR")
+    a = ap.parse_args(argv)
+
+    from engine.config import preset
+    from engine.io import read_video, write_video
+    from engine.realism import realism
+    from engine.request import Request
+    from engine.run import run
+
+    clip = read_video(a.input, max_side=a.max_side)
+    t = min(a.frame, len(clip.frames) - 1)
+    first = [("input", clip.frames[t])]
+    for i, ref in enumerate(a.ref):
+        frames = read_video(ref).frames
+        first.append((f"ref {i}", frames[min(t, len(frames) - 1)]))
+    rows = [first]
+    settings = preset(a.quality).with_(device=a.device)
+    row: list[tuple[str, np.ndarray]] = []
+    for seed in range(a.seeds):
+        kept = Path(a.keep) / f"seed{seed}.mp4" if a.keep else None
+        if a.reuse and kept is not None and kept.exists():
+            frames, elapsed = read_video(kept).frames, float("nan")
+        else:
+            res = None
+            for res in run(clip.frames, Request(seed=seed, settings=settings)):  # noqa: B007
+                pass
+            assert res is not None
+            frames, elapsed = res.frames, res.elapsed
+            if kept is not None:
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                write_video(frames, kept, fps=clip.fps)
+        r = realism(clip.frames, frames)
+        print(f"seed {seed}: {elapsed:.1f} s, realism {r.score:.0f} (ratio {r.ratio:.2f})"
+              f"{' FLAGGED' if r.flagged else ''}", file=sys.stderr)
+        row.append((f"seed {seed} realism {r.score:.0f}", frames[min(t, len(frames) - 1)]))
+        if len(row) == a.columns:
+            rows.append(row)
+            row = []
+    if row:
+        rows.append(row)
+    image = sheet(rows, a.width)
+    write_video(image[None], str(Path(a.output).with_suffix("")) + "_tmp/", fps=1)
+    tmp = Path(str(Path(a.output).with_suffix("")) + "_tmp")
+    (tmp / "frame_00001.png").replace(a.output)
+    tmp.rmdir()
+    print(f"wrote {a.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
