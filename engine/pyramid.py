@@ -85,6 +85,11 @@ def plan_levels(source: Shape3, output: Shape3, settings: Settings) -> Plan:
             lt, lh, lw = settings.large_patch_size
             patch = (min(pt, lt), min(ph, lh), min(pw, lw))
             iters = min(iters, settings.large_em_iters)
+        if levels and (levels[-1].source, levels[-1].output) == (src, out):
+            # Rounding and the minimum sizes can give a level the coarser one's shape: running
+            # it again adds nothing but EM iterations that pull the noisy start back to a
+            # copy of the input (small clips then gave the same video for every seed).
+            continue
         levels.append(Level(src, out, patch, iters, large))
     return Plan(levels, notes)
 

@@ -22,7 +22,7 @@ from engine.device import device_label as _device_label
 from engine.device import pick_device
 from engine.errors import Cancelled, InputError
 from engine.limits import check_noise, check_output_size
-from engine.patchmatch import rescale_coords
+from engine.patchmatch import identity_coords, rescale_coords
 from engine.pyramid import LazyPyramid, Level, Plan, plan_levels, resize
 from engine.request import LevelResult, Request
 from engine.tasks import Task, TaskContext, task_for
@@ -115,6 +115,23 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
                          if attempt == "gpu" else "the GPU ran out of memory again: finishing on the CPU")
 
 
+COPY_FRACTION = 0.5  # coarsest matches that are the patch itself, above which a seed is a copy
+COPY_RETRIES = 2
+COPY_BOOST = 1.5
+
+
+def copy_fraction(nnf, query_grid: Shape3, key_grid: Shape3) -> float:
+    """The share of matches that point at the query's own place (within a patch step of
+    one voxel), 0 when the grids differ (a retarget cannot be a copy)."""
+    if tuple(query_grid) != tuple(key_grid):
+        return 0.0
+    own = identity_coords(query_grid, key_grid, nnf[0].device)
+    near = torch.ones_like(own[0], dtype=torch.bool)
+    for a, b in zip(nnf, own, strict=True):
+        near &= (a.reshape(b.shape) - b).abs() <= 1
+    return float(near.float().mean())
+
+
 def _run_on(device: torch.device, task: Task, settings: Settings, source: np.ndarray,
             cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets) -> Iterator[LevelResult]:
     request = task.request
@@ -201,9 +218,21 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             query = query.clone()
             query[:, box[0], box[1], box[2]] = part
         else:
-            query, nnf, rev = vpnn_layer(query, keys, pyramid[n], level.patch, level.em_iters,
-                                         init=init, init_reverse=init_rev, query_guide=setup.query_guide,
-                                         key_guide=setup.key_guide, **layer)
+            start_query = query
+            for attempt in range(COPY_RETRIES + 1):
+                query, nnf, rev = vpnn_layer(start_query, list(keys), pyramid[n], level.patch, level.em_iters,
+                                             init=init, init_reverse=init_rev,
+                                             query_guide=setup.query_guide, key_guide=setup.key_guide,
+                                             **layer)
+                if n > 0 or not task.redraws_copies or attempt == COPY_RETRIES or task.noise(ctx) <= 0:
+                    break
+                if copy_fraction(nnf, query_grid, key_grid) <= COPY_FRACTION:
+                    break
+                # The noise left this seed on the input's own layout (its matches are the
+                # patches themselves): a variation that is the input is no variation. Draw
+                # the noise again, stronger; deterministic per seed.
+                start_query = setup.constrain(task.coarsest_query(ctx, setup, gen, boost=COPY_BOOST ** (attempt + 1)))
+                notes.append("the first noise reproduced the input; drawn again, stronger")
             nnf_level = level
         query = setup.constrain(query)
         pyramid.drop_below(n)

@@ -17,13 +17,15 @@ from engine.metrics import quality
 from engine.request import Request
 from tests.synth import balloon_scene, final
 
-# Measured at default settings, seeds 0-2 (2026-11): coherence 0.0037, p95 0.0202,
-# coherence@0.5 0.0140, flicker 0.89, diversity 0.235; the large-level path 0.0115.
-COHERENCE = 0.0055
-COHERENCE_P95 = 0.030
-COHERENCE_HALF = 0.021
-DIVERSITY = 0.16
-LARGE_COHERENCE = 0.016
+# Measured at default settings, seeds 0-2 (2026-11-23): coherence 0.0067, p95 0.0353,
+# coherence@0.5 0.0252, flicker 0.95, diversity 0.29; the large-level path 0.0164, the
+# fine-level path 0.0119 (a broken search: 0.0207, p95 0.064).
+COHERENCE = 0.010
+COHERENCE_P95 = 0.053
+COHERENCE_HALF = 0.038
+DIVERSITY = 0.20
+LARGE_COHERENCE = 0.025
+FINE_COHERENCE = 0.018
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,7 @@ def test_default_variations_are_coherent_and_diverse(clip, default_outputs):
     assert q["coherence"] < COHERENCE
     assert q["coherence_p95"] < COHERENCE_P95
     assert q["coherence@0.5"] < COHERENCE_HALF
-    assert q["flicker"] < 1.15
+    assert q["flicker"] < 1.2
     assert q["diversity"] > DIVERSITY  # not a copy of the input
 
 
@@ -70,7 +72,7 @@ def test_fine_level_path_is_coherent(clip):
     as the finest levels of a 144p clip run."""
     s = Settings(fine_voxels=1)
     outs = [final(clip, Request(seed=k, settings=s)).frames for k in range(2)]
-    assert quality(clip, outs, (1,))["coherence"] < COHERENCE
+    assert quality(clip, outs, (1,))["coherence"] < FINE_COHERENCE
 
 
 def test_completeness_weighting_brings_in_more_of_the_input(clip):

@@ -189,3 +189,20 @@ def test_absurd_output_sizes_are_refused_before_any_work():
     with pytest.raises(InputError, match="limit"):
         next(run(moving_texture(4, 20, 20), Request(width=100_000)))
     assert time.perf_counter() - t0 < 1.0
+
+
+def test_no_seed_is_a_copy_of_the_input():
+    """A small clip's coarsest level can settle back on the input's own layout; such a seed
+    is drawn again with stronger noise (engine/run.py), so every seed is a variation. And
+    duplicate pyramid levels (same shapes after rounding) are not run twice."""
+    from engine.pyramid import plan_levels
+    from tests.test_app_support import moving_texture as tiny_texture
+
+    clip = tiny_texture()
+    shapes = [(lv.source, lv.output) for lv in plan_levels(clip.shape[:3], clip.shape[:3], Settings()).levels]
+    assert len(shapes) == len(set(shapes))
+    outs = [final(clip, Request(seed=k)) for k in range(5, 9)]
+    assert all(not np.array_equal(o.frames, clip) for o in outs)
+    assert any("drawn again" in note for o in outs for note in o.notes)
+    again = final(clip, Request(seed=5))
+    assert np.array_equal(again.frames, outs[0].frames)  # still reproducible

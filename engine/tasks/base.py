@@ -85,6 +85,8 @@ class Task:
     default_noise: ClassVar[float | None] = 0.0
     # A level's first search starts from the coarser level's matches, rescaled.
     warm_start: ClassVar[bool] = True
+    # A seed whose coarsest level settles on the input's own layout is drawn again (run.py).
+    redraws_copies: ClassVar[bool] = False
 
     def __init__(self, request: Request) -> None:
         self.request = request
@@ -120,10 +122,12 @@ class Task:
         """One setup per level, coarse to fine; None marks coarse levels the run skips."""
         return [LevelSetup() for _ in ctx.levels]
 
-    def coarsest_query(self, ctx: TaskContext, setup: LevelSetup, generator: torch.Generator) -> torch.Tensor:
-        """Q at the first level run: the source resized to the output plus noise."""
+    def coarsest_query(self, ctx: TaskContext, setup: LevelSetup, generator: torch.Generator,
+                       boost: float = 1.0) -> torch.Tensor:
+        """Q at the first level run: the source resized to the output plus noise (times
+        `boost` when a first draw gave a copy of the input)."""
         query = resize(ctx.pyramid[0], ctx.levels[0].output, budgets=ctx.budgets, cancel=ctx.cancel)
-        return add_noise(query, self.noise(ctx), generator, ctx.settings.noise_mode)
+        return add_noise(query, self.noise(ctx) * boost, generator, ctx.settings.noise_mode)
 
     def first_field(self, query_grid: Shape3, key_grid: Shape3, device: torch.device) -> Coords | None:
         """Matches to start the first level's search from (None: a random field)."""

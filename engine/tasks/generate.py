@@ -8,3 +8,4 @@ from engine.tasks.base import Task
 class Generate(Task):
     name = "generate"
     default_noise = None  # from the clip: Settings.noise_scale x its patch spacing
+    redraws_copies = True
