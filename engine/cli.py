@@ -41,7 +41,8 @@ def _common(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:
     p.add_argument("--start", type=int, default=0, help="first input frame to use (default 0)")
     p.add_argument("--end", type=int, help="input frame to stop before (default: the last)")
     p.add_argument("--quality", choices=list(QUALITY_PRESETS), default="normal",
-                   help="draft (quick, at most 320 px) / normal (default) / best (every patch votes; slower)")
+                   help="draft (quick, at most 320 px) / normal (default) / best (the paper's vote of every "
+                   "patch; about 3x slower)")
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
     p.add_argument("--crf", type=int, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
