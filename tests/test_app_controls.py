@@ -196,3 +196,12 @@ def test_none_is_protected_from_the_pyside_refcount_leak():
         assert sys.getrefcount(None) > 2**40  # app/__init__ made None effectively immortal
     else:
         assert sys.getrefcount(None) >= before - 10
+
+
+def test_style_sheet_is_found_and_applied():
+    """The editor's look comes from resources/style.qss (it was once looked for in the wrong
+    folder after a move, and the editor silently ran unstyled)."""
+    from app.widgets.style import STYLE_SHEET
+
+    assert STYLE_SHEET.exists()
+    assert "realismBadge" in STYLE_SHEET.read_text(encoding="utf-8")

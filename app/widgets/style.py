@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-STYLE_SHEET = Path(__file__).resolve().parents[1] / "resources" / "style.qss"
+STYLE_SHEET = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, foreground="#b8b8b8")
 
