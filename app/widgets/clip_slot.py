@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app.widgets.drops import accept_local_files, dropped_file
 from app.widgets.frames import fit_size, to_pixmap
 
 PREVIEW_H = 120
@@ -81,13 +82,11 @@ class ClipSlot(QGroupBox):
 
     # -- drops ---------------------------------------------------------------------------
     def dragEnterEvent(self, event):  # noqa: N802
-        if any(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
+        accept_local_files(event)
 
     dragMoveEvent = dragEnterEvent  # noqa: N815
 
     def dropEvent(self, event):  # noqa: N802
-        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if files:
-            event.acceptProposedAction()
-            self.file_dropped.emit(files[0])
+        path = dropped_file(event)
+        if path is not None:
+            self.file_dropped.emit(path)

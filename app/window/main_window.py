@@ -36,6 +36,7 @@ from app.state.recovery import RecoveryStore, data_dir
 from app.state.result_cache import ResultCache
 from app.state.session import SessionModel
 from app.widgets.control_panel import ControlPanel
+from app.widgets.drops import accept_local_files, dropped_file
 from app.widgets.playback import Playback
 from app.widgets.timeline import Timeline
 from app.widgets.transport import TransportBar
@@ -262,16 +263,14 @@ class MainWindow(QMainWindow):
 
     # -- window events -------------------------------------------------------------------------
     def dragEnterEvent(self, event):  # noqa: N802
-        if any(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
+        accept_local_files(event)
 
     dragMoveEvent = dragEnterEvent  # noqa: N815
 
     def dropEvent(self, event):  # noqa: N802
-        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if files:
-            event.acceptProposedAction()
-            self.projects.open_path(files[0])
+        path = dropped_file(event)
+        if path is not None:
+            self.projects.open_path(path)
 
     def closeEvent(self, event):  # noqa: N802
         if not self.projects.confirm("closing"):
