@@ -105,7 +105,7 @@ class Settings:
 # the vote takes the median-luminance colour of 27 of the 147 covering patches instead of a
 # per-channel median of all, and the coarsest noise is scaled to the clip (engine/noise.py)
 # instead of a fixed sigma. Best: Normal with the paper's vote, the per-channel median of
-# all 147 covering patches (about 3x slower; authors' 20 frames: coherence 0.0057 vs 0.0079).
+# all 147 covering patches (about 3x slower; more coherent: README, Known limits).
 QUALITY_PRESETS: dict[str, dict[str, object]] = {
     "draft": {"max_side": 320, "em_iters": 2, "vote_stride": 2},
     "normal": {"max_side": None, "em_iters": 5, "vote_stride": 2},

@@ -192,8 +192,9 @@ def test_absurd_output_sizes_are_refused_before_any_work():
 
 
 def test_no_seed_is_a_copy_of_the_input():
-    """A small clip's coarsest level can settle back on the input's own layout; such a seed
-    is drawn again with stronger noise (engine/run.py), so every seed is a variation. And
+    """A small clip's first levels can settle back on the input's own layout; such a seed is
+    drawn again, with stronger noise if it keeps copying (engine/run.py), so every seed is a
+    variation; the levels held back for the check are yielded once, in order. And
     duplicate pyramid levels (same shapes after rounding) are not run twice."""
     from engine.pyramid import plan_levels
     from tests.test_app_support import moving_texture as tiny_texture
@@ -202,7 +203,31 @@ def test_no_seed_is_a_copy_of_the_input():
     shapes = [(lv.source, lv.output) for lv in plan_levels(clip.shape[:3], clip.shape[:3], Settings()).levels]
     assert len(shapes) == len(set(shapes))
     outs = [final(clip, Request(seed=k)) for k in range(5, 9)]
+    levels = [r.level for r in run(clip, Request(seed=7))]
+    assert levels == list(range(1, levels[-1] + 1))
     assert all(not np.array_equal(o.frames, clip) for o in outs)
     assert any("drawn again" in note for o in outs for note in o.notes)
     again = final(clip, Request(seed=5))
     assert np.array_equal(again.frames, outs[0].frames)  # still reproducible
+
+
+@pytest.mark.parametrize(("fractions", "redraws", "checks"),
+                         [([1.0, 0.6], 1, 2), ([0.8], 0, 1), ([0.99] * 9, 5, 5)])
+def test_copy_check_at_the_third_level(monkeypatch, fractions, redraws, checks):
+    """The copy test runs once per attempt, on the third level's matches; above 0.85 the
+    seed starts again from the coarsest (at most COPY_RETRIES times; the last draw is kept
+    unchecked), and the consumer sees
+    every level once, in order, from the attempt that was kept."""
+    import engine.run as engine_run
+
+    calls = []
+
+    def fake(nnf, query_grid, key_grid):
+        calls.append(tuple(query_grid))
+        return fractions[min(len(calls), len(fractions)) - 1]
+
+    monkeypatch.setattr(engine_run, "copy_fraction", fake)
+    results = list(run(moving_texture(8, 40, 56), Request(seed=2)))
+    assert [r.level for r in results] == list(range(1, results[0].levels + 1))
+    assert len(calls) == checks and len(set(calls)) == 1
+    assert sum("drawn again" in n for n in results[-1].notes) == redraws

@@ -1,0 +1,73 @@
+"""Screenshot of the seed browser for the README: 8 seeds of a clip at Normal quality, sorted
+"Most realistic first", taken of the real window on an X display (Xvfb) with ImageMagick.
+
+    Xvfb :99 -screen 0 1440x900x24 &
+    DISPLAY=:99 .venv/bin/python tools/shoot_browser.py [CLIP] OUT.png
+
+CLIP defaults to the bundled sample.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    from engine.io import SAMPLE_CLIP
+
+    args = sys.argv[1:]
+    clip, out = (Path(args[0]), Path(args[1])) if len(args) == 2 else (SAMPLE_CLIP, Path(args[0]))
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    from app.widgets.style import apply_style
+    from app.window.main_window import MainWindow
+
+    apply_style(app)
+
+    tmp = Path(tempfile.mkdtemp())
+    win = MainWindow(settings=QSettings(str(tmp / "shoot.ini"), QSettings.Format.IniFormat),
+                     data_folder=tmp / "data")
+    win.projects.ask_to_save = False
+    win.resize(1400, 860)
+    win.show()
+
+    def wait(condition, ms: int = 600_000) -> None:
+        loop = QEventLoop()
+        timer = QTimer(interval=200)
+        timer.timeout.connect(lambda: condition() and loop.quit())
+        timer.start()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+        timer.stop()
+
+    win.projects.open_path(clip)
+    wait(lambda: win.session.clip is not None and not win.clips.loading)
+    win.panel.auto_update.setChecked(False)
+    win.panel.seed.setValue(0)
+    win.panel.browse_count.setValue(8)
+    browser = win.browsers.browse_seeds()
+    browser.resize(1200, 560)
+    browser.move(10, 10)
+    wait(lambda: all(t.clip is not None and t.clip.final and t.clip.realism is not None
+                     for t in browser.tiles.values()) and not browser.busy)
+    browser.order.setCurrentIndex(1)
+    wait(lambda: False, 1500)
+    subprocess.run(["import", "-window", "root", "-crop", "1200x560+10+10", str(out)], check=True)
+    scores = {s: round(t.clip.realism.score) for s, t in browser.tiles.items()}
+    print("realism by seed:", scores)
+    browser.close()
+    win.close()
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
