@@ -23,12 +23,13 @@ def main() -> int:
 
     args = sys.argv[1:]
     clip, out = (Path(args[0]), Path(args[1])) if len(args) == 2 else (SAMPLE_CLIP, Path(args[0]))
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
     from app.widgets.style import apply_style
     from app.window.main_window import MainWindow
+    from tools.qt_wait import pause, wait_until
 
     apply_style(app)
 
@@ -39,27 +40,18 @@ def main() -> int:
     win.resize(1400, 860)
     win.show()
 
-    def wait(condition, ms: int = 600_000) -> None:
-        loop = QEventLoop()
-        timer = QTimer(interval=200)
-        timer.timeout.connect(lambda: condition() and loop.quit())
-        timer.start()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-        timer.stop()
-
     win.projects.open_path(clip)
-    wait(lambda: win.session.clip is not None and not win.clips.loading)
+    wait_until(lambda: win.session.clip is not None and not win.clips.loading)
     win.panel.auto_update.setChecked(False)
     win.panel.seed.setValue(0)
     win.panel.browse_count.setValue(8)
     browser = win.browsers.browse_seeds()
     browser.resize(1200, 560)
     browser.move(10, 10)
-    wait(lambda: all(t.clip is not None and t.clip.final and t.clip.realism is not None
-                     for t in browser.tiles.values()) and not browser.busy)
+    wait_until(lambda: all(t.clip is not None and t.clip.final and t.clip.realism is not None
+                     for t in browser.tiles.values()) and not browser.busy, 600_000)
     browser.order.setCurrentIndex(1)
-    wait(lambda: False, 1500)
+    pause(1500)
     subprocess.run(["import", "-window", "root", "-crop", "1200x560+10+10", str(out)], check=True)
     scores = {s: round(t.clip.realism.score) for s, t in browser.tiles.items()}
     print("realism by seed:", scores)

@@ -21,11 +21,12 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     look, motion, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     out.mkdir(parents=True, exist_ok=True)
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
     from app.window.main_window import MainWindow
+    from tools.qt_wait import pause, wait_until
 
     settings = QSettings(str(out / ".shoot.ini"), QSettings.Format.IniFormat)
     win = MainWindow(settings=settings, data_folder=out / ".shoot-data")
@@ -34,19 +35,7 @@ def main() -> int:
     win.move(20, 20)
     win.show()
 
-    def wait(condition, ms: int = 120_000) -> None:
-        loop = QEventLoop()
-        timer = QTimer(interval=100)
-        timer.timeout.connect(lambda: condition() and loop.quit())
-        timer.start()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-        timer.stop()
-
-    def pause(ms: int) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
+    wait = wait_until
 
     def shoot(name: str) -> None:
         pause(600)
