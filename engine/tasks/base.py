@@ -85,11 +85,12 @@ class Task:
     default_noise: ClassVar[float | None] = 0.0
     # A level's first search starts from the coarser level's matches, rescaled.
     warm_start: ClassVar[bool] = True
-    # A seed whose coarsest level settles on the input's own layout is drawn again (run.py).
+    # A seed whose first levels settle on the input's own layout is drawn again (run.py).
     redraws_copies: ClassVar[bool] = False
 
     def __init__(self, request: Request) -> None:
         self.request = request
+        self._sigma: dict[str, float] = {}  # measured sigma per device type (asked once per draw)
 
     def validate(self, source: np.ndarray) -> None:
         """Raise InputError for a request this task cannot do with this source."""
@@ -105,9 +106,12 @@ class Task:
             return float(self.request.noise)
         if self.default_noise is not None:
             return self.default_noise
-        s = ctx.settings
-        gen = torch.Generator(device=ctx.device).manual_seed(0)  # the same sigma for every seed
-        return auto_sigma(ctx.pyramid[0], ctx.levels[0].patch, s.noise_scale, s.noise_mode, gen)
+        if ctx.device.type not in self._sigma:
+            s = ctx.settings
+            gen = torch.Generator(device=ctx.device).manual_seed(0)  # the same sigma for every seed
+            self._sigma[ctx.device.type] = auto_sigma(ctx.pyramid[0], ctx.levels[0].patch, s.noise_scale,
+                                                      s.noise_mode, gen)
+        return self._sigma[ctx.device.type]
 
     def output_shape(self, source: Shape3, scale: float) -> Shape3:
         """The output (T, H, W) for a source of shape `source` that was downscaled by `scale`:
