@@ -216,8 +216,7 @@ def test_no_seed_is_a_copy_of_the_input():
 def test_copy_check_at_the_third_level(monkeypatch, fractions, redraws, checks):
     """The copy test runs once per attempt, on the third level's matches; above 0.85 the
     seed starts again from the coarsest (at most COPY_RETRIES times; the last draw is kept
-    unchecked), and the consumer sees
-    every level once, in order, from the attempt that was kept."""
+    unchecked), and the consumer sees every level once, in order, from the kept attempt."""
     import engine.run as engine_run
 
     calls = []
