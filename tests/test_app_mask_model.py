@@ -252,3 +252,21 @@ def test_import_wrong_frame_count(tmp_path):
                 fps=25)
     with pytest.raises(InputError):
         MaskModel(SHAPE).import_png(tmp_path / "three")
+
+
+def test_import_reads_as_the_engine_does(tmp_path):
+    """The editor's import shares the engine's reader: a blank mask is fine to paint on, a
+    mask of another aspect ratio or frame count is refused with the file's name."""
+    from engine.errors import InputError
+    from engine.io import write_video
+
+    write_video(np.zeros((1, 24, 32, 3), np.uint8), str(tmp_path / "blank") + "/", fps=25)
+    m = MaskModel(SHAPE)
+    m.import_png(tmp_path / "blank")
+    assert not m.mask.any()
+    write_video(np.full((1, 48, 48, 3), 255, np.uint8), str(tmp_path / "square") + "/", fps=25)
+    with pytest.raises(InputError, match="aspect ratio"):
+        MaskModel(SHAPE).import_png(tmp_path / "square")
+    write_video(np.zeros((SHAPE[0] + 2, 48, 64, 3), np.uint8), str(tmp_path / "long") + "/", fps=25)
+    with pytest.raises(InputError, match="frames"):
+        MaskModel(SHAPE).import_png(tmp_path / "long")

@@ -84,15 +84,19 @@ def _fit(frames: np.ndarray, shape: Shape3) -> np.ndarray:
 
 
 def load_mask(path: str | os.PathLike[str], shape: Shape3, start: int = 0,
-              source_frames: int | None = None) -> np.ndarray:
+              source_frames: int | None = None, *, allow_blank: bool = False) -> np.ndarray:
     """A (T, H, W) bool hole from numbered PNG frames, an image or a video (white = hole).
 
     shape: the clip's (T, H, W); start and source_frames: where the clip starts in its
     source and how many frames the source has, so a mask for the whole source fits a range.
+    allow_blank: accept a mask with nothing or everything painted (the editor imports a
+    layer to paint on further; a run needs a hole that leaves something to fill it from).
     """
     name = Path(path).name or str(path)
     frames = _read_layer(path, shape, start, source_frames, "mask")
     mask = _fit(frames.max(axis=-1) > 127, shape)
+    if allow_blank:
+        return mask
     if not mask.any():
         raise InputError(f"{name}: the mask is empty (all black); paint the hole in white")
     if mask.all():
@@ -102,12 +106,14 @@ def load_mask(path: str | os.PathLike[str], shape: Shape3, start: int = 0,
 
 
 def load_hints(path: str | os.PathLike[str], shape: Shape3, start: int = 0,
-               source_frames: int | None = None) -> np.ndarray:
-    """(T, H, W, 4) RGBA hints: the painted colour, alpha 255 where not (nearly) black."""
+               source_frames: int | None = None, *, allow_blank: bool = False) -> np.ndarray:
+    """(T, H, W, 4) RGBA hints: the painted colour, alpha 255 where not (nearly) black; RGB
+    is 0 where unpainted. allow_blank: accept hints with no colour (see load_mask)."""
     name = Path(path).name or str(path)
     rgb = _fit(_read_layer(path, shape, start, source_frames, "hint file"), shape)
     alpha = (rgb.max(axis=-1) > 8).astype(np.uint8) * 255
-    if not alpha.any():
+    rgb = np.where(alpha[..., None] > 0, rgb, 0).astype(np.uint8)
+    if not alpha.any() and not allow_blank:
         raise InputError(f"{name}: the hint colours are all black (nothing painted); paint the "
                          "colours to follow, or leave out --hints")
     return np.concatenate([rgb, alpha[..., None]], axis=-1)
