@@ -131,6 +131,6 @@ def test_export_import_through_panel(panel, tmp_path, qtbot):
     assert panel.import_from(tmp_path / "m") and panel.model.hole(1)[20, 20]
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "a.txt").write_text("x")
-    with qtbot.waitSignal(panel.message) as msg:
+    with qtbot.waitSignal(panel.failed) as msg:  # an error dialog, not a status line
         assert not panel.import_from(tmp_path / "junk")
-    assert msg.args[0].startswith("Could not import")
+    assert msg.args[0] == "Cannot import the masks" and "junk" in msg.args[1]

@@ -165,3 +165,17 @@ def test_fit_key_refits_after_zoom(window, qtbot):
     key(qtbot, window, Qt.Key.Key_F)
     fitted = box.viewRange()[0][1] - box.viewRange()[0][0]
     assert fitted > zoomed * 2
+
+
+def test_mask_import_error_gives_a_dialog(window, tmp_path, qtbot):
+    """A mask folder that does not fit the clip is explained in a message box."""
+    import numpy as np
+
+    from engine.io import write_video
+
+    write_video(np.full((1, 40, 40, 3), 255, np.uint8), str(tmp_path / "square") + "/", fps=25)
+    window.panel.set_task("Inpaint")
+    with qtbot.waitSignal(window.error_reported, timeout=30_000):
+        assert not window.inpaint.panel.import_from(tmp_path / "square")
+    assert "aspect ratio" in window.messages.last_error
+    assert message_boxes(window)

@@ -23,6 +23,7 @@ from app.widgets.viewer import FramePane
 
 class InpaintController(QObject):
     message = Signal(str)  # a line for the status bar
+    failed = Signal(str, str)  # (title, message) for an error dialog
     maskedFramesChanged = Signal(object)  # (T,) bool: frames that carry a mask
 
     def __init__(self, model: MaskModel, pane: FramePane, parent: QObject | None = None) -> None:
@@ -31,6 +32,7 @@ class InpaintController(QObject):
         self.overlay = MaskOverlay(pane.box, self.model, pane.image)
         self.panel = InpaintPanel(self.model, self.overlay)
         self.panel.message.connect(self.message)
+        self.panel.failed.connect(self.failed)
         self.model.masked_frames_changed.connect(self.maskedFramesChanged.emit)
         self.model.changed.connect(self._on_changed)
         self._revision = 0

@@ -36,7 +36,8 @@ MAX_SIZE = int(2 * MAX_RADIUS)
 
 
 class InpaintPanel(QWidget):
-    message = Signal(str)  # a line for the status bar (import / export results, errors)
+    message = Signal(str)  # a line for the status bar (import / export results)
+    failed = Signal(str, str)  # (title, message) for an error dialog
 
     def __init__(self, model: MaskModel, overlay: MaskOverlay,
                  parent: QWidget | None = None) -> None:
@@ -247,7 +248,7 @@ class InpaintPanel(QWidget):
         try:
             self.model.import_png(folder, hints if hints.is_dir() else None)
         except (EngineError, ValueError, OSError) as exc:
-            self.message.emit(f"Could not import masks: {exc}")
+            self.failed.emit("Cannot import the masks", str(exc))
             return False
         self.message.emit(f"Imported masks from {Path(folder).name}.")
         return True
@@ -256,7 +257,7 @@ class InpaintPanel(QWidget):
         try:
             written = self.model.export_png(folder)
         except (EngineError, ValueError, OSError) as exc:
-            self.message.emit(f"Could not export masks: {exc}")
+            self.failed.emit("Cannot export the masks", str(exc))
             return False
         self.message.emit("Wrote " + " and ".join(p.name for p in written) + ".")
         return True

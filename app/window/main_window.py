@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         self.panel.task_changed.connect(self.view.on_task_changed)
         self.panel.browse_requested.connect(self.browsers.browse_seeds)
         self.inpaint.message.connect(lambda text: self.messages.status(text, 8000))
+        self.inpaint.failed.connect(self.messages.error)
         self.sketch.message.connect(lambda text: self.messages.status(text, 8000))
         self.sketch.drawnFramesChanged.connect(self._show_marks)
         self.inpaint.maskedFramesChanged.connect(self._show_marks)
