@@ -17,12 +17,19 @@ import torch
 
 from engine.chunks import DEFAULT, Budgets
 from engine.config import Settings, Shape3
+from engine.copy_check import (
+    COPY_BOOST,
+    COPY_CHECK_LEVEL,
+    COPY_FRACTION,
+    COPY_RETRIES,
+    copy_fraction,
+)
 from engine.descriptors import patch_grid
 from engine.device import device_label as _device_label
 from engine.device import pick_device
 from engine.errors import Cancelled, InputError
 from engine.limits import check_noise, check_output_size
-from engine.patchmatch import identity_coords, rescale_coords
+from engine.patchmatch import rescale_coords
 from engine.pyramid import LazyPyramid, Level, Plan, plan_levels, resize
 from engine.request import LevelResult, Request
 from engine.tasks import Task, TaskContext, task_for
@@ -115,31 +122,6 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
                          if attempt == "gpu" else "the GPU ran out of memory again: finishing on the CPU")
 
 
-# A seed is a copy when more than COPY_FRACTION of its matches at the third level run point
-# at the query's own place. Measured (identity share per level, 16 seeds of two clips):
-# copies are at 0.97-1.0 there, the variations that keep a static background at 0.5-0.67.
-COPY_CHECK_LEVEL = 2
-COPY_FRACTION = 0.85
-COPY_RETRIES = 5
-# The first redraw keeps the sigma (on real clips a copy is one unlucky draw; stronger noise
-# breaks objects, as sigma x1.5 did on the sample); later ones grow it by this factor each,
-# for clips whose noise is too weak to leave their layout at all (tiny clips, a coarsest
-# grid of a few hundred patches, needed 4-8x).
-COPY_BOOST = 1.5
-
-
-def copy_fraction(nnf, query_grid: Shape3, key_grid: Shape3) -> float:
-    """The share of matches that point at the query's own place (within a patch step of
-    one voxel), 0 when the grids differ (a retarget cannot be a copy)."""
-    if tuple(query_grid) != tuple(key_grid):
-        return 0.0
-    own = identity_coords(query_grid, key_grid, nnf[0].device)
-    near = torch.ones_like(own[0], dtype=torch.bool)
-    for a, b in zip(nnf, own, strict=True):
-        near &= (a.reshape(b.shape) - b).abs() <= 1
-    return float(near.float().mean())
-
-
 def _run_on(device: torch.device, task: Task, settings: Settings, source: np.ndarray,
             cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets) -> Iterator[LevelResult]:
     request = task.request
@@ -173,10 +155,10 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                          completeness_alpha=settings.completeness_alpha,
                          cold_rounds=settings.pm_rounds, vote_stride=settings.vote_stride,
                          reduce=settings.vote)
-    # A seed whose noise leaves it on the input's own layout is no variation. That shows by
-    # the third level run (the coarsest alone is not conclusive: 0.7 there can still end as
-    # the input), so the first levels are held back, checked, and run again from a new
-    # draw of the noise when they copy; deterministic per seed.
+    # A seed whose noise leaves it on the input's own layout (in place or shifted) is no
+    # variation. That shows by the third level run (engine/copy_check.py), so the first
+    # levels are held back, checked, and run again from a new draw of the noise when they
+    # copy; deterministic per seed.
     check_at = None
     if task.redraws_copies and task.noise(ctx) > 0:
         check_at = min(COPY_CHECK_LEVEL, len(levels) - 1)
@@ -224,6 +206,8 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         fine = settings.fine_descriptor_dims
         if not level.large and fine is not None and math.prod(level.output) > settings.fine_voxels:
             level_opts = replace(opts, dims=min(opts.dims, fine), final_dims=max(opts.dims, opts.final_dims or 0))
+        if math.prod(level.source) <= settings.coarse_vote_voxels:
+            level_opts = replace(level_opts, reduce="median", vote_stride=1)
         layer = dict(opts=level_opts, generator=gen, key_mask=setup.key_mask, cancel=cancel,
                      timings=timings, budgets=budgets, colour_weight=setup.colour_weight)
         box = setup.region

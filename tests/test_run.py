@@ -230,3 +230,26 @@ def test_copy_check_at_the_third_level(monkeypatch, fractions, redraws, checks):
     assert [r.level for r in results] == list(range(1, results[0].levels + 1))
     assert len(calls) == checks and len(set(calls)) == 1
     assert sum("drawn again" in n for n in results[-1].notes) == redraws
+
+
+def test_coarse_levels_vote_with_the_papers_median(monkeypatch):
+    """Levels up to `coarse_vote_voxels` take the per-channel median of all covering
+    patches (stride 1); larger ones the configured vote; 0 switches it off."""
+    import engine.vpnn as vpnn
+
+    seen = []
+    real = vpnn.vote
+
+    def spy(value, coords, patch, **kw):
+        seen.append((value[0].numel(), kw["reduce"], kw["stride"]))
+        return real(value, coords, patch, **kw)
+
+    monkeypatch.setattr(vpnn, "vote", spy)
+    clip = moving_texture(8, 40, 56)
+    limit = 4_000
+    final(clip, Request(seed=1, settings=Settings(coarse_vote_voxels=limit)))
+    assert {(r, s) for n, r, s in seen if n <= limit} == {("median", 1)}
+    assert {(r, s) for n, r, s in seen if n > limit} == {("luma", 2)}
+    seen.clear()
+    final(clip, Request(seed=1, settings=Settings(coarse_vote_voxels=0)))
+    assert {(r, s) for _, r, s in seen} == {("luma", 2)}
