@@ -54,12 +54,13 @@ class Settings:
     # and 3 (0, 3, 6) keep 27 of the 147 votes; 1 keeps all.
     vote: str = "luma"
     vote_stride: int = 2
-    # Levels whose source has at most this many voxels (the first five or six of any clip:
-    # the coarsest is 15 pixels high) vote with the paper's per-channel median of all
+    # Levels whose source has at most this many voxels (the first four or five of a short
+    # clip: the coarsest is 15 pixels high) vote with the paper's per-channel median of all
     # covering patches whatever `vote` says. The layout settles there, and the median keeps
-    # objects whole (air_balloons, 5 seeds: p95@0.5 0.064 -> 0.055) for about 0.3 s; on
-    # the larger levels it would cost 3x the whole run. 0: off.
-    coarse_vote_voxels: int = 50_000
+    # objects whole (air_balloons, 5 seeds: p95@0.5 0.064 -> 0.055; limits of 5k to 50k
+    # voxels all gave that, the per-channel median of 27 votes did not) for about 0.4 s; on
+    # every level it costs 3x the whole run (Best). 0: off.
+    coarse_vote_voxels: int = 10_000
     # Coarsest noise when a request leaves it unset: sigma = noise_scale x the coarsest
     # level's mean distance between a patch and its nearest other patch (engine/noise.py).
     noise_scale: float = 1.3
