@@ -54,6 +54,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "16-d search": {"descriptor_dims": 16},
     "64-d at every level": {"fine_descriptor_dims": None},
     "paper vote (median of 147)": {"vote": "median", "vote_stride": 1},
+    "lattice vote on the coarse levels too": {"coarse_vote_voxels": 0},
     "completeness weighting": {"completeness_alpha": 1.0},
     "3 EM iterations": {"em_iters": 3},
     "noise per voxel": {"noise_mode": "voxel"},

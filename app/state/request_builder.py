@@ -107,7 +107,7 @@ def quality_tooltip(quality: str) -> str:
     p = QUALITY_PRESETS[quality]
     side = "full resolution" if p["max_side"] is None else f"longest side up to {p['max_side']} px"
     votes = ("every overlapping patch votes (the paper's per-channel median)" if p.get("vote_stride", 1) <= 1
-             else "a lattice of patches votes")
+             else "a lattice of patches votes (every patch on the coarsest levels)")
     return f"{quality.title()}: {side}, {p['em_iters']} EM iterations per level, {votes}"
 
 
