@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
+
 from engine.io import read_video, write_video
 from tests.synth import balloon_scene
 from tools.contact_sheet import main
@@ -23,3 +25,22 @@ def test_sheet_of_seeds_and_reuse(tmp_path, capsys):
     out.unlink()
     assert main([str(clip), "-o", str(out), "--seeds", "2", "--keep", str(keep), "--reuse", "--width", "64"]) == 0
     assert out.exists() and "nan s" in capsys.readouterr().err  # read back, not run
+
+
+def test_level_rows_stop_early_and_name_levels(tmp_path, capsys):
+    clip = tmp_path / "clip.mp4"
+    write_video(balloon_scene(t=6, h=40, w=64), clip, fps=Fraction(10))
+    out = tmp_path / "levels.png"
+    assert main([str(clip), "-o", str(out), "--seeds", "1", "--levels", "1,2", "--width", "64"]) == 0
+    sheet = read_video(out).frames[0]
+    assert sheet.shape[1] >= 2 * 64  # a tile per level listed
+    err = capsys.readouterr().err
+    assert "seed 0: levels 1, 2 of" in err
+    assert main([str(clip), "-o", str(out), "--seeds", "1", "--levels", "last", "--width", "64"]) == 0
+    n = int(capsys.readouterr().err.split(" of ")[1].split()[0])
+    assert n > 2
+
+
+def test_level_list_is_checked():
+    with pytest.raises(SystemExit, match="not a level number"):
+        main(["clip.mp4", "-o", "x.png", "--levels", "3,x"])

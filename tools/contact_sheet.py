@@ -10,6 +10,12 @@ The first row is the input and the reference outputs (e.g. the paper's), the nex
 this engine's seeds 0..N-1 at default settings, each labelled with its realism score
 (engine/realism.py); every tile is scaled to --width pixels. Outputs are written to --keep
 DIR as mp4 when given; with --reuse, seeds already there are read instead of run again.
+
+    python -m tools.contact_sheet INPUT -o levels.png --levels 3,6,12,last [--seeds 2]
+
+shows where a fault starts instead: one row per seed, its frame after each listed pyramid
+level (1 = the coarsest; the frame at the same point in time), and a run stops after the
+last level listed, so a study of the coarse layout takes seconds even at Full-HD.
 """
 
 from __future__ import annotations
@@ -94,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--keep", help="also write each seed's output as DIR/seedN.mp4")
     ap.add_argument("--reuse", action="store_true", help="read seeds already in --keep DIR")
+    ap.add_argument("--levels", help="a row per seed of its frame after these levels, e.g. 3,6,last")
     a = ap.parse_args(argv)
+    levels = _parse_levels(a.levels) if a.levels else None
 
     from engine.config import preset
     from engine.io import read_video, write_video
@@ -110,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         first.append((f"ref {i}", frames[min(t, len(frames) - 1)]))
     rows = [first]
     settings = preset(a.quality).with_(device=a.device)
+    if levels:
+        rows += _level_rows(clip.frames, settings, a.seeds, levels, a.frame)
+        return _write(rows, a.width, a.output)
     row: list[tuple[str, np.ndarray]] = []
     for seed in range(a.seeds):
         kept = Path(a.keep) / f"seed{seed}.mp4" if a.keep else None
@@ -133,12 +144,55 @@ def main(argv: list[str] | None = None) -> int:
             row = []
     if row:
         rows.append(row)
-    image = sheet(rows, a.width)
-    write_video(image[None], str(Path(a.output).with_suffix("")) + "_tmp/", fps=1)
-    tmp = Path(str(Path(a.output).with_suffix("")) + "_tmp")
-    (tmp / "frame_00001.png").replace(a.output)
+    return _write(rows, a.width, a.output)
+
+
+def _parse_levels(text: str) -> list[int]:
+    """"3,6,last" -> [3, 6, 0] (0: the last level); raises SystemExit on anything else."""
+    out = []
+    for part in text.split(","):
+        part = part.strip().lower()
+        if part == "last":
+            out.append(0)
+        elif part.isdigit() and int(part) >= 1:
+            out.append(int(part))
+        else:
+            raise SystemExit(f"--levels: {part!r} is not a level number (1 = the coarsest) or 'last'")
+    return out
+
+
+def _level_rows(frames: np.ndarray, settings: object, seeds: int, levels: list[int],
+                frame: int) -> list[list[tuple[str, np.ndarray]]]:
+    """One row per seed: its output after each of `levels` (0 = the last), at the frame
+    nearest the same point in time as `frame` of the source."""
+    from engine.request import Request
+    from engine.run import run
+
+    position = min(frame, len(frames) - 1) / max(1, len(frames) - 1)
+    stop = None if 0 in levels else max(levels)
+    rows = []
+    for seed in range(seeds):
+        got: dict[int, np.ndarray] = {}
+        for res in run(frames, Request(seed=seed, settings=settings)):
+            got[res.level] = res.frames[round(position * (len(res.frames) - 1))]
+            if stop is not None and res.level >= stop:
+                break
+        last = max(got)
+        shown = [last if n == 0 or n > last else n for n in levels]
+        rows.append([(f"seed {seed} L{n}", got[n]) for n in shown])
+        print(f"seed {seed}: levels {', '.join(map(str, shown))} of {res.levels}", file=sys.stderr)
+    return rows
+
+
+def _write(rows: list[list[tuple[str, np.ndarray]]], width: int, output: str) -> int:
+    from engine.io import write_video
+
+    image = sheet(rows, width)
+    write_video(image[None], str(Path(output).with_suffix("")) + "_tmp/", fps=1)
+    tmp = Path(str(Path(output).with_suffix("")) + "_tmp")
+    (tmp / "frame_00001.png").replace(output)
     tmp.rmdir()
-    print(f"wrote {a.output}", file=sys.stderr)
+    print(f"wrote {output}", file=sys.stderr)
     return 0
 
 
