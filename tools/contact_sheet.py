@@ -174,10 +174,11 @@ def _level_rows(frames: np.ndarray, settings: object, seeds: int, levels: list[i
     for seed in range(seeds):
         got: dict[int, np.ndarray] = {}
         for res in run(frames, Request(seed=seed, settings=settings)):
-            got[res.level] = res.frames[round(position * (len(res.frames) - 1))]
-            if stop is not None and res.level >= stop:
+            last = res.level  # kept whether listed or not: it stands in for "last" and too-high levels
+            got = {n: f for n, f in got.items() if n in levels}
+            got[last] = res.frames[round(position * (len(res.frames) - 1))]
+            if stop is not None and last >= stop:
                 break
-        last = max(got)
         shown = [last if n == 0 or n > last else n for n in levels]
         rows.append([(f"seed {seed} L{n}", got[n]) for n in shown])
         print(f"seed {seed}: levels {', '.join(map(str, shown))} of {res.levels}", file=sys.stderr)
