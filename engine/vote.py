@@ -1,5 +1,6 @@
 """Folding overlapping patches back into a video: every output voxel takes the median
-(or mean) of the values that the overlapping patches' matches put there.
+(or mean) of the values that the overlapping patches' matches put there. Colours are in
+the engine's range [-1, 1]; the median is taken on their 8-bit levels.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def vote(
     in_y, in_x = inside(size[1], gh, ph), inside(size[2], gw, pw)
     rows = value.reshape(c, -1).T.contiguous()  # (Nv, C): one gather fetches all channels
     luma = rows @ torch.tensor(LUMA, device=device, dtype=value.dtype) if c == 3 else rows.mean(1)
+    # The median runs on 8-bit codes of the colours: the source is 8-bit, rounding is
+    # monotone (so the median of the rounded votes is the rounded median) and a byte median
+    # plus its gather take half the time of float's.
+    codes = to_codes(rows) if reduce == "median" else rows
     offsets = [(a, b, d) for a in range(pt) for b in _lattice(ph, stride) for d in _lattice(pw, stride)]
     yx = {(b, d): in_y[b][:, None] * wv + in_x[d][None, :] for _, b, d in offsets}
     out = torch.empty((c, *size), device=device, dtype=value.dtype)
@@ -77,11 +82,23 @@ def vote(
             pick = luma[srcs].median(dim=0).indices
             chosen = srcs.gather(0, pick[None])[0]
             out[:, t0:t1] = rows.index_select(0, chosen).view(t1 - t0, size[1], size[2], c).permute(3, 0, 1, 2)
+        elif reduce == "median":
+            votes = codes.index_select(0, srcs.reshape(-1)).view(len(offsets), t1 - t0, size[1], size[2], c)
+            out[:, t0:t1] = from_codes(votes.median(dim=0).values, value.dtype).permute(3, 0, 1, 2)
         else:
             votes = rows.index_select(0, srcs.reshape(-1)).view(len(offsets), t1 - t0, size[1], size[2], c)
-            res = votes.median(dim=0).values if reduce == "median" else votes.mean(dim=0)
-            out[:, t0:t1] = res.permute(3, 0, 1, 2)
+            out[:, t0:t1] = votes.mean(dim=0).permute(3, 0, 1, 2)
     return out
+
+
+def to_codes(colours: torch.Tensor) -> torch.Tensor:
+    """Colours in the engine's range [-1, 1] -> the nearest of 256 levels, as bytes (the
+    levels of an 8-bit source exactly; values outside the range are clamped)."""
+    return colours.add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
+
+
+def from_codes(codes: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    return codes.to(dtype).div_(127.5).sub_(1.0)
 
 
 def _lattice(n: int, stride: int) -> list[int]:

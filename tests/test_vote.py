@@ -1,11 +1,16 @@
 import torch
 
 from engine.patchmatch import identity_coords
-from engine.vote import vote
+from engine.vote import from_codes, to_codes, vote
+
+
+def colours(*shape: int) -> torch.Tensor:
+    """Random 8-bit colours in the engine's range [-1, 1], as a decoded clip gives them."""
+    return torch.randint(0, 256, shape).float() / 127.5 - 1
 
 
 def test_median_vote_of_own_patches_is_exact():
-    v = torch.rand(3, 6, 17, 23) * 2 - 1
+    v = colours(3, 6, 17, 23)
     grid = (4, 11, 17)
     coords = identity_coords(grid, grid, torch.device("cpu"))
     out = vote(v, coords, (3, 7, 7))
@@ -13,7 +18,7 @@ def test_median_vote_of_own_patches_is_exact():
 
 
 def test_mean_and_strided_votes_of_own_patches():
-    v = torch.rand(3, 5, 12, 14)
+    v = colours(3, 5, 12, 14)
     grid = (3, 6, 8)
     coords = identity_coords(grid, grid, torch.device("cpu"))
     assert torch.allclose(vote(v, coords, (3, 7, 7), reduce="mean"), v, atol=1e-6)
@@ -21,7 +26,7 @@ def test_mean_and_strided_votes_of_own_patches():
 
 
 def test_median_ignores_a_single_outlier_patch():
-    v = torch.rand(1, 5, 15, 15)
+    v = colours(1, 5, 15, 15)
     grid = (3, 9, 9)
     t, y, x = identity_coords(grid, grid, torch.device("cpu"))
     y[1, 4, 4], x[1, 4, 4] = 0, 8  # one query patch matches somewhere else
@@ -29,6 +34,26 @@ def test_median_ignores_a_single_outlier_patch():
     mean = vote(v, (t, y, x), (3, 7, 7), reduce="mean")
     assert torch.equal(median, v)
     assert not torch.allclose(mean, v)
+
+
+def test_median_on_bytes_is_the_rounded_float_median():
+    """The median runs on 8-bit levels: on any values (a coarse level's resized colours, a
+    little outside [-1, 1] included) it equals the float median rounded to those levels."""
+    v = torch.rand(3, 5, 16, 18) * 2.1 - 1.05
+    grid = (3, 10, 12)
+    g = torch.Generator().manual_seed(3)
+    mt, my, mx = (torch.randint(0, n, grid, generator=g) for n in grid)
+    out = vote(v, (mt, my, mx), (3, 7, 7))
+    # Brute force: the patch at p votes v[match(p) + o] for the voxel p + o, for all 147
+    # offsets o; voxels covered by every offset's patch are compared.
+    votes = torch.full((147, 3, 5, 16, 18), float("nan"))
+    offsets = [(a, b, d) for a in range(3) for b in range(7) for d in range(7)]
+    for i, (a, b, d) in enumerate(offsets):
+        votes[i, :, a:a + 3, b:b + 10, d:d + 12] = v[:, mt + a, my + b, mx + d]
+    inner = (slice(None), slice(2, 3), slice(6, 10), slice(6, 12))
+    expected = from_codes(to_codes(votes.median(0).values[inner]), v.dtype)
+    assert not votes[(slice(None), *inner)].isnan().any()
+    assert torch.equal(out[inner], expected)
 
 
 def test_shipped_luma_vote_of_own_patches_is_exact():
