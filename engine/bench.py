@@ -55,6 +55,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "64-d at every level": {"fine_descriptor_dims": None},
     "paper vote (median of 147)": {"vote": "median", "vote_stride": 1},
     "lattice vote on the coarse levels too": {"coarse_vote_voxels": 0},
+    "centred lattice vote (offsets 1, 3, 5)": {"vote_stride": 2},
     "completeness weighting": {"completeness_alpha": 1.0},
     "3 EM iterations": {"em_iters": 3},
     "noise per voxel": {"noise_mode": "voxel"},

@@ -102,7 +102,9 @@ def from_codes(codes: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
 
 
 def _lattice(n: int, stride: int) -> list[int]:
-    """Patch offsets at `stride` around the patch centre (7, 2 -> 1, 3, 5; 7, 3 -> 0, 3, 6):
-    the votes of patches that hold the voxel away from their edges come first."""
+    """Patch offsets at `stride` around the patch centre (7, 2 -> 1, 3, 5; 7, 3 -> 0, 3, 6).
+    A stride over half the patch is taken as half of it, so that the lattice still reaches
+    both edges of a smaller patch (5, 3 -> 0, 2, 4; the large levels' 3x5x5 patches)."""
     c = (n - 1) // 2
-    return sorted({o for k in range(-n, n + 1) if 0 <= (o := c + k * max(1, stride)) < n})
+    step = max(1, min(stride, c))
+    return sorted({o for k in range(-n, n + 1) if 0 <= (o := c + k * step) < n})

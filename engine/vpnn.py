@@ -31,7 +31,7 @@ class SearchOptions:
     warm_anywhere: bool = True  # a uniformly random candidate in warm searches too
     reverse_steps: tuple[int, ...] = (1,)  # warm reverse (completeness) search
     completeness_alpha: float | None = 1.0
-    vote_stride: int = 2
+    vote_stride: int = 3
     reduce: str = "luma"
 
 

@@ -249,7 +249,7 @@ def test_coarse_levels_vote_with_the_papers_median(monkeypatch):
     limit = 4_000
     final(clip, Request(seed=1, settings=Settings(coarse_vote_voxels=limit)))
     assert {(r, s) for n, r, s in seen if n <= limit} == {("median", 1)}
-    assert {(r, s) for n, r, s in seen if n > limit} == {("luma", 2)}
+    assert {(r, s) for n, r, s in seen if n > limit} == {("luma", 3)}
     seen.clear()
     final(clip, Request(seed=1, settings=Settings(coarse_vote_voxels=0)))
-    assert {(r, s) for _, r, s in seen} == {("luma", 2)}
+    assert {(r, s) for _, r, s in seen} == {("luma", 3)}

@@ -57,8 +57,8 @@ def test_median_on_bytes_is_the_rounded_float_median():
 
 
 def test_shipped_luma_vote_of_own_patches_is_exact():
-    """The default vote (luminance median of the votes at offsets 1, 3, 5) gives a video
-    back from its own patches, at strides 1, 2 and 3."""
+    """The lattice vote (luminance median of the votes at offsets 0, 3, 6 by default, or
+    1, 3, 5) gives a video back from its own patches, at strides 1, 2 and 3."""
     v = torch.rand(3, 6, 17, 23) * 2 - 1
     grid = (4, 11, 17)
     coords = identity_coords(grid, grid, torch.device("cpu"))
@@ -89,4 +89,8 @@ def test_vote_lattice_is_centred():
     assert _lattice(7, 2) == [1, 3, 5]
     assert _lattice(7, 3) == [0, 3, 6]
     assert _lattice(5, 2) == [0, 2, 4]
+    # A stride over half the patch still reaches both edges (the large levels' 5x5 patches
+    # under the default stride 3), never the centre alone.
+    assert _lattice(5, 3) == [0, 2, 4]
+    assert _lattice(3, 2) == [0, 1, 2]
     assert _lattice(7, 1) == list(range(7))
