@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from engine.chunks import DEFAULT, Budgets
+from engine.colour import to_frames, to_tensor
 from engine.config import Settings, Shape3
 from engine.copy_check import (
     COPY_BOOST,
@@ -40,18 +41,6 @@ __all__ = ["run", "device_label", "output_shape", "to_tensor", "to_frames"]
 
 def device_label(settings: Settings | None = None) -> str:
     return _device_label(pick_device((settings or Settings()).device))
-
-
-def to_tensor(frames: np.ndarray, device: torch.device) -> torch.Tensor:
-    """(T, H, W, 3) uint8 -> (3, T, H, W) float32 in [-1, 1]."""
-    x = torch.from_numpy(np.ascontiguousarray(frames)).to(device)
-    return x.permute(3, 0, 1, 2).float().div_(127.5).sub_(1.0).contiguous()
-
-
-def to_frames(video: torch.Tensor) -> np.ndarray:
-    """(3, T, H, W) in [-1, 1] -> (T, H, W, 3) uint8."""
-    x = video.add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
-    return x.permute(1, 2, 3, 0).contiguous().cpu().numpy()
 
 
 def output_shape(source: Shape3, request: Request, scale: float = 1.0) -> Shape3:

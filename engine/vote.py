@@ -10,6 +10,7 @@ from collections.abc import Callable
 import torch
 
 from engine.chunks import DEFAULT, Budgets
+from engine.colour import from_codes, to_codes
 from engine.config import Shape3
 from engine.errors import Cancelled
 
@@ -89,16 +90,6 @@ def vote(
             votes = rows.index_select(0, srcs.reshape(-1)).view(len(offsets), t1 - t0, size[1], size[2], c)
             out[:, t0:t1] = votes.mean(dim=0).permute(3, 0, 1, 2)
     return out
-
-
-def to_codes(colours: torch.Tensor) -> torch.Tensor:
-    """Colours in the engine's range [-1, 1] -> the nearest of 256 levels, as bytes (the
-    levels of an 8-bit source exactly; values outside the range are clamped)."""
-    return colours.add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
-
-
-def from_codes(codes: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    return codes.to(dtype).div_(127.5).sub_(1.0)
 
 
 def _lattice(n: int, stride: int) -> list[int]:

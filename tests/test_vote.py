@@ -1,7 +1,8 @@
 import torch
 
+from engine.colour import from_codes, to_codes
 from engine.patchmatch import identity_coords
-from engine.vote import from_codes, to_codes, vote
+from engine.vote import vote
 
 
 def colours(*shape: int) -> torch.Tensor:

@@ -22,6 +22,7 @@ from dataclasses import fields
 import numpy as np
 import torch
 
+from engine.colour import to_frames
 from engine.config import Settings, Shape3
 from engine.errors import InputError
 from engine.pyramid import resize
@@ -148,7 +149,7 @@ class Analogy(Task):
 
     def look_structure(self, ctx: TaskContext) -> Structure:
         r = self.request
-        frames = _to_uint8(ctx.pyramid.video)
+        frames = to_frames(ctx.pyramid.video)
         return clip_structure(frames, r.look_levels, seed=r.seed, what="the look clip (B)",
                               cancel=ctx.cancel)
 
@@ -178,10 +179,3 @@ class Analogy(Task):
         ctx.notes.append(f"{self.what_guide.split(' (')[0]} steers {n_guided} of {len(levels)} levels "
                          f"({guide.levels} vs {look.levels} motion levels)")
         return out
-
-
-def _to_uint8(video: torch.Tensor) -> np.ndarray:
-    """(3, T, H, W) in [-1, 1] -> (T, H, W, 3) uint8 (as engine.run.to_frames, which this
-    module cannot import: engine.run imports the tasks)."""
-    x = video.add(1.0).mul(127.5).round_().clamp_(0, 255).to(torch.uint8)
-    return x.permute(1, 2, 3, 0).contiguous().cpu().numpy()

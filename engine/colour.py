@@ -1,0 +1,29 @@
+"""The engine's colour range: video tensors hold colours in [-1, 1], which are the 256
+levels of an 8-bit source exactly; frames on disk and on screen are those levels as bytes."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def to_codes(colours: torch.Tensor) -> torch.Tensor:
+    """Colours in [-1, 1] -> the nearest of the 256 levels, as bytes (values outside the
+    range are clamped)."""
+    return colours.add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
+
+
+def from_codes(codes: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Bytes -> colours in [-1, 1]."""
+    return codes.to(dtype).div_(127.5).sub_(1.0)
+
+
+def to_tensor(frames: np.ndarray, device: torch.device) -> torch.Tensor:
+    """(T, H, W, 3) uint8 -> (3, T, H, W) float32 in [-1, 1]."""
+    x = torch.from_numpy(np.ascontiguousarray(frames)).to(device)
+    return from_codes(x.permute(3, 0, 1, 2)).contiguous()
+
+
+def to_frames(video: torch.Tensor) -> np.ndarray:
+    """(3, T, H, W) in [-1, 1] -> (T, H, W, 3) uint8."""
+    return to_codes(video).permute(1, 2, 3, 0).contiguous().cpu().numpy()
