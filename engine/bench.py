@@ -62,6 +62,9 @@ VARIANTS: dict[str, dict[str, object]] = {
     "mixed noise": {"noise_mode": "mixed"},
     "1 EM iteration at the coarsest (authors')": {"coarsest_em_iters": 1},
     "fixed noise 5 (authors')": {"noise": 5.0},  # a Request field: the sigma, whatever the clip
+    # The authors' code exactly: sigma 5 drawn per voxel (randn_like of the coarsest query).
+    "noise 5 per voxel (authors')": {"noise": 5.0, "noise_mode": "voxel"},
+    "pyramid factors 0.85 (authors')": {"spatial_factor": 0.85, "temporal_factor": 0.85},
 }
 
 

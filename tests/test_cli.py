@@ -110,6 +110,18 @@ def test_bench_ablate_runs_named_variants_side_by_side(clip_file, tmp_path, caps
     assert "unknown variant" in capsys.readouterr().err
 
 
+def test_every_ablation_variant_is_a_valid_setting():
+    """A variant with a misspelt field or a bad value would only fail when someone runs it."""
+    from engine.bench import VARIANTS
+    from engine.config import Settings
+
+    for name, changes in VARIANTS.items():
+        changes = dict(changes)
+        noise = changes.pop("noise", None)
+        assert noise is None or noise > 0, name
+        Settings().with_(**changes).validate()
+
+
 def test_main_py_exit_code_for_bad_file(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / "main.py"), "generate", str(tmp_path / "nope.mp4"),
                         "-o", str(tmp_path / "o.mp4")], capture_output=True, text=True)
