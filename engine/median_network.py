@@ -1,0 +1,62 @@
+"""The median of a few dozen rows by a fixed network of compare-exchanges.
+
+torch.median over the votes of every voxel sorts small columns one voxel at a time and was
+a fifth of a 144p run on the CPU. A selection network is a fixed list of (min, max) pairs
+over whole rows: elementwise, vectorised on every device, and on 16-bit integers about 14x
+faster than torch.median for 27 rows of 480k voxels (10 ms against 144 ms, 2 cores).
+
+The network is Batcher's odd-even merge sort, cut to the row count, keeping only the
+compare-exchanges that the middle row depends on (126 of 156 for 27 rows).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import torch
+
+SMALL = 4096  # elements per row below which torch.median is about as fast or faster
+
+
+@lru_cache(maxsize=16)
+def median_network(n: int) -> tuple[tuple[int, int], ...]:
+    """Compare-exchanges (i, j), i < j, after which row (n - 1) // 2 holds the lower median
+    of n rows (the median for odd n, as torch.median)."""
+    size = 1
+    while size < n:
+        size *= 2
+    pairs: list[tuple[int, int]] = []
+    p = 1
+    while p < size:
+        k = p
+        while k >= 1:
+            for j in range(k % p, size - k, 2 * k):
+                for i in range(min(k, size - j - k)):
+                    if (i + j) // (2 * p) == (i + j + k) // (2 * p):
+                        pairs.append((i + j, i + j + k))
+            k //= 2
+        p *= 2
+    # Rows past n act as +infinity: a pair that touches one never moves anything.
+    pairs = [(a, b) for a, b in pairs if b < n]
+    need, kept = {(n - 1) // 2}, []
+    for a, b in reversed(pairs):
+        if a in need or b in need:
+            kept.append((a, b))
+            need |= {a, b}
+    return tuple(reversed(kept))
+
+
+def median_rows(x: torch.Tensor) -> torch.Tensor:
+    """The lower median along dim 0 of an (n, ...) tensor (x is untouched). Small rows go to
+    torch.median: the network's cost there is its per-operation overhead, thousands of
+    calls for 147 rows. Both give the same values."""
+    n = x.shape[0]
+    if x[0].numel() < SMALL:
+        return x.median(dim=0).values
+    rows = [r.clone() for r in x.unbind(0)]
+    spare = torch.empty_like(rows[0])
+    for a, b in median_network(n):
+        torch.minimum(rows[a], rows[b], out=spare)
+        torch.maximum(rows[a], rows[b], out=rows[b])
+        rows[a], spare = spare, rows[a]
+    return rows[(n - 1) // 2]
