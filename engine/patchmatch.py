@@ -145,6 +145,11 @@ def _shifted(g: torch.Tensor, axis: int, step: int, sign: int) -> torch.Tensor:
     return out
 
 
+# Above this share of candidates that differ from the current matches, all are measured
+# (listing the few equal ones costs more than it saves).
+FRESH_SHARE = 0.6
+
+
 class _Search:
     def __init__(self, q: torch.Tensor, keys: KeyTable, weights: torch.Tensor | None,
                  budgets: Budgets) -> None:
@@ -167,13 +172,15 @@ class _Search:
             torch.sum(g.sub_(part).square_(), 1, out=out[s:e])
         return out
 
-    def distance(self, idx: torch.Tensor, bound: torch.Tensor | None = None) -> torch.Tensor:
-        """(Weighted) squared distances of every query to key `idx`. With a `bound`, a
-        candidate whose leading dimensions already reach it keeps that partial distance
-        (it cannot win); only the others read the trailing dimensions."""
+    def distance(self, idx: torch.Tensor, bound: torch.Tensor | None = None,
+                 queries: torch.Tensor | None = None) -> torch.Tensor:
+        """(Weighted) squared distances of every query (or of the `queries` listed, flat
+        indices) to key `idx`. With a `bound`, a candidate whose leading dimensions already
+        reach it keeps that partial distance (it cannot win); only the others read the
+        trailing dimensions."""
         keys = self.keys
         flat = idx.reshape(-1)
-        d = self._sq(keys.head, flat, self.qh, None, self.chunk)
+        d = self._sq(keys.head, flat, self.qh, queries, self.chunk)
         if keys.penalty is not None:
             d.add_(keys.penalty.index_select(0, flat))
         w = self.weights.index_select(0, flat) if self.weights is not None else None
@@ -187,7 +194,8 @@ class _Search:
                 rows = torch.nonzero(d < bound.reshape(-1)).flatten()
                 live = flat.index_select(0, rows)
             if live.numel():
-                extra = self._sq(keys.tail, live, self.qt, rows, self.chunk)
+                q_rows = queries if rows is None else (rows if queries is None else queries.index_select(0, rows))
+                extra = self._sq(keys.tail, live, self.qt, q_rows, self.chunk)
                 if w is not None:
                     extra.mul_(w if rows is None else w.index_select(0, rows))
                 if rows is None:
@@ -198,10 +206,26 @@ class _Search:
 
     def offer(self, f: Field, cand: torch.Tensor) -> None:
         cand = cand.clamp_(0, self.keys.size - 1)
-        d = self.distance(cand, f.dist)
-        better = d < f.dist
-        f.dist = torch.where(better, d, f.dist)
-        f.idx = torch.where(better, cand, f.idx)
+        # In a coherent field most propagated candidates are the match a query already has
+        # (its neighbour copies the same region): their distance is known and cannot win
+        # (the test is strict), so only the others are measured. The same field results.
+        flat = cand.view(-1)
+        fresh = torch.nonzero(flat != f.idx.view(-1)).flatten()
+        if fresh.numel() > FRESH_SHARE * flat.numel():
+            d = self.distance(cand, f.dist)
+            better = d < f.dist
+            f.dist = torch.where(better, d, f.dist)
+            f.idx = torch.where(better, cand, f.idx)
+            return
+        if not fresh.numel():
+            return
+        c = flat.index_select(0, fresh)
+        dist = f.dist.view(-1)
+        d = self.distance(c, dist.index_select(0, fresh), queries=fresh)
+        better = d < dist.index_select(0, fresh)
+        won = fresh[better]
+        f.dist = dist.index_put((won,), d[better]).view(f.dist.shape)
+        f.idx = f.idx.view(-1).index_put((won,), c[better]).view(f.idx.shape)
 
 
 def patchmatch(

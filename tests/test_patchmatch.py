@@ -128,3 +128,33 @@ def test_warm_start_carries_a_coherent_copy_up_a_level():
     # Coherence: horizontal neighbours mostly point at horizontal neighbours.
     steps = (out[2][:, :, 1:] - out[2][:, :, :-1])[:, :, :16]
     assert (steps == 1).float().mean() > 0.7
+
+
+def test_measuring_only_changed_candidates_gives_the_same_field():
+    """Candidates equal to a query's current match are skipped (their distance is known and
+    cannot win): cold and warm searches, with excluded keys, with completeness weights and
+    with early rejection, give exactly the field of measuring every candidate."""
+    import engine.patchmatch as pm
+
+    k = to_tensor(moving_texture(6, 24, 32, seed=1), torch.device("cpu"))
+    q = to_tensor(moving_texture(6, 24, 32, seed=2), torch.device("cpu"))
+    qd, qg, kd, kg, _ = _setup(q, k, dims=64)
+    allowed = torch.ones(kg, dtype=torch.bool)
+    allowed[:, :4] = False
+    weights = torch.rand(kg[0] * kg[1] * kg[2], generator=torch.Generator().manual_seed(5)) + 0.5
+
+    def search(share: float, **kw) -> pm.Field:
+        old, pm.FRESH_SHARE = pm.FRESH_SHARE, share
+        try:
+            cold = patchmatch(qd, qg, KeyTable(kd, kg, kw.get("allowed")), weights=kw.get("weights"),
+                              generator=torch.Generator().manual_seed(3))
+            return patchmatch(qd, qg, KeyTable(kd, kg, kw.get("allowed")), weights=kw.get("weights"),
+                              init=cold.idx, steps=(2, 1), rounds=1, jitter=False,
+                              generator=torch.Generator().manual_seed(4))
+        finally:
+            pm.FRESH_SHARE = old
+
+    for kw in ({}, {"allowed": allowed}, {"weights": weights}):
+        every, changed = search(-1.0, **kw), search(1.0, **kw)  # all measured / only the changed
+        assert torch.equal(every.idx, changed.idx)
+        assert torch.equal(every.dist, changed.dist)
