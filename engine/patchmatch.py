@@ -221,8 +221,9 @@ class _Search:
             return
         c = flat.index_select(0, fresh)
         dist = f.dist.view(-1)
-        d = self.distance(c, dist.index_select(0, fresh), queries=fresh)
-        better = d < dist.index_select(0, fresh)
+        held = dist.index_select(0, fresh)
+        d = self.distance(c, held, queries=fresh)
+        better = d < held
         won = fresh[better]
         f.dist = dist.index_put((won,), d[better]).view(f.dist.shape)
         f.idx = f.idx.view(-1).index_put((won,), c[better]).view(f.idx.shape)

@@ -59,13 +59,13 @@ def vote(
     in_t = inside(size[0], gt, pt)
     in_y, in_x = inside(size[1], gh, ph), inside(size[2], gw, pw)
     rows = value.reshape(c, -1).T.contiguous()  # (Nv, C): one gather fetches all channels
-    luma = rows @ torch.tensor(LUMA, device=device, dtype=value.dtype) if c == 3 else rows.mean(1)
     # The median runs on 8-bit codes of the colours: the source is 8-bit, rounding is
     # monotone (so the median of the rounded votes is the rounded median) and a byte median
     # plus its gather take half the time of float's.
     codes = to_codes(rows) if reduce == "median" else rows
     offsets = [(a, b, d) for a in range(pt) for b in _lattice(ph, stride) for d in _lattice(pw, stride)]
     if reduce == "luma":
+        luma = rows @ torch.tensor(LUMA, device=device, dtype=value.dtype) if c == 3 else rows.mean(1)
         keys, order, mask = _luma_keys(luma, len(offsets))
     yx = {(b, d): in_y[b][:, None] * wv + in_x[d][None, :] for _, b, d in offsets}
     out = torch.empty((c, *size), device=device, dtype=value.dtype)
