@@ -6,8 +6,10 @@ Every bad input ends with one `error: ...` line on stderr and a non-zero exit co
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -149,6 +151,7 @@ def _generate(args: argparse.Namespace) -> int:
         check_noise(args.noise)
     settings = _settings(args)
     _check_sizes(args, args.input or SAMPLE_CLIP, settings)
+    load_engine_meanwhile()
     clip = _read(args, args.input or SAMPLE_CLIP, settings)
     for note in clip.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -178,6 +181,7 @@ def _inpaint(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     _check_sizes(args, args.input, settings)
+    load_engine_meanwhile()
     clip = _read(args, args.input, settings)
     _check_single_image_output(args.output, len(clip.frames))
     shape, whole = clip.frames.shape[:3], clip.source_frames
@@ -189,6 +193,30 @@ def _inpaint(args: argparse.Namespace) -> int:
     return 0
 
 
+_loading: list[threading.Thread] = []  # the helper thread below, joined before main() returns
+
+
+def load_engine_meanwhile() -> None:
+    """Import PyTorch and the engine on a helper thread while the main thread decodes the
+    input: loading PyTorch is most of a short command's start-up (about 1.5 s on 2 cores)
+    and decoding runs mostly outside Python's lock. Called once the cheap checks have
+    passed, so that a mistyped size still fails at once without loading PyTorch. A failed
+    import is left for the main thread's own import to report. Not when the engine is
+    loaded already (tests, the bench in-process)."""
+    if "engine.run" in sys.modules or _loading:
+        return
+
+    def load() -> None:
+        try:
+            importlib.import_module("engine.run")
+        except BaseException:  # noqa: BLE001 - the main thread imports again and reports
+            pass
+
+    thread = threading.Thread(target=load, name="load-engine", daemon=True)
+    thread.start()
+    _loading.append(thread)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -196,6 +224,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     start = time.perf_counter()
+    try:
+        return _dispatch(args, start)
+    finally:
+        while _loading:  # never leave an import running into the interpreter's shutdown
+            _loading.pop().join()
+
+
+def _dispatch(args: argparse.Namespace, start: float) -> int:
     try:
         if args.command in ("generate", "retarget"):
             code = _generate(args)

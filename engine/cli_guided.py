@@ -73,7 +73,13 @@ def add_parsers(sub, common: Callable[[argparse.ArgumentParser], None]) -> None:
 
 def run_guided(args: argparse.Namespace) -> int:
     """Read A (or the sketch) and B, check them, make the result and write it."""
-    from engine.cli import _check_single_image_output, _produce, _read, _settings
+    from engine.cli import (
+        _check_single_image_output,
+        _produce,
+        _read,
+        _settings,
+        load_engine_meanwhile,
+    )
     from engine.io import read_video, source_shape
     from engine.io.paths import check_not_input
     from engine.limits import check_output_size, check_requested_size
@@ -95,6 +101,7 @@ def run_guided(args: argparse.Namespace) -> int:
     if errors:
         raise InputError(f"{Path(args.look).name}: {errors[0]}")
 
+    load_engine_meanwhile()
     layout = read_video(layout_path, max_side=settings.max_side)
     look = _read(args, args.look, settings)
     for note in (*layout.notes, *look.notes):

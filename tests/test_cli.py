@@ -174,6 +174,18 @@ def test_size_check_loads_neither_torch_nor_the_frames(clip_file):
     assert "over the limit of 10,000 frames" in r.stderr
 
 
+def test_engine_loads_beside_the_decoding_and_is_done_before_exit(clip_file, tmp_path):
+    """generate imports PyTorch on a helper thread once the size checks pass; the command
+    still makes its output, and no import is left running when main() returns."""
+    out = tmp_path / "o.mp4"
+    code = ("import sys, threading; from engine.cli import main\n"
+            f"rc = main(['generate', {str(clip_file)!r}, '-o', {str(out)!r}, '-q', '--quality', 'draft'])\n"
+            "sys.exit(rc or 10 * (threading.active_count() != 1 or 'torch' not in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert out.is_file()
+
+
 @pytest.mark.parametrize("value, message", [
     ("nan", "noise must be a finite number, got nan"),
     ("inf", "noise must be a finite number, got inf"),

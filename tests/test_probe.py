@@ -26,6 +26,15 @@ probe_mod = importlib.import_module("engine.io.probe")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_reports():
+    """Each test probes afresh: a report remembered from an earlier test would hide the
+    failure that a test makes its child report."""
+    probe_mod._REPORTS.clear()
+    yield
+    probe_mod._REPORTS.clear()
+
+
 @pytest.fixture(scope="module")
 def good(tmp_path_factory) -> Path:
     return write_video(gradient(4, 16, 16), tmp_path_factory.mktemp("p") / "good.mp4",
@@ -178,3 +187,23 @@ def test_declared_sizes_and_missing_frames(tmp_path: Path, build: str, message: 
     builder(tmp_path / "bomb")
     with pytest.raises(InputError, match=message):
         probe(tmp_path / "bomb")
+
+
+def test_an_unchanged_file_is_probed_once(monkeypatch, tmp_path: Path) -> None:
+    """A command checks sizes from the probe and then reads the clip: one child process for
+    both, while the file is unchanged; a rewritten file is probed again."""
+    path = write_video(gradient(4, 16, 16), tmp_path / "clip.mp4", fps=Fraction(24))
+    calls = []
+    real = probe_mod.run_child_probe
+
+    def counted(p, limit=0):
+        calls.append(p)
+        return real(p, limit)
+
+    monkeypatch.setattr(probe_mod, "run_child_probe", counted)
+    first = probe(path)
+    assert probe(path) == first and len(calls) == 1
+    assert probe(path, limit=2).frames == first.frames and len(calls) == 2  # another question
+    write_video(gradient(6, 16, 16), tmp_path / "clip.mp4", fps=Fraction(24))
+    os.utime(path, ns=(1, 1))  # a new modification time even on a coarse clock
+    assert probe(path).frames == 6 and len(calls) == 3

@@ -267,6 +267,25 @@ def _info_from_report(path: Path, report: dict, limit: int) -> VideoInfo:
                      variable_rate=bool(report.get("variable_rate")), alpha=bool(report.get("alpha")))
 
 
+_REPORTS: dict[tuple[str, int, int, int, int], dict] = {}  # see _report
+_REPORTS_KEPT = 32
+
+
+def _report(path: Path, limit: int) -> dict:
+    """The child probe's report on `path`, remembered while the file keeps its size and
+    modification time: a command checks sizes from the probe, then reads the clip, and
+    starting a child process to open the same file again costs 0.2-0.3 s of start-up.
+    Failures are not remembered (they raise)."""
+    st = path.stat()
+    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ino, limit)
+    if key not in _REPORTS:
+        report = run_child_probe(path, limit)
+        if len(_REPORTS) >= _REPORTS_KEPT:
+            _REPORTS.pop(next(iter(_REPORTS)))
+        _REPORTS[key] = report
+    return _REPORTS[key]
+
+
 def probe(path: str | os.PathLike[str], *, limit: int = 0) -> VideoInfo:
     """Cheap metadata of a video file, single image or image folder.
 
@@ -278,9 +297,9 @@ def probe(path: str | os.PathLike[str], *, limit: int = 0) -> VideoInfo:
         raise InputError(f"{path.name or path}: file not found")
     if path.is_dir():
         files = list_images(path)
-        first = _info_from_report(files[0], run_child_probe(files[0]), 0)
+        first = _info_from_report(files[0], _report(files[0], 0), 0)
         n = len(files)
         return VideoInfo(path, first.width, first.height, n, DEFAULT_IMAGE_FPS,
                          n / float(DEFAULT_IMAGE_FPS), False, first.codec, first.rotation,
                          "images", True)
-    return _info_from_report(path, run_child_probe(path, limit), limit)
+    return _info_from_report(path, _report(path, limit), limit)
