@@ -193,7 +193,7 @@ def _inpaint(args: argparse.Namespace) -> int:
     return 0
 
 
-_loading: list[threading.Thread] = []  # the helper thread below, joined before main() returns
+_loader: threading.Thread | None = None  # the helper thread below, joined before main() returns
 
 
 def load_engine_meanwhile() -> None:
@@ -203,18 +203,18 @@ def load_engine_meanwhile() -> None:
     passed, so that a mistyped size still fails at once without loading PyTorch. A failed
     import is left for the main thread's own import to report. Not when the engine is
     loaded already (tests, the bench in-process)."""
-    if "engine.run" in sys.modules or _loading:
+    global _loader
+    if "engine.run" in sys.modules or _loader is not None:
         return
 
     def load() -> None:
         try:
             importlib.import_module("engine.run")
-        except BaseException:  # noqa: BLE001 - the main thread imports again and reports
+        except Exception:  # noqa: BLE001 - the main thread imports again and reports
             pass
 
-    thread = threading.Thread(target=load, name="load-engine", daemon=True)
-    thread.start()
-    _loading.append(thread)
+    _loader = threading.Thread(target=load, name="load-engine", daemon=True)
+    _loader.start()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,8 +227,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args, start)
     finally:
-        while _loading:  # never leave an import running into the interpreter's shutdown
-            _loading.pop().join()
+        _join_loader()
+
+
+def _join_loader() -> None:
+    """Never leave an import running into the interpreter's shutdown."""
+    global _loader
+    if _loader is not None:
+        _loader.join()
+        _loader = None
 
 
 def _dispatch(args: argparse.Namespace, start: float) -> int:
