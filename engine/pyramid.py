@@ -81,6 +81,8 @@ def plan_levels(source: Shape3, output: Shape3, settings: Settings) -> Plan:
         if n == 0 and settings.coarsest_em_iters is not None:
             iters = settings.coarsest_em_iters
         large = max(math.prod(src), math.prod(out)) > settings.large_voxels
+        if settings.fine_em_iters is not None and math.prod(out) > settings.fine_voxels:
+            iters = min(iters, settings.fine_em_iters)
         if large:
             lt, lh, lw = settings.large_patch_size
             patch = (min(pt, lt), min(ph, lh), min(pw, lw))

@@ -12,7 +12,11 @@ def test_paper_shapes_for_144p():
     first, last = plan.levels[0], plan.levels[-1]
     assert last.source == (13, 144, 256)
     assert first.source[0] == 3 and min(first.source[1:]) == 15
-    assert all(lv.patch == (3, 7, 7) and lv.em_iters == 5 for lv in plan.levels)
+    assert all(lv.patch == (3, 7, 7) for lv in plan.levels)
+    # The paper's 5 EM iterations, but 3 on the fine levels (over Settings.fine_voxels).
+    fine = [math.prod(lv.output) > Settings().fine_voxels for lv in plan.levels]
+    assert fine == [False] * (len(fine) - 2) + [True, True]
+    assert [lv.em_iters for lv in plan.levels] == [5 if not f else 3 for f in fine]
     # Every level shrinks by 0.82 in space until the minimum (never below it).
     sides = [min(lv.source[1:]) for lv in plan.levels]
     assert sides == sorted(sides) and sides[0] >= 15
@@ -103,6 +107,21 @@ def test_cuda_resize_at_large_factors_matches_cpu():
 
 
 def test_coarsest_em_iterations_can_differ():
-    plan = plan_levels((13, 144, 256), (13, 144, 256), Settings(coarsest_em_iters=1))
+    plan = plan_levels((13, 144, 256), (13, 144, 256), Settings(coarsest_em_iters=1, fine_em_iters=None))
     assert plan.levels[0].em_iters == 1 and all(lv.em_iters == 5 for lv in plan.levels[1:])
-    assert all(lv.em_iters == 5 for lv in plan_levels((13, 144, 256), (13, 144, 256), Settings()).levels)
+    plain = plan_levels((13, 144, 256), (13, 144, 256), Settings(fine_em_iters=None))
+    assert all(lv.em_iters == 5 for lv in plain.levels)
+
+
+def test_fine_levels_run_their_own_em_iterations():
+    """Levels whose output exceeds fine_voxels take fine_em_iters (never more than em_iters);
+    the large levels keep their single iteration; None turns it off."""
+    shape = (16, 1080, 1920)
+    plan = plan_levels(shape, shape, Settings())
+    for lv in plan.levels:
+        fine = math.prod(lv.output) > Settings().fine_voxels
+        assert lv.em_iters == (1 if lv.large else 3 if fine else 5)
+    assert any(not lv.large and lv.em_iters == 3 for lv in plan.levels)
+    assert all(lv.em_iters <= 2 for lv in plan_levels(shape, shape, Settings(em_iters=2)).levels)
+    off = plan_levels(shape, shape, Settings(fine_em_iters=None))
+    assert all(lv.em_iters == (1 if lv.large else 5) for lv in off.levels)

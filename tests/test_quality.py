@@ -68,7 +68,7 @@ def test_large_level_path_is_coherent(clip):
 
 
 def test_fine_level_path_is_coherent(clip):
-    """Every level on the fine-level settings (16-d search, 64-d for the last EM iteration),
+    """Every level on the fine-level settings (3 EM iterations, 16-d search, 64-d for the last),
     as the finest levels of a 144p clip run."""
     s = Settings(fine_voxels=1)
     outs = [final(clip, Request(seed=k, settings=s)).frames for k in range(2)]

@@ -108,7 +108,11 @@ def quality_tooltip(quality: str) -> str:
     side = "full resolution" if p["max_side"] is None else f"longest side up to {p['max_side']} px"
     votes = ("every overlapping patch votes (the paper's per-channel median)" if p.get("vote_stride", 1) <= 1
              else "a lattice of patches votes (every patch on the coarsest levels)")
-    return f"{quality.title()}: {side}, {p['em_iters']} EM iterations per level, {votes}"
+    iters = f"{p['em_iters']} EM iterations per level"
+    fine = p.get("fine_em_iters", Settings().fine_em_iters)
+    if isinstance(fine, int) and fine < p["em_iters"]:  # type: ignore[operator]
+        iters += f" ({fine} on the finest)"
+    return f"{quality.title()}: {side}, {iters}, {votes}"
 
 
 def scale_text(choices: Choices, source_w: int, source_h: int, source_t: int) -> str:

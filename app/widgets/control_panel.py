@@ -87,8 +87,9 @@ class ControlPanel(QWidget):
         self.quality.setToolTip("Draft is fast (at most 320 px, 2 EM iterations). Normal follows "
                                 "the paper at full size, with faster approximations: patches "
                                 "compared by 64-d summaries; above the coarsest levels 27 of the "
-                                "147 overlapping patches vote. Best takes the paper's vote of "
-                                "every overlapping patch on every level (about 3x slower). Hover "
+                                "147 overlapping patches vote; 3 EM iterations on the finest "
+                                "levels. Best takes the paper's vote of every overlapping patch "
+                                "and 5 iterations on every level (about 3x slower). Hover "
                                 "an entry for details.")
         self.device = QLabel("Device: …")
         self.device.setToolTip("Where the engine runs (CPU or the GPU's name).")
