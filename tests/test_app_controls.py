@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.state.in_out import InOutRange
-from app.state.request_builder import Choices, build_request, scale_text
+from app.state.request_builder import Choices, build_request, quality_tooltip, scale_text
 from app.state.result_clip import result_index_for_source
 from app.widgets.frames import fit_size, resize_nearest, thumbnail_strip
 from app.widgets.playback import Playback
@@ -153,6 +153,14 @@ def test_request_and_scale_text():
                                                                        3, 0.0)
     assert hash(r) == hash(build_request(c))  # usable as a cache key
     assert scale_text(c, 80, 48, 5) == "×1.50 W · ×1.00 H · ×0.80 T"
+
+
+def test_quality_tooltips_say_the_em_iterations():
+    """Normal's finest levels run 3 EM iterations; Best runs the paper's 5 on every level."""
+    assert "5 EM iterations per level (3 on the finest)" in quality_tooltip("normal")
+    assert "5 EM iterations per level," in quality_tooltip("best")
+    assert "2 EM iterations per level," in quality_tooltip("draft")
+    assert build_request(Choices(quality="best")).settings.fine_em_iters is None
 
 
 def test_eta_estimate():
