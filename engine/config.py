@@ -50,7 +50,7 @@ class Settings:
     fine_descriptor_dims: int | None = 16
     # EM iterations of those fine levels (None: em_iters). They start from the level below,
     # whose layout is settled, and only sharpen it: 3 instead of 5 left every quality figure
-    # within the seed-to-seed noise and saves a third of a run's time (README, Known limits).
+    # within the seed-to-seed noise for about a tenth of a 144p run (README, How it works).
     fine_em_iters: int | None = 3
     # Voting: "luma" = per voxel, the vote whose luminance is the median (a real colour);
     # "median" = per-channel median; "mean". Stride > 1 takes the votes of a sparser lattice
@@ -117,14 +117,16 @@ class Settings:
 
 
 # Draft: a quick look at reduced size. Normal: the paper's pyramid, patch size and 5 EM
-# iterations at full size (3 on the fine levels), with these differences: the search compares 64-d PCA descriptors
-# of the patches instead of all 147 values (the ranking differs rarely, it is 2-3x faster),
+# iterations at full size (3 on the fine levels), with these differences: the search
+# compares 64-d PCA descriptors of the patches instead of all 147 values (the ranking
+# differs rarely, it is 2-3x faster),
 # above the coarse levels the vote takes the median-luminance colour of 27 of the 147
 # covering patches instead of a per-channel median of all, the coarsest noise is scaled to
 # the clip (engine/noise.py) and a seed that copies the input is drawn again (run.py)
 # instead of a fixed sigma. Best: Normal with the paper's vote, the per-channel median of
-# all 147 covering patches, and 5 EM iterations on every level (about 3x slower; on the authors' 20 frames about as coherent as
-# Normal's lattice of the patch centre and edges: README, Known limits).
+# all 147 covering patches, and 5 EM iterations on every level (about 3x slower; on the
+# authors' 20 frames about as coherent as Normal's lattice of the patch centre and edges:
+# README, Known limits).
 QUALITY_PRESETS: dict[str, dict[str, object]] = {
     "draft": {"max_side": 320, "em_iters": 2, "vote_stride": 3},
     "normal": {"max_side": None, "em_iters": 5, "vote_stride": 3},

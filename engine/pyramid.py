@@ -26,6 +26,7 @@ class Level:
     patch: Shape3
     em_iters: int
     large: bool = False  # above Settings.large_voxels: the cheaper settings apply
+    fine: bool = False  # output above Settings.fine_voxels: the fine levels' settings apply
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ def plan_levels(source: Shape3, output: Shape3, settings: Settings) -> Plan:
         if n == 0 and settings.coarsest_em_iters is not None:
             iters = settings.coarsest_em_iters
         large = max(math.prod(src), math.prod(out)) > settings.large_voxels
-        if settings.fine_em_iters is not None and math.prod(out) > settings.fine_voxels:
+        fine = not large and math.prod(out) > settings.fine_voxels
+        if fine and settings.fine_em_iters is not None:
             iters = min(iters, settings.fine_em_iters)
         if large:
             lt, lh, lw = settings.large_patch_size
@@ -92,7 +94,7 @@ def plan_levels(source: Shape3, output: Shape3, settings: Settings) -> Plan:
             # it again adds nothing but EM iterations that pull the noisy start back to a
             # copy of the input (small clips then gave the same video for every seed).
             continue
-        levels.append(Level(src, out, patch, iters, large))
+        levels.append(Level(src, out, patch, iters, large, fine))
     return Plan(levels, notes)
 
 

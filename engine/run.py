@@ -193,7 +193,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                            completeness_alpha=None)
         level_opts = opts
         fine = settings.fine_descriptor_dims
-        if not level.large and fine is not None and math.prod(level.output) > settings.fine_voxels:
+        if level.fine and fine is not None:
             level_opts = replace(opts, dims=min(opts.dims, fine), final_dims=max(opts.dims, opts.final_dims or 0))
         if math.prod(level.source) <= settings.coarse_vote_voxels:
             level_opts = replace(level_opts, reduce="median", vote_stride=1)

@@ -108,10 +108,10 @@ def quality_tooltip(quality: str) -> str:
     side = "full resolution" if p["max_side"] is None else f"longest side up to {p['max_side']} px"
     votes = ("every overlapping patch votes (the paper's per-channel median)" if p.get("vote_stride", 1) <= 1
              else "a lattice of patches votes (every patch on the coarsest levels)")
-    iters = f"{p['em_iters']} EM iterations per level"
-    fine = p.get("fine_em_iters", Settings().fine_em_iters)
-    if isinstance(fine, int) and fine < p["em_iters"]:  # type: ignore[operator]
-        iters += f" ({fine} on the finest)"
+    s = preset(quality)
+    iters = f"{s.em_iters} EM iterations per level"
+    if s.fine_em_iters is not None and s.fine_em_iters < s.em_iters:
+        iters += f" ({s.fine_em_iters} on the finest)"
     return f"{quality.title()}: {side}, {iters}, {votes}"
 
 
