@@ -249,5 +249,17 @@ def main(argv: list[str] | None = None) -> int:
     return launch(argv[0] if argv else None)
 
 
+def _exit(code: int) -> None:
+    """Leave the interpreter. After a headless command, skip Python's teardown: unloading
+    PyTorch takes 0.4-0.6 s of a short command on 2 cores (`python -c "import torch"` 1.7 s
+    against 1.2 s), and by now every output is written, closed and renamed, and no thread
+    or child process is left. The editor (Qt) exits the ordinary way."""
+    if "torch" in sys.modules and "PySide6" not in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

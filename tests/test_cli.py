@@ -186,6 +186,19 @@ def test_engine_loads_beside_the_decoding_and_is_done_before_exit(clip_file, tmp
     assert out.is_file()
 
 
+def test_whole_command_flushes_its_output_and_skips_the_teardown(clip_file, tmp_path):
+    """main.py leaves a headless command with os._exit (PyTorch's teardown is a twentieth of
+    a short run): the printed lines still arrive through pipes, the exit code is the
+    command's and the output is complete and renamed."""
+    out = tmp_path / "o.mp4"
+    r = _run_main("generate", str(clip_file), "-o", str(out), "--quality", "draft", timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"{out}  56x40x8  ")
+    assert r.stderr.rstrip().splitlines()[-1].startswith("done in ")
+    assert read_video(out).frames.shape == (8, 40, 56, 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "o.mp4"]
+
+
 @pytest.mark.parametrize("value, message", [
     ("nan", "noise must be a finite number, got nan"),
     ("inf", "noise must be a finite number, got inf"),
