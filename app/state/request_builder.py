@@ -104,11 +104,10 @@ def downscales(quality: str, width: int, height: int) -> bool:
 
 
 def quality_tooltip(quality: str) -> str:
-    p = QUALITY_PRESETS[quality]
-    side = "full resolution" if p["max_side"] is None else f"longest side up to {p['max_side']} px"
-    votes = ("every overlapping patch votes (the paper's per-channel median)" if p.get("vote_stride", 1) <= 1
-             else "a lattice of patches votes (every patch on the coarsest levels)")
     s = preset(quality)
+    side = "full resolution" if s.max_side is None else f"longest side up to {s.max_side} px"
+    votes = ("every overlapping patch votes (the paper's per-channel median)" if s.vote_stride <= 1
+             else "a lattice of patches votes (every patch on the coarsest levels)")
     iters = f"{s.em_iters} EM iterations per level"
     if s.fine_em_iters is not None and s.fine_em_iters < s.em_iters:
         iters += f" ({s.fine_em_iters} on the finest)"
