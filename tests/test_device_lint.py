@@ -1,0 +1,78 @@
+"""Every engine path run under DeviceLint: what would mix GPU and host memory on CUDA.
+
+The CUDA tests (test_pyramid, skipped without a GPU) run the real kernels; these run on
+any machine and catch the commonest CUDA crash, a tensor left in host memory, in every task
+and every switch of the settings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from engine.config import Settings
+from engine.request import Request
+from tests.device_lint import device_lint
+from tests.guided_synth import look_clip, moving_square, sketch_frames
+from tests.synth import final, moving_texture
+
+
+def linted(frames: np.ndarray, request: Request) -> np.ndarray:
+    with device_lint() as lint:
+        out = final(frames, request).frames
+    assert lint.problems == [], "\n".join(lint.problems)
+    return out
+
+
+def test_the_lint_sees_what_fails_on_cuda():
+    dev = torch.device("cpu")  # stands for the run's device
+    with device_lint() as lint:
+        host = torch.from_numpy(np.ones((4, 4), np.float32))
+        video = torch.zeros(4, 4, device=dev)
+        gen = torch.Generator(device=dev)
+        _ = video + host.to(dev)  # fine
+        _ = video + host  # mixes
+        _ = torch.randn(3, generator=gen)  # a device generator, host draw
+        video[torch.arange(2)] = 1.0  # host indices are fine
+        _ = video.cpu().numpy()  # fine
+        _ = video.numpy()  # needs .cpu()
+    assert len(lint.problems) == 3, lint.problems
+    assert any("mixes" in p for p in lint.problems)
+    assert any("generator" in p for p in lint.problems)
+    assert any("numpy" in p for p in lint.problems)
+
+
+@pytest.mark.parametrize("changes", [
+    {},  # Normal: the coarse median vote, the lattice vote, the fine levels, copy redraws
+    {"vote": "median", "vote_stride": 1, "fine_em_iters": None},  # Best
+    {"vote": "mean", "completeness_alpha": 1.0},  # the completeness search
+    {"large_voxels": 20_000, "noise_mode": "voxel"},  # the large levels' cheaper path
+    {"noise_mode": "mixed", "coarse_vote_voxels": 0, "final_descriptor_dims": 32},
+], ids=["normal", "best", "mean-completeness", "large-levels", "mixed-noise"])
+def test_generate_keeps_every_tensor_on_the_run_device(changes):
+    clip = moving_texture(8, 40, 56)
+    out = linted(clip, Request(seed=3, settings=Settings().with_(**changes)))
+    assert out.shape == clip.shape
+
+
+def test_resize_taps_path_keeps_tensors_on_the_run_device(monkeypatch):
+    # The gathered taps are the resize used on every device but the CPU.
+    import engine.pyramid as pyramid
+
+    monkeypatch.setitem(pyramid.resize.__kwdefaults__, "method", "taps")
+    clip = moving_texture(8, 40, 56)
+    linted(clip, Request(seed=1, width=72, frames=10))
+
+
+def test_retarget_inpaint_analogy_and_sketch_keep_tensors_on_the_run_device():
+    clip = moving_texture(8, 40, 56)
+    assert linted(clip, Request(task="retarget", width=40, frames=6)).shape == (6, 40, 40, 3)
+    mask = np.zeros(clip.shape[:3], bool)
+    mask[2:6, 10:24, 20:36] = True
+    hints = np.zeros((*clip.shape[:3], 4), np.uint8)
+    hints[3:5, 12:16, 22:26] = (20, 20, 20, 255)
+    out = linted(clip, Request(task="inpaint", mask=mask, hints=hints, seed=2))
+    assert np.array_equal(out[~mask], clip[~mask])
+    a, b = moving_square(), look_clip()
+    linted(b, Request(task="analogy", guide=a[:8]))
+    linted(b, Request(task="sketch", guide=sketch_frames()[:8]))
