@@ -2,8 +2,8 @@
 
 torch.median over the votes of every voxel sorts small columns one voxel at a time and was
 a fifth of a 144p run on the CPU. A selection network is a fixed list of (min, max) pairs
-over whole rows: elementwise, vectorised on every device, and on 16-bit integers about 14x
-faster than torch.median for 27 rows of 480k voxels (10 ms against 144 ms, 2 cores).
+over whole rows: elementwise and vectorised, and on 16-bit integers about 14x faster than
+torch.median for 27 rows of 480k voxels on the CPU (10 ms against 144 ms, 2 cores).
 
 The network is Batcher's odd-even merge sort, cut to the row count, keeping only the
 compare-exchanges that the middle row depends on (126 of 156 for 27 rows).
@@ -16,6 +16,14 @@ from functools import lru_cache
 import torch
 
 SMALL = 4096  # elements per row below which torch.median is about as fast or faster
+# On a GPU each compare-exchange is a kernel launch of a few microseconds whatever the
+# row's length, and torch.median is one launch: counted on a 144p run, the network's
+# minimum and maximum were 76k of its 214k tensor operations, most of them on the coarse
+# levels' 147 rows of 4k-18k voxels (1658 compare-exchanges a call). On a GPU the network
+# is kept for long rows only (the finest levels' chunks: 14 calls of 27 rows at 144p, 3.5k
+# launches), where its elementwise passes are bound by memory rather than by launches.
+# Not yet timed on a GPU (none was lent): a threshold from the launch count, not a measurement.
+GPU_SMALL = 1 << 17
 
 
 @lru_cache(maxsize=16)
@@ -51,7 +59,7 @@ def median_rows(x: torch.Tensor) -> torch.Tensor:
     torch.median: the network's cost there is its per-operation overhead, thousands of
     calls for 147 rows. Both give the same values."""
     n = x.shape[0]
-    if x[0].numel() < SMALL:
+    if x[0].numel() < (SMALL if x.device.type == "cpu" else GPU_SMALL):
         return x.median(dim=0).values
     rows = [r.clone() for r in x.unbind(0)]
     spare = torch.empty_like(rows[0])

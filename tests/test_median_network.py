@@ -22,6 +22,14 @@ def test_network_gives_torch_median(n: int, dtype: torch.dtype, monkeypatch: pyt
     assert torch.equal(x, before)  # the input is left as it was
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("n, length", [(27, 1000), (147, 20_000), (27, 300_000)])
+def test_gpu_rows_give_the_cpu_median(n: int, length: int) -> None:
+    """On a GPU short rows take torch.median and long ones the network: the same values."""
+    x = torch.randint(0, 30000, (n, length), generator=torch.Generator().manual_seed(n)).to(torch.int16)
+    assert torch.equal(median_rows(x.cuda()).cpu(), x.median(dim=0).values)
+
+
 def test_network_is_pruned_to_the_median() -> None:
     assert len(network(27)) == 126  # of Batcher's 156 for 27 rows
     assert network(1) == ()
