@@ -47,39 +47,51 @@ def vote(
     size = (gt + pt - 1, gh + ph - 1, gw + pw - 1)
     device = value.device
     # Flat source index of every match's corner, edge-padded by the patch size so that the
-    # covering patch for any offset is a plain slice (no gather per offset).
+    # covering patch for any offset is a window of it.
     base = (mt * hv + my) * wv + mx
     it, iy, ix = (_clamped(g + p - 1, g, p - 1, device) for g, p in zip((gt, gh, gw), patch, strict=True))
     base = base.index_select(0, it).index_select(1, iy).index_select(2, ix)
-    # Offset inside the covering patch, per axis and patch offset: u - clamp(u - o).
-    def inside(n: int, g: int, p: int) -> list[torch.Tensor]:
+    # Offset inside the covering patch, per patch offset o (rows) and voxel u (columns):
+    # u - clamp(u - o), as source strides.
+    def inside(n: int, g: int, offsets: list[int], unit: int) -> torch.Tensor:
         u = torch.arange(n, device=device)
-        return [u - (u - o).clamp(0, g - 1) for o in range(p)]
+        o = torch.tensor(offsets, device=device)[:, None]
+        return (u - (u - o).clamp(0, g - 1)).mul_(unit)
 
-    in_t = inside(size[0], gt, pt)
-    in_y, in_x = inside(size[1], gh, ph), inside(size[2], gw, pw)
+    lattice = (list(range(pt)), _lattice(ph, stride), _lattice(pw, stride))
+    in_t = inside(size[0], gt, lattice[0], hv * wv)[:, None, None, :, None, None]
+    in_y = inside(size[1], gh, lattice[1], wv)[None, :, None, None, :, None]
+    in_x = inside(size[2], gw, lattice[2], 1)[None, None, :, None, None, :]
+    # The covering patch of voxel u for offset o has its corner at base[u + p - 1 - o] per
+    # axis: one window of `base` per offset, and every offset's window in one gather.
+    corner = [torch.tensor([p - 1 - o for o in offs], device=device) for p, offs in zip(patch, lattice, strict=True)]
+    corner = [corner[0][:, None, None], corner[1][None, :, None], corner[2][None, None, :]]
+    n_votes = len(lattice[0]) * len(lattice[1]) * len(lattice[2])
+    _, hb, wb = base.shape
     rows = value.reshape(c, -1).T.contiguous()  # (Nv, C): one gather fetches all channels
     # The median runs on 8-bit codes of the colours: the source is 8-bit, rounding is
     # monotone (so the median of the rounded votes is the rounded median) and a byte median
     # plus its gather take half the time of float's.
     codes = to_codes(rows) if reduce == "median" else rows
-    offsets = [(a, b, d) for a in range(pt) for b in _lattice(ph, stride) for d in _lattice(pw, stride)]
     if reduce == "luma":
         luma = rows @ torch.tensor(LUMA, device=device, dtype=value.dtype) if c == 3 else rows.mean(1)
-        keys, order, mask = _luma_keys(luma, len(offsets))
-    yx = {(b, d): in_y[b][:, None] * wv + in_x[d][None, :] for _, b, d in offsets}
+        keys, order, mask = _luma_keys(luma, n_votes)
     out = torch.empty((c, *size), device=device, dtype=value.dtype)
-    per_frame = len(offsets) * max(8, c * value.element_size()) * size[1] * size[2]
+    per_frame = n_votes * max(8, c * value.element_size()) * size[1] * size[2]
     chunk = max(1, min(size[0], budgets.vote_bytes // max(1, per_frame)))
     for t0 in range(0, size[0], chunk):
         if cancel is not None and cancel():
             raise Cancelled()
         t1 = min(size[0], t0 + chunk)
-        # Source voxel of every vote: (offsets, voxels of this chunk).
-        srcs = torch.empty((len(offsets), (t1 - t0) * size[1] * size[2]), device=device, dtype=torch.long)
-        for i, (a, b, d) in enumerate(offsets):
-            src = base[pt - 1 - a + t0 : pt - 1 - a + t1, ph - 1 - b : ph - 1 - b + size[1], pw - 1 - d : pw - 1 - d + size[2]]
-            torch.add(src, yx[(b, d)] + (in_t[a][t0:t1] * (hv * wv))[:, None, None], out=srcs[i].view(src.shape))
+        # Source voxel of every vote: (offsets, voxels of this chunk), in the order of the
+        # offsets (t, then y, then x), which the luma vote's ties follow.
+        windows = base.as_strided((pt, ph, pw, t1 - t0, size[1], size[2]), (hb * wb, wb, 1, hb * wb, wb, 1),
+                                  base.storage_offset() + t0 * hb * wb)
+        srcs = windows[corner[0], corner[1], corner[2]]
+        srcs += in_t[..., t0:t1, :, :]
+        srcs += in_y
+        srcs += in_x
+        srcs = srcs.view(n_votes, -1)
         if reduce == "luma":
             # The vote whose luminance is the median: a real colour from one patch. Only the
             # luminance key of every vote is fetched, then one colour per voxel.
@@ -88,10 +100,10 @@ def vote(
             chosen = srcs.gather(0, pick[None])[0]
             out[:, t0:t1] = rows.index_select(0, chosen).view(t1 - t0, size[1], size[2], c).permute(3, 0, 1, 2)
         elif reduce == "median":
-            votes = codes.index_select(0, srcs.reshape(-1)).view(len(offsets), t1 - t0, size[1], size[2], c)
+            votes = codes.index_select(0, srcs.reshape(-1)).view(n_votes, t1 - t0, size[1], size[2], c)
             out[:, t0:t1] = from_codes(median_rows(votes), value.dtype).permute(3, 0, 1, 2)
         else:
-            votes = rows.index_select(0, srcs.reshape(-1)).view(len(offsets), t1 - t0, size[1], size[2], c)
+            votes = rows.index_select(0, srcs.reshape(-1)).view(n_votes, t1 - t0, size[1], size[2], c)
             out[:, t0:t1] = votes.mean(dim=0).permute(3, 0, 1, 2)
     return out
 
