@@ -133,7 +133,8 @@ def test_warm_start_carries_a_coherent_copy_up_a_level():
 def test_measuring_only_changed_candidates_gives_the_same_field():
     """Candidates equal to a query's current match are skipped (their distance is known and
     cannot win): cold and warm searches, with excluded keys, with completeness weights and
-    with early rejection, give exactly the field of measuring every candidate."""
+    with early rejection, give exactly the field of measuring every candidate, and so does
+    the GPU's search, which skips nothing."""
     import engine.patchmatch as pm
 
     k = to_tensor(moving_texture(6, 24, 32, seed=1), torch.device("cpu"))
@@ -143,8 +144,9 @@ def test_measuring_only_changed_candidates_gives_the_same_field():
     allowed[:, :4] = False
     weights = torch.rand(kg[0] * kg[1] * kg[2], generator=torch.Generator().manual_seed(5)) + 0.5
 
-    def search(share: float, **kw) -> pm.Field:
+    def search(share: float, skim: bool = True, **kw) -> pm.Field:
         old, pm.FRESH_SHARE = pm.FRESH_SHARE, share
+        old_skim, pm.SKIM = pm.SKIM, ({"cpu": True} if skim else {})
         try:
             cold = patchmatch(qd, qg, KeyTable(kd, kg, kw.get("allowed")), weights=kw.get("weights"),
                               generator=torch.Generator().manual_seed(3))
@@ -152,9 +154,13 @@ def test_measuring_only_changed_candidates_gives_the_same_field():
                               init=cold.idx, steps=(2, 1), rounds=1, jitter=False,
                               generator=torch.Generator().manual_seed(4))
         finally:
-            pm.FRESH_SHARE = old
+            pm.FRESH_SHARE, pm.SKIM = old, old_skim
 
     for kw in ({}, {"allowed": allowed}, {"weights": weights}):
         every, changed = search(-1.0, **kw), search(1.0, **kw)  # all measured / only the changed
         assert torch.equal(every.idx, changed.idx)
         assert torch.equal(every.dist, changed.dist)
+        # A GPU's search: no listing of candidates, no early rejection, the same field.
+        gpu = search(1.0, skim=False, **kw)
+        assert torch.equal(gpu.idx, changed.idx)
+        assert torch.equal(gpu.dist, changed.dist)
