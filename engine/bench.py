@@ -27,7 +27,9 @@ import numpy as np
 
 from engine.config import Settings
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The paper's clips and anchors: shared/data beside the checkout, or VGPNN_BENCH_DATA (a
+# machine where the checkout travels alone, as tools/gpu_check.sh does).
+DATA = Path(os.environ.get("VGPNN_BENCH_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 ANCHORS = DATA / "anchors"
 INPAINT_CLIP = "birds_81f_640x360.mp4"
 INPAINT_HOLE = (slice(0, 30), slice(156, 196), slice(320, 360))  # 40x40 px through 30 frames

@@ -76,3 +76,17 @@ def test_retarget_inpaint_analogy_and_sketch_keep_tensors_on_the_run_device():
     a, b = moving_square(), look_clip()
     linted(b, Request(task="analogy", guide=a[:8]))
     linted(b, Request(task="sketch", guide=sketch_frames()[:8]))
+
+
+def test_gpu_check_script_and_smoke_cases_are_ready():
+    """tools/gpu_check.sh (run on a lent GPU machine) parses, and the smoke run's cases cover
+    every task; the full dry run (DEVICE=cpu QUICK=1) takes minutes, so it is not run here."""
+    import subprocess
+    from pathlib import Path
+
+    from tools.gpu_smoke import _cases
+
+    script = Path(__file__).resolve().parents[1] / "tools" / "gpu_check.sh"
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    tasks = {request.task for _, _, request in _cases()}
+    assert tasks == {"generate", "retarget", "inpaint", "analogy", "sketch"}

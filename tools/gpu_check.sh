@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The CUDA checks in one command, for a session lent a GPU machine (the `device` tool):
+# the CUDA tests, every task on the GPU beside the CPU (tools/gpu_smoke.py), the whole
+# 144p command three times, and the bench with two Full-HD seeds on the GPU.
+#
+# Prepare here, once per session (the machine has PyTorch but not PyAV, and only the
+# checkout travels):   bash tools/gpu_check.sh --prepare
+# then run there:      device run, carry [".whl", ".gpu_data"], command "bash tools/gpu_check.sh"
+# Logs and JSON land in $OUT (or ./gpu_out). DEVICE=cpu QUICK=1 runs it here as a dry run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--prepare" ]; then
+    set -e
+    mkdir -p .whl .gpu_data
+    # The device machine's Python is 3.12 (x86-64); av is the only package it lacks.
+    python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+        --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+        --platform manylinux2014_x86_64 -d .whl "av>=12"
+    cp -r ../shared/data/. .gpu_data/
+    du -sh .whl .gpu_data
+    exit 0
+fi
+
+OUT="${OUT:-$PWD/gpu_out}"
+DEVICE="${DEVICE:-cuda}"
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 QT_QPA_PLATFORM=offscreen VGPNN_BENCH_DATA="$PWD/.gpu_data"
+PY="${PYTHON:-python3}"
+if ls .whl/*.whl >/dev/null 2>&1 && ! "$PY" -c "import av" 2>/dev/null; then
+    "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
+fi
+status=0
+step() {  # step NAME COMMAND...: run, log, remember a failure, go on
+    local name=$1; shift
+    echo "== $name: $*" | tee -a "$OUT/gpu_check.log"
+    local t0; t0=$(date +%s.%N)
+    "$@" 2>&1 | tee -a "$OUT/gpu_check.log"
+    local rc=${PIPESTATUS[0]}
+    echo "== $name: exit $rc in $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $t0}") s" | tee -a "$OUT/gpu_check.log"
+    [ "$rc" = 0 ] || status=1
+}
+
+{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null
+  "$PY" -c "import torch, av; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'av', av.__version__)"
+} | tee "$OUT/gpu_check.log"
+
+step tests "$PY" -m pytest -q -p no:cacheprovider tests/test_pyramid.py tests/test_median_network.py \
+    tests/test_patchmatch.py tests/test_vote.py tests/test_device_lint.py
+step smoke "$PY" -m tools.gpu_smoke --device "$DEVICE" --json "$OUT/gpu_smoke.json"
+clip="$VGPNN_BENCH_DATA/air_balloons_13f_256x144.mp4"
+for i in 1 2 3; do
+    step "generate 144p #$i" "$PY" main.py generate "$clip" -o /tmp/gpu_check_out.mp4 --device "$DEVICE"
+done
+if [ "${QUICK:-0}" = 1 ]; then
+    step bench "$PY" main.py bench --device "$DEVICE" --seeds 2 --fullhd-seeds 0 --json "$OUT/bench.json"
+else
+    step bench "$PY" main.py bench --device "$DEVICE" --fullhd-seeds 2 --json "$OUT/bench.json"
+fi
+echo "gpu_check: $([ $status = 0 ] && echo all passed || echo SOMETHING FAILED)" | tee -a "$OUT/gpu_check.log"
+exit $status
