@@ -216,8 +216,8 @@ class _Search:
         # (its neighbour copies the same region): their distance is known and cannot win
         # (the test is strict), so only the others are measured. The same field results.
         flat = cand.view(-1)
-        fresh = torch.nonzero(flat != f.idx.view(-1)).flatten() if self.skim else flat
-        if not self.skim or fresh.numel() > FRESH_SHARE * flat.numel():
+        fresh = torch.nonzero(flat != f.idx.view(-1)).flatten() if self.skim else None
+        if fresh is None or fresh.numel() > FRESH_SHARE * flat.numel():
             d = self.distance(cand, f.dist)
             better = d < f.dist
             f.dist = torch.where(better, d, f.dist)

@@ -64,8 +64,8 @@ def vote(
     in_x = inside(size[2], gw, lattice[2], 1)[None, None, :, None, None, :]
     # The covering patch of voxel u for offset o has its corner at base[u + p - 1 - o] per
     # axis: one window of `base` per offset, and every offset's window in one gather.
-    corner = [torch.tensor([p - 1 - o for o in offs], device=device) for p, offs in zip(patch, lattice, strict=True)]
-    corner = [corner[0][:, None, None], corner[1][None, :, None], corner[2][None, None, :]]
+    corner = [torch.tensor([p - 1 - o for o in offs], device=device).view(shape)
+              for p, offs, shape in zip(patch, lattice, ((-1, 1, 1), (1, -1, 1), (1, 1, -1)), strict=True)]
     n_votes = len(lattice[0]) * len(lattice[1]) * len(lattice[2])
     _, hb, wb = base.shape
     rows = value.reshape(c, -1).T.contiguous()  # (Nv, C): one gather fetches all channels

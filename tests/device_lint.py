@@ -162,10 +162,9 @@ class DeviceLint(TorchFunctionMode):
         marks = {_where(t) for t in inputs if t.dim() > 0 and t.numel() > 1}
         if HOST in marks and DEVICE in marks:
             self._report(f"{name} mixes device and host tensors")
-        if gen is not None and DEVICE in marks | {_where(t) for t in inputs}:
-            if _TrackedGenerator.where(gen) == HOST:
-                self._report(f"{name}: a host generator draws on a device tensor")
         all_marks = {_where(t) for t in inputs} - {None}
+        if gen is not None and DEVICE in all_marks and _TrackedGenerator.where(gen) == HOST:
+            self._report(f"{name}: a host generator draws on a device tensor")
         if DEVICE in all_marks:
             _mark(out, DEVICE)
         elif HOST in all_marks:
