@@ -15,7 +15,7 @@ def test_paper_shapes_for_144p():
     assert all(lv.patch == (3, 7, 7) for lv in plan.levels)
     # The paper's 5 EM iterations, but 3 on the fine levels (over Settings.fine_voxels).
     fine = [math.prod(lv.output) > Settings().fine_voxels for lv in plan.levels]
-    assert fine == [False] * (len(fine) - 2) + [True, True]
+    assert fine == [False] * (len(fine) - 4) + [True] * 4
     assert [lv.em_iters for lv in plan.levels] == [5 if not f else 3 for f in fine]
     # Every level shrinks by 0.82 in space until the minimum (never below it).
     sides = [min(lv.source[1:]) for lv in plan.levels]
