@@ -61,6 +61,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "completeness weighting": {"completeness_alpha": 1.0},
     "3 EM iterations": {"em_iters": 3},
     "5 EM iterations on the fine levels (paper)": {"fine_em_iters": None},
+    "fine levels from 200k voxels": {"fine_voxels": 200_000},
     "noise per voxel": {"noise_mode": "voxel"},
     "mixed noise": {"noise_mode": "mixed"},
     "1 EM iteration at the coarsest (authors')": {"coarsest_em_iters": 1},
