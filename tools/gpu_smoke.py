@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.config import Settings  # noqa: E402
+from engine.config import Settings, preset  # noqa: E402
 from engine.metrics import quality  # noqa: E402
 from engine.request import Request  # noqa: E402
 from engine.run import run  # noqa: E402
@@ -41,8 +41,7 @@ def _cases() -> list[tuple[str, np.ndarray, Request]]:
     a, b = moving_square(), look_clip()
     cases = [
         ("generate", scene, Request(seed=0)),
-        ("generate best", scene, Request(seed=0, settings=Settings().with_(vote="median", vote_stride=1,
-                                                                         fine_em_iters=None))),
+        ("generate best", scene, Request(seed=0, settings=preset("best"))),
         ("generate large levels", scene, Request(seed=1, settings=Settings().with_(large_voxels=20_000))),
         ("generate completeness", scene, Request(seed=2, settings=Settings().with_(completeness_alpha=1.0))),
         ("retarget", scene, Request(task="retarget", width=120, frames=14)),
