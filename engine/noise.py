@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 
 from engine.config import Shape3
 from engine.descriptors import sample_patches
@@ -44,12 +45,28 @@ def auto_sigma(video: torch.Tensor, patch: Shape3, scale: float, mode: str,
     return scale * spacing / {"replicated": math.sqrt(patch[0]), "mixed": patch[0] ** 0.25}.get(mode, 1.0)
 
 
+def smoothed(z: torch.Tensor, radius: float) -> torch.Tensor:
+    """White noise (C, T, H, W) blurred in space by a Gaussian of `radius` pixels, each frame
+    on its own, and scaled back to unit standard deviation."""
+    if radius <= 0:
+        return z
+    c, t, h, w = z.shape
+    r = max(1, math.ceil(2 * radius))
+    x = torch.arange(-r, r + 1, dtype=z.dtype, device=z.device)
+    k = torch.exp(-x * x / (2 * radius * radius))
+    k = k / k.sum()
+    planes = z.reshape(c * t, 1, h, w)
+    planes = F.conv2d(F.pad(planes, (r, r, 0, 0), mode="replicate"), k.view(1, 1, 1, -1))
+    planes = F.conv2d(F.pad(planes, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1))
+    return (planes / planes.std().clamp_min(1e-12)).reshape(c, t, h, w)
+
+
 def add_noise(query: torch.Tensor, sigma: float, generator: torch.Generator, mode: str = "replicated",
-              where: torch.Tensor | None = None) -> torch.Tensor:
+              where: torch.Tensor | None = None, smooth: float = 0.0) -> torch.Tensor:
     """Q + sigma * z; z drawn per voxel ("voxel"), per spatial position and replicated along
     time ("replicated": the coarsest motion stays coherent), or half of each ("mixed": a
-    layout that holds over time, varied by voxel noise); only where `where` (1, T, H, W) is
-    True, if given."""
+    layout that holds over time, varied by voxel noise); blurred in space by `smooth` pixels
+    (then scaled back to unit deviation); only where `where` (1, T, H, W) is True, if given."""
     if sigma <= 0:
         return query
     c, t, h, w = query.shape
@@ -57,6 +74,6 @@ def add_noise(query: torch.Tensor, sigma: float, generator: torch.Generator, mod
     z = torch.randn(shape, generator=generator, device=generator.device)
     if mode == "mixed":
         z = (z + torch.randn((c, 1, h, w), generator=generator, device=generator.device)) / math.sqrt(2)
-    z = z.to(query.device)
+    z = smoothed(z, smooth).to(query.device)
     noisy = query + sigma * z
     return noisy if where is None else torch.where(where, noisy, query)

@@ -47,7 +47,7 @@ def test_the_lint_sees_what_fails_on_cuda():
     {"vote": "median", "vote_stride": 1, "fine_em_iters": None},  # Best
     {"vote": "mean", "completeness_alpha": 1.0},  # the completeness search
     {"large_voxels": 20_000, "noise_mode": "voxel"},  # the large levels' cheaper path
-    {"noise_mode": "mixed", "coarse_vote_voxels": 0, "final_descriptor_dims": 32},
+    {"noise_mode": "mixed", "noise_smooth": 1.0, "coarse_vote_voxels": 0, "final_descriptor_dims": 32},
 ], ids=["normal", "best", "mean-completeness", "large-levels", "mixed-noise"])
 def test_generate_keeps_every_tensor_on_the_run_device(changes):
     clip = moving_texture(8, 40, 56)

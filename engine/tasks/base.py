@@ -131,7 +131,8 @@ class Task:
         """Q at the first level run: the source resized to the output plus noise (times
         `boost` when a first draw gave a copy of the input)."""
         query = resize(ctx.pyramid[0], ctx.levels[0].output, budgets=ctx.budgets, cancel=ctx.cancel)
-        return add_noise(query, self.noise(ctx) * boost, generator, ctx.settings.noise_mode)
+        return add_noise(query, self.noise(ctx) * boost, generator, ctx.settings.noise_mode,
+                         smooth=ctx.settings.noise_smooth)
 
     def first_field(self, query_grid: Shape3, key_grid: Shape3, device: torch.device) -> Coords | None:
         """Matches to start the first level's search from (None: a random field)."""

@@ -89,7 +89,8 @@ class Inpaint(Task):
             colour = small[:3] / alpha.clamp_min(1e-3) / 127.5 - 1.0
             hinted = (alpha > 0.25) & hole
             guess = torch.where(hinted, colour.clamp(-1, 1), guess)
-        return add_noise(guess, self.noise(ctx), generator, ctx.settings.noise_mode, where=hole & ~hinted)
+        return add_noise(guess, self.noise(ctx), generator, ctx.settings.noise_mode, where=hole & ~hinted,
+                         smooth=ctx.settings.noise_smooth)
 
 
 def _level_hole(mask: torch.Tensor, shape: tuple[int, int, int]) -> torch.Tensor:
