@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from engine.io import read_video, write_video
@@ -44,3 +45,15 @@ def test_level_rows_stop_early_and_name_levels(tmp_path, capsys):
 def test_level_list_is_checked():
     with pytest.raises(SystemExit, match="not a level number"):
         main(["clip.mp4", "-o", "x.png", "--levels", "3,x"])
+
+
+def test_variant_runs_named_settings_and_unknown_is_refused(tmp_path, capsys):
+    clip = tmp_path / "clip.mp4"
+    write_video(balloon_scene(t=6, h=40, w=64), clip, fps=Fraction(10))
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    assert main([str(clip), "-o", str(a), "--seeds", "1", "--levels", "2", "--width", "64"]) == 0
+    assert main([str(clip), "-o", str(b), "--seeds", "1", "--levels", "2", "--width", "64",
+                 "--variant", "smooth mixed noise 0.6"]) == 0
+    assert not np.array_equal(read_video(a).frames[0], read_video(b).frames[0])
+    with pytest.raises(SystemExit, match="unknown"):
+        main([str(clip), "-o", str(a), "--variant", "no such variant"])

@@ -16,6 +16,9 @@ DIR as mp4 when given; with --reuse, seeds already there are read instead of run
 shows where a fault starts instead: one row per seed, its frame after each listed pyramid
 level (1 = the coarsest; the frame at the same point in time), and a run stops after the
 last level listed, so a study of the coarse layout takes seconds even at Full-HD.
+`--variant NAME` runs a named variant of the settings from `python main.py bench --ablate`
+instead of the defaults (e.g. `--variant 'smooth mixed noise 0.6' --levels 9 --seeds 10`:
+ten Full-HD coarse layouts in about 30 s).
 """
 
 from __future__ import annotations
@@ -101,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", help="also write each seed's output as DIR/seedN.mp4")
     ap.add_argument("--reuse", action="store_true", help="read seeds already in --keep DIR")
     ap.add_argument("--levels", help="a row per seed of its frame after these levels, e.g. 3,6,last")
+    ap.add_argument("--variant", help="a named variant of the settings from `bench --ablate`, "
+                    "e.g. 'smooth mixed noise 0.6'")
     a = ap.parse_args(argv)
     levels = _parse_levels(a.levels) if a.levels else None
 
@@ -118,8 +123,16 @@ def main(argv: list[str] | None = None) -> int:
         first.append((f"ref {i}", frames[min(t, len(frames) - 1)]))
     rows = [first]
     settings = preset(a.quality).with_(device=a.device)
+    noise = None
+    if a.variant:
+        from engine.bench import VARIANTS
+        if a.variant not in VARIANTS:
+            raise SystemExit(f"--variant: unknown {a.variant!r}; choose from {', '.join(VARIANTS)}")
+        changes = dict(VARIANTS[a.variant])
+        noise = changes.pop("noise", None)  # a Request field, the rest are Settings
+        settings = settings.with_(**changes)
     if levels:
-        rows += _level_rows(clip.frames, settings, a.seeds, levels, a.frame)
+        rows += _level_rows(clip.frames, settings, a.seeds, levels, a.frame, noise)
         return _write(rows, a.width, a.output)
     row: list[tuple[str, np.ndarray]] = []
     for seed in range(a.seeds):
@@ -128,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             frames, elapsed = read_video(kept).frames, float("nan")
         else:
             res = None
-            for res in run(clip.frames, Request(seed=seed, settings=settings)):  # noqa: B007
+            for res in run(clip.frames, Request(seed=seed, settings=settings, noise=noise)):  # noqa: B007
                 pass
             assert res is not None
             frames, elapsed = res.frames, res.elapsed
@@ -162,7 +175,7 @@ def _parse_levels(text: str) -> list[int]:
 
 
 def _level_rows(frames: np.ndarray, settings: object, seeds: int, levels: list[int],
-                frame: int) -> list[list[tuple[str, np.ndarray]]]:
+                frame: int, noise: float | None = None) -> list[list[tuple[str, np.ndarray]]]:
     """One row per seed: its output after each of `levels` (0 = the last), at the frame
     nearest the same point in time as `frame` of the source."""
     from engine.request import Request
@@ -173,7 +186,7 @@ def _level_rows(frames: np.ndarray, settings: object, seeds: int, levels: list[i
     rows = []
     for seed in range(seeds):
         got: dict[int, np.ndarray] = {}
-        for res in run(frames, Request(seed=seed, settings=settings)):
+        for res in run(frames, Request(seed=seed, settings=settings, noise=noise)):
             last = res.level  # kept whether listed or not: it stands in for "last" and too-high levels
             got = {n: f for n, f in got.items() if n in levels}
             got[last] = res.frames[round(position * (len(res.frames) - 1))]
