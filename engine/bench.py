@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.config import Settings
+from engine.errors import InputError
 
 # The paper's clips and anchors: shared/data beside the checkout, or VGPNN_BENCH_DATA (a
 # machine where the checkout travels alone, as tools/gpu_check.sh does).
@@ -73,6 +74,16 @@ VARIANTS: dict[str, dict[str, object]] = {
     "noise 5 per voxel (authors')": {"noise": 5.0, "noise_mode": "voxel"},
     "pyramid factors 0.85 (authors')": {"spatial_factor": 0.85, "temporal_factor": 0.85},
 }
+
+
+def variant(name: str, base: Settings | None = None) -> tuple[Settings, float | None]:
+    """The settings of a named variant (on `base`, default Settings()) and its Request noise
+    (None: the clip's own)."""
+    if name not in VARIANTS:
+        raise InputError(f"unknown variant {name!r}; choose from {', '.join(VARIANTS)}")
+    changes = dict(VARIANTS[name])
+    noise = changes.pop("noise", None)  # a Request field, the rest are Settings
+    return (base or Settings()).with_(**changes), noise  # type: ignore[arg-type]
 
 
 class PeakMemory:
@@ -308,7 +319,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def bench(args: argparse.Namespace) -> int:
-    from engine.errors import InputError
 
     if args.seeds < 1:
         raise InputError("--seeds must be at least 1")
@@ -326,9 +336,8 @@ def bench(args: argparse.Namespace) -> int:
         case = cases[0]
         for name in names:
             print(f"bench: {case.name}, {name} ...", file=sys.stderr, flush=True)
-            changes = dict(VARIANTS[name])
-            noise = changes.pop("noise", None)
-            rows.append(run_case(case, Settings().with_(**changes), args.device, metrics, name, noise))
+            settings, noise = variant(name)
+            rows.append(run_case(case, settings, args.device, metrics, name, noise))
         if metrics and (anchor := anchor_row(case)):
             rows.append(anchor)
     else:

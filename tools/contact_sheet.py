@@ -125,12 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = preset(a.quality).with_(device=a.device)
     noise = None
     if a.variant:
-        from engine.bench import VARIANTS
-        if a.variant not in VARIANTS:
-            raise SystemExit(f"--variant: unknown {a.variant!r}; choose from {', '.join(VARIANTS)}")
-        changes = dict(VARIANTS[a.variant])
-        noise = changes.pop("noise", None)  # a Request field, the rest are Settings
-        settings = settings.with_(**changes)
+        from engine.bench import variant
+        from engine.errors import InputError
+        try:
+            settings, noise = variant(a.variant, settings)
+        except InputError as e:
+            raise SystemExit(f"--variant: {e}") from None
     if levels:
         rows += _level_rows(clip.frames, settings, a.seeds, levels, a.frame, noise)
         return _write(rows, a.width, a.output)
