@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.config import Shape3
+from engine.realism import LAYOUT_FLAG_AT, layout_shift
 
 Coords = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
@@ -50,3 +51,12 @@ def copy_fraction(nnf: Coords, query_grid: Shape3, key_grid: Shape3) -> float:
     padded = F.pad(hist.view(1, 1, *sizes).double(), (1, 1) * 3)
     near = F.avg_pool3d(padded, 3, stride=1) * 27
     return float(near.max() / flat.numel())
+
+
+def band_cut(source_frames: object, frames: object) -> bool:
+    """Did the noise cut a band of the scene (sky pushed into the ground band, a floor gone)?
+    The realism score's layout term on an early level's output against that level's source.
+    The cut is there from the coarsest level on, at the size it ends with (air_balloons
+    under smooth noise: 2.5-4.4 at the first three levels of the seeds that end cut,
+    0.7-1.0 for clean ones), so the test costs one early level, not a whole run."""
+    return layout_shift(source_frames, frames)[0] > LAYOUT_FLAG_AT  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from engine.copy_check import (
     COPY_CHECK_LEVEL,
     COPY_FRACTION,
     COPY_RETRIES,
+    band_cut,
     copy_fraction,
 )
 from engine.descriptors import patch_grid
@@ -145,14 +146,15 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                          cold_rounds=settings.pm_rounds, vote_stride=settings.vote_stride,
                          reduce=settings.vote)
     # A seed whose noise leaves it on the input's own layout (in place or shifted) is no
-    # variation. That shows by the third level run (engine/copy_check.py), so the first
-    # levels are held back, checked, and run again from a new draw of the noise when they
-    # copy; deterministic per seed.
+    # variation, and one whose noise cut a band of the scene (sky into the ground) is
+    # broken. Both show by the third level run (engine/copy_check.py), so the first levels
+    # are held back, checked, and run again from a new draw of the noise; deterministic
+    # per seed.
     check_at = None
     if task.redraws_copies and task.noise(ctx) > 0:
         check_at = min(COPY_CHECK_LEVEL, len(levels) - 1)
     held: list[LevelResult] = []
-    attempt = 0
+    attempt = copies = 0
     query = task.coarsest_query(ctx, setups[0], gen)  # type: ignore[arg-type]
     nnf = rev = None
     nnf_level: Level | None = None  # the level whose search made `nnf`
@@ -225,11 +227,19 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         else:
             held.append(result)
             if n == check_at:
-                if attempt < COPY_RETRIES and nnf is not None \
-                        and copy_fraction(nnf, query_grid, key_grid) > COPY_FRACTION:
-                    boost = COPY_BOOST ** attempt
+                why = None
+                if attempt < COPY_RETRIES and nnf is not None:
+                    if copy_fraction(nnf, query_grid, key_grid) > COPY_FRACTION:
+                        why = "the noise reproduced the input"
+                    elif band_cut(to_frames(pyramid[n]), result.frames):
+                        why = "the noise cut a band of the scene (sky into the ground)"
+                if why is not None:
+                    # Copies grow the noise on their second redraw; a cut keeps it (a cut is
+                    # an unlucky draw, not too little noise).
+                    boost = COPY_BOOST ** copies if why.endswith("input") else 1.0
+                    copies += why.endswith("input")
                     attempt += 1
-                    notes.append("the noise reproduced the input; drawn again")
+                    notes.append(f"{why}; drawn again")
                     held.clear()
                     query = task.coarsest_query(ctx, setups[0], gen, boost=boost)  # type: ignore[arg-type]
                     nnf = rev = nnf_level = None

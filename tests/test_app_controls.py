@@ -213,3 +213,25 @@ def test_style_sheet_is_found_and_applied():
 
     assert STYLE_SHEET.exists()
     assert "realismBadge" in STYLE_SHEET.read_text(encoding="utf-8")
+
+
+def test_realism_badge_names_a_band_cut(qtbot):
+    """A tile says why it is flagged: a band cut (and where) or artifacts."""
+    from app.state.result_clip import ResultClip
+    from app.widgets.seed_tile import SeedTile
+    from engine.realism import Realism
+    from engine.request import Request
+
+    frames = np.zeros((2, 16, 24, 3), np.uint8)
+    tile = SeedTile(3, (24, 16), 25.0)
+    qtbot.addWidget(tile)
+    cases = {
+        "cut near the bottom": Realism(0.5, 20.0, True, False, (0, 0, 0), layout=4.0, layout_row=0.9),
+        "artifacts": Realism(1.3, 30.0, True, False, (0, 0, 0), layout=0.5, layout_row=0.2),
+        "No likely artifacts": Realism(0.5, 80.0, False, False, (0, 0, 0), layout=0.5, layout_row=0.2),
+    }
+    for words, r in cases.items():
+        clip = ResultClip(frames, 1, 1, Request(seed=3), (24, 16), 2, realism=r)
+        tile.set_clip(clip, "done")
+        assert words in tile.badge.toolTip()
+        assert tile.badge.text().startswith("⚠" if r.flagged else "✓")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from engine.errors import Cancelled
-from engine.realism import RealismScorer, realism
+from engine.realism import LAYOUT_FLAG_AT, RealismScorer, _rows, layout_shift, realism
 from engine.request import Request
 from tests.synth import balloon_scene, final
 
@@ -48,3 +48,38 @@ def test_deterministic_and_cancellable(clip):
 def test_other_output_sizes(clip):
     r = realism(clip, clip[:6, :40, :70].copy())
     assert 0 <= r.score <= 100
+
+
+def test_sky_cut_into_the_ground_band_is_flagged(clip):
+    """Sky pushed down into a stretch of the ground band is made of real sky patches, so the
+    patch ratio cannot see it; the layout term does, and names the bottom of the frame."""
+    h, w = clip.shape[1:3]
+    top = int(h * 0.78)  # balloon_scene's ground band
+    cut = clip.copy()
+    cut[:, top:, : w // 3] = clip[:, top - (h - top) - 4:top - 4, : w // 3]  # sky from just above
+    scorer = RealismScorer(clip)
+    r = scorer(cut)
+    assert r.band_cut and r.flagged and r.layout > LAYOUT_FLAG_AT
+    assert r.layout_row > 0.75
+    assert r.score < scorer(final(clip, Request(seed=0)).frames).score
+
+
+def test_layout_keeps_sideways_moves_and_variations(clip):
+    """Moving things along the rows keeps the layout; a clean variation and the input itself
+    are not band cuts; an upside-down video is."""
+    scorer = RealismScorer(clip)
+    assert scorer(clip).layout < 0.05
+    assert scorer(np.roll(clip, clip.shape[2] // 3, axis=2)).layout < 0.5
+    for seed in (0, 1):
+        assert not scorer(final(clip, Request(seed=seed)).frames).band_cut
+    assert scorer(clip[:, ::-1].copy()).band_cut
+
+
+def test_layout_of_other_sizes(clip):
+    """A retargeted result is compared row for row at the same fractions of the height."""
+    src_rows = _rows(clip)
+    wide = np.concatenate([clip, clip[:, :, ::-1]], axis=2)  # twice as wide, same rows
+    assert layout_shift(src_rows, wide)[0] < 0.5
+    tiny = clip[:, ::8, ::8].copy()  # 8 rows: fewer than the layout's bands
+    shift, row = layout_shift(src_rows, tiny)
+    assert shift < 1.0 and 0 <= row <= 1

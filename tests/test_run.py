@@ -253,3 +253,42 @@ def test_coarse_levels_vote_with_the_papers_median(monkeypatch):
     seen.clear()
     final(clip, Request(seed=1, settings=Settings(coarse_vote_voxels=0)))
     assert {(r, s) for _, r, s in seen} == {("luma", 3)}
+
+
+def test_a_band_cut_is_drawn_again_with_the_same_noise(monkeypatch):
+    """At the copy test's level a seed whose layout cuts a band (engine.realism's layout
+    term) is drawn again, keeping its sigma (a copy's second redraw grows it); the note
+    says why, and a seed that is neither runs as before."""
+    import engine.run as engine_run
+    from engine.tasks.base import Task
+
+    clip = moving_texture(8, 40, 56)
+    monkeypatch.setattr(engine_run, "copy_fraction", lambda *a: 0.0)
+    monkeypatch.setattr(engine_run, "band_cut", lambda src, out: False)
+    plain = final(clip, Request(seed=4))
+    cuts, boosts = [True, False], []
+    monkeypatch.setattr(engine_run, "band_cut", lambda src, out: cuts.pop(0) if cuts else False)
+    real = Task.coarsest_query
+
+    def spy(self, ctx, setup, generator, boost=1.0):
+        boosts.append(boost)
+        return real(self, ctx, setup, generator, boost)
+
+    monkeypatch.setattr(Task, "coarsest_query", spy)
+    out = final(clip, Request(seed=4))
+    assert boosts == [1.0, 1.0]
+    assert sum("cut a band" in n for n in out.notes) == 1
+    assert not np.array_equal(out.frames, plain.frames)  # a new draw
+    monkeypatch.setattr(engine_run, "band_cut", lambda src, out: False)
+    assert np.array_equal(final(clip, Request(seed=4)).frames, plain.frames)
+
+
+def test_band_cut_reads_the_layout():
+    """band_cut is the realism score's layout term over its flag: a clip against itself is
+    not cut, the clip upside down is."""
+    from engine.copy_check import band_cut
+    from tests.synth import balloon_scene
+
+    clip = balloon_scene(t=6, h=48, w=80)
+    assert not band_cut(clip, clip)
+    assert band_cut(clip, clip[:, ::-1].copy())

@@ -107,7 +107,13 @@ class SeedTile(QFrame):
         self.badge.setVisible(r is not None)
         if r is None:
             return
-        if r.flagged:
+        if r.band_cut:
+            text, kind = f"⚠ {r.score:.0f}", "flagged"
+            where = "top" if r.layout_row < 0.34 else "middle" if r.layout_row < 0.67 else "bottom"
+            tip = (f"Likely a band of the scene cut near the {where} of the frame: colours there "
+                   "that the input holds at another height (sky in the ground, the ground or "
+                   "floor gone). Realism ")
+        elif r.flagged:
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             tip = ("Likely visible artifacts (parts that look like nothing in the input: a "
                    "blob, a piece in the wrong place, a broken object). Realism ")
@@ -120,7 +126,8 @@ class SeedTile(QFrame):
         self.badge.setText(text)
         self.badge.setProperty("kind", kind)
         self.badge.setToolTip(tip + f"{r.score:.0f}/100: how much the least realistic 5% of the "
-                              "variation, seen at object scale, looks like the input.")
+                              "variation, seen at object scale, looks like the input, and how "
+                              "well its rows keep the input's layout.")
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
 
