@@ -57,6 +57,6 @@ def band_cut(source_frames: object, frames: object) -> bool:
     """Did the noise cut a band of the scene (sky pushed into the ground band, a floor gone)?
     The realism score's layout term on an early level's output against that level's source.
     The cut is there from the coarsest level on, at the size it ends with (air_balloons
-    under smooth noise: 2.5-4.4 at the first three levels of the seeds that end cut,
-    0.7-1.0 for clean ones), so the test costs one early level, not a whole run."""
+    under smooth noise: 8.7-13.5 at the first three levels of the seeds that end cut,
+    0.5-1.8 for clean ones), so the test costs one early level, not a whole run."""
     return layout_shift(source_frames, frames)[0] > LAYOUT_FLAG_AT  # type: ignore[arg-type]

@@ -18,14 +18,14 @@ clean variations of this engine scored 0.12-0.92, every variation with a ground 
 the sky, a sky-coloured blob or a broken balloon 1.03-1.27; `FLAG_AT` sits between.
 
 Patches do not see a band cut: sky pushed down into the ground band is made of real sky
-patches. The layout term does: both videos pooled to `BANDS` rows of `BLOCKS` blocks
-(averaged over time), each row's mean colour in the output against the input's at the
-same height or up to a band above or below (a horizon moved by a few pixels is no fault),
-over how much that row's colour varies along it in the input (plus `ROW_EPS`). A sky row may hold
-clouds or blue in any proportion (its blocks vary, so its mean may move); a ground row is
-alike along its length, so sky in a stretch of it stands out. Variations keep the
-vertical order of a scene (sky above, ground below) and move things sideways or by less
-than a band, so their rows stay within about their own spread.
+patches. The layout term does: both videos averaged over time into `BANDS` rows of
+`BLOCKS` blocks; each output block is compared with every input block at the same height
+or up to a band above or below (things move sideways freely, and a horizon moved by a few
+pixels is no fault), in units of how unlike each other the input's own blocks of that row
+are (each input block against the nearest block of another column nearby; plus
+`ROW_EPS`). A sky row of clouds and blue, or water full of birds, has unlike blocks and
+tolerates much; a ground or floor row is alike along its length, so a stretch of sky in it
+stands out. Variations keep the vertical order of a scene (sky above, ground below).
 """
 
 from __future__ import annotations
@@ -47,12 +47,12 @@ FLAG_AT = 0.98  # ratio above which a result likely shows artifacts
 COPY_AT = 0.2  # ratio below which a result is mostly the input itself (realistic, not new)
 SHARPNESS = 3.0  # score = 100 / (1 + (ratio / FLAG_AT) ** SHARPNESS): 50 at the flag
 BANDS, BLOCKS = 18, 8  # the layout term's grid: rows of the frame, blocks along each row
-ROW_EPS = 0.02  # colour units in [0, 1] added to a row's spread (flat rows, coding noise)
-# The layout shift above which a result likely has a band cut: measured (2026-12-03) 0.0-1.4
-# for the clean variations of air_balloons (the paper's nine that vary, this engine's ten),
-# of five more clips and of the paper's Full-HD outputs, 2.6-5.6 for every one with a band
-# cut by eye (sky in the ground band, a stage floor gone; README, Seed browser).
-LAYOUT_FLAG_AT = 2.0
+ROW_EPS = 0.02  # colour units in [0, 1] added to a row's own scale (flat rows, coding noise)
+# The layout shift above which a result likely has a band cut: measured (2026-12-03) at most
+# 5.4 for the clean variations of air_balloons (the paper's nine that vary, this engine's
+# ten), of six more clips and of the paper's Full-HD outputs, 10.8-15.5 for every one with
+# a band cut by eye (sky in the ground band, a stage floor gone; README, Seed browser).
+LAYOUT_FLAG_AT = 8.0
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,10 @@ def _grid(frames: np.ndarray, rows: int, blocks: int) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class Rows:
-    """The input's layout: mean colours of `SUB`-times finer rows than the bands (so that a
-    band's window can be slid by a fraction of a band) and each band's spread along itself."""
+    """The input's layout: block colours on rows `SUB` times finer than the bands, so that
+    a band's window can slide by a fraction of a band."""
 
-    fine: torch.Tensor  # (3, bands * SUB)
-    spread: torch.Tensor  # (3, bands)
+    fine: torch.Tensor  # (3, bands * SUB, blocks)
 
 
 SUB = 4  # fine rows per band: the window slides by a quarter of a band
@@ -104,32 +103,35 @@ SUB = 4  # fine rows per band: the window slides by a quarter of a band
 
 def _rows(frames: np.ndarray, bands: int = BANDS) -> Rows:
     bands = min(bands, frames.shape[1])
-    blocks = min(BLOCKS, frames.shape[2])
-    grid = _grid(frames, bands, blocks)
-    spread = grid.std(3, unbiased=False).mean(0) if blocks > 1 else torch.zeros(3, bands)
-    fine = _grid(frames, bands * SUB, 1).mean((0, 3))
-    return Rows(fine, spread)
+    return Rows(_grid(frames, bands * SUB, min(BLOCKS, frames.shape[2])).mean(0))
 
 
 def layout_shift(source: np.ndarray | Rows, frames: np.ndarray) -> tuple[float, float]:
-    """How far the output's rows moved from the input's in colour, in units of the input
-    row's spread along itself (the largest over rows; per row, the largest over channels),
-    and where (0 top, 1 bottom). A row may match the input within a band above or below
-    it, so a horizon moved by a few pixels is not a cut. Sizes may differ: rows are taken
-    at the same fractions of the height."""
-    rows = source if isinstance(source, Rows) else _rows(source)
-    bands = min(rows.spread.shape[1], frames.shape[1])
-    # Band means from fine rows, as the input's windows are, so that a copy matches exactly.
-    out = _grid(frames, bands * SUB, 1).mean((0, 3)).unflatten(1, (bands, SUB)).mean(2)  # (3, bands)
-    fine, spread = rows.fine, rows.spread
-    if spread.shape[1] != bands:  # a short output: the input's rows at its bands
-        fine = F.adaptive_avg_pool1d(fine[None], bands * SUB)[0]
-        spread = F.adaptive_avg_pool1d(spread[None], bands)[0]
-    windows = fine.unfold(1, SUB, 1).mean(-1)  # (3, starts): a band's mean from each fine row
+    """How unlike the input's blocks at its height the output's least fitting block is, in
+    units of how unlike the input's own blocks of that row are, and where (0 top, 1 bottom).
+    Colour distances are the largest channel difference. Sizes may differ: rows are taken
+    at the same fractions of the height, and blocks match anywhere along the row."""
+    fine = (source if isinstance(source, Rows) else _rows(source)).fine
+    bands = min(fine.shape[1] // SUB, frames.shape[1])
+    if fine.shape[1] != bands * SUB:  # a short output: the input's rows at its bands
+        fine = F.adaptive_avg_pool1d(fine.permute(0, 2, 1).flatten(0, 1)[None], bands * SUB)[0]
+        fine = fine.unflatten(0, (3, -1)).permute(0, 2, 1)
+    # Bands from fine rows for both videos, so that a copy matches exactly.
+    out = _grid(frames, bands * SUB, min(BLOCKS, frames.shape[2])).mean(0).unflatten(1, (bands, SUB)).mean(2)
+    own = fine.unflatten(1, (bands, SUB)).mean(2)  # (3, bands, blocks)
+    windows = fine.unfold(1, SUB, 1).mean(-1)  # (3, starts, blocks): a band from each fine row
     starts = (torch.arange(bands)[:, None] * SUB + torch.arange(-SUB, SUB + 1)[None]).clamp(0, windows.shape[1] - 1)
-    near = windows[:, starts]  # (3, bands, 2 SUB + 1): the band slid by up to one band
-    diff = (out[:, :, None] - near).abs() / (spread[:, :, None] + ROW_EPS)
-    shift = diff.amax(0).amin(1)  # the worst channel, at the best slide
+    near = windows[:, starts]  # (3, bands, slides, blocks): the band slid by up to one band
+
+    def distances(blocks: torch.Tensor) -> torch.Tensor:  # (bands, slides, n, input blocks)
+        return (blocks[:, :, None, :, None] - near[:, :, :, None, :]).abs().amax(0)
+
+    fit = distances(out).amin(1).amin(-1)  # (bands, output blocks): the nearest input block
+    d_own = distances(own)
+    cols = torch.arange(own.shape[2])
+    d_own = d_own.masked_fill(cols[:, None] == cols[None, :], float("inf")).amin(1).amin(-1)
+    scale = d_own.amax(1) if own.shape[2] > 1 else torch.zeros(bands)
+    shift = (fit / (scale[:, None] + ROW_EPS)).amax(1)
     row = int(shift.argmax())
     return float(shift[row]), (row + 0.5) / bands
 

@@ -226,7 +226,7 @@ def test_realism_badge_names_a_band_cut(qtbot):
     tile = SeedTile(3, (24, 16), 25.0)
     qtbot.addWidget(tile)
     cases = {
-        "cut near the bottom": Realism(0.5, 20.0, True, False, (0, 0, 0), layout=4.0, layout_row=0.9),
+        "cut near the bottom": Realism(0.5, 20.0, True, False, (0, 0, 0), layout=12.0, layout_row=0.9),
         "artifacts": Realism(1.3, 30.0, True, False, (0, 0, 0), layout=0.5, layout_row=0.2),
         "No likely artifacts": Realism(0.5, 80.0, False, False, (0, 0, 0), layout=0.5, layout_row=0.2),
     }
