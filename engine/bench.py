@@ -319,7 +319,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def bench(args: argparse.Namespace) -> int:
-
     if args.seeds < 1:
         raise InputError("--seeds must be at least 1")
     if args.inputs:

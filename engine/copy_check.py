@@ -14,6 +14,7 @@ Between 0.75 and 0.85 lie partial copies: half the layout kept, the rest new (ke
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -53,10 +54,10 @@ def copy_fraction(nnf: Coords, query_grid: Shape3, key_grid: Shape3) -> float:
     return float(near.max() / flat.numel())
 
 
-def band_cut(source_frames: object, frames: object) -> bool:
+def band_cut(source_frames: np.ndarray, frames: np.ndarray) -> bool:
     """Did the noise cut a band of the scene (sky pushed into the ground band, a floor gone)?
     The realism score's layout term on an early level's output against that level's source.
     The cut is there from the coarsest level on, at the size it ends with (air_balloons
     under smooth noise: 8.7-13.5 at the first three levels of the seeds that end cut,
     0.5-1.8 for clean ones), so the test costs one early level, not a whole run."""
-    return layout_shift(source_frames, frames)[0] > LAYOUT_FLAG_AT  # type: ignore[arg-type]
+    return layout_shift(source_frames, frames)[0] > LAYOUT_FLAG_AT

@@ -67,7 +67,7 @@ class Realism:
     flagged: bool
     near_copy: bool
     worst: tuple[int, int, int]
-    layout: float = 0.0  # the largest row shift (layout_shift); over LAYOUT_FLAG_AT: flagged
+    layout: float = 0.0  # the least fitting block's distance (layout_shift); over LAYOUT_FLAG_AT: flagged
     layout_row: float = 0.0  # where, as a fraction of the height (0 top, 1 bottom)
 
     @property

@@ -228,16 +228,18 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             held.append(result)
             if n == check_at:
                 why = None
+                copied = False
                 if attempt < COPY_RETRIES and nnf is not None:
-                    if copy_fraction(nnf, query_grid, key_grid) > COPY_FRACTION:
+                    copied = copy_fraction(nnf, query_grid, key_grid) > COPY_FRACTION
+                    if copied:
                         why = "the noise reproduced the input"
                     elif band_cut(to_frames(pyramid[n]), result.frames):
                         why = "the noise cut a band of the scene (sky into the ground)"
                 if why is not None:
                     # Copies grow the noise on their second redraw; a cut keeps it (a cut is
                     # an unlucky draw, not too little noise).
-                    boost = COPY_BOOST ** copies if why.endswith("input") else 1.0
-                    copies += why.endswith("input")
+                    boost = COPY_BOOST ** copies if copied else 1.0
+                    copies += copied
                     attempt += 1
                     notes.append(f"{why}; drawn again")
                     held.clear()
