@@ -66,7 +66,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "noise per voxel": {"noise_mode": "voxel"},
     "mixed noise": {"noise_mode": "mixed"},
     # Half replicated, half per voxel, blurred by a coarsest pixel (docs/quality_notes.md, 13):
-    # the authors' 20 frames vary as theirs do, but Full-HD seeds lose pieces of the ground.
+    # the authors' 20 frames vary as theirs do until the seeds that cut the ground are drawn again.
     "smooth mixed noise 0.6": {"noise_mode": "mixed", "noise_smooth": 1.0, "noise_scale": 0.6},
     "1 EM iteration at the coarsest (authors')": {"coarsest_em_iters": 1},
     "fixed noise 5 (authors')": {"noise": 5.0},  # a Request field: the sigma, whatever the clip

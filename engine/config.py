@@ -79,8 +79,9 @@ class Settings:
     # Blur of the noise in space, in pixels of the coarsest level (0: white noise). Smooth
     # noise moves whole regions: the authors' 20 frames vary as much as their outputs
     # (mixed, 1 pixel, noise_scale 0.6: 16 seeds, diversity 0.38 -> 0.49, coherence and
-    # flicker within their figures) but Full-HD seeds lose pieces of the ground band
-    # (2 of 10 against none), so it is off by default (README, Known limits).
+    # flicker within their figures) but cuts the ground band in some seeds (Full-HD 2 of
+    # 10); the band-cut redraw draws those again, and then the 20 frames' diversity is
+    # 0.42, still under theirs, so it is off by default (README, Known limits).
     noise_smooth: float = 0.0
     max_side: int | None = None  # downscale the input so its longest side fits
     device: str = "auto"  # "auto" | "cpu" | "cuda"
