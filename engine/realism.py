@@ -47,6 +47,7 @@ FLAG_AT = 0.98  # ratio above which a result likely shows artifacts
 COPY_AT = 0.2  # ratio below which a result is mostly the input itself (realistic, not new)
 SHARPNESS = 3.0  # score = 100 / (1 + (ratio / FLAG_AT) ** SHARPNESS): 50 at the flag
 BANDS, BLOCKS = 18, 8  # the layout term's grid: rows of the frame, blocks along each row
+SUB = 4  # fine rows per band: the window slides by a quarter of a band
 ROW_EPS = 0.02  # colour units in [0, 1] added to a row's own scale (flat rows, coding noise)
 # The layout shift above which a result likely has a band cut: measured (2026-12-03) at most
 # 5.4 for the clean variations of air_balloons (the paper's nine that vary, this engine's
@@ -96,9 +97,6 @@ class Rows:
     a band's window can slide by a fraction of a band."""
 
     fine: torch.Tensor  # (3, bands * SUB, blocks)
-
-
-SUB = 4  # fine rows per band: the window slides by a quarter of a band
 
 
 def _rows(frames: np.ndarray, bands: int = BANDS) -> Rows:
