@@ -63,15 +63,16 @@ VARIANTS: dict[str, dict[str, object]] = {
     "3 EM iterations": {"em_iters": 3},
     "5 EM iterations on the fine levels (paper)": {"fine_em_iters": None},
     "fine levels from 200k voxels": {"fine_voxels": 200_000},
-    "noise per voxel": {"noise_mode": "voxel"},
-    "mixed noise": {"noise_mode": "mixed"},
-    # Half replicated, half per voxel, blurred by a coarsest pixel (docs/quality_notes.md, 13):
-    # the authors' 20 frames vary as theirs do until the seeds that cut the ground are drawn again.
-    "smooth mixed noise 0.6": {"noise_mode": "mixed", "noise_smooth": 1.0, "noise_scale": 0.6},
+    # The default until 2026-12-04: white noise replicated along time (the paper's), 1.3.
+    "white replicated noise 1.3": {"noise_mode": "replicated", "noise_smooth": 0.0,
+                                                   "noise_scale": 1.3},
+    "white noise per voxel 1.3": {"noise_mode": "voxel", "noise_smooth": 0.0, "noise_scale": 1.3},
+    "white mixed noise 1.3": {"noise_mode": "mixed", "noise_smooth": 0.0, "noise_scale": 1.3},
     "1 EM iteration at the coarsest (authors')": {"coarsest_em_iters": 1},
-    "fixed noise 5 (authors')": {"noise": 5.0},  # a Request field: the sigma, whatever the clip
+    # `noise` is a Request field: the sigma, whatever the clip; white noise replicated along time.
+    "fixed noise 5 (authors')": {"noise": 5.0, "noise_mode": "replicated", "noise_smooth": 0.0},
     # The authors' code exactly: sigma 5 drawn per voxel (randn_like of the coarsest query).
-    "noise 5 per voxel (authors')": {"noise": 5.0, "noise_mode": "voxel"},
+    "noise 5 per voxel (authors')": {"noise": 5.0, "noise_mode": "voxel", "noise_smooth": 0.0},
     "pyramid factors 0.85 (authors')": {"spatial_factor": 0.85, "temporal_factor": 0.85},
 }
 

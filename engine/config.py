@@ -73,16 +73,19 @@ class Settings:
     # every level it costs 3x the whole run (Best). 0: off.
     coarse_vote_voxels: int = 10_000
     # Coarsest noise when a request leaves it unset: sigma = noise_scale x the coarsest
-    # level's mean distance between a patch and its nearest other patch (engine/noise.py).
-    noise_scale: float = 1.3
-    noise_mode: str = "replicated"  # "replicated" along time (the paper), "voxel" or "mixed"
-    # Blur of the noise in space, in pixels of the coarsest level (0: white noise). Smooth
-    # noise moves whole regions: the authors' 20 frames vary as much as their outputs
-    # (mixed, 1 pixel, noise_scale 0.6: 16 seeds, diversity 0.38 -> 0.49, coherence and
-    # flicker within their figures) but cuts the ground band in some seeds (Full-HD 2 of
-    # 10); the band-cut redraw draws those again, and then the 20 frames' diversity is
-    # 0.42, still under theirs, so it is off by default (README, Known limits).
-    noise_smooth: float = 0.0
+    # level's mean distance between a patch and its nearest other patch (engine/noise.py),
+    # drawn half replicated along time and half per voxel ("mixed") and blurred in space by
+    # `noise_smooth` pixels of the coarsest level (0: white). Smooth noise moves the colour of
+    # regions rather than of single voxels, so the search swaps whole regions for others of
+    # the input, rare ones too; the seeds it cuts (sky into the ground band) are drawn again
+    # (engine/copy_check.py). Measured against the paper's replicated white noise at 1.3
+    # (the default until 2026-12-04; docs/quality_notes.md, 13-27): the authors' 20 frames
+    # 16 seeds coherence 0.0041 vs 0.0049, diversity 0.42 vs 0.38; air_balloons within every
+    # bar (p95@0.5 0.057 vs 0.055, 10 seeds); five more clips more coherent at half size on
+    # four; Full-HD without the pale seams in the sky.
+    noise_scale: float = 0.6
+    noise_mode: str = "mixed"  # "replicated" along time (the paper), "voxel" or "mixed"
+    noise_smooth: float = 1.0
     max_side: int | None = None  # downscale the input so its longest side fits
     device: str = "auto"  # "auto" | "cpu" | "cuda"
 
@@ -134,8 +137,9 @@ class Settings:
 # differs rarely, it is 2-3x faster),
 # above the coarse levels the vote takes the median-luminance colour of 27 of the 147
 # covering patches instead of a per-channel median of all, the coarsest noise is scaled to
-# the clip (engine/noise.py) and a seed that copies the input is drawn again (run.py)
-# instead of a fixed sigma. Best: Normal with the paper's vote, the per-channel median of
+# the clip (engine/noise.py) instead of a fixed sigma, blurred in space and half of it drawn
+# per voxel instead of white and replicated along time, and a seed that copies the input or
+# cuts a band of the scene is drawn again (run.py). Best: Normal with the paper's vote, the per-channel median of
 # all 147 covering patches, and 5 EM iterations on every level (about 3x slower; on the
 # authors' 20 frames about as coherent as Normal's lattice of the patch centre and edges:
 # docs/quality_notes.md).

@@ -53,7 +53,7 @@ def test_variant_runs_named_settings_and_unknown_is_refused(tmp_path, capsys):
     a, b = tmp_path / "a.png", tmp_path / "b.png"
     assert main([str(clip), "-o", str(a), "--seeds", "1", "--levels", "2", "--width", "64"]) == 0
     assert main([str(clip), "-o", str(b), "--seeds", "1", "--levels", "2", "--width", "64",
-                 "--variant", "smooth mixed noise 0.6"]) == 0
+                 "--variant", "white replicated noise 1.3"]) == 0
     assert not np.array_equal(read_video(a).frames[0], read_video(b).frames[0])
     with pytest.raises(SystemExit, match="unknown"):
         main([str(clip), "-o", str(a), "--variant", "no such variant"])

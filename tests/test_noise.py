@@ -65,18 +65,28 @@ def test_noise_only_where_asked():
     assert z[..., 10:].abs().max() == 0 and z[..., :10].abs().max() > 0
 
 
-def test_default_noise_is_white_and_scaled_to_the_clip():
-    """White replicated noise by default (the smooth kind is an option: README, Known
-    limits); its sigma follows the clip's contrast."""
+def test_default_noise_is_smooth_mixed_and_scaled_to_the_clip():
+    """Smooth mixed noise by default (README, How it works, Coarsest level): blurred in space,
+    so neighbouring pixels move together, half of it the same in every frame; its sigma
+    follows the clip's contrast."""
     s = Settings()
-    assert (s.noise_mode, s.noise_smooth) == ("replicated", 0.0)
+    assert s.noise_mode == "mixed" and s.noise_smooth > 0
     video = torch.randn((3, 3, 15, 27), generator=_gen())
     sigma = auto_sigma(video, (3, 7, 7), s.noise_scale, s.noise_mode, _gen())
     flat = auto_sigma(video * 0.5, (3, 7, 7), s.noise_scale, s.noise_mode, _gen())
     assert sigma > 0 and math.isclose(flat, sigma * 0.5, rel_tol=1e-6)
     q = torch.zeros((3, 3, 15, 27))
+    smooth = add_noise(q, 1.0, _gen(), s.noise_mode, smooth=s.noise_smooth)
     white = add_noise(q, 1.0, _gen(), s.noise_mode)
-    assert torch.equal(add_noise(q, 1.0, _gen(), s.noise_mode, smooth=s.noise_smooth), white)
+
+    def corr(a: torch.Tensor, b: torch.Tensor) -> float:
+        return float(torch.corrcoef(torch.stack([a.flatten(), b.flatten()]))[0, 1])
+
+    # Neighbours along a row move together in the smooth noise, not in the white one.
+    assert corr(smooth[..., :-1], smooth[..., 1:]) > 0.5
+    assert abs(corr(white[..., :-1], white[..., 1:])) < 0.2
+    # Half of it is shared by every frame.
+    assert 0.3 < corr(white[:, 0], white[:, 1]) < 0.7
 
 
 @pytest.mark.parametrize("value", [-1.0, float("nan"), 9.0])

@@ -17,8 +17,8 @@ shows where a fault starts instead: one row per seed, its frame after each liste
 level (1 = the coarsest; the frame at the same point in time), and a run stops after the
 last level listed, so a study of the coarse layout takes seconds even at Full-HD.
 `--variant NAME` runs a named variant of the settings from `python main.py bench --ablate`
-instead of the defaults (e.g. `--variant 'smooth mixed noise 0.6' --levels 9 --seeds 10`:
-ten Full-HD coarse layouts in about 30 s).
+instead of the defaults (e.g. `--variant 'white replicated noise 1.3' --levels 9 --seeds 10`:
+ten Full-HD coarse layouts in about 30 s, with the noise that was the default until 2026-12-04).
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reuse", action="store_true", help="read seeds already in --keep DIR")
     ap.add_argument("--levels", help="a row per seed of its frame after these levels, e.g. 3,6,last")
     ap.add_argument("--variant", help="a named variant of the settings from `bench --ablate`, "
-                    "e.g. 'smooth mixed noise 0.6'")
+                    "e.g. 'white replicated noise 1.3'")
     a = ap.parse_args(argv)
     levels = _parse_levels(a.levels) if a.levels else None
 

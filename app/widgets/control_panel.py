@@ -88,7 +88,8 @@ class ControlPanel(QWidget):
                                 "the paper at full size, with faster approximations: patches "
                                 "compared by 64-d summaries; above the coarsest levels 27 of the "
                                 "147 overlapping patches vote; 3 EM iterations on the finest "
-                                "levels. Best takes the paper's vote of every overlapping patch "
+                                "levels; the coarsest noise is scaled to the clip and smooth, so "
+                                "regions move rather than single pixels. Best takes the paper's vote of every overlapping patch "
                                 "and 5 iterations on every level (about 3x slower). Hover "
                                 "an entry for details.")
         self.device = QLabel("Device: …")

@@ -89,8 +89,9 @@ class Inpaint(Task):
             colour = small[:3] / alpha.clamp_min(1e-3) / 127.5 - 1.0
             hinted = (alpha > 0.25) & hole
             guess = torch.where(hinted, colour.clamp(-1, 1), guess)
-        return add_noise(guess, self.noise(ctx), generator, ctx.settings.noise_mode, where=hole & ~hinted,
-                         smooth=ctx.settings.noise_smooth)
+        # White noise replicated along time, as measured for inpainting: the smooth mixed
+        # noise of the settings was measured for whole layouts, not for a hole's fill.
+        return add_noise(guess, self.noise(ctx), generator, "replicated", where=hole & ~hinted)
 
 
 def _level_hole(mask: torch.Tensor, shape: tuple[int, int, int]) -> torch.Tensor:
