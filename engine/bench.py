@@ -64,8 +64,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "5 EM iterations on the fine levels (paper)": {"fine_em_iters": None},
     "fine levels from 200k voxels": {"fine_voxels": 200_000},
     # The default until 2026-12-04: white noise replicated along time (the paper's), 1.3.
-    "white replicated noise 1.3": {"noise_mode": "replicated", "noise_smooth": 0.0,
-                                                   "noise_scale": 1.3},
+    "white replicated noise 1.3": {"noise_mode": "replicated", "noise_smooth": 0.0, "noise_scale": 1.3},
     "white noise per voxel 1.3": {"noise_mode": "voxel", "noise_smooth": 0.0, "noise_scale": 1.3},
     "white mixed noise 1.3": {"noise_mode": "mixed", "noise_smooth": 0.0, "noise_scale": 1.3},
     "1 EM iteration at the coarsest (authors')": {"coarsest_em_iters": 1},

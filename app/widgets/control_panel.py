@@ -89,9 +89,9 @@ class ControlPanel(QWidget):
                                 "compared by 64-d summaries; above the coarsest levels 27 of the "
                                 "147 overlapping patches vote; 3 EM iterations on the finest "
                                 "levels; the coarsest noise is scaled to the clip and smooth, so "
-                                "regions move rather than single pixels. Best takes the paper's vote of every overlapping patch "
-                                "and 5 iterations on every level (about 3x slower). Hover "
-                                "an entry for details.")
+                                "regions move rather than single pixels. Best takes the paper's "
+                                "vote of every overlapping patch and 5 iterations on every level "
+                                "(about 3x slower). Hover an entry for details.")
         self.device = QLabel("Device: …")
         self.device.setToolTip("Where the engine runs (CPU or the GPU's name).")
         self.auto_update = QCheckBox("Update on change")
