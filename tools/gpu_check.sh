@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CUDA checks in one command, for a session lent a GPU machine (the `device` tool):
 # the CUDA tests, every task on the GPU beside the CPU (tools/gpu_smoke.py), the whole
-# 144p command three times, and the bench with two Full-HD seeds on the GPU.
+# 144p command three times, the bench (one Full-HD seed) and a contact sheet of five
+# Full-HD seeds made on the GPU, their videos packed in $OUT/fullhd_gpu.tar for score.py.
 #
 # Prepare here, once per session (the machine has PyTorch but not PyAV, and only the
 # checkout travels):   bash tools/gpu_check.sh --prepare
@@ -14,10 +15,13 @@ if [ "${1:-}" = "--prepare" ]; then
     set -e
     mkdir -p .whl .gpu_data
     # The device machine's Python is 3.12 (x86-64); av is the only package it lacks.
+    # The PyAV this checkout is tested with here (a newer one may be all pip finds for 3.12).
+    av_version=$(.venv/bin/python -c "import av; print(av.__version__)" 2>/dev/null || echo 18.1.0)
     python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
         --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
-        --platform manylinux2014_x86_64 -d .whl "av>=12"
+        --platform manylinux2014_x86_64 -d .whl "av==$av_version"
     cp -r ../shared/data/. .gpu_data/
+    [ -d ../shared/eval ] && mkdir -p .gpu_data/eval && cp ../shared/eval/*.py .gpu_data/eval/
     du -sh .whl .gpu_data
     exit 0
 fi
@@ -32,11 +36,11 @@ if ls .whl/*.whl >/dev/null 2>&1 && ! "$PY" -c "import av" 2>/dev/null; then
         --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
 fi
 status=0
-step() {  # step NAME COMMAND...: run, log, remember a failure, go on
-    local name=$1; shift
+step() {  # step NAME SECONDS COMMAND...: run (at most SECONDS), log, remember a failure, go on
+    local name=$1 limit=$2; shift 2
     echo "== $name: $*" | tee -a "$OUT/gpu_check.log"
     local t0; t0=$(date +%s.%N)
-    "$@" 2>&1 | tee -a "$OUT/gpu_check.log"
+    timeout "$limit" "$@" 2>&1 | tee -a "$OUT/gpu_check.log"
     local rc=${PIPESTATUS[0]}
     echo "== $name: exit $rc in $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $t0}") s" | tee -a "$OUT/gpu_check.log"
     [ "$rc" = 0 ] || status=1
@@ -46,17 +50,27 @@ step() {  # step NAME COMMAND...: run, log, remember a failure, go on
   "$PY" -c "import torch, av; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'av', av.__version__)"
 } | tee "$OUT/gpu_check.log"
 
-step tests "$PY" -m pytest -q -p no:cacheprovider tests/test_pyramid.py tests/test_median_network.py \
+step tests 120 "$PY" -m pytest -q -p no:cacheprovider tests/test_pyramid.py tests/test_median_network.py \
     tests/test_patchmatch.py tests/test_vote.py tests/test_device_lint.py
-step smoke "$PY" -m tools.gpu_smoke --device "$DEVICE" --json "$OUT/gpu_smoke.json"
+step smoke 150 "$PY" -m tools.gpu_smoke --device "$DEVICE" --json "$OUT/gpu_smoke.json"
 clip="$VGPNN_BENCH_DATA/air_balloons_13f_256x144.mp4"
 for i in 1 2 3; do
-    step "generate 144p #$i" "$PY" main.py generate "$clip" -o /tmp/gpu_check_out.mp4 --device "$DEVICE"
+    step "generate 144p #$i" 60 "$PY" main.py generate "$clip" -o /tmp/gpu_check_out.mp4 --device "$DEVICE"
 done
 if [ "${QUICK:-0}" = 1 ]; then
-    step bench "$PY" main.py bench --device "$DEVICE" --seeds 2 --fullhd-seeds 0 --json "$OUT/bench.json"
+    step bench 600 "$PY" main.py bench --device "$DEVICE" --seeds 2 --fullhd-seeds 0 --json "$OUT/bench.json"
 else
-    step bench "$PY" main.py bench --device "$DEVICE" --fullhd-seeds 2 --json "$OUT/bench.json"
+    step bench 300 "$PY" main.py bench --device "$DEVICE" --fullhd-seeds 1 --json "$OUT/bench.json"
+    full="$VGPNN_BENCH_DATA/balloons_16f_1920x1080.mp4"
+    step "Full-HD sheet" 200 "$PY" -m tools.contact_sheet "$full" -o "$OUT/fullhd_sheet_gpu.png" --seeds 5 \
+        --device "$DEVICE" --keep /tmp/fullhd_gpu --ref "$VGPNN_BENCH_DATA"/anchors/balloons_1080p_paper_out0.mp4
+    tar -cf "$OUT/fullhd_gpu.tar" -C /tmp fullhd_gpu 2>/dev/null
+    if [ -f "$VGPNN_BENCH_DATA/eval/score.py" ]; then  # the yardstick, on the same GPU, ours then the paper's
+        step "score Full-HD" 120 "$PY" "$VGPNN_BENCH_DATA/eval/score.py" "$full" /tmp/fullhd_gpu/seed*.mp4 \
+            --scales 0.25,0.125 --device "$DEVICE"
+        step "score paper Full-HD" 120 "$PY" "$VGPNN_BENCH_DATA/eval/score.py" "$full" \
+            "$VGPNN_BENCH_DATA"/anchors/balloons_1080p_paper_out*.mp4 --scales 0.25,0.125 --device "$DEVICE"
+    fi
 fi
 echo "gpu_check: $([ $status = 0 ] && echo all passed || echo SOMETHING FAILED)" | tee -a "$OUT/gpu_check.log"
 exit $status

@@ -39,6 +39,14 @@ def _variable_rate(stamps: list[int]) -> bool:
     return len(steps) >= 2 and max(steps) > 1.5 * min(steps) + 1  # +1: rounded time stamps
 
 
+def _open(av, path: str):  # noqa: ANN001, ANN202 (the module is run alone: no engine imports)
+    """engine.io.container.open_input, repeated here for the same reason."""
+    try:
+        return av.open(path, metadata_errors="ignore")
+    except TypeError:  # PyAV 19 dropped the option
+        return av.open(path)
+
+
 def _has_alpha(pix_fmt: str) -> bool:
     return pix_fmt.startswith(("yuva", "ya8", "ya16", "gbrap", "argb", "rgba", "abgr", "bgra"))
 
@@ -47,7 +55,7 @@ def _report(path: str, limit: int) -> dict:
     import av
 
     try:
-        container = av.open(path, metadata_errors="ignore")
+        container = _open(av, path)
     except av.FFmpegError as exc:
         return {"error": "open", "detail": str(exc)}
     with container:
@@ -96,7 +104,7 @@ def _report(path: str, limit: int) -> dict:
     if packets and stream.width * stream.height > MAX_DECODE_PIXELS:
         info["rotation"] = None
         return info
-    with av.open(path, metadata_errors="ignore") as container:
+    with _open(av, path) as container:
         stream = [s for s in container.streams.video if not (s.disposition & attached)][0]
         stream.thread_type = "SLICE"
         stream.codec_context.thread_count = 1

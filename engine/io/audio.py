@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
 from fractions import Fraction
 from pathlib import Path
 
 import av
+
+from engine.io.container import open_input
 
 _ATTACHED_PIC = av.stream.Disposition.attached_pic
 
@@ -15,7 +16,7 @@ _ATTACHED_PIC = av.stream.Disposition.attached_pic
 def audio_stream_info(path: Path) -> tuple[bool, float | None]:
     """(has an audio stream, duration in seconds of its video stream or None)."""
     try:
-        with av.open(os.fspath(path), metadata_errors="ignore") as c:
+        with open_input(path) as c:
             videos = [s for s in c.streams.video if not (s.disposition & _ATTACHED_PIC)]
             duration = None
             if videos:
@@ -58,7 +59,7 @@ class AudioCarrier:
 
     def __init__(self, source: Path, out: av.container.OutputContainer, start: float,
                  duration: float) -> None:
-        self._in = av.open(os.fspath(source), metadata_errors="ignore")
+        self._in = open_input(source)
         self._src = self._in.streams.audio[0]
         videos = [s for s in self._in.streams.video if not (s.disposition & _ATTACHED_PIC)]
         # audio_start counts from the first video frame, so sync survives stream offsets.

@@ -24,6 +24,7 @@ from engine.io.clip import (
     rotate_frame,
     scaled_size,
 )
+from engine.io.container import open_input
 from engine.io.probe import damaged, list_images, probe
 
 # FFmpeg's own decoder threads next to PyTorch's pools can deadlock (PyAV issue 1962);
@@ -81,7 +82,7 @@ def iter_frames(
     expect_hw: the display size every frame must have (images of a folder).
     """
     try:
-        with av.open(os.fspath(path), metadata_errors="ignore") as container:
+        with open_input(path) as container:
             streams = [s for s in container.streams.video if not (s.disposition & _ATTACHED_PIC)]
             if not streams or streams[0].codec_context is None:
                 raise damaged(path)  # never decode without a codec context (PyAV issue 2344)
