@@ -212,11 +212,12 @@ def test_no_seed_is_a_copy_of_the_input():
 
 
 @pytest.mark.parametrize(("fractions", "redraws", "checks"),
-                         [([1.0, 0.6], 1, 2), ([0.8], 0, 1), ([0.99] * 9, 5, 5)])
+                         [([1.0, 0.6], 1, 2), ([0.8], 0, 1), ([0.99] * 12, 8, 9)])
 def test_copy_check_at_the_third_level(monkeypatch, fractions, redraws, checks):
     """The copy test runs once per attempt, on the third level's matches; above 0.85 the
-    seed starts again from the coarsest (at most COPY_RETRIES times; the last draw is kept
-    unchecked), and the consumer sees every level once, in order, from the kept attempt."""
+    seed starts again from the coarsest (at most COPY_RETRIES times; when every draw is a
+    copy the last is kept), and the consumer sees every level once, in order, from the kept
+    attempt."""
     import engine.run as engine_run
 
     calls = []
@@ -256,18 +257,18 @@ def test_coarse_levels_vote_with_the_papers_median(monkeypatch):
 
 
 def test_a_band_cut_is_drawn_again_with_the_same_noise(monkeypatch):
-    """At the copy test's level a seed whose layout cuts a band (engine.realism's layout
-    term) is drawn again, keeping its sigma (a copy's second redraw grows it); the note
+    """At any level up to the copy test's, a seed whose layout cuts a band (engine.realism's
+    layout term) is drawn again at once, keeping its sigma (a copy's second redraw grows it); the note
     says why, and a seed that is neither runs as before."""
     import engine.run as engine_run
     from engine.tasks.base import Task
 
     clip = moving_texture(8, 40, 56)
     monkeypatch.setattr(engine_run, "copy_fraction", lambda *a: 0.0)
-    monkeypatch.setattr(engine_run, "band_cut", lambda src, out: False)
+    monkeypatch.setattr(engine_run, "band_shift", lambda src, out: 0.0)
     plain = final(clip, Request(seed=4))
-    cuts, boosts = [True, False], []
-    monkeypatch.setattr(engine_run, "band_cut", lambda src, out: cuts.pop(0) if cuts else False)
+    cuts, boosts = [20.0], []
+    monkeypatch.setattr(engine_run, "band_shift", lambda src, out: cuts.pop(0) if cuts else 0.0)
     real = Task.coarsest_query
 
     def spy(self, ctx, setup, generator, boost=1.0):
@@ -279,8 +280,28 @@ def test_a_band_cut_is_drawn_again_with_the_same_noise(monkeypatch):
     assert boosts == [1.0, 1.0]
     assert sum("cut a band" in n for n in out.notes) == 1
     assert not np.array_equal(out.frames, plain.frames)  # a new draw
-    monkeypatch.setattr(engine_run, "band_cut", lambda src, out: False)
+    monkeypatch.setattr(engine_run, "band_shift", lambda src, out: 0.0)
     assert np.array_equal(final(clip, Request(seed=4)).frames, plain.frames)
+
+
+def test_when_every_draw_fails_the_least_bad_is_kept(monkeypatch):
+    """After COPY_RETRIES redraws that all cut a band, the run goes on from the draw with
+    the smallest cut (not from the last one), and the note says so."""
+    import engine.run as engine_run
+    from engine.copy_check import COPY_RETRIES
+
+    clip = moving_texture(8, 40, 56)
+    monkeypatch.setattr(engine_run, "copy_fraction", lambda *a: 0.0)
+    shifts = [20.0]
+    monkeypatch.setattr(engine_run, "band_shift", lambda src, out: shifts.pop(0) if shifts else 0.0)
+    second = list(run(clip, Request(seed=4)))  # the second draw, accepted
+    # The second draw is cut least of all.
+    shifts = [20.0, 9.0] + [30.0] * COPY_RETRIES
+    kept = list(run(clip, Request(seed=4)))
+    assert [r.level for r in kept] == list(range(1, kept[0].levels + 1))
+    assert np.array_equal(kept[0].frames, second[0].frames)
+    assert sum("drawn again" in n for n in kept[-1].notes) == COPY_RETRIES
+    assert "kept the least bad" in kept[-1].notes[-1]
 
 
 def test_band_cut_reads_the_layout():
