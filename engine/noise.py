@@ -74,6 +74,6 @@ def add_noise(query: torch.Tensor, sigma: float, generator: torch.Generator, mod
     z = torch.randn(shape, generator=generator, device=generator.device)
     if mode == "mixed":
         z = (z + torch.randn((c, 1, h, w), generator=generator, device=generator.device)) / math.sqrt(2)
-    z = smoothed(z, smooth).to(query.device)
+    z = smoothed(z.to(query.device), smooth)
     noisy = query + sigma * z
     return noisy if where is None else torch.where(where, noisy, query)

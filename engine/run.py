@@ -113,14 +113,26 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
                          if attempt == "gpu" else "the GPU ran out of memory again: finishing on the CPU")
 
 
+def _fine_generator(device: torch.device, seed: int, gen: torch.Generator) -> torch.Generator:
+    """The finer levels' generator: the device's own (their random fields are large), or on
+    the CPU the coarse levels' one."""
+    return gen if device.type == "cpu" else torch.Generator(device=device).manual_seed(seed)
+
+
 def _run_on(device: torch.device, task: Task, settings: Settings, source: np.ndarray,
             cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets) -> Iterator[LevelResult]:
     request = task.request
     start = time.perf_counter()
     timings = Timings()
     label = _device_label(device)
-    gen = torch.Generator(device=device)
-    gen.manual_seed(int(request.seed) & 0xFFFF_FFFF_FFFF)
+    # The noise and the coarse levels' searches, which settle a seed's layout (and which the
+    # redraw test reads), draw from a CPU generator on every device: CUDA's random numbers
+    # are other numbers, and a seed should give the same variation on a GPU as on the CPU.
+    # The finer levels draw on the device, where their large tensors live. On the CPU the
+    # two are one generator, so CPU results are what they were.
+    seed = int(request.seed) & 0xFFFF_FFFF_FFFF
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    fine_gen = _fine_generator(device, seed, gen)
 
     x = to_tensor(source, device)
     small, scale = working_shape(source.shape[:3], settings)
@@ -151,9 +163,10 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     # broken. Both show by the third level run (engine/copy_check.py), so the first levels
     # are held back, checked, and run again from a new draw of the noise; deterministic
     # per seed.
+    layout_levels = min(COPY_CHECK_LEVEL, len(levels) - 1)  # drawn on the CPU's generator
     check_at = None
     if task.redraws_copies and task.noise(ctx) > 0:
-        check_at = min(COPY_CHECK_LEVEL, len(levels) - 1)
+        check_at = layout_levels
     held: list[LevelResult] = []
     attempt = copies = 0
     best: tuple[float, tuple] | None = None
@@ -201,7 +214,8 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             level_opts = replace(opts, dims=min(opts.dims, fine), final_dims=max(opts.dims, opts.final_dims or 0))
         if math.prod(level.source) <= settings.coarse_vote_voxels:
             level_opts = replace(level_opts, reduce="median", vote_stride=1)
-        layer = dict(opts=level_opts, generator=gen, key_mask=setup.key_mask, cancel=cancel,
+        layer = dict(opts=level_opts, generator=gen if n <= layout_levels else fine_gen,
+                     key_mask=setup.key_mask, cancel=cancel,
                      timings=timings, budgets=budgets, colour_weight=setup.colour_weight)
         box = setup.region
         if setup.settled:

@@ -76,8 +76,11 @@ class _TrackedGenerator:
     made: dict[int, tuple[torch.Generator, str]] = {}  # the generator too: its id stays its own
 
     def __new__(cls, device: object = None):
-        gen = _REAL_GENERATOR(device=device) if device is not None else _REAL_GENERATOR()
-        cls.made[id(gen)] = (gen, HOST if device is None else _where_of_device_arg(device))
+        where = HOST if device is None else _where_of_device_arg(device)
+        # A host generator's `.device` reads "cpu", so that `device=generator.device` draws
+        # count as host tensors (a device object would stand for the run's device).
+        gen = _HostGenerator() if where == HOST else _REAL_GENERATOR(device=device)
+        cls.made[id(gen)] = (gen, where)
         return gen
 
     @classmethod
@@ -87,6 +90,13 @@ class _TrackedGenerator:
 
 
 _REAL_GENERATOR = torch.Generator
+
+
+class _HostGenerator(_REAL_GENERATOR):  # type: ignore[misc,valid-type]
+    @property
+    def device(self) -> str:  # type: ignore[override]
+        return "cpu"
+
 _REAL_FROM_NUMPY = torch.from_numpy
 
 

@@ -28,6 +28,8 @@ fi
 
 OUT="${OUT:-$PWD/gpu_out}"
 DEVICE="${DEVICE:-cuda}"
+# Each step's time limit is sized for the GPU machine; a dry run on a small CPU gets more.
+LIMIT_SCALE="${LIMIT_SCALE:-$([ "$DEVICE" = cpu ] && echo 6 || echo 1)}"
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 QT_QPA_PLATFORM=offscreen VGPNN_BENCH_DATA="$PWD/.gpu_data"
 PY="${PYTHON:-python3}"
@@ -40,7 +42,7 @@ step() {  # step NAME SECONDS COMMAND...: run (at most SECONDS), log, remember a
     local name=$1 limit=$2; shift 2
     echo "== $name: $*" | tee -a "$OUT/gpu_check.log"
     local t0; t0=$(date +%s.%N)
-    timeout "$limit" "$@" 2>&1 | tee -a "$OUT/gpu_check.log"
+    timeout "$((limit * LIMIT_SCALE))" "$@" 2>&1 | tee -a "$OUT/gpu_check.log"
     local rc=${PIPESTATUS[0]}
     echo "== $name: exit $rc in $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $t0}") s" | tee -a "$OUT/gpu_check.log"
     [ "$rc" = 0 ] || status=1

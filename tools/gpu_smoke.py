@@ -1,6 +1,8 @@
 """Every task on a GPU, beside the same run on the CPU: does it run, how fast, and is the
-output as good (coherence by engine.metrics; frames differ between devices, quality should
-not).
+output as good (coherence by engine.metrics; frames differ in detail between devices,
+quality should not), and does each seed make the same variation on both (`same_variation`:
+its device-to-CPU difference over the difference between two CPU seeds; about 0 when the
+layout, drawn on the CPU's generator on every device, holds, about 1 when it does not).
 
     python -m tools.gpu_smoke [--device cuda] [--json OUT.json]
 
@@ -94,6 +96,14 @@ def main() -> int:
             q_cpu = quality(frames, [r[0] for r in cpu_runs], (1,))["coherence"]
             q_dev = quality(frames, [r[0] for r in dev_runs], (1,))["coherence"]
             same_shape = cpu.shape == dev.shape
+            if same_shape:
+                # The same seed should make the same variation on both devices (the layout is
+                # drawn on the CPU's generator): each seed's device-to-CPU difference over the
+                # difference between the CPU's seeds 0 and 1; about 0 when it holds, about 1
+                # when a seed is another variation there.
+                apart = float(np.abs(cpu_runs[0][0].astype(np.float32) - cpu_runs[1][0]).mean()) or 1.0
+                row["same_variation"] = [round(float(np.abs(c[0].astype(np.float32) - d[0]).mean()) / apart, 3)
+                                         for c, d in zip(cpu_runs, dev_runs, strict=True)]
             ok = same_shape and q_dev <= WORSE * q_cpu + 1e-3
             row.update(shape=list(dev.shape), cpu_s=round(t_cpu, 3), device_s=round(t_dev, 3),
                        first_level_s=round(t_first, 3), coherence_cpu=round(q_cpu, 5),
