@@ -16,7 +16,7 @@ from pathlib import Path
 from engine.config import QUALITY_PRESETS, Settings, preset
 from engine.errors import Cancelled, EngineError, InputError
 from engine.progress import ProgressBar
-from engine.request import Request
+from engine.request import Request, summarise_notes
 
 SUBCOMMANDS = ("generate", "retarget", "inpaint", "analogy", "sketch", "bench")
 
@@ -128,7 +128,7 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path, label:
         if bar:
             bar.update(result.level, result.levels)
     assert result is not None
-    for note in result.notes:
+    for note in summarise_notes(result.notes):
         print(f"note: {note}", file=sys.stderr)
     written = write_video(
         result.frames, out, fps=clip.fps, crf=args.crf,

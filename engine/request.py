@@ -50,4 +50,13 @@ class LevelResult:
         return self.level == self.levels
 
 
+def summarise_notes(notes: list[str]) -> list[str]:
+    """The notes to show a user: each once, in the order first seen, with how many times it
+    came when more than once (a seed drawn again eight times reads as one line)."""
+    counts: dict[str, int] = {}
+    for note in notes:
+        counts[note] = counts.get(note, 0) + 1
+    return [note if n == 1 else f"{note} ({n} times)" for note, n in counts.items()]
+
+
 CancelCheck = Callable[[], bool]

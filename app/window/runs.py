@@ -22,7 +22,7 @@ from app.workers.eta import format_seconds
 from app.workers.generation import GenerationRunner, RunProgress
 from engine.errors import InputError
 from engine.limits import check_output_size
-from engine.request import Request
+from engine.request import Request, summarise_notes
 
 NO_CLIP = "Open a video first (File ▸ Open or drop a file)."
 _CLI_HINT = " (--width/--height, or --max-side for the input)"  # engine.limits speaks CLI
@@ -177,7 +177,7 @@ class RunController(QObject):
         w, h = clip.size
         self.panel.set_progress(clip.levels, clip.levels, f"Done: {w}×{h}, {len(clip.frames)} "
                                 "frames", f"{format_seconds(clip.elapsed)} on {clip.device}")
-        notes = [*clip.notes, self._note] if self._note else list(clip.notes)
+        notes = summarise_notes([*clip.notes, self._note] if self._note else list(clip.notes))
         notes_text = f" ({'; '.join(notes)})" if notes else ""
         self.messages.status(f"Result ready in {format_seconds(clip.elapsed)}{notes_text}",
                              10000)

@@ -16,6 +16,7 @@ from app.widgets.size_controls import OutputSizeGroup
 from app.widgets.timeline import Timeline
 from app.widgets.transport import TransportBar
 from app.widgets.viewer import VideoViewer
+from engine.request import summarise_notes
 
 NO_RESULT = "No result yet.\nPress Generate (G) to make one."
 
@@ -126,7 +127,7 @@ class ViewController(QObject):
         first = self.result is None or self.result.request != clip.request
         self.result = clip
         if clip.notes:
-            self.viewer.result.title.setToolTip("\n".join(clip.notes))
+            self.viewer.result.title.setToolTip("\n".join(summarise_notes(clip.notes)))
         self.viewer.result.title.setText(clip.label())
         fps = self.clip.fps
         if self.mode == "source":
