@@ -93,9 +93,12 @@ _REAL_GENERATOR = torch.Generator
 
 
 class _HostGenerator(_REAL_GENERATOR):  # type: ignore[misc,valid-type]
+    """A real CPU generator whose `.device` is the string "cpu" (see _TrackedGenerator)."""
+
     @property
     def device(self) -> str:  # type: ignore[override]
         return "cpu"
+
 
 _REAL_FROM_NUMPY = torch.from_numpy
 
