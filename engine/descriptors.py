@@ -57,11 +57,14 @@ def pca_basis(video: torch.Tensor, patch: Shape3, dims: int, generator: torch.Ge
         return torch.eye(d, device=video.device, dtype=video.dtype).reshape(d, c, *patch)
     x = sample_patches(video, patch, samples, generator)
     x = x - x.mean(0, keepdim=True)
-    cov = (x.T @ x).double() / max(1, x.shape[0] - 1)
+    # The eigensolver runs on the CPU whatever the device: the matrix is a few hundred
+    # wide (milliseconds), and CUDA's solver library costs 0.25 s to load on a run's first
+    # call, a fifth of a whole 144p run on a GPU.
+    cov = ((x.T @ x).double() / max(1, x.shape[0] - 1)).cpu()
     width = min(d, dims + max(16, dims // 2))
     if 3 * width < d:
         probe = torch.randn((d, width), generator=generator, device=generator.device,
-                            dtype=torch.float64).to(cov.device)
+                            dtype=torch.float64).cpu()
         for _ in range(4):
             probe, _ = torch.linalg.qr(cov @ probe)
         vals, small = torch.linalg.eigh(probe.T @ cov @ probe)
@@ -69,7 +72,7 @@ def pca_basis(video: torch.Tensor, patch: Shape3, dims: int, generator: torch.Ge
     else:
         _, vecs = torch.linalg.eigh(cov)
     basis = vecs[:, -dims:].flip(1).T.contiguous()  # (dims, d), strongest first
-    return basis.to(video.dtype).reshape(dims, c, *patch)
+    return basis.to(device=video.device, dtype=video.dtype).reshape(dims, c, *patch)
 
 
 def describe(video: torch.Tensor, basis: torch.Tensor, *, budgets: Budgets = DEFAULT,

@@ -7,7 +7,8 @@
 # Prepare here, once per session (the machine has PyTorch but not PyAV, and only the
 # checkout travels):   bash tools/gpu_check.sh --prepare
 # then run there:      device run, carry [".whl", ".gpu_data"], command "bash tools/gpu_check.sh"
-# Logs and JSON land in $OUT (or ./gpu_out). DEVICE=cpu QUICK=1 runs it here as a dry run.
+# Logs and JSON land in $OUT (or ./gpu_out). DEVICE=cpu QUICK=1 runs it here as a dry run;
+# SHEET=0 leaves out the Full-HD contact sheet and its scores.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +57,7 @@ step tests 120 "$PY" -m pytest -q -p no:cacheprovider tests/test_pyramid.py test
     tests/test_patchmatch.py tests/test_vote.py tests/test_device_lint.py
 step smoke 150 "$PY" -m tools.gpu_smoke --device "$DEVICE" --json "$OUT/gpu_smoke.json"
 clip="$VGPNN_BENCH_DATA/air_balloons_13f_256x144.mp4"
+step startup 150 "$PY" -m tools.gpu_startup "$clip" --device "$DEVICE" --json "$OUT/gpu_startup.json"
 for i in 1 2 3; do
     step "generate 144p #$i" 60 "$PY" main.py generate "$clip" -o /tmp/gpu_check_out.mp4 --device "$DEVICE"
 done
@@ -63,6 +65,8 @@ if [ "${QUICK:-0}" = 1 ]; then
     step bench 600 "$PY" main.py bench --device "$DEVICE" --seeds 2 --fullhd-seeds 0 --json "$OUT/bench.json"
 else
     step bench 300 "$PY" main.py bench --device "$DEVICE" --fullhd-seeds 1 --json "$OUT/bench.json"
+fi
+if [ "${QUICK:-0}" != 1 ] && [ "${SHEET:-1}" = 1 ]; then  # SHEET=0: no Full-HD sheet (saves ~100 s)
     full="$VGPNN_BENCH_DATA/balloons_16f_1920x1080.mp4"
     step "Full-HD sheet" 200 "$PY" -m tools.contact_sheet "$full" -o "$OUT/fullhd_sheet_gpu.png" --seeds 5 \
         --device "$DEVICE" --keep /tmp/fullhd_gpu --ref "$VGPNN_BENCH_DATA"/anchors/balloons_1080p_paper_out0.mp4
