@@ -8,7 +8,7 @@
 # checkout travels):   bash tools/gpu_check.sh --prepare
 # then run there:      device run, carry [".whl", ".gpu_data"], command "bash tools/gpu_check.sh"
 # Logs and JSON land in $OUT (or ./gpu_out). DEVICE=cpu QUICK=1 runs it here as a dry run;
-# SHEET=0 leaves out the Full-HD contact sheet and its scores.
+# SHEET=0 leaves out the Full-HD contact sheet and its scores, STARTUP=0 the first-call costs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,7 +57,7 @@ step tests 120 "$PY" -m pytest -q -p no:cacheprovider tests/test_pyramid.py test
     tests/test_patchmatch.py tests/test_vote.py tests/test_device_lint.py
 step smoke 150 "$PY" -m tools.gpu_smoke --device "$DEVICE" --json "$OUT/gpu_smoke.json"
 clip="$VGPNN_BENCH_DATA/air_balloons_13f_256x144.mp4"
-step startup 150 "$PY" -m tools.gpu_startup "$clip" --device "$DEVICE" --json "$OUT/gpu_startup.json"
+[ "${STARTUP:-1}" = 1 ] && step startup 150 "$PY" -m tools.gpu_startup "$clip" --device "$DEVICE" --json "$OUT/gpu_startup.json"
 for i in 1 2 3; do
     step "generate 144p #$i" 60 "$PY" main.py generate "$clip" -o /tmp/gpu_check_out.mp4 --device "$DEVICE"
 done
