@@ -244,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"error: the editor cannot open a window. {problem}", file=sys.stderr)
         return 1
+    from engine.huge_pages import ask_for_huge_pages
+
+    ask_for_huge_pages()  # the editor's clips are not known yet; Full-HD is where it counts
     from app.window.launch import launch
 
     return launch(argv[0] if argv else None)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from engine.config import QUALITY_PRESETS, Settings, preset
 from engine.errors import Cancelled, EngineError, InputError
+from engine.huge_pages import ask_for_huge_pages
 from engine.progress import ProgressBar
 from engine.request import Request, summarise_notes
 
@@ -101,9 +102,10 @@ def _read(args: argparse.Namespace, path: str | Path, settings: Settings):
     return read_video(path, start=args.start, end=args.end, max_side=settings.max_side)
 
 
-def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings) -> None:
+def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings) -> int:
     """Refuse an output over the limits (engine/limits.py) from the probe alone, before
-    decoding the clip or loading PyTorch: a mistyped --width must fail at once."""
+    decoding the clip or loading PyTorch: a mistyped --width must fail at once. Returns
+    the run's size in voxels (the larger of source and output)."""
     from engine.io import source_shape
     from engine.limits import check_output_size, check_requested_size
 
@@ -113,6 +115,7 @@ def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings)
     out = (getattr(args, "frames", None) or src[0], getattr(args, "height", None) or src[1],
            getattr(args, "width", None) or src[2])
     check_output_size(src, out)
+    return max(math.prod(src), math.prod(out))
 
 
 def _produce(args: argparse.Namespace, clip, request: Request, out: Path, label: str,
@@ -150,8 +153,7 @@ def _generate(args: argparse.Namespace) -> int:
     if getattr(args, "noise", None) is not None:
         check_noise(args.noise)
     settings = _settings(args)
-    _check_sizes(args, args.input or SAMPLE_CLIP, settings)
-    load_engine_meanwhile()
+    load_engine_meanwhile(_check_sizes(args, args.input or SAMPLE_CLIP, settings))
     clip = _read(args, args.input or SAMPLE_CLIP, settings)
     for note in clip.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -180,8 +182,7 @@ def _inpaint(args: argparse.Namespace) -> int:
     from engine.io.masks import load_hints, load_mask
 
     settings = _settings(args)
-    _check_sizes(args, args.input, settings)
-    load_engine_meanwhile()
+    load_engine_meanwhile(_check_sizes(args, args.input, settings))
     clip = _read(args, args.input, settings)
     _check_single_image_output(args.output, len(clip.frames))
     shape, whole = clip.frames.shape[:3], clip.source_frames
@@ -196,16 +197,18 @@ def _inpaint(args: argparse.Namespace) -> int:
 _loader: threading.Thread | None = None  # the helper thread below, joined before main() returns
 
 
-def load_engine_meanwhile() -> None:
+def load_engine_meanwhile(voxels: int | None) -> None:
     """Import PyTorch and the engine on a helper thread while the main thread decodes the
     input: loading PyTorch is most of a short command's start-up (about 1.5 s on 2 cores)
     and decoding runs mostly outside Python's lock. Called once the cheap checks have
     passed, so that a mistyped size still fails at once without loading PyTorch. A failed
     import is left for the main thread's own import to report. Not when the engine is
-    loaded already (tests, the bench in-process)."""
+    loaded already (tests, the bench in-process). `voxels`, the run's size, decides on huge
+    pages first (engine/huge_pages.py): PyTorch reads that choice as it loads."""
     global _loader
     if "engine.run" in sys.modules or _loader is not None:
         return
+    ask_for_huge_pages(voxels)
 
     def load() -> None:
         try:
@@ -249,6 +252,8 @@ def _dispatch(args: argparse.Namespace, start: float) -> int:
 
             code = run_guided(args)
         else:
+            # Huge pages when the bench runs Full-HD (its figure that they change most).
+            ask_for_huge_pages(None if getattr(args, "fullhd_seeds", 0) else 0)
             from engine.bench import bench
 
             code = bench(args)

@@ -12,6 +12,7 @@ duration unless --width/--height/--frames say otherwise.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -101,7 +102,7 @@ def run_guided(args: argparse.Namespace) -> int:
     if errors:
         raise InputError(f"{Path(args.look).name}: {errors[0]}")
 
-    load_engine_meanwhile()
+    load_engine_meanwhile(max(math.prod(look_shape), math.prod(out)))
     layout = read_video(layout_path, max_side=settings.max_side)
     look = _read(args, args.look, settings)
     for note in (*layout.notes, *look.notes):

@@ -7,7 +7,6 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # As engine/__init__ does, before any test imports torch (see the comment there).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
 
 
 @pytest.fixture(scope="session", autouse=True)
