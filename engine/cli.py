@@ -197,7 +197,7 @@ def _inpaint(args: argparse.Namespace) -> int:
 _loader: threading.Thread | None = None  # the helper thread below, joined before main() returns
 
 
-def load_engine_meanwhile(voxels: int | None) -> None:
+def load_engine_meanwhile(voxels: int) -> None:
     """Import PyTorch and the engine on a helper thread while the main thread decodes the
     input: loading PyTorch is most of a short command's start-up (about 1.5 s on 2 cores)
     and decoding runs mostly outside Python's lock. Called once the cheap checks have

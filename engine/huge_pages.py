@@ -4,11 +4,11 @@ A Full-HD level allocates and frees buffers of hundreds of MB, each touched page
 with 4 KB pages a CPU Full-HD run spent 106 s of 150 in the kernel (28.7 million page
 faults). PyTorch's CPU allocator asks Linux for 2 MB pages (madvise) for buffers of 2 MB
 and more when THP_MEM_ALLOC_ENABLE is set: then 48 s, the run 118 s -> 88 s, and ballet at
-640x360 (13 frames, 3 M voxels) 38.8 s -> 35.0 s (two runs each), the same frames. At 144p (half a million voxels) the
-larger pages cost more than they save (3 seeds, three times alternating: 5.7 s a seed
-against 5.3). torch reads the variable once, at its first allocation, so the choice is made
-before torch is imported, from the sizes a command knows by then; ignored off Linux and
-where the kernel's huge pages are off.
+640x360 (13 frames, 3 M voxels) 38.8 s -> 35.0 s (two runs each), the same frames. At 144p
+(half a million voxels) the larger pages cost more than they save (3 seeds, three times
+alternating: 5.7 s a seed against 5.3). torch reads the variable once, at its first
+allocation, so the choice is made before torch is imported, from the sizes a command knows
+by then; ignored off Linux and where the kernel's huge pages are off.
 """
 
 from __future__ import annotations

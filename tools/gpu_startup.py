@@ -17,9 +17,10 @@ import subprocess
 import sys
 import time
 
+IMPORT, START = "import torch", "cuda init"
 PROBES = {
-    "import torch": "",
-    "cuda init": "torch.zeros(1, device=d); torch.cuda.synchronize()",
+    IMPORT: "",  # the import alone, timed from before it
+    START: "torch.zeros(1, device=d)",
     "matmul (cuBLAS)": "a = torch.randn(512, 147, device=d); (a.T @ a).sum().item()",
     "conv3d (cuDNN)": "x = torch.randn(1, 3, 5, 40, 60, device=d); "
                       "torch.nn.functional.conv3d(x, torch.randn(8, 3, 3, 7, 7, device=d)).sum().item()",
@@ -33,20 +34,17 @@ PROBES = {
 }
 
 
-def _child(code: str, device: str) -> float:
-    """Seconds the probe's code took after importing torch and starting the device."""
-    script = (
-        "import time, torch\n"
-        f"d = torch.device({device!r})\n"
-        "t0 = time.perf_counter()\n"
-        + ("torch.zeros(1, device=d)\nif d.type == 'cuda': torch.cuda.synchronize()\n"
-           "t0 = time.perf_counter()\n" if code and "torch.zeros(1" not in code else "")
-        + f"{code}\n"
-        "if d.type == 'cuda': torch.cuda.synchronize()\n"
-        "print(time.perf_counter() - t0)\n"
-    )
-    if not code:  # the import alone
+def _child(name: str, device: str) -> float:
+    """Seconds the probe took in a fresh process: the import alone, the device's start after
+    the import, or an operation's first call after both."""
+    if name == IMPORT:
         script = "import time; t0 = time.perf_counter(); import torch; print(time.perf_counter() - t0)"
+    else:
+        started = "" if name == START else "torch.zeros(1, device=d); sync()\n"
+        script = (f"import time, torch\nd = torch.device({device!r})\n"
+                  "def sync():\n    if d.type == 'cuda': torch.cuda.synchronize()\n"
+                  f"{started}t0 = time.perf_counter()\n{PROBES[name]}\nsync()\n"
+                  "print(time.perf_counter() - t0)\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     if out.returncode:
         raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr else "failed")
@@ -93,9 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json")
     args = p.parse_args(argv)
     report: dict = {"probes": {}}
-    for name, code in PROBES.items():
+    for name in PROBES:
         try:
-            report["probes"][name] = round(_child(code, args.device), 4)
+            report["probes"][name] = round(_child(name, args.device), 4)
         except Exception as e:  # noqa: BLE001 - a probe's failure is a result too
             report["probes"][name] = f"failed: {e}"
         print(f"{name:28s} {report['probes'][name]}", flush=True)
