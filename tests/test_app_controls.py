@@ -235,3 +235,33 @@ def test_realism_badge_names_a_band_cut(qtbot):
         tile.set_clip(clip, "done")
         assert words in tile.badge.toolTip()
         assert tile.badge.text().startswith("⚠" if r.flagged else "✓")
+
+
+def test_seed_browser_judges_finished_tiles_among_themselves(qtbot):
+    """Once four variations are scored, the browser flags the one that stands out among
+    them, though it passes alone, and says so in its badge's tooltip."""
+    from app.state.result_cache import ResultCache
+    from app.state.result_clip import ResultClip
+    from app.widgets.seed_browser import SeedBrowser
+    from app.widgets.seed_tile import SeedTile
+    from engine.realism import FLAG_AT, Realism
+    from engine.request import Request
+
+    browser = SeedBrowser(ResultCache())
+    qtbot.addWidget(browser)
+    frames = np.zeros((2, 16, 24, 3), np.uint8)
+    ratios = {0: 0.5, 1: 0.45, 2: 0.9, 3: 0.55, 4: 0.5}
+    for seed in ratios:
+        browser.tiles[seed] = SeedTile(seed, (24, 16), 25.0)
+    for seed, ratio in ratios.items():
+        r = Realism(ratio, 100 / (1 + (ratio / FLAG_AT) ** 3), False, False, (0, 0, 0))
+        browser._offer("final", seed, ResultClip(frames, 2, 2, Request(seed=seed), (24, 16), 2, realism=r),
+                       "ready")
+        if seed == 2:  # alone so far (three scored): it passes
+            assert browser.tiles[2].badge.text().startswith("✓")
+    tile = browser.tiles[2]
+    assert tile.badge.text().startswith("⚠") and "Stands out among these 5" in tile.badge.toolTip()
+    assert tile.realism_score < 50 < browser.tiles[3].realism_score
+    assert all(browser.tiles[s].badge.text().startswith("✓") for s in (0, 1, 3, 4))
+    browser.order.setCurrentIndex(1)
+    assert browser.ordered_seeds()[-1] == 2

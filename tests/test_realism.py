@@ -7,7 +7,18 @@ import numpy as np
 import pytest
 
 from engine.errors import Cancelled
-from engine.realism import LAYOUT_FLAG_AT, RealismScorer, _rows, layout_shift, realism
+from engine.realism import (
+    COPY_AT,
+    FLAG_ALWAYS,
+    FLAG_AT,
+    LAYOUT_FLAG_AT,
+    Realism,
+    RealismScorer,
+    _rows,
+    judge_among,
+    layout_shift,
+    realism,
+)
 from engine.request import Request
 from tests.synth import balloon_scene, final
 
@@ -84,3 +95,38 @@ def test_layout_of_other_sizes(clip):
     tiny = clip.reshape(t, h // 8, 8, w // 8, 8, c).mean((2, 4)).round().astype(np.uint8)
     shift, row = layout_shift(src_rows, tiny)
     assert shift < 2.0 and 0 <= row <= 1
+
+
+def _alone(ratio: float, layout: float = 0.5) -> Realism:
+    return Realism(ratio=ratio, score=100 / (1 + (ratio / FLAG_AT) ** 3), flagged=ratio > FLAG_AT,
+                   near_copy=ratio < COPY_AT, worst=(0, 0, 0), layout=layout)
+
+
+def test_judged_among_siblings_flags_the_one_that_stands_out():
+    """A clip whose clean variations all score over FLAG_AT (birds: flat sky) has none
+    flagged among its siblings; one whose broken variation scores under it (ballet) has
+    that one flagged; the ranking stays; the flag sits at 50 on the rescaled score."""
+    clean_high = [_alone(r) for r in (1.01, 1.10, 1.22, 1.28, 1.03)]
+    assert all(r.flagged for r in clean_high)
+    judged = judge_among(clean_high)
+    assert not any(r.flagged or r.stands_out for r in judged)
+    assert all(r.among == 5 for r in judged) and judged[0].typical == pytest.approx(1.10)
+    scores = [r.score for r in judged]
+    assert sorted(range(5), key=lambda i: -scores[i]) == sorted(range(5), key=lambda i: clean_high[i].ratio)
+
+    broken_low = [_alone(r) for r in (0.46, 0.32, 0.78, 0.50, 0.52, 0.05)]  # the last a near-copy
+    judged = judge_among(broken_low)
+    assert [r.flagged for r in judged] == [False, False, True, False, False, False]
+    assert judged[2].stands_out and judged[2].score < 50 < judged[3].score
+    assert judged[0].typical == pytest.approx(0.50)  # the near-copy is not typical
+
+
+def test_judged_among_keeps_absolute_limits():
+    """Too few varied siblings: each judged alone. A set as broken as its worst member still
+    has the ones over FLAG_ALWAYS flagged; a band cut is flagged whatever the siblings."""
+    few = [_alone(0.5), _alone(0.9), _alone(0.1), _alone(0.05)]
+    assert judge_among(few) == few
+    broken = judge_among([_alone(r) for r in (1.6, 1.7, 1.8, 1.9)])
+    assert all(r.flagged for r in broken) and broken[0].flag_at == FLAG_ALWAYS
+    cut = judge_among([_alone(0.5), _alone(0.5), _alone(0.5), _alone(0.5, layout=LAYOUT_FLAG_AT + 3)])
+    assert cut[3].flagged and cut[3].band_cut and not cut[3].stands_out

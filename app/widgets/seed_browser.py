@@ -36,6 +36,7 @@ from app.widgets.seed_tile import SeedTile
 from app.workers import jobs
 from app.workers.generation import cache_key, to_result
 from app.workers.seed_queue import TaskQueue, browse_work
+from engine.realism import judge_among
 from engine.request import Request
 
 COLUMNS = 4
@@ -229,8 +230,17 @@ class SeedBrowser(QDialog):
         self._rank[seed] = rank
         tile.refined = tile.refined or kind == "refine"
         tile.set_clip(clip, state)
-        if clip.realism is not None and self.by_realism:
-            self._arrange()
+        if clip.realism is not None:
+            self._judge()
+            if self.by_realism:
+                self._arrange()
+
+    def _judge(self) -> None:
+        """Judge the finished variations' realism among themselves (engine.realism's
+        judge_among): one threshold does not fit every clip, the ranking within one does."""
+        scored = [t for t in self.tiles.values() if t.clip is not None and t.clip.realism is not None]
+        for tile, judged in zip(scored, judge_among([t.clip.realism for t in scored]), strict=True):
+            tile.show_realism(judged)
 
     @property
     def by_realism(self) -> bool:

@@ -3,12 +3,17 @@ the seed and its state, a favourite star, and Use / Refine buttons."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from app.state.result_clip import ResultClip
 from app.widgets.frames import fit_size, to_pixmap
+
+if TYPE_CHECKING:
+    from engine.realism import Realism
 
 TILE_W, TILE_H = 256, 160  # the picture's box; the tile is as wide as its picture
 
@@ -26,6 +31,7 @@ class SeedTile(QFrame):
         self.setProperty("selected", False)
         self.seed = seed
         self.clip: ResultClip | None = None
+        self.judged: Realism | None = None  # the clip's realism as the browser judged it among its tiles
         self.refined = False
         self._w, self._h = fit_size(*display_size, TILE_W, TILE_H)
         self._pixmaps: dict[int, QPixmap] = {}
@@ -95,15 +101,16 @@ class SeedTile(QFrame):
         self.state.setText(state)
         self.use.setEnabled(True)
         self._show(self._index % clip.length)
-        self._show_realism(clip)
+        self.show_realism(clip.realism)
 
     @property
     def realism_score(self) -> float | None:
-        r = self.clip.realism if self.clip is not None else None
-        return None if r is None else r.score
+        return None if self.judged is None else self.judged.score
 
-    def _show_realism(self, clip: ResultClip) -> None:
-        r = clip.realism
+    def show_realism(self, r: Realism | None) -> None:
+        """Show the clip's realism badge: `r` alone (engine.realism) or judged among the
+        browser's tiles (judge_among)."""
+        self.judged = r
         self.badge.setVisible(r is not None)
         if r is None:
             return
@@ -113,6 +120,11 @@ class SeedTile(QFrame):
             tip = (f"Likely a band of the scene cut near the {where} of the frame: colours there "
                    "that the input holds at another height (sky in the ground, the ground or "
                    "floor gone). Realism ")
+        elif r.stands_out:
+            text, kind = f"⚠ {r.score:.0f}", "flagged"
+            tip = (f"Stands out among these {r.among} variations: its least realistic parts look "
+                   f"{r.ratio / max(r.typical, 1e-6):.1f}× less like the input than the typical "
+                   "one's (likely a broken object, a piece in the wrong place, a blob). Realism ")
         elif r.flagged:
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             tip = ("Likely visible artifacts (parts that look like nothing in the input: a "
@@ -125,9 +137,11 @@ class SeedTile(QFrame):
             tip = "No likely artifacts found. Realism "
         self.badge.setText(text)
         self.badge.setProperty("kind", kind)
+        among = (f" Judged among the {r.among} finished variations of this grid (50 = at the "
+                 "flag)." if r.among else "")
         self.badge.setToolTip(tip + f"{r.score:.0f}/100: how much the least realistic 5% of the "
                               "variation, seen at object scale, looks like the input, and how "
-                              "well its rows keep the input's layout.")
+                              "well its rows keep the input's layout." + among)
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
 
