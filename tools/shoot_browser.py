@@ -53,8 +53,9 @@ def main() -> int:
     browser.order.setCurrentIndex(1)
     pause(1500)
     subprocess.run(["import", "-window", "root", "-crop", "1200x560+10+10", str(out)], check=True)
-    scores = {s: round(t.clip.realism.score) for s, t in browser.tiles.items()}
-    print("realism by seed:", scores)
+    alone = {s: round(t.clip.realism.score) for s, t in browser.tiles.items()}
+    shown = {s: round(t.realism_score) for s, t in browser.tiles.items()}
+    print("realism by seed, alone:", alone, "judged among the tiles (shown):", shown)
     browser.close()
     win.close()
     app.processEvents()
