@@ -57,3 +57,14 @@ def test_variant_runs_named_settings_and_unknown_is_refused(tmp_path, capsys):
     assert not np.array_equal(read_video(a).frames[0], read_video(b).frames[0])
     with pytest.raises(SystemExit, match="unknown"):
         main([str(clip), "-o", str(a), "--variant", "no such variant"])
+
+
+def test_sheet_prints_seeds_judged_among_themselves(tmp_path, capsys):
+    """With four varied seeds or more (not near-copies) the tool also prints their realism judged among them, as the
+    seed browser shows it (engine.realism.judge_among)."""
+    clip = tmp_path / "clip.mp4"
+    write_video(balloon_scene(t=6, h=40, w=64), clip, fps=Fraction(10))
+    assert main([str(clip), "-o", str(tmp_path / "sheet.png"), "--seeds", "5", "--width", "64"]) == 0
+    err = capsys.readouterr().err
+    judged = [line for line in err.splitlines() if line.startswith("judged among the seeds: ")]
+    assert len(judged) == 1 and judged[0].count("seed ") == 5

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from engine.config import preset
     from engine.io import read_video, write_video
-    from engine.realism import realism
+    from engine.realism import judge_among, realism
     from engine.request import Request
     from engine.run import run
 
@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += _level_rows(clip.frames, settings, a.seeds, levels, a.frame, noise)
         return _write(rows, a.width, a.output)
     row: list[tuple[str, np.ndarray]] = []
+    scored = []
     for seed in range(a.seeds):
         kept = Path(a.keep) / f"seed{seed}.mp4" if a.keep else None
         if a.reuse and kept is not None and kept.exists():
@@ -149,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                 kept.parent.mkdir(parents=True, exist_ok=True)
                 write_video(frames, kept, fps=clip.fps)
         r = realism(clip.frames, frames)
+        scored.append(r)
         print(f"seed {seed}: {elapsed:.1f} s, realism {r.score:.0f} (ratio {r.ratio:.2f}, "
               f"layout {r.layout:.2f}){' FLAGGED' if r.flagged else ''}"
               f"{' (band cut)' if r.band_cut else ''}", file=sys.stderr)
@@ -158,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
             row = []
     if row:
         rows.append(row)
+    judged = judge_among(scored)
+    if judged[0].among:  # as the seed browser shows them (the sheet's labels are each alone)
+        print("judged among the seeds: " + ", ".join(
+            f"seed {seed} {r.score:.0f}{' FLAGGED' if r.flagged else ''}" for seed, r in enumerate(judged)),
+            file=sys.stderr)
     return _write(rows, a.width, a.output)
 
 
