@@ -122,9 +122,9 @@ class SeedTile(QFrame):
                    "floor gone). Realism ")
         elif r.stands_out:
             text, kind = f"⚠ {r.score:.0f}", "flagged"
-            tip = (f"Stands out among these {r.among} variations: its least realistic parts look "
-                   f"{r.ratio / max(r.typical, 1e-6):.1f}× less like the input than the typical "
-                   "one's (likely a broken object, a piece in the wrong place, a blob). Realism ")
+            tip = (f"Stands out among these {r.among} variations: its least realistic parts are "
+                   f"{r.ratio / max(r.typical, 1e-6):.1f}× as far from anything in the input as the "
+                   "typical one's (likely a broken object, a piece in the wrong place, a blob). Realism ")
         elif r.flagged:
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             tip = ("Likely visible artifacts (parts that look like nothing in the input: a "
