@@ -12,12 +12,18 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.config import QUALITY_PRESETS, Settings, preset
 from engine.errors import Cancelled, EngineError, InputError
 from engine.huge_pages import ask_for_huge_pages
 from engine.progress import ProgressBar
 from engine.request import Request, summarise_notes
+
+if TYPE_CHECKING:  # both load numpy or torch, which a mistyped command must not wait for
+    import numpy as np
+
+    from engine.realism import Realism
 
 SUBCOMMANDS = ("generate", "retarget", "inpaint", "analogy", "sketch", "bench")
 
@@ -119,9 +125,9 @@ def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings)
 
 
 def _produce(args: argparse.Namespace, clip, request: Request, out: Path, label: str,
-             protect: list[Path] | None = None) -> Path:
+             protect: list[Path] | None = None) -> tuple[Path, np.ndarray]:
     """Run `request` on `clip` and write the result; `protect`: inputs it must not overwrite
-    (default: the clip)."""
+    (default: the clip). Returns the path written and the result's frames."""
     from engine.io import write_video
     from engine.run import run
 
@@ -143,7 +149,7 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path, label:
     t = result.timings
     print(f"{written}  {result.frames.shape[2]}x{result.frames.shape[1]}x{result.frames.shape[0]}  "
           f"{result.elapsed:.1f} s (search {t['search']:.1f}, vote {t['vote']:.1f}) on {result.device}")
-    return written
+    return written, result.frames
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -162,11 +168,46 @@ def _generate(args: argparse.Namespace) -> int:
     seeds = [args.seed + k for k in range(getattr(args, "count", 1))]
     outs = unique_output_paths(args.output, seeds) if len(seeds) > 1 else [Path(args.output)]
     noise = getattr(args, "noise", None)
+    scorer = None
+    scored: list[tuple[Path, Realism]] = []
     for seed, out in zip(seeds, outs, strict=True):
         req = Request(task=task, frames=args.frames, height=args.height, width=args.width,
                       seed=seed, noise=noise, settings=settings.with_(max_side=None))
-        _produce(args, clip, req, out, f"{task} seed {seed}")
+        written, frames = _produce(args, clip, req, out, f"{task} seed {seed}")
+        if len(seeds) > 1:  # choosing among seeds: score each, as the seed browser does
+            from engine.realism import RealismScorer
+
+            scorer = scorer or RealismScorer(clip.frames)
+            r = scorer(frames)
+            scored.append((written, r))
+            print(f"  realism {r.score:.0f}{_mark(r)}")
+    if len(scored) > 1:
+        _print_judged(scored)
     return 0
+
+
+def _mark(r: Realism) -> str:
+    """The seed browser's badge in words."""
+    if r.band_cut:
+        return " (flagged: a band of the scene cut)"
+    if r.stands_out:
+        return f" (flagged: stands out among the {r.among}, {r.ratio / max(r.typical, 1e-6):.1f}x the typical)"
+    if r.flagged:
+        return " (flagged: likely artifacts)"
+    return " (mostly the input itself)" if r.near_copy else ""
+
+
+def _print_judged(scored: list[tuple[Path, Realism]]) -> None:
+    """With four varied outputs or more, their realism judged among themselves (engine.realism
+    judge_among): one threshold does not fit every clip, the ranking within one does."""
+    from engine.realism import judge_among
+
+    judged = judge_among([r for _, r in scored])
+    if not judged[0].among:
+        return
+    print(f"realism judged among the {judged[0].among} varied outputs, most realistic first:")
+    for (path, _), r in sorted(zip(scored, judged, strict=True), key=lambda pr: -pr[1].score):
+        print(f"  {r.score:3.0f}  {path}{_mark(r)}")
 
 
 def _check_single_image_output(output: str, frames: int) -> None:

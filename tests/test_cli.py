@@ -38,6 +38,24 @@ def test_generate_count_names_each_seed(clip_file, tmp_path):
     assert read_video(tmp_path / files[0]).frames.shape == (6, 40, 70, 3)
 
 
+def test_generate_count_scores_each_seed_and_ranks_them(clip_file, tmp_path, capsys):
+    """Several seeds: each output's realism is printed as it is written, and with four
+    varied ones or more, the outputs ranked by their realism judged among themselves (the
+    seed browser's figures). One seed alone prints no score: that command stays as fast."""
+    out = tmp_path / "var.mp4"
+    assert main(["generate", str(clip_file), "-o", str(out), "--count", "4", "-q"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert sum(line.startswith("  realism ") for line in lines) == 4
+    head = [i for i, line in enumerate(lines) if line.startswith("realism judged among the ")]
+    assert len(head) == 1
+    ranked = lines[head[0] + 1:head[0] + 5]
+    scores = [float(line.split()[0]) for line in ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert sorted(line.split()[1] for line in ranked) == sorted(str(p) for p in tmp_path.glob("var_seed*.mp4"))
+    assert main(["generate", str(clip_file), "-o", str(tmp_path / "one.mp4"), "-q"]) == 0
+    assert "realism" not in capsys.readouterr().out
+
+
 def test_retarget_to_png_folder(clip_file, tmp_path):
     out = tmp_path / "frames/"
     assert main(["retarget", str(clip_file), "-o", str(out), "--height", "32", "-q"]) == 0
