@@ -73,6 +73,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     # The authors' code exactly: sigma 5 drawn per voxel (randn_like of the coarsest query).
     "noise 5 per voxel (authors')": {"noise": 5.0, "noise_mode": "voxel", "noise_smooth": 0.0},
     "pyramid factors 0.85 (authors')": {"spatial_factor": 0.85, "temporal_factor": 0.85},
+    "blend seams": {"blend_seams": True},
 }
 
 

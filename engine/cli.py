@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("retarget", help="resize or change the duration without stretching or cropping")
     r.add_argument("input", help="input video, image or image folder")
     _common(r)
+    for p in (g, r):
+        p.add_argument("--blend-seams", action="store_true",
+                       help="blend the faint seams where copied regions meet in smooth areas (pale "
+                       "steps in a sky); off by default: not the paper's method")
     i = sub.add_parser("inpaint", help="fill a painted hole from the rest of the video")
     i.add_argument("input", help="input video, image or image folder")
     i.add_argument("--mask", required=True, help="mask: numbered PNG frames (folder), an image or a video; white = hole")
@@ -94,6 +98,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     s = preset(args.quality).with_(device=args.device)
     if args.max_side:
         s = s.with_(max_side=args.max_side)
+    if getattr(args, "blend_seams", False):
+        s = s.with_(blend_seams=True)
     variation = getattr(args, "variation", None)
     if variation is not None:
         if not (math.isfinite(variation) and 0 <= variation <= 20):

@@ -86,6 +86,11 @@ class Settings:
     noise_scale: float = 0.6
     noise_mode: str = "mixed"  # "replicated" along time (the paper), "voxel" or "mixed"
     noise_smooth: float = 1.0
+    # Variations and retargets: blend the faint seams where regions copied from different
+    # places meet in smooth areas (pale steps in a sky), by re-integrating the finest level's
+    # colours (engine/seams.py). Off: it is not the paper's method, and the exact-patch
+    # coherence counts the smooth ramps it leaves as new (docs/quality_notes.md, 35).
+    blend_seams: bool = False
     max_side: int | None = None  # downscale the input so its longest side fits
     device: str = "auto"  # "auto" | "cpu" | "cuda"
 
@@ -118,6 +123,7 @@ class Settings:
              f"noise_scale must be in [0, 20], got {self.noise_scale}")
         need(math.isfinite(self.noise_smooth) and 0 <= self.noise_smooth <= 8,
              f"noise_smooth must be in [0, 8] pixels, got {self.noise_smooth}")
+        need(isinstance(self.blend_seams, bool), f"blend_seams must be true or false, got {self.blend_seams!r}")
         c = self.coarsest_em_iters
         need(c is None or (isinstance(c, int) and c >= 1), f"coarsest_em_iters must be >= 1 or None, got {c}")
         need(isinstance(self.coarse_vote_voxels, int) and self.coarse_vote_voxels >= 0,

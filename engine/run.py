@@ -35,6 +35,7 @@ from engine.patchmatch import rescale_coords
 from engine.pyramid import LazyPyramid, Level, Plan, plan_levels, resize
 from engine.realism import LAYOUT_FLAG_AT
 from engine.request import LevelResult, Request
+from engine.seams import blend_seams
 from engine.tasks import Task, TaskContext, task_for
 from engine.vpnn import SearchOptions, Timings, vpnn_layer
 
@@ -233,6 +234,8 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                                          query_guide=setup.query_guide, key_guide=setup.key_guide,
                                          **layer)
             nnf_level = level
+            if n == len(levels) - 1 and settings.blend_seams and task.blends_seams:
+                query = blend_seams(query, pyramid[n], nnf, level.patch)
         query = setup.constrain(query)
         pyramid.drop_below(n)
         result = LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),

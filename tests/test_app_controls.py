@@ -87,6 +87,27 @@ def test_seed_noise_quality_and_task(window, qtbot):
                     panel.device.text() and "…" not in panel.device.text(), timeout=30_000)
 
 
+def test_blend_seams_box_for_variations_and_retarget(window):
+    """Blend seams reaches the engine for variations and retargets, is hidden (and ignored)
+    for the other tasks, and a project keeps it."""
+    panel = window.panel
+    assert panel.blend_seams.isVisible() and not panel.blend_seams.isChecked()
+    assert not window.runs.current_request().settings.blend_seams
+    panel.blend_seams.setChecked(True)
+    assert window.runs.current_request().settings.blend_seams
+    panel.set_task("Retarget")
+    assert panel.blend_seams.isVisible() and window.runs.current_request().settings.blend_seams
+    panel.set_task("Inpaint")
+    assert not panel.blend_seams.isVisible()
+    assert not panel.choices().blend_seams and not panel.settings().choices().blend_seams
+    saved = panel.settings()
+    assert saved.blend_seams
+    panel.set_task("Variations")
+    panel.blend_seams.setChecked(False)
+    panel.apply_settings(saved.with_(task="generate"))
+    assert panel.blend_seams.isChecked()
+
+
 def test_no_run_while_a_slider_is_dragged(window, qtbot):
     panel = window.panel
     calls = []

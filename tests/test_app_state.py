@@ -198,13 +198,18 @@ def test_settings_validation():
     assert PanelSettings.from_dict(s.to_dict()) == s
     assert PanelSettings.from_dict({**s.to_dict(), "later_option": 1}) == s  # unknown: ignored
     for bad in ({"task": "paint"}, {"quality": 3}, {"seed": True}, {"browse_count": 99},
-                {"width": -1}, {"noise": {"generate": "5"}}, {"aspect_lock": "yes"}):
+                {"width": -1}, {"noise": {"generate": "5"}}, {"aspect_lock": "yes"},
+                {"blend_seams": 1}):
         with pytest.raises(SettingsError):
             PanelSettings.from_dict({**s.to_dict(), **bad})
     fav = Favourite(4, s, (0, 2))
     assert fav.settings.seed == 4 and Favourite.from_dict(fav.to_dict()) == fav
     assert fav.matches(Favourite(4, s.with_(auto_update=False, browse_count=3), (0, 2)))
     assert not fav.matches(Favourite(4, s.with_(quality="best"), (0, 2)))
+    assert not fav.matches(Favourite(4, s.with_(blend_seams=True), (0, 2)))  # another video
+    blended = s.with_(blend_seams=True)
+    assert PanelSettings.from_dict(blended.to_dict()) == blended
+    assert PanelSettings.from_dict({k: v for k, v in s.to_dict().items() if k != "blend_seams"}) == s
 
 
 def test_atomic_save_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):

@@ -12,7 +12,8 @@ from engine.request import Request
 # Label shown to the user -> engine task name.
 TASKS = {"Variations": "generate", "Retarget": "retarget", "Inpaint": "inpaint",
          "Analogy": "analogy", "Sketch": "sketch"}
-GUIDED_TASKS = ("analogy", "sketch")  # a layout (clip A or a sketch) guides the open clip's look
+GUIDED_TASKS = ("analogy", "sketch")
+SEAM_TASKS = ("generate", "retarget")  # where Blend seams applies (engine.tasks: blends_seams)  # a layout (clip A or a sketch) guides the open clip's look
 QUALITIES = {"Draft": "draft", "Normal": "normal", "Best": "best"}
 # Variations: a multiple of the clip's own patch spacing (Settings.noise_scale; the engine
 # measures the clip), so one value suits a calm sky and busy foliage alike. The other tasks:
@@ -39,6 +40,7 @@ class Choices:
     guide_levels: int = 4  # analogy: motion levels of clip A
     look_levels: int = 8  # analogy and sketch: motion levels of the look clip
     guide_until: float = 0.5
+    blend_seams: bool = False  # variations and retargets (Settings.blend_seams)
 
 
 def build_request(choices: Choices, mask: np.ndarray | None = None,
@@ -61,6 +63,7 @@ def build_request(choices: Choices, mask: np.ndarray | None = None,
         return Request(task="inpaint", seed=choices.seed, noise=choices.noise,
                        settings=settings.with_(max_side=None), mask=mask, hints=hints)
     relative = choices.task in RELATIVE_NOISE_TASKS
+    settings = settings.with_(blend_seams=choices.blend_seams)
     return Request(
         task=choices.task,
         frames=choices.frames or None,

@@ -11,7 +11,14 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from app.state.request_builder import DEFAULT_GUIDE_UNTIL, DEFAULT_NOISE, QUALITIES, TASKS, Choices
+from app.state.request_builder import (
+    DEFAULT_GUIDE_UNTIL,
+    DEFAULT_NOISE,
+    QUALITIES,
+    SEAM_TASKS,
+    TASKS,
+    Choices,
+)
 
 MAX_SEED = 2**31 - 1
 EXPORT_FORMATS = ("mp4", "gif", "png")
@@ -40,6 +47,7 @@ class PanelSettings:
     look_levels: int = 8
     guide_until: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_GUIDE_UNTIL))
     motion_path: str = ""  # the analogy's motion clip (A); "" = none chosen
+    blend_seams: bool = False  # variations and retargets
 
     def choices(self) -> Choices:
         """The snapshot a request is built from (app.state.request_builder)."""
@@ -47,7 +55,8 @@ class PanelSettings:
                        frames=self.frames, seed=self.seed, noise=self.noise[self.task],
                        quality=self.quality, guide_levels=self.guide_levels,
                        look_levels=self.look_levels,
-                       guide_until=self.guide_until.get(self.task, 1.0))
+                       guide_until=self.guide_until.get(self.task, 1.0),
+                       blend_seams=self.blend_seams and self.task in SEAM_TASKS)
 
     def same_result(self, other: PanelSettings) -> bool:
         """Whether both make the same video for a seed (panel preferences aside)."""
@@ -90,6 +99,7 @@ class PanelSettings:
             guide_levels=_integer(d.get("guide_levels", 4), "settings.guide_levels", 2, 16),
             look_levels=_integer(d.get("look_levels", 8), "settings.look_levels", 2, 16),
             guide_until=until, motion_path=motion_path,
+            blend_seams=_boolean(d.get("blend_seams", False), "settings.blend_seams"),
         )
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.state.request_builder import QUALITIES, TASKS, Choices, quality_tooltip
+from app.state.request_builder import QUALITIES, SEAM_TASKS, TASKS, Choices, quality_tooltip
 from app.state.settings import PanelSettings
 from app.widgets.guided_pages import AnalogyPage, GuidedPage, SketchPage
 from app.widgets.size_controls import OutputSizeGroup
@@ -94,6 +94,12 @@ class ControlPanel(QWidget):
                                 "(about 3x slower). Hover an entry for details.")
         self.device = QLabel("Device: …")
         self.device.setToolTip("Where the engine runs (CPU or the GPU's name).")
+        self.blend_seams = QCheckBox("Blend seams")
+        self.blend_seams.setToolTip(
+            "Blend the faint seams where regions copied from different places meet in smooth "
+            "areas (a pale step in a sky), spreading each step out smoothly. Objects and textures "
+            "stay as made. Off by default: not the paper's method, and a blended sky is, patch by "
+            "patch, a little less like the source's. Variations and Retarget.")
         self.auto_update = QCheckBox("Update on change")
         self.auto_update.setChecked(True)
         self.auto_update.setToolTip("After the first Generate, regenerate automatically when a "
@@ -121,7 +127,8 @@ class ControlPanel(QWidget):
         self.timing = QLabel("")
         self.timing.setObjectName("hint")
 
-        for button in (self.generate, self.cancel, self.browse, self.new_seed, self.auto_update):
+        for button in (self.generate, self.cancel, self.browse, self.new_seed, self.auto_update,
+                       self.blend_seams):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._build_layout()
 
@@ -131,6 +138,7 @@ class ControlPanel(QWidget):
         self.seed.valueChanged.connect(self._schedule)
         self.new_seed.clicked.connect(self.randomize_seed)
         self.quality.currentIndexChanged.connect(self._schedule)
+        self.blend_seams.toggled.connect(self._schedule)
         self.generate.clicked.connect(self.generate_requested)
         self.cancel.clicked.connect(self.cancel_requested)
         self.browse.clicked.connect(self.browse_requested)
@@ -156,6 +164,7 @@ class ControlPanel(QWidget):
         form.addRow("Seed", seed_row)
         form.addRow("Quality", self.quality)
         form.addRow("", self.device)
+        form.addRow("", self.blend_seams)
         form.addRow("", self.auto_update)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate, 2)
@@ -179,7 +188,8 @@ class ControlPanel(QWidget):
         w, h, t = self.output.values()
         return Choices(task=TASKS[self.task.currentText()], width=w, height=h, frames=t,
                        seed=self.seed.value(), noise=self.current_page().noise_value(),
-                       quality=self.quality.currentData())
+                       quality=self.quality.currentData(),
+                       blend_seams=self.blend_seams.isChecked() and self.current_task() in SEAM_TASKS)
 
     def settings(self) -> PanelSettings:
         """Everything the panel is set to (what a project saves)."""
@@ -193,14 +203,15 @@ class ControlPanel(QWidget):
             seed=self.seed.value(), noise={p.task: p.noise_value() for p in self._pages},
             width=w, height=h, frames=t, aspect_lock=self.output.lock.isChecked(),
             auto_update=self.auto_update.isChecked(), browse_count=self.browse_count.value(),
-            guide_until={p.task: p.until_value() for p in guided}, **extra)
+            guide_until={p.task: p.until_value() for p in guided},
+            blend_seams=self.blend_seams.isChecked(), **extra)
 
     def apply_settings(self, s: PanelSettings) -> None:
         """Show `s` (an opened project) without starting a run; task_changed still fires
         when the task differs, so the window can switch tools."""
         task_changed = s.task != self.current_task()
         widgets = (self.task, self.seed, self.quality, self.auto_update, self.browse_count,
-                   self.output.lock)
+                   self.output.lock, self.blend_seams)
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -213,6 +224,7 @@ class ControlPanel(QWidget):
             self.seed.setValue(s.seed)
             self.set_quality(s.quality)
             self.auto_update.setChecked(s.auto_update)
+            self.blend_seams.setChecked(s.blend_seams)
             self.browse_count.setValue(s.browse_count)
             self.output.lock.setChecked(s.aspect_lock)
             if s.width and s.height and s.frames:
@@ -274,6 +286,7 @@ class ControlPanel(QWidget):
         for i, page in enumerate(self._pages):
             page.setVisible(i == index)
         self.output_box.setVisible(self.current_task() not in FIXED_SIZE_TASKS)
+        self.blend_seams.setVisible(self.current_task() in SEAM_TASKS)
 
     def _schedule(self) -> None:
         self._debounce.start()

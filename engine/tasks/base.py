@@ -87,6 +87,9 @@ class Task:
     warm_start: ClassVar[bool] = True
     # A seed whose first levels settle on the input's own layout is drawn again (run.py).
     redraws_copies: ClassVar[bool] = False
+    # Settings.blend_seams applies (engine/seams.py): the output is the source's own
+    # recombination, with no pinned voxels (inpainting's) or guide (analogy's) to keep.
+    blends_seams: ClassVar[bool] = False
 
     def __init__(self, request: Request) -> None:
         self.request = request

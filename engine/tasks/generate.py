@@ -9,3 +9,4 @@ class Generate(Task):
     name = "generate"
     default_noise = None  # from the clip: Settings.noise_scale x its patch spacing
     redraws_copies = True
+    blends_seams = True

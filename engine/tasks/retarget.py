@@ -13,6 +13,7 @@ from engine.tasks.base import Coords, Task
 class Retarget(Task):
     name = "retarget"
     default_noise = 0.0
+    blends_seams = True
 
     def first_field(self, query_grid: Shape3, key_grid: Shape3, device: torch.device) -> Coords | None:
         # Each query at the same relative place in the source: the right answer for an

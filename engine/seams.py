@@ -1,0 +1,111 @@
+"""Blending the faint seams of a finished variation (Settings.blend_seams; off by default).
+
+Where two regions copied from different places of the input meet in smooth sky, their
+colours can differ by a few levels: a straight pale step (README, Known limits, Seams) that
+every finer level keeps, since the patches on both sides are real. This pass re-integrates
+the finest level's colours, frame by frame, as a screened Poisson problem:
+
+    minimise  sum over pixel edges |o(u + e) - o(u) - g_e(u)|^2  +  lam * sum |o - c|^2
+
+c is the voted output; g is c's own gradient, except at edges where c steps faintly while
+the input under u's match (the match of the patch centred on u) does not: there g is that
+input's gradient. Objects and textures keep their gradients and stay as voted; a faint step
+is taken out, its difference spread smoothly over about `SPREAD` of the frame's short side
+(1 / sqrt(lam) pixels). Measured 2026-12-04 (docs/quality_notes.md, 35): on air_balloons'
+seeds with pale steps most of each step's edge is gone; the exact-patch coherence, which
+counts a smooth ramp over real sky as new, rises (5 seeds, raw frames 0.0052 -> 0.0060; the
+authors' 20 frames 0.0049 -> 0.0053) while its 95th percentile falls (0.0263 -> 0.0255).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from engine.config import Shape3
+
+Coords = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
+SPREAD = 0.1  # of the short side: how far a step's correction reaches (1 / sqrt(lam) pixels)
+LEVEL = 2 / 255  # one 8-bit level in the engine's [-1, 1] colours
+FAINT_SOURCE = 4 * LEVEL  # the input's own gradient under the match is at most this (smooth)
+FAINT_STEP = 24 * LEVEL  # the output's step is under this (an object's edge is not a seam)
+MIN_STEP = 3 * LEVEL  # and differs from the input's gradient by at least this
+
+
+def _sources(coords: Coords, patch: Shape3, t: int, h: int, w: int,
+             src: tuple[int, int, int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Source voxel (t, y, x), each (h, w), of every pixel of output frame t: where the match
+    of the patch centred on it (clamped to the grid) puts it."""
+    mt, my, mx = coords
+    gt, gh, gw = mt.shape
+    device = mt.device
+    qt = min(max(t - patch[0] // 2, 0), gt - 1)
+    uy = torch.arange(h, device=device)
+    ux = torch.arange(w, device=device)
+    qy = (uy - patch[1] // 2).clamp(0, gh - 1)
+    qx = (ux - patch[2] // 2).clamp(0, gw - 1)
+    st = mt[qt][qy][:, qx] + (t - qt)
+    sy = my[qt][qy][:, qx] + (uy - qy)[:, None]
+    sx = mx[qt][qy][:, qx] + (ux - qx)[None, :]
+    return st.clamp(0, src[0] - 1), sy.clamp(0, src[1] - 1), sx.clamp(0, src[2] - 1)
+
+
+def _guide(out: torch.Tensor, source: torch.Tensor, st: torch.Tensor, sy: torch.Tensor,
+           sx: torch.Tensor, axis: int) -> torch.Tensor:
+    """The target gradient along `axis` (-1: x, -2: y) of one (C, h, w) frame; zero on the
+    frame's last column or row (no edge leaves the frame)."""
+    _, _, hv, wv = source.shape
+    own = torch.zeros_like(out)
+    if axis == -1:
+        own[..., :-1] = out[..., 1:] - out[..., :-1]
+        ny, nx, inside = sy, sx + 1, sx + 1 < wv
+    else:
+        own[..., :-1, :] = out[..., 1:, :] - out[..., :-1, :]
+        ny, nx, inside = sy + 1, sx, sy + 1 < hv
+    here = source[:, st, sy, sx]
+    there = source[:, st, ny.clamp(max=hv - 1), nx.clamp(max=wv - 1)]
+    theirs = torch.where(inside[None], there - here, torch.zeros_like(here))
+    seam = ((theirs.abs().amax(0) < FAINT_SOURCE) & (own.abs().amax(0) < FAINT_STEP)
+            & ((own - theirs).abs().amax(0) >= MIN_STEP))
+    g = torch.where(seam[None], theirs, own)
+    if axis == -1:
+        g[..., -1] = 0
+    else:
+        g[..., -1, :] = 0
+    return g
+
+
+def _solve(rhs: torch.Tensor, lam: float) -> torch.Tensor:
+    """(lam - Laplacian) o = rhs on a (C, h, w) frame with reflecting borders: the frame
+    mirrored to (2h, 2w) is periodic, where the discrete Laplacian is diagonal in Fourier."""
+    _, h, w = rhs.shape
+    big = torch.cat([rhs, rhs.flip(-1)], -1)
+    big = torch.cat([big, big.flip(-2)], -2)
+    fy = torch.arange(2 * h, device=rhs.device, dtype=rhs.dtype)
+    fx = torch.arange(w + 1, device=rhs.device, dtype=rhs.dtype)
+    eig = (4 - 2 * torch.cos(math.pi * fy / h)[:, None] - 2 * torch.cos(math.pi * fx / w)[None, :])
+    out = torch.fft.irfft2(torch.fft.rfft2(big) / (lam + eig), s=(2 * h, 2 * w))
+    return out[:, :h, :w]
+
+
+def blend_seams(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch: Shape3) -> torch.Tensor:
+    """The finest level's output (C, T, H, W) in [-1, 1] with its faint seams blended, from
+    its source (C, Tv, Hv, Wv) and its matches' top-left coordinates on the source's patch
+    grid (each shaped like the output's patch grid); frame by frame, in float64."""
+    c, t, h, w = video.shape
+    lam = 1.0 / (SPREAD * min(h, w)) ** 2
+    src = source.double()
+    out = torch.empty_like(video)
+    for f in range(t):
+        frame = video[:, f].double()
+        st, sy, sx = _sources(coords, patch, f, h, w, tuple(source.shape[1:]))
+        gx = _guide(frame, src, st, sy, sx, -1)
+        gy = _guide(frame, src, st, sy, sx, -2)
+        div = gx.clone()
+        div[..., 1:] -= gx[..., :-1]
+        div += gy
+        div[..., 1:, :] -= gy[..., :-1, :]
+        out[:, f] = _solve(lam * frame - div, lam).clamp(-1, 1).to(video.dtype)
+    return out

@@ -1,0 +1,80 @@
+"""Seam blending (engine/seams.py, Settings.blend_seams): a faint step where two copied
+regions of smooth sky meet is taken out; what has no seam, and an object's edge, stay."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from engine.cli import _settings, build_parser
+from engine.config import Settings
+from engine.errors import InputError
+from engine.request import Request
+from engine.seams import LEVEL, blend_seams
+from tests.synth import balloon_scene, final
+
+PATCH = (3, 7, 7)
+
+
+def _sky(t: int = 4, h: int = 48, w: int = 64) -> torch.Tensor:
+    """A smooth sky (C, T, H, W) in [-1, 1]: brighter towards the bottom, as at dusk."""
+    y = torch.linspace(-0.6, 0.4, h, dtype=torch.float64)[None, None, :, None]
+    return (y + torch.tensor([0.0, 0.05, 0.2], dtype=torch.float64)[:, None, None, None]).expand(3, t, h, w).float()
+
+
+def _grid_coords(t: int, h: int, w: int, dy_right: int) -> tuple[torch.Tensor, ...]:
+    """Matches of every patch position: in place, except the right half's, taken `dy_right`
+    rows lower in the source."""
+    gt, gh, gw = t - PATCH[0] + 1, h - PATCH[1] + 1, w - PATCH[2] + 1
+    mt, my, mx = torch.meshgrid(torch.arange(gt), torch.arange(gh), torch.arange(gw), indexing="ij")
+    my = torch.where(mx + PATCH[2] // 2 >= w // 2, (my + dy_right).clamp(max=gh - 1), my)
+    return mt, my, mx
+
+
+def test_a_faint_step_between_copied_regions_is_blended():
+    sky = _sky()
+    c, t, h, w = sky.shape
+    dy = 3  # the right half copied from 3 rows lower: a few levels brighter
+    out = sky.clone()
+    out[:, :, : h - dy, w // 2:] = sky[:, :, dy:, w // 2:]
+    out[:, :, h - dy:, w // 2:] = sky[:, :, -1:, w // 2:]
+    step = (out[:, :, 10:30, w // 2] - out[:, :, 10:30, w // 2 - 1]).abs().max()
+    assert 3 * LEVEL < step < 24 * LEVEL  # faint, but a visible straight edge
+    blended = blend_seams(out, sky, _grid_coords(t, h, w, dy), PATCH)
+    after = (blended[:, :, 10:30, w // 2] - blended[:, :, 10:30, w // 2 - 1]).abs().max()
+    assert after < step / 3
+    assert (blended - out).abs().mean() < step / 2  # spread out, not repainted
+    # The sky's own gradient (top to bottom) is kept on both sides.
+    assert (blended[:, :, 30] - blended[:, :, 10]).mean() == pytest.approx(float((out[:, :, 30] - out[:, :, 10]).mean()), abs=4 * LEVEL)
+
+
+def test_no_seam_no_change_and_an_objects_edge_stays():
+    sky = _sky()
+    c, t, h, w = sky.shape
+    sky[:, :, 20:28, 30:40] = -0.9  # a dark object: its edges are strong, and its own
+    same = blend_seams(sky, sky, _grid_coords(t, h, w, 0), PATCH)
+    assert (same - sky).abs().max() < LEVEL
+
+
+def test_run_blends_variations_only_and_stays_deterministic():
+    clip = balloon_scene(t=6, h=40, w=64)
+    plain = final(clip, Request(seed=1)).frames
+    blended = final(clip, Request(seed=1, settings=Settings().with_(blend_seams=True))).frames
+    again = final(clip, Request(seed=1, settings=Settings().with_(blend_seams=True))).frames
+    assert np.array_equal(blended, again)
+    diff = np.abs(blended.astype(int) - plain.astype(int))
+    assert diff.mean() < 2.0  # the same variation, its faint seams blended
+    mask = np.zeros(clip.shape[:3], bool)
+    mask[:, 10:20, 20:30] = True
+    inpaint = [final(clip, Request(task="inpaint", seed=1, mask=mask, settings=Settings().with_(blend_seams=b))).frames
+               for b in (False, True)]
+    assert np.array_equal(*inpaint)  # not for inpainting: its pinned voxels stay as they are
+
+
+def test_setting_and_command_line_flag():
+    with pytest.raises(InputError, match="blend_seams"):
+        Settings().with_(blend_seams="yes").validate()
+    parser = build_parser()
+    assert _settings(parser.parse_args(["generate", "-o", "x.mp4", "--blend-seams"])).blend_seams
+    assert not _settings(parser.parse_args(["retarget", "in.mp4", "-o", "x.mp4"])).blend_seams
