@@ -52,21 +52,15 @@ def _sources(coords: Coords, patch: Shape3, t: int, h: int, w: int,
     return st.clamp(0, src[0] - 1), sy.clamp(0, src[1] - 1), sx.clamp(0, src[2] - 1)
 
 
-def _guide(out: torch.Tensor, source: torch.Tensor, st: torch.Tensor, sy: torch.Tensor,
-           sx: torch.Tensor, axis: int) -> torch.Tensor:
-    """The target gradient along `axis` (-1: x, -2: y) of one (C, h, w) frame; zero on the
-    frame's last column or row (no edge leaves the frame)."""
-    _, _, hv, wv = source.shape
+def _guide(out: torch.Tensor, theirs: torch.Tensor, axis: int) -> torch.Tensor:
+    """The target gradient along `axis` (-1: x, -2: y) of one (C, h, w) frame, given the
+    source's gradient under each pixel's match; zero on the frame's last column or row (no
+    edge leaves the frame)."""
     own = torch.zeros_like(out)
     if axis == -1:
         own[..., :-1] = out[..., 1:] - out[..., :-1]
-        ny, nx, inside = sy, sx + 1, sx + 1 < wv
     else:
         own[..., :-1, :] = out[..., 1:, :] - out[..., :-1, :]
-        ny, nx, inside = sy + 1, sx, sy + 1 < hv
-    here = source[:, st, sy, sx]
-    there = source[:, st, ny.clamp(max=hv - 1), nx.clamp(max=wv - 1)]
-    theirs = torch.where(inside[None], there - here, torch.zeros_like(here))
     seam = ((theirs.abs().amax(0) < FAINT_SOURCE) & (own.abs().amax(0) < FAINT_STEP)
             & ((own - theirs).abs().amax(0) >= MIN_STEP))
     g = torch.where(seam[None], theirs, own)
@@ -75,6 +69,22 @@ def _guide(out: torch.Tensor, source: torch.Tensor, st: torch.Tensor, sy: torch.
     else:
         g[..., -1, :] = 0
     return g
+
+
+def _source_gradients(rows: torch.Tensor, size: tuple[int, int, int], st: torch.Tensor,
+                      sy: torch.Tensor, sx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The source's x and y gradients (C, h, w) at each pixel's source voxel; `rows` is the
+    source as (C, Tv*Hv*Wv). Zero where the next voxel would leave the source."""
+    _, hv, wv = size
+    c = rows.shape[0]
+    flat = ((st * hv + sy) * wv + sx).reshape(-1)
+    here = rows.index_select(1, flat)
+    right = rows.index_select(1, (flat + 1).clamp(max=rows.shape[1] - 1)) - here
+    down = rows.index_select(1, (flat + wv).clamp(max=rows.shape[1] - 1)) - here
+    right = right.masked_fill_(~(sx + 1 < wv).reshape(1, -1), 0)
+    down = down.masked_fill_(~(sy + 1 < hv).reshape(1, -1), 0)
+    shape = (c, *st.shape)
+    return right.view(shape), down.view(shape)
 
 
 def _solve(rhs: torch.Tensor, lam: float) -> torch.Tensor:
@@ -93,19 +103,21 @@ def _solve(rhs: torch.Tensor, lam: float) -> torch.Tensor:
 def blend_seams(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch: Shape3) -> torch.Tensor:
     """The finest level's output (C, T, H, W) in [-1, 1] with its faint seams blended, from
     its source (C, Tv, Hv, Wv) and its matches' top-left coordinates on the source's patch
-    grid (each shaped like the output's patch grid); frame by frame, in float64."""
+    grid (each shaped like the output's patch grid); frame by frame, solved in float64."""
     c, t, h, w = video.shape
     lam = 1.0 / (SPREAD * min(h, w)) ** 2
-    src = source.double()
+    size = tuple(source.shape[1:])
+    rows = source.reshape(c, -1)
     out = torch.empty_like(video)
     for f in range(t):
-        frame = video[:, f].double()
-        st, sy, sx = _sources(coords, patch, f, h, w, tuple(source.shape[1:]))
-        gx = _guide(frame, src, st, sy, sx, -1)
-        gy = _guide(frame, src, st, sy, sx, -2)
+        st, sy, sx = _sources(coords, patch, f, h, w, size)
+        tx, ty = _source_gradients(rows, size, st, sy, sx)
+        frame = video[:, f]
+        gx = _guide(frame, tx, -1).double()
+        gy = _guide(frame, ty, -2).double()
         div = gx.clone()
         div[..., 1:] -= gx[..., :-1]
         div += gy
         div[..., 1:, :] -= gy[..., :-1, :]
-        out[:, f] = _solve(lam * frame - div, lam).clamp(-1, 1).to(video.dtype)
+        out[:, f] = _solve(lam * frame.double() - div, lam).clamp(-1, 1).to(video.dtype)
     return out
