@@ -194,13 +194,10 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _mark(r: Realism) -> str:
     """The seed browser's badge in words."""
-    if r.band_cut:
-        return " (flagged: a band of the scene cut)"
-    if r.stands_out:
-        return f" (flagged: stands out among the {r.among}, {r.ratio / max(r.typical, 1e-6):.1f}x the typical)"
-    if r.flagged:
-        return " (flagged: likely artifacts)"
-    return " (mostly the input itself)" if r.near_copy else ""
+    return {"band_cut": " (flagged: a band of the scene cut)",
+            "stands_out": f" (flagged: stands out among the {r.among}, {r.times_typical:.1f}x the typical)",
+            "flagged": " (flagged: likely artifacts)",
+            "near_copy": " (mostly the input itself)"}.get(r.verdict, "")
 
 
 def _print_judged(scored: list[tuple[Path, Realism]]) -> None:

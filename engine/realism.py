@@ -94,6 +94,21 @@ class Realism:
         return self.among > 0 and self.ratio > self.flag_at
 
     @property
+    def times_typical(self) -> float:
+        """Its ratio over its siblings' median (judge_among; 0 when judged alone)."""
+        return self.ratio / self.typical if self.typical > 0 else 0.0
+
+    @property
+    def verdict(self) -> str:
+        """What a badge says, the first that holds: "band_cut", "stands_out", "flagged"
+        (artifacts, judged alone), "near_copy" or "ok"."""
+        for name, holds in (("band_cut", self.band_cut), ("stands_out", self.stands_out),
+                            ("flagged", self.flagged), ("near_copy", self.near_copy)):
+            if holds:
+                return name
+        return "ok"
+
+    @property
     def band_cut(self) -> bool:
         """Flagged for its layout: a band of the scene cut by another (sky in the ground)."""
         return self.layout > LAYOUT_FLAG_AT

@@ -24,8 +24,7 @@ import math
 import torch
 
 from engine.config import Shape3
-
-Coords = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+from engine.vpnn import Coords
 
 SPREAD = 0.1  # of the short side: how far a step's correction reaches (1 / sqrt(lam) pixels)
 LEVEL = 2 / 255  # one 8-bit level in the engine's [-1, 1] colours

@@ -114,22 +114,23 @@ class SeedTile(QFrame):
         self.badge.setVisible(r is not None)
         if r is None:
             return
-        if r.band_cut:
+        verdict = r.verdict
+        if verdict == "band_cut":
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             where = "top" if r.layout_row < 0.34 else "middle" if r.layout_row < 0.67 else "bottom"
             tip = (f"Likely a band of the scene cut near the {where} of the frame: colours there "
                    "that the input holds at another height (sky in the ground, the ground or "
                    "floor gone). Realism ")
-        elif r.stands_out:
+        elif verdict == "stands_out":
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             tip = (f"Stands out among these {r.among} variations: its least realistic parts are "
-                   f"{r.ratio / max(r.typical, 1e-6):.1f}× as far from anything in the input as the "
+                   f"{r.times_typical:.1f}× as far from anything in the input as the "
                    "typical one's (likely a broken object, a piece in the wrong place, a blob). Realism ")
-        elif r.flagged:
+        elif verdict == "flagged":
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             tip = ("Likely visible artifacts (parts that look like nothing in the input: a "
                    "blob, a piece in the wrong place, a broken object). Realism ")
-        elif r.near_copy:
+        elif verdict == "near_copy":
             text, kind = f"≈ input {r.score:.0f}", "copy"
             tip = "Mostly the input itself: realistic but hardly a new variation. Realism "
         else:
