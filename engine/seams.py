@@ -11,10 +11,14 @@ c is the voted output; g is c's own gradient, except at edges where c steps fain
 the input under u's match (the match of the patch centred on u) does not: there g is that
 input's gradient. Objects and textures keep their gradients and stay as voted; a faint step
 is taken out, its difference spread smoothly over about `SPREAD` of the frame's short side
-(1 / sqrt(lam) pixels). Measured 2026-12-04 (docs/quality_notes.md, 35): on air_balloons'
+(1 / sqrt(lam) pixels). Only steps that run along a line count (`LINE`): a seam between two
+copied regions is a long edge, while a faint step of a pixel or two is texture, and blending
+it would only move colours that were real. Each frame is solved on its own; the corrections
+are then averaged over neighbouring frames, so that a seam found in one frame but not the
+next does not flicker. Measured 2026-12-04 (docs/quality_notes.md, 35-36): on air_balloons'
 seeds with pale steps most of each step's edge is gone; the exact-patch coherence, which
-counts a smooth ramp over real sky as new, rises (5 seeds, raw frames 0.0052 -> 0.0060; the
-authors' 20 frames 0.0049 -> 0.0053) while its 95th percentile falls (0.0263 -> 0.0255).
+counts a smooth ramp over real sky as new, rises (5 seeds, raw frames 0.0052 -> 0.0056; the
+authors' 20 frames 0.0049 -> 0.0051) while its 95th percentile falls (0.0263 -> 0.0259).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 
 from engine.config import Shape3
 from engine.vpnn import Coords
@@ -31,6 +36,8 @@ LEVEL = 2 / 255  # one 8-bit level in the engine's [-1, 1] colours
 FAINT_SOURCE = 4 * LEVEL  # the input's own gradient under the match is at most this (smooth)
 FAINT_STEP = 24 * LEVEL  # the output's step is under this (an object's edge is not a seam)
 MIN_STEP = 3 * LEVEL  # and differs from the input's gradient by at least this
+LINE = 9  # a seam's edges: this many along the step's own line (a vertical step stacks in y)
+ON_LINE = 0.7  # of which at least this share are steps too (within a pixel across the line)
 
 
 def _sources(coords: Coords, patch: Shape3, t: int, h: int, w: int,
@@ -62,12 +69,39 @@ def _guide(out: torch.Tensor, theirs: torch.Tensor, axis: int) -> torch.Tensor:
         own[..., :-1, :] = out[..., 1:, :] - out[..., :-1, :]
     seam = ((theirs.abs().amax(0) < FAINT_SOURCE) & (own.abs().amax(0) < FAINT_STEP)
             & ((own - theirs).abs().amax(0) >= MIN_STEP))
-    g = torch.where(seam[None], theirs, own)
+    g = torch.where(_along_lines(seam, axis)[None], theirs, own)
     if axis == -1:
         g[..., -1] = 0
     else:
         g[..., -1, :] = 0
     return g
+
+
+def _along_lines(seam: torch.Tensor, axis: int) -> torch.Tensor:
+    """The (h, w) step edges of `seam` that lie on a line of them: at least ON_LINE of the LINE
+    edges along the step's line (y for a step in x, x for a step in y) are steps too, a
+    pixel's wobble across the line allowed."""
+    m = seam[None, None].float()
+    across = (1, 3) if axis == -1 else (3, 1)
+    along = (LINE, 1) if axis == -1 else (1, LINE)
+    m = F.max_pool2d(m, across, 1, (across[0] // 2, across[1] // 2))
+    share = F.avg_pool2d(m, along, 1, (along[0] // 2, along[1] // 2), count_include_pad=False)
+    return seam & (share[0, 0] >= ON_LINE)
+
+
+def _smooth_in_time(change: torch.Tensor) -> None:
+    """Average (C, T, H, W) per-frame corrections with their neighbours', weights 1, 2, 1
+    (2, 1 at the ends), in place, one frame of copies at a time."""
+    t = change.shape[1]
+    if t < 2:
+        return
+    before = change[:, 0].clone()
+    change[:, 0] = (2 * change[:, 0] + change[:, 1]) / 3
+    for f in range(1, t - 1):
+        here = change[:, f].clone()
+        change[:, f] = (before + 2 * here + change[:, f + 1]) / 4
+        before = here
+    change[:, -1] = (before + 2 * change[:, -1]) / 3
 
 
 def _source_gradients(rows: torch.Tensor, size: tuple[int, int, int], st: torch.Tensor,
@@ -102,7 +136,8 @@ def _solve(rhs: torch.Tensor, lam: float) -> torch.Tensor:
 def blend_seams(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch: Shape3) -> torch.Tensor:
     """The finest level's output (C, T, H, W) in [-1, 1] with its faint seams blended, from
     its source (C, Tv, Hv, Wv) and its matches' top-left coordinates on the source's patch
-    grid (each shaped like the output's patch grid); frame by frame, solved in float64."""
+    grid (each shaped like the output's patch grid); solved frame by frame in float64, the
+    corrections then smoothed in time."""
     c, t, h, w = video.shape
     lam = 1.0 / (SPREAD * min(h, w)) ** 2
     size = tuple(source.shape[1:])
@@ -118,5 +153,6 @@ def blend_seams(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch
         div[..., 1:] -= gx[..., :-1]
         div += gy
         div[..., 1:, :] -= gy[..., :-1, :]
-        out[:, f] = _solve(lam * frame.double() - div, lam).clamp(-1, 1).to(video.dtype)
-    return out
+        out[:, f] = (_solve(lam * frame.double() - div, lam) - frame).to(video.dtype)
+    _smooth_in_time(out)
+    return out.add_(video).clamp_(-1, 1)

@@ -11,7 +11,7 @@ from engine.cli import _settings, build_parser
 from engine.config import Settings
 from engine.errors import InputError
 from engine.request import Request
-from engine.seams import LEVEL, blend_seams
+from engine.seams import LEVEL, _smooth_in_time, blend_seams
 from tests.synth import balloon_scene, final
 
 PATCH = (3, 7, 7)
@@ -55,6 +55,28 @@ def test_no_seam_no_change_and_an_objects_edge_stays():
     sky[:, :, 20:28, 30:40] = -0.9  # a dark object: its edges are strong, and its own
     same = blend_seams(sky, sky, _grid_coords(t, h, w, 0), PATCH)
     assert (same - sky).abs().max() < LEVEL
+
+
+def test_a_short_faint_step_is_texture_and_stays():
+    sky = _sky()
+    c, t, h, w = sky.shape
+    out = sky.clone()
+    out[:, :, 20:24, 30:34] += 6 * LEVEL  # a faint fleck four pixels high: no line of steps
+    same = blend_seams(out, sky, _grid_coords(t, h, w, 0), PATCH)
+    assert (same - out).abs().max() < LEVEL
+
+
+def test_corrections_are_smoothed_in_time():
+    steady = torch.full((3, 5, 4, 4), 0.1)
+    kept = steady.clone()
+    _smooth_in_time(kept)
+    assert torch.allclose(kept, steady)  # a seam found in every frame keeps its whole correction
+    once = torch.zeros(3, 5, 4, 4)
+    once[:, 2] = 0.1
+    _smooth_in_time(once)  # found in one frame only: shared with its neighbours, not flickering
+    assert once[:, 2].max().item() == pytest.approx(0.05)
+    assert once[:, 1].max().item() == pytest.approx(0.025) and once[:, 3].max().item() == pytest.approx(0.025)
+    assert once[:, 0].abs().max() == 0 and once[:, 4].abs().max() == 0
 
 
 def test_run_blends_variations_only_and_stays_deterministic():
