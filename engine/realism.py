@@ -32,7 +32,8 @@ together) clean variations score over `FLAG_AT`, on ballet a stage cut in pieces
 What does hold across clips is the ranking within one clip's variations. So a set of at
 least `AMONG_MIN` variations of one source is judged among itself (`judge_among`): a
 variation is flagged when its ratio is `STANDS_OUT` times the set's median (near-copies
-left out of the median), or over `FLAG_ALWAYS` whatever the others score.
+left out of the median), or over `FLAG_ALWAYS` whatever the others score. Fewer than that,
+with more on their way (a seed browser still computing its grid), wait for them.
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ class Realism:
     flag_at: float = FLAG_AT  # the ratio it was judged by (judge_among sets it from its siblings)
     among: int = 0  # how many variations it was judged among (0: alone, by FLAG_AT)
     typical: float = 0.0  # their median ratio, where judged among others
+    # More finished variations on their way would let it be judged among them: until then it
+    # is flagged only for what no set of siblings excuses (a band cut, a ratio over
+    # FLAG_ALWAYS), not by FLAG_AT, which flags clean variations of some clips (birds).
+    waiting: int = 0  # how many more are needed (0: judged)
 
     @property
     def stands_out(self) -> bool:
@@ -101,9 +106,11 @@ class Realism:
     @property
     def verdict(self) -> str:
         """What a badge says, the first that holds: "band_cut", "stands_out", "flagged"
-        (artifacts, judged alone), "near_copy" or "ok"."""
+        (artifacts, judged alone), "near_copy", "waiting" (to be judged among siblings still
+        being made) or "ok"."""
         for name, holds in (("band_cut", self.band_cut), ("stands_out", self.stands_out),
-                            ("flagged", self.flagged), ("near_copy", self.near_copy)):
+                            ("flagged", self.flagged), ("near_copy", self.near_copy),
+                            ("waiting", self.waiting > 0)):
             if holds:
                 return name
         return "ok"
@@ -254,14 +261,20 @@ def _judge(ratio: float, shift: float, flag_at: float) -> tuple[float, bool]:
     return score, ratio > flag_at or shift > LAYOUT_FLAG_AT
 
 
-def judge_among(results: Sequence[Realism]) -> list[Realism]:
+def judge_among(results: Sequence[Realism], coming: int = 0) -> list[Realism]:
     """The results, variations of one source, judged among themselves: the flag sits at
     `STANDS_OUT` times their median ratio (near-copies left out), at most `FLAG_ALWAYS`,
     and scores are rescaled to it (50 at the flag). Fewer than `AMONG_MIN` variations that
-    are not near-copies: returned as they are, each judged alone by FLAG_AT."""
+    are not near-copies: each judged alone by FLAG_AT, unless `coming` more variations on
+    their way could make up the set; then each waits (`Realism.waiting`), flagged meanwhile
+    only for a band cut or a ratio over FLAG_ALWAYS."""
     varied = [r.ratio for r in results if not r.near_copy]
     if len(varied) < AMONG_MIN:
-        return list(results)
+        if len(varied) + coming < AMONG_MIN:
+            return list(results)
+        waiting = AMONG_MIN - len(varied)
+        return [replace(r, waiting=waiting, flagged=r.band_cut or r.ratio > FLAG_ALWAYS)
+                for r in results]
     typical = float(np.median(varied))
     flag_at = min(STANDS_OUT * typical, FLAG_ALWAYS)
     out = []

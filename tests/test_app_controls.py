@@ -286,3 +286,51 @@ def test_seed_browser_judges_finished_tiles_among_themselves(qtbot):
     assert all(browser.tiles[s].badge.text().startswith("✓") for s in (0, 1, 3, 4))
     browser.order.setCurrentIndex(1)
     assert browser.ordered_seeds()[-1] == 2
+
+
+def test_seed_browser_tiles_wait_for_their_siblings_while_the_grid_is_made(qtbot):
+    """While more seeds are being computed, the first finished tiles of a clip whose clean
+    variations all score over the single threshold (birds) are not flagged but wait to be
+    judged among the grid; stopped short of four, they are judged alone."""
+    from app.state.result_cache import ResultCache
+    from app.state.result_clip import ResultClip
+    from app.widgets.seed_browser import SeedBrowser
+    from app.widgets.seed_tile import SeedTile
+    from engine.realism import FLAG_AT, Realism
+    from engine.request import Request
+
+    frames = np.zeros((2, 16, 24, 3), np.uint8)
+
+    class Running:  # stands in for the grid's worker
+        def cancel(self) -> None:
+            pass
+
+    def grid() -> SeedBrowser:
+        browser = SeedBrowser(ResultCache())
+        qtbot.addWidget(browser)
+        for seed in range(6):
+            browser.tiles[seed] = SeedTile(seed, (24, 16), 25.0)
+        browser._arrange()  # the grid owns its tiles
+        browser._job = Running()
+        browser._finals_due = set(range(6))  # as _rebuild queues them
+        return browser
+
+    def finish(browser: SeedBrowser, seed: int, ratio: float) -> None:
+        r = Realism(ratio, 100 / (1 + (ratio / FLAG_AT) ** 3), ratio > FLAG_AT, False, (0, 0, 0))
+        browser._offer("final", seed, ResultClip(frames, 2, 2, Request(seed=seed), (24, 16), 2, realism=r),
+                       "ready")
+
+    browser = grid()
+    for seed, ratio in ((0, 1.05), (1, 1.2), (2, 1.1)):
+        finish(browser, seed, ratio)
+    badge = browser.tiles[1].badge
+    assert badge.text() == "judging…" and "once 1 more is done" in badge.toolTip()
+    finish(browser, 3, 1.15)  # four: judged among themselves, none stands out
+    assert all(browser.tiles[s].badge.text().startswith("✓") for s in range(4))
+
+    short = grid()
+    finish(short, 0, 1.05)
+    finish(short, 1, 1.2)
+    assert short.tiles[0].badge.text() == "judging…"
+    short.cancel()  # stopped with two: nothing more is coming, each judged alone
+    assert short.tiles[0].badge.text().startswith("⚠") and short.tiles[1].badge.text().startswith("⚠")

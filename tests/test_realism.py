@@ -130,3 +130,20 @@ def test_judged_among_keeps_absolute_limits():
     assert all(r.flagged for r in broken) and broken[0].flag_at == FLAG_ALWAYS
     cut = judge_among([_alone(0.5), _alone(0.5), _alone(0.5), _alone(0.5, layout=LAYOUT_FLAG_AT + 3)])
     assert cut[3].flagged and cut[3].band_cut and not cut[3].stands_out
+
+
+def test_judged_among_waits_for_siblings_on_their_way():
+    """Three clean variations of a flat-sky clip, alone over FLAG_AT, with more on their way:
+    none flagged yet, each waiting for the rest; one over FLAG_ALWAYS or with a band cut is
+    flagged at once. Nothing more coming (or too little to make up the set): judged alone."""
+    first = [_alone(1.05), _alone(1.2), _alone(0.1)]  # the last a near-copy: not counted
+    assert all(r.flagged for r in first[:2])
+    waiting = judge_among(first, coming=5)
+    assert [r.waiting for r in waiting] == [2, 2, 2]
+    assert not any(r.flagged for r in waiting)
+    assert [r.verdict for r in waiting] == ["waiting", "waiting", "near_copy"]
+    assert [r.score for r in waiting] == [r.score for r in first]  # the order by realism holds
+    assert judge_among(first, coming=1) == first  # 2 varied + 1 coming: no set of 4 to wait for
+    assert judge_among(first) == first
+    worst = judge_among([_alone(1.6), _alone(0.5, layout=LAYOUT_FLAG_AT + 3)], coming=4)
+    assert [r.verdict for r in worst] == ["flagged", "band_cut"]

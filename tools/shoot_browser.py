@@ -2,9 +2,10 @@
 "Most realistic first", taken of the real window on an X display (Xvfb) with ImageMagick.
 
     Xvfb :99 -screen 0 1440x900x24 &
-    DISPLAY=:99 .venv/bin/python tools/shoot_browser.py [CLIP] OUT.png
+    DISPLAY=:99 .venv/bin/python tools/shoot_browser.py [CLIP] OUT.png [--finished N]
 
-CLIP defaults to the bundled sample.
+CLIP defaults to the bundled sample. --finished N takes the picture as soon as N seeds are
+finished, while the rest are computed (tiles still waiting for siblings to be judged among).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ def main() -> int:
     from engine.io import SAMPLE_CLIP
 
     args = sys.argv[1:]
+    finished = None
+    if "--finished" in args:
+        at = args.index("--finished")
+        finished = int(args[at + 1])
+        del args[at:at + 2]
     clip, out = (Path(args[0]), Path(args[1])) if len(args) == 2 else (SAMPLE_CLIP, Path(args[0]))
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -48,13 +54,20 @@ def main() -> int:
     browser = win.browsers.browse_seeds()
     browser.resize(1200, 560)
     browser.move(10, 10)
-    wait_until(lambda: all(t.clip is not None and t.clip.final and t.clip.realism is not None
-                     for t in browser.tiles.values()) and not browser.busy, 600_000)
-    browser.order.setCurrentIndex(1)
-    pause(1500)
+    def done() -> int:
+        return sum(t.clip is not None and t.clip.final and t.clip.realism is not None
+                   for t in browser.tiles.values())
+
+    if finished is None:
+        wait_until(lambda: done() == len(browser.tiles) and not browser.busy, 600_000)
+        browser.order.setCurrentIndex(1)
+        pause(1500)
+    else:
+        wait_until(lambda: done() >= finished, 600_000)
+        pause(200)
     subprocess.run(["import", "-window", "root", "-crop", "1200x560+10+10", str(out)], check=True)
-    alone = {s: round(t.clip.realism.score) for s, t in browser.tiles.items()}
-    shown = {s: round(t.realism_score) for s, t in browser.tiles.items()}
+    alone = {s: round(t.clip.realism.score) for s, t in browser.tiles.items() if t.judged}
+    shown = {s: round(t.realism_score) for s, t in browser.tiles.items() if t.judged}
     print("realism by seed, alone:", alone, "judged among the tiles (shown):", shown)
     browser.close()
     win.close()

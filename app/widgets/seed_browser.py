@@ -62,6 +62,7 @@ class SeedBrowser(QDialog):
         # How many favourites Export writes (the session's, also of other setups), if known.
         self.favourite_total: Callable[[], int] | None = None
         self._failed = False
+        self._finals_due: set[int] = set()  # seeds whose full result this grid still computes
 
         self.count = QSpinBox()
         self.count.setRange(2, 32)
@@ -146,9 +147,11 @@ class SeedBrowser(QDialog):
     def cancel(self) -> None:
         self._queue.close()  # an old worker still finishing can take nothing more
         self._queue = TaskQueue()
+        self._finals_due.clear()
         if self._job is not None:
             self._job.cancel()
             self._job = None
+        self._judge()  # nothing more is coming: tiles waiting for siblings are judged alone
         self.status.setText("Stopped.")
 
     def refine(self, seed: int) -> None:
@@ -191,6 +194,7 @@ class SeedBrowser(QDialog):
                 self._push(("preview", seed, replace(self.request, seed=seed)))
         for seed in self.tiles:
             if seed not in self._rank:
+                self._finals_due.add(seed)
                 self._push(("final", seed, replace(self.request, seed=seed)))
 
     def _from_cache(self, seed: int) -> bool:
@@ -230,6 +234,8 @@ class SeedBrowser(QDialog):
         self._rank[seed] = rank
         tile.refined = tile.refined or kind == "refine"
         tile.set_clip(clip, state)
+        if clip.final:
+            self._finals_due.discard(seed)
         if clip.realism is not None:
             self._judge()
             if self.by_realism:
@@ -237,10 +243,12 @@ class SeedBrowser(QDialog):
 
     def _judge(self) -> None:
         """Judge the finished variations' realism among themselves (engine.realism's
-        judge_among): one threshold does not fit every clip, the ranking within one does."""
+        judge_among): one threshold does not fit every clip, the ranking within one does.
+        While the grid is still being computed, the variations to come count towards the set."""
         scored = [t for t in self.tiles.values() if t.clip is not None and t.clip.realism is not None]
-        for tile, judged in zip(scored, judge_among([t.clip.realism for t in scored]), strict=True):
-            tile.show_realism(judged)
+        judged = judge_among([t.clip.realism for t in scored], len(self._finals_due))
+        for tile, r in zip(scored, judged, strict=True):
+            tile.show_realism(r)
 
     @property
     def by_realism(self) -> bool:
@@ -283,6 +291,10 @@ class SeedBrowser(QDialog):
     def _on_done(self, job: jobs.Job) -> None:
         if job is self._job:
             self._job = None
+            self._finals_due.clear()
+            self._judge()  # a failed or short grid: tiles still waiting are judged alone
+            if self.by_realism:
+                self._arrange()
             if not self._failed:
                 self.status.setText("All variations ready.")
 

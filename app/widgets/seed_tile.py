@@ -130,6 +130,11 @@ class SeedTile(QFrame):
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             tip = ("Likely visible artifacts (parts that look like nothing in the input: a "
                    "blob, a piece in the wrong place, a broken object). Realism ")
+        elif verdict == "waiting":
+            text, kind = "judging…", "waiting"
+            tip = (f"To be judged among this grid's variations once {r.waiting} more "
+                   f"{'is' if r.waiting == 1 else 'are'} done: one threshold does not fit every "
+                   "clip, the ranking within one does. Judged alone, realism ")
         elif verdict == "near_copy":
             text, kind = f"≈ input {r.score:.0f}", "copy"
             tip = "Mostly the input itself: realistic but hardly a new variation. Realism "
