@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     if row:
         rows.append(row)
     judged = judge_among(scored)
-    if judged[0].among:  # as the seed browser shows them (the sheet's labels are each alone)
+    if judged and judged[0].among:  # as the seed browser shows them (the sheet's labels are each alone)
         print("judged among the seeds: " + ", ".join(
             f"seed {seed} {r.score:.0f}{' FLAGGED' if r.flagged else ''}" for seed, r in enumerate(judged)),
             file=sys.stderr)

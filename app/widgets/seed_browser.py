@@ -151,7 +151,7 @@ class SeedBrowser(QDialog):
         if self._job is not None:
             self._job.cancel()
             self._job = None
-        self._judge()  # nothing more is coming: tiles waiting for siblings are judged alone
+            self._judge()  # nothing more is coming: tiles waiting for siblings are judged alone
         self.status.setText("Stopped.")
 
     def refine(self, seed: int) -> None:
