@@ -148,12 +148,14 @@ def vpnn_layer(
             weights = (rev_f.dist.reshape(-1) + opts.completeness_alpha).reciprocal_()
         nnf = _search(qd, query_grid, table, nnf, opts, generator, cancel, weights, budgets).idx
         del qd, weights
-        if i == iters - 1:
-            tables.clear()  # descriptors are not needed for the last vote
-            described.clear()
-            del kd
-        t0 = timings.add("search", t0)
         coords = table.to_coords(nnf)
+        if i == iters - 1:
+            # Descriptors are not needed for the last vote; on a Full-HD level the key
+            # table alone is about a GB, so it goes before the vote allocates.
+            tables.clear()
+            described.clear()
+            del kd, table
+        t0 = timings.add("search", t0)
         out = vote(value, coords, patch, reduce=opts.reduce, stride=opts.vote_stride, cancel=cancel,
                    budgets=budgets)
         if constrain is not None:  # voxels a task pins (outside an inpainting hole)
