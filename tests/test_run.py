@@ -332,3 +332,49 @@ def test_a_seed_keeps_its_layout_when_the_fine_levels_draw_other_numbers(monkeyp
                         lambda device, seed, gen: torch.Generator().manual_seed(seed + 987_654))
     other = final(clip, Request(seed=0)).frames.astype(np.float32)
     assert np.abs(other - base[0]).mean() < 0.25 * np.abs(base[1] - base[0]).mean()
+
+
+def test_large_levels_let_go_of_what_they_no_longer_need(monkeypatch):
+    """Memory at Full-HD: once a layer has described its keys, neither it nor the driver
+    keeps the rescaled coarser source alive through the search, and the last vote runs
+    without the key table (about 0.4 and 0.9 GB on a Full-HD level)."""
+    import weakref
+
+    import engine.run as run_mod
+    import engine.vpnn as vpnn_mod
+
+    keys_refs: list[weakref.ref] = []
+    tables: list[weakref.ref] = []
+    alive_in_search: list[bool] = []
+    alive_in_vote: list[bool] = []
+    real_layer, real_pm, real_vote, real_table = (run_mod.vpnn_layer, vpnn_mod.patchmatch,
+                                                   vpnn_mod.vote, vpnn_mod.KeyTable)
+
+    def layer(query, keys, value, *a, **k):
+        keys_refs.append(weakref.ref(keys[0]) if keys[0] is not value else None)
+        tables.clear()
+        return real_layer(query, keys, value, *a, **k)
+
+    def pm(*a, **k):
+        if keys_refs[-1] is not None:
+            alive_in_search.append(keys_refs[-1]() is not None)
+        return real_pm(*a, **k)
+
+    def vote(*a, **k):
+        alive_in_vote.append(any(r() is not None for r in tables))
+        return real_vote(*a, **k)
+
+    class Table(real_table):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            tables.append(weakref.ref(self))
+
+    monkeypatch.setattr(run_mod, "vpnn_layer", layer)
+    monkeypatch.setattr(vpnn_mod, "patchmatch", pm)
+    monkeypatch.setattr(vpnn_mod, "vote", vote)
+    monkeypatch.setattr(vpnn_mod, "KeyTable", Table)
+    # Every level "large": one EM iteration each, as on Full-HD.
+    settings = Settings().with_(large_voxels=1, noise_scale=0.0)
+    final(moving_texture(t=6, h=32, w=40), Request(seed=0, settings=settings))
+    assert alive_in_search and not any(alive_in_search)
+    assert alive_in_vote and not any(alive_in_vote)
