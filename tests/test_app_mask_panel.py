@@ -134,3 +134,45 @@ def test_export_import_through_panel(panel, tmp_path, qtbot):
     with qtbot.waitSignal(panel.failed) as msg:  # an error dialog, not a status line
         assert not panel.import_from(tmp_path / "junk")
     assert msg.args[0] == "Cannot import the masks" and "junk" in msg.args[1]
+
+
+def test_import_picks_a_sequence_from_any_frame_or_a_single_file(panel, tmp_path, qtbot, monkeypatch):
+    """The import dialog picks files: a frame of a numbered sequence stands for its folder
+    (with the hints beside it), an image for every frame, a video for itself."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.inpaint import mask_io
+    from engine.io import write_video
+
+    panel.overlay.paint([(20, 20)])
+    assert panel.export_to(tmp_path / "m")
+    frames = sorted((tmp_path / "m").iterdir())
+    assert len(frames) > 1 and mask_io.import_target(frames[1]) == tmp_path / "m"
+    picked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (picked[-1], mask_io.MASK_FILTER)))
+    panel.model.clear()
+    picked.append(str(frames[1]))
+    with qtbot.waitSignal(panel.message) as msg:
+        panel.choose_import()
+    assert "from m." in msg.args[0] and panel.model.hole(1)[20, 20]
+
+    t, h, w = panel.model.shape
+    still = np.zeros((1, h, w, 3), np.uint8)
+    still[0, 5:9, 30:34] = 255
+    single = write_video(still, str(tmp_path / "hole.png"), fps=25)
+    assert mask_io.import_target(single) == single  # no numbered siblings: itself
+    picked.append(str(single))
+    panel.choose_import()
+    assert all(panel.model.hole(f)[6, 31] for f in range(t)) and not panel.model.hole(1)[20, 20]
+
+    moving = np.zeros((t, h, w, 3), np.uint8)
+    for f in range(t):
+        moving[f, 10:20, 2 + f:12 + f] = 255
+    video = write_video(moving, str(tmp_path / "matte.mp4"), fps=25, crf=0)
+    picked.append(str(video))
+    panel.choose_import()
+    assert panel.model.hole(0)[15, 6] and not panel.model.hole(0)[6, 31]
+    picked.append(str(tmp_path / "m" / "nothing.mp4"))
+    with qtbot.waitSignal(panel.failed):
+        panel.choose_import()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.io.clip import IMAGE_EXTS
 from engine.io.masks import load_hints as load_layer_hints
 from engine.io.masks import load_mask as load_layer_mask
 
@@ -29,6 +30,26 @@ def load_mask(path: str | PathLike[str], shape: tuple[int, int, int]) -> np.ndar
 def load_hints(path: str | PathLike[str], shape: tuple[int, int, int]) -> np.ndarray:
     """(T, H, W, 4) RGBA: the colour with alpha 255 where not (nearly) black, 0 elsewhere."""
     return load_layer_hints(path, shape, source_frames=shape[0], allow_blank=True)
+
+
+MASK_FILTER = ("Masks: PNG frames, images, videos (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.mp4 "
+               "*.mov *.mkv *.avi *.webm *.m4v *.gif);;All files (*)")
+
+
+def import_target(path: str | PathLike[str]) -> Path:
+    """What a picked file stands for: one frame of a numbered image sequence (a name that
+    ends in digits, beside other images of the same kind) stands for its whole folder, as a
+    compositing tool imports a sequence from any of its frames; any other file for itself
+    (an image used for every frame, or a video)."""
+    p = Path(path).expanduser()
+    if not (p.is_file() and p.suffix.lower() in IMAGE_EXTS and p.stem[-1:].isdigit()):
+        return p
+    try:
+        siblings = [q for q in p.parent.iterdir()
+                    if q != p and q.suffix.lower() == p.suffix.lower() and q.stem[-1:].isdigit()]
+    except OSError:
+        return p
+    return p.parent if siblings else p
 
 
 def hints_folder_for(folder: str | PathLike[str]) -> Path:

@@ -135,8 +135,10 @@ class InpaintPanel(QWidget):
             b.setDefaultAction(action)
             history.addWidget(b)
         self.import_button = tip(QPushButton("Import masks…"),
-                                  "Load numbered PNG frames (white = hole); a '<name>_hints' "
-                                  "folder beside them adds hint colours.")
+                                  "Load a mask (white = hole): pick any frame of a numbered "
+                                  "sequence for the whole folder (a '<name>_hints' folder "
+                                  "beside it adds hint colours), one image for every frame, "
+                                  "or a video.")
         self.import_button.clicked.connect(self.choose_import)
         self.export_button = tip(QPushButton("Export masks…"),
                                   "Write the mask as numbered PNG frames (white = hole) and "
@@ -243,14 +245,16 @@ class InpaintPanel(QWidget):
                             "No mask yet: paint over what to remove.")
 
     # --- files -------------------------------------------------------------------------
-    def import_from(self, folder: str | Path) -> bool:
-        hints = mask_io.hints_folder_for(folder)
+    def import_from(self, path: str | Path) -> bool:
+        """A folder of numbered frames (with its "<name>_hints" folder, when there is one),
+        one image for every frame, or a video; white = hole."""
+        hints = mask_io.hints_folder_for(path) if Path(path).is_dir() else None
         try:
-            self.model.import_png(folder, hints if hints.is_dir() else None)
+            self.model.import_png(path, hints if hints is not None and hints.is_dir() else None)
         except (EngineError, ValueError, OSError) as exc:
             self.failed.emit("Cannot import the masks", str(exc))
             return False
-        self.message.emit(f"Imported masks from {Path(folder).name}.")
+        self.message.emit(f"Imported masks from {Path(path).name}.")
         return True
 
     def export_to(self, folder: str | Path) -> bool:
@@ -263,10 +267,13 @@ class InpaintPanel(QWidget):
         return True
 
     def choose_import(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self, "Import masks: a folder of PNG frames", str(self.folder or ""))
-        if folder:
-            self.import_from(folder)
+        # A file dialog, not a folder one: a mask video or a single image is picked as a
+        # file, and a folder of numbered frames by picking any of its frames.
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import masks: any frame of a numbered sequence, an image or a video",
+            str(self.folder or ""), mask_io.MASK_FILTER)
+        if path:
+            self.import_from(mask_io.import_target(path))
 
     def choose_export(self) -> None:
         start = (self.folder / self.export_name) if self.folder else Path(self.export_name)

@@ -34,7 +34,7 @@ MENUS: dict[str, list] = {
         ("export_favs", "Export &Favourites…", ["Ctrl+Shift+E"], "Write every starred variation"),
         SEP,
         ("import_masks", "&Import Masks…", [],
-         "Load an inpainting mask: numbered PNG frames, white = hole"),
+         "Load an inpainting mask (white = hole): any frame of a numbered sequence, an image or a video"),
         ("export_masks", "Export &Masks…", [], "Write the inpainting mask as numbered PNG frames"),
         SEP,
         ("quit", "&Quit", ["Ctrl+Q"], ""),
