@@ -155,3 +155,21 @@ def test_motion_clip_that_cannot_be_read(window, qtbot, tmp_path):
         window.guided.load_motion(bad)
     assert "notes.mp4" in blocker.args[0]
     assert window.session.motion is None and not window.panel.generate.isEnabled()
+
+
+def test_sketch_import_takes_a_numbered_sequence_from_any_frame(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window.panel.set_task("Sketch")
+    sketch = window.sketch
+    frames = np.full((CLIP_T, CLIP_H, CLIP_W, 3), 255, np.uint8)
+    for f in range(CLIP_T):
+        frames[f, 10:20, 4 + 2 * f:10 + 2 * f] = 0  # a stroke that moves right
+    folder = write_video(frames, str(tmp_path / "strokes") + "/", fps=25)
+    picked = sorted(folder.iterdir())[2]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(picked), "")))
+    with qtbot.waitSignal(sketch.message, timeout=30_000,
+                          check_params_cb=lambda m: m == "Sketch imported."):
+        sketch.panel.choose_import()
+    ink = window.session.sketch.mask
+    assert ink[0, 15, 5] and ink[CLIP_T - 1, 15, 4 + 2 * (CLIP_T - 1)] and not ink[0, 15, 4 + 2 * (CLIP_T - 1) + 3]

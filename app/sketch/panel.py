@@ -7,6 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from app.inpaint import mask_io
 from app.inpaint.mask_model import MaskModel
 from app.inpaint.painter import MaskOverlay
 from app.inpaint.panel import InpaintPanel
@@ -42,15 +43,17 @@ class SketchPanel(InpaintPanel):
         self.onion.setToolTip("Also show the previous (blue) and next (orange) frames' "
                               "drawings faintly.")
         self.import_button.setText("Import sketch…")
-        self.import_button.setToolTip("Load a sketch: a video or an image (black strokes on "
-                                      "white, or flat tones); an image is used for every frame.")
+        self.import_button.setToolTip("Load a sketch (black strokes on white, or flat tones): "
+                                      "a video, an image (used for every frame) or any frame "
+                                      "of a numbered sequence (the whole folder).")
         self.export_button.setVisible(False)
 
     def choose_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a sketch: a video or an image",
+        path, _ = QFileDialog.getOpenFileName(self, "Import a sketch: a video, an image or "
+                                              "any frame of a numbered sequence",
                                               str(self.folder or ""), SKETCH_FILTER)
-        if path:
-            self.import_requested.emit(path)
+        if path:  # a frame of a numbered sequence stands for its folder, as for masks
+            self.import_requested.emit(str(mask_io.import_target(path)))
 
     def _masked_changed(self, masked) -> None:
         n, t = int(masked.sum()), len(masked)
