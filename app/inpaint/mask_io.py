@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.state.media import MEDIA_PATTERNS
 from engine.io.clip import IMAGE_EXTS
 from engine.io.masks import load_hints as load_layer_hints
 from engine.io.masks import load_mask as load_layer_mask
@@ -32,8 +33,7 @@ def load_hints(path: str | PathLike[str], shape: tuple[int, int, int]) -> np.nda
     return load_layer_hints(path, shape, source_frames=shape[0], allow_blank=True)
 
 
-MASK_FILTER = ("Masks: PNG frames, images, videos (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.mp4 "
-               "*.mov *.mkv *.avi *.webm *.m4v *.gif);;All files (*)")
+MASK_FILTER = f"Masks: PNG frames, images, videos ({MEDIA_PATTERNS});;All files (*)"
 
 
 def import_target(path: str | PathLike[str]) -> Path:

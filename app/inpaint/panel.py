@@ -248,9 +248,9 @@ class InpaintPanel(QWidget):
     def import_from(self, path: str | Path) -> bool:
         """A folder of numbered frames (with its "<name>_hints" folder, when there is one),
         one image for every frame, or a video; white = hole."""
-        hints = mask_io.hints_folder_for(path) if Path(path).is_dir() else None
+        hints = mask_io.hints_folder_for(path)
         try:
-            self.model.import_png(path, hints if hints is not None and hints.is_dir() else None)
+            self.model.import_png(path, hints if Path(path).is_dir() and hints.is_dir() else None)
         except (EngineError, ValueError, OSError) as exc:
             self.failed.emit("Cannot import the masks", str(exc))
             return False

@@ -11,9 +11,9 @@ from app.inpaint import mask_io
 from app.inpaint.mask_model import MaskModel
 from app.inpaint.painter import MaskOverlay
 from app.inpaint.panel import InpaintPanel
+from app.state.media import MEDIA_PATTERNS
 
-SKETCH_FILTER = ("Sketches (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.gif *.png *.jpg *.jpeg *.bmp "
-                 "*.tif *.tiff);;All files (*)")
+SKETCH_FILTER = f"Sketches ({MEDIA_PATTERNS});;All files (*)"
 TONE = QColor(128, 128, 128)  # a mid grey: moves, but slower than black ink
 
 

@@ -15,6 +15,9 @@ from engine.io.clip import MAX_PIXELS, MAX_VOXELS, VideoClip, max_side_hint
 
 _serials = itertools.count(1)
 
+# What the file dialogs offer as clips, masks and sketches: the videos and images engine.io reads.
+MEDIA_PATTERNS = "*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.gif *.png *.jpg *.jpeg *.bmp *.tif *.tiff"
+
 
 @dataclass(frozen=True)
 class Source:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QSettings, Slot
 from PySide6.QtWidgets import QFileDialog
 
 from app.sketch.controller import SketchController
-from app.state.media import Selection, Source, read_source
+from app.state.media import MEDIA_PATTERNS, Selection, Source, read_source
 from app.state.request_builder import GUIDED_TASKS
 from app.state.session import SessionModel
 from app.state.settings import PanelSettings
@@ -27,8 +27,7 @@ from app.workers import jobs
 
 NO_MOTION_CLIP = ("Choose the clip whose motion the result follows: Open… in “Motion from "
                   "(A)”, or drop a clip there.")
-OPEN_FILTER = ("Videos and images (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.gif *.png *.jpg "
-               "*.jpeg *.bmp *.tif *.tiff);;All files (*)")
+OPEN_FILTER = f"Videos and images ({MEDIA_PATTERNS});;All files (*)"
 
 
 def _describe(source: Source) -> str:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.inpaint.controller import InpaintController
 from app.sketch.controller import SketchController
+from app.state.media import MEDIA_PATTERNS
 from app.state.recovery import RecoveryStore, data_dir
 from app.state.result_cache import ResultCache
 from app.state.session import SessionModel
@@ -59,8 +60,7 @@ from app.workers.generation import GenerationRunner
 
 __all__ = ["APP_NAME", "MainWindow"]
 
-OPEN_FILTER = ("Videos and images (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.gif *.png *.jpg "
-               "*.jpeg *.bmp *.tif *.tiff);;VGPNN projects (*.vgpnn);;All files (*)")
+OPEN_FILTER = f"Videos and images ({MEDIA_PATTERNS});;VGPNN projects (*.vgpnn);;All files (*)"
 
 
 class MainWindow(QMainWindow):
