@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.config import Settings
+from engine.config import KEEP_WHOLE_ALPHA, Settings
 from engine.errors import InputError
 
 # The paper's clips and anchors: shared/data beside the checkout, or VGPNN_BENCH_DATA (a
@@ -74,6 +74,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "noise 5 per voxel (authors')": {"noise": 5.0, "noise_mode": "voxel", "noise_smooth": 0.0},
     "pyramid factors 0.85 (authors')": {"spatial_factor": 0.85, "temporal_factor": 0.85},
     "blend seams": {"blend_seams": True},
+    "keep subjects whole": {"coarse_completeness_alpha": KEEP_WHOLE_ALPHA},
 }
 
 

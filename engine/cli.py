@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.config import QUALITY_PRESETS, Settings, preset
+from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset
 from engine.errors import Cancelled, EngineError, InputError
 from engine.huge_pages import ask_for_huge_pages
 from engine.progress import ProgressBar
@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                    f"patch spacing (default {Settings().noise_scale:g}; 0 gives the input back)")
     g.add_argument("--noise", type=float, help="the coarsest noise's sigma itself, whatever the clip "
                    "(overrides --variation; the authors' code uses 5)")
+    g.add_argument("--keep-whole", action="store_true",
+                   help="keep a large single subject (a dancer) whole: the completeness term where "
+                   "the layout is drawn; layouts closer to the input's, more motion. Off by default")
     r = sub.add_parser("retarget", help="resize or change the duration without stretching or cropping")
     r.add_argument("input", help="input video, image or image folder")
     _common(r)
@@ -100,6 +103,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         s = s.with_(max_side=args.max_side)
     if getattr(args, "blend_seams", False):
         s = s.with_(blend_seams=True)
+    if getattr(args, "keep_whole", False):
+        s = s.with_(coarse_completeness_alpha=KEEP_WHOLE_ALPHA)
     variation = getattr(args, "variation", None)
     if variation is not None:
         if not (math.isfinite(variation) and 0 <= variation <= 20):

@@ -11,6 +11,9 @@ Shape3 = tuple[int, int, int]  # (T, H, W)
 
 
 VOTES = ("luma", "median", "mean")
+# Settings.coarse_completeness_alpha for "Keep subjects whole": 10 on the descriptors' scale
+# kept ballet's dancer whole in 12 seeds of 12; 30 made near-copies of the 20 frames.
+KEEP_WHOLE_ALPHA = 10.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,13 @@ class Settings:
     # colours (engine/seams.py). Off: it is not the paper's method, and the exact-patch
     # coherence counts the smooth ramps it leaves as new (docs/quality_notes.md, 35).
     blend_seams: bool = False
+    # Variations: "Keep subjects whole" (KEEP_WHOLE_ALPHA; None: off). The completeness term
+    # on the levels at the coarsest frame size only, where the layout is drawn: every part
+    # of the input is wanted there, so a large single subject (a dancer) is not cut into
+    # pieces by the noise (ballet, 12 seeds: 12 whole dancers against 8). Off by default:
+    # it pulls layouts towards the input's (more copies drawn again) and the variations
+    # hold more of the input's moving things, so they flicker more (docs/quality_notes.md, 41).
+    coarse_completeness_alpha: float | None = None
     max_side: int | None = None  # downscale the input so its longest side fits
     device: str = "auto"  # "auto" | "cpu" | "cuda"
 
@@ -116,6 +126,8 @@ class Settings:
             need(isinstance(v, int) and v >= 1, f"{name} must be a whole number >= 1, got {v}")
         a = self.completeness_alpha
         need(a is None or (math.isfinite(a) and a > 0), f"completeness_alpha must be > 0 or None, got {a}")
+        a = self.coarse_completeness_alpha
+        need(a is None or (math.isfinite(a) and a > 0), f"coarse_completeness_alpha must be > 0 or None, got {a}")
         need(self.vote in VOTES, f"vote must be one of {', '.join(VOTES)}, got {self.vote!r}")
         need(self.noise_mode in ("replicated", "voxel", "mixed"),
              f"noise_mode must be replicated, voxel or mixed, got {self.noise_mode!r}")

@@ -164,6 +164,8 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     # broken. Both show by the third level run (engine/copy_check.py), so the first levels
     # are held back, checked, and run again from a new draw of the noise; deterministic
     # per seed.
+    # "Keep subjects whole": completeness where the layout is drawn, the coarsest frame size.
+    keep_whole = settings.coarse_completeness_alpha if task.keeps_whole else None
     layout_levels = min(COPY_CHECK_LEVEL, len(levels) - 1)  # drawn on the CPU's generator
     check_at = None
     if task.redraws_copies and task.noise(ctx) > 0:
@@ -215,6 +217,8 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             level_opts = replace(opts, dims=min(opts.dims, fine), final_dims=max(opts.dims, opts.final_dims or 0))
         if math.prod(level.source) <= settings.coarse_vote_voxels:
             level_opts = replace(level_opts, reduce="median", vote_stride=1)
+        if keep_whole is not None and level.source[1:] == levels[0].source[1:] and not level.large:
+            level_opts = replace(level_opts, completeness_alpha=keep_whole)
         layer = dict(opts=level_opts, generator=gen if n <= layout_levels else fine_gen,
                      key_mask=setup.key_mask, cancel=cancel,
                      timings=timings, budgets=budgets, colour_weight=setup.colour_weight)

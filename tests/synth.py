@@ -57,3 +57,35 @@ def balloon_scene(t: int = 10, h: int = 48, w: int = 80, seed: int = 0) -> np.nd
         f[ground_top:] = np.stack([0.25 + 0.3 * ground, 0.2 + 0.25 * ground, 0.1 + 0.1 * ground], -1)
         frames.append(f)
     return (np.clip(np.stack(frames), 0, 1) * 255).round().astype(np.uint8)
+
+
+FIGURE_PARTS = {"head": (242, 217, 51), "body": (230, 38, 25), "legs": (38, 77, 230)}
+
+
+def figure_scene(t: int = 10, h: int = 48, w: int = 80, seed: int = 0) -> np.ndarray:
+    """(T, H, W, 3) uint8: one large figure (a yellow head, a red body, blue legs; two thirds
+    of the frame high) swaying over a dark textured backdrop and a floor: a single subject
+    that a broken variation cuts into pieces (legs without a body) or loses."""
+    rng = np.random.default_rng(seed)
+    base = rng.random((h, w + 2 * t, 3)) * 0.25 + 0.1
+    for axis in (0, 1):
+        base = (np.roll(base, 1, axis) + base + np.roll(base, -1, axis)) / 3
+    floor = int(h * 0.7)
+    head, body, legs = (np.array(c) / 255 for c in FIGURE_PARTS.values())
+    frames = []
+    for i in range(t):
+        f = base[:, i : i + w].copy()
+        f[floor:] = f[floor:] * 0.5 + np.array([0.5, 0.45, 0.4]) * 0.5
+        x0, y0 = w * 3 // 8 + int(3 * np.sin(i / 2)), h // 6
+        f[y0 : y0 + 8, x0 + 2 : x0 + 8] = head
+        f[y0 + 8 : y0 + 22, x0 : x0 + 10] = body
+        f[y0 + 22 : y0 + 34, x0 + 1 : x0 + 4] = legs
+        f[y0 + 22 : y0 + 34, x0 + 6 : x0 + 9] = legs
+        frames.append(f)
+    return (np.clip(np.stack(frames), 0, 1) * 255).round().astype(np.uint8)
+
+
+def figure_parts(video: np.ndarray) -> np.ndarray:
+    """Pixels of each of figure_scene's parts (head, body, legs) in a (T, H, W, 3) video."""
+    v = video.astype(np.int32)
+    return np.array([(np.abs(v - np.array(c)).sum(-1) < 90).sum() for c in FIGURE_PARTS.values()])

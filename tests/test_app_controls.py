@@ -16,7 +16,7 @@ from app.widgets.frames import fit_size, resize_nearest, thumbnail_strip
 from app.widgets.playback import Playback
 from app.workers.eta import format_seconds, remaining_seconds
 from app.workers.exporter import normalize_target, output_name
-from engine.config import QUALITY_PRESETS, Settings
+from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings
 from tests.test_app_support import (
     CLIP_FPS,
     CLIP_H,
@@ -106,6 +106,27 @@ def test_blend_seams_box_for_variations_and_retarget(window):
     panel.blend_seams.setChecked(False)
     panel.apply_settings(saved.with_(task="generate"))
     assert panel.blend_seams.isChecked()
+
+
+def test_keep_subjects_whole_box_for_variations_only(window):
+    """Keep subjects whole reaches the engine as the coarse levels' completeness weighting
+    for variations, is hidden (and ignored) for the other tasks, and a project keeps it."""
+    panel = window.panel
+    assert panel.keep_whole.isVisible() and not panel.keep_whole.isChecked()
+    assert window.runs.current_request().settings.coarse_completeness_alpha is None
+    panel.keep_whole.setChecked(True)
+    assert window.runs.current_request().settings.coarse_completeness_alpha == KEEP_WHOLE_ALPHA
+    assert window.runs.current_request().settings.completeness_alpha is None  # finer levels: off
+    for task in ("Retarget", "Inpaint"):
+        panel.set_task(task)
+        assert not panel.keep_whole.isVisible()
+        assert window.runs.current_request().settings.coarse_completeness_alpha is None
+    saved = panel.settings()
+    assert saved.keep_whole and not saved.choices().keep_whole
+    panel.set_task("Variations")
+    panel.keep_whole.setChecked(False)
+    panel.apply_settings(saved.with_(task="generate"))
+    assert panel.keep_whole.isChecked()
 
 
 def test_no_run_while_a_slider_is_dragged(window, qtbot):

@@ -199,7 +199,7 @@ def test_settings_validation():
     assert PanelSettings.from_dict({**s.to_dict(), "later_option": 1}) == s  # unknown: ignored
     for bad in ({"task": "paint"}, {"quality": 3}, {"seed": True}, {"browse_count": 99},
                 {"width": -1}, {"noise": {"generate": "5"}}, {"aspect_lock": "yes"},
-                {"blend_seams": 1}):
+                {"blend_seams": 1}, {"keep_whole": "on"}):
         with pytest.raises(SettingsError):
             PanelSettings.from_dict({**s.to_dict(), **bad})
     fav = Favourite(4, s, (0, 2))
@@ -210,6 +210,10 @@ def test_settings_validation():
     blended = s.with_(blend_seams=True)
     assert PanelSettings.from_dict(blended.to_dict()) == blended
     assert PanelSettings.from_dict({k: v for k, v in s.to_dict().items() if k != "blend_seams"}) == s
+    whole = s.with_(keep_whole=True)
+    assert PanelSettings.from_dict(whole.to_dict()) == whole
+    assert PanelSettings.from_dict({k: v for k, v in s.to_dict().items() if k != "keep_whole"}) == s
+    assert not fav.matches(Favourite(4, whole, (0, 2)))
 
 
 def test_atomic_save_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.config import QUALITY_PRESETS, Settings, preset
+from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset
 from engine.request import Request
 
 # Label shown to the user -> engine task name.
@@ -14,6 +14,7 @@ TASKS = {"Variations": "generate", "Retarget": "retarget", "Inpaint": "inpaint",
          "Analogy": "analogy", "Sketch": "sketch"}
 GUIDED_TASKS = ("analogy", "sketch")  # a layout (clip A or a sketch) guides the open clip's look
 SEAM_TASKS = ("generate", "retarget")  # where Blend seams applies (engine.tasks: blends_seams)
+WHOLE_TASKS = ("generate",)  # where Keep subjects whole applies (engine.tasks: keeps_whole)
 QUALITIES = {"Draft": "draft", "Normal": "normal", "Best": "best"}
 # Variations: a multiple of the clip's own patch spacing (Settings.noise_scale; the engine
 # measures the clip), so one value suits a calm sky and busy foliage alike. The other tasks:
@@ -41,6 +42,7 @@ class Choices:
     look_levels: int = 8  # analogy and sketch: motion levels of the look clip
     guide_until: float = 0.5
     blend_seams: bool = False  # variations and retargets (Settings.blend_seams)
+    keep_whole: bool = False  # variations (Settings.coarse_completeness_alpha)
 
 
 def build_request(choices: Choices, mask: np.ndarray | None = None,
@@ -64,6 +66,8 @@ def build_request(choices: Choices, mask: np.ndarray | None = None,
                        settings=settings.with_(max_side=None), mask=mask, hints=hints)
     relative = choices.task in RELATIVE_NOISE_TASKS
     settings = settings.with_(blend_seams=choices.blend_seams)
+    if choices.keep_whole and choices.task in WHOLE_TASKS:
+        settings = settings.with_(coarse_completeness_alpha=KEEP_WHOLE_ALPHA)
     return Request(
         task=choices.task,
         frames=choices.frames or None,

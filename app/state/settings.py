@@ -17,6 +17,7 @@ from app.state.request_builder import (
     QUALITIES,
     SEAM_TASKS,
     TASKS,
+    WHOLE_TASKS,
     Choices,
 )
 
@@ -48,6 +49,7 @@ class PanelSettings:
     guide_until: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_GUIDE_UNTIL))
     motion_path: str = ""  # the analogy's motion clip (A); "" = none chosen
     blend_seams: bool = False  # variations and retargets
+    keep_whole: bool = False  # variations
 
     def choices(self) -> Choices:
         """The snapshot a request is built from (app.state.request_builder)."""
@@ -56,7 +58,8 @@ class PanelSettings:
                        quality=self.quality, guide_levels=self.guide_levels,
                        look_levels=self.look_levels,
                        guide_until=self.guide_until.get(self.task, 1.0),
-                       blend_seams=self.blend_seams and self.task in SEAM_TASKS)
+                       blend_seams=self.blend_seams and self.task in SEAM_TASKS,
+                       keep_whole=self.keep_whole and self.task in WHOLE_TASKS)
 
     def same_result(self, other: PanelSettings) -> bool:
         """Whether both make the same video for a seed (panel preferences aside)."""
@@ -100,6 +103,7 @@ class PanelSettings:
             look_levels=_integer(d.get("look_levels", 8), "settings.look_levels", 2, 16),
             guide_until=until, motion_path=motion_path,
             blend_seams=_boolean(d.get("blend_seams", False), "settings.blend_seams"),
+            keep_whole=_boolean(d.get("keep_whole", False), "settings.keep_whole"),
         )
 
 

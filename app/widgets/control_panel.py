@@ -25,7 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.state.request_builder import QUALITIES, SEAM_TASKS, TASKS, Choices, quality_tooltip
+from app.state.request_builder import (
+    QUALITIES,
+    SEAM_TASKS,
+    TASKS,
+    WHOLE_TASKS,
+    Choices,
+    quality_tooltip,
+)
 from app.state.settings import PanelSettings
 from app.widgets.guided_pages import AnalogyPage, GuidedPage, SketchPage
 from app.widgets.size_controls import OutputSizeGroup
@@ -100,6 +107,13 @@ class ControlPanel(QWidget):
             "areas (a pale step in a sky), spreading each step out smoothly. Objects and textures "
             "stay as made. Off by default: not the paper's method, and a blended sky is, patch by "
             "patch, a little less like the source's. Variations and Retarget.")
+        self.keep_whole = QCheckBox("Keep subjects whole")
+        self.keep_whole.setToolTip(
+            "For a clip of one large subject (a dancer, a person): every part of the clip is "
+            "wanted where the layout is drawn, so the subject is not cut into pieces. Layouts "
+            "stay closer to the clip's own, and the variations hold more of its moving things, "
+            "so they move more. Off by default: not the paper's method for variations. "
+            "Variations only.")
         self.auto_update = QCheckBox("Update on change")
         self.auto_update.setChecked(True)
         self.auto_update.setToolTip("After the first Generate, regenerate automatically when a "
@@ -128,7 +142,7 @@ class ControlPanel(QWidget):
         self.timing.setObjectName("hint")
 
         for button in (self.generate, self.cancel, self.browse, self.new_seed, self.auto_update,
-                       self.blend_seams):
+                       self.blend_seams, self.keep_whole):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._build_layout()
 
@@ -139,6 +153,7 @@ class ControlPanel(QWidget):
         self.new_seed.clicked.connect(self.randomize_seed)
         self.quality.currentIndexChanged.connect(self._schedule)
         self.blend_seams.toggled.connect(self._schedule)
+        self.keep_whole.toggled.connect(self._schedule)
         self.generate.clicked.connect(self.generate_requested)
         self.cancel.clicked.connect(self.cancel_requested)
         self.browse.clicked.connect(self.browse_requested)
@@ -165,6 +180,7 @@ class ControlPanel(QWidget):
         form.addRow("Quality", self.quality)
         form.addRow("", self.device)
         form.addRow("", self.blend_seams)
+        form.addRow("", self.keep_whole)
         form.addRow("", self.auto_update)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate, 2)
@@ -189,7 +205,8 @@ class ControlPanel(QWidget):
         return Choices(task=TASKS[self.task.currentText()], width=w, height=h, frames=t,
                        seed=self.seed.value(), noise=self.current_page().noise_value(),
                        quality=self.quality.currentData(),
-                       blend_seams=self.blend_seams.isChecked() and self.current_task() in SEAM_TASKS)
+                       blend_seams=self.blend_seams.isChecked() and self.current_task() in SEAM_TASKS,
+                       keep_whole=self.keep_whole.isChecked() and self.current_task() in WHOLE_TASKS)
 
     def settings(self) -> PanelSettings:
         """Everything the panel is set to (what a project saves)."""
@@ -204,14 +221,15 @@ class ControlPanel(QWidget):
             width=w, height=h, frames=t, aspect_lock=self.output.lock.isChecked(),
             auto_update=self.auto_update.isChecked(), browse_count=self.browse_count.value(),
             guide_until={p.task: p.until_value() for p in guided},
-            blend_seams=self.blend_seams.isChecked(), **extra)
+            blend_seams=self.blend_seams.isChecked(), keep_whole=self.keep_whole.isChecked(),
+            **extra)
 
     def apply_settings(self, s: PanelSettings) -> None:
         """Show `s` (an opened project) without starting a run; task_changed still fires
         when the task differs, so the window can switch tools."""
         task_changed = s.task != self.current_task()
         widgets = (self.task, self.seed, self.quality, self.auto_update, self.browse_count,
-                   self.output.lock, self.blend_seams)
+                   self.output.lock, self.blend_seams, self.keep_whole)
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -225,6 +243,7 @@ class ControlPanel(QWidget):
             self.set_quality(s.quality)
             self.auto_update.setChecked(s.auto_update)
             self.blend_seams.setChecked(s.blend_seams)
+            self.keep_whole.setChecked(s.keep_whole)
             self.browse_count.setValue(s.browse_count)
             self.output.lock.setChecked(s.aspect_lock)
             if s.width and s.height and s.frames:
@@ -287,6 +306,7 @@ class ControlPanel(QWidget):
             page.setVisible(i == index)
         self.output_box.setVisible(self.current_task() not in FIXED_SIZE_TASKS)
         self.blend_seams.setVisible(self.current_task() in SEAM_TASKS)
+        self.keep_whole.setVisible(self.current_task() in WHOLE_TASKS)
 
     def _schedule(self) -> None:
         self._debounce.start()

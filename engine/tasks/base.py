@@ -90,6 +90,9 @@ class Task:
     # Settings.blend_seams applies (engine/seams.py): the output is the source's own
     # recombination, with no pinned voxels (inpainting's) or guide (analogy's) to keep.
     blends_seams: ClassVar[bool] = False
+    # Settings.coarse_completeness_alpha applies ("Keep subjects whole"): the layout is
+    # drawn from noise, not pinned by a mask or a guide.
+    keeps_whole: ClassVar[bool] = False
 
     def __init__(self, request: Request) -> None:
         self.request = request

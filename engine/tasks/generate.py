@@ -10,3 +10,4 @@ class Generate(Task):
     default_noise = None  # from the clip: Settings.noise_scale x its patch spacing
     redraws_copies = True
     blends_seams = True
+    keeps_whole = True
