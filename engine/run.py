@@ -159,13 +159,13 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                          completeness_alpha=settings.completeness_alpha,
                          cold_rounds=settings.pm_rounds, vote_stride=settings.vote_stride,
                          reduce=settings.vote)
+    # "Keep subjects whole": completeness where the layout is drawn, the coarsest frame size.
+    keep_whole = settings.coarse_completeness_alpha if task.keeps_whole else None
     # A seed whose noise leaves it on the input's own layout (in place or shifted) is no
     # variation, and one whose noise cut a band of the scene (sky into the ground) is
     # broken. Both show by the third level run (engine/copy_check.py), so the first levels
     # are held back, checked, and run again from a new draw of the noise; deterministic
     # per seed.
-    # "Keep subjects whole": completeness where the layout is drawn, the coarsest frame size.
-    keep_whole = settings.coarse_completeness_alpha if task.keeps_whole else None
     layout_levels = min(COPY_CHECK_LEVEL, len(levels) - 1)  # drawn on the CPU's generator
     check_at = None
     if task.redraws_copies and task.noise(ctx) > 0:

@@ -303,6 +303,7 @@ def test_seed_browser_judges_finished_tiles_among_themselves(qtbot):
             assert browser.tiles[2].badge.text().startswith("✓")
     tile = browser.tiles[2]
     assert tile.badge.text().startswith("⚠") and "Stands out among these 5" in tile.badge.toolTip()
+    assert "Keep subjects whole" in tile.badge.toolTip()
     assert tile.realism_score < 50 < browser.tiles[3].realism_score
     assert all(browser.tiles[s].badge.text().startswith("✓") for s in (0, 1, 3, 4))
     browser.order.setCurrentIndex(1)

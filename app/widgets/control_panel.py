@@ -110,7 +110,8 @@ class ControlPanel(QWidget):
         self.keep_whole = QCheckBox("Keep subjects whole")
         self.keep_whole.setToolTip(
             "For a clip of one large subject (a dancer, a person): every part of the clip is "
-            "wanted where the layout is drawn, so the subject is not cut into pieces. Layouts "
+            "wanted where the layout is drawn, so the subject is far less often cut into "
+            "pieces. Layouts "
             "stay closer to the clip's own, and the variations hold more of its moving things, "
             "so they move more. Off by default: not the paper's method for variations. "
             "Variations only.")

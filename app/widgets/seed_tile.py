@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from engine.realism import Realism
 
 TILE_W, TILE_H = 256, 160  # the picture's box; the tile is as wide as its picture
+# Broken layouts of one large subject are the engine's commonest fault on clips of people.
+WHOLE_HINT = "A subject cut into pieces? Try Keep subjects whole (Variations). "
 
 
 class SeedTile(QFrame):
@@ -125,11 +127,12 @@ class SeedTile(QFrame):
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             tip = (f"Stands out among these {r.among} variations: its least realistic parts are "
                    f"{r.times_typical:.1f}× as far from anything in the input as the "
-                   "typical one's (likely a broken object, a piece in the wrong place, a blob). Realism ")
+                   "typical one's (likely a broken object, a piece in the wrong place, a blob). "
+                   f"{WHOLE_HINT}Realism ")
         elif verdict == "flagged":
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             tip = ("Likely visible artifacts (parts that look like nothing in the input: a "
-                   "blob, a piece in the wrong place, a broken object). Realism ")
+                   f"blob, a piece in the wrong place, a broken object). {WHOLE_HINT}Realism ")
         elif verdict == "waiting":
             text, kind = "judging…", "waiting"
             tip = (f"To be judged among this grid's variations once {r.waiting} more "
