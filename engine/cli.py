@@ -192,8 +192,11 @@ def _generate(args: argparse.Namespace) -> int:
             r = scorer(frames)
             scored.append((written, r))
             print(f"  realism {r.score:.0f}{_mark(r)}")
-    if len(scored) > 1:
-        _print_judged(scored)
+    judged = _print_judged(scored) if len(scored) > 1 else []
+    broken = any(r.verdict in ("stands_out", "flagged") for r in judged or [r for _, r in scored])
+    if broken and task == "generate" and settings.coarse_completeness_alpha is None:
+        print("hint: a subject cut into pieces? --keep-whole keeps one large subject (a dancer) "
+              "whole far more often (README, Keep subjects whole)", file=sys.stderr)
     return 0
 
 
@@ -205,17 +208,18 @@ def _mark(r: Realism) -> str:
             "near_copy": " (mostly the input itself)"}.get(r.verdict, "")
 
 
-def _print_judged(scored: list[tuple[Path, Realism]]) -> None:
+def _print_judged(scored: list[tuple[Path, Realism]]) -> list[Realism]:
     """With four varied outputs or more, their realism judged among themselves (engine.realism
     judge_among): one threshold does not fit every clip, the ranking within one does."""
     from engine.realism import judge_among
 
     judged = judge_among([r for _, r in scored])
     if not judged[0].among:
-        return
+        return []
     print(f"realism judged among the {judged[0].among} varied outputs, most realistic first:")
     for (path, _), r in sorted(zip(scored, judged, strict=True), key=lambda pr: -pr[1].score):
         print(f"  {r.score:3.0f}  {path}{_mark(r)}")
+    return judged
 
 
 def _check_single_image_output(output: str, frames: int) -> None:

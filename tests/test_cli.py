@@ -56,6 +56,24 @@ def test_generate_count_scores_each_seed_and_ranks_them(clip_file, tmp_path, cap
     assert "realism" not in capsys.readouterr().out
 
 
+def test_a_broken_variation_suggests_keep_whole(clip_file, tmp_path, capsys, monkeypatch):
+    """When the ranking flags a variation, the command points at --keep-whole (on stderr),
+    unless it was on already."""
+    import engine.cli as cli
+    from engine.realism import Realism
+
+    ok, broken = Realism(0.4, 90.0, False, False, (0, 0, 0)), Realism(2.0, 10.0, True, False, (0, 0, 0))
+    monkeypatch.setattr(cli, "_print_judged", lambda scored: [ok, broken, ok, ok])
+    args = ["generate", str(clip_file), "-o", str(tmp_path / "v.mp4"), "--count", "4", "-q"]
+    assert main(args) == 0
+    assert "--keep-whole" in capsys.readouterr().err
+    assert main([*args, "--keep-whole"]) == 0
+    assert "--keep-whole" not in capsys.readouterr().err
+    monkeypatch.setattr(cli, "_print_judged", lambda scored: [ok] * 4)
+    assert main(args) == 0
+    assert "--keep-whole" not in capsys.readouterr().err
+
+
 def test_retarget_to_png_folder(clip_file, tmp_path):
     out = tmp_path / "frames/"
     assert main(["retarget", str(clip_file), "-o", str(out), "--height", "32", "-q"]) == 0
