@@ -59,6 +59,21 @@ def test_variant_runs_named_settings_and_unknown_is_refused(tmp_path, capsys):
         main([str(clip), "-o", str(a), "--variant", "no such variant"])
 
 
+def test_compare_puts_a_variants_row_under_each_row_of_seeds(tmp_path):
+    clip = tmp_path / "clip.mp4"
+    write_video(balloon_scene(t=8, h=40, w=64), clip, fps=Fraction(10))
+    one, two = tmp_path / "one.png", tmp_path / "two.png"
+    args = [str(clip), "--seeds", "3", "--columns", "2", "--width", "64", "--frame", "2", "--end", "6"]
+    assert main([*args, "-o", str(one)]) == 0
+    assert main([*args, "-o", str(two), "--compare", "keep subjects whole"]) == 0
+    plain, compared = read_video(one).frames[0], read_video(two).frames[0]
+    assert plain.shape[1] == compared.shape[1]  # as wide: two seeds a row either way
+    rows = lambda sheet: round(sheet.shape[0] / plain.shape[0] * 3)  # noqa: E731  (input row + 2)
+    assert rows(compared) == 5  # the input, then seeds 0-1, their variant, seed 2, its variant
+    with pytest.raises(SystemExit, match="--compare"):
+        main([*args, "-o", str(one), "--compare", "no such variant"])
+
+
 def test_sheet_prints_seeds_judged_among_themselves(tmp_path, capsys):
     """With four varied seeds or more (not near-copies) the tool also prints their realism judged among them, as the
     seed browser shows it (engine.realism.judge_among)."""

@@ -19,6 +19,10 @@ last level listed, so a study of the coarse layout takes seconds even at Full-HD
 `--variant NAME` runs a named variant of the settings from `python main.py bench --ablate`
 instead of the defaults (e.g. `--variant 'white replicated noise 1.3' --levels 9 --seeds 10`:
 ten Full-HD coarse layouts in about 30 s, with the noise that was the default until 2026-12-04).
+`--compare NAME` puts under each row of seeds the same seeds made with a named variant, e.g.
+
+    python -m tools.contact_sheet ballet_101f_640x360.mp4 --end 13 --max-side 256 --seeds 8 \
+        --columns 4 --width 256 --compare 'keep subjects whole' -o ballet_whole.png
 """
 
 from __future__ import annotations
@@ -106,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--levels", help="a row per seed of its frame after these levels, e.g. 3,6,last")
     ap.add_argument("--variant", help="a named variant of the settings from `bench --ablate`, "
                     "e.g. 'white replicated noise 1.3'")
+    ap.add_argument("--compare", metavar="VARIANT", help="under each row of seeds, the same seeds "
+                    "made with this named variant (e.g. 'keep subjects whole')")
+    ap.add_argument("--end", type=int, help="use the input's frames before this one (default: all)")
     a = ap.parse_args(argv)
     levels = _parse_levels(a.levels) if a.levels else None
 
@@ -115,57 +122,74 @@ def main(argv: list[str] | None = None) -> int:
     from engine.request import Request
     from engine.run import run
 
-    clip = read_video(a.input, max_side=a.max_side)
+    clip = read_video(a.input, max_side=a.max_side, end=a.end)
     t = min(a.frame, len(clip.frames) - 1)
     first = [("input", clip.frames[t])]
     for i, ref in enumerate(a.ref):
         frames = read_video(ref).frames
         first.append((f"ref {i}", frames[min(t, len(frames) - 1)]))
     rows = [first]
-    settings = preset(a.quality).with_(device=a.device)
-    noise = None
-    if a.variant:
-        from engine.bench import variant
-        from engine.errors import InputError
-        try:
-            settings, noise = variant(a.variant, settings)
-        except InputError as e:
-            raise SystemExit(f"--variant: {e}") from None
+    base = preset(a.quality).with_(device=a.device)
+    settings, noise = _variant(a.variant, base, "--variant")
     if levels:
         rows += _level_rows(clip.frames, settings, a.seeds, levels, a.frame, noise)
         return _write(rows, a.width, a.output)
-    row: list[tuple[str, np.ndarray]] = []
+    other = _variant(a.compare, base, "--compare") if a.compare else None
     scored = []
-    for seed in range(a.seeds):
-        kept = Path(a.keep) / f"seed{seed}.mp4" if a.keep else None
-        if a.reuse and kept is not None and kept.exists():
-            frames, elapsed = read_video(kept).frames, float("nan")
-        else:
-            res = None
-            for res in run(clip.frames, Request(seed=seed, settings=settings, noise=noise)):  # noqa: B007
-                pass
-            assert res is not None
-            frames, elapsed = res.frames, res.elapsed
-            if kept is not None:
-                kept.parent.mkdir(parents=True, exist_ok=True)
-                write_video(frames, kept, fps=clip.fps)
-        r = realism(clip.frames, frames)
-        scored.append(r)
-        print(f"seed {seed}: {elapsed:.1f} s, realism {r.score:.0f} (ratio {r.ratio:.2f}, "
-              f"layout {r.layout:.2f}){' FLAGGED' if r.flagged else ''}"
-              f"{' (band cut)' if r.band_cut else ''}", file=sys.stderr)
-        row.append((f"seed {seed} realism {r.score:.0f}", frames[min(t, len(frames) - 1)]))
-        if len(row) == a.columns:
-            rows.append(row)
-            row = []
-    if row:
+    for start in range(0, a.seeds, a.columns):
+        seeds = range(start, min(start + a.columns, a.seeds))
+        row: list[tuple[str, np.ndarray]] = []
+        for seed in seeds:
+            kept = Path(a.keep) / f"seed{seed}.mp4" if a.keep else None
+            if a.reuse and kept is not None and kept.exists():
+                frames, elapsed = read_video(kept).frames, float("nan")
+            else:
+                frames, elapsed = _make(run, Request(seed=seed, settings=settings, noise=noise), clip.frames)
+                if kept is not None:
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    write_video(frames, kept, fps=clip.fps)
+            r = realism(clip.frames, frames)
+            scored.append(r)
+            print(f"seed {seed}: {elapsed:.1f} s, realism {r.score:.0f} (ratio {r.ratio:.2f}, "
+                  f"layout {r.layout:.2f}){' FLAGGED' if r.flagged else ''}"
+                  f"{' (band cut)' if r.band_cut else ''}", file=sys.stderr)
+            row.append((f"seed {seed} realism {r.score:.0f}", frames[min(t, len(frames) - 1)]))
         rows.append(row)
+        if other is not None:
+            row = []
+            for seed in seeds:
+                frames, _ = _make(run, Request(seed=seed, settings=other[0], noise=other[1]), clip.frames)
+                r = realism(clip.frames, frames)
+                row.append((f"seed {seed} {a.compare} {r.score:.0f}", frames[min(t, len(frames) - 1)]))
+            rows.append(row)
     judged = judge_among(scored)
     if judged and judged[0].among:  # as the seed browser shows them (the sheet's labels are each alone)
         print("judged among the seeds: " + ", ".join(
             f"seed {seed} {r.score:.0f}{' FLAGGED' if r.flagged else ''}" for seed, r in enumerate(judged)),
             file=sys.stderr)
     return _write(rows, a.width, a.output)
+
+
+def _variant(name: str | None, base: object, flag: str) -> tuple[object, float | None]:
+    """The settings and noise of a named `bench --ablate` variant (None: `base` as it is)."""
+    if not name:
+        return base, None
+    from engine.bench import variant
+    from engine.errors import InputError
+
+    try:
+        return variant(name, base)  # type: ignore[arg-type]
+    except InputError as e:
+        raise SystemExit(f"{flag}: {e}") from None
+
+
+def _make(run: object, request: object, frames: np.ndarray) -> tuple[np.ndarray, float]:
+    """A run's final frames and seconds."""
+    res = None
+    for res in run(frames, request):  # type: ignore[operator]  # noqa: B007
+        pass
+    assert res is not None
+    return res.frames, res.elapsed
 
 
 def _parse_levels(text: str) -> list[int]:
