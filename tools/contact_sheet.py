@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             for seed in seeds:
                 frames, _ = _make(run, Request(seed=seed, settings=other[0], noise=other[1]), clip.frames)
                 r = realism(clip.frames, frames)
-                row.append((f"seed {seed} {a.compare} {r.score:.0f}", frames[min(t, len(frames) - 1)]))
+                row.append((f"seed {seed} realism {r.score:.0f}, {a.compare}", frames[min(t, len(frames) - 1)]))
             rows.append(row)
     judged = judge_among(scored)
     if judged and judged[0].among:  # as the seed browser shows them (the sheet's labels are each alone)
