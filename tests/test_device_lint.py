@@ -99,3 +99,5 @@ def test_gpu_check_script_and_smoke_cases_are_ready():
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
     tasks = {request.task for _, _, request in _cases()}
     assert tasks == {"generate", "retarget", "inpaint", "analogy", "sketch"}
+    settings = [request.settings for _, _, request in _cases()]
+    assert any(s.blend_seams for s in settings) and any(s.coarse_completeness_alpha for s in settings)

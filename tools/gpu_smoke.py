@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.config import Settings, preset  # noqa: E402
+from engine.config import KEEP_WHOLE_ALPHA, Settings, preset  # noqa: E402
 from engine.metrics import quality  # noqa: E402
 from engine.request import Request  # noqa: E402
 from engine.run import run  # noqa: E402
@@ -47,6 +47,11 @@ def _cases() -> list[tuple[str, np.ndarray, Request]]:
         ("generate best", scene, Request(seed=0, settings=preset("best"))),
         ("generate large levels", scene, Request(seed=1, settings=Settings().with_(large_voxels=20_000))),
         ("generate completeness", scene, Request(seed=2, settings=Settings().with_(completeness_alpha=1.0))),
+        # The two opt-in boxes of Variations, which no GPU has run yet (engine/seams.py, the
+        # coarse levels' completeness of Keep subjects whole).
+        ("generate blend seams", scene, Request(seed=4, settings=Settings().with_(blend_seams=True))),
+        ("generate keep whole", scene,
+         Request(seed=5, settings=Settings().with_(coarse_completeness_alpha=KEEP_WHOLE_ALPHA))),
         ("retarget", scene, Request(task="retarget", width=120, frames=14)),
         ("inpaint", scene, Request(task="inpaint", mask=mask, seed=3)),
         ("analogy", b, Request(task="analogy", guide=a[:8])),
