@@ -111,10 +111,9 @@ class ControlPanel(QWidget):
         self.keep_whole.setToolTip(
             "For a clip of one large subject (a dancer, a person): every part of the clip is "
             "wanted where the layout is drawn, so the subject is far less often cut into "
-            "pieces. Layouts "
-            "stay closer to the clip's own, and the variations hold more of its moving things, "
-            "so they move more. Off by default: not the paper's method for variations. "
-            "Variations only.")
+            "pieces. Layouts stay closer to the clip's own, and the variations hold more of "
+            "its moving things, so they move more. Off by default: not the paper's method "
+            "for variations. Variations only.")
         self.auto_update = QCheckBox("Update on change")
         self.auto_update.setChecked(True)
         self.auto_update.setToolTip("After the first Generate, regenerate automatically when a "
