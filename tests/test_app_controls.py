@@ -293,6 +293,7 @@ def test_seed_browser_judges_finished_tiles_among_themselves(qtbot):
     qtbot.addWidget(browser)
     frames = np.zeros((2, 16, 24, 3), np.uint8)
     ratios = {0: 0.5, 1: 0.45, 2: 0.9, 3: 0.55, 4: 0.5}
+    browser.request = Request(seed=0)
     for seed in ratios:
         browser.tiles[seed] = SeedTile(seed, (24, 16), 25.0)
     for seed, ratio in ratios.items():
@@ -301,9 +302,14 @@ def test_seed_browser_judges_finished_tiles_among_themselves(qtbot):
                        "ready")
         if seed == 2:  # alone so far (three scored): it passes
             assert browser.tiles[2].badge.text().startswith("✓")
+            assert browser.whole_hint.isHidden()
     tile = browser.tiles[2]
     assert tile.badge.text().startswith("⚠") and "Stands out among these 5" in tile.badge.toolTip()
     assert "Keep subjects whole" in tile.badge.toolTip()
+    assert not browser.whole_hint.isHidden()  # the grid's hint line says it too
+    browser.request = Request(seed=0, settings=Settings(coarse_completeness_alpha=KEEP_WHOLE_ALPHA))
+    browser._judge()
+    assert browser.whole_hint.isHidden()  # made with the box ticked: nothing to suggest
     assert tile.realism_score < 50 < browser.tiles[3].realism_score
     assert all(browser.tiles[s].badge.text().startswith("✓") for s in (0, 1, 3, 4))
     browser.order.setCurrentIndex(1)

@@ -84,6 +84,13 @@ class SeedBrowser(QDialog):
         self.export.setEnabled(False)
         self.status = QLabel("")
         self.status.setObjectName("hint")
+        # Shown once a variation of this grid is flagged, for a grid made without the box.
+        self.whole_hint = QLabel("⚠ marks a variation that looks broken. If the clip's subject "
+                                 "is cut into pieces, tick Keep subjects whole (Variations) and "
+                                 "browse again: it keeps one large subject whole far more often.")
+        self.whole_hint.setObjectName("hint")
+        self.whole_hint.setWordWrap(True)
+        self.whole_hint.setVisible(False)
         top = QHBoxLayout()
         top.addWidget(QLabel("Variations"))
         top.addWidget(self.count)
@@ -102,6 +109,7 @@ class SeedBrowser(QDialog):
         scroll.setWidget(self._grid_host)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.whole_hint)
         layout.addWidget(scroll, 1)
         self.resize(COLUMNS * 280 + 70, 2 * 250 + 90)
 
@@ -249,6 +257,11 @@ class SeedBrowser(QDialog):
         judged = judge_among([t.clip.realism for t in scored], len(self._finals_due))
         for tile, r in zip(scored, judged, strict=True):
             tile.show_realism(r)
+        request = self.request
+        self.whole_hint.setVisible(
+            request is not None and request.task == "generate"
+            and request.settings.coarse_completeness_alpha is None
+            and any(r.verdict in ("stands_out", "flagged") for r in judged))
 
     @property
     def by_realism(self) -> bool:
