@@ -3,6 +3,7 @@ never starts a run mid-drag; and the small pure helpers behind the widgets."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -307,9 +308,12 @@ def test_seed_browser_judges_finished_tiles_among_themselves(qtbot):
     assert tile.badge.text().startswith("⚠") and "Stands out among these 5" in tile.badge.toolTip()
     assert "Keep subjects whole" in tile.badge.toolTip()
     assert not browser.whole_hint.isHidden()  # the grid's hint line says it too
-    browser.request = Request(seed=0, settings=Settings(coarse_completeness_alpha=KEEP_WHOLE_ALPHA))
+    whole = Request(seed=2, settings=Settings(coarse_completeness_alpha=KEEP_WHOLE_ALPHA))
+    browser.request = whole
+    tile.clip = replace(tile.clip, request=whole)
     browser._judge()
     assert browser.whole_hint.isHidden()  # made with the box ticked: nothing to suggest
+    assert tile.badge.text().startswith("⚠") and "Keep subjects whole" not in tile.badge.toolTip()
     assert tile.realism_score < 50 < browser.tiles[3].realism_score
     assert all(browser.tiles[s].badge.text().startswith("✓") for s in (0, 1, 3, 4))
     browser.order.setCurrentIndex(1)

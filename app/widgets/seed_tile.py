@@ -117,6 +117,9 @@ class SeedTile(QFrame):
         if r is None:
             return
         verdict = r.verdict
+        request = self.clip.request if self.clip is not None else None
+        hint = (WHOLE_HINT if request is not None and request.task == "generate"
+                and request.settings.coarse_completeness_alpha is None else "")
         if verdict == "band_cut":
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             where = "top" if r.layout_row < 0.34 else "middle" if r.layout_row < 0.67 else "bottom"
@@ -128,11 +131,11 @@ class SeedTile(QFrame):
             tip = (f"Stands out among these {r.among} variations: its least realistic parts are "
                    f"{r.times_typical:.1f}× as far from anything in the input as the "
                    "typical one's (likely a broken object, a piece in the wrong place, a blob). "
-                   f"{WHOLE_HINT}Realism ")
+                   f"{hint}Realism ")
         elif verdict == "flagged":
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             tip = ("Likely visible artifacts (parts that look like nothing in the input: a "
-                   f"blob, a piece in the wrong place, a broken object). {WHOLE_HINT}Realism ")
+                   f"blob, a piece in the wrong place, a broken object). {hint}Realism ")
         elif verdict == "waiting":
             text, kind = "judging…", "waiting"
             tip = (f"To be judged among this grid's variations once {r.waiting} more "
