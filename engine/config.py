@@ -12,7 +12,7 @@ Shape3 = tuple[int, int, int]  # (T, H, W)
 
 VOTES = ("luma", "median", "mean")
 # Settings.coarse_completeness_alpha for "Keep subjects whole": 10 on the descriptors' scale
-# left 2 of 24 ballet seeds at 144p broken (9 at the default); 30 made near-copies of the 20 frames.
+# left 5 of 45 ballet draws broken (14 at the default); 30 made near-copies of the 20 frames.
 KEEP_WHOLE_ALPHA = 10.0
 
 
@@ -97,10 +97,10 @@ class Settings:
     # Variations: "Keep subjects whole" (KEEP_WHOLE_ALPHA; None: off). The completeness term
     # on the levels at the coarsest frame size only, where the layout is drawn: every part
     # of the input is wanted there, so a large single subject (a dancer) is cut into pieces
-    # by the noise far less often (ballet at 144p, 24 seeds: 2 broken against 9; at 360p, 9
-    # seeds: 1 against 3). Off by default: it pulls layouts towards the input's (more
-    # copies drawn again) and the variations hold more of the input's moving things, so they
-    # flicker more (docs/quality_notes.md, 41).
+    # by the noise far less often (ballet, 45 draws at 144p and 360p: 5 broken against 14).
+    # Off by default: it pulls layouts towards the input's (more copies drawn again) and the
+    # variations hold more of the input's moving things, so they flicker more
+    # (docs/quality_notes.md, 41).
     coarse_completeness_alpha: float | None = None
     max_side: int | None = None  # downscale the input so its longest side fits
     device: str = "auto"  # "auto" | "cpu" | "cuda"
