@@ -193,7 +193,7 @@ def _generate(args: argparse.Namespace) -> int:
             scored.append((written, r))
             print(f"  realism {r.score:.0f}{_mark(r)}")
     judged = _print_judged(scored) if len(scored) > 1 else []
-    broken = any(r.verdict in ("stands_out", "flagged") for r in judged or [r for _, r in scored])
+    broken = any(r.looks_broken for r in judged or [r for _, r in scored])
     if broken and task == "generate" and settings.coarse_completeness_alpha is None:
         print("hint: a subject cut into pieces? --keep-whole keeps one large subject (a dancer) "
               "whole far more often (README, Keep subjects whole)", file=sys.stderr)

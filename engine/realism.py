@@ -104,6 +104,12 @@ class Realism:
         return self.ratio / self.typical if self.typical > 0 else 0.0
 
     @property
+    def looks_broken(self) -> bool:
+        """Flagged for its patches (alone or among siblings): a broken object more likely than
+        a cut band; what Keep subjects whole is suggested for."""
+        return self.verdict in ("stands_out", "flagged")
+
+    @property
     def verdict(self) -> str:
         """What a badge says, the first that holds: "band_cut", "stands_out", "flagged"
         (artifacts, judged alone), "near_copy", "waiting" (to be judged among siblings still

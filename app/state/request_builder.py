@@ -79,6 +79,12 @@ def build_request(choices: Choices, mask: np.ndarray | None = None,
     )
 
 
+def suggests_keep_whole(request: Request) -> bool:
+    """Whether a broken-looking result of `request` could be helped by Keep subjects whole:
+    a task it applies to, made without it."""
+    return request.task in WHOLE_TASKS and request.settings.coarse_completeness_alpha is None
+
+
 def engine_shapes(request: Request, source: tuple[int, int, int]
                   ) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     """(source, output) (T, H, W) as the engine will work on them: after the quality's

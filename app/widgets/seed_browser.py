@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.state.media import Selection
-from app.state.request_builder import with_quality
+from app.state.request_builder import suggests_keep_whole, with_quality
 from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
 from app.widgets.dialogs import show_error
@@ -257,11 +257,8 @@ class SeedBrowser(QDialog):
         judged = judge_among([t.clip.realism for t in scored], len(self._finals_due))
         for tile, r in zip(scored, judged, strict=True):
             tile.show_realism(r)
-        request = self.request
-        self.whole_hint.setVisible(
-            request is not None and request.task == "generate"
-            and request.settings.coarse_completeness_alpha is None
-            and any(r.verdict in ("stands_out", "flagged") for r in judged))
+        self.whole_hint.setVisible(self.request is not None and suggests_keep_whole(self.request)
+                                   and any(r.looks_broken for r in judged))
 
     @property
     def by_realism(self) -> bool:

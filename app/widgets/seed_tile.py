@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from app.state.request_builder import suggests_keep_whole
 from app.state.result_clip import ResultClip
 from app.widgets.frames import fit_size, to_pixmap
 
@@ -117,9 +118,7 @@ class SeedTile(QFrame):
         if r is None:
             return
         verdict = r.verdict
-        request = self.clip.request if self.clip is not None else None
-        hint = (WHOLE_HINT if request is not None and request.task == "generate"
-                and request.settings.coarse_completeness_alpha is None else "")
+        hint = WHOLE_HINT if self.clip is not None and suggests_keep_whole(self.clip.request) else ""
         if verdict == "band_cut":
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             where = "top" if r.layout_row < 0.34 else "middle" if r.layout_row < 0.67 else "bottom"
