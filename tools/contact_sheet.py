@@ -120,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     from engine.io import read_video, write_video
     from engine.realism import judge_among, realism
     from engine.request import Request
-    from engine.run import run
 
     clip = read_video(a.input, max_side=a.max_side, end=a.end)
     t = min(a.frame, len(clip.frames) - 1)
@@ -144,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             if a.reuse and kept is not None and kept.exists():
                 frames, elapsed = read_video(kept).frames, float("nan")
             else:
-                frames, elapsed = _make(run, Request(seed=seed, settings=settings, noise=noise), clip.frames)
+                frames, elapsed = _make(Request(seed=seed, settings=settings, noise=noise), clip.frames)
                 if kept is not None:
                     kept.parent.mkdir(parents=True, exist_ok=True)
                     write_video(frames, kept, fps=clip.fps)
@@ -158,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         if other is not None:
             row = []
             for seed in seeds:
-                frames, _ = _make(run, Request(seed=seed, settings=other[0], noise=other[1]), clip.frames)
+                frames, _ = _make(Request(seed=seed, settings=other[0], noise=other[1]), clip.frames)
                 r = realism(clip.frames, frames)
                 row.append((f"seed {seed} realism {r.score:.0f}, {a.compare}", frames[min(t, len(frames) - 1)]))
             rows.append(row)
@@ -183,12 +182,13 @@ def _variant(name: str | None, base: object, flag: str) -> tuple[object, float |
         raise SystemExit(f"{flag}: {e}") from None
 
 
-def _make(run: object, request: object, frames: np.ndarray) -> tuple[np.ndarray, float]:
+def _make(request: object, frames: np.ndarray) -> tuple[np.ndarray, float]:
     """A run's final frames and seconds."""
-    res = None
-    for res in run(frames, request):  # type: ignore[operator]  # noqa: B007
-        pass
-    assert res is not None
+    from collections import deque
+
+    from engine.run import run
+
+    res = deque(run(frames, request), maxlen=1)[0]  # type: ignore[arg-type]
     return res.frames, res.elapsed
 
 
