@@ -18,7 +18,7 @@ from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset
 from engine.errors import Cancelled, EngineError, InputError
 from engine.huge_pages import ask_for_huge_pages
 from engine.progress import ProgressBar
-from engine.request import Request, summarise_notes
+from engine.request import Request, suggests_keep_whole, summarise_notes
 
 if TYPE_CHECKING:  # both load numpy or torch, which a mistyped command must not wait for
     import numpy as np
@@ -194,7 +194,7 @@ def _generate(args: argparse.Namespace) -> int:
             print(f"  realism {r.score:.0f}{_mark(r)}")
     judged = _print_judged(scored) if len(scored) > 1 else []
     broken = any(r.looks_broken for r in judged or [r for _, r in scored])
-    if broken and task == "generate" and settings.coarse_completeness_alpha is None:
+    if broken and suggests_keep_whole(req):
         print("hint: a subject cut into pieces? --keep-whole keeps one large subject (a dancer) "
               "whole far more often (README, Keep subjects whole)", file=sys.stderr)
     return 0

@@ -125,10 +125,9 @@ class Settings:
                      "descriptor_dims", "large_descriptor_dims", "vote_stride", "large_voxels"):
             v = getattr(self, name)
             need(isinstance(v, int) and v >= 1, f"{name} must be a whole number >= 1, got {v}")
-        a = self.completeness_alpha
-        need(a is None or (math.isfinite(a) and a > 0), f"completeness_alpha must be > 0 or None, got {a}")
-        a = self.coarse_completeness_alpha
-        need(a is None or (math.isfinite(a) and a > 0), f"coarse_completeness_alpha must be > 0 or None, got {a}")
+        for name in ("completeness_alpha", "coarse_completeness_alpha"):
+            a = getattr(self, name)
+            need(a is None or (math.isfinite(a) and a > 0), f"{name} must be > 0 or None, got {a}")
         need(self.vote in VOTES, f"vote must be one of {', '.join(VOTES)}, got {self.vote!r}")
         need(self.noise_mode in ("replicated", "voxel", "mixed"),
              f"noise_mode must be replicated, voxel or mixed, got {self.noise_mode!r}")

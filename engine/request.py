@@ -33,6 +33,17 @@ class Request:
     guide_until: float | None = None
 
 
+# The tasks "Keep subjects whole" applies to (engine.tasks: Task.keeps_whole), named here
+# without torch for the command line's and the editor's hints.
+WHOLE_TASKS = ("generate",)
+
+
+def suggests_keep_whole(request: Request) -> bool:
+    """Whether a broken-looking result of `request` could be helped by Keep subjects whole:
+    a task it applies to, made without it."""
+    return request.task in WHOLE_TASKS and request.settings.coarse_completeness_alpha is None
+
+
 @dataclass
 class LevelResult:
     """One step of the coarse-to-fine driver: the current output at `level` of `levels` (1 = coarsest)."""

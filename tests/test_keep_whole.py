@@ -10,7 +10,8 @@ import engine.run as run_mod
 from engine.cli import _settings, build_parser
 from engine.config import KEEP_WHOLE_ALPHA, Settings
 from engine.errors import InputError
-from engine.request import Request
+from engine.request import WHOLE_TASKS, Request, suggests_keep_whole
+from engine.tasks import REGISTRY
 from tests.synth import figure_parts, figure_scene, final, moving_texture
 
 
@@ -52,6 +53,15 @@ def test_other_tasks_ignore_it(alphas):
     final(clip, Request(task="retarget", width=48, seed=1, settings=whole))
     final(clip, Request(task="inpaint", mask=mask, seed=1, settings=whole))
     assert {a for _, a in alphas} == {None}
+
+
+def test_the_hints_name_the_tasks_that_keep_whole():
+    """The torch-free list behind the CLI's and the editor's hints is the tasks' own flag."""
+    assert set(WHOLE_TASKS) == {n for n, t in REGISTRY.items() if t.keeps_whole}
+    assert suggests_keep_whole(Request(task="generate"))
+    assert not suggests_keep_whole(Request(task="retarget"))
+    kept = Settings(coarse_completeness_alpha=KEEP_WHOLE_ALPHA)
+    assert not suggests_keep_whole(Request(task="generate", settings=kept))
 
 
 def test_setting_and_command_line_flag():

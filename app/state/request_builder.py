@@ -7,14 +7,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset
-from engine.request import Request
+from engine.request import WHOLE_TASKS, Request
 
 # Label shown to the user -> engine task name.
 TASKS = {"Variations": "generate", "Retarget": "retarget", "Inpaint": "inpaint",
          "Analogy": "analogy", "Sketch": "sketch"}
 GUIDED_TASKS = ("analogy", "sketch")  # a layout (clip A or a sketch) guides the open clip's look
 SEAM_TASKS = ("generate", "retarget")  # where Blend seams applies (engine.tasks: blends_seams)
-WHOLE_TASKS = ("generate",)  # where Keep subjects whole applies (engine.tasks: keeps_whole)
 QUALITIES = {"Draft": "draft", "Normal": "normal", "Best": "best"}
 # Variations: a multiple of the clip's own patch spacing (Settings.noise_scale; the engine
 # measures the clip), so one value suits a calm sky and busy foliage alike. The other tasks:
@@ -77,12 +76,6 @@ def build_request(choices: Choices, mask: np.ndarray | None = None,
         noise=None if relative else choices.noise,
         settings=settings.with_(noise_scale=choices.noise) if relative else settings,
     )
-
-
-def suggests_keep_whole(request: Request) -> bool:
-    """Whether a broken-looking result of `request` could be helped by Keep subjects whole:
-    a task it applies to, made without it."""
-    return request.task in WHOLE_TASKS and request.settings.coarse_completeness_alpha is None
 
 
 def engine_shapes(request: Request, source: tuple[int, int, int]

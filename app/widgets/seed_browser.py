@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.state.media import Selection
-from app.state.request_builder import suggests_keep_whole, with_quality
+from app.state.request_builder import with_quality
 from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
 from app.widgets.dialogs import show_error
@@ -37,7 +37,7 @@ from app.workers import jobs
 from app.workers.generation import cache_key, to_result
 from app.workers.seed_queue import TaskQueue, browse_work
 from engine.realism import judge_among
-from engine.request import Request
+from engine.request import Request, suggests_keep_whole
 
 COLUMNS = 4
 RANK = {"preview": 0, "final": 1, "refine": 2}

@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from app.state.request_builder import suggests_keep_whole
 from app.state.result_clip import ResultClip
 from app.widgets.frames import fit_size, to_pixmap
+from engine.request import suggests_keep_whole
 
 if TYPE_CHECKING:
     from engine.realism import Realism
