@@ -63,6 +63,29 @@ def _grey(cv2, frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
     return g
 
 
+# DIS picks its coarsest scale from the frame's width: a landscape strip under 32 px high
+# (16 at MEDIUM) and wider than about 40 px crashes the process natively (a segfault in
+# OpenCV 4.14), and a side under 12 px is refused. Such frames are turned on their side
+# and edge-padded to this side before the flow; the magnitude does not care.
+SAFE_SIDE = 32
+MIN_SIDE = 16
+
+
+def _field_magnitude(dis, prev: np.ndarray, cur: np.ndarray) -> np.ndarray:
+    """|flow| from `prev` to `cur` (grey, same shape), on a shape DIS can take."""
+    h, w = prev.shape
+    turn = h < SAFE_SIDE and w > h
+    if turn:
+        prev, cur = prev.T, cur.T
+    ph, pw = max(0, MIN_SIDE - prev.shape[0]), max(0, MIN_SIDE - prev.shape[1])
+    if ph or pw:
+        pad = ((0, ph), (0, pw))
+        prev, cur = np.pad(prev, pad, mode="edge"), np.pad(cur, pad, mode="edge")
+    f = dis.calc(np.ascontiguousarray(prev), np.ascontiguousarray(cur), None)
+    mag = np.sqrt(f[..., 0] ** 2 + f[..., 1] ** 2)[: prev.shape[0] - ph, : prev.shape[1] - pw]
+    return mag.T if turn else mag
+
+
 def work_size(height: int, width: int, max_side: int | None) -> tuple[int, int]:
     """(H, W) the flow is computed at: the clip's own, or shrunk to fit `max_side`."""
     if not max_side or max(height, width) <= max_side:
@@ -103,8 +126,7 @@ def flow_magnitude(frames: np.ndarray, *, preset: str = "medium", max_side: int 
         if cancel is not None and cancel():
             raise Cancelled()
         cur = _grey(cv2, frames[i], size)
-        f = dis.calc(prev, cur, None)
-        fields[i - 1] = np.sqrt(f[..., 0] ** 2 + f[..., 1] ** 2)
+        fields[i - 1] = _field_magnitude(dis, prev, cur)
         prev = cur
         if progress is not None:
             progress(i, t - 1)

@@ -51,13 +51,18 @@ def plan_levels(source: Shape3, output: Shape3, settings: Settings) -> Plan:
     """
     notes: list[str] = []
     t, h, w = source
+    ot, oh, ow = output
     pt, ph, pw = settings.patch_size
-    if t < pt:
-        notes.append(f"clip has {t} frame(s): temporal patch size {pt} -> {t}")
-        pt = t
-    if min(h, w) < max(ph, pw):
-        side = min(h, w)
-        notes.append(f"frame is {w}x{h}: spatial patch size {ph}x{pw} -> {side}x{side}")
+    # A patch must fit the output as well as the source (a retarget to fewer frames or a
+    # thinner frame than a patch), or the output has no patch to search for.
+    if min(t, ot) < pt:
+        what = f"clip has {t} frame(s)" if t <= ot else f"output has {ot} frame(s)"
+        notes.append(f"{what}: temporal patch size {pt} -> {min(t, ot)}")
+        pt = min(t, ot)
+    if min(h, w, oh, ow) < max(ph, pw):
+        side = min(h, w, oh, ow)
+        what = f"frame is {w}x{h}" if min(h, w) <= min(oh, ow) else f"output frame is {ow}x{oh}"
+        notes.append(f"{what}: spatial patch size {ph}x{pw} -> {side}x{side}")
         ph = pw = side
     min_side = max(settings.min_side, ph, pw)
     min_frames = max(settings.min_frames, pt)
@@ -72,7 +77,6 @@ def plan_levels(source: Shape3, output: Shape3, settings: Settings) -> Plan:
     s_scales += [s_scales[-1]] * (count - len(s_scales))
     t_scales += [t_scales[-1]] * (count - len(t_scales))
 
-    ot, oh, ow = output
     levels: list[Level] = []
     for n, (ss, ts) in enumerate(zip(reversed(s_scales), reversed(t_scales), strict=True)):
         src = (_dim(t, ts, pt), _dim(h, ss, ph), _dim(w, ss, pw))

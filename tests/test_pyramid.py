@@ -47,6 +47,18 @@ def test_two_frame_clip_and_tiny_frame_adapt():
     assert any("spatial patch size" in n for n in tiny.notes)
 
 
+@pytest.mark.parametrize("source,output", [((13, 72, 128), (1, 36, 64)), ((4, 720, 16), (2, 360, 8)),
+                                           ((7, 5, 300), (3, 2, 150)), ((2, 30, 30), (1, 4, 4))])
+def test_patches_fit_an_output_smaller_than_a_patch(source, output):
+    # A retarget to fewer frames or a thinner frame than the patch had no patch to search
+    # for and crashed; the patch now fits both videos at every level.
+    plan = plan_levels(source, output, Settings())
+    assert plan.levels[-1].output == output
+    for lv in plan.levels:
+        assert all(min(s, o) >= p for s, o, p in zip(lv.source, lv.output, lv.patch, strict=True))
+    assert any("output" in n and "patch size" in n for n in plan.notes)
+
+
 def test_large_levels_use_cheaper_settings():
     plan = plan_levels((16, 1080, 1920), (16, 1080, 1920), Settings())
     big = [lv for lv in plan.levels if math.prod(lv.source) > 3_000_000]

@@ -45,7 +45,9 @@ def test_retarget_same_size_reconstructs_input():
     assert psnr(out, clip) >= 35
 
 
-@pytest.mark.parametrize("size", [dict(width=80), dict(height=30, width=40), dict(frames=12), dict(frames=5, width=70)])
+@pytest.mark.parametrize("size", [dict(width=80), dict(height=30, width=40), dict(frames=12), dict(frames=5, width=70),
+                                  # Smaller than a patch (3x7x7): one still frame, a strip.
+                                  dict(frames=1), dict(frames=2, height=5), dict(width=4)])
 def test_output_shape_follows_request(size):
     clip = moving_texture(8, 40, 56)
     res = final(clip, Request(task="retarget", **size))

@@ -119,7 +119,11 @@ def _smooth_fill(video: torch.Tensor, hole: torch.Tensor, steps: int = 200) -> t
     known = (~hole).float()
     mean = (video * known).sum((1, 2, 3), keepdim=True) / known.sum().clamp_min(1)
     out = torch.where(hole, mean, video)
+    # The 3x3x3 mean of the neighbours inside the video. Padded by hand: avg_pool3d's own
+    # padding still refuses an axis shorter than the kernel (a still image, two frames).
+    pad = (1, 1, 1, 1, 1, 1)
+    count = F.avg_pool3d(F.pad(torch.ones_like(video[:1])[None], pad), 3, stride=1)[0]
     for _ in range(steps):
-        avg = F.avg_pool3d(out[None], 3, stride=1, padding=1, count_include_pad=False)[0]
+        avg = F.avg_pool3d(F.pad(out[None], pad), 3, stride=1)[0] / count
         out = torch.where(hole, avg, video)
     return out
