@@ -221,3 +221,23 @@ def test_mask_survives_task_switches_and_goes_with_a_new_clip(window, qtbot, cli
     open_and_wait(qtbot, window, clip)
     assert model.is_empty() and not model.can_undo() and not window.timeline.marks().any()
     assert not window.session.dirty
+
+
+def test_a_still_image_can_be_inpainted(window, qtbot, tmp_path):
+    # A photo is a one-frame clip: its fill crashed in the engine before (a 3-frame
+    # average over one frame).
+    still = write_video(moving_texture(1, H, W), tmp_path / "still.png", fps=Fraction(10))
+    open_and_wait(qtbot, window, still)
+    window.panel.set_task("Inpaint")
+    window.inpaint.overlay.set_radius(5)
+    paint(window, [(20, 20), (40, 26)])
+    shown = []
+    window.result_shown.connect(shown.append)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.panel.generate.click()
+    final = shown[-1]
+    src = window.session.clip.frames
+    hole, _ = window.inpaint.model.as_request_arrays()
+    assert final.final and final.frames.shape == src.shape == (1, H, W, 3)
+    assert hole.any()
+    np.testing.assert_array_equal(final.frames[~hole], src[~hole])
