@@ -170,6 +170,11 @@ def default_cases(seeds: int, fullhd_seeds: int) -> list[Case]:
     if not cases:
         from engine.io import SAMPLE_CLIP
 
+        if os.environ.get("VGPNN_BENCH_DATA"):  # asked for by name: a typo must not pass
+            raise InputError(f"VGPNN_BENCH_DATA={DATA}: no benchmark clips there (it should hold "
+                             "air_balloons_13f_256x144.mp4 and anchors/)")
+        print(f"bench: the paper's clips are not in {DATA} (set VGPNN_BENCH_DATA to their "
+              "folder); measuring the bundled sample", file=sys.stderr, flush=True)
         cases.append(Case("bundled sample", SAMPLE_CLIP, seeds, (1, 0.25)))
     return cases
 

@@ -123,6 +123,22 @@ def test_bench_writes_json(clip_file, tmp_path, capsys):
     assert "clip.mp4" in capsys.readouterr().out
 
 
+def test_bench_names_a_missing_data_folder(tmp_path, monkeypatch, capsys):
+    import engine.bench as bench
+
+    missing = tmp_path / "no_such_data"
+    monkeypatch.setattr(bench, "DATA", missing)
+    monkeypatch.setattr(bench, "ANCHORS", missing / "anchors")
+    monkeypatch.setenv("VGPNN_BENCH_DATA", str(missing))
+    assert main(["bench", "--seeds", "1", "--json", str(tmp_path / "b.json")]) == 2
+    assert "VGPNN_BENCH_DATA" in capsys.readouterr().err and not (tmp_path / "b.json").exists()
+    # Not asked for by name: the bench says where it looked and measures the bundled sample.
+    monkeypatch.delenv("VGPNN_BENCH_DATA")
+    cases = bench.default_cases(1, 0)
+    assert [c.name for c in cases] == ["bundled sample"]
+    assert str(missing) in capsys.readouterr().err
+
+
 def test_variation_scales_the_noise(clip_file, tmp_path, capsys):
     """--variation 0 gives the input back (no noise); a bad value is refused."""
     out = tmp_path / "v0.mp4"
