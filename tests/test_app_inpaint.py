@@ -50,6 +50,17 @@ def key(qtbot, window, k, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.keyClick(window.viewer.source.view, k, modifiers)
 
 
+def paint_and_generate(window, qtbot):
+    """Paint a stroke with a 5 px brush, press Generate; the final result shown."""
+    window.inpaint.overlay.set_radius(5)
+    paint(window, [(20, 20), (40, 26)])
+    shown = []
+    window.result_shown.connect(shown.append)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.panel.generate.click()
+    return shown[-1]
+
+
 def set_scope(window, scope: str) -> None:
     combo = window.inpaint.panel.scope
     combo.setCurrentIndex(combo.findData(scope))
@@ -127,13 +138,7 @@ def test_generate_keeps_pixels_outside_the_hole_and_exports(window, qtbot, tmp_p
     assert "mask is empty" in window.statusBar().currentMessage()
 
     set_scope(window, "all")
-    window.inpaint.overlay.set_radius(5)
-    paint(window, [(20, 20), (40, 26)])
-    shown = []
-    window.result_shown.connect(shown.append)
-    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
-        window.panel.generate.click()
-    final = shown[-1]
+    final = paint_and_generate(window, qtbot)
     assert final.final and final.request.task == "inpaint"
     assert window.view.mode == "side"  # the painted source stays in view
     assert window.viewer.source.isVisible() and window.viewer.result.has_frame()
@@ -229,13 +234,7 @@ def test_a_still_image_can_be_inpainted(window, qtbot, tmp_path):
     still = write_video(moving_texture(1, H, W), tmp_path / "still.png", fps=Fraction(10))
     open_and_wait(qtbot, window, still)
     window.panel.set_task("Inpaint")
-    window.inpaint.overlay.set_radius(5)
-    paint(window, [(20, 20), (40, 26)])
-    shown = []
-    window.result_shown.connect(shown.append)
-    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
-        window.panel.generate.click()
-    final = shown[-1]
+    final = paint_and_generate(window, qtbot)
     src = window.session.clip.frames
     hole, _ = window.inpaint.model.as_request_arrays()
     assert final.final and final.frames.shape == src.shape == (1, H, W, 3)
