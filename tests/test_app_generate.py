@@ -133,3 +133,24 @@ def test_output_over_the_limits_is_refused_before_any_work(window, qtbot, monkey
     assert [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert window.panel.status.text() == "Too large"
     assert window.browsers.browse_seeds() is None  # the seed browser asks the same
+
+
+def test_a_one_frame_retarget_is_a_still_and_exports_as_png(window, qtbot, tmp_path):
+    from app.workers.exporter import ExportItem
+    from engine.io import read_video
+
+    window.panel.set_task("Retarget")
+    out = window.panel.output
+    assert out.out_frames.minimum() == 1
+    out.out_frames.set_value(1)
+    assert window.runs.current_request().frames == 1
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    result = window.view.result
+    assert result.frames.shape == (1, CLIP_H, CLIP_W, 3)
+    assert any("output has 1 frame" in n for n in result.notes)
+    assert result.label().endswith("· 1 frame")
+    target = tmp_path / "still.png"
+    with qtbot.waitSignal(window.exporter.finished, timeout=60_000):
+        window.exports.start_export([ExportItem(result.seed, result.request, result.frames)], [target], crf=18)
+    np.testing.assert_array_equal(read_video(target).frames, result.frames)

@@ -135,6 +135,19 @@ def test_scrub_by_clicking_the_timeline(window, qtbot):
         assert tl.playhead.value() == target
 
 
+def test_a_still_fills_the_timeline_with_thumbnails_of_its_aspect(window, qtbot):
+    tl = window.timeline
+    frames = window.session.clip.frames
+    h, w = frames.shape[1:3]
+    qtbot.waitUntil(lambda: tl._strip.image is not None, timeout=5000)
+    for clip in (frames[:1], frames[:2]):  # a still, two frames: repeated, not stretched
+        tl.set_clip(clip, 10.0)
+        strip = tl._strip.image
+        box = tl._box.sceneBoundingRect()
+        thumbs = strip.shape[1] / (strip.shape[0] * w / h)
+        assert thumbs >= box.width() / (box.height() * w / h) - 1 and thumbs > len(clip)
+
+
 def test_view_modes(window, qtbot):
     assert window.view.mode == "source"
     window.session.in_out.set_range(1, 5)

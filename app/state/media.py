@@ -15,6 +15,11 @@ from engine.io.clip import MAX_PIXELS, MAX_VOXELS, VideoClip, max_side_hint
 
 _serials = itertools.count(1)
 
+
+def frames_text(n: int) -> str:
+    """"1 frame", "13 frames": a still result or source reads as one."""
+    return f"{n} frame" if n == 1 else f"{n} frames"
+
 # What the file dialogs offer as clips, masks and sketches: the videos and images engine.io reads.
 MEDIA_PATTERNS = "*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.gif *.png *.jpg *.jpeg *.bmp *.tif *.tiff"
 
@@ -59,7 +64,7 @@ class Source:
         fps = self.clip.fps
         fps_text = f"{float(fps):.3g}" if fps.denominator != 1 else str(fps.numerator)
         audio = " · audio" if self.clip.has_audio else ""
-        return (f"{self.name} — {self.width}×{self.height} · {self.length} frames · "
+        return (f"{self.name} — {self.width}×{self.height} · {frames_text(self.length)} · "
                 f"{fps_text} fps · {self.clip.duration:.2f} s{audio}")
 
     def selection(self, in_point: int, out_point: int) -> Selection:

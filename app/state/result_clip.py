@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.state.media import frames_text
 from engine.realism import Realism
 from engine.request import Request
 
@@ -57,7 +58,7 @@ class ResultClip:
     def label(self) -> str:
         if self.final:
             w, h = self.size
-            return f"Result · seed {self.seed} · {w}×{h} · {len(self.frames)} frames"
+            return f"Result · seed {self.seed} · {w}×{h} · {frames_text(len(self.frames))}"
         return f"Preview · seed {self.seed} · level {self.level} of {self.levels}"
 
 

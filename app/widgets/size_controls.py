@@ -129,7 +129,7 @@ class OutputSizeGroup(QWidget):
     # -- internals ---------------------------------------------------------------------
     def _set_frame_range(self, frames: int) -> None:
         single = frames <= 1
-        low = frames if frames < 3 else 3
+        low = 1  # one frame is a still made of the whole clip's patches (export as .png)
         top = min(MAX_FRAMES, max(frames * MAX_SCALE, 8))
         self.out_frames.set_range(low, top if not single else 1)
         self.seconds.blockSignals(True)

@@ -20,6 +20,7 @@ IN_OUT_COLOR = "#4fc3f7"
 MASK_MARK_RGB = (255, 48, 96)  # the mask overlay's default colour
 MARK_BAND = 0.12  # height of the mask band, as a fraction of the strip
 STRIP_HEIGHT_PX = 64  # thumbnails are computed at most this tall
+MAX_THUMBS = 1000  # a strip of 1-px-wide frames would otherwise ask for one per pixel and more
 
 
 class FrameAxis(pg.AxisItem):
@@ -218,7 +219,9 @@ class Timeline(pg.PlotWidget):
         box_px = self._box.sceneBoundingRect()
         height_px = max(box_px.height(), 20.0)
         thumb_px = height_px * w / h
-        count = max(1, min(len(self._frames), math.ceil(max(box_px.width(), 100.0) / thumb_px)))
+        # As many thumbnails as fit at the frames' own aspect; a still or a short clip repeats
+        # its frames (each under its own time) instead of stretching one across the strip.
+        count = max(1, min(MAX_THUMBS, math.ceil(max(box_px.width(), 100.0) / thumb_px)))
         strip = thumbnail_strip(self._frames, count, min(STRIP_HEIGHT_PX, h))
         self._strip.setImage(strip, autoLevels=False, levels=(0, 255),
                              rect=QRectF(-0.5, 0, self._length, 1))

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QSettings, Slot
 from PySide6.QtWidgets import QFileDialog
 
 from app.sketch.controller import SketchController
-from app.state.media import MEDIA_PATTERNS, Selection, Source, read_source
+from app.state.media import MEDIA_PATTERNS, Selection, Source, frames_text, read_source
 from app.state.request_builder import GUIDED_TASKS
 from app.state.session import SessionModel
 from app.state.settings import PanelSettings
@@ -31,7 +31,7 @@ OPEN_FILTER = f"Videos and images ({MEDIA_PATTERNS});;All files (*)"
 
 
 def _describe(source: Source) -> str:
-    return f"{source.name} — {source.width}×{source.height} · {source.length} frames"
+    return f"{source.name} — {source.width}×{source.height} · {frames_text(source.length)}"
 
 
 class GuidedController(QObject):

@@ -8,7 +8,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Slot
 
 from app.inpaint.controller import InpaintController
-from app.state.media import Selection
+from app.state.media import Selection, frames_text
 from app.state.request_builder import GUIDED_TASKS, build_request, downscales, engine_shapes
 from app.state.result_clip import ResultClip
 from app.state.session import SessionModel
@@ -175,8 +175,8 @@ class RunController(QObject):
     @Slot(object)
     def _on_finished(self, clip: ResultClip) -> None:
         w, h = clip.size
-        self.panel.set_progress(clip.levels, clip.levels, f"Done: {w}×{h}, {len(clip.frames)} "
-                                "frames", f"{format_seconds(clip.elapsed)} on {clip.device}")
+        self.panel.set_progress(clip.levels, clip.levels, f"Done: {w}×{h}, {frames_text(len(clip.frames))}",
+                                f"{format_seconds(clip.elapsed)} on {clip.device}")
         notes = summarise_notes([*clip.notes, self._note] if self._note else list(clip.notes))
         notes_text = f" ({'; '.join(notes)})" if notes else ""
         self.messages.status(f"Result ready in {format_seconds(clip.elapsed)}{notes_text}",
