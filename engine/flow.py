@@ -65,8 +65,9 @@ def _grey(cv2, frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
 
 # DIS picks its coarsest scale from the frame's width: a landscape strip under 32 px high
 # (16 at MEDIUM) and wider than about 40 px crashes the process natively (a segfault in
-# OpenCV 4.14) or fails an assertion inside DIS, and a side under 12 px is refused. Such frames are turned on their side
-# and edge-padded to this side before the flow; the magnitude does not care.
+# OpenCV 4.14) or fails an assertion inside DIS, and a side under 12 px is refused. Such
+# frames are turned on their side and edge-padded to MIN_SIDE before the flow; the
+# magnitude does not care.
 SAFE_SIDE = 32
 MIN_SIDE = 16
 
