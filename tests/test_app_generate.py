@@ -154,3 +154,23 @@ def test_a_one_frame_retarget_is_a_still_and_exports_as_png(window, qtbot, tmp_p
     with qtbot.waitSignal(window.exporter.finished, timeout=60_000):
         window.exports.start_export([ExportItem(result.seed, result.request, result.frames)], [target], crf=18)
     np.testing.assert_array_equal(read_video(target).frames, result.frames)
+
+
+@pytest.mark.parametrize("shape", [(6, 16, 400), (6, 400, 16)], ids=["wide strip", "tall strip"])
+def test_strips_generate_and_fill_the_timeline(window, qtbot, tmp_path, shape):
+    from fractions import Fraction
+
+    from app.widgets.timeline import MAX_THUMBS
+    from engine.io import write_video
+    from tests.test_app_support import moving_texture, open_and_wait
+
+    t, h, w = shape
+    big = moving_texture(t, max(h, 48), max(w, 48))
+    path = write_video(big[:, :h, :w], tmp_path / "strip.mp4", fps=Fraction(10))
+    open_and_wait(qtbot, window, path)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    out = window.view.result.frames  # Draft: the longer side at most 320 px
+    assert out.shape[0] == t and max(out.shape[1:3]) == 320 and min(out.shape[1:3]) == 13
+    strip = window.timeline._strip.image
+    assert strip is not None and strip.shape[1] <= MAX_THUMBS * max(1, round(w * strip.shape[0] / h))
