@@ -20,6 +20,7 @@ def frames_text(n: int) -> str:
     """"1 frame", "13 frames": a still result or source reads as one."""
     return f"{n} frame" if n == 1 else f"{n} frames"
 
+
 # What the file dialogs offer as clips, masks and sketches: the videos and images engine.io reads.
 MEDIA_PATTERNS = "*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.gif *.png *.jpg *.jpeg *.bmp *.tif *.tiff"
 
