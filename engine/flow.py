@@ -72,18 +72,26 @@ SAFE_SIDE = 32
 MIN_SIDE = 16
 
 
-def _field_magnitude(dis, prev: np.ndarray, cur: np.ndarray) -> np.ndarray:
-    """|flow| from `prev` to `cur` (grey, same shape), on a shape DIS can take."""
-    h, w = prev.shape
+def _dis_shape(h: int, w: int) -> tuple[bool, int, int]:
+    """(turn, pad rows, pad columns) that make an (h, w) frame safe for DIS."""
     turn = h < SAFE_SIDE and w > h
     if turn:
-        prev, cur = prev.T, cur.T
-    ph, pw = max(0, MIN_SIDE - prev.shape[0]), max(0, MIN_SIDE - prev.shape[1])
+        h, w = w, h
+    return turn, max(0, MIN_SIDE - h), max(0, MIN_SIDE - w)
+
+
+def _to_dis(g: np.ndarray, shape: tuple[bool, int, int]) -> np.ndarray:
+    turn, ph, pw = shape
+    if turn:
+        g = g.T
     if ph or pw:
-        pad = ((0, ph), (0, pw))
-        prev, cur = np.pad(prev, pad, mode="edge"), np.pad(cur, pad, mode="edge")
-    f = dis.calc(np.ascontiguousarray(prev), np.ascontiguousarray(cur), None)
-    mag = np.sqrt(f[..., 0] ** 2 + f[..., 1] ** 2)[: prev.shape[0] - ph, : prev.shape[1] - pw]
+        g = np.pad(g, ((0, ph), (0, pw)), mode="edge")
+    return np.ascontiguousarray(g)
+
+
+def _from_dis(mag: np.ndarray, shape: tuple[bool, int, int]) -> np.ndarray:
+    turn, ph, pw = shape
+    mag = mag[: mag.shape[0] - ph, : mag.shape[1] - pw]
     return mag.T if turn else mag
 
 
@@ -121,13 +129,15 @@ def flow_magnitude(frames: np.ndarray, *, preset: str = "medium", max_side: int 
     if t < 2:
         return np.zeros((t, oh, ow), np.float32)
     dis = _dis(cv2, preset)
+    shape = _dis_shape(wh, ww)  # each frame turned and padded once, the fields back
     fields = np.empty((t - 1, wh, ww), np.float32)
-    prev = _grey(cv2, frames[0], size)
+    prev = _to_dis(_grey(cv2, frames[0], size), shape)
     for i in range(1, t):
         if cancel is not None and cancel():
             raise Cancelled()
-        cur = _grey(cv2, frames[i], size)
-        fields[i - 1] = _field_magnitude(dis, prev, cur)
+        cur = _to_dis(_grey(cv2, frames[i], size), shape)
+        f = dis.calc(prev, cur, None)
+        fields[i - 1] = _from_dis(np.sqrt(f[..., 0] ** 2 + f[..., 1] ** 2), shape)
         prev = cur
         if progress is not None:
             progress(i, t - 1)
