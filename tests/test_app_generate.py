@@ -3,13 +3,18 @@ the cache, and engine errors reaching the user as messages."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from app.widgets.timeline import MAX_THUMBS
 from app.workers import generation, jobs
+from app.workers.exporter import ExportItem
 from engine.errors import InputError
+from engine.io import read_video, write_video
 from tests.test_app_support import (
     CLIP_H,
     CLIP_T,
@@ -17,6 +22,8 @@ from tests.test_app_support import (
     RUN_TIMEOUT_MS,
     close_and_check_threads,
     make_window,
+    moving_texture,
+    open_and_wait,
 )
 
 
@@ -136,9 +143,6 @@ def test_output_over_the_limits_is_refused_before_any_work(window, qtbot, monkey
 
 
 def test_a_one_frame_retarget_is_a_still_and_exports_as_png(window, qtbot, tmp_path):
-    from app.workers.exporter import ExportItem
-    from engine.io import read_video
-
     window.panel.set_task("Retarget")
     out = window.panel.output
     assert out.out_frames.minimum() == 1
@@ -158,12 +162,6 @@ def test_a_one_frame_retarget_is_a_still_and_exports_as_png(window, qtbot, tmp_p
 
 @pytest.mark.parametrize("shape", [(6, 16, 400), (6, 400, 16)], ids=["wide strip", "tall strip"])
 def test_strips_generate_and_fill_the_timeline(window, qtbot, tmp_path, shape):
-    from fractions import Fraction
-
-    from app.widgets.timeline import MAX_THUMBS
-    from engine.io import write_video
-    from tests.test_app_support import moving_texture, open_and_wait
-
     t, h, w = shape
     big = moving_texture(t, max(h, 48), max(w, 48))
     path = write_video(big[:, :h, :w], tmp_path / "strip.mp4", fps=Fraction(10))
