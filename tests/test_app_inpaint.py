@@ -240,3 +240,15 @@ def test_a_still_image_can_be_inpainted(window, qtbot, tmp_path):
     assert final.final and final.frames.shape == src.shape == (1, H, W, 3)
     assert hole.any()
     np.testing.assert_array_equal(final.frames[~hole], src[~hole])
+
+
+def test_specks_on_every_patch_are_refused_in_a_message(window, qtbot):
+    """A mask of specks a few pixels apart touches every patch: the editor says why, in a
+    message box, and which gap would work; the mask is kept for the user to change."""
+    specks = np.zeros((T, H, W), bool)
+    specks[:, ::4, ::4] = True
+    window.inpaint.model.set_arrays(specks)
+    with qtbot.waitSignal(window.error_reported, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.panel.generate.click()
+    assert "touches the hole" in blocker.args[0] and "gaps of at least" in blocker.args[0]
+    assert (window.inpaint.model.mask > 0).sum() == specks.sum()

@@ -102,3 +102,18 @@ def test_mask_covering_everything_is_refused():
     clean = background(t=4, h=24, w=24)
     with pytest.raises(InputError, match="covers every patch"):
         final(clean, Request(task="inpaint", mask=np.ones(clean.shape[:3], bool)))
+
+
+def test_specks_touching_every_patch_are_refused_with_the_gap_they_need():
+    """Dust specks every 5 pixels: a small share of the frame, but every 7x7 patch touches
+    one. The message says so and names the gap that would leave keys, not "a smaller mask"."""
+    clean = background(t=4, h=24, w=24)
+    specks = np.zeros(clean.shape[:3], bool)
+    specks[:, ::5, ::5] = True
+    assert specks.mean() < 0.1
+    with pytest.raises(InputError, match="touches the hole.*gaps of at least 7 pixels"):
+        final(clean, Request(task="inpaint", mask=specks))
+    specks[:, :, :] = False
+    specks[:, ::8, ::8] = True  # gaps of 7 pixels: fillable
+    out = final(clean, Request(task="inpaint", mask=specks)).frames
+    assert np.array_equal(out[~specks], clean[~specks])

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.config import Settings
+from engine.config import Settings, Shape3
 from engine.errors import InputError
 from engine.noise import add_noise
 from engine.pyramid import resize
@@ -64,8 +64,7 @@ class Inpaint(Task):
                 out.append(None)
                 continue
             if not bool(allowed.any()):
-                raise InputError("the hole covers every patch of the video: nothing is left to fill "
-                                 "it from (paint a smaller mask)")
+                raise InputError(_no_keys_message(hole, level.patch))
             out.append(LevelSetup(keep=~hole, known=ctx.pyramid[n], key_mask=allowed,
                                   region=_region(hole[0], level.patch)))
         skipped = sum(1 for i in out if i is None)
@@ -92,6 +91,19 @@ class Inpaint(Task):
         # White noise replicated along time, as measured for inpainting: the smooth mixed
         # noise of the settings was measured for whole layouts, not for a hole's fill.
         return add_noise(guess, self.noise(ctx), generator, "replicated", where=hole & ~hinted)
+
+
+def _no_keys_message(hole: torch.Tensor, patch: Shape3) -> str:
+    """Why no key is left: a hole over most of the video, or parts spread so that every
+    patch touches one (dust specks, a sparse grid), which wants gaps rather than less paint."""
+    pt, ph, pw = patch
+    size = f"{pw}x{ph} pixels over {pt} frame{'s' if pt != 1 else ''}"
+    if float(hole.float().mean()) < 0.5:
+        return (f"every patch of the video ({size}) touches the hole: nothing is left to fill it "
+                f"from. Leave gaps of at least {max(ph, pw)} pixels between the hole's parts, or "
+                "paint them on fewer frames")
+    return (f"the hole covers every patch of the video ({size}): nothing is left to fill it from "
+            "(paint a smaller mask)")
 
 
 def _level_hole(mask: torch.Tensor, shape: tuple[int, int, int]) -> torch.Tensor:
