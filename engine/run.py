@@ -267,8 +267,9 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             if best is None or badness <= best[0]:
                 best = (badness, (n, list(held), query, nnf, rev, nnf_level))
             if attempt < COPY_RETRIES:
-                # Copies grow the noise on their second redraw; a cut keeps it (a cut is
-                # an unlucky draw, not too little noise).
+                # Copies grow the noise from their second redraw on; a cut goes back to
+                # the clip's own sigma (a cut is bad luck or too much noise, never too
+                # little).
                 boost = COPY_BOOST ** copies if copied else 1.0
                 copies += copied
                 attempt += 1
