@@ -135,7 +135,8 @@ def load_frames(path: Path) -> list[np.ndarray]:
     return [read_video(path).frames]
 
 
-def _source(path: Path) -> np.ndarray:
+def source_frames(path: Path) -> np.ndarray:
+    """A clip's frames; an .npz gives its `source` (the authors' 20 frames)."""
     if path.suffix == ".npz":
         return np.load(path)["source"]
     from engine.io import read_video
@@ -186,7 +187,7 @@ def run_case(case: Case, settings: Settings, device: str, metrics: bool, label: 
     from engine.request import Request
     from engine.run import run
 
-    source = _source(case.path)
+    source = source_frames(case.path)
     runs, outputs = [], []
     res = None
     for seed in range(case.seeds):
@@ -223,7 +224,7 @@ def anchor_row(case: Case) -> dict | None:
         return None
     from engine.metrics import quality
 
-    source = _source(case.path)
+    source = source_frames(case.path)
     outputs = [o for p in case.anchors for o in load_frames(p)]
     if any(o.shape[1:] != source.shape[1:] for o in outputs):
         return None
@@ -372,5 +373,5 @@ def bench(args: argparse.Namespace) -> int:
 
 def _measurable(case: Case) -> bool:
     """Exact metrics at full size only where a CPU finishes them in minutes."""
-    shape = _source(case.path).shape[:3]
+    shape = source_frames(case.path).shape[:3]
     return math.prod(shape) * min(case.scales) ** 2 <= 3_000_000

@@ -89,15 +89,6 @@ def tally(draws: Sequence[Draw]) -> dict[str, int]:
     return out
 
 
-def _load(path: str) -> np.ndarray:
-    if path.endswith(".npz"):
-        with np.load(path) as z:
-            return z["source"]
-    from engine.io import read_video
-
-    return read_video(path).frames
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tools.draw_stats", description=__doc__.split("\n")[0])
     ap.add_argument("input")
@@ -108,10 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.seeds < 1 or any(not 0 < v <= 20 for v in a.variation):
         # Without noise the engine draws nothing and tests nothing.
         ap.error("--seeds must be at least 1 and each --variation in (0, 20]")
+    from engine.bench import source_frames
     from engine.errors import InputError
 
     try:
-        frames = _load(a.input)
+        frames = source_frames(Path(a.input))
     except (InputError, OSError, KeyError, ValueError) as e:
         print(f"draw_stats: {e}", file=sys.stderr)
         return 2
