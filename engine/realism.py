@@ -47,6 +47,7 @@ import torch.nn.functional as F
 
 from engine.errors import Cancelled
 from engine.metrics import _patch_for, nn_distance, scaled, to_unit
+from engine.newness import newness
 
 SIDE = 48  # short side, in pixels, of the scale the score looks at
 SAMPLES = 800
@@ -92,6 +93,9 @@ class Realism:
     # is flagged only for what no set of siblings excuses (a band cut, a ratio over
     # FLAG_ALWAYS), not by FLAG_AT, which flags clean variations of some clips (birds).
     waiting: int = 0  # how many more are needed (0: judged)
+    # How new it looks (engine.newness): the share of its detail that differs from the input
+    # where it stands, 0 for a copy; None where its size or length differs (a retarget).
+    new: float | None = None
 
     @property
     def stands_out(self) -> bool:
@@ -255,9 +259,10 @@ class RealismScorer:
         where = (int(centre[0]), int(centre[1] / scale), int(centre[2] / scale))
         shift, row = layout_shift(self.rows, output)
         score, flagged = _judge(ratio, shift, FLAG_AT)
+        new = newness(self.source, out) if out.shape == self.source.shape else None
         return Realism(ratio=ratio, score=score, flagged=flagged,
                        near_copy=ratio < COPY_AT and shift <= LAYOUT_FLAG_AT, worst=where,
-                       layout=shift, layout_row=row)
+                       layout=shift, layout_row=row, new=new)
 
 
 def _judge(ratio: float, shift: float, flag_at: float) -> tuple[float, bool]:
