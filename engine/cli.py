@@ -191,13 +191,18 @@ def _generate(args: argparse.Namespace) -> int:
             scorer = scorer or RealismScorer(clip.frames)
             r = scorer(frames)
             scored.append((written, r))
-            print(f"  realism {r.score:.0f}{_mark(r)}")
+            print(f"  realism {r.score:.0f}{_new(r)}{_mark(r)}")
     judged = _print_judged(scored) if len(scored) > 1 else []
     broken = any(r.looks_broken for r in judged or [r for _, r in scored])
     if broken and suggests_keep_whole(req):
         print("hint: a subject cut into pieces? --keep-whole keeps one large subject (a dancer) "
               "whole far more often (README, Keep subjects whole)", file=sys.stderr)
     return 0
+
+
+def _new(r: Realism) -> str:
+    """How new it looks (engine.newness), where measured."""
+    return "" if r.new is None else f", {100 * r.new:.0f}% new"
 
 
 def _mark(r: Realism) -> str:
@@ -218,7 +223,8 @@ def _print_judged(scored: list[tuple[Path, Realism]]) -> list[Realism]:
         return []
     print(f"realism judged among the {judged[0].among} varied outputs, most realistic first:")
     for (path, _), r in sorted(zip(scored, judged, strict=True), key=lambda pr: -pr[1].score):
-        print(f"  {r.score:3.0f}  {path}{_mark(r)}")
+        new = "" if r.new is None else f"  {100 * r.new:.0f}% new"
+        print(f"  {r.score:3.0f}  {path}{new}{_mark(r)}")
     return judged
 
 

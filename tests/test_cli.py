@@ -39,13 +39,13 @@ def test_generate_count_names_each_seed(clip_file, tmp_path):
 
 
 def test_generate_count_scores_each_seed_and_ranks_them(clip_file, tmp_path, capsys):
-    """Several seeds: each output's realism is printed as it is written, and with four
-    varied ones or more, the outputs ranked by their realism judged among themselves (the
+    """Several seeds: each output's realism (and how new it looks) is printed as it is
+    written, and with four varied ones or more, the outputs ranked by their realism judged among themselves (the
     seed browser's figures). One seed alone prints no score: that command stays as fast."""
     out = tmp_path / "var.mp4"
     assert main(["generate", str(clip_file), "-o", str(out), "--count", "4", "-q"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert sum(line.startswith("  realism ") for line in lines) == 4
+    assert sum(line.startswith("  realism ") and "% new" in line for line in lines) == 4
     head = [i for i, line in enumerate(lines) if line.startswith("realism judged among the ")]
     assert len(head) == 1
     ranked = lines[head[0] + 1:head[0] + 5]
