@@ -320,6 +320,45 @@ def test_seed_browser_judges_finished_tiles_among_themselves(qtbot):
     assert browser.ordered_seeds()[-1] == 2
 
 
+def test_seed_browser_sorts_most_new_first_with_the_broken_last(qtbot):
+    """Most new first: the finished variations by how new they look (shown on each tile),
+    those flagged as broken after the rest however new; unmeasured ones follow in seed
+    order. Most realistic first puts the near-copies on top instead."""
+    from app.state.result_cache import ResultCache
+    from app.state.result_clip import ResultClip
+    from app.widgets.seed_browser import ORDERS, SeedBrowser
+    from app.widgets.seed_tile import SeedTile
+    from engine.realism import FLAG_AT, Realism
+    from engine.request import Request
+
+    browser = SeedBrowser(ResultCache())
+    qtbot.addWidget(browser)
+    frames = np.zeros((2, 16, 24, 3), np.uint8)
+    browser.request = Request(seed=0)
+    # seed: (patch ratio, layout term, newness); seed 2 a near-copy, seed 4 a band cut,
+    # seed 5 stands out among the rest, seed 6 not finished.
+    cases = {0: (0.5, 1.0, 0.45), 1: (0.55, 1.0, 0.7), 2: (0.15, 0.5, 0.1), 3: (0.5, 1.0, 0.6),
+             4: (0.5, 12.0, 0.8), 5: (1.4, 1.0, 0.9), 6: None}
+    for seed in cases:
+        browser.tiles[seed] = SeedTile(seed, (24, 16), 25.0)
+    for seed, case in cases.items():
+        if case is None:
+            continue
+        ratio, layout, new = case
+        r = Realism(ratio, 100 / (1 + (ratio / FLAG_AT) ** 3), False, ratio < 0.2, (0, 0, 0),
+                    layout=layout, new=new)
+        browser._offer("final", seed, ResultClip(frames, 2, 2, Request(seed=seed), (24, 16), 2, realism=r),
+                       "ready")
+    assert browser.tiles[1].new_label.text() == "70% new"
+    assert "differs from the input" in browser.tiles[1].new_label.toolTip()
+    assert browser.tiles[6].new_label.isHidden()
+    browser.order.setCurrentIndex(ORDERS.index("Most new first"))
+    assert browser.ordered_seeds() == [1, 3, 0, 2, 5, 4, 6]
+    assert browser._grid.itemAtPosition(0, 0).widget().seed == 1
+    browser.order.setCurrentIndex(ORDERS.index("Most realistic first"))
+    assert browser.ordered_seeds()[0] == 2
+
+
 def test_seed_browser_tiles_wait_for_their_siblings_while_the_grid_is_made(qtbot):
     """While more seeds are being computed, the first finished tiles of a clip whose clean
     variations all score over the single threshold (birds) are not flagged but wait to be

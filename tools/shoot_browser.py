@@ -2,10 +2,11 @@
 "Most realistic first", taken of the real window on an X display (Xvfb) with ImageMagick.
 
     Xvfb :99 -screen 0 1440x900x24 &
-    DISPLAY=:99 .venv/bin/python tools/shoot_browser.py [CLIP] OUT.png [--finished N]
+    DISPLAY=:99 .venv/bin/python tools/shoot_browser.py [CLIP] OUT.png [--finished N] [--new]
 
 CLIP defaults to the bundled sample. --finished N takes the picture as soon as N seeds are
 finished, while the rest are computed (tiles still waiting for siblings to be judged among).
+--new sorts the grid "Most new first" instead.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def main() -> int:
 
     args = sys.argv[1:]
     finished = None
+    by_new = "--new" in args
+    if by_new:
+        args.remove("--new")
     if "--finished" in args:
         at = args.index("--finished")
         finished = int(args[at + 1])
@@ -60,7 +64,9 @@ def main() -> int:
 
     if finished is None:
         wait_until(lambda: done() == len(browser.tiles) and not browser.busy, 600_000)
-        browser.order.setCurrentIndex(1)
+        from app.widgets.seed_browser import ORDERS
+
+        browser.order.setCurrentIndex(ORDERS.index("Most new first" if by_new else "Most realistic first"))
         pause(1500)
     else:
         wait_until(lambda: done() >= finished, 600_000)
@@ -68,7 +74,9 @@ def main() -> int:
     subprocess.run(["import", "-window", "root", "-crop", "1200x560+10+10", str(out)], check=True)
     alone = {s: round(t.clip.realism.score) for s, t in browser.tiles.items() if t.judged}
     shown = {s: round(t.realism_score) for s, t in browser.tiles.items() if t.judged}
-    print("realism by seed, alone:", alone, "judged among the tiles (shown):", shown)
+    new = {s: round(100 * t.newness) for s, t in browser.tiles.items() if t.newness is not None}
+    print("realism by seed, alone:", alone, "judged among the tiles (shown):", shown,
+          "% new:", new, "grid order:", browser.ordered_seeds())
     browser.close()
     win.close()
     app.processEvents()

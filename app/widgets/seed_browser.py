@@ -40,6 +40,7 @@ from engine.realism import judge_among
 from engine.request import Request, suggests_keep_whole
 
 COLUMNS = 4
+ORDERS = ["Seed order", "Most realistic first", "Most new first"]
 RANK = {"preview": 0, "final": 1, "refine": 2}
 
 
@@ -72,9 +73,12 @@ class SeedBrowser(QDialog):
         self.first_seed.setRange(0, 2**31 - 1)
         self.first_seed.setToolTip("Seed of the first tile; the others follow consecutively.")
         self.order = QComboBox()
-        self.order.addItems(["Seed order", "Most realistic first"])
+        self.order.addItems(ORDERS)
         self.order.setToolTip("Most realistic first: finished variations sorted by their realism "
-                              "score (⚠ marks likely artifacts); unfinished ones follow.")
+                              "score (⚠ marks likely artifacts); near-copies of the input score "
+                              "high there.\nMost new first: by how much of each differs from the "
+                              "input where it stands, the ⚠-marked ones after the rest.\n"
+                              "Unfinished variations follow in either.")
         self.regenerate = QPushButton("Show")
         self.regenerate.setToolTip("Rebuild the grid for these seeds.")
         self.stop = QPushButton("Stop")
@@ -246,7 +250,7 @@ class SeedBrowser(QDialog):
             self._finals_due.discard(seed)
         if clip.realism is not None:
             self._judge()
-            if self.by_realism:
+            if self.is_sorted:
                 self._arrange()
 
     def _judge(self) -> None:
@@ -264,13 +268,31 @@ class SeedBrowser(QDialog):
     def by_realism(self) -> bool:
         return self.order.currentIndex() == 1
 
+    @property
+    def by_newness(self) -> bool:
+        return self.order.currentIndex() == 2
+
+    @property
+    def is_sorted(self) -> bool:
+        return self.by_realism or self.by_newness
+
     def ordered_seeds(self) -> list[int]:
-        """The tiles' seeds in grid order: by seed, or scored ones by realism first."""
+        """The tiles' seeds in grid order: by seed; or the scored ones first, by realism or
+        by newness (those that look broken after the rest: a broken layout is new too)."""
         seeds = sorted(self.tiles)
-        if not self.by_realism:
+        if self.by_realism:
+            scored = [s for s in seeds if self.tiles[s].realism_score is not None]
+            scored.sort(key=lambda s: -self.tiles[s].realism_score)  # type: ignore[operator]
+        elif self.by_newness:
+            scored = [s for s in seeds if self.tiles[s].newness is not None]
+
+            def key(s: int) -> tuple[bool, float]:
+                judged = self.tiles[s].judged
+                return judged.looks_broken or judged.band_cut, -judged.new  # type: ignore[union-attr,operator]
+
+            scored.sort(key=key)
+        else:
             return seeds
-        scored = [s for s in seeds if self.tiles[s].realism_score is not None]
-        scored.sort(key=lambda s: -self.tiles[s].realism_score)  # type: ignore[operator]
         return scored + [s for s in seeds if s not in scored]
 
     def _arrange(self) -> None:
@@ -303,7 +325,7 @@ class SeedBrowser(QDialog):
             self._job = None
             self._finals_due.clear()
             self._judge()  # a failed or short grid: tiles still waiting are judged alone
-            if self.by_realism:
+            if self.is_sorted:
                 self._arrange()
             if not self._failed:
                 self.status.setText("All variations ready.")

@@ -53,6 +53,9 @@ class SeedTile(QFrame):
         self.caption.setObjectName("tileCaption")
         self.state = QLabel("waiting")
         self.state.setObjectName("hint")
+        self.new_label = QLabel("")
+        self.new_label.setObjectName("hint")
+        self.new_label.setVisible(False)
         self.badge = QLabel("")
         self.badge.setObjectName("realismBadge")
         self.badge.setVisible(False)
@@ -72,6 +75,7 @@ class SeedTile(QFrame):
         top = QHBoxLayout()
         top.addWidget(self.caption)
         top.addWidget(self.state, 1)
+        top.addWidget(self.new_label)
         top.addWidget(self.star)
         buttons = QHBoxLayout()
         buttons.addWidget(self.badge)
@@ -110,11 +114,17 @@ class SeedTile(QFrame):
     def realism_score(self) -> float | None:
         return None if self.judged is None else self.judged.score
 
+    @property
+    def newness(self) -> float | None:
+        """How new the variation looks (engine.newness; None: not measured)."""
+        return None if self.judged is None else self.judged.new
+
     def show_realism(self, r: Realism | None) -> None:
         """Show the clip's realism badge: `r` alone (engine.realism) or judged among the
         browser's tiles (judge_among)."""
         self.judged = r
         self.badge.setVisible(r is not None)
+        self._show_newness(r)
         if r is None:
             return
         verdict = r.verdict
@@ -155,6 +165,17 @@ class SeedTile(QFrame):
                               "well its rows keep the input's layout." + among)
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
+
+    def _show_newness(self, r: Realism | None) -> None:
+        new = None if r is None else r.new
+        self.new_label.setVisible(new is not None)
+        if new is None:
+            return
+        self.new_label.setText(f"{100 * new:.0f}% new")
+        self.new_label.setToolTip(
+            f"How new it looks: {100 * new:.0f}% of its detail differs from the input where it "
+            "stands (0% is the input again; most variations whose subjects all moved are at "
+            "60-80%). Most new first sorts the grid by this.")
 
     def set_state(self, text: str) -> None:
         self.state.setText(text)
