@@ -22,7 +22,7 @@ def test_sheet_of_seeds_and_reuse(tmp_path, capsys):
     sheet = read_video(out).frames[0]
     assert sheet.shape[1] >= 2 * 64 and sorted(p.name for p in keep.iterdir()) == ["seed0.mp4", "seed1.mp4"]
     err = capsys.readouterr().err
-    assert "seed 1:" in err and "realism" in err
+    assert "seed 1:" in err and "realism" in err and "% new" in err
     out.unlink()
     assert main([str(clip), "-o", str(out), "--seeds", "2", "--keep", str(keep), "--reuse", "--width", "64"]) == 0
     assert out.exists() and "nan s" in capsys.readouterr().err  # read back, not run

@@ -149,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                     write_video(frames, kept, fps=clip.fps)
             r = realism(clip.frames, frames)
             scored.append(r)
+            new = "" if r.new is None else f", {100 * r.new:.0f}% new"
             print(f"seed {seed}: {elapsed:.1f} s, realism {r.score:.0f} (ratio {r.ratio:.2f}, "
-                  f"layout {r.layout:.2f}){' FLAGGED' if r.flagged else ''}"
+                  f"layout {r.layout:.2f}){new}{' FLAGGED' if r.flagged else ''}"
                   f"{' (band cut)' if r.band_cut else ''}", file=sys.stderr)
             row.append((f"seed {seed} realism {r.score:.0f}", frames[min(t, len(frames) - 1)]))
         rows.append(row)
