@@ -336,9 +336,9 @@ def test_seed_browser_sorts_most_new_first_with_the_broken_last(qtbot):
     frames = np.zeros((2, 16, 24, 3), np.uint8)
     browser.request = Request(seed=0)
     # seed: (patch ratio, layout term, newness); seed 2 a near-copy, seed 4 a band cut,
-    # seed 5 stands out among the rest, seed 6 not finished.
+    # seed 5 stands out among the rest, seed 6 not finished, seed 7 not measured.
     cases = {0: (0.5, 1.0, 0.45), 1: (0.55, 1.0, 0.7), 2: (0.15, 0.5, 0.1), 3: (0.5, 1.0, 0.6),
-             4: (0.5, 12.0, 0.8), 5: (1.4, 1.0, 0.9), 6: None}
+             4: (0.5, 12.0, 0.8), 5: (1.4, 1.0, 0.9), 6: None, 7: (0.5, 1.0, None)}
     for seed in cases:
         browser.tiles[seed] = SeedTile(seed, (24, 16), 25.0)
     for seed, case in cases.items():
@@ -351,9 +351,10 @@ def test_seed_browser_sorts_most_new_first_with_the_broken_last(qtbot):
                        "ready")
     assert browser.tiles[1].new_label.text() == "70% new"
     assert "differs from the input" in browser.tiles[1].new_label.toolTip()
-    assert browser.tiles[6].new_label.isHidden()
+    assert browser.tiles[6].new_label.isHidden() and browser.tiles[7].new_label.isHidden()
+    assert browser.tiles[7].badge.text()  # scored, with no newness (another size or length)
     browser.order.setCurrentIndex(ORDERS.index("Most new first"))
-    assert browser.ordered_seeds() == [1, 3, 0, 2, 5, 4, 6]
+    assert browser.ordered_seeds() == [1, 3, 0, 2, 5, 4, 6, 7]
     assert browser._grid.itemAtPosition(0, 0).widget().seed == 1
     browser.order.setCurrentIndex(ORDERS.index("Most realistic first"))
     assert browser.ordered_seeds()[0] == 2

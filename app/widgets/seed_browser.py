@@ -77,7 +77,8 @@ class SeedBrowser(QDialog):
         self.order.setToolTip("Most realistic first: finished variations sorted by their realism "
                               "score (⚠ marks likely artifacts); near-copies of the input score "
                               "high there.\nMost new first: by how much of each differs from the "
-                              "input where it stands, the ⚠-marked ones after the rest.\n"
+                              "input where it stands, the ⚠-marked ones after the rest (not measured "
+                              "for another size or length than the input's).\n"
                               "Unfinished variations follow in either.")
         self.regenerate = QPushButton("Show")
         self.regenerate.setToolTip("Rebuild the grid for these seeds.")
