@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from app.workers.exporter import ExportItem
+from app.workers.generation import cache_key
 from engine.io import read_video
 from tests.test_app_support import (
     CLIP_H,
@@ -70,6 +73,30 @@ def test_seed_browser_grid_star_and_use(window, qtbot):
     result = generate(window, qtbot)
     assert window.generation.run_count == runs
     np.testing.assert_array_equal(result.frames, tile.clip.frames)
+
+
+def test_seed_browser_scores_a_seed_the_main_viewer_made(window, qtbot):
+    """Browse seeds from a seed the main viewer made but whose score never came: the first
+    tile comes from the cache unscored and is scored on the browser's worker like the rest
+    (judged, sorted, its newness shown), not left without a badge."""
+    window.panel.seed.setValue(5)
+    with qtbot.waitSignal(window.generation.scored, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.runs.generate()
+    # As if its score had never come (a new run cancelled it): the cache holds it unscored.
+    made = replace(blocker.args[0], realism=None)
+    window.cache.put(cache_key(window.runs.current_selection(), made.request), made)
+    runs = window.generation.run_count
+    window.panel.browse_count.setValue(3)
+    browser = window.browsers.browse_seeds()
+    qtbot.waitUntil(lambda: all(t.clip is not None and t.clip.final and t.clip.realism is not None
+                                for t in browser.tiles.values()), timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not browser.busy, timeout=10_000)
+    tile = browser.tiles[5]
+    assert tile.badge.text() and tile.judged is not None and tile.new_label.text().endswith("% new")
+    assert window.generation.run_count == runs  # scored from the cache, not made again
+    # The score went into the cache: browsing again does not score it again.
+    cached = window.cache.get(cache_key(browser.selection, browser.request))
+    assert cached is not None and cached.realism is not None
 
 
 def test_export_result_mp4_and_read_back(window, qtbot, tmp_path):

@@ -32,6 +32,26 @@ def window(draft_window):
     return draft_window
 
 
+def test_a_finished_variation_is_scored_while_the_editor_is_free(window, qtbot):
+    """After the result is out, its realism and how new it looks come on the Done line; the
+    editor is not busy meanwhile, and the cache keeps the scored clip (the seed browser finds
+    it scored)."""
+    scored = []
+    window.generation.scored.connect(scored.append)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    assert not window.generation.busy and window.panel.generate.isEnabled()
+    qtbot.waitUntil(lambda: bool(scored), timeout=RUN_TIMEOUT_MS)
+    clip = scored[0]
+    assert clip.final and clip.realism is not None and clip.realism.new is not None
+    assert window.panel.status.text().startswith("Done")
+    timing = window.panel.timing.text()
+    assert f"realism {clip.realism.score:.0f}" in timing and "% new" in timing
+    assert "judged alone" in window.panel.timing.toolTip()
+    cached = window.cache.get(generation.cache_key(window.runs.current_selection(), clip.request))
+    assert cached.realism == clip.realism
+
+
 def test_generate_shows_each_level_then_the_result(window, qtbot):
     shown = []
     window.result_shown.connect(shown.append)

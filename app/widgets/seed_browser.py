@@ -34,7 +34,7 @@ from app.state.result_clip import ResultClip
 from app.widgets.dialogs import show_error
 from app.widgets.seed_tile import SeedTile
 from app.workers import jobs
-from app.workers.generation import cache_key, to_result
+from app.workers.generation import SCORED_TASKS, cache_key, to_result
 from app.workers.seed_queue import TaskQueue, browse_work
 from engine.realism import judge_among
 from engine.request import Request, suggests_keep_whole
@@ -64,6 +64,7 @@ class SeedBrowser(QDialog):
         self.favourite_total: Callable[[], int] | None = None
         self._failed = False
         self._finals_due: set[int] = set()  # seeds whose full result this grid still computes
+        self._scoring: dict[int, str] = {}  # cached seeds being scored: the kind they came as
 
         self.count = QSpinBox()
         self.count.setRange(2, 32)
@@ -161,6 +162,7 @@ class SeedBrowser(QDialog):
         self._queue.close()  # an old worker still finishing can take nothing more
         self._queue = TaskQueue()
         self._finals_due.clear()
+        self._scoring.clear()
         if self._job is not None:
             self._job.cancel()
             self._job = None
@@ -171,7 +173,7 @@ class SeedBrowser(QDialog):
         request = with_quality(replace(self.request, seed=seed), "best")
         cached = self.cache.get(cache_key(self.selection, request))
         if cached is not None:
-            self._offer("refine", seed, cached, "best")
+            self._offer_cached("refine", seed, request, cached)
             return
         self.tiles[seed].set_state("refining…")
         self._push(("refine", seed, request), front=True)
@@ -216,9 +218,18 @@ class SeedBrowser(QDialog):
         for kind, req in (("refine", best), ("final", request)):
             cached = self.cache.get(cache_key(self.selection, req))
             if cached is not None:
-                self._offer(kind, seed, cached, "best" if kind == "refine" else "ready")
+                self._offer_cached(kind, seed, req, cached)
                 return True
         return False
+
+    def _offer_cached(self, kind: str, seed: int, request: Request, cached: ResultClip) -> None:
+        self._offer(kind, seed, cached, "best" if kind == "refine" else "ready")
+        if cached.realism is None and request.task in SCORED_TASKS:
+            # Made by the main viewer's run before its score came (or without one): scored
+            # on the worker, so that it is judged and sorted with the rest.
+            self._finals_due.add(seed)
+            self._scoring[seed] = kind
+            self._push(("score", seed, request, cached))
 
     def _push(self, task: tuple, front: bool = False) -> None:
         if self._queue.push(task, front):
@@ -305,6 +316,13 @@ class SeedBrowser(QDialog):
         if job.grid is not self._queue:
             return  # a replaced or stopped grid (a worker of this grid that has left counts)
         kind, seed, request, level, realism = value
+        if kind == "score":  # a cached clip, scored (engine.realism)
+            clip = replace(level, realism=realism)
+            if realism is not None:
+                self.cache.put(cache_key(self.selection, request), clip)
+            origin = self._scoring.pop(seed, "final")
+            self._offer(origin, seed, clip, "best" if origin == "refine" else "ready")
+            return
         clip = to_result(level, request, self.selection, realism)
         if clip.final:
             self.cache.put(cache_key(self.selection, request), clip)

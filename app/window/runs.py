@@ -45,6 +45,7 @@ class RunController(QObject):
         runner.preview.connect(view.show_result)
         runner.progress.connect(self._on_progress)
         runner.finished.connect(self._on_finished)
+        runner.scored.connect(self._on_scored)
         runner.failed.connect(self._on_failed)
         runner.cancelled.connect(self._on_cancelled)
         runner.busy_changed.connect(panel.set_busy)
@@ -169,6 +170,7 @@ class RunController(QObject):
         if p.level < p.levels:
             timing += f" · about {format_seconds(p.remaining)} left"
         self.panel.set_progress(p.level, p.levels, status, timing)
+        self.panel.timing.setToolTip("")
         note = f" · {self._note}" if self._note else ""
         self.messages.status(f"{status} · {timing} · {p.device}{note}")
 
@@ -177,10 +179,27 @@ class RunController(QObject):
         w, h = clip.size
         self.panel.set_progress(clip.levels, clip.levels, f"Done: {w}×{h}, {frames_text(len(clip.frames))}",
                                 f"{format_seconds(clip.elapsed)} on {clip.device}")
+        self.panel.timing.setToolTip("")  # until its score comes (_on_scored)
         notes = summarise_notes([*clip.notes, self._note] if self._note else list(clip.notes))
         notes_text = f" ({'; '.join(notes)})" if notes else ""
         self.messages.status(f"Result ready in {format_seconds(clip.elapsed)}{notes_text}",
                              10000)
+
+    @Slot(object)
+    def _on_scored(self, clip: ResultClip) -> None:
+        """The finished result's realism (judged alone) and how new it looks, on the Done line."""
+        r = clip.realism
+        w, h = clip.size
+        new = "" if r.new is None else f" · {100 * r.new:.0f}% new"
+        self.panel.set_progress(clip.levels, clip.levels, f"Done: {w}×{h}, {frames_text(len(clip.frames))}",
+                                f"{format_seconds(clip.elapsed)} on {clip.device} · realism "
+                                f"{r.score:.0f}{new}")
+        self.panel.timing.setToolTip(
+            f"Realism {r.score:.0f}/100: how much the least realistic 5% of the result, seen at "
+            "object scale, looks like the input, judged alone (Browse seeds judges a grid of "
+            "variations among itself, which fits every clip better)."
+            + ("" if r.new is None else f" {100 * r.new:.0f}% new: the share of its detail that "
+               "differs from the input where it stands (0% is the input again)."))
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:

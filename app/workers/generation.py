@@ -1,14 +1,17 @@
 """Runs the engine for the main viewer: one Job per run, latest request wins.
 
 Each pyramid level arrives as a ResultClip preview; signals of a run that has been
-replaced or cancelled are ignored (every signal carries its job).
+replaced or cancelled are ignored (every signal carries its job). A finished variation of
+the source is then scored on the same worker (engine.realism, about 0.3 s at 144p) while
+the editor is already free: `scored` brings the clip with its realism, which the cache
+keeps, so the seed browser finds it scored.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
@@ -20,6 +23,8 @@ from app.workers import jobs
 from app.workers.eta import remaining_seconds
 from engine.realism import Realism
 from engine.request import LevelResult, Request
+
+SCORED_TASKS = ("generate", "retarget")  # variations of the source itself: realism applies
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ def to_result(level: LevelResult, request: Request, selection: Selection,
 class GenerationRunner(QObject):
     preview = Signal(object)  # ResultClip: every level as it arrives (and a cached final)
     finished = Signal(object)  # the final ResultClip
+    scored = Signal(object)  # the final ResultClip again, with its realism (after finished)
     failed = Signal(str)
     cancelled = Signal()
     progress = Signal(object)  # RunProgress
@@ -66,6 +72,7 @@ class GenerationRunner(QObject):
         super().__init__(parent)
         self.cache = cache
         self._job: jobs.Job | None = None
+        self._scoring: tuple[jobs.Job, ResultClip, Selection] | None = None  # a finished run's score to come
         self._selection: Selection | None = None
         self._request: Request | None = None
         self._started = 0.0
@@ -93,8 +100,14 @@ class GenerationRunner(QObject):
         frames = selection.frames
 
         def work(job: jobs.Job) -> None:
+            final = None
             for level in engine_levels(frames, request, job.is_cancelled):
                 job.report(level)
+                final = level if level.final else None
+            if final is not None and request.task in SCORED_TASKS:
+                from engine.realism import RealismScorer
+
+                job.report(RealismScorer(frames)(final.frames, job.is_cancelled))
 
         job = jobs.Job(work, name=f"generate seed {request.seed}")
         job.progress.connect(self._on_level)
@@ -116,12 +129,23 @@ class GenerationRunner(QObject):
             self.busy_changed.emit(False)
 
     def _drop_current(self) -> None:
+        if self._scoring is not None:
+            self._scoring[0].cancel()
+            self._scoring = None
         if self._job is not None:
             self._job.cancel()
             self._job = None
 
     @Slot(object, object)
-    def _on_level(self, job: jobs.Job, level: LevelResult) -> None:
+    def _on_level(self, job: jobs.Job, level: LevelResult | Realism) -> None:
+        if isinstance(level, Realism):
+            if self._scoring is not None and job is self._scoring[0]:
+                _, final, selection = self._scoring
+                self._scoring = None
+                clip = replace(final, realism=level)
+                self.cache.put(cache_key(selection, clip.request), clip)
+                self.scored.emit(clip)
+            return
         if job is not self._job:
             return  # a stale run
         clip = to_result(level, self._request, self._selection)
@@ -134,7 +158,11 @@ class GenerationRunner(QObject):
         self.preview.emit(clip)
         if clip.final:
             self.cache.put(cache_key(self._selection, self._request), clip)
+            # The result is out: the editor is free while the same worker scores it.
+            self._job = None
+            self._scoring = (job, clip, self._selection)
             self.finished.emit(clip)
+            self.busy_changed.emit(False)
 
     @Slot(object, str)
     def _on_failed(self, job: jobs.Job, message: str) -> None:
@@ -148,6 +176,8 @@ class GenerationRunner(QObject):
 
     @Slot(object)
     def _on_done(self, job: jobs.Job) -> None:
+        if self._scoring is not None and job is self._scoring[0]:
+            self._scoring = None  # ended without a score (a task that is not scored)
         if job is self._job:
             self._job = None
             self.busy_changed.emit(False)

@@ -16,11 +16,10 @@ from collections import deque
 
 from app.state.media import Selection
 from app.workers import jobs
-from app.workers.generation import engine_levels
+from app.workers.generation import SCORED_TASKS, engine_levels
 from engine.request import Request
 
 PREVIEW_MIN_SIDE = 40
-SCORED_TASKS = ("generate", "retarget")  # variations of the source itself: realism applies
 
 
 class TaskQueue:
@@ -76,11 +75,13 @@ def preview_side(selection: Selection, request: Request) -> float:
 
 def browse_work(queue: TaskQueue, selection: Selection):
     """The work function of a seed-browser job: reports (kind, seed, request, level,
-    realism), realism (engine.realism) for a finished variation of the source, else None."""
+    realism), realism (engine.realism) for a finished variation of the source, else None.
+    A ("score", seed, request, clip) task scores a finished clip that was made without a
+    score (by the main viewer's run) and reports (kind, seed, request, clip, realism)."""
     frames = selection.frames
     scorer = None
 
-    def score(request: Request, output) -> object:
+    def score(request: Request, output, cancel=None) -> object:
         nonlocal scorer
         if request.task not in SCORED_TASKS:
             return None
@@ -88,7 +89,7 @@ def browse_work(queue: TaskQueue, selection: Selection):
 
         if scorer is None:
             scorer = RealismScorer(frames)
-        return scorer(output)
+        return scorer(output, cancel)
 
     def work(job: jobs.Job) -> None:
         try:
@@ -96,7 +97,11 @@ def browse_work(queue: TaskQueue, selection: Selection):
                 task = queue.pop()
                 if task is None:
                     return
-                kind, seed, request = task
+                kind, seed, request = task[:3]
+                if kind == "score":
+                    clip = task[3]
+                    job.report((kind, seed, request, clip, score(request, clip.frames, job.is_cancelled)))
+                    continue
                 if kind != "preview" and request in queue.finished:
                     continue
                 enough = preview_side(selection, request)
