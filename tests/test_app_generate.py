@@ -3,6 +3,7 @@ the cache, and engine errors reaching the user as messages."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -48,8 +49,17 @@ def test_a_finished_variation_is_scored_while_the_editor_is_free(window, qtbot):
     timing = window.panel.timing.text()
     assert f"realism {clip.realism.score:.0f}" in timing and "% new" in timing
     assert "judged alone" in window.panel.timing.toolTip()
-    cached = window.cache.get(generation.cache_key(window.runs.current_selection(), clip.request))
-    assert cached.realism == clip.realism
+    key = generation.cache_key(window.runs.current_selection(), clip.request)
+    assert window.cache.get(key).realism == clip.realism
+    # From the cache, the score comes with it; a cached result without one is scored.
+    runs = window.generation.run_count
+    for held in (clip, replace(clip, realism=None)):
+        window.cache.put(key, held)
+        scored.clear()
+        window.runs.generate()
+        qtbot.waitUntil(lambda: bool(scored), timeout=RUN_TIMEOUT_MS)
+        assert scored[0].realism == clip.realism and "realism" in window.panel.timing.text()
+    assert window.generation.run_count == runs and window.cache.get(key).realism == clip.realism
 
 
 def test_generate_shows_each_level_then_the_result(window, qtbot):

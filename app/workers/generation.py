@@ -96,6 +96,10 @@ class GenerationRunner(QObject):
             self.preview.emit(cached)
             self.finished.emit(cached)
             self.busy_changed.emit(False)
+            if cached.realism is not None:
+                self.scored.emit(cached)
+            elif request.task in SCORED_TASKS:  # its score never came: score it now
+                self._score(cached, selection)
             return
         frames = selection.frames
 
@@ -120,6 +124,21 @@ class GenerationRunner(QObject):
         self.run_count += 1
         jobs.start(job)
         self.busy_changed.emit(True)
+
+    def _score(self, clip: ResultClip, selection: Selection) -> None:
+        """Score a finished clip on a worker (`scored` follows); the editor stays free."""
+        frames = selection.frames
+
+        def work(job: jobs.Job) -> None:
+            from engine.realism import RealismScorer
+
+            job.report(RealismScorer(frames)(clip.frames, job.is_cancelled))
+
+        job = jobs.Job(work, name=f"score seed {clip.seed}")
+        job.progress.connect(self._on_level)
+        job.done.connect(self._on_done)
+        self._scoring = (job, clip, selection)
+        jobs.start(job)
 
     def cancel(self) -> None:
         """Stop the current run; the editor is ready at once (the thread ends shortly)."""
