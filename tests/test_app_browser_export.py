@@ -68,6 +68,9 @@ def test_seed_browser_grid_star_and_use(window, qtbot):
 
     tile.use.click()
     assert window.view.result is tile.clip and window.panel.seed.value() == 6
+    # The Done line gives the used variation's own figures (its score alone).
+    assert f"realism {tile.clip.realism.score:.0f}" in window.panel.timing.text()
+    assert f"{100 * tile.clip.realism.new:.0f}% new" in window.panel.timing.text()
     # The same seed and settings reproduce the same video (served from the cache here).
     runs = window.generation.run_count
     result = generate(window, qtbot)

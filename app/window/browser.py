@@ -59,6 +59,7 @@ class BrowserController(QObject):
         self.runs.runner.cancel()
         self.session.set_settings(self.runs.sync.commit().with_(seed=clip.seed))
         self.view.show_result(clip)
+        self.runs.show_done(clip)  # its own figures, not the last run's
         self.messages.status(f"Using seed {clip.seed}", 5000)
 
     def close(self) -> None:

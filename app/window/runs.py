@@ -176,10 +176,7 @@ class RunController(QObject):
 
     @Slot(object)
     def _on_finished(self, clip: ResultClip) -> None:
-        w, h = clip.size
-        self.panel.set_progress(clip.levels, clip.levels, f"Done: {w}×{h}, {frames_text(len(clip.frames))}",
-                                f"{format_seconds(clip.elapsed)} on {clip.device}")
-        self.panel.timing.setToolTip("")  # until its score comes (_on_scored)
+        self.show_done(clip)
         notes = summarise_notes([*clip.notes, self._note] if self._note else list(clip.notes))
         notes_text = f" ({'; '.join(notes)})" if notes else ""
         self.messages.status(f"Result ready in {format_seconds(clip.elapsed)}{notes_text}",
@@ -187,19 +184,26 @@ class RunController(QObject):
 
     @Slot(object)
     def _on_scored(self, clip: ResultClip) -> None:
-        """The finished result's realism (judged alone) and how new it looks, on the Done line."""
-        r = clip.realism
+        self.show_done(clip)
+
+    def show_done(self, clip: ResultClip) -> None:
+        """The Done line for the result shown: its size and time, and once it is scored its
+        realism (judged alone) and how new it looks (also for a seed browser tile's Use)."""
         w, h = clip.size
-        new = "" if r.new is None else f" · {100 * r.new:.0f}% new"
+        timing = f"{format_seconds(clip.elapsed)} on {clip.device}"
+        r, tip = clip.realism, ""
+        if r is not None:
+            new = "" if r.new is None else f" · {100 * r.new:.0f}% new"
+            timing += f" · realism {r.score:.0f}{new}"
+            tip = (f"Realism {r.score:.0f}/100: how much the least realistic 5% of the result, "
+                   "seen at object scale, looks like the input, judged alone (Browse seeds "
+                   "judges a grid of variations among itself, which fits every clip better)."
+                   + ("" if r.new is None else f" {100 * r.new:.0f}% new: the share of its "
+                      "detail that differs from the input where it stands (0% is the input "
+                      "again)."))
         self.panel.set_progress(clip.levels, clip.levels, f"Done: {w}×{h}, {frames_text(len(clip.frames))}",
-                                f"{format_seconds(clip.elapsed)} on {clip.device} · realism "
-                                f"{r.score:.0f}{new}")
-        self.panel.timing.setToolTip(
-            f"Realism {r.score:.0f}/100: how much the least realistic 5% of the result, seen at "
-            "object scale, looks like the input, judged alone (Browse seeds judges a grid of "
-            "variations among itself, which fits every clip better)."
-            + ("" if r.new is None else f" {100 * r.new:.0f}% new: the share of its detail that "
-               "differs from the input where it stands (0% is the input again)."))
+                                timing)
+        self.panel.timing.setToolTip(tip)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
