@@ -76,8 +76,8 @@ def preview_side(selection: Selection, request: Request) -> float:
 def browse_work(queue: TaskQueue, selection: Selection):
     """The work function of a seed-browser job: reports (kind, seed, request, level,
     realism), realism (engine.realism) for a finished variation of the source, else None.
-    A ("score", seed, request, clip) task scores a finished clip that was made without a
-    score (by the main viewer's run) and reports (kind, seed, request, clip, realism)."""
+    A ("score", seed, request, clip) task scores a cached finished clip whose score never
+    came (a main-viewer run replaced first) and reports (kind, seed, request, clip, realism)."""
     frames = selection.frames
     scorer = None
 
