@@ -215,7 +215,21 @@ def run_case(case: Case, settings: Settings, device: str, metrics: bool, label: 
     row["cuda_peak_gb"] = max(r["cuda_peak_gb"] for r in runs)
     if metrics:
         row.update(quality(source, outputs, case.scales))
+        row.update(_newness(source, outputs, runs))
     return row
+
+
+def _newness(source: np.ndarray, outputs: list[np.ndarray], runs: list[dict] | None = None) -> dict:
+    """How new the outputs look (engine.newness), their mean as "new" and each in its run;
+    nothing for outputs of another shape (a retarget)."""
+    from engine.newness import newness_of
+
+    values = [newness_of(source, o) for o in outputs]
+    if any(v is None for v in values):
+        return {}
+    for run, v in zip(runs or [], values, strict=False):
+        run["new"] = v
+    return {"new": float(np.mean(values)), "new_each": values}
 
 
 def anchor_row(case: Case) -> dict | None:
@@ -229,7 +243,8 @@ def anchor_row(case: Case) -> dict | None:
     if any(o.shape[1:] != source.shape[1:] for o in outputs):
         return None
     return {"case": case.name, "variant": "", "who": case.anchor_label, "seeds": len(outputs),
-            "output": "x".join(map(str, outputs[0].shape[:3])), **quality(source, outputs, case.scales)}
+            "output": "x".join(map(str, outputs[0].shape[:3])), **quality(source, outputs, case.scales),
+            **_newness(source, outputs)}
 
 
 def cli_wall(path: Path, device: str) -> float:
@@ -288,25 +303,33 @@ def _before_after(source: np.ndarray, out: np.ndarray, mask: np.ndarray, path: P
 
 QUALITY_COLUMNS = ("coherence", "coherence_p95", "completeness", "coherence@0.5", "coherence_p95@0.5",
                    "coherence@0.25", "coherence_p95@0.25", "completeness@0.25", "coherence@0.125",
-                   "coherence_p95@0.125", "flicker", "diversity")
+                   "coherence_p95@0.125", "flicker", "diversity", "new")
 
 
 def _fmt(v: object, spec: str) -> str:
     return "–" if v is None else format(v, spec)
 
 
+def _cell(row: dict, column: str) -> str:
+    if column == "new":  # mean % new, and each seed's
+        each = row.get("new_each")
+        return "–" if each is None else f"{100 * row['new']:.0f} ({' '.join(f'{100 * v:.0f}' for v in each)})"
+    return _fmt(row.get(column), ".3f" if column in ("flicker", "diversity") else ".4f")
+
+
 def table(rows: list[dict]) -> str:
     """A Markdown table: timing columns, then the quality columns any row has."""
     quality = [c for c in QUALITY_COLUMNS if any(c in r for r in rows)]
     head = ["case", "variant", "who", "output", "seeds", "total s", "search s", "vote s", "1st s",
-            "CLI s", "peak GB", *[c.replace("coherence", "coh").replace("completeness", "compl") for c in quality]]
+            "CLI s", "peak GB", *[c.replace("coherence", "coh").replace("completeness", "compl")
+                                  .replace("new", "% new (each)") for c in quality]]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [r["case"], r.get("variant", ""), r.get("who", ""), r.get("output", "").replace("x", "×"),
                  str(r.get("seeds", "")), _fmt(r.get("total_s"), ".1f"), _fmt(r.get("search_s"), ".1f"),
                  _fmt(r.get("vote_s"), ".1f"), _fmt(r.get("first_preview_s"), ".2f"),
                  _fmt(r.get("cli_wall_s"), ".1f"), _fmt(r.get("peak_rss_gb"), ".1f"),
-                 *[_fmt(r.get(c), ".3f" if c in ("flicker", "diversity") else ".4f") for c in quality]]
+                 *[_cell(r, c) for c in quality]]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

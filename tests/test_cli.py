@@ -120,7 +120,12 @@ def test_bench_writes_json(clip_file, tmp_path, capsys):
     assert main(["bench", str(clip_file), "--seeds", "2", "--json", str(out)]) == 0
     rows = json.loads(out.read_text())["rows"]
     assert rows[0]["levels"] >= 2 and rows[0]["coherence"] >= 0 and rows[0]["diversity"] > 0
-    assert "clip.mp4" in capsys.readouterr().out
+    # How new each seed looks: in its run, and the mean in the table's last column.
+    each = [r["new"] for r in rows[0]["runs"]]
+    assert len(each) == 2 and all(0 < v <= 1 for v in each) and rows[0]["new"] == pytest.approx(sum(each) / 2)
+    printed = capsys.readouterr().out
+    assert "clip.mp4" in printed and "% new (each)" in printed
+    assert f"{100 * rows[0]['new']:.0f} ({100 * each[0]:.0f} {100 * each[1]:.0f})" in printed
 
 
 def test_bench_names_a_missing_data_folder(tmp_path, monkeypatch, capsys):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.newness import CHANGED, newness
+from engine.newness import CHANGED, newness, newness_of
 from engine.realism import RealismScorer, realism
 from tests.synth import balloon_scene
 
@@ -66,3 +66,6 @@ def test_the_realism_score_carries_it(clip):
     assert scorer(rolled).new > 0.5
     assert realism(clip, clip[:6]).new is None
     assert realism(clip, clip[:, :40, :70].copy()).new is None
+    # The same figure from the frames alone (the bench's column).
+    assert newness_of(clip, rolled) == pytest.approx(scorer(rolled).new, abs=1e-6)
+    assert newness_of(clip, clip[:6]) is None
