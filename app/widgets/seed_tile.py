@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from app.state.result_clip import ResultClip
 from app.widgets.frames import fit_size, to_pixmap
@@ -72,6 +72,11 @@ class SeedTile(QFrame):
         self.refine.setToolTip("Compute this seed at full resolution (Best quality).")
         for b in (self.star, self.use, self.refine):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # The seed and how new it is never shrink; the state gives way (clipped) when a long
+        # seed and a narrow (portrait) tile leave no room.
+        for label in (self.caption, self.new_label):
+            label.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        self.state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
         top.addWidget(self.caption)
         top.addWidget(self.state, 1)
@@ -87,7 +92,7 @@ class SeedTile(QFrame):
         layout.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addLayout(top)
         layout.addLayout(buttons)
-        self.setFixedWidth(max(self._w, 200) + 16)
+        self.setFixedWidth(max(self._w, 240) + 16)  # room for a long seed and its newness
 
         self.star.toggled.connect(self._on_star)
         self.use.clicked.connect(lambda: self.use_requested.emit(self.seed))
