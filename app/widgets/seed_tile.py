@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -27,6 +27,20 @@ if TYPE_CHECKING:
 TILE_W, TILE_H = 256, 160  # the picture's box; the tile is as wide as its picture
 # Broken layouts of one large subject are the engine's commonest fault on clips of people.
 WHOLE_HINT = "A subject cut into pieces? Try Keep subjects whole (Variations). "
+
+
+class _ElidedLabel(QLabel):
+    """A label that ends its text with … where it does not fit, rather than cutting it."""
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        super().setText(text)
+        self.setToolTip(text)  # the whole text, where it is elided
+
+    def paintEvent(self, event):  # noqa: N802
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(self.rect(), int(self.alignment()), text)
 
 
 class SeedTile(QFrame):
@@ -59,7 +73,7 @@ class SeedTile(QFrame):
         self.picture.setToolTip("Hover or click to play.")
         self.caption = QLabel(f"Seed {seed}")
         self.caption.setObjectName("tileCaption")
-        self.state = QLabel("waiting")
+        self.state = _ElidedLabel("waiting")
         self.state.setObjectName("hint")
         self.new_label = QLabel("")
         self.new_label.setObjectName("hint")
