@@ -60,6 +60,13 @@ def test_a_finished_variation_is_scored_while_the_editor_is_free(window, qtbot):
         qtbot.waitUntil(lambda: bool(scored), timeout=RUN_TIMEOUT_MS)
         assert scored[0].realism == clip.realism and "realism" in window.panel.timing.text()
     assert window.generation.run_count == runs and window.cache.get(key).realism == clip.realism
+    # Cancelled (a browser tile's Use shows another result), a score to come is dropped.
+    window.cache.put(key, replace(clip, realism=None))
+    scored.clear()
+    window.runs.generate()
+    window.generation.cancel()
+    qtbot.wait(500)
+    assert not scored
 
 
 def test_generate_shows_each_level_then_the_result(window, qtbot):

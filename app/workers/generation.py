@@ -141,11 +141,14 @@ class GenerationRunner(QObject):
         jobs.start(job)
 
     def cancel(self) -> None:
-        """Stop the current run; the editor is ready at once (the thread ends shortly)."""
+        """Stop the current run; the editor is ready at once (the thread ends shortly). A
+        finished run's score still to come is dropped too: another result is being shown."""
         if self._job is not None:
             self._drop_current()
             self.cancelled.emit()
             self.busy_changed.emit(False)
+        elif self._scoring is not None:
+            self._drop_current()
 
     def _drop_current(self) -> None:
         if self._scoring is not None:
