@@ -222,7 +222,7 @@ def run_case(case: Case, settings: Settings, device: str, metrics: bool, label: 
 def _newness(source: np.ndarray, outputs: list[np.ndarray], runs: list[dict] | None = None) -> dict:
     """How new the outputs look (engine.newness), their mean as "new" and each in its run;
     nothing for outputs of another shape (a retarget)."""
-    from engine.newness import newness_of
+    from engine.realism import newness_of
 
     values = [newness_of(source, o) for o in outputs]
     if any(v is None for v in values):

@@ -14,11 +14,11 @@ local mean), so that a flat sky or glow, alike in every variation, does not deci
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-GREY = (0.299, 0.587, 0.114)
+from engine.metrics import GREY
+
 CHANGED = 8 / 255  # a grey difference, in [0, 1], that counts as changed: a coding step does not
 RADIUS = 3  # pixels of the small frames: the neighbourhood a pixel stands out from
 
@@ -49,21 +49,3 @@ def newness(source: torch.Tensor, output: torch.Tensor) -> float:
         return float(changed.mean())
     return float((changed * weight).sum()) / total
 
-
-SIDE = 48  # short side, in pixels, of the frames it is read on: engine.realism's SIDE
-
-
-def small(frames: np.ndarray, side: int = SIDE) -> torch.Tensor:
-    """(T, H, W, 3) uint8 -> (3, T, h, w) in [0, 1], shrunk so that the short side is about
-    `side` pixels (never enlarged): the frames newness is read on."""
-    from engine.metrics import scaled, to_unit
-
-    scale = min(1.0, side / min(frames.shape[1:3]))
-    return scaled(to_unit(frames), scale).permute(3, 0, 1, 2).contiguous()
-
-
-def newness_of(source: np.ndarray, output: np.ndarray) -> float | None:
-    """newness() of two (T, H, W, 3) uint8 videos; None where their shapes differ."""
-    if source.shape != output.shape:
-        return None
-    return newness(small(source), small(output))

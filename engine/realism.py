@@ -265,6 +265,15 @@ class RealismScorer:
                        layout=shift, layout_row=row, new=new)
 
 
+def newness_of(source: np.ndarray, output: np.ndarray) -> float | None:
+    """How new an output looks (engine.newness) on the score's small frames, without the
+    rest of the score (the bench's column); None where the shapes differ (a retarget)."""
+    if source.shape != output.shape:
+        return None
+    scale = min(1.0, SIDE / min(source.shape[1:3]))
+    return newness(_video(source, scale), _video(output, scale))
+
+
 def _judge(ratio: float, shift: float, flag_at: float) -> tuple[float, bool]:
     """(score, flagged) for a patch ratio judged by `flag_at` and a layout shift; the lower
     of the two sides: a result is as realistic as its worse side."""

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.newness import CHANGED, newness, newness_of
-from engine.realism import RealismScorer, realism
+from engine.newness import CHANGED, newness
+from engine.realism import RealismScorer, newness_of, realism
 from tests.synth import balloon_scene
 
 

@@ -44,6 +44,13 @@ def engine_levels(frames: np.ndarray, request: Request,
     return run(frames, request, cancel=cancel)
 
 
+def _realism(source: np.ndarray, output: np.ndarray, cancel: Callable[[], bool]) -> Realism:
+    """A finished variation's realism (imported here: the engine pulls in PyTorch)."""
+    from engine.realism import RealismScorer
+
+    return RealismScorer(source)(output, cancel)
+
+
 def cache_key(selection: Selection, request: Request) -> Hashable:
     return (selection.token, request)
 
@@ -109,9 +116,7 @@ class GenerationRunner(QObject):
                 job.report(level)
                 final = level if level.final else None
             if final is not None and request.task in SCORED_TASKS:
-                from engine.realism import RealismScorer
-
-                job.report(RealismScorer(frames)(final.frames, job.is_cancelled))
+                job.report(_realism(frames, final.frames, job.is_cancelled))
 
         job = jobs.Job(work, name=f"generate seed {request.seed}")
         job.progress.connect(self._on_level)
@@ -130,9 +135,7 @@ class GenerationRunner(QObject):
         frames = selection.frames
 
         def work(job: jobs.Job) -> None:
-            from engine.realism import RealismScorer
-
-            job.report(RealismScorer(frames)(clip.frames, job.is_cancelled))
+            job.report(_realism(frames, clip.frames, job.is_cancelled))
 
         job = jobs.Job(work, name=f"score seed {clip.seed}")
         job.progress.connect(self._on_level)
