@@ -11,10 +11,11 @@ for every tensor, where it would live on a GPU run:
 - device: made by a factory call given a device object (`device=x.device`,
   `device=generator.device`), by `.to(device)`, or computed from a device tensor.
 
-It records an operation that takes both a device tensor and a host tensor of more than one
-element (PyTorch moves host scalars itself), except indexing by host indices; a generator
-made without a device drawing device tensors or the reverse; and `.numpy()` on a device
-tensor. Tensors made before the lint started carry no mark and are not judged.
+It records an operation that takes both a device tensor and a host tensor that is not a
+0-dim scalar (PyTorch moves those itself; a 1-element tensor of shape (1,) it does not),
+except indexing by host indices; a generator
+made without a device drawing device tensors or the reverse; and `.numpy()` or
+`np.asarray` on a device tensor. Tensors made before the lint started carry no mark and are not judged.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ _FACTORIES = {
     torch.arange, torch.linspace, torch.logspace, torch.eye, torch.rand, torch.randn,
     torch.randint, torch.randperm, torch.normal, torch.empty_strided,
 }
-_HOST_MAKERS = {torch.Tensor.cpu, torch.Tensor.numpy}
+_HOST_MAKERS = {torch.Tensor.cpu, torch.Tensor.numpy, torch.Tensor.__array__}
 
 
 def _where_of_device_arg(device: object) -> str:
@@ -128,7 +129,7 @@ class DeviceLint(TorchFunctionMode):
         name = getattr(func, "__qualname__", getattr(func, "__name__", str(func)))
 
         if func in _HOST_MAKERS:
-            if func is torch.Tensor.numpy and args and _where(args[0]) == DEVICE:
+            if func is not torch.Tensor.cpu and args and _where(args[0]) == DEVICE:
                 self._report("numpy() of a device tensor (needs .cpu() first)")
             if out is args[0] and _where(out) == DEVICE:
                 out = out.clone()  # on a GPU, .cpu() copies
@@ -172,7 +173,7 @@ class DeviceLint(TorchFunctionMode):
             inputs = inputs[:1]
         elif name.endswith("__setitem__"):
             inputs = [args[0], *_tensors(args[2:])]
-        marks = {_where(t) for t in inputs if t.dim() > 0 and t.numel() > 1}
+        marks = {_where(t) for t in inputs if t.dim() > 0}
         if HOST in marks and DEVICE in marks:
             self._report(f"{name} mixes device and host tensors")
         all_marks = {_where(t) for t in inputs} - {None}

@@ -49,6 +49,17 @@ def test_the_lint_sees_what_fails_on_cuda():
     assert any("mixes" in p for p in lint.problems)
     assert any("generator" in p for p in lint.problems)
     assert any("numpy" in p for p in lint.problems)
+    # (Problems are kept once per place and message, so each of these is linted alone.)
+    with device_lint() as lint:
+        video = torch.zeros(4, 4, device=dev)
+        _ = video + torch.tensor(2.0)  # a 0-dim host scalar: PyTorch moves it over
+    assert lint.problems == []
+    with device_lint() as lint:
+        _ = torch.zeros(4, 4, device=dev) + torch.tensor([2.0])  # a (1,) host tensor: it does not
+    assert any("mixes" in p for p in lint.problems), lint.problems
+    with device_lint() as lint:
+        _ = np.asarray(torch.zeros(4, 4, device=dev))  # needs .cpu(), as .numpy() does
+    assert any("numpy" in p for p in lint.problems), lint.problems
 
 
 @pytest.mark.parametrize("changes", [
@@ -57,7 +68,9 @@ def test_the_lint_sees_what_fails_on_cuda():
     {"vote": "mean", "completeness_alpha": 1.0},  # the completeness search
     {"large_voxels": 20_000, "noise_mode": "voxel"},  # the large levels' cheaper path
     {"noise_mode": "mixed", "noise_smooth": 1.0, "coarse_vote_voxels": 0, "final_descriptor_dims": 32},
-], ids=["normal", "best", "mean-completeness", "large-levels", "mixed-noise"])
+    {"blend_seams": True},  # the seam blend after the last level
+    {"coarse_completeness_alpha": 10.0},  # Keep subjects whole
+], ids=["normal", "best", "mean-completeness", "large-levels", "mixed-noise", "blend-seams", "keep-whole"])
 def test_generate_keeps_every_tensor_on_the_run_device(changes):
     clip = moving_texture(8, 40, 56)
     out = linted(clip, Request(seed=3, settings=Settings().with_(**changes)))
