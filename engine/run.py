@@ -91,8 +91,8 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
     device = pick_device(settings.device)
     work, scale = working_shape(source.shape[:3], settings)
     # Caps before any work; the memory estimate is of this machine's RAM (CPU runs only).
-    check_output_size(work, task.output_shape(work, scale),
-                      free_bytes=None if device.type == "cpu" else 1 << 62)
+    out_shape = task.output_shape(work, scale)
+    check_output_size(work, out_shape, free_bytes=None if device.type == "cpu" else 1 << 62)
     notes: list[str] = []
     if device.type != "cuda":
         yield from _run_on(device, task, settings, source, cancel, notes, budgets)
@@ -103,12 +103,19 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
     for attempt in ("gpu", "small", "cpu"):
         try:
             if attempt == "cpu":
+                # The GPU run skipped the RAM estimate; the CPU's turn must not swap or die.
+                try:
+                    check_output_size(work, out_shape)
+                except InputError as e:
+                    raise InputError(f"the GPU ran out of memory, and on the CPU {e}") from None
                 yield from _run_on(torch.device("cpu"), task, settings, source, cancel, notes, budgets)
             else:
                 use = budgets.smaller(8) if attempt == "small" else budgets
                 yield from _run_on(device, task, settings, source, cancel, notes, use)
             return
         except torch.OutOfMemoryError:
+            if attempt == "cpu":
+                raise
             torch.cuda.empty_cache()
             notes.append("the GPU ran out of memory: retrying with smaller work chunks"
                          if attempt == "gpu" else "the GPU ran out of memory again: finishing on the CPU")
@@ -124,7 +131,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets) -> Iterator[LevelResult]:
     request = task.request
     start = time.perf_counter()
-    timings = Timings()
+    timings = Timings(sync=device.type == "cuda")
     label = _device_label(device)
     # The noise and the coarse levels' searches, which settle a seed's layout (and which the
     # redraw test reads), draw from a CPU generator on every device: CUDA's random numbers

@@ -38,8 +38,13 @@ class SearchOptions:
 @dataclass
 class Timings:
     values: dict[str, float] = field(default_factory=lambda: {"pyramid": 0.0, "search": 0.0, "vote": 0.0})
+    # CUDA runs asynchronously: without a sync a phase's work is billed to whichever phase
+    # next waits for the GPU. A few syncs a level cost nothing next to the work.
+    sync: bool = False
 
     def add(self, key: str, since: float) -> float:
+        if self.sync:
+            torch.cuda.synchronize()
         now = time.perf_counter()
         self.values[key] = self.values.get(key, 0.0) + now - since
         return now

@@ -380,3 +380,41 @@ def test_large_levels_let_go_of_what_they_no_longer_need(monkeypatch):
     final(moving_texture(t=6, h=32, w=40), Request(seed=0, settings=settings))
     assert alive_in_search and not any(alive_in_search)
     assert alive_in_vote and not any(alive_in_vote)
+
+
+def _gpu_that_runs_out(monkeypatch, free: int) -> list[str]:
+    """A run that believes it is on a GPU whose every attempt runs out of memory; returns
+    the devices its attempts ran on."""
+    import torch
+
+    import engine.limits
+    import engine.run as engine_run
+
+    tried: list[str] = []
+
+    def fake_run_on(device, task, settings, source, cancel, notes, budgets):
+        tried.append(device.type)
+        if device.type == "cuda":
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        yield "done on the CPU"
+
+    monkeypatch.setattr(engine_run, "pick_device", lambda name: torch.device("cuda"))
+    monkeypatch.setattr(engine_run, "_run_on", fake_run_on)
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
+    monkeypatch.setattr(engine.limits, "free_memory", lambda: free)
+    return tried
+
+
+def test_out_of_gpu_memory_finishes_on_the_cpu(monkeypatch):
+    tried = _gpu_that_runs_out(monkeypatch, free=1 << 40)
+    assert list(run(moving_texture(6, 32, 48), Request(seed=0))) == ["done on the CPU"]
+    assert tried == ["cuda", "cuda", "cpu"]
+
+
+def test_out_of_gpu_memory_checks_the_cpus_memory_before_falling_back(monkeypatch):
+    # The GPU run skips the RAM estimate; the CPU fallback must not start a run the CPU
+    # path would have refused (it would swap or die instead of saying why).
+    tried = _gpu_that_runs_out(monkeypatch, free=1000)
+    with pytest.raises(InputError, match="GPU ran out of memory, and on the CPU .* needs about"):
+        list(run(moving_texture(6, 32, 48), Request(seed=0)))
+    assert tried == ["cuda", "cuda"]

@@ -55,6 +55,10 @@ step() {  # step NAME SECONDS COMMAND...: run (at most SECONDS), log, remember a
 
 step tests 120 "$PY" -m pytest -q -p no:cacheprovider tests/test_pyramid.py tests/test_median_network.py \
     tests/test_patchmatch.py tests/test_vote.py tests/test_device_lint.py tests/test_odd_sizes.py
+# Engine tests whose runs use device "auto", so they run on the GPU here: blend seams, Keep
+# subjects whole, the redraws, inpainting and analogies, each with its determinism check.
+step "engine tests" 240 "$PY" -m pytest -q -p no:cacheprovider tests/test_seams.py tests/test_keep_whole.py \
+    tests/test_run.py tests/test_copy_check.py tests/test_inpaint.py tests/test_analogy.py
 step smoke 150 "$PY" -m tools.gpu_smoke --device "$DEVICE" --json "$OUT/gpu_smoke.json"
 clip="$VGPNN_BENCH_DATA/air_balloons_13f_256x144.mp4"
 [ "${STARTUP:-1}" = 1 ] && step startup 150 "$PY" -m tools.gpu_startup "$clip" --device "$DEVICE" --json "$OUT/gpu_startup.json"

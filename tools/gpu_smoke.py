@@ -94,8 +94,10 @@ def main() -> int:
             cpu_reqs = [replace(request, seed=s, settings=request.settings.with_(device="cpu")) for s in seeds]
             dev_reqs = [replace(request, seed=s, settings=request.settings.with_(device=a.device)) for s in seeds]
             cpu_runs = [_timed(frames, r) for r in cpu_reqs]
-            _timed(frames, dev_reqs[0])  # warm: kernels compiled and loaded
+            warm = _timed(frames, dev_reqs[0])[0]  # warm: kernels compiled and loaded
             dev_runs = [_timed(frames, r) for r in dev_reqs]
+            # The same seed and settings must give identical frames on one device.
+            repeatable = bool(np.array_equal(warm, dev_runs[0][0]))
             cpu, t_cpu = cpu_runs[0][0], cpu_runs[0][1]
             dev, t_dev, t_first = dev_runs[0]
             q_cpu = quality(frames, [r[0] for r in cpu_runs], (1,))["coherence"]
@@ -109,8 +111,8 @@ def main() -> int:
                 apart = float(np.abs(cpu_runs[0][0].astype(np.float32) - cpu_runs[1][0]).mean()) or 1.0
                 row["same_variation"] = [round(float(np.abs(c[0].astype(np.float32) - d[0]).mean()) / apart, 3)
                                          for c, d in zip(cpu_runs, dev_runs, strict=True)]
-            ok = same_shape and q_dev <= WORSE * q_cpu + 1e-3
-            row.update(shape=list(dev.shape), cpu_s=round(t_cpu, 3), device_s=round(t_dev, 3),
+            ok = same_shape and repeatable and q_dev <= WORSE * q_cpu + 1e-3
+            row.update(shape=list(dev.shape), repeatable=repeatable, cpu_s=round(t_cpu, 3), device_s=round(t_dev, 3),
                        first_level_s=round(t_first, 3), coherence_cpu=round(q_cpu, 5),
                        coherence_device=round(q_dev, 5), ok=ok)
             failed += not ok

@@ -114,7 +114,9 @@ class Task:
             return self.default_noise
         if ctx.device.type not in self._sigma:
             s = ctx.settings
-            gen = torch.Generator(device=ctx.device).manual_seed(0)  # the same sigma for every seed
+            # The same sigma for every seed, and the CPU's draw on every device (as the noise
+            # is): a CUDA generator would sample other patches on a wide clip's grid.
+            gen = torch.Generator().manual_seed(0)
             self._sigma[ctx.device.type] = auto_sigma(ctx.pyramid[0], ctx.levels[0].patch, s.noise_scale,
                                                       s.noise_mode, gen)
         return self._sigma[ctx.device.type]
