@@ -141,3 +141,139 @@ def test_export_favourites_named_by_seed(window, qtbot, tmp_path):
         window.exports.start_export(items, targets, crf=18, selection=browser.selection)
     back = read_video(targets[0])
     assert back.frames.shape[0] == CLIP_T and back.frames.shape[1:3] == (CLIP_H, CLIP_W)
+
+
+def test_seed_browser_never_passes_the_largest_seed(window, qtbot):
+    # Tiles past 2**31 - 1 once crashed the editor (a seed too large for a Qt signal).
+    from app.state.settings import MAX_SEED
+
+    window.panel.seed.setValue(MAX_SEED - 1)
+    window.panel.browse_count.setValue(3)
+    browser = window.browsers.browse_seeds()
+    browser.cancel()
+    assert sorted(browser.tiles) == [MAX_SEED - 2, MAX_SEED - 1, MAX_SEED]
+    assert browser.first_seed.value() == MAX_SEED - 2
+    browser.tiles[MAX_SEED].star.click()  # the largest seed travels through the signals
+    assert browser.favourite_seeds() == [MAX_SEED]
+    assert [f.seed for f in window.session.favourites] == [MAX_SEED]
+    browser.close()
+
+
+def test_a_new_grid_shows_the_sessions_stars(window, qtbot):
+    window.panel.browse_count.setValue(2)
+    browser = window.browsers.browse_seeds()
+    browser.cancel()
+    browser.tiles[1].star.click()
+    browser.first_seed.setValue(100)
+    browser.regenerate.click()
+    browser.cancel()
+    assert browser.favourite_seeds() == []
+    browser.first_seed.setValue(0)
+    browser.regenerate.click()
+    browser.cancel()
+    assert browser.favourite_seeds() == [1] and browser.tiles[1].star.text() == "★"
+    browser.close()
+
+
+def test_use_waits_for_a_finished_tile_and_brings_back_its_settings(window, qtbot):
+    window.panel.browse_count.setValue(2)
+    browser = window.browsers.browse_seeds()
+    tile = browser.tiles[1]
+    qtbot.waitUntil(lambda: tile.clip is not None, timeout=RUN_TIMEOUT_MS)
+    if not tile.clip.final:  # a coarse preview is no result to use (or export)
+        assert not tile.use.isEnabled()
+    qtbot.waitUntil(lambda: tile.clip.final, timeout=RUN_TIMEOUT_MS)
+    assert tile.use.isEnabled()
+    # The panel changed after the grid was made: Use brings back what made the tile.
+    window.panel.set_quality("normal")
+    window.panel.blend_seams.setChecked(True)
+    tile.use.click()
+    settings = window.session.settings
+    assert settings.quality == "draft" and settings.seed == 1 and not settings.blend_seams
+    assert not window.panel.blend_seams.isChecked()
+    assert window.runs.current_request() == tile.clip.request
+    browser.close()
+
+
+def test_export_takes_the_sound_of_the_range_the_result_was_made_from(window, qtbot):
+    window.session.in_out.set_range(2, 6)
+    result = generate(window, qtbot)
+    window.session.in_out.set_range(0, 3)
+    made = window.exports._made_from(result)
+    assert made is not None and (made.in_point, made.length) == (2, 5)
+
+
+def test_export_says_when_the_sound_is_left_out(qtbot, tmp_path):
+    from fractions import Fraction
+
+    from app.state.media import Selection
+    from app.workers.exporter import export_job
+    from engine.request import Request
+    from tests.test_io import make_file
+
+    src = make_file(tmp_path / "src.mp4", np.zeros((10, 32, 48, 3), np.uint8), fps=10, audio="aac")
+    selection = Selection(np.zeros((10, 32, 48, 3), np.uint8), (0, 0, 9), Fraction(10), src, 0,
+                          has_audio=True)
+    frames = np.zeros((5, 32, 48, 3), np.uint8)  # half the source's length: no sound fits
+    job = export_job([ExportItem(0, Request(), frames)], [tmp_path / "out.mp4"], selection)
+    with qtbot.waitSignal(job.succeeded, timeout=60_000) as blocker:
+        from app.workers import jobs
+
+        jobs.start(job)
+    paths, notes = blocker.args[1]
+    assert paths == [tmp_path / "out.mp4"]
+    assert notes == ["out.mp4: audio dropped: output is 0.50 s, source is 1.00 s"]
+
+
+def test_export_asks_before_replacing_a_file(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from app.window import prompts
+
+    result = generate(window, qtbot)
+    target = tmp_path / "taken.mp4"
+    target.write_bytes(b"an earlier export")
+
+    class Chosen:  # the export dialog, answered
+        kind, crf = "mp4", type("Crf", (), {"value": staticmethod(lambda: 18)})
+
+        def exec(self):
+            return QDialog.DialogCode.Accepted
+
+        def targets(self):
+            return [target]
+
+        def folder(self):
+            return tmp_path
+
+    monkeypatch.setattr(window.exports, "_dialog", lambda *a, **k: Chosen())
+    asked = []
+    monkeypatch.setattr(prompts, "ask_replace", lambda parent, there: asked.append(there) or False)
+    window.exports.export_result()
+    assert asked == [[target]] and target.read_bytes() == b"an earlier export"
+    assert not window.exporter.busy
+    monkeypatch.setattr(prompts, "ask_replace", lambda parent, there: True)
+    with qtbot.waitSignal(window.exporter.finished, timeout=60_000):
+        window.exports.export_result()
+    assert read_video(target).frames.shape == result.frames.shape
+
+
+def test_closing_during_an_export_asks_first(window, qtbot, tmp_path, monkeypatch):
+    from app.window import prompts
+
+    result = generate(window, qtbot)
+    window.projects.ask_to_save = True
+    monkeypatch.setattr(prompts, "ask_save_changes", lambda *a: prompts.DISCARD)
+    asked = []
+    monkeypatch.setattr(prompts, "ask_quit_during_export", lambda parent: asked.append(1) or False)
+    # Held busy: an export whose job has not ended (a favourite still to compute, slowed).
+    item = ExportItem(result.seed, result.request, None, window.runs.current_selection())
+    window.exports.start_export([item] * 20, [tmp_path / f"f{i}.gif" for i in range(20)], crf=18)
+    assert window.exporter.busy
+    window.close()
+    assert asked == [1] and window.isVisible() and window.exporter.busy
+    monkeypatch.setattr(prompts, "ask_quit_during_export", lambda parent: True)
+    window.close()
+    assert not window.isVisible()
+    qtbot.waitUntil(lambda: not window.exporter.busy, timeout=30_000)
+    assert not list(tmp_path.glob("f1*.gif"))

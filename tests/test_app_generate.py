@@ -209,3 +209,35 @@ def test_strips_generate_and_fill_the_timeline(window, qtbot, tmp_path, shape):
     assert out.shape[0] == t and max(out.shape[1:3]) == 320 and min(out.shape[1:3]) == 13
     strip = window.timeline._strip.image
     assert strip is not None and strip.shape[1] <= MAX_THUMBS * max(1, round(w * strip.shape[0] / h))
+
+
+def test_cancel_brings_back_the_finished_result(window, qtbot):
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    finished = window.view.result
+    window.panel.output.out_width.set_value(CLIP_W * 3)  # another, longer run
+    with qtbot.waitSignal(window.generation.preview, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    assert window.generation.busy and not window.view.result.final
+    with qtbot.waitSignal(window.generation.cancelled, timeout=1000):
+        window.runs.cancel()
+    # The stopped run's coarse preview gives way to the last finished video, which can be
+    # exported again.
+    assert window.view.result is finished
+    assert window.panel.status.text().startswith("Done")
+    assert "previous result" in window.statusBar().currentMessage()
+
+
+def test_a_still_exports_as_one_png_image_from_the_dialog(qtbot, tmp_path):
+    from app.widgets.export_dialog import ExportDialog
+    from app.workers.exporter import normalize_target
+
+    dialog = ExportDialog("clip", [3], tmp_path, single=True, still=True)
+    qtbot.addWidget(dialog)
+    assert dialog.kind == "still" and dialog.targets() == [tmp_path / "clip_seed0003.png"]
+    assert normalize_target(tmp_path / "frame", "still") == tmp_path / "frame.png"
+    dialog.format.setCurrentIndex(dialog.format.findText("MP4 video (H.264)"))
+    assert dialog.targets() == [tmp_path / "clip_seed0003.mp4"]
+    moving = ExportDialog("clip", [3], tmp_path, single=True)  # a moving result: no image
+    qtbot.addWidget(moving)
+    assert moving.format.findText("PNG image (one frame)") == -1

@@ -116,12 +116,23 @@ def test_sketch_drawn_with_the_brush_runs(window, qtbot):
                  [(10, 16), (20, 16), (30, 16), (38, 16)])
     assert window.session.sketch.masked_frames().all()
     assert window.session.mask.is_empty()  # the inpaint mask is another layer
+    # The Edit menu shows the sketch's stroke actions (not the mask painter's, disabled here).
+    edit = window.actions_by_name
+    assert edit["sketch_undo_stroke"].isVisible() and edit["sketch_undo_stroke"].isEnabled()
+    assert not edit["undo_stroke"].isVisible()
+    edit["sketch_undo_stroke"].trigger()
+    assert not window.session.sketch.masked_frames().any()
+    assert edit["sketch_redo_stroke"].isEnabled()
+    edit["sketch_redo_stroke"].trigger()
+    assert window.session.sketch.masked_frames().all()
     frames, _ = sketch.sketch_frames(0, CLIP_T - 1)
     assert frames.shape == (CLIP_T, CLIP_H, CLIP_W, 3) and (frames[:, 16, 24] == 0).all()
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
         window.panel.generate.click()
     assert blocker.args[0].frames.shape == (CLIP_T, CLIP_H, CLIP_W, 3)
     assert window.view.mode == "side"  # the drawing stays in view beside the result
+    window.panel.set_task("Inpaint")
+    assert edit["undo_stroke"].isVisible() and not edit["sketch_undo_stroke"].isVisible()
 
 
 def test_error_dialogs_empty_sketch_short_look_clip_no_motion(window, qtbot, motion_files):

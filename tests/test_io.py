@@ -399,6 +399,6 @@ def test_engine_io_does_not_import_qt() -> None:
 def test_frames_folder_holding_the_input_is_refused(tmp_path: Path) -> None:
     out = write_video(gradient(3), tmp_path / "frames", fps=Fraction(24))
     src = out / "frame_00002.png"
-    with pytest.raises(InputError, match="frames: the output cannot be the input file"):
+    with pytest.raises(InputError, match="frames: the output folder holds the input file frame_00002.png"):
         write_video(gradient(3), out, fps=Fraction(24), protect=[src])
     assert src.is_file()

@@ -28,6 +28,9 @@ class ResultClip:
     device: str = ""
     notes: tuple[str, ...] = ()
     realism: Realism | None = None  # of a final result, where measured (engine.realism)
+    # (source serial, in, out) it was made from: an export takes that range's sound, not
+    # the range set now.
+    source_range: tuple[int, int, int] | None = None
 
     @property
     def final(self) -> bool:

@@ -19,26 +19,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.workers.exporter import DEFAULT_CRF, FORMATS, output_name
+from app.workers.exporter import DEFAULT_CRF, FORMATS, STILL, output_name
 
 
 class ExportDialog(QDialog):
     """Choose a format, an H.264 quality and where to write.
 
     single: one result to a file (or PNG folder); otherwise favourites into a folder, each
-    named with its seed.
+    named with its seed. still: the result is one frame, so a PNG image is offered (first).
     """
 
     def __init__(self, stem: str, seeds: list[int], folder: Path, single: bool,
                  parent: QWidget | None = None, kind: str = "mp4",
-                 crf: int = DEFAULT_CRF) -> None:
+                 crf: int = DEFAULT_CRF, still: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export result" if single else f"Export {len(seeds)} favourites")
         self._stem, self._seeds, self._single = stem, seeds, single
         self.format = QComboBox()
-        self.format.addItems(list(FORMATS))
+        labels = [label for label, (k, _) in FORMATS.items() if k != "still"]
+        self.format.addItems([STILL, *labels] if still and single else labels)
         self.format.setToolTip("MP4 (H.264) keeps the sound when the duration is unchanged; "
-                               "GIF loops in browsers; PNG frames are lossless.")
+                               "GIF loops in browsers; PNG frames are lossless"
+                               + ("; a PNG image holds the one frame." if still else "."))
         self.crf = QSlider(Qt.Orientation.Horizontal)
         self.crf.setRange(12, 35)
         self.crf.setValue(crf)
@@ -73,7 +75,7 @@ class ExportDialog(QDialog):
         self.resize(520, self.sizeHint().height())
         self._folder = folder
         labels = [label for label, (k, _) in FORMATS.items() if k == kind]
-        if labels:
+        if labels and not still:  # a still starts on the PNG image
             self.format.setCurrentText(labels[0])
         self.format.currentIndexChanged.connect(self._refresh)
         self.crf.valueChanged.connect(self._refresh)
@@ -109,7 +111,7 @@ class ExportDialog(QDialog):
             current = self.target.text().strip()
             if current:  # keep the chosen name, switch its suffix to the format's
                 p = Path(current)
-                stem = p.stem if p.suffix.lower() in (".mp4", ".gif") else p.name
+                stem = p.stem if p.suffix.lower() in (".mp4", ".gif", ".png") else p.name
                 self.target.setText(str(p.parent / (stem + FORMATS[self.format.currentText()][1])))
             else:
                 name = output_name(self._stem, self._seeds[0], self.kind)

@@ -31,6 +31,7 @@ from app.state.media import Selection
 from app.state.request_builder import with_quality
 from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
+from app.state.settings import MAX_SEED
 from app.widgets.dialogs import show_error
 from app.widgets.seed_tile import SeedTile
 from app.workers import jobs
@@ -62,6 +63,9 @@ class SeedBrowser(QDialog):
         self._job: jobs.Job | None = None
         # How many favourites Export writes (the session's, also of other setups), if known.
         self.favourite_total: Callable[[], int] | None = None
+        # The seeds starred for the setup shown (the session's favourites), if known: a new
+        # grid shows those stars, not only the previous grid's.
+        self.starred_seeds: Callable[[], set[int]] | None = None
         self._failed = False
         self._finals_due: set[int] = set()  # seeds whose full result this grid still computes
         self._scoring: dict[int, str] = {}  # cached seeds being scored: the kind they came as
@@ -71,7 +75,7 @@ class SeedBrowser(QDialog):
         self.count.setValue(8)
         self.count.setToolTip("How many variations to show.")
         self.first_seed = QSpinBox()
-        self.first_seed.setRange(0, 2**31 - 1)
+        self.first_seed.setRange(0, MAX_SEED)
         self.first_seed.setToolTip("Seed of the first tile; the others follow consecutively.")
         self.order = QComboBox()
         self.order.addItems(ORDERS)
@@ -182,7 +186,8 @@ class SeedBrowser(QDialog):
     def _rebuild(self, keep: list[int] | None = None) -> None:
         if self.selection is None:
             return
-        keep = self.favourite_seeds() if keep is None else keep
+        if keep is None:
+            keep = list(self.starred_seeds()) if self.starred_seeds else self.favourite_seeds()
         self.cancel()
         for tile in self.tiles.values():
             tile.setParent(None)
@@ -191,7 +196,9 @@ class SeedBrowser(QDialog):
         self._rank.clear()
         h, w = self.selection.frames.shape[1:3]
         display = (self.request.width or w, self.request.height or h)
-        first = self.first_seed.value()
+        # Every tile's seed stays a valid seed (at most MAX_SEED, as the panel's).
+        first = min(self.first_seed.value(), MAX_SEED - self.count.value() + 1)
+        self.first_seed.setValue(first)
         for i in range(self.count.value()):
             seed = first + i
             tile = SeedTile(seed, display, float(self.selection.fps))
@@ -351,7 +358,7 @@ class SeedBrowser(QDialog):
 
     def _on_use(self, seed: int) -> None:
         tile = self.tiles[seed]
-        if tile.clip is not None:
+        if tile.clip is not None and tile.clip.final:
             self.use_clip.emit(tile.clip)
 
     def _on_star(self, seed: int, on: bool) -> None:

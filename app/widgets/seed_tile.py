@@ -87,8 +87,8 @@ class SeedTile(QFrame):
         self.star.setToolTip("Mark as favourite (favourites can be exported together).")
         self.use = QToolButton()
         self.use.setText("Use")
-        self.use.setToolTip("Show this variation as the result in the main viewer "
-                            "(and use its seed).")
+        self.use.setToolTip("Show this variation as the result in the main viewer, and set "
+                            "the panel to the settings that made it (once it is finished).")
         self.refine = QToolButton()
         self.refine.setText("Refine")
         self.refine.setToolTip("Compute this seed at full resolution (Best quality).")
@@ -133,7 +133,7 @@ class SeedTile(QFrame):
         self.clip = clip
         self._pixmaps.clear()
         self.state.setText(state)
-        self.use.setEnabled(True)
+        self.use.setEnabled(clip.final)  # a coarse preview is not a result to export
         self._show(self._index % clip.length)
         self.show_realism(clip.realism)
 

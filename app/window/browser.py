@@ -49,15 +49,22 @@ class BrowserController(QObject):
             self.browser.export_favourites.connect(self._export)
             self.browser.star_toggled.connect(self._on_star)
             self.browser.favourite_total = lambda: len(self.session.favourites)
+            self.browser.starred_seeds = self._starred
         self.browser.show()
         self.browser.raise_()
         self.browser.browse(selection, request, settings.browse_count, self._starred())
         return self.browser
 
     def use_clip(self, clip: ResultClip) -> None:
-        """A tile's "Use": its video becomes the result, its seed the current seed."""
+        """A tile's "Use": its video becomes the result, and the panel shows the settings
+        that made it (the grid's, with the tile's seed; Best for a refined tile), so that
+        Generate or a star afterwards means the video on screen."""
         self.runs.runner.cancel()
-        self.session.set_settings(self.runs.sync.commit().with_(seed=clip.seed))
+        settings = self._setup[0] if self._setup is not None else self.runs.sync.commit()
+        tile = self.browser.tiles.get(clip.seed) if self.browser is not None else None
+        if tile is not None and tile.refined:
+            settings = settings.with_(quality="best")
+        self.session.set_settings(settings.with_(seed=clip.seed))
         self.view.show_result(clip)
         self.runs.show_done(clip)  # its own figures, not the last run's
         self.messages.status(f"Using seed {clip.seed}", 5000)

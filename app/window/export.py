@@ -11,9 +11,11 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from app.state.media import Selection
 from app.state.result_cache import ResultCache
+from app.state.result_clip import ResultClip
 from app.state.session import SessionModel
 from app.state.settings import ExportPreset
 from app.widgets.export_dialog import ExportDialog
+from app.window import prompts
 from app.window.messages import Messages
 from app.window.runs import RunController
 from app.window.view import ViewController
@@ -31,6 +33,7 @@ class ExportController(QObject):
         self.settings, self.messages, self._window = settings, messages, window
         self.runner = ExportRunner(window)
         self.exported_paths: list[Path] = []
+        self.export_notes: list[str] = []  # what the last export left out (a sound), and why
         self.runner.finished.connect(self._on_exported)
         self.runner.failed.connect(lambda msg: messages.error("Export failed", msg))
         self.runner.cancelled.connect(
@@ -52,16 +55,31 @@ class ExportController(QObject):
             self.messages.error("Nothing to export", "Generate a result first and wait until "
                                 "it is finished (the status shows “Done”).")
             return
-        dialog = self._dialog([result.seed], single=True)
+        dialog = self._dialog([result.seed], single=True, still=len(result.frames) == 1)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         targets = [normalize_target(t, dialog.kind) for t in dialog.targets()]
         if not targets:
             self.messages.error("Export", "Choose a file to export to.")
             return
+        if not self._may_replace(targets):
+            return
         self._remember(dialog)
         item = ExportItem(result.seed, result.request, result.frames)
-        self.start_export([item], targets, dialog.crf.value())
+        self.start_export([item], targets, dialog.crf.value(), self._made_from(result))
+
+    def _made_from(self, result: ResultClip) -> Selection | None:
+        """The in/out range the result was made from (for its sound), while the same clip
+        is open; None: the range set now."""
+        source, made = self.session.clip, result.source_range
+        if source is None or made is None or made[0] != source.serial or made[2] >= source.length:
+            return None
+        return source.selection(made[1], made[2])
+
+    def _may_replace(self, targets: list[Path]) -> bool:
+        """Ask before writing over files (or PNG folders) that are already there."""
+        there = [t for t in targets if t.exists()]
+        return not there or prompts.ask_replace(self._window, there)
 
     def favourite_items(self) -> list[ExportItem]:
         """Every favourite with its own settings and range; finished ones from the cache."""
@@ -89,8 +107,11 @@ class ExportController(QObject):
         dialog = self._dialog([item.seed for item in items], single=False)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
+        targets = dialog.targets()
+        if not self._may_replace(targets):
+            return
         self._remember(dialog)
-        self.start_export(items, dialog.targets(), dialog.crf.value())
+        self.start_export(items, targets, dialog.crf.value())
 
     def start_export(self, items: list[ExportItem], targets: list[Path], crf: int,
                      selection: Selection | None = None) -> bool:
@@ -108,20 +129,24 @@ class ExportController(QObject):
         self.runner.start(items, [Path(t) for t in targets], selection, crf)
         return True
 
-    def _dialog(self, seeds: list[int], single: bool) -> ExportDialog:
+    def _dialog(self, seeds: list[int], single: bool, still: bool = False) -> ExportDialog:
         preset = self.session.export
         stem = self.session.clip.path.stem if self.session.clip.path else "result"
         return ExportDialog(stem, seeds, self.export_folder(), single=single,
-                            parent=self._window, kind=preset.format, crf=preset.crf)
+                            parent=self._window, kind=preset.format, crf=preset.crf, still=still)
 
     def _remember(self, dialog: ExportDialog) -> None:
-        self.session.set_export(ExportPreset(dialog.kind, dialog.crf.value(),
-                                             str(dialog.folder())))
+        # A still's PNG image is not a format for the next (moving) result.
+        kind = self.session.export.format if dialog.kind == "still" else dialog.kind
+        self.session.set_export(ExportPreset(kind, dialog.crf.value(), str(dialog.folder())))
 
-    def _on_exported(self, paths: list) -> None:
+    def _on_exported(self, paths: list, notes: list) -> None:
         if paths:
             self.settings.setValue("exportDir", str(Path(paths[0]).parent))
             names = ", ".join(Path(p).name for p in paths[:3])
             more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
-            self.messages.status(f"Exported {names}{more} to {Path(paths[0]).parent}", 10000)
+            said = f" ({'; '.join(notes)})" if notes else ""
+            self.messages.status(f"Exported {names}{more} to {Path(paths[0]).parent}{said}",
+                                 15000 if notes else 10000)
         self.exported_paths = list(paths)
+        self.export_notes = list(notes)

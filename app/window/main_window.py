@@ -42,6 +42,7 @@ from app.widgets.playback import Playback
 from app.widgets.timeline import Timeline
 from app.widgets.transport import TransportBar
 from app.widgets.viewer import VideoViewer
+from app.window import prompts
 from app.window.autosave import AutosaveController
 from app.window.browser import BrowserController
 from app.window.clips import ClipController
@@ -122,7 +123,8 @@ class MainWindow(QMainWindow):
 
         self.actions_by_name, self.submenus = build_menus(
             self, self._commands(), self._fillers(), self.inpaint.panel.window_actions(),
-            [self.viewer, self.timeline])
+            [self.viewer, self.timeline], self.sketch.panel.window_actions())
+        self.panel.task_changed.connect(self._show_edit_actions)
         self.recent_menu = self.submenus["recent"]
         self.panel.task_changed.connect(self.view.on_task_changed)
         self.panel.browse_requested.connect(self.browsers.browse_seeds)
@@ -134,7 +136,6 @@ class MainWindow(QMainWindow):
         self.panel.task_changed.connect(lambda task: self._show_marks())
         self.playback.frame_changed.connect(self.guided.show_frame)
         s.clip_changed.connect(lambda clip: clip and self.sketch.show_clip(clip.path))
-        self.addActions(self.sketch.panel.window_actions())  # its shortcuts, while active
         self._probe_device()
 
     # -- construction ------------------------------------------------------------------------
@@ -203,6 +204,19 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, f=fav: self.runs.use_favourite(f))
         if not self.session.favourites:
             menu.addAction("(none: star variations in the seed browser)").setEnabled(False)
+
+    def _show_edit_actions(self, task: str) -> None:
+        """The Edit menu shows the sketch canvas's stroke actions in the Sketch task, the
+        mask painter's otherwise (each set is enabled only while its task is on)."""
+        sketch = task == "sketch"
+        for name, action in self.actions_by_name.items():
+            if name in self._edit_names or name.startswith("sketch_"):
+                action.setVisible(name.startswith("sketch_") == sketch)
+
+    @property
+    def _edit_names(self) -> set[str]:
+        return {"edit_separator"} | {a.text().lower().replace(" / ", "_").replace(" ", "_")
+                                     for a in self.inpaint.panel.window_actions()}
 
     def _show_marks(self, *_args) -> None:
         """The timeline marks the frames that carry paint: the mask's, or in the Sketch task
@@ -275,6 +289,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event):  # noqa: N802
         if not self.projects.confirm("closing"):
+            event.ignore()
+            return
+        # (Tests that switch the save question off are not asked this either.)
+        if (self.exporter.busy and self.projects.ask_to_save
+                and not prompts.ask_quit_during_export(self)):
             event.ignore()
             return
         self.playback.stop()

@@ -79,8 +79,11 @@ MENUS: dict[str, list] = {
 
 def build_menus(win: QMainWindow, commands: Mapping[str, Callable[[], object]],
                 fillers: Mapping[str, Callable[[QMenu], None]], edit_actions: list[QAction],
-                tab_areas: Iterable[QWidget]) -> tuple[dict[str, QAction], dict[str, QMenu]]:
-    """The menu bar; returns the actions and the submenus, by name."""
+                tab_areas: Iterable[QWidget], sketch_actions: Iterable[QAction] = (),
+                ) -> tuple[dict[str, QAction], dict[str, QMenu]]:
+    """The menu bar; returns the actions and the submenus, by name. The Edit menu holds
+    the mask painter's actions and, hidden until the Sketch task shows them, the sketch
+    canvas's (named "sketch_…")."""
     actions: dict[str, QAction] = {}
     submenus: dict[str, QMenu] = {}
     for title, entries in MENUS.items():
@@ -89,12 +92,17 @@ def build_menus(win: QMainWindow, commands: Mapping[str, Callable[[], object]],
             if entry is SEP:
                 menu.addSeparator()
             elif entry == "@edit":  # the mask painter's actions (enabled in the Inpaint task)
-                for i, action in enumerate(edit_actions):
-                    if i == 2:
-                        menu.addSeparator()
-                    menu.addAction(action)
-                    win.addAction(action)
-                    actions[action.text().lower().replace(" / ", "_").replace(" ", "_")] = action
+                for prefix, group in (("", edit_actions), ("sketch_", list(sketch_actions))):
+                    for i, action in enumerate(group):
+                        if i == 2:
+                            actions[prefix + "edit_separator"] = menu.addSeparator()
+                        menu.addAction(action)
+                        win.addAction(action)
+                        name = action.text().lower().replace(" / ", "_").replace(" ", "_")
+                        actions[prefix + name] = action
+                for name, action in actions.items():
+                    if name.startswith("sketch_"):
+                        action.setVisible(False)  # until the Sketch task shows them
             elif isinstance(entry, str):
                 text, name = entry[1:].split(":")
                 sub = menu.addMenu(text)

@@ -73,3 +73,30 @@ def choose_project_to_save(parent: QWidget, suggested: Path) -> Path | None:
         return None
     path = Path(path)
     return path if path.suffix.lower() == SUFFIX else path.with_name(path.name + SUFFIX)
+
+
+def ask_replace(parent: QWidget, there: list[Path]) -> bool:
+    """True to write over these existing files or folders (an export's targets)."""
+    names = ", ".join(p.name for p in there[:3]) + (f" and {len(there) - 3} more" if len(there) > 3 else "")
+    one = len(there) == 1
+    box = QMessageBox(QMessageBox.Icon.Warning, "Replace existing files?",
+                      f"“{names}” already exist{'s' if one else ''} in {there[0].parent}. Replace "
+                      f"{'it' if one else 'them'}?", B.NoButton, parent)
+    box.setInformativeText("The old file is replaced only once the new one is complete."
+                           if one else "Each old file is replaced only once its new one is complete.")
+    replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(B.Cancel)
+    box.setDefaultButton(B.Cancel)
+    box.exec()
+    return box.clickedButton() is replace
+
+
+def ask_quit_during_export(parent: QWidget) -> bool:
+    """True to close the editor while an export is being written (it is then cancelled)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Export in progress",
+                      "An export is still being written. Quit anyway?", B.NoButton, parent)
+    box.setInformativeText("The export is cancelled and nothing of it is written.")
+    quit_ = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton("Keep Exporting", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return box.clickedButton() is quit_

@@ -208,9 +208,21 @@ class RunController(QObject):
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.panel.set_progress(0, 1, "Failed")
+        self._restore_finished()
         self.messages.error("Generation failed", message)
 
     @Slot()
     def _on_cancelled(self) -> None:
         self.panel.set_progress(0, 1, "Cancelled")
-        self.messages.status("Generation cancelled.", 5000)
+        clip = self._restore_finished()
+        self.messages.status("Generation cancelled." if clip is None else
+                             f"Generation cancelled; the previous result (seed {clip.seed}) "
+                             "is shown again.", 8000)
+
+    def _restore_finished(self) -> ResultClip | None:
+        """The last finished result in place of the stopped run's preview, with its Done
+        line (the status bar says the run stopped)."""
+        clip = self.view.restore_finished()
+        if clip is not None:
+            self.show_done(clip)
+        return clip

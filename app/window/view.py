@@ -34,6 +34,7 @@ class ViewController(QObject):
         self.inpaint, self.sketch, self.status = inpaint, sketch, status
         self.mode = "source"
         self.result: ResultClip | None = None
+        self._finished: ResultClip | None = None  # the last finished result shown
         playback.frame_changed.connect(self.show_frame)
         timeline.frame_scrubbed.connect(playback.seek)
         timeline.in_out_dragged.connect(session.in_out.set_range)
@@ -49,7 +50,7 @@ class ViewController(QObject):
     def show_clip(self) -> None:
         """Show the session's (new) clip from its first frame, with no result."""
         clip, in_out = self.clip, self.session.in_out
-        self.result = None
+        self.result = self._finished = None
         self.viewer.result.show_message(NO_RESULT)
         self.mode = "source"
         self.viewer.set_mode("source")
@@ -66,8 +67,16 @@ class ViewController(QObject):
         """The result no longer matches what is open (a new mask, say): forget it."""
         if self.mode == "result":
             self.set_view_mode("source")
-        self.result = None
+        self.result = self._finished = None
         self.viewer.result.show_message(NO_RESULT)
+
+    def restore_finished(self) -> ResultClip | None:
+        """After a cancelled or failed run: the last finished result comes back in place of
+        the run's coarse preview (returned), so a cancel never loses a finished video."""
+        if self.result is None or self.result.final or self._finished is None:
+            return None
+        self.show_result(self._finished)
+        return self._finished
 
     # -- display ---------------------------------------------------------------------------
     def show_frame(self, frame: int) -> None:
@@ -126,6 +135,8 @@ class ViewController(QObject):
         """Make `clip` the result on screen (a preview level or a finished video)."""
         first = self.result is None or self.result.request != clip.request
         self.result = clip
+        if clip.final:
+            self._finished = clip
         if clip.notes:
             self.viewer.result.title.setToolTip("\n".join(summarise_notes(clip.notes)))
         self.viewer.result.title.setText(clip.label())

@@ -15,7 +15,7 @@ from app.workers.exporter import ExportItem, ExportProgress, export_job
 class ExportRunner(QObject):
     """Runs one export job behind a progress dialog with Cancel."""
 
-    finished = Signal(list)  # written paths
+    finished = Signal(list, list)  # written paths, notes for the user (a sound left out)
     failed = Signal(str)
     cancelled = Signal()
 
@@ -63,8 +63,9 @@ class ExportRunner(QObject):
             dialog.setValue(int(value.fraction * 1000))
 
     @Slot(object, object)
-    def _on_succeeded(self, job: jobs.Job, paths: list) -> None:
-        self.finished.emit(list(paths))
+    def _on_succeeded(self, job: jobs.Job, outcome: tuple) -> None:
+        paths, notes = outcome
+        self.finished.emit(list(paths), list(notes))
 
     @Slot(object, str)
     def _on_failed(self, job: jobs.Job, message: str) -> None:

@@ -15,10 +15,12 @@ from app.workers import jobs
 from app.workers.generation import engine_levels
 from engine.request import Request
 
+STILL = "PNG image (one frame)"
 FORMATS = {  # label -> (kind, suffix)
     "MP4 video (H.264)": ("mp4", ".mp4"),
     "GIF animation": ("gif", ".gif"),
     "PNG frames (folder)": ("png", ""),
+    STILL: ("still", ".png"),  # offered for a one-frame result only
 }
 DEFAULT_CRF = 18
 
@@ -43,13 +45,13 @@ class ExportProgress:
 def output_name(stem: str, seed: int, kind: str) -> str:
     """name_seed0007.mp4 / .gif, or name_seed0007_frames for a PNG folder."""
     base = f"{stem}_seed{seed:04d}"
-    return {"mp4": base + ".mp4", "gif": base + ".gif"}.get(kind, base + "_frames")
+    return {"mp4": base + ".mp4", "gif": base + ".gif", "still": base + ".png"}.get(kind, base + "_frames")
 
 
 def normalize_target(path: str | Path, kind: str) -> Path:
     """Give a typed name the format's suffix (a PNG folder gets none)."""
     p = Path(path).expanduser()
-    suffix = {"mp4": ".mp4", "gif": ".gif"}.get(kind, "")
+    suffix = {"mp4": ".mp4", "gif": ".gif", "still": ".png"}.get(kind, "")
     if kind == "png":
         return p.with_suffix("") if p.suffix.lower() in (".png", ".mp4", ".gif") else p
     return p if p.suffix.lower() == suffix else p.with_name(p.name + suffix)
@@ -57,14 +59,16 @@ def normalize_target(path: str | Path, kind: str) -> Path:
 
 def export_job(items: list[ExportItem], targets: list[Path], selection: Selection,
                crf: int = DEFAULT_CRF) -> jobs.Job:
-    """A job writing items[i] to targets[i]; returns the written paths."""
+    """A job writing items[i] to targets[i]; returns (the written paths, notes for the
+    user such as a sound left out and why)."""
     from engine.io import write_video
 
     count = len(items)
     default = selection
 
-    def work(job: jobs.Job) -> list[Path]:
+    def work(job: jobs.Job) -> tuple[list[Path], list[str]]:
         written: list[Path] = []
+        notes: list[str] = []
         for i, (item, target) in enumerate(zip(items, targets, strict=True)):
             selection = item.selection or default
             frames = item.frames
@@ -82,8 +86,9 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
                 audio_from=selection.path if selection.has_audio else None,
                 audio_start=selection.start_seconds, source_duration=selection.duration,
                 progress=progress, cancel=job.is_cancelled,
+                warn=lambda message, name=target.name: notes.append(f"{name}: {message}"),
                 protect=[selection.path] if selection.path else (),
             ))
-        return written
+        return written, notes
 
     return jobs.Job(work, name="export")

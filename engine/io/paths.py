@@ -80,5 +80,8 @@ def check_not_input(out: Path, protect: Sequence[Path]) -> None:
         if p is None:
             continue
         p = Path(p).expanduser()
-        if same_file(out, p) or p.resolve().is_relative_to(out.resolve()):
+        if same_file(out, p):
             raise InputError(f"{out.name}: the output cannot be the input file")
+        if p.resolve().is_relative_to(out.resolve()):
+            raise InputError(f"{out.name}: the output folder holds the input file {p.name}, "
+                             "which writing the frames there would replace; choose another folder")
