@@ -91,6 +91,13 @@ def display_expected() -> bool:
     return bool(os.environ.get("DISPLAY"))
 
 
+def no_display() -> bool:
+    """Linux with no display and no Qt platform chosen: Qt would abort (exit code 134)."""
+    return sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM"))
+
+
 def xcb_problem() -> str | None:
     """The message to print instead of Qt's abort, or None when the window can open."""
     if not display_expected():
@@ -175,9 +182,7 @@ def _check_qt() -> tuple[bool, str, str]:
 def _check_platform() -> tuple[bool, str, str]:
     """Start a Qt application in a child process: Qt aborts the process when its platform
     plugin cannot load, and the check must survive to say why."""
-    headless = sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-        or os.environ.get("QT_QPA_PLATFORM"))
+    headless = no_display()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"} if headless else None
     code = ("import sys; from PySide6.QtGui import QGuiApplication; "
             "app = QGuiApplication(sys.argv[:1]); print(app.platformName())")
@@ -236,10 +241,24 @@ def main(argv: list[str] | None = None) -> int:
         from engine.cli import main as cli_main
 
         return cli_main(argv)
+    usage = ("usage: python main.py [VIDEO]  |  python main.py {generate,retarget,inpaint,analogy,"
+             "sketch,bench} ...  |  python main.py --check")
     if len(argv) > 1:
-        print("usage: python main.py [VIDEO]  |  python main.py {generate,retarget,inpaint,analogy,sketch,bench} ..."
-              "  |  python main.py --check", file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
+    if argv and not Path(argv[0]).expanduser().exists() and not Path(argv[0]).suffix:
+        # Not a file and not a file's name: a mistyped subcommand, not a clip to open.
+        import difflib
+
+        close = difflib.get_close_matches(argv[0], SUBCOMMANDS, n=1)
+        what = (f"unknown command {argv[0]!r} (did you mean {close[0]}?)" if close else
+                f"{argv[0]!r} is neither a file nor a command")
+        print(f"error: {what}\n{usage}", file=sys.stderr)
+        return 2
+    if no_display():
+        print("error: no display here: the editor needs one (the subcommands do not; "
+              "python main.py generate --help)", file=sys.stderr)
+        return 1
     problem = xcb_problem()  # before Qt loads: Qt would abort with a less helpful message
     if problem:
         print(f"error: the editor cannot open a window. {problem}", file=sys.stderr)

@@ -38,6 +38,37 @@ def _positive(text: str) -> int:
     return v
 
 
+MAX_SEED = 2**31 - 1  # the editor's too: a seed outside is refused, not wrapped around
+MAX_COUNT = 1000
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= v <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_SEED} (got {v})")
+    return v
+
+
+def _crf(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= v <= 51:
+        raise argparse.ArgumentTypeError(f"must be from 0 (lossless) to 51 (got {v})")
+    return v
+
+
+def _count(text: str) -> int:
+    v = _positive(text)
+    if v > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"at most {MAX_COUNT} outputs at once (got {v})")
+    return v
+
+
 def _common(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:
     p.add_argument("-o", "--output", required=True,
                    help="output: .mp4/.mov/.mkv (H.264), .gif, .png (one frame) or a folder (numbered PNG frames)")
@@ -45,7 +76,7 @@ def _common(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:
         p.add_argument("--width", type=_positive, help="output width in pixels (default: the input's)")
         p.add_argument("--height", type=_positive, help="output height in pixels (default: the input's)")
         p.add_argument("--frames", type=_positive, help="output frame count (default: the input's)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help=f"random seed, 0 to {MAX_SEED} (default 0)")
     p.add_argument("--max-side", type=_positive, help="downscale the input so its longest side fits")
     p.add_argument("--start", type=int, default=0, help="first input frame to use (default 0)")
     p.add_argument("--end", type=int, help="input frame to stop before (default: the last)")
@@ -53,7 +84,7 @@ def _common(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:
                    help="draft (quick, at most 320 px) / normal (default) / best (the paper's vote of every "
                    "patch; about 3x slower)")
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
-    p.add_argument("--crf", type=int, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)")
+    p.add_argument("--crf", type=_crf, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -67,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="random variations (and spatial/temporal retargeting)")
     g.add_argument("input", nargs="?", help="input video, image or image folder (default: the bundled sample)")
     _common(g)
-    g.add_argument("--count", type=_positive, default=1, help="how many outputs, seeds N..N+K-1")
+    g.add_argument("--count", type=_count, default=1,
+                   help=f"how many outputs, seeds N..N+K-1 (at most {MAX_COUNT})")
     g.add_argument("--variation", type=float, metavar="SCALE",
                    help="how far layouts may move: the coarsest noise as a multiple of the clip's own "
                    f"patch spacing (default {Settings().noise_scale:g}; 0 gives the input back)")
@@ -135,7 +167,7 @@ def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings)
     return max(math.prod(src), math.prod(out))
 
 
-def _produce(args: argparse.Namespace, clip, request: Request, out: Path, label: str,
+def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, label: str,
              protect: list[Path] | None = None) -> tuple[Path, np.ndarray]:
     """Run `request` on `clip` and write the result; `protect`: inputs it must not overwrite
     (default: the clip). Returns the path written and the result's frames."""
@@ -164,20 +196,28 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path, label:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from engine.io import SAMPLE_CLIP, unique_output_paths
+    from engine.io import SAMPLE_CLIP, check_target, unique_output_paths
     from engine.limits import check_noise
 
     if getattr(args, "noise", None) is not None:
         check_noise(args.noise)
     settings = _settings(args)
-    load_engine_meanwhile(_check_sizes(args, args.input or SAMPLE_CLIP, settings))
-    clip = _read(args, args.input or SAMPLE_CLIP, settings)
+    source = args.input or SAMPLE_CLIP
+    seeds = [args.seed + k for k in range(getattr(args, "count", 1))]
+    if seeds[-1] > MAX_SEED:
+        raise InputError(f"seeds {seeds[0]}..{seeds[-1]} go past the largest seed, {MAX_SEED}; "
+                         "start from a smaller --seed")
+    # Every output's name, folder and inputs checked before any work (a typo in -o must not
+    # cost the whole run). A single output keeps the name as typed: "out.mp4/" is a folder.
+    outs = unique_output_paths(args.output, seeds) if len(seeds) > 1 else [args.output]
+    for out in outs:
+        check_target(out, [source], crf=args.crf)
+    load_engine_meanwhile(_check_sizes(args, source, settings))
+    clip = _read(args, source, settings)
     for note in clip.notes:
         print(f"note: {note}", file=sys.stderr)
     _check_single_image_output(args.output, args.frames or len(clip.frames))
     task = "generate" if args.command == "generate" else "retarget"
-    seeds = [args.seed + k for k in range(getattr(args, "count", 1))]
-    outs = unique_output_paths(args.output, seeds) if len(seeds) > 1 else [Path(args.output)]
     noise = getattr(args, "noise", None)
     scorer = None
     scored: list[tuple[Path, Realism]] = []
@@ -238,9 +278,13 @@ def _check_single_image_output(output: str, frames: int) -> None:
 
 
 def _inpaint(args: argparse.Namespace) -> int:
+    from engine.io import check_target
     from engine.io.masks import load_hints, load_mask
 
     settings = _settings(args)
+    # The mask and hints are inputs too: the output never replaces them.
+    inputs = [Path(p) for p in (args.input, args.mask, args.hints) if p]
+    check_target(args.output, inputs, crf=args.crf)
     load_engine_meanwhile(_check_sizes(args, args.input, settings))
     clip = _read(args, args.input, settings)
     _check_single_image_output(args.output, len(clip.frames))
@@ -249,7 +293,7 @@ def _inpaint(args: argparse.Namespace) -> int:
     hints = load_hints(args.hints, shape, start=args.start, source_frames=whole) if args.hints else None
     req = Request(task="inpaint", seed=args.seed, settings=settings.with_(max_side=None),
                   mask=mask, hints=hints)
-    _produce(args, clip, req, Path(args.output), "inpaint")
+    _produce(args, clip, req, args.output, "inpaint", protect=inputs)
     return 0
 
 

@@ -81,8 +81,7 @@ def run_guided(args: argparse.Namespace) -> int:
         _settings,
         load_engine_meanwhile,
     )
-    from engine.io import read_video, source_shape
-    from engine.io.paths import check_not_input
+    from engine.io import check_target, read_video, source_shape
     from engine.limits import check_output_size, check_requested_size
     from engine.tasks.analogy import look_clip_problems
 
@@ -97,7 +96,7 @@ def run_guided(args: argparse.Namespace) -> int:
     out = (frames, args.height or layout_shape[1], args.width or layout_shape[2])
     check_output_size(look_shape, out)
     _check_single_image_output(args.output, out[0])
-    check_not_input(Path(args.output), [Path(layout_path), Path(args.look)])
+    check_target(args.output, [Path(layout_path), Path(args.look)], crf=args.crf)
     errors, warnings = look_clip_problems(look_shape, out)
     if errors:
         raise InputError(f"{Path(args.look).name}: {errors[0]}")
@@ -115,7 +114,7 @@ def run_guided(args: argparse.Namespace) -> int:
                   guide=layout.frames, guide_until=args.guide_until,
                   **({} if sketch else dict(guide_levels=args.a_levels, look_levels=args.b_levels)))
     protect = [p for p in (layout.path, look.path) if p]
-    _produce(args, look, req, Path(args.output), f"{args.command} seed {args.seed}", protect=protect)
+    _produce(args, look, req, args.output, f"{args.command} seed {args.seed}", protect=protect)
     return 0
 
 

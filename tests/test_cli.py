@@ -276,3 +276,95 @@ def test_memory_cap_refused_before_work(clip_file, tmp_path, capsys, monkeypatch
     assert code == 2 and err.startswith("error: an output of 8 frames of 56x40")
     assert "of memory but 0.0 GB is free" in err
     assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize("output, message", [
+    ("", "is not a name for an output"),
+    ("{tmp}/missing/out.mp4", "the folder {tmp}/missing does not exist"),
+    ("{clip}/out.mp4", "clip.mp4 is a file, not a folder"),
+    ("{tmp}/out.webm", "unknown output type '.webm'"),
+])
+def test_output_problems_are_refused_before_any_work(clip_file, tmp_path, capsys, monkeypatch,
+                                                     output, message):
+    import engine.cli as cli
+
+    def no_work(*a, **k):
+        raise AssertionError("read the clip before checking the output")
+
+    monkeypatch.setattr(cli, "_read", no_work)
+    output = output.format(tmp=tmp_path, clip=clip_file)
+    assert main(["generate", str(clip_file), "-o", output, "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message.format(tmp=tmp_path) in err, err
+
+
+def test_an_unwritable_folder_is_refused_before_any_work(clip_file, tmp_path, capsys, monkeypatch):
+    # (A read-only mount; chmod alone does not stop root, so the check is simulated.)
+    import os
+
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == tmp_path / "ro" else real(p, mode))
+    (tmp_path / "ro").mkdir()
+    assert main(["generate", str(clip_file), "-o", str(tmp_path / "ro" / "x.mp4"), "-q"]) == 2
+    assert "cannot write into" in capsys.readouterr().err
+
+
+def test_a_failed_write_cleans_up_without_a_traceback(tmp_path, monkeypatch):
+    # The clean-up of a half-written file must not raise over the write's own error.
+    import engine.io.writer as writer
+
+    def boom(*a, **k):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(writer, "_write_h264", boom)
+    monkeypatch.setattr(Path, "unlink", lambda self, missing_ok=False: boom())
+    from engine.errors import EngineError
+
+    with pytest.raises(EngineError, match="could not write the output"):
+        write_video(moving_texture(2, 24, 32), tmp_path / "o.mp4", fps=Fraction(10))
+
+
+def test_inpaint_never_writes_over_its_mask_or_hints(tmp_path, capsys):
+    frames = moving_texture(4, 24, 32, seed=3)
+    write_video(frames, tmp_path / "src/", fps=Fraction(25))
+    mask = np.zeros_like(frames)
+    mask[:, 8:16, 10:20] = 255
+    write_video(mask, tmp_path / "mask/", fps=Fraction(25))
+    before = sorted((p.name, p.read_bytes()) for p in (tmp_path / "mask").iterdir())
+    assert main(["inpaint", str(tmp_path / "src"), "--mask", str(tmp_path / "mask"),
+                 "-o", str(tmp_path / "mask") + "/", "-q"]) == 2
+    assert "cannot be the input" in capsys.readouterr().err
+    assert sorted((p.name, p.read_bytes()) for p in (tmp_path / "mask").iterdir()) == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--seed", "-1"], "--seed: must be from 0 to 2147483647"),
+    (["--seed", "4294967296"], "--seed: must be from 0 to 2147483647"),
+    (["--crf", "60"], "--crf: must be from 0 (lossless) to 51"),
+    (["--count", "1001"], "--count: at most 1000 outputs"),
+])
+def test_numbers_out_of_range_are_refused_by_the_parser(clip_file, tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(["generate", str(clip_file), "-o", str(tmp_path / "o.mp4"), *args])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_seeds_of_a_count_stay_within_the_largest(clip_file, tmp_path, capsys):
+    assert main(["generate", str(clip_file), "-o", str(tmp_path / "o.mp4"), "--seed", "2147483647",
+                 "--count", "2", "-q"]) == 2
+    assert "go past the largest seed" in capsys.readouterr().err
+
+
+def test_a_trailing_slash_asks_for_a_folder_of_frames(clip_file, tmp_path):
+    out = str(tmp_path / "looks_like.mp4") + "/"
+    assert main(["generate", str(clip_file), "-o", out, "--frames", "3", "-q"]) == 0
+    assert sorted(p.name for p in (tmp_path / "looks_like.mp4").iterdir())[0] == "frame_00001.png"
+
+
+def test_a_mistyped_command_is_named_not_opened(capsys):
+    import main as entry
+
+    assert entry.main(["generat"]) == 2
+    assert "unknown command 'generat' (did you mean generate?)" in capsys.readouterr().err
+    assert entry.main(["no_such_thing"]) == 2
+    assert "neither a file nor a command" in capsys.readouterr().err

@@ -20,7 +20,7 @@ from engine.io.clip import (
 from engine.io.paths import SUPPORTED_OUTPUTS, output_kind, unique_output_paths
 from engine.io.probe import probe
 from engine.io.reader import read_video, source_shape
-from engine.io.writer import write_frames_png, write_video
+from engine.io.writer import check_target, write_frames_png, write_video
 
 # The bundled, procedurally made sample clip (see resources/make_sample.py).
 SAMPLE_CLIP: Path = Path(__file__).resolve().parents[2] / "resources" / "sample.mp4"
@@ -34,6 +34,7 @@ __all__ = [
     "SUPPORTED_OUTPUTS",
     "VideoClip",
     "VideoInfo",
+    "check_target",
     "max_side_hint",
     "output_kind",
     "probe",

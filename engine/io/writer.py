@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import shutil
@@ -63,7 +64,7 @@ def _write_h264(frames: np.ndarray, tmp: Path, fps: Fraction, crf: int, steps: _
         stream.pix_fmt = "yuv420p"
         stream.codec_context.time_base = 1 / fps  # exact rate: one tick per frame
         stream.codec_context.thread_count = ENCODE_THREADS
-        stream.options = {"crf": str(crf), "preset": "medium"}
+        stream.options = {"crf": str(crf), "preset": "medium", **_x264_repeatable()}
         # Tag what swscale's RGB->YUV conversion produces (BT.601, limited range) so players
         # do not guess BT.709 for HD sizes and shift the colours.
         ctx = stream.codec_context
@@ -83,6 +84,21 @@ def _write_h264(frames: np.ndarray, tmp: Path, fps: Fraction, crf: int, steps: _
         finally:
             if carrier is not None:
                 carrier.close()
+
+
+@functools.cache
+def _x264_repeatable() -> dict[str, str]:
+    """x264 options that make the same frames give the same file. x264's AVX-512 code (in
+    the encoder PyAV ships) encodes the same frames differently from one encoder to the
+    next in a process (measured: 3 different files in 8, up to 18 grey levels apart);
+    AVX2 and older are repeatable and about as fast. Only where the CPU has AVX-512 (Linux
+    tells): naming a level the CPU lacks would crash the encoder."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            avx512 = any(line.startswith("flags") and " avx512f" in line for line in fh)
+    except OSError:
+        return {}
+    return {"x264-params": "asm=AVX2"} if avx512 else {}
 
 
 def _write_gif(frames: np.ndarray, tmp: Path, fps: Fraction, steps: _Steps) -> None:
@@ -158,10 +174,41 @@ def _side_name(path: Path, tag: str) -> Path:
 
 
 def _remove(p: Path) -> None:
+    """Clean up after a failed write; never raises (the write's own error is the news)."""
     if p.is_dir():
         shutil.rmtree(p, ignore_errors=True)
     else:
-        p.unlink(missing_ok=True)
+        try:
+            p.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def check_target(path: str | os.PathLike[str], protect: Sequence[Path | str | None] = (),
+                 crf: int | None = None) -> str:
+    """Everything about an output that can be refused before any work: its name and kind,
+    its folder (there, a folder, writable), the inputs it must not overwrite (`protect`),
+    a frames folder that holds other files, and the H.264 quality. Returns the kind
+    (engine.io.paths.output_kind). write_video checks the same again as it writes."""
+    text = os.fspath(path)
+    target = Path(text).expanduser()
+    if not text.strip() or not target.name or target.name in (".", ".."):
+        raise InputError(f"{text!r} is not a name for an output; give a file name such as "
+                         "out.mp4, or a folder name for PNG frames")
+    kind = output_kind(text)
+    if crf is not None and not 0 <= crf <= 51:
+        raise InputError(f"{target.name}: crf must be 0..51 (got {crf})")
+    check_not_input(target, [Path(p).expanduser() for p in protect if p is not None])
+    folder = target.parent
+    if not folder.exists():
+        raise InputError(f"{target.name}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise InputError(f"{target.name}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{target.name}: cannot write into {folder} (read-only or no permission)")
+    if kind == "frames":
+        _check_folder_target(target)
+    return kind
 
 
 def write_video(
@@ -181,7 +228,7 @@ def write_video(
     """
     _check_frames(frames)
     warn = warn or (lambda _msg: None)
-    kind = output_kind(path)
+    kind = check_target(path, [*protect, audio_from], crf=crf)
     path = Path(path).expanduser()
     # A float rate (29.97) becomes a small fraction; a huge denominator breaks muxers.
     fps = Fraction(fps)
@@ -189,12 +236,6 @@ def write_video(
         fps = fps.limit_denominator(10_000)
     if fps <= 0:
         raise InputError(f"{path.name}: frame rate must be positive (got {fps})")
-    if not 0 <= crf <= 51:
-        raise InputError(f"{path.name}: crf must be 0..51 (got {crf})")
-    sources = [Path(p).expanduser() for p in (*protect, audio_from) if p is not None]
-    check_not_input(path, sources)
-    if not path.parent.is_dir():
-        raise InputError(f"{path.name}: the folder {path.parent} does not exist")
 
     audio = None
     if audio_from is not None:
@@ -205,7 +246,7 @@ def write_video(
         if not has_audio:
             pass
         elif kind != "video":
-            warn(f"audio dropped: {'GIF' if kind == 'gif' else 'PNG images'} have no sound")
+            warn(f"audio dropped: {'GIF files' if kind == 'gif' else 'PNG images'} have no sound")
         elif src_len is None or abs(out_len - src_len) > 0.5 / float(fps):
             src_text = "unknown" if src_len is None else f"{src_len:.2f} s"
             warn(f"audio dropped: output is {out_len:.2f} s, source is {src_text}")
@@ -213,8 +254,6 @@ def write_video(
             audio = (Path(audio_from).expanduser(), float(audio_start), out_len)
 
     steps = _Steps(len(frames), progress, cancel)
-    if kind == "frames":
-        _check_folder_target(path)
     if kind == "image" and len(frames) != 1:
         raise InputError(f"{path.name}: a .png output holds one frame but the result has "
                          f"{len(frames)}; use a folder, .mp4 or .gif")
