@@ -149,7 +149,7 @@ def test_no_run_while_a_slider_is_dragged(window, qtbot):
 def test_every_control_has_a_tooltip(window):
     panel = window.panel
     missing = []
-    for widget in panel.findChildren(QWidget):
+    for widget in panel.findChildren(QWidget) + panel.footer.findChildren(QWidget):
         cls = type(widget).__name__
         if cls in ("QSpinBox", "QDoubleSpinBox", "QComboBox", "QPushButton", "QToolButton",
                    "QSlider", "QCheckBox") and not widget.toolTip():

@@ -90,6 +90,10 @@ def test_paint_erase_undo_redo(window, qtbot):
     expected = [True] + [False] * (T - 1)  # "This frame" by default
     assert model.masked_frames().tolist() == expected
     assert window.timeline.marks().tolist() == expected
+    window.panel.set_task("Variations")  # a task that uses no mask marks no frames
+    assert not window.timeline.marks().any()
+    window.panel.set_task("Inpaint")
+    assert window.timeline.marks().tolist() == expected
     painted = model.mask.copy()
 
     paint(window, [(28, 24), (34, 24)], Qt.MouseButton.RightButton)  # right-drag erases

@@ -192,12 +192,18 @@ class ControlPanel(QWidget):
         layout.addWidget(task_box)
         layout.addWidget(out_box)
         layout.addWidget(gen_box)
-        layout.addLayout(buttons)
-        layout.addLayout(browse_row)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        layout.addWidget(self.timing)
         layout.addStretch(1)
+        # Generate, Cancel, Browse and the run's progress: the window pins them under the
+        # scrolled settings, so they stay in reach on a small screen.
+        self.footer = QWidget(self)
+        self.footer.setObjectName("runFooter")
+        fl = QVBoxLayout(self.footer)
+        fl.setContentsMargins(9, 4, 9, 6)
+        fl.addLayout(buttons)
+        fl.addLayout(browse_row)
+        fl.addWidget(self.progress)
+        fl.addWidget(self.status)
+        fl.addWidget(self.timing)
 
     # -- public API --------------------------------------------------------------------
     def choices(self) -> Choices:

@@ -117,11 +117,15 @@ class SeedBrowser(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self._grid_host)
+        self._scroll = scroll
+        self._columns = COLUMNS
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.whole_hint)
         layout.addWidget(scroll, 1)
         self.resize(COLUMNS * 280 + 70, 2 * 250 + 90)
+        self._fit_screen()
+        self.stop.setEnabled(False)
 
         self.regenerate.clicked.connect(lambda: self._rebuild())
         self.stop.clicked.connect(self.cancel)
@@ -172,6 +176,7 @@ class SeedBrowser(QDialog):
             self._job = None
             self._judge()  # nothing more is coming: tiles waiting for siblings are judged alone
         self.status.setText("Stopped.")
+        self.stop.setEnabled(False)
 
     def refine(self, seed: int) -> None:
         request = with_quality(replace(self.request, seed=seed), "best")
@@ -252,6 +257,7 @@ class SeedBrowser(QDialog):
         self._job = job
         self._failed = False
         self.status.setText("Computing…")
+        self.stop.setEnabled(True)
         jobs.start(job)
 
     def _offer(self, kind: str, seed: int, clip: ResultClip, state: str) -> None:
@@ -314,9 +320,30 @@ class SeedBrowser(QDialog):
             return seeds
         return scored + [s for s in seeds if s not in scored]
 
+    def _fit_screen(self) -> None:
+        """No wider or taller than the screen it opens on (a 1024-pixel-wide laptop)."""
+        screen = self.screen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            self.resize(min(self.width(), room.width() - 40), min(self.height(), room.height() - 60))
+
+    def _fitting_columns(self) -> int:
+        """As many columns as the window's width holds (at most COLUMNS, at least one)."""
+        tile = next(iter(self.tiles.values()), None)
+        if tile is None:
+            return COLUMNS
+        room = self._scroll.viewport().width() - 2 * self._grid.contentsMargins().left()
+        return max(1, min(COLUMNS, room // (tile.width() + self._grid.spacing())))
+
     def _arrange(self) -> None:
+        self._columns = self._fitting_columns()
         for i, seed in enumerate(self.ordered_seeds()):
-            self._grid.addWidget(self.tiles[seed], i // COLUMNS, i % COLUMNS)
+            self._grid.addWidget(self.tiles[seed], i // self._columns, i % self._columns)
+
+    def resizeEvent(self, event):  # noqa: N802
+        super().resizeEvent(event)
+        if self.tiles and self._fitting_columns() != self._columns:
+            self._arrange()
 
     @Slot(object, object)
     def _on_progress(self, job: jobs.Job, value: tuple) -> None:
@@ -349,6 +376,7 @@ class SeedBrowser(QDialog):
     def _on_done(self, job: jobs.Job) -> None:
         if job is self._job:
             self._job = None
+            self.stop.setEnabled(False)
             self._finals_due.clear()
             self._judge()  # a failed or short grid: tiles still waiting are judged alone
             if self.is_sorted:

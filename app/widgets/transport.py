@@ -38,6 +38,7 @@ class TransportBar(QWidget):
         )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(3)  # with the stylesheet's narrow buttons: fits a 1024-pixel screen
         for key, text, tip, slot in spec:
             b = QToolButton()
             b.setText(text)

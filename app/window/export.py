@@ -22,6 +22,7 @@ from app.window.view import ViewController
 from app.workers.export_runner import ExportRunner
 from app.workers.exporter import ExportItem, normalize_target
 from app.workers.generation import cache_key
+from engine.io import SAMPLE_CLIP
 
 
 class ExportController(QObject):
@@ -45,7 +46,8 @@ class ExportController(QObject):
             if saved and Path(str(saved)).is_dir():
                 return Path(str(saved))
         clip = self.session.clip
-        if clip is not None and clip.path is not None and os.access(clip.path.parent, os.W_OK):
+        if clip is not None and clip.path is not None and os.access(clip.path.parent, os.W_OK) \
+                and clip.path.resolve() != SAMPLE_CLIP.resolve():  # not into the program's own folder
             return clip.path.parent
         return Path.home()
 
@@ -138,7 +140,8 @@ class ExportController(QObject):
     def _remember(self, dialog: ExportDialog) -> None:
         # A still's PNG image is not a format for the next (moving) result.
         kind = self.session.export.format if dialog.kind == "still" else dialog.kind
-        self.session.set_export(ExportPreset(kind, dialog.crf.value(), str(dialog.folder())))
+        folder = os.path.normpath(dialog.folder())  # "out/../out" is remembered as "out"
+        self.session.set_export(ExportPreset(kind, dialog.crf.value(), folder))
 
     def _on_exported(self, paths: list, notes: list) -> None:
         if paths:

@@ -153,9 +153,15 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(340)
+        side = QWidget()  # the settings scroll; Generate and the progress stay below them
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.setSpacing(0)
+        sl.addWidget(scroll, 1)
+        sl.addWidget(self.panel.footer)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(media)
-        splitter.addWidget(scroll)
+        splitter.addWidget(side)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 0)
         splitter.setSizes([920, 360])
@@ -219,10 +225,12 @@ class MainWindow(QMainWindow):
                                      for a in self.inpaint.panel.window_actions()}
 
     def _show_marks(self, *_args) -> None:
-        """The timeline marks the frames that carry paint: the mask's, or in the Sketch task
-        the drawing's (its key frames)."""
-        model = self.session.sketch if self.panel.current_task() == "sketch" else self.session.mask
-        self.timeline.set_marks(model.masked_frames())
+        """The timeline marks the frames that carry paint: in the Inpaint task the mask's,
+        in the Sketch task the drawing's (its key frames); no marks in the other tasks,
+        which use neither."""
+        task = self.panel.current_task()
+        model = self.session.sketch if task == "sketch" else self.session.mask
+        self.timeline.set_marks(model.masked_frames() if task in ("inpaint", "sketch") else None)
 
     def _probe_device(self) -> None:
         """Import the engine (PyTorch) and name the device off the GUI thread."""
