@@ -240,9 +240,14 @@ class RealismScorer:
             self._spacing = max(spacing(self.source, _patch_for(self.source)), 1e-6)
         return self._spacing
 
-    def __call__(self, output: np.ndarray, cancel: Callable[[], bool] | None = None) -> Realism:
-        """The realism of one output (T, H, W, 3) uint8; deterministic."""
-        scale = self.scale if output.shape[1:3] == self.shape[1:3] else min(1.0, SIDE / min(output.shape[1:3]))
+    def __call__(self, output: np.ndarray, cancel: Callable[[], bool] | None = None,
+                 made_at: float = 1.0) -> Realism:
+        """The realism of one output (T, H, W, 3) uint8; deterministic. `made_at`: the scale
+        of the source the output was made from (below 1 when the engine worked on a shrunk
+        copy: Draft, --max-side). The output is shrunk so that its things are as large as
+        the source's in the score's small frames: a retarget's patches keep the source's
+        scale whatever its size, a Draft result's are smaller by `made_at`."""
+        scale = min(1.0, self.scale / made_at)
         out = _video(output, scale)
         patch = _patch_for(self.source, out)
         pos = _positions(out, patch, self.samples, seed=0)

@@ -147,3 +147,23 @@ def test_judged_among_waits_for_siblings_on_their_way():
     assert judge_among(first) == first
     worst = judge_among([_alone(1.6), _alone(0.5, layout=LAYOUT_FLAG_AT + 3)], coming=4)
     assert [r.verdict for r in worst] == ["flagged", "band_cut"]
+
+
+def test_a_retarget_and_a_draft_result_are_compared_at_the_scale_they_were_made():
+    """A retarget keeps the source's pixel scale whatever its size; a Draft result was made
+    from a shrunk copy (`made_at`). Each is shrunk so that its things are as large as the
+    source's: a 1.5x larger retarget made of the clip's own patches (a texture tiled) is
+    nearer its source at the right scale than shrunk as if it were a Draft copy."""
+    from engine.metrics import scaled, to_unit
+    from tests.synth import moving_texture
+
+    clip = moving_texture(6, 96, 144)
+    scorer = RealismScorer(clip)
+    tiled = np.tile(clip, (1, 2, 2, 1))[:, :144, :216]  # 1.5x each way, the clip's own scale
+    retarget = scorer(tiled)
+    assert retarget.new is None  # no same place to compare at another size
+    shrunk = scorer(tiled, made_at=2 / 3)  # as if it were the clip shrunk: wrongly scaled
+    assert retarget.ratio < shrunk.ratio and retarget.score > shrunk.score
+    half = (scaled(to_unit(clip), 0.5).numpy() * 255).round().astype(np.uint8)  # a Draft copy
+    draft = scorer(half, made_at=0.5)
+    assert draft.score > 90 and draft.new is not None and draft.new < 0.1

@@ -44,11 +44,14 @@ def engine_levels(frames: np.ndarray, request: Request,
     return run(frames, request, cancel=cancel)
 
 
-def _realism(source: np.ndarray, output: np.ndarray, cancel: Callable[[], bool]) -> Realism:
-    """A finished variation's realism (imported here: the engine pulls in PyTorch)."""
+def _realism(source: np.ndarray, output: np.ndarray, cancel: Callable[[], bool],
+             request: Request) -> Realism:
+    """A finished variation's realism (imported here: the engine pulls in PyTorch), its
+    output compared at the scale the engine made it (a Draft run works on a shrunk copy)."""
     from engine.realism import RealismScorer
+    from engine.run import working_shape
 
-    return RealismScorer(source)(output, cancel)
+    return RealismScorer(source)(output, cancel, made_at=working_shape(source.shape[:3], request.settings)[1])
 
 
 def cache_key(selection: Selection, request: Request) -> Hashable:
@@ -117,7 +120,7 @@ class GenerationRunner(QObject):
                 job.report(level)
                 final = level if level.final else None
             if final is not None and request.task in SCORED_TASKS:
-                job.report(_realism(frames, final.frames, job.is_cancelled))
+                job.report(_realism(frames, final.frames, job.is_cancelled, request))
 
         job = jobs.Job(work, name=f"generate seed {request.seed}")
         job.progress.connect(self._on_level)
@@ -136,7 +139,7 @@ class GenerationRunner(QObject):
         frames = selection.frames
 
         def work(job: jobs.Job) -> None:
-            job.report(_realism(frames, clip.frames, job.is_cancelled))
+            job.report(_realism(frames, clip.frames, job.is_cancelled, clip.request))
 
         job = jobs.Job(work, name=f"score seed {clip.seed}")
         job.progress.connect(self._on_level)

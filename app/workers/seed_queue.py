@@ -86,10 +86,11 @@ def browse_work(queue: TaskQueue, selection: Selection):
         if request.task not in SCORED_TASKS:
             return None
         from engine.realism import RealismScorer
+        from engine.run import working_shape
 
         if scorer is None:
             scorer = RealismScorer(frames)
-        return scorer(output, cancel)
+        return scorer(output, cancel, made_at=working_shape(frames.shape[:3], request.settings)[1])
 
     def work(job: jobs.Job) -> None:
         try:
