@@ -102,9 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"how many outputs, seeds N..N+K-1 (at most {MAX_COUNT})")
     g.add_argument("--variation", type=float, metavar="SCALE",
                    help="how far layouts may move: the coarsest noise as a multiple of the clip's own "
-                   f"patch spacing (default {Settings().noise_scale:g}; 0 gives the input back)")
-    g.add_argument("--noise", type=float, help="the coarsest noise's sigma itself, whatever the clip "
-                   "(overrides --variation; the authors' code uses 5)")
+                   f"patch spacing, 0 to 20 (default {Settings().noise_scale:g}; 0 gives the input back)")
+    g.add_argument("--noise", type=float, help="the coarsest noise's sigma itself, whatever the clip, "
+                   "0 to 100 (overrides --variation; the authors' code uses 5)")
     g.add_argument("--keep-whole", action="store_true",
                    help="keep a large single subject (a dancer) whole: the completeness term where "
                    "the layout is drawn; layouts closer to the input's, more motion. Off by default")

@@ -368,7 +368,7 @@ def test_too_few_frames(tmp_path: Path) -> None:
         read_video(path, start=3, min_frames=3)
     with pytest.raises(InputError, match="short.mp4: the frame range starts at frame 9"):
         read_video(path, start=9)
-    with pytest.raises(InputError, match="short.mp4: bad frame range"):
+    with pytest.raises(InputError, match="short.mp4: --end 2 must come after --start 4"):
         read_video(path, start=4, end=2)
 
 
@@ -415,3 +415,17 @@ def test_the_same_frames_encode_to_the_same_file(tmp_path: Path) -> None:
     digests = {hashlib.md5(write_video(frames, tmp_path / f"o{k}.mp4", fps=Fraction(10)).read_bytes()).hexdigest()
                for k in range(6)}
     assert len(digests) == 1
+
+
+def test_a_negative_start_is_named(tmp_path: Path) -> None:
+    path = make_file(tmp_path / "clip.mp4", gradient(4), fps=24)
+    with pytest.raises(InputError, match="clip.mp4: the first frame .--start. cannot be negative .got -1."):
+        read_video(path, start=-1)
+
+
+def test_a_folder_of_two_sequences_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    write_video(gradient(3), folder / "", fps=Fraction(24))  # frame_00001.png ...
+    write_video(gradient(1)[0:1], folder / "cover.png", fps=Fraction(24))
+    with pytest.raises(InputError, match=r"more than one image sequence \(frame_\*.png \(3\), cover.png \(1\)\)"):
+        read_video(folder)

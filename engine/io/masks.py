@@ -37,7 +37,7 @@ def _check_frames(n: int, shape: Shape3, start: int, source_frames: int | None, 
     whole = source_frames
     if (whole is not None and n == whole) or (whole is None and n >= start + t):
         return start, start + t  # a layer for the whole source; the clip is a range of it
-    fits = f"1 (used for every frame) or {t} (one per frame)"
+    fits = "1 frame" if t == 1 else f"1 (used for every frame) or {t} (one per frame)"
     if whole is not None and whole != t:
         fits += f" or {whole} (one per frame of the whole source)"
     raise InputError(f"{name}: the {what} has {n} frame{'s' if n != 1 else ''} but the clip has "
@@ -67,7 +67,7 @@ def _read_layer(path: str | os.PathLike[str], shape: Shape3, start: int,
         raise InputError(f"cannot read the {what}: {exc}") from exc
     if len(frames) not in (1, t):  # the probe's count was an estimate (some formats)
         raise InputError(f"{name}: the {what} has {len(frames)} frames but the clip has {t}; "
-                         f"give 1 (used for every frame) or {t} (one per frame)")
+                         + ("give 1" if t == 1 else f"give 1 (used for every frame) or {t} (one per frame)"))
     return frames
 
 

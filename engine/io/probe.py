@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -121,6 +122,16 @@ def list_images(folder: Path) -> list[Path]:
     files = [p for p in entries if p.suffix.lower() in IMAGE_EXTS and p.is_file()]
     if not files:
         raise InputError(f"{folder.name}: the folder has no images (png, jpg, bmp, tif)")
+    # One sequence: names alike but for their numbers. Two (a*.png beside b*.jpg) would be
+    # read as one clip, their frames interleaved.
+    kinds: dict[str, int] = {}
+    for f in files:
+        kind = re.sub(r"\d+", "#", f.stem) + f.suffix.lower()
+        kinds[kind] = kinds.get(kind, 0) + 1
+    if len(kinds) > 1:
+        named = ", ".join(f"{k.replace('#', '*')} ({n})" for k, n in sorted(kinds.items(), key=lambda kn: -kn[1]))
+        raise InputError(f"{folder.name}: the folder holds more than one image sequence ({named}); "
+                         "keep one numbered sequence per folder")
     return sorted(files, key=lambda p: natural_key(p.name))
 
 

@@ -152,8 +152,11 @@ class _Plan:
 def _plan(path: Path, start: int, end: int | None, max_side: int | None, max_pixels: int,
           max_voxels: int) -> _Plan:
     name = path.name or str(path)
-    if start < 0 or (end is not None and end <= start):
-        raise InputError(f"{name}: bad frame range {start}..{end} (need 0 <= start < end)")
+    if start < 0:
+        raise InputError(f"{name}: the first frame (--start) cannot be negative (got {start})")
+    if end is not None and end <= start:
+        raise InputError(f"{name}: --end {end} must come after --start {start} (frames "
+                         f"{start} to {end - 1} are used; --end is the frame to stop before)")
     if max_side is not None and max_side < 1:
         raise InputError(f"{name}: --max-side must be at least 1 (got {max_side})")
     if not path.exists():
