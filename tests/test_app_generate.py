@@ -190,7 +190,7 @@ def test_a_one_frame_retarget_is_a_still_and_exports_as_png(window, qtbot, tmp_p
     result = window.view.result
     assert result.frames.shape == (1, CLIP_H, CLIP_W, 3)
     assert any("output has 1 frame" in n for n in result.notes)
-    assert result.label().endswith("· 1 frame")
+    assert result.label().endswith("· 1 frame") and result.label().startswith("Result · Retarget · seed")
     target = tmp_path / "still.png"
     with qtbot.waitSignal(window.exporter.finished, timeout=60_000):
         window.exports.start_export([ExportItem(result.seed, result.request, result.frames)], [target], crf=18)

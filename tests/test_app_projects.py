@@ -103,6 +103,8 @@ def test_save_and_open_give_the_same_state(window, qtbot, tmp_path, monkeypatch)
         assert other.panel.seed.value() == 42 and other.panel.current_task() == "generate"
         assert other.panel.page_for("inpaint").noise_value() == 2.5
         assert o.favourites == s.favourites and o.export == s.export
+        assert not other.timeline.marks().any()  # Variations: the mask is not marked
+        other.panel.set_task("Inpaint")
         assert other.timeline.marks().tolist() == s.mask.masked_frames().tolist()
         assert other.recent_projects.paths()[0] == str(target.resolve())
     finally:

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.state.media import frames_text
+from app.state.request_builder import TASKS
 from engine.realism import Realism
 from engine.request import Request
+
+TASK_TITLES = {task: title for title, task in TASKS.items()}
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,13 @@ class ResultClip:
         return self.frames[min(index * t // self.length, t - 1)]
 
     def label(self) -> str:
+        """The result pane's title; it names the task that made it, which may not be the
+        task shown now (a run goes on when the task is switched)."""
+        task = TASK_TITLES.get(self.request.task, self.request.task)
         if self.final:
             w, h = self.size
-            return f"Result · seed {self.seed} · {w}×{h} · {frames_text(len(self.frames))}"
-        return f"Preview · seed {self.seed} · level {self.level} of {self.levels}"
+            return f"Result · {task} · seed {self.seed} · {w}×{h} · {frames_text(len(self.frames))}"
+        return f"Preview · {task} · seed {self.seed} · level {self.level} of {self.levels}"
 
 
 def result_index_for_source(source_frame: int, in_point: int, result_length: int) -> int:

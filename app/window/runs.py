@@ -161,6 +161,7 @@ class RunController(QObject):
     def _on_clip(self, clip) -> None:
         self.runner.cancel()
         self.generated_once = False
+        self.panel.set_progress(0, 1, "Ready")  # the last clip's run says nothing of this one
 
     # -- reports from the run --------------------------------------------------------------
     @Slot(object)
