@@ -171,7 +171,7 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, 
              protect: list[Path] | None = None) -> tuple[Path, np.ndarray]:
     """Run `request` on `clip` and write the result; `protect`: inputs it must not overwrite
     (default: the clip). Returns the path written and the result's frames."""
-    from engine.io import write_video
+    from engine.io import output_kind, write_video
     from engine.run import run
 
     bar = None if args.quiet else ProgressBar(label)
@@ -190,7 +190,10 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, 
         protect=protect if protect is not None else [clip.path] if clip.path else [],
     )
     t = result.timings
-    print(f"{written}  {result.frames.shape[2]}x{result.frames.shape[1]}x{result.frames.shape[0]}  "
+    n, h, w = result.frames.shape[:3]
+    if output_kind(written) == "video":  # H.264 takes even sizes: the writer pads (and warns)
+        h, w = h + h % 2, w + w % 2
+    print(f"{written}  {w}x{h}x{n}  "
           f"{result.elapsed:.1f} s (search {t['search']:.1f}, vote {t['vote']:.1f}) on {result.device}")
     return written, result.frames
 

@@ -368,3 +368,12 @@ def test_a_mistyped_command_is_named_not_opened(capsys):
     assert "unknown command 'generat' (did you mean generate?)" in capsys.readouterr().err
     assert entry.main(["no_such_thing"]) == 2
     assert "neither a file nor a command" in capsys.readouterr().err
+
+
+def test_an_odd_size_reports_the_size_written(tmp_path, capsys):
+    src = tmp_path / "odd"
+    write_video(moving_texture(4, 31, 45), src, fps=Fraction(10))
+    assert main(["generate", str(src), "-o", str(tmp_path / "o.mp4"), "-q"]) == 0
+    captured = capsys.readouterr()
+    assert "padded 45x31 to 46x32" in captured.err and "  46x32x4  " in captured.out
+    assert read_video(tmp_path / "o.mp4").frames.shape[1:3] == (32, 46)
