@@ -152,9 +152,10 @@ def _read(args: argparse.Namespace, path: str | Path, settings: Settings):
 
 
 def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings) -> int:
-    """Refuse an output over the limits (engine/limits.py) from the probe alone, before
-    decoding the clip or loading PyTorch: a mistyped --width must fail at once. Returns
-    the run's size in voxels (the larger of source and output)."""
+    """Refuse an output over the limits (engine/limits.py), or a .png output for a result
+    of many frames, from the probe alone, before decoding the clip or loading PyTorch: a
+    mistyped --width must fail at once. Returns the run's size in voxels (the larger of
+    source and output)."""
     from engine.io import source_shape
     from engine.limits import check_output_size, check_requested_size
 
@@ -164,6 +165,7 @@ def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings)
     out = (getattr(args, "frames", None) or src[0], getattr(args, "height", None) or src[1],
            getattr(args, "width", None) or src[2])
     check_output_size(src, out)
+    _check_single_image_output(args.output, out[0])
     return max(math.prod(src), math.prod(out))
 
 
@@ -219,7 +221,6 @@ def _generate(args: argparse.Namespace) -> int:
     clip = _read(args, source, settings)
     for note in clip.notes:
         print(f"note: {note}", file=sys.stderr)
-    _check_single_image_output(args.output, args.frames or len(clip.frames))
     task = "generate" if args.command == "generate" else "retarget"
     noise = getattr(args, "noise", None)
     scorer = None
@@ -290,7 +291,6 @@ def _inpaint(args: argparse.Namespace) -> int:
     check_target(args.output, inputs, crf=args.crf)
     load_engine_meanwhile(_check_sizes(args, args.input, settings))
     clip = _read(args, args.input, settings)
-    _check_single_image_output(args.output, len(clip.frames))
     shape, whole = clip.frames.shape[:3], clip.source_frames
     mask = load_mask(args.mask, shape, start=args.start, source_frames=whole)
     hints = load_hints(args.hints, shape, start=args.start, source_frames=whole) if args.hints else None

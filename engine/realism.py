@@ -158,11 +158,16 @@ def _rows(frames: np.ndarray, bands: int = BANDS) -> Rows:
     return Rows(_grid(frames, bands * SUB, min(BLOCKS, frames.shape[2])).mean(0))
 
 
-def layout_shift(source: np.ndarray | Rows, frames: np.ndarray) -> tuple[float, float]:
+def layout_shift(source: np.ndarray | Rows, frames: np.ndarray,
+                 height_ratio: float = 1.0) -> tuple[float, float]:
     """How unlike the input's blocks at its height the output's least fitting block is, in
     units of how unlike the input's own blocks of that row are, and where (0 top, 1 bottom).
     Colour distances are the largest channel difference. Sizes may differ: rows are taken
-    at the same fractions of the height, and blocks match anywhere along the row."""
+    at the same fractions of the height, and blocks match anywhere along the row.
+    `height_ratio`: the output's height over the input's at the same pixel scale. Where it
+    is not 1 (a variation made taller or shorter) a band's things keep their pixel size,
+    so where they belong is not one place: each band may also match the input where it
+    would lie at the same distance from the top or from the bottom, and anywhere between."""
     fine = (source if isinstance(source, Rows) else _rows(source)).fine
     bands = min(fine.shape[1] // SUB, frames.shape[1])
     if fine.shape[1] != bands * SUB:  # a short output: the input's rows at its bands
@@ -178,7 +183,10 @@ def layout_shift(source: np.ndarray | Rows, frames: np.ndarray) -> tuple[float, 
     def distances(blocks: torch.Tensor) -> torch.Tensor:  # (bands, slides, n, input blocks)
         return (blocks[:, :, None, :, None] - near[:, :, :, None, :]).abs().amax(0)
 
-    fit = distances(out).amin(1).amin(-1)  # (bands, output blocks): the nearest input block
+    if abs(height_ratio - 1) < 0.02:
+        fit = distances(out).amin(1).amin(-1)  # (bands, output blocks): the nearest input block
+    else:
+        fit = _fit_other_height(out, windows, bands, height_ratio)
     d_own = distances(own)
     cols = torch.arange(own.shape[2])
     d_own = d_own.masked_fill(cols[:, None] == cols[None, :], float("inf")).amin(1).amin(-1)
@@ -186,6 +194,24 @@ def layout_shift(source: np.ndarray | Rows, frames: np.ndarray) -> tuple[float, 
     shift = (fit / (scale[:, None] + ROW_EPS)).amax(1)
     row = int(shift.argmax())
     return float(shift[row]), (row + 0.5) / bands
+
+
+def _fit_other_height(out: torch.Tensor, windows: torch.Tensor, bands: int,
+                      height_ratio: float) -> torch.Tensor:
+    """(bands, output blocks): each output block's nearest input block among the bands it
+    may stand for at another height (layout_shift): from the same fraction of the height,
+    the same distance from the top and the same distance from the bottom, one band more
+    either way."""
+    f = (torch.arange(bands, dtype=torch.float64) + 0.5) / bands
+    at = torch.stack([f, (f * height_ratio).clamp(0, 1), (1 - (1 - f) * height_ratio).clamp(0, 1)])
+    first = (at * bands * SUB - SUB / 2).round().long()  # the fine row each would start at
+    lo = (first.amin(0) - SUB).clamp_min(0)
+    hi = (first.amax(0) + SUB).clamp_max(windows.shape[1] - 1)
+    starts = torch.arange(windows.shape[1])
+    allowed = (starts[None] >= lo[:, None]) & (starts[None] <= hi[:, None])  # (bands, starts)
+    d = (out[:, :, None, :, None] - windows[:, None, :, None, :]).abs().amax(0)  # (bands, starts, n, in)
+    d = d.masked_fill(~allowed[:, :, None, None], float("inf"))
+    return d.amin(1).amin(-1)
 
 
 def _positions(video: torch.Tensor, patch: tuple[int, int, int], n: int, seed: int) -> torch.Tensor:
@@ -262,7 +288,7 @@ class RealismScorer:
         worst = pos[int(d.argmax())]
         centre = [int(v) + (p - 1) / 2 for v, p in zip(worst.tolist(), patch, strict=True)]
         where = (int(centre[0]), int(centre[1] / scale), int(centre[2] / scale))
-        shift, row = layout_shift(self.rows, output)
+        shift, row = layout_shift(self.rows, output, output.shape[1] / made_at / self.shape[1])
         score, flagged = _judge(ratio, shift, FLAG_AT)
         new = newness(self.source, out) if out.shape == self.source.shape else None
         return Realism(ratio=ratio, score=score, flagged=flagged,

