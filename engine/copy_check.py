@@ -64,8 +64,9 @@ def band_shift(source_frames: np.ndarray, frames: np.ndarray) -> float:
     clean ones), so the test costs a few early levels, not a whole run. It is read at every
     held level: a small cut (a patch of sky in the ground band of Full-HD balloons, seen on
     a GPU) measured 11.3 at the coarsest but 4.8-6 from the second level on, where the
-    finer grid dilutes it in its block, and stayed to the end."""
-    return layout_shift(source_frames, frames)[0]
+    finer grid dilutes it in its block, and stayed to the end. An output of another height
+    (a variation made taller) is read where its bands may lie at that height."""
+    return layout_shift(source_frames, frames, frames.shape[1] / source_frames.shape[1])[0]
 
 
 def band_cut(source_frames: np.ndarray, frames: np.ndarray) -> bool:
