@@ -185,12 +185,16 @@ def test_use_waits_for_a_finished_tile_and_brings_back_its_settings(window, qtbo
     qtbot.waitUntil(lambda: tile.clip.final, timeout=RUN_TIMEOUT_MS)
     assert tile.use.isEnabled()
     # The panel changed after the grid was made: Use brings back what made the tile.
+    made_from = (window.session.in_out.in_point, window.session.in_out.out_point)
     window.panel.set_quality("normal")
     window.panel.blend_seams.setChecked(True)
+    window.session.in_out.set_range(2, 5)
+    window.panel.browse_count.setValue(5)  # the panel's own preference: kept
     tile.use.click()
     settings = window.session.settings
     assert settings.quality == "draft" and settings.seed == 1 and not settings.blend_seams
-    assert not window.panel.blend_seams.isChecked()
+    assert not window.panel.blend_seams.isChecked() and window.panel.browse_count.value() == 5
+    assert (window.session.in_out.in_point, window.session.in_out.out_point) == made_from
     assert window.runs.current_request() == tile.clip.request
     browser.close()
 
@@ -223,6 +227,11 @@ def test_export_says_when_the_sound_is_left_out(qtbot, tmp_path):
     paths, notes = blocker.args[1]
     assert paths == [tmp_path / "out.mp4"]
     assert notes == ["out.mp4: audio dropped: output is 0.50 s, source is 1.00 s"]
+    # A GIF has no sound by choice: nothing to say.
+    job = export_job([ExportItem(0, Request(), frames)], [tmp_path / "out.gif"], selection)
+    with qtbot.waitSignal(job.succeeded, timeout=60_000) as blocker:
+        jobs.start(job)
+    assert blocker.args[1][1] == []
 
 
 def test_export_asks_before_replacing_a_file(window, qtbot, tmp_path, monkeypatch):
@@ -256,6 +265,16 @@ def test_export_asks_before_replacing_a_file(window, qtbot, tmp_path, monkeypatc
     with qtbot.waitSignal(window.exporter.finished, timeout=60_000):
         window.exports.export_result()
     assert read_video(target).frames.shape == result.frames.shape
+    # A PNG-frames folder holding other files is refused before any question.
+    target = tmp_path / "mine"
+    target.mkdir()
+    Chosen.kind = "png"
+    (target / "notes.txt").write_text("keep me")
+    monkeypatch.setattr(prompts, "ask_replace", lambda parent, there: asked.append(there) or True)
+    with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
+        window.exports.export_result()
+    assert "other files" in blocker.args[0] and asked == [[tmp_path / "taken.mp4"]]
+    assert (target / "notes.txt").read_text() == "keep me"
 
 
 def test_closing_during_an_export_asks_first(window, qtbot, tmp_path, monkeypatch):

@@ -212,9 +212,17 @@ def test_strips_generate_and_fill_the_timeline(window, qtbot, tmp_path, shape):
 
 
 def test_cancel_brings_back_the_finished_result(window, qtbot):
-    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+    with qtbot.waitSignal(window.generation.scored, timeout=RUN_TIMEOUT_MS):
         window.runs.generate()
     finished = window.view.result
+    assert finished.realism is not None  # the scored copy is the one kept
+    # Stopped before its first preview: the finished result never left; its Done line
+    # comes back.
+    window.panel.seed.setValue(7)
+    window.runs.generate()
+    window.runs.cancel()
+    assert window.view.result is finished and window.panel.status.text().startswith("Done")
+    assert "realism" in window.panel.timing.text()
     window.panel.output.out_width.set_value(CLIP_W * 3)  # another, longer run
     with qtbot.waitSignal(window.generation.preview, timeout=RUN_TIMEOUT_MS):
         window.runs.generate()
@@ -224,8 +232,10 @@ def test_cancel_brings_back_the_finished_result(window, qtbot):
     # The stopped run's coarse preview gives way to the last finished video, which can be
     # exported again.
     assert window.view.result is finished
-    assert window.panel.status.text().startswith("Done")
+    assert window.panel.status.text().startswith("Done") and "realism" in window.panel.timing.text()
     assert "previous result" in window.statusBar().currentMessage()
+    window.view.clear_result()  # (a new clip, a new mask): the pane's title goes too
+    assert window.viewer.result.title.text() == "Result"
 
 
 def test_a_still_exports_as_one_png_image_from_the_dialog(qtbot, tmp_path):
@@ -236,6 +246,7 @@ def test_a_still_exports_as_one_png_image_from_the_dialog(qtbot, tmp_path):
     qtbot.addWidget(dialog)
     assert dialog.kind == "still" and dialog.targets() == [tmp_path / "clip_seed0003.png"]
     assert normalize_target(tmp_path / "frame", "still") == tmp_path / "frame.png"
+    assert normalize_target(tmp_path / "x.mp4", "still") == tmp_path / "x.png"
     dialog.format.setCurrentIndex(dialog.format.findText("MP4 video (H.264)"))
     assert dialog.targets() == [tmp_path / "clip_seed0003.mp4"]
     moving = ExportDialog("clip", [3], tmp_path, single=True)  # a moving result: no image

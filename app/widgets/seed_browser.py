@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -33,7 +34,7 @@ from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
 from app.state.settings import MAX_SEED
 from app.widgets.dialogs import show_error
-from app.widgets.seed_tile import SeedTile
+from app.widgets.seed_tile import ElidedLabel, SeedTile
 from app.workers import jobs
 from app.workers.generation import SCORED_TASKS, cache_key, to_result
 from app.workers.seed_queue import TaskQueue, browse_work
@@ -92,8 +93,11 @@ class SeedBrowser(QDialog):
         self.export = QPushButton("Export favourites…")
         self.export.setToolTip("Write every starred variation, each named with its seed.")
         self.export.setEnabled(False)
-        self.status = QLabel("")
+        # Elided (the whole text in its tooltip): a long error message must not widen the
+        # window past the screen.
+        self.status = ElidedLabel("")
         self.status.setObjectName("hint")
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         # Shown once a variation of this grid is flagged, for a grid made without the box.
         self.whole_hint = QLabel("⚠ marks a variation that looks broken. If the clip's subject "
                                  "is cut into pieces, tick Keep subjects whole (Variations) and "

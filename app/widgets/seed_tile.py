@@ -29,7 +29,7 @@ TILE_W, TILE_H = 256, 160  # the picture's box; the tile is as wide as its pictu
 WHOLE_HINT = "A subject cut into pieces? Try Keep subjects whole (Variations). "
 
 
-class _ElidedLabel(QLabel):
+class ElidedLabel(QLabel):
     """A label that ends its text with … where it does not fit, rather than cutting it."""
 
     def setText(self, text: str) -> None:  # noqa: N802
@@ -73,7 +73,7 @@ class SeedTile(QFrame):
         self.picture.setToolTip("Hover or click to play.")
         self.caption = QLabel(f"Seed {seed}")
         self.caption.setObjectName("tileCaption")
-        self.state = _ElidedLabel("waiting")
+        self.state = ElidedLabel("waiting")
         self.state.setObjectName("hint")
         self.new_label = QLabel("")
         self.new_label.setObjectName("hint")

@@ -56,15 +56,20 @@ class BrowserController(QObject):
         return self.browser
 
     def use_clip(self, clip: ResultClip) -> None:
-        """A tile's "Use": its video becomes the result, and the panel shows the settings
-        that made it (the grid's, with the tile's seed; Best for a refined tile), so that
-        Generate or a star afterwards means the video on screen."""
-        self.runs.runner.cancel()
-        settings = self._setup[0] if self._setup is not None else self.runs.sync.commit()
+        """A tile's "Use": its video becomes the result, and the panel and the in/out range
+        show what made it (the grid's, with the tile's seed; Best for a refined tile), so
+        that Generate or a star afterwards means the video on screen."""
+        self.runs.stop_quietly()
+        keep = self.runs.sync.commit()  # the panel's own preferences stay
+        settings = keep
+        if self._setup is not None:
+            settings, in_out = self._setup
+            self.session.in_out.set_range(*in_out)  # first: the duration follows it
         tile = self.browser.tiles.get(clip.seed) if self.browser is not None else None
         if tile is not None and tile.refined:
             settings = settings.with_(quality="best")
-        self.session.set_settings(settings.with_(seed=clip.seed))
+        self.session.set_settings(settings.with_(seed=clip.seed, auto_update=keep.auto_update,
+                                                 browse_count=keep.browse_count))
         self.view.show_result(clip)
         self.runs.show_done(clip)  # its own figures, not the last run's
         self.messages.status(f"Using seed {clip.seed}", 5000)

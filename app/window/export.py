@@ -22,7 +22,8 @@ from app.window.view import ViewController
 from app.workers.export_runner import ExportRunner
 from app.workers.exporter import ExportItem, normalize_target
 from app.workers.generation import cache_key
-from engine.io import SAMPLE_CLIP
+from engine.errors import InputError
+from engine.io import SAMPLE_CLIP, check_target
 
 
 class ExportController(QObject):
@@ -79,8 +80,16 @@ class ExportController(QObject):
         return source.selection(made[1], made[2])
 
     def _may_replace(self, targets: list[Path]) -> bool:
-        """Ask before writing over files (or PNG folders) that are already there."""
-        there = [t for t in targets if t.exists()]
+        """Refuse now what the writer would refuse (a folder holding other files, a
+        missing folder), then ask before writing over files (or PNG-frame folders) that
+        are there already; an empty folder is not asked about."""
+        for target in targets:
+            try:
+                check_target(target)
+            except InputError as exc:
+                self.messages.error("Export", str(exc))
+                return False
+        there = [t for t in targets if t.exists() and not (t.is_dir() and not any(t.iterdir()))]
         return not there or prompts.ask_replace(self._window, there)
 
     def favourite_items(self) -> list[ExportItem]:

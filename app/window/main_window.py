@@ -296,12 +296,13 @@ class MainWindow(QMainWindow):
             self.projects.open_path(path)
 
     def closeEvent(self, event):  # noqa: N802
-        if not self.projects.confirm("closing"):
-            event.ignore()
-            return
+        # The export first: answering "keep exporting" must not have asked about saving.
         # (Tests that switch the save question off are not asked this either.)
         if (self.exporter.busy and self.projects.ask_to_save
                 and not prompts.ask_quit_during_export(self)):
+            event.ignore()
+            return
+        if not self.projects.confirm("closing"):
             event.ignore()
             return
         self.playback.stop()

@@ -39,6 +39,7 @@ class RunController(QObject):
         self.runner, self.view, self.messages = runner, view, messages
         self.generated_once = False  # "Update on change" waits for a first Generate
         self._note = ""  # said in the status bar while a run reports back
+        self._quiet = False  # a stop for something that takes the run's place (stop_quietly)
         panel.generate_requested.connect(self.generate)
         panel.cancel_requested.connect(self.cancel)
         panel.choices_changed.connect(self._on_choices_changed)
@@ -158,8 +159,17 @@ class RunController(QObject):
         if self.panel.auto_update.isChecked() and self.generated_once and self.session.clip:
             self.generate()
 
+    def stop_quietly(self) -> None:
+        """Stop a run because something else takes its place (a new clip, a tile's Use):
+        no earlier result is brought back and nothing is said."""
+        self._quiet = True
+        try:
+            self.runner.cancel()
+        finally:
+            self._quiet = False
+
     def _on_clip(self, clip) -> None:
-        self.runner.cancel()
+        self.stop_quietly()
         self.generated_once = False
         self.panel.set_progress(0, 1, "Ready")  # the last clip's run says nothing of this one
 
@@ -185,6 +195,7 @@ class RunController(QObject):
 
     @Slot(object)
     def _on_scored(self, clip: ResultClip) -> None:
+        self.view.scored(clip)
         self.show_done(clip)
 
     def show_done(self, clip: ResultClip) -> None:
@@ -215,6 +226,8 @@ class RunController(QObject):
     @Slot()
     def _on_cancelled(self) -> None:
         self.panel.set_progress(0, 1, "Cancelled")
+        if self._quiet:
+            return
         clip = self._restore_finished()
         self.messages.status("Generation cancelled." if clip is None else
                              f"Generation cancelled; the previous result (seed {clip.seed}) "
@@ -224,6 +237,8 @@ class RunController(QObject):
         """The last finished result in place of the stopped run's preview, with its Done
         line (the status bar says the run stopped)."""
         clip = self.view.restore_finished()
+        if clip is None and self.view.result is not None and self.view.result.final:
+            clip = self.view.result  # stopped before its first preview: still on screen
         if clip is not None:
             self.show_done(clip)
         return clip

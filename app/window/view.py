@@ -52,6 +52,8 @@ class ViewController(QObject):
         clip, in_out = self.clip, self.session.in_out
         self.result = self._finished = None
         self.viewer.result.show_message(NO_RESULT)
+        self.viewer.result.title.setText("Result")
+        self.viewer.result.title.setToolTip("")
         self.mode = "source"
         self.viewer.set_mode("source")
         self.transport.set_mode("source")
@@ -69,6 +71,17 @@ class ViewController(QObject):
             self.set_view_mode("source")
         self.result = self._finished = None
         self.viewer.result.show_message(NO_RESULT)
+        self.viewer.result.title.setText("Result")
+        self.viewer.result.title.setToolTip("")
+
+    def scored(self, clip: ResultClip) -> None:
+        """The result on screen got its realism score: keep the scored copy (a result
+        brought back after a cancel shows its figures too)."""
+        for name in ("result", "_finished"):
+            held = getattr(self, name)
+            if held is not None and held.final and held.request == clip.request \
+                    and held.frames is clip.frames:
+                setattr(self, name, clip)
 
     def restore_finished(self) -> ResultClip | None:
         """After a cancelled or failed run: the last finished result comes back in place of

@@ -39,7 +39,9 @@ class ExportRunner(QObject):
         job.done.connect(self._on_done)
         dialog = QProgressDialog("Exporting…", "Cancel", 0, 1000, self._parent)
         dialog.setWindowTitle("Export")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        # Not modal: the editor stays usable while the file is written (the job has its
+        # own frames), and closing the window can ask about the export.
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
         dialog.setMinimumDuration(0)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)

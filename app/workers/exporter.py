@@ -23,6 +23,7 @@ FORMATS = {  # label -> (kind, suffix)
     STILL: ("still", ".png"),  # offered for a one-frame result only
 }
 DEFAULT_CRF = 18
+_KNOWN = (".mp4", ".gif", ".png", ".mov", ".mkv")  # output suffixes a typed name may carry
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,13 @@ class ExportProgress:
     text: str
 
 
+def _note(notes: list[str], name: str, message: str) -> None:
+    """What an export tells the user; not that a GIF or PNG has no sound (the format was
+    their choice), but a sound left out of a video, and why."""
+    if "have no sound" not in message:
+        notes.append(f"{name}: {message}")
+
+
 def output_name(stem: str, seed: int, kind: str) -> str:
     """name_seed0007.mp4 / .gif, or name_seed0007_frames for a PNG folder."""
     base = f"{stem}_seed{seed:04d}"
@@ -53,8 +61,11 @@ def normalize_target(path: str | Path, kind: str) -> Path:
     p = Path(path).expanduser()
     suffix = {"mp4": ".mp4", "gif": ".gif", "still": ".png"}.get(kind, "")
     if kind == "png":
-        return p.with_suffix("") if p.suffix.lower() in (".png", ".mp4", ".gif") else p
-    return p if p.suffix.lower() == suffix else p.with_name(p.name + suffix)
+        return p.with_suffix("") if p.suffix.lower() in _KNOWN else p
+    if p.suffix.lower() == suffix:
+        return p
+    # Another format's suffix is replaced ("x.mp4" as a PNG image is x.png), any other kept.
+    return p.with_suffix(suffix) if p.suffix.lower() in _KNOWN else p.with_name(p.name + suffix)
 
 
 def export_job(items: list[ExportItem], targets: list[Path], selection: Selection,
@@ -86,7 +97,7 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
                 audio_from=selection.path if selection.has_audio else None,
                 audio_start=selection.start_seconds, source_duration=selection.duration,
                 progress=progress, cancel=job.is_cancelled,
-                warn=lambda message, name=target.name: notes.append(f"{name}: {message}"),
+                warn=lambda message, name=target.name: _note(notes, name, message),
                 protect=[selection.path] if selection.path else (),
             ))
         return written, notes
