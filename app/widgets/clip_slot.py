@@ -4,7 +4,7 @@ small moving picture of the clip tinted by its quantised motion (the structure o
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.widgets.drops import accept_local_files, dropped_file
@@ -44,6 +44,7 @@ class ClipSlot(QGroupBox):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(row)
         layout.addWidget(self.preview)
+        self.preview.setVisible(False)  # until there is an overlay to show
         layout.addWidget(self.status)
         self._frames: np.ndarray | None = None
         self._frame = 0
@@ -55,10 +56,14 @@ class ClipSlot(QGroupBox):
         """Thumbnail frames (T, h, w, 3) of the structure overlay, or None to clear."""
         self._frames = frames
         self.status.setText(status)
+        # No empty picture box: on a small screen it took room the panel needs.
+        self.preview.setVisible(frames is not None)
         if frames is None:
             self.preview.clear()
         else:
             self.show_frame(self._frame)
+            # Again once the box just shown has its width from the layout.
+            QTimer.singleShot(0, self, lambda: self.show_frame(self._frame))
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
