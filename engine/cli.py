@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.cli_args import whole
 from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset
 from engine.errors import Cancelled, EngineError, InputError
 from engine.huge_pages import ask_for_huge_pages
@@ -28,45 +29,12 @@ if TYPE_CHECKING:  # both load numpy or torch, which a mistyped command must not
 SUBCOMMANDS = ("generate", "retarget", "inpaint", "analogy", "sketch", "bench")
 
 
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {v})")
-    return v
-
-
 MAX_SEED = 2**31 - 1  # the editor's too: a seed outside is refused, not wrapped around
 MAX_COUNT = 1000
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 0 <= v <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_SEED} (got {v})")
-    return v
-
-
-def _crf(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 0 <= v <= 51:
-        raise argparse.ArgumentTypeError(f"must be from 0 (lossless) to 51 (got {v})")
-    return v
-
-
-def _count(text: str) -> int:
-    v = _positive(text)
-    if v > MAX_COUNT:
-        raise argparse.ArgumentTypeError(f"at most {MAX_COUNT} outputs at once (got {v})")
-    return v
+_positive = whole(1)
+_seed = whole(0, MAX_SEED)
+_crf = whole(0, 51, "from 0 (lossless) to 51")
+_count = whole(1, MAX_COUNT)
 
 
 def _common(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:

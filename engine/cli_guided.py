@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from engine.cli_args import fraction, whole
 from engine.errors import InputError
 from engine.request import Request
 
@@ -25,24 +26,7 @@ MAX_LEVELS = 16  # engine.structure.MAX_LEVELS; not imported: the parser must no
 GUIDED = ("analogy", "sketch")
 
 
-def _levels(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 2 <= v <= MAX_LEVELS:
-        raise argparse.ArgumentTypeError(f"must be from 2 to {MAX_LEVELS} (got {v})")
-    return v
-
-
-def _fraction(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= v <= 1.0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be a fraction from 0 to 1 (got {text})")
-    return v
+_levels = whole(2, MAX_LEVELS)
 
 
 def add_parsers(sub, common: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -56,7 +40,7 @@ def add_parsers(sub, common: Callable[[argparse.ArgumentParser], None]) -> None:
                    help="speed levels of A's quantised motion (default 4)")
     a.add_argument("--b-levels", type=_levels, default=8,
                    help="speed levels of B's quantised motion (default 8)")
-    a.add_argument("--guide-until", type=_fraction, default=None,
+    a.add_argument("--guide-until", type=fraction, default=None,
                    help="share of the pyramid, from the coarsest level, that A's motion steers "
                    "(default 0.5; 1 follows A most closely, lower keeps more of B's look)")
     common(a)
@@ -67,7 +51,7 @@ def add_parsers(sub, common: Callable[[argparse.ArgumentParser], None]) -> None:
                        "single image is held still for B's duration.")
     s.add_argument("sketch", help="the sketch: a video, a folder of numbered frames or one image")
     s.add_argument("look", metavar="B", help="the clip whose look the result takes")
-    s.add_argument("--guide-until", type=_fraction, default=None,
+    s.add_argument("--guide-until", type=fraction, default=None,
                    help="share of the pyramid the sketch steers (default 1: all of it)")
     common(s)
 

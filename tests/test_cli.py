@@ -341,7 +341,7 @@ def test_inpaint_never_writes_over_its_mask_or_hints(tmp_path, capsys):
     (["--seed", "-1"], "--seed: must be from 0 to 2147483647"),
     (["--seed", "4294967296"], "--seed: must be from 0 to 2147483647"),
     (["--crf", "60"], "--crf: must be from 0 (lossless) to 51"),
-    (["--count", "1001"], "--count: at most 1000 outputs"),
+    (["--count", "1001"], "--count: must be from 1 to 1000 (got 1001)"),
 ])
 def test_numbers_out_of_range_are_refused_by_the_parser(clip_file, tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit_:
