@@ -50,10 +50,7 @@ class ViewController(QObject):
     def show_clip(self) -> None:
         """Show the session's (new) clip from its first frame, with no result."""
         clip, in_out = self.clip, self.session.in_out
-        self.result = self._finished = None
-        self.viewer.result.show_message(NO_RESULT)
-        self.viewer.result.title.setText("Result")
-        self.viewer.result.title.setToolTip("")
+        self._forget_result()
         self.mode = "source"
         self.viewer.set_mode("source")
         self.transport.set_mode("source")
@@ -69,6 +66,10 @@ class ViewController(QObject):
         """The result no longer matches what is open (a new mask, say): forget it."""
         if self.mode == "result":
             self.set_view_mode("source")
+        self._forget_result()
+
+    def _forget_result(self) -> None:
+        """No result, none to bring back, and the pane says so under a plain title."""
         self.result = self._finished = None
         self.viewer.result.show_message(NO_RESULT)
         self.viewer.result.title.setText("Result")
