@@ -184,3 +184,49 @@ def test_sketch_import_takes_a_numbered_sequence_from_any_frame(window, qtbot, t
         sketch.panel.choose_import()
     ink = window.session.sketch.mask
     assert ink[0, 15, 5] and ink[CLIP_T - 1, 15, 4 + 2 * (CLIP_T - 1)] and not ink[0, 15, 4 + 2 * (CLIP_T - 1) + 3]
+
+
+def test_sketch_key_frames_slide_whatever_the_in_out_range(window, qtbot):
+    """Two key frames, and an in/out range that leaves both out: the frames between them
+    still slide from one drawing to the next, as they do over the whole clip."""
+    window.panel.set_task("Sketch")
+    sketch = window.sketch
+    sketch.panel.scope.setCurrentIndex(sketch.panel.scope.findData("frame"))
+    sketch.panel.size_spin.setValue(6)
+    QApplication.processEvents()
+    for frame, x in ((0, 8), (CLIP_T - 1, 40)):
+        window.playback.seek(frame)
+        QApplication.processEvents()
+        drag_on_view(window.viewer.source.view, window.viewer.source.box, [(x, 16), (x + 1, 16)])
+    whole, _ = sketch.sketch_frames(0, CLIP_T - 1)
+    window.session.in_out.set_range(2, 5)
+    part, _ = sketch.sketch_frames(2, 5)
+    np.testing.assert_array_equal(part, whole[2:6])
+    assert sketch.drawn_frames(2, 5) == 4
+    ink_x = [float(np.nonzero(f[..., 0].min(0) < 128)[0].mean()) for f in part]
+    assert ink_x == sorted(ink_x) and ink_x[0] < ink_x[-1]  # it moves within the range
+
+
+def test_settings_without_a_motion_clip_let_it_go_and_new_levels_are_measured(window, qtbot,
+                                                                              motion_files):
+    """A project (settings) that names no clip A: the open one goes, so a run never uses a
+    clip the project would not save; its levels are the overlays' levels."""
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    qtbot.waitUntil(lambda: window.guided.page.motion_slot.has_overlay(), timeout=60_000)
+    assert window.session.settings.motion_path.endswith("square.mp4")
+    window.session.set_settings(window.session.settings.with_(motion_path="", guide_levels=6,
+                                                              look_levels=3))
+    assert window.session.motion is None and not window.panel.generate.isEnabled()
+    assert window.guided._overlay_levels == (6, 3)
+    qtbot.waitUntil(lambda: "in 3 levels" in window.guided.page.look_slot.status.text(),
+                    timeout=60_000)
+
+
+def test_a_short_look_clip_note_stays_with_the_run(window, qtbot, motion_files):
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    window.session.in_out.set_range(0, 3)  # 4 look frames for A's 6
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    assert "its motion will repeat" in window.statusBar().currentMessage()

@@ -235,3 +235,33 @@ def test_favourite_is_remade_in_one_click(window, qtbot):
         action.trigger()
     assert blocker.args[0].seed == 1 and window.panel.seed.value() == 1
     assert (window.session.in_out.in_point, window.session.in_out.out_point) == (0, 7)
+
+
+def test_a_drawn_sketch_is_not_lost_without_a_question(window, monkeypatch):
+    """Projects do not hold the sketch: before it goes (closing, another clip or project),
+    the editor asks, after the usual save question."""
+    window.projects.ask_to_save = True
+    monkeypatch.setattr(prompts, "ask_save_changes", lambda *a: prompts.DISCARD)
+    asked = []
+    monkeypatch.setattr(prompts, "ask_discard_sketch", lambda parent, before: asked.append(before) or False)
+    assert window.projects.confirm("closing")  # nothing drawn: nothing to ask
+    sketch = window.session.sketch
+    t, h, w = sketch.shape
+    sketch.set_arrays(np.ones((t, h, w), np.uint8) * 255, None, label="a drawing")
+    assert not window.projects.confirm("opening another clip")
+    assert asked == ["opening another clip"]
+    monkeypatch.setattr(prompts, "ask_discard_sketch", lambda parent, before: True)
+    assert window.projects.confirm("closing")
+    window.projects.ask_to_save = False
+
+
+def test_a_recent_project_that_is_gone_leaves_the_list(window, qtbot, tmp_path):
+    gone = tmp_path / "gone.vgpnn"
+    window.recent_projects.add(gone)
+    menu = window.submenus["recent_projects"]
+    menu.aboutToShow.emit()
+    action = next(a for a in menu.actions() if a.text() == "gone.vgpnn")
+    with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
+        action.trigger()
+    assert "no longer at" in blocker.args[0]
+    assert str(gone) not in window.recent_projects.paths()

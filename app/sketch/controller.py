@@ -39,7 +39,7 @@ class SketchController(QObject):
         model.masked_frames_changed.connect(self.drawnFramesChanged.emit)
         model.changed.connect(self._on_changed)
         self._revision = 0
-        self._frames: tuple | None = None  # (key, frames, digest) of the last request
+        self._frames: tuple | None = None  # (revision, the whole clip's sketch, digests by range)
         self._paper: np.ndarray | None = None
         self._import: jobs.Job | None = None
         self.set_active(False)
@@ -71,20 +71,25 @@ class SketchController(QObject):
 
     # -- what the window asks --------------------------------------------------------------
     def drawn_frames(self, first: int, last: int) -> int:
-        return int(self.model.masked_frames()[first : last + 1].sum())
+        """Frames of the range that hold a drawing: every one once any frame of the clip is
+        drawn (between key frames the drawing slides from one to the next; before the first
+        and after the last it holds), wherever the in/out range lies."""
+        return last - first + 1 if self.model.masked_frames().any() else 0
 
     def sketch_frames(self, first: int, last: int) -> tuple[np.ndarray, str]:
-        """(sketch (T, H, W, 3) uint8 of the in/out range, digest of its content); kept
-        until the drawing or the range changes."""
+        """(sketch (T, H, W, 3) uint8 of the in/out range, digest of its content). The whole
+        clip's sketch is made from all its key frames and then cut to the range, so a frame
+        looks the same whatever the range; kept until the drawing changes."""
         from engine.sketch_layers import sketch_from_layers
 
-        key = (self._revision, first, last)
-        if self._frames is None or self._frames[0] != key:
-            ink, hints = self.model.as_request_arrays((first, last))
-            frames = sketch_from_layers(ink, hints)
-            digest = hashlib.blake2b(frames.tobytes(), digest_size=12).hexdigest()
-            self._frames = (key, frames, digest)
-        return self._frames[1], self._frames[2]
+        if self._frames is None or self._frames[0] != self._revision:
+            ink, hints = self.model.as_request_arrays(None)
+            self._frames = (self._revision, sketch_from_layers(ink, hints), {})
+        _, whole, digests = self._frames
+        frames = whole[first : last + 1]
+        if (first, last) not in digests:
+            digests[(first, last)] = hashlib.blake2b(frames.tobytes(), digest_size=12).hexdigest()
+        return frames, digests[(first, last)]
 
     # -- import ----------------------------------------------------------------------------
     def import_file(self, path: str | Path) -> None:

@@ -45,6 +45,9 @@ class GuidedController(QObject):
         self._loader: jobs.Job | None = None
         self._overlay_jobs: dict[str, jobs.Job | None] = {"motion": None, "look": None}
         self._stale = {"motion": True, "look": True}
+        # The levels the overlays are (to be) measured with: a project's may differ.
+        self._overlay_levels = (self.page.guide_levels.value(), self.page.look_levels.value())
+        self.note = ""  # what the last ready() check noted (a short look clip), for the run
         self.page.motion_slot.open_requested.connect(self.choose_motion)
         self.page.motion_slot.file_dropped.connect(self.load_motion)
         self.page.look_slot.open_requested.connect(choose_look)
@@ -109,9 +112,17 @@ class GuidedController(QObject):
         self._update_ready()
 
     def _on_settings(self, settings: PanelSettings) -> None:
-        """A project (or a favourite) names a motion clip that is not the one open: read it."""
+        """A project (or a favourite) names a motion clip that is not the one open: read it;
+        names none: the open one goes (it would be used, and then not saved). Its levels
+        differ from the overlays': measure them again."""
+        if (settings.guide_levels, settings.look_levels) != self._overlay_levels:
+            self._levels_changed()
         path, motion = settings.motion_path, self.session.motion
-        if not path or (motion is not None and str(motion.path) == path) or self._loader is not None:
+        if not path:
+            if motion is not None and self._loader is None:
+                self.session.set_motion(None)
+            return
+        if (motion is not None and str(motion.path) == path) or self._loader is not None:
             return
         if Path(path).exists():
             self.load_motion(path)
@@ -126,6 +137,7 @@ class GuidedController(QObject):
 
     # -- structure overlays ----------------------------------------------------------------
     def _levels_changed(self) -> None:
+        self._overlay_levels = (self.page.guide_levels.value(), self.page.look_levels.value())
         self._invalidate("motion")
         self._invalidate("look")
 
@@ -232,9 +244,9 @@ class GuidedController(QObject):
             output = tuple(self.session.motion.frames.shape[:3])
         else:
             if not self.sketch.drawn_frames(first, last):
-                self.messages.error("The sketch is empty", "Nothing is drawn in the in/out "
-                                    "range: draw where the result should move on the Source "
-                                    "view (or Import sketch…).")
+                self.messages.error("The sketch is empty", "Nothing is drawn: draw where the "
+                                    "result should move on the Source view (or Import "
+                                    "sketch…).")
                 return False
             output = tuple(selection.frames.shape[:3])
         errors, warnings = look_clip_problems(tuple(selection.frames.shape[:3]), output)
@@ -243,8 +255,9 @@ class GuidedController(QObject):
                                 f"The open clip ({selection.stem}, frames {first + 1}–{last + 1}): "
                                 f"{errors[0]}. Widen the in/out range or open another clip.")
             return False
-        if warnings:
-            self.messages.status("Note: " + "; ".join(warnings), 10000)
+        # Said with the run's progress and in its "Result ready" line (RunController), not
+        # in a status message the first progress report would replace at once.
+        self.note = "; ".join(warnings)
         return True
 
     @staticmethod

@@ -193,10 +193,21 @@ class MainWindow(QMainWindow):
         }
 
     def _fillers(self) -> dict:
-        open_path = self.projects.open_path
+        def opener(recent: RecentFiles):
+            def open_recent(path: str) -> None:
+                if not Path(path).exists():  # moved or deleted since: not offered again
+                    recent.remove(path)
+                    self.messages.error("Not found", f"{Path(path).name} is no longer at {path}; "
+                                        "it was taken off the list.")
+                    return
+                self.projects.open_path(path)
+            return open_recent
+
         return {
-            "recent": lambda m: fill_paths(m, self.recent.paths(), open_path, self.recent.clear),
-            "recent_projects": lambda m: fill_paths(m, self.recent_projects.paths(), open_path,
+            "recent": lambda m: fill_paths(m, self.recent.paths(), opener(self.recent),
+                                           self.recent.clear),
+            "recent_projects": lambda m: fill_paths(m, self.recent_projects.paths(),
+                                                    opener(self.recent_projects),
                                                     self.recent_projects.clear),
             "favourites": self._fill_favourites,
         }

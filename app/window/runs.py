@@ -106,6 +106,7 @@ class RunController(QObject):
         if settings.task not in GUIDED_TASKS:
             return True
         if self.guided.ready(settings, self.session.clip.selection(*self._in_out())):
+            self._note = self.guided.note
             return True
         self.panel.set_progress(0, 1, "Not started")
         return False
