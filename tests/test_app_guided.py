@@ -230,3 +230,22 @@ def test_a_short_look_clip_note_stays_with_the_run(window, qtbot, motion_files):
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
         window.runs.generate()
     assert "its motion will repeat" in window.statusBar().currentMessage()
+
+
+def test_a_sketch_of_another_shape_says_it_was_stretched(window, qtbot, tmp_path):
+    window.panel.set_task("Sketch")
+    square = np.full((1, 40, 40, 3), 255, np.uint8)
+    square[0, 10:30, 10:30] = 0
+    path = write_video(square, tmp_path / "square.png", fps=25)
+    with qtbot.waitSignal(window.sketch.message, timeout=30_000,
+                          check_params_cb=lambda m: m.startswith("Sketch imported")) as blocker:
+        window.sketch.import_file(path)
+    assert f"stretched from 40×40 to the clip's {CLIP_W}×{CLIP_H}" in blocker.args[0]
+
+
+def test_a_frame_of_a_numbered_sequence_as_clip_a_opens_the_sequence(window, qtbot, tmp_path):
+    folder = write_video(moving_square(t=A_T, h=A_H, w=A_W, side=12, step=-3),
+                         str(tmp_path / "a_frames") + "/", fps=25)
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, sorted(folder.iterdir())[2])
+    assert window.session.motion.frames.shape[0] == A_T

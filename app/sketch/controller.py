@@ -97,9 +97,10 @@ class SketchController(QObject):
         shape = self.model.shape
 
         def work(job: jobs.Job):
+            from engine.io import source_shape
             from engine.sketch_layers import load_sketch
 
-            return load_sketch(path, shape)
+            return load_sketch(path, shape), source_shape(path)[1:]
 
         job = jobs.Job(work, name="import sketch")
         job.succeeded.connect(self._on_imported)
@@ -112,7 +113,7 @@ class SketchController(QObject):
     def _on_imported(self, job: jobs.Job, layers) -> None:
         if job is not self._import:
             return
-        ink, hints = layers
+        (ink, hints), (h, w) = layers
         if ink.shape != self.model.shape:
             return  # another clip was opened meanwhile
         if not ink.any():
@@ -120,7 +121,12 @@ class SketchController(QObject):
                              "all white (or one flat light tone). Draw in black or dark tones.")
             return
         self.model.set_arrays(ink, hints, label="import sketch")
-        self.message.emit("Sketch imported.")
+        ch, cw = self.model.shape[1:]
+        if abs(w / h - cw / ch) > 0.02 * cw / ch:  # another shape: said, not done silently
+            self.message.emit(f"Sketch imported, stretched from {w}×{h} to the clip's {cw}×{ch} "
+                              "(another shape).")
+        else:
+            self.message.emit("Sketch imported.")
 
     @Slot(object, str)
     def _on_import_failed(self, job: jobs.Job, message: str) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QSettings, Slot
 from PySide6.QtWidgets import QFileDialog
 
+from app.inpaint import mask_io
 from app.sketch.controller import SketchController
 from app.state.media import MEDIA_PATTERNS, Selection, Source, frames_text, read_source
 from app.state.request_builder import GUIDED_TASKS
@@ -74,8 +75,9 @@ class GuidedController(QObject):
             self.load_motion(path)
 
     def load_motion(self, path: str | Path) -> None:
-        """Read clip A on a worker; it becomes the session's motion clip."""
-        path = str(path)
+        """Read clip A on a worker; it becomes the session's motion clip. A frame of a
+        numbered sequence stands for its folder (a still has no motion to follow)."""
+        path = str(mask_io.import_target(path))
         job = jobs.Job(lambda _job: read_source(path), name="open motion clip")
         job.succeeded.connect(self._on_motion_loaded)
         job.failed.connect(self._on_motion_failed)
