@@ -153,9 +153,11 @@ def test_error_dialogs_empty_sketch_short_look_clip_no_motion(window, qtbot, mot
     choose_motion(window, qtbot, motion_files / "still.mp4")
     slot = window.panel.page_for("analogy").motion_slot
     qtbot.waitUntil(lambda: "no motion" in slot.status.text(), timeout=30_000)
+    runs = window.generation.run_count
     with qtbot.waitSignal(window.error_reported, timeout=RUN_TIMEOUT_MS) as blocker:
         window.runs.generate()
     assert "no motion" in blocker.args[0] and visible_boxes(window)
+    assert window.generation.run_count == runs  # said before any work: no run started
 
 
 def test_motion_clip_that_cannot_be_read(window, qtbot, tmp_path):

@@ -49,6 +49,7 @@ class GuidedController(QObject):
         # The levels the overlays are (to be) measured with: a project's may differ.
         self._overlay_levels = (self.page.guide_levels.value(), self.page.look_levels.value())
         self.note = ""  # what the last ready() check noted (a short look clip), for the run
+        self._motion_problem = ""  # why clip A's overlay could not be made (no motion)
         self.page.motion_slot.open_requested.connect(self.choose_motion)
         self.page.motion_slot.file_dropped.connect(self.load_motion)
         self.page.look_slot.open_requested.connect(choose_look)
@@ -110,6 +111,7 @@ class GuidedController(QObject):
             self.page.motion_path = path
             self.panel.edited.emit()  # the session takes the panel's settings, with the path
         self.page.motion_slot.set_clip_text(_describe(source) if source is not None else None)
+        self._motion_problem = ""
         self._invalidate("motion")
         self._update_ready()
 
@@ -191,6 +193,8 @@ class GuidedController(QObject):
         if which is None:
             return
         self._overlay_jobs[which] = None
+        if which == "motion":
+            self._motion_problem = ""
         frames, levels = result
         self.slots[which].set_overlay(frames, f"Motion in {levels} levels (blue still → red "
                                       "fastest).")
@@ -202,6 +206,8 @@ class GuidedController(QObject):
             return
         self._overlay_jobs[which] = None
         self.slots[which].set_overlay(None, message[:1].upper() + message[1:] + ".")
+        if which == "motion":
+            self._motion_problem = message  # Generate says it before any work (ready())
 
     def show_frame(self, frame: int) -> None:
         """Keep the overlays moving with the playhead (the look clip from its in point)."""
@@ -242,6 +248,11 @@ class GuidedController(QObject):
         if settings.task == "analogy":
             if self.session.motion is None:
                 self.messages.error("No motion clip", NO_MOTION_CLIP)
+                return False
+            if self._motion_problem:  # measured for its overlay already (a clip that is still)
+                self.messages.error("Clip A cannot steer the result",
+                                    self._motion_problem[:1].upper() + self._motion_problem[1:]
+                                    + ". Choose a clip A that moves.")
                 return False
             output = tuple(self.session.motion.frames.shape[:3])
         else:
