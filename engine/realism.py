@@ -177,41 +177,37 @@ def layout_shift(source: np.ndarray | Rows, frames: np.ndarray,
     out = _grid(frames, bands * SUB, min(BLOCKS, frames.shape[2])).mean(0).unflatten(1, (bands, SUB)).mean(2)
     own = fine.unflatten(1, (bands, SUB)).mean(2)  # (3, bands, blocks)
     windows = fine.unfold(1, SUB, 1).mean(-1)  # (3, starts, blocks): a band from each fine row
-    starts = (torch.arange(bands)[:, None] * SUB + torch.arange(-SUB, SUB + 1)[None]).clamp(0, windows.shape[1] - 1)
-    near = windows[:, starts]  # (3, bands, slides, blocks): the band slid by up to one band
-
-    def distances(blocks: torch.Tensor) -> torch.Tensor:  # (bands, slides, n, input blocks)
-        return (blocks[:, :, None, :, None] - near[:, :, :, None, :]).abs().amax(0)
-
     if abs(height_ratio - 1) < 0.02:
-        fit = distances(out).amin(1).amin(-1)  # (bands, output blocks): the nearest input block
-    else:
-        fit = _fit_other_height(out, windows, bands, height_ratio)
-    d_own = distances(own)
+        height_ratio = 1.0
+    fit = _nearest(out, windows, _slides(bands, windows.shape[1], height_ratio)).amin(-1)
+    d_own = _nearest(own, windows, _slides(bands, windows.shape[1], 1.0))
     cols = torch.arange(own.shape[2])
-    d_own = d_own.masked_fill(cols[:, None] == cols[None, :], float("inf")).amin(1).amin(-1)
+    d_own = d_own.masked_fill(cols[:, None] == cols[None, :], float("inf")).amin(-1)
     scale = d_own.amax(1) if own.shape[2] > 1 else torch.zeros(bands)
     shift = (fit / (scale[:, None] + ROW_EPS)).amax(1)
     row = int(shift.argmax())
     return float(shift[row]), (row + 0.5) / bands
 
 
-def _fit_other_height(out: torch.Tensor, windows: torch.Tensor, bands: int,
-                      height_ratio: float) -> torch.Tensor:
-    """(bands, output blocks): each output block's nearest input block among the bands it
-    may stand for at another height (layout_shift): from the same fraction of the height,
-    the same distance from the top and the same distance from the bottom, one band more
-    either way."""
+def _slides(bands: int, starts: int, height_ratio: float) -> torch.Tensor:
+    """(bands, starts) bool: the input bands (by their first fine row) each output band may
+    match: slid by up to one band from where it would lie at the same fraction of the
+    height, at the same distance from the top, or from the bottom, and any between (the
+    three are one place at the input's own height)."""
     f = (torch.arange(bands, dtype=torch.float64) + 0.5) / bands
     at = torch.stack([f, (f * height_ratio).clamp(0, 1), (1 - (1 - f) * height_ratio).clamp(0, 1)])
     first = (at * bands * SUB - SUB / 2).round().long()  # the fine row each would start at
     lo = (first.amin(0) - SUB).clamp_min(0)
-    hi = (first.amax(0) + SUB).clamp_max(windows.shape[1] - 1)
-    starts = torch.arange(windows.shape[1])
-    allowed = (starts[None] >= lo[:, None]) & (starts[None] <= hi[:, None])  # (bands, starts)
-    d = (out[:, :, None, :, None] - windows[:, None, :, None, :]).abs().amax(0)  # (bands, starts, n, in)
-    d = d.masked_fill(~allowed[:, :, None, None], float("inf"))
-    return d.amin(1).amin(-1)
+    hi = (first.amax(0) + SUB).clamp_max(starts - 1)
+    row = torch.arange(starts)
+    return (row[None] >= lo[:, None]) & (row[None] <= hi[:, None])
+
+
+def _nearest(blocks: torch.Tensor, windows: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
+    """(bands, n, input blocks): the colour distance (largest channel difference) from each
+    of a band's n blocks to each input block of the nearest allowed input band."""
+    d = (blocks[:, :, None, :, None] - windows[:, None, :, None, :]).abs().amax(0)  # (bands, starts, n, in)
+    return d.masked_fill(~allowed[:, :, None, None], float("inf")).amin(1)
 
 
 def _positions(video: torch.Tensor, patch: tuple[int, int, int], n: int, seed: int) -> torch.Tensor:
