@@ -249,7 +249,7 @@ class RealismScorer:
     """Scores outputs of one source; the source's shrunk copy and spacing are computed once."""
 
     def __init__(self, source: np.ndarray, samples: int = SAMPLES) -> None:
-        self.scale = min(1.0, SIDE / min(source.shape[1:3]))
+        self.scale = _small_scale(source)
         self.shape = source.shape
         self.source = _video(source, self.scale)
         self.samples = samples
@@ -297,8 +297,13 @@ def newness_of(source: np.ndarray, output: np.ndarray) -> float | None:
     rest of the score (the bench's column); None where the shapes differ (a retarget)."""
     if source.shape != output.shape:
         return None
-    scale = min(1.0, SIDE / min(source.shape[1:3]))
+    scale = _small_scale(source)
     return newness(_video(source, scale), _video(output, scale))
+
+
+def _small_scale(frames: np.ndarray) -> float:
+    """The scale of the score's small frames: a short side of SIDE pixels (never larger)."""
+    return min(1.0, SIDE / min(frames.shape[1:3]))
 
 
 def _judge(ratio: float, shift: float, flag_at: float) -> tuple[float, bool]:

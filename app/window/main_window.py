@@ -226,14 +226,10 @@ class MainWindow(QMainWindow):
         """The Edit menu shows the sketch canvas's stroke actions in the Sketch task, the
         mask painter's otherwise (each set is enabled only while its task is on)."""
         sketch = task == "sketch"
-        for name, action in self.actions_by_name.items():
-            if name in self._edit_names or name.startswith("sketch_"):
-                action.setVisible(name.startswith("sketch_") == sketch)
-
-    @property
-    def _edit_names(self) -> set[str]:
-        return {"edit_separator"} | {a.text().lower().replace(" / ", "_").replace(" ", "_")
-                                     for a in self.inpaint.panel.window_actions()}
+        for action in (*self.inpaint.panel.window_actions(), self.actions_by_name["edit_separator"]):
+            action.setVisible(not sketch)
+        for action in (*self.sketch.panel.window_actions(), self.actions_by_name["sketch_edit_separator"]):
+            action.setVisible(sketch)
 
     def _show_marks(self, *_args) -> None:
         """The timeline marks the frames that carry paint: in the Inpaint task the mask's,
