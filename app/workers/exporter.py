@@ -13,6 +13,7 @@ import numpy as np
 from app.state.media import Selection
 from app.workers import jobs
 from app.workers.generation import engine_levels
+from engine.io.clip import VIDEO_OUT_EXTS
 from engine.request import Request
 
 STILL = "PNG image (one frame)"
@@ -23,7 +24,7 @@ FORMATS = {  # label -> (kind, suffix)
     STILL: ("still", ".png"),  # offered for a one-frame result only
 }
 DEFAULT_CRF = 18
-_KNOWN = (".mp4", ".gif", ".png", ".mov", ".mkv")  # output suffixes a typed name may carry
+_KNOWN = (*VIDEO_OUT_EXTS, ".gif", ".png")  # output suffixes a typed name may carry
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,6 @@ class ExportItem:
 class ExportProgress:
     fraction: float  # 0..1 over all items
     text: str
-
-
-def _note(notes: list[str], name: str, message: str) -> None:
-    """What an export tells the user; not that a GIF or PNG has no sound (the format was
-    their choice), but a sound left out of a video, and why."""
-    if "have no sound" not in message:
-        notes.append(f"{name}: {message}")
 
 
 def output_name(stem: str, seed: int, kind: str) -> str:
@@ -72,7 +66,7 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
                crf: int = DEFAULT_CRF) -> jobs.Job:
     """A job writing items[i] to targets[i]; returns (the written paths, notes for the
     user such as a sound left out and why)."""
-    from engine.io import write_video
+    from engine.io import output_kind, write_video
 
     count = len(items)
     default = selection
@@ -92,12 +86,15 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
                 job.report(ExportProgress((i + done / max(total, 1)) / count,
                                           f"Writing {name} ({done}/{total})"))
 
+            # Sound is asked for a video only: a GIF or PNG has none by the user's choice, so
+            # the notes are of a video's sound left out (another duration), and why.
+            sound = selection.has_audio and output_kind(target) == "video"
             written.append(write_video(
                 frames, target, fps=selection.fps, crf=crf,
-                audio_from=selection.path if selection.has_audio else None,
+                audio_from=selection.path if sound else None,
                 audio_start=selection.start_seconds, source_duration=selection.duration,
                 progress=progress, cancel=job.is_cancelled,
-                warn=lambda message, name=target.name: _note(notes, name, message),
+                warn=lambda message, name=target.name: notes.append(f"{name}: {message}"),
                 protect=[selection.path] if selection.path else (),
             ))
         return written, notes
