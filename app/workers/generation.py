@@ -21,7 +21,7 @@ from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
 from app.workers import jobs
 from app.workers.eta import remaining_seconds
-from engine.realism import Realism
+from engine.realism import Realism, RealismScorer
 from engine.request import LevelResult, Request
 
 SCORED_TASKS = ("generate", "retarget")  # variations of the source itself: realism applies
@@ -44,14 +44,20 @@ def engine_levels(frames: np.ndarray, request: Request,
     return run(frames, request, cancel=cancel)
 
 
-def _realism(source: np.ndarray, output: np.ndarray, cancel: Callable[[], bool],
-             request: Request) -> Realism:
-    """A finished variation's realism (imported here: the engine pulls in PyTorch), its
-    output compared at the scale the engine made it (a Draft run works on a shrunk copy)."""
-    from engine.realism import RealismScorer
+def score_result(scorer: RealismScorer, output: np.ndarray, request: Request,
+                 cancel: Callable[[], bool] | None = None) -> Realism:
+    """A finished variation's realism, its output compared at the scale the engine made it
+    (a Draft run works on a shrunk copy of the scorer's source)."""
     from engine.run import working_shape
 
-    return RealismScorer(source)(output, cancel, made_at=working_shape(source.shape[:3], request.settings)[1])
+    return scorer(output, cancel, made_at=working_shape(scorer.shape[:3], request.settings)[1])
+
+
+def _realism(source: np.ndarray, output: np.ndarray, cancel: Callable[[], bool],
+             request: Request) -> Realism:
+    from engine.realism import RealismScorer
+
+    return score_result(RealismScorer(source), output, request, cancel)
 
 
 def cache_key(selection: Selection, request: Request) -> Hashable:

@@ -16,7 +16,7 @@ from collections import deque
 
 from app.state.media import Selection
 from app.workers import jobs
-from app.workers.generation import SCORED_TASKS, engine_levels
+from app.workers.generation import SCORED_TASKS, engine_levels, score_result
 from engine.request import Request
 
 PREVIEW_MIN_SIDE = 40
@@ -86,11 +86,10 @@ def browse_work(queue: TaskQueue, selection: Selection):
         if request.task not in SCORED_TASKS:
             return None
         from engine.realism import RealismScorer
-        from engine.run import working_shape
 
         if scorer is None:
             scorer = RealismScorer(frames)
-        return scorer(output, cancel, made_at=working_shape(frames.shape[:3], request.settings)[1])
+        return score_result(scorer, output, request, cancel)
 
     def work(job: jobs.Job) -> None:
         try:
