@@ -205,9 +205,10 @@ class GuidedController(QObject):
         if which is None:
             return
         self._overlay_jobs[which] = None
-        self.slots[which].set_overlay(None, message[:1].upper() + message[1:] + ".")
-        if which == "motion":
-            self._motion_problem = message  # Generate says it before any work (ready())
+        sentence = message[:1].upper() + message[1:] + "."
+        self.slots[which].set_overlay(None, sentence)
+        if which == "motion":  # Generate says it before any work (ready())
+            self._motion_problem = sentence
 
     def show_frame(self, frame: int) -> None:
         """Keep the overlays moving with the playhead (the look clip from its in point)."""
@@ -251,8 +252,7 @@ class GuidedController(QObject):
                 return False
             if self._motion_problem:  # measured for its overlay already (a clip that is still)
                 self.messages.error("Clip A cannot steer the result",
-                                    self._motion_problem[:1].upper() + self._motion_problem[1:]
-                                    + ". Choose a clip A that moves.")
+                                    self._motion_problem + " Choose a clip A that moves.")
                 return False
             output = tuple(self.session.motion.frames.shape[:3])
         else:
