@@ -234,8 +234,11 @@ def test_cancel_brings_back_the_finished_result(window, qtbot):
     assert window.view.result is finished
     assert window.panel.status.text().startswith("Done") and "realism" in window.panel.timing.text()
     assert "previous result" in window.statusBar().currentMessage()
-    window.view.clear_result()  # (a new clip, a new mask): the pane's title goes too
-    assert window.viewer.result.title.text() == "Result"
+    # ... marked as made with settings other than the panel's now.
+    badge = window.viewer.result.badge
+    assert not badge.isHidden() and "made with seed" in badge.toolTip()
+    window.view.show_clip()  # (the clip opened again): the pane's title and mark go too
+    assert window.viewer.result.title.text() == "Result" and badge.isHidden()
 
 
 def test_a_still_exports_as_one_png_image_from_the_dialog(qtbot, tmp_path):
@@ -252,3 +255,38 @@ def test_a_still_exports_as_one_png_image_from_the_dialog(qtbot, tmp_path):
     moving = ExportDialog("clip", [3], tmp_path, single=True)  # a moving result: no image
     qtbot.addWidget(moving)
     assert moving.format.findText("PNG image (one frame)") == -1
+
+
+def test_the_result_says_when_the_panel_no_longer_makes_it(window, qtbot):
+    """Another seed, task or in/out range leaves the result on screen marked Out of date,
+    with why in the badge's tooltip; back to what made it, the mark goes."""
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    badge = window.viewer.result.badge
+    assert badge.isHidden()
+    seed = window.panel.seed.value()
+    window.panel.seed.setValue(seed + 1)
+    window.sync.commit()
+    qtbot.waitUntil(lambda: not badge.isHidden(), timeout=2000)
+    assert badge.text() == "Out of date" and f"made with seed {seed}" in badge.toolTip()
+    window.panel.seed.setValue(seed)
+    window.sync.commit()
+    qtbot.waitUntil(badge.isHidden, timeout=2000)
+    # Another in/out range, then another task: each named.
+    window.session.in_out.set_range(1, CLIP_T - 1)
+    assert window.freshness.check() == [f"it was made from frames 1–{CLIP_T} ({CLIP_T} frames)"]
+    window.session.in_out.reset(CLIP_T)
+    window.panel.set_task("Retarget")
+    window.sync.commit()
+    assert window.freshness.check() == ["it was made in Variations"]
+    window.panel.set_task("Variations")
+    window.sync.commit()
+    assert window.freshness.check() == [] and badge.isHidden()
+    # Generate with the new settings brings the mark down at once (first preview).
+    window.panel.seed.setValue(seed + 2)
+    window.sync.commit()
+    assert window.freshness.check()
+    with qtbot.waitSignal(window.result_shown, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    assert badge.isHidden()
+    window.generation.cancel()

@@ -131,6 +131,13 @@ def test_sketch_drawn_with_the_brush_runs(window, qtbot):
         window.panel.generate.click()
     assert blocker.args[0].frames.shape == (CLIP_T, CLIP_H, CLIP_W, 3)
     assert window.view.mode == "side"  # the drawing stays in view beside the result
+    badge = window.viewer.result.badge
+    assert badge.isHidden()  # an undone stroke marks the result as not the sketch's now
+    edit["sketch_undo_stroke"].trigger()
+    qtbot.waitUntil(lambda: not badge.isHidden(), timeout=2000)
+    assert "the sketch has changed since" in badge.toolTip()
+    edit["sketch_redo_stroke"].trigger()
+    qtbot.waitUntil(badge.isHidden, timeout=2000)
     window.panel.set_task("Inpaint")
     assert edit["undo_stroke"].isVisible() and not edit["sketch_undo_stroke"].isVisible()
 

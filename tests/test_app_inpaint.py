@@ -256,3 +256,17 @@ def test_specks_on_every_patch_are_refused_in_a_message(window, qtbot):
         window.panel.generate.click()
     assert "touches the hole" in blocker.args[0] and "gaps of at least" in blocker.args[0]
     assert (window.inpaint.model.mask > 0).sum() == specks.sum()
+
+
+def test_an_undone_mask_marks_its_result_out_of_date(window, qtbot):
+    """The result stays (a valid video, still exportable) but says the mask it was made
+    from is gone; redo brings the mask back and the mark goes."""
+    paint_and_generate(window, qtbot)
+    badge = window.viewer.result.badge
+    assert badge.isHidden()
+    key(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert not window.inpaint.model.mask.any()
+    qtbot.waitUntil(lambda: not badge.isHidden(), timeout=2000)
+    assert "the mask has changed since" in badge.toolTip()
+    key(qtbot, window, Qt.Key.Key_Z, CTRL_SHIFT)
+    qtbot.waitUntil(badge.isHidden, timeout=2000)

@@ -31,13 +31,19 @@ class ResultClip:
     device: str = ""
     notes: tuple[str, ...] = ()
     realism: Realism | None = None  # of a final result, where measured (engine.realism)
-    # (source serial, in, out) it was made from: an export takes that range's sound, not
-    # the range set now.
-    source_range: tuple[int, int, int] | None = None
+    # The selection's token it was made from: (source serial, in, out, and for inpaint and
+    # guided tasks what names the mask or layout); with `request`, the result's cache key.
+    token: tuple = ()
 
     @property
     def final(self) -> bool:
         return self.level == self.levels
+
+    @property
+    def source_range(self) -> tuple[int, int, int] | None:
+        """(source serial, in, out) it was made from: an export takes that range's sound,
+        not the range set now."""
+        return tuple(self.token[:3]) if self.token else None
 
     @property
     def seed(self) -> int:

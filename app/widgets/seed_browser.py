@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -34,7 +33,8 @@ from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
 from app.state.settings import MAX_SEED
 from app.widgets.dialogs import show_error
-from app.widgets.seed_tile import ElidedLabel, SeedTile
+from app.widgets.elided_label import ElidedLabel
+from app.widgets.seed_tile import SeedTile
 from app.workers import jobs
 from app.workers.generation import SCORED_TASKS, cache_key, to_result
 from app.workers.seed_queue import TaskQueue, browse_work
@@ -97,7 +97,6 @@ class SeedBrowser(QDialog):
         # window past the screen.
         self.status = ElidedLabel("")
         self.status.setObjectName("hint")
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         # Shown once a variation of this grid is flagged, for a grid made without the box.
         self.whole_hint = QLabel("⚠ marks a variation that looks broken. If the clip's subject "
                                  "is cut into pieces, tick Keep subjects whole (Variations) and "

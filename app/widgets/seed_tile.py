@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.state.result_clip import ResultClip
+from app.widgets.elided_label import ElidedLabel
 from app.widgets.frames import fit_size, to_pixmap
 from engine.request import suggests_keep_whole
 
@@ -27,20 +28,6 @@ if TYPE_CHECKING:
 TILE_W, TILE_H = 256, 160  # the picture's box; the tile is as wide as its picture
 # Broken layouts of one large subject are the engine's commonest fault on clips of people.
 WHOLE_HINT = "A subject cut into pieces? Try Keep subjects whole (Variations). "
-
-
-class ElidedLabel(QLabel):
-    """A label that ends its text with … where it does not fit, rather than cutting it."""
-
-    def setText(self, text: str) -> None:  # noqa: N802
-        super().setText(text)
-        self.setToolTip(text)  # the whole text, where it is elided
-
-    def paintEvent(self, event):  # noqa: N802
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
-        painter.drawText(self.rect(), int(self.alignment()), text)
 
 
 class SeedTile(QFrame):
@@ -95,10 +82,9 @@ class SeedTile(QFrame):
         for b in (self.star, self.use, self.refine):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         # The seed and how new it is never shrink; the state gives way (clipped) when a long
-        # seed and a narrow (portrait) tile leave no room.
+        # seed and a narrow (portrait) tile leave no room (elided).
         for label in (self.caption, self.new_label):
             label.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
-        self.state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
         top.addWidget(self.caption)
         top.addWidget(self.state, 1)

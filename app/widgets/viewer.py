@@ -10,6 +10,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from app.widgets.elided_label import ElidedLabel
+
 VIEW_MODES = ("source", "result", "side")
 BACKGROUND = "#141414"
 
@@ -19,8 +21,12 @@ class FramePane(QWidget):
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel(title)
+        self.title = ElidedLabel(title)
         self.title.setObjectName("paneTitle")
+        # Says when what is shown no longer matches the panel (set by the window); hidden else.
+        self.badge = QLabel()
+        self.badge.setObjectName("paneBadge")
+        self.badge.setVisible(False)
         self.view = pg.GraphicsView(background=BACKGROUND)
         self.view.setAcceptDrops(False)  # let file drops reach the window
         self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -41,10 +47,20 @@ class FramePane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.title)
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.title, 1)
+        header.addWidget(self.badge)
+        layout.addLayout(header)
         layout.addWidget(self.stack, 1)
         self._rect: tuple[int, int] | None = None
         self.show_message("")
+
+    def set_badge(self, text: str, tooltip: str = "") -> None:
+        """A short note at the title's right ("" hides it)."""
+        self.badge.setText(text)
+        self.badge.setToolTip(tooltip)
+        self.badge.setVisible(bool(text))
 
     def show_frame(self, frame: np.ndarray, display_size: tuple[int, int] | None = None) -> None:
         """Draw an (H, W, 3) frame stretched to display_size (w, h); fits on a size change."""

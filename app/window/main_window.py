@@ -47,6 +47,7 @@ from app.window.autosave import AutosaveController
 from app.window.browser import BrowserController
 from app.window.clips import ClipController
 from app.window.export import ExportController
+from app.window.freshness import ResultFreshness
 from app.window.guided import GuidedController
 from app.window.help_text import ABOUT, SHORTCUT_HELP
 from app.window.menus import build_menus, fill_paths
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.generation = GenerationRunner(self.cache, self)
         self.runs = RunController(s, self.sync, self.panel, self.inpaint, self.generation,
                                   self.view, self.messages, self.guided, self)
+        self.freshness = ResultFreshness(s, self.runs, self.view, self.viewer.result, self)
         self.recent = RecentFiles(self.settings)
         self.clips = ClipController(s, self.view, self.panel.output, self.inpaint, self.info,
                                     self.busy_bar, self.recent, self.messages, self)

@@ -23,6 +23,7 @@ NO_RESULT = "No result yet.\nPress Generate (G) to make one."
 
 class ViewController(QObject):
     result_shown = Signal(object)  # ResultClip (each preview level and the final)
+    result_cleared = Signal()  # no result on screen any more (a new clip)
 
     def __init__(self, session: SessionModel, playback: Playback, viewer: VideoViewer,
                  timeline: Timeline, transport: TransportBar, output: OutputSizeGroup,
@@ -62,18 +63,12 @@ class ViewController(QObject):
         self.viewer.source.fit()
         self.viewer.focus_view()
 
-    def clear_result(self) -> None:
-        """The result no longer matches what is open (a new mask, say): forget it."""
-        if self.mode == "result":
-            self.set_view_mode("source")
-        self._forget_result()
-
     def _forget_result(self) -> None:
         """No result, none to bring back, and the pane says so under a plain title."""
         self.result = self._finished = None
         self.viewer.result.show_message(NO_RESULT)
         self.viewer.result.title.setText("Result")
-        self.viewer.result.title.setToolTip("")
+        self.result_cleared.emit()
 
     def scored(self, clip: ResultClip) -> None:
         """The result on screen got its realism score: keep the scored copy (a result
@@ -151,9 +146,10 @@ class ViewController(QObject):
         self.result = clip
         if clip.final:
             self._finished = clip
+        title = self.viewer.result.title
+        title.setText(clip.label())  # elided where narrow: the whole label is its tooltip
         if clip.notes:
-            self.viewer.result.title.setToolTip("\n".join(summarise_notes(clip.notes)))
-        self.viewer.result.title.setText(clip.label())
+            title.setToolTip("\n".join([clip.label(), *summarise_notes(clip.notes)]))
         fps = self.clip.fps
         if self.mode == "source":
             # Inpaint and Sketch keep the painted Source in view: the result comes beside it.
