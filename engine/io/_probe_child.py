@@ -112,6 +112,9 @@ def _report(path: str, limit: int) -> dict:
         try:
             for frame in container.decode(stream):
                 rotation = frame.rotation
+                if stream.codec_context.name == "gif":
+                    # FFmpeg decodes every GIF to bgra: only a transparent pixel says alpha.
+                    info["alpha"] = bool((frame.to_ndarray(format="rgba")[..., 3] < 255).any())
                 break
         except av.FFmpegError as exc:
             return {"error": "decode", "detail": str(exc)}

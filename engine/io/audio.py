@@ -43,8 +43,15 @@ def _aac_layout(layout: av.AudioLayout) -> str:
     return _NAMED_LAYOUTS.get(layout.nb_channels, "stereo")
 
 
+# What the mp4 muxer takes reliably. It writes the header of others (PCM with an unordered
+# layout, as AVI, MKV and WAV report it) and then fails at the trailer, after all the work.
+_MP4_COPY = frozenset({"aac", "mp3", "alac", "opus", "flac", "ac3", "eac3"})
+
+
 def _can_copy(stream: av.audio.stream.AudioStream, fmt: str) -> bool:
     """Whether this container format takes the stream's packets as they are."""
+    if fmt.split(",")[0] in ("mp4", "ipod") and stream.codec_context.name not in _MP4_COPY:
+        return False
     try:
         with av.open(io.BytesIO(), "w", format=fmt) as out:
             out.add_stream_from_template(stream)
@@ -54,6 +61,28 @@ def _can_copy(stream: av.audio.stream.AudioStream, fmt: str) -> bool:
         return False
 
 
+def _first_frame_time(container: av.container.InputContainer) -> float:
+    """When the first frame that decodes is shown, in seconds: the reader's frame 0. A
+    recording cut mid-GOP starts with frames that cannot be decoded, and the video stream's
+    start time lies before them; the sound must count from the first frame shown."""
+    videos = [s for s in container.streams.video if not (s.disposition & _ATTACHED_PIC)]
+    if not videos:
+        return 0.0
+    v = videos[0]
+    start = float(v.start_time * v.time_base) if v.start_time is not None else 0.0
+    if v.codec_context is None:
+        return start
+    v.thread_type = "SLICE"
+    try:
+        for frame in container.decode(v):
+            if frame.pts is not None and frame.time_base is not None:
+                return float(frame.pts * frame.time_base)
+            break
+    except av.FFmpegError:
+        pass
+    return start
+
+
 class AudioCarrier:
     """Adds an audio stream to an output and fills it with [start, start + duration) s."""
 
@@ -61,11 +90,9 @@ class AudioCarrier:
                  duration: float) -> None:
         self._in = open_input(source)
         self._src = self._in.streams.audio[0]
-        videos = [s for s in self._in.streams.video if not (s.disposition & _ATTACHED_PIC)]
         # audio_start counts from the first video frame, so sync survives stream offsets.
-        zero = 0.0
-        if videos and videos[0].start_time is not None:
-            zero = float(videos[0].start_time * videos[0].time_base)
+        with open_input(source) as probe:
+            zero = _first_frame_time(probe)
         self._t0, self._t1 = zero + start, zero + start + duration
         self._copy = _can_copy(self._src, out.format.name)
         if self._copy:
@@ -92,16 +119,16 @@ class AudioCarrier:
             self.close()
 
     def _write_copy(self) -> None:
+        """Whole packets that start inside the range, each at its own time from the range's
+        start (a packet straddling the start is left out: a short silence, not a shift)."""
         tb = self._src.time_base
-        offset = None
+        offset = round(self._t0 / tb)
         for packet in self._in.demux(self._src):
             if packet.pts is None or packet.size == 0:
                 continue
             t = float(packet.pts * tb)
             if t < self._t0 - 1e-6 or t >= self._t1:
                 continue
-            if offset is None:
-                offset = packet.pts
             packet.pts -= offset
             if packet.dts is not None:
                 packet.dts -= offset
@@ -109,16 +136,28 @@ class AudioCarrier:
             self._out.mux(packet)
 
     def _write_encoded(self) -> None:
+        """The samples of [t0, t1) exactly, re-encoded to AAC."""
         rate = self._src.codec_context.sample_rate
+        layout = self._dst.codec_context.layout.name
+        first, last = round(self._t0 * rate), round(self._t1 * rate)  # in samples
         pts = 0
         for frame in self._in.decode(self._src):
             if frame.pts is None:
                 continue
-            t = float(frame.pts * frame.time_base)
-            if t + frame.samples / rate <= self._t0 or t >= self._t1:
+            at = round(float(frame.pts * frame.time_base) * rate)
+            if at + frame.samples <= first or at >= last:
                 continue
             frame.pts = None  # the resampler and encoder restamp from sample counts
-            for chunk in self._resampler.resample(frame):
+            for chunk in self._resampler.resample(frame):  # the same rate: samples align
+                planes = chunk.to_ndarray()  # (channels, n) float32, planar
+                lo, hi = max(0, first - at), min(planes.shape[1], last - at)
+                at += planes.shape[1]
+                if hi <= lo:
+                    continue
+                if (lo, hi) != (0, planes.shape[1]):
+                    chunk = av.AudioFrame.from_ndarray(
+                        planes[:, lo:hi].copy(), format="fltp", layout=layout)
+                    chunk.sample_rate = rate
                 chunk.pts, chunk.time_base = pts, Fraction(1, rate)
                 pts += chunk.samples
                 self._out.mux(self._dst.encode(chunk))

@@ -242,6 +242,8 @@ def run_child_probe(path: Path, limit: int = 0) -> dict:
                          f"({report.get('detail')})")
     if error:
         raise damaged(path)
+    if report.get("format") == "tty":  # FFmpeg draws any text file as frames of text
+        raise InputError(f"{path.name}: is a text file, not a video or image")
     return report
 
 
@@ -260,9 +262,13 @@ def _info_from_report(path: Path, report: dict, limit: int) -> VideoInfo:
     indexed, packets = int(report.get("frames") or 0), int(report["packets"])
     limited = bool(report.get("limited"))
     # The container's own index (mp4/mov) against what is really there: fewer packets than
-    # indexed means the file was cut short.
-    if indexed and packets < (min(indexed, limit) if limit else indexed):
+    # indexed means the file was cut short. Not for AVI, whose index counts the empty
+    # chunks of dropped frames, which carry no packet.
+    if report["format"].startswith("mov,mp4") and indexed \
+            and packets < (min(indexed, limit) if limit else indexed):
         raise damaged(path)
+    if indexed and not limited and packets < indexed:
+        indexed = packets  # the frames really there (an AVI's dropped frames left out)
     duration = report.get("duration")
     if indexed:
         frames, exact = indexed, True

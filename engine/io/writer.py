@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import secrets
 import shutil
@@ -117,6 +118,26 @@ def _write_gif(frames: np.ndarray, tmp: Path, fps: Fraction, steps: _Steps) -> N
         out.mux(stream.encode(None))
 
 
+# GIF delays are whole hundredths of a second, and players treat those under 2 as 10.
+GIF_MAX_FPS = 50
+
+
+def _gif_rate(frames: np.ndarray, fps: Fraction, warn: Callable[[str], None]
+              ) -> tuple[np.ndarray, Fraction]:
+    """Frames and rate a GIF can play: over 50 fps every k-th frame is kept, at fps / k,
+    so the GIF lasts as long as the video (faster frames cannot be timed)."""
+    k = math.ceil(fps / GIF_MAX_FPS)
+    if k <= 1:
+        return frames, fps
+    warn(f"a GIF plays at most {GIF_MAX_FPS} fps: every {k}{_ordinal(k)} frame kept, at "
+         f"{float(fps / k):.3g} fps")
+    return frames[::k], fps / k
+
+
+def _ordinal(n: int) -> str:
+    return "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+
+
 def _write_png(rgb: np.ndarray, tmp: Path) -> None:
     """One lossless RGB PNG file."""
     with av.open(os.fspath(tmp), "w", format="image2", options={"update": "1"}) as out:
@@ -130,7 +151,8 @@ def _write_png(rgb: np.ndarray, tmp: Path) -> None:
 def write_frames_png(frames: np.ndarray, folder: Path, steps: _Steps | None = None) -> None:
     """frame_00001.png ... into an existing folder (lossless RGB)."""
     steps = steps or _Steps(len(frames), None, None)
-    pattern = os.fspath(folder / "frame_%05d.png")
+    # FFmpeg reads every % of the pattern as a format code: a folder "50% off" is escaped.
+    pattern = os.path.join(os.fspath(folder).replace("%", "%%"), "frame_%05d.png")
     with av.open(pattern, "w", format="image2", options={"start_number": "1"}) as out:
         stream = out.add_stream("png", rate=25)
         stream.width, stream.height = frames.shape[2], frames.shape[1]
@@ -253,6 +275,8 @@ def write_video(
         else:
             audio = (Path(audio_from).expanduser(), float(audio_start), out_len)
 
+    if kind == "gif":
+        frames, fps = _gif_rate(frames, fps, warn)
     steps = _Steps(len(frames), progress, cancel)
     if kind == "image" and len(frames) != 1:
         raise InputError(f"{path.name}: a .png output holds one frame but the result has "
