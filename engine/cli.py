@@ -119,6 +119,25 @@ def _read(args: argparse.Namespace, path: str | Path, settings: Settings):
     return read_video(path, start=args.start, end=args.end, max_side=settings.max_side)
 
 
+def _typed_size(args: argparse.Namespace, path: str | Path, settings: Settings
+                ) -> tuple[int | None, int | None]:
+    """(--height, --width) in the pixels of the input as read. They are typed in the
+    original's pixels, as in the editor; the input is read shrunk by --max-side or Draft,
+    so they shrink by the same scale (the shape of the output stays the one asked for)."""
+    from engine.io import probe
+
+    height, width = getattr(args, "height", None), getattr(args, "width", None)
+    if not settings.max_side or not (height or width):
+        return height, width
+    info = probe(path)
+    longest = max(info.height, info.width)
+    if longest <= settings.max_side:
+        return height, width
+    scale = settings.max_side / longest  # as the reader shrinks (engine.io.clip.scaled_size)
+    return (max(1, round(height * scale)) if height else None,
+            max(1, round(width * scale)) if width else None)
+
+
 def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings) -> int:
     """Refuse an output over the limits (engine/limits.py), or a .png output for a result
     of many frames, from the probe alone, before decoding the clip or loading PyTorch: a
@@ -130,8 +149,8 @@ def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings)
     check_requested_size(getattr(args, "frames", None), getattr(args, "height", None),
                          getattr(args, "width", None))  # before opening the input at all
     src = source_shape(path, start=args.start, end=args.end, max_side=settings.max_side)
-    out = (getattr(args, "frames", None) or src[0], getattr(args, "height", None) or src[1],
-           getattr(args, "width", None) or src[2])
+    height, width = _typed_size(args, path, settings)
+    out = (getattr(args, "frames", None) or src[0], height or src[1], width or src[2])
     check_output_size(src, out)
     _check_single_image_output(args.output, out[0])
     return max(math.prod(src), math.prod(out))
@@ -191,10 +210,11 @@ def _generate(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     task = "generate" if args.command == "generate" else "retarget"
     noise = getattr(args, "noise", None)
+    height, width = _typed_size(args, source, settings)
     scorer = None
     scored: list[tuple[Path, Realism]] = []
     for seed, out in zip(seeds, outs, strict=True):
-        req = Request(task=task, frames=args.frames, height=args.height, width=args.width,
+        req = Request(task=task, frames=args.frames, height=height, width=width,
                       seed=seed, noise=noise, settings=settings.with_(max_side=None))
         written, frames = _produce(args, clip, req, out, f"{task} seed {seed}")
         if len(seeds) > 1:  # choosing among seeds: score each, as the seed browser does

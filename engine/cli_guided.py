@@ -63,6 +63,7 @@ def run_guided(args: argparse.Namespace) -> int:
         _produce,
         _read,
         _settings,
+        _typed_size,
         load_engine_meanwhile,
     )
     from engine.io import check_target, read_video, source_shape
@@ -77,7 +78,8 @@ def run_guided(args: argparse.Namespace) -> int:
     look_shape = source_shape(args.look, start=args.start, end=args.end, max_side=settings.max_side)
     layout_shape = source_shape(layout_path, max_side=settings.max_side)
     frames = args.frames or (look_shape[0] if sketch and layout_shape[0] == 1 else layout_shape[0])
-    out = (frames, args.height or layout_shape[1], args.width or layout_shape[2])
+    height, width = _typed_size(args, layout_path, settings)  # in A's (the sketch's) pixels
+    out = (frames, height or layout_shape[1], width or layout_shape[2])
     check_output_size(look_shape, out)
     _check_single_image_output(args.output, out[0])
     check_target(args.output, [Path(layout_path), Path(args.look)], crf=args.crf)
@@ -93,7 +95,7 @@ def run_guided(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     _check_layout(args, layout.frames, Path(layout_path).name)
-    req = Request(task=args.command, frames=args.frames, height=args.height, width=args.width,
+    req = Request(task=args.command, frames=args.frames, height=height, width=width,
                   seed=args.seed, settings=settings.with_(max_side=None),
                   guide=layout.frames, guide_until=args.guide_until,
                   **({} if sketch else dict(guide_levels=args.a_levels, look_levels=args.b_levels)))

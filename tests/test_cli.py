@@ -377,3 +377,13 @@ def test_an_odd_size_reports_the_size_written(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "padded 45x31 to 46x32" in captured.err and "  46x32x4  " in captured.out
     assert read_video(tmp_path / "o.mp4").frames.shape[1:3] == (32, 46)
+
+
+def test_typed_sizes_are_the_originals_pixels_when_the_input_is_shrunk(clip_file, tmp_path):
+    """--width/--height mean the original's pixels, as in the editor: with --max-side the
+    input is read at half size, so 84 px (1.5x the width) gives 42 px of the 28-px-wide
+    copy, at the asked shape, not 84 px on a copy half as tall."""
+    out = tmp_path / "wide/"
+    assert main(["retarget", str(clip_file), "-o", str(out), "--max-side", "28", "--width",
+                 "84", "--frames", "2", "-q"]) == 0
+    assert read_video(out).frames.shape == (2, 20, 42, 3)
