@@ -59,6 +59,29 @@ def test_width_with_aspect_lock_and_presets(window):
     assert (r.width, r.height) == (CLIP_W, CLIP_H)
 
 
+def test_the_lock_keeps_the_aspect_at_a_sides_limit(qtbot):
+    """A side dragged past where the other can follow stops there: 9:16 stays 9:16 at the
+    width's top, the source's aspect at the smallest width."""
+    from app.widgets.size_controls import MIN_SIDE, OutputSizeGroup
+
+    group = OutputSizeGroup()
+    qtbot.addWidget(group)
+    group.set_source(160, 96, 16, 8.0)
+    group.preset.setCurrentText("9:16")
+    group.preset.activated.emit(group.preset.currentIndex())
+    group.out_width.set_value(group.out_width.maximum())
+    w, h, _ = group.values()
+    assert h == group.out_height.maximum() and abs(w / h - 9 / 16) < 0.01
+    group.preset.setCurrentText("Source")
+    group.preset.activated.emit(group.preset.currentIndex())
+    group.out_width.set_value(MIN_SIDE)
+    w, h, _ = group.values()
+    assert h == MIN_SIDE and abs(w / h - 160 / 96) < 0.05
+    # Seconds typed between two frames show the whole frames' time that will be made.
+    group.seconds.setValue(0.3)
+    assert group.values()[2] == 2 and group.seconds.value() == pytest.approx(0.25)
+
+
 def test_duration_in_frames_and_seconds(window):
     out = window.panel.output
     out.out_frames.set_value(12)

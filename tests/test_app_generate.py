@@ -290,3 +290,27 @@ def test_the_result_says_when_the_panel_no_longer_makes_it(window, qtbot):
         window.runs.generate()
     assert badge.isHidden()
     window.generation.cancel()
+
+
+def test_side_by_side_plays_all_of_a_result_longer_than_the_clip(window, qtbot):
+    """A retarget twice as long as the clip: beside the looping source, the result plays
+    on through its second half (it had looped over its first half only)."""
+    window.panel.set_task("Retarget")
+    window.panel.output.out_frames.set_value(2 * CLIP_T)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    result = window.view.result
+    assert len(result.frames) == 2 * CLIP_T
+    window.view.set_view_mode("side")
+    window.playback.seek(0)
+    seen = set()
+
+    def shown() -> bool:
+        image = window.viewer.result.image.image
+        seen.update(i for i, f in enumerate(result.frames) if np.array_equal(f, image))
+        return max(seen, default=-1) >= CLIP_T
+
+    window.playback.toggle_play()
+    qtbot.waitUntil(shown, timeout=5000)  # the clip (0.8 s at 10 fps) looped, the result on
+    window.playback.stop()
+    assert window.playback.frame < CLIP_T and window.playback.unwrapped >= CLIP_T

@@ -28,6 +28,7 @@ class Playback(QObject):
         self._length = 1
         self._fps = 25.0
         self._frame = 0
+        self._laps = 0  # whole loops played since the clip was set (negative going back)
         self._rate = 0
         self._anchor = 0.0  # frame at the moment the clock was (re)started
         self._clock = QElapsedTimer()
@@ -40,6 +41,12 @@ class Playback(QObject):
     @property
     def frame(self) -> int:
         return self._frame
+
+    @property
+    def unwrapped(self) -> int:
+        """The frame counted on across the loops played: frame + laps * length. A result
+        longer than the clip shown beside it plays on by it (side by side)."""
+        return self._frame + self._laps * self._length
 
     @property
     def length(self) -> int:
@@ -61,6 +68,7 @@ class Playback(QObject):
         """A new clip (or a new length): keeps playing if it was playing."""
         self._length = max(1, int(length))
         self._fps = float(fps) if fps and fps > 0 else 25.0
+        self._laps = 0
         self.seek(frame, force=True)
 
     # -- commands ----------------------------------------------------------------------
@@ -120,7 +128,10 @@ class Playback(QObject):
     def _tick(self) -> None:
         elapsed = self._clock.elapsed() / 1000.0
         position = self._anchor + self._rate * self._fps * elapsed
-        frame = int(math.floor(position)) % self._length
+        laps, frame = divmod(int(math.floor(position)), self._length)
+        if laps:  # looped: count the lap and go on from the same place within the clip
+            self._laps += laps
+            self._restart_clock(position - laps * self._length)
         if frame != self._frame:
             self._frame = frame
             self.frame_changed.emit(frame)

@@ -173,13 +173,23 @@ class OutputSizeGroup(QWidget):
 
     def _on_width(self, value: float) -> None:
         if self.lock.isChecked():
-            self.out_height.set_value(round(value / self._ratio), quiet=True)
+            self._keep_aspect(self.out_width, self.out_height, value, 1 / self._ratio)
         self._refresh()
 
     def _on_height(self, value: float) -> None:
         if self.lock.isChecked():
-            self.out_width.set_value(round(value * self._ratio), quiet=True)
+            self._keep_aspect(self.out_height, self.out_width, value, self._ratio)
         self._refresh()
+
+    @staticmethod
+    def _keep_aspect(edited: SliderSpin, other: SliderSpin, value: float, ratio: float) -> None:
+        """The other side follows the edited one; where it would pass its own limit it
+        stops there, and the edited side is held back to keep the aspect."""
+        follow = round(value * ratio)
+        held = min(max(follow, other.minimum()), other.maximum())
+        other.set_value(held, quiet=True)
+        if held != follow:
+            edited.set_value(round(held / ratio), quiet=True)
 
     def _on_frames(self, value: float) -> None:
         self.seconds.blockSignals(True)
@@ -189,7 +199,7 @@ class OutputSizeGroup(QWidget):
         self._refresh()
 
     def _on_seconds(self, seconds: float) -> None:
-        self.out_frames.set_value(round(seconds * self._fps), quiet=True)
+        self._set_frames(round(seconds * self._fps))  # the box shows the whole frames' time
         self._follow_frames = self.out_frames.int_value() == self._src[2]
         self._refresh()
         self._commit()

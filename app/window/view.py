@@ -105,8 +105,11 @@ class ViewController(QObject):
             self.viewer.source.show_frame(clip.frames[frame])
             self.inpaint.show_frame(frame, clip.frames[frame])
         if self.mode == "side" and self.result is not None:
-            index = result_index_for_source(frame, self.session.in_out.in_point,
-                                            self.result.length)
+            # A result longer than the clip plays on over the clip's loops (a longer
+            # retarget); one as long or shorter starts again at the in point each loop.
+            longer = self.result.length > self.playback.length
+            index = result_index_for_source(self.playback.unwrapped if longer else frame,
+                                            self.session.in_out.in_point, self.result.length)
             self.viewer.result.show_frame(self.result.frame_at(index), self.result.display_size)
 
     def set_view_mode(self, mode: str) -> None:
