@@ -8,16 +8,17 @@ instead of failing at once. The caps:
 - MAX_SIDE: at most 8192 pixels per side (8K), any output dimension.
 - MAX_PIXELS_PER_FRAME: at most 36 million pixels per frame (8192 x 4320 fits).
 - MAX_FRAMES: at most 10,000 output frames (about 7 minutes at 24 fps).
-- Memory: the run's estimated peak, BYTES_PER_VOXEL per voxel (T x H x W) of the source and
-  of the output together, must fit in the memory that is free now.
+- Memory: the run's estimated peak (estimated_peak_bytes) must fit in the memory that is free
+  now.
 
-BYTES_PER_VOXEL is a rough figure measured on the CPU: generating from a Full-HD clip of 16
-frames (33 million voxels in, as many out) peaked at about 6.5 GB, about 200 bytes per
-output voxel, counted here as half for the source side (keys, their pyramid and
-descriptors) and half for the output side (queries, fields, votes). Levels under the
-engine's "large" threshold (3 million voxels) use richer settings and cost up to about 400
-bytes per voxel (640x360x16 peaked at 1.8 GB resident, 0.3 GB of it the Python and PyTorch
-runtime), but their totals stay small; the cap is meant for the big requests.
+The estimate, measured on the CPU as the memory a run adds to the process: the engine works
+level by level, and a level costs by its settings. Levels over Settings.large_voxels (Full-HD)
+take 8-dimensional descriptors and cost about LARGE_BYTES per voxel of source and output
+together (16 Full-HD frames in, as many out: 33 million voxels each, about 6.8 GB added).
+Smaller levels take 64-dimensional descriptors of keys and queries and cost about
+RICH_BYTES per voxel, counted on the mean of their source and output (128x72x13: 186 MB;
+256x144x13: 618 MB, 1290 bytes a voxel; 480x270x16: 2.36 GB; 640x352x13: 3.08 GB), so the
+largest of them can cost more than a large level would. The peak is the larger of the two.
 
 No torch import here: the CLI checks a request before loading PyTorch.
 """
@@ -28,12 +29,16 @@ import math
 import operator
 import os
 
+from engine.config import Settings
 from engine.errors import InputError
 
 MAX_SIDE = 8192
 MAX_PIXELS_PER_FRAME = 36_000_000
 MAX_FRAMES = 10_000
-BYTES_PER_VOXEL = 200  # peak bytes per voxel when source and output have the same size
+LARGE_BYTES = 210  # per voxel of source and output, over the large-level threshold
+RICH_BYTES = 1300  # per voxel of the mean of source and output, under it
+RUN_BYTES = 100_000_000  # what any run holds beside its levels (buffers, the clip's copies)
+LARGE_VOXELS = Settings().large_voxels
 MAX_NOISE = 100.0  # colours span [-1, 1]: far above the paper's 2..5, it is noise only
 
 _FIX = "choose a smaller size (--width/--height, or --max-side for the input) or fewer frames"
@@ -57,10 +62,28 @@ def free_memory() -> int | None:
 
 
 def estimated_peak_bytes(source_shape: Shape3, output_shape: Shape3) -> int:
-    """A rough upper figure for a run's peak memory (see BYTES_PER_VOXEL)."""
+    """A rough upper figure for the memory a run adds (see the module's notes): the larger
+    of its large levels' cost and that of its largest level under the threshold, which
+    holds at most LARGE_VOXELS voxels on the larger of its two sides."""
     src = math.prod(int(v) for v in source_shape)
     out = math.prod(int(v) for v in output_shape)
-    return (BYTES_PER_VOXEL // 2) * (src + out)
+    large = (LARGE_BYTES // 2) * (src + out)
+    below = min(1.0, LARGE_VOXELS / max(src, out, 1))  # the largest rich level's share
+    rich = RICH_BYTES * (src + out) / 2 * below
+    return int(max(large, rich)) + RUN_BYTES
+
+
+def _fits(source_shape: Shape3, output_shape: Shape3, free: int) -> int:
+    """The most output frames at the output's size whose run fits in `free` bytes (0: none)."""
+    _, h, w = output_shape
+    lo, hi = 0, int(output_shape[0])
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if estimated_peak_bytes(source_shape, (mid, h, w)) <= free:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _gb(n: float) -> str:
@@ -116,10 +139,13 @@ def check_output_size(source_shape: tuple[int, int, int], output_shape: tuple[in
     free = free_memory() if free_bytes is None else free_bytes
     need = estimated_peak_bytes(source_shape, output_shape)
     if free is not None and need > free:
+        frames = _fits(source_shape, output_shape, free)
+        at_most = (f"; at this size at most {frames} frame{'s' if frames != 1 else ''} fit"
+                   if frames else "")
         raise InputError(
             f"an output of {_shape_text(output_shape)} (from {_shape_text(source_shape)}) needs about "
             f"{_gb(need)} of memory but {_gb(free)} is free (the engine keeps the source and the "
-            f"output in memory, about {BYTES_PER_VOXEL} bytes per pixel of every frame); {_FIX}")
+            f"output in memory, with each level's patch descriptors){at_most}; {_FIX}")
 
 
 def check_noise(sigma: float) -> None:

@@ -51,6 +51,7 @@ from engine.newness import newness
 
 SIDE = 48  # short side, in pixels, of the scale the score looks at
 SAMPLES = 800
+MIN_SPACING = 0.5 / 255  # half a grey level, in the score's [0, 1] colours
 WORST = 0.05  # the fraction of sampled patches whose distances make the ratio
 FLAG_AT = 0.98  # ratio above which a result likely shows artifacts
 COPY_AT = 0.2  # ratio below which a result is mostly the input itself (realistic, not new)
@@ -222,7 +223,8 @@ def _patches(video: torch.Tensor, pos: torch.Tensor, patch: tuple[int, int, int]
     return torch.stack([video[:, a:a + pt, b:b + ph, c:c + pw] for a, b, c in pos.tolist()])
 
 
-def spacing(source: torch.Tensor, patch: tuple[int, int, int], n: int = SAMPLES, chunk: int = 100) -> float:
+def spacing(source: torch.Tensor, patch: tuple[int, int, int], n: int = SAMPLES, chunk: int = 100,
+            cancel: Callable[[], bool] | None = None) -> float:
     """The 90th percentile of the distances between sampled input patches and their nearest
     patch that does not overlap them in space (overlapping shifts are near-copies)."""
     pos = _positions(source, patch, n, seed=1)
@@ -234,6 +236,8 @@ def spacing(source: torch.Tensor, patch: tuple[int, int, int], n: int = SAMPLES,
     xs = torch.arange(gw)[None, None, :]
     out = []
     for s in range(0, n, chunk):
+        if cancel is not None and cancel():
+            raise Cancelled()
         p = pos[s:s + chunk]
         q = _patches(source, p, patch)
         d = k2[None] - 2 * F.conv3d(x, q)[0] + q.flatten(1).square().sum(1)[:, None, None, None]
@@ -251,16 +255,26 @@ class RealismScorer:
     def __init__(self, source: np.ndarray, samples: int = SAMPLES) -> None:
         self.scale = _small_scale(source)
         self.shape = source.shape
-        self.source = _video(source, self.scale)
+        # Centred on the source's mean colour: distances between near-equal patches of a
+        # flat clip are then not float32 rounding of large squares (k2 - 2qk + q2).
+        video = _video(source, self.scale)
+        self._centre = video.mean(dim=(1, 2, 3), keepdim=True)
+        self.source = video - self._centre
         self.samples = samples
         self._spacing: float | None = None
         self.rows = _rows(source)
 
+    def spacing_for(self, cancel: Callable[[], bool] | None = None) -> float:
+        """The source's patch spacing (computed once), at least half a grey level: a flat
+        clip's own patches are all alike, and a smaller spacing would judge rounding."""
+        if self._spacing is None:
+            found = spacing(self.source, _patch_for(self.source), cancel=cancel)
+            self._spacing = max(found, MIN_SPACING)
+        return self._spacing
+
     @property
     def spacing(self) -> float:
-        if self._spacing is None:
-            self._spacing = max(spacing(self.source, _patch_for(self.source)), 1e-6)
-        return self._spacing
+        return self.spacing_for()
 
     def __call__(self, output: np.ndarray, cancel: Callable[[], bool] | None = None,
                  made_at: float = 1.0) -> Realism:
@@ -270,7 +284,8 @@ class RealismScorer:
         the source's in the score's small frames: a retarget's patches keep the source's
         scale whatever its size, a Draft result's are smaller by `made_at`."""
         scale = min(1.0, self.scale / made_at)
-        out = _video(output, scale)
+        out = _video(output, scale) - self._centre
+        spacing_now = self.spacing_for(cancel)
         patch = _patch_for(self.source, out)
         pos = _positions(out, patch, self.samples, seed=0)
         parts = []
@@ -280,7 +295,7 @@ class RealismScorer:
             parts.append(nn_distance(_patches(out, pos[i:i + 200], patch), self.source))
         d = torch.cat(parts)
         worst_k = max(1, round(WORST * len(d)))
-        ratio = float(d.topk(worst_k).values.mean()) / self.spacing
+        ratio = float(d.topk(worst_k).values.mean()) / spacing_now
         worst = pos[int(d.argmax())]
         centre = [int(v) + (p - 1) / 2 for v, p in zip(worst.tolist(), patch, strict=True)]
         where = (int(centre[0]), int(centre[1] / scale), int(centre[2] / scale))

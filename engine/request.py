@@ -55,6 +55,7 @@ class LevelResult:
     timings: dict[str, float]  # seconds so far in "pyramid", "search", "vote"
     device: str
     notes: list[str] = field(default_factory=list)  # what was adapted (pyramid, device fallbacks)
+    final_voxels: int = 0  # T x H x W of the run's last level (its output), from the plan
 
     @property
     def final(self) -> bool:

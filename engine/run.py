@@ -248,12 +248,13 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                                          **layer)
             nnf_level = level
             if n == len(levels) - 1 and settings.blend_seams and task.blends_seams:
-                query = blend_seams(query, pyramid[n], nnf, level.patch)
+                query = blend_seams(query, pyramid[n], nnf, level.patch, cancel)
         query = setup.constrain(query)
         pyramid.drop_below(n)
         result = LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),
                              elapsed=time.perf_counter() - start, timings=dict(timings.values),
-                             device=label, notes=list(notes))
+                             device=label, notes=list(notes),
+                             final_voxels=math.prod(levels[-1].output))
         if check_at is None or n > check_at:
             yield result
             n += 1

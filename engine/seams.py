@@ -24,11 +24,13 @@ authors' 20 frames 0.0049 -> 0.0051) while its 95th percentile falls (0.0263 -> 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
 from engine.config import Shape3
+from engine.errors import Cancelled
 from engine.vpnn import Coords
 
 SPREAD = 0.1  # of the short side: how far a step's correction reaches (1 / sqrt(lam) pixels)
@@ -133,17 +135,21 @@ def _solve(rhs: torch.Tensor, lam: float) -> torch.Tensor:
     return out[:, :h, :w]
 
 
-def blend_seams(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch: Shape3) -> torch.Tensor:
+def blend_seams(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch: Shape3,
+                cancel: Callable[[], bool] | None = None) -> torch.Tensor:
     """The finest level's output (C, T, H, W) in [-1, 1] with its faint seams blended, from
     its source (C, Tv, Hv, Wv) and its matches' top-left coordinates on the source's patch
     grid (each shaped like the output's patch grid); solved frame by frame in float64, the
-    corrections then smoothed in time."""
+    corrections then smoothed in time. `cancel()` is polled before each frame (a Full-HD
+    frame takes seconds), raising Cancelled."""
     c, t, h, w = video.shape
     lam = 1.0 / (SPREAD * min(h, w)) ** 2
     size = tuple(source.shape[1:])
     rows = source.reshape(c, -1)
     out = torch.empty_like(video)
     for f in range(t):
+        if cancel is not None and cancel():
+            raise Cancelled()
         st, sy, sx = _sources(coords, patch, f, h, w, size)
         tx, ty = _source_gradients(rows, size, st, sy, sx)
         frame = video[:, f]

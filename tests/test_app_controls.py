@@ -235,6 +235,12 @@ def test_eta_estimate():
     est = remaining_seconds([(100, 1.0), (200, 3.0)], 4)  # 0.01 s/voxel, growing 2x
     assert est == pytest.approx(0.01 * (400 + 800))
     assert format_seconds(75) == "1 min 15 s" and format_seconds(None) == "–"
+    # With the output's size known: nothing while the levels are tiny (their time is fixed
+    # costs: the estimate had said two minutes for a run of six seconds), then the levels
+    # grow evenly up to it.
+    assert remaining_seconds([(1215, 0.085)], 13, final_voxels=479232) is None
+    est = remaining_seconds([(100, 1.0), (200, 3.0)], 4, final_voxels=800)
+    assert est == pytest.approx(0.01 * (400 + 800))
 
 
 def test_display_helpers():

@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from engine.errors import InputError
+from engine.errors import Cancelled, InputError
 from engine.metrics import nn_distance
 from engine.request import Request
+from engine.tasks.inpaint import _smooth_fill
 from tests.synth import final
 
 
@@ -117,3 +118,19 @@ def test_specks_touching_every_patch_are_refused_with_the_gap_they_need():
     specks[:, ::8, ::8] = True  # gaps of 7 pixels: fillable
     out = final(clean, Request(task="inpaint", mask=specks)).frames
     assert np.array_equal(out[~specks], clean[~specks])
+
+
+def test_the_first_fill_is_cancellable_and_works_in_the_holes_box():
+    """Thin wires across a large first level made the fill take seconds without a poll;
+    it polls the cancel now, and fills only around the hole, with the same values."""
+    video = torch.linspace(-1, 1, 3 * 4 * 20 * 30).reshape(3, 4, 20, 30)
+    hole = torch.zeros((1, 4, 20, 30), dtype=torch.bool)
+    hole[0, :, 5:9, 12:20] = True
+    filled = _smooth_fill(video, hole)
+    assert torch.equal(filled[:, ~hole[0]], video[:, ~hole[0]])
+    inside = filled[:, 1, 7, 16]
+    assert (inside > video.min()).all() and (inside < video.max()).all()
+    polls = []
+    with pytest.raises(Cancelled):
+        _smooth_fill(video, hole, cancel=lambda: polls.append(1) or len(polls) > 3)
+    assert len(polls) == 4

@@ -56,6 +56,29 @@ def test_deterministic_and_cancellable(clip):
         scorer(out, cancel=lambda: True)
 
 
+def test_the_first_score_of_a_scorer_is_cancellable_in_its_spacing(clip):
+    """The source's spacing, computed at the first score, polls the cancel too (seconds on
+    a long clip)."""
+    polls = []
+
+    def cancel() -> bool:
+        polls.append(1)
+        return len(polls) > 1
+
+    with pytest.raises(Cancelled):
+        RealismScorer(clip)(clip, cancel=cancel)
+    assert len(polls) == 2
+
+
+@pytest.mark.parametrize("colour", [(30, 120, 200), (0, 0, 0), (255, 255, 255)])
+def test_a_flat_clip_and_its_copy_are_not_judged_on_rounding(colour):
+    """A flat clip's own patches are all equal: its spacing was float32 rounding, and an
+    exact copy of a blue clip scored 48, flagged."""
+    flat = np.full((6, 40, 64, 3), colour, np.uint8)
+    r = RealismScorer(flat)(flat.copy())
+    assert r.score > 99 and not r.flagged and r.near_copy
+
+
 def test_other_output_sizes(clip):
     r = realism(clip, clip[:6, :40, :70].copy())
     assert 0 <= r.score <= 100

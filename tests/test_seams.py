@@ -9,7 +9,7 @@ import torch
 
 from engine.cli import _settings, build_parser
 from engine.config import Settings
-from engine.errors import InputError
+from engine.errors import Cancelled, InputError
 from engine.request import Request
 from engine.seams import LEVEL, _smooth_in_time, blend_seams
 from tests.synth import balloon_scene, final
@@ -47,6 +47,20 @@ def test_a_faint_step_between_copied_regions_is_blended():
     assert (blended - out).abs().mean() < step / 2  # spread out, not repainted
     # The sky's own gradient (top to bottom) is kept on both sides.
     assert (blended[:, :, 30] - blended[:, :, 10]).mean() == pytest.approx(float((out[:, :, 30] - out[:, :, 10]).mean()), abs=4 * LEVEL)
+
+
+def test_a_cancel_stops_the_pass_between_frames():
+    """A Full-HD frame takes seconds: the pass polls the cancel before each one."""
+    sky = _sky()
+    polls = []
+
+    def cancel() -> bool:
+        polls.append(1)
+        return len(polls) > 2  # pressed while the third frame was next
+
+    with pytest.raises(Cancelled):
+        blend_seams(sky, sky, _grid_coords(4, 48, 64, 0), PATCH, cancel)
+    assert len(polls) == 3
 
 
 def test_no_seam_no_change_and_an_objects_edge_stays():

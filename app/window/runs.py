@@ -179,7 +179,7 @@ class RunController(QObject):
     def _on_progress(self, p: RunProgress) -> None:
         status = f"Level {p.level} of {p.levels}"
         timing = f"{format_seconds(p.elapsed)} elapsed"
-        if p.level < p.levels:
+        if p.level < p.levels and p.remaining is not None:  # none while levels are tiny
             timing += f" · about {format_seconds(p.remaining)} left"
         self.panel.set_progress(p.level, p.levels, status, timing)
         self.panel.timing.setToolTip("")

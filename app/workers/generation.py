@@ -185,8 +185,10 @@ class GenerationRunner(QObject):
             return  # a stale run
         clip = to_result(level, self._request, self._selection)
         voxels = int(np.prod(level.frames.shape[:3]))
+        if self._history and level.level <= len(self._history):
+            self._history = []  # started again (on the CPU after the GPU ran out of memory)
         self._history.append((voxels, level.elapsed))
-        remaining = remaining_seconds(self._history, level.levels)
+        remaining = remaining_seconds(self._history, level.levels, level.final_voxels)
         self.progress.emit(RunProgress(level.level, level.levels,
                                        time.perf_counter() - self._started, remaining,
                                        level.device))

@@ -107,7 +107,7 @@ def browse_work(queue: TaskQueue, selection: Selection):
                 enough = preview_side(selection, request)
                 levels = engine_levels(frames, request, job.is_cancelled)
                 for level in levels:
-                    realism = score(request, level.frames) if level.final else None
+                    realism = score(request, level.frames, job.is_cancelled) if level.final else None
                     job.report((kind, seed, request, level, realism))
                     if level.final:
                         queue.finished.add(request)

@@ -8,12 +8,14 @@ else a smooth fill from the hole's surroundings plus seeded noise (so seeds diff
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from engine.config import Settings, Shape3
-from engine.errors import InputError
+from engine.errors import Cancelled, InputError
 from engine.noise import add_noise
 from engine.pyramid import resize
 from engine.tasks.base import LevelSetup, Task, TaskContext
@@ -79,7 +81,7 @@ class Inpaint(Task):
         coarsest = ctx.pyramid[0]
         shape = ctx.levels[0].source
         hole = ~setup.keep
-        guess = _smooth_fill(coarsest, hole)
+        guess = _smooth_fill(coarsest, hole, cancel=ctx.cancel)
         hinted = torch.zeros_like(hole)
         if self.request.hints is not None:
             rgba = torch.from_numpy(np.ascontiguousarray(self.request.hints)).to(coarsest.device).float()
@@ -126,16 +128,31 @@ def _region(hole: torch.Tensor, patch: tuple[int, int, int]) -> tuple[slice, sli
     return tuple(box)  # type: ignore[return-value]
 
 
-def _smooth_fill(video: torch.Tensor, hole: torch.Tensor, steps: int = 200) -> torch.Tensor:
-    """Fill hole voxels by repeated neighbour averaging from the known ones (a diffusion)."""
+def _smooth_fill(video: torch.Tensor, hole: torch.Tensor, steps: int = 200,
+                 cancel: Callable[[], bool] | None = None) -> torch.Tensor:
+    """Fill hole voxels by repeated neighbour averaging from the known ones (a diffusion),
+    within the hole's bounding box and a voxel around it: known voxels never change, so
+    that is all a hole voxel's value depends on. `cancel()` is polled every few steps (thin
+    wires across a large first level take seconds)."""
     known = (~hole).float()
     mean = (video * known).sum((1, 2, 3), keepdim=True) / known.sum().clamp_min(1)
     out = torch.where(hole, mean, video)
+    where = hole[0].nonzero()
+    if where.numel() == 0:
+        return out
+    lo = (where.min(0).values - 1).clamp_min(0).tolist()
+    hi = (where.max(0).values + 2).tolist()
+    box = (slice(None), *(slice(a, b) for a, b in zip(lo, hi, strict=True)))
+    part, part_hole, part_video = out[box], hole[box], video[box]
     # The 3x3x3 mean of the neighbours inside the video. Padded by hand: avg_pool3d's own
     # padding still refuses an axis shorter than the kernel (a still image, two frames).
     pad = (1, 1, 1, 1, 1, 1)
-    count = F.avg_pool3d(F.pad(torch.ones_like(video[:1])[None], pad), 3, stride=1)[0]
-    for _ in range(steps):
-        avg = F.avg_pool3d(F.pad(out[None], pad), 3, stride=1)[0] / count
-        out = torch.where(hole, avg, video)
+    count = F.avg_pool3d(F.pad(torch.ones_like(part_video[:1])[None], pad), 3, stride=1)[0]
+    for step in range(steps):
+        if cancel is not None and step % 10 == 0 and cancel():
+            raise Cancelled()
+        avg = F.avg_pool3d(F.pad(part[None], pad), 3, stride=1)[0] / count
+        part = torch.where(part_hole, avg, part_video)
+    out = out.clone()
+    out[box] = part
     return out
