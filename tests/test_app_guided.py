@@ -125,7 +125,7 @@ def test_sketch_drawn_with_the_brush_runs(window, qtbot):
     assert edit["sketch_redo_stroke"].isEnabled()
     edit["sketch_redo_stroke"].trigger()
     assert window.session.sketch.masked_frames().all()
-    frames, _ = sketch.sketch_frames(0, CLIP_T - 1)
+    frames = sketch.sketch_frames(0, CLIP_T - 1)
     assert frames.shape == (CLIP_T, CLIP_H, CLIP_W, 3) and (frames[:, 16, 24] == 0).all()
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
         window.panel.generate.click()
@@ -207,9 +207,9 @@ def test_sketch_key_frames_slide_whatever_the_in_out_range(window, qtbot):
         window.playback.seek(frame)
         QApplication.processEvents()
         drag_on_view(window.viewer.source.view, window.viewer.source.box, [(x, 16), (x + 1, 16)])
-    whole, _ = sketch.sketch_frames(0, CLIP_T - 1)
+    whole = sketch.sketch_frames(0, CLIP_T - 1)
     window.session.in_out.set_range(2, 5)
-    part, _ = sketch.sketch_frames(2, 5)
+    part = sketch.sketch_frames(2, 5)
     np.testing.assert_array_equal(part, whole[2:6])
     assert sketch.drawn_frames(2, 5) == 4
     ink_x = [float(np.nonzero(f[..., 0].min(0) < 128)[0].mean()) for f in part]

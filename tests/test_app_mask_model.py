@@ -270,3 +270,21 @@ def test_import_reads_as_the_engine_does(tmp_path):
     write_video(np.zeros((SHAPE[0] + 2, 48, 64, 3), np.uint8), str(tmp_path / "long") + "/", fps=25)
     with pytest.raises(InputError, match="frames"):
         MaskModel(SHAPE).import_png(tmp_path / "long")
+
+
+def test_the_state_names_the_content_and_undo_gives_it_back():
+    """The layers' state is what names a mask or sketch in a cache key: each edit gives a
+    new one, undo and redo give back the one of the content they restore."""
+    m = MaskModel((3, 16, 16))
+    empty = m.state
+    m.set_arrays(np.ones((3, 16, 16), bool))
+    painted = m.state
+    assert painted != empty
+    m.undo()
+    assert m.state == empty
+    m.redo()
+    assert m.state == painted
+    m.clear()
+    assert m.state not in (empty, painted)
+    other = MaskModel((3, 16, 16))
+    assert other.state not in (empty, painted, m.state)  # never shared between models

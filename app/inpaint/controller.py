@@ -9,7 +9,6 @@ when another clip opens.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +35,7 @@ class InpaintController(QObject):
         self.model.masked_frames_changed.connect(self.maskedFramesChanged.emit)
         self.model.changed.connect(self._on_changed)
         self._revision = 0
-        self._arrays: tuple | None = None  # (key, mask, hints, digest) of the last request
+        self._arrays: tuple | None = None  # (key, mask, hints) of the last request
         self.set_active(False)
 
     # -- what the window tells it --------------------------------------------------------
@@ -66,22 +65,15 @@ class InpaintController(QObject):
     def has_mask(self) -> bool:
         return not self.model.is_empty()
 
-    def request_arrays(self, first: int, last: int
-                       ) -> tuple[np.ndarray, np.ndarray | None, str]:
-        """(mask (T, H, W) bool, hints (T, H, W, 4) or None, digest) for the in/out range.
-
-        The digest names the mask's content: it goes into the cache key, since requests
-        compare equal whatever their masks. Kept until the mask or the range changes."""
+    def request_arrays(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """(mask (T, H, W) bool, hints (T, H, W, 4) or None) for the in/out range; kept
+        until the mask or the range changes. What names the mask in a cache key is the
+        model's state (MaskModel.state), which costs nothing to read."""
         key = (self._revision, first, last)
         if self._arrays is None or self._arrays[0] != key:
-            mask, hints = self.model.as_request_arrays((first, last))
-            h = hashlib.blake2b(repr(mask.shape).encode(), digest_size=12)
-            h.update(np.packbits(mask).tobytes())
-            if hints is not None:
-                h.update(hints.tobytes())
-            self._arrays = (key, mask, hints, h.hexdigest())
-        _, mask, hints, digest = self._arrays
-        return mask, hints, digest
+            self._arrays = (key, *self.model.as_request_arrays((first, last)))
+        _, mask, hints = self._arrays
+        return mask, hints
 
     def frames_with_mask(self, first: int, last: int) -> int:
         return int(self.model.masked_frames()[first : last + 1].sum())

@@ -27,6 +27,7 @@ class Patch:
 class Atom:
     label: str
     patches: list[Patch]
+    to: int = 0  # the layers' state (MaskModel.state) that applying the atom gives back
 
     @property
     def nbytes(self) -> int:

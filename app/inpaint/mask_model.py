@@ -7,6 +7,7 @@ nothing about Qt or widgets; views subscribe to its events (app.state.events).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from os import PathLike
 
@@ -51,6 +52,10 @@ class MaskModel:
     ((T,) bool, only when it differs), history_changed(), and edited() once per finished
     stroke, edit, undo or redo (what a project counts as an unsaved change)."""
 
+    # Which content the layers hold: a new number for every edit, and undo or redo gives
+    # back the number of the content it restores (MaskModel.state).
+    _states = itertools.count(1)
+
     def __init__(self, shape: tuple[int, int, int], budget: int = UNDO_BUDGET) -> None:
         self.changed = Event()
         self.masked_frames_changed = Event()
@@ -68,6 +73,7 @@ class MaskModel:
         self.shape = (t, h, w)
         self.mask = np.zeros((t, h, w), np.uint8)
         self.hints = np.zeros((t, h, w, 4), np.uint8)
+        self.state = next(self._states)
         self._masked = np.zeros(t, bool)
         self._extent: list[int] | None = None  # see extent()
         self._history = History(self._budget)
@@ -82,6 +88,7 @@ class MaskModel:
             raise ValueError(f"layers of shape {mask.shape} do not match the clip {self.shape}")
         self.mask[...] = mask
         self.hints[...] = hints
+        self.state = next(self._states)
         self._history = History(self._budget)
         self._masked = (self.mask >= HOLE).any(axis=(1, 2))
         self._extent = None
@@ -319,7 +326,9 @@ class MaskModel:
         if not source:
             return False
         atom = source.pop()
-        target.append(swap(atom, self.mask, self.hints))
+        inverse = swap(atom, self.mask, self.hints)
+        inverse.to, self.state = self.state, atom.to
+        target.append(inverse)
         fs = atom.frames()
         self._refresh_masked(fs)
         self.changed.emit(MaskChange(fs.start, fs.stop))
@@ -328,6 +337,8 @@ class MaskModel:
         return True
 
     def _push(self, atom: Atom) -> None:
+        """An edit done: `atom` undoes it (back to the state before)."""
+        atom.to, self.state = self.state, next(self._states)
         self._history.push(atom)
         self.history_changed.emit()
         self.edited.emit()

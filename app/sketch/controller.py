@@ -8,7 +8,6 @@ changes) and asks it for the sketch of the in/out range.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,7 @@ class SketchController(QObject):
         model.masked_frames_changed.connect(self.drawnFramesChanged.emit)
         model.changed.connect(self._on_changed)
         self._revision = 0
-        self._frames: tuple | None = None  # (revision, the whole clip's sketch, digests by range)
+        self._frames: tuple | None = None  # (revision, the whole clip's sketch)
         self._paper: np.ndarray | None = None
         self._import: jobs.Job | None = None
         self.set_active(False)
@@ -76,20 +75,17 @@ class SketchController(QObject):
         and after the last it holds), wherever the in/out range lies."""
         return last - first + 1 if self.model.masked_frames().any() else 0
 
-    def sketch_frames(self, first: int, last: int) -> tuple[np.ndarray, str]:
-        """(sketch (T, H, W, 3) uint8 of the in/out range, digest of its content). The whole
-        clip's sketch is made from all its key frames and then cut to the range, so a frame
-        looks the same whatever the range; kept until the drawing changes."""
+    def sketch_frames(self, first: int, last: int) -> np.ndarray:
+        """The sketch (T, H, W, 3) uint8 of the in/out range. The whole clip's sketch is made
+        from all its key frames and then cut to the range, so a frame looks the same
+        whatever the range; kept until the drawing changes (what names it in a cache key is
+        the model's state, MaskModel.state: making it takes seconds on a long clip)."""
         from engine.sketch_layers import sketch_from_layers
 
         if self._frames is None or self._frames[0] != self._revision:
             ink, hints = self.model.as_request_arrays(None)
-            self._frames = (self._revision, sketch_from_layers(ink, hints), {})
-        _, whole, digests = self._frames
-        frames = whole[first : last + 1]
-        if (first, last) not in digests:
-            digests[(first, last)] = hashlib.blake2b(frames.tobytes(), digest_size=12).hexdigest()
-        return frames, digests[(first, last)]
+            self._frames = (self._revision, sketch_from_layers(ink, hints))
+        return self._frames[1][first : last + 1]
 
     # -- import ----------------------------------------------------------------------------
     def import_file(self, path: str | Path) -> None:

@@ -41,7 +41,8 @@ def differences(made: ResultClip, token: tuple, request) -> list[str]:
 class ResultFreshness(QObject):
     """Marks the result pane "Out of date" (the reasons in its tooltip) while the result
     shown differs from what the panel would make. Checked a moment after each change, since
-    the request of a mask or a sketch takes a little work to build."""
+    a slider or a stroke sends many changes (nothing here makes a mask or a sketch: their
+    states name them)."""
 
     def __init__(self, session: SessionModel, runs: RunController, view: ViewController,
                  pane: FramePane, parent: QObject | None = None) -> None:
@@ -68,7 +69,8 @@ class ResultFreshness(QObject):
             settings = self.session.settings
             in_out = (self.session.in_out.in_point, self.session.in_out.out_point)
             token = self.runs.selection_for(settings, in_out).token
-            reasons = differences(made, token, self.runs.request_for(settings, in_out))
+            request = self.runs.request_for(settings, in_out, arrays=False)
+            reasons = differences(made, token, request)
         if reasons:
             text = "; ".join(reasons)
             self.pane.set_badge(BADGE, f"Not what Generate makes now: {text}. Generate (G) "

@@ -230,16 +230,25 @@ class GuidedController(QObject):
         ready = task != "analogy" or self.session.motion is not None
         self.panel.set_generate_ready(ready, NO_MOTION_CLIP)
 
-    def guide_for(self, settings: PanelSettings, in_out: tuple[int, int]
-                  ) -> tuple[np.ndarray | None, tuple]:
-        """The layout of a guided run: (frames, what names them in the cache key)."""
+    def guide_for(self, settings: PanelSettings, in_out: tuple[int, int],
+                  stand_in: bool = False) -> np.ndarray | None:
+        """The layout of a guided run (clip A's frames, or the sketch of the range).
+        stand_in: an array of the layout's shape only, for a request to compare (requests
+        compare equal whatever their guides) without making the sketch."""
         if settings.task == "analogy":
             motion = self.session.motion
-            if motion is None:
-                return None, ("motion", None)
-            return motion.frames, ("motion", motion.serial)
-        frames, digest = self.sketch.sketch_frames(*in_out)
-        return frames, ("sketch", digest)
+            return None if motion is None else motion.frames
+        if stand_in:
+            h, w = self.session.clip.height, self.session.clip.width
+            return np.broadcast_to(np.zeros((), np.uint8), (in_out[1] - in_out[0] + 1, h, w, 3))
+        return self.sketch.sketch_frames(*in_out)
+
+    def guide_token(self, settings: PanelSettings) -> tuple:
+        """What names the layout in a cache key: clip A's serial or the sketch's state."""
+        if settings.task == "analogy":
+            motion = self.session.motion
+            return ("motion", None if motion is None else motion.serial)
+        return ("sketch", self.session.sketch.state)
 
     def ready(self, settings: PanelSettings, selection: Selection) -> bool:
         """Whether a guided run can start; if not, a dialog says why (before any work)."""

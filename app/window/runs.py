@@ -53,26 +53,30 @@ class RunController(QObject):
         session.clip_changed.connect(self._on_clip)
 
     # -- the run's input -------------------------------------------------------------------
-    def request_for(self, settings: PanelSettings, in_out: tuple[int, int]) -> Request:
+    def request_for(self, settings: PanelSettings, in_out: tuple[int, int],
+                    arrays: bool = True) -> Request:
+        """The request of the panel's settings. arrays=False: one to compare with (requests
+        compare equal whatever their masks and guides), without making them."""
         if settings.task in GUIDED_TASKS:
-            guide, _ = self.guided.guide_for(settings, in_out)
+            guide = self.guided.guide_for(settings, in_out, stand_in=not arrays)
             return build_request(settings.choices(), guide=guide)
-        if settings.task != "inpaint":
+        if settings.task != "inpaint" or not arrays:
             return build_request(settings.choices())
-        mask, hints, _ = self.inpaint.request_arrays(*in_out)
+        mask, hints = self.inpaint.request_arrays(*in_out)
         return build_request(settings.choices(), mask, hints)
 
     def selection_for(self, settings: PanelSettings, in_out: tuple[int, int]) -> Selection:
-        """The in/out range; for inpaint its token also names the mask (results are cached
-        by token and request, and requests compare equal whatever their masks)."""
+        """The in/out range; for inpaint and the guided tasks its token also names the mask
+        or the layout (results are cached by token and request, and requests compare equal
+        whatever their masks and guides)."""
         selection = self.session.clip.selection(*in_out)
-        if settings.task in GUIDED_TASKS:  # requests compare equal whatever their guides
-            _, token = self.guided.guide_for(settings, in_out)
-            return replace(selection, token=(*selection.token, *token))
-        if settings.task != "inpaint":
+        if settings.task in GUIDED_TASKS:
+            token = self.guided.guide_token(settings)
+        elif settings.task == "inpaint":
+            token = ("mask", self.session.mask.state)
+        else:
             return selection
-        _, _, digest = self.inpaint.request_arrays(*in_out)
-        return replace(selection, token=(*selection.token, digest))
+        return replace(selection, token=(*selection.token, *token))
 
     def current_request(self) -> Request:
         return self.request_for(self.sync.commit(), self._in_out())
