@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.workers.exporter import ExportItem
 from app.workers.generation import cache_key
+from engine.errors import InputError
 from engine.io import read_video
 from tests.test_app_support import (
     CLIP_H,
@@ -134,11 +135,11 @@ def test_export_favourites_named_by_seed(window, qtbot, tmp_path):
     browser = window.browsers.browse_seeds()
     browser.tiles[1].star.click()  # starred before it is finished: export computes it
     browser.cancel()
-    items = [ExportItem(seed, request, c.frames if c is not None and c.final else None)
-             for seed, request, c in browser.favourites()]
+    items = window.exports.favourite_items()
+    assert [item.seed for item in items] == [1]
     targets = [tmp_path / "tiny_seed0001.gif"]
     with qtbot.waitSignal(window.exporter.finished, timeout=RUN_TIMEOUT_MS):
-        window.exports.start_export(items, targets, crf=18, selection=browser.selection)
+        window.exports.start_export(items, targets, crf=18)
     back = read_video(targets[0])
     assert back.frames.shape[0] == CLIP_T and back.frames.shape[1:3] == (CLIP_H, CLIP_W)
 
@@ -296,3 +297,103 @@ def test_closing_during_an_export_asks_first(window, qtbot, tmp_path, monkeypatc
     assert not window.isVisible()
     qtbot.waitUntil(lambda: not window.exporter.busy, timeout=30_000)
     assert not list(tmp_path.glob("f1*.gif"))
+
+
+def test_a_cancelled_export_names_the_files_it_kept(window, qtbot, tmp_path):
+    """Favourites written before a cancel stay (each is complete); the status bar said
+    "nothing was written" while they were on disk."""
+    result = generate(window, qtbot)
+    selection = window.runs.current_selection()
+    done = ExportItem(result.seed, result.request, result.frames, selection)
+    later = ExportItem(result.seed + 1, replace(result.request, seed=result.seed + 1), None,
+                       selection)  # still to compute: the cancel comes while it is made
+    targets = [tmp_path / "a_seed0000.gif", tmp_path / "a_seed0001.gif"]
+    window.exports.start_export([done, later], targets, crf=18)
+    qtbot.waitUntil(lambda: targets[0].exists(), timeout=RUN_TIMEOUT_MS)
+    with qtbot.waitSignal(window.exporter.cancelled, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.exporter.cancel()
+    assert blocker.args[0] == [targets[0]] and not targets[1].exists()
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Export cancelled; 1 file written before it was cancelled was kept")
+    assert "a_seed0000.gif" in message
+
+
+def _browse_finished(window, qtbot, count=2):
+    window.panel.browse_count.setValue(count)
+    browser = window.browsers.browse_seeds()
+    qtbot.waitUntil(lambda: all(t.clip is not None and t.clip.final
+                                for t in browser.tiles.values()), timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not browser.busy, timeout=10_000)
+    return browser
+
+
+def test_a_refined_tile_is_starred_and_exported_as_its_best_video(window, qtbot):
+    """☆ means the video on the tile: a refined tile's favourite is the Best one, and Export
+    Favourites writes the frames the tile shows (it had written the grid's quality)."""
+    browser = _browse_finished(window, qtbot)
+    tile = browser.tiles[1]
+    tile.refine.click()
+    assert tile.use.isEnabled()  # refining: the finished video stays usable meanwhile
+    qtbot.waitUntil(lambda: tile.refined and tile.clip.request.settings.em_iters == 5,
+                    timeout=RUN_TIMEOUT_MS)
+    tile.star.click()
+    (fav,) = window.session.favourites
+    assert fav.settings.quality == "best"
+    (item,) = window.exports.favourite_items()
+    np.testing.assert_array_equal(item.frames, tile.clip.frames)
+    # The other tile, not refined, keeps the grid's quality; a new grid shows both stars.
+    browser.tiles[0].star.click()
+    assert sorted(f.settings.quality for f in window.session.favourites) == ["best", "draft"]
+    browser.regenerate.click()
+    qtbot.waitUntil(lambda: browser.tiles[1].refined, timeout=RUN_TIMEOUT_MS)
+    assert browser.favourite_seeds() == [0, 1]
+    browser.close()
+
+
+def test_a_stopped_refine_leaves_the_finished_video(window, qtbot):
+    browser = _browse_finished(window, qtbot)
+    tile = browser.tiles[0]
+    finished = tile.clip
+    tile.refine.click()
+    qtbot.waitUntil(lambda: tile.state.text().startswith("level"), timeout=RUN_TIMEOUT_MS)
+    assert tile.clip is finished and tile.use.isEnabled()
+    browser.stop.click()
+    assert tile.clip is finished and tile.state.text() == "ready" and tile.use.isEnabled()
+    browser.close()
+
+
+def test_one_failed_seed_does_not_stop_the_grid(window, qtbot, monkeypatch):
+    """A seed whose run fails says so on its tile; the others are made (one failure had
+    ended the grid's worker, leaving every other tile waiting)."""
+    from app.widgets import seed_browser
+    from app.workers import seed_queue
+    from app.workers.generation import engine_levels
+
+    def failing(frames, request, cancel):
+        if request.seed == 1:
+            raise InputError("an output of 8 frames needs about 9 GB of memory but 1 GB is "
+                             "free (--width/--height, or --max-side for the input)")
+        return engine_levels(frames, request, cancel)
+
+    monkeypatch.setattr(seed_queue, "engine_levels", failing)
+    errors = []
+    monkeypatch.setattr(seed_browser, "show_error", lambda *a: errors.append(a[2]))
+    window.panel.browse_count.setValue(3)
+    browser = window.browsers.browse_seeds()
+    qtbot.waitUntil(lambda: not browser.busy and browser.tiles[2].clip is not None
+                    and browser.tiles[2].clip.final, timeout=RUN_TIMEOUT_MS)
+    assert browser.tiles[0].clip.final and browser.tiles[1].state.text() == "failed"
+    assert "9 GB" in browser.tiles[1].state.toolTip() and "--max-side" not in errors[0]
+    assert len(errors) == 1 and browser.status.text().startswith("Seed 1:")
+    browser.close()
+
+
+def test_a_closed_browser_lets_go_of_its_tiles(window, qtbot):
+    browser = _browse_finished(window, qtbot)
+    browser.tiles[0].set_selected(True)
+    browser.close()
+    assert not browser.tiles and browser.selection is None and not browser.busy
+    again = window.browsers.browse_seeds()  # opened again: the grid comes back (cached)
+    assert again is browser and sorted(browser.tiles) == [0, 1]
+    assert all(t.clip is not None and t.clip.final for t in browser.tiles.values())
+    browser.close()

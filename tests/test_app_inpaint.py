@@ -270,3 +270,31 @@ def test_an_undone_mask_marks_its_result_out_of_date(window, qtbot):
     assert "the mask has changed since" in badge.toolTip()
     key(qtbot, window, Qt.Key.Key_Z, CTRL_SHIFT)
     qtbot.waitUntil(badge.isHidden, timeout=2000)
+
+
+def test_browse_seeds_with_an_empty_mask_says_so_first(window):
+    assert window.browsers.browse_seeds() is None
+    assert window.panel.status.text() == "Paint a mask first"
+
+
+def test_a_favourite_is_the_video_of_the_mask_it_was_starred_with(window, qtbot):
+    """A favourite remembers which mask made it: after the mask changes, Export Favourites
+    takes its video from the cache while it is there, and leaves it out (saying so) once
+    it is gone, instead of writing another video made with the new mask."""
+    window.inpaint.overlay.set_radius(5)
+    paint(window, [(20, 20), (40, 26)])
+    window.panel.browse_count.setValue(2)
+    browser = window.browsers.browse_seeds()
+    qtbot.waitUntil(lambda: browser.tiles[1].clip is not None and browser.tiles[1].clip.final,
+                    timeout=RUN_TIMEOUT_MS)
+    browser.tiles[1].star.click()
+    starred = browser.tiles[1].clip.frames
+    browser.close()
+    paint(window, [(10, 40), (30, 44)])  # another mask
+    (item,) = window.exports.favourite_items()
+    np.testing.assert_array_equal(item.frames, starred)
+    window.cache.clear()
+    assert window.exports.favourite_items() == [] and window.exports.left_out == [1]
+    window.actions_by_name["undo_stroke"].trigger()  # the mask it was starred with
+    (item,) = window.exports.favourite_items()
+    assert item.frames is None and window.exports.left_out == []  # made again, the same

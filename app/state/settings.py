@@ -115,6 +115,10 @@ class Favourite:
     seed: int
     settings: PanelSettings
     in_out: tuple[int, int]
+    # What named the mask, sketch or clip A it was made with, in this session (the result
+    # cache's token; not saved). () when not known (a project's favourites: the layers
+    # opened with it).
+    layers: tuple = ()
 
     def __post_init__(self) -> None:
         if self.settings.seed != self.seed:  # one seed, whichever way it was given
@@ -123,7 +127,12 @@ class Favourite:
     def matches(self, other: Favourite) -> bool:
         """The same variation: seed, range and result-relevant settings."""
         return (self.seed == other.seed and self.in_out == other.in_out
-                and self.settings.same_result(other.settings))
+                and self.settings.same_result(other.settings)
+                and (not self.layers or not other.layers or self.layers == other.layers))
+
+    def made_with(self, layers: tuple) -> bool:
+        """Whether it was made with these layers (or is not known to be otherwise)."""
+        return not self.layers or self.layers == layers
 
     def label(self) -> str:
         s = self.settings

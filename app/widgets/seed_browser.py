@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.state.media import Selection
-from app.state.request_builder import with_quality
+from app.state.request_builder import engine_shapes, with_quality
 from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
 from app.state.settings import MAX_SEED
@@ -36,8 +36,10 @@ from app.widgets.dialogs import show_error
 from app.widgets.elided_label import ElidedLabel
 from app.widgets.seed_tile import SeedTile
 from app.workers import jobs
-from app.workers.generation import SCORED_TASKS, cache_key, to_result
+from app.workers.generation import SCORED_TASKS, cache_key, editor_text, to_result
 from app.workers.seed_queue import TaskQueue, browse_work
+from engine.errors import InputError
+from engine.limits import check_output_size
 from engine.realism import judge_among
 from engine.request import Request, suggests_keep_whole
 
@@ -137,12 +139,15 @@ class SeedBrowser(QDialog):
 
     # -- public API --------------------------------------------------------------------
     def browse(self, selection: Selection, request: Request, count: int,
-               starred: set[int] | frozenset[int] = frozenset()) -> None:
-        """Show `count` seeds from request.seed on; `starred` seeds are favourites."""
+               starred: set[int] | frozenset[int] | None = None) -> None:
+        """Show `count` seeds from request.seed on; `starred` seeds are favourites (None:
+        those `starred_seeds` gives for the new tiles, else none)."""
         self.selection, self.request = selection, request
         self.count.setValue(count)
         self.first_seed.setValue(request.seed)
-        self._rebuild(keep=list(starred))
+        if starred is None and self.starred_seeds is None:
+            starred = frozenset()
+        self._rebuild(keep=None if starred is None else list(starred))
 
     def set_starred(self, seeds: set[int]) -> None:
         """Show these seeds' stars (the session's favourites changed)."""
@@ -157,14 +162,6 @@ class SeedBrowser(QDialog):
     def favourite_seeds(self) -> list[int]:
         return [seed for seed, tile in self.tiles.items() if tile.starred]
 
-    def favourites(self) -> list[tuple[int, Request, ResultClip | None]]:
-        """(seed, request, finished clip or None) of every starred tile."""
-        out = []
-        for seed in self.favourite_seeds():
-            request = replace(self.request, seed=seed)
-            out.append((seed, request, self.cache.get(cache_key(self.selection, request))))
-        return out
-
     @property
     def busy(self) -> bool:
         return self._job is not None
@@ -178,6 +175,9 @@ class SeedBrowser(QDialog):
             self._job.cancel()
             self._job = None
             self._judge()  # nothing more is coming: tiles waiting for siblings are judged alone
+        for tile in self.tiles.values():  # a Refine stopped: the finished video stays
+            if tile.clip is not None and tile.clip.final:
+                tile.set_state("best" if tile.refined else "ready")
         self.status.setText("Stopped.")
         self.stop.setEnabled(False)
 
@@ -187,6 +187,12 @@ class SeedBrowser(QDialog):
         if cached is not None:
             self._offer_cached("refine", seed, request, cached)
             return
+        src, out = engine_shapes(request, self.selection.frames.shape[:3])
+        try:  # Best works at full size: refused before any work where it does not fit
+            check_output_size(src, out)
+        except InputError as exc:
+            self._tile_failed(seed, editor_text(str(exc)), "too large")
+            return
         self.tiles[seed].set_state("refining…")
         self._push(("refine", seed, request), front=True)
 
@@ -194,14 +200,11 @@ class SeedBrowser(QDialog):
     def _rebuild(self, keep: list[int] | None = None) -> None:
         if self.selection is None:
             return
-        if keep is None:
-            keep = list(self.starred_seeds()) if self.starred_seeds else self.favourite_seeds()
+        shown = self.favourite_seeds()
         self.cancel()
-        for tile in self.tiles.values():
-            tile.setParent(None)
-            tile.deleteLater()
-        self.tiles.clear()
-        self._rank.clear()
+        self._drop_tiles()
+        if keep is None:  # after the old tiles went: the stars are of the tiles to come
+            keep = list(self.starred_seeds()) if self.starred_seeds else shown
         h, w = self.selection.frames.shape[1:3]
         display = (self.request.width or w, self.request.height or h)
         # Every tile's seed stays a valid seed (at most MAX_SEED, as the panel's).
@@ -271,9 +274,15 @@ class SeedBrowser(QDialog):
         rank = (RANK[kind], clip.level)
         if rank < self._rank.get(seed, (-1, 0)):
             return
+        if not clip.final and tile.clip is not None and tile.clip.final:
+            tile.set_state(state)  # refining: the finished video stays, and usable, till then
+            return
         self._rank[seed] = rank
-        tile.refined = tile.refined or kind == "refine"
+        tile.refined = tile.refined or (kind == "refine" and clip.final)
+        refined_now = tile.refined and kind == "refine"
         tile.set_clip(clip, state)
+        if refined_now and self.starred_seeds is not None:
+            self.set_starred(self.starred_seeds())  # its star is now the Best video's
         if clip.final:
             self._finals_due.discard(seed)
         if clip.realism is not None:
@@ -353,6 +362,9 @@ class SeedBrowser(QDialog):
         if job.grid is not self._queue:
             return  # a replaced or stopped grid (a worker of this grid that has left counts)
         kind, seed, request, level, realism = value
+        if kind == "failed":  # that seed's run failed (level: the message); the others go on
+            self._tile_failed(seed, level, "failed")
+            return
         if kind == "score":  # a cached clip, scored (engine.realism)
             clip = replace(level, realism=realism)
             if realism is not None:
@@ -385,7 +397,27 @@ class SeedBrowser(QDialog):
             if self.is_sorted:
                 self._arrange()
             if not self._failed:
-                self.status.setText("All variations ready.")
+                ready = sum(t.clip is not None and t.clip.final for t in self.tiles.values())
+                self.status.setText("All variations ready." if ready == len(self.tiles) else
+                                    f"{ready} of {len(self.tiles)} variations ready (Show "
+                                    "computes the rest).")
+
+    def _tile_failed(self, seed: int, message: str, what: str) -> None:
+        """One seed could not be made: its tile says so (the message in its tooltip; a
+        finished tile whose Refine failed keeps its video), the status line too, and the
+        first failure of a grid in a dialog. The other seeds go on."""
+        self._finals_due.discard(seed)
+        tile = self.tiles.get(seed)
+        if tile is not None:
+            finished = tile.clip is not None and tile.clip.final
+            tile.set_state(f"{'best' if tile.refined else 'ready'} · Best {what}" if finished
+                           else what)
+            tile.state.setToolTip(message)
+        self.status.setText(f"Seed {seed}: {message}")
+        if not self._failed:
+            self._failed = True
+            show_error(self, "Seed browser", f"Seed {seed}: {message}")
+        self._judge()
 
     def _on_use(self, seed: int) -> None:
         tile = self.tiles[seed]
@@ -403,9 +435,24 @@ class SeedBrowser(QDialog):
             tile.set_selected(s == seed)
 
     def done(self, result: int) -> None:
-        self.cancel()
+        self._release()
         super().done(result)
 
     def closeEvent(self, event):  # noqa: N802
-        self.cancel()
+        self._release()
         super().closeEvent(event)
+
+    def _release(self) -> None:
+        """Closed: stop computing, and let go of the tiles (their videos and timers) and
+        the clip's frames; the finished results stay in the cache for the next grid."""
+        self.cancel()
+        self._drop_tiles()
+        self.selection = None
+
+    def _drop_tiles(self) -> None:
+        for tile in self.tiles.values():
+            tile.set_selected(False)  # its playback timer stops
+            tile.setParent(None)
+            tile.deleteLater()
+        self.tiles.clear()
+        self._rank.clear()

@@ -27,6 +27,7 @@ class BrowserController(QObject):
         self.messages, self._export, self._window = messages, export_favourites, window
         self.browser: SeedBrowser | None = None
         self._setup: tuple[PanelSettings, tuple[int, int]] | None = None
+        self._layers: tuple = ()  # what names the grid's mask, sketch or clip A
         session.clip_changed.connect(lambda clip: self.close())
         session.favourites_changed.connect(self._show_stars)
 
@@ -35,6 +36,8 @@ class BrowserController(QObject):
             self.messages.error("No clip", NO_CLIP)
             return None
         settings = self.runs.sync.commit()
+        if settings.task == "inpaint" and not self.runs.inpaint_ready(settings):
+            return None  # an empty mask: said as Generate says it, before any grid
         if not self.runs.guided_ready(settings):
             return None
         in_out = (self.session.in_out.in_point, self.session.in_out.out_point)
@@ -42,7 +45,7 @@ class BrowserController(QObject):
         request = self.runs.request_for(settings, in_out)
         if not self.runs.size_allowed(selection, request):
             return None
-        self._setup = (settings, in_out)
+        self._setup, self._layers = (settings, in_out), selection.token[3:]
         if self.browser is None:
             self.browser = SeedBrowser(self.cache, self._window)
             self.browser.use_clip.connect(self.use_clip)
@@ -52,7 +55,7 @@ class BrowserController(QObject):
             self.browser.starred_seeds = self._starred
         self.browser.show()
         self.browser.raise_()
-        self.browser.browse(selection, request, settings.browse_count, self._starred())
+        self.browser.browse(selection, request, settings.browse_count)  # stars: _starred
         return self.browser
 
     def use_clip(self, clip: ResultClip) -> None:
@@ -78,18 +81,28 @@ class BrowserController(QObject):
         if self.browser is not None:
             self.browser.close()
 
+    def _tile_settings(self, seed: int) -> PanelSettings:
+        """What made a tile's video: the grid's settings, at Best for a refined tile."""
+        settings, _ = self._setup
+        tile = self.browser.tiles.get(seed) if self.browser is not None else None
+        return settings.with_(quality="best") if tile is not None and tile.refined else settings
+
     def _starred(self) -> set[int]:
-        """Seeds of the favourites made with the setup the browser shows."""
+        """Seeds of the favourites that are the videos the tiles show (the grid's setup;
+        Best for a refined tile)."""
         if self._setup is None:
             return set()
-        settings, in_out = self._setup
+        _, in_out = self._setup
         return {f.seed for f in self.session.favourites
-                if f.in_out == in_out and f.settings.same_result(settings)}
+                if f.in_out == in_out and f.settings.same_result(self._tile_settings(f.seed))
+                and f.made_with(self._layers)}
 
     def _on_star(self, seed: int, on: bool) -> None:
+        """☆ means the video on the tile: a refined tile's favourite is the Best one."""
         if self._setup is not None:
-            settings, in_out = self._setup
-            self.session.set_favourite(Favourite(seed, settings, in_out), on)
+            _, in_out = self._setup
+            self.session.set_favourite(
+                Favourite(seed, self._tile_settings(seed), in_out, self._layers), on)
 
     def _show_stars(self, favourites: list[Favourite]) -> None:
         if self.browser is not None and self._setup is not None:

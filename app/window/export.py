@@ -4,6 +4,7 @@ export preset), then a job with a progress dialog; the source file is never a ta
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings
@@ -35,11 +36,14 @@ class ExportController(QObject):
         self.settings, self.messages, self._window = settings, messages, window
         self.runner = ExportRunner(window)
         self.exported_paths: list[Path] = []
+        self.left_out: list[int] = []  # favourites the last export could not write (seeds)
         self.export_notes: list[str] = []  # what the last export left out (a sound), and why
         self.runner.finished.connect(self._on_exported)
-        self.runner.failed.connect(lambda msg: messages.error("Export failed", msg))
+        self.runner.failed.connect(
+            lambda msg, written: messages.error("Export failed", msg + _kept(written, "failed")))
         self.runner.cancelled.connect(
-            lambda: messages.status("Export cancelled; nothing was written.", 8000))
+            lambda written: messages.status("Export cancelled; " + (
+                _kept(written, "was cancelled").lstrip() or "nothing was written."), 15000))
 
     def export_folder(self) -> Path:
         """The project's last export folder, else the editor's, else the clip's."""
@@ -93,13 +97,22 @@ class ExportController(QObject):
         return not there or prompts.ask_replace(self._window, there)
 
     def favourite_items(self) -> list[ExportItem]:
-        """Every favourite with its own settings and range; finished ones from the cache."""
+        """Every favourite with its own settings and range; finished ones from the cache.
+        One made with a mask, sketch or clip A that has changed since comes from the cache
+        only (the engine would make another video); if it is gone, it is left out, and
+        `left_out` names it."""
         items, length = [], self.session.clip.length
+        self.left_out = []  # see export_favourites
         for fav in self.session.favourites:
             if fav.in_out[1] >= length:
                 continue  # made on a longer version of the clip
             selection = self.runs.selection_for(fav.settings, fav.in_out)
             request = self.runs.request_for(fav.settings, fav.in_out)
+            if not fav.made_with(selection.token[3:]):
+                selection = replace(selection, token=(*selection.token[:3], *fav.layers))
+                if self.cache.get(cache_key(selection, request)) is None:
+                    self.left_out.append(fav.seed)
+                    continue
             done = self.cache.get(cache_key(selection, request))
             items.append(ExportItem(fav.seed, request, done.frames if done else None,
                                     selection))
@@ -107,9 +120,16 @@ class ExportController(QObject):
 
     def export_favourites(self) -> None:
         items = self.favourite_items() if self.session.clip is not None else []
+        if self.left_out:
+            seeds = ", ".join(str(s) for s in self.left_out)
+            self.messages.info("Favourites left out", f"Seed{'s' if len(self.left_out) > 1 else ''} "
+                               f"{seeds}: made with a mask, sketch or clip A that has changed "
+                               "since, and no longer in memory, so left out of this export "
+                               "(undo the change, or star them again).")
         if not items:
-            self.messages.info("No favourites", "Star variations in the seed browser "
-                               "(Generate ▸ Browse Seeds, or B) to export them together.")
+            if not self.left_out:
+                self.messages.info("No favourites", "Star variations in the seed browser "
+                                   "(Generate ▸ Browse Seeds, or B) to export them together.")
             return
         if not all(item.frames is not None or self.runs.size_allowed(item.selection,
                                                                       item.request)
@@ -162,3 +182,13 @@ class ExportController(QObject):
                                  15000 if notes else 10000)
         self.exported_paths = list(paths)
         self.export_notes = list(notes)
+
+
+def _kept(written: list, what: str) -> str:
+    """Which files an export wrote before it stopped: they stay, each is complete."""
+    if not written:
+        return ""
+    names = ", ".join(Path(p).name for p in written[:3])
+    more = f" and {len(written) - 3} more" if len(written) > 3 else ""
+    return (f" {len(written)} file{'s' if len(written) != 1 else ''} written before it {what} "
+            f"{'were' if len(written) != 1 else 'was'} kept: {names}{more} in {Path(written[0]).parent}.")

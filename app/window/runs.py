@@ -19,13 +19,12 @@ from app.window.messages import Messages
 from app.window.settings_sync import SettingsSync
 from app.window.view import ViewController
 from app.workers.eta import format_seconds
-from app.workers.generation import GenerationRunner, RunProgress
+from app.workers.generation import GenerationRunner, RunProgress, cache_key, editor_text
 from engine.errors import InputError
 from engine.limits import check_output_size
 from engine.request import Request, summarise_notes
 
 NO_CLIP = "Open a video first (File ▸ Open or drop a file)."
-_CLI_HINT = " (--width/--height, or --max-side for the input)"  # engine.limits speaks CLI
 
 
 class RunController(QObject):
@@ -94,7 +93,7 @@ class RunController(QObject):
             return
         self._note = ""
         settings = self.sync.commit()
-        if settings.task == "inpaint" and not self._inpaint_ready(settings):
+        if settings.task == "inpaint" and not self.inpaint_ready(settings):
             return
         if not self.guided_ready(settings):
             return
@@ -123,7 +122,7 @@ class RunController(QObject):
             check_output_size(src, out)
         except InputError as exc:
             self.panel.set_progress(0, 1, "Too large")
-            message = str(exc).replace(_CLI_HINT, "")
+            message = editor_text(str(exc))
             self.messages.error("Output too large", message[:1].upper() + message[1:] + ".")
             return False
         return True
@@ -137,13 +136,31 @@ class RunController(QObject):
         self.session.in_out.set_range(*favourite.in_out)  # first: the duration follows it
         self.session.set_settings(favourite.settings.with_(
             auto_update=keep.auto_update, browse_count=keep.browse_count))
+        selection = self.current_selection()
+        if not favourite.made_with(selection.token[3:]):
+            # Starred with a mask, sketch or clip A that has changed since: its own video,
+            # while the cache holds it; else the current layers make another one.
+            own = replace(selection, token=(*selection.token[:3], *favourite.layers))
+            clip = self.runner.cache.get(cache_key(own, self.current_request()))
+            if clip is not None:
+                self.stop_quietly()
+                self.view.show_result(clip)
+                self.show_done(clip)
+                self.messages.status(f"Seed {favourite.seed} as it was starred (with an "
+                                     "earlier mask, sketch or clip A)", 8000)
+                return
+            self.generate()
+            self._note = "; ".join(filter(None, [  # said beside the run's progress
+                self._note, f"seed {favourite.seed} was starred with an earlier mask, sketch "
+                "or clip A: made anew with the current one"]))
+            return
         self.generate()
 
     def cancel(self) -> None:
         if self.runner.busy:
             self.runner.cancel()
 
-    def _inpaint_ready(self, settings: PanelSettings) -> bool:
+    def inpaint_ready(self, settings: PanelSettings) -> bool:
         """An inpaint run needs a mask in the in/out range: say so instead of running."""
         first, last = self._in_out()
         if not self.inpaint.frames_with_mask(first, last):
@@ -226,7 +243,7 @@ class RunController(QObject):
     def _on_failed(self, message: str) -> None:
         self.panel.set_progress(0, 1, "Failed")
         self._restore_finished()
-        self.messages.error("Generation failed", message)
+        self.messages.error("Generation failed", editor_text(message))
 
     @Slot()
     def _on_cancelled(self) -> None:

@@ -16,14 +16,15 @@ class ExportRunner(QObject):
     """Runs one export job behind a progress dialog with Cancel."""
 
     finished = Signal(list, list)  # written paths, notes for the user (a sound left out)
-    failed = Signal(str)
-    cancelled = Signal()
+    failed = Signal(str, list)  # the message, the files written before the failure
+    cancelled = Signal(list)  # the files written before the cancel (they are kept)
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self._parent = parent
         self._job: jobs.Job | None = None
         self._dialog: QProgressDialog | None = None
+        self._written: list[Path] = []
 
     @property
     def busy(self) -> bool:
@@ -47,7 +48,7 @@ class ExportRunner(QObject):
         dialog.setAutoReset(False)
         dialog.canceled.connect(self.cancel)
         dialog.show()
-        self._job, self._dialog = job, dialog
+        self._job, self._dialog, self._written = job, dialog, []
         jobs.start(job)
         return job
 
@@ -60,6 +61,8 @@ class ExportRunner(QObject):
     @Slot(object, object)
     def _on_progress(self, job: jobs.Job, value: ExportProgress) -> None:
         dialog = self._dialog  # setValue may run the event loop (and _on_done) itself
+        if job is self._job:
+            self._written = list(value.written) or self._written
         if job is self._job and dialog is not None:
             dialog.setLabelText(value.text)
             dialog.setValue(int(value.fraction * 1000))
@@ -71,11 +74,11 @@ class ExportRunner(QObject):
 
     @Slot(object, str)
     def _on_failed(self, job: jobs.Job, message: str) -> None:
-        self.failed.emit(message)
+        self.failed.emit(message, list(self._written))
 
     @Slot(object)
     def _on_cancelled(self, job: jobs.Job) -> None:
-        self.cancelled.emit()
+        self.cancelled.emit(list(self._written))
 
     @Slot(object)
     def _on_done(self, job: jobs.Job) -> None:

@@ -42,6 +42,7 @@ class ExportItem:
 class ExportProgress:
     fraction: float  # 0..1 over all items
     text: str
+    written: tuple[Path, ...] = ()  # the items finished so far (a cancel keeps them)
 
 
 def output_name(stem: str, seed: int, kind: str) -> str:
@@ -97,6 +98,7 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
                 warn=lambda message, name=target.name: notes.append(f"{name}: {message}"),
                 protect=[selection.path] if selection.path else (),
             ))
+            job.report(ExportProgress((i + 1) / count, f"Written {target.name}", tuple(written)))
         return written, notes
 
     return jobs.Job(work, name="export")

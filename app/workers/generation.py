@@ -60,6 +60,15 @@ def _realism(source: np.ndarray, output: np.ndarray, cancel: Callable[[], bool],
     return score_result(RealismScorer(source), output, request, cancel)
 
 
+# engine.limits names the command line's options; the editor's message leaves them out.
+CLI_HINT = " (--width/--height, or --max-side for the input)"
+
+
+def editor_text(message: str) -> str:
+    """An engine message as the editor says it (without the command line's options)."""
+    return message.replace(CLI_HINT, "")
+
+
 def cache_key(selection: Selection, request: Request) -> Hashable:
     return (selection.token, request)
 

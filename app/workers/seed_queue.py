@@ -16,7 +16,8 @@ from collections import deque
 
 from app.state.media import Selection
 from app.workers import jobs
-from app.workers.generation import SCORED_TASKS, engine_levels, score_result
+from app.workers.generation import SCORED_TASKS, editor_text, engine_levels, score_result
+from engine.errors import Cancelled, EngineError
 from engine.request import Request
 
 PREVIEW_MIN_SIDE = 40
@@ -91,29 +92,40 @@ def browse_work(queue: TaskQueue, selection: Selection):
             scorer = RealismScorer(frames)
         return score_result(scorer, output, request, cancel)
 
+    def one(job: jobs.Job, task: tuple) -> None:
+        kind, seed, request = task[:3]
+        if kind == "score":
+            clip = task[3]
+            job.report((kind, seed, request, clip, score(request, clip.frames, job.is_cancelled)))
+            return
+        if kind != "preview" and request in queue.finished:
+            return
+        enough = preview_side(selection, request)
+        levels = engine_levels(frames, request, job.is_cancelled)
+        for level in levels:
+            realism = score(request, level.frames, job.is_cancelled) if level.final else None
+            job.report((kind, seed, request, level, realism))
+            if level.final:
+                queue.finished.add(request)
+            elif kind == "preview" and min(level.frames.shape[1:3]) >= enough:
+                levels.close()  # enough for a thumbnail; the full run comes later
+                break
+
     def work(job: jobs.Job) -> None:
         try:
             while not job.is_cancelled():
                 task = queue.pop()
                 if task is None:
                     return
-                kind, seed, request = task[:3]
-                if kind == "score":
-                    clip = task[3]
-                    job.report((kind, seed, request, clip, score(request, clip.frames, job.is_cancelled)))
-                    continue
-                if kind != "preview" and request in queue.finished:
-                    continue
-                enough = preview_side(selection, request)
-                levels = engine_levels(frames, request, job.is_cancelled)
-                for level in levels:
-                    realism = score(request, level.frames, job.is_cancelled) if level.final else None
-                    job.report((kind, seed, request, level, realism))
-                    if level.final:
-                        queue.finished.add(request)
-                    elif kind == "preview" and min(level.frames.shape[1:3]) >= enough:
-                        levels.close()  # enough for a thumbnail; the full run comes later
-                        break
+                try:
+                    one(job, task)
+                except Cancelled:
+                    raise
+                except (EngineError, MemoryError) as exc:
+                    # One seed's failure (a Best run over the memory free, say) is that
+                    # tile's: the others go on.
+                    text = str(exc) if str(exc) else "not enough memory"
+                    job.report(("failed", task[1], task[2], editor_text(text), None))
         except BaseException:
             queue.detach()
             raise
