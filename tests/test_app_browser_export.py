@@ -355,7 +355,7 @@ def test_a_stopped_refine_leaves_the_finished_video(window, qtbot):
     tile = browser.tiles[0]
     finished = tile.clip
     tile.refine.click()
-    qtbot.waitUntil(lambda: tile.state.text().startswith("level"), timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: tile.state.text().startswith("refining "), timeout=RUN_TIMEOUT_MS)
     assert tile.clip is finished and tile.use.isEnabled()
     browser.stop.click()
     assert tile.clip is finished and tile.state.text() == "ready" and tile.use.isEnabled()

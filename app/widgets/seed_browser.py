@@ -275,7 +275,8 @@ class SeedBrowser(QDialog):
         if rank < self._rank.get(seed, (-1, 0)):
             return
         if not clip.final and tile.clip is not None and tile.clip.final:
-            tile.set_state(state)  # refining: the finished video stays, and usable, till then
+            # Refining: the finished video stays, and usable, till the Best one is done.
+            tile.set_state(f"refining {clip.level}/{clip.levels}")
             return
         self._rank[seed] = rank
         tile.refined = tile.refined or (kind == "refine" and clip.final)
