@@ -231,11 +231,31 @@ def check() -> int:
     return 1 if failed else 0
 
 
+# What each part imports (by module name, what to call it in a message).
+_ENGINE_NEEDS = {"numpy": "numpy", "av": "PyAV", "torch": "PyTorch"}
+_EDITOR_NEEDS = {"PySide6": "PySide6", "pyqtgraph": "pyqtgraph"}
+
+
+def missing_packages(editor: bool) -> list[str]:
+    """The packages this Python lacks for the engine (and the editor), found without
+    importing them."""
+    needs = {**_ENGINE_NEEDS, **(_EDITOR_NEEDS if editor else {})}
+    return [name for module, name in needs.items() if importlib.util.find_spec(module) is None]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["--check"]:
         return check()
-    from engine.cli import SUBCOMMANDS
+    from engine.cli_args import SUBCOMMANDS
+
+    editor = not argv or not (argv[0].startswith("-") or argv[0] in SUBCOMMANDS)
+    missing = missing_packages(editor)
+    if missing:  # another Python than the project's (.venv's): say so, not a traceback
+        print(f"error: this Python ({sys.executable}) has no {', '.join(missing)}: run bash "
+              "scripts/setup.sh once, then .venv/bin/python main.py (or . .venv/bin/activate "
+              "first)", file=sys.stderr)
+        return 1
 
     if argv and (argv[0] in SUBCOMMANDS or argv[0].startswith("-")):
         from engine.cli import main as cli_main

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli_args import whole
+from engine.cli_args import OneLineParser, whole
 from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset
 from engine.errors import Cancelled, EngineError, InputError
 from engine.huge_pages import ask_for_huge_pages
@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # both load numpy or torch, which a mistyped command must not
 
     from engine.realism import Realism
 
-SUBCOMMANDS = ("generate", "retarget", "inpaint", "analogy", "sketch", "bench")
 
 
 MAX_SEED = 2**31 - 1  # the editor's too: a seed outside is refused, not wrapped around
@@ -37,15 +36,22 @@ _crf = whole(0, 51, "from 0 (lossless) to 51")
 _count = whole(1, MAX_COUNT)
 
 
-def _common(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:
+def _common(p: argparse.ArgumentParser, *, sizes: bool = True, layout: str = "") -> None:
+    """The options every command shares. `layout`: what gives a guided output its size
+    ("A", "the sketch"); the input's otherwise."""
     p.add_argument("-o", "--output", required=True,
                    help="output: .mp4/.mov/.mkv (H.264), .gif, .png (one frame) or a folder (numbered PNG frames)")
+    whose = f"{layout}'s" if layout else "the input's"
     if sizes:
-        p.add_argument("--width", type=_positive, help="output width in pixels (default: the input's)")
-        p.add_argument("--height", type=_positive, help="output height in pixels (default: the input's)")
-        p.add_argument("--frames", type=_positive, help="output frame count (default: the input's)")
+        p.add_argument("--width", type=_positive,
+                       help=f"output width in {whose} pixels (default: {whose})")
+        p.add_argument("--height", type=_positive,
+                       help=f"output height in {whose} pixels (default: {whose})")
+        p.add_argument("--frames", type=_positive, help=f"output frame count (default: {whose})")
     p.add_argument("--seed", type=_seed, default=0, help=f"random seed, 0 to {MAX_SEED} (default 0)")
-    p.add_argument("--max-side", type=_positive, help="downscale the input so its longest side fits")
+    p.add_argument("--max-side", type=_positive,
+                   help=f"downscale {'both inputs' if layout else 'the input'} so the longest "
+                   "side fits (--width/--height shrink with it)")
     p.add_argument("--start", type=int, default=0, help="first input frame to use (default 0)")
     p.add_argument("--end", type=int, help="input frame to stop before (default: the last)")
     p.add_argument("--quality", choices=list(QUALITY_PRESETS), default="normal",
@@ -57,7 +63,7 @@ def _common(p: argparse.ArgumentParser, *, sizes: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python main.py",
         description="Make new videos out of a single input video (VGPNN). "
         "With no subcommand, opens the editor; `python main.py --check` tests this machine.",

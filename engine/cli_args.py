@@ -6,6 +6,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+# The headless commands (main.py tells them from a clip to open without loading numpy).
+SUBCOMMANDS = ("generate", "retarget", "inpaint", "analogy", "sketch", "bench")
+
 
 def whole(lo: int, hi: int | None = None, span: str | None = None) -> Callable[[str], int]:
     """A whole number from `lo` (to `hi`); `span` says the range in words."""
@@ -32,3 +35,13 @@ def fraction(text: str) -> float:
     if not 0.0 <= v <= 1.0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"must be a fraction from 0 to 1 (got {text})")
     return v
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """A usage mistake is one `error:` line naming the command and its --help (exit code
+    2), as every other bad input is, not the usage block first."""
+
+    def error(self, message: str):  # noqa: D102 - argparse's hook
+        command = self.prog.removeprefix("python main.py").strip()
+        self.exit(2, f"error: {command + ': ' if command else ''}{message} (see {self.prog} "
+                     "--help)\n")

@@ -29,13 +29,13 @@ GUIDED = ("analogy", "sketch")
 _levels = whole(2, MAX_LEVELS)
 
 
-def add_parsers(sub, common: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_parsers(sub, common: Callable[..., None]) -> None:
     """Add `analogy` and `sketch` to engine.cli's subparsers; `common` adds the shared options."""
     a = sub.add_parser("analogy", help="the motion layout of clip A with the look of clip B",
                        description="A new video that moves where A moves, made of B's patches.")
     a.add_argument("motion", metavar="A", help="the clip whose motion layout the result follows")
     a.add_argument("look", metavar="B", help="the clip whose look the result takes "
-                   "(--start/--end/--max-side apply to it)")
+                   "(--start/--end pick its frames)")
     a.add_argument("--a-levels", type=_levels, default=4,
                    help="speed levels of A's quantised motion (default 4)")
     a.add_argument("--b-levels", type=_levels, default=8,
@@ -43,7 +43,7 @@ def add_parsers(sub, common: Callable[[argparse.ArgumentParser], None]) -> None:
     a.add_argument("--guide-until", type=fraction, default=None,
                    help="share of the pyramid, from the coarsest level, that A's motion steers "
                    "(default 0.5; 1 follows A most closely, lower keeps more of B's look)")
-    common(a)
+    common(a, layout="A")
     s = sub.add_parser("sketch", help="a drawn layout (sketch video, frames or one image) "
                        "with the look of clip B",
                        description="A new video that moves where the sketch is dark, made of "
@@ -53,7 +53,7 @@ def add_parsers(sub, common: Callable[[argparse.ArgumentParser], None]) -> None:
     s.add_argument("look", metavar="B", help="the clip whose look the result takes")
     s.add_argument("--guide-until", type=fraction, default=None,
                    help="share of the pyramid the sketch steers (default 1: all of it)")
-    common(s)
+    common(s, layout="the sketch")
 
 
 def run_guided(args: argparse.Namespace) -> int:

@@ -346,7 +346,27 @@ def test_inpaint_never_writes_over_its_mask_or_hints(tmp_path, capsys):
 def test_numbers_out_of_range_are_refused_by_the_parser(clip_file, tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit_:
         main(["generate", str(clip_file), "-o", str(tmp_path / "o.mp4"), *args])
-    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and message in err
+    # One line, as every other bad input (not argparse's usage block first).
+    assert err.startswith("error: generate: argument ") and err.count("\n") == 1
+
+
+def test_another_python_without_the_packages_is_told_which_and_what_to_run(monkeypatch, capsys):
+    """`python main.py` outside .venv: one line naming what is missing and the command, not
+    a traceback from deep in an import."""
+    import importlib.util
+
+    import main as entry
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("av", "PySide6") else real(name, *a))
+    assert entry.main(["generate", "-o", "x.mp4"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: this Python (") and "has no PyAV:" in err
+    assert ".venv/bin/python main.py" in err and err.count("\n") == 1
+    assert entry.main([]) == 1 and "has no PyAV, PySide6:" in capsys.readouterr().err
 
 
 def test_seeds_of_a_count_stay_within_the_largest(clip_file, tmp_path, capsys):

@@ -12,6 +12,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+fi
+
 if [ "${1:-}" = "--prepare" ]; then
     set -e
     mkdir -p .whl .gpu_data

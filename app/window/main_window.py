@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -70,7 +71,7 @@ class MainWindow(QMainWindow):
                  data_folder: str | Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle(APP_NAME)
-        self.resize(1280, 800)
+        self._fit_screen(1280, 800)
         self.setAcceptDrops(True)
         self.settings = settings if settings is not None else QSettings()
         self.session = SessionModel()
@@ -141,6 +142,15 @@ class MainWindow(QMainWindow):
         self._probe_device()
 
     # -- construction ------------------------------------------------------------------------
+    def _fit_screen(self, width: int, height: int) -> None:
+        """Open at `width` x `height`, or within the screen where it is smaller (a 1024×640
+        laptop): the layout fits down to 1000 px wide."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            width, height = min(width, room.width()), min(height, room.height())
+        self.resize(width, height)
+
     def _build_layout(self) -> None:
         media = QWidget()
         ml = QVBoxLayout(media)

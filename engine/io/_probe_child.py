@@ -33,9 +33,19 @@ def _use_parent_path() -> None:
         sys.path[:] = parent + [p for p in sys.path if p not in parent]
 
 
-def _variable_rate(stamps: list[int]) -> bool:
-    """Frames not evenly spaced in time (phones record so); B-frames reorder, so sort."""
-    steps = [b - a for a, b in zip(sorted(stamps), sorted(stamps)[1:], strict=False) if b > a]
+# Packets come in decode order: B-frames put a frame's packet up to this many packets
+# after those of later frames.
+REORDER = 16
+
+
+def _variable_rate(stamps: list[int], cut: bool) -> bool:
+    """Frames not evenly spaced in time (phones record so); B-frames reorder, so sort.
+    `cut`: the packets were not all read, so the latest few frames may be missing from the
+    stamps (their packets come later); those are left out rather than read as a gap."""
+    stamps = sorted(stamps)
+    if cut:
+        stamps = stamps[:-REORDER] if len(stamps) > 2 * REORDER else []
+    steps = [b - a for a, b in zip(stamps, stamps[1:], strict=False) if b > a]
     return len(steps) >= 2 and max(steps) > 1.5 * min(steps) + 1  # +1: rounded time stamps
 
 
@@ -99,7 +109,7 @@ def _report(path: str, limit: int) -> dict:
             return {"error": "decode", "detail": str(exc)}
         info["packets"] = packets
         info["limited"] = bool(limit and packets >= limit)
-        info["variable_rate"] = _variable_rate(stamps)
+        info["variable_rate"] = _variable_rate(stamps, info["limited"] or len(stamps) >= 1000)
         info["alpha"] = _has_alpha(getattr(ctx, "pix_fmt", None) or "")
     if packets and stream.width * stream.height > MAX_DECODE_PIXELS:
         info["rotation"] = None
