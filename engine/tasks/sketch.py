@@ -24,7 +24,7 @@ from engine.tasks.base import LevelSetup, TaskContext
 
 SKETCH_SETTINGS = dict(patch_size=(3, 5, 5), spatial_factor=0.78, temporal_factor=0.78,
                        min_side=35, min_frames=5, em_iters=3, completeness_alpha=None,
-                       descriptor_dims=8)
+                       descriptor_dims=16)  # as the analogy's (engine/tasks/analogy.py)
 CHEAP_FINEST = 2  # the finest levels that run one EM iteration "to save runtime"
 
 
