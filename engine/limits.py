@@ -74,16 +74,12 @@ def estimated_peak_bytes(source_shape: Shape3, output_shape: Shape3) -> int:
 
 
 def _fits(source_shape: Shape3, output_shape: Shape3, free: int) -> int:
-    """The most output frames at the output's size whose run fits in `free` bytes (0: none)."""
-    _, h, w = output_shape
-    lo, hi = 0, int(output_shape[0])
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if estimated_peak_bytes(source_shape, (mid, h, w)) <= free:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    """The most output frames, fewer than asked, at the output's size whose run fits in
+    `free` bytes (0: none). Counted down one by one: the estimate does not always grow with
+    the frames (a longer output makes more levels large, and large levels cost less)."""
+    t, h, w = (int(v) for v in output_shape)
+    return next((n for n in range(t - 1, 0, -1)
+                 if estimated_peak_bytes(source_shape, (n, h, w)) <= free), 0)
 
 
 def _gb(n: float) -> str:
@@ -140,7 +136,7 @@ def check_output_size(source_shape: tuple[int, int, int], output_shape: tuple[in
     need = estimated_peak_bytes(source_shape, output_shape)
     if free is not None and need > free:
         frames = _fits(source_shape, output_shape, free)
-        at_most = (f"; at this size at most {frames} frame{'s' if frames != 1 else ''} fit"
+        at_most = (f"; at this size {frames} frame{'s' if frames != 1 else ''} would fit"
                    if frames else "")
         raise InputError(
             f"an output of {_shape_text(output_shape)} (from {_shape_text(source_shape)}) needs about "

@@ -314,3 +314,6 @@ def test_side_by_side_plays_all_of_a_result_longer_than_the_clip(window, qtbot):
     qtbot.waitUntil(shown, timeout=5000)  # the clip (0.8 s at 10 fps) looped, the result on
     window.playback.stop()
     assert window.playback.frame < CLIP_T and window.playback.unwrapped >= CLIP_T
+    window.playback.home()  # by hand: the laps are forgotten, the result starts again
+    image = window.viewer.result.image.image
+    assert window.playback.unwrapped == 0 and np.array_equal(image, result.frames[0])

@@ -298,3 +298,18 @@ def test_a_favourite_is_the_video_of_the_mask_it_was_starred_with(window, qtbot)
     window.actions_by_name["undo_stroke"].trigger()  # the mask it was starred with
     (item,) = window.exports.favourite_items()
     assert item.frames is None and window.exports.left_out == []  # made again, the same
+
+
+def test_a_stroke_outside_the_range_leaves_its_result_current(window, qtbot):
+    """The cache key names the range's mask only: painting another frame neither marks the
+    result out of date nor makes Generate compute it again."""
+    window.session.in_out.set_range(0, 3)
+    window.playback.seek(1)
+    paint_and_generate(window, qtbot)
+    runs = window.generation.run_count
+    window.playback.seek(T - 1)  # outside the range
+    paint(window, [(10, 40), (30, 44)])
+    assert window.freshness.check() == []
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    assert window.generation.run_count == runs  # from the cache

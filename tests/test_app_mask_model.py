@@ -288,3 +288,22 @@ def test_the_state_names_the_content_and_undo_gives_it_back():
     assert m.state not in (empty, painted)
     other = MaskModel((3, 16, 16))
     assert other.state not in (empty, painted, m.state)  # never shared between models
+
+
+def test_a_ranges_state_ignores_edits_on_other_frames():
+    """The inpaint cache key names the mask of the in/out range only: a stroke on another
+    frame neither marks the result out of date nor misses the cache."""
+    m = MaskModel((6, 16, 16))
+    hole = np.zeros((6, 16, 16), bool)
+    hole[1, 4:8, 4:8] = True
+    m.set_arrays(hole)
+    first = m.range_state(0, 3)
+    elsewhere = hole.copy()
+    elsewhere[5, 2:6, 2:6] = True
+    m.set_arrays(elsewhere)
+    assert m.range_state(0, 3) == first and m.range_state(4, 5) != first
+    m.undo()
+    m.undo()
+    assert m.range_state(0, 3) != first  # the range's own stroke undone
+    m.redo()
+    assert m.range_state(0, 3) == first

@@ -51,7 +51,7 @@ def test_memory_estimate_against_free_memory() -> None:
     assert 6.8e9 < need < 7.5e9  # measured: 6.8 GB added to the process
     check_output_size(out, out, free_bytes=need)
     with pytest.raises(InputError, match=r"needs about 7\.1 GB of memory but 5\.0 GB is free.*"
-                                         r"at this size at most 6 frames fit; .*--max-side"):
+                                         r"at this size 6 frames would fit; .*--max-side"):
         check_output_size(out, out, free_bytes=5 * 10**9)
     with pytest.raises(InputError, match=r"but 2\.0 GB is free \([^;]*\); choose"):
         check_output_size(out, out, free_bytes=2 * 10**9)  # the source alone is too much

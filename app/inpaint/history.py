@@ -28,6 +28,8 @@ class Atom:
     label: str
     patches: list[Patch]
     to: int = 0  # the layers' state (MaskModel.state) that applying the atom gives back
+    # and the states of the frames it touches (MaskModel.range_state), as they were
+    frame_states: np.ndarray | None = None
 
     @property
     def nbytes(self) -> int:

@@ -74,6 +74,7 @@ class MaskModel:
         self.mask = np.zeros((t, h, w), np.uint8)
         self.hints = np.zeros((t, h, w, 4), np.uint8)
         self.state = next(self._states)
+        self._frame_states = np.full(t, self.state, np.int64)  # see range_state
         self._masked = np.zeros(t, bool)
         self._extent: list[int] | None = None  # see extent()
         self._history = History(self._budget)
@@ -89,6 +90,7 @@ class MaskModel:
         self.mask[...] = mask
         self.hints[...] = hints
         self.state = next(self._states)
+        self._frame_states[:] = self.state
         self._history = History(self._budget)
         self._masked = (self.mask >= HOLE).any(axis=(1, 2))
         self._extent = None
@@ -98,6 +100,13 @@ class MaskModel:
         self.changed.emit(MaskChange(0, self.shape[0]))
         self.masked_frames_changed.emit(self._masked.copy())
         self.history_changed.emit()
+
+    def range_state(self, first: int, last: int) -> int:
+        """What names the layers' content on frames first..last: the latest edit that
+        touched one of them. With one line of history (undo, redo, new edits drop the redo
+        steps) that edit fixes everything before it, so the same number is the same content
+        there; an edit on other frames leaves it."""
+        return int(self._frame_states[first : last + 1].max())
 
     def frames_for(self, scope: str, frame: int = 0,
                    in_out: tuple[int, int] | None = None) -> slice:
@@ -328,6 +337,9 @@ class MaskModel:
         atom = source.pop()
         inverse = swap(atom, self.mask, self.hints)
         inverse.to, self.state = self.state, atom.to
+        fs = atom.frames()
+        inverse.frame_states = self._frame_states[fs].copy()
+        self._frame_states[fs] = atom.frame_states
         target.append(inverse)
         fs = atom.frames()
         self._refresh_masked(fs)
@@ -339,6 +351,9 @@ class MaskModel:
     def _push(self, atom: Atom) -> None:
         """An edit done: `atom` undoes it (back to the state before)."""
         atom.to, self.state = self.state, next(self._states)
+        fs = atom.frames()
+        atom.frame_states = self._frame_states[fs].copy()
+        self._frame_states[fs] = self.state
         self._history.push(atom)
         self.history_changed.emit()
         self.edited.emit()

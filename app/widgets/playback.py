@@ -73,9 +73,11 @@ class Playback(QObject):
 
     # -- commands ----------------------------------------------------------------------
     def seek(self, frame: int, force: bool = False) -> None:
+        """Go to `frame` (by hand: the laps played are forgotten)."""
+        looped, self._laps = self._laps != 0, 0
         frame = min(max(int(frame), 0), self._length - 1)
         self._restart_clock(frame)
-        if frame != self._frame or force:
+        if frame != self._frame or force or looped:  # `unwrapped` changed too
             self._frame = frame
             self.frame_changed.emit(frame)
 

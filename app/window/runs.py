@@ -72,7 +72,7 @@ class RunController(QObject):
         if settings.task in GUIDED_TASKS:
             token = self.guided.guide_token(settings)
         elif settings.task == "inpaint":
-            token = ("mask", self.session.mask.state)
+            token = ("mask", self.session.mask.range_state(*in_out))  # strokes elsewhere: no
         else:
             return selection
         return replace(selection, token=(*selection.token, *token))
