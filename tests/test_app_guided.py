@@ -127,9 +127,21 @@ def test_sketch_drawn_with_the_brush_runs(window, qtbot):
     assert window.session.sketch.masked_frames().all()
     frames = sketch.sketch_frames(0, CLIP_T - 1)
     assert frames.shape == (CLIP_T, CLIP_H, CLIP_W, 3) and (frames[:, 16, 24] == 0).all()
-    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
-        window.panel.generate.click()
+    sketch._revision += 1  # as after a new stroke: the frames are made again
+    import threading
+
+    import engine.sketch_layers as layers
+
+    made_on, real = [], layers.sketch_from_layers
+    layers.sketch_from_layers = lambda *a, **k: made_on.append(threading.current_thread()) or real(*a, **k)
+    try:
+        with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+            window.panel.generate.click()
+    finally:
+        layers.sketch_from_layers = real
     assert blocker.args[0].frames.shape == (CLIP_T, CLIP_H, CLIP_W, 3)
+    # Made on the run's worker, not the GUI thread (seconds on a long Full-HD sketch).
+    assert made_on and threading.main_thread() not in made_on
     assert window.view.mode == "side"  # the drawing stays in view beside the result
     badge = window.viewer.result.badge
     assert badge.isHidden()  # an undone stroke marks the result as not the sketch's now

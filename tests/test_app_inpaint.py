@@ -313,3 +313,29 @@ def test_a_stroke_outside_the_range_leaves_its_result_current(window, qtbot):
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
         window.runs.generate()
     assert window.generation.run_count == runs  # from the cache
+
+
+def test_the_menus_import_and_export_masks_on_a_worker(window, qtbot, tmp_path):
+    """Reading or writing a Full-HD mask sequence takes seconds: the dialogs' paths run it
+    on a worker, and the layers change on the GUI thread once read (one undo step)."""
+    model, panel = window.inpaint.model, window.inpaint.panel
+    set_scope(window, "all")
+    window.inpaint.overlay.set_radius(4)
+    paint(window, [(12, 12), (20, 14)])
+    mask, _ = model.as_request_arrays()
+    said = []
+    panel.message.connect(said.append)
+    folder = tmp_path / "masks"
+    job = panel.start_export(folder)
+    qtbot.waitUntil(lambda: any(s.startswith("Wrote masks") for s in said), timeout=30_000)
+    assert job is not None and len(list(folder.glob("*.png"))) == T
+    model.clear()
+    panel.start_import(folder)
+    qtbot.waitUntil(lambda: not model.is_empty(), timeout=30_000)
+    np.testing.assert_array_equal(model.as_request_arrays()[0], mask)
+    assert said[-1] == "Imported masks from masks." and model.undo_label() == "import"
+    failed = []
+    panel.failed.connect(lambda title, message: failed.append(title))
+    panel.start_import(tmp_path / "nothing here")
+    qtbot.waitUntil(lambda: bool(failed), timeout=30_000)
+    assert failed == ["Cannot import the masks"]

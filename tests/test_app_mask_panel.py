@@ -153,9 +153,17 @@ def test_import_picks_a_sequence_from_any_frame_or_a_single_file(panel, tmp_path
                         staticmethod(lambda *a, **k: (picked[-1], mask_io.MASK_FILTER)))
     panel.model.clear()
     picked.append(str(frames[1]))
-    with qtbot.waitSignal(panel.message) as msg:
+    said: list[str] = []
+    panel.message.connect(said.append)
+
+    def choose_and_wait() -> None:  # read on a worker, taken when read
+        count = len(said)
         panel.choose_import()
-    assert "from m." in msg.args[0] and panel.model.hole(1)[20, 20]
+        qtbot.waitUntil(lambda: any(m.startswith("Imported") for m in said[count:]),
+                        timeout=30_000)
+
+    choose_and_wait()
+    assert "from m." in said[-1] and panel.model.hole(1)[20, 20]
 
     t, h, w = panel.model.shape
     still = np.zeros((1, h, w, 3), np.uint8)
@@ -163,7 +171,7 @@ def test_import_picks_a_sequence_from_any_frame_or_a_single_file(panel, tmp_path
     single = write_video(still, str(tmp_path / "hole.png"), fps=25)
     assert mask_io.import_target(single) == single  # no numbered siblings: itself
     picked.append(str(single))
-    panel.choose_import()
+    choose_and_wait()
     assert all(panel.model.hole(f)[6, 31] for f in range(t)) and not panel.model.hole(1)[20, 20]
 
     moving = np.zeros((t, h, w, 3), np.uint8)
@@ -171,7 +179,7 @@ def test_import_picks_a_sequence_from_any_frame_or_a_single_file(panel, tmp_path
         moving[f, 10:20, 2 + f:12 + f] = 255
     video = write_video(moving, str(tmp_path / "matte.mp4"), fps=25, crf=0)
     picked.append(str(video))
-    panel.choose_import()
+    choose_and_wait()
     assert panel.model.hole(0)[15, 6] and not panel.model.hole(0)[6, 31]
     picked.append(str(tmp_path / "m" / "nothing.mp4"))
     with qtbot.waitSignal(panel.failed):

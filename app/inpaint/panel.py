@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -29,6 +29,7 @@ from app.inpaint import mask_io
 from app.inpaint.mask_model import MaskModel
 from app.inpaint.painter import MAX_RADIUS, MaskOverlay
 from app.widgets.panel_widgets import ColorButton, slider, tip
+from app.workers import jobs
 from engine.errors import EngineError
 
 SCOPE_LABELS = {"frame": "This frame", "range": "In–out range", "all": "All frames"}
@@ -46,6 +47,7 @@ class InpaintPanel(QWidget):
         # Where the file dialogs start, and the default name of an exported mask folder.
         self.folder: Path | None = None
         self.export_name = "masks"
+        self._jobs: dict[jobs.Job, tuple] = {}  # import/export on a worker: (done, failure)
         self._build_actions()
 
         self.tools = QButtonGroup(self)
@@ -266,6 +268,61 @@ class InpaintPanel(QWidget):
         self.message.emit("Wrote " + " and ".join(p.name for p in written) + ".")
         return True
 
+    def start_import(self, path: str | Path) -> jobs.Job:
+        """import_from with the reading on a worker (seconds for a Full-HD sequence); the
+        layers are taken on the GUI thread when read, as one undo step."""
+        shape = self.model.shape
+        hints = mask_io.hints_folder_for(path)
+        hints_path = hints if Path(path).is_dir() and hints.is_dir() else None
+
+        def work(job: jobs.Job):
+            return (mask_io.load_mask(path, shape),
+                    mask_io.load_hints(hints_path, shape) if hints_path else None)
+
+        def done(job: jobs.Job, layers) -> None:
+            mask, hint_layer = layers
+            if mask.shape != self.model.shape:
+                return  # another clip was opened meanwhile
+            self.model.set_arrays(mask, hint_layer)
+            self.message.emit(f"Imported masks from {Path(path).name}.")
+
+        return self._start(work, done, "Cannot import the masks", f"Importing {Path(path).name}…")
+
+    def start_export(self, folder: str | Path) -> jobs.Job:
+        """export_to with the PNG encoding on a worker; the layers are copied first."""
+        mask, hints = self.model.as_request_arrays()
+
+        def work(job: jobs.Job):
+            return mask_io.save_png(mask, hints, folder)
+
+        def done(job: jobs.Job, written) -> None:
+            self.message.emit("Wrote " + " and ".join(p.name for p in written) + ".")
+
+        return self._start(work, done, "Cannot export the masks", f"Writing {Path(folder).name}…")
+
+    def _start(self, work, done, failure: str, saying: str) -> jobs.Job:
+        """Run `work` on a worker; `done(job, result)` or the failure dialog follow on the
+        GUI thread (the slots below are this widget's: queued from the worker)."""
+        job = jobs.Job(work, name=failure.lower())
+        self._jobs[job] = (done, failure)
+        job.succeeded.connect(self._on_job_succeeded)
+        job.failed.connect(self._on_job_failed)
+        self.message.emit(saying)
+        jobs.start(job)
+        return job
+
+    @Slot(object, object)
+    def _on_job_succeeded(self, job: jobs.Job, result) -> None:
+        done, _ = self._jobs.pop(job, (None, ""))
+        if done is not None:
+            done(job, result)
+
+    @Slot(object, str)
+    def _on_job_failed(self, job: jobs.Job, message: str) -> None:
+        _, failure = self._jobs.pop(job, (None, ""))
+        if failure:
+            self.failed.emit(failure, message)
+
     def choose_import(self) -> None:
         # A file dialog, not a folder one: a mask video or a single image is picked as a
         # file, and a folder of numbered frames by picking any of its frames.
@@ -273,11 +330,11 @@ class InpaintPanel(QWidget):
             self, "Import masks: any frame of a numbered sequence, an image or a video",
             str(self.folder or ""), mask_io.MASK_FILTER)
         if path:
-            self.import_from(mask_io.import_target(path))
+            self.start_import(mask_io.import_target(path))
 
     def choose_export(self) -> None:
         start = (self.folder / self.export_name) if self.folder else Path(self.export_name)
         path, _ = QFileDialog.getSaveFileName(self, "Export masks as a folder of PNG frames",
                                               str(start))
         if path:
-            self.export_to(path)
+            self.start_export(path)

@@ -8,6 +8,8 @@ changes) and asks it for the sketch of the in/out range.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ from app.inpaint.painter import MaskOverlay
 from app.sketch.panel import SketchPanel
 from app.widgets.viewer import FramePane
 from app.workers import jobs
+from engine.request import Request
 
 
 class SketchController(QObject):
@@ -86,6 +89,21 @@ class SketchController(QObject):
             ink, hints = self.model.as_request_arrays(None)
             self._frames = (self._revision, sketch_from_layers(ink, hints))
         return self._frames[1][first : last + 1]
+
+    def frames_maker(self, first: int, last: int) -> Callable[[Request], Request]:
+        """A function giving a request the sketch of the range, safe to call on a worker:
+        the frames made already, or a copy of the layers to make them from."""
+        from engine.sketch_layers import sketch_from_layers
+
+        if self._frames is not None and self._frames[0] == self._revision:
+            frames = self._frames[1][first : last + 1]
+            return lambda request: replace(request, guide=frames)
+        ink, hints = self.model.as_request_arrays(None)  # copies: strokes may go on
+
+        def make(request: Request) -> Request:
+            return replace(request, guide=sketch_from_layers(ink, hints)[first : last + 1])
+
+        return make
 
     # -- import ----------------------------------------------------------------------------
     def import_file(self, path: str | Path) -> None:

@@ -97,12 +97,18 @@ class RunController(QObject):
             return
         if not self.guided_ready(settings):
             return
-        selection, request = self.current_selection(), self.current_request()
+        in_out, prepare = self._in_out(), None
+        selection = self.selection_for(settings, in_out)
+        if settings.task == "sketch":  # its frames are made on the run's worker
+            request = self.request_for(settings, in_out, arrays=False)
+            prepare = self.guided.sketch_maker(in_out)
+        else:
+            request = self.request_for(settings, in_out)
         if not self.size_allowed(selection, request):
             return
         self.generated_once = True
         self.panel.set_progress(0, 1, "Starting…")
-        self.runner.start(selection, request)
+        self.runner.start(selection, request, prepare)
 
     def guided_ready(self, settings: PanelSettings) -> bool:
         """Analogy and sketch need their layout and a usable look clip: a dialog if not."""

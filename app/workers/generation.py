@@ -113,8 +113,11 @@ class GenerationRunner(QObject):
     def job(self) -> jobs.Job | None:
         return self._job
 
-    def start(self, selection: Selection, request: Request) -> None:
-        """Show the result of `request` on `selection`, from the cache or by running."""
+    def start(self, selection: Selection, request: Request,
+              prepare: Callable[[Request], Request] | None = None) -> None:
+        """Show the result of `request` on `selection`, from the cache or by running.
+        prepare: what the run's worker does to the request first (make a sketch's frames,
+        which takes seconds on a long clip, off the GUI thread)."""
         self._drop_current()
         self._selection, self._request = selection, request
         cached = self.cache.get(cache_key(selection, request))
@@ -131,7 +134,8 @@ class GenerationRunner(QObject):
 
         def work(job: jobs.Job) -> None:
             final = None
-            for level in engine_levels(frames, request, job.is_cancelled):
+            run = prepare(request) if prepare is not None else request
+            for level in engine_levels(frames, run, job.is_cancelled):
                 job.report(level)
                 final = level if level.final else None
             if final is not None and request.task in SCORED_TASKS:
