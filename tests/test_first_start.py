@@ -104,3 +104,13 @@ def test_check_survives_a_qt_abort_and_fails() -> None:
     assert r.returncode == 1, r.stdout + r.stderr
     assert "FAIL  Qt platform plugin cannot load" in r.stdout
     assert "1 problem found" in r.stdout and "Traceback" not in r.stdout + r.stderr
+
+
+def test_the_window_shows_before_pytorch_loads():
+    """Importing PyTorch takes 1.6-1.8 s on 2 cores: the window's modules leave it to the
+    workers (the device probe, the first run), so the window shows first."""
+    code = "import sys, app.window.launch; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

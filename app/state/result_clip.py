@@ -13,8 +13,8 @@ import numpy as np
 
 from app.state.media import frames_text
 from app.state.request_builder import TASKS
-from engine.realism import Realism
 from engine.request import Request
+from engine.verdict import Realism
 
 TASK_TITLES = {task: title for title, task in TASKS.items()}
 

@@ -40,8 +40,8 @@ from app.workers.generation import SCORED_TASKS, cache_key, editor_text, to_resu
 from app.workers.seed_queue import TaskQueue, browse_work
 from engine.errors import InputError
 from engine.limits import check_output_size
-from engine.realism import judge_among
 from engine.request import Request, suggests_keep_whole
+from engine.verdict import judge_among
 
 COLUMNS = 4
 ORDERS = ["Seed order", "Most realistic first", "Most new first"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
@@ -21,8 +22,11 @@ from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
 from app.workers import jobs
 from app.workers.eta import remaining_seconds
-from engine.realism import Realism, RealismScorer
 from engine.request import LevelResult, Request
+from engine.verdict import Realism
+
+if TYPE_CHECKING:  # measuring needs PyTorch, loaded off the GUI thread
+    from engine.realism import RealismScorer
 
 SCORED_TASKS = ("generate", "retarget")  # variations of the source itself: realism applies
 
