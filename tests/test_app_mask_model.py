@@ -307,3 +307,18 @@ def test_a_ranges_state_ignores_edits_on_other_frames():
     assert m.range_state(0, 3) != first  # the range's own stroke undone
     m.redo()
     assert m.range_state(0, 3) == first
+
+
+def test_the_extent_is_made_tight_again_for_a_snapshot():
+    """After an Invert and its Undo the extent was the whole clip, and every autosave copied
+    all of it; the snapshot's box is the painted one again."""
+    m = MaskModel((4, 40, 60))
+    hole = np.zeros((4, 40, 60), bool)
+    hole[1, 10:20, 30:40] = True
+    m.set_arrays(hole)
+    m.invert()
+    m.undo()
+    assert m.extent() == (slice(0, 4), slice(0, 40), slice(0, 60))
+    assert m.tight_extent() == (slice(1, 2), slice(10, 20), slice(30, 40))
+    m.clear()
+    assert m.tight_extent() is None and m.extent() is None

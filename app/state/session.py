@@ -136,7 +136,7 @@ class SessionModel:
         thread while painting goes on)."""
         if self.source is None:
             raise ValueError("no clip is open")
-        box = self.mask.extent()  # copy only where paint can be, not the whole clip
+        box = self.mask.tight_extent()  # copy only where paint is, not the whole clip
         return ProjectData(
             source=self.source, in_out=(self.in_out.in_point, self.in_out.out_point),
             settings=self.settings, favourites=list(self.favourites), export=self.export,
