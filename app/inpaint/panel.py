@@ -32,6 +32,7 @@ from app.widgets.panel_widgets import ColorButton, slider, tip
 from app.workers import jobs
 from engine.errors import EngineError
 
+IMPORT_FAILED, EXPORT_FAILED = "Cannot import the masks", "Cannot export the masks"
 SCOPE_LABELS = {"frame": "This frame", "range": "In–out range", "all": "All frames"}
 MAX_SIZE = int(2 * MAX_RADIUS)
 
@@ -250,30 +251,27 @@ class InpaintPanel(QWidget):
     def import_from(self, path: str | Path) -> bool:
         """A folder of numbered frames (with its "<name>_hints" folder, when there is one),
         one image for every frame, or a video; white = hole."""
-        hints = mask_io.hints_folder_for(path)
         try:
-            self.model.import_png(path, hints if Path(path).is_dir() and hints.is_dir() else None)
+            self.model.import_png(path, _hints_beside(path))
         except (EngineError, ValueError, OSError) as exc:
-            self.failed.emit("Cannot import the masks", str(exc))
+            self.failed.emit(IMPORT_FAILED, str(exc))
             return False
-        self.message.emit(f"Imported masks from {Path(path).name}.")
+        self.message.emit(_imported(path))
         return True
 
     def export_to(self, folder: str | Path) -> bool:
         try:
             written = self.model.export_png(folder)
         except (EngineError, ValueError, OSError) as exc:
-            self.failed.emit("Cannot export the masks", str(exc))
+            self.failed.emit(EXPORT_FAILED, str(exc))
             return False
-        self.message.emit("Wrote " + " and ".join(p.name for p in written) + ".")
+        self.message.emit(_wrote(written))
         return True
 
     def start_import(self, path: str | Path) -> jobs.Job:
         """import_from with the reading on a worker (seconds for a Full-HD sequence); the
         layers are taken on the GUI thread when read, as one undo step."""
-        shape = self.model.shape
-        hints = mask_io.hints_folder_for(path)
-        hints_path = hints if Path(path).is_dir() and hints.is_dir() else None
+        shape, hints_path = self.model.shape, _hints_beside(path)
 
         def work(job: jobs.Job):
             return (mask_io.load_mask(path, shape),
@@ -284,9 +282,9 @@ class InpaintPanel(QWidget):
             if mask.shape != self.model.shape:
                 return  # another clip was opened meanwhile
             self.model.set_arrays(mask, hint_layer)
-            self.message.emit(f"Imported masks from {Path(path).name}.")
+            self.message.emit(_imported(path))
 
-        return self._start(work, done, "Cannot import the masks", f"Importing {Path(path).name}…")
+        return self._start(work, done, IMPORT_FAILED, f"Importing {Path(path).name}…")
 
     def start_export(self, folder: str | Path) -> jobs.Job:
         """export_to with the PNG encoding on a worker; the layers are copied first."""
@@ -296,9 +294,9 @@ class InpaintPanel(QWidget):
             return mask_io.save_png(mask, hints, folder)
 
         def done(job: jobs.Job, written) -> None:
-            self.message.emit("Wrote " + " and ".join(p.name for p in written) + ".")
+            self.message.emit(_wrote(written))
 
-        return self._start(work, done, "Cannot export the masks", f"Writing {Path(folder).name}…")
+        return self._start(work, done, EXPORT_FAILED, f"Writing {Path(folder).name}…")
 
     def _start(self, work, done, failure: str, saying: str) -> jobs.Job:
         """Run `work` on a worker; `done(job, result)` or the failure dialog follow on the
@@ -338,3 +336,17 @@ class InpaintPanel(QWidget):
                                               str(start))
         if path:
             self.start_export(path)
+
+
+def _hints_beside(path: str | Path) -> Path | None:
+    """The "<name>_hints" folder beside a folder of mask frames, when there is one."""
+    hints = mask_io.hints_folder_for(path)
+    return hints if Path(path).is_dir() and hints.is_dir() else None
+
+
+def _imported(path: str | Path) -> str:
+    return f"Imported masks from {Path(path).name}."
+
+
+def _wrote(written: list[Path]) -> str:
+    return "Wrote " + " and ".join(p.name for p in written) + "."

@@ -108,12 +108,13 @@ class ExportController(QObject):
                 continue  # made on a longer version of the clip
             selection = self.runs.selection_for(fav.settings, fav.in_out)
             request = self.runs.request_for(fav.settings, fav.in_out)
-            if not fav.made_with(selection.token[3:]):
+            own = fav.made_with(selection.token[3:])
+            if not own:  # made with other layers: their video, from the cache only
                 selection = replace(selection, token=(*selection.token[:3], *fav.layers))
-                if self.cache.get(cache_key(selection, request)) is None:
-                    self.left_out.append(fav.seed)
-                    continue
             done = self.cache.get(cache_key(selection, request))
+            if done is None and not own:
+                self.left_out.append(fav.seed)
+                continue
             items.append(ExportItem(fav.seed, request, done.frames if done else None,
                                     selection))
         return items
