@@ -264,7 +264,7 @@ class MaskModel:
             return False
         new_mask, new_hints = self.mask[box].copy(), self.hints[box].copy()  # only there
         ops.grow_layer(new_mask, new_hints, pixels)
-        return self._commit("grow", *_split(box, new_mask, new_hints))
+        return self._commit("grow", box[0], new_mask, new_hints, *box[1:])
 
     def shrink(self, pixels: int, scope: str = "all", frame: int = 0,
                in_out: tuple[int, int] | None = None) -> bool:
@@ -276,7 +276,7 @@ class MaskModel:
             return False
         new_mask, new_hints = self.mask[box].copy(), self.hints[box].copy()
         ops.shrink_layer(new_mask, new_hints, pixels)
-        return self._commit("shrink", *_split(box, new_mask, new_hints))
+        return self._commit("shrink", box[0], new_mask, new_hints, *box[1:])
 
     def _near_hole(self, fs: slice, pad: int) -> tuple[slice, slice, slice] | None:
         """The (t, y, x) box of the hole in frames fs, in the clip's frames, grown by pad px
@@ -402,10 +402,3 @@ class MaskModel:
 def _rgba_words(hints: np.ndarray) -> np.ndarray:
     """(..., 4) uint8 RGBA as (...) uint32 words, one per pixel (a view where it can be)."""
     return np.ascontiguousarray(hints).view(np.uint32)[..., 0]
-
-
-def _split(box: tuple[slice, slice, slice], mask: np.ndarray, hints: np.ndarray
-           ) -> tuple[slice, np.ndarray, np.ndarray, slice, slice]:
-    """_commit's arguments for new values of a (t, y, x) box."""
-    ft, ys, xs = box
-    return ft, mask, hints, ys, xs

@@ -66,11 +66,8 @@ class BrowserController(QObject):
         keep = self.runs.sync.commit()  # the panel's own preferences stay
         settings = keep
         if self._setup is not None:
-            settings, in_out = self._setup
-            self.session.in_out.set_range(*in_out)  # first: the duration follows it
-        tile = self.browser.tiles.get(clip.seed) if self.browser is not None else None
-        if tile is not None and tile.refined:
-            settings = settings.with_(quality="best")
+            self.session.in_out.set_range(*self._setup[1])  # first: the duration follows it
+            settings = self._tile_settings(clip.seed)
         self.session.set_settings(settings.with_(seed=clip.seed, auto_update=keep.auto_update,
                                                  browse_count=keep.browse_count))
         self.view.show_result(clip)
