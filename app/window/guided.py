@@ -25,7 +25,6 @@ from app.widgets.clip_slot import ClipSlot
 from app.widgets.control_panel import ControlPanel
 from app.window.messages import Messages
 from app.workers import jobs
-from engine.request import Request
 
 NO_MOTION_CLIP = ("Choose the clip whose motion the result follows: Open… in “Motion from "
                   "(A)”, or drop a clip there.")
@@ -243,11 +242,6 @@ class GuidedController(QObject):
             h, w = self.session.clip.height, self.session.clip.width
             return np.broadcast_to(np.zeros((), np.uint8), (in_out[1] - in_out[0] + 1, h, w, 3))
         return self.sketch.sketch_frames(*in_out)
-
-    def sketch_maker(self, in_out: tuple[int, int]) -> Callable[[Request], Request]:
-        """What gives a sketch run its frames on the run's worker: the sketch as drawn now
-        (the layers are copied here, on the GUI thread; the frames are made there)."""
-        return self.sketch.frames_maker(*in_out)
 
     def guide_token(self, settings: PanelSettings) -> tuple:
         """What names the layout in a cache key: clip A's serial or the sketch's state."""

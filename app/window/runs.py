@@ -101,7 +101,7 @@ class RunController(QObject):
         selection = self.selection_for(settings, in_out)
         if settings.task == "sketch":  # its frames are made on the run's worker
             request = self.request_for(settings, in_out, arrays=False)
-            prepare = self.guided.sketch_maker(in_out)
+            prepare = self.guided.sketch.frames_maker(*in_out)
         else:
             request = self.request_for(settings, in_out)
         if not self.size_allowed(selection, request):

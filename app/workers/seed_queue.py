@@ -124,7 +124,7 @@ def browse_work(queue: TaskQueue, selection: Selection):
                 except (EngineError, MemoryError) as exc:
                     # One seed's failure (a Best run over the memory free, say) is that
                     # tile's: the others go on.
-                    text = str(exc) if str(exc) else "not enough memory"
+                    text = jobs.OUT_OF_MEMORY if isinstance(exc, MemoryError) else str(exc)
                     job.report(("failed", task[1], task[2], editor_text(text), None))
         except BaseException:
             queue.detach()
