@@ -1,5 +1,5 @@
 """Run by tests/test_app_recovery.py in a child process: an editor (offscreen) that opens a
-clip, paints a mask and a hint, changes settings, stars favourites, waits until its
+clip, paints a mask and a hint, draws a sketch, changes settings, stars favourites, waits until its
 recovery file holds all of it, writes what it did to OUT.npz, prints READY and keeps
 running until the test kills it (SIGKILL: no clean exit, no cleanup)."""
 
@@ -48,6 +48,8 @@ def main(clip: str, settings_ini: str, out: str) -> None:
     window.inpaint.panel.hint_kind.setChecked(True)
     window.inpaint.panel.hint_color.set_color(QColor(0, 0, 0))
     drag_on_view(pane.view, pane.box, [(40, 10)])
+    window.panel.set_task("Sketch")
+    drag_on_view(pane.view, pane.box, [(12, 30), (44, 6)])
     window.panel.set_task("Variations")
     browser = window.browsers.browse_seeds()
     for seed in (124, 125):
@@ -60,7 +62,7 @@ def main(clip: str, settings_ini: str, out: str) -> None:
     # Autosave (every VGPNN_AUTOSAVE_S while unsaved) catches up with the last change.
     wait(app, lambda: window.autosave._written == s.revision and store.path.exists())
     store.wait()
-    np.savez(out, mask=s.mask.mask, hints=s.mask.hints)
+    np.savez(out, mask=s.mask.mask, hints=s.mask.hints, sketch=s.sketch.mask)
     with open(out + ".json", "w") as f:
         json.dump({"settings": s.settings.to_dict(), "in_out": [s.in_out.in_point,
                    s.in_out.out_point], "favourites": [fv.to_dict() for fv in s.favourites],

@@ -237,22 +237,41 @@ def test_favourite_is_remade_in_one_click(window, qtbot):
     assert (window.session.in_out.in_point, window.session.in_out.out_point) == (0, 7)
 
 
-def test_a_drawn_sketch_is_not_lost_without_a_question(window, monkeypatch):
-    """Projects do not hold the sketch: before it goes (closing, another clip or project),
-    the editor asks, after the usual save question."""
+def test_a_drawn_sketch_is_saved_in_the_project(window, qtbot, tmp_path, monkeypatch):
+    """The sketch is work like the mask: drawing it is an unsaved change, a project keeps
+    it (ink and tones, key frames), and opening the project draws it again."""
+    window.panel.set_task("Sketch")
+    assert window.sketch.active
+    window.sync.commit()
+    window.session.mark_saved()
+    sketch = window.sketch
+    sketch.panel.scope.setCurrentIndex(sketch.panel.scope.findData("frame"))
+    sketch.panel.size_spin.setValue(6)
+    window.playback.seek(2)
+    paint(window, [(10, 10), (40, 25)])
+    s = window.session
+    assert s.dirty and s.sketch.masked_frames().tolist()[2]
+    target = tmp_path / "drawn.vgpnn"
+    answer_save_as(monkeypatch, target)
     window.projects.ask_to_save = True
-    monkeypatch.setattr(prompts, "ask_save_changes", lambda *a: prompts.DISCARD)
     asked = []
-    monkeypatch.setattr(prompts, "ask_discard_sketch", lambda parent, before: asked.append(before) or False)
-    assert window.projects.confirm("closing")  # nothing drawn: nothing to ask
-    sketch = window.session.sketch
-    t, h, w = sketch.shape
-    sketch.set_arrays(np.ones((t, h, w), np.uint8) * 255, None, label="a drawing")
-    assert not window.projects.confirm("opening another clip")
-    assert asked == ["opening another clip"]
-    monkeypatch.setattr(prompts, "ask_discard_sketch", lambda parent, before: True)
-    assert window.projects.confirm("closing")
+    monkeypatch.setattr(prompts, "ask_save_changes",
+                        lambda parent, name, before: asked.append(before) or prompts.SAVE)
+    assert window.projects.confirm("opening another clip")  # saved, then goes on
+    assert asked == ["opening another clip"] and target.exists() and not s.dirty
     window.projects.ask_to_save = False
+
+    other = make_window(qtbot, tmp_path / "other")
+    try:
+        open_project(qtbot, other, target)
+        o = other.session
+        assert not o.dirty and other.panel.current_task() == "sketch"
+        np.testing.assert_array_equal(o.sketch.mask, s.sketch.mask)
+        np.testing.assert_array_equal(o.sketch.hints, s.sketch.hints)
+        assert not o.mask.masked_frames().any()  # the inpainting mask stays empty
+        assert other.timeline.marks().tolist() == s.sketch.masked_frames().tolist()
+    finally:
+        close_and_check_threads(qtbot, other)
 
 
 def test_a_recent_project_that_is_gone_leaves_the_list(window, qtbot, tmp_path):

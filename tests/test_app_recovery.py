@@ -1,5 +1,6 @@
 """Autosave and recovery: a recovery file after a stroke batch and on the timer, none after
-a clean exit, and a session killed with SIGKILL offered back and restored exactly."""
+a clean exit, and a session killed with SIGKILL offered back and restored exactly (its
+mask, sketch, settings and favourites)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_autosave_after_strokes_and_on_the_timer(window, qtbot):
     qtbot.waitUntil(lambda: store.path.exists(), timeout=10_000)
     store.wait()
     data = load_project(store.path)
-    np.testing.assert_array_equal(data.mask, window.session.mask.mask)
+    np.testing.assert_array_equal(data.inpaint.mask, window.session.mask.mask)
 
     window.autosave._timer.setInterval(200)  # instead of a minute
     window.panel.seed.setValue(99)
@@ -95,6 +96,8 @@ def test_killed_editor_is_recovered_exactly(qtbot, tmp_path, clip, monkeypatch):
         np.testing.assert_array_equal(s.mask.mask, layers["mask"])
         np.testing.assert_array_equal(s.mask.hints, layers["hints"])
         assert s.mask.hints[..., 3].any() and not s.mask.is_empty()
+        np.testing.assert_array_equal(s.sketch.mask, layers["sketch"])
+        assert s.sketch.masked_frames().any()
         assert s.settings == PanelSettings.from_dict(expected["settings"])
         assert window.panel.settings() == s.settings and window.panel.seed.value() == 123
         assert [s.in_out.in_point, s.in_out.out_point] == expected["in_out"] == [1, 5]

@@ -49,6 +49,12 @@ def session_with_work(tmp_path: Path) -> SessionModel:
     session.mask.begin_stroke(3, "hint", 2, 1.0, color=(250, 10, 20))
     session.mask.stroke_to(20, 12)
     session.mask.end_stroke()
+    session.sketch.begin_stroke(1, "remove", 2, 1.0, scope="frame")  # a key frame of ink
+    session.sketch.stroke_to(8, 3)
+    session.sketch.end_stroke()
+    session.sketch.begin_stroke(4, "hint", 3, 1.0, scope="frame", color=(128, 128, 128))
+    session.sketch.stroke_to(15, 10)  # and one of a grey tone
+    session.sketch.end_stroke()
     settings = session.settings.with_(task="inpaint", quality="draft", seed=77,
                                       noise={"generate": 4.5, "retarget": 0.5, "inpaint": 2.0,
                                              "analogy": 1.0, "sketch": 0.0},
@@ -94,14 +100,18 @@ def test_project_round_trip_is_exact(tmp_path):
     session = session_with_work(tmp_path)
     target = tmp_path / "work.vgpnn"
     snapshot = session.snapshot()
-    assert snapshot.mask.size < T * H * W  # only the painted box is copied, not the clip
+    assert snapshot.inpaint.mask.size < T * H * W  # only the painted box is copied, not the clip
     save_project(snapshot, target)
     data = load_project(target)
     assert data.source == session.source and data.in_out == (1, 4)
     assert data.settings == session.settings and data.export == session.export
     assert data.favourites == session.favourites
-    np.testing.assert_array_equal(data.mask, session.mask.mask)
-    np.testing.assert_array_equal(data.hints, session.mask.hints)
+    np.testing.assert_array_equal(data.inpaint.mask, session.mask.mask)
+    np.testing.assert_array_equal(data.inpaint.hints, session.mask.hints)
+    np.testing.assert_array_equal(data.sketch.mask, session.sketch.mask)
+    np.testing.assert_array_equal(data.sketch.hints, session.sketch.hints)
+    assert session.sketch.hints[..., 3].any() and not np.array_equal(data.sketch.mask,
+                                                                       data.inpaint.mask)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temp file left"
 
     again = SessionModel()
@@ -110,6 +120,9 @@ def test_project_round_trip_is_exact(tmp_path):
     np.testing.assert_array_equal(again.mask.mask, session.mask.mask)
     np.testing.assert_array_equal(again.mask.hints, session.mask.hints)
     assert again.mask.masked_frames().tolist() == session.mask.masked_frames().tolist()
+    np.testing.assert_array_equal(again.sketch.mask, session.sketch.mask)
+    np.testing.assert_array_equal(again.sketch.hints, session.sketch.hints)
+    assert again.sketch.masked_frames().tolist() == [False, True, False, False, True, False]
     assert (again.in_out.in_point, again.in_out.out_point) == (1, 4)
     assert again.settings == session.settings and again.favourites == session.favourites
 
@@ -118,6 +131,8 @@ def test_project_round_trip_is_exact(tmp_path):
         assert doc["version"] == VERSION and doc["settings"]["seed"] == 77
         assert "first and last 4 MiB" in doc["source"]["hash_method"]
         assert zf.getinfo("layers/mask.npy").file_size < T * H * W
+        assert zf.getinfo("layers/sketch_mask.npy").file_size < T * H * W
+        assert doc["sketch_layers"]["box"][:2] == [1, 5]  # frames 1-4 hold the drawing
 
 
 def test_unpainted_project_has_no_layers(tmp_path):
@@ -126,7 +141,7 @@ def test_unpainted_project_has_no_layers(tmp_path):
     session.set_clip(clip, fp.describe(path, clip.frames.shape[:3]))
     save_project(session.snapshot(), tmp_path / "p.vgpnn")
     data = load_project(tmp_path / "p.vgpnn")
-    assert data.mask is None and data.favourites == []
+    assert data.inpaint is None and data.sketch is None and data.favourites == []
 
 
 def _rewrite(src: Path, dst: Path, edit) -> Path:
@@ -155,6 +170,8 @@ def _rewrite(src: Path, dst: Path, edit) -> Path:
     ("huge_box", "layers.box"),
     ("layer_shape", "expected"),
     ("missing_layer", "missing"),
+    ("missing_sketch", "missing"),
+    ("sketch_box", "sketch_layers.box"),
     ("missing", "not found"),
 ])
 def test_bad_project_files_give_one_clear_message(tmp_path, case, expected):
@@ -187,6 +204,10 @@ def test_bad_project_files_give_one_clear_message(tmp_path, case, expected):
         _rewrite(good, bad, lambda d: d["layers"].update(box=[0, 1, 0, 2, 0, 2]))
     elif case == "missing_layer":
         _rewrite(good, bad, lambda d: d["layers"].update(mask="layers/none.npy"))
+    elif case == "missing_sketch":
+        _rewrite(good, bad, lambda d: d["sketch_layers"].update(hints="layers/none.npy"))
+    elif case == "sketch_box":
+        _rewrite(good, bad, lambda d: d["sketch_layers"].update(box=[0, 99, 0, 5, 0, 5]))
     with pytest.raises(ProjectError) as err:
         load_project(bad)
     message = str(err.value)
@@ -273,7 +294,7 @@ def test_recovery_files_of_live_and_dead_editors(tmp_path):
     assert len(found) == 1 and found[0].project_name == "walk"
     assert "clip.mp4" in found[0].describe() and "autosaved" in found[0].describe()
     data = load_project(found[0].path)
-    np.testing.assert_array_equal(data.mask, session.mask.mask)
+    np.testing.assert_array_equal(data.inpaint.mask, session.mask.mask)
     other.remove(found[0].path)
     assert other.orphans() == []
     mine.close()  # a clean exit deletes its file

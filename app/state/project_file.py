@@ -1,7 +1,9 @@
 """The `.vgpnn` project file: one zip holding `project.json` (a versioned, human-readable
-document: source, in/out, settings, favourites, export preset) and the mask and hint
-layers as numpy arrays (`layers/mask.npy`, `layers/hints.npy`), cropped to the box that
-holds paint. Results are not stored: seed and settings remake them exactly.
+document: source, in/out, settings, favourites, export preset) and the painted layers as
+numpy arrays, each cropped to the box that holds paint: the inpainting mask and its hint
+colours (`layers/mask.npy`, `layers/hints.npy`) and the sketch's ink and tones
+(`layers/sketch_mask.npy`, `layers/sketch_hints.npy`). Results are not stored: seed and
+settings remake them exactly.
 
 Writing is atomic (app.state.atomic). Reading checks everything (a project file may be
 damaged, hostile or from a newer editor) and raises ProjectError with one clear line.
@@ -42,21 +44,35 @@ class ProjectError(Exception):
 
 
 @dataclass
+class PaintLayers:
+    """One painted layer pair: mask (T, H, W) uint8 and hints (T, H, W, 4) uint8 RGBA (None:
+    no colour painted). Read from a file they are full size; to save, they may be a crop
+    whose first voxel lies at `at` (t, y, x) in the clip."""
+
+    mask: np.ndarray
+    hints: np.ndarray | None = None
+    at: tuple[int, int, int] = (0, 0, 0)
+
+
+# The document's key and the zip members of each layer ("layers" predates the sketch's).
+_LAYER_FILES = {"inpaint": ("layers", "layers/mask.npy", "layers/hints.npy"),
+                "sketch": ("sketch_layers", "layers/sketch_mask.npy", "layers/sketch_hints.npy")}
+
+
+@dataclass
 class ProjectData:
-    """Everything a project (or a recovery file) holds. mask (T, H, W) uint8 and hints
-    (T, H, W, 4) uint8 are full size, or None when nothing is painted; or, to save, a
-    crop of them whose first voxel lies at `layers_at` (t, y, x)."""
+    """Everything a project (or a recovery file) holds. inpaint: the inpainting mask and
+    hint colours; sketch: the sketch's ink and tones; each None when nothing is painted."""
 
     source: SourceInfo
     in_out: tuple[int, int]
     settings: PanelSettings
     favourites: list[Favourite] = field(default_factory=list)
     export: ExportPreset = field(default_factory=ExportPreset)
-    mask: np.ndarray | None = None
-    hints: np.ndarray | None = None
+    inpaint: PaintLayers | None = None
+    sketch: PaintLayers | None = None
     saved_at: str = ""  # ISO 8601, set when written
     project_path: str | None = None  # recovery files: the project the session belonged to
-    layers_at: tuple[int, int, int] | None = None
 
 
 def save_project(data: ProjectData, path: str | os.PathLike[str]) -> Path:
@@ -72,23 +88,25 @@ def save_project(data: ProjectData, path: str | os.PathLike[str]) -> Path:
         "favourites": [f.to_dict() for f in data.favourites],
         "export": data.export.to_dict(),
         "project_path": data.project_path,
-        "layers": None,
     }
-    layers = _crop_layers(data.mask, data.hints, data.layers_at or (0, 0, 0))
-    if layers is not None:
-        box, mask, hints = layers
-        doc["layers"] = {"shape": list(data.source.shape), "box": box,
-                         "mask": "layers/mask.npy",
-                         "hints": None if hints is None else "layers/hints.npy"}
+    members: dict[str, np.ndarray] = {}
+    for kind, (key, mask_name, hints_name) in _LAYER_FILES.items():
+        doc[key] = None
+        cropped = _crop_layers(getattr(data, kind))
+        if cropped is not None:
+            box, mask, hints = cropped
+            doc[key] = {"shape": list(data.source.shape), "box": box, "mask": mask_name,
+                        "hints": None if hints is None else hints_name}
+            members[mask_name] = mask
+            if hints is not None:
+                members[hints_name] = hints
 
     def write(f) -> None:
         # Level 1: masks are mostly flat areas, which compress well even at the fastest level.
         with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             zf.writestr("project.json", json.dumps(doc, indent=2, ensure_ascii=False))
-            if layers is not None:
-                _write_array(zf, "layers/mask.npy", mask)
-                if hints is not None:
-                    _write_array(zf, "layers/hints.npy", hints)
+            for name, array in members.items():
+                _write_array(zf, name, array)
 
     return write_atomic(path, write)
 
@@ -101,7 +119,8 @@ def load_project(path: str | os.PathLike[str]) -> ProjectData:
             doc = _read_doc(zf, name)
             try:
                 data = _from_doc(doc)
-                _read_layers(zf, doc.get("layers"), data)
+                for kind, (key, _, _) in _LAYER_FILES.items():
+                    setattr(data, kind, _read_layers(zf, doc.get(key), key, data.source.shape))
             except SettingsError as exc:
                 raise ProjectError(f"{name} is damaged: {exc}.") from None
     except FileNotFoundError:
@@ -166,11 +185,12 @@ def _from_doc(doc: dict) -> ProjectData:
         project_path=project_path if isinstance(project_path, str) else None)
 
 
-def _crop_layers(mask, hints, at: tuple[int, int, int]):
+def _crop_layers(layers: PaintLayers | None):
     """(box [t0, t1, y0, y1, x0, x1] in the clip, mask crop, hints crop or None) of the
-    painted voxels, or None if there are none; `at`: where mask[0, 0, 0] lies."""
-    if mask is None:
+    painted voxels, or None if there are none."""
+    if layers is None:
         return None
+    mask, hints, at = layers.mask, layers.hints, layers.at
     painted = mask > 0
     has_hints = hints is not None and bool(hints[..., 3].any())
     if has_hints:
@@ -192,27 +212,30 @@ def _write_array(zf: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
         np.lib.format.write_array(f, np.ascontiguousarray(array), allow_pickle=False)
 
 
-def _read_layers(zf: zipfile.ZipFile, layers: Any, data: ProjectData) -> None:
+def _read_layers(zf: zipfile.ZipFile, layers: Any, key: str,
+                 source_shape: tuple[int, int, int]) -> PaintLayers | None:
+    """The full-size layers described by the document's `key` entry, or None."""
     if layers is None:
-        return
+        return None
     if not isinstance(layers, dict):
-        raise SettingsError("layers: expected an object")
+        raise SettingsError(f"{key}: expected an object")
     shape = tuple(layers.get("shape", ()))
-    if shape != data.source.shape:
-        raise SettingsError(f"layers: shape {list(shape)} does not match the source "
-                            f"{list(data.source.shape)}")
+    if shape != source_shape:
+        raise SettingsError(f"{key}: shape {list(shape)} does not match the source "
+                            f"{list(source_shape)}")
     box = layers.get("box")
     if not (isinstance(box, list) and len(box) == 6 and all(isinstance(v, int) for v in box)):
-        raise SettingsError("layers.box: expected six whole numbers")
+        raise SettingsError(f"{key}.box: expected six whole numbers")
     t0, t1, y0, y1, x0, x1 = box
     if not (0 <= t0 < t1 <= shape[0] and 0 <= y0 < y1 <= shape[1] and 0 <= x0 < x1 <= shape[2]):
-        raise SettingsError(f"layers.box: {box} lies outside the clip")
+        raise SettingsError(f"{key}.box: {box} lies outside the clip")
     crop = (t1 - t0, y1 - y0, x1 - x0)
-    data.mask = np.zeros(shape, np.uint8)
-    data.mask[t0:t1, y0:y1, x0:x1] = _read_array(zf, layers.get("mask"), crop)
-    data.hints = np.zeros((*shape, 4), np.uint8)
+    mask = np.zeros(shape, np.uint8)
+    mask[t0:t1, y0:y1, x0:x1] = _read_array(zf, layers.get("mask"), crop)
+    hints = np.zeros((*shape, 4), np.uint8)
     if layers.get("hints") is not None:
-        data.hints[t0:t1, y0:y1, x0:x1] = _read_array(zf, layers["hints"], (*crop, 4))
+        hints[t0:t1, y0:y1, x0:x1] = _read_array(zf, layers["hints"], (*crop, 4))
+    return PaintLayers(mask, hints)
 
 
 def _read_array(zf: zipfile.ZipFile, name: Any, shape: tuple[int, ...]) -> np.ndarray:

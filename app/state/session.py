@@ -5,7 +5,7 @@ It holds the source (path, size, sampled hash), the in/out range, every control-
 setting, the mask and hint layers, the favourites and the export preset, plus the opened
 frames (not saved: they are read again from the source). For analogies and sketches it also
 holds the motion clip A (its path is a setting; the frames are read again) and the sketch
-layers (ink and tones on the clip's frames; kept while the clip is open, not saved). Controllers of the window write
+layers (ink and tones on the clip's frames, saved as the mask is). Controllers of the window write
 through its methods and views subscribe to its events (napari's model/view split).
 Every change bumps a revision; `dirty` means "changed since the last save or open".
 """
@@ -21,7 +21,7 @@ from app.inpaint.mask_model import MaskModel
 from app.state.events import Event
 from app.state.fingerprint import SourceInfo
 from app.state.in_out import InOutRange
-from app.state.project_file import SUFFIX, ProjectData
+from app.state.project_file import SUFFIX, PaintLayers, ProjectData
 from app.state.settings import ExportPreset, Favourite, PanelSettings
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class SessionModel:
         self._replacing = False  # set_clip / restore: their own resets are not edits
         self.in_out.changed.connect(lambda first, last: self._touch("in_out"))
         self.mask.edited.connect(lambda: self._touch("mask"))
+        self.sketch.edited.connect(lambda: self._touch("sketch"))
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -136,13 +137,10 @@ class SessionModel:
         thread while painting goes on)."""
         if self.source is None:
             raise ValueError("no clip is open")
-        box = self.mask.tight_extent()  # copy only where paint is, not the whole clip
         return ProjectData(
             source=self.source, in_out=(self.in_out.in_point, self.in_out.out_point),
             settings=self.settings, favourites=list(self.favourites), export=self.export,
-            mask=None if box is None else self.mask.mask[box].copy(),
-            hints=None if box is None else self.mask.hints[box].copy(),
-            layers_at=None if box is None else tuple(s.start for s in box),
+            inpaint=_painted(self.mask), sketch=_painted(self.sketch),
             project_path=None if project_path is None else str(project_path))
 
     def restore(self, data: ProjectData, clip: Source, source: SourceInfo,
@@ -168,16 +166,18 @@ class SessionModel:
         self.favourites = list(data.favourites)
         self.export = data.export
         shape = tuple(clip.frames.shape[:3])
-        self.mask.reset(shape)
-        self.sketch.reset(shape)
-        if data.mask is not None:
-            if data.mask.shape == shape:
-                self.mask.load(data.mask, data.hints if data.hints is not None
-                               else np.zeros((*shape, 4), np.uint8))
+        for model, layers, what in ((self.mask, data.inpaint, "The mask was painted"),
+                                    (self.sketch, data.sketch, "The sketch was drawn")):
+            model.reset(shape)
+            if layers is None:
+                continue
+            if layers.mask.shape == shape:
+                model.load(layers.mask, layers.hints if layers.hints is not None
+                           else np.zeros((*shape, 4), np.uint8))
             else:
-                notes.append("The mask was painted on a clip of {}×{}×{} (frames × height × "
-                             "width); this clip is {}×{}×{}, so the mask was not loaded."
-                             .format(*data.mask.shape, *shape))
+                was = "×".join(map(str, layers.mask.shape))
+                notes.append(f"{what} on a clip of {was} (frames × height × width); this "
+                             f"clip is {'×'.join(map(str, shape))}, so it was not loaded.")
         self.in_out.reset(clip.length)
         self.in_out.set_range(*data.in_out)
         if data.in_out[1] >= clip.length:
@@ -207,3 +207,12 @@ class SessionModel:
         if not was:
             self.dirty_changed.emit(True)
         self.edited.emit(what)
+
+
+def _painted(model: MaskModel) -> PaintLayers | None:
+    """A copy of the model's painted box only, not the whole clip (None: nothing painted)."""
+    box = model.tight_extent()
+    if box is None:
+        return None
+    return PaintLayers(model.mask[box].copy(), model.hints[box].copy(),
+                       tuple(s.start for s in box))

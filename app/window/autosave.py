@@ -37,6 +37,7 @@ class AutosaveController(QObject):
         self._batch = QTimer(self, singleShot=True, interval=STROKE_BATCH_MS)
         self._batch.timeout.connect(self.write_now)
         session.mask.edited.connect(self._batch.start)
+        session.sketch.edited.connect(self._batch.start)
         session.dirty_changed.connect(self._on_dirty)
 
     def write_now(self) -> bool:

@@ -40,19 +40,13 @@ class ProjectController(QObject):
 
     # -- before changes are lost ------------------------------------------------------------
     def confirm(self, before: str) -> bool:
-        """Save / Discard / Cancel when there are unsaved changes, then, when a sketch is
-        drawn (projects do not hold it), Discard / Cancel for it; True to go on."""
-        if not self.ask_to_save:
+        """Save / Discard / Cancel when there are unsaved changes; True to go on."""
+        if not self.ask_to_save or not self.session.dirty:
             return True
-        if self.session.dirty:
-            answer = prompts.ask_save_changes(self._window, self.session.name, before)
-            if answer == prompts.SAVE and not self.save():
-                return False
-            if answer == prompts.CANCEL:
-                return False
-        if self.session.sketch.masked_frames().any():
-            return prompts.ask_discard_sketch(self._window, before)
-        return True
+        answer = prompts.ask_save_changes(self._window, self.session.name, before)
+        if answer == prompts.SAVE:
+            return self.save()
+        return answer == prompts.DISCARD
 
     # -- commands ---------------------------------------------------------------------------
     def open_path(self, path: str | Path) -> None:

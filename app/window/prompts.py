@@ -23,25 +23,12 @@ def ask_save_changes(parent: QWidget, name: str, before: str) -> str:
     box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
                       f"Save the changes to “{name}” before {before}?",
                       B.Save | B.Discard | B.Cancel, parent)
-    box.setInformativeText("The mask, settings and favourites you changed are lost if you "
-                           "do not save them.")
+    box.setInformativeText("The mask, sketch, settings and favourites you changed are lost "
+                           "if you do not save them.")
     box.setDefaultButton(B.Save)
     box.button(B.Discard).setText("Don't Save")
     answer = box.exec()
     return {B.Save: SAVE, B.Discard: DISCARD}.get(B(answer), CANCEL)
-
-
-def ask_discard_sketch(parent: QWidget, before: str) -> bool:
-    """True to go on and lose the sketch drawing (projects and recovery do not hold it)."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "Discard the sketch?",
-                      f"The sketch you drew is lost on {before}.", B.NoButton, parent)
-    box.setInformativeText("Sketches are not saved in projects. To keep one, export the "
-                           "result, or keep the editor open.")
-    discard = box.addButton("Discard Sketch", QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton(B.Cancel)
-    box.setDefaultButton(B.Cancel)
-    box.exec()
-    return box.clickedButton() is discard
 
 
 def ask_recover(parent: QWidget, item: Recoverable, others: int) -> str:
