@@ -12,12 +12,16 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from app.state.project_file import load_project, save_project
+from app.state.settings import EARLIER_LAYERS, Favourite
 from app.window import prompts
 from app.workers.exporter import ExportItem
 from engine.io import read_video, write_video
 from tests.test_app_support import (
     RUN_TIMEOUT_MS,
+    close_and_check_threads,
     drag_on_view,
+    make_window,
     moving_texture,
     open_and_wait,
 )
@@ -298,6 +302,35 @@ def test_a_favourite_is_the_video_of_the_mask_it_was_starred_with(window, qtbot)
     window.actions_by_name["undo_stroke"].trigger()  # the mask it was starred with
     (item,) = window.exports.favourite_items()
     assert item.frames is None and window.exports.left_out == []  # made again, the same
+
+
+def test_a_saved_favourite_remembers_an_earlier_mask(window, qtbot, tmp_path):
+    """A project saved after the mask changed marks the favourite starred before: opened
+    again, it is not made with the mask the project holds (another video), it is left out
+    of Export Favourites with a message, as in the session that starred it."""
+    window.inpaint.overlay.set_radius(5)
+    paint(window, [(20, 20), (40, 26)])
+    window.sync.commit()
+    assert window.session.settings.task == "inpaint"
+    window.session.set_favourite(
+        Favourite(1, window.session.settings.with_(seed=1), (0, T - 1),
+                  window.session.layers_token(window.session.settings, (0, T - 1))), True)
+    target = tmp_path / "now.vgpnn"
+    save_project(window.session.snapshot(), target)
+    assert load_project(target).favourites[0].layers == ()  # made with the saved mask
+    paint(window, [(10, 40), (30, 44)])  # another mask, then saved
+    save_project(window.session.snapshot(), target)
+    assert load_project(target).favourites[0].layers == EARLIER_LAYERS
+
+    other = make_window(qtbot, tmp_path / "other")
+    try:
+        with qtbot.waitSignal(other.source_loaded, timeout=30_000):
+            other.projects.open_project(target)
+        qtbot.waitUntil(lambda: not other.clips.loading, timeout=5000)
+        assert other.exports.favourite_items() == [] and other.exports.left_out == [1]
+        other.session.mark_saved()
+    finally:
+        close_and_check_threads(qtbot, other)
 
 
 def test_a_stroke_outside_the_range_leaves_its_result_current(window, qtbot):

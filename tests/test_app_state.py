@@ -24,7 +24,13 @@ from app.state.project_file import (
 )
 from app.state.recovery import RecoveryStore
 from app.state.session import SessionModel
-from app.state.settings import ExportPreset, Favourite, PanelSettings, SettingsError
+from app.state.settings import (
+    EARLIER_LAYERS,
+    ExportPreset,
+    Favourite,
+    PanelSettings,
+    SettingsError,
+)
 from engine.io.clip import VideoClip
 
 T, H, W = 6, 20, 30
@@ -212,6 +218,25 @@ def test_bad_project_files_give_one_clear_message(tmp_path, case, expected):
         load_project(bad)
     message = str(err.value)
     assert expected in message and bad.name in message and "\n" not in message
+
+
+def test_a_favourite_starred_with_an_earlier_mask_is_saved_as_such(tmp_path):
+    """The file keeps which favourites the saved layers make: one starred before the mask
+    changed is read back as made with earlier layers (it matches no layers of a session)."""
+    session = session_with_work(tmp_path)
+    settings = session.settings  # inpaint over frames 1-4
+    now = Favourite(5, settings, (1, 4), session.layers_token(settings, (1, 4)))
+    before = Favourite(6, settings, (1, 4), ("mask", -1))
+    session.set_favourite(now, True)
+    session.set_favourite(before, True)
+    save_project(session.snapshot(), tmp_path / "p.vgpnn")
+    saved = {f.seed: f for f in load_project(tmp_path / "p.vgpnn").favourites}
+    assert saved[5].layers == () and saved[6].layers == EARLIER_LAYERS
+    assert saved[3].layers == ()  # starred with nothing known: the layers opened with it
+    assert not saved[6].made_with(session.layers_token(settings, (1, 4)))
+    assert Favourite.from_dict(saved[6].to_dict()) == saved[6]
+    with pytest.raises(SettingsError, match="earlier_layers"):
+        Favourite.from_dict({**saved[6].to_dict(), "earlier_layers": "yes"})
 
 
 def test_settings_validation():

@@ -12,6 +12,7 @@ Every change bumps a revision; `dirty` means "changed since the last save or ope
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from app.state.events import Event
 from app.state.fingerprint import SourceInfo
 from app.state.in_out import InOutRange
 from app.state.project_file import SUFFIX, PaintLayers, ProjectData
-from app.state.settings import ExportPreset, Favourite, PanelSettings
+from app.state.settings import EARLIER_LAYERS, ExportPreset, Favourite, PanelSettings
 
 if TYPE_CHECKING:
     from app.state.media import Source
@@ -70,6 +71,18 @@ class SessionModel:
     def name(self) -> str:
         """The project's name ("Untitled" until it is saved)."""
         return self.project_path.stem if self.project_path else "Untitled"
+
+    def layers_token(self, settings: PanelSettings, in_out: tuple[int, int]) -> tuple:
+        """What names the painted layers or clip A a result of `settings` over `in_out` is
+        made with, in this session: the mask's state over the range (strokes elsewhere do
+        not change the result), the sketch's state, clip A's serial; () for other tasks."""
+        if settings.task == "inpaint":
+            return ("mask", self.mask.range_state(*in_out))
+        if settings.task == "sketch":
+            return ("sketch", self.sketch.state)
+        if settings.task == "analogy":
+            return ("motion", None if self.motion is None else self.motion.serial)
+        return ()
 
     def is_favourite(self, favourite: Favourite) -> bool:
         return any(f.matches(favourite) for f in self.favourites)
@@ -139,8 +152,8 @@ class SessionModel:
             raise ValueError("no clip is open")
         return ProjectData(
             source=self.source, in_out=(self.in_out.in_point, self.in_out.out_point),
-            settings=self.settings, favourites=list(self.favourites), export=self.export,
-            inpaint=_painted(self.mask), sketch=_painted(self.sketch),
+            settings=self.settings, favourites=[self._as_saved(f) for f in self.favourites],
+            export=self.export, inpaint=_painted(self.mask), sketch=_painted(self.sketch),
             project_path=None if project_path is None else str(project_path))
 
     def restore(self, data: ProjectData, clip: Source, source: SourceInfo,
@@ -190,6 +203,12 @@ class SessionModel:
         return folder / (stem + SUFFIX)
 
     # -- internals -----------------------------------------------------------------------
+    def _as_saved(self, favourite: Favourite) -> Favourite:
+        """A favourite as a file keeps it: made with the layers saved beside it, or with
+        earlier ones (the same seed with these layers would make another video)."""
+        same = favourite.made_with(self.layers_token(favourite.settings, favourite.in_out))
+        return replace(favourite, layers=() if same else EARLIER_LAYERS)
+
     def _announce_new(self) -> None:
         self._saved_revision = self._revision = self._revision + 1
         self.project_changed.emit(self.project_path)

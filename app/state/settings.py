@@ -43,7 +43,7 @@ class PanelSettings:
     aspect_lock: bool = True
     auto_update: bool = True
     browse_count: int = 8
-    # Analogy and sketch (the sketch's drawing is not saved: it lives in the session only).
+    # Analogy and sketch (the sketch's drawing is saved beside the mask, not as a setting).
     guide_levels: int = 4
     look_levels: int = 8
     guide_until: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_GUIDE_UNTIL))
@@ -107,6 +107,11 @@ class PanelSettings:
         )
 
 
+# A saved favourite made with a mask, sketch or clip A that was changed before the project
+# was saved: no layers of this session are these.
+EARLIER_LAYERS = ("earlier",)
+
+
 @dataclass(frozen=True)
 class Favourite:
     """A starred variation: its seed with the full settings and in/out range it was made
@@ -116,8 +121,8 @@ class Favourite:
     settings: PanelSettings
     in_out: tuple[int, int]
     # What named the mask, sketch or clip A it was made with, in this session (the result
-    # cache's token; not saved). () when not known (a project's favourites: the layers
-    # opened with it).
+    # cache's token). () when not known: a project's favourites were made with the layers
+    # opened with them, or with EARLIER_LAYERS (the file says so).
     layers: tuple = ()
 
     def __post_init__(self) -> None:
@@ -142,15 +147,19 @@ class Favourite:
                 f"{self.in_out[0] + 1}–{self.in_out[1] + 1}")
 
     def to_dict(self) -> dict:
-        return {"seed": self.seed, "in_out": list(self.in_out),
-                "settings": self.settings.to_dict()}
+        d = {"seed": self.seed, "in_out": list(self.in_out), "settings": self.settings.to_dict()}
+        if self.layers == EARLIER_LAYERS:
+            d["earlier_layers"] = True
+        return d
 
     @classmethod
     def from_dict(cls, data: Any) -> Favourite:
         d = _mapping(data, "favourite")
+        earlier = _boolean(d.get("earlier_layers", False), "favourite.earlier_layers")
         return cls(seed=_integer(d.get("seed"), "favourite.seed", 0, MAX_SEED),
                    settings=PanelSettings.from_dict(d.get("settings", {})),
-                   in_out=parse_range(d.get("in_out"), "favourite.in_out"))
+                   in_out=parse_range(d.get("in_out"), "favourite.in_out"),
+                   layers=EARLIER_LAYERS if earlier else ())
 
 
 @dataclass(frozen=True)

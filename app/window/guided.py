@@ -243,13 +243,6 @@ class GuidedController(QObject):
             return np.broadcast_to(np.zeros((), np.uint8), (in_out[1] - in_out[0] + 1, h, w, 3))
         return self.sketch.sketch_frames(*in_out)
 
-    def guide_token(self, settings: PanelSettings) -> tuple:
-        """What names the layout in a cache key: clip A's serial or the sketch's state."""
-        if settings.task == "analogy":
-            motion = self.session.motion
-            return ("motion", None if motion is None else motion.serial)
-        return ("sketch", self.session.sketch.state)
-
     def ready(self, settings: PanelSettings, selection: Selection) -> bool:
         """Whether a guided run can start; if not, a dialog says why (before any work)."""
         from engine.tasks.analogy import look_clip_problems

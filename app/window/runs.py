@@ -69,13 +69,8 @@ class RunController(QObject):
         or the layout (results are cached by token and request, and requests compare equal
         whatever their masks and guides)."""
         selection = self.session.clip.selection(*in_out)
-        if settings.task in GUIDED_TASKS:
-            token = self.guided.guide_token(settings)
-        elif settings.task == "inpaint":
-            token = ("mask", self.session.mask.range_state(*in_out))  # strokes elsewhere: no
-        else:
-            return selection
-        return replace(selection, token=(*selection.token, *token))
+        token = self.session.layers_token(settings, in_out)
+        return replace(selection, token=(*selection.token, *token)) if token else selection
 
     def current_request(self) -> Request:
         return self.request_for(self.sync.commit(), self._in_out())
