@@ -162,6 +162,17 @@ def test_clear_invert_and_undo():
     assert not MaskModel(SHAPE).clear()  # nothing to clear: no step
 
 
+def test_invert_drops_hint_colours_and_undo_brings_them_back():
+    m = MaskModel(SHAPE)
+    stroke(m, [(20, 20)], kind="hint", color=(200, 30, 40), scope="all")
+    hints = m.hints.copy()
+    assert hints[..., 3].any()
+    assert m.invert()
+    assert not m.hints.any() and m.hole(2)[0, 0] and not m.hole(2)[20, 20]
+    m.undo()
+    np.testing.assert_array_equal(m.hints, hints)
+
+
 def test_grow_and_shrink_and_undo():
     m = MaskModel(SHAPE)
     stroke(m, [(32, 24)], radius=6)

@@ -252,7 +252,10 @@ class MaskModel:
                in_out: tuple[int, int] | None = None) -> bool:
         """Hole becomes keep and back; hint colours go (their pixels stop being hole)."""
         fs = self.frames_for(scope, frame, in_out)
-        return self._commit("invert", fs, 255 - self.mask[fs], np.zeros_like(self.hints[fs]))
+        extent = self.extent()  # hint colours lie only there: most masks have none
+        hinted = extent is not None and bool(self.hints[extent][..., 3].any())
+        return self._commit("invert", fs, 255 - self.mask[fs],
+                            np.zeros_like(self.hints[fs]) if hinted else None)
 
     def grow(self, pixels: int, scope: str = "all", frame: int = 0,
              in_out: tuple[int, int] | None = None) -> bool:
