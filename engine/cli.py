@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.cli_args import OneLineParser, whole
-from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset
+from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset, shrink_scale
 from engine.errors import Cancelled, EngineError, InputError
 from engine.huge_pages import ask_for_huge_pages
 from engine.progress import ProgressBar
@@ -50,12 +50,12 @@ def _common(p: argparse.ArgumentParser, *, sizes: bool = True, layout: str = "")
         p.add_argument("--frames", type=_positive, help=f"output frame count (default: {whose})")
     p.add_argument("--seed", type=_seed, default=0, help=f"random seed, 0 to {MAX_SEED} (default 0)")
     p.add_argument("--max-side", type=_positive,
-                   help=f"downscale {'both inputs' if layout else 'the input'} so the longest "
-                   "side fits (--width/--height shrink with it)")
+                   help=f"shrink the run so the longest side of {'B and the output' if layout else 'the input and the output'} "
+                   "fits, one scale for both (--width/--height shrink with it)")
     p.add_argument("--start", type=int, default=0, help="first input frame to use (default 0)")
     p.add_argument("--end", type=int, help="input frame to stop before (default: the last)")
     p.add_argument("--quality", choices=list(QUALITY_PRESETS), default="normal",
-                   help="draft (quick, at most 320 px) / normal (default) / best (the paper's vote of every "
+                   help="draft (quick: input and output at most 320 px) / normal (default) / best (the paper's vote of every "
                    "patch; about 3x slower)")
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
     p.add_argument("--crf", type=_crf, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)")
@@ -123,6 +123,33 @@ def _read(args: argparse.Namespace, path: str | Path, settings: Settings):
     from engine.io import read_video
 
     return read_video(path, start=args.start, end=args.end, max_side=settings.max_side)
+
+
+def _read_sides(settings: Settings, output_hw: tuple[int, int], *paths: str | Path
+                ) -> list[int | None]:
+    """The longest side to read each input at. Draft and --max-side shrink the run by one
+    scale, so that the first input's (the source's) longest side and the output's
+    (`output_hw`, in the original's pixels) both fit (engine.config.shrink_scale); None
+    reads it at full size."""
+    from engine.io import probe
+
+    if not settings.max_side:
+        return [None] * len(paths)
+    sizes = [probe(p) for p in paths]
+    scale = shrink_scale(settings.max_side, sizes[0].height, sizes[0].width, *output_hw)
+    return [None if scale == 1.0 else max(8, round(max(i.height, i.width) * scale))
+            for i in sizes]
+
+
+def _fit_output(args: argparse.Namespace, path: str | Path, settings: Settings) -> Settings:
+    """settings whose max_side reads `path` so that it and the output asked for both fit."""
+    from engine.io import probe
+
+    if not settings.max_side:
+        return settings
+    info = probe(path)
+    output = (getattr(args, "height", None) or info.height, getattr(args, "width", None) or info.width)
+    return settings.with_(max_side=_read_sides(settings, output, path)[0])
 
 
 def _typed_size(args: argparse.Namespace, path: str | Path, settings: Settings
@@ -210,6 +237,7 @@ def _generate(args: argparse.Namespace) -> int:
     outs = unique_output_paths(args.output, seeds) if len(seeds) > 1 else [args.output]
     for out in outs:
         check_target(out, [source], crf=args.crf)
+    settings = _fit_output(args, source, settings)
     load_engine_meanwhile(_check_sizes(args, source, settings))
     clip = _read(args, source, settings)
     for note in clip.notes:

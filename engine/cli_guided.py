@@ -62,11 +62,12 @@ def run_guided(args: argparse.Namespace) -> int:
         _check_single_image_output,
         _produce,
         _read,
+        _read_sides,
         _settings,
         _typed_size,
         load_engine_meanwhile,
     )
-    from engine.io import check_target, read_video, source_shape
+    from engine.io import check_target, probe, read_video, source_shape
     from engine.limits import check_output_size, check_requested_size
     from engine.tasks.analogy import look_clip_problems
 
@@ -75,10 +76,16 @@ def run_guided(args: argparse.Namespace) -> int:
     settings = _settings(args)
     # Sizes first, from the headers alone: a mistyped --width fails at once.
     check_requested_size(args.frames, args.height, args.width)
-    look_shape = source_shape(args.look, start=args.start, end=args.end, max_side=settings.max_side)
-    layout_shape = source_shape(layout_path, max_side=settings.max_side)
+    # One scale for B and the output under Draft or --max-side (a patch of B keeps its size
+    # in the result): A, which sets the output's size, is read at the output's scale.
+    a = probe(layout_path)
+    look_side, layout_side = _read_sides(settings, (args.height or a.height, args.width or a.width),
+                                         args.look, layout_path)
+    look_settings, layout_settings = settings.with_(max_side=look_side), settings.with_(max_side=layout_side)
+    look_shape = source_shape(args.look, start=args.start, end=args.end, max_side=look_side)
+    layout_shape = source_shape(layout_path, max_side=layout_side)
     frames = args.frames or (look_shape[0] if sketch and layout_shape[0] == 1 else layout_shape[0])
-    height, width = _typed_size(args, layout_path, settings)  # in A's (the sketch's) pixels
+    height, width = _typed_size(args, layout_path, layout_settings)  # in A's (the sketch's) pixels
     out = (frames, height or layout_shape[1], width or layout_shape[2])
     check_output_size(look_shape, out)
     _check_single_image_output(args.output, out[0])
@@ -88,8 +95,8 @@ def run_guided(args: argparse.Namespace) -> int:
         raise InputError(f"{Path(args.look).name}: {errors[0]}")
 
     load_engine_meanwhile(max(math.prod(look_shape), math.prod(out)))
-    layout = read_video(layout_path, max_side=settings.max_side)
-    look = _read(args, args.look, settings)
+    layout = read_video(layout_path, max_side=layout_side)
+    look = _read(args, args.look, look_settings)
     for note in (*layout.notes, *look.notes):
         print(f"note: {note}", file=sys.stderr)
     for warning in warnings:

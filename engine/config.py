@@ -102,7 +102,7 @@ class Settings:
     # variations hold more of the input's moving things, so they flicker more
     # (docs/quality_notes.md, 41).
     coarse_completeness_alpha: float | None = None
-    max_side: int | None = None  # downscale the input so its longest side fits
+    max_side: int | None = None  # shrink the run so the input's and output's longest sides fit
     device: str = "auto"  # "auto" | "cpu" | "cuda"
 
     def with_(self, **changes: object) -> Settings:
@@ -174,3 +174,12 @@ def preset(name: str, base: Settings | None = None) -> Settings:
     if key not in QUALITY_PRESETS:
         raise ValueError(f"unknown quality preset {name!r}; choose from {', '.join(QUALITY_PRESETS)}")
     return (base or Settings()).with_(**QUALITY_PRESETS[key])
+
+
+def shrink_scale(max_side: int | None, *sides: int) -> float:
+    """The one scale a run is shrunk by under `max_side` (Draft, --max-side): the longest of
+    `sides`, the source's and the output's in the original's pixels, at most max_side. One
+    scale for both keeps the patches' size in the output what it is at full size, and a
+    result larger than its source (a retarget, an analogy with a large clip A) small too."""
+    longest = max(sides)
+    return max_side / longest if max_side and longest > max_side else 1.0

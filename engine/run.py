@@ -17,7 +17,7 @@ import torch
 
 from engine.chunks import DEFAULT, Budgets
 from engine.colour import to_frames, to_tensor
-from engine.config import Settings, Shape3
+from engine.config import Settings, Shape3, shrink_scale
 from engine.copy_check import (
     COPY_BOOST,
     COPY_CHECK_LEVEL,
@@ -69,13 +69,15 @@ def _validate(frames: np.ndarray, request: Request) -> Task:
     return task
 
 
-def working_shape(source: Shape3, settings: Settings) -> tuple[Shape3, float]:
-    """The (T, H, W) the engine works on after `max_side`, and the scale that took it there."""
+def working_shape(source: Shape3, settings: Settings,
+                  output: tuple[int, ...] = ()) -> tuple[Shape3, float]:
+    """The (T, H, W) the engine works on after `max_side`, and the scale that took it there:
+    the source's and the output's (H, W) (in the original's pixels) both fit max_side."""
     t, h, w = source
-    if settings.max_side and max(h, w) > settings.max_side:
-        scale = settings.max_side / max(h, w)
-        return (t, max(1, round(h * scale)), max(1, round(w * scale))), scale
-    return (t, h, w), 1.0
+    scale = shrink_scale(settings.max_side, h, w, *output)
+    if scale == 1.0:
+        return (t, h, w), 1.0
+    return (t, max(1, round(h * scale)), max(1, round(w * scale))), scale
 
 
 def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None = None, *,
@@ -89,7 +91,7 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
     task = _validate(source, request)
     settings = task.adjust(request.settings)
     device = pick_device(settings.device)
-    work, scale = working_shape(source.shape[:3], settings)
+    work, scale = working_shape(source.shape[:3], settings, task.output_shape(source.shape[:3], 1.0)[1:])
     # Caps before any work; the memory estimate is of this machine's RAM (CPU runs only).
     out_shape = task.output_shape(work, scale)
     check_output_size(work, out_shape, free_bytes=None if device.type == "cpu" else 1 << 62)
@@ -143,11 +145,13 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     fine_gen = _fine_generator(device, seed, gen)
 
     x = to_tensor(source, device)
-    small, scale = working_shape(source.shape[:3], settings)
+    small, scale = working_shape(source.shape[:3], settings, task.output_shape(source.shape[:3], 1.0)[1:])
     if scale != 1.0:
         _, h, w = source.shape[:3]
         x = resize(x, small, budgets=budgets, cancel=cancel)
-        notes.append(f"input downscaled from {w}x{h} to {small[2]}x{small[1]} (max side {settings.max_side})")
+        by = "" if max(small[1:]) >= settings.max_side - 1 else ", the output's longest side"
+        notes.append(f"input downscaled from {w}x{h} to {small[2]}x{small[1]} (max side "
+                     f"{settings.max_side}{by})")
     src_shape: Shape3 = tuple(x.shape[1:])  # type: ignore[assignment]
     out_shape = task.output_shape(src_shape, scale)
     plan: Plan = plan_levels(src_shape, out_shape, settings)

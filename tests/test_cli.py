@@ -400,10 +400,15 @@ def test_an_odd_size_reports_the_size_written(tmp_path, capsys):
 
 
 def test_typed_sizes_are_the_originals_pixels_when_the_input_is_shrunk(clip_file, tmp_path):
-    """--width/--height mean the original's pixels, as in the editor: with --max-side the
-    input is read at half size, so 84 px (1.5x the width) gives 42 px of the 28-px-wide
-    copy, at the asked shape, not 84 px on a copy half as tall."""
+    """--width/--height mean the original's pixels, as in the editor, and --max-side bounds
+    the input and the output by one scale: 84 px (1.5x the 56 px width) under --max-side
+    28 reads the input at a third (19x14) and makes 28x14, the asked shape, not 84 px on a
+    copy half as tall."""
     out = tmp_path / "wide/"
     assert main(["retarget", str(clip_file), "-o", str(out), "--max-side", "28", "--width",
                  "84", "--frames", "2", "-q"]) == 0
-    assert read_video(out).frames.shape == (2, 20, 42, 3)
+    assert read_video(out).frames.shape == (2, 14, 28, 3)
+    narrow = tmp_path / "narrow/"  # an output smaller than the input: the input sets the scale
+    assert main(["retarget", str(clip_file), "-o", str(narrow), "--max-side", "28", "--width",
+                 "28", "--frames", "2", "-q"]) == 0
+    assert read_video(narrow).frames.shape == (2, 20, 14, 3)

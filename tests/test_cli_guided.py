@@ -50,6 +50,19 @@ def test_analogy_sizes_and_gif(files, tmp_path, capsys):
     assert read_video(out).frames.shape == (6, 30, 40, 3)
 
 
+def test_max_side_shrinks_b_and_the_output_by_one_scale(files, tmp_path, capsys):
+    """A clip A twice B's size under --max-side: the output (A's 96x72) fits the side, and
+    B is read at the same scale (a patch of B keeps its size in the result), as the editor's
+    Draft does; before, each input was shrunk to the side on its own."""
+    big_a = tmp_path / "big_a.mp4"
+    write_video(moving_square(t=T, h=2 * H, w=2 * W, side=24), big_a, fps=Fraction(12), crf=12)
+    out = tmp_path / "fit.mp4"
+    said = run_ok(["analogy", str(big_a), str(files / "b.mp4"), "-o", str(out), "--max-side", "48",
+                   "--guide-until", "1"], capsys)
+    assert read_video(out).frames.shape == (T, H, W, 3)  # 96x72 at half: 48x36
+    assert "downscaled from 48x36 to 24x18" in said.err  # B at half too
+
+
 def test_sketch_folder_and_still_image(files, tmp_path, capsys):
     run_ok(["sketch", str(files / "sketch"), str(files / "b.mp4"), "-o", str(tmp_path / "frames/")],
            capsys)

@@ -2,6 +2,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -66,11 +67,37 @@ def test_single_image_and_two_frames_work():
     assert two.frames.shape == (2, 30, 40, 3)
 
 
+@pytest.mark.parametrize("a, b, out", [
+    ((16, 1080, 1920), (13, 144, 256), (16, 180, 320)),  # a large A: the output sets the scale
+    ((13, 256, 456), (16, 1080, 1920), (13, 43, 76)),  # a large B: B does, patches keep size
+    ((13, 144, 256), (13, 144, 256), (13, 144, 256)),  # both fit: nothing shrinks
+])
+def test_draft_analogy_fits_b_and_the_output_by_one_scale(a, b, out):
+    """Draft's 320 px bound the look clip B and the output (A's size) alike, so a Draft
+    analogy with a Full-HD clip A is a quick 320 px look, not a Full-HD run; the editor's
+    size check (app engine_shapes) sees the shapes the engine will work on."""
+    from app.state.request_builder import engine_shapes
+    from engine.config import preset
+    from engine.run import output_shape, working_shape
+
+    request = Request(task="analogy", guide=np.zeros((*a, 3), np.uint8), height=a[1],
+                      width=a[2], settings=preset("draft"))
+    work, scale = working_shape(b, request.settings, output_shape(b, request)[1:])
+    assert output_shape(work, request, scale) == out
+    assert engine_shapes(replace(request, frames=a[0]), b) == (work, out)
+
+
 def test_max_side_downscales_input_and_output():
+    """One scale for both, so that the longer of the two fits: an output wider than the
+    input sets it (120 px in 40: a third), a narrower one leaves it to the input."""
     clip = moving_texture(6, 40, 80)
     res = final(clip, Request(width=120, settings=Settings(max_side=40)))
-    assert res.frames.shape == (6, 20, 60, 3)
-    assert any("downscaled" in n for n in res.notes)
+    assert res.frames.shape == (6, 13, 40, 3)
+    assert any("downscaled from 80x40 to 27x13 (max side 40, the output's longest side)" in n
+               for n in res.notes)
+    res = final(clip, Request(width=60, settings=Settings(max_side=40)))
+    assert res.frames.shape == (6, 20, 30, 3)
+    assert any("downscaled from 80x40 to 40x20 (max side 40)" in n for n in res.notes)
 
 
 def test_cancel_stops_quickly():

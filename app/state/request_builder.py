@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset
+from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset, shrink_scale
 from engine.request import WHOLE_TASKS, Request
 
 # Label shown to the user -> engine task name.
@@ -83,13 +83,12 @@ def engine_shapes(request: Request, source: tuple[int, int, int]
     """(source, output) (T, H, W) as the engine will work on them: after the quality's
     downscale (max_side), as engine.run applies it; for engine.limits.check_output_size."""
     t, h, w = source
-    side = request.settings.max_side
-    scale = side / max(h, w) if side and max(h, w) > side else 1.0
+    out = (request.frames or t, request.height or h, request.width or w)
+    scale = shrink_scale(request.settings.max_side, h, w, *out[1:])
 
     def scaled(v: int) -> int:
         return max(1, round(v * scale))
 
-    out = (request.frames or t, request.height or h, request.width or w)
     return (t, scaled(h), scaled(w)), (out[0], scaled(out[1]), scaled(out[2]))
 
 

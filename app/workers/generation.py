@@ -52,9 +52,11 @@ def score_result(scorer: RealismScorer, output: np.ndarray, request: Request,
                  cancel: Callable[[], bool] | None = None) -> Realism:
     """A finished variation's realism, its output compared at the scale the engine made it
     (a Draft run works on a shrunk copy of the scorer's source)."""
-    from engine.run import working_shape
+    from engine.run import output_shape, working_shape
 
-    return scorer(output, cancel, made_at=working_shape(scorer.shape[:3], request.settings)[1])
+    source = scorer.shape[:3]
+    full = output_shape(source, request)[1:]
+    return scorer(output, cancel, made_at=working_shape(source, request.settings, full)[1])
 
 
 def _realism(source: np.ndarray, output: np.ndarray, cancel: Callable[[], bool],
