@@ -162,6 +162,27 @@ def test_clear_invert_and_undo():
     assert not MaskModel(SHAPE).clear()  # nothing to clear: no step
 
 
+def test_paint_brought_back_by_undo_or_redo_is_in_the_extent_after_a_save():
+    """A save tightens the painted box (tight_extent); undo and redo put paint back outside
+    it, which a later save and Clear must still see."""
+    m = MaskModel(SHAPE)
+    stroke(m, [(10, 10)], scope="all")
+    assert m.clear()
+    assert m.tight_extent() is None  # what a save does: nothing painted now
+    m.undo()
+    painted = m.mask.copy()
+    box = m.tight_extent()
+    assert box is not None and np.array_equal(m.mask[box], painted[box]) \
+        and m.mask[box].sum() == painted.sum()
+    stroke(m, [(50, 40)], scope="all")
+    m.undo()
+    m.tight_extent()  # saved with the second stroke undone
+    m.redo()
+    full = m.mask.copy()
+    assert m.mask[m.tight_extent()].sum() == full.sum()
+    assert m.clear() and not m.mask.any()
+
+
 def test_invert_drops_hint_colours_and_undo_brings_them_back():
     m = MaskModel(SHAPE)
     stroke(m, [(20, 20)], kind="hint", color=(200, 30, 40), scope="all")

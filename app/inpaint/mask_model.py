@@ -156,7 +156,8 @@ class MaskModel:
         return self.extent()
 
     def _grow_extent(self, fs: slice, ys: slice, xs: slice) -> None:
-        box = [fs.start, fs.stop, ys.start, ys.stop, xs.start, xs.stop]
+        box = [v for s, n in zip((fs, ys, xs), self.shape, strict=True)
+               for v in s.indices(n)[:2]]
         if self._extent is not None:
             e = self._extent
             box = [min(e[0], box[0]), max(e[1], box[1]), min(e[2], box[2]),
@@ -367,6 +368,8 @@ class MaskModel:
             return False
         atom = source.pop()
         inverse = swap(atom, self.mask, self.hints)
+        for p in atom.patches:  # paint put back (a save may have tightened the extent since)
+            self._grow_extent(p.frames, p.ys, p.xs)
         inverse.to, self.state = self.state, atom.to
         fs = atom.frames()
         inverse.frame_states = self._frame_states[fs].copy()
