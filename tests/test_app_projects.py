@@ -201,6 +201,24 @@ def test_changed_source_says_so_and_opens(window, qtbot, tmp_path, monkeypatch):
     assert window.session.settings.seed == 7 and window.panel.seed.value() == 7
 
 
+def test_a_source_of_another_size_says_the_mask_was_left(window, qtbot, tmp_path, monkeypatch):
+    src = tmp_path / "shot.mp4"
+    write_video(moving_texture(), src, fps=Fraction(10), crf=10)
+    open_and_wait(qtbot, window, src)
+    window.panel.set_task("Inpaint")
+    window.inpaint.overlay.set_radius(4)
+    paint(window, [(10, 10), (20, 12)])
+    project = tmp_path / "shot.vgpnn"
+    answer_save_as(monkeypatch, project)
+    assert window.projects.save_as()
+    write_video(moving_texture(w=40), src, fps=Fraction(10), crf=10)  # another size
+    open_project(qtbot, window, project)
+    [text] = [b.text() for b in boxes(window) if "has changed" in b.text()]
+    assert "The settings and favourites were restored" in text
+    assert "so it was not loaded" in text and "The mask, settings" not in text
+    assert window.session.mask.is_empty()
+
+
 @pytest.mark.parametrize("content", [b"", b"garbage" * 100, b"PK\x03\x04broken"])
 def test_bad_project_file_gives_a_dialog(window, qtbot, tmp_path, content):
     bad = tmp_path / "bad.vgpnn"

@@ -129,16 +129,79 @@ def test_recovery_can_wait_or_be_discarded(qtbot, tmp_path, clip, monkeypatch):
         close_and_check_threads(qtbot, first)
 
 
-def test_failed_autosave_is_said(window, qtbot, monkeypatch):
+def test_failed_autosave_is_said_and_tried_again(window, qtbot, monkeypatch):
     import app.state.recovery as recovery
 
     def full_disk(data, path):
         raise OSError(28, "No space left on device")
 
+    real = recovery.save_project
     monkeypatch.setattr(recovery, "save_project", full_disk)
+    store = window.autosave.store
     window.session.in_out.set_out(3)
     window.autosave.write_now()
-    window.autosave.store.wait()
+    store.wait()
     window.session.in_out.set_out(4)
     window.autosave.write_now()
+    store.wait()
     assert "No space left" in window.statusBar().currentMessage()
+    monkeypatch.setattr(recovery, "save_project", real)  # space again: the next tick writes,
+    assert window.autosave.write_now()  # with no new edit
+    store.wait()
+    assert store.path.exists() and store.last_error == ""
+
+
+def test_a_recovery_folder_that_cannot_be_made_is_said(qtbot, tmp_path, clip):
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the data folder should be")
+    window = make_window(qtbot, tmp_path / "w", clip, data_folder=blocked)
+    try:
+        window.session.in_out.set_out(3)
+        assert not window.autosave.write_now()
+        assert "Autosave failed: cannot use" in window.statusBar().currentMessage()
+        assert "not protected" in window.statusBar().currentMessage()
+    finally:
+        close_and_check_threads(qtbot, window)
+
+
+def test_a_damaged_recovery_file_does_not_stop_the_start(qtbot, tmp_path, clip):
+    """A recovery file with a damaged member (a bad sector) is skipped, not a crash."""
+    first = make_window(qtbot, tmp_path / "a", clip)
+    first.session.in_out.set_out(2)
+    first.autosave.write_now()
+    first.autosave.store.wait()
+    good = first.autosave.store.path
+    bad = good.with_name("session-1-1.vgpnn")
+    raw = bytearray(good.read_bytes())
+    start = raw.index(b"project.json") + len("project.json")  # the deflated document
+    for i in range(start + 20, start + 60):
+        raw[i] ^= 0xFF
+    bad.write_bytes(bytes(raw))
+    try:
+        assert [o.path for o in first.autosave.store.orphans()] == []  # skipped, no raise
+    finally:
+        close_and_check_threads(qtbot, first)
+
+
+def test_recovered_work_stays_protected(qtbot, tmp_path, clip, monkeypatch):
+    """Recover writes the session to this editor's own file before the old one goes: a
+    second crash right after recovering finds the work again."""
+    first = make_window(qtbot, tmp_path / "a", clip)
+    first.session.in_out.set_out(2)
+    first.autosave.write_now()
+    first.autosave.store.wait()
+    old = first.autosave.store.path
+    first.autosave.store._lock_file.close()  # as if its editor had died
+    first.autosave.store._lock_file = None
+    second = make_window(qtbot, tmp_path / "b", data_folder=old.parent.parent)
+    try:
+        monkeypatch.setattr(prompts, "ask_recover", lambda *a: prompts.RECOVER)
+        with qtbot.waitSignal(second.source_loaded, timeout=30_000):
+            assert second.autosave.offer_recovery()
+        qtbot.waitUntil(lambda: not second.clips.loading, timeout=5000)
+        mine = second.autosave.store.path
+        assert not old.exists() and mine.exists()
+        assert load_project(mine).in_out == (0, 2)
+    finally:
+        close_and_check_threads(qtbot, second)
+        close_and_check_threads(qtbot, first)

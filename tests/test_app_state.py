@@ -177,6 +177,8 @@ def _rewrite(src: Path, dst: Path, edit) -> Path:
     ("layer_shape", "expected"),
     ("missing_layer", "missing"),
     ("missing_sketch", "missing"),
+    ("shape_not_a_list", "does not match"),
+    ("huge_source", "implausibly large"),
     ("sketch_box", "sketch_layers.box"),
     ("missing", "not found"),
 ])
@@ -210,6 +212,14 @@ def test_bad_project_files_give_one_clear_message(tmp_path, case, expected):
         _rewrite(good, bad, lambda d: d["layers"].update(box=[0, 1, 0, 2, 0, 2]))
     elif case == "missing_layer":
         _rewrite(good, bad, lambda d: d["layers"].update(mask="layers/none.npy"))
+    elif case == "shape_not_a_list":
+        _rewrite(good, bad, lambda d: d["layers"].update(shape=5))
+    elif case == "huge_source":
+        def huge(d):
+            d["source"].update(frames=100_000, height=100_000, width=100_000)
+            d["layers"].update(shape=[100_000] * 3)
+            d["in_out"] = [0, 1]
+        _rewrite(good, bad, huge)
     elif case == "missing_sketch":
         _rewrite(good, bad, lambda d: d["sketch_layers"].update(hints="layers/none.npy"))
     elif case == "sketch_box":

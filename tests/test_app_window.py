@@ -69,6 +69,21 @@ def test_drop_and_open_recent(window, clip, tmp_path, qtbot):
     assert window.session.clip.name == clip.name
 
 
+def test_recent_names_with_an_ampersand_read_as_written(qtbot):
+    from PySide6.QtWidgets import QMenu
+
+    from app.window.menus import fill_paths
+
+    menu = QMenu()
+    qtbot.addWidget(menu)
+    opened = []
+    fill_paths(menu, ["/clips/Tom & Jerry.mp4"], opened.append, lambda: None)
+    action = menu.actions()[0]
+    assert action.text() == "Tom && Jerry.mp4"  # Qt shows "&&" as one "&", not a mnemonic
+    action.trigger()
+    assert opened == ["/clips/Tom & Jerry.mp4"]
+
+
 def test_play_and_shuttle_keys(window, qtbot):
     pb = window.playback
     key(qtbot, window, Qt.Key.Key_Space)

@@ -12,6 +12,7 @@ damaged, hostile or from a newer editor) and raises ProjectError with one clear 
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 import zlib
@@ -36,7 +37,14 @@ FORMAT = "vgpnn-project"
 VERSION = 1  # raise when a reader of this version would misread a newer file
 SUFFIX = ".vgpnn"
 MAX_JSON_BYTES = 16 * 2**20
-MAX_LAYER_VOXELS = 2**31  # far above any clip the editor opens (engine.io caps those)
+# Above any clip the editor opens (engine.io.clip.MAX_VOXELS, 64 Full-HD frames), and small
+# enough that a hand-edited size cannot ask for terabytes.
+MAX_LAYER_VOXELS = 4 * 1920 * 1080 * 64
+
+
+# What a damaged or unsupported zip (or member) raises while it is read.
+_DAMAGED_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error,
+                NotImplementedError, RuntimeError)
 
 
 class ProjectError(Exception):
@@ -125,8 +133,7 @@ def load_project(path: str | os.PathLike[str]) -> ProjectData:
                 raise ProjectError(f"{name} is damaged: {exc}.") from None
     except FileNotFoundError:
         raise ProjectError(f"{name}: the file was not found.") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error,
-            NotImplementedError, RuntimeError):  # damaged or unsupported zip members
+    except _DAMAGED_ZIP:
         raise ProjectError(f"{name} is not a VGPNN project, or the file is damaged "
                            "(it is not a readable zip file).") from None
     except OSError as exc:
@@ -139,7 +146,7 @@ def read_summary(path: str | os.PathLike[str]) -> dict:
     try:
         with zipfile.ZipFile(path) as zf:
             return _read_doc(zf, Path(path).name)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except _DAMAGED_ZIP + (OSError,) as exc:
         raise ProjectError(f"{Path(path).name}: unreadable ({exc})") from None
 
 
@@ -219,10 +226,13 @@ def _read_layers(zf: zipfile.ZipFile, layers: Any, key: str,
         return None
     if not isinstance(layers, dict):
         raise SettingsError(f"{key}: expected an object")
-    shape = tuple(layers.get("shape", ()))
+    shape = layers.get("shape")
+    shape = tuple(shape) if isinstance(shape, list) else None
     if shape != source_shape:
-        raise SettingsError(f"{key}: shape {list(shape)} does not match the source "
+        raise SettingsError(f"{key}: shape {layers.get('shape')} does not match the source "
                             f"{list(source_shape)}")
+    if math.prod(shape) > MAX_LAYER_VOXELS:
+        raise SettingsError(f"{key}: implausibly large")
     box = layers.get("box")
     if not (isinstance(box, list) and len(box) == 6 and all(isinstance(v, int) for v in box)):
         raise SettingsError(f"{key}.box: expected six whole numbers")

@@ -62,11 +62,18 @@ class RecoveryStore:
         self.last_error = ""
 
     # -- this editor's file ---------------------------------------------------------------
-    def write(self, data: ProjectData) -> Future:
-        """Write `data` as this editor's recovery file on the background thread."""
+    def write(self, data: ProjectData) -> Future | None:
+        """Write `data` as this editor's recovery file on the background thread; None, with
+        `last_error` set, when the recovery folder cannot be made or locked."""
         if self._pool is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._hold_lock()
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._hold_lock()
+            except OSError as exc:
+                self._release_lock()
+                self.last_error = (f"Autosave failed: cannot use {self.folder} "
+                                   f"({exc.strerror or exc})")
+                return None
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="vgpnn-autosave")
         self._pending = self._pool.submit(self._write, data)
         return self._pending
@@ -90,10 +97,14 @@ class RecoveryStore:
             self._pool.shutdown(wait=True)
             self._pool = None
         if self._lock_file is not None:
-            self._lock_file.close()
-            self._lock_file = None
+            self._release_lock()
             with contextlib.suppress(OSError):
                 self._lock_path.unlink()
+
+    def _release_lock(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
 
     def _write(self, data: ProjectData) -> None:
         try:
@@ -119,14 +130,14 @@ class RecoveryStore:
                 continue
             try:
                 doc = read_summary(path)
-            except ProjectError:
-                continue  # unreadable (a write cut short before the rename cannot be)
-            source = doc.get("source") if isinstance(doc.get("source"), dict) else {}
-            project = doc.get("project_path")
-            found.append(Recoverable(
-                path=path, clip_name=Path(str(source.get("path", "clip"))).name,
-                project_name=Path(project).stem if isinstance(project, str) else "",
-                saved_at=str(doc.get("saved_at", "")), mtime=path.stat().st_mtime))
+                source = doc.get("source") if isinstance(doc.get("source"), dict) else {}
+                project = doc.get("project_path")
+                found.append(Recoverable(
+                    path=path, clip_name=Path(str(source.get("path", "clip"))).name,
+                    project_name=Path(project).stem if isinstance(project, str) else "",
+                    saved_at=str(doc.get("saved_at", "")), mtime=path.stat().st_mtime))
+            except (ProjectError, OSError, ValueError):
+                continue  # damaged (a bad sector): it must not stop the editor starting
         return sorted(found, key=lambda r: r.mtime, reverse=True)
 
     @staticmethod

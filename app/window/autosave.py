@@ -43,16 +43,21 @@ class AutosaveController(QObject):
     def write_now(self) -> bool:
         """Write the recovery file if something changed since the last write."""
         session = self.session
-        if self.store.last_error:  # the previous write failed (a full disk, say): say so
+        if self.store.last_error:  # the previous write failed (a full disk, say): say so,
             self.messages.status(f"{self.store.last_error}; your work is not protected "
                                  "until it succeeds (save the project elsewhere)", 15000)
+            self._written = -1  # and try again now, changed or not
         if not session.dirty or session.clip is None:
             return False
         self.sync.commit()
         if session.revision == self._written:
             return False
         self._written = session.revision
-        self.store.write(session.snapshot(project_path=session.project_path))
+        if self.store.write(session.snapshot(project_path=session.project_path)) is None:
+            self._written = -1
+            self.messages.status(f"{self.store.last_error}; your work is not protected "
+                                 "until it succeeds (save the project elsewhere)", 15000)
+            return False
         return True
 
     def shutdown(self) -> None:
@@ -83,8 +88,17 @@ class AutosaveController(QObject):
             self.messages.error("Cannot recover", f"{exc} The file was kept: {path}")
             return False
         project = data.project_path
+
+        def taken() -> None:
+            # The old file goes only once this editor's own holds the work: a second crash
+            # right after recovering must find it again.
+            self.write_now()
+            self.store.wait()
+            if self.store.path.exists() and not self.store.last_error:
+                self.store.remove(path)
+
         return self.projects.open_data(data, None if project is None else Path(project),
-                                       dirty=True, then=lambda: self.store.remove(path))
+                                       dirty=True, then=taken)
 
     def _on_dirty(self, dirty: bool) -> None:
         if not dirty:  # saved, opened or new: the recovery file would only repeat it

@@ -123,7 +123,7 @@ def fill_paths(menu: QMenu, paths: list[str], open_path: Callable[[str], None],
     """A recent-files submenu: one entry per path, then Clear List."""
     menu.clear()
     for path in paths:
-        action = menu.addAction(Path(path).name)
+        action = menu.addAction(Path(path).name.replace("&", "&&"))  # "&" is no mnemonic
         action.setToolTip(path)
         action.setStatusTip(path)
         action.triggered.connect(lambda _=False, p=path: open_path(p))

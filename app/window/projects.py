@@ -98,9 +98,12 @@ class ProjectController(QObject):
             if project_path is not None and not dirty:
                 self.recent.add(project_path)
             if changed:
+                dropped = any("not loaded" in n for n in notes)  # a mask of another size
+                kept = ("The settings and favourites were restored" if dropped else
+                        "The mask, settings and favourites were restored")
                 notes.insert(0, f"The source clip “{info.name}” has changed since the project "
-                             "was saved (its size or content differs). The mask, settings and "
-                             "favourites were restored; results may differ from before.")
+                             f"was saved (its size or content differs). {kept}; results may "
+                             "differ from before.")
             if moved:
                 notes.append(f"The source clip is now read from {info.path}; save the "
                              "project to remember the new place.")
