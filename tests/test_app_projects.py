@@ -292,6 +292,23 @@ def test_a_drawn_sketch_is_saved_in_the_project(window, qtbot, tmp_path, monkeyp
         close_and_check_threads(qtbot, other)
 
 
+def test_open_project_from_the_menu_asks_for_a_file(window, qtbot, tmp_path, monkeypatch):
+    """File ▸ Open Project… (Ctrl+Shift+O): the action's `checked` must not reach
+    open_project as a path (it did: a TypeError, no dialog)."""
+    target = tmp_path / "menu.vgpnn"
+    answer_save_as(monkeypatch, target)
+    assert window.projects.save_as()
+    asked = []
+    monkeypatch.setattr(prompts, "choose_project_to_open",
+                        lambda parent, folder: asked.append(folder) or None)
+    window.actions_by_name["open_project"].trigger()  # cancelled: nothing happens
+    assert len(asked) == 1
+    monkeypatch.setattr(prompts, "choose_project_to_open", lambda parent, folder: target)
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        window.actions_by_name["open_project"].trigger()
+    assert window.session.project_path == target.resolve()
+
+
 def test_a_recent_project_that_is_gone_leaves_the_list(window, qtbot, tmp_path):
     gone = tmp_path / "gone.vgpnn"
     window.recent_projects.add(gone)

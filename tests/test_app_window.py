@@ -166,6 +166,10 @@ def test_a_still_fills_the_timeline_with_thumbnails_of_its_aspect(window, qtbot)
 def test_view_modes(window, qtbot):
     assert window.view.mode == "source"
     window.session.in_out.set_range(1, 5)
+    window.playback.seek(6)  # outside the range: Result and back must not lose the place
+    window.view.toggle_source_result()
+    window.view.toggle_source_result()
+    assert window.view.mode == "source" and window.playback.frame == 6
     key(qtbot, window, Qt.Key.Key_Tab)
     assert window.view.mode == "result"
     assert window.viewer.result.isVisible() and not window.viewer.source.isVisible()
@@ -184,6 +188,29 @@ def test_drag_in_out_markers(window, qtbot):
     tl._out_line.sigDragged.emit(tl._out_line)  # as a mouse drag does
     assert (window.session.in_out.in_point, window.session.in_out.out_point) == (0, 4)
     assert window.panel.output.values()[2] == 5
+
+    def drag(line, value):
+        line.setValue(value)
+        line.sigDragged.emit(line)
+        return window.session.in_out.in_point, window.session.in_out.out_point
+
+    assert drag(tl._out_line, 2.23) == (0, 2) and tl._out_line.value() == 2.5  # snapped
+    assert drag(tl._in_line, 3.9) == (2, 2)  # past out: stops there
+    assert tl._in_line.value() == 1.5 and tl._out_line.value() == 2.5  # drawn where it is
+    assert drag(tl._in_line, 3.9) == (2, 2) and tl._in_line.value() == 1.5  # no change: still
+    assert drag(tl._out_line, 0.2) == (2, 2)  # out before in stops at in, not at a stale line
+    assert drag(tl._in_line, 0.6) == (1, 2) and drag(tl._out_line, 4.4) == (1, 4)
+
+
+def test_zoom_stops_before_the_frame_is_lost(window, qtbot):
+    box = window.viewer.source.box
+    w = window.session.clip.width
+    for _ in range(60):
+        box.scaleBy((0.5, 0.5))
+    assert box.viewRange()[0][1] - box.viewRange()[0][0] >= 4 - 1e-6
+    for _ in range(60):
+        box.scaleBy((2, 2))
+    assert box.viewRange()[0][1] - box.viewRange()[0][0] <= 8 * max(w, window.session.clip.height) + 1e-6
 
 
 def test_fit_key_refits_after_zoom(window, qtbot):
@@ -225,3 +252,34 @@ def test_the_shortcut_help_lists_every_menu_key(window):
             if shown not in text and not (name.startswith("sketch_") or shown in ("Ctrl+Enter",)):
                 missing.append(f"{name}: {shown}")
     assert not missing, missing
+
+
+def test_the_shortcut_list_fits_a_small_screen(window, qtbot):
+    """F1 opens a scrolling window no taller than the screen (a message box of the 40-row
+    table was 832 px, past a 1024x640 screen's edge)."""
+    from PySide6.QtWidgets import QDialog, QTextBrowser
+
+    window.actions_by_name["keys"].trigger()
+    [dialog] = [d for d in window.findChildren(QDialog, "longText") if d.isVisible()]
+    screen = window.screen().availableGeometry()
+    assert dialog.height() <= screen.height() * 0.85 + 1
+    assert "Ctrl+Shift+O" in dialog.findChild(QTextBrowser).toPlainText()
+    dialog.accept()
+
+
+def test_panel_controls_take_space_when_tabbed_to(window, qtbot):
+    """Tab reaches Generate's row and the check boxes; Space then ticks the box it is on,
+    it does not play the video."""
+    box = window.panel.auto_update
+    before = box.isChecked()
+    box.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(box.hasFocus, timeout=2000)
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert box.isChecked() != before and not window.playback.playing
+    box.setChecked(before)
+    window.viewer.source.view.setFocus()
+    key(qtbot, window, Qt.Key.Key_Space)  # elsewhere Space still plays
+    assert window.playback.playing
+    window.playback.stop()
+    assert window.transport.buttons["play"].accessibleName() == "Play"
+    assert window.panel.seed.accessibleName() == "Seed"

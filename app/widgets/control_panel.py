@@ -34,6 +34,7 @@ from app.state.request_builder import (
     quality_tooltip,
 )
 from app.state.settings import PanelSettings
+from app.widgets.focus_keys import give_space_to_controls
 from app.widgets.guided_pages import AnalogyPage, GuidedPage, SketchPage
 from app.widgets.size_controls import OutputSizeGroup
 from app.widgets.task_pages import PAGES
@@ -141,10 +142,15 @@ class ControlPanel(QWidget):
         self.timing = QLabel("")
         self.timing.setObjectName("hint")
 
+        # Tab reaches them, a click does not take the focus (Space stays play / pause).
         for button in (self.generate, self.cancel, self.browse, self.new_seed, self.auto_update,
                        self.blend_seams, self.keep_whole):
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        for widget, name in ((self.task, "Task"), (self.seed, "Seed"), (self.quality, "Quality"),
+                             (self.new_seed, "Random seed")):
+            widget.setAccessibleName(name)  # the form's labels are not their buddies
         self._build_layout()
+        give_space_to_controls(self)
 
         self.task.currentIndexChanged.connect(self._on_task)
         self._show_page(self.task.currentIndex())

@@ -113,6 +113,8 @@ class Playback(QObject):
 
     # -- internals ---------------------------------------------------------------------
     def _set_rate(self, rate: int) -> None:
+        if self._length <= 1:
+            rate = 0  # one frame: nothing to play (the button must not say it plays)
         if rate == self._rate:
             return
         self._rate = rate

@@ -24,10 +24,15 @@ MAX_THUMBS = 1000  # a strip of 1-px-wide frames would otherwise ask for one per
 
 
 class FrameAxis(pg.AxisItem):
-    """Ticks in whole frame numbers."""
+    """Ticks in whole frame numbers, counted from 1 as the position readout and the status
+    bar count them (frame index 9 is labelled 10)."""
 
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
-        return [str(int(round(v))) if abs(v - round(v)) < 1e-6 else "" for v in values]
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph API)
+        return [(spacing, [v - 1 for v in values])
+                for spacing, values in super().tickValues(minVal + 1, maxVal + 1, size)]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802
+        return [str(int(round(v)) + 1) if abs(v - round(v)) < 1e-6 else "" for v in values]
 
 
 class SecondsAxis(pg.AxisItem):
@@ -44,7 +49,9 @@ class SecondsAxis(pg.AxisItem):
         self.setRange((lo + 0.5) / self.fps, (hi + 0.5) / self.fps)
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802
-        digits = 0 if spacing >= 1 else (1 if spacing >= 0.1 else 2)
+        # As many decimals as the spacing needs, so that no two ticks read alike (a one-frame
+        # clip spans a few hundredths of a second).
+        digits = min(4, max(0, math.ceil(-math.log10(spacing) - 1e-9))) if spacing > 0 else 2
         return [f"{v:.{digits}f} s" for v in values]
 
 
@@ -82,6 +89,7 @@ class Timeline(pg.PlotWidget):
         )
         self.setAcceptDrops(False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Timeline")
         self.setToolTip("Timeline: click or drag to scrub. Drag IN / OUT to set the range used "
                         "for generation (keys I and O). A red band marks frames with a mask.")
         item = self.getPlotItem()
@@ -121,11 +129,13 @@ class Timeline(pg.PlotWidget):
         self._in, self._out = 0, 0
         self._rebuild = QTimer(self, singleShot=True, interval=120)
         self._rebuild.timeout.connect(self._rebuild_strip)
+        self.show_in_out(False)  # until a clip is shown (with none, IN and OUT would overlap)
 
     def _marker(self, text: str, position: float) -> pg.InfiniteLine:
         line = pg.InfiniteLine(0, angle=90, movable=True, pen=pg.mkPen(IN_OUT_COLOR, width=2),
                                hoverPen=pg.mkPen("#ffffff", width=3),
-                               label=text, labelOpts={"position": position, "color": IN_OUT_COLOR})
+                               label=text, labelOpts={"position": position, "color": IN_OUT_COLOR,
+                                                      "fill": (0, 0, 0, 170)})  # readable on sky
         line.setZValue(10)
         line.sigDragged.connect(self._on_marker_moved)  # user drags only
         self._box.addItem(line)
@@ -181,13 +191,15 @@ class Timeline(pg.PlotWidget):
     def _on_scrub(self, x: float) -> None:
         self.frame_scrubbed.emit(min(max(int(round(x)), 0), self._length - 1))
 
-    def _on_marker_moved(self, line: pg.InfiniteLine | None = None) -> None:
-        first = int(round(self._in_line.value() + 0.5))
-        last = int(round(self._out_line.value() - 0.5))
-        first = min(max(first, 0), self._length - 1)
-        last = min(max(last, 0), self._length - 1)
-        if first > last:
-            first, last = (last, last) if line is self._in_line else (first, first)
+    def _on_marker_moved(self, line: pg.InfiniteLine) -> None:
+        """The dragged line moves its own bound (stopping at the other one); both lines
+        snap to frame edges at once, whether or not the range changes."""
+        first, last = self._in, self._out
+        if line is self._in_line:
+            first = min(max(int(round(line.value() + 0.5)), 0), last)
+        else:
+            last = max(min(int(round(line.value() - 0.5)), self._length - 1), first)
+        self.set_in_out(first, last)
         self.in_out_dragged.emit(first, last)
 
     def _update_shades(self) -> None:

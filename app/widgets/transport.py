@@ -15,6 +15,9 @@ MODE_BUTTONS = (
 )
 
 
+PAUSE = "❚❚"
+
+
 def timecode(frame: int, fps: float) -> str:
     """Seconds with hundredths: "1.24 s"."""
     return f"{frame / fps:.2f} s" if fps > 0 else "–"
@@ -29,19 +32,22 @@ class TransportBar(QWidget):
         self.setObjectName("transport")
         self._playback = playback
         self.buttons: dict[str, QToolButton] = {}
-        spec = (
-            ("home", "|◀", "Go to the first frame (Home).", playback.home),
-            ("back", "◀◀", "Play backward; press again to go faster (J).", playback.reverse),
-            ("play", "▶", "Play / pause (Space). K stops.", playback.toggle_play),
-            ("forward", "▶▶", "Play forward; press again to go faster (L).", playback.forward),
-            ("end", "▶|", "Go to the last frame (End).", playback.end),
+        spec = (  # key, glyph, what a screen reader says, tooltip, slot
+            ("home", "|◀", "First frame", "Go to the first frame (Home).", playback.home),
+            ("back", "◀◀", "Play backward", "Play backward; press again to go faster (J).",
+             playback.reverse),
+            ("play", "▶", "Play", "Play / pause (Space). K stops.", playback.toggle_play),
+            ("forward", "▶▶", "Play forward", "Play forward; press again to go faster (L).",
+             playback.forward),
+            ("end", "▶|", "Last frame", "Go to the last frame (End).", playback.end),
         )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(3)  # with the stylesheet's narrow buttons: fits a 1024-pixel screen
-        for key, text, tip, slot in spec:
+        for key, text, name, tip, slot in spec:
             b = QToolButton()
             b.setText(text)
+            b.setAccessibleName(name)
             b.setToolTip(tip)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.clicked.connect(slot)
@@ -54,6 +60,7 @@ class TransportBar(QWidget):
         self.speed.setObjectName("hint")
         layout.addSpacing(8)
         layout.addWidget(self.position)
+        layout.addSpacing(8)
         layout.addWidget(self.speed)
         layout.addStretch(1)
         self.modes = QButtonGroup(self)
@@ -88,7 +95,9 @@ class TransportBar(QWidget):
     def refresh(self) -> None:
         p = self._playback
         self.position.setText(f"{p.frame + 1} / {p.length}  ·  {timecode(p.frame, p.fps)}")
-        self.buttons["play"].setText("⏸" if p.playing else "▶")
+        play = self.buttons["play"]  # U+23F8 (pause) is in few fonts: bars every font has
+        play.setText(PAUSE if p.playing else "▶")
+        play.setAccessibleName("Pause" if p.playing else "Play")
         if p.rate == 0:
             self.speed.setText("")
         else:

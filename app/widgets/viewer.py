@@ -30,6 +30,7 @@ class FramePane(QWidget):
         self.view = pg.GraphicsView(background=BACKGROUND)
         self.view.setAcceptDrops(False)  # let file drops reach the window
         self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.view.setAccessibleName(f"{title} viewer")
         # Smooth scaling: coarse preview levels and small clips look like video, not mosaics.
         self.view.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         self.box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
@@ -69,6 +70,11 @@ class FramePane(QWidget):
         self.stack.setCurrentWidget(self.view)
         if self._rect != (w, h):
             self._rect = (w, h)
+            # The wheel stops at a few pixels across and at 8 frames' width, where the frame
+            # would otherwise vanish into one colour or a dot (F or Fit brought it back).
+            side = float(max(w, h))
+            least, most = max(4.0, side / 64), 8 * side
+            self.box.setLimits(minXRange=least, maxXRange=most, minYRange=least, maxYRange=most)
             self.fit()
 
     def show_message(self, text: str) -> None:

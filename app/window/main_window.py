@@ -38,6 +38,7 @@ from app.state.recovery import RecoveryStore, data_dir
 from app.state.result_cache import ResultCache
 from app.state.session import SessionModel
 from app.widgets.control_panel import ControlPanel
+from app.widgets.dialogs import show_long_text
 from app.widgets.drops import accept_local_files, dropped_file
 from app.widgets.playback import Playback
 from app.widgets.timeline import Timeline
@@ -200,7 +201,7 @@ class MainWindow(QMainWindow):
             "side": view.toggle_side_by_side, "fit": self.viewer.fit,
             "generate": self.runs.generate, "cancel": self.runs.cancel,
             "browse": self.browsers.browse_seeds, "new_seed": self.panel.randomize_seed,
-            "keys": lambda: self.messages.info("Keyboard shortcuts", SHORTCUT_HELP),
+            "keys": lambda: show_long_text(self, "Keyboard shortcuts", SHORTCUT_HELP),
             "about": lambda: self.messages.info("About", ABOUT),
         }
 

@@ -141,7 +141,9 @@ def _action(win: QMainWindow, menu: QMenu, text: str, slot, keys=(), tip: str = 
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     if tip:
         action.setStatusTip(tip)
-    action.triggered.connect(slot)
+    # triggered(bool) would hand `checked` to a command's optional first argument (Open
+    # Project's path, once False): commands take no arguments.
+    action.triggered.connect(lambda _checked=False, command=slot: command())
     menu.addAction(action)
     win.addAction(action)  # shortcuts work even while the menu bar is hidden
     return action

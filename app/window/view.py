@@ -36,6 +36,7 @@ class ViewController(QObject):
         self.mode = "source"
         self.result: ResultClip | None = None
         self._finished: ResultClip | None = None  # the last finished result shown
+        self._left_source = (0, 0)  # (source frame, result frame) when Result mode began
         playback.frame_changed.connect(self.show_frame)
         timeline.frame_scrubbed.connect(playback.seek)
         timeline.in_out_dragged.connect(session.in_out.set_range)
@@ -125,11 +126,14 @@ class ViewController(QObject):
         if mode == "result" and old != "result":
             length = self.result.length if self.result is not None else 1
             start = result_index_for_source(pos, in_out.in_point, length)
+            self._left_source = (pos, start)  # back where it was, unless the result moved
             self.timeline.show_in_out(False)
             self.timeline.set_clip(self.result.frames if self.result else None, clip.fps, length)
             self.playback.set_clip(length, clip.fps, start)
         elif mode != "result" and old == "result":
-            start = min(in_out.in_point + pos, clip.length - 1)
+            left, at = self._left_source
+            start = left if pos == at else min(in_out.in_point + pos, clip.length - 1)
+            start = min(start, clip.length - 1)
             self.timeline.set_clip(clip.frames, clip.fps)
             self.timeline.set_in_out(in_out.in_point, in_out.out_point)
             self.timeline.show_in_out(True)
@@ -198,5 +202,6 @@ class ViewController(QObject):
         self.inpaint.set_in_out(first, last)
         self.sketch.set_in_out(first, last)
         if self.clip is not None:
-            self.status(f"In {first + 1}, out {last + 1}: {last - first + 1} frames used as "
-                        "input", 4000)
+            count = last - first + 1
+            self.status(f"In {first + 1}, out {last + 1}: {count} frame{'s' if count > 1 else ''} "
+                        "used as input", 4000)
