@@ -262,6 +262,16 @@ def test_png_round_trip(tmp_path):
     other.undo()
     assert not other.mask.any()
 
+    # The colours erased, then exported again: the earlier colours' folder goes, so an
+    # import gives the new mask back, not the erased colours as holes.
+    m.clear(scope="frame", frame=4)
+    (tmp_path / "masks_hints" / "notes.txt").write_text("mine")  # not only frames: kept
+    assert [p.name for p in m.export_png(tmp_path / "masks")] == ["masks"]
+    assert (tmp_path / "masks_hints").exists()
+    (tmp_path / "masks_hints" / "notes.txt").unlink()
+    m.export_png(tmp_path / "masks")
+    assert not (tmp_path / "masks_hints").exists()
+
 
 def test_import_single_frame_and_other_size(tmp_path):
     from app.inpaint import mask_io

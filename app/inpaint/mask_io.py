@@ -7,6 +7,7 @@ Reading is the engine's (engine/io/masks.py), so the editor accepts what the CLI
 
 from __future__ import annotations
 
+import shutil
 from fractions import Fraction
 from os import PathLike
 from pathlib import Path
@@ -66,10 +67,24 @@ def save_png(mask: np.ndarray, hints: np.ndarray | None, folder: str | PathLike[
 
     written = [_write(write_video, np.repeat((mask.astype(np.uint8) * 255)[..., None], 3, -1),
                       folder)]
+    beside = Path(hints_folder or hints_folder_for(folder)).expanduser()
     if hints is not None:
         rgb = np.where(hints[..., 3:] > 0, hints[..., :3], 0).astype(np.uint8)
-        written.append(_write(write_video, rgb, hints_folder or hints_folder_for(folder)))
+        written.append(_write(write_video, rgb, beside))
+    elif _only_frames(beside):
+        # An earlier export's colours, now erased: Import would bring them back as holes.
+        shutil.rmtree(beside)
     return written
+
+
+def _only_frames(folder: Path) -> bool:
+    """Whether `folder` holds nothing but numbered PNG frames (what an export writes)."""
+    try:
+        files = list(folder.iterdir())
+    except OSError:
+        return False
+    return bool(files) and all(f.is_file() and f.suffix.lower() == ".png" and f.stem[-1:].isdigit()
+                               for f in files)
 
 
 def _write(write_video, frames: np.ndarray, folder: str | PathLike[str]) -> Path:
