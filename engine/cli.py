@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "steps in a sky); off by default: not the paper's method")
     i = sub.add_parser("inpaint", help="fill a painted hole from the rest of the video")
     i.add_argument("input", help="input video, image or image folder")
-    i.add_argument("--mask", required=True, help="mask: numbered PNG frames (folder), an image or a video; white = hole")
+    i.add_argument("--mask", required=True, help="mask: numbered PNG frames (folder), an image or a "
+                   "video; white = hole (transparent = not)")
     i.add_argument("--hints", help="hint colours: RGB where painted, black or transparent elsewhere")
     _common(i, sizes=False)
     from engine.cli_guided import add_parsers
@@ -307,7 +308,9 @@ def _inpaint(args: argparse.Namespace) -> int:
     from engine.io import check_target
     from engine.io.masks import load_hints, load_mask
 
-    settings = _settings(args)
+    # Draft does not shrink an inpainting (as in the editor): the mask is the clip's size,
+    # and pixels outside the hole stay the source's. Only --max-side does, when asked.
+    settings = _settings(args).with_(max_side=args.max_side)
     # The mask and hints are inputs too: the output never replaces them.
     inputs = [Path(p) for p in (args.input, args.mask, args.hints) if p]
     check_target(args.output, inputs, crf=args.crf)

@@ -115,6 +115,21 @@ def test_inpaint_cli_keeps_outside_pixels(tmp_path):
     assert np.array_equal(got[~hole], frames[~hole])
 
 
+def test_inpaint_at_draft_keeps_the_clip_size(tmp_path):
+    """Draft shrinks the other commands to 320 px; an inpainting keeps the clip's size (as in
+    the editor: the mask is the clip's, and the pixels outside the hole the source's)."""
+    frames = moving_texture(3, 40, 336, seed=7)
+    write_video(frames, tmp_path / "src/", fps=Fraction(25))
+    mask = np.zeros_like(frames)
+    mask[:, 10:20, 100:120] = 255
+    write_video(mask, tmp_path / "mask/", fps=Fraction(25))
+    assert main(["inpaint", str(tmp_path / "src"), "--mask", str(tmp_path / "mask"), "-o",
+                 str(tmp_path / "out/"), "--quality", "draft", "-q"]) == 0
+    got = read_video(tmp_path / "out").frames
+    hole = mask[..., 0] > 0
+    assert got.shape == frames.shape and np.array_equal(got[~hole], frames[~hole])
+
+
 def test_bench_writes_json(clip_file, tmp_path, capsys):
     out = tmp_path / "b.json"
     assert main(["bench", str(clip_file), "--seeds", "2", "--json", str(out)]) == 0

@@ -126,3 +126,21 @@ def test_cli_inpaint_with_a_mismatched_mask(tmp_path: Path, capsys) -> None:
     assert err == ("error: mask: the mask has 5 frames but the clip has 8; give 1 (used for every "
                    "frame) or 8 (one per frame)")
     assert not out.exists()
+
+
+def test_transparent_pixels_are_unpainted(tmp_path: Path) -> None:
+    """An RGBA layer (an editor's white disc on a transparent background whose colour is
+    white too): transparent is not painted, for masks and hint colours alike."""
+    import cv2
+
+    bgra = np.full((24, 32, 4), 255, np.uint8)  # white everywhere
+    bgra[..., 3] = 0  # but transparent
+    bgra[6:12, 8:20, 3] = 255  # except the box
+    cv2.imwrite(str(tmp_path / "m.png"), bgra)
+    mask = load_mask(tmp_path / "m.png", SHAPE)
+    assert mask[:, 6:12, 8:20].all() and mask.sum() == 8 * 6 * 12
+    bgra[..., :3] = (40, 200, 90)  # a colour, transparent outside the box
+    cv2.imwrite(str(tmp_path / "h.png"), bgra)
+    hints = load_hints(tmp_path / "h.png", SHAPE)
+    assert (hints[..., 3] > 0).sum() == 8 * 6 * 12
+    assert tuple(hints[0, 8, 10, :3]) == (90, 200, 40)  # RGB, from BGR

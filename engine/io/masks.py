@@ -62,7 +62,7 @@ def _read_layer(path: str | os.PathLike[str], shape: Shape3, start: int,
     try:
         # Read at about the clip's size: a full-size layer for a downscaled clip stays small.
         frames = read_video(path, start=first, end=end, max_side=max(h, w),
-                            max_voxels=2**62).frames
+                            max_voxels=2**62, over_black=True).frames  # transparent: unpainted
     except InputError as exc:
         raise InputError(f"cannot read the {what}: {exc}") from exc
     if len(frames) not in (1, t):  # the probe's count was an estimate (some formats)

@@ -75,11 +75,12 @@ def _check_size(
 
 def iter_frames(
     path: Path, out_hw: tuple[int, int] | None, start: int = 0, end: int | None = None,
-    expect_hw: tuple[int, int] | None = None,
+    expect_hw: tuple[int, int] | None = None, over_black: bool = False,
 ) -> Iterator[np.ndarray]:
     """Decoded frames [start, end) as display-oriented RGB, resized to out_hw when given.
 
-    expect_hw: the display size every frame must have (images of a folder).
+    expect_hw: the display size every frame must have (images of a folder). over_black:
+    transparent pixels count as black (a painted layer: transparent means not painted).
     """
     try:
         with open_input(path) as container:
@@ -94,14 +95,14 @@ def iter_frames(
                     continue
                 if end is not None and i >= end:
                     break
-                yield _to_rgb(path, frame, out_hw, expect_hw)
+                yield _to_rgb(path, frame, out_hw, expect_hw, over_black)
     except av.FFmpegError as exc:
         raise damaged(path) from exc
 
 
 def _to_rgb(
     path: Path, frame: av.VideoFrame, out_hw: tuple[int, int] | None,
-    expect_hw: tuple[int, int] | None,
+    expect_hw: tuple[int, int] | None, over_black: bool = False,
 ) -> np.ndarray:
     rotation = normalize_rotation(frame.rotation)
     turned = rotation in (90, 270)
@@ -112,22 +113,26 @@ def _to_rgb(
                          "have the same size")
     h, w = out_hw or disp_hw
     nat_w, nat_h = (h, w) if turned else (w, h)
+    fmt = "rgba" if over_black else "rgb24"
     if (nat_w, nat_h) == (frame.width, frame.height):
-        rgb = frame.to_ndarray(format="rgb24")
+        rgb = frame.to_ndarray(format=fmt)
     else:
         # Area averaging: an antialiased downscale.
-        rgb = frame.reformat(width=nat_w, height=nat_h, format="rgb24",
+        rgb = frame.reformat(width=nat_w, height=nat_h, format=fmt,
                              interpolation="AREA").to_ndarray()
+    if over_black:  # composited over black: colour times opacity
+        alpha = rgb[..., 3:].astype(np.uint16)
+        rgb = ((rgb[..., :3] * alpha + 127) // 255).astype(np.uint8)
     return rotate_frame(rgb, rotation)
 
 
-def _notes(info: VideoInfo, h: int, w: int) -> list[str]:
+def _notes(info: VideoInfo, h: int, w: int, over_black: bool = False) -> list[str]:
     notes = []
     if info.rotation:
         notes.append(f"rotated {info.rotation}° counter-clockwise (rotation metadata)")
     if (h, w) != (info.height, info.width):
         notes.append(f"downscaled from {info.width}x{info.height} to {w}x{h}")
-    if info.alpha:
+    if info.alpha and not over_black:
         notes.append("transparency (alpha) ignored: the colours are used as they are")
     if info.variable_rate:
         notes.append(f"variable frame rate: frames are used evenly spaced at {float(info.fps):.3g} "
@@ -197,12 +202,14 @@ def source_shape(
 def read_video(
     path: str | os.PathLike[str], *, start: int = 0, end: int | None = None,
     max_side: int | None = None, max_pixels: int = MAX_PIXELS, max_voxels: int = MAX_VOXELS,
-    min_frames: int = 1,
+    min_frames: int = 1, over_black: bool = False,
 ) -> VideoClip:
     """Decode frames [start, end) of a video, a single image or a folder of numbered images.
 
     max_side downscales (aspect kept) so the longest side fits; rotation metadata is
-    applied. Every problem with the input is raised as one InputError line.
+    applied. over_black: transparent pixels read as black (mask and hint layers: transparent
+    is unpainted); else transparency is ignored. Every problem with the input is raised as
+    one InputError line.
     """
     plan = _plan(Path(path).expanduser(), start, end, max_side, max_pixels, max_voxels)
     path, name, info, total, chosen = plan.path, plan.name, plan.info, plan.total, plan.chosen
@@ -212,10 +219,10 @@ def read_video(
     if info.kind == "images":
         first_hw = (info.height, info.width)
         for file in chosen:
-            for rgb in iter_frames(file, (h, w), 0, 1, expect_hw=first_hw):
+            for rgb in iter_frames(file, (h, w), 0, 1, expect_hw=first_hw, over_black=over_black):
                 buf.append(rgb)
     else:
-        for rgb in iter_frames(path, (h, w), start, end):
+        for rgb in iter_frames(path, (h, w), start, end, over_black=over_black):
             buf.append(rgb)
             if buf.count * h * w > max_voxels:
                 _check_size(name, info.height, info.width, max(buf.count, expected), max_side,
@@ -228,7 +235,7 @@ def read_video(
         where = " in the chosen range" if (start or end is not None) else ""
         raise InputError(f"{name}: has only {count} frame{'s' if count != 1 else ''}{where}; "
                          f"at least {min_frames} are needed")
-    notes = _notes(info, h, w)
+    notes = _notes(info, h, w, over_black)
     fps = info.fps
     if fps <= 0:
         fps = DEFAULT_IMAGE_FPS
