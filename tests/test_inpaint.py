@@ -98,6 +98,11 @@ def test_dark_hint_gives_a_dark_fill():
     ring = luma[:, 4:32, 26:58][~mask[:, 4:32, 26:58]].mean()
     assert blob < ring - 40
 
+    tiny = np.zeros((t, h, w, 4), np.uint8)  # a dot, under a voxel of the coarsest level
+    tiny[:, 17:18, 41:42] = (0, 0, 0, 255)
+    notes = final(frames, Request(task="inpaint", mask=mask, hints=tiny, seed=0)).notes
+    assert any("hint colours are too small to steer the fill" in n for n in notes)
+
 
 def test_mask_covering_everything_is_refused():
     clean = background(t=4, h=24, w=24)

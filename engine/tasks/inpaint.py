@@ -8,6 +8,7 @@ else a smooth fill from the hole's surroundings plus seeded noise (so seeds diff
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -90,6 +91,11 @@ class Inpaint(Task):
             colour = small[:3] / alpha.clamp_min(1e-3) / 127.5 - 1.0
             hinted = (alpha > 0.25) & hole
             guess = torch.where(hinted, colour.clamp(-1, 1), guess)
+            if not bool(hinted.any()):  # said, not dropped in silence
+                across = math.ceil(2 * self.request.hints.shape[2] / shape[2])
+                ctx.notes.append(f"the hint colours are too small to steer the fill: at this "
+                                 f"size they must be about {across} pixels across or more "
+                                 f"(the fill is laid out at {shape[2]}x{shape[1]})")
         # White noise replicated along time, as measured for inpainting: the smooth mixed
         # noise of the settings was measured for whole layouts, not for a hole's fill.
         return add_noise(guess, self.noise(ctx), generator, "replicated", where=hole & ~hinted)
