@@ -263,9 +263,6 @@ def main(argv: list[str] | None = None) -> int:
         return cli_main(argv)
     usage = ("usage: python main.py [VIDEO]  |  python main.py {generate,retarget,inpaint,analogy,"
              "sketch,bench} ...  |  python main.py --check")
-    if len(argv) > 1:
-        print(usage, file=sys.stderr)
-        return 2
     if argv and not Path(argv[0]).expanduser().exists() and not Path(argv[0]).suffix:
         # Not a file and not a file's name: a mistyped subcommand, not a clip to open.
         import difflib
@@ -274,6 +271,11 @@ def main(argv: list[str] | None = None) -> int:
         what = (f"unknown command {argv[0]!r} (did you mean {close[0]}?)" if close else
                 f"{argv[0]!r} is neither a file nor a command")
         print(f"error: {what}\n{usage}", file=sys.stderr)
+        return 2
+    if len(argv) > 1:  # a clip with options: a subcommand was forgotten
+        print(f"error: the editor opens one VIDEO and takes no options; to make a video from "
+              f"the command line name the command first, e.g. python main.py generate "
+              f"{argv[0]} -o out.mp4\n{usage}", file=sys.stderr)
         return 2
     if no_display():
         print("error: no display here: the editor needs one (the subcommands do not; "

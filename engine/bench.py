@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.cli_args import whole
 from engine.config import KEEP_WHOLE_ALPHA, Settings
 from engine.errors import InputError
 
@@ -253,7 +254,7 @@ def cli_wall(path: Path, device: str) -> float:
     main = Path(__file__).resolve().parents[1] / "main.py"
     t0 = time.perf_counter()
     subprocess.run([sys.executable, str(main), "generate", str(path), "-o", str(out), "-q",
-                    "--device", device], check=True)
+                    "--device", device], check=True, stdout=subprocess.DEVNULL)  # not in the table
     wall = time.perf_counter() - t0
     out.unlink(missing_ok=True)
     return wall
@@ -338,8 +339,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("bench", help="speed and quality benchmark; prints a table and writes JSON")
     b.add_argument("inputs", nargs="*", help="clips (default: air_balloons, the authors' 20 frames, "
                                              "Full-HD balloons and the inpainting case)")
-    b.add_argument("--seeds", type=int, default=5, help="outputs per clip for the metrics (default 5)")
-    b.add_argument("--fullhd-seeds", type=int, default=1,
+    b.add_argument("--seeds", type=whole(1), default=5, help="outputs per clip for the metrics (default 5)")
+    b.add_argument("--fullhd-seeds", type=whole(0), default=1,
                    help="seeds of the Full-HD clip (default 1; 0 skips it)")
     b.add_argument("--ablate", nargs="?", const="all", metavar="NAMES",
                    help="run variants of the settings side by side on the first clip: 'all' or a "
@@ -350,8 +351,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def bench(args: argparse.Namespace) -> int:
-    if args.seeds < 1:
-        raise InputError("--seeds must be at least 1")
+    _check_json_target(Path(args.json))  # before the runs, not after them
     if args.inputs:
         cases = [Case(Path(p).name, Path(p), args.seeds, (1, 0.25), cli=True) for p in args.inputs]
     else:
@@ -389,9 +389,26 @@ def bench(args: argparse.Namespace) -> int:
     device = next((r["device"] for r in rows if "device" in r), "n/a")
     print(f"\ndevice: {device}. Quality by engine/metrics.py (shared/eval/score.py's definitions): "
           "lower coherence/completeness is better; flicker 1 = as calm as the input.")
-    Path(args.json).write_text(json.dumps({"rows": rows}, indent=2))
+    target = Path(args.json)
+    try:  # whole or not at all: a temporary name, renamed when written
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_text(json.dumps({"rows": rows}, indent=2))
+        os.replace(partial, target)
+    except OSError as exc:
+        raise InputError(f"{target.name}: cannot write the results ({exc.strerror or exc})") from None
     print(f"wrote {args.json}")
     return 0
+
+
+def _check_json_target(target: Path) -> None:
+    """Refuse a --json the results could not be written to, before hours of runs."""
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise InputError(f"{target.name}: --json is a folder; give a file name such as bench.json")
+    if not folder.is_dir():
+        raise InputError(f"{target}: --json's folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"{target}: --json's folder {folder} is not writable")
 
 
 def _measurable(case: Case) -> bool:

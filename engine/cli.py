@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import signal
 import sys
 import threading
 import time
@@ -51,9 +52,10 @@ def _common(p: argparse.ArgumentParser, *, sizes: bool = True, layout: str = "")
     p.add_argument("--seed", type=_seed, default=0, help=f"random seed, 0 to {MAX_SEED} (default 0)")
     p.add_argument("--max-side", type=_positive,
                    help=f"shrink the run so the longest side of {'B and the output' if layout else 'the input and the output'} "
-                   "fits, one scale for both (--width/--height shrink with it)")
-    p.add_argument("--start", type=int, default=0, help="first input frame to use (default 0)")
-    p.add_argument("--end", type=int, help="input frame to stop before (default: the last)")
+                   "fits, one scale for both" + (" (--width/--height shrink with it)" if sizes else ""))
+    whose_frames = "B's" if layout else "input"
+    p.add_argument("--start", type=int, default=0, help=f"first {whose_frames} frame to use (default 0)")
+    p.add_argument("--end", type=int, help=f"{whose_frames} frame to stop before (default: the last)")
     p.add_argument("--quality", choices=list(QUALITY_PRESETS), default="normal",
                    help="draft (quick: input and output at most 320 px) / normal (default) / best (the paper's vote of every "
                    "patch; about 3x slower)")
@@ -186,7 +188,7 @@ def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings)
     height, width = _typed_size(args, path, settings)
     out = (getattr(args, "frames", None) or src[0], height or src[1], width or src[2])
     check_output_size(src, out)
-    _check_single_image_output(args.output, out[0])
+    _check_single_image_output(args.output, out[0], "frames" in vars(args))
     return max(math.prod(src), math.prod(out))
 
 
@@ -195,6 +197,7 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, 
     """Run `request` on `clip` and write the result; `protect`: inputs it must not overwrite
     (default: the clip). Returns the path written and the result's frames."""
     from engine.io import output_kind, write_video
+    from engine.io.writer import GIF_MAX_FPS
     from engine.run import run
 
     bar = None if args.quiet else ProgressBar(label)
@@ -205,6 +208,7 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, 
     assert result is not None
     for note in summarise_notes(result.notes):
         print(f"note: {note}", file=sys.stderr)
+    kind = output_kind(out)  # as asked ("frames.mp4/" is a folder of frames)
     written = write_video(
         result.frames, out, fps=clip.fps, crf=args.crf,
         audio_from=clip.path if clip.has_audio else None,
@@ -214,8 +218,10 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, 
     )
     t = result.timings
     n, h, w = result.frames.shape[:3]
-    if output_kind(written) == "video":  # H.264 takes even sizes: the writer pads (and warns)
+    if kind == "video":  # H.264 takes even sizes: the writer pads (and warns)
         h, w = h + h % 2, w + w % 2
+    elif kind == "gif":  # over 50 fps a GIF keeps every k-th frame (the writer warned)
+        n = len(range(0, n, math.ceil(clip.fps / GIF_MAX_FPS)))
     print(f"{written}  {w}x{h}x{n}  "
           f"{result.elapsed:.1f} s (search {t['search']:.1f}, vote {t['vote']:.1f}) on {result.device}")
     return written, result.frames
@@ -295,13 +301,15 @@ def _print_judged(scored: list[tuple[Path, Realism]]) -> list[Realism]:
     return judged
 
 
-def _check_single_image_output(output: str, frames: int) -> None:
-    """Refuse a .png output for a many-frame result before spending the time to make it."""
+def _check_single_image_output(output: str, frames: int, frames_option: bool = True) -> None:
+    """Refuse a .png output for a many-frame result before spending the time to make it
+    (frames_option: the command has --frames, to suggest)."""
     from engine.io import output_kind
 
     if output_kind(output) == "image" and frames != 1:
         raise InputError(f"{Path(output).name}: a .png output holds one frame but the result will "
-                         f"have {frames}; use a folder, .mp4 or .gif (or --frames 1)")
+                         f"have {frames}; use a folder, .mp4 or .gif"
+                         + (" (or --frames 1)" if frames_option else ""))
 
 
 def _inpaint(args: argparse.Namespace) -> int:
@@ -353,7 +361,11 @@ def load_engine_meanwhile(voxels: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # the command's own parser says it, with its own --help (the top one lists none)
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        (commands.choices.get(args.command) or parser).error(
+            f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help()
         return 2
@@ -372,7 +384,30 @@ def _join_loader() -> None:
         _loader = None
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (timeout, kill, a job scheduler) or SIGHUP (the terminal closed): stopped as
+    Ctrl-C stops, so a half-written output's temporary name is removed on the way out."""
+
+
+def _stop_on_signal(signum: int, frame: object) -> None:
+    raise _Terminated(signum)
+
+
 def _dispatch(args: argparse.Namespace, start: float) -> int:
+    before = {}
+    if threading.current_thread() is threading.main_thread():  # handlers: main thread only
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                number = getattr(signal, name)
+                before[number] = signal.signal(number, _stop_on_signal)
+    try:
+        return _run_command(args, start)
+    finally:
+        for number, handler in before.items():  # as they were (tests call main in-process)
+            signal.signal(number, handler)
+
+
+def _run_command(args: argparse.Namespace, start: float) -> int:
     try:
         if args.command in ("generate", "retarget"):
             code = _generate(args)
@@ -388,6 +423,9 @@ def _dispatch(args: argparse.Namespace, start: float) -> int:
             from engine.bench import bench
 
             code = bench(args)
+    except _Terminated as stop:
+        print("\nstopped (terminated)", file=sys.stderr)
+        return 128 + int(stop.args[0])
     except KeyboardInterrupt:
         print("\ncancelled", file=sys.stderr)
         return 130

@@ -396,13 +396,60 @@ def test_a_trailing_slash_asks_for_a_folder_of_frames(clip_file, tmp_path):
     assert sorted(p.name for p in (tmp_path / "looks_like.mp4").iterdir())[0] == "frame_00001.png"
 
 
-def test_a_mistyped_command_is_named_not_opened(capsys):
+def test_a_mistyped_command_is_named_not_opened(clip_file, capsys):
     import main as entry
 
     assert entry.main(["generat"]) == 2
     assert "unknown command 'generat' (did you mean generate?)" in capsys.readouterr().err
+    assert entry.main(["generat", "clip.mp4", "-o", "x.mp4"]) == 2  # with its arguments too
+    assert "error: unknown command 'generat' (did you mean generate?)" in capsys.readouterr().err
     assert entry.main(["no_such_thing"]) == 2
     assert "neither a file nor a command" in capsys.readouterr().err
+    assert entry.main([str(clip_file), "-o", "x.mp4"]) == 2  # the command forgotten
+    assert "error: the editor opens one VIDEO" in capsys.readouterr().err
+
+
+def test_an_unknown_option_names_its_command(clip_file, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:  # argparse's exit, as for any usage mistake
+        main(["inpaint", str(clip_file), "--mask", str(clip_file), "-o",
+              str(tmp_path / "o.mp4"), "--width", "10"])
+    assert stop.value.code == 2
+    assert ("error: inpaint: unrecognized arguments: --width 10 (see python main.py inpaint "
+            "--help)") in capsys.readouterr().err
+
+
+def test_bench_refuses_a_json_it_could_not_write_before_running(clip_file, tmp_path, capsys):
+    assert main(["bench", str(clip_file), "--json", str(tmp_path / "gone" / "b.json")]) == 2
+    assert "--json's folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["bench", "--fullhd-seeds", "-1"])
+    assert "must be at least 0" in capsys.readouterr().err
+
+
+def test_sigterm_stops_like_ctrl_c_and_leaves_no_partial_output(tmp_path):
+    """timeout, kill and job schedulers send SIGTERM: the half-written output's temporary
+    name goes as it does for Ctrl-C, and the exit code says so (128 + 15)."""
+    import os
+    import signal
+    import time
+
+    src = tmp_path / "src.mp4"
+    write_video(moving_texture(4, 24, 32), src, fps=Fraction(10))
+    out = tmp_path / "out"
+    out.mkdir()
+    child = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "retarget", str(src), "-o", str(out / "frames/"),
+         "--frames", "400", "--quality", "draft", "-q"],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".frames.partial*")) and child.poll() is None:
+        assert time.monotonic() < deadline, "the writer never started"
+        time.sleep(0.01)
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 128 + signal.SIGTERM, err
+    assert "stopped (terminated)" in err
+    assert os.listdir(out) == []
 
 
 def test_an_odd_size_reports_the_size_written(tmp_path, capsys):
@@ -427,3 +474,13 @@ def test_typed_sizes_are_the_originals_pixels_when_the_input_is_shrunk(clip_file
     assert main(["retarget", str(clip_file), "-o", str(narrow), "--max-side", "28", "--width",
                  "28", "--frames", "2", "-q"]) == 0
     assert read_video(narrow).frames.shape == (2, 20, 14, 3)
+
+
+def test_the_summary_line_counts_the_frames_a_fast_gif_holds(tmp_path, capsys):
+    src = tmp_path / "fast.mp4"
+    write_video(moving_texture(6, 24, 32), src, fps=Fraction(60))
+    out = tmp_path / "fast.gif"
+    assert main(["generate", str(src), "-o", str(out), "--quality", "draft", "-q"]) == 0
+    said = capsys.readouterr()
+    assert len(read_video(out).frames) == 3 and "32x24x3" in said.out  # every 2nd of 6
+    assert "every 2nd frame kept" in said.err

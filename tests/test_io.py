@@ -309,6 +309,21 @@ def test_output_kind_and_unique_names(tmp_path: Path) -> None:
     ]
     names = unique_output_paths("out/", [7, 7, 42])
     assert names == [Path("out_seed0007"), Path("out_seed0007_2"), Path("out_seed0042")]
+    (tmp_path / "made.mp4").mkdir()  # an existing folder named like a file: a file was meant
+    with pytest.raises(InputError, match="made.mp4: is a folder; give a file name, or made.mp4/"):
+        output_kind(tmp_path / "made.mp4")
+    assert output_kind(str(tmp_path / "made.mp4") + "/") == "frames"
+
+
+def test_an_output_inside_an_input_folder_is_refused(tmp_path: Path) -> None:
+    """A folder of frames is the input: an output written among them would replace one of
+    them, or add an image that makes the folder unreadable as a sequence."""
+    seq = write_video(gradient(3), str(tmp_path / "seq") + "/", fps=Fraction(24))
+    before = sorted((p.name, p.read_bytes()) for p in seq.iterdir())
+    for name in ("frame_00002.png", "variation.png", "sub/"):
+        with pytest.raises(InputError, match="inside the input folder seq"):
+            write_video(gradient(1), str(seq / name), fps=Fraction(24), protect=[seq])
+    assert sorted((p.name, p.read_bytes()) for p in seq.iterdir()) == before
 
 
 # --- bad input -------------------------------------------------------------------------

@@ -21,9 +21,14 @@ def output_kind(path: str | os.PathLike[str]) -> str:
     """
     text = os.fspath(path)
     p = Path(text).expanduser()
-    if p.is_dir() or text.endswith(("/", os.sep)) or not p.suffix:
-        return "frames"
     suffix = p.suffix.lower()
+    if text.endswith(("/", os.sep)) or not suffix:
+        return "frames"
+    if p.is_dir():
+        if suffix in (*VIDEO_OUT_EXTS, ".gif", ".png"):  # a file was meant: frames would surprise
+            raise InputError(f"{p.name}: is a folder; give a file name, or {p.name}/ to write "
+                             "PNG frames into it")
+        return "frames"
     if suffix in VIDEO_OUT_EXTS:
         return "video"
     if suffix == ".gif":
@@ -85,3 +90,6 @@ def check_not_input(out: Path, protect: Sequence[Path]) -> None:
         if p.resolve().is_relative_to(out.resolve()):
             raise InputError(f"{out.name}: the output folder holds the input file {p.name}, "
                              "which writing the frames there would replace; choose another folder")
+        if p.is_dir() and out.resolve().is_relative_to(p.resolve()):
+            raise InputError(f"{out.name}: is inside the input folder {p.name}, whose images "
+                             "are the input; writing there would change it. Choose another place")

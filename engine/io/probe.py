@@ -220,6 +220,13 @@ def run_child_probe(path: Path, limit: int = 0) -> dict:
     if error == "open":
         if path.stat().st_size == 0:
             raise InputError(f"{path.name}: the file is empty")
+        try:
+            with open(path, "rb"):
+                pass
+        except PermissionError:  # not a damaged file: one this user may not read
+            raise InputError(f"{path.name}: permission denied (cannot read the file)") from None
+        except OSError:
+            pass
         if _looks_like_media(path):
             raise damaged(path)
         raise InputError(f"{path.name}: not a video or image file (FFmpeg cannot read it)")
