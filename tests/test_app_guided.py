@@ -270,3 +270,52 @@ def test_a_frame_of_a_numbered_sequence_as_clip_a_opens_the_sequence(window, qtb
     window.panel.set_task("Analogy")
     choose_motion(window, qtbot, sorted(folder.iterdir())[2])
     assert window.session.motion.frames.shape[0] == A_T
+
+
+def test_clip_a_being_opened_holds_the_run(window, qtbot, motion_files, tmp_path):
+    """While a new clip A is read, Generate is greyed out and a run asked for anyway (a
+    favourite) waits for it: it must not use the clip A being replaced."""
+    panel = window.panel
+    panel.set_task("Analogy")
+    small = tmp_path / "small.mp4"
+    write_video(moving_square(t=4, h=24, w=32, side=8, step=2), small, fps=Fraction(10), crf=10)
+    choose_motion(window, qtbot, small)
+    window.sync.commit()
+    from app.state.settings import Favourite
+
+    starred = Favourite(5, window.session.settings.with_(
+        seed=5, motion_path=str(motion_files / "square.mp4")), (window.session.in_out.in_point, window.session.in_out.out_point))
+    window.guided.load_motion(motion_files / "square.mp4")
+    assert window.guided.loading and not panel.generate.isEnabled()
+    assert not window.guided.ready(window.session.settings, window.runs.current_selection())
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.runs.use_favourite(starred)  # its clip A is the one being read: it waits
+    assert blocker.args[0].frames.shape == (A_T, A_H, A_W, 3)  # made from square.mp4
+    assert panel.generate.isEnabled()
+
+
+def test_a_favourite_of_another_task_keeps_clip_a(window, qtbot, motion_files):
+    from app.state.settings import Favourite
+
+    window.sync.commit()
+    variation = Favourite(2, window.session.settings.with_(task="generate", seed=2),
+                          (window.session.in_out.in_point, window.session.in_out.out_point))
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.use_favourite(variation)
+    assert window.session.motion is not None
+    assert window.session.settings.motion_path.endswith("square.mp4")
+
+
+def test_overlays_follow_the_frame_the_result_shows(window, qtbot, motion_files):
+    """Result frame i is made from clip A's frame i and the look clip's i-th frame from its
+    in point: both overlays show that frame, in the Source view and the Result view."""
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    window.session.in_out.set_range(2, CLIP_T - 1)
+    page = window.panel.page_for("analogy")
+    window.guided.show_frame(5)  # source frame 5: result frame 3
+    assert page.motion_slot._frame == 3 and page.look_slot._frame == 3
+    window.guided.show_frame(1, result_view=True)
+    assert page.motion_slot._frame == 1 and page.look_slot._frame == 1

@@ -94,6 +94,22 @@ def test_sketch_of_flat_colours_ranks_regions_by_darkness():
 def test_blank_sketch_is_refused():
     with pytest.raises(InputError, match="no strokes"):
         sketch_structure(np.full((3, 30, 30, 3), 250, np.uint8))
+    rng = np.random.default_rng(0)  # compression noise on the paper is no stroke either
+    noisy = np.clip(250 + rng.normal(0, 4, (3, 64, 96, 3)), 0, 255).astype(np.uint8)
+    with pytest.raises(InputError, match="no strokes"):
+        sketch_structure(noisy)
+
+
+def test_a_thin_stroke_counts():
+    """A line the user can see is a sketch, however small a share of the frame it is (a
+    6x80 line on 456x256 is 0.4%: a percentile test called it blank)."""
+    img = np.full((5, 256, 456, 3), 255, np.uint8)
+    img[:, 120:126, 100:180] = 0
+    s = sketch_structure(img)
+    assert s.levels == 2 and s.index[0, 122, 140] == 1 and s.index[0, 10, 10] == 0
+    dot = np.full((1, 1080, 1920, 3), 255, np.uint8)  # an outline's worth on Full-HD
+    dot[0, 500:502, 900:1000] = 0
+    assert sketch_structure(dot).levels == 2
     with pytest.raises(InputError):
         sketch_structure(np.zeros((3, 30, 30), np.uint8))
 

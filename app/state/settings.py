@@ -69,6 +69,15 @@ class PanelSettings:
     def with_(self, **changes: Any) -> PanelSettings:
         return replace(self, **changes)
 
+    def taken_over(self, current: PanelSettings) -> PanelSettings:
+        """These settings (a favourite's, a seed tile's) made the panel's: the panel's own
+        preferences stay, and so does clip A unless they are an analogy's (a Variations
+        favourite must not close the analogy's clip A)."""
+        kept = {"auto_update": current.auto_update, "browse_count": current.browse_count}
+        if self.task != "analogy":
+            kept["motion_path"] = current.motion_path
+        return replace(self, **kept)
+
     def to_dict(self) -> dict:
         return asdict(self)
 

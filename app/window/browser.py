@@ -68,8 +68,7 @@ class BrowserController(QObject):
         if self._setup is not None:
             self.session.in_out.set_range(*self._setup[1])  # first: the duration follows it
             settings = self._tile_settings(clip.seed)
-        self.session.set_settings(settings.with_(seed=clip.seed, auto_update=keep.auto_update,
-                                                 browse_count=keep.browse_count))
+        self.session.set_settings(settings.with_(seed=clip.seed).taken_over(keep))
         self.view.show_result(clip)
         self.runs.show_done(clip)  # its own figures, not the last run's
         self.messages.status(f"Using seed {clip.seed}", 5000)

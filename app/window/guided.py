@@ -28,6 +28,7 @@ from app.workers import jobs
 
 NO_MOTION_CLIP = ("Choose the clip whose motion the result follows: Open… in “Motion from "
                   "(A)”, or drop a clip there.")
+MOTION_OPENING = "Clip A is still opening: Generate once it is read."
 OPEN_FILTER = f"Videos and images ({MEDIA_PATTERNS});;All files (*)"
 
 
@@ -44,6 +45,7 @@ class GuidedController(QObject):
         self.settings = settings
         self.page = panel.page_for("analogy")
         self._loader: jobs.Job | None = None
+        self._after_load: Callable[[], None] | None = None  # a run waiting for clip A
         self._overlay_jobs: dict[str, jobs.Job | None] = {"motion": None, "look": None}
         self._stale = {"motion": True, "look": True}
         # The levels the overlays are (to be) measured with: a project's may differ.
@@ -86,6 +88,7 @@ class GuidedController(QObject):
             self._loader.cancel()
         self._loader = job
         self.page.motion_slot.set_status(f"Opening {Path(path).name}…")
+        self._update_ready()
         jobs.start(job)
 
     @property
@@ -97,12 +100,18 @@ class GuidedController(QObject):
         if job is self._loader:
             self._loader = None
             self.session.set_motion(source)
+            run, self._after_load = self._after_load, None
+            if run is not None:
+                run()
 
     @Slot(object, str)
     def _on_motion_failed(self, job: jobs.Job, message: str) -> None:
         if job is self._loader:
             self._loader = None
-            self.page.motion_slot.set_status("")
+            self._after_load = None
+            # The slot says again what it said of the clip A that stays (a still one, say).
+            self.page.motion_slot.set_status(self._motion_problem)
+            self._update_ready()
             self.messages.error("Cannot open the motion clip", message)
 
     def _on_motion(self, source: Source | None) -> None:
@@ -210,12 +219,15 @@ class GuidedController(QObject):
         if which == "motion":  # Generate says it before any work (ready())
             self._motion_problem = sentence
 
-    def show_frame(self, frame: int) -> None:
-        """Keep the overlays moving with the playhead (the look clip from its in point)."""
+    def show_frame(self, frame: int, result_view: bool = False) -> None:
+        """Keep the overlays on the frame the result shows: result frame i is made from clip
+        A's frame i and the look clip's i-th frame from its in point (each slot loops). The
+        playhead is the source's, or in the Result view the result's own."""
         if self.panel.current_task() != "analogy":
             return
-        self.page.motion_slot.show_frame(frame)
-        self.page.look_slot.show_frame(max(0, frame - self.session.in_out.in_point))
+        index = frame if result_view else frame - self.session.in_out.in_point
+        self.page.motion_slot.show_frame(index)
+        self.page.look_slot.show_frame(index)
 
     # -- runs ------------------------------------------------------------------------------
     def _on_task(self, task: str) -> None:
@@ -226,9 +238,16 @@ class GuidedController(QObject):
         self._update_ready()
 
     def _update_ready(self) -> None:
-        task = self.panel.current_task()
-        ready = task != "analogy" or self.session.motion is not None
-        self.panel.set_generate_ready(ready, NO_MOTION_CLIP)
+        if self.panel.current_task() != "analogy":
+            self.panel.set_generate_ready(True, NO_MOTION_CLIP)
+        elif self._loader is not None:  # a run now would use the clip A being replaced
+            self.panel.set_generate_ready(False, MOTION_OPENING)
+        else:
+            self.panel.set_generate_ready(self.session.motion is not None, NO_MOTION_CLIP)
+
+    def after_load(self, run: Callable[[], None]) -> None:
+        """Call `run` once the clip A being read is the session's (not if it fails)."""
+        self._after_load = run
 
     def guide_for(self, settings: PanelSettings, in_out: tuple[int, int],
                   stand_in: bool = False) -> np.ndarray | None:
@@ -249,6 +268,9 @@ class GuidedController(QObject):
 
         first, last = selection.in_point, selection.in_point + selection.length - 1
         if settings.task == "analogy":
+            if self._loader is not None:
+                self.messages.status(MOTION_OPENING, 6000)
+                return False
             if self.session.motion is None:
                 self.messages.error("No motion clip", NO_MOTION_CLIP)
                 return False

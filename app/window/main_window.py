@@ -138,7 +138,8 @@ class MainWindow(QMainWindow):
         self.sketch.drawnFramesChanged.connect(self._show_marks)
         self.inpaint.maskedFramesChanged.connect(self._show_marks)
         self.panel.task_changed.connect(lambda task: self._show_marks())
-        self.playback.frame_changed.connect(self.guided.show_frame)
+        self.playback.frame_changed.connect(
+            lambda frame: self.guided.show_frame(frame, self.view.mode == "result"))
         s.clip_changed.connect(lambda clip: clip and self.sketch.show_clip(clip.path))
         self._probe_device()
 

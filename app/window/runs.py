@@ -133,10 +133,14 @@ class RunController(QObject):
         (from the cache when it was made in this session, else the engine remakes it)."""
         if self.session.clip is None:
             return
-        keep = self.session.settings  # the panel's own preferences stay
         self.session.in_out.set_range(*favourite.in_out)  # first: the duration follows it
-        self.session.set_settings(favourite.settings.with_(
-            auto_update=keep.auto_update, browse_count=keep.browse_count))
+        self.session.set_settings(favourite.settings.taken_over(self.session.settings))
+        if self.guided.loading:  # its clip A is being read: the run waits for it
+            self.guided.after_load(lambda: self._run_favourite(favourite))
+            return
+        self._run_favourite(favourite)
+
+    def _run_favourite(self, favourite: Favourite) -> None:
         selection = self.current_selection()
         if not favourite.made_with(selection.token[3:]):
             # Starred with a mask, sketch or clip A that has changed since: its own video,

@@ -71,8 +71,13 @@ CLI_HINT = " (--width/--height, or --max-side for the input)"
 
 
 def editor_text(message: str) -> str:
-    """An engine message as the editor says it (without the command line's options)."""
-    return message.replace(CLI_HINT, "")
+    """An engine message as the editor says it: without the command line's options, and as
+    a sentence (the engine's lines follow "error: ", so they start in lower case)."""
+    text = message.replace(CLI_HINT, "")
+    first = text.split(" ", 1)[0]
+    if first.isalpha() and first.islower():  # not a file's name ("clip.mp4: ...", "seq: ...")
+        text = text[:1].upper() + text[1:]
+    return text
 
 
 def cache_key(selection: Selection, request: Request) -> Hashable:
