@@ -334,3 +334,17 @@ def test_recovery_files_of_live_and_dead_editors(tmp_path):
     assert other.orphans() == []
     mine.close()  # a clean exit deletes its file
     assert not mine.path.exists()
+
+
+def test_the_same_file_read_again_is_the_same_source(tmp_path):
+    """A clip (or clip A) opened again unchanged gives the same frames: the same serial, so
+    its results stay current and cached; once the file changes, a new one."""
+    from app.state.media import read_source
+    from engine.io import write_video
+
+    path = tmp_path / "again.mp4"
+    write_video(np.zeros((3, 16, 16, 3), np.uint8), path, fps=Fraction(10))
+    first, second = read_source(path), read_source(path)
+    assert first.serial == second.serial
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # touched
+    assert read_source(path).serial != first.serial

@@ -5,6 +5,7 @@ selection that generation and export use.
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -27,7 +28,8 @@ MEDIA_PATTERNS = "*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.gif *.png *.jpg *.jpeg 
 
 @dataclass(frozen=True)
 class Source:
-    """A clip as read for editing, with a serial number that identifies its frames."""
+    """A clip as read for editing, with a serial number that identifies its frames (the
+    same for the same file, unchanged, read again)."""
 
     clip: VideoClip = field(repr=False)
     serial: int = field(default_factory=lambda: next(_serials))
@@ -122,5 +124,31 @@ def read_source(path: str | Path) -> Source:
         max_side = max_side_hint(h, w, t, MAX_PIXELS, MAX_VOXELS)
         if max_side is not None and max_side < 16:
             max_side = None  # read_video explains why it cannot be opened
+    identity = _identity(Path(path))
     clip = read_video(path, max_side=max_side)
-    return Source(clip)
+    return Source(clip) if identity is None else Source(clip, _serial_for((*identity, max_side)))
+
+
+_known: dict[tuple, int] = {}
+
+
+def _serial_for(identity: tuple) -> int:
+    """One serial per file as it was on disk: the same file opened again (unchanged) gives
+    the same frames, so its results stay current and cached."""
+    if identity not in _known:
+        _known[identity] = next(_serials)
+    return _known[identity]
+
+
+def _identity(path: Path) -> tuple | None:
+    """(path, size, modification time) of a file, or of every file of a folder of frames;
+    None when it cannot be told (then every read is new)."""
+    try:
+        p = path.expanduser().resolve()
+        if p.is_dir():
+            return (str(p), *sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                                    for e in os.scandir(p) if e.is_file()))
+        st = p.stat()
+        return (str(p), st.st_size, st.st_mtime_ns)
+    except OSError:
+        return None
