@@ -8,6 +8,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Slot
 
 from app.inpaint.controller import InpaintController
+from app.state import memory_advice
 from app.state.media import Selection, frames_text
 from app.state.request_builder import GUIDED_TASKS, build_request, downscales, engine_shapes
 from app.state.result_clip import ResultClip
@@ -21,7 +22,7 @@ from app.window.view import ViewController
 from app.workers.eta import format_seconds
 from app.workers.generation import GenerationRunner, RunProgress, cache_key, editor_text
 from engine.errors import InputError
-from engine.limits import check_output_size
+from engine.limits import check_requested_size
 from engine.request import Request, summarise_notes
 
 NO_CLIP = "Open a video first (File ▸ Open or drop a file)."
@@ -118,15 +119,18 @@ class RunController(QObject):
     def size_allowed(self, selection: Selection, request: Request) -> bool:
         """Refuse, before any work and with a dialog, an output over engine.limits (sizes,
         frames, memory free now)."""
-        src, out = engine_shapes(request, selection.frames.shape[:3])
+        shape = selection.frames.shape[:3]
+        src, out = engine_shapes(request, shape)
         try:
-            check_output_size(src, out)
+            check_requested_size(*out)  # the caps on sizes; memory is said in the editor's terms
+            problem = memory_advice.advice(request, shape, request.task)
         except InputError as exc:
-            self.panel.set_progress(0, 1, "Too large")
-            message = editor_text(str(exc))
-            self.messages.error("Output too large", message[:1].upper() + message[1:] + ".")
-            return False
-        return True
+            problem = editor_text(str(exc)) + "."
+        if problem is None:
+            return True
+        self.panel.set_progress(0, 1, "Too large")
+        self.messages.error("Output too large", problem)
+        return False
 
     def use_favourite(self, favourite: Favourite) -> None:
         """One click: a favourite's settings, range and seed become current, and it runs

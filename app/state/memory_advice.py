@@ -1,0 +1,63 @@
+"""What to do when a run will not fit the memory free, in the editor's own terms: the
+panel's sizes (not the shrunk ones Draft works at), the in/out range when the source alone
+is too much, and Draft when it would fit. The engine's refusal names command-line options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from app.state.request_builder import engine_shapes, with_quality
+from engine import limits
+from engine.request import Request
+
+# Tasks whose output size follows their input: only the in/out range changes the run's size.
+_NO_SIZE_CONTROLS = ("inpaint", "analogy", "sketch")
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:.1f} GB"
+
+
+def _need(request: Request, source: tuple[int, int, int]) -> int:
+    return limits.estimated_peak_bytes(*engine_shapes(request, source))
+
+
+def _range_that_fits(request: Request, source: tuple[int, int, int], free: int) -> int:
+    """The most in/out frames whose run fits (the output's frame count in proportion, as it
+    follows the range), or 0."""
+    t, h, w = source
+    frames = request.frames
+    for n in range(t - 1, 0, -1):
+        shorter = replace(request, frames=max(1, round(frames * n / t)) if frames else None)
+        if _need(shorter, (n, h, w)) <= free:
+            return n
+    return 0
+
+
+def advice(request: Request, source: tuple[int, int, int], task: str,
+           free: int | None = None) -> str | None:
+    """None when the run fits the memory free now (or it cannot be told); else the dialog's
+    text: what is needed, what is free, and the changes that make it fit."""
+    free = limits.free_memory() if free is None else free
+    need = _need(request, source)
+    if free is None or need <= free:
+        return None
+    t, h, w = source
+    out = (request.frames or t, request.height or h, request.width or w)
+    made = f"{out[0]} frames of {out[2]}×{out[1]}" if out[0] != 1 else f"one frame of {out[2]}×{out[1]}"
+    text = [f"This run ({made}, from {t} frames of {w}×{h}) needs about {_gb(need)} of memory, "
+            f"and {_gb(free)} is free."]
+    fixes = []
+    smallest = replace(request, frames=1, height=min(out[1], 16), width=min(out[2], 16))
+    if task in _NO_SIZE_CONTROLS or _need(smallest, source) > free:
+        fits = _range_that_fits(request, source, free)
+        fixes.append(f"set a shorter in/out range (I and O){f': about {fits} frames fit' if fits else ''}")
+    else:
+        fixes.append("choose a smaller Width, Height or Frames")
+    draft = with_quality(request, "draft")
+    if request.settings.max_side is None and _need(draft, source) <= free and task != "inpaint":
+        fixes.append("choose Draft quality, which works on a copy at most 320 px wide")
+    text.append("To make it fit, " + ", or ".join(fixes) + ". Closing other programs frees "
+                "memory too.")
+    return " ".join(text)

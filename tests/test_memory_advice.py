@@ -1,0 +1,42 @@
+"""The editor's "Output too large" advice: in the panel's terms, and a fix that works."""
+
+from __future__ import annotations
+
+from app.state.memory_advice import advice
+from engine.config import preset
+from engine.limits import estimated_peak_bytes
+from engine.request import Request
+
+GB = 10**9
+SOURCE = (200, 611, 1086)  # a long clip the editor opened downscaled "to fit"
+
+
+def test_a_run_that_fits_needs_no_advice():
+    assert advice(Request(), (13, 144, 256), "generate", free=8 * GB) is None
+
+
+def test_a_source_too_large_alone_asks_for_a_shorter_range_or_draft():
+    """Fewer frames or a smaller output cannot help when the source alone does not fit:
+    the advice names the in/out range (with how many frames fit) and Draft."""
+    text = advice(Request(), SOURCE, "generate", free=10 * GB)
+    assert "needs about" in text and "10.0 GB is free" in text
+    assert "shorter in/out range (I and O): about" in text and "Draft" in text
+    assert "Width" not in text
+    fits = int(text.split("about ")[2].split(" frames fit")[0])
+    assert estimated_peak_bytes((fits, 611, 1086), (fits, 611, 1086)) <= 10 * GB
+    assert estimated_peak_bytes((fits + 1, 611, 1086), (fits + 1, 611, 1086)) > 10 * GB
+
+
+def test_an_output_too_large_asks_for_a_smaller_size_in_the_panels_pixels():
+    request = Request(task="retarget", width=4000, height=2000, frames=13)
+    text = advice(request, (13, 144, 256), "retarget", free=1 * GB)
+    assert "13 frames of 4000×2000" in text
+    assert "smaller Width, Height or Frames" in text and "Draft quality" in text
+    # Draft bounds the output too, so a Draft retarget this large fits.
+    assert advice(Request(task="retarget", width=4000, height=2000, frames=13,
+                          settings=preset("draft")), (13, 144, 256), "retarget", free=1 * GB) is None
+
+
+def test_inpainting_has_no_sizes_to_change():
+    text = advice(Request(task="inpaint"), SOURCE, "inpaint", free=2 * GB)
+    assert "in/out range" in text and "Width" not in text and "Draft" not in text
