@@ -221,6 +221,8 @@ def png_as(path: Path) -> None:
 CASES: list[Case] = [
     Case("zero bytes", "empty.mp4", lambda p: p.write_bytes(b""), "error", "the file is empty"),
     Case("random bytes", "noise.mp4", random_bytes, "error", "not a video"),
+    Case("text named .png", "notes.png", lambda p: p.write_text("not a picture\n" * 40), "error",
+         "not a video or image file"),
     Case("truncated 10%", "cut10.mp4", truncated(0.1), "error", "damaged or truncated"),
     Case("truncated 50%", "cut50.mp4", truncated(0.5), "error", "damaged or truncated"),
     Case("truncated 90%", "cut90.mp4", truncated(0.9), "error", "damaged or truncated"),

@@ -38,6 +38,28 @@ def test_open_shows_clip_info(window, clip, qtbot):
     assert window.windowTitle() == f"Untitled — {clip.name} — VGPNN Editor"
 
 
+def test_the_bundled_sample_stays_out_of_open_recent(window, qtbot):
+    from engine.io import SAMPLE_CLIP
+
+    before = window.recent.paths()
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        window.projects.open_path(SAMPLE_CLIP)  # what every start without a file does
+    assert window.recent.paths() == before
+
+
+def test_a_clip_read_smaller_says_so_in_the_header():
+    from fractions import Fraction
+
+    import numpy as np
+
+    from app.state.media import Source
+    from engine.io.clip import VideoClip
+
+    clip = VideoClip(np.zeros((2, 18, 32, 3), np.uint8), Fraction(10), None,
+                     notes=["downscaled from 1920x1080 to 32x18"])
+    assert "32×18 (downscaled from 1920x1080) · 2 frames" in Source(clip).describe()
+
+
 def test_bad_file_gives_a_dialog_not_a_crash(window, tmp_path, qtbot):
     bad = tmp_path / "notes.mp4"
     bad.write_text("this is not a video")

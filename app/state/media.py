@@ -23,7 +23,8 @@ def frames_text(n: int) -> str:
 
 
 # What the file dialogs offer as clips, masks and sketches: the videos and images engine.io reads.
-MEDIA_PATTERNS = "*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.gif *.png *.jpg *.jpeg *.bmp *.tif *.tiff"
+MEDIA_PATTERNS = ("*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.mts *.m2ts *.ts *.mpg *.mpeg *.3gp "
+                  "*.wmv *.flv *.ogv *.y4m *.gif *.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp")
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,10 @@ class Source:
         fps = self.clip.fps
         fps_text = f"{float(fps):.3g}" if fps.denominator != 1 else str(fps.numerator)
         audio = " · audio" if self.clip.has_audio else ""
-        return (f"{self.name} — {self.width}×{self.height} · {frames_text(self.length)} · "
+        # Read smaller than the file (over the memory caps): the header keeps saying so.
+        shrunk = next((f" (downscaled from {n.split()[2]})" for n in self.clip.notes
+                       if n.startswith("downscaled from ")), "")
+        return (f"{self.name} — {self.width}×{self.height}{shrunk} · {frames_text(self.length)} · "
                 f"{fps_text} fps · {self.clip.duration:.2f} s{audio}")
 
     def selection(self, in_point: int, out_point: int) -> Selection:

@@ -18,6 +18,7 @@ from app.window.messages import Messages
 from app.window.recent_files import RecentFiles
 from app.window.view import ViewController
 from app.workers import jobs
+from engine.io import SAMPLE_CLIP
 
 Loaded = Callable[[Source, SourceInfo], None]
 
@@ -67,7 +68,8 @@ class ClipController(QObject):
     def _on_loaded(self, job: jobs.Job, result: tuple[Source, SourceInfo]) -> None:
         if job is self._loader:
             path, loaded = self._pending
-            self.recent.add(path)
+            if Path(path).resolve() != Path(SAMPLE_CLIP).resolve():  # opened at every start:
+                self.recent.add(path)  # it would push the user's own clips down the list
             loaded(*result)
 
     @Slot(object, str)

@@ -248,6 +248,8 @@ def run_child_probe(path: Path, limit: int = 0) -> dict:
         raise InputError(f"{path.name}: the media reader cannot read this file "
                          f"({report.get('detail')})")
     if error:
+        if not _looks_like_media(path):  # a text file named .png: no media file at all
+            raise InputError(f"{path.name}: not a video or image file (FFmpeg cannot read it)")
         raise damaged(path)
     if report.get("format") == "tty":  # FFmpeg draws any text file as frames of text
         raise InputError(f"{path.name}: is a text file, not a video or image")
