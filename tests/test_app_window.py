@@ -305,3 +305,33 @@ def test_panel_controls_take_space_when_tabbed_to(window, qtbot):
     window.playback.stop()
     assert window.transport.buttons["play"].accessibleName() == "Play"
     assert window.panel.seed.accessibleName() == "Seed"
+
+
+def test_a_picked_frame_of_a_sequence_asks_what_to_open(window, qtbot, tmp_path, monkeypatch):
+    from fractions import Fraction
+
+    import numpy as np
+
+    from app.window import prompts
+    from engine.io import write_video
+
+    seq = write_video(np.zeros((5, 16, 24, 3), np.uint8), str(tmp_path / "seq") + "/",
+                      fps=Fraction(10))
+    frame = sorted(seq.glob("*.png"))[2]
+    asked = []
+
+    def answer(choice):
+        return lambda parent, name, folder, count: asked.append((name, count)) or choice
+
+    monkeypatch.setattr(prompts, "ask_sequence_or_image", answer(prompts.SEQUENCE))
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        window.open_picked(frame)
+    assert window.session.clip.length == 5 and asked == [(frame.name, 5)]
+    monkeypatch.setattr(prompts, "ask_sequence_or_image", answer(prompts.IMAGE))
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        window.open_picked(frame)
+    assert window.session.clip.length == 1
+    qtbot.waitUntil(lambda: not window.clips.loading, timeout=5000)
+    monkeypatch.setattr(prompts, "ask_sequence_or_image", answer(None))
+    window.open_picked(frame)  # cancelled: nothing opens
+    assert not window.clips.loading and window.session.clip.length == 1

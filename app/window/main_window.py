@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.inpaint import mask_io
 from app.inpaint.controller import InpaintController
 from app.sketch.controller import SketchController
 from app.state.media import MEDIA_PATTERNS
@@ -284,7 +285,21 @@ class MainWindow(QMainWindow):
                                               OPEN_FILTER)
         if path:
             self.settings.setValue("openDir", str(Path(path).parent))
-            self.projects.open_path(path)
+            self.open_picked(path)
+
+    def open_picked(self, path: str | Path) -> None:
+        """A file picked or dropped. A frame of a numbered sequence may stand for the whole
+        sequence, as for clip A and masks: asked, since a camera's photos are numbered too."""
+        sequence = mask_io.import_target(path)
+        if sequence != Path(path).expanduser():
+            suffix = Path(path).suffix.lower()
+            count = sum(1 for p in sequence.iterdir()
+                        if p.suffix.lower() == suffix and p.stem[-1:].isdigit())
+            answer = prompts.ask_sequence_or_image(self, Path(path).name, sequence.name, count)
+            if answer is None:
+                return
+            path = sequence if answer == prompts.SEQUENCE else path
+        self.projects.open_path(path)
 
     def import_masks(self) -> None:
         if self._inpaint_with_clip():
@@ -314,7 +329,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event):  # noqa: N802
         path = dropped_file(event)
         if path is not None:
-            self.projects.open_path(path)
+            self.open_picked(path)
 
     def closeEvent(self, event):  # noqa: N802
         # The export first: answering "keep exporting" must not have asked about saving.

@@ -13,6 +13,7 @@ from app.state.project_file import SUFFIX
 from app.state.recovery import Recoverable
 
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+SEQUENCE, IMAGE = "sequence", "image"
 RECOVER, LATER = "recover", "later"
 PROJECT_FILTER = f"VGPNN projects (*{SUFFIX});;All files (*)"
 B = QMessageBox.StandardButton
@@ -100,3 +101,17 @@ def ask_quit_during_export(parent: QWidget) -> bool:
     box.addButton("Keep Exporting", QMessageBox.ButtonRole.RejectRole)
     box.exec()
     return box.clickedButton() is quit_
+
+
+def ask_sequence_or_image(parent: QWidget, name: str, folder: str, count: int) -> str | None:
+    """SEQUENCE, IMAGE or None (cancelled): a frame of a numbered sequence was picked."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Open a sequence?",
+                      f"{name} is one of {count} numbered images in “{folder}”.", B.NoButton,
+                      parent)
+    box.setInformativeText("Open them all as one clip, or this image alone (a still)?")
+    sequence = box.addButton(f"All {count} Frames", QMessageBox.ButtonRole.AcceptRole)
+    image = box.addButton("This Image", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(B.Cancel)
+    box.setDefaultButton(sequence)
+    box.exec()
+    return {sequence: SEQUENCE, image: IMAGE}.get(box.clickedButton())
