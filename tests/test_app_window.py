@@ -335,3 +335,29 @@ def test_a_picked_frame_of_a_sequence_asks_what_to_open(window, qtbot, tmp_path,
     monkeypatch.setattr(prompts, "ask_sequence_or_image", answer(None))
     window.open_picked(frame)  # cancelled: nothing opens
     assert not window.clips.loading and window.session.clip.length == 1
+
+
+def test_preferences_come_back_at_the_next_start(qtbot, tmp_path, clip):
+    """Quality, Update on change, the browse count, each task's noise and the window's
+    size come back; the clip's sizes do not (a new clip sets its own)."""
+    from tests.test_app_support import close_and_check_threads, make_window
+
+    first = make_window(qtbot, tmp_path, clip)
+    first.panel.set_quality("draft")
+    first.panel.auto_update.setChecked(False)
+    first.panel.browse_count.setValue(4)
+    first.panel.current_page().noise.set_value(1.1)
+    first.resize(1010, 620)
+    close_and_check_threads(qtbot, first)
+    again = make_window(qtbot, tmp_path, clip)  # the same settings file
+    try:
+        settings = again.session.settings
+        assert settings.quality == "draft" and not settings.auto_update
+        assert settings.browse_count == 4 and settings.noise["generate"] == 1.1
+        assert again.panel.browse_count.value() == 4 and not again.panel.auto_update.isChecked()
+        assert not again.settings.value("window/geometry").isEmpty()  # (offscreen Qt has no
+        # window manager to place it as asked)
+        assert (settings.width, settings.height) == (again.session.clip.width,
+                                                     again.session.clip.height)
+    finally:
+        close_and_check_threads(qtbot, again)

@@ -45,7 +45,7 @@ from app.widgets.playback import Playback
 from app.widgets.timeline import Timeline
 from app.widgets.transport import TransportBar
 from app.widgets.viewer import VideoViewer
-from app.window import prompts
+from app.window import preferences, prompts
 from app.window.autosave import AutosaveController
 from app.window.browser import BrowserController
 from app.window.clips import ClipController
@@ -142,6 +142,8 @@ class MainWindow(QMainWindow):
         self.playback.frame_changed.connect(
             lambda frame: self.guided.show_frame(frame, self.view.mode == "result"))
         s.clip_changed.connect(lambda clip: clip and self.sketch.show_clip(clip.path))
+        if preferences.restore(self.settings, self, self.splitter, s):
+            self._keep_on_screen()
         self._probe_device()
 
     # -- construction ------------------------------------------------------------------------
@@ -153,6 +155,17 @@ class MainWindow(QMainWindow):
             room = screen.availableGeometry()
             width, height = min(width, room.width()), min(height, room.height())
         self.resize(width, height)
+
+    def _keep_on_screen(self) -> None:
+        """A restored window on a screen that is gone, or larger than this one: back within
+        the screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        room, frame = screen.availableGeometry(), self.frameGeometry()
+        if not room.contains(frame):
+            self._fit_screen(frame.width(), frame.height())
+            self.move(room.topLeft())
 
     def _build_layout(self) -> None:
         media = QWidget()
@@ -180,6 +193,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 0)
         splitter.setSizes([920, 360])
+        self.splitter = splitter
         self.setCentralWidget(splitter)
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)  # indeterminate: "working"
@@ -342,6 +356,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.playback.stop()
+        self.sync.commit()
+        preferences.save(self.settings, self, self.splitter, self.session)
         # Cancel everything first, then wait for all threads together (one deadline).
         self.generation.cancel()
         self.exporter.cancel()
