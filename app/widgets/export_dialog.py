@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.workers.exporter import DEFAULT_CRF, FORMATS, STILL, output_name
+from app.workers.exporter import DEFAULT_CRF, FORMATS, KNOWN_SUFFIXES, STILL, output_name
 
 
 class ExportDialog(QDialog):
@@ -88,9 +88,12 @@ class ExportDialog(QDialog):
     def targets(self) -> list[Path]:
         """Where each seed goes."""
         text = self.target.text().strip()
+        # A name typed without a folder goes where the dialog showed, not into the folder
+        # the editor happened to start in.
+        typed = self._folder / Path(text).expanduser() if text else None
         if self._single:
-            return [Path(text).expanduser()] if text else []
-        folder = Path(text).expanduser() if text else self._folder
+            return [typed] if typed else []
+        folder = typed or self._folder
         names: list[str] = []
         for seed in self._seeds:  # favourites of other settings may share a seed
             name, n = output_name(self._stem, seed, self.kind), 2
@@ -111,7 +114,7 @@ class ExportDialog(QDialog):
             current = self.target.text().strip()
             if current:  # keep the chosen name, switch its suffix to the format's
                 p = Path(current)
-                stem = p.stem if p.suffix.lower() in (".mp4", ".gif", ".png") else p.name
+                stem = p.stem if p.suffix.lower() in KNOWN_SUFFIXES else p.name
                 self.target.setText(str(p.parent / (stem + FORMATS[self.format.currentText()][1])))
             else:
                 name = output_name(self._stem, self._seeds[0], self.kind)

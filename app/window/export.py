@@ -21,7 +21,7 @@ from app.window.messages import Messages
 from app.window.runs import RunController
 from app.window.view import ViewController
 from app.workers.export_runner import ExportRunner
-from app.workers.exporter import ExportItem, normalize_target
+from app.workers.exporter import ExportItem, normalize_target, writer_target
 from app.workers.generation import cache_key
 from engine.errors import InputError
 from engine.io import SAMPLE_CLIP, check_target
@@ -57,6 +57,8 @@ class ExportController(QObject):
         return Path.home()
 
     def export_result(self) -> None:
+        if self._busy():
+            return
         result = self.view.result
         if result is None or not result.final:
             self.messages.error("Nothing to export", "Generate a result first and wait until "
@@ -71,9 +73,9 @@ class ExportController(QObject):
             return
         if not self._may_replace(targets):
             return
-        self._remember(dialog)
         item = ExportItem(result.seed, result.request, result.frames)
-        self.start_export([item], targets, dialog.crf.value(), self._made_from(result))
+        if self.start_export([item], targets, dialog.crf.value(), self._made_from(result)):
+            self._remember(dialog)
 
     def _made_from(self, result: ResultClip) -> Selection | None:
         """The in/out range the result was made from (for its sound), while the same clip
@@ -83,13 +85,26 @@ class ExportController(QObject):
             return None
         return source.selection(made[1], made[2])
 
+    def _busy(self) -> bool:
+        """One export at a time: said before its dialog is filled in, not after."""
+        if self.runner.busy:
+            self.messages.error("Export", "An export is already running; wait until it is "
+                                "written, or cancel it.")
+        return self.runner.busy
+
+    def _inputs(self, selection: Selection | None = None) -> tuple[Path, ...]:
+        """What an export must never write over: the source, and an analogy's clip A."""
+        selection = selection or self.runs.current_selection()
+        motion = self.session.motion
+        return tuple(p for p in (selection.path, motion.path if motion else None) if p)
+
     def _may_replace(self, targets: list[Path]) -> bool:
-        """Refuse now what the writer would refuse (a folder holding other files, a
-        missing folder), then ask before writing over files (or PNG-frame folders) that
-        are there already; an empty folder is not asked about."""
+        """Refuse now what the writer would refuse (an input, a folder holding other
+        files, a missing folder), then ask before writing over files (or PNG-frame
+        folders) that are there already; an empty folder is not asked about."""
         for target in targets:
             try:
-                check_target(target)
+                check_target(writer_target(target), protect=self._inputs())
             except InputError as exc:
                 self.messages.error("Export", str(exc))
                 return False
@@ -120,6 +135,8 @@ class ExportController(QObject):
         return items
 
     def export_favourites(self) -> None:
+        if self._busy():
+            return
         items = self.favourite_items() if self.session.clip is not None else []
         if self.left_out:
             seeds = ", ".join(str(s) for s in self.left_out)
@@ -142,8 +159,8 @@ class ExportController(QObject):
         targets = dialog.targets()
         if not self._may_replace(targets):
             return
-        self._remember(dialog)
-        self.start_export(items, targets, dialog.crf.value())
+        if self.start_export(items, targets, dialog.crf.value()):
+            self._remember(dialog)
 
     def start_export(self, items: list[ExportItem], targets: list[Path], crf: int,
                      selection: Selection | None = None) -> bool:
@@ -152,13 +169,13 @@ class ExportController(QObject):
             self.messages.error("Export", "An export is already running.")
             return False
         selection = selection or self.runs.current_selection()
-        source = selection.path.resolve() if selection.path else None
+        inputs = self._inputs(selection)
         for target in targets:
-            if source is not None and Path(target).expanduser().resolve() == source:
+            if any(Path(target).expanduser().resolve() == p.resolve() for p in inputs):
                 self.messages.error("Export", f"{Path(target).name}: the output cannot be "
-                                    "the source file; choose another name.")
+                                    "an input (the source or clip A); choose another name.")
                 return False
-        self.runner.start(items, [Path(t) for t in targets], selection, crf)
+        self.runner.start(items, [Path(t) for t in targets], selection, crf, inputs)
         return True
 
     def _dialog(self, seeds: list[int], single: bool, still: bool = False) -> ExportDialog:
@@ -170,7 +187,7 @@ class ExportController(QObject):
     def _remember(self, dialog: ExportDialog) -> None:
         # A still's PNG image is not a format for the next (moving) result.
         kind = self.session.export.format if dialog.kind == "still" else dialog.kind
-        folder = os.path.normpath(dialog.folder())  # "out/../out" is remembered as "out"
+        folder = os.path.abspath(dialog.folder())  # "out/../out" is remembered as "out"
         self.session.set_export(ExportPreset(kind, dialog.crf.value(), folder))
 
     def _on_exported(self, paths: list, notes: list) -> None:

@@ -96,7 +96,8 @@ def ask_quit_during_export(parent: QWidget) -> bool:
     """True to close the editor while an export is being written (it is then cancelled)."""
     box = QMessageBox(QMessageBox.Icon.Warning, "Export in progress",
                       "An export is still being written. Quit anyway?", B.NoButton, parent)
-    box.setInformativeText("The export is cancelled and nothing of it is written.")
+    box.setInformativeText("The export is cancelled: the file being written is not left "
+                           "half-written, and the files already finished stay.")
     quit_ = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
     box.addButton("Keep Exporting", QMessageBox.ButtonRole.RejectRole)
     box.exec()

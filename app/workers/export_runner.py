@@ -31,8 +31,8 @@ class ExportRunner(QObject):
         return self._job is not None
 
     def start(self, items: list[ExportItem], targets: list[Path], selection: Selection,
-              crf: int) -> jobs.Job:
-        job = export_job(items, targets, selection, crf)
+              crf: int, protect: tuple[Path, ...] = ()) -> jobs.Job:
+        job = export_job(items, targets, selection, crf, protect)
         job.progress.connect(self._on_progress)
         job.succeeded.connect(self._on_succeeded)
         job.failed.connect(self._on_failed)

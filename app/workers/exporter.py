@@ -24,7 +24,7 @@ FORMATS = {  # label -> (kind, suffix)
     STILL: ("still", ".png"),  # offered for a one-frame result only
 }
 DEFAULT_CRF = 18
-_KNOWN = (*VIDEO_OUT_EXTS, ".gif", ".png")  # output suffixes a typed name may carry
+KNOWN_SUFFIXES = (*VIDEO_OUT_EXTS, ".gif", ".png")  # output suffixes a typed name may carry
 
 
 @dataclass(frozen=True)
@@ -52,21 +52,30 @@ def output_name(stem: str, seed: int, kind: str) -> str:
 
 
 def normalize_target(path: str | Path, kind: str) -> Path:
-    """Give a typed name the format's suffix (a PNG folder gets none)."""
+    """Give a typed name the format's suffix (a PNG folder gets none; H.264 keeps a typed
+    .mov or .mkv, which the writer makes too)."""
     p = Path(path).expanduser()
     suffix = {"mp4": ".mp4", "gif": ".gif", "still": ".png"}.get(kind, "")
     if kind == "png":
-        return p.with_suffix("") if p.suffix.lower() in _KNOWN else p
-    if p.suffix.lower() == suffix:
+        return p.with_suffix("") if p.suffix.lower() in KNOWN_SUFFIXES else p
+    if p.suffix.lower() == suffix or (kind == "mp4" and p.suffix.lower() in VIDEO_OUT_EXTS):
         return p
     # Another format's suffix is replaced ("x.mp4" as a PNG image is x.png), any other kept.
-    return p.with_suffix(suffix) if p.suffix.lower() in _KNOWN else p.with_name(p.name + suffix)
+    return p.with_suffix(suffix) if p.suffix.lower() in KNOWN_SUFFIXES else p.with_name(p.name + suffix)
+
+
+def writer_target(target: Path) -> str:
+    """The name as the writer reads it: a target without an output suffix is a PNG folder
+    (the dialog gives every file its format's suffix), so it ends in a separator, which
+    keeps a dot in the name ("trip.2023 beach_frames") from reading as a file type."""
+    return str(target) if target.suffix.lower() in KNOWN_SUFFIXES else str(target).rstrip("/\\") + "/"
 
 
 def export_job(items: list[ExportItem], targets: list[Path], selection: Selection,
-               crf: int = DEFAULT_CRF) -> jobs.Job:
+               crf: int = DEFAULT_CRF, protect: tuple[Path, ...] = ()) -> jobs.Job:
     """A job writing items[i] to targets[i]; returns (the written paths, notes for the
-    user such as a sound left out and why)."""
+    user such as a sound left out and why). `protect`: inputs never written over (the
+    source, clip A)."""
     from engine.io import output_kind, write_video
 
     count = len(items)
@@ -89,14 +98,14 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
 
             # Sound is asked for a video only: a GIF or PNG has none by the user's choice, so
             # the notes are of a video's sound left out (another duration), and why.
-            sound = selection.has_audio and output_kind(target) == "video"
+            sound = selection.has_audio and output_kind(writer_target(target)) == "video"
             written.append(write_video(
-                frames, target, fps=selection.fps, crf=crf,
+                frames, writer_target(target), fps=selection.fps, crf=crf,
                 audio_from=selection.path if sound else None,
                 audio_start=selection.start_seconds, source_duration=selection.duration,
                 progress=progress, cancel=job.is_cancelled,
                 warn=lambda message, name=target.name: notes.append(f"{name}: {message}"),
-                protect=[selection.path] if selection.path else (),
+                protect=[p for p in (selection.path, *protect) if p],
             ))
             job.report(ExportProgress((i + 1) / count, f"Written {target.name}", tuple(written)))
         return written, notes

@@ -1,0 +1,114 @@
+"""Export Result through the real dialog (only its exec answered): the names a user types
+or keeps, where they go, and what is never written over."""
+
+from __future__ import annotations
+
+import shutil
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QDialog
+
+from app.widgets.export_dialog import ExportDialog
+from app.window import prompts
+from engine.io import read_video, write_video
+from tests.test_app_support import RUN_TIMEOUT_MS, open_and_wait
+
+
+@pytest.fixture
+def window(draft_window):
+    return draft_window
+
+
+def answer_dialog(monkeypatch, fill) -> None:
+    """The export dialog as a user fills it: fill(dialog), then Export."""
+    def exec_(dialog):
+        fill(dialog)
+        return QDialog.DialogCode.Accepted
+    monkeypatch.setattr(ExportDialog, "exec", exec_)
+
+
+def generate(window, qtbot):
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    return window.view.result
+
+
+def export(window, qtbot, monkeypatch, fill) -> list:
+    answer_dialog(monkeypatch, fill)
+    with qtbot.waitSignal(window.exporter.finished, timeout=60_000) as blocker:
+        window.exports.export_result()
+    qtbot.waitUntil(lambda: not window.exporter.busy, timeout=10_000)
+    return blocker.args[0]
+
+
+def test_png_frames_of_a_clip_with_a_dot_in_its_name(window, qtbot, tmp_path, clip, monkeypatch):
+    dotted = tmp_path / "trip.2023 beach.mp4"
+    shutil.copy(clip, dotted)
+    open_and_wait(qtbot, window, dotted)
+    result = generate(window, qtbot)
+    written = export(window, qtbot, monkeypatch,
+                     lambda d: d.format.setCurrentText("PNG frames (folder)"))
+    folder = tmp_path / f"trip.2023 beach_seed{result.seed:04d}"
+    assert [str(p) for p in written] == [str(folder)] and folder.is_dir()
+    assert len(list(folder.glob("*.png"))) == len(result.frames)
+
+
+def test_a_name_typed_without_a_folder_goes_to_the_folder_shown(window, qtbot, tmp_path,
+                                                                  monkeypatch):
+    generate(window, qtbot)
+    elsewhere = tmp_path / "started_here"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # where the editor was started from: not the export folder
+    shown = []
+    export(window, qtbot, monkeypatch,
+           lambda d: shown.append(d.folder()) or d.target.setText("final.mp4"))
+    assert (shown[0] / "final.mp4").exists() and not (elsewhere / "final.mp4").exists()
+    assert window.session.export.folder == str(shown[0].resolve())
+
+
+def test_a_typed_mov_is_written_as_mov(window, qtbot, tmp_path, monkeypatch):
+    result = generate(window, qtbot)
+    (tmp_path / "take.mp4").write_bytes(b"an older, unrelated file")
+    monkeypatch.setattr(prompts, "ask_replace", lambda *a: pytest.fail("nothing to replace"))
+    export(window, qtbot, monkeypatch, lambda d: d.target.setText(str(tmp_path / "take.mov")))
+    assert read_video(tmp_path / "take.mov").frames.shape == result.frames.shape
+    assert (tmp_path / "take.mp4").read_bytes() == b"an older, unrelated file"
+
+
+def test_a_second_export_is_refused_before_its_dialog(window, qtbot, tmp_path, monkeypatch):
+    from app.workers.exporter import ExportItem
+
+    result = generate(window, qtbot)
+    item = ExportItem(result.seed, result.request, None, window.runs.current_selection())
+    window.exports.start_export([item] * 10, [tmp_path / f"f{i}.gif" for i in range(10)], crf=18)
+    assert window.exporter.busy
+    before = window.session.export
+    answer_dialog(monkeypatch, lambda d: pytest.fail("the dialog must not open"))
+    with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
+        window.exports.export_result()
+    assert "already running" in blocker.args[0] and window.session.export == before
+    window.exporter.cancel()
+    qtbot.waitUntil(lambda: not window.exporter.busy, timeout=30_000)
+
+
+def test_clip_a_is_never_written_over(window, qtbot, tmp_path, monkeypatch):
+    from tests.guided_synth import moving_square
+
+    clip_a = tmp_path / "A.mp4"
+    write_video(moving_square(t=6, h=32, w=40, side=12, step=-3), clip_a, fps=Fraction(10),
+                crf=10)
+    window.panel.set_task("Analogy")
+    window.guided.load_motion(clip_a)
+    qtbot.waitUntil(lambda: window.session.motion is not None and not window.guided.loading,
+                    timeout=30_000)
+    generate(window, qtbot)
+    before = clip_a.read_bytes()
+    monkeypatch.setattr(prompts, "ask_replace", lambda *a: True)
+    answer_dialog(monkeypatch, lambda d: d.target.setText(str(clip_a)))
+    with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
+        window.exports.export_result()
+    assert "cannot be the input" in blocker.args[0] and clip_a.read_bytes() == before
+    assert not window.exporter.busy and np.array_equal(
+        read_video(clip_a).frames.shape, (6, 32, 40, 3))
