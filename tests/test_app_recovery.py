@@ -110,14 +110,20 @@ def test_killed_editor_is_recovered_exactly(qtbot, tmp_path, clip, monkeypatch):
         close_and_check_threads(qtbot, window)
 
 
-def test_recovery_can_wait_or_be_discarded(qtbot, tmp_path, clip, monkeypatch):
+def orphaned(qtbot, tmp_path, clip):
+    """An editor with unsaved work in its recovery file, whose lock is let go as if it had
+    died; returns it and the file."""
     first = make_window(qtbot, tmp_path / "a", clip)
     first.session.in_out.set_out(2)
     first.autosave.write_now()
     first.autosave.store.wait()
-    path = first.autosave.store.path
-    first.autosave.store._lock_file.close()  # as if its editor had died
+    first.autosave.store._lock_file.close()
     first.autosave.store._lock_file = None
+    return first, first.autosave.store.path
+
+
+def test_recovery_can_wait_or_be_discarded(qtbot, tmp_path, clip, monkeypatch):
+    first, path = orphaned(qtbot, tmp_path, clip)
     second = make_window(qtbot, tmp_path / "b", data_folder=path.parent.parent)
     try:
         monkeypatch.setattr(prompts, "ask_recover", lambda *a: prompts.LATER)
@@ -186,13 +192,7 @@ def test_a_damaged_recovery_file_does_not_stop_the_start(qtbot, tmp_path, clip):
 def test_recovered_work_stays_protected(qtbot, tmp_path, clip, monkeypatch):
     """Recover writes the session to this editor's own file before the old one goes: a
     second crash right after recovering finds the work again."""
-    first = make_window(qtbot, tmp_path / "a", clip)
-    first.session.in_out.set_out(2)
-    first.autosave.write_now()
-    first.autosave.store.wait()
-    old = first.autosave.store.path
-    first.autosave.store._lock_file.close()  # as if its editor had died
-    first.autosave.store._lock_file = None
+    first, old = orphaned(qtbot, tmp_path, clip)
     second = make_window(qtbot, tmp_path / "b", data_folder=old.parent.parent)
     try:
         monkeypatch.setattr(prompts, "ask_recover", lambda *a: prompts.RECOVER)
