@@ -319,3 +319,18 @@ def test_overlays_follow_the_frame_the_result_shows(window, qtbot, motion_files)
     assert page.motion_slot._frame == 3 and page.look_slot._frame == 3
     window.guided.show_frame(1, result_view=True)
     assert page.motion_slot._frame == 1 and page.look_slot._frame == 1
+
+
+def test_a_still_look_clip_is_said_before_any_work(window, qtbot, motion_files):
+    from tests.test_app_support import open_and_wait
+
+    open_and_wait(qtbot, window, motion_files / "still.mp4")  # B does not move
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    look = window.panel.page_for("analogy").look_slot
+    qtbot.waitUntil(lambda: "no motion" in look.status.text(), timeout=30_000)
+    runs = window.generation.run_count
+    with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
+        window.runs.generate()
+    assert "no motion" in blocker.args[0] and "look clip" in blocker.args[0].lower()
+    assert window.generation.run_count == runs

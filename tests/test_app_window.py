@@ -361,3 +361,13 @@ def test_preferences_come_back_at_the_next_start(qtbot, tmp_path, clip):
                                                      again.session.clip.height)
     finally:
         close_and_check_threads(qtbot, again)
+
+
+def test_in_and_out_in_the_result_view_say_why_nothing_happens(window, qtbot):
+    window.session.in_out.set_range(1, 5)
+    window.view.set_view_mode("result")
+    window.playback.seek(0)
+    window.view.set_in_point()
+    assert (window.session.in_out.in_point, window.session.in_out.out_point) == (1, 5)
+    assert "switch to Source" in window.statusBar().currentMessage()
+    window.view.set_view_mode("source")

@@ -52,6 +52,7 @@ class GuidedController(QObject):
         self._overlay_levels = (self.page.guide_levels.value(), self.page.look_levels.value())
         self.note = ""  # what the last ready() check noted (a short look clip), for the run
         self._motion_problem = ""  # why clip A's overlay could not be made (no motion)
+        self._look_problem = ""  # the same for the look clip (its in/out range)
         self.page.motion_slot.open_requested.connect(self.choose_motion)
         self.page.motion_slot.file_dropped.connect(self.load_motion)
         self.page.look_slot.open_requested.connect(choose_look)
@@ -156,6 +157,8 @@ class GuidedController(QObject):
 
     def _invalidate(self, which: str) -> None:
         self._stale[which] = True
+        if which == "look":
+            self._look_problem = ""
         if self.panel.current_task() == "analogy":
             self._compute(which)
 
@@ -204,6 +207,8 @@ class GuidedController(QObject):
         self._overlay_jobs[which] = None
         if which == "motion":
             self._motion_problem = ""
+        else:
+            self._look_problem = ""
         frames, levels = result
         self.slots[which].set_overlay(frames, f"Motion in {levels} levels (blue still → red "
                                       "fastest).")
@@ -218,6 +223,8 @@ class GuidedController(QObject):
         self.slots[which].set_overlay(None, sentence)
         if which == "motion":  # Generate says it before any work (ready())
             self._motion_problem = sentence
+        else:
+            self._look_problem = sentence
 
     def show_frame(self, frame: int, result_view: bool = False) -> None:
         """Keep the overlays on the frame the result shows: result frame i is made from clip
@@ -277,6 +284,10 @@ class GuidedController(QObject):
             if self._motion_problem:  # measured for its overlay already (a clip that is still)
                 self.messages.error("Clip A cannot steer the result",
                                     self._motion_problem + " Choose a clip A that moves.")
+                return False
+            if self._look_problem:  # a look clip that does not move: said before any work
+                self.messages.error("The look clip cannot be used", self._look_problem +
+                                    " Choose a look clip (or an in/out range) that moves.")
                 return False
             output = tuple(self.session.motion.frames.shape[:3])
         else:

@@ -344,6 +344,10 @@ class MainWindow(QMainWindow):
         path = dropped_file(event)
         if path is not None:
             self.open_picked(path)
+            count = sum(u.isLocalFile() for u in event.mimeData().urls())
+            if count > 1:  # one clip at a time: say which, not nothing
+                self.messages.status(f"{count} files dropped: opening {Path(path).name}, the "
+                                     "first (the editor works on one clip at a time)", 8000)
 
     def closeEvent(self, event):  # noqa: N802
         # The export first: answering "keep exporting" must not have asked about saving.

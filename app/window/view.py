@@ -184,12 +184,19 @@ class ViewController(QObject):
 
     # -- in / out --------------------------------------------------------------------------
     def set_in_point(self) -> None:
-        if self.clip is not None and self.mode != "result":
+        if self._on_source():
             self.session.in_out.set_in(self.playback.frame)
 
     def set_out_point(self) -> None:
-        if self.clip is not None and self.mode != "result":
+        if self._on_source():
             self.session.in_out.set_out(self.playback.frame)
+
+    def _on_source(self) -> bool:
+        """In and out points are source frames: the Result view's playhead is not one."""
+        if self.clip is not None and self.mode == "result":
+            self.status("In and out points are set on the source: switch to Source (Tab) or "
+                        "Side by side (\\) first", 6000)
+        return self.clip is not None and self.mode != "result"
 
     def clear_in_out(self) -> None:
         if self.clip is not None:
