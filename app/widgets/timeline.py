@@ -116,8 +116,10 @@ class Timeline(pg.PlotWidget):
         self._marks.setZValue(5)  # over the thumbnails and the shading
         self._box.addItem(self._marks)
         self._marked: np.ndarray | None = None
-        self._in_line = self._marker("IN", 0.05)
-        self._out_line = self._marker("OUT", 0.05)
+        # The labels sit inside the range (right of IN, left of OUT): at the strip's ends
+        # a label centred on its line was cut in half.
+        self._in_line = self._marker("IN", 0.05, anchor=(0.0, 0.0))
+        self._out_line = self._marker("OUT", 0.05, anchor=(1.0, 0.0))
         self.playhead = pg.InfiniteLine(0, angle=90, movable=False,
                                         pen=pg.mkPen(PLAYHEAD_COLOR, width=2))
         self.playhead.setZValue(20)
@@ -131,11 +133,12 @@ class Timeline(pg.PlotWidget):
         self._rebuild.timeout.connect(self._rebuild_strip)
         self.show_in_out(False)  # until a clip is shown (with none, IN and OUT would overlap)
 
-    def _marker(self, text: str, position: float) -> pg.InfiniteLine:
+    def _marker(self, text: str, position: float, anchor: tuple[float, float]) -> pg.InfiniteLine:
         line = pg.InfiniteLine(0, angle=90, movable=True, pen=pg.mkPen(IN_OUT_COLOR, width=2),
                                hoverPen=pg.mkPen("#ffffff", width=3),
                                label=text, labelOpts={"position": position, "color": IN_OUT_COLOR,
-                                                      "fill": (0, 0, 0, 170)})  # readable on sky
+                                                      "fill": (0, 0, 0, 170),  # readable on sky
+                                                      "anchors": [anchor, anchor]})
         line.setZValue(10)
         line.sigDragged.connect(self._on_marker_moved)  # user drags only
         self._box.addItem(line)
