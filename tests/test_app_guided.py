@@ -334,3 +334,22 @@ def test_a_still_look_clip_is_said_before_any_work(window, qtbot, motion_files):
         window.runs.generate()
     assert "no motion" in blocker.args[0] and "look clip" in blocker.args[0].lower()
     assert window.generation.run_count == runs
+
+
+def test_a_favourite_of_one_clip_a_while_another_is_read_runs_with_its_own(
+        window, qtbot, motion_files, tmp_path):
+    from app.state.settings import Favourite
+
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    window.sync.commit()
+    starred = Favourite(4, window.session.settings.with_(seed=4),
+                        (window.session.in_out.in_point, window.session.in_out.out_point))
+    small = tmp_path / "small.mp4"
+    write_video(moving_square(t=4, h=24, w=32, side=8, step=2), small, fps=Fraction(10), crf=10)
+    window.guided.load_motion(small)  # another clip A is being read
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.runs.use_favourite(starred)
+    assert blocker.args[0].frames.shape == (A_T, A_H, A_W, 3)  # square's, not small's
+    qtbot.waitUntil(lambda: not window.guided.loading, timeout=30_000)
+    assert str(window.session.motion.path).endswith("square.mp4")

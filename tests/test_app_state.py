@@ -348,3 +348,32 @@ def test_the_same_file_read_again_is_the_same_source(tmp_path):
     assert first.serial == second.serial
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # touched
     assert read_source(path).serial != first.serial
+
+
+def test_a_projects_favourites_become_earlier_once_its_mask_changes(tmp_path):
+    """Favourites read from a file were made with the layers it holds: a stroke after the
+    project opens makes them "earlier", as for a favourite starred in the session."""
+    session = session_with_work(tmp_path)  # favourite 3: inpaint over frames 1-4
+    save_project(session.snapshot(), tmp_path / "p.vgpnn")
+    again = SessionModel()
+    again.restore(load_project(tmp_path / "p.vgpnn"), session.clip, session.source, None)
+    assert {f.seed: f.layers for f in again.snapshot().favourites}[3] == ()
+    again.mask.begin_stroke(2, "remove", 3, scope="frame")
+    again.mask.stroke_to(25, 15)
+    again.mask.end_stroke()
+    assert {f.seed: f.layers for f in again.snapshot().favourites}[3] == EARLIER_LAYERS
+
+
+def test_a_favourite_past_a_shorter_clip_is_saved_as_it_is(tmp_path):
+    """A project reopened on a shorter clip keeps its favourite of the last frames (it
+    cannot be made now): saving must not fail on it."""
+    session = session_with_work(tmp_path)
+    settings = session.settings
+    session.set_favourite(Favourite(8, settings, (T - 2, T - 1)), True)
+    save_project(session.snapshot(), tmp_path / "p.vgpnn")
+    shorter, path = make_clip(tmp_path, "short.mp4", t=T - 3)
+    again = SessionModel()
+    again.restore(load_project(tmp_path / "p.vgpnn"), shorter,
+                  fp.describe(path, shorter.frames.shape[:3]), None)
+    saved = {f.seed: f for f in again.snapshot().favourites}
+    assert saved[8].in_out == (T - 2, T - 1)

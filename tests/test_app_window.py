@@ -305,6 +305,14 @@ def test_panel_controls_take_space_when_tabbed_to(window, qtbot):
     window.playback.stop()
     assert window.transport.buttons["play"].accessibleName() == "Play"
     assert window.panel.seed.accessibleName() == "Seed"
+    window.panel.set_task("Inpaint")  # the painting tools joined the panel later
+    tool = window.inpaint.panel.show_mask
+    before = tool.isChecked()
+    tool.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(tool.hasFocus, timeout=2000)
+    qtbot.keyClick(tool, Qt.Key.Key_Space)
+    assert tool.isChecked() != before and not window.playback.playing
+    tool.setChecked(before)
 
 
 def test_a_picked_frame_of_a_sequence_asks_what_to_open(window, qtbot, tmp_path, monkeypatch):

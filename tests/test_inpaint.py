@@ -102,6 +102,10 @@ def test_dark_hint_gives_a_dark_fill():
     tiny[:, 17:18, 41:42] = (0, 0, 0, 255)
     notes = final(frames, Request(task="inpaint", mask=mask, hints=tiny, seed=0)).notes
     assert any("hint colours are too small to steer the fill" in n for n in notes)
+    beside = np.zeros((t, h, w, 4), np.uint8)  # a colour painted outside the hole
+    beside[:, 30:46, 60:90] = (0, 0, 0, 255)
+    notes = final(frames, Request(task="inpaint", mask=mask, hints=beside, seed=0)).notes
+    assert any("lie outside the hole" in n for n in notes)
 
 
 def test_mask_covering_everything_is_refused():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from app.state.memory_advice import advice
 from engine.config import preset
 from engine.limits import estimated_peak_bytes
@@ -40,3 +42,16 @@ def test_an_output_too_large_asks_for_a_smaller_size_in_the_panels_pixels():
 def test_inpainting_has_no_sizes_to_change():
     text = advice(Request(task="inpaint"), SOURCE, "inpaint", free=2 * GB)
     assert "in/out range" in text and "Width" not in text and "Draft" not in text
+
+
+def test_an_analogys_output_keeps_clip_as_length_whatever_the_range():
+    """The result has clip A's frames: the range that fits is counted with them, and when
+    clip A alone is too much, no range is offered."""
+    guide = np.zeros((120, 720, 1280, 3), np.uint8)
+    request = Request(task="analogy", guide=guide, frames=120, height=720, width=1280)
+    text = advice(request, (60, 720, 1280), "analogy", free=14 * GB)
+    if "frames fit" in text:
+        fits = int(text.split("about ")[2].split(" frames fit")[0])
+        assert advice(request, (fits, 720, 1280), "analogy", free=14 * GB) is None
+    else:
+        assert "shorter or smaller clip A" in text

@@ -25,11 +25,14 @@ def _need(request: Request, source: tuple[int, int, int]) -> int:
 
 def _range_that_fits(request: Request, source: tuple[int, int, int], free: int) -> int:
     """The most in/out frames whose run fits (the output's frame count in proportion, as it
-    follows the range), or 0."""
+    follows the range; an analogy's is clip A's whatever the range), or 0."""
     t, h, w = source
     frames = request.frames
     for n in range(t - 1, 0, -1):
-        shorter = replace(request, frames=max(1, round(frames * n / t)) if frames else None)
+        if request.task == "analogy" or not frames:
+            shorter = request
+        else:
+            shorter = replace(request, frames=max(1, round(frames * n / t)))
         if _need(shorter, (n, h, w)) <= free:
             return n
     return 0
@@ -50,14 +53,17 @@ def advice(request: Request, source: tuple[int, int, int], task: str,
             f"and {_gb(free)} is free."]
     fixes = []
     smallest = replace(request, frames=1, height=min(out[1], 16), width=min(out[2], 16))
-    if task in _NO_SIZE_CONTROLS or _need(smallest, source) > free:
-        fits = _range_that_fits(request, source, free)
+    fits = _range_that_fits(request, source, free)
+    if task == "analogy" and not fits:  # the output alone (clip A's size and length) is too much
+        fixes.append("choose a shorter or smaller clip A (the result has its size and length)")
+    elif task in _NO_SIZE_CONTROLS or _need(smallest, source) > free:
         fixes.append(f"set a shorter in/out range (I and O){f': about {fits} frames fit' if fits else ''}")
     else:
         fixes.append("choose a smaller Width, Height or Frames")
     draft = with_quality(request, "draft")
     if request.settings.max_side is None and _need(draft, source) <= free and task != "inpaint":
-        fixes.append("choose Draft quality, which works on a copy at most 320 px wide")
+        fixes.append("choose Draft quality, which works on a copy at most 320 px on its "
+                     "longest side")
     text.append("To make it fit, " + ", or ".join(fixes) + ". Closing other programs frees "
                 "memory too.")
     return " ".join(text)

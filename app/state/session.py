@@ -191,6 +191,9 @@ class SessionModel:
                 was = "×".join(map(str, layers.mask.shape))
                 notes.append(f"{what} on a clip of {was} (frames × height × width); this "
                              f"clip is {'×'.join(map(str, shape))}, so it was not loaded.")
+        # A file's favourites were made with the layers it holds: named by them now, so a
+        # later edit makes them "earlier" as for a favourite starred in this session.
+        self.favourites = [self._stamped(f) for f in self.favourites]
         self.in_out.reset(clip.length)
         self.in_out.set_range(*data.in_out)
         if data.in_out[1] >= clip.length:
@@ -203,9 +206,20 @@ class SessionModel:
         return folder / (stem + SUFFIX)
 
     # -- internals -----------------------------------------------------------------------
+    def _stamped(self, favourite: Favourite) -> Favourite:
+        """A favourite of the mask or sketch just loaded, named by their state (clip A is
+        read later: an analogy's favourite stays unknown, made with the clip A it names)."""
+        if (favourite.layers or favourite.settings.task not in ("inpaint", "sketch")
+                or favourite.in_out[1] >= self.mask.shape[0]):
+            return favourite
+        return replace(favourite, layers=self.layers_token(favourite.settings, favourite.in_out))
+
     def _as_saved(self, favourite: Favourite) -> Favourite:
         """A favourite as a file keeps it: made with the layers saved beside it, or with
-        earlier ones (the same seed with these layers would make another video)."""
+        earlier ones (the same seed with these layers would make another video). One made
+        on a longer version of the clip stays as it is (no range of this clip names it)."""
+        if favourite.in_out[1] >= self.mask.shape[0]:
+            return favourite
         same = favourite.made_with(self.layers_token(favourite.settings, favourite.in_out))
         return replace(favourite, layers=() if same else EARLIER_LAYERS)
 

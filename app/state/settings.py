@@ -132,7 +132,7 @@ class Favourite:
     # What named the mask, sketch or clip A it was made with, in this session (the result
     # cache's token). () when not known: a project's favourites were made with the layers
     # opened with them, or with EARLIER_LAYERS (the file says so).
-    layers: tuple = ()
+    layers: tuple = field(default=(), compare=False)  # matches() weighs it, not ==
 
     def __post_init__(self) -> None:
         if self.settings.seed != self.seed:  # one seed, whichever way it was given

@@ -43,12 +43,12 @@ class AutosaveController(QObject):
     def write_now(self) -> bool:
         """Write the recovery file if something changed since the last write."""
         session = self.session
+        if not session.dirty or session.clip is None:
+            return False  # saved: nothing is unprotected (a failure before is moot)
         if self.store.last_error:  # the previous write failed (a full disk, say): say so,
             self.messages.status(f"{self.store.last_error}; your work is not protected "
                                  "until it succeeds (save the project elsewhere)", 15000)
             self._written = -1  # and try again now, changed or not
-        if not session.dirty or session.clip is None:
-            return False
         self.sync.commit()
         if session.revision == self._written:
             return False
@@ -104,4 +104,5 @@ class AutosaveController(QObject):
         if not dirty:  # saved, opened or new: the recovery file would only repeat it
             self._written = -1
             self.store.discard()
+            self.store.last_error = ""  # nothing is unprotected now
 

@@ -46,6 +46,7 @@ class GuidedController(QObject):
         self.page = panel.page_for("analogy")
         self._loader: jobs.Job | None = None
         self._after_load: Callable[[], None] | None = None  # a run waiting for clip A
+        self._loading = ""  # the path being read
         self._overlay_jobs: dict[str, jobs.Job | None] = {"motion": None, "look": None}
         self._stale = {"motion": True, "look": True}
         # The levels the overlays are (to be) measured with: a project's may differ.
@@ -87,7 +88,7 @@ class GuidedController(QObject):
         job.failed.connect(self._on_motion_failed)
         if self._loader is not None:
             self._loader.cancel()
-        self._loader = job
+        self._loader, self._loading = job, path
         self.page.motion_slot.set_status(f"Opening {Path(path).name}…")
         self._update_ready()
         jobs.start(job)
@@ -251,6 +252,16 @@ class GuidedController(QObject):
             self.panel.set_generate_ready(False, MOTION_OPENING)
         else:
             self.panel.set_generate_ready(self.session.motion is not None, NO_MOTION_CLIP)
+
+    def read_named(self, path: str) -> None:
+        """Make the clip A at `path` the one open or being read (a favourite names it): a
+        different one being read is replaced, not waited for."""
+        motion = self.session.motion
+        if self._loader is not None:
+            if self._loading != path and Path(path).exists():
+                self.load_motion(path)
+        elif (motion is None or str(motion.path) != path) and Path(path).exists():
+            self.load_motion(path)
 
     def after_load(self, run: Callable[[], None]) -> None:
         """Call `run` once the clip A being read is the session's (not if it fails)."""

@@ -41,6 +41,7 @@ from app.state.session import SessionModel
 from app.widgets.control_panel import ControlPanel
 from app.widgets.dialogs import show_long_text
 from app.widgets.drops import accept_local_files, dropped_file
+from app.widgets.focus_keys import give_space_to_controls
 from app.widgets.playback import Playback
 from app.widgets.timeline import Timeline
 from app.widgets.transport import TransportBar
@@ -95,12 +96,13 @@ class MainWindow(QMainWindow):
         self.panel.page_for("inpaint").set_tools(self.inpaint.panel)
         self.sketch = SketchController(s.sketch, self.viewer.source, self)
         self.panel.page_for("sketch").set_tools(self.sketch.panel)
+        give_space_to_controls(self.panel)  # the painting tools too, now in the panel
         self.sync = SettingsSync(s, self.panel, self)
         self.view = ViewController(s, self.playback, self.viewer, self.timeline, self.transport,
                                    self.panel.output, self.inpaint, self.sketch,
                                    self.messages.status, self)
         self.guided = GuidedController(s, self.panel, self.sketch, self.messages, self.settings,
-                                       open_look=lambda path: self.projects.open_path(path),
+                                       open_look=lambda path: self.open_picked(path),
                                        choose_look=lambda: self.choose_file(), parent=self)
         self.generation = GenerationRunner(self.cache, self)
         self.runs = RunController(s, self.sync, self.panel, self.inpaint, self.generation,
@@ -345,7 +347,7 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.open_picked(path)
             count = sum(u.isLocalFile() for u in event.mimeData().urls())
-            if count > 1:  # one clip at a time: say which, not nothing
+            if count > 1 and self.clips.loading:  # one clip at a time: say which one opens
                 self.messages.status(f"{count} files dropped: opening {Path(path).name}, the "
                                      "first (the editor works on one clip at a time)", 8000)
 

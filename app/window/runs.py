@@ -139,6 +139,8 @@ class RunController(QObject):
             return
         self.session.in_out.set_range(*favourite.in_out)  # first: the duration follows it
         self.session.set_settings(favourite.settings.taken_over(self.session.settings))
+        if favourite.settings.task == "analogy" and favourite.settings.motion_path:
+            self.guided.read_named(favourite.settings.motion_path)
         if self.guided.loading:  # its clip A is being read: the run waits for it
             self.guided.after_load(lambda: self._run_favourite(favourite))
             return

@@ -92,10 +92,14 @@ class Inpaint(Task):
             hinted = (alpha > 0.25) & hole
             guess = torch.where(hinted, colour.clamp(-1, 1), guess)
             if not bool(hinted.any()):  # said, not dropped in silence
-                across = math.ceil(2 * self.request.hints.shape[2] / shape[2])
-                ctx.notes.append(f"the hint colours are too small to steer the fill: at this "
-                                 f"size they must be about {across} pixels across or more "
-                                 f"(the fill is laid out at {shape[2]}x{shape[1]})")
+                if bool((alpha > 0.25).any()):
+                    ctx.notes.append("the hint colours lie outside the hole: only colours "
+                                     "painted inside it steer the fill")
+                else:
+                    across = math.ceil(2 * self.request.hints.shape[2] / shape[2])
+                    ctx.notes.append(f"the hint colours are too small to steer the fill: at "
+                                     f"this size they must be about {across} pixels across or "
+                                     f"more (the fill is laid out at {shape[2]}x{shape[1]})")
         # White noise replicated along time, as measured for inpainting: the smooth mixed
         # noise of the settings was measured for whole layouts, not for a hole's fill.
         return add_noise(guess, self.noise(ctx), generator, "replicated", where=hole & ~hinted)
