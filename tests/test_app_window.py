@@ -292,13 +292,16 @@ def test_the_shortcut_list_fits_a_small_screen(window, qtbot):
 def test_panel_controls_take_space_when_tabbed_to(window, qtbot):
     """Tab reaches Generate's row and the check boxes; Space then ticks the box it is on,
     it does not play the video."""
-    box = window.panel.auto_update
-    before = box.isChecked()
-    box.setFocus(Qt.FocusReason.TabFocusReason)
-    qtbot.waitUntil(box.hasFocus, timeout=2000)
-    qtbot.keyClick(box, Qt.Key.Key_Space)
-    assert box.isChecked() != before and not window.playback.playing
-    box.setChecked(before)
+    def ticked_by_space(box) -> bool:
+        before = box.isChecked()
+        box.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(box.hasFocus, timeout=2000)
+        qtbot.keyClick(box, Qt.Key.Key_Space)
+        ticked = box.isChecked() != before and not window.playback.playing
+        box.setChecked(before)
+        return ticked
+
+    assert ticked_by_space(window.panel.auto_update)
     window.viewer.source.view.setFocus()
     key(qtbot, window, Qt.Key.Key_Space)  # elsewhere Space still plays
     assert window.playback.playing
@@ -306,13 +309,7 @@ def test_panel_controls_take_space_when_tabbed_to(window, qtbot):
     assert window.transport.buttons["play"].accessibleName() == "Play"
     assert window.panel.seed.accessibleName() == "Seed"
     window.panel.set_task("Inpaint")  # the painting tools joined the panel later
-    tool = window.inpaint.panel.show_mask
-    before = tool.isChecked()
-    tool.setFocus(Qt.FocusReason.TabFocusReason)
-    qtbot.waitUntil(tool.hasFocus, timeout=2000)
-    qtbot.keyClick(tool, Qt.Key.Key_Space)
-    assert tool.isChecked() != before and not window.playback.playing
-    tool.setChecked(before)
+    assert ticked_by_space(window.inpaint.panel.show_mask)
 
 
 def test_a_picked_frame_of_a_sequence_asks_what_to_open(window, qtbot, tmp_path, monkeypatch):
