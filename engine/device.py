@@ -13,8 +13,15 @@ def pick_device(name: str = "auto") -> torch.device:
     if key == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if key.startswith("cuda"):
+        index = key[5:] if key.startswith("cuda:") else ""
+        if key != "cuda" and not index.isdigit():
+            raise InputError(f"unknown device {name!r}: use auto, cpu, cuda or cuda:N")
         if not torch.cuda.is_available():
             raise InputError("--device cuda: no CUDA GPU is available on this machine (use --device cpu)")
+        count = torch.cuda.device_count()
+        if index and int(index) >= count:
+            raise InputError(f"--device {key}: this machine has {count} CUDA GPU"
+                             f"{'s' if count != 1 else ''} (cuda:0 to cuda:{count - 1})")
         return torch.device(key)
     if key == "cpu":
         return torch.device("cpu")

@@ -102,7 +102,9 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
     # On a GPU out-of-memory: start again with work chunks an eighth of the size, then on
     # the CPU. Each restart yields from the coarsest level again. The budgets belong to
     # this run only, so a retry never shrinks another run's.
+    said: list[str] = []  # the out-of-memory lines; each attempt's own notes start afresh
     for attempt in ("gpu", "small", "cpu"):
+        notes = list(said)  # (a retry would say the first attempts' notes again)
         try:
             if attempt == "cpu":
                 # The GPU run skipped the RAM estimate; the CPU's turn must not swap or die.
@@ -119,8 +121,8 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
             if attempt == "cpu":
                 raise
             torch.cuda.empty_cache()
-            notes.append("the GPU ran out of memory: retrying with smaller work chunks"
-                         if attempt == "gpu" else "the GPU ran out of memory again: finishing on the CPU")
+            said.append("the GPU ran out of memory: retrying with smaller work chunks"
+                        if attempt == "gpu" else "the GPU ran out of memory again: finishing on the CPU")
 
 
 def _fine_generator(device: torch.device, seed: int, gen: torch.Generator) -> torch.Generator:
@@ -133,7 +135,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets) -> Iterator[LevelResult]:
     request = task.request
     start = time.perf_counter()
-    timings = Timings(sync=device.type == "cuda")
+    timings = Timings(sync=device.type == "cuda", device=device if device.type == "cuda" else None)
     label = _device_label(device)
     # The noise and the coarse levels' searches, which settle a seed's layout (and which the
     # redraw test reads), draw from a CPU generator on every device: CUDA's random numbers

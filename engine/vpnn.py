@@ -41,10 +41,11 @@ class Timings:
     # CUDA runs asynchronously: without a sync a phase's work is billed to whichever phase
     # next waits for the GPU. A few syncs a level cost nothing next to the work.
     sync: bool = False
+    device: torch.device | None = None  # the GPU to wait for (cuda:1 is not the current one)
 
     def add(self, key: str, since: float) -> float:
         if self.sync:
-            torch.cuda.synchronize()
+            torch.cuda.synchronize(self.device)
         now = time.perf_counter()
         self.values[key] = self.values.get(key, 0.0) + now - since
         return now

@@ -421,9 +421,10 @@ def _gpu_that_runs_out(monkeypatch, free: int) -> list[str]:
 
     def fake_run_on(device, task, settings, source, cancel, notes, budgets):
         tried.append(device.type)
+        notes.append("a note of this attempt")  # as a level says "input downscaled ..."
         if device.type == "cuda":
             raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
-        yield "done on the CPU"
+        yield f"done on the CPU, saying {notes}"
 
     monkeypatch.setattr(engine_run, "pick_device", lambda name: torch.device("cuda"))
     monkeypatch.setattr(engine_run, "_run_on", fake_run_on)
@@ -434,8 +435,12 @@ def _gpu_that_runs_out(monkeypatch, free: int) -> list[str]:
 
 def test_out_of_gpu_memory_finishes_on_the_cpu(monkeypatch):
     tried = _gpu_that_runs_out(monkeypatch, free=1 << 40)
-    assert list(run(moving_texture(6, 32, 48), Request(seed=0))) == ["done on the CPU"]
+    [said] = list(run(moving_texture(6, 32, 48), Request(seed=0)))
     assert tried == ["cuda", "cuda", "cpu"]
+    # Each attempt's notes start afresh (a note said three times read as three runs); the
+    # out-of-memory lines are carried on.
+    assert said.count("a note of this attempt") == 1 and "retrying with smaller" in said
+    assert "finishing on the CPU" in said
 
 
 def test_out_of_gpu_memory_checks_the_cpus_memory_before_falling_back(monkeypatch):
@@ -445,3 +450,11 @@ def test_out_of_gpu_memory_checks_the_cpus_memory_before_falling_back(monkeypatc
     with pytest.raises(InputError, match="GPU ran out of memory, and on the CPU .* needs about"):
         list(run(moving_texture(6, 32, 48), Request(seed=0)))
     assert tried == ["cuda", "cuda"]
+
+
+@pytest.mark.parametrize("name", ["cudax", "cuda0", "cuda:", "gpu"])
+def test_a_mistyped_device_is_one_clear_error(name):
+    from engine.device import pick_device
+
+    with pytest.raises(InputError, match="unknown device|no CUDA GPU"):
+        pick_device(name)
