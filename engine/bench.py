@@ -346,7 +346,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="run variants of the settings side by side on the first clip: 'all' or a "
                         f"comma-separated list of: {', '.join(VARIANTS)}")
     b.add_argument("--json", default="bench.json", help="where to write the results (default bench.json)")
-    b.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    b.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     b.add_argument("--no-metrics", action="store_true", help="timings only")
 
 

@@ -59,7 +59,7 @@ def _common(p: argparse.ArgumentParser, *, sizes: bool = True, layout: str = "")
     p.add_argument("--quality", choices=list(QUALITY_PRESETS), default="normal",
                    help="draft (quick: input and output at most 320 px) / normal (default) / best (the paper's vote of every "
                    "patch; about 3x slower)")
-    p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
+    p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N")
     p.add_argument("--crf", type=_crf, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
