@@ -353,3 +353,30 @@ def test_a_favourite_of_one_clip_a_while_another_is_read_runs_with_its_own(
     assert blocker.args[0].frames.shape == (A_T, A_H, A_W, 3)  # square's, not small's
     qtbot.waitUntil(lambda: not window.guided.loading, timeout=30_000)
     assert str(window.session.motion.path).endswith("square.mp4")
+
+
+def test_an_analogy_favourite_of_another_clip_a_is_not_exported_with_the_open_one(
+        window, qtbot, motion_files, tmp_path):
+    """A favourite names its clip A: with another one open (or none), Export Favourites
+    leaves it out (saying why) instead of making it with the clip A that is open, and the
+    other favourites are still written."""
+    from app.state.settings import Favourite
+
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    window.sync.commit()
+    in_out = (window.session.in_out.in_point, window.session.in_out.out_point)
+    window.session.set_favourite(Favourite(3, window.session.settings.with_(seed=3), in_out), True)
+    window.session.set_favourite(
+        Favourite(5, window.session.settings.with_(task="generate", seed=5), in_out), True)
+    window.cache.clear()
+    small = tmp_path / "small.mp4"
+    write_video(moving_square(t=4, h=24, w=32, side=8, step=2), small, fps=Fraction(10), crf=10)
+    choose_motion(window, qtbot, small)
+    items = window.exports.favourite_items()
+    assert [item.seed for item in items] == [5]
+    assert [seed for seed, _ in window.exports.left_out] == [3]
+    labels = [window._favourite_label(f) for f in window.session.favourites]
+    assert "earlier" in labels[0] and "earlier" not in labels[1]
+    window.session.remove_favourite(window.session.favourites[0])  # Favourites ▸ Remove
+    assert [f.seed for f in window.session.favourites] == [5]

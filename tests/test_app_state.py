@@ -377,3 +377,18 @@ def test_a_favourite_past_a_shorter_clip_is_saved_as_it_is(tmp_path):
                   fp.describe(path, shorter.frames.shape[:3]), None)
     saved = {f.seed: f for f in again.snapshot().favourites}
     assert saved[8].in_out == (T - 2, T - 1)
+
+
+def test_favourites_of_a_mask_that_could_not_be_loaded_are_earlier(tmp_path):
+    """Reopened on a clip of another size, the mask is not loaded: its favourites were made
+    with a mask this session does not have, so they are "earlier", not made with the empty
+    one."""
+    session = session_with_work(tmp_path)  # favourite 3: inpaint
+    save_project(session.snapshot(), tmp_path / "p.vgpnn")
+    shorter, path = make_clip(tmp_path, "short.mp4", t=T - 1)
+    again = SessionModel()
+    notes = again.restore(load_project(tmp_path / "p.vgpnn"), shorter,
+                          fp.describe(path, shorter.frames.shape[:3]), None)
+    assert any("was not loaded" in n for n in notes)
+    layers = {f.seed: f.layers for f in again.favourites}
+    assert layers[3] == EARLIER_LAYERS and layers[9] == ()  # 9: a variation, no mask

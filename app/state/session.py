@@ -128,6 +128,14 @@ class SessionModel:
         self.favourites_changed.emit(list(self.favourites))
         self._touch("favourites")
 
+    def remove_favourite(self, favourite: Favourite) -> None:
+        """Forget this one favourite (unstarring in a grid removes those that match it)."""
+        kept = [f for f in self.favourites if f is not favourite]
+        if len(kept) != len(self.favourites):
+            self.favourites = kept
+            self.favourites_changed.emit(list(self.favourites))
+            self._touch("favourites")
+
     def set_export(self, preset: ExportPreset) -> None:
         if preset != self.export:
             self.export = preset
@@ -179,8 +187,10 @@ class SessionModel:
         self.favourites = list(data.favourites)
         self.export = data.export
         shape = tuple(clip.frames.shape[:3])
-        for model, layers, what in ((self.mask, data.inpaint, "The mask was painted"),
-                                    (self.sketch, data.sketch, "The sketch was drawn")):
+        dropped = set()  # the tasks whose layers could not be loaded
+        for model, layers, what, task in (
+                (self.mask, data.inpaint, "The mask was painted", "inpaint"),
+                (self.sketch, data.sketch, "The sketch was drawn", "sketch")):
             model.reset(shape)
             if layers is None:
                 continue
@@ -191,9 +201,11 @@ class SessionModel:
                 was = "×".join(map(str, layers.mask.shape))
                 notes.append(f"{what} on a clip of {was} (frames × height × width); this "
                              f"clip is {'×'.join(map(str, shape))}, so it was not loaded.")
+                dropped.add(task)
         # A file's favourites were made with the layers it holds: named by them now, so a
         # later edit makes them "earlier" as for a favourite starred in this session.
-        self.favourites = [self._stamped(f) for f in self.favourites]
+        self.favourites = [replace(f, layers=EARLIER_LAYERS) if f.settings.task in dropped
+                           else self._stamped(f) for f in self.favourites]
         self.in_out.reset(clip.length)
         self.in_out.set_range(*data.in_out)
         if data.in_out[1] >= clip.length:

@@ -33,7 +33,8 @@ class ExportDialog(QDialog):
                  parent: QWidget | None = None, kind: str = "mp4",
                  crf: int = DEFAULT_CRF, still: bool = False) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export result" if single else f"Export {len(seeds)} favourites")
+        many = f"{len(seeds)} favourite{'s' if len(seeds) != 1 else ''}"
+        self.setWindowTitle("Export result" if single else f"Export {many}")
         self._stem, self._seeds, self._single = stem, seeds, single
         self.format = QComboBox()
         labels = [label for label, (k, _) in FORMATS.items() if k != "still"]

@@ -14,7 +14,7 @@ from app.state.media import Selection
 from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
 from app.state.session import SessionModel
-from app.state.settings import ExportPreset
+from app.state.settings import ExportPreset, Favourite
 from app.widgets.export_dialog import ExportDialog
 from app.window import prompts
 from app.window.messages import Messages
@@ -117,33 +117,46 @@ class ExportController(QObject):
         only (the engine would make another video); if it is gone, it is left out, and
         `left_out` names it."""
         items, length = [], self.session.clip.length
-        self.left_out = []  # see export_favourites
+        self.left_out = []  # see export_favourites: (seed, why)
         for fav in self.session.favourites:
             if fav.in_out[1] >= length:
-                continue  # made on a longer version of the clip
+                self.left_out.append((fav.seed, f"made on frames {fav.in_out[0] + 1}–"
+                                      f"{fav.in_out[1] + 1} of a longer version of the clip"))
+                continue
             selection = self.runs.selection_for(fav.settings, fav.in_out)
             request = self.runs.request_for(fav.settings, fav.in_out)
-            own = fav.made_with(selection.token[3:])
+            own = fav.made_with(selection.token[3:]) and self._own_clip_a(fav)
             if not own:  # made with other layers: their video, from the cache only
                 selection = replace(selection, token=(*selection.token[:3], *fav.layers))
-            done = self.cache.get(cache_key(selection, request))
+            done = self.cache.get(cache_key(selection, request)) if request.guide is not None \
+                or request.task != "analogy" else None
             if done is None and not own:
-                self.left_out.append(fav.seed)
+                self.left_out.append((fav.seed, "made with a mask, sketch or clip A other than "
+                                      "the current one, and not in this session's memory"))
                 continue
             items.append(ExportItem(fav.seed, request, done.frames if done else None,
                                     selection))
         return items
+
+    def _own_clip_a(self, favourite: Favourite) -> bool:
+        """An analogy favourite is made with the clip A it names: the one open (else the
+        engine would make it with another, or with none)."""
+        if favourite.settings.task != "analogy":
+            return True
+        motion = self.session.motion
+        return (motion is not None and not self.runs.guided.loading
+                and str(motion.path) == favourite.settings.motion_path)
 
     def export_favourites(self) -> None:
         if self._busy():
             return
         items = self.favourite_items() if self.session.clip is not None else []
         if self.left_out:
-            seeds = ", ".join(str(s) for s in self.left_out)
-            self.messages.info("Favourites left out", f"Seed{'s' if len(self.left_out) > 1 else ''} "
-                               f"{seeds}: made with a mask, sketch or clip A that has changed "
-                               "since, and no longer in memory, so left out of this export "
-                               "(undo the change, or star them again).")
+            lines = [f"Seed {seed}: {why}." for seed, why in self.left_out]
+            self.messages.info("Favourites left out", "Left out of this export:\n" +
+                               "\n".join(lines) + "\n\nGenerate ▸ Favourites makes one with the "
+                               "current mask, sketch and clip (an analogy's with its own clip "
+                               "A); Generate ▸ Favourites ▸ Remove forgets one.")
         if not items:
             if not self.left_out:
                 self.messages.info("No favourites", "Star variations in the seed browser "

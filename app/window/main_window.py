@@ -246,12 +246,29 @@ class MainWindow(QMainWindow):
     def _fill_favourites(self, menu: QMenu) -> None:
         """Generate ▸ Favourites: one click remakes a favourite (its settings and seed)."""
         menu.clear()
-        for fav in self.session.favourites:
-            action = menu.addAction("★ " + fav.label())
+        labels = [self._favourite_label(fav) for fav in self.session.favourites]
+        for fav, label in zip(self.session.favourites, labels, strict=True):
+            action = menu.addAction("★ " + label)
             action.setStatusTip("Make this variation again with its own settings and seed")
             action.triggered.connect(lambda _=False, f=fav: self.runs.use_favourite(f))
         if not self.session.favourites:
             menu.addAction("(none: star variations in the seed browser)").setEnabled(False)
+            return
+        menu.addSeparator()
+        remove = menu.addMenu("Remove")  # also those no grid shows a star for any more
+        for fav, label in zip(self.session.favourites, labels, strict=True):
+            remove.addAction(label).triggered.connect(
+                lambda _=False, f=fav: self.session.remove_favourite(f))
+
+    def _favourite_label(self, fav) -> str:
+        """Its label, marked when the current mask, sketch or clip A would not make it."""
+        s = self.session
+        if s.clip is None or fav.in_out[1] >= s.clip.length:
+            return fav.label() + " (a longer clip)"
+        earlier = not fav.made_with(s.layers_token(fav.settings, fav.in_out)) or (
+            fav.settings.task == "analogy" and s.motion is not None
+            and str(s.motion.path) != fav.settings.motion_path)
+        return fav.label() + (" (earlier mask, sketch or clip A)" if earlier else "")
 
     def _show_edit_actions(self, task: str) -> None:
         """The Edit menu shows the sketch canvas's stroke actions in the Sketch task, the

@@ -141,7 +141,7 @@ class RunController(QObject):
         self.session.set_settings(favourite.settings.taken_over(self.session.settings))
         if favourite.settings.task == "analogy" and favourite.settings.motion_path:
             self.guided.read_named(favourite.settings.motion_path)
-        if self.guided.loading:  # its clip A is being read: the run waits for it
+        if favourite.settings.task == "analogy" and self.guided.loading:  # it waits for clip A
             self.guided.after_load(lambda: self._run_favourite(favourite))
             return
         self._run_favourite(favourite)
