@@ -101,7 +101,14 @@ def run_guided(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    _check_layout(args, layout.frames, Path(layout_path).name)
+    try:
+        _check_layout(args, layout.frames, Path(layout_path).name)
+    except InputError as exc:
+        if layout_side is None or "no strokes" not in str(exc):
+            raise
+        _, h, w = layout.frames.shape[:3]  # the drawing was there; the shrink thinned it away
+        raise InputError(f"{exc}; it was read at {w}x{h} to keep B's scale under --max-side or "
+                         "Draft: draw thicker strokes, or give a larger --max-side") from None
     req = Request(task=args.command, frames=args.frames, height=height, width=width,
                   seed=args.seed, settings=settings.with_(max_side=None),
                   guide=layout.frames, guide_until=args.guide_until,

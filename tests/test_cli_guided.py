@@ -128,3 +128,17 @@ def test_parser_constant_matches_the_engine():
     from engine.structure import MAX_LEVELS as ENGINE_MAX
 
     assert MAX_LEVELS == ENGINE_MAX
+
+
+def test_a_sketch_thinned_away_by_max_side_says_so(files, tmp_path, capsys):
+    """A small drawing with a large look clip is read at B's scale: strokes a pixel or two
+    wide can vanish, and the message says why instead of calling the file blank."""
+    big_b = tmp_path / "big_b.mp4"
+    write_video(look_clip(t=T, h=8 * H, w=8 * W), big_b, fps=Fraction(10), crf=12)
+    sketch = np.full((1, H, W, 3), 255, np.uint8)
+    sketch[0, 10:12, 5:40] = 0  # a 2-px line
+    write_video(sketch, tmp_path / "thin.png", fps=Fraction(10))
+    code = main(["sketch", str(tmp_path / "thin.png"), str(big_b), "-o", str(tmp_path / "o.mp4"),
+                 "--max-side", "48", "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and "thin.png has no strokes" in err and "draw thicker strokes" in err
