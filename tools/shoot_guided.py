@@ -25,9 +25,12 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
+    from app.widgets.style import apply_style
     from app.window.main_window import MainWindow
     from tools.qt_wait import pause, wait_until
 
+    apply_style(app)  # as the editor starts (launch)
+    (out / ".shoot.ini").unlink(missing_ok=True)  # the editor's defaults, not a last run's
     settings = QSettings(str(out / ".shoot.ini"), QSettings.Format.IniFormat)
     win = MainWindow(settings=settings, data_folder=out / ".shoot-data")
     win.projects.ask_to_save = False
