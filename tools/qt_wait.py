@@ -22,3 +22,35 @@ def wait_until(condition: Callable[[], bool], ms: int = 120_000) -> None:
 def pause(ms: int) -> None:
     """Run the event loop for `ms` milliseconds."""
     wait_until(lambda: False, ms)
+
+
+def shooting_window(out):
+    """(the QApplication, a shown MainWindow) for README screenshots: the editor's style and
+    default settings (a fresh settings file in `out`), at 1400×860 from (20, 20)."""
+    import sys
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    from app.widgets.style import apply_style
+    from app.window.main_window import MainWindow
+
+    apply_style(app)  # as the editor starts (launch)
+    (out / ".shoot.ini").unlink(missing_ok=True)  # the editor's defaults, not a last run's
+    settings = QSettings(str(out / ".shoot.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings, data_folder=out / ".shoot-data")
+    win.projects.ask_to_save = False
+    win.resize(1400, 860)
+    win.move(20, 20)
+    win.show()
+    return app, win
+
+
+def shoot(out, name: str, size: str = "1420x880") -> None:
+    """The screen's top left `size` (from (20, 20)) into out/name, once the window settled."""
+    import subprocess
+
+    pause(800)
+    subprocess.run(["import", "-window", "root", "-crop", f"{size}+20+20", str(out / name)],
+                   check=True)

@@ -12,7 +12,6 @@ frames 1-12 (Draft; inpainting keeps the clip's size).
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -23,28 +22,10 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     clip, out = sys.argv[1], Path(sys.argv[2])
     out.mkdir(parents=True, exist_ok=True)
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv[:1])
-    from app.widgets.style import apply_style
-    from app.window.main_window import MainWindow
     from engine.io import SAMPLE_CLIP
-    from tools.qt_wait import pause, wait_until
+    from tools.qt_wait import shoot, shooting_window, wait_until
 
-    apply_style(app)  # as the editor starts (launch)
-    (out / ".shoot.ini").unlink(missing_ok=True)  # the editor's defaults, not a last run's
-    settings = QSettings(str(out / ".shoot.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings, data_folder=out / ".shoot-data")
-    win.projects.ask_to_save = False
-    win.resize(1400, 860)
-    win.move(20, 20)
-    win.show()
-
-    def shoot(name: str) -> None:
-        pause(800)
-        subprocess.run(["import", "-window", "root", "-crop", "1400x860+20+20",
-                        str(out / name)], check=True)
+    app, win = shooting_window(out)
 
     def generate() -> None:
         done = []
@@ -65,7 +46,7 @@ def main() -> int:
     generate()
     win.view.set_view_mode("side")
     win.playback.seek(12)
-    shoot("editor.png")
+    shoot(out, "editor.png", "1400x860")
 
     open_clip(clip)
     win.session.in_out.set_range(0, 11)
@@ -80,7 +61,7 @@ def main() -> int:
     generate()
     win.view.set_view_mode("side")
     win.playback.seek(6)
-    shoot("inpaint.png")
+    shoot(out, "inpaint.png", "1400x860")
     win.close()
     app.processEvents()
     return 0

@@ -10,7 +10,6 @@ is opened for the sketch. Both tasks run at Draft quality. The sketch is drawn w
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,29 +20,10 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     look, motion, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     out.mkdir(parents=True, exist_ok=True)
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
+    from tools.qt_wait import shoot, shooting_window, wait_until
 
-    app = QApplication(sys.argv[:1])
-    from app.widgets.style import apply_style
-    from app.window.main_window import MainWindow
-    from tools.qt_wait import pause, wait_until
-
-    apply_style(app)  # as the editor starts (launch)
-    (out / ".shoot.ini").unlink(missing_ok=True)  # the editor's defaults, not a last run's
-    settings = QSettings(str(out / ".shoot.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings, data_folder=out / ".shoot-data")
-    win.projects.ask_to_save = False
-    win.resize(1400, 860)
-    win.move(20, 20)
-    win.show()
-
+    app, win = shooting_window(out)
     wait = wait_until
-
-    def shoot(name: str) -> None:
-        pause(600)
-        subprocess.run(["import", "-window", "root", "-crop", "1420x880+20+20",
-                        str(out / name)], check=True)
 
     def generate() -> None:
         done = []
@@ -64,7 +44,7 @@ def main() -> int:
     generate()
     win.view.set_view_mode("side")
     win.playback.seek(win.session.clip.length // 2)
-    shoot("analogy.png")
+    shoot(out, "analogy.png")
 
     if len(sys.argv) > 4:
         win.projects.open_path(sys.argv[4])
@@ -83,7 +63,7 @@ def main() -> int:
                           for a in [math.radians(d) for d in range(-150, 151, 10)]])
     generate()
     win.playback.seek(win.session.clip.length // 2)
-    shoot("sketch.png")
+    shoot(out, "sketch.png")
     win.close()
     app.processEvents()
     return 0
