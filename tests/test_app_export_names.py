@@ -112,3 +112,22 @@ def test_clip_a_is_never_written_over(window, qtbot, tmp_path, monkeypatch):
     assert "cannot be the input" in blocker.args[0] and clip_a.read_bytes() == before
     assert not window.exporter.busy and np.array_equal(
         read_video(clip_a).frames.shape, (6, 32, 40, 3))
+
+
+def test_the_next_export_can_start_as_soon_as_one_is_written(window, qtbot, tmp_path):
+    """The runner is free when it says "finished": an export started from that signal is
+    not refused as "already running"."""
+    from app.workers.exporter import ExportItem
+
+    result = generate(window, qtbot)
+    item = ExportItem(result.seed, result.request, result.frames)
+    started = []
+    window.exporter.finished.connect(
+        lambda paths, notes: started.append(
+            window.exports.start_export([item], [tmp_path / "second.gif"], crf=18))
+        if not started else None)
+    with qtbot.waitSignal(window.exporter.finished, timeout=60_000):
+        window.exports.start_export([item], [tmp_path / "first.gif"], crf=18)
+    assert started == [True]
+    qtbot.waitUntil(lambda: (tmp_path / "second.gif").exists() and not window.exporter.busy,
+                    timeout=60_000)

@@ -67,21 +67,28 @@ class ExportRunner(QObject):
             dialog.setLabelText(value.text)
             dialog.setValue(int(value.fraction * 1000))
 
+    # The outcome's signals come after the runner is free: a listener may start the next
+    # export at once (it was refused as "already running" until the job's `done`).
     @Slot(object, object)
     def _on_succeeded(self, job: jobs.Job, outcome: tuple) -> None:
+        self._on_done(job)
         paths, notes = outcome
         self.finished.emit(list(paths), list(notes))
 
     @Slot(object, str)
     def _on_failed(self, job: jobs.Job, message: str) -> None:
+        self._on_done(job)
         self.failed.emit(message, list(self._written))
 
     @Slot(object)
     def _on_cancelled(self, job: jobs.Job) -> None:
+        self._on_done(job)
         self.cancelled.emit(list(self._written))
 
     @Slot(object)
     def _on_done(self, job: jobs.Job) -> None:
+        if job is not self._job:
+            return  # released already (its outcome came first), or an earlier export's
         self._job = None
         if self._dialog is not None:
             dialog, self._dialog = self._dialog, None
