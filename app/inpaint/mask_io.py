@@ -46,11 +46,16 @@ def import_target(path: str | PathLike[str]) -> Path:
     if not (p.is_file() and p.suffix.lower() in IMAGE_EXTS and p.stem[-1:].isdigit()):
         return p
     try:
-        siblings = [q for q in p.parent.iterdir()
-                    if q != p and q.suffix.lower() == p.suffix.lower() and q.stem[-1:].isdigit()]
+        return p.parent if len(numbered_like(p)) > 1 else p
     except OSError:
         return p
-    return p.parent if siblings else p
+
+
+def numbered_like(image: Path) -> list[Path]:
+    """The images beside `image` (itself included) of its kind whose names end in digits:
+    the frames of its numbered sequence."""
+    suffix = image.suffix.lower()
+    return [q for q in image.parent.iterdir() if q.suffix.lower() == suffix and q.stem[-1:].isdigit()]
 
 
 def hints_folder_for(folder: str | PathLike[str]) -> Path:

@@ -27,13 +27,13 @@ def _range_that_fits(request: Request, source: tuple[int, int, int], free: int) 
     """The most in/out frames whose run fits (the output's frame count in proportion, as it
     follows the range; an analogy's is clip A's whatever the range), or 0."""
     t, h, w = source
-    frames = request.frames
+    frames = None if request.task == "analogy" else request.frames
+
+    def shorter(n: int) -> Request:
+        return replace(request, frames=max(1, round(frames * n / t))) if frames else request
+
     for n in range(t - 1, 0, -1):
-        if request.task == "analogy" or not frames:
-            shorter = request
-        else:
-            shorter = replace(request, frames=max(1, round(frames * n / t)))
-        if _need(shorter, (n, h, w)) <= free:
+        if _need(shorter(n), (n, h, w)) <= free:
             return n
     return 0
 

@@ -84,6 +84,14 @@ class SessionModel:
             return ("motion", None if self.motion is None else self.motion.serial)
         return ()
 
+    def makes(self, favourite: Favourite) -> bool:
+        """Whether the open mask, sketch and clip A make this favourite's video (an
+        analogy's: the clip A it names is the one open)."""
+        if not favourite.made_with(self.layers_token(favourite.settings, favourite.in_out)):
+            return False
+        return favourite.settings.task != "analogy" or (
+            self.motion is not None and str(self.motion.path) == favourite.settings.motion_path)
+
     def is_favourite(self, favourite: Favourite) -> bool:
         return any(f.matches(favourite) for f in self.favourites)
 

@@ -14,7 +14,7 @@ from app.state.media import Selection
 from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
 from app.state.session import SessionModel
-from app.state.settings import ExportPreset, Favourite
+from app.state.settings import ExportPreset
 from app.widgets.export_dialog import ExportDialog
 from app.window import prompts
 from app.window.messages import Messages
@@ -125,7 +125,9 @@ class ExportController(QObject):
                 continue
             selection = self.runs.selection_for(fav.settings, fav.in_out)
             request = self.runs.request_for(fav.settings, fav.in_out)
-            own = fav.made_with(selection.token[3:]) and self._own_clip_a(fav)
+            # An analogy's clip A still being read is not the one it will be made with.
+            own = self.session.makes(fav) and not (fav.settings.task == "analogy"
+                                                   and self.runs.guided.loading)
             if not own:  # made with other layers: their video, from the cache only
                 selection = replace(selection, token=(*selection.token[:3], *fav.layers))
             done = self.cache.get(cache_key(selection, request)) if request.guide is not None \
@@ -137,15 +139,6 @@ class ExportController(QObject):
             items.append(ExportItem(fav.seed, request, done.frames if done else None,
                                     selection))
         return items
-
-    def _own_clip_a(self, favourite: Favourite) -> bool:
-        """An analogy favourite is made with the clip A it names: the one open (else the
-        engine would make it with another, or with none)."""
-        if favourite.settings.task != "analogy":
-            return True
-        motion = self.session.motion
-        return (motion is not None and not self.runs.guided.loading
-                and str(motion.path) == favourite.settings.motion_path)
 
     def export_favourites(self) -> None:
         if self._busy():
@@ -178,8 +171,7 @@ class ExportController(QObject):
     def start_export(self, items: list[ExportItem], targets: list[Path], crf: int,
                      selection: Selection | None = None) -> bool:
         """Write items to targets on a worker with a progress dialog (no file dialogs)."""
-        if self.runner.busy:
-            self.messages.error("Export", "An export is already running.")
+        if self._busy():
             return False
         selection = selection or self.runs.current_selection()
         inputs = self._inputs(selection)

@@ -257,10 +257,8 @@ class GuidedController(QObject):
         """Make the clip A at `path` the one open or being read (a favourite names it): a
         different one being read is replaced, not waited for."""
         motion = self.session.motion
-        if self._loader is not None:
-            if self._loading != path and Path(path).exists():
-                self.load_motion(path)
-        elif (motion is None or str(motion.path) != path) and Path(path).exists():
+        current = self._loading if self._loader is not None else str(motion.path) if motion else ""
+        if path != current and Path(path).exists():
             self.load_motion(path)
 
     def after_load(self, run: Callable[[], None]) -> None:

@@ -265,9 +265,9 @@ class MainWindow(QMainWindow):
         s = self.session
         if s.clip is None or fav.in_out[1] >= s.clip.length:
             return fav.label() + " (a longer clip)"
-        earlier = not fav.made_with(s.layers_token(fav.settings, fav.in_out)) or (
-            fav.settings.task == "analogy" and s.motion is not None
-            and str(s.motion.path) != fav.settings.motion_path)
+        # (An analogy's from a file, with no clip A open yet, is not marked: none is known.)
+        unknown = fav.settings.task == "analogy" and s.motion is None and not fav.layers
+        earlier = not s.makes(fav) and not unknown
         return fav.label() + (" (earlier mask, sketch or clip A)" if earlier else "")
 
     def _show_edit_actions(self, task: str) -> None:
@@ -325,9 +325,7 @@ class MainWindow(QMainWindow):
         sequence, as for clip A and masks: asked, since a camera's photos are numbered too."""
         sequence = mask_io.import_target(path)
         if sequence != Path(path).expanduser():
-            suffix = Path(path).suffix.lower()
-            count = sum(1 for p in sequence.iterdir()
-                        if p.suffix.lower() == suffix and p.stem[-1:].isdigit())
+            count = len(mask_io.numbered_like(Path(path).expanduser()))
             answer = prompts.ask_sequence_or_image(self, Path(path).name, sequence.name, count)
             if answer is None:
                 return
