@@ -52,6 +52,11 @@ def output_shape(source: Shape3, request: Request, scale: float = 1.0) -> Shape3
     return task_for(request).output_shape(source, scale)
 
 
+def _task_working_shape(task: Task, source: Shape3, settings: Settings) -> tuple[Shape3, float]:
+    """working_shape for the output `task` makes (its size in the original's pixels)."""
+    return working_shape(source, settings, task.output_shape(source, 1.0)[1:])
+
+
 def _validate(frames: np.ndarray, request: Request) -> Task:
     task = task_for(request)
     if not isinstance(frames, np.ndarray) or frames.ndim != 4 or frames.shape[-1] != 3 \
@@ -91,7 +96,7 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
     task = _validate(source, request)
     settings = task.adjust(request.settings)
     device = pick_device(settings.device)
-    work, scale = working_shape(source.shape[:3], settings, task.output_shape(source.shape[:3], 1.0)[1:])
+    work, scale = _task_working_shape(task, source.shape[:3], settings)
     # Caps before any work; the memory estimate is of this machine's RAM (CPU runs only).
     out_shape = task.output_shape(work, scale)
     check_output_size(work, out_shape, free_bytes=None if device.type == "cpu" else 1 << 62)
@@ -135,7 +140,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets) -> Iterator[LevelResult]:
     request = task.request
     start = time.perf_counter()
-    timings = Timings(sync=device.type == "cuda", device=device if device.type == "cuda" else None)
+    timings = Timings(sync=device.type == "cuda", device=device)
     label = _device_label(device)
     # The noise and the coarse levels' searches, which settle a seed's layout (and which the
     # redraw test reads), draw from a CPU generator on every device: CUDA's random numbers
@@ -147,7 +152,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     fine_gen = _fine_generator(device, seed, gen)
 
     x = to_tensor(source, device)
-    small, scale = working_shape(source.shape[:3], settings, task.output_shape(source.shape[:3], 1.0)[1:])
+    small, scale = _task_working_shape(task, source.shape[:3], settings)
     if scale != 1.0:
         _, h, w = source.shape[:3]
         x = resize(x, small, budgets=budgets, cancel=cancel)
