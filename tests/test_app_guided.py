@@ -380,3 +380,30 @@ def test_an_analogy_favourite_of_another_clip_a_is_not_exported_with_the_open_on
     assert "earlier" in labels[0] and "earlier" not in labels[1]
     window.session.remove_favourite(window.session.favourites[0])  # Favourites ▸ Remove
     assert [f.seed for f in window.session.favourites] == [5]
+
+
+def test_a_cached_analogy_favourite_of_a_clip_a_of_another_size_is_exported(
+        window, qtbot, motion_files, tmp_path):
+    """Starred with one clip A and still in memory, it is exported from the cache after a
+    clip A of another size is opened (its output has the first clip A's size)."""
+    from app.state.settings import Favourite
+
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    settings = window.sync.commit().with_(seed=6)
+    window.panel.apply_settings(settings)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.runs.generate()
+    made = blocker.args[0].frames
+    selection = window.runs.current_selection()
+    window.session.set_favourite(
+        Favourite(6, settings, (window.session.in_out.in_point, window.session.in_out.out_point),
+                  selection.token[3:]), True)
+    small = tmp_path / "small.mp4"
+    write_video(moving_square(t=4, h=24, w=32, side=8, step=2), small, fps=Fraction(10), crf=10)
+    choose_motion(window, qtbot, small)
+    items = [item for item in window.exports.favourite_items() if item.seed == 6]
+    assert len(items) == 1 and items[0].frames is made
+    assert made.shape == (A_T, A_H, A_W, 3) and (items[0].request.height,
+                                                  items[0].request.width) == (A_H, A_W)
+    assert 6 not in [seed for seed, _ in window.exports.left_out]

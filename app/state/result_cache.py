@@ -7,7 +7,7 @@ shows the result at once instead of running the engine again.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 from app.state.result_clip import ResultClip
 
@@ -26,6 +26,13 @@ class ResultCache:
         if clip is not None:
             self._items.move_to_end(key)
         return clip
+
+    def find(self, match: Callable[[Hashable], bool]) -> ResultClip | None:
+        """The most recently used result whose key `match` accepts, or None."""
+        for key in reversed(self._items):
+            if match(key):
+                return self.get(key)
+        return None
 
     def put(self, key: Hashable, clip: ResultClip) -> None:
         self._items[key] = clip
