@@ -407,3 +407,39 @@ def test_a_cached_analogy_favourite_of_a_clip_a_of_another_size_is_exported(
     assert made.shape == (A_T, A_H, A_W, 3) and (items[0].request.height,
                                                   items[0].request.width) == (A_H, A_W)
     assert 6 not in [seed for seed, _ in window.exports.left_out]
+    runs = window.generation.run_count
+    window.runs.use_favourite(window.session.favourites[-1])  # its clip A again, from memory
+    qtbot.waitUntil(lambda: not window.guided.loading and str(
+        window.session.motion.path).endswith("square.mp4"), timeout=30_000)
+    qtbot.waitUntil(lambda: "Result ready" in window.statusBar().currentMessage(), timeout=5000)
+    assert window.generation.run_count == runs
+
+
+def test_a_favourite_whose_clip_a_was_moved_keeps_the_clip_a_chosen_again(
+        window, qtbot, motion_files, tmp_path):
+    """Its clip A moved and chosen again from the new place: running the favourite makes
+    it with that clip A, and the panel (and so a saved project) keeps the new path, not the
+    old one that cannot be read; the status bar says so."""
+    import shutil
+
+    from app.state.settings import Favourite
+
+    old = tmp_path / "old" / "square.mp4"
+    old.parent.mkdir()
+    shutil.copy(motion_files / "square.mp4", old)
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, old)
+    starred = Favourite(7, window.sync.commit().with_(seed=7),
+                        (window.session.in_out.in_point, window.session.in_out.out_point))
+    assert starred.settings.motion_path == str(old)
+    new = tmp_path / "new" / "square.mp4"
+    new.parent.mkdir()
+    shutil.move(old, new)
+    choose_motion(window, qtbot, new)
+    window.cache.clear()
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.runs.use_favourite(starred)
+    assert blocker.args[0].frames.shape == (A_T, A_H, A_W, 3)
+    assert window.session.settings.motion_path == str(new)
+    assert str(window.session.motion.path) == str(new)
+    qtbot.waitUntil(lambda: "no longer at" in window.statusBar().currentMessage(), timeout=5000)

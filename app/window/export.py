@@ -4,7 +4,6 @@ export preset), then a job with a progress dialog; the source file is never a ta
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Hashable
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,10 +22,9 @@ from app.window.runs import RunController
 from app.window.view import ViewController
 from app.workers.export_runner import ExportRunner
 from app.workers.exporter import ExportItem, normalize_target, writer_target
-from app.workers.generation import cache_key
+from app.workers.generation import cache_key, made_as
 from engine.errors import InputError
 from engine.io import SAMPLE_CLIP, check_target
-from engine.request import Request
 
 
 class ExportController(QObject):
@@ -135,7 +133,7 @@ class ExportController(QObject):
                     if request.guide is not None or request.task != "analogy" else None
             else:  # made with other layers: their video, from the cache only
                 selection = replace(selection, token=(*selection.token[:3], *fav.layers))
-                done = self.cache.find(_made_as(selection.token, request))
+                done = self.cache.find(made_as(selection.token, request))
             if done is None and not own:
                 self.left_out.append((fav.seed, "made with a mask, sketch or clip A other than "
                                       "the current one, and not in this session's memory"))
@@ -220,13 +218,3 @@ def _kept(written: list, what: str) -> str:
     return (f" {len(written)} file{'s' if len(written) != 1 else ''} written before it {what} "
             f"{'were' if len(written) != 1 else 'was'} kept: {names}{more} in {Path(written[0]).parent}.")
 
-
-def _made_as(token: tuple, request: Request) -> Callable[[Hashable], bool]:
-    """Matches the cache key of a result made with the layers `token` names and the
-    settings of `request`, at whatever size: an analogy's output takes its clip A's size,
-    which the request of the clip A open now does not have."""
-    def sizeless(r: Request) -> Request:
-        return replace(r, frames=None, height=None, width=None)
-
-    want = sizeless(request)
-    return lambda key: key[0] == token and sizeless(key[1]) == want

@@ -4,6 +4,7 @@ the input of a run, built from the session (settings, in/out range, mask)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Slot
 
@@ -20,7 +21,7 @@ from app.window.messages import Messages
 from app.window.settings_sync import SettingsSync
 from app.window.view import ViewController
 from app.workers.eta import format_seconds
-from app.workers.generation import GenerationRunner, RunProgress, cache_key, editor_text
+from app.workers.generation import GenerationRunner, RunProgress, editor_text, made_as
 from engine.errors import InputError
 from engine.limits import check_requested_size
 from engine.request import Request, summarise_notes
@@ -138,21 +139,29 @@ class RunController(QObject):
         if self.session.clip is None:
             return
         self.session.in_out.set_range(*favourite.in_out)  # first: the duration follows it
-        self.session.set_settings(favourite.settings.taken_over(self.session.settings))
-        if favourite.settings.task == "analogy" and favourite.settings.motion_path:
-            self.guided.read_named(favourite.settings.motion_path)
-        if favourite.settings.task == "analogy" and self.guided.loading:  # it waits for clip A
-            self.guided.after_load(lambda: self._run_favourite(favourite))
+        settings, note = favourite.settings.taken_over(self.session.settings), ""
+        named = favourite.settings.motion_path if favourite.settings.task == "analogy" else ""
+        if named and not Path(named).exists() and self.session.motion is not None:
+            # Its clip A was moved or deleted: the open one stays the panel's (and the
+            # project's), rather than a path that cannot be read.
+            settings = settings.with_(motion_path=str(self.session.motion.path))
+            note = (f"seed {favourite.seed}'s clip A {Path(named).name} is no longer at "
+                    f"{Path(named).parent}: made with the clip A that is open")
+        self.session.set_settings(settings)
+        if named:
+            self.guided.read_named(named)
+        if named and self.guided.loading:  # it waits for clip A
+            self.guided.after_load(lambda: self._run_favourite(favourite, note))
             return
-        self._run_favourite(favourite)
+        self._run_favourite(favourite, note)
 
-    def _run_favourite(self, favourite: Favourite) -> None:
+    def _run_favourite(self, favourite: Favourite, note: str = "") -> None:
         selection = self.current_selection()
         if not favourite.made_with(selection.token[3:]):
             # Starred with a mask, sketch or clip A that has changed since: its own video,
             # while the cache holds it; else the current layers make another one.
             own = replace(selection, token=(*selection.token[:3], *favourite.layers))
-            clip = self.runner.cache.get(cache_key(own, self.current_request()))
+            clip = self.runner.cache.find(made_as(own.token, self.current_request()))
             if clip is not None:
                 self.stop_quietly()
                 self.view.show_result(clip)
@@ -162,10 +171,11 @@ class RunController(QObject):
                 return
             self.generate()
             self._note = "; ".join(filter(None, [  # said beside the run's progress
-                self._note, f"seed {favourite.seed} was starred with an earlier mask, sketch "
-                "or clip A: made anew with the current one"]))
+                self._note, note or f"seed {favourite.seed} was starred with an earlier mask, "
+                "sketch or clip A: made anew with the current one"]))
             return
         self.generate()
+        self._note = "; ".join(filter(None, [self._note, note]))
 
     def cancel(self) -> None:
         if self.runner.busy:

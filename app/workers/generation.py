@@ -84,6 +84,17 @@ def cache_key(selection: Selection, request: Request) -> Hashable:
     return (selection.token, request)
 
 
+def made_as(token: tuple, request: Request) -> Callable[[Hashable], bool]:
+    """Matches the cache key of a result made with the layers `token` names and the
+    settings of `request`, at whatever size: an analogy's output takes its clip A's size,
+    which the request made with the clip A open now need not have."""
+    def sizeless(r: Request) -> Request:
+        return replace(r, frames=None, height=None, width=None)
+
+    want = sizeless(request)
+    return lambda key: key[0] == token and sizeless(key[1]) == want
+
+
 def to_result(level: LevelResult, request: Request, selection: Selection,
               realism: Realism | None = None) -> ResultClip:
     h, w = selection.frames.shape[1:3]
