@@ -350,6 +350,23 @@ def test_a_refined_tile_is_starred_and_exported_as_its_best_video(window, qtbot)
     browser.close()
 
 
+def test_refining_a_starred_tile_moves_its_star_to_the_best_video(window, qtbot):
+    """A starred tile refined keeps its star lit, and the favourite is now the Best video
+    it shows (the Draft one was hidden yet still exported)."""
+    browser = _browse_finished(window, qtbot)
+    tile = browser.tiles[0]
+    tile.star.click()
+    assert [f.settings.quality for f in window.session.favourites] == ["draft"]
+    tile.refine.click()
+    qtbot.waitUntil(lambda: tile.refined and tile.clip.request.settings.em_iters == 5,
+                    timeout=RUN_TIMEOUT_MS)
+    assert [(f.seed, f.settings.quality) for f in window.session.favourites] == [(0, "best")]
+    assert tile.star.isChecked() and browser.favourite_seeds() == [0]
+    (item,) = window.exports.favourite_items()
+    np.testing.assert_array_equal(item.frames, tile.clip.frames)
+    browser.close()
+
+
 def test_a_stopped_refine_leaves_the_finished_video(window, qtbot):
     browser = _browse_finished(window, qtbot)
     tile = browser.tiles[0]

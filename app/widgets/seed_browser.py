@@ -52,6 +52,7 @@ class SeedBrowser(QDialog):
     use_clip = Signal(object)  # ResultClip chosen with "Use"
     export_favourites = Signal()
     star_toggled = Signal(int, bool)  # (seed, starred) by the user
+    refined = Signal(int)  # a tile's Best video arrived (its seed)
 
     def __init__(self, cache: ResultCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -282,8 +283,10 @@ class SeedBrowser(QDialog):
         tile.refined = tile.refined or (kind == "refine" and clip.final)
         refined_now = tile.refined and kind == "refine"
         tile.set_clip(clip, state)
-        if refined_now and self.starred_seeds is not None:
-            self.set_starred(self.starred_seeds())  # its star is now the Best video's
+        if refined_now:
+            self.refined.emit(seed)  # a starred tile's star moves to its Best video
+            if self.starred_seeds is not None:
+                self.set_starred(self.starred_seeds())  # its star is now the Best video's
         if clip.final:
             self._finals_due.discard(seed)
         if clip.realism is not None:

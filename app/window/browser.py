@@ -51,6 +51,7 @@ class BrowserController(QObject):
             self.browser.use_clip.connect(self.use_clip)
             self.browser.export_favourites.connect(self._export)
             self.browser.star_toggled.connect(self._on_star)
+            self.browser.refined.connect(self._on_refined)
             self.browser.favourite_total = lambda: len(self.session.favourites)
             self.browser.starred_seeds = self._starred
         self.browser.show()
@@ -99,6 +100,21 @@ class BrowserController(QObject):
             _, in_out = self._setup
             self.session.set_favourite(
                 Favourite(seed, self._tile_settings(seed), in_out, self._layers), on)
+
+    def _on_refined(self, seed: int) -> None:
+        """A starred tile refined: its star means the video on the tile, so the grid's
+        favourite of that seed becomes the Best one (Export Favourites writes what the tile
+        shows, and the star stays lit)."""
+        if self._setup is None:
+            return
+        settings, in_out = self._setup
+        grid = Favourite(seed, settings, in_out, self._layers)
+        best = Favourite(seed, self._tile_settings(seed), in_out, self._layers)
+        if best.settings.same_result(settings) or not self.session.is_favourite(grid):
+            return
+        self.session.set_favourite(grid, False)
+        self.session.set_favourite(best, True)
+        self.messages.status(f"Seed {seed}'s star now stands for its Best video", 5000)
 
     def _show_stars(self, favourites: list[Favourite]) -> None:
         if self.browser is not None and self._setup is not None:
