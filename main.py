@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         return cli_main(argv)
     usage = ("usage: python main.py [VIDEO]  |  python main.py {generate,retarget,inpaint,analogy,"
              "sketch,bench} ...  |  python main.py --check")
-    if argv and not Path(argv[0]).expanduser().exists() and not Path(argv[0]).suffix:
+    if argv and not os.path.exists(Path(argv[0]).expanduser()) and not Path(argv[0]).suffix:
         # Not a file and not a file's name: a mistyped subcommand, not a clip to open.
         import difflib
 

@@ -438,6 +438,12 @@ def _run_command(args: argparse.Namespace, start: float) -> int:
     except MemoryError:
         print("error: out of memory; try a smaller --max-side or fewer frames", file=sys.stderr)
         return 3
+    except OSError as exc:  # what the system refused where no check foresaw it: one line
+        from engine.io.paths import short_name
+
+        name = f"{short_name(Path(exc.filename).name)}: " if exc.filename else ""
+        print(f"error: {name}{(exc.strerror or str(exc)).lower()}", file=sys.stderr)
+        return 2
     if args.command != "bench" and not getattr(args, "quiet", False):
         print(f"done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return code

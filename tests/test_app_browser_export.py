@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import av
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -233,6 +234,40 @@ def test_export_says_when_the_sound_is_left_out(qtbot, tmp_path):
     with qtbot.waitSignal(job.succeeded, timeout=60_000) as blocker:
         jobs.start(job)
     assert blocker.args[1][1] == []
+
+
+def test_export_leaves_out_the_sound_of_a_source_changed_or_deleted_on_disk(qtbot, tmp_path):
+    """The sound is read from the file at export: once it is another recording of that
+    name, or gone, the video is written without sound, and the notes say why."""
+    import os
+
+    from app.state.media import read_source
+    from app.workers import jobs
+    from app.workers.exporter import export_job
+    from engine.request import Request
+    from tests.test_io import make_file
+
+    src = make_file(tmp_path / "take.mp4", np.zeros((10, 32, 48, 3), np.uint8), fps=10,
+                    audio="aac")
+    selection = read_source(src).selection(0, 9)
+    frames = np.zeros((10, 32, 48, 3), np.uint8)
+
+    def export(name):
+        job = export_job([ExportItem(0, Request(), frames)], [tmp_path / name], selection)
+        with qtbot.waitSignal(job.succeeded, timeout=60_000) as blocker:
+            jobs.start(job)
+        with av.open(str(tmp_path / name)) as c:
+            return bool(c.streams.audio), blocker.args[1][1]
+
+    assert export("same.mp4") == (True, [])
+    other = make_file(tmp_path / "other.mp4", np.full((10, 32, 48, 3), 90, np.uint8), fps=10,
+                      audio="aac")
+    os.replace(other, src)  # another take of that name
+    assert export("changed.mp4") == (False, ["changed.mp4: audio dropped: take.mp4 has "
+                                             "changed on disk since it was opened"])
+    src.unlink()
+    assert export("gone.mp4") == (False, ["gone.mp4: audio dropped: take.mp4 is no longer "
+                                          "on disk"])
 
 
 def test_export_asks_before_replacing_a_file(window, qtbot, tmp_path, monkeypatch):

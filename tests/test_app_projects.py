@@ -4,7 +4,9 @@ favourite in one click."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from fractions import Fraction
 from pathlib import Path
 
@@ -319,3 +321,25 @@ def test_a_recent_project_that_is_gone_leaves_the_list(window, qtbot, tmp_path):
         action.trigger()
     assert "no longer at" in blocker.args[0]
     assert str(gone) not in window.recent_projects.paths()
+
+
+def test_save_over_a_read_only_project_asks_for_another_name(window, qtbot, tmp_path,
+                                                              monkeypatch):
+    """A project its owner made read-only is not replaced by Save: it says so and asks
+    for another name; a saved project keeps its permissions (a private one stays so)."""
+    private = tmp_path / "private.vgpnn"
+    answer_save_as(monkeypatch, private)
+    assert window.projects.save_as()
+    os.chmod(private, 0o600)
+    window.session.in_out.set_out(3)
+    assert window.projects.save() and stat.S_IMODE(os.stat(private).st_mode) == 0o600
+    os.chmod(private, 0o444)
+    before = private.read_bytes()
+    window.session.in_out.set_out(4)
+    other = tmp_path / "copy.vgpnn"
+    answer_save_as(monkeypatch, other)
+    with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
+        assert window.projects.save()
+    assert "read-only" in blocker.args[0]
+    assert private.read_bytes() == before and other.exists()
+    assert window.session.project_path == other

@@ -3,6 +3,10 @@ scrubbing, in/out and the source / result views."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
@@ -104,6 +108,26 @@ def test_recent_names_with_an_ampersand_read_as_written(qtbot):
     assert action.text() == "Tom && Jerry.mp4"  # Qt shows "&&" as one "&", not a mnemonic
     action.trigger()
     assert opened == ["/clips/Tom & Jerry.mp4"]
+
+
+def test_two_editors_on_one_settings_file_keep_each_others_recent_files(tmp_path):
+    """Each editor read the list from its own cached copy and wrote it back, dropping the
+    other's clip; the list is read from the file first now."""
+    from PySide6.QtCore import QSettings
+
+    from app.window.recent_files import RecentFiles
+
+    ini = str(tmp_path / "settings.ini")
+    first = RecentFiles(QSettings(ini, QSettings.Format.IniFormat))
+    assert first.paths() == []  # read, and cached by this process
+    other_editor = (  # another process on the same file opens b.mp4
+        "import sys; from PySide6.QtCore import QSettings; "
+        "from app.window.recent_files import RecentFiles; "
+        "RecentFiles(QSettings(sys.argv[1], QSettings.Format.IniFormat)).add(sys.argv[2])")
+    subprocess.run([sys.executable, "-c", other_editor, ini, str(tmp_path / "b.mp4")],
+                   check=True, cwd=Path(__file__).parents[1])
+    first.add(tmp_path / "a.mp4")
+    assert first.paths() == [str((tmp_path / n).resolve()) for n in ("a.mp4", "b.mp4")]
 
 
 def test_play_and_shuttle_keys(window, qtbot):

@@ -484,3 +484,24 @@ def test_the_summary_line_counts_the_frames_a_fast_gif_holds(tmp_path, capsys):
     said = capsys.readouterr()
     assert len(read_video(out).frames) == 3 and "32x24x3" in said.out  # every 2nd of 6
     assert "every 2nd frame kept" in said.err
+
+
+def test_names_the_system_refuses_end_in_one_error_line_before_any_work(clip_file, tmp_path,
+                                                                          capsys):
+    """An output or input name over 255 bytes, or a folder one may not look into, is one
+    `error:` line and exit 2 (Path.exists() raises on both), before the run."""
+    long = "a" * 260
+    assert main(["generate", str(clip_file), "-o", str(tmp_path / f"{long}.mp4"),
+                 "--quality", "draft", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "too long" in err and "Traceback" not in err
+    assert "search" not in capsys.readouterr().out  # refused before the run
+    assert main(["generate", str(tmp_path / f"{long}.mp4"), "-o", str(tmp_path / "x.mp4")]) == 2
+    assert "too long" in capsys.readouterr().err
+
+
+def test_a_long_legal_output_name_is_written(clip_file, tmp_path):
+    """A name of 250 bytes is legal: the temporary name beside it must not go over 255."""
+    out = tmp_path / ("b" * 246 + ".mp4")
+    assert main(["generate", str(clip_file), "-o", str(out), "--quality", "draft", "-q"]) == 0
+    assert out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from fractions import Fraction
@@ -444,3 +445,19 @@ def test_a_folder_of_two_sequences_is_refused(tmp_path: Path) -> None:
     write_video(gradient(1)[0:1], folder / "cover.png", fps=Fraction(24))
     with pytest.raises(InputError, match=r"more than one image sequence \(frame_\*.png \(3\), cover.png \(1\)\)"):
         read_video(folder)
+
+
+def test_check_reachable_names_what_the_system_refuses(tmp_path):
+    from engine.io.paths import check_reachable, side_name
+
+    check_reachable(tmp_path / "not_there.mp4")  # simply absent: the caller says so
+    with pytest.raises(InputError, match="too long"):
+        check_reachable(tmp_path / ("x" * 256 + ".mp4"))
+    with pytest.raises(InputError, match="too long"):
+        check_reachable(tmp_path / ("d" * 300) / "clip.mp4")  # a folder's name
+    # A hidden sibling of a long legal name stays within 255 bytes, whole characters kept.
+    for stem in ("c" * 250, "日本" * 40, "short"):
+        side = side_name(tmp_path / f"{stem}.mp4", "partial", "0123abcd")
+        assert len(os.fsencode(side.name)) <= 255 and side.name.startswith(".")
+        assert side.name.endswith(".partial-0123abcd.mp4") and side.parent == tmp_path
+    assert side_name(tmp_path / "out.mp4", "old", "ff").name == ".out.old-ff.mp4"

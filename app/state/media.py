@@ -34,6 +34,9 @@ class Source:
 
     clip: VideoClip = field(repr=False)
     serial: int = field(default_factory=lambda: next(_serials))
+    # The file as it was read (_identity): an export takes its sound from the file only
+    # while it is still that file. None: not known (then it is taken as it is).
+    identity: tuple | None = field(default=None, compare=False, repr=False)
 
     @property
     def frames(self) -> np.ndarray:
@@ -82,6 +85,7 @@ class Source:
             path=self.path,
             in_point=in_point,
             has_audio=self.clip.has_audio,
+            identity=self.identity,
         )
 
 
@@ -95,10 +99,22 @@ class Selection:
     path: Path | None
     in_point: int
     has_audio: bool = False
+    identity: tuple | None = field(default=None, compare=False, repr=False)  # Source's
 
     @property
     def length(self) -> int:
         return int(self.frames.shape[0])
+
+    def sound_gone(self) -> str:
+        """Why the file's sound is no longer this clip's ("" while it is): the file was
+        deleted, or changed on disk since it was read (another recording of that name)."""
+        if not self.has_audio or self.path is None or self.identity is None:
+            return ""
+        if not os.path.exists(self.path):
+            return f"{self.path.name} is no longer on disk"
+        if _identity(self.path) != self.identity:
+            return f"{self.path.name} has changed on disk since it was opened"
+        return ""
 
     @property
     def start_seconds(self) -> float:
@@ -130,7 +146,9 @@ def read_source(path: str | Path) -> Source:
             max_side = None  # read_video explains why it cannot be opened
     identity = _identity(Path(path))
     clip = read_video(path, max_side=max_side)
-    return Source(clip) if identity is None else Source(clip, _serial_for((*identity, max_side)))
+    if identity is None:
+        return Source(clip)
+    return Source(clip, _serial_for((*identity, max_side)), identity)
 
 
 _known: dict[tuple, int] = {}

@@ -63,6 +63,8 @@ from app.window.settings_sync import SettingsSync
 from app.window.view import ViewController
 from app.workers import jobs
 from app.workers.generation import GenerationRunner
+from engine.errors import InputError
+from engine.io.paths import check_reachable
 
 __all__ = ["APP_NAME", "MainWindow"]
 
@@ -226,6 +228,11 @@ class MainWindow(QMainWindow):
     def _fillers(self) -> dict:
         def opener(recent: RecentFiles):
             def open_recent(path: str) -> None:
+                try:
+                    check_reachable(path)  # a folder one may not enter: said, and kept
+                except InputError as exc:
+                    self.messages.error("Cannot open", str(exc))
+                    return
                 if not Path(path).exists():  # moved or deleted since: not offered again
                     recent.remove(path)
                     self.messages.error("Not found", f"{Path(path).name} is no longer at {path}; "

@@ -7,6 +7,7 @@ the project and then asked for; one whose size or hash changed is opened with a 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -116,9 +117,17 @@ class ProjectController(QObject):
         return True
 
     def save(self) -> bool:
-        if self.session.project_path is None:
+        path = self.session.project_path
+        if path is None:
             return self.save_as()
-        return self._write(self.session.project_path)
+        if os.path.exists(path) and (not os.access(path, os.W_OK)
+                                     or not os.stat(path).st_mode & 0o222):
+            # Saving would replace a file its owner made read-only: ask for another name.
+            self.messages.error("Read-only project", f"{path.name} is read-only, so Save "
+                                "leaves it as it is. Choose another name to keep your "
+                                "changes.")
+            return self.save_as()
+        return self._write(path)
 
     def save_as(self) -> bool:
         if self.session.clip is None:
@@ -150,11 +159,12 @@ class ProjectController(QObject):
 
     def _find_source(self, source: SourceInfo, project_path: Path | None) -> Path | None:
         """The source's path, else a file of that name beside the project, else ask."""
-        if Path(source.path).exists():
+        # os.path.exists: False, not an exception, for a folder one may not enter.
+        if os.path.exists(source.path):
             return Path(source.path)
         if project_path is not None:
             beside = project_path.parent / source.name
-            if beside.exists():
+            if os.path.exists(beside):
                 return beside
         start = project_path.parent if project_path else Path(source.path).parent
         return prompts.find_moved_source(self._window, source, start)

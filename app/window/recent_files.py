@@ -17,6 +17,7 @@ class RecentFiles:
         self._key = key
 
     def paths(self) -> list[str]:
+        self._settings.sync()  # another editor open on these settings may have added one
         value = self._settings.value(self._key, [])
         if isinstance(value, str):  # QSettings returns a lone string for a 1-item list
             value = [value]

@@ -99,6 +99,10 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
             # Sound is asked for a video only: a GIF or PNG has none by the user's choice, so
             # the notes are of a video's sound left out (another duration), and why.
             sound = selection.has_audio and output_kind(writer_target(target)) == "video"
+            gone = selection.sound_gone() if sound else ""
+            if gone:  # its sound now would be another clip's, or none: left out, and said
+                notes.append(f"{target.name}: audio dropped: {gone}")
+                sound = False
             written.append(write_video(
                 frames, writer_target(target), fps=selection.fps, crf=crf,
                 audio_from=selection.path if sound else None,

@@ -10,6 +10,43 @@ from engine.errors import InputError
 from engine.io.clip import VIDEO_OUT_EXTS
 
 SUPPORTED_OUTPUTS = "mp4, mov, mkv, gif, png (one frame), or a folder for PNG frames"
+NAME_MAX = 255  # bytes in one file name (ext4, APFS, NTFS's 255 UTF-16 units near enough)
+
+
+def short_name(name: str, keep: int = 48) -> str:
+    """A file name fit for a message: a long one is cut in the middle."""
+    return name if len(name) <= keep else f"{name[:keep // 2]}…{name[-keep // 2:]}"
+
+
+def check_reachable(path: str | os.PathLike[str]) -> None:
+    """Refuse, with a sentence, a path the system will not even look at: a name over 255
+    bytes, or a folder on the way that cannot be entered (Path.exists() raises on both).
+    A path that is simply not there passes: the caller says what it needs."""
+    p = Path(os.fspath(path)).expanduser()
+    for part in (p.name, *(q.name for q in p.parents)):
+        if len(os.fsencode(part)) > NAME_MAX:
+            raise InputError(f"{short_name(part)}: the name is too long "
+                             f"({len(os.fsencode(part))} bytes; a name holds at most {NAME_MAX})")
+    try:
+        p.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except PermissionError:
+        raise InputError(f"{short_name(p.name or str(p))}: permission denied (cannot look "
+                         f"into {p.parent})") from None
+    except OSError as exc:
+        raise InputError(f"{short_name(p.name or str(p))}: "
+                         f"{(exc.strerror or str(exc)).lower()}") from None
+
+
+def side_name(path: Path, tag: str, token: str) -> Path:
+    """A hidden sibling of `path` (same folder, so os.replace stays a rename):
+    .STEM.TAG-TOKEN.SUFFIX, the stem cut so that the name keeps within NAME_MAX bytes."""
+    room = NAME_MAX - len(os.fsencode(f"..{tag}-{token}{path.suffix}"))
+    stem = os.fsencode(path.stem)
+    if len(stem) > room:
+        stem = stem[:max(room, 0)].decode("utf-8", "ignore").encode()  # whole characters
+    return path.with_name(f".{os.fsdecode(stem)}.{tag}-{token}{path.suffix}")
 
 
 def output_kind(path: str | os.PathLike[str]) -> str:
@@ -22,6 +59,7 @@ def output_kind(path: str | os.PathLike[str]) -> str:
     text = os.fspath(path)
     p = Path(text).expanduser()
     suffix = p.suffix.lower()
+    check_reachable(p)
     if text.endswith(("/", os.sep)) or not suffix:
         return "frames"
     if p.is_dir():

@@ -21,6 +21,7 @@ from engine.io.clip import (
     normalize_rotation,
     pixel_count,
 )
+from engine.io.paths import check_reachable
 
 PROBE_TIMEOUT = 60.0  # seconds; a sane file opens in well under one
 _CHILD_SOURCE = (Path(__file__).with_name("_probe_child.py")).read_text(encoding="utf-8")
@@ -319,6 +320,7 @@ def probe(path: str | os.PathLike[str], *, limit: int = 0) -> VideoInfo:
     long file is then an estimate. Raises InputError for anything that cannot be read.
     """
     path = Path(path).expanduser()
+    check_reachable(path)
     if not path.exists():
         raise InputError(f"{path.name or path}: file not found")
     if path.is_dir():

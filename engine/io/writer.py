@@ -17,7 +17,7 @@ import numpy as np
 from engine.errors import Cancelled, EngineError, InputError
 from engine.io.audio import AudioCarrier, audio_stream_info
 from engine.io.gif import Quantizer
-from engine.io.paths import check_not_input, output_kind
+from engine.io.paths import check_not_input, output_kind, side_name
 
 ENCODE_THREADS = 2
 _FRAME_GLOB = "frame_*.png"
@@ -192,12 +192,12 @@ def _replace_folder(tmp: Path, path: Path) -> None:
 
 def _side_name(path: Path, tag: str) -> Path:
     """A hidden sibling name (same folder, so os.replace stays a rename)."""
-    return path.with_name(f".{path.stem}.{tag}-{secrets.token_hex(4)}{path.suffix}")
+    return side_name(path, tag, secrets.token_hex(4))
 
 
 def _remove(p: Path) -> None:
     """Clean up after a failed write; never raises (the write's own error is the news)."""
-    if p.is_dir():
+    if os.path.isdir(p):  # never raises, unlike Path.is_dir() on a name too long
         shutil.rmtree(p, ignore_errors=True)
     else:
         try:
