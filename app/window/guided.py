@@ -8,6 +8,7 @@ as for every other task. The Look slot's Open… and drop open another clip.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -139,7 +140,7 @@ class GuidedController(QObject):
             return
         if (motion is not None and str(motion.path) == path) or self._loader is not None:
             return
-        if Path(path).exists():
+        if os.path.exists(path):  # False, not an exception, for a folder one may not enter
             self.load_motion(path)
         else:
             self.messages.status(f"The analogy's motion clip {Path(path).name} was not found; "
@@ -258,7 +259,7 @@ class GuidedController(QObject):
         different one being read is replaced, not waited for."""
         motion = self.session.motion
         current = self._loading if self._loader is not None else str(motion.path) if motion else ""
-        if path != current and Path(path).exists():
+        if path != current and os.path.exists(path):
             self.load_motion(path)
 
     def after_load(self, run: Callable[[], None]) -> None:

@@ -3,6 +3,7 @@ the input of a run, built from the session (settings, in/out range, mask)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -141,7 +142,7 @@ class RunController(QObject):
         self.session.in_out.set_range(*favourite.in_out)  # first: the duration follows it
         settings, note = favourite.settings.taken_over(self.session.settings), ""
         named = favourite.settings.motion_path if favourite.settings.task == "analogy" else ""
-        if named and not Path(named).exists() and self.session.motion is not None:
+        if named and not os.path.exists(named) and self.session.motion is not None:
             # Its clip A was moved or deleted: the open one stays the panel's (and the
             # project's), rather than a path that cannot be read.
             settings = settings.with_(motion_path=str(self.session.motion.path))
