@@ -193,9 +193,10 @@ def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings)
 
 
 def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, label: str,
-             protect: list[Path] | None = None) -> tuple[Path, np.ndarray]:
+             protect: list[Path] | None = None, fps=None) -> tuple[Path, np.ndarray]:
     """Run `request` on `clip` and write the result; `protect`: inputs it must not overwrite
-    (default: the clip). Returns the path written and the result's frames."""
+    (default: the clip); `fps`: the output's frame rate when not the clip's (an analogy
+    moves as clip A does). Returns the path written and the result's frames."""
     from engine.io import output_kind, write_video
     from engine.io.writer import GIF_MAX_FPS
     from engine.run import run
@@ -209,8 +210,9 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, 
     for note in summarise_notes(result.notes):
         print(f"note: {note}", file=sys.stderr)
     kind = output_kind(out)  # as asked ("frames.mp4/" is a folder of frames)
+    fps = fps or clip.fps
     written = write_video(
-        result.frames, out, fps=clip.fps, crf=args.crf,
+        result.frames, out, fps=fps, crf=args.crf,
         audio_from=clip.path if clip.has_audio else None,
         audio_start=clip.start_frame / float(clip.fps), source_duration=clip.duration,
         warn=lambda m: print(f"warning: {m}", file=sys.stderr),
@@ -221,7 +223,7 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, 
     if kind == "video":  # H.264 takes even sizes: the writer pads (and warns)
         h, w = h + h % 2, w + w % 2
     elif kind == "gif":  # over 50 fps a GIF keeps every k-th frame (the writer warned)
-        n = len(range(0, n, math.ceil(clip.fps / GIF_MAX_FPS)))
+        n = len(range(0, n, math.ceil(fps / GIF_MAX_FPS)))
     print(f"{written}  {w}x{h}x{n}  "
           f"{result.elapsed:.1f} s (search {t['search']:.1f}, vote {t['vote']:.1f}) on {result.device}")
     return written, result.frames

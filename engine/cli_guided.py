@@ -114,7 +114,9 @@ def run_guided(args: argparse.Namespace) -> int:
                   guide=layout.frames, guide_until=args.guide_until,
                   **({} if sketch else dict(guide_levels=args.a_levels, look_levels=args.b_levels)))
     protect = [p for p in (layout.path, look.path) if p]
-    _produce(args, look, req, args.output, f"{args.command} seed {args.seed}", protect=protect)
+    # An analogy moves as A does, frame for frame: it plays at A's rate (a sketch at B's).
+    _produce(args, look, req, args.output, f"{args.command} seed {args.seed}", protect=protect,
+             fps=None if sketch else layout.fps)
     return 0
 
 

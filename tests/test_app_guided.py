@@ -443,3 +443,41 @@ def test_a_favourite_whose_clip_a_was_moved_keeps_the_clip_a_chosen_again(
     assert window.session.settings.motion_path == str(new)
     assert str(window.session.motion.path) == str(new)
     qtbot.waitUntil(lambda: "no longer at" in window.statusBar().currentMessage(), timeout=5000)
+
+
+def test_an_analogy_plays_and_is_exported_at_clip_a_frame_rate(
+        window, qtbot, motion_files, tmp_path, monkeypatch):
+    """It moves as clip A does, frame for frame: the result plays, and is written, at A's
+    rate (20 fps here), not the look clip's."""
+    from PySide6.QtWidgets import QDialog
+
+    out = tmp_path / "out.mp4"
+
+    class Chosen:  # the export dialog, answered
+        kind, crf = "mp4", type("Crf", (), {"value": staticmethod(lambda: 18)})
+
+        def exec(self):
+            return QDialog.DialogCode.Accepted
+
+        def targets(self):
+            return [out]
+
+        def folder(self):
+            return tmp_path
+
+    monkeypatch.setattr(window.exports, "_dialog", lambda *a, **k: Chosen())
+    fast = tmp_path / "fast.mp4"
+    write_video(moving_square(t=A_T, h=A_H, w=A_W, side=12, step=-3), fast, fps=Fraction(20),
+                crf=10)
+    assert window.session.clip.fps != 20
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, fast)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.runs.generate()
+    result = blocker.args[0]
+    assert result.fps == 20
+    window.view.set_view_mode("result")
+    assert window.playback.fps == 20
+    with qtbot.waitSignal(window.exporter.finished, timeout=RUN_TIMEOUT_MS):
+        window.exports.export_result()
+    assert read_video(out).fps == 20

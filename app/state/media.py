@@ -100,6 +100,12 @@ class Selection:
     in_point: int
     has_audio: bool = False
     identity: tuple | None = field(default=None, compare=False, repr=False)  # Source's
+    # The result's frame rate where it is not the source's: an analogy plays at clip A's.
+    out_fps: Fraction | None = field(default=None, compare=False)
+
+    @property
+    def output_fps(self) -> Fraction:
+        return self.out_fps or self.fps
 
     @property
     def length(self) -> int:

@@ -8,6 +8,7 @@ coarse preview plays in the same place and at the same speed as the final video.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
@@ -34,6 +35,7 @@ class ResultClip:
     # The selection's token it was made from: (source serial, in, out, and for inpaint and
     # guided tasks what names the mask or layout); with `request`, the result's cache key.
     token: tuple = ()
+    fps: Fraction | None = None  # its frame rate (None: the source's)
 
     @property
     def final(self) -> bool:

@@ -213,7 +213,7 @@ class SeedBrowser(QDialog):
         self.first_seed.setValue(first)
         for i in range(self.count.value()):
             seed = first + i
-            tile = SeedTile(seed, display, float(self.selection.fps))
+            tile = SeedTile(seed, display, float(self.selection.output_fps))
             tile.use_requested.connect(self._on_use)
             tile.refine_requested.connect(self.refine)
             tile.star_toggled.connect(self._on_star)

@@ -74,7 +74,9 @@ class ExportController(QObject):
         if not self._may_replace(targets):
             return
         item = ExportItem(result.seed, result.request, result.frames)
-        if self.start_export([item], targets, dialog.crf.value(), self._made_from(result)):
+        made = self._made_from(result) or self.runs.current_selection()
+        made = replace(made, out_fps=result.fps)  # an analogy's: its clip A's rate
+        if self.start_export([item], targets, dialog.crf.value(), made):
             self._remember(dialog)
 
     def _made_from(self, result: ResultClip) -> Selection | None:
@@ -138,6 +140,8 @@ class ExportController(QObject):
                 self.left_out.append((fav.seed, "made with a mask, sketch or clip A other than "
                                       "the current one, and not in this session's memory"))
                 continue
+            if done is not None:  # made with another clip A: at that one's rate
+                selection = replace(selection, out_fps=done.fps)
             items.append(ExportItem(fav.seed, done.request if done else request,
                                     done.frames if done else None, selection))
         return items

@@ -73,6 +73,9 @@ class RunController(QObject):
         whatever their masks and guides)."""
         selection = self.session.clip.selection(*in_out)
         token = self.session.layers_token(settings, in_out)
+        if settings.task == "analogy" and self.session.motion is not None:
+            # It moves as clip A does, frame for frame: it plays at A's rate.
+            selection = replace(selection, out_fps=self.session.motion.clip.fps)
         return replace(selection, token=(*selection.token, *token)) if token else selection
 
     def current_request(self) -> Request:

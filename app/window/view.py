@@ -128,8 +128,9 @@ class ViewController(QObject):
             start = result_index_for_source(pos, in_out.in_point, length)
             self._left_source = (pos, start)  # back where it was, unless the result moved
             self.timeline.show_in_out(False)
-            self.timeline.set_clip(self.result.frames if self.result else None, clip.fps, length)
-            self.playback.set_clip(length, clip.fps, start)
+            fps = self._result_fps()
+            self.timeline.set_clip(self.result.frames if self.result else None, fps, length)
+            self.playback.set_clip(length, fps, start)
         elif mode != "result" and old == "result":
             left, at = self._left_source
             start = left if pos == at else min(in_out.in_point + pos, clip.length - 1)
@@ -140,6 +141,11 @@ class ViewController(QObject):
             self.playback.set_clip(clip.length, clip.fps, start)
         else:
             self.show_frame(self.playback.frame)
+
+    def _result_fps(self) -> float:
+        """The result's frame rate (an analogy's is its clip A's), else the clip's."""
+        result = self.result
+        return float(result.fps) if result is not None and result.fps else self.clip.fps
 
     def toggle_source_result(self) -> None:
         self.set_view_mode("source" if self.mode == "result" else "result")
@@ -157,12 +163,12 @@ class ViewController(QObject):
         title.setText(clip.label())  # elided where narrow: the whole label is its tooltip
         if clip.notes:
             title.setToolTip("\n".join([clip.label(), *summarise_notes(clip.notes)]))
-        fps = self.clip.fps
+        fps = self._result_fps()
         if self.mode == "source":
             # Inpaint and Sketch keep the painted Source in view: the result comes beside it.
             self.set_view_mode("side" if self.inpaint.active or self.sketch.active else "result")
         elif self.mode == "result":
-            if self.playback.length != clip.length or first:
+            if self.playback.length != clip.length or first or self.playback.fps != fps:
                 self.timeline.set_clip(clip.frames, fps, clip.length)
                 self.playback.set_clip(clip.length, fps, self.playback.frame)
             else:

@@ -104,7 +104,7 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
                 notes.append(f"{target.name}: audio dropped: {gone}")
                 sound = False
             written.append(write_video(
-                frames, writer_target(target), fps=selection.fps, crf=crf,
+                frames, writer_target(target), fps=selection.output_fps, crf=crf,
                 audio_from=selection.path if sound else None,
                 audio_start=selection.start_seconds, source_duration=selection.duration,
                 progress=progress, cancel=job.is_cancelled,

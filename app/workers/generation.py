@@ -103,7 +103,7 @@ def to_result(level: LevelResult, request: Request, selection: Selection,
         display_size=(request.width or w, request.height or h),
         nominal_frames=request.frames or selection.length,
         elapsed=level.elapsed, device=level.device, notes=tuple(level.notes), realism=realism,
-        token=selection.token,
+        token=selection.token, fps=selection.output_fps,
     )
 
 
