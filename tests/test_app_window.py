@@ -64,6 +64,24 @@ def test_a_clip_read_smaller_says_so_in_the_header():
     assert "32×18 (downscaled from 1920x1080) · 2 frames" in Source(clip).describe()
 
 
+def test_the_header_names_ntsc_frame_rates_as_cameras_do():
+    from fractions import Fraction
+
+    import numpy as np
+
+    from app.state.media import Source
+    from engine.io.clip import VideoClip
+
+    def rate(fps):
+        clip = VideoClip(np.zeros((2, 18, 32, 3), np.uint8), fps, None)
+        return Source(clip).describe().split(" · ")[2]
+
+    assert rate(Fraction(30000, 1001)) == "29.97 fps"
+    assert rate(Fraction(60000, 1001)) == "59.94 fps"
+    assert rate(Fraction(24000, 1001)) == "23.976 fps"
+    assert rate(Fraction(25)) == "25 fps" and rate(Fraction(25, 2)) == "12.5 fps"
+
+
 def test_bad_file_gives_a_dialog_not_a_crash(window, tmp_path, qtbot):
     bad = tmp_path / "notes.mp4"
     bad.write_text("this is not a video")

@@ -461,3 +461,19 @@ def test_check_reachable_names_what_the_system_refuses(tmp_path):
         assert len(os.fsencode(side.name)) <= 255 and side.name.startswith(".")
         assert side.name.endswith(".partial-0123abcd.mp4") and side.parent == tmp_path
     assert side_name(tmp_path / "out.mp4", "old", "ff").name == ".out.old-ff.mp4"
+
+
+def test_the_max_side_hint_leaves_room_in_memory_for_the_run():
+    """A long clip under the caps at the hinted side could still need more memory than is
+    free: given what is free, the hint is a side whose run fits there too."""
+    from engine.io.clip import MAX_PIXELS, MAX_VOXELS
+    from engine.limits import estimated_peak_bytes
+
+    caps_only = max_side_hint(1080, 1920, 600, MAX_PIXELS, MAX_VOXELS)
+    free = 16 * 10**9
+    side = max_side_hint(1080, 1920, 600, MAX_PIXELS, MAX_VOXELS, free)
+    assert side < caps_only
+    h, w = scaled_size(1080, 1920, side)
+    assert estimated_peak_bytes((600, h, w), (600, h, w)) <= free
+    h, w = scaled_size(1080, 1920, side + 1)
+    assert estimated_peak_bytes((600, h, w), (600, h, w)) > free

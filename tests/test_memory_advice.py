@@ -33,7 +33,11 @@ def test_an_output_too_large_asks_for_a_smaller_size_in_the_panels_pixels():
     request = Request(task="retarget", width=4000, height=2000, frames=13)
     text = advice(request, (13, 144, 256), "retarget", free=1 * GB)
     assert "13 frames of 4000×2000" in text
-    assert "smaller Width, Height or Frames" in text and "Draft quality" in text
+    assert "smaller Width and Height (at most" in text and "Draft quality" in text
+    assert "Frames" not in text  # one frame of 4000×2000 is too much already
+    w, h = text.split("Width and Height (at most ")[1].split(" ")[0].split("×")
+    assert advice(Request(task="retarget", width=int(w), height=int(h), frames=13),
+                  (13, 144, 256), "retarget", free=1 * GB) is None
     # Draft bounds the output too, so a Draft retarget this large fits.
     assert advice(Request(task="retarget", width=4000, height=2000, frames=13,
                           settings=preset("draft")), (13, 144, 256), "retarget", free=1 * GB) is None
@@ -55,3 +59,20 @@ def test_an_analogys_output_keeps_clip_as_length_whatever_the_range():
         assert advice(request, (fits, 720, 1280), "analogy", free=14 * GB) is None
     else:
         assert "shorter or smaller clip A" in text
+
+
+def test_a_long_clips_variation_is_told_sizes_and_a_range_that_fit():
+    """A 20 s clip read at 626×352: halving Width or Frames is still refused, so the advice
+    gives the figures that fit, and the in/out range (what a user with a long clip wants)."""
+    source = (600, 352, 626)
+    request = Request(task="generate", frames=600, height=352, width=626)
+    free = estimated_peak_bytes(source, (150, 352, 626)) + GB // 10
+    text = advice(request, source, "generate", free=free)
+    assert "shorter in/out range (I and O): about" in text
+    fits = int(text.split("range (I and O): about ")[1].split(" ")[0])
+    assert 0 < fits < 600
+    assert advice(Request(task="generate", frames=fits, height=352, width=626),
+                  (fits, 352, 626), "generate", free=free) is None
+    frames = int(text.split("fewer Frames (at most ")[1].split(" ")[0])
+    assert advice(Request(task="generate", frames=frames, height=352, width=626), source,
+                  "generate", free=free) is None

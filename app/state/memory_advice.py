@@ -5,6 +5,7 @@ is too much, and Draft when it would fit. The engine's refusal names command-lin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from app.state.request_builder import engine_shapes, with_quality
@@ -38,6 +39,16 @@ def _range_that_fits(request: Request, source: tuple[int, int, int], free: int) 
     return 0
 
 
+def _most(top: int, made: Callable[[int], Request], source: tuple[int, int, int],
+          free: int) -> int:
+    """The largest n under `top` whose request made(n) fits, or 0 (searched downwards:
+    the estimate need not shrink steadily with n)."""
+    for n in range(top - 1, 0, -1):
+        if _need(made(n), source) <= free:
+            return n
+    return 0
+
+
 def advice(request: Request, source: tuple[int, int, int], task: str,
            free: int | None = None) -> str | None:
     """None when the run fits the memory free now (or it cannot be told); else the dialog's
@@ -58,8 +69,19 @@ def advice(request: Request, source: tuple[int, int, int], task: str,
         fixes.append("choose a shorter or smaller clip A (the result has its size and length)")
     elif task in _NO_SIZE_CONTROLS or _need(smallest, source) > free:
         fixes.append(f"set a shorter in/out range (I and O){f': about {fits} frames fit' if fits else ''}")
-    else:
-        fixes.append("choose a smaller Width, Height or Frames")
+    else:  # each with the figure that fits: a long clip needs far smaller sizes than a guess
+        frames = _most(out[0], lambda n: replace(request, frames=n), source, free)
+        side = _most(100, lambda pct: replace(request, height=max(1, out[1] * pct // 100),
+                                              width=max(1, out[2] * pct // 100)), source, free)
+        if frames:
+            fixes.append(f"choose fewer Frames (at most {frames} at {out[2]}×{out[1]})")
+        if side:
+            fixes.append(f"choose a smaller Width and Height (at most {out[2] * side // 100}×"
+                         f"{out[1] * side // 100} for {out[0]} frames)")
+        if fits:
+            fixes.append(f"set a shorter in/out range (I and O): about {fits} frames fit")
+        if not (frames or side or fits):
+            fixes.append("choose a smaller Width, Height and Frames")
     draft = with_quality(request, "draft")
     if request.settings.max_side is None and _need(draft, source) <= free and task != "inpaint":
         fixes.append("choose Draft quality, which works on a copy at most 320 px on its "

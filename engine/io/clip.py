@@ -76,13 +76,21 @@ def scaled_size(height: int, width: int, max_side: int | None) -> tuple[int, int
 
 
 def max_side_hint(
-    height: int, width: int, frames: int, max_pixels: int, max_voxels: int
+    height: int, width: int, frames: int, max_pixels: int, max_voxels: int,
+    free_bytes: int | None = None,
 ) -> int | None:
-    """Largest --max-side that brings a clip under both caps; None when nothing fits."""
+    """Largest --max-side that brings a clip under both caps (and, given free_bytes, whose
+    run at the clip's own size fits in that memory); None when nothing fits."""
     longest = max(height, width)
 
     def fits(side: int) -> bool:
         h, w = scaled_size(height, width, side)
+        if free_bytes is not None:
+            from engine.limits import estimated_peak_bytes
+
+            shape = (max(frames, 1), h, w)
+            if estimated_peak_bytes(shape, shape) > free_bytes:
+                return False
         return h * w <= max_pixels and max(frames, 1) * h * w <= max_voxels
 
     if not fits(1):

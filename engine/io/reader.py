@@ -62,7 +62,13 @@ def _check_size(
     h, w = scaled_size(height, width, max_side)
     if h * w <= max_pixels and max(frames, 1) * h * w <= max_voxels:
         return h, w
-    hint = max_side_hint(height, width, frames, max_pixels, max_voxels)
+    # The side named must also leave a run of that size room in memory: a long clip's
+    # hint under the caps alone was then refused for memory.
+    from engine.limits import free_memory
+
+    free = free_memory()  # with a margin: what is free moves by the time the advice is followed
+    hint = max_side_hint(height, width, frames, max_pixels, max_voxels,
+                         None if free is None else free * 9 // 10)
     fix = f"use --max-side {hint} (or smaller)" if hint else "choose a shorter frame range"
     if h * w > max_pixels:
         raise InputError(f"{name}: frames of {w}x{h} are over the limit of "
