@@ -214,7 +214,7 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, 
     written = write_video(
         result.frames, out, fps=fps, crf=args.crf,
         audio_from=clip.path if clip.has_audio else None,
-        audio_start=clip.start_frame / float(clip.fps), source_duration=clip.duration,
+        audio_start=clip.seconds_at(0), source_duration=clip.duration,
         warn=lambda m: print(f"warning: {m}", file=sys.stderr),
         protect=protect if protect is not None else [clip.path] if clip.path else [],
     )

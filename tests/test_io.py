@@ -477,3 +477,37 @@ def test_the_max_side_hint_leaves_room_in_memory_for_the_run():
     assert estimated_peak_bytes((600, h, w), (600, h, w)) <= free
     h, w = scaled_size(1080, 1920, side + 1)
     assert estimated_peak_bytes((600, h, w), (600, h, w)) > free
+
+
+def _variable_rate_file(path: Path) -> Path:
+    """12 frames at 10 fps, then 12 at 5 fps (as a phone in low light): 3.6 s in all."""
+    pts = [i * 9000 if i < 12 else 108000 + (i - 12) * 18000 for i in range(24)]
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 48, 32, "yuv420p"
+        video.codec_context.time_base = video.time_base = Fraction(1, 90000)
+        video.options = {"preset": "ultrafast", "crf": "12", "bf": "0"}
+        for i, rgb in enumerate(gradient(24, 32, 48)):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts, frame.time_base = pts[i], Fraction(1, 90000)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+    return path
+
+
+def test_a_variable_rate_clip_knows_when_each_frame_is_shown(tmp_path):
+    """Frame 15 of 10 fps then 5 fps is shown at 1.2 + 3 / 5 = 1.8 s, not at 15 / (average
+    fps): a range's sound starts there (it started 0.5 s late)."""
+    path = _variable_rate_file(tmp_path / "vfr.mp4")
+    whole = read_video(path)
+    assert whole.seconds_at(15) == pytest.approx(1.8, abs=1e-3)
+    assert whole.seconds_at(5) == pytest.approx(0.5, abs=1e-3)
+    part = read_video(path, start=15, end=20)
+    assert part.seconds_at(0) == pytest.approx(1.8, abs=1e-3)
+    from app.state.media import Source
+
+    assert Source(whole).selection(15, 20).start_seconds == pytest.approx(1.8, abs=1e-3)
+    # Frames whose file gives no times (a folder of images) count at i / fps.
+    folder = write_video(gradient(3), tmp_path / "frames", fps=Fraction(10))
+    images = read_video(folder)
+    assert images.times is None and images.seconds_at(2) == 2 / float(images.fps)

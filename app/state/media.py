@@ -88,6 +88,7 @@ class Source:
             in_point=in_point,
             has_audio=self.clip.has_audio,
             identity=self.identity,
+            start_time=self.clip.seconds_at(in_point),
         )
 
 
@@ -104,6 +105,9 @@ class Selection:
     identity: tuple | None = field(default=None, compare=False, repr=False)  # Source's
     # The result's frame rate where it is not the source's: an analogy plays at clip A's.
     out_fps: Fraction | None = field(default=None, compare=False)
+    # When the in point is shown in the source, in seconds (a variable-rate clip's frame i
+    # is not at i / fps); None: in_point / fps.
+    start_time: float | None = field(default=None, compare=False)
 
     @property
     def output_fps(self) -> Fraction:
@@ -126,7 +130,7 @@ class Selection:
 
     @property
     def start_seconds(self) -> float:
-        return self.in_point / float(self.fps)
+        return self.start_time if self.start_time is not None else self.in_point / float(self.fps)
 
     @property
     def duration(self) -> float:

@@ -35,6 +35,16 @@ class VideoClip:
     start_frame: int = 0  # index of frames[0] in the source
     source_frames: int = 0  # frame count of the whole source (an estimate for some formats)
     notes: list[str] = field(default_factory=list)  # what reading changed, for the user
+    # When each frame is shown, in seconds from the source's first frame (its time stamps):
+    # a variable-rate clip's frames are not at i / fps. None: not known (then i / fps).
+    times: np.ndarray | None = field(default=None, repr=False)
+
+    def seconds_at(self, i: int) -> float:
+        """When frame i (of these frames) is shown in the source, from its first frame:
+        where the sound of a range starting there begins."""
+        if self.times is not None and 0 <= i < len(self.times):
+            return float(self.times[i])
+        return (self.start_frame + i) / float(self.fps)
 
     @property
     def duration(self) -> float:

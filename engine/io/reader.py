@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,11 +83,14 @@ def _check_size(
 def iter_frames(
     path: Path, out_hw: tuple[int, int] | None, start: int = 0, end: int | None = None,
     expect_hw: tuple[int, int] | None = None, over_black: bool = False,
+    times: list[float] | None = None,
 ) -> Iterator[np.ndarray]:
     """Decoded frames [start, end) as display-oriented RGB, resized to out_hw when given.
 
     expect_hw: the display size every frame must have (images of a folder). over_black:
     transparent pixels count as black (a painted layer: transparent means not painted).
+    times: gets when each frame yielded is shown, in seconds from the first frame decoded
+    (NaN where the file does not say).
     """
     try:
         with open_input(path) as container:
@@ -96,11 +100,17 @@ def iter_frames(
             stream = streams[0]
             stream.thread_type = "SLICE"  # no frame threads: early exits need no draining
             stream.codec_context.thread_count = DECODE_THREADS
+            zero = None
             for i, frame in enumerate(container.decode(stream)):
+                if i == 0:
+                    zero = frame.time
                 if i < start:
                     continue
                 if end is not None and i >= end:
                     break
+                if times is not None:
+                    known = frame.time is not None and zero is not None
+                    times.append(frame.time - zero if known else math.nan)
                 yield _to_rgb(path, frame, out_hw, expect_hw, over_black)
     except av.FFmpegError as exc:
         raise damaged(path) from exc
@@ -222,13 +232,14 @@ def read_video(
     expected, h, w = plan.expected, plan.h, plan.w
 
     buf = _FrameBuffer(expected, h, w)
+    times: list[float] = []
     if info.kind == "images":
         first_hw = (info.height, info.width)
         for file in chosen:
             for rgb in iter_frames(file, (h, w), 0, 1, expect_hw=first_hw, over_black=over_black):
                 buf.append(rgb)
     else:
-        for rgb in iter_frames(path, (h, w), start, end, over_black=over_black):
+        for rgb in iter_frames(path, (h, w), start, end, over_black=over_black, times=times):
             buf.append(rgb)
             if buf.count * h * w > max_voxels:
                 _check_size(name, info.height, info.width, max(buf.count, expected), max_side,
@@ -248,7 +259,10 @@ def read_video(
         notes.append(f"frame rate unknown; assuming {fps} fps")
     if start or (end is not None and end < total):
         notes.append(f"frames {start}..{start + count - 1} of {total}")
+    shown = np.asarray(times[:count], np.float64)
+    known = len(shown) == count and bool(np.isfinite(shown).all())
     return VideoClip(
         frames=buf.result(), fps=Fraction(fps), path=path, has_audio=info.has_audio,
         start_frame=start, source_frames=max(total, start + count), notes=notes,
+        times=shown if known else None,
     )
