@@ -511,3 +511,19 @@ def test_a_variable_rate_clip_knows_when_each_frame_is_shown(tmp_path):
     folder = write_video(gradient(3), tmp_path / "frames", fps=Fraction(10))
     images = read_video(folder)
     assert images.times is None and images.seconds_at(2) == 2 / float(images.fps)
+
+
+def test_a_read_stops_when_cancelled(tmp_path):
+    """The editor opening another clip cancels the read of the one before: it stops at the
+    next frame instead of decoding the rest (minutes for a long 4K clip)."""
+    path = write_video(gradient(20), tmp_path / "clip.mp4", fps=Fraction(10))
+    asked = []
+
+    def cancel() -> bool:
+        asked.append(1)
+        return len(asked) > 3
+
+    with pytest.raises(Cancelled):
+        read_video(path, cancel=cancel)
+    assert len(asked) == 4
+    assert len(read_video(path, cancel=lambda: False).frames) == 20

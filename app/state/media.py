@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -141,7 +142,7 @@ class Selection:
         return self.path.stem if self.path else "result"
 
 
-def read_source(path: str | Path) -> Source:
+def read_source(path: str | Path, cancel: Callable[[], bool] | None = None) -> Source:
     """Read a whole clip for editing (call on a worker thread: it may take seconds).
 
     Clips over the engine's memory caps are downscaled to the largest size that fits,
@@ -157,7 +158,7 @@ def read_source(path: str | Path) -> Source:
         if max_side is not None and max_side < 16:
             max_side = None  # read_video explains why it cannot be opened
     identity = _identity(Path(path))
-    clip = read_video(path, max_side=max_side)
+    clip = read_video(path, max_side=max_side, cancel=cancel)
     if identity is None:
         return Source(clip)
     return Source(clip, _serial_for((*identity, max_side)), identity)

@@ -23,8 +23,8 @@ from engine.io import SAMPLE_CLIP
 Loaded = Callable[[Source, SourceInfo], None]
 
 
-def _read(path: str) -> tuple[Source, SourceInfo]:
-    source = read_source(path)
+def _read(path: str, cancel: Callable[[], bool]) -> tuple[Source, SourceInfo]:
+    source = read_source(path, cancel)
     try:
         info = describe(path, source.frames.shape[:3])
     except OSError as exc:  # read, then gone or unreadable: say so, as for a bad file
@@ -52,12 +52,12 @@ class ClipController(QObject):
     def load(self, path: str | Path, loaded: Loaded | None = None) -> None:
         """Read `path` on a worker, then hand it to `loaded` (default: a new session)."""
         path = str(path)
-        job = jobs.Job(lambda _job: _read(path), name="open")
+        job = jobs.Job(lambda job: _read(path, job.is_cancelled), name="open")
         job.succeeded.connect(self._on_loaded)
         job.failed.connect(self._on_failed)
         job.done.connect(self._on_done)
         if self._loader is not None:
-            self._loader.cancel()  # its result will be ignored
+            self._loader.cancel()  # it stops at its next frame; its result is ignored
         self._loader = job
         self._pending = (path, loaded or self.session.set_clip)
         self.busy.setVisible(True)

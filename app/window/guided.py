@@ -84,7 +84,7 @@ class GuidedController(QObject):
         """Read clip A on a worker; it becomes the session's motion clip. A frame of a
         numbered sequence stands for its folder (a still has no motion to follow)."""
         path = str(mask_io.import_target(path))
-        job = jobs.Job(lambda _job: read_source(path), name="open motion clip")
+        job = jobs.Job(lambda job: read_source(path, job.is_cancelled), name="open motion clip")
         job.succeeded.connect(self._on_motion_loaded)
         job.failed.connect(self._on_motion_failed)
         if self._loader is not None:

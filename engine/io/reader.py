@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -12,7 +12,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from engine.errors import InputError
+from engine.errors import Cancelled, InputError
 from engine.io.clip import (
     DEFAULT_IMAGE_FPS,
     MAX_PIXELS,
@@ -218,15 +218,20 @@ def source_shape(
 def read_video(
     path: str | os.PathLike[str], *, start: int = 0, end: int | None = None,
     max_side: int | None = None, max_pixels: int = MAX_PIXELS, max_voxels: int = MAX_VOXELS,
-    min_frames: int = 1, over_black: bool = False,
+    min_frames: int = 1, over_black: bool = False, cancel: Callable[[], bool] | None = None,
 ) -> VideoClip:
     """Decode frames [start, end) of a video, a single image or a folder of numbered images.
 
     max_side downscales (aspect kept) so the longest side fits; rotation metadata is
     applied. over_black: transparent pixels read as black (mask and hint layers: transparent
     is unpainted); else transparency is ignored. Every problem with the input is raised as
-    one InputError line.
+    one InputError line. cancel: polled at every frame (a read of minutes the editor has
+    moved on from stops, raising Cancelled).
     """
+    def check() -> None:
+        if cancel is not None and cancel():
+            raise Cancelled()
+
     plan = _plan(Path(path).expanduser(), start, end, max_side, max_pixels, max_voxels)
     path, name, info, total, chosen = plan.path, plan.name, plan.info, plan.total, plan.chosen
     expected, h, w = plan.expected, plan.h, plan.w
@@ -237,9 +242,11 @@ def read_video(
         first_hw = (info.height, info.width)
         for file in chosen:
             for rgb in iter_frames(file, (h, w), 0, 1, expect_hw=first_hw, over_black=over_black):
+                check()
                 buf.append(rgb)
     else:
         for rgb in iter_frames(path, (h, w), start, end, over_black=over_black, times=times):
+            check()
             buf.append(rgb)
             if buf.count * h * w > max_voxels:
                 _check_size(name, info.height, info.width, max(buf.count, expected), max_side,
