@@ -16,12 +16,17 @@ from tests.test_app_support import (
     CLIP_H,
     CLIP_T,
     CLIP_W,
+    drag_on_view,
+    open_and_wait,
     write_tiny_clip,
 )
 
 
 def key(qtbot, window, k, modifier=Qt.KeyboardModifier.NoModifier):
-    qtbot.keyClick(window.viewer.source.view, k, modifier)
+    """A key pressed with the viewer focused (as after start-up)."""
+    window.viewer.focus_view()
+    pane = window.viewer.result if window.viewer.mode == "result" else window.viewer.source
+    qtbot.keyClick(pane.view, k, modifier)
 
 
 def message_boxes(window) -> list[QMessageBox]:
@@ -418,3 +423,62 @@ def test_in_and_out_in_the_result_view_say_why_nothing_happens(window, qtbot):
     assert (window.session.in_out.in_point, window.session.in_out.out_point) == (1, 5)
     assert "switch to Source" in window.statusBar().currentMessage()
     window.view.set_view_mode("source")
+
+
+def test_the_in_out_tabs_and_a_few_pixels_beside_the_lines_drag_them(window, qtbot):
+    """The IN / OUT tab is the obvious handle: dragging it moves the in point (it scrubbed
+    the playhead), and a press a few pixels off the line still takes it."""
+    tl, box = window.timeline, window.timeline._box
+    tl.resize(800, tl.height())
+    qtbot.wait(50)
+    label = box.mapSceneToView(tl._in_line.label.sceneBoundingRect().center())
+    drag_on_view(tl, box, [(label.x(), label.y()), (2.0, label.y()), (3.0, label.y())])
+    assert window.session.in_out.in_point == 3
+    # 5 screen pixels right of the OUT line (pyqtgraph's own zone is about 2).
+    window.view.clear_in_out()
+    qtbot.wait(20)
+    px = box.mapSceneToView(QPointF(5, 0)).x() - box.mapSceneToView(QPointF(0, 0)).x()
+    at = CLIP_T - 0.5 - px
+    drag_on_view(tl, box, [(at, 0.5), (CLIP_T - 3.0, 0.5), (CLIP_T - 3.0, 0.5)])
+    assert window.session.in_out.out_point == CLIP_T - 3
+
+
+def test_keys_move_between_panes_and_tab_keeps_to_the_viewer(window, qtbot):
+    """Tab in the viewer switches Source / Result and the focus stays in the viewer (it
+    fell to the timeline, whose Tab switched again: the side panel was never reached);
+    F6 moves the focus: viewer, timeline, the panel's Task box, viewer."""
+    from PySide6.QtWidgets import QApplication
+
+    window.activateWindow()
+    key(qtbot, window, Qt.Key.Key_Tab)
+    assert window.view.mode == "result"
+    assert window.viewer.isAncestorOf(QApplication.focusWidget())
+    window.actions_by_name["next_pane"].trigger()
+    assert QApplication.focusWidget() is window.timeline
+    window.actions_by_name["next_pane"].trigger()
+    assert QApplication.focusWidget() is window.panel.task
+    window.actions_by_name["next_pane"].trigger()
+    assert window.viewer.isAncestorOf(QApplication.focusWidget())
+
+
+def test_the_window_stays_as_narrow_with_a_long_name_and_while_playing(window, qtbot, clip,
+                                                                       tmp_path):
+    """A long file name is elided in the header and the shuttle speed has its room from the
+    start: neither widens the window (it grew past a 1024-px screen); the view switch sits
+    beside the header, so the window is far narrower than that."""
+    import shutil
+
+    narrow = window.minimumSizeHint().width()
+    assert narrow < 850
+    long_name = tmp_path / ("Family holiday 2024 - day 3 - balloon festival at the lake, drone "
+                            "shot, final colour grade v2.mp4")
+    shutil.copy(clip, long_name)
+    open_and_wait(qtbot, window, long_name)
+    assert window.minimumSizeHint().width() <= narrow + 20
+    assert long_name.name in window.info.toolTip()
+    window.playback.toggle_play()
+    window.playback.forward()
+    window.playback.forward()
+    qtbot.wait(50)
+    assert window.transport.speed.text() and window.minimumSizeHint().width() <= narrow + 20
+    window.playback.stop()

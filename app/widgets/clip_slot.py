@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.widgets.drops import accept_local_files, dropped_file
+from app.widgets.elided_label import ElidedLabel
 from app.widgets.frames import fit_size, to_pixmap
 
 PREVIEW_H = 120
@@ -23,8 +24,9 @@ class ClipSlot(QGroupBox):
         self.setAcceptDrops(True)
         self.setToolTip(about)
         self.empty_text = empty_text
-        self.name = QLabel(empty_text)
-        self.name.setWordWrap(True)
+        # Elided in the middle, whole in its tooltip: a camera's name without spaces
+        # (DJI_20240601_143512_…) could not wrap and pushed Open… out of the panel.
+        self.name = ElidedLabel(empty_text, elide=Qt.TextElideMode.ElideMiddle)
         self.open = QPushButton("Open…")
         self.open.setToolTip("Choose a video, an image folder or a GIF (or drop one here).")
         self.open.clicked.connect(self.open_requested)

@@ -9,8 +9,10 @@ from PySide6.QtWidgets import QLabel, QSizePolicy
 
 
 class ElidedLabel(QLabel):
-    def __init__(self, text: str = "", parent=None) -> None:
+    def __init__(self, text: str = "", parent=None,
+                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> None:
         super().__init__(text, parent)
+        self._elide = elide
         # Its text never sets the window's minimum width: the label takes what it is given.
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
@@ -21,5 +23,6 @@ class ElidedLabel(QLabel):
     def paintEvent(self, event):  # noqa: N802
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
-        painter.drawText(self.rect(), int(self.alignment()), text)
+        box = self.contentsRect()  # inside the stylesheet's padding
+        text = self.fontMetrics().elidedText(self.text(), self._elide, box.width())
+        painter.drawText(box, int(self.alignment()), text)

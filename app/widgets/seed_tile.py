@@ -79,8 +79,11 @@ class SeedTile(QFrame):
         self.refine = QToolButton()
         self.refine.setText("Refine")
         self.refine.setToolTip("Compute this seed at full resolution (Best quality).")
-        for b in (self.star, self.use, self.refine):
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for b, name in ((self.star, "Favourite"), (self.use, "Use"), (self.refine, "Refine")):
+            # Tab reaches them (Space presses): a keyboard user can star, use and refine;
+            # a click does not take the focus from the grid.
+            b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            b.setAccessibleName(f"{name}: seed {seed}")
         # The seed and how new it is never shrink; the state gives way (clipped) when a long
         # seed and a narrow (portrait) tile leave no room (elided).
         for label in (self.caption, self.new_label):

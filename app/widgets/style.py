@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyqtgraph as pg
+from PySide6.QtCore import QDir
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -40,5 +41,7 @@ def dark_palette() -> QPalette:
 def apply_style(app: QApplication) -> None:
     app.setStyle("Fusion")
     app.setPalette(dark_palette())
+    # The stylesheet names its pictures (spin arrows, the check mark) as icons:NAME.svg.
+    QDir.addSearchPath("icons", str(STYLE_SHEET.parent / "icons"))
     if STYLE_SHEET.exists():
         app.setStyleSheet(STYLE_SHEET.read_text(encoding="utf-8"))

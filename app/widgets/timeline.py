@@ -23,6 +23,29 @@ STRIP_HEIGHT_PX = 64  # thumbnails are computed at most this tall
 MAX_THUMBS = 1000  # a strip of 1-px-wide frames would otherwise ask for one per pixel and more
 
 
+class _MarkerLine(pg.InfiniteLine):
+    """An IN / OUT line with a grab zone of ±GRAB_PX screen pixels (pyqtgraph's is about
+    ±2, hard to hit at any scale)."""
+
+    GRAB_PX = 6
+
+    def _computeBoundingRect(self):  # noqa: N802 (pyqtgraph API)
+        self._maxMarkerSize = max(self._maxMarkerSize, self.GRAB_PX)  # widens the bounds only
+        return super()._computeBoundingRect()
+
+
+class _MarkerLabel(pg.InfLineLabel):
+    """The IN / OUT tab, the obvious handle: dragging it drags its line (it scrubbed)."""
+
+    def hoverEvent(self, ev):  # noqa: N802
+        if not ev.isExit():
+            ev.acceptDrags(Qt.MouseButton.LeftButton)
+
+    def mouseDragEvent(self, ev):  # noqa: N802
+        ev.currentItem = self.line  # the drag's positions in the line's coordinates
+        self.line.mouseDragEvent(ev)
+
+
 class FrameAxis(pg.AxisItem):
     """Ticks in whole frame numbers, counted from 1 as the position readout and the status
     bar count them (frame index 9 is labelled 10)."""
@@ -134,11 +157,11 @@ class Timeline(pg.PlotWidget):
         self.show_in_out(False)  # until a clip is shown (with none, IN and OUT would overlap)
 
     def _marker(self, text: str, position: float, anchor: tuple[float, float]) -> pg.InfiniteLine:
-        line = pg.InfiniteLine(0, angle=90, movable=True, pen=pg.mkPen(IN_OUT_COLOR, width=2),
-                               hoverPen=pg.mkPen("#ffffff", width=3),
-                               label=text, labelOpts={"position": position, "color": IN_OUT_COLOR,
-                                                      "fill": (0, 0, 0, 170),  # readable on sky
-                                                      "anchors": [anchor, anchor]})
+        line = _MarkerLine(0, angle=90, movable=True, pen=pg.mkPen(IN_OUT_COLOR, width=2),
+                           hoverPen=pg.mkPen("#ffffff", width=3))
+        line.label = _MarkerLabel(line, text=text, position=position, color=IN_OUT_COLOR,
+                                  fill=(0, 0, 0, 170),  # readable on sky
+                                  anchors=[anchor, anchor])
         line.setZValue(10)
         line.sigDragged.connect(self._on_marker_moved)  # user drags only
         self._box.addItem(line)

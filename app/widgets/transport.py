@@ -1,10 +1,19 @@
-"""The transport bar between viewer and timeline: play controls, position readout, shuttle
-speed, the Source / Result / Side-by-side switch and Fit."""
+"""The transport bar between viewer and timeline: play controls, position readout and
+shuttle speed; and the Source / Result / Side-by-side switch with Fit (`view_controls`,
+which the window puts beside the clip's header: one row of all of them was 670 px, the
+window's minimum width)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
 
 from app.widgets.playback import Playback
 
@@ -31,6 +40,7 @@ class TransportBar(QWidget):
         super().__init__(parent)
         self.setObjectName("transport")
         self._playback = playback
+        self._sized_for: tuple[int, float] | None = None
         self.buttons: dict[str, QToolButton] = {}
         spec = (  # key, glyph, what a screen reader says, tooltip, slot
             ("home", "|◀", "First frame", "Go to the first frame (Home).", playback.home),
@@ -58,11 +68,20 @@ class TransportBar(QWidget):
         self.position.setToolTip("Current frame / frames, and the time in seconds.")
         self.speed = QLabel()
         self.speed.setObjectName("hint")
+        # Room for the widest shuttle speed from the start: a label growing as playback
+        # starts widened the window past the screen (and it stayed so).
+        self.speed.setFixedWidth(self.speed.fontMetrics().horizontalAdvance("◀ 64×") + 4)
         layout.addSpacing(8)
         layout.addWidget(self.position)
         layout.addSpacing(8)
         layout.addWidget(self.speed)
         layout.addStretch(1)
+        self.view_controls = QWidget()
+        self.view_controls.setObjectName("viewControls")
+        views = QHBoxLayout(self.view_controls)
+        views.setContentsMargins(0, 0, 0, 0)
+        views.setSpacing(3)
+        self.view_controls.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.modes = QButtonGroup(self)
         self.modes.setExclusive(True)
         for key, text, tip in MODE_BUTTONS:
@@ -74,15 +93,15 @@ class TransportBar(QWidget):
             b.setObjectName("modeButton")
             b.clicked.connect(lambda _=False, k=key: self.mode_chosen.emit(k))
             self.modes.addButton(b)
-            layout.addWidget(b)
+            views.addWidget(b)
             self.buttons[key] = b
         fit = QToolButton()
         fit.setText("Fit")
         fit.setToolTip("Fit the picture to the window (F). Wheel zooms, drag pans.")
         fit.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         fit.clicked.connect(self.fit_requested)
-        layout.addSpacing(8)
-        layout.addWidget(fit)
+        views.addSpacing(8)
+        views.addWidget(fit)
         self.buttons["fit"] = fit
         self.buttons["source"].setChecked(True)
         playback.frame_changed.connect(self.refresh)
@@ -95,6 +114,10 @@ class TransportBar(QWidget):
     def refresh(self) -> None:
         p = self._playback
         self.position.setText(f"{p.frame + 1} / {p.length}  ·  {timecode(p.frame, p.fps)}")
+        if (p.length, p.fps) != self._sized_for:  # as wide as its widest text on this clip
+            self._sized_for = (p.length, p.fps)
+            widest = f"{p.length} / {p.length}  ·  {timecode(max(p.length - 1, 0), p.fps)}"
+            self.position.setMinimumWidth(self.position.fontMetrics().horizontalAdvance(widest))
         play = self.buttons["play"]  # U+23F8 (pause) is in few fonts: bars every font has
         play.setText(PAUSE if p.playing else "▶")
         play.setAccessibleName("Pause" if p.playing else "Play")

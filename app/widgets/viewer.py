@@ -8,7 +8,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.widgets.elided_label import ElidedLabel
 
@@ -27,6 +34,7 @@ class FramePane(QWidget):
         self.badge = QLabel()
         self.badge.setObjectName("paneBadge")
         self.badge.setVisible(False)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # see VideoViewer.focus_view
         self.view = pg.GraphicsView(background=BACKGROUND)
         self.view.setAcceptDrops(False)  # let file drops reach the window
         self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -113,9 +121,13 @@ class VideoViewer(QWidget):
     def set_mode(self, mode: str) -> None:
         if mode not in VIEW_MODES:
             raise ValueError(f"unknown view mode {mode!r}")
+        focus = QApplication.focusWidget()
+        had_focus = focus is not None and self.isAncestorOf(focus)
         self.mode = mode
         self.source.setVisible(mode in ("source", "side"))
         self.result.setVisible(mode in ("result", "side"))
+        if had_focus:  # Tab toggled: the keys stay with the viewer, not the timeline below
+            self.focus_view()
 
     def fit(self) -> None:
         self.source.fit()
@@ -123,4 +135,6 @@ class VideoViewer(QWidget):
 
     def focus_view(self) -> None:
         pane = self.result if self.mode == "result" else self.source
-        pane.view.setFocus()
+        # The pane itself while it shows its placeholder ("No result yet"): the focus stays
+        # in the viewer rather than falling to the timeline.
+        (pane.view if pane.view.isVisible() else pane).setFocus()

@@ -20,8 +20,9 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
-    QLabel,
+    QHBoxLayout,
     QMainWindow,
     QMenu,
     QProgressBar,
@@ -41,6 +42,7 @@ from app.state.session import SessionModel
 from app.widgets.control_panel import ControlPanel
 from app.widgets.dialogs import show_long_text
 from app.widgets.drops import accept_local_files, dropped_file
+from app.widgets.elided_label import ElidedLabel
 from app.widgets.focus_keys import give_space_to_controls
 from app.widgets.playback import Playback
 from app.widgets.timeline import Timeline
@@ -87,7 +89,9 @@ class MainWindow(QMainWindow):
         self.viewer = VideoViewer()
         self.timeline = Timeline()
         self.transport = TransportBar(self.playback)
-        self.info = QLabel("No clip")
+        # Elided in the middle (a long file name must not widen the window past the screen;
+        # the size, fps and duration at its end stay in view), the whole text in a tooltip.
+        self.info = ElidedLabel("No clip", elide=Qt.TextElideMode.ElideMiddle)
         self.info.setObjectName("clipInfo")
         self.panel = ControlPanel()
         self._build_layout()
@@ -132,7 +136,7 @@ class MainWindow(QMainWindow):
 
         self.actions_by_name, self.submenus = build_menus(
             self, self._commands(), self._fillers(), self.inpaint.panel.window_actions(),
-            [self.viewer, self.timeline], self.sketch.panel.window_actions())
+            [self.viewer], self.sketch.panel.window_actions())
         self.panel.task_changed.connect(self._show_edit_actions)
         self.recent_menu = self.submenus["recent"]
         self.panel.task_changed.connect(self.view.on_task_changed)
@@ -176,15 +180,21 @@ class MainWindow(QMainWindow):
         ml = QVBoxLayout(media)
         ml.setContentsMargins(6, 6, 0, 6)
         ml.setSpacing(4)
-        ml.addWidget(self.info)
+        header = QHBoxLayout()  # the clip's name and size, and the view switch with Fit
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.info, 1)
+        header.addWidget(self.transport.view_controls)
+        ml.addLayout(header)
         ml.addWidget(self.viewer, 1)
         ml.addWidget(self.transport)
         ml.addWidget(self.timeline)
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(340)
+        # As needed: a page wider than the column (a large font, a long word) can be
+        # scrolled to rather than cut off.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        scroll.setMinimumWidth(362)  # the widest page (Inpaint, 349) and a scroll bar
         side = QWidget()  # the settings scroll; Generate and the progress stay below them
         sl = QVBoxLayout(side)
         sl.setContentsMargins(0, 0, 0, 0)
@@ -205,6 +215,17 @@ class MainWindow(QMainWindow):
         self.busy_bar.setVisible(False)
         self.statusBar().addPermanentWidget(self.busy_bar)
 
+    def _next_pane(self) -> None:
+        """F6: the keyboard focus moves from the viewer to the timeline, to the side panel
+        (its Task box) and back (Tab in the viewer switches Source / Result instead)."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.viewer.isAncestorOf(focus):
+            self.timeline.setFocus(Qt.FocusReason.TabFocusReason)
+        elif focus is not None and (focus is self.timeline or self.timeline.isAncestorOf(focus)):
+            self.panel.task.setFocus(Qt.FocusReason.TabFocusReason)
+        else:
+            self.viewer.focus_view()
+
     def _commands(self) -> dict:
         pb, view, p = self.playback, self.view, self.projects
         return {
@@ -219,6 +240,7 @@ class MainWindow(QMainWindow):
             "home": pb.home, "end": pb.end, "in": view.set_in_point, "out": view.set_out_point,
             "clear_in_out": view.clear_in_out, "toggle": view.toggle_source_result,
             "side": view.toggle_side_by_side, "fit": self.viewer.fit,
+            "next_pane": self._next_pane,
             "generate": self.runs.generate, "cancel": self.runs.cancel,
             "browse": self.browsers.browse_seeds, "new_seed": self.panel.randomize_seed,
             "keys": lambda: show_long_text(self, "Keyboard shortcuts", SHORTCUT_HELP),

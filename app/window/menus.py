@@ -61,6 +61,8 @@ MENUS: dict[str, list] = {
         ("toggle", "Source / Result\tTab", [], ""),  # Tab: see tab_areas below
         ("side", "Side by Side", ["\\"], ""),
         ("fit", "Fit to Window", ["F"], ""),
+        SEP,
+        ("next_pane", "Next Pane (viewer, timeline, panel)", ["F6"], ""),
     ],
     "&Generate": [
         ("generate", "&Generate", ["G", "Ctrl+Return", "Ctrl+Enter"], ""),
