@@ -14,6 +14,10 @@ VOTES = ("luma", "median", "mean")
 # Settings.coarse_completeness_alpha for "Keep subjects whole": 10 on the descriptors' scale
 # left 5 of 45 ballet draws broken (14 at the default); 30 made near-copies of the 20 frames.
 KEEP_WHOLE_ALPHA = 10.0
+# A retarget or variation of another duration than its source keeps at least this many
+# frames at its coarsest level (engine.tasks.base.Task.retimes): with 3, one temporal
+# patch, the extra time of a longer output could only be a frozen moment.
+RETIME_MIN_FRAMES = 12
 
 
 @dataclass(frozen=True)

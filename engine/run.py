@@ -17,7 +17,7 @@ import torch
 
 from engine.chunks import DEFAULT, Budgets
 from engine.colour import to_frames, to_tensor
-from engine.config import Settings, Shape3, shrink_scale
+from engine.config import RETIME_MIN_FRAMES, Settings, Shape3, shrink_scale
 from engine.copy_check import (
     COPY_BOOST,
     COPY_CHECK_LEVEL,
@@ -161,6 +161,9 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                      f"{settings.max_side}{by})")
     src_shape: Shape3 = tuple(x.shape[1:])  # type: ignore[assignment]
     out_shape = task.output_shape(src_shape, scale)
+    if task.retimes and out_shape[0] != src_shape[0]:
+        # Another duration is drawn where the clip still has distinct moments (Task.retimes).
+        settings = settings.with_(min_frames=max(settings.min_frames, RETIME_MIN_FRAMES))
     plan: Plan = plan_levels(src_shape, out_shape, settings)
     notes.extend(n for n in plan.notes if n not in notes)
     ctx = TaskContext(request=request, settings=settings, device=device, levels=plan.levels,
@@ -222,7 +225,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                 init_rev = rescale_coords(rev, prev.source, prev.output, prev.patch, level.source,
                                           level.output, level.patch)
         elif n == 0:
-            init = task.first_field(query_grid, key_grid, device)
+            init = task.first_field(query_grid, key_grid, device, level.source[0])
         timings.add("pyramid", t_pyr)
         if level.large:
             # The supplementary's cheaper settings for huge levels, plus smaller descriptors and

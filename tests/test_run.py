@@ -458,3 +458,26 @@ def test_a_mistyped_device_is_one_clear_error(name):
 
     with pytest.raises(InputError, match="unknown device|no CUDA GPU"):
         pick_device(name)
+
+
+def _steps(frames: np.ndarray) -> np.ndarray:
+    return np.abs(np.diff(frames.astype(np.float32), axis=0)).mean(axis=(1, 2, 3))
+
+
+def test_a_longer_retarget_keeps_moving_at_the_clips_own_speed():
+    """Twice the frames: the figure goes on moving (its motion slowed to a third in the
+    middle of the output: a 3-frame coarsest level has one temporal patch, and a stretch
+    in time is slow motion); the output is made of the clip's own moves."""
+    from tests.synth import figure_scene
+
+    clip = figure_scene(12, 48, 80)
+    out = final(clip, Request(task="retarget", frames=24, seed=1)).frames
+    assert out.shape[0] == 24
+    assert _steps(out).min() >= 0.6 * _steps(clip).min(), _steps(out).round(1)
+
+
+def test_a_shorter_retarget_is_not_the_first_frames():
+    """Half the frames: made from moments of the whole clip, not a trim of its start."""
+    clip = moving_texture(12, 40, 56, seed=3)
+    out = final(clip, Request(task="retarget", frames=6)).frames
+    assert np.abs(out.astype(np.float32) - clip[:6]).mean() > 2.0

@@ -93,6 +93,11 @@ class Task:
     # Settings.coarse_completeness_alpha applies ("Keep subjects whole"): the layout is
     # drawn from noise, not pinned by a mask or a guide.
     keeps_whole: ClassVar[bool] = False
+    # Another duration than the source's is drawn from the source looped in time, on a
+    # coarsest level that keeps RETIME_MIN_FRAMES moments (run.py): a stretch in time
+    # played the clip in slow motion, and a 3-frame coarsest level (one temporal patch)
+    # froze it for half the output.
+    retimes: ClassVar[bool] = False
 
     def __init__(self, request: Request) -> None:
         self.request = request
@@ -138,10 +143,16 @@ class Task:
                        boost: float = 1.0) -> torch.Tensor:
         """Q at the first level run: the source resized to the output plus noise (times
         `boost` when a first draw gave a copy of the input)."""
-        query = resize(ctx.pyramid[0], ctx.levels[0].output, budgets=ctx.budgets, cancel=ctx.cancel)
+        source = ctx.pyramid[0]
+        out_t, src_t = ctx.levels[0].output[0], source.shape[1]
+        if self.retimes and out_t > src_t:  # longer: the clip again after its end
+            source = source[:, torch.arange(out_t, device=source.device) % src_t]
+        query = resize(source, ctx.levels[0].output, budgets=ctx.budgets, cancel=ctx.cancel)
         return add_noise(query, self.noise(ctx) * boost, generator, ctx.settings.noise_mode,
                          smooth=ctx.settings.noise_smooth)
 
-    def first_field(self, query_grid: Shape3, key_grid: Shape3, device: torch.device) -> Coords | None:
-        """Matches to start the first level's search from (None: a random field)."""
+    def first_field(self, query_grid: Shape3, key_grid: Shape3, device: torch.device,
+                    source_frames: int = 0) -> Coords | None:
+        """Matches to start the first level's search from (None: a random field);
+        source_frames: the source's frame count at that level."""
         return None

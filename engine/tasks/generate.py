@@ -11,3 +11,4 @@ class Generate(Task):
     redraws_copies = True
     blends_seams = True
     keeps_whole = True
+    retimes = True

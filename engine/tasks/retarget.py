@@ -14,8 +14,16 @@ class Retarget(Task):
     name = "retarget"
     default_noise = 0.0
     blends_seams = True
+    retimes = True
 
-    def first_field(self, query_grid: Shape3, key_grid: Shape3, device: torch.device) -> Coords | None:
+    def first_field(self, query_grid: Shape3, key_grid: Shape3, device: torch.device,
+                    source_frames: int = 0) -> Coords | None:
         # Each query at the same relative place in the source: the right answer for an
-        # unchanged size and a good start for a changed one.
-        return tuple(identity_coords(query_grid, key_grid, device))  # type: ignore[return-value]
+        # unchanged size and a good start for a changed one. In time, a longer output is
+        # the source looped (its coarsest query is), each query at its own moment of it.
+        coords = identity_coords(query_grid, key_grid, device)
+        q_t, k_t = query_grid[0], key_grid[0]
+        if q_t > k_t and source_frames:
+            moment = (torch.arange(q_t, device=device) % source_frames).clamp(max=k_t - 1)
+            coords[0] = moment.view(-1, 1, 1).expand(query_grid).contiguous()
+        return tuple(coords)  # type: ignore[return-value]
