@@ -34,7 +34,8 @@ class KeyTable:
     result is exactly that of the full-dimension search, at a fraction of the reads.
     Excluded keys carry an infinite penalty and never win."""
 
-    def __init__(self, kd: torch.Tensor, grid: Shape3, allowed: torch.Tensor | None = None) -> None:
+    def __init__(self, kd: torch.Tensor, grid: Shape3, allowed: torch.Tensor | None = None,
+                 cost: torch.Tensor | None = None) -> None:
         gt, gh, gw = grid
         self.grid = grid
         self.size = gt * gh * gw
@@ -45,10 +46,11 @@ class KeyTable:
         self.device = kd.device
         if allowed is None:
             self.valid = None
-            self.penalty = None
+            self.penalty = None if cost is None else cost.reshape(-1).to(kd.dtype).clone()
         else:
             allowed = allowed.reshape(-1)
-            self.penalty = torch.zeros(self.size, device=kd.device, dtype=kd.dtype)
+            self.penalty = (torch.zeros(self.size, device=kd.device, dtype=kd.dtype) if cost is None
+                            else cost.reshape(-1).to(kd.dtype).clone())
             self.penalty[~allowed] = float("inf")
             self.valid = torch.nonzero(allowed).flatten()
             if self.valid.numel() == 0:

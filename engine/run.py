@@ -241,7 +241,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         if keep_whole is not None and level.source[1:] == levels[0].source[1:] and not level.large:
             level_opts = replace(level_opts, completeness_alpha=keep_whole)
         layer = dict(opts=level_opts, generator=gen if n <= layout_levels else fine_gen,
-                     key_mask=setup.key_mask, cancel=cancel,
+                     key_mask=setup.key_mask, key_cost=setup.key_cost, cancel=cancel,
                      timings=timings, budgets=budgets, colour_weight=setup.colour_weight)
         box = setup.region
         if setup.settled:

@@ -74,6 +74,7 @@ def vpnn_layer(
     init: Coords | None = None,
     init_reverse: Coords | None = None,
     key_mask: torch.Tensor | None = None,
+    key_cost: torch.Tensor | None = None,
     cancel: Callable[[], bool] | None = None,
     timings: Timings | None = None,
     constrain: Callable[[torch.Tensor], torch.Tensor] | None = None,
@@ -136,7 +137,7 @@ def vpnn_layer(
                 keys[:] = []  # release the key videos (see the docstring)
         kd = described[ki][:, :dims]
         if (ki, dims) not in tables:
-            tables[(ki, dims)] = KeyTable(kd, key_grid, key_mask)
+            tables[(ki, dims)] = KeyTable(kd, key_grid, key_mask, key_cost)
         table = tables[(ki, dims)]
         if nnf is None and init is not None:
             nnf = table.from_coords(*init)

@@ -37,6 +37,7 @@ class LevelSetup:
     keep: torch.Tensor | None = None
     known: torch.Tensor | None = None
     key_mask: torch.Tensor | None = None
+    key_cost: torch.Tensor | None = None  # added to a key's squared distance (key grid, float)
     region: tuple[slice, slice, slice] | None = None
     query_guide: torch.Tensor | None = None
     key_guide: torch.Tensor | None = None

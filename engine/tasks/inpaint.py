@@ -1,8 +1,8 @@
 """Conditional inpainting: fill a painted hole from the rest of the video.
 
 At every level the hole is the mask scaled to that level (any coverage counts); keys whose
-patch overlaps the hole are excluded, voxels outside it are pinned to the source, and only
-a box around the hole is searched. The coarsest guess is the hint colour where painted,
+patch overlaps the hole are excluded and keys far from it cost more (_locality_cost), voxels
+outside it are pinned to the source, and only a box around the hole is searched. The coarsest guess is the hint colour where painted,
 else a smooth fill from the hole's surroundings plus seeded noise (so seeds differ).
 """
 
@@ -22,6 +22,15 @@ from engine.pyramid import resize
 from engine.tasks.base import LevelSetup, Task, TaskContext
 
 MIN_FREE_KEYS = 0.15  # coarse levels with fewer usable keys than this are skipped
+# Keys far from the hole cost more: a key patch at distance d from the hole (its union over
+# time) pays LOCAL_STRENGTH * (d / R)^2 per patch value, R the hole's equivalent radius, at
+# most LOCAL_CAP per value (in squared [-1, 1] units; 0.25 is an RMS difference of half the
+# range, so a painted hint colour still finds its far-away match). Without it the nearest
+# patch of a hole's coarse guess (a smooth fill plus noise) is as often another salient
+# object of the clip whose surroundings match (the sheep clip's walkers in a car's hole)
+# as the background around the hole.
+LOCAL_STRENGTH = 0.005
+LOCAL_CAP = 0.25
 
 
 class Inpaint(Task):
@@ -68,7 +77,8 @@ class Inpaint(Task):
                 continue
             if not bool(allowed.any()):
                 raise InputError(_no_keys_message(hole, level.patch))
-            out.append(LevelSetup(keep=~hole, known=ctx.pyramid[n], key_mask=allowed,
+            cost = _locality_cost(hole[0], level.patch, int(ctx.pyramid[n].shape[0]))
+            out.append(LevelSetup(keep=~hole, known=ctx.pyramid[n], key_mask=allowed, key_cost=cost,
                                   region=_region(hole[0], level.patch)))
         skipped = sum(1 for i in out if i is None)
         if skipped:
@@ -166,3 +176,38 @@ def _smooth_fill(video: torch.Tensor, hole: torch.Tensor, steps: int = 200,
     out = out.clone()
     out[box] = part
     return out
+
+
+def _locality_cost(hole: torch.Tensor, patch: Shape3, channels: int) -> torch.Tensor | None:
+    """Per-key cost on the key grid (added to the squared distance of the descriptors, which
+    approximate squared differences of the patch values in [-1, 1]): LOCAL_STRENGTH *
+    values per patch * (d / R)^2, at most LOCAL_CAP per value; d is the distance of the key
+    patch's centre from the hole's union over time (background that a moving hole reveals
+    elsewhere in time costs nothing), R the union's equivalent radius (at least a patch)."""
+    pt, ph, pw = patch
+    t, h, w = hole.shape
+    union = hole.any(0)
+    if not bool(union.any()):  # nothing to fill at this level
+        return None
+    radius = max(math.sqrt(float(union.sum()) / math.pi), float(max(ph, pw)))
+    # Measured on a grid of at most about 2^16 cells (a prior, not a measurement: on a
+    # Full-HD level the exact distances would take minutes), then spread back bilinearly.
+    f = max(1, math.ceil(math.sqrt(h * w / 65536)))
+    small = F.max_pool2d(union[None, None].float(), f, ceil_mode=True)[0, 0] > 0
+    sh, sw = small.shape
+    inner = small.clone()
+    inner[1:-1, 1:-1] &= small[:-2, 1:-1] & small[2:, 1:-1] & small[1:-1, :-2] & small[1:-1, 2:]
+    edge = (small & ~inner).nonzero().float()
+    if edge.shape[0] > 1024:
+        edge = edge[torch.linspace(0, edge.shape[0] - 1, 1024, device=edge.device).long()]
+    yy, xx = torch.meshgrid(torch.arange(sh, device=hole.device, dtype=torch.float32),
+                            torch.arange(sw, device=hole.device, dtype=torch.float32), indexing="ij")
+    dist = torch.cdist(torch.stack([yy.reshape(-1), xx.reshape(-1)], 1), edge).min(1).values
+    dist = dist.reshape(sh, sw).masked_fill_(small, 0) * f
+    if f > 1:
+        dist = F.interpolate(dist[None, None], scale_factor=f, mode="bilinear", align_corners=False)[0, 0, :h, :w]
+    dist = dist.masked_fill(union, 0)
+    gt, gh, gw = t - pt + 1, h - ph + 1, w - pw + 1
+    centre = dist[ph // 2: ph // 2 + gh, pw // 2: pw // 2 + gw]
+    rel = (centre / radius).square().clamp(max=LOCAL_CAP / LOCAL_STRENGTH)
+    return (LOCAL_STRENGTH * channels * pt * ph * pw * rel)[None].expand(gt, gh, gw)
