@@ -482,3 +482,10 @@ def test_the_window_stays_as_narrow_with_a_long_name_and_while_playing(window, q
     qtbot.wait(50)
     assert window.transport.speed.text() and window.minimumSizeHint().width() <= narrow + 20
     window.playback.stop()
+
+
+def test_a_large_desktop_font_is_kept():
+    from app.widgets.style import style_sheet
+
+    assert "QWidget { font-size: 16pt; }" in style_sheet(16.0)
+    assert "QWidget { font-size: 10pt; }" in style_sheet(9.0)

@@ -115,8 +115,12 @@ class SeedBrowser(QDialog):
         top.addWidget(self.regenerate)
         top.addWidget(self.stop)
         top.addWidget(self.order)
-        top.addWidget(self.status, 1)
-        top.addWidget(self.export)
+        top.addStretch(1)
+        # The status and Export on a row of their own below the grid: one row of all of them
+        # was 777 px, wider than a 1440×900 screen at 200%.
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.export)
         self._grid_host = QWidget()
         self._grid = QGridLayout(self._grid_host)
         self._grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -129,6 +133,7 @@ class SeedBrowser(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.whole_hint)
         layout.addWidget(scroll, 1)
+        layout.addLayout(bottom)
         self.resize(COLUMNS * 280 + 70, 2 * 250 + 90)
         self._fit_screen()
         self.stop.setEnabled(False)

@@ -44,4 +44,13 @@ def apply_style(app: QApplication) -> None:
     # The stylesheet names its pictures (spin arrows, the check mark) as icons:NAME.svg.
     QDir.addSearchPath("icons", str(STYLE_SHEET.parent / "icons"))
     if STYLE_SHEET.exists():
-        app.setStyleSheet(STYLE_SHEET.read_text(encoding="utf-8"))
+        app.setStyleSheet(style_sheet(app.font().pointSizeF()))
+
+
+def style_sheet(desktop_pt: float) -> str:
+    """The stylesheet at the desktop's font size where it is larger than the sheet's 10 pt
+    (a large font chosen for reading was held at 10 pt; the panel scrolls sideways where
+    it must)."""
+    size = max(10.0, desktop_pt)
+    return STYLE_SHEET.read_text(encoding="utf-8").replace(
+        "QWidget { font-size: 10pt; }", f"QWidget {{ font-size: {size:g}pt; }}", 1)
