@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         # As needed: a page wider than the column (a large font, a long word) can be
         # scrolled to rather than cut off.
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        scroll.setMinimumWidth(362)  # the widest page (Inpaint, 349) and a scroll bar
+        scroll.setMinimumWidth(368)  # the widest page (Inpaint, 349) beside its scroll bar
         side = QWidget()  # the settings scroll; Generate and the progress stay below them
         sl = QVBoxLayout(side)
         sl.setContentsMargins(0, 0, 0, 0)
