@@ -27,6 +27,8 @@ class ClipSlot(QGroupBox):
         # Elided in the middle, whole in its tooltip: a camera's name without spaces
         # (DJI_20240601_143512_…) could not wrap and pushed Open… out of the panel.
         self.name = ElidedLabel(empty_text, elide=Qt.TextElideMode.ElideMiddle)
+        self.details = QLabel("")  # size and length, on a line of their own
+        self.details.setVisible(False)
         self.open = QPushButton("Open…")
         self.open.setToolTip("Choose a video, an image folder or a GIF (or drop one here).")
         self.open.clicked.connect(self.open_requested)
@@ -40,7 +42,11 @@ class ClipSlot(QGroupBox):
         self.status.setObjectName("hint")
         self.status.setWordWrap(True)
         row = QHBoxLayout()
-        row.addWidget(self.name, 1)
+        lines = QVBoxLayout()
+        lines.setSpacing(0)
+        lines.addWidget(self.name)
+        lines.addWidget(self.details)
+        row.addLayout(lines, 1)
         row.addWidget(self.open)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -52,7 +58,11 @@ class ClipSlot(QGroupBox):
         self._frame = 0
 
     def set_clip_text(self, text: str | None) -> None:
-        self.name.setText(text or self.empty_text)
+        """"name — details": the name on one line (elided), the details below it."""
+        name, _, details = (text or self.empty_text).partition(" — ")
+        self.name.setText(name)
+        self.details.setText(details)
+        self.details.setVisible(bool(details))
 
     def set_overlay(self, frames: np.ndarray | None, status: str = "") -> None:
         """Thumbnail frames (T, h, w, 3) of the structure overlay, or None to clear."""
