@@ -303,12 +303,12 @@ def test_side_by_side_plays_all_of_a_result_longer_than_the_clip(window, qtbot):
     assert len(result.frames) == 2 * CLIP_T
     window.view.set_view_mode("side")
     window.playback.seek(0)
-    seen = set()
 
-    def shown() -> bool:
-        image = window.viewer.result.image.image
-        seen.update(i for i, f in enumerate(result.frames) if np.array_equal(f, image))
-        return max(seen, default=-1) >= CLIP_T
+    def shown() -> bool:  # a frame of the second half, on the result's side (one that
+        at = window.playback.unwrapped  # differs from the first half's: the clip loops there)
+        return (CLIP_T <= at < len(result.frames)
+                and not np.array_equal(result.frames[at], result.frames[at - CLIP_T])
+                and np.array_equal(window.viewer.result.image.image, result.frames[at]))
 
     window.playback.toggle_play()
     qtbot.waitUntil(shown, timeout=5000)  # the clip (0.8 s at 10 fps) looped, the result on
