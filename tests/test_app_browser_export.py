@@ -449,3 +449,15 @@ def test_a_closed_browser_lets_go_of_its_tiles(window, qtbot):
     assert again is browser and sorted(browser.tiles) == [0, 1]
     assert all(t.clip is not None and t.clip.final for t in browser.tiles.values())
     browser.close()
+
+
+def test_browsing_a_retarget_at_noise_0_says_its_seeds_look_alike(window, qtbot):
+    window.panel.set_task("Retarget")
+    window.panel.browse_count.setValue(2)
+    browser = window.browsers.browse_seeds()
+    assert not browser.noise_hint.isHidden() and "Noise" in browser.noise_hint.text()
+    browser.close()
+    window.panel.set_task("Variations")
+    browser = window.browsers.browse_seeds()
+    assert browser.noise_hint.isHidden()
+    browser.close()

@@ -107,6 +107,13 @@ class SeedBrowser(QDialog):
         self.whole_hint.setObjectName("hint")
         self.whole_hint.setWordWrap(True)
         self.whole_hint.setVisible(False)
+        # A retarget at Noise 0 keeps the source's layout: its seeds barely differ.
+        self.noise_hint = QLabel("At Noise 0 a retarget keeps the clip's own layout, so every "
+                                 "seed looks nearly the same: raise Noise on the Retarget page "
+                                 "for different results.")
+        self.noise_hint.setObjectName("hint")
+        self.noise_hint.setWordWrap(True)
+        self.noise_hint.setVisible(False)
         top = QHBoxLayout()
         top.addWidget(QLabel("Variations"))
         top.addWidget(self.count)
@@ -132,6 +139,7 @@ class SeedBrowser(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.whole_hint)
+        layout.addWidget(self.noise_hint)
         layout.addWidget(scroll, 1)
         layout.addLayout(bottom)
         self.resize(COLUMNS * 280 + 70, 2 * 250 + 90)
@@ -149,6 +157,7 @@ class SeedBrowser(QDialog):
         """Show `count` seeds from request.seed on; `starred` seeds are favourites (None:
         those `starred_seeds` gives for the new tiles, else none)."""
         self.selection, self.request = selection, request
+        self.noise_hint.setVisible(request.task == "retarget" and not request.noise)
         self.count.setValue(count)
         self.first_seed.setValue(request.seed)
         if starred is None and self.starred_seeds is None:
