@@ -175,3 +175,27 @@ def test_the_locality_cost_grows_away_from_the_hole_and_is_capped():
     near, mid, far = cost[0, 17, 10], cost[0, 17, 40], cost[0, 17, 73]
     assert near == 0 and 0 < mid < far <= LOCAL_CAP * 3 * 3 * 7 * 7 + 1e-3
     assert _locality_cost(torch.zeros(5, 40, 80, dtype=torch.bool), (3, 7, 7), 3) is None
+
+
+def test_a_hint_still_fetches_its_colour_from_far_away():
+    """A white hint in a pale sky is filled with the far clouds' white: the cost on keys far
+    from the hole is for plain removal, not for a hole with a hint painted in it (the
+    nearby sky won, brightness 199 against the clouds' 222)."""
+    t, h, w = 8, 64, 192
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:h, :w]
+    sky = np.stack([170 + 20 * yy / h, 195 + 15 * yy / h, 235 + 0 * yy], -1).astype(float)
+    frames = np.empty((t, h, w, 3), np.uint8)
+    for i in range(t):
+        f = sky + rng.normal(0, 3, (h, w, 3))
+        for cy, cx in ((20, 150 + i), (44, 170 - i), (30, 182)):  # clouds, far right
+            f[((yy - cy) / 7.0) ** 2 + ((xx - cx) / 11.0) ** 2 < 1] = 250
+        frames[i] = np.clip(f, 0, 255)
+    mask = np.zeros((t, h, w), bool)
+    mask[:, 16:48, 16:48] = True
+    hints = np.zeros((t, h, w, 4), np.uint8)
+    hints[:, 22:42, 22:42] = (250, 250, 250, 255)
+    out = final(frames, Request(task="inpaint", mask=mask, hints=hints, seed=0)).frames
+    luma = (out[:, 22:42, 22:42].astype(float) @ (0.299, 0.587, 0.114)).mean()
+    sky_luma = (frames[:, 16:48, 60:100].astype(float) @ (0.299, 0.587, 0.114)).mean()
+    assert luma > sky_luma + 12, (luma, sky_luma)

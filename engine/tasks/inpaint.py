@@ -25,10 +25,10 @@ MIN_FREE_KEYS = 0.15  # coarse levels with fewer usable keys than this are skipp
 # Keys far from the hole cost more: a key patch at distance d from the hole (its union over
 # time) pays LOCAL_STRENGTH * (d / R)^2 per patch value, R the hole's equivalent radius, at
 # most LOCAL_CAP per value (in squared [-1, 1] units; 0.25 is an RMS difference of half the
-# range, so a painted hint colour still finds its far-away match). Without it the nearest
-# patch of a hole's coarse guess (a smooth fill plus noise) is as often another salient
-# object of the clip whose surroundings match (the sheep clip's walkers in a car's hole)
-# as the background around the hole.
+# range). Without it the nearest patch of a hole's coarse guess (a smooth fill plus noise)
+# is as often another salient object of the clip whose surroundings match (the sheep clip's
+# walkers in a car's hole) as the background around the hole. Not for a hole with a hint
+# colour painted in it: a hint asks for something from anywhere in the clip.
 LOCAL_STRENGTH = 0.005
 LOCAL_CAP = 0.25
 
@@ -62,6 +62,8 @@ class Inpaint(Task):
         sweeps every coarse patch) leaves too few keys to fill from: the run starts below."""
         mask = torch.from_numpy(np.ascontiguousarray(self.request.mask)).to(ctx.device).float()[None]
         levels = ctx.levels
+        hints = self.request.hints
+        hinted = hints is not None and bool(((hints[..., 3] > 63) & self.request.mask).any())
         out: list[LevelSetup | None] = []
         for n, level in enumerate(levels):
             finest = n == len(levels) - 1
@@ -77,7 +79,10 @@ class Inpaint(Task):
                 continue
             if not bool(allowed.any()):
                 raise InputError(_no_keys_message(hole, level.patch))
-            cost = _locality_cost(hole[0], level.patch, int(ctx.pyramid[n].shape[0]))
+            # A hole with a hint colour fetches it from anywhere (a white hint in a pale sky
+            # is a far cloud, which the cost would lose to the sky beside the hole).
+            cost = None if hinted else _locality_cost(hole[0], level.patch,
+                                                      int(ctx.pyramid[n].shape[0]))
             out.append(LevelSetup(keep=~hole, known=ctx.pyramid[n], key_mask=allowed, key_cost=cost,
                                   region=_region(hole[0], level.patch)))
         skipped = sum(1 for i in out if i is None)
