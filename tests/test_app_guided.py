@@ -481,3 +481,19 @@ def test_an_analogy_plays_and_is_exported_at_clip_a_frame_rate(
     with qtbot.waitSignal(window.exporter.finished, timeout=RUN_TIMEOUT_MS):
         window.exports.export_result()
     assert read_video(out).fps == 20
+
+
+def test_a_clip_slot_keeps_a_name_with_a_dash_whole(window, qtbot, tmp_path):
+    """"Interview — take 2.mp4 — 64×48 · 8 frames": the name is all before the last dash,
+    and neither line widens the panel."""
+    import shutil
+
+    from tests.test_app_support import open_and_wait
+
+    name = tmp_path / "Interview — take 2 at the lake house, a long and descriptive name.mp4"
+    shutil.copy(window.session.clip.path, name)
+    open_and_wait(qtbot, window, name)
+    window.panel.set_task("Analogy")
+    slot = window.panel.page_for("analogy").look_slot
+    assert slot.name.text() == name.name and "×" in slot.details.text()
+    assert slot.minimumSizeHint().width() < 340

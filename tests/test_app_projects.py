@@ -336,10 +336,20 @@ def test_save_over_a_read_only_project_asks_for_another_name(window, qtbot, tmp_
     os.chmod(private, 0o444)
     before = private.read_bytes()
     window.session.in_out.set_out(4)
-    other = tmp_path / "copy.vgpnn"
-    answer_save_as(monkeypatch, other)
+    offered = []
+
+    def choose(parent, suggested):  # the user takes the name Save As offers
+        offered.append(Path(suggested))
+        return Path(suggested)
+
+    monkeypatch.setattr(prompts, "choose_project_to_save", choose)
     with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
         assert window.projects.save()
     assert "read-only" in blocker.args[0]
-    assert private.read_bytes() == before and other.exists()
+    other = tmp_path / "private copy.vgpnn"
+    assert offered == [other] and private.read_bytes() == before and other.exists()
     assert window.session.project_path == other
+    answer_save_as(monkeypatch, private)  # Save As onto the read-only file: refused
+    with qtbot.waitSignal(window.error_reported, timeout=5000):
+        assert not window.projects.save_as()
+    assert private.read_bytes() == before

@@ -27,7 +27,7 @@ class ClipSlot(QGroupBox):
         # Elided in the middle, whole in its tooltip: a camera's name without spaces
         # (DJI_20240601_143512_…) could not wrap and pushed Open… out of the panel.
         self.name = ElidedLabel(empty_text, elide=Qt.TextElideMode.ElideMiddle)
-        self.details = QLabel("")  # size and length, on a line of their own
+        self.details = ElidedLabel("")  # size and length, on a line of their own
         self.details.setVisible(False)
         self.open = QPushButton("Open…")
         self.open.setToolTip("Choose a video, an image folder or a GIF (or drop one here).")
@@ -59,7 +59,10 @@ class ClipSlot(QGroupBox):
 
     def set_clip_text(self, text: str | None) -> None:
         """"name — details": the name on one line (elided), the details below it."""
-        name, _, details = (text or self.empty_text).partition(" — ")
+        # The last " — ": a file's own name may hold one ("Interview — take 2.mp4").
+        name, _, details = (text or self.empty_text).rpartition(" — ")
+        if not name:
+            name, details = details, ""
         self.name.setText(name)
         self.details.setText(details)
         self.details.setVisible(bool(details))

@@ -120,23 +120,26 @@ class ProjectController(QObject):
         path = self.session.project_path
         if path is None:
             return self.save_as()
-        if os.path.exists(path) and (not os.access(path, os.W_OK)
-                                     or not os.stat(path).st_mode & 0o222):
+        if _read_only(path):
             # Saving would replace a file its owner made read-only: ask for another name.
             self.messages.error("Read-only project", f"{path.name} is read-only, so Save "
                                 "leaves it as it is. Choose another name to keep your "
                                 "changes.")
-            return self.save_as()
+            return self.save_as(path.with_name(f"{path.stem} copy{path.suffix}"))
         return self._write(path)
 
-    def save_as(self) -> bool:
+    def save_as(self, suggested: Path | None = None) -> bool:
         if self.session.clip is None:
             self.messages.error("Nothing to save", "Open a video first: a project holds a "
                                 "clip with its mask, settings and favourites.")
             return False
-        suggested = (self.session.project_path or
+        suggested = (suggested or self.session.project_path or
                      self.session.project_file_for(self._folder()))
         path = prompts.choose_project_to_save(self._window, suggested)
+        if path is not None and _read_only(Path(path)):
+            self.messages.error("Read-only project", f"{Path(path).name} is read-only and "
+                                "is left as it is; choose another name.")
+            return False
         return path is not None and self._write(path)
 
     # -- internals --------------------------------------------------------------------------
@@ -182,3 +185,9 @@ class ProjectController(QObject):
             return
         star = "*" if self.session.dirty else ""
         self._window.setWindowTitle(f"{self.session.name}{star} — {clip.name} — {APP_NAME}")
+
+
+def _read_only(path: Path) -> bool:
+    """A project file that is there and made read-only (by its mode: root may write it)."""
+    return os.path.exists(path) and (not os.access(path, os.W_OK)
+                                     or not os.stat(path).st_mode & 0o222)
