@@ -18,6 +18,7 @@ from tests.test_app_support import (
     CLIP_T,
     CLIP_W,
     RUN_TIMEOUT_MS,
+    answer_export_dialog,
 )
 
 
@@ -271,27 +272,13 @@ def test_export_leaves_out_the_sound_of_a_source_changed_or_deleted_on_disk(qtbo
 
 
 def test_export_asks_before_replacing_a_file(window, qtbot, tmp_path, monkeypatch):
-    from PySide6.QtWidgets import QDialog
-
     from app.window import prompts
 
     result = generate(window, qtbot)
     target = tmp_path / "taken.mp4"
     target.write_bytes(b"an earlier export")
 
-    class Chosen:  # the export dialog, answered
-        kind, crf = "mp4", type("Crf", (), {"value": staticmethod(lambda: 18)})
-
-        def exec(self):
-            return QDialog.DialogCode.Accepted
-
-        def targets(self):
-            return [target]
-
-        def folder(self):
-            return tmp_path
-
-    monkeypatch.setattr(window.exports, "_dialog", lambda *a, **k: Chosen())
+    answer_export_dialog(monkeypatch, window, target, tmp_path)
     asked = []
     monkeypatch.setattr(prompts, "ask_replace", lambda parent, there: asked.append(there) or False)
     window.exports.export_result()
@@ -304,7 +291,7 @@ def test_export_asks_before_replacing_a_file(window, qtbot, tmp_path, monkeypatc
     # A PNG-frames folder holding other files is refused before any question.
     target = tmp_path / "mine"
     target.mkdir()
-    Chosen.kind = "png"
+    answer_export_dialog(monkeypatch, window, target, tmp_path, kind="png")
     (target / "notes.txt").write_text("keep me")
     monkeypatch.setattr(prompts, "ask_replace", lambda parent, there: asked.append(there) or True)
     with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:

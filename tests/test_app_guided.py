@@ -449,23 +449,10 @@ def test_an_analogy_plays_and_is_exported_at_clip_a_frame_rate(
         window, qtbot, motion_files, tmp_path, monkeypatch):
     """It moves as clip A does, frame for frame: the result plays, and is written, at A's
     rate (20 fps here), not the look clip's."""
-    from PySide6.QtWidgets import QDialog
+    from tests.test_app_support import answer_export_dialog
 
     out = tmp_path / "out.mp4"
-
-    class Chosen:  # the export dialog, answered
-        kind, crf = "mp4", type("Crf", (), {"value": staticmethod(lambda: 18)})
-
-        def exec(self):
-            return QDialog.DialogCode.Accepted
-
-        def targets(self):
-            return [out]
-
-        def folder(self):
-            return tmp_path
-
-    monkeypatch.setattr(window.exports, "_dialog", lambda *a, **k: Chosen())
+    answer_export_dialog(monkeypatch, window, out, tmp_path)
     fast = tmp_path / "fast.mp4"
     write_video(moving_square(t=A_T, h=A_H, w=A_W, side=12, step=-3), fast, fps=Fraction(20),
                 crf=10)

@@ -95,3 +95,26 @@ def drag_on_view(view, box, points, button=None) -> None:
     for x, y in points[1:]:
         send(QEvent.Type.MouseMove, x, y, button)
     send(QEvent.Type.MouseButtonRelease, *points[-1], Qt.MouseButton.NoButton)
+
+
+def answer_export_dialog(monkeypatch, window, target: Path, folder: Path,
+                         kind: str = "mp4") -> None:
+    """The export dialog, answered: `kind` (MP4) at CRF 18 to `target`, in `folder`."""
+    from PySide6.QtWidgets import QDialog
+
+    class Chosen:
+        crf = type("Crf", (), {"value": staticmethod(lambda: 18)})
+
+        def __init__(self) -> None:
+            self.kind = kind
+
+        def exec(self):
+            return QDialog.DialogCode.Accepted
+
+        def targets(self):
+            return [target]
+
+        def folder(self):
+            return folder
+
+    monkeypatch.setattr(window.exports, "_dialog", lambda *a, **k: Chosen())

@@ -101,19 +101,13 @@ class SeedBrowser(QDialog):
         self.status = ElidedLabel("")
         self.status.setObjectName("hint")
         # Shown once a variation of this grid is flagged, for a grid made without the box.
-        self.whole_hint = QLabel("⚠ marks a variation that looks broken. If the clip's subject "
-                                 "is cut into pieces, tick Keep subjects whole (Variations) and "
-                                 "browse again: it keeps one large subject whole far more often.")
-        self.whole_hint.setObjectName("hint")
-        self.whole_hint.setWordWrap(True)
-        self.whole_hint.setVisible(False)
+        self.whole_hint = _hint("⚠ marks a variation that looks broken. If the clip's subject "
+                                "is cut into pieces, tick Keep subjects whole (Variations) and "
+                                "browse again: it keeps one large subject whole far more often.")
         # A retarget at Noise 0 keeps the source's layout: its seeds barely differ.
-        self.noise_hint = QLabel("At Noise 0 a retarget keeps the clip's own layout, so every "
-                                 "seed looks nearly the same: raise Noise on the Retarget page "
-                                 "for different results.")
-        self.noise_hint.setObjectName("hint")
-        self.noise_hint.setWordWrap(True)
-        self.noise_hint.setVisible(False)
+        self.noise_hint = _hint("At Noise 0 a retarget keeps the clip's own layout, so every "
+                                "seed looks nearly the same: raise Noise on the Retarget page "
+                                "for different results.")
         top = QHBoxLayout()
         top.addWidget(QLabel("Variations"))
         top.addWidget(self.count)
@@ -474,3 +468,12 @@ class SeedBrowser(QDialog):
             tile.deleteLater()
         self.tiles.clear()
         self._rank.clear()
+
+
+def _hint(text: str) -> QLabel:
+    """A wrapped note under the grid's controls, hidden until it applies."""
+    label = QLabel(text)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    label.setVisible(False)
+    return label
