@@ -31,14 +31,12 @@ from engine.device import device_label as _device_label
 from engine.device import pick_device
 from engine.errors import Cancelled, InputError
 from engine.limits import check_noise, check_output_size
-from engine.metrics import nn_distance
 from engine.patchmatch import rescale_coords
 from engine.pyramid import LazyPyramid, Level, Plan, plan_levels, resize
 from engine.realism import LAYOUT_FLAG_AT
 from engine.request import LevelResult, Request
 from engine.seams import blend_seams
 from engine.tasks import Task, TaskContext, task_for
-from engine.tasks.base import Coords
 from engine.vpnn import SearchOptions, Timings, vpnn_layer
 
 __all__ = ["run", "device_label", "output_shape", "to_tensor", "to_frames"]
@@ -136,35 +134,6 @@ def _fine_generator(device: torch.device, seed: int, gen: torch.Generator) -> to
     """The finer levels' generator: the device's own (their random fields are large), or on
     the CPU the coarse levels' one."""
     return gen if device.type == "cpu" else torch.Generator(device=device).manual_seed(seed)
-
-
-def _incoherence(video: torch.Tensor, source: torch.Tensor, patch: Shape3) -> float:
-    """Mean exact distance of every patch of `video` to its nearest patch of `source`
-    (C, T, H, W), the metrics' coherence on a (small) level's whole grid."""
-    pt, ph, pw = patch
-    patches = video.unfold(1, pt, 1).unfold(2, ph, 1).unfold(3, pw, 1)  # C, gt, gh, gw, pt, ph, pw
-    patches = patches.permute(1, 2, 3, 0, 4, 5, 6).reshape(-1, video.shape[0], pt, ph, pw)
-    return nn_distance(patches.contiguous(), source, chunk=256).mean().item()
-
-
-def _most_coherent(starts: list[tuple[torch.Tensor, Coords | None]], source: torch.Tensor,
-                   level: Level, layer: dict) -> tuple[torch.Tensor, Coords, Coords | None]:
-    """The first level run from each (Q, first matches) start, each on the same random
-    numbers: the output most coherent with the source, with its matches. The generator is
-    left as that start's run left it, so the rest of the run is what it would be from that
-    start alone."""
-    gen: torch.Generator = layer["generator"]
-    state = gen.get_state()
-    best: tuple[float, tuple[torch.Tensor, Coords, Coords | None], torch.Tensor] | None = None
-    for query, init in starts:
-        gen.set_state(state)
-        result = vpnn_layer(query, [source], source, level.patch, level.em_iters, init=init, **layer)
-        score = _incoherence(result[0], source, level.patch)
-        if best is None or score < best[0]:
-            best = (score, result, gen.get_state())
-    assert best is not None
-    gen.set_state(best[2])
-    return best[1]
 
 
 def _run_on(device: torch.device, task: Task, settings: Settings, source: np.ndarray,
@@ -287,14 +256,10 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         else:
             # `keys` itself, not a copy: the layer empties it once the keys are described,
             # which frees the rescaled coarser source (about 400 MB on a Full-HD level).
-            starts = task.coarsest_starts(ctx, setup, query, init) if n == 0 else []
-            if len(starts) > 1 and setup.query_guide is None and setup.key_guide is None:
-                query, nnf, rev = _most_coherent(starts, pyramid[0], level, layer)
-            else:
-                query, nnf, rev = vpnn_layer(query, keys, pyramid[n], level.patch, level.em_iters,
-                                             init=init, init_reverse=init_rev,
-                                             query_guide=setup.query_guide, key_guide=setup.key_guide,
-                                             **layer)
+            query, nnf, rev = vpnn_layer(query, keys, pyramid[n], level.patch, level.em_iters,
+                                         init=init, init_reverse=init_rev,
+                                         query_guide=setup.query_guide, key_guide=setup.key_guide,
+                                         **layer)
             nnf_level = level
             if n == len(levels) - 1 and settings.blend_seams and task.blends_seams:
                 query = blend_seams(query, pyramid[n], nnf, level.patch, cancel)

@@ -157,10 +157,3 @@ class Task:
         """Matches to start the first level's search from (None: a random field);
         source_frames: the source's frame count at that level."""
         return None
-
-    def coarsest_starts(self, ctx: TaskContext, setup: LevelSetup, query: torch.Tensor,
-                        field: Coords | None) -> list[tuple[torch.Tensor, Coords | None]]:
-        """The (Q, first matches) pairs the first level may start from, `(query, field)` (from
-        coarsest_query and first_field) among them; with more than one, the driver runs the
-        first level from each and keeps the output most coherent with the source."""
-        return [(query, field)]
