@@ -465,6 +465,11 @@ def test_an_analogy_plays_and_is_exported_at_clip_a_frame_rate(
     assert result.fps == 20
     window.view.set_view_mode("result")
     assert window.playback.fps == 20
+    # Side by side, beside the 10 fps look clip, it keeps A's speed: two frames a frame.
+    window.view.set_view_mode("side")
+    window.playback.seek(window.session.in_out.in_point + 2)
+    shown = window.viewer.result.image.image
+    assert np.array_equal(shown, result.frames[4]) and not np.array_equal(shown, result.frames[2])
     with qtbot.waitSignal(window.exporter.finished, timeout=RUN_TIMEOUT_MS):
         window.exports.export_result()
     assert read_video(out).fps == 20

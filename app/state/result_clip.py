@@ -79,7 +79,10 @@ class ResultClip:
         return f"Preview · {task} · seed {self.seed} · level {self.level} of {self.levels}"
 
 
-def result_index_for_source(source_frame: int, in_point: int, result_length: int) -> int:
+def result_index_for_source(source_frame: int, in_point: int, result_length: int,
+                            rate: float = 1.0) -> int:
     """Side-by-side sync: the result starts at the in point and plays at the source frame
-    rate; when the two lengths differ it wraps (frame index modulo the result length)."""
-    return (source_frame - in_point) % max(1, result_length)
+    rate times `rate` (an analogy's is clip A's rate over the source's: it keeps A's
+    motion's speed beside the source); when the two lengths differ it wraps (frame index
+    modulo the result length)."""
+    return int((source_frame - in_point) * rate + 1e-6) % max(1, result_length)

@@ -108,9 +108,11 @@ class ViewController(QObject):
         if self.mode == "side" and self.result is not None:
             # A result longer than the clip plays on over the clip's loops (a longer
             # retarget); one as long or shorter starts again at the in point each loop.
-            longer = self.result.length > self.playback.length
+            rate = self._result_fps() / clip.fps  # an analogy plays at its clip A's rate
+            longer = self.result.length > self.playback.length * rate
             index = result_index_for_source(self.playback.unwrapped if longer else frame,
-                                            self.session.in_out.in_point, self.result.length)
+                                            self.session.in_out.in_point, self.result.length,
+                                            rate)
             self.viewer.result.show_frame(self.result.frame_at(index), self.result.display_size)
 
     def set_view_mode(self, mode: str) -> None:
@@ -125,10 +127,10 @@ class ViewController(QObject):
         self.transport.set_mode(mode)
         if mode == "result" and old != "result":
             length = self.result.length if self.result is not None else 1
-            start = result_index_for_source(pos, in_out.in_point, length)
+            fps = self._result_fps()
+            start = result_index_for_source(pos, in_out.in_point, length, fps / clip.fps)
             self._left_source = (pos, start)  # back where it was, unless the result moved
             self.timeline.show_in_out(False)
-            fps = self._result_fps()
             self.timeline.set_clip(self.result.frames if self.result else None, fps, length)
             self.playback.set_clip(length, fps, start)
         elif mode != "result" and old == "result":
