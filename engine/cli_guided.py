@@ -4,8 +4,9 @@ clip B. Parsers and runners kept apart from engine.cli, which they plug into.
     python main.py analogy A B -o OUT [--a-levels 4] [--b-levels 8] [--guide-until 0.5]
     python main.py sketch SKETCH B -o OUT
 
-B is the run's source: --start/--end pick its frames, and its frame rate and sound go to
-the output. --max-side shrinks both inputs. The output takes A's (the sketch's) size and
+B is the run's source: --start/--end pick its frames, and its sound goes to the output (kept
+when the durations match); an analogy plays at A's frame rate, a sketch at B's. --max-side
+shrinks both inputs. The output takes A's (the sketch's) size and
 duration unless --width/--height/--frames say otherwise.
 """
 

@@ -470,6 +470,8 @@ def test_an_analogy_plays_and_is_exported_at_clip_a_frame_rate(
     window.playback.seek(window.session.in_out.in_point + 2)
     shown = window.viewer.result.image.image
     assert np.array_equal(shown, result.frames[4]) and not np.array_equal(shown, result.frames[2])
+    page = window.panel.page_for("analogy")  # the overlays: A's frame 4, the look clip's 2
+    assert (page.motion_slot._frame, page.look_slot._frame) == (4, 2)
     with qtbot.waitSignal(window.exporter.finished, timeout=RUN_TIMEOUT_MS):
         window.exports.export_result()
     assert read_video(out).fps == 20

@@ -2,8 +2,9 @@
 of both clips (computed on workers by the engine), whether Generate can run, and the layout a
 run is given (clip A, or the sketch of the in/out range).
 
-The look clip (B) is the open clip: its in/out range, frame rate and sound make the result,
-as for every other task. The Look slot's Open… and drop open another clip.
+The look clip (B) is the open clip: its in/out range and sound make the result, as for every
+other task; the result plays at clip A's frame rate (it moves as A does, frame for frame).
+The Look slot's Open… and drop open another clip.
 """
 
 from __future__ import annotations
@@ -229,14 +230,21 @@ class GuidedController(QObject):
             self._look_problem = sentence
 
     def show_frame(self, frame: int, result_view: bool = False) -> None:
-        """Keep the overlays on the frame the result shows: result frame i is made from clip
-        A's frame i and the look clip's i-th frame from its in point (each slot loops). The
-        playhead is the source's, or in the Result view the result's own."""
+        """Keep the overlays on the moment the result shows: result frame i is made from
+        clip A's frame i, and it plays at A's rate, so beside the look clip's frame n from
+        its in point it shows A's frame n × A's fps / the look clip's (each slot loops).
+        The playhead is the source's, or in the Result view the result's own."""
         if self.panel.current_task() != "analogy":
             return
-        index = frame if result_view else frame - self.session.in_out.in_point
-        self.page.motion_slot.show_frame(index)
-        self.page.look_slot.show_frame(index)
+        motion, clip = self.session.motion, self.session.clip
+        rate = float(motion.clip.fps) / clip.fps if motion is not None and clip else 1.0
+        if result_view:
+            a_index, b_index = frame, int(frame / rate + 1e-6)
+        else:
+            b_index = frame - self.session.in_out.in_point
+            a_index = int(b_index * rate + 1e-6)
+        self.page.motion_slot.show_frame(a_index)
+        self.page.look_slot.show_frame(b_index)
 
     # -- runs ------------------------------------------------------------------------------
     def _on_task(self, task: str) -> None:

@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
     # -- construction ------------------------------------------------------------------------
     def _fit_screen(self, width: int, height: int) -> None:
         """Open at `width` x `height`, or within the screen where it is smaller (a 1024×640
-        laptop): the layout fits down to 1000 px wide."""
+        laptop): the layout fits down to about 800 px wide."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         if screen is not None:
             room = screen.availableGeometry()

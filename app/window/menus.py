@@ -2,8 +2,8 @@
 hands in (a name -> callable table), so this module knows no controller.
 
 Playback keys are window-wide, except while typing in a spin box (Qt lets a text field
-keep the keys it uses). Tab toggles source / result only while the viewer or timeline has
-the focus, so Tab still moves between the fields of the side panel.
+keep the keys it uses). Tab toggles source / result only while the viewer has the focus, so
+Tab still moves between the fields of the side panel (F6 moves between the panes).
 """
 
 from __future__ import annotations
