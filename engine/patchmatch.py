@@ -44,13 +44,14 @@ class KeyTable:
         self.head = kd[:, :split].contiguous()
         self.tail = kd[:, split:].contiguous() if kd.shape[1] > split else None
         self.device = kd.device
+        # A key's cost (inpainting's locality) added to its distance; excluded keys: inf.
+        self.penalty = None if cost is None else cost.reshape(-1).to(kd.dtype).clone()
         if allowed is None:
             self.valid = None
-            self.penalty = None if cost is None else cost.reshape(-1).to(kd.dtype).clone()
         else:
             allowed = allowed.reshape(-1)
-            self.penalty = (torch.zeros(self.size, device=kd.device, dtype=kd.dtype) if cost is None
-                            else cost.reshape(-1).to(kd.dtype).clone())
+            if self.penalty is None:
+                self.penalty = torch.zeros(self.size, device=kd.device, dtype=kd.dtype)
             self.penalty[~allowed] = float("inf")
             self.valid = torch.nonzero(allowed).flatten()
             if self.valid.numel() == 0:

@@ -221,4 +221,3 @@ def _kept(written: list, what: str) -> str:
     more = f" and {len(written) - 3} more" if len(written) > 3 else ""
     return (f" {len(written)} file{'s' if len(written) != 1 else ''} written before it {what} "
             f"{'were' if len(written) != 1 else 'was'} kept: {names}{more} in {Path(written[0]).parent}.")
-

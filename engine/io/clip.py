@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.limits import estimated_peak_bytes
+
 # Frame rate given to still images and image folders (they carry none); 25 fps is the PAL
 # rate and what FFmpeg's image2 demuxer assumes too.
 DEFAULT_IMAGE_FPS = Fraction(25)
@@ -96,8 +98,6 @@ def max_side_hint(
     def fits(side: int) -> bool:
         h, w = scaled_size(height, width, side)
         if free_bytes is not None:
-            from engine.limits import estimated_peak_bytes
-
             shape = (max(frames, 1), h, w)
             if estimated_peak_bytes(shape, shape) > free_bytes:
                 return False

@@ -2,8 +2,9 @@
 
 At every level the hole is the mask scaled to that level (any coverage counts); keys whose
 patch overlaps the hole are excluded and keys far from it cost more (_locality_cost), voxels
-outside it are pinned to the source, and only a box around the hole is searched. The coarsest guess is the hint colour where painted,
-else a smooth fill from the hole's surroundings plus seeded noise (so seeds differ).
+outside it are pinned to the source, and only a box around the hole is searched. The
+coarsest guess is the hint colour where painted, else a smooth fill from the hole's
+surroundings plus seeded noise (so seeds differ).
 """
 
 from __future__ import annotations
