@@ -340,6 +340,34 @@ def test_a_cancelled_export_names_the_files_it_kept(window, qtbot, tmp_path):
     assert "a_seed0000.gif" in message
 
 
+def test_a_cancel_just_after_a_file_is_renamed_still_names_it(qtbot, tmp_path, monkeypatch):
+    """The cancel can come between a file's rename and the progress report that named it
+    (a report after a cancel is dropped): the kept files come from the job, not reports."""
+    import engine.io
+    from app.state.media import Selection
+    from app.workers import jobs
+    from app.workers.export_runner import ExportRunner
+    from engine.request import Request
+
+    real = engine.io.write_video
+    runner = ExportRunner(None)
+
+    def write_then_cancel(*args, **kwargs):
+        written = real(*args, **kwargs)
+        runner.cancel()  # the user's cancel lands at once after the rename
+        return written
+
+    monkeypatch.setattr(engine.io, "write_video", write_then_cancel)
+    frames = np.zeros((4, 32, 48, 3), np.uint8)
+    selection = Selection(frames, (0, 0, 3), 10, None, 0)
+    targets = [tmp_path / "a.gif", tmp_path / "b.gif"]
+    items = [ExportItem(0, Request(), frames), ExportItem(1, Request(), frames)]
+    with qtbot.waitSignal(runner.cancelled, timeout=60_000) as blocker:
+        runner.start(items, targets, selection, crf=18)
+    assert blocker.args[0] == [targets[0]] and targets[0].exists() and not targets[1].exists()
+    qtbot.waitUntil(lambda: not jobs.running_jobs(), timeout=10_000)
+
+
 def _browse_finished(window, qtbot, count=2):
     window.panel.browse_count.setValue(count)
     browser = window.browsers.browse_seeds()

@@ -24,7 +24,6 @@ class ExportRunner(QObject):
         self._parent = parent
         self._job: jobs.Job | None = None
         self._dialog: QProgressDialog | None = None
-        self._written: list[Path] = []
 
     @property
     def busy(self) -> bool:
@@ -48,7 +47,7 @@ class ExportRunner(QObject):
         dialog.setAutoReset(False)
         dialog.canceled.connect(self.cancel)
         dialog.show()
-        self._job, self._dialog, self._written = job, dialog, []
+        self._job, self._dialog = job, dialog
         jobs.start(job)
         return job
 
@@ -61,8 +60,6 @@ class ExportRunner(QObject):
     @Slot(object, object)
     def _on_progress(self, job: jobs.Job, value: ExportProgress) -> None:
         dialog = self._dialog  # setValue may run the event loop (and _on_done) itself
-        if job is self._job:
-            self._written = list(value.written) or self._written
         if job is self._job and dialog is not None:
             dialog.setLabelText(value.text)
             dialog.setValue(int(value.fraction * 1000))
@@ -78,12 +75,12 @@ class ExportRunner(QObject):
     @Slot(object, str)
     def _on_failed(self, job: jobs.Job, message: str) -> None:
         self._on_done(job)
-        self.failed.emit(message, list(self._written))
+        self.failed.emit(message, list(job.kept))
 
     @Slot(object)
     def _on_cancelled(self, job: jobs.Job) -> None:
         self._on_done(job)
-        self.cancelled.emit(list(self._written))
+        self.cancelled.emit(list(job.kept))
 
     @Slot(object)
     def _on_done(self, job: jobs.Job) -> None:

@@ -42,7 +42,6 @@ class ExportItem:
 class ExportProgress:
     fraction: float  # 0..1 over all items
     text: str
-    written: tuple[Path, ...] = ()  # the items finished so far (a cancel keeps them)
 
 
 def output_name(stem: str, seed: int, kind: str) -> str:
@@ -82,7 +81,7 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
     default = selection
 
     def work(job: jobs.Job) -> tuple[list[Path], list[str]]:
-        written: list[Path] = []
+        written: list[Path] = job.kept  # a cancel or failure keeps (and names) these
         notes: list[str] = []
         for i, (item, target) in enumerate(zip(items, targets, strict=True)):
             selection = item.selection or default
@@ -111,7 +110,7 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
                 warn=lambda message, name=target.name: notes.append(f"{name}: {message}"),
                 protect=[p for p in (selection.path, *protect) if p],
             ))
-            job.report(ExportProgress((i + 1) / count, f"Written {target.name}", tuple(written)))
-        return written, notes
+            job.report(ExportProgress((i + 1) / count, f"Written {target.name}"))
+        return list(written), notes
 
     return jobs.Job(work, name="export")

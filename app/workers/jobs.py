@@ -43,6 +43,10 @@ class Job(QObject):
         self._work = work
         self._cancel = threading.Event()
         self.name = name
+        # What the work finished before its outcome (an export's written files), appended on
+        # the job's thread and read on the GUI thread after the outcome: unlike a progress
+        # report it cannot be dropped by a cancel that comes just after.
+        self.kept: list[Any] = []
 
     def cancel(self) -> None:
         """Thread-safe: ask the work to stop at its next check."""
