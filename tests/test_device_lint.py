@@ -89,11 +89,16 @@ def test_resize_taps_path_keeps_tensors_on_the_run_device(monkeypatch):
 def test_retarget_inpaint_analogy_and_sketch_keep_tensors_on_the_run_device():
     clip = moving_texture(8, 40, 56)
     assert linted(clip, Request(task="retarget", width=40, frames=6)).shape == (6, 40, 40, 3)
+    # Longer: the coarsest query is the clip looped in time (Task.retimes).
+    assert linted(clip, Request(task="retarget", frames=14)).shape == (14, 40, 56, 3)
     mask = np.zeros(clip.shape[:3], bool)
     mask[2:6, 10:24, 20:36] = True
     hints = np.zeros((*clip.shape[:3], 4), np.uint8)
     hints[3:5, 12:16, 22:26] = (20, 20, 20, 255)
     out = linted(clip, Request(task="inpaint", mask=mask, hints=hints, seed=2))
+    assert np.array_equal(out[~mask], clip[~mask])
+    # Without a hint the keys pay for their distance from the hole (the locality cost).
+    out = linted(clip, Request(task="inpaint", mask=mask, seed=2))
     assert np.array_equal(out[~mask], clip[~mask])
     a, b = moving_square(), look_clip()
     linted(b, Request(task="analogy", guide=a[:8]))
