@@ -102,7 +102,7 @@ def test_clip_a_is_never_written_over(window, qtbot, tmp_path, monkeypatch):
     window.panel.set_task("Analogy")
     window.guided.load_motion(clip_a)
     qtbot.waitUntil(lambda: window.session.motion is not None and not window.guided.loading,
-                    timeout=30_000)
+                    timeout=RUN_TIMEOUT_MS)
     generate(window, qtbot)
     before = clip_a.read_bytes()
     monkeypatch.setattr(prompts, "ask_replace", lambda *a: True)

@@ -25,12 +25,30 @@ from tests.test_app_support import (
     make_window,
     moving_texture,
     open_and_wait,
+    wait_for_cancel,
 )
 
 
 @pytest.fixture
 def window(draft_window):
     return draft_window
+
+
+def hold_the_wide_run(monkeypatch) -> None:
+    """The longer run (CLIP_W * 3 wide) that a test cancels keeps running until it is
+    cancelled: its last level waits for the cancel (at most a minute). A tiny run's levels
+    come within a fraction of a second; a GUI thread late by that much (a loaded CI) got
+    them all, the final one included, in the batch that ended `waitSignal(preview)`, and
+    found nothing left to cancel."""
+    real = generation.engine_levels
+
+    def held(frames, request, cancel):
+        for level in real(frames, request, cancel):
+            if level.final and request.width == CLIP_W * 3:
+                wait_for_cancel(cancel)
+            yield level
+
+    monkeypatch.setattr(generation, "engine_levels", held)
 
 
 def test_a_finished_variation_is_scored_while_the_editor_is_free(window, qtbot):
@@ -96,7 +114,8 @@ def test_generate_shows_each_level_then_the_result(window, qtbot):
     np.testing.assert_array_equal(blocker.args[0].frames, final.frames)
 
 
-def test_cancel_mid_run_leaves_the_editor_ready(window, qtbot):
+def test_cancel_mid_run_leaves_the_editor_ready(window, qtbot, monkeypatch):
+    hold_the_wide_run(monkeypatch)
     window.panel.output.out_width.set_value(CLIP_W * 3)  # a longer run to cancel
     with qtbot.waitSignal(window.generation.preview, timeout=RUN_TIMEOUT_MS):
         window.panel.generate.click()
@@ -211,7 +230,8 @@ def test_strips_generate_and_fill_the_timeline(window, qtbot, tmp_path, shape):
     assert strip is not None and strip.shape[1] <= MAX_THUMBS * max(1, round(w * strip.shape[0] / h))
 
 
-def test_cancel_brings_back_the_finished_result(window, qtbot):
+def test_cancel_brings_back_the_finished_result(window, qtbot, monkeypatch):
+    hold_the_wide_run(monkeypatch)
     with qtbot.waitSignal(window.generation.scored, timeout=RUN_TIMEOUT_MS):
         window.runs.generate()
     finished = window.view.result

@@ -40,7 +40,7 @@ def visible_boxes(window) -> list[QMessageBox]:
 def choose_motion(window, qtbot, path) -> None:
     window.guided.load_motion(path)
     qtbot.waitUntil(lambda: window.session.motion is not None and not window.guided.loading,
-                    timeout=30_000)
+                    timeout=RUN_TIMEOUT_MS)
 
 
 def drop_file(widget, path) -> None:
@@ -351,7 +351,7 @@ def test_a_favourite_of_one_clip_a_while_another_is_read_runs_with_its_own(
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
         window.runs.use_favourite(starred)
     assert blocker.args[0].frames.shape == (A_T, A_H, A_W, 3)  # square's, not small's
-    qtbot.waitUntil(lambda: not window.guided.loading, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.guided.loading, timeout=RUN_TIMEOUT_MS)
     assert str(window.session.motion.path).endswith("square.mp4")
 
 
@@ -410,7 +410,7 @@ def test_a_cached_analogy_favourite_of_a_clip_a_of_another_size_is_exported(
     runs = window.generation.run_count
     window.runs.use_favourite(window.session.favourites[-1])  # its clip A again, from memory
     qtbot.waitUntil(lambda: not window.guided.loading and str(
-        window.session.motion.path).endswith("square.mp4"), timeout=30_000)
+        window.session.motion.path).endswith("square.mp4"), timeout=RUN_TIMEOUT_MS)
     qtbot.waitUntil(lambda: "Result ready" in window.statusBar().currentMessage(), timeout=5000)
     assert window.generation.run_count == runs
 

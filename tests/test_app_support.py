@@ -3,6 +3,8 @@ settings file, and the teardown check that no background thread is left running.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,6 +18,19 @@ THREAD_GRACE_MS = 15_000  # a cancelled run must stop well within this, even on 
 
 # Generous: a draft run on a tiny clip takes seconds, but CI machines are noisy.
 RUN_TIMEOUT_MS = 120_000
+
+
+def wait_for_cancel(cancel: Callable[[], bool], limit_s: float = 60.0) -> None:
+    """Hold a worker until its job is cancelled (at most `limit_s`), then raise Cancelled:
+    a test that cancels work in progress must not race a run that, on a tiny clip, may
+    finish before a late GUI thread gets to the cancel (a loaded CI)."""
+    from engine.errors import Cancelled
+
+    deadline = time.monotonic() + limit_s
+    while not cancel() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if cancel():
+        raise Cancelled()
 
 
 def moving_texture(t: int = CLIP_T, h: int = CLIP_H, w: int = CLIP_W) -> np.ndarray:
@@ -67,7 +82,7 @@ def close_and_check_threads(qtbot, window) -> None:
     window.close()
     try:
         qtbot.waitUntil(lambda: not jobs.running_jobs(), timeout=THREAD_GRACE_MS)
-    except AssertionError:
+    except (AssertionError, qtbot.TimeoutError):  # pytest-qt 4 raises its TimeoutError
         names = [job.name for job in jobs.running_jobs()]
         jobs.stop_all(timeout_ms=None)
         raise AssertionError(f"background threads left running at teardown: {names}") from None
