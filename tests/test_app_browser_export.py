@@ -373,7 +373,8 @@ def test_a_cancel_just_after_a_file_is_renamed_still_names_it(qtbot, tmp_path, m
 
     def write_then_cancel(*args, **kwargs):
         written = real(*args, **kwargs)
-        runner.cancel()  # the user's cancel lands at once after the rename
+        runner._job.cancel()  # the user's cancel lands at once after the rename (the
+        # job's own cancel: thread-safe, where the runner's also relabels its dialog)
         return written
 
     monkeypatch.setattr(engine.io, "write_video", write_then_cancel)
