@@ -136,6 +136,12 @@ def _fine_generator(device: torch.device, seed: int, gen: torch.Generator) -> to
     return gen if device.type == "cpu" else torch.Generator(device=device).manual_seed(seed)
 
 
+def _wrapped(video: torch.Tensor, frames: int) -> torch.Tensor:
+    """(C, T, H, W) followed by its own first `frames` frames: a looped clip's patches
+    across its loop point."""
+    return torch.cat([video, video[:, :frames]], 1) if frames else video
+
+
 def _run_on(device: torch.device, task: Task, settings: Settings, source: np.ndarray,
             cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets) -> Iterator[LevelResult]:
     request = task.request
@@ -165,6 +171,12 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         # Another duration is drawn where the clip still has distinct moments (Task.retimes).
         settings = settings.with_(min_frames=max(settings.min_frames, RETIME_MIN_FRAMES))
     plan: Plan = plan_levels(src_shape, out_shape, settings)
+    # A longer output is drawn from the clip looped in time (Task.coarsest_query). Its keys
+    # and values are the clip followed by its own first frames, so that the patches across
+    # the loop point (the last frames, then the first) exist: without them nothing matched
+    # there, and the votes of patches from either side cross-dissolved the two moments over
+    # several frames (translucent, half-gone balloons). The loop point is now a clean cut.
+    looped = task.retimes and out_shape[0] > src_shape[0]
     notes.extend(n for n in plan.notes if n not in notes)
     ctx = TaskContext(request=request, settings=settings, device=device, levels=plan.levels,
                       pyramid=LazyPyramid(x, plan.levels, budgets=budgets, cancel=cancel),
@@ -205,12 +217,18 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         setup = setups[n]
         assert setup is not None
         t_pyr = time.perf_counter()
+        wrap = level.patch[0] - 1 if looped else 0
+        value = _wrapped(pyramid[n], wrap)
         if n == 0:
-            keys = [pyramid[0]]
+            keys = [value]
         else:
             query = resize(query, level.output, budgets=budgets, cancel=cancel)
-            keys = [resize(pyramid[n - 1], level.source, budgets=budgets, cancel=cancel), pyramid[n]]
+            keys = [_wrapped(resize(pyramid[n - 1], level.source, budgets=budgets, cancel=cancel), wrap),
+                    value]
             pyramid.drop_below(n)  # the coarser source is not needed again
+        clip_frames = level.source[0]  # the clip's own, before the wrap
+        if wrap:
+            level = replace(level, source=(clip_frames + wrap, *level.source[1:]))
         query = setup.constrain(query)
         key_grid = patch_grid(level.source, level.patch)
         query_grid = patch_grid(level.output, level.patch)
@@ -225,7 +243,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                 init_rev = rescale_coords(rev, prev.source, prev.output, prev.patch, level.source,
                                           level.output, level.patch)
         elif n == 0:
-            init = task.first_field(query_grid, key_grid, device, level.source[0])
+            init = task.first_field(query_grid, key_grid, device, clip_frames)
         timings.add("pyramid", t_pyr)
         if level.large:
             # The supplementary's cheaper settings for huge levels, plus smaller descriptors and
@@ -236,7 +254,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         fine = settings.fine_descriptor_dims
         if level.fine and fine is not None:
             level_opts = replace(opts, dims=min(opts.dims, fine), final_dims=max(opts.dims, opts.final_dims or 0))
-        if math.prod(level.source) <= settings.coarse_vote_voxels:
+        if math.prod(levels[n].source) <= settings.coarse_vote_voxels:
             level_opts = replace(level_opts, reduce="median", vote_stride=1)
         if keep_whole is not None and level.source[1:] == levels[0].source[1:] and not level.large:
             level_opts = replace(level_opts, completeness_alpha=keep_whole)
@@ -248,7 +266,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             pass  # nothing to fill at this level: the query is the source itself
         elif box is not None:
             qg = setup.query_guide[:, box[0], box[1], box[2]] if setup.query_guide is not None else None
-            part, _, _ = vpnn_layer(query[:, box[0], box[1], box[2]], keys, pyramid[n], level.patch,
+            part, _, _ = vpnn_layer(query[:, box[0], box[1], box[2]], keys, value, level.patch,
                                     level.em_iters, constrain=setup.constrain_box(box),
                                     query_guide=qg, key_guide=setup.key_guide, **layer)
             query = query.clone()
@@ -256,13 +274,13 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         else:
             # `keys` itself, not a copy: the layer empties it once the keys are described,
             # which frees the rescaled coarser source (about 400 MB on a Full-HD level).
-            query, nnf, rev = vpnn_layer(query, keys, pyramid[n], level.patch, level.em_iters,
+            query, nnf, rev = vpnn_layer(query, keys, value, level.patch, level.em_iters,
                                          init=init, init_reverse=init_rev,
                                          query_guide=setup.query_guide, key_guide=setup.key_guide,
                                          **layer)
             nnf_level = level
             if n == len(levels) - 1 and settings.blend_seams and task.blends_seams:
-                query = blend_seams(query, pyramid[n], nnf, level.patch, cancel)
+                query = blend_seams(query, value, nnf, level.patch, cancel)
         query = setup.constrain(query)
         pyramid.drop_below(n)
         result = LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),

@@ -481,3 +481,16 @@ def test_a_shorter_retarget_is_not_the_first_frames():
     clip = moving_texture(12, 40, 56, seed=3)
     out = final(clip, Request(task="retarget", frames=6)).frames
     assert np.abs(out.astype(np.float32) - clip[:6]).mean() > 2.0
+
+
+def test_a_longer_retargets_loop_point_is_a_clean_cut():
+    """Past the clip's end the output starts it again: the frames at the loop point are the
+    clip's last and first, each whole (they were a cross-dissolve of the two moments over
+    several frames: a translucent figure and backdrop), with no frame held or skipped."""
+    from tests.synth import figure_scene
+
+    clip = figure_scene(12, 48, 80)
+    out = final(clip, Request(task="retarget", frames=24, seed=1)).frames
+    dist = np.sqrt(((out[:, None].astype(np.float32) - clip[None].astype(np.float32)) ** 2).mean(axis=(2, 3, 4)))
+    assert dist.argmin(1).tolist() == list(range(12)) * 2, dist.argmin(1).tolist()
+    assert dist.min(1).max() < 2.0, dist.min(1).round(1)
