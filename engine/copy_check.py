@@ -35,20 +35,25 @@ COPY_RETRIES = 8
 COPY_BOOST = 1.5
 
 
-def copy_fraction(nnf: Coords, query_grid: Shape3, key_grid: Shape3) -> float:
+def copy_fraction(nnf: Coords, query_grid: Shape3, key_grid: Shape3, period: int | None = None) -> float:
     """The largest share of matches that sit at one displacement from their query, within a
-    voxel per axis (displacement 0: the input's own place). 0 when the grids differ: a
-    retarget cannot be a copy."""
-    if tuple(query_grid) != tuple(key_grid):
+    voxel per axis (displacement 0: the input's own place). 0 when the frame sizes differ: a
+    retarget in space cannot be a copy. Another duration can: a shorter output is a copy
+    when it is one stretch of the clip, and a longer one drawn from the clip looped in time
+    (`period`: the clip's length on the key grid) when it replays the loop, so its own place
+    in time is taken modulo the period."""
+    if tuple(query_grid[1:]) != tuple(key_grid[1:]):
         return 0.0
     device = nnf[0].device
-    sizes = [2 * g - 1 for g in query_grid]  # displacements -(g-1)..g-1 per axis
+    sizes = [q + k - 1 for q, k in zip(query_grid, key_grid, strict=True)]  # -(q-1)..k-1
     flat = torch.zeros((), dtype=torch.long, device=device)
     for axis, (match, g, n) in enumerate(zip(nnf, query_grid, sizes, strict=True)):
         shape = [1, 1, 1]
         shape[axis] = g
-        own = torch.arange(g, device=device).view(shape)
-        flat = flat * n + (match.reshape(query_grid).long() - own + (g - 1))
+        own = torch.arange(g, device=device)
+        if axis == 0 and period:
+            own = own % period
+        flat = flat * n + (match.reshape(query_grid).long() - own.view(shape) + (g - 1))
     hist = torch.bincount(flat.reshape(-1), minlength=sizes[0] * sizes[1] * sizes[2])
     # Matches within a voxel of each displacement: a 3x3x3 box sum over the histogram.
     padded = F.pad(hist.view(1, 1, *sizes).double(), (1, 1) * 3)

@@ -167,8 +167,11 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                      f"{settings.max_side}{by})")
     src_shape: Shape3 = tuple(x.shape[1:])  # type: ignore[assignment]
     out_shape = task.output_shape(src_shape, scale)
+    noise_frames = None
     if task.retimes and out_shape[0] != src_shape[0]:
-        # Another duration is drawn where the clip still has distinct moments (Task.retimes).
+        # Another duration is drawn where the clip still has distinct moments (Task.retimes),
+        # with the noise of a run of the source's own duration (TaskContext.noise_frames).
+        noise_frames = plan_levels(src_shape, src_shape, settings).levels[0].source[0]
         settings = settings.with_(min_frames=max(settings.min_frames, RETIME_MIN_FRAMES))
     plan: Plan = plan_levels(src_shape, out_shape, settings)
     # A longer output is drawn from the clip looped in time (Task.coarsest_query). Its keys
@@ -180,7 +183,8 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     notes.extend(n for n in plan.notes if n not in notes)
     ctx = TaskContext(request=request, settings=settings, device=device, levels=plan.levels,
                       pyramid=LazyPyramid(x, plan.levels, budgets=budgets, cancel=cancel),
-                      scale=scale, budgets=budgets, cancel=cancel, notes=notes)
+                      scale=scale, budgets=budgets, cancel=cancel, notes=notes,
+                      noise_frames=noise_frames)
     setups = task.setups(ctx)
     first = next(i for i, s in enumerate(setups) if s is not None)
     if first:
@@ -295,7 +299,8 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         why, badness = None, 0.0
         copied = False
         if n == check_at and nnf is not None:
-            copied = copy_fraction(nnf, query_grid, key_grid) > COPY_FRACTION
+            copied = copy_fraction(nnf, query_grid, key_grid,
+                                   period=clip_frames if looped else None) > COPY_FRACTION
         if copied:
             why, badness = "the noise reproduced the input", LAYOUT_FLAG_AT
         elif (shift := band_shift(to_frames(pyramid[n]), result.frames)) > LAYOUT_FLAG_AT:

@@ -40,3 +40,18 @@ def test_pieces_with_their_own_displacements_are_a_variation():
 def test_a_retarget_is_never_a_copy():
     t, y, x = identity_coords((3, 17, 30), GRID, torch.device("cpu"))
     assert copy_fraction([t, y, x], (3, 17, 30), GRID) == 0.0
+
+
+def test_another_duration_is_a_copy_when_it_replays_the_clip():
+    """A shorter output that is one stretch of the clip, or a longer one that replays the
+    clip's loop (its own place in time modulo the clip's length), is the input again."""
+    _, y, x = own()
+    long_grid = (GRID[0] * 2 + 1, *GRID[1:])
+    t = torch.arange(long_grid[0]).view(-1, 1, 1).expand(long_grid)
+    y2, x2 = (v[:1].expand(long_grid) for v in (y, x))
+    replay = [t % GRID[0], y2, x2]
+    assert copy_fraction(replay, long_grid, GRID, period=GRID[0]) > 0.85
+    assert copy_fraction(replay, long_grid, GRID) < 0.85  # without the loop: two displacements
+    short_grid = (2, *GRID[1:])
+    stretch = [torch.ones(short_grid, dtype=torch.long), y[:2], x[:2]]  # frames 1-2
+    assert copy_fraction(stretch, short_grid, GRID) == pytest.approx(1.0)

@@ -44,8 +44,8 @@ def _observed(record: dict) -> Iterator[None]:
 
     copy_fraction, band_shift = run_module.copy_fraction, run_module.band_shift
 
-    def share(*args):
-        record["share"] = copy_fraction(*args)
+    def share(*args, **kwargs):
+        record["share"] = copy_fraction(*args, **kwargs)
         return 0.0
 
     def layout(*args):

@@ -75,6 +75,12 @@ class TaskContext:
     budgets: Budgets
     cancel: Callable[[], bool] | None = None
     notes: list[str] = field(default_factory=list)
+    # A run of another duration (Task.retimes): the coarsest frame count of a run of the
+    # source's own duration, where its default noise is measured. The sigma rule (the patch
+    # spacing) was set on those levels; the 12 frames a retimed run keeps lie so close
+    # together in time that the spacing, and the noise, fell until every seed of a longer
+    # variation replayed the clip.
+    noise_frames: int | None = None
 
 
 class Task:
@@ -123,7 +129,11 @@ class Task:
             # The same sigma for every seed, and the CPU's draw on every device (as the noise
             # is): a CUDA generator would sample other patches on a wide clip's grid.
             gen = torch.Generator().manual_seed(0)
-            self._sigma[ctx.device.type] = auto_sigma(ctx.pyramid[0], ctx.levels[0].patch, s.noise_scale,
+            coarsest = ctx.pyramid[0]
+            if ctx.noise_frames is not None and coarsest.shape[1] > ctx.noise_frames:
+                coarsest = resize(coarsest, (ctx.noise_frames, *coarsest.shape[2:]), budgets=ctx.budgets,
+                                  cancel=ctx.cancel)
+            self._sigma[ctx.device.type] = auto_sigma(coarsest, ctx.levels[0].patch, s.noise_scale,
                                                       s.noise_mode, gen)
         return self._sigma[ctx.device.type]
 
@@ -143,14 +153,20 @@ class Task:
     def coarsest_query(self, ctx: TaskContext, setup: LevelSetup, generator: torch.Generator,
                        boost: float = 1.0) -> torch.Tensor:
         """Q at the first level run: the source resized to the output plus noise (times
-        `boost` when a first draw gave a copy of the input)."""
+        `boost` when a first draw gave a copy of the input). A longer output (Task.retimes)
+        is the clip's own length, noise and all, looped: noise drawn along the whole output
+        made each pass another variation, and the passes fought (a dancer dissolved halfway
+        through the second one); looped, each pass holds the same layout."""
         source = ctx.pyramid[0]
         out_t, src_t = ctx.levels[0].output[0], source.shape[1]
-        if self.retimes and out_t > src_t:  # longer: the clip again after its end
-            source = source[:, torch.arange(out_t, device=source.device) % src_t]
-        query = resize(source, ctx.levels[0].output, budgets=ctx.budgets, cancel=ctx.cancel)
-        return add_noise(query, self.noise(ctx) * boost, generator, ctx.settings.noise_mode,
-                         smooth=ctx.settings.noise_smooth)
+        looped = self.retimes and out_t > src_t
+        shape = (src_t, *ctx.levels[0].output[1:]) if looped else ctx.levels[0].output
+        query = resize(source, shape, budgets=ctx.budgets, cancel=ctx.cancel)
+        query = add_noise(query, self.noise(ctx) * boost, generator, ctx.settings.noise_mode,
+                          smooth=ctx.settings.noise_smooth)
+        if looped:  # the clip again after its end
+            query = query[:, torch.arange(out_t, device=query.device) % src_t]
+        return query
 
     def first_field(self, query_grid: Shape3, key_grid: Shape3, device: torch.device,
                     source_frames: int = 0) -> Coords | None:
