@@ -184,7 +184,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     ctx = TaskContext(request=request, settings=settings, device=device, levels=plan.levels,
                       pyramid=LazyPyramid(x, plan.levels, budgets=budgets, cancel=cancel),
                       scale=scale, budgets=budgets, cancel=cancel, notes=notes,
-                      noise_frames=noise_frames)
+                      noise_frames=noise_frames, looped=looped)
     setups = task.setups(ctx)
     first = next(i for i, s in enumerate(setups) if s is not None)
     if first:

@@ -81,6 +81,7 @@ class TaskContext:
     # together in time that the spacing, and the noise, fell until every seed of a longer
     # variation replayed the clip.
     noise_frames: int | None = None
+    looped: bool = False  # a longer output drawn from the clip looped in time (run.py)
 
 
 class Task:
@@ -159,12 +160,11 @@ class Task:
         through the second one); looped, each pass holds the same layout."""
         source = ctx.pyramid[0]
         out_t, src_t = ctx.levels[0].output[0], source.shape[1]
-        looped = self.retimes and out_t > src_t
-        shape = (src_t, *ctx.levels[0].output[1:]) if looped else ctx.levels[0].output
+        shape = (src_t, *ctx.levels[0].output[1:]) if ctx.looped else ctx.levels[0].output
         query = resize(source, shape, budgets=ctx.budgets, cancel=ctx.cancel)
         query = add_noise(query, self.noise(ctx) * boost, generator, ctx.settings.noise_mode,
                           smooth=ctx.settings.noise_smooth)
-        if looped:  # the clip again after its end
+        if ctx.looped:  # the clip again after its end
             query = query[:, torch.arange(out_t, device=query.device) % src_t]
         return query
 
