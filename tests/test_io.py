@@ -513,6 +513,23 @@ def test_a_variable_rate_clip_knows_when_each_frame_is_shown(tmp_path):
     assert images.times is None and images.seconds_at(2) == 2 / float(images.fps)
 
 
+def test_a_short_range_across_a_rate_change_is_called_variable_rate(tmp_path):
+    """The probe reads only up to a range's end (too few packets to tell for a short one):
+    the frames decoded say whether the range plays at the clip's rate."""
+    path = _variable_rate_file(tmp_path / "vfr.mp4")
+
+    def noted(**kw: int) -> bool:
+        return any("variable frame rate" in n for n in read_video(path, **kw).notes)
+
+    assert noted(start=10, end=14)  # 10 fps, then 5 fps
+    assert noted()
+    assert noted(start=14, end=20)  # evenly 5 fps, against the file's 6.7 on average
+    assert noted(end=8)  # evenly 10 fps: plays slower at the file's average
+    assert not noted(end=1)
+    even = write_video(gradient(6), tmp_path / "even.mp4", fps=Fraction(10))
+    assert not any("variable" in n for n in read_video(even, start=1, end=4).notes)
+
+
 def test_a_read_stops_when_cancelled(tmp_path):
     """The editor opening another clip cancels the read of the one before: it stops at the
     next frame instead of decoding the rest (minutes for a long 4K clip)."""

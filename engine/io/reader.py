@@ -142,7 +142,16 @@ def _to_rgb(
     return rotate_frame(rgb, rotation)
 
 
-def _notes(info: VideoInfo, h: int, w: int, over_black: bool = False) -> list[str]:
+def _off_rate(shown: np.ndarray, fps: float) -> bool:
+    """Some frame shown a sixth of a frame early or late against an even `fps` (a phone's
+    variable frame rate, or a range of it at another rate than the file's average), with
+    2 ms of slack for time stamps rounded to the millisecond (Matroska, WebM, GIF's 10 ms)."""
+    steps = np.diff(shown)
+    return bool(np.any(np.abs(steps - 1.0 / fps) > 1.0 / (6.0 * fps) + 0.002))
+
+
+def _notes(info: VideoInfo, h: int, w: int, over_black: bool = False,
+           uneven: bool = False) -> list[str]:
     notes = []
     if info.rotation:
         notes.append(f"rotated {info.rotation}° counter-clockwise (rotation metadata)")
@@ -150,7 +159,7 @@ def _notes(info: VideoInfo, h: int, w: int, over_black: bool = False) -> list[st
         notes.append(f"downscaled from {info.width}x{info.height} to {w}x{h}")
     if info.alpha and not over_black:
         notes.append("transparency (alpha) ignored: the colours are used as they are")
-    if info.variable_rate:
+    if uneven:
         notes.append(f"variable frame rate: frames are used evenly spaced at {float(info.fps):.3g} "
                      "fps, so the timing can differ from the source")
     return notes
@@ -259,15 +268,18 @@ def read_video(
         where = " in the chosen range" if (start or end is not None) else ""
         raise InputError(f"{name}: has only {count} frame{'s' if count != 1 else ''}{where}; "
                          f"at least {min_frames} are needed")
-    notes = _notes(info, h, w, over_black)
-    fps = info.fps
-    if fps <= 0:
-        fps = DEFAULT_IMAGE_FPS
+    shown = np.asarray(times[:count], np.float64)
+    known = len(shown) == count and bool(np.isfinite(shown).all())
+    fps = info.fps if info.fps > 0 else DEFAULT_IMAGE_FPS
+    # The frames decoded tell whether the range plays at the clip's rate; the probe reads
+    # only up to the range's end, too few packets to tell for a short range.
+    checkable = known and count >= 2 and info.fps > 0
+    uneven = _off_rate(shown, float(fps)) if checkable else info.variable_rate
+    notes = _notes(info, h, w, over_black, uneven)
+    if info.fps <= 0:
         notes.append(f"frame rate unknown; assuming {fps} fps")
     if start or (end is not None and end < total):
         notes.append(f"frames {start}..{start + count - 1} of {total}")
-    shown = np.asarray(times[:count], np.float64)
-    known = len(shown) == count and bool(np.isfinite(shown).all())
     return VideoClip(
         frames=buf.result(), fps=Fraction(fps), path=path, has_audio=info.has_audio,
         start_frame=start, source_frames=max(total, start + count), notes=notes,
