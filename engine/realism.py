@@ -214,6 +214,15 @@ class RealismScorer:
     def spacing(self) -> float:
         return self.spacing_for()
 
+    def _keys_for(self, frames: int, pt: int) -> torch.Tensor:
+        """The patches an output of `frames` frames may hold: one longer than the clip is
+        drawn from the clip looped (engine.run._wrapped), so the clip followed by its own
+        first pt - 1 frames, or the clean cut at the loop point would score as a break."""
+        t = self.source.shape[1]
+        if frames <= t or pt <= 1:
+            return self.source
+        return torch.cat([self.source, self.source[:, :pt - 1]], dim=1)
+
     def __call__(self, output: np.ndarray, cancel: Callable[[], bool] | None = None,
                  made_at: float = 1.0) -> Realism:
         """The realism of one output (T, H, W, 3) uint8; deterministic. `made_at`: the scale
@@ -226,11 +235,12 @@ class RealismScorer:
         spacing_now = self.spacing_for(cancel)
         patch = _patch_for(self.source, out)
         pos = _positions(out, patch, self.samples, seed=0)
+        keys = self._keys_for(out.shape[1], patch[0])
         parts = []
         for i in range(0, self.samples, 200):
             if cancel is not None and cancel():
                 raise Cancelled()
-            parts.append(nn_distance(_patches(out, pos[i:i + 200], patch), self.source))
+            parts.append(nn_distance(_patches(out, pos[i:i + 200], patch), keys))
         d = torch.cat(parts)
         worst_k = max(1, round(WORST * len(d)))
         ratio = float(d.topk(worst_k).values.mean()) / spacing_now

@@ -84,6 +84,21 @@ def test_other_output_sizes(clip):
     assert 0 <= r.score <= 100
 
 
+def test_a_longer_output_is_judged_with_the_clips_loop_point(clip):
+    """An output longer than its clip is drawn from the clip looped, with a clean cut where
+    it starts again (engine.run._wrapped): the clip played twice and a half is a copy, not
+    a break at each cut (it scored 31 and was flagged); a break stays one."""
+    looped = clip[np.arange(25) % len(clip)]
+    scorer = RealismScorer(clip)
+    r = scorer(looped)
+    assert r.score > 99 and not r.flagged and r.near_copy
+    broken = looped.copy()
+    h = clip.shape[1]
+    broken[:, 5:5 + h // 4, 10:60] = looped[:, -h // 4:, 10:60]
+    broken[:, 20:40, 50:80] = clip[0, 2, 2]
+    assert scorer(broken).flagged
+
+
 def test_sky_cut_into_the_ground_band_is_flagged(clip):
     """Sky pushed down into a stretch of the ground band is made of real sky patches, so the
     patch ratio cannot see it; the layout term does, and names the bottom of the frame."""
