@@ -277,6 +277,36 @@ def test_a_still_exports_as_one_png_image_from_the_dialog(qtbot, tmp_path):
     assert moving.format.findText("PNG image (one frame)") == -1
 
 
+def test_out_of_date_names_the_setting_that_changed():
+    """The mark's tooltip names what differs as the panel does, not only "other settings"."""
+    from types import SimpleNamespace
+
+    from app.state.request_builder import Choices, build_request
+    from app.window.freshness import differences
+
+    base = dict(task="generate", quality="normal", device="auto", seed=0, noise=0.6, frames=0,
+                height=0, width=0, blend_seams=False, keep_whole=False)
+
+    def why(**changed) -> list[str]:
+        made = SimpleNamespace(request=build_request(Choices(**base)), token=("c", 0, 9))
+        return differences(made, ("c", 0, 9), build_request(Choices(**{**base, **changed})))
+
+    assert why() == []
+    assert why(frames=26) == ["it was made at the clip's duration"]
+    assert why(width=384, height=216) == ["it was made at the clip's size"]
+    assert why(noise=0.8) == ["it was made with Variation 0.6"]
+    assert why(quality="draft") == ["it was made at Normal quality"]
+    assert why(blend_seams=True) == ["it was made without Blend seams"]
+    assert why(keep_whole=True) == ["it was made without Keep subjects whole"]
+    assert why(device="cpu") == ["it was made on the device chosen automatically"]
+    assert why(frames=26, blend_seams=True) == ["it was made at the clip's duration",
+                                                "it was made without Blend seams"]
+    longer = SimpleNamespace(request=build_request(Choices(**{**base, "frames": 26})),
+                             token=("c", 0, 9))
+    assert differences(longer, ("c", 0, 9), build_request(Choices(**base))) == [
+        "it was made 26 frames long"]
+
+
 def test_the_result_says_when_the_panel_no_longer_makes_it(window, qtbot):
     """Another seed, task or in/out range leaves the result on screen marked Out of date,
     with why in the badge's tooltip; back to what made it, the mark goes."""

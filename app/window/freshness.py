@@ -8,13 +8,17 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer
 
 from app.state.media import frames_text
+from app.state.request_builder import GUIDED_TASKS, RELATIVE_NOISE_TASKS
 from app.state.result_clip import TASK_TITLES, ResultClip
 from app.state.session import SessionModel
 from app.widgets.viewer import FramePane
 from app.window.runs import RunController
 from app.window.view import ViewController
+from engine.config import QUALITY_PRESETS, Settings
+from engine.request import Request
 
 BADGE = "Out of date"
+_DEVICES = {"auto": "the device chosen automatically", "cpu": "the CPU", "cuda": "the GPU"}
 _LAYOUTS = {"inpaint": "the mask", "analogy": "clip A", "sketch": "the sketch"}
 
 
@@ -34,7 +38,55 @@ def differences(made: ResultClip, token: tuple, request) -> list[str]:
     if was.seed != request.seed:
         reasons.append(f"it was made with seed {was.seed}")
     elif was != request:
-        reasons.append("it was made with other settings")
+        reasons += _settings_differences(was, request) or ["it was made with other settings"]
+    return reasons
+
+
+def _quality(settings: Settings) -> str | None:
+    """The Quality preset `settings` were made from (max side aside: inpainting drops it)."""
+    for name, fields in QUALITY_PRESETS.items():
+        if all(getattr(settings, k) == v for k, v in fields.items() if k != "max_side"):
+            return name.capitalize()
+    return None
+
+
+def _settings_differences(was: Request, now: Request) -> list[str]:
+    """The panel's settings that differ between two requests of one task and seed, named
+    as the panel names them; empty when none of those does."""
+    reasons = []
+    if was.frames != now.frames and was.task not in GUIDED_TASKS:  # a guided one's is its layout's
+        reasons.append(f"it was made {frames_text(was.frames)} long" if was.frames
+                       else "it was made at the clip's duration")
+    if (was.height, was.width) != (now.height, now.width) and was.task not in GUIDED_TASKS:
+        if was.width and was.height:
+            reasons.append(f"it was made at {was.width}×{was.height} px")
+        else:
+            reasons.append("it was made at the clip's size" if not (was.width or was.height)
+                           else "it was made at another size")
+    ws, ns = was.settings, now.settings
+    if was.task in RELATIVE_NOISE_TASKS and ws.noise_scale != ns.noise_scale:
+        reasons.append(f"it was made with Variation {ws.noise_scale:g}")
+    elif was.noise != now.noise:
+        reasons.append(f"it was made with Noise {was.noise:g}" if was.noise is not None
+                       else "it was made with the task's default Noise")
+    quality = _quality(ws)
+    if quality != _quality(ns):
+        reasons.append(f"it was made at {quality} quality" if quality
+                       else "it was made at another Quality")
+    if ws.blend_seams != ns.blend_seams:
+        reasons.append(f"it was made {'with' if ws.blend_seams else 'without'} Blend seams")
+    if (ws.coarse_completeness_alpha is None) != (ns.coarse_completeness_alpha is None):
+        whole = ws.coarse_completeness_alpha is not None
+        reasons.append(f"it was made {'with' if whole else 'without'} Keep subjects whole")
+    if ws.device != ns.device:
+        reasons.append(f"it was made on {_DEVICES.get(ws.device, ws.device)}")
+    if (was.guide_levels, was.look_levels) != (now.guide_levels, now.look_levels):
+        reasons.append(f"it was made with {was.guide_levels} levels of A and "
+                       f"{was.look_levels} of B")
+    if was.guide_until != now.guide_until:
+        reasons.append("it was made following the layout "
+                       + (f"up to {was.guide_until:g}" if was.guide_until is not None
+                          else "as far as the task's default"))
     return reasons
 
 
