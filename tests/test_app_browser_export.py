@@ -483,6 +483,8 @@ def test_a_closed_browser_lets_go_of_its_tiles(window, qtbot):
     again = window.browsers.browse_seeds()  # opened again: the grid comes back (cached)
     assert again is browser and sorted(browser.tiles) == [0, 1]
     assert all(t.clip is not None and t.clip.final for t in browser.tiles.values())
+    # No worker runs for a grid all from the cache; the status says it is ready, not "Stopped."
+    assert not browser.busy and browser.status.text() == "All variations ready."
     browser.close()
 
 

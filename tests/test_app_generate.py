@@ -305,6 +305,13 @@ def test_out_of_date_names_the_setting_that_changed():
                              token=("c", 0, 9))
     assert differences(longer, ("c", 0, 9), build_request(Choices(**base))) == [
         "it was made 26 frames long"]
+    # An analogy's size and duration are clip A's: another clip A is named once, as itself.
+    guided = {**base, "task": "analogy", "noise": 0.0}
+    a1, a2 = np.zeros((5, 32, 48, 3), np.uint8), np.zeros((7, 40, 40, 3), np.uint8)
+    made = SimpleNamespace(request=build_request(Choices(**guided), guide=a1),
+                           token=("c", 0, 9, "A1"))
+    assert differences(made, ("c", 0, 9, "A2"), build_request(Choices(**guided), guide=a2)) == [
+        "clip A has changed since"]
 
 
 def test_the_result_says_when_the_panel_no_longer_makes_it(window, qtbot):

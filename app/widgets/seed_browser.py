@@ -238,6 +238,8 @@ class SeedBrowser(QDialog):
             if seed not in self._rank:
                 self._finals_due.add(seed)
                 self._push(("final", seed, replace(self.request, seed=seed)))
+        if self._job is None:  # every tile from the cache: no worker to say so when done
+            self._say_ready()
 
     def _from_cache(self, seed: int) -> bool:
         request = replace(self.request, seed=seed)
@@ -409,10 +411,13 @@ class SeedBrowser(QDialog):
             if self.is_sorted:
                 self._arrange()
             if not self._failed:
-                ready = sum(t.clip is not None and t.clip.final for t in self.tiles.values())
-                self.status.setText("All variations ready." if ready == len(self.tiles) else
-                                    f"{ready} of {len(self.tiles)} variations ready (Show "
-                                    "computes the rest).")
+                self._say_ready()
+
+    def _say_ready(self) -> None:
+        ready = sum(t.clip is not None and t.clip.final for t in self.tiles.values())
+        self.status.setText("All variations ready." if ready == len(self.tiles) else
+                            f"{ready} of {len(self.tiles)} variations ready (Show computes "
+                            "the rest).")
 
     def _tile_failed(self, seed: int, message: str, what: str) -> None:
         """One seed could not be made: its tile says so (the message in its tooltip; a

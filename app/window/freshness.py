@@ -5,6 +5,8 @@ makes the current one, Export still writes the result shown (its title says what
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QObject, QTimer
 
 from app.state.media import frames_text
@@ -37,9 +39,17 @@ def differences(made: ResultClip, token: tuple, request) -> list[str]:
         reasons.append(f"{_LAYOUTS.get(was.task, 'its layout')} has changed since")
     if was.seed != request.seed:
         reasons.append(f"it was made with seed {was.seed}")
-    elif was != request:
+    elif _settings_of(was, request) != request:
         reasons += _settings_differences(was, request) or ["it was made with other settings"]
     return reasons
+
+
+def _settings_of(was: Request, now: Request) -> Request:
+    """`was` with what is not the panel's own: a guided task's size and duration are its
+    layout's (clip A's, the sketch's), named by the layout's own reason."""
+    if was.task not in GUIDED_TASKS:
+        return was
+    return replace(was, frames=now.frames, height=now.height, width=now.width)
 
 
 def _quality(settings: Settings) -> str | None:
