@@ -83,6 +83,51 @@ class KeyTable:
         pick = torch.randint(0, n, shape, generator=generator, device=generator.device).to(self.device)
         return pick if self.valid is None else self.valid[pick]
 
+class LoopRule:
+    """Where a looped output may take patches across its clip's loop point: only where the
+    output itself passes it, with every region of the frame at the same output frame.
+
+    The keys are the clip followed by its own first pt-1 frames (run.py), so key t of the
+    P keys along time (P: the clip's frames) wraps `P - t` frames into its patch when
+    t > P - pt. A query patch crosses one of the output's loop points (multiples of P) at
+    the same place when its phase, t mod P, does. A key is allowed only when both agree:
+    across a loop point a query takes the key of its own phase (no time offset there),
+    elsewhere any key that does not wrap. Without it a region that PatchMatch had set a
+    frame ahead of its neighbours passed the loop a frame earlier, and one output frame
+    showed the clip's end beside its start (a seam across the sky)."""
+
+    def __init__(self, period: int, pt: int, query_frames: int, key_plane: int,
+                 device: torch.device) -> None:
+        self.period, self.pt, self.plane = period, pt, key_plane
+        phase = torch.arange(query_frames, device=device) % period
+        self.cut = torch.where(phase > period - pt, period - phase, 0)  # where a query crosses
+        # Each query frame's allowed keys are one run of flat indices, [lo, hi): a range
+        # test needs no division of the candidates' indices.
+        crossing = self.cut > 0
+        lo = torch.where(crossing, phase, 0)
+        hi = torch.where(crossing, phase + 1, period - pt + 1)
+        self.lo = (lo * key_plane).view(-1, 1, 1)
+        self.hi = (hi * key_plane).view(-1, 1, 1)
+
+    def outside(self, idx: torch.Tensor) -> torch.Tensor:
+        """Which matches of a field (query grid shaped) the rule forbids."""
+        return (idx < self.lo) | (idx >= self.hi)
+
+    def snap(self, idx: torch.Tensor) -> torch.Tensor:
+        """A field with each forbidden match moved in time only: to the query's own phase
+        across a loop point; elsewhere off a wrapping key to the nearer side of the loop
+        (the clip's last whole patch, or its first)."""
+        bad = self.outside(idx)
+        if not bool(bad.any()):
+            return idx
+        p, pt = self.period, self.pt
+        kt, rest = idx // self.plane, idx % self.plane
+        wrap = torch.where(kt > p - pt, p - kt, 0)
+        off_loop = torch.where(2 * wrap >= pt, p - pt, 0)
+        fixed = torch.where(self.cut.view(-1, 1, 1) > 0, self.lo // self.plane, off_loop)
+        return torch.where(bad, fixed * self.plane + rest, idx)
+
+
 @dataclass
 class Field:
     """Matches (flat indices on a KeyTable's grid) and their (weighted) squared distances."""
@@ -101,7 +146,8 @@ def identity_coords(query_grid: Shape3, key_grid: Shape3, device: torch.device) 
 
 
 def rescale_coords(coords: Sequence[torch.Tensor], old_query: Shape3, old_key: Shape3, old_patch: Shape3,
-                   query: Shape3, key: Shape3, patch: Shape3) -> list[torch.Tensor]:
+                   query: Shape3, key: Shape3, patch: Shape3,
+                   period: tuple[int, int] | None = None) -> list[torch.Tensor]:
     """A coarser level's matches (coordinates on its key patch grid, shaped like its query
     patch grid) carried to a finer level, as starting matches there.
 
@@ -109,12 +155,26 @@ def rescale_coords(coords: Sequence[torch.Tensor], old_query: Shape3, old_key: S
     match of the nearest coarse query, but as an offset from where the query sits, scaled:
     fine neighbours inside one coarse cell then point at neighbouring keys, a coherent copy
     of the coarse mapping, where scaling the coarse coordinates would send a whole cell to
-    one key."""
+    one key. `period` (the clip's frames at the coarse and the fine level): the output is
+    the clip looped in time (keys: the clip and its first pt-1 frames, run.py), so time is
+    mapped pass by pass and offsets are taken around the loop; scaling the whole output's
+    length instead put the fine loop points a frame or more off the coarse ones."""
     device = coords[0].device
     grid = [q - p + 1 for q, p in zip(query, patch, strict=True)]
     src, ident = [], []
-    for n, q, oq, k, ok, p, op in zip(grid, query, old_query, key, old_key, patch, old_patch, strict=True):
+    for axis, (n, q, oq, k, ok, p, op) in enumerate(zip(grid, query, old_query, key, old_key, patch,
+                                                        old_patch, strict=True)):
         c = torch.arange(n, device=device, dtype=torch.float64) + (p - 1) / 2  # fine query centres
+        if axis == 0 and period is not None:
+            old_p, new_p = period
+            passes = torch.floor(c / new_p)
+            phase = c - passes * new_p
+            c_old = passes * old_p + (phase + 0.5) * old_p / new_p - 0.5
+            i_old = (c_old - (op - 1) / 2).round().clamp(0, oq - op).long()
+            c_taken = i_old.double() + (op - 1) / 2
+            ident.append((phase, torch.remainder(c_taken, old_p), new_p / old_p, p, k - p))
+            src.append(i_old)
+            continue
         c_old = (c + 0.5) * oq / q - 0.5  # the same place at the coarse level
         i_old = (c_old - (op - 1) / 2).round().clamp(0, oq - op).long()  # nearest coarse query
         # Where the identity mapping puts each fine query, and the coarse query whose match
@@ -130,6 +190,12 @@ def rescale_coords(coords: Sequence[torch.Tensor], old_query: Shape3, old_key: S
         shape = [1, 1, 1]
         shape[axis] = -1
         offset = (g + (op - 1) / 2) - e_old.view(shape)  # coarse match centre - identity, in coarse key pixels
+        if axis == 0 and period is not None:
+            # Around the loop: the key a frame before the loop point is a frame back.
+            offset = torch.remainder(offset + period[0] / 2, period[0]) - period[0] / 2
+            centre = e.view(shape) + offset * scale
+            out.append(torch.remainder((centre - (p - 1) / 2).round().long(), period[1]))
+            continue
         centre = e.view(shape) + offset * scale
         out.append((centre - (p - 1) / 2).round().long().clamp(0, last))
     return out
@@ -156,8 +222,9 @@ SKIM = {"cpu": True}  # devices that measure only the candidates that can still 
 
 class _Search:
     def __init__(self, q: torch.Tensor, keys: KeyTable, weights: torch.Tensor | None,
-                 budgets: Budgets) -> None:
+                 budgets: Budgets, loop: LoopRule | None = None) -> None:
         split = keys.head.shape[1]
+        self.loop = loop
         self.qh = q[:, :split].contiguous()
         self.qt = q[:, split:].contiguous() if keys.tail is not None else None
         self.keys, self.weights = keys, weights
@@ -215,6 +282,8 @@ class _Search:
 
     def offer(self, f: Field, cand: torch.Tensor) -> None:
         cand = cand.clamp_(0, self.keys.size - 1)
+        if self.loop is not None:  # a forbidden candidate is no candidate (the field starts allowed)
+            cand = torch.where(self.loop.outside(cand), f.idx, cand)
         # In a coherent field most propagated candidates are the match a query already has
         # (its neighbour copies the same region): their distance is known and cannot win
         # (the test is strict), so only the others are measured. The same field results.
@@ -252,20 +321,26 @@ def patchmatch(
     generator: torch.Generator,
     cancel: Callable[[], bool] | None = None,
     budgets: Budgets = DEFAULT,
+    loop: LoopRule | None = None,
 ) -> Field:
     """Approximate nearest neighbours of the query descriptors (Nq, D) in `keys`.
 
     `init` is a starting field of flat key indices (query grid shaped); `weights` (one per
     key) scales each key's squared distance (completeness weighting); `anywhere` adds a
-    uniformly random candidate per iteration (worth it from a random start only).
+    uniformly random candidate per iteration (worth it from a random start only); `loop`
+    keeps a looped output's matches across its loop points whole-frame (LoopRule).
     """
     device = q.device
-    search = _Search(q, keys, weights, budgets)
+    search = _Search(q, keys, weights, budgets, loop)
     idx = init if init is not None else keys.random(query_grid, generator)
+    if loop is not None:
+        idx = loop.snap(idx)
     f = Field(idx, search.distance(idx))
     bad = ~torch.isfinite(f.dist)
     if bool(bad.any()):  # an excluded start: replace by random allowed keys
         f.idx = torch.where(bad, keys.random(query_grid, generator), f.idx)
+        if loop is not None:
+            f.idx = loop.snap(f.idx)
         f.dist = search.distance(f.idx)
     strides = keys.strides
     for _ in range(rounds):

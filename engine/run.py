@@ -142,6 +142,24 @@ def _wrapped(video: torch.Tensor, frames: int) -> torch.Tensor:
     return torch.cat([video, video[:, :frames]], 1) if frames else video
 
 
+def _resize_looped(video: torch.Tensor, shape: Shape3, periods: tuple[int, int], *, budgets: Budgets,
+                   cancel: Callable[[], bool] | None) -> torch.Tensor:
+    """Resize a looped output (C, T, H, W), whose clip has periods[0] frames at this size,
+    to `shape` with periods[1]: pass by pass, so the loop points land on the finer level's
+    (a resize of the whole length put them between frames there, a frame that blended the
+    clip's end and start, region by region)."""
+    old_p, new_p = periods
+    if old_p == new_p:
+        return resize(video, shape, budgets=budgets, cancel=cancel)
+    passes = -(-shape[0] // new_p)
+    # Each pass a whole clip long; a last, partial one holds its last frame.
+    frames = torch.arange(passes * old_p, device=video.device).clamp(max=video.shape[1] - 1)
+    whole = video.index_select(1, frames)
+    parts = [resize(whole[:, i * old_p:(i + 1) * old_p], (new_p, *shape[1:]), budgets=budgets, cancel=cancel)
+             for i in range(passes)]
+    return torch.cat(parts, 1)[:, :shape[0]].contiguous()
+
+
 def _run_on(device: torch.device, task: Task, settings: Settings, source: np.ndarray,
             cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets) -> Iterator[LevelResult]:
     request = task.request
@@ -226,7 +244,11 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         if n == 0:
             keys = [value]
         else:
-            query = resize(query, level.output, budgets=budgets, cancel=cancel)
+            if looped:
+                query = _resize_looped(query, level.output, (levels[n - 1].source[0], level.source[0]),
+                                       budgets=budgets, cancel=cancel)
+            else:
+                query = resize(query, level.output, budgets=budgets, cancel=cancel)
             keys = [_wrapped(resize(pyramid[n - 1], level.source, budgets=budgets, cancel=cancel), wrap),
                     value]
             pyramid.drop_below(n)  # the coarser source is not needed again
@@ -241,8 +263,9 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             # Also across a change of patch size (large levels): a patch corner moved by a
             # pixel is still a far better start than a random field.
             prev = nnf_level
+            period = (prev.source[0] - prev.patch[0] + 1, clip_frames) if looped else None
             init = rescale_coords(nnf, prev.output, prev.source, prev.patch, level.output,
-                                  level.source, level.patch)
+                                  level.source, level.patch, period)
             if rev is not None:
                 init_rev = rescale_coords(rev, prev.source, prev.output, prev.patch, level.source,
                                           level.output, level.patch)
@@ -281,7 +304,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             query, nnf, rev = vpnn_layer(query, keys, value, level.patch, level.em_iters,
                                          init=init, init_reverse=init_rev,
                                          query_guide=setup.query_guide, key_guide=setup.key_guide,
-                                         **layer)
+                                         loop=clip_frames if wrap else None, **layer)
             nnf_level = level
             if n == len(levels) - 1 and settings.blend_seams and task.blends_seams:
                 query = blend_seams(query, value, nnf, level.patch, cancel)

@@ -12,7 +12,7 @@ from engine.chunks import DEFAULT, Budgets
 from engine.config import Shape3
 from engine.descriptors import describe, patch_grid, pca_basis
 from engine.errors import Cancelled
-from engine.patchmatch import KeyTable, patchmatch
+from engine.patchmatch import KeyTable, LoopRule, patchmatch
 from engine.vote import vote
 
 Coords = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -53,13 +53,15 @@ class Timings:
 
 def _search(qd: torch.Tensor, query_grid: Shape3, table: KeyTable, init: torch.Tensor | None,
             opts: SearchOptions, generator: torch.Generator, cancel: Callable[[], bool] | None,
-            weights: torch.Tensor | None = None, budgets: Budgets = DEFAULT):
+            weights: torch.Tensor | None = None, budgets: Budgets = DEFAULT,
+            loop: LoopRule | None = None):
     if init is None:
         return patchmatch(qd, query_grid, table, steps=opts.steps, rounds=opts.cold_rounds,
-                          weights=weights, generator=generator, cancel=cancel, budgets=budgets)
+                          weights=weights, generator=generator, cancel=cancel, budgets=budgets,
+                          loop=loop)
     return patchmatch(qd, query_grid, table, steps=opts.warm_steps, rounds=1, init=init,
                       weights=weights, jitter=opts.warm_jitter, anywhere=opts.warm_anywhere,
-                      generator=generator, cancel=cancel, budgets=budgets)
+                      generator=generator, cancel=cancel, budgets=budgets, loop=loop)
 
 
 def vpnn_layer(
@@ -82,6 +84,7 @@ def vpnn_layer(
     key_guide: torch.Tensor | None = None,
     colour_weight: float = 1.0,
     budgets: Budgets = DEFAULT,
+    loop: int | None = None,
 ) -> tuple[torch.Tensor, Coords, Coords | None]:
     """Run `iters` EM iterations; iteration i searches keys[min(i, len(keys)-1)].
 
@@ -92,7 +95,9 @@ def vpnn_layer(
     every vote. `keys` is emptied once the last key video is described, so that on Full-HD
     levels the caller's list does not keep it alive. Guides (G channels shaped like the query
     and like the keys) join Q and K for the search only, beside the colours scaled by
-    `colour_weight`; V stays `value`.
+    `colour_weight`; V stays `value`. `loop`: the query is the clip looped in time, and the
+    keys this many frames of it followed by its first pt-1 (run.py); the matches then pass
+    the loop points whole-frame (patchmatch.LoopRule).
     """
     if iters < 1:
         raise ValueError(f"vpnn_layer needs at least one EM iteration, got {iters}")
@@ -101,6 +106,10 @@ def vpnn_layer(
     key_grid = patch_grid(tuple(value.shape[1:]), patch)
     query_grid = patch_grid(tuple(query.shape[1:]), patch)
     guided = query_guide is not None or key_guide is not None or colour_weight != 1.0
+    # (A clip no longer than a patch has no patch that does not wrap: no rule.)
+    rule = None
+    if loop and loop > patch[0]:
+        rule = LoopRule(loop, patch[0], query_grid[0], key_grid[1] * key_grid[2], query.device)
 
     def searched(colour: torch.Tensor, guide: torch.Tensor | None) -> torch.Tensor:
         if not guided:
@@ -153,7 +162,7 @@ def vpnn_layer(
             rev_f = _search(kd, key_grid, qtable, rev, rev_opts, generator, cancel, budgets=budgets)
             rev = rev_f.idx
             weights = (rev_f.dist.reshape(-1) + opts.completeness_alpha).reciprocal_()
-        nnf = _search(qd, query_grid, table, nnf, opts, generator, cancel, weights, budgets).idx
+        nnf = _search(qd, query_grid, table, nnf, opts, generator, cancel, weights, budgets, rule).idx
         del qd, weights
         coords = table.to_coords(nnf)
         if i == iters - 1:

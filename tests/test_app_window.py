@@ -461,6 +461,11 @@ def test_keys_move_between_panes_and_tab_keeps_to_the_viewer(window, qtbot):
     assert window.viewer.isAncestorOf(QApplication.focusWidget())
 
 
+# A 1440×900 screen at 200 % is 720 logical px wide (less the window's frame); a 1366×768
+# laptop leaves about 700 px of height under the title bar and above the task bar.
+SMALL_SCREEN_W, SMALL_SCREEN_H = 680, 700
+
+
 def test_the_window_stays_as_narrow_with_a_long_name_and_while_playing(window, qtbot, clip,
                                                                        tmp_path):
     """A long file name is elided in the header and the shuttle speed has its room from the
@@ -469,7 +474,7 @@ def test_the_window_stays_as_narrow_with_a_long_name_and_while_playing(window, q
     import shutil
 
     narrow = window.minimumSizeHint().width()
-    assert narrow < 850
+    assert narrow <= SMALL_SCREEN_W
     long_name = tmp_path / ("Family holiday 2024 - day 3 - balloon festival at the lake, drone "
                             "shot, final colour grade v2.mp4")
     shutil.copy(clip, long_name)
@@ -482,6 +487,50 @@ def test_the_window_stays_as_narrow_with_a_long_name_and_while_playing(window, q
     qtbot.wait(50)
     assert window.transport.speed.text() and window.minimumSizeHint().width() <= narrow + 20
     window.playback.stop()
+
+
+def test_the_window_fits_a_small_screen_on_every_page(window, qtbot):
+    """In the editor's own style, the window's minimum size fits a 720-px-wide screen and a
+    768-px laptop on every task page, paused and playing, one view or side by side; at that
+    size no button is narrower than its text, the readout's whole text is in its tooltip,
+    and the play button is as wide playing as paused (the row does not jump)."""
+    from PySide6.QtWidgets import QAbstractButton, QApplication
+
+    from app.state.request_builder import TASKS
+    from app.widgets.style import style_sheet
+
+    app = QApplication.instance()
+    before = app.styleSheet()
+    app.setStyleSheet(style_sheet(app.font().pointSizeF()))
+    play = window.transport.buttons["play"]
+    try:
+        for task in TASKS:
+            window.panel.set_task(task)
+            for mode in ("source", "side"):
+                window.view.set_view_mode(mode)
+                widths = set()
+                for playing in (False, True):
+                    if playing:
+                        window.playback.toggle_play()
+                    qtbot.wait(20)
+                    hint = window.minimumSizeHint()
+                    assert hint.width() <= SMALL_SCREEN_W, (task, mode, playing, hint)
+                    assert hint.height() <= SMALL_SCREEN_H, (task, mode, playing, hint)
+                    widths.add((play.sizeHint().width(), hint.width()))
+                    if playing:
+                        window.playback.stop()
+                assert len(widths) == 1, (task, mode, widths)  # play: the same, and the window
+            window.resize(window.minimumSizeHint())
+            qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
+            qtbot.wait(20)
+            squeezed = [(b.text(), b.width(), b.sizeHint().width())
+                        for b in window.findChildren(QAbstractButton)
+                        if b.isVisible() and b.width() < b.sizeHint().width()]
+            assert not squeezed, (task, squeezed)
+        assert window.transport.position.toolTip().startswith(f"Frame 1 / {CLIP_T}, 0.00 s")
+    finally:
+        window.playback.stop()
+        app.setStyleSheet(before)
 
 
 def test_a_large_desktop_font_is_kept():

@@ -164,3 +164,56 @@ def test_measuring_only_changed_candidates_gives_the_same_field():
         gpu = search(1.0, skim=False, **kw)
         assert torch.equal(gpu.idx, changed.idx)
         assert torch.equal(gpu.dist, changed.dist)
+
+
+def _loop_ok(kt: torch.Tensor, period: int, pt: int) -> bool:
+    """Every match (key t per query, query grid shaped) crosses the clip's loop point only
+    where its query crosses the output's, at the query's own phase."""
+    phase = (torch.arange(kt.shape[0]) % period).view(-1, 1, 1).expand_as(kt)
+    crossing = phase > period - pt
+    return bool(torch.where(crossing, kt == phase, kt <= period - pt).all())
+
+
+def test_a_looped_outputs_matches_cross_the_loop_whole_frame():
+    """Keys: a clip of 8 frames followed by its first 2 (run.py's looped keys); queries 20
+    frames of it looped. With the loop rule no match crosses the clip's loop point inside
+    a pass, and across the output's loop points every match takes its own phase, from a
+    random start and from a warm one that breaks the rule everywhere."""
+    from engine.patchmatch import LoopRule
+
+    clip = to_tensor(moving_texture(8, 24, 32, seed=1), torch.device("cpu"))
+    k = torch.cat([clip, clip[:, :2]], 1)
+    q = clip[:, torch.arange(20) % 8] + 0.05 * torch.randn((3, 20, 24, 32), generator=torch.Generator().manual_seed(1))
+    qd, qg, kd, kg, gen = _setup(q, k, dims=16)
+    assert kg[0] == 8
+    table = KeyTable(kd, kg)
+    rule = LoopRule(8, PATCH[0], qg[0], kg[1] * kg[2], torch.device("cpu"))
+    free = patchmatch(qd, qg, table, generator=gen)
+    cold = patchmatch(qd, qg, table, generator=gen, loop=rule)
+    assert _loop_ok(table.to_coords(cold.idx)[0], 8, PATCH[0])
+    # Nearly as close as the free search (only the few matches across the loop change).
+    assert cold.dist.mean() < 1.2 * free.dist.mean() + 1e-3
+    wrong = torch.full(qg, 7 * kg[1] * kg[2])  # every query on the last key (it wraps)
+    warm = patchmatch(qd, qg, table, init=wrong, steps=(2, 1), rounds=1, generator=gen, loop=rule)
+    assert _loop_ok(table.to_coords(warm.idx)[0], 8, PATCH[0])
+
+
+def test_a_looped_fields_warm_start_maps_time_pass_by_pass():
+    """A coarse field on a looped output (12-frame clip, 18 frames) at the clip's own moment
+    everywhere carries to a level where the clip has 13 frames (20 frames) as the clip's own
+    moment there: the loop points fall on the fine level's (scaling the whole length put
+    the second pass a frame or more off). With equal periods the field is carried as
+    without one."""
+    from engine.patchmatch import identity_coords, rescale_coords
+
+    patch = (3, 7, 7)
+    coarse, fine = (18, 15, 27), (20, 18, 33)
+    ck, fk = (14, 15, 27), (15, 18, 33)  # keys: the clip and its first 2 frames
+    cg, fg = patch_grid(coarse, patch), patch_grid(fine, patch)
+    t, y, x = identity_coords(cg, patch_grid(ck, patch), torch.device("cpu"))
+    t = (torch.arange(cg[0]) % 12).view(-1, 1, 1).expand(cg).contiguous()
+    out = rescale_coords((t, y, x), coarse, ck, patch, fine, fk, patch, period=(12, 13))
+    assert out[0][:, 0, 0].tolist() == [i % 13 for i in range(fg[0])]
+    same = rescale_coords((t, y, x), coarse, ck, patch, (18, 18, 33), ck[:1] + fk[1:], patch, period=(12, 12))
+    plain = rescale_coords((t, y, x), coarse, ck, patch, (18, 18, 33), ck[:1] + fk[1:], patch)
+    assert all(torch.equal(a, b) for a, b in zip(same, plain, strict=True))

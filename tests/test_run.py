@@ -508,3 +508,49 @@ def test_a_longer_variation_is_a_variation_for_every_seed():
     for out in outs:
         dist = np.sqrt(((out[:, None].astype(np.float32) - clip[None].astype(np.float32)) ** 2).mean(axis=(2, 3, 4)))
         assert dist.min(1).mean() > 5.0, dist.min(1).round(1)
+
+
+def test_a_looped_output_is_resized_pass_by_pass():
+    """A looped output resized to a level where the clip has more frames keeps its loop
+    points on that level's: each pass is the clip's own frames resized (a resize of the
+    whole length put a frame between the clip's end and start, a blend of both)."""
+    import torch
+
+    from engine.chunks import DEFAULT
+    from engine.pyramid import resize
+    from engine.run import _resize_looped
+
+    ramp = torch.arange(12, dtype=torch.float32)  # each frame: its moment in the clip
+    video = ramp[torch.arange(18) % 12].view(1, 18, 1, 1).expand(1, 18, 4, 4).contiguous()
+    out = _resize_looped(video, (20, 4, 4), (12, 13), budgets=DEFAULT, cancel=None)[0, :, 0, 0]
+    steps = out[1:] - out[:-1]
+    assert steps[12] < -9 and bool((steps[torch.arange(19) != 12] > 0).all()), out  # one cut, at 13
+    same = _resize_looped(video, (18, 6, 6), (12, 12), budgets=DEFAULT, cancel=None)
+    assert torch.equal(same, resize(video, (18, 6, 6)))  # equal periods: the plain resize
+
+
+def test_a_longer_variation_passes_the_loop_point_whole_frame(monkeypatch):
+    """Every level's matches of a longer variation cross the clip's loop point only where
+    the output passes it, all regions at the same frame (a region a frame ahead of the rest
+    cut a frame early: one frame held the clip's end beside its start, a seam across the
+    sky), also where the clip has fewer frames at the coarse levels than at the finest."""
+    import engine.run as engine_run
+    from tests.synth import figure_scene
+    from tests.test_patchmatch import _loop_ok
+
+    seen = []
+    layer = engine_run.vpnn_layer
+
+    def spy(query, keys, value, patch, iters, **kw):
+        out = layer(query, keys, value, patch, iters, **kw)
+        seen.append((kw.get("loop"), patch[0], out[1][0]))
+        return out
+
+    monkeypatch.setattr(engine_run, "vpnn_layer", spy)
+    clip = figure_scene(14, 48, 80)
+    out = final(clip, Request(frames=30, seed=0)).frames
+    assert out.shape[0] == 30
+    assert seen and all(loop for loop, _, _ in seen)
+    assert {loop for loop, _, _ in seen} >= {12, 14}
+    for loop, pt, kt in seen:
+        assert _loop_ok(kt, loop, pt)

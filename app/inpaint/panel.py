@@ -137,17 +137,17 @@ class InpaintPanel(QWidget):
             b = QToolButton()
             b.setDefaultAction(action)
             history.addWidget(b)
-        self.import_button = tip(QPushButton("Import masks…"),
+        self.import_button = tip(QPushButton("Import…"),
                                   "Load a mask (white = hole): pick any frame of a numbered "
                                   "sequence for the whole folder (a '<name>_hints' folder "
                                   "beside it adds hint colours), one image for every frame, "
                                   "or a video.")
         self.import_button.clicked.connect(self.choose_import)
-        self.export_button = tip(QPushButton("Export masks…"),
+        self.export_button = tip(QPushButton("Export…"),
                                   "Write the mask as numbered PNG frames (white = hole) and "
                                   "hint colours to '<name>_hints'.")
         self.export_button.clicked.connect(self.choose_export)
-        files = QHBoxLayout()  # a row of its own: the side panel is narrow
+        files = QHBoxLayout()
         files.addWidget(self.import_button)
         files.addWidget(self.export_button)
 
@@ -155,6 +155,7 @@ class InpaintPanel(QWidget):
         self.status.setWordWrap(True)
 
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow: label above
         form.addRow("Tool", tool_row)
         form.addRow("Kind", kind_row)
         form.addRow("Size", size_row)
@@ -166,11 +167,12 @@ class InpaintPanel(QWidget):
         display.addWidget(self.onion)
         form.addRow(display)
         form.addRow("Applies to", self.scope)
+        form.addRow(edits)  # the edits and undo span both columns
+        form.addRow(history)
+        form.addRow("Masks", files)  # Masks: Import… Export…
+        self.form, self.files = form, files
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addLayout(edits)
-        layout.addLayout(history)
-        layout.addLayout(files)
         layout.addWidget(self.status)
         layout.addStretch(1)
         model.history_changed.connect(self._history_changed)

@@ -1,5 +1,5 @@
 """The Sketch task's side panel: the Inpaint brush panel with the sketch's words (ink and
-tones instead of holes and hints) and Import sketch… instead of the mask files."""
+tones instead of holes and hints) and "Sketch: Import…" instead of the mask files."""
 
 from __future__ import annotations
 
@@ -36,13 +36,12 @@ class SketchPanel(InpaintPanel):
         self.hint_kind.setToolTip("Draw in a tone (click the swatch): darker moves faster, "
                                   "lighter more slowly; white is still paper.")
         self.hint_color.setToolTip("The tone that Tone strokes draw with.")
-        form = self.layout().itemAt(0).layout()
         for widget in (self.overlay_color, self.opacity):
-            form.setRowVisible(widget, False)  # ink is always shown as drawn
+            self.form.setRowVisible(widget, False)  # ink is always shown as drawn
         self.show_mask.setText("Show sketch")
         self.onion.setToolTip("Also show the previous (blue) and next (orange) frames' "
                               "drawings faintly.")
-        self.import_button.setText("Import sketch…")
+        self.form.labelForField(self.files).setText("Sketch")  # Sketch: Import…
         self.import_button.setToolTip("Load a sketch (black strokes on white, or flat tones): "
                                       "a video, an image (used for every frame) or any frame "
                                       "of a numbered sequence (the whole folder).")

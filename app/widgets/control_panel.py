@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -101,6 +102,7 @@ class ControlPanel(QWidget):
                                 "vote of every overlapping patch and 5 iterations on every level "
                                 "(about 3x slower). Hover an entry for details.")
         self.device = QLabel("Device: …")
+        self.device.setWordWrap(True)  # a long GPU name must not widen the panel
         self.device.setToolTip("Where the engine runs (CPU or the GPU's name).")
         self.blend_seams = QCheckBox("Blend seams")
         self.blend_seams.setToolTip(
@@ -141,6 +143,7 @@ class ControlPanel(QWidget):
         self.progress.setToolTip("Pyramid levels done (coarse to fine).")
         self.timing = QLabel("")
         self.timing.setObjectName("hint")
+        self.timing.setWordWrap(True)  # "12 s on <a long GPU name> · realism 80 · 40% new"
 
         # Tab reaches them, a click does not take the focus (Space stays play / pause).
         for button in (self.generate, self.cancel, self.browse, self.new_seed, self.auto_update,
@@ -182,6 +185,7 @@ class ControlPanel(QWidget):
         seed_row.addWidget(self.new_seed)
         gen_box = QGroupBox("Generation")
         form = QFormLayout(gen_box)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow: label above
         form.addRow("Seed", seed_row)
         form.addRow("Quality", self.quality)
         form.addRow("", self.device)
@@ -328,3 +332,30 @@ class ControlPanel(QWidget):
             return  # the slider's release commits again
         self.edited.emit()
         self.choices_changed.emit()
+
+
+class PanelScroll(QScrollArea):
+    """The side panel's scroll area: at least as wide as the panel's current page needs
+    beside the vertical scroll bar (a QScrollArea alone says nothing of its widget's width),
+    so the window's minimum width follows the panel; it scrolls only up and down, and
+    sideways only where a page is wider than that (a large font, a long word)."""
+
+    def __init__(self, panel: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidget(panel)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        hint = super().minimumSizeHint()
+        panel = self.widget()
+        if panel is None:
+            return hint
+        bar = self.verticalScrollBar().sizeHint().width()
+        frame = 2 * self.frameWidth()
+        return QSize(panel.minimumSizeHint().width() + bar + frame, hint.height())
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # another page, or a wider label: a new minimum
+        return super().eventFilter(watched, event)

@@ -26,3 +26,54 @@ class ElidedLabel(QLabel):
         box = self.contentsRect()  # inside the stylesheet's padding
         text = self.fontMetrics().elidedText(self.text(), self._elide, box.width())
         painter.drawText(box, int(self.alignment()), text)
+
+
+class FittingLabel(QLabel):
+    """A one-line label with shorter forms of its text ("12 / 300  ·  0.40 s", "12 / 300",
+    "12"): it shows the longest form that fits, so a narrow window still reads the essential
+    part. Which form shows depends on the widest text each form can have (`set_forms`), not
+    on the current one, so the form does not flip as the numbers grow; its minimum width is
+    the widest shortest form, its size hint the widest longest one."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._forms: list[str] = [""]
+        self._widest: list[str] = [""]
+
+    def set_forms(self, forms: list[str], widest: list[str] | None = None) -> None:
+        """`forms`, longest first (text() is the first); `widest`: for each form the widest
+        text it can take (by default the forms themselves)."""
+        widest = list(widest or forms)
+        if widest != self._widest:
+            self._widest = widest
+            self.updateGeometry()
+        self._forms = list(forms)
+        super().setText(forms[0])  # repaints
+
+    def _width(self, text: str) -> int:
+        margins = self.contentsMargins()
+        return self.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right()
+
+    def sizeHint(self):  # noqa: N802
+        hint = super().sizeHint()
+        hint.setWidth(self._width(self._widest[0]))
+        return hint
+
+    def minimumSizeHint(self):  # noqa: N802
+        hint = super().minimumSizeHint()
+        hint.setWidth(self._width(self._widest[-1]))
+        return hint
+
+    def shown_text(self) -> str:
+        """The form that fits the label's width now."""
+        room = self.contentsRect().width()
+        fm = self.fontMetrics()
+        for form, widest in zip(self._forms, self._widest, strict=False):
+            if fm.horizontalAdvance(widest) <= room:
+                return form
+        return fm.elidedText(self._forms[-1], Qt.TextElideMode.ElideRight, room)
+
+    def paintEvent(self, event):  # noqa: N802
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.contentsRect(), int(self.alignment()), self.shown_text())

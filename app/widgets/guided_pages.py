@@ -36,6 +36,7 @@ class GuidedPage(TaskPage):
         self.until.committed.connect(self.changed)
         self.form = QFormLayout()
         self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.form.addRow("Follow up to", self.until)
         self.body.addLayout(self.form)
 

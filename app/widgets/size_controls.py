@@ -65,6 +65,7 @@ class OutputSizeGroup(QWidget):
         top.addWidget(self.lock)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow: label above
         form.addRow("Aspect", top)
         form.addRow("Width", self.out_width)
         form.addRow("Height", self.out_height)

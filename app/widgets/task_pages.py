@@ -34,6 +34,7 @@ class TaskPage(QWidget):
         self.noise.committed.connect(self.changed)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow: label above
         form.addRow(self.noise_label, self.noise)
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(0, 0, 0, 0)

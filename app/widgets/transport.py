@@ -1,13 +1,16 @@
 """The transport bar between viewer and timeline: play controls, position readout and
 shuttle speed; and the Source / Result / Side-by-side switch with Fit (`view_controls`,
 which the window puts beside the clip's header: one row of all of them was 670 px, the
-window's minimum width)."""
+window's minimum width). The readout drops the time, then the frame count, where the row
+is narrow (the whole of it in its tooltip), and the play button is as wide as its pause
+glyph, so neither widens the window as a clip plays."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -15,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.widgets.elided_label import FittingLabel
 from app.widgets.playback import Playback
 
 MODE_BUTTONS = (
@@ -24,12 +28,65 @@ MODE_BUTTONS = (
 )
 
 
-PAUSE = "❚❚"
+PLAY, PAUSE = "▶", "❚❚"  # U+23F8 (pause) is in few fonts: bars every font has
 
 
 def timecode(frame: int, fps: float) -> str:
     """Seconds with hundredths: "1.24 s"."""
     return f"{frame / fps:.2f} s" if fps > 0 else "–"
+
+
+class PlayButton(QToolButton):
+    """The play / pause button: as wide as the wider of its two glyphs whichever it shows,
+    so the row does not jump (nor the window widen) when playing starts."""
+
+    def _widened(self, hint: QSize) -> QSize:
+        fm = self.fontMetrics()
+        extra = max(fm.horizontalAdvance(t) for t in (PLAY, PAUSE)) - fm.horizontalAdvance(self.text())
+        return QSize(hint.width() + max(0, extra), hint.height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (QToolButton's minimumSizeHint is this too)
+        return self._widened(super().sizeHint())
+
+
+class ClipHeader(QWidget):
+    """The clip's name and size (`info`) with the view switch at its right; where that
+    leaves the name less than `MIN_INFO` px (a narrow window), the name takes a line of its
+    own above the switch rather than being elided to a few letters."""
+
+    MIN_INFO = 200
+
+    def __init__(self, info: QWidget, controls: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.info, self.controls = info, controls
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(6)
+        self._grid.setVerticalSpacing(2)
+        self._grid.setColumnStretch(0, 1)
+        self._two_rows: bool | None = None
+        self._arrange(False)
+
+    def two_rows(self) -> bool:
+        return bool(self._two_rows)
+
+    def _arrange(self, two_rows: bool) -> None:
+        if two_rows == self._two_rows:
+            return
+        self._two_rows = two_rows
+        self._grid.removeWidget(self.info)
+        self._grid.removeWidget(self.controls)
+        if two_rows:
+            self._grid.addWidget(self.info, 0, 0, 1, 2)
+            self._grid.addWidget(self.controls, 1, 1)
+        else:
+            self._grid.addWidget(self.info, 0, 0)
+            self._grid.addWidget(self.controls, 0, 1)
+
+    def resizeEvent(self, event):  # noqa: N802
+        super().resizeEvent(event)
+        room = event.size().width() - self.controls.sizeHint().width() - 6
+        self._arrange(room < self.MIN_INFO)
 
 
 class TransportBar(QWidget):
@@ -46,7 +103,7 @@ class TransportBar(QWidget):
             ("home", "|◀", "First frame", "Go to the first frame (Home).", playback.home),
             ("back", "◀◀", "Play backward", "Play backward; press again to go faster (J).",
              playback.reverse),
-            ("play", "▶", "Play", "Play / pause (Space). K stops.", playback.toggle_play),
+            ("play", PLAY, "Play", "Play / pause (Space). K stops.", playback.toggle_play),
             ("forward", "▶▶", "Play forward", "Play forward; press again to go faster (L).",
              playback.forward),
             ("end", "▶|", "Last frame", "Go to the last frame (End).", playback.end),
@@ -55,7 +112,7 @@ class TransportBar(QWidget):
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(3)  # with the stylesheet's narrow buttons: fits a 1024-pixel screen
         for key, text, name, tip, slot in spec:
-            b = QToolButton()
+            b = PlayButton() if key == "play" else QToolButton()
             b.setText(text)
             b.setAccessibleName(name)
             b.setToolTip(tip)
@@ -63,9 +120,8 @@ class TransportBar(QWidget):
             b.clicked.connect(slot)
             layout.addWidget(b)
             self.buttons[key] = b
-        self.position = QLabel()
+        self.position = FittingLabel()
         self.position.setObjectName("position")
-        self.position.setToolTip("Current frame / frames, and the time in seconds.")
         self.speed = QLabel()
         self.speed.setObjectName("hint")
         # Room for the widest shuttle speed from the start: a label growing as playback
@@ -113,13 +169,18 @@ class TransportBar(QWidget):
 
     def refresh(self) -> None:
         p = self._playback
-        self.position.setText(f"{p.frame + 1} / {p.length}  ·  {timecode(p.frame, p.fps)}")
-        if (p.length, p.fps) != self._sized_for:  # as wide as its widest text on this clip
+        frame, time = f"{p.frame + 1} / {p.length}", timecode(p.frame, p.fps)
+        if (p.length, p.fps) != self._sized_for:  # room for its widest text on this clip
             self._sized_for = (p.length, p.fps)
-            widest = f"{p.length} / {p.length}  ·  {timecode(max(p.length - 1, 0), p.fps)}"
-            self.position.setMinimumWidth(self.position.fontMetrics().horizontalAdvance(widest))
-        play = self.buttons["play"]  # U+23F8 (pause) is in few fonts: bars every font has
-        play.setText(PAUSE if p.playing else "▶")
+            last = timecode(max(p.length - 1, 0), p.fps)
+            self._widest = [f"{p.length} / {p.length}  ·  {last}", f"{p.length} / {p.length}",
+                            f"{p.length}"]
+        # The whole readout, also where the row is narrow and shows only the frame.
+        self.position.set_forms([f"{frame}  ·  {time}", frame, f"{p.frame + 1}"], self._widest)
+        self.position.setToolTip(f"Frame {frame}, {time}: the current frame / frames, and "
+                                 "the time in seconds.")
+        play = self.buttons["play"]
+        play.setText(PAUSE if p.playing else PLAY)
         play.setAccessibleName("Pause" if p.playing else "Play")
         if p.rate == 0:
             self.speed.setText("")

@@ -22,11 +22,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
-    QHBoxLayout,
     QMainWindow,
     QMenu,
     QProgressBar,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -39,14 +37,14 @@ from app.state.media import MEDIA_PATTERNS
 from app.state.recovery import RecoveryStore, data_dir
 from app.state.result_cache import ResultCache
 from app.state.session import SessionModel
-from app.widgets.control_panel import ControlPanel
+from app.widgets.control_panel import ControlPanel, PanelScroll
 from app.widgets.dialogs import show_long_text
 from app.widgets.drops import accept_local_files, dropped_file
 from app.widgets.elided_label import ElidedLabel
 from app.widgets.focus_keys import give_space_to_controls
 from app.widgets.playback import Playback
 from app.widgets.timeline import Timeline
-from app.widgets.transport import TransportBar
+from app.widgets.transport import ClipHeader, TransportBar
 from app.widgets.viewer import VideoViewer
 from app.window import preferences, prompts
 from app.window.autosave import AutosaveController
@@ -157,7 +155,7 @@ class MainWindow(QMainWindow):
     # -- construction ------------------------------------------------------------------------
     def _fit_screen(self, width: int, height: int) -> None:
         """Open at `width` x `height`, or within the screen where it is smaller (a 1024×640
-        laptop): the layout fits down to about 800 px wide."""
+        laptop): the layout fits down to about 680 px wide."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         if screen is not None:
             room = screen.availableGeometry()
@@ -180,21 +178,16 @@ class MainWindow(QMainWindow):
         ml = QVBoxLayout(media)
         ml.setContentsMargins(6, 6, 0, 6)
         ml.setSpacing(4)
-        header = QHBoxLayout()  # the clip's name and size, and the view switch with Fit
-        header.setContentsMargins(0, 0, 0, 0)
-        header.addWidget(self.info, 1)
-        header.addWidget(self.transport.view_controls)
-        ml.addLayout(header)
+        # The clip's name and size, and the view switch with Fit (below the name where the
+        # window is narrow).
+        self.header = ClipHeader(self.info, self.transport.view_controls)
+        ml.addWidget(self.header)
         ml.addWidget(self.viewer, 1)
         ml.addWidget(self.transport)
         ml.addWidget(self.timeline)
-        scroll = QScrollArea()
-        scroll.setWidget(self.panel)
-        scroll.setWidgetResizable(True)
-        # As needed: a page wider than the column (a large font, a long word) can be
-        # scrolled to rather than cut off.
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        scroll.setMinimumWidth(368)  # the widest page (Inpaint, 349) beside its scroll bar
+        # As wide as the current page needs beside its scroll bar; a page wider than the
+        # column (a large font, a long word) can be scrolled to rather than cut off.
+        scroll = PanelScroll(self.panel)
         side = QWidget()  # the settings scroll; Generate and the progress stay below them
         sl = QVBoxLayout(side)
         sl.setContentsMargins(0, 0, 0, 0)
@@ -206,7 +199,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 0)
-        splitter.setSizes([920, 360])
+        splitter.setSizes([900, 380])  # the panel narrows to its minimum on a small screen
         self.splitter = splitter
         self.setCentralWidget(splitter)
         self.busy_bar = QProgressBar()
