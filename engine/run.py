@@ -149,11 +149,14 @@ def _resize_looped(video: torch.Tensor, shape: Shape3, periods: tuple[int, int],
     (a resize of the whole length put them between frames there, a frame that blended the
     clip's end and start, region by region)."""
     old_p, new_p = periods
-    if old_p == new_p:
+    if old_p == new_p and video.shape[1] == shape[0]:
         return resize(video, shape, budgets=budgets, cancel=cancel)
     passes = -(-shape[0] // new_p)
-    # Each pass a whole clip long; a last, partial one holds its last frame.
-    frames = torch.arange(passes * old_p, device=video.device).clamp(max=video.shape[1] - 1)
+    # Each pass a whole clip long; where a last, partial one runs out, the frames at the same
+    # moment one pass (or more) earlier: the passes hold one layout.
+    frames = torch.arange(passes * old_p, device=video.device)
+    over = (frames - (video.shape[1] - 1)).clamp(min=0)
+    frames = (frames - old_p * ((over + old_p - 1) // old_p)).clamp(min=0)
     whole = video.index_select(1, frames)
     parts = [resize(whole[:, i * old_p:(i + 1) * old_p], (new_p, *shape[1:]), budgets=budgets, cancel=cancel)
              for i in range(passes)]

@@ -106,9 +106,10 @@ def vpnn_layer(
     key_grid = patch_grid(tuple(value.shape[1:]), patch)
     query_grid = patch_grid(tuple(query.shape[1:]), patch)
     guided = query_guide is not None or key_guide is not None or colour_weight != 1.0
-    # (A clip no longer than a patch has no patch that does not wrap: no rule.)
+    # (A clip shorter than a patch has no patch that does not wrap: no rule. One exactly a
+    # patch long has one, its first: the rule holds every query to its own moment.)
     rule = None
-    if loop and loop > patch[0]:
+    if loop and loop >= patch[0]:
         rule = LoopRule(loop, patch[0], query_grid[0], key_grid[1] * key_grid[2], query.device)
 
     def searched(colour: torch.Tensor, guide: torch.Tensor | None) -> torch.Tensor:

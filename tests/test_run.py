@@ -483,17 +483,40 @@ def test_a_shorter_retarget_is_not_the_first_frames():
     assert np.abs(out.astype(np.float32) - clip[:6]).mean() > 2.0
 
 
-def test_a_longer_retargets_loop_point_is_a_clean_cut():
+@pytest.mark.parametrize("clip_t, out_t, w", [(12, 24, 80), (14, 25, 64)])
+def test_a_longer_retargets_loop_point_is_a_clean_cut(clip_t, out_t, w):
     """Past the clip's end the output starts it again: the frames at the loop point are the
     clip's last and first, each whole (they were a cross-dissolve of the two moments over
-    several frames: a translucent figure and backdrop), with no frame held or skipped."""
+    several frames: a translucent figure and backdrop), with no frame held or skipped. 14
+    frames made 25 long: a level pair where the clip keeps its 12 frames and the output
+    grows by one (resized over its whole length, frame 22 was 15 grey levels off)."""
     from tests.synth import figure_scene
 
-    clip = figure_scene(12, 48, 80)
-    out = final(clip, Request(task="retarget", frames=24, seed=1)).frames
+    clip = figure_scene(clip_t, 48, w)
+    out = final(clip, Request(task="retarget", frames=out_t, seed=1)).frames
     dist = np.sqrt(((out[:, None].astype(np.float32) - clip[None].astype(np.float32)) ** 2).mean(axis=(2, 3, 4)))
-    assert dist.argmin(1).tolist() == list(range(12)) * 2, dist.argmin(1).tolist()
+    assert dist.argmin(1).tolist() == [i % clip_t for i in range(out_t)], dist.argmin(1).tolist()
     assert dist.min(1).max() < 2.0, dist.min(1).round(1)
+
+
+def test_a_clip_one_patch_long_made_longer_keeps_the_loop_rule(monkeypatch):
+    """A 3-frame clip (one temporal patch) has one patch that does not wrap, its first: the
+    loop rule holds its matches too (it was skipped, and regions cut at their own frames)."""
+    import engine.run as engine_run
+    from tests.synth import moving_texture
+    from tests.test_patchmatch import _loop_ok
+
+    fields = []
+    layer = engine_run.vpnn_layer
+
+    def spy(query, keys, value, patch, iters, **kw):
+        out = layer(query, keys, value, patch, iters, **kw)
+        fields.append((value.shape[1] - patch[0] + 1, patch[0], out[1][0]))
+        return out
+
+    monkeypatch.setattr(engine_run, "vpnn_layer", spy)
+    final(moving_texture(3, 48, 64, seed=2), Request(frames=8, seed=2))
+    assert fields and all(_loop_ok(kt, p, pt) for p, pt, kt in fields)
 
 
 def test_a_longer_variation_is_a_variation_for_every_seed():
