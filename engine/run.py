@@ -100,6 +100,9 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
     # Caps before any work; the memory estimate is of this machine's RAM (CPU runs only).
     out_shape = task.output_shape(work, scale)
     check_output_size(work, out_shape, free_bytes=None if device.type == "cpu" else 1 << 62)
+    if task.retimes and source.shape[0] == 1 and out_shape[0] > 1:
+        yield from _held_still(source, request, out_shape[0], cancel, budgets)
+        return
     notes: list[str] = []
     if device.type != "cuda":
         yield from _run_on(device, task, settings, source, cancel, notes, budgets)
@@ -128,6 +131,16 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
             torch.cuda.empty_cache()
             said.append("the GPU ran out of memory: retrying with smaller work chunks"
                         if attempt == "gpu" else "the GPU ran out of memory again: finishing on the CPU")
+
+
+def _held_still(source: np.ndarray, request: Request, frames: int,
+                cancel: Callable[[], bool] | None, budgets: Budgets) -> Iterator[LevelResult]:
+    """A still made longer: one variation of it, held for `frames` frames. With no motion to
+    draw from, each frame was searched on its own and took a layout of its own (a strobe:
+    3-20 grey levels from frame to frame)."""
+    for r in run(source, replace(request, frames=1), cancel, budgets=budgets):
+        yield replace(r, frames=np.repeat(r.frames, frames, axis=0),
+                      final_voxels=r.final_voxels * frames)
 
 
 def _fine_generator(device: torch.device, seed: int, gen: torch.Generator) -> torch.Generator:

@@ -67,6 +67,17 @@ def test_single_image_and_two_frames_work():
     assert two.frames.shape == (2, 30, 40, 3)
 
 
+@pytest.mark.parametrize("task, noise", [("generate", None), ("retarget", 3.0)])
+def test_a_still_made_longer_is_one_variation_held(task, noise):
+    """A photo made 6 frames long: the variation of its one frame, held (each frame was
+    searched on its own and took a layout of its own: a strobe)."""
+    img = moving_texture(1, 48, 64)
+    levels = list(run(img, Request(task=task, frames=6, seed=1, noise=noise)))
+    out, one = levels[-1].frames, final(img, Request(task=task, frames=1, seed=1, noise=noise)).frames
+    assert out.shape == (6, 48, 64, 3) and all(np.array_equal(f, one[0]) for f in out)
+    assert all(len(r.frames) == 6 for r in levels) and levels[-1].final_voxels == 6 * 48 * 64
+
+
 @pytest.mark.parametrize("a, b, out", [
     ((16, 1080, 1920), (13, 144, 256), (16, 180, 320)),  # a large A: the output sets the scale
     ((13, 256, 456), (16, 1080, 1920), (13, 43, 76)),  # a large B: B does, patches keep size
