@@ -528,6 +528,11 @@ def test_a_short_range_across_a_rate_change_is_called_variable_rate(tmp_path):
     assert not noted(end=1)
     even = write_video(gradient(6), tmp_path / "even.mp4", fps=Fraction(10))
     assert not any("variable" in n for n in read_video(even, start=1, end=4).notes)
+    # A GIF's delays are hundredths of a second: at 24 or 30 fps they alternate, 4 and 5
+    # or 3 and 4, evenly on average; no note (one tick of the file's clock is slack).
+    for fps in (24, 30):
+        gif = write_video(gradient(8), tmp_path / f"even{fps}.gif", fps=Fraction(fps))
+        assert not any("variable" in n for n in read_video(gif).notes)
 
 
 def test_a_read_stops_when_cancelled(tmp_path):

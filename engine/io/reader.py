@@ -83,14 +83,15 @@ def _check_size(
 def iter_frames(
     path: Path, out_hw: tuple[int, int] | None, start: int = 0, end: int | None = None,
     expect_hw: tuple[int, int] | None = None, over_black: bool = False,
-    times: list[float] | None = None,
+    times: list[float] | None = None, tick: list[float] | None = None,
 ) -> Iterator[np.ndarray]:
     """Decoded frames [start, end) as display-oriented RGB, resized to out_hw when given.
 
     expect_hw: the display size every frame must have (images of a folder). over_black:
     transparent pixels count as black (a painted layer: transparent means not painted).
     times: gets when each frame yielded is shown, in seconds from the first frame decoded
-    (NaN where the file does not say).
+    (NaN where the file does not say); tick: gets the file's clock step, in seconds (a GIF's
+    hundredth of a second), where it says.
     """
     try:
         with open_input(path) as container:
@@ -98,6 +99,8 @@ def iter_frames(
             if not streams or streams[0].codec_context is None:
                 raise damaged(path)  # never decode without a codec context (PyAV issue 2344)
             stream = streams[0]
+            if tick is not None and stream.time_base:
+                tick.append(float(stream.time_base))
             stream.thread_type = "SLICE"  # no frame threads: early exits need no draining
             stream.codec_context.thread_count = DECODE_THREADS
             zero = None
@@ -142,12 +145,13 @@ def _to_rgb(
     return rotate_frame(rgb, rotation)
 
 
-def _off_rate(shown: np.ndarray, fps: float) -> bool:
+def _off_rate(shown: np.ndarray, fps: float, tick: float = 0.0) -> bool:
     """Some frame shown a sixth of a frame early or late against an even `fps` (a phone's
     variable frame rate, or a range of it at another rate than the file's average), with
-    2 ms of slack for time stamps rounded to the millisecond (Matroska, WebM, GIF's 10 ms)."""
+    the slack of time stamps rounded to the file's clock (`tick`; at least 2 ms): a 30 fps
+    GIF's frames are 3 and 4 hundredths of a second apart, evenly on average."""
     steps = np.diff(shown)
-    return bool(np.any(np.abs(steps - 1.0 / fps) > 1.0 / (6.0 * fps) + 0.002))
+    return bool(np.any(np.abs(steps - 1.0 / fps) > 1.0 / (6.0 * fps) + max(tick, 0.002)))
 
 
 def _notes(info: VideoInfo, h: int, w: int, over_black: bool = False,
@@ -247,6 +251,7 @@ def read_video(
 
     buf = _FrameBuffer(expected, h, w)
     times: list[float] = []
+    tick: list[float] = []
     if info.kind == "images":
         first_hw = (info.height, info.width)
         for file in chosen:
@@ -254,7 +259,8 @@ def read_video(
                 check()
                 buf.append(rgb)
     else:
-        for rgb in iter_frames(path, (h, w), start, end, over_black=over_black, times=times):
+        for rgb in iter_frames(path, (h, w), start, end, over_black=over_black, times=times,
+                               tick=tick):
             check()
             buf.append(rgb)
             if buf.count * h * w > max_voxels:
@@ -274,7 +280,8 @@ def read_video(
     # The frames decoded tell whether the range plays at the clip's rate; the probe reads
     # only up to the range's end, too few packets to tell for a short range.
     checkable = known and count >= 2 and info.fps > 0
-    uneven = _off_rate(shown, float(fps)) if checkable else info.variable_rate
+    uneven = _off_rate(shown, float(fps), tick[0] if tick else 0.0) if checkable \
+        else info.variable_rate
     notes = _notes(info, h, w, over_black, uneven)
     if info.fps <= 0:
         notes.append(f"frame rate unknown; assuming {fps} fps")
