@@ -180,6 +180,14 @@ def test_a_text_file_is_not_a_video(tmp_path):
         read_video(path)
 
 
+@pytest.mark.parametrize("fps", [15, 24, 30])
+def test_a_gif_opens_at_the_rate_it_was_written(tmp_path, fps):
+    """A GIF's rate comes from its frames' delays: the container's average leaves out the
+    last one, and a 30 fps GIF of 12 frames opened at 33.3 fps (played 11% fast)."""
+    out = write_video(_frames(12), tmp_path / f"clip{fps}.gif", fps=Fraction(fps))
+    assert probe(out).fps == fps and read_video(out).fps == fps
+
+
 def test_a_gif_without_transparency_has_no_alpha_note(tmp_path):
     out = write_video(_frames(4), tmp_path / "plain.gif", fps=Fraction(10))
     assert not probe(out).alpha

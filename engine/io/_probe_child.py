@@ -15,6 +15,7 @@ is the file's doing), then the report; {"error": "start", ...} when PyAV cannot 
 import json
 import os
 import sys
+from fractions import Fraction
 
 PATH_VARIABLE = "VGPNN_PROBE_PATH"
 # Frames larger than this are not decoded here (a decompression bomb: a small PNG can declare
@@ -96,17 +97,23 @@ def _report(path: str, limit: int) -> dict:
             "has_audio": has_audio,
         }
         # Count packets (no decoding) so a file cut short shows up against its own index.
-        packets, stamps = 0, []
+        packets, stamps, delays = 0, [], []
         try:
             for packet in container.demux(stream):
                 if packet.size:
                     packets += 1
                     if packet.pts is not None and len(stamps) < 1000:
                         stamps.append(packet.pts)
+                    delays.append(packet.duration or 0)
                     if limit and packets >= limit:
                         break
         except av.FFmpegError as exc:
             return {"error": "decode", "detail": str(exc)}
+        if container.format.name == "gif" and delays and min(delays) > 0 and stream.time_base:
+            # A GIF's average rate leaves out its last frame's delay (a 30 fps GIF of 12
+            # frames read as 33.3 fps); its frames' own delays give the rate it plays at.
+            rate = Fraction(len(delays)) / (sum(delays) * Fraction(stream.time_base))
+            info["fps"] = [rate.numerator, rate.denominator]
         info["packets"] = packets
         info["limited"] = bool(limit and packets >= limit)
         info["variable_rate"] = _variable_rate(stamps, info["limited"] or len(stamps) >= 1000)
