@@ -259,3 +259,9 @@ class LazyPyramid:
         out.budgets, out.cancel = self.budgets, self.cancel
         out._cache = {k - first: v for k, v in self._cache.items() if k >= first}
         return out
+
+
+def wrapped(video: torch.Tensor, frames: int) -> torch.Tensor:
+    """(C, T, H, W) followed by its own first `frames` frames: the patches of a clip looped
+    in time, those across its loop point included (what a longer output is drawn from)."""
+    return torch.cat([video, video[:, :frames]], 1) if frames else video

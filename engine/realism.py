@@ -48,6 +48,7 @@ import torch.nn.functional as F
 from engine.errors import Cancelled
 from engine.metrics import _patch_for, nn_distance, scaled, to_unit
 from engine.newness import newness
+from engine.pyramid import wrapped
 from engine.verdict import (  # noqa: F401 - the verdict's names, where callers look for them
     AMONG_MIN,
     COPY_AT,
@@ -216,12 +217,9 @@ class RealismScorer:
 
     def _keys_for(self, frames: int, pt: int) -> torch.Tensor:
         """The patches an output of `frames` frames may hold: one longer than the clip is
-        drawn from the clip looped (engine.run._wrapped), so the clip followed by its own
+        drawn from the clip looped (engine.pyramid.wrapped), so the clip followed by its own
         first pt - 1 frames, or the clean cut at the loop point would score as a break."""
-        t = self.source.shape[1]
-        if frames <= t or pt <= 1:
-            return self.source
-        return torch.cat([self.source, self.source[:, :pt - 1]], dim=1)
+        return wrapped(self.source, pt - 1) if frames > self.source.shape[1] else self.source
 
     def __call__(self, output: np.ndarray, cancel: Callable[[], bool] | None = None,
                  made_at: float = 1.0) -> Realism:

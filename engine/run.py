@@ -32,7 +32,7 @@ from engine.device import pick_device
 from engine.errors import Cancelled, InputError
 from engine.limits import check_noise, check_output_size
 from engine.patchmatch import rescale_coords
-from engine.pyramid import LazyPyramid, Level, Plan, plan_levels, resize
+from engine.pyramid import LazyPyramid, Level, Plan, plan_levels, resize, wrapped
 from engine.realism import LAYOUT_FLAG_AT
 from engine.request import LevelResult, Request
 from engine.seams import blend_seams
@@ -149,12 +149,6 @@ def _fine_generator(device: torch.device, seed: int, gen: torch.Generator) -> to
     return gen if device.type == "cpu" else torch.Generator(device=device).manual_seed(seed)
 
 
-def _wrapped(video: torch.Tensor, frames: int) -> torch.Tensor:
-    """(C, T, H, W) followed by its own first `frames` frames: a looped clip's patches
-    across its loop point."""
-    return torch.cat([video, video[:, :frames]], 1) if frames else video
-
-
 def _resize_looped(video: torch.Tensor, shape: Shape3, periods: tuple[int, int], *, budgets: Budgets,
                    cancel: Callable[[], bool] | None) -> torch.Tensor:
     """Resize a looped output (C, T, H, W), whose clip has periods[0] frames at this size,
@@ -256,7 +250,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         assert setup is not None
         t_pyr = time.perf_counter()
         wrap = level.patch[0] - 1 if looped else 0
-        value = _wrapped(pyramid[n], wrap)
+        value = wrapped(pyramid[n], wrap)
         if n == 0:
             keys = [value]
         else:
@@ -265,7 +259,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                                        budgets=budgets, cancel=cancel)
             else:
                 query = resize(query, level.output, budgets=budgets, cancel=cancel)
-            keys = [_wrapped(resize(pyramid[n - 1], level.source, budgets=budgets, cancel=cancel), wrap),
+            keys = [wrapped(resize(pyramid[n - 1], level.source, budgets=budgets, cancel=cancel), wrap),
                     value]
             pyramid.drop_below(n)  # the coarser source is not needed again
         clip_frames = level.source[0]  # the clip's own, before the wrap

@@ -86,7 +86,7 @@ def test_other_output_sizes(clip):
 
 def test_a_longer_output_is_judged_with_the_clips_loop_point(clip):
     """An output longer than its clip is drawn from the clip looped, with a clean cut where
-    it starts again (engine.run._wrapped): the clip played twice and a half is a copy, not
+    it starts again (engine.pyramid.wrapped): the clip played twice and a half is a copy, not
     a break at each cut (it scored 31 and was flagged); a break stays one."""
     looped = clip[np.arange(25) % len(clip)]
     scorer = RealismScorer(clip)

@@ -102,6 +102,15 @@ def with_quality(request: Request, quality: str) -> Request:
     return replace(request, settings=settings)
 
 
+def quality_of(settings: Settings) -> str | None:
+    """The Quality preset `settings` were made from, as the panel names it (max side aside:
+    inpainting drops it); None for settings of no preset."""
+    for name, fields in QUALITY_PRESETS.items():
+        if all(getattr(settings, k) == v for k, v in fields.items() if k != "max_side"):
+            return name.capitalize()
+    return None
+
+
 def downscales(quality: str, width: int, height: int) -> bool:
     """Whether the quality preset would shrink a clip of this size (inpaint does not)."""
     side = QUALITY_PRESETS[quality]["max_side"]

@@ -10,13 +10,12 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, QTimer
 
 from app.state.media import frames_text
-from app.state.request_builder import GUIDED_TASKS, RELATIVE_NOISE_TASKS
+from app.state.request_builder import GUIDED_TASKS, RELATIVE_NOISE_TASKS, quality_of
 from app.state.result_clip import TASK_TITLES, ResultClip
 from app.state.session import SessionModel
 from app.widgets.viewer import FramePane
 from app.window.runs import RunController
 from app.window.view import ViewController
-from engine.config import QUALITY_PRESETS, Settings
 from engine.request import Request
 
 BADGE = "Out of date"
@@ -52,14 +51,6 @@ def _settings_of(was: Request, now: Request) -> Request:
     return replace(was, frames=now.frames, height=now.height, width=now.width)
 
 
-def _quality(settings: Settings) -> str | None:
-    """The Quality preset `settings` were made from (max side aside: inpainting drops it)."""
-    for name, fields in QUALITY_PRESETS.items():
-        if all(getattr(settings, k) == v for k, v in fields.items() if k != "max_side"):
-            return name.capitalize()
-    return None
-
-
 def _settings_differences(was: Request, now: Request) -> list[str]:
     """The panel's settings that differ between two requests of one task and seed, named
     as the panel names them; empty when none of those does."""
@@ -79,8 +70,8 @@ def _settings_differences(was: Request, now: Request) -> list[str]:
     elif was.noise != now.noise:
         reasons.append(f"it was made with Noise {was.noise:g}" if was.noise is not None
                        else "it was made with the task's default Noise")
-    quality = _quality(ws)
-    if quality != _quality(ns):
+    quality = quality_of(ws)
+    if quality != quality_of(ns):
         reasons.append(f"it was made at {quality} quality" if quality
                        else "it was made at another Quality")
     if ws.blend_seams != ns.blend_seams:
