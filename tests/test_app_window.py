@@ -7,10 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QColor, QDropEvent, QImage
 from PySide6.QtWidgets import QMessageBox
 
+from app.widgets.timeline import IN_OUT_COLOR
 from tests.test_app_support import (
     CLIP_FPS,
     CLIP_H,
@@ -538,3 +540,35 @@ def test_a_large_desktop_font_is_kept():
 
     assert "QWidget { font-size: 16pt; }" in style_sheet(16.0)
     assert "QWidget { font-size: 10pt; }" in style_sheet(9.0)
+
+
+def test_the_playhead_never_covers_the_in_out_tabs(window, qtbot):
+    """At the window's smallest width, with the playhead on the first or the last frame
+    (where it runs through the IN or the OUT tab), the tabs read the same as with no
+    playhead: they are drawn over it."""
+    tl = window.timeline
+    window.resize(window.minimumSizeHint())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
+    window.session.in_out.set_range(0, CLIP_T - 1)
+    for line, frame in ((tl._in_line, 0), (tl._out_line, CLIP_T - 1)):
+        window.playback.seek(frame)
+        qtbot.wait(20)
+        rect = tl.mapFromScene(line.label.sceneBoundingRect()).boundingRect()
+        x = tl.mapFromScene(tl.playhead.scenePos()).x()
+        assert rect.left() <= x <= rect.right(), (rect, x)  # the playhead crosses the tab here
+        with_playhead = _pixels(tl.grab(rect))
+        tl.playhead.setVisible(False)
+        without = _pixels(tl.grab(rect))
+        tl.playhead.setVisible(True)
+        # The letters (the tab's colour) are all there; the tab's dark fill lets the
+        # playhead show faintly through, at the letters' antialiased edges too.
+        letters = np.abs(without - np.array(QColor(IN_OUT_COLOR).getRgb()[:3])).sum(-1) < 120
+        assert letters.sum() > 10, line.label.format
+        assert np.abs(with_playhead[letters] - without[letters]).max() <= 16, line.label.format
+
+
+def _pixels(pixmap) -> np.ndarray:
+    """(H, W, 3) int RGB of a grabbed widget area."""
+    image = pixmap.toImage().convertToFormat(QImage.Format.Format_RGB888)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, :3 * image.width()].reshape(image.height(), image.width(), 3).astype(int)

@@ -18,6 +18,7 @@ from app.widgets.frames import thumbnail_strip
 PLAYHEAD_COLOR = "#ff9f1c"
 IN_OUT_COLOR = "#4fc3f7"
 MASK_MARK_RGB = (255, 48, 96)  # the mask overlay's default colour
+PLAYHEAD_Z, MARKER_Z = 20, 30  # the IN / OUT tabs stay readable wherever the playhead is
 MARK_BAND = 0.12  # height of the mask band, as a fraction of the strip
 STRIP_HEIGHT_PX = 64  # thumbnails are computed at most this tall
 MAX_THUMBS = 1000  # a strip of 1-px-wide frames would otherwise ask for one per pixel and more
@@ -145,7 +146,7 @@ class Timeline(pg.PlotWidget):
         self._out_line = self._marker("OUT", 0.05, anchor=(1.0, 0.0))
         self.playhead = pg.InfiniteLine(0, angle=90, movable=False,
                                         pen=pg.mkPen(PLAYHEAD_COLOR, width=2))
-        self.playhead.setZValue(20)
+        self.playhead.setZValue(PLAYHEAD_Z)
         self._box.addItem(self.playhead)
         self._box.scrubbed.connect(self._on_scrub)
 
@@ -160,9 +161,11 @@ class Timeline(pg.PlotWidget):
         line = _MarkerLine(0, angle=90, movable=True, pen=pg.mkPen(IN_OUT_COLOR, width=2),
                            hoverPen=pg.mkPen("#ffffff", width=3))
         line.label = _MarkerLabel(line, text=text, position=position, color=IN_OUT_COLOR,
-                                  fill=(0, 0, 0, 170),  # readable on sky
+                                  fill=(0, 0, 0, 220),  # readable on sky and over the playhead
                                   anchors=[anchor, anchor])
-        line.setZValue(10)
+        # Over the playhead: its tab is a child of the line, so the line's stacking decides.
+        # Under it, the playhead on the first or last frame ran through "IN" or "OUT".
+        line.setZValue(MARKER_Z)
         line.sigDragged.connect(self._on_marker_moved)  # user drags only
         self._box.addItem(line)
         return line
