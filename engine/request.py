@@ -56,6 +56,9 @@ class LevelResult:
     device: str
     notes: list[str] = field(default_factory=list)  # what was adapted (pyramid, device fallbacks)
     final_voxels: int = 0  # T x H x W of the run's last level (its output), from the plan
+    # Every level's (voxels, EM iterations), coarse to fine, from the plan: what a time-left
+    # estimate (engine.eta) weighs the levels still to run by.
+    plan: tuple[tuple[int, int], ...] = ()
 
     @property
     def final(self) -> bool:

@@ -218,6 +218,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     if first:
         ctx.levels, ctx.pyramid, setups = ctx.levels[first:], ctx.pyramid.skip(first), setups[first:]
     levels, pyramid = ctx.levels, ctx.pyramid
+    plan_costs = tuple((max(math.prod(lv.source), math.prod(lv.output)), lv.em_iters) for lv in levels)
     timings.add("pyramid", start)
 
     opts = SearchOptions(dims=settings.descriptor_dims, final_dims=settings.final_descriptor_dims,
@@ -323,7 +324,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         result = LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),
                              elapsed=time.perf_counter() - start, timings=dict(timings.values),
                              device=label, notes=list(notes),
-                             final_voxels=math.prod(levels[-1].output))
+                             final_voxels=math.prod(levels[-1].output), plan=plan_costs)
         if check_at is None or n > check_at:
             yield result
             n += 1

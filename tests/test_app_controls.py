@@ -15,7 +15,7 @@ from app.state.request_builder import Choices, build_request, quality_tooltip, s
 from app.state.result_clip import result_index_for_source
 from app.widgets.frames import fit_size, resize_nearest, thumbnail_strip
 from app.widgets.playback import Playback
-from app.workers.eta import format_seconds, remaining_seconds
+from app.workers.eta import RatePriors, format_estimate, format_seconds
 from app.workers.exporter import normalize_target, output_name
 from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings
 from tests.test_app_support import (
@@ -229,18 +229,29 @@ def test_quality_tooltips_say_the_em_iterations():
     assert build_request(Choices(quality="best")).settings.fine_em_iters is None
 
 
-def test_eta_estimate():
-    assert remaining_seconds([], 5) is None
-    assert remaining_seconds([(100, 1.0)] * 5, 5) == 0.0
-    est = remaining_seconds([(100, 1.0), (200, 3.0)], 4)  # 0.01 s/voxel, growing 2x
-    assert est == pytest.approx(0.01 * (400 + 800))
+def test_eta_text_and_stored_rates(tmp_path):
+    """An estimate is said as roughly as it is known (engine.eta has the model); the rates
+    a finished run taught are kept per device and quality, and a damaged value is none."""
+    from PySide6.QtCore import QSettings
+
+    from engine.eta import Rates
+
     assert format_seconds(75) == "1 min 15 s" and format_seconds(None) == "–"
-    # With the output's size known: nothing while the levels are tiny (their time is fixed
-    # costs: the estimate had said two minutes for a run of six seconds), then the levels
-    # grow evenly up to it.
-    assert remaining_seconds([(1215, 0.085)], 13, final_voxels=479232) is None
-    est = remaining_seconds([(100, 1.0), (200, 3.0)], 4, final_voxels=800)
-    assert est == pytest.approx(0.01 * (400 + 800))
+    assert [format_estimate(s) for s in (0.2, 7.4, 23, 58, 63, 124, 3599)] == [
+        "1 s", "7 s", "25 s", "1 min", "1 min", "2 min", "60 min"]
+    assert format_estimate(95) == "1 min 40 s"
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    priors = RatePriors(settings)
+    assert priors.get("CPU", "Normal") is None
+    priors.learn("CPU", "Normal", Rates(0.1, {17: 2e-6}))
+    priors.learn("CPU", "Normal", Rates(0.3, {17: 4e-6}))
+    assert RatePriors(settings).get("CPU", "Normal") == Rates(0.2, {17: 3e-6})
+    assert priors.get("CPU", "Best") is None and priors.get("cuda:0", "Normal") is None
+    settings.setValue(RatePriors._key("CPU", "Best"), "{not json")
+    assert priors.get("CPU", "Best") is None
+    memory = RatePriors()
+    memory.learn("CPU", "Draft", Rates(0.1, {10: 1e-6}))
+    assert memory.get("CPU", "Draft") == Rates(0.1, {10: 1e-6})
 
 
 def test_display_helpers():

@@ -16,6 +16,7 @@ from app.workers import generation, jobs
 from app.workers.exporter import ExportItem
 from engine.errors import InputError
 from engine.io import read_video, write_video
+from engine.request import LevelResult
 from tests.test_app_support import (
     CLIP_H,
     CLIP_T,
@@ -379,3 +380,34 @@ def test_side_by_side_plays_all_of_a_result_longer_than_the_clip(window, qtbot):
     window.playback.home()  # by hand: the laps are forgotten, the result starts again
     image = window.viewer.result.image.image
     assert window.playback.unwrapped == 0 and np.array_equal(image, result.frames[0])
+
+
+def test_the_time_left_shows_from_the_first_levels_and_earlier_runs_prime_it(window, qtbot,
+                                                                             monkeypatch):
+    """"about N s left" comes with the third level of a first run (levels of a known model,
+    engine.eta), and with the first one once a finished run's rates are remembered in the
+    settings (per device and quality); never on the final level."""
+    plan = tuple((int(1000 * 2.5**n), 3) for n in range(6))
+
+    def scripted(frames, request, cancel):
+        t = 0.2
+        for n, (voxels, iters) in enumerate(plan):
+            t += 0.05 + 2e-6 * voxels * iters
+            yield LevelResult(level=n + 1, levels=len(plan), frames=frames, elapsed=t,
+                              timings={}, device="cpu", plan=plan)
+
+    monkeypatch.setattr(generation, "engine_levels", scripted)
+    texts: list[tuple[int, bool, str]] = []
+    window.generation.progress.connect(
+        lambda p: texts.append((p.level, p.primed, window.panel.timing.text())))
+    for seed in (1, 2):  # another seed: not served from the cache
+        window.panel.seed.setValue(seed)
+        with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+            window.runs.generate()
+    first, second = texts[:len(plan)], texts[len(plan):]
+    left = [level for level, _, text in first if " left" in text]
+    assert left == [3, 4, 5], first
+    assert all("about" in text for level, _, text in first if level in left)
+    assert [level for level, _, text in second if " left" in text] == [1, 2, 3, 4, 5], second
+    assert all(primed for _, primed, _ in second) and not any(p for _, p, _ in first)
+    assert any(key.startswith("eta/") for key in window.settings.allKeys())

@@ -62,6 +62,7 @@ from app.window.runs import NO_CLIP, RunController
 from app.window.settings_sync import SettingsSync
 from app.window.view import ViewController
 from app.workers import jobs
+from app.workers.eta import RatePriors
 from app.workers.generation import GenerationRunner
 from engine.errors import InputError
 from engine.io.paths import check_reachable
@@ -108,7 +109,7 @@ class MainWindow(QMainWindow):
         self.guided = GuidedController(s, self.panel, self.sketch, self.messages, self.settings,
                                        open_look=lambda path: self.open_picked(path),
                                        choose_look=lambda: self.choose_file(), parent=self)
-        self.generation = GenerationRunner(self.cache, self)
+        self.generation = GenerationRunner(self.cache, self, RatePriors(self.settings))
         self.runs = RunController(s, self.sync, self.panel, self.inpaint, self.generation,
                                   self.view, self.messages, self.guided, self)
         self.freshness = ResultFreshness(s, self.runs, self.view, self.viewer.result, self)

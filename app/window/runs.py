@@ -21,7 +21,7 @@ from app.window.guided import GuidedController
 from app.window.messages import Messages
 from app.window.settings_sync import SettingsSync
 from app.window.view import ViewController
-from app.workers.eta import format_seconds
+from app.workers.eta import format_estimate, format_seconds
 from app.workers.generation import GenerationRunner, RunProgress, editor_text, made_as
 from engine.errors import InputError
 from engine.limits import check_requested_size
@@ -225,8 +225,8 @@ class RunController(QObject):
     def _on_progress(self, p: RunProgress) -> None:
         status = f"Level {p.level} of {p.levels}"
         timing = f"{format_seconds(p.elapsed)} elapsed"
-        if p.level < p.levels and p.remaining is not None:  # none while levels are tiny
-            timing += f" · about {format_seconds(p.remaining)} left"
+        if p.level < p.levels and p.remaining is not None:  # engine.eta: a model, not a clock
+            timing += f" · about {format_estimate(p.remaining)} left"
         self.panel.set_progress(p.level, p.levels, status, timing)
         self.panel.timing.setToolTip("")
         note = f" · {self._note}" if self._note else ""

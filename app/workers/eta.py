@@ -1,49 +1,13 @@
-"""Estimated remaining time of a coarse-to-fine run, from the levels seen so far."""
+"""The time-left text of a run, and the rates this machine's earlier runs taught
+(engine.eta's model), remembered in the editor's settings per device and quality."""
 
 from __future__ import annotations
 
-from engine.config import Settings
+import json
 
-_DEFAULTS = Settings()
-# Voxels grow by about this much from one level to the next (1 / (0.82^2 * 0.87)).
-DEFAULT_GROWTH = 1.0 / (_DEFAULTS.spatial_factor**2 * _DEFAULTS.temporal_factor)
+from PySide6.QtCore import QSettings
 
-
-# Below this share of the output's voxels, a level's time is mostly fixed costs: a rate
-# read from it would promise minutes for a run of seconds, so no estimate is shown yet.
-KNOWN_FROM = 0.05
-
-
-def remaining_seconds(history: list[tuple[int, float]], levels: int,
-                      final_voxels: int = 0) -> float | None:
-    """Seconds left, estimated as time per voxel of the last level x voxels still to compute.
-
-    history: (voxels of the level, seconds elapsed when it arrived) for levels 1..k, in
-    order. final_voxels: the output's size, where known (the levels grow evenly up to it);
-    else later levels are assumed to grow like the last two did. None when unknown yet.
-    """
-    if not history or levels <= 0:
-        return None
-    k = len(history)
-    if k >= levels:
-        return 0.0
-    voxels, elapsed = history[-1]
-    if final_voxels and voxels < KNOWN_FROM * final_voxels:
-        return None
-    if k >= 2:
-        prev_voxels, prev_elapsed = history[-2]
-        per_voxel = max(elapsed - prev_elapsed, 0.0) / max(voxels, 1)
-    else:
-        per_voxel = elapsed / max(voxels, 1)
-    if final_voxels:
-        growth = max(final_voxels / max(voxels, 1), 1.0) ** (1 / (levels - k))
-    elif k >= 2:
-        growth = voxels / prev_voxels if prev_voxels > 0 else DEFAULT_GROWTH
-        growth = min(max(growth, 1.0), 4.0)
-    else:
-        growth = DEFAULT_GROWTH
-    remaining_voxels = sum(voxels * growth**j for j in range(1, levels - k + 1))
-    return per_voxel * remaining_voxels
+from engine.eta import Rates, learn
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -55,3 +19,53 @@ def format_seconds(seconds: float | None) -> str:
         return f"{seconds:.0f} s"
     minutes, secs = divmod(int(round(seconds)), 60)
     return f"{minutes} min {secs:02d} s"
+
+
+def format_estimate(seconds: float) -> str:
+    """An estimate, as precise as it is: whole seconds under 20 s, then steps of 5 s, and
+    minutes in steps of 10 s (never "1 min 03 s" for a guess)."""
+    if seconds < 20:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 57.5:
+        return f"{5 * round(seconds / 5)} s"
+    steps = int(round(seconds / 10))
+    minutes, tens = divmod(steps, 6)
+    return f"{minutes} min" if tens == 0 else f"{minutes} min {10 * tens} s"
+
+
+class RatePriors:
+    """engine.eta.Rates per (device, quality), kept in QSettings as JSON under
+    eta/<quality>/<device>. A damaged value reads as none (the live run then estimates
+    alone); None settings keep them in memory only."""
+
+    GROUP = "eta"
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self._settings = settings
+        self._memory: dict[str, Rates] = {}
+
+    @staticmethod
+    def _key(device: str, quality: str) -> str:
+        clean = "".join(c if c.isalnum() else "_" for c in f"{quality}/{device}".lower())
+        return f"{RatePriors.GROUP}/{clean}"
+
+    def get(self, device: str, quality: str) -> Rates | None:
+        key = self._key(device, quality)
+        if self._settings is None:
+            return self._memory.get(key)
+        text = self._settings.value(key, "")
+        try:
+            return Rates.from_json(json.loads(text)) if isinstance(text, str) and text else None
+        except ValueError:
+            return None
+
+    def learn(self, device: str, quality: str, run: Rates | None) -> None:
+        """Blend a finished run's rates into what is kept (engine.eta.learn)."""
+        rates = learn(self.get(device, quality), run)
+        if rates is None:
+            return
+        key = self._key(device, quality)
+        if self._settings is None:
+            self._memory[key] = rates
+        else:
+            self._settings.setValue(key, json.dumps(rates.to_json()))

@@ -18,10 +18,12 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.state.media import Selection
+from app.state.request_builder import quality_of
 from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
 from app.workers import jobs
-from app.workers.eta import remaining_seconds
+from app.workers.eta import RatePriors
+from engine import eta
 from engine.request import LevelResult, Request
 from engine.verdict import Realism
 
@@ -38,6 +40,7 @@ class RunProgress:
     elapsed: float  # seconds since Generate was pressed
     remaining: float | None  # estimate, seconds
     device: str
+    primed: bool = False  # the estimate leans on earlier runs' rates (engine.eta)
 
 
 def engine_levels(frames: np.ndarray, request: Request,
@@ -116,15 +119,18 @@ class GenerationRunner(QObject):
     progress = Signal(object)  # RunProgress
     busy_changed = Signal(bool)
 
-    def __init__(self, cache: ResultCache, parent: QObject | None = None) -> None:
+    def __init__(self, cache: ResultCache, parent: QObject | None = None,
+                 priors: RatePriors | None = None) -> None:
         super().__init__(parent)
         self.cache = cache
+        self.priors = priors if priors is not None else RatePriors()
         self._job: jobs.Job | None = None
         self._scoring: tuple[jobs.Job, ResultClip, Selection] | None = None  # a finished run's score to come
         self._selection: Selection | None = None
         self._request: Request | None = None
         self._started = 0.0
-        self._history: list[tuple[int, float]] = []
+        self.history: list[float] = []  # the run's clock at the end of each level so far
+        self.plan: tuple[tuple[int, int], ...] = ()  # every level's (voxels, EM iterations)
         self.run_count = 0  # engine runs started (cache hits excluded)
 
     @property
@@ -170,7 +176,7 @@ class GenerationRunner(QObject):
         job.done.connect(self._on_done)
         self._job = job
         self._started = time.perf_counter()
-        self._history = []
+        self.history = []
         self.run_count += 1
         jobs.start(job)
         self.busy_changed.emit(True)
@@ -219,14 +225,18 @@ class GenerationRunner(QObject):
         if job is not self._job:
             return  # a stale run
         clip = to_result(level, self._request, self._selection)
-        voxels = int(np.prod(level.frames.shape[:3]))
-        if self._history and level.level <= len(self._history):
-            self._history = []  # started again (on the CPU after the GPU ran out of memory)
-        self._history.append((voxels, level.elapsed))
-        remaining = remaining_seconds(self._history, level.levels, level.final_voxels)
+        if self.history and level.level <= len(self.history):
+            self.history = []  # started again (on the CPU after the GPU ran out of memory)
+        self.history.append(level.elapsed)
+        self.plan = level.plan
+        quality = self._quality()
+        prior = self.priors.get(level.device, quality)
+        remaining = eta.remaining(level.plan, self.history, prior)
+        if clip.final and len(self.history) == len(level.plan):  # a whole run: remember it
+            self.priors.learn(level.device, quality, eta.measure(level.plan, self.history))
         self.progress.emit(RunProgress(level.level, level.levels,
                                        time.perf_counter() - self._started, remaining,
-                                       level.device))
+                                       level.device, prior is not None))
         self.preview.emit(clip)
         if clip.final:
             self.cache.put(cache_key(self._selection, self._request), clip)
@@ -235,6 +245,10 @@ class GenerationRunner(QObject):
             self._scoring = (job, clip, self._selection)
             self.finished.emit(clip)
             self.busy_changed.emit(False)
+
+    def _quality(self) -> str:
+        """The run's quality preset, the key of its remembered rates with the device."""
+        return quality_of(self._request.settings) or "custom"
 
     @Slot(object, str)
     def _on_failed(self, job: jobs.Job, message: str) -> None:
