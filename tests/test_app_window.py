@@ -572,3 +572,23 @@ def _pixels(pixmap) -> np.ndarray:
     image = pixmap.toImage().convertToFormat(QImage.Format.Format_RGB888)
     rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
     return rows[:, :3 * image.width()].reshape(image.height(), image.width(), 3).astype(int)
+
+
+def test_a_long_status_message_ends_with_an_ellipsis_in_a_narrow_window(window, qtbot):
+    """At the window's smallest width a long message is cut with … (it was cut mid-word),
+    the whole of it in the tooltip and in currentMessage(); a wide window shows it whole."""
+    bar = window.statusBar()
+    text = ("Result ready in 32 s (the noise reproduced the input; drawn again; the noise cut "
+            "a band of the scene (sky into the ground); drawn again)")
+    window.resize(window.minimumSizeHint())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
+    window.messages.status(text)
+    assert bar.currentMessage() == text and bar.toolTip() == text
+    shown = bar.shown_message()
+    assert shown.endswith("…") and text.startswith(shown[:-1])
+    bar.grab()  # paints without error
+    window.resize(2000, window.height())
+    qtbot.waitUntil(lambda: bar.width() > 1900, timeout=2000)
+    assert bar.shown_message() == text
+    bar.clearMessage()
+    assert bar.toolTip() == ""

@@ -3,9 +3,17 @@ or widening the window."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QLabel, QSizePolicy
+from PySide6.QtWidgets import (
+    QLabel,
+    QSizeGrip,
+    QSizePolicy,
+    QStatusBar,
+    QStyle,
+    QStyleOption,
+    QWidget,
+)
 
 
 class ElidedLabel(QLabel):
@@ -77,3 +85,42 @@ class FittingLabel(QLabel):
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
         painter.drawText(self.contentsRect(), int(self.alignment()), self.shown_text())
+
+
+class ElidingStatusBar(QStatusBar):
+    """A status bar whose message ends with … where it does not fit (in a narrow window a
+    long "Result ready ... (notes)" was cut mid-word), with the whole message in its tooltip.
+    currentMessage() is still the whole text."""
+
+    MARGIN = 6  # QStatusBar's own, left and right of the message
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.messageChanged.connect(self.setToolTip)
+
+    def message_room(self) -> int:
+        """Pixels for the message: up to the first permanent widget shown (or the grip)."""
+        right = self.width()
+        for child in self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if child.isVisible() and (child.x() > 0 or isinstance(child, QSizeGrip)):
+                right = min(right, child.x())
+        return max(0, right - 2 * self.MARGIN)
+
+    def shown_message(self) -> str:
+        """The message as drawn: whole, or cut with … to the room it has."""
+        text = self.currentMessage()
+        return self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, self.message_room())
+
+    def paintEvent(self, event):  # noqa: N802
+        text = self.currentMessage()
+        shown = self.shown_message()
+        if shown == text:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        option = QStyleOption()
+        option.initFrom(self)
+        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_Widget, option, painter, self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        box = QRect(self.MARGIN, 0, self.message_room(), self.height())
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter), shown)

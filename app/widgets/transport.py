@@ -60,7 +60,9 @@ class ClipHeader(QWidget):
         super().__init__(parent)
         self.info, self.controls = info, controls
         self._grid = QGridLayout(self)
-        self._grid.setContentsMargins(0, 0, 0, 0)
+        # A little room on the right: flush with the splitter, Fit's right border vanished
+        # into the handle in a narrow window.
+        self._grid.setContentsMargins(0, 0, 3, 0)
         self._grid.setHorizontalSpacing(6)
         self._grid.setVerticalSpacing(2)
         self._grid.setColumnStretch(0, 1)

@@ -40,7 +40,7 @@ from app.state.session import SessionModel
 from app.widgets.control_panel import ControlPanel, PanelScroll
 from app.widgets.dialogs import show_long_text
 from app.widgets.drops import accept_local_files, dropped_file
-from app.widgets.elided_label import ElidedLabel
+from app.widgets.elided_label import ElidedLabel, ElidingStatusBar
 from app.widgets.focus_keys import give_space_to_controls
 from app.widgets.playback import Playback
 from app.widgets.timeline import Timeline
@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         splitter.setSizes([900, 380])  # the panel narrows to its minimum on a small screen
         self.splitter = splitter
         self.setCentralWidget(splitter)
+        self.setStatusBar(ElidingStatusBar(self))
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)  # indeterminate: "working"
         self.busy_bar.setMaximumWidth(140)
