@@ -90,12 +90,15 @@ def measure(plan: Plan, elapsed: Sequence[float]) -> Rates | None:
 
 def _fixed_cost(work: Sequence[float], times: Sequence[float]) -> float:
     """The per-level intercept of times = fixed + rate x work, fitted by least squares; kept
-    between 0 and the shortest level's time (a rate growing with size tilts the line)."""
+    between 0 and the median level's time (a rate growing with size tilts the line; the
+    shortest level's time was no bound: one tiny level took 0.07 s among others of 0.4 s,
+    and a Full-HD run was then said to need half an hour)."""
     n = len(times)
     mw, mt = sum(work) / n, sum(times) / n
     var = sum((w - mw) ** 2 for w in work)
     slope = sum((w - mw) * (t - mt) for w, t in zip(work, times, strict=True)) / var if var > 0 else 0.0
-    return min(max(mt - slope * mw, 0.0), max(min(times), 0.0))
+    median = sorted(times)[n // 2]  # the upper one of two
+    return min(max(mt - slope * mw, 0.0), max(median, 0.0))
 
 
 def remaining(plan: Plan, elapsed: Sequence[float], prior: Rates | None = None) -> float | None:
@@ -115,6 +118,11 @@ def remaining(plan: Plan, elapsed: Sequence[float], prior: Rates | None = None) 
         scale = _correction(plan, k, live, prior)
         rates = [prior.rate(v) * scale for v, _ in ahead]  # type: ignore[operator]
     else:
+        # Alone, the run says nothing until one of its levels took INFORMATIVE x its fixed
+        # cost in work: a rate read from levels of fixed costs and noise promised minutes
+        # for runs of seconds (and half an hour for a Full-HD run of four minutes).
+        if max(level_seconds(elapsed)[1:]) - fixed < INFORMATIVE * fixed:
+            return None
         rate = _carried_rate(plan[:k], elapsed, fixed)
         rates = [rate] * len(ahead)
     return sum(fixed + r * v * i for r, (v, i) in zip(rates, ahead, strict=True))

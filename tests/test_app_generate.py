@@ -385,14 +385,15 @@ def test_side_by_side_plays_all_of_a_result_longer_than_the_clip(window, qtbot):
 def test_the_time_left_shows_from_the_first_levels_and_earlier_runs_prime_it(window, qtbot,
                                                                              monkeypatch):
     """"about N s left" comes with the third level of a first run (levels of a known model,
-    engine.eta), and with the first one once a finished run's rates are remembered in the
-    settings (per device and quality); never on the final level."""
+    engine.eta, whose third level takes over twice the fixed cost in work), and with the
+    first one once a finished run's rates are remembered in the settings (per device and
+    quality); never on the final level."""
     plan = tuple((int(1000 * 2.5**n), 3) for n in range(6))
 
     def scripted(frames, request, cancel):
         t = 0.2
         for n, (voxels, iters) in enumerate(plan):
-            t += 0.05 + 2e-6 * voxels * iters
+            t += 0.015 + 2e-6 * voxels * iters
             yield LevelResult(level=n + 1, levels=len(plan), frames=frames, elapsed=t,
                               timings={}, device="cpu", plan=plan)
 
