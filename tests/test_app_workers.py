@@ -96,3 +96,24 @@ def test_stop_all_waits_once_for_all_threads(qtbot):
     assert elapsed < 2.0, elapsed
     assert all(job.is_cancelled() for job in started)
     qtbot.waitUntil(lambda: not jobs.running_jobs(), timeout=15_000)
+
+
+def test_a_job_gives_its_freed_memory_back_on_its_own_thread(qtbot, monkeypatch):
+    """glibc keeps what a run freed in its heaps (the editor's resident size doubled over a
+    session): each job trims them as it ends, on its own thread, whatever its outcome."""
+    from app.workers import heap
+
+    trimmed = []
+    monkeypatch.setattr(jobs, "give_back_free_memory",
+                        lambda: trimmed.append(threading.current_thread().ident))
+    ran = []
+
+    def work(job):
+        ran.append(threading.current_thread().ident)
+        raise RuntimeError("a bug")
+
+    job = jobs.Job(work, name="trim test")
+    with qtbot.waitSignal(job.done, timeout=10_000):
+        jobs.start(job)
+    assert trimmed == ran and ran[0] != threading.main_thread().ident
+    heap.give_back_free_memory()  # the real call: harmless where there is no glibc

@@ -66,17 +66,26 @@ class RecoveryStore:
         """Write `data` as this editor's recovery file on the background thread; None, with
         `last_error` set, when the recovery folder cannot be made or locked."""
         if self._pool is None:
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                self._hold_lock()
-            except OSError as exc:
-                self._release_lock()
-                self.last_error = (f"Autosave failed: cannot use {self.folder} "
-                                   f"({exc.strerror or exc})")
+            if not self.claim():
                 return None
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="vgpnn-autosave")
         self._pending = self._pool.submit(self._write, data)
         return self._pending
+
+    def claim(self) -> bool:
+        """Make the folder and hold this editor's lock (once): whatever it writes there is
+        known to be alive. False, with `last_error` set, when that cannot be done."""
+        if self._lock_file is not None:
+            return True
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._hold_lock()
+        except OSError as exc:
+            self._release_lock()
+            self.last_error = (f"Autosave failed: cannot use {self.folder} "
+                               f"({exc.strerror or exc})")
+            return False
+        return True
 
     def wait(self, timeout: float | None = None) -> None:
         """Until the last write has finished (or `timeout` seconds passed)."""
@@ -126,7 +135,7 @@ class RecoveryStore:
         """Recovery files of editors that are no longer running, newest first."""
         found = []
         for path in sorted(self.folder.glob("session-*.vgpnn")):
-            if path == self.path or _owner_alive(path):
+            if path == self.path or owner_alive(path):
                 continue
             try:
                 doc = read_summary(path)
@@ -148,7 +157,7 @@ class RecoveryStore:
                 p.unlink()
 
 
-def _owner_alive(path: Path) -> bool:
+def owner_alive(path: Path) -> bool:
     lock = path.with_suffix(".lock")
     if fcntl is not None:
         try:

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
+from app.state.export_journal import clean_after_dead_editors
 from app.state.project_file import ProjectError, load_project
 from app.state.recovery import RecoveryStore
 from app.state.session import SessionModel
@@ -67,8 +68,10 @@ class AutosaveController(QObject):
         self.store.close()
 
     def offer_recovery(self) -> bool:
-        """Ask about each recovery file left by a crash, newest first; True when one was
-        recovered (the rest stay for another start)."""
+        """At start: clear what editors that died left half written, then ask about each
+        recovery file left by a crash, newest first; True when one was recovered (the rest
+        stay for another start)."""
+        clean_after_dead_editors(self.store.folder)  # their half-written exports
         orphans = self.store.orphans()
         for i, item in enumerate(orphans):
             answer = prompts.ask_recover(self._window, item, len(orphans) - i - 1)

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QDialog, QWidget
 
+from app.state.export_journal import ExportJournal
 from app.state.media import Selection
 from app.state.result_cache import ResultCache
 from app.state.result_clip import ResultClip
@@ -38,6 +39,11 @@ class ExportController(QObject):
         self.exported_paths: list[Path] = []
         self.left_out: list[int] = []  # favourites the last export could not write (seeds)
         self.export_notes: list[str] = []  # what the last export left out (a sound), and why
+        # The targets of a running export, noted for the next start should this editor be
+        # killed mid-write (set by the window once its recovery folder is known).
+        self.journal: ExportJournal | None = None
+        for outcome in (self.runner.finished, self.runner.failed, self.runner.cancelled):
+            outcome.connect(self._end_journal)
         self.runner.finished.connect(self._on_exported)
         self.runner.failed.connect(
             lambda msg, written: messages.error("Export failed", msg + _kept(written, "failed")))
@@ -186,8 +192,14 @@ class ExportController(QObject):
                 self.messages.error("Export", f"{Path(target).name}: the output cannot be "
                                     "an input (the source or clip A); choose another name.")
                 return False
+        if self.journal is not None:
+            self.journal.begin([writer_target(Path(t)) for t in targets])
         self.runner.start(items, [Path(t) for t in targets], selection, crf, inputs)
         return True
+
+    def _end_journal(self, *_outcome) -> None:
+        if self.journal is not None:
+            self.journal.end()
 
     def _dialog(self, seeds: list[int], single: bool, still: bool = False) -> ExportDialog:
         preset = self.session.export

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from app.inpaint import mask_io
 from app.inpaint.controller import InpaintController
 from app.sketch.controller import SketchController
+from app.state.export_journal import ExportJournal
 from app.state.media import MEDIA_PATTERNS
 from app.state.recovery import RecoveryStore, data_dir
 from app.state.result_cache import ResultCache
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
             QStandardPaths.StandardLocation.AppDataLocation) or None)
         self.autosave = AutosaveController(s, self.sync, RecoveryStore(folder), self.projects,
                                            self.messages, self)
+        self.exports.journal = ExportJournal(self.autosave.store)
         # Signals tests and tools listen to, under the names the window always had.
         self.error_reported = self.messages.error_reported
         self.result_shown = self.view.result_shown
@@ -407,7 +409,8 @@ class MainWindow(QMainWindow):
         self.generation.cancel()
         self.exporter.cancel()
         self.browsers.close()
-        jobs.stop_all(timeout_ms=2000)
+        if jobs.stop_all(timeout_ms=2000):  # the writer removed its temporary
+            self.exports.journal.end()
         self.autosave.shutdown()  # a clean exit: no recovery file is left
         super().closeEvent(event)
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from app.workers.heap import give_back_free_memory
 from engine.errors import Cancelled, EngineError
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ class Job(QObject):
             else:
                 self.succeeded.emit(self, result)
         finally:
+            # The work's buffers are freed by now: back to the system, off the GUI thread.
+            give_back_free_memory()
             self.done.emit(self)
 
 
