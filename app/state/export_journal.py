@@ -16,14 +16,12 @@ import contextlib
 import json
 import os
 import shutil
-import string
 from pathlib import Path
 
 from app.state.atomic import write_atomic
 from app.state.recovery import RecoveryStore, owner_alive
-from engine.io.paths import side_name
+from engine.io.partials import side_names
 
-TOKEN = 8  # hex digits in the writer's side names (engine.io.writer._side_name)
 WRITER_TAGS = ("partial", "old")  # a file or folder being written; a frames folder replaced
 
 
@@ -49,19 +47,7 @@ class ExportJournal:
 
 def leftovers(target: Path) -> list[Path]:
     """The writer's hidden side names of `target` in its folder."""
-    found = []
-    for tag in WRITER_TAGS:
-        name = side_name(target, tag, "0" * TOKEN).name
-        head = name[:name.rindex(f".{tag}-") + len(tag) + 2]
-        tail = name[len(head) + TOKEN:]
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(target.parent):
-                n = entry.name
-                if (len(n) == len(head) + TOKEN + len(tail) and n.startswith(head)
-                        and n.endswith(tail)
-                        and all(c in string.hexdigits for c in n[len(head):len(head) + TOKEN])):
-                    found.append(Path(entry.path))
-    return found
+    return [p for tag in WRITER_TAGS for p in side_names(target, tag)]
 
 
 def clean_after_dead_editors(folder: Path) -> list[Path]:

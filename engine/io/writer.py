@@ -17,6 +17,7 @@ import numpy as np
 from engine.errors import Cancelled, EngineError, InputError
 from engine.io.audio import AudioCarrier, audio_stream_info
 from engine.io.gif import Quantizer
+from engine.io.partials import held, sweep_stale
 from engine.io.paths import check_not_input, output_kind, side_name
 
 ENCODE_THREADS = 2
@@ -282,22 +283,22 @@ def write_video(
         raise InputError(f"{path.name}: a .png output holds one frame but the result has "
                          f"{len(frames)}; use a folder, .mp4 or .gif")
     # Created with the usual permissions (mkstemp would make it private to the user).
+    sweep_stale(path)  # what a writer of this target killed mid-write left behind
     tmp = _side_name(path, "partial")
     try:
-        if kind == "frames":
-            os.mkdir(tmp)
-        if kind == "video":
-            _write_h264(_even(frames, warn), tmp, fps, crf, steps, audio)
-        elif kind == "gif":
-            _write_gif(frames, tmp, fps, steps)
-        elif kind == "image":
-            _write_png(frames[0], tmp)
-        else:
-            write_frames_png(frames, tmp, steps)
-        if kind == "frames":
-            _replace_folder(tmp, path)
-        else:
-            os.replace(tmp, path)
+        with held(tmp, folder=kind == "frames"):
+            if kind == "video":
+                _write_h264(_even(frames, warn), tmp, fps, crf, steps, audio)
+            elif kind == "gif":
+                _write_gif(frames, tmp, fps, steps)
+            elif kind == "image":
+                _write_png(frames[0], tmp)
+            else:
+                write_frames_png(frames, tmp, steps)
+            if kind == "frames":
+                _replace_folder(tmp, path)
+            else:
+                os.replace(tmp, path)
     except BaseException as exc:
         _remove(tmp)
         if isinstance(exc, (av.FFmpegError, OSError)):
