@@ -15,12 +15,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 from pathlib import Path
 
 from app.state.atomic import write_atomic
 from app.state.recovery import RecoveryStore, owner_alive
-from engine.io.partials import side_names
+from engine.io.partials import remove, side_names, sweep_stale
 
 WRITER_TAGS = ("partial", "old")  # a file or folder being written; a frames folder replaced
 
@@ -63,8 +62,10 @@ def clean_after_dead_editors(folder: Path) -> list[Path]:
             targets = []
         for target in targets if isinstance(targets, list) else []:
             if isinstance(target, str) and target:
-                for p in leftovers(Path(target)):
-                    _remove(p)
+                # Partials a live writer (another editor, the command line) holds stay.
+                removed += sweep_stale(Path(target))
+                for p in side_names(Path(target), "old"):
+                    remove(p)
                     removed.append(p)
         with contextlib.suppress(OSError):
             journal.unlink()
@@ -72,19 +73,11 @@ def clean_after_dead_editors(folder: Path) -> list[Path]:
     for tmp in folder.glob(".session-*.vgpnn.save-*.tmp"):
         owner = folder / tmp.name[1:tmp.name.index(".vgpnn.save-") + len(".vgpnn")]
         if not owner_alive(owner):
-            _remove(tmp)
+            remove(tmp)
             removed.append(tmp)
     # A lock with nothing of its dead editor's left to offer (it held no unsaved work).
     for lock in folder.glob("session-*.lock"):
         if not lock.with_suffix(".vgpnn").exists() and not owner_alive(lock):
-            _remove(lock)
+            remove(lock)
             removed.append(lock)
     return removed
-
-
-def _remove(p: Path) -> None:
-    if p.is_dir() and not p.is_symlink():
-        shutil.rmtree(p, ignore_errors=True)
-    else:
-        with contextlib.suppress(OSError):
-            p.unlink()

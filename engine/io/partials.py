@@ -85,14 +85,19 @@ def sweep_stale(target: Path) -> list[Path]:
         try:
             if not _try_lock(fd):
                 continue  # being written now
-            if os.path.isdir(p) and not os.path.islink(p):
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    os.unlink(p)
+            remove(p)
             removed.append(p)
         except OSError:
             continue
         finally:
             os.close(fd)
     return removed
+
+
+def remove(p: Path) -> None:
+    """Remove a file or a folder's tree; never raises (a cleanup's failure is not the news)."""
+    if os.path.isdir(p) and not os.path.islink(p):  # os.path never raises on a long name
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            os.unlink(p)

@@ -17,7 +17,7 @@ import numpy as np
 from engine.errors import Cancelled, EngineError, InputError
 from engine.io.audio import AudioCarrier, audio_stream_info
 from engine.io.gif import Quantizer
-from engine.io.partials import held, sweep_stale
+from engine.io.partials import held, remove, sweep_stale
 from engine.io.paths import check_not_input, output_kind, side_name
 
 ENCODE_THREADS = 2
@@ -196,17 +196,6 @@ def _side_name(path: Path, tag: str) -> Path:
     return side_name(path, tag, secrets.token_hex(4))
 
 
-def _remove(p: Path) -> None:
-    """Clean up after a failed write; never raises (the write's own error is the news)."""
-    if os.path.isdir(p):  # never raises, unlike Path.is_dir() on a name too long
-        shutil.rmtree(p, ignore_errors=True)
-    else:
-        try:
-            p.unlink(missing_ok=True)
-        except OSError:
-            pass
-
-
 def check_target(path: str | os.PathLike[str], protect: Sequence[Path | str | None] = (),
                  crf: int | None = None) -> str:
     """Everything about an output that can be refused before any work: its name and kind,
@@ -300,7 +289,7 @@ def write_video(
             else:
                 os.replace(tmp, path)
     except BaseException as exc:
-        _remove(tmp)
+        remove(tmp)
         if isinstance(exc, (av.FFmpegError, OSError)):
             raise EngineError(f"{path.name}: could not write the output ({exc})") from exc
         raise
