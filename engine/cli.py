@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from engine.cli_args import OneLineParser, whole
 from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset, shrink_scale
 from engine.errors import Cancelled, EngineError, InputError
+from engine.heap import SMALL_RUN_VOXELS, keep_freed_buffers
 from engine.huge_pages import ask_for_huge_pages
 from engine.progress import ProgressBar
 from engine.request import Request, suggests_keep_whole, summarise_notes
@@ -345,11 +346,13 @@ def load_engine_meanwhile(voxels: int) -> None:
     passed, so that a mistyped size still fails at once without loading PyTorch. A failed
     import is left for the main thread's own import to report. Not when the engine is
     loaded already (tests, the bench in-process). `voxels`, the run's size, decides on huge
-    pages first (engine/huge_pages.py): PyTorch reads that choice as it loads."""
+    pages first (engine/huge_pages.py): PyTorch reads that choice as it loads; and on how
+    much of the freed memory glibc keeps for the next buffers (engine/heap.py)."""
     global _loader
     if "engine.run" in sys.modules or _loader is not None:
         return
     ask_for_huge_pages(voxels)
+    keep_freed_buffers(voxels)
 
     def load() -> None:
         try:
@@ -420,8 +423,12 @@ def _run_command(args: argparse.Namespace, start: float) -> int:
 
             code = run_guided(args)
         else:
-            # Huge pages when the bench runs Full-HD (its figure that they change most).
-            ask_for_huge_pages(None if getattr(args, "fullhd_seeds", 0) else 0)
+            # Huge pages when the bench runs Full-HD (its figure that they change most); its
+            # heap as the commands' own, for a fresh process only (tests call it in-process).
+            fullhd = bool(getattr(args, "fullhd_seeds", 0))
+            ask_for_huge_pages(None if fullhd else 0)
+            if "torch" not in sys.modules:
+                keep_freed_buffers(SMALL_RUN_VOXELS if fullhd else 0)
             from engine.bench import bench
 
             code = bench(args)

@@ -101,7 +101,7 @@ def test_stop_all_waits_once_for_all_threads(qtbot):
 def test_a_job_gives_its_freed_memory_back_on_its_own_thread(qtbot, monkeypatch):
     """glibc keeps what a run freed in its heaps (the editor's resident size doubled over a
     session): each job trims them as it ends, on its own thread, whatever its outcome."""
-    from app.workers import heap
+    from engine import heap
 
     trimmed = []
     monkeypatch.setattr(jobs, "give_back_free_memory",

@@ -22,8 +22,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from app.workers.heap import give_back_free_memory
 from engine.errors import Cancelled, EngineError
+from engine.heap import give_back_free_memory
 
 log = logging.getLogger(__name__)
 
