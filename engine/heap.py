@@ -5,12 +5,12 @@ windows) of megabytes to hundreds of megabytes. glibc serves a block over its mm
 (128 KB, rising as blocks are freed to at most 32 MB) from a fresh mapping and unmaps it
 when freed, so the next buffer of that size is faulted in again, page by page, and zeroed
 by the kernel: the 144p command spent 1.8-2.2 s of its 7.3-8.4 s in the kernel (460k page
-faults), Full-HD 16 frames 73 s of 127-131 s. Serving blocks up to a threshold from the
+faults), Full-HD 16 frames 73 s of 122.7-131 s. Serving blocks up to a threshold from the
 heap, and keeping the heap's free top for the next one, halves the faults at 144p (0.3-0.5 s
 less a run, resident size +50 MB). On big runs the heap's fragments raise the peak: Full-HD
 with every block from the heap took 96-98 s but peaked at 8.2 GB against 6.65 GB; blocks up
-to 128 MB, 106-108 s and 7.25-7.7 GB; up to 64 MB (BIG_RUN_THRESHOLD), 114-115 s and
-6.9-7.15 GB, under the 8 GB that run must fit (README, Benchmark).
+to 128 MB, 106-108 s and 7.25-7.7 GB; up to 64 MB (BIG_RUN_THRESHOLD), 114-118 s and
+6.9-7.15 GB, under the 8 GB that run must fit (README, How it works, Freed buffers kept).
 
 The editor keeps glibc's defaults (its engine runs on worker threads, whose heaps hold at
 most 64 MB anyway) and trims after each job: over a 35-step session at 144p it sat at
