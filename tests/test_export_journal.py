@@ -6,11 +6,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.state.export_journal import ExportJournal, clean_after_dead_editors, leftovers
+from app.state.export_journal import ExportJournal, clean_after_dead_editors
 from app.state.recovery import RecoveryStore
 from app.workers.exporter import ExportItem
+from engine.io.partials import side_names
 from engine.io.paths import side_name
 from tests.test_app_support import RUN_TIMEOUT_MS
+
+
+def leftovers(target: Path) -> list[Path]:
+    """The writer's hidden side names of `target`: a file or folder being written, a frames
+    folder being replaced."""
+    return [p for tag in ("partial", "old") for p in side_names(target, tag)]
 
 
 def die(store: RecoveryStore) -> None:

@@ -21,8 +21,6 @@ from app.state.atomic import write_atomic
 from app.state.recovery import RecoveryStore, owner_alive
 from engine.io.partials import remove, side_names, sweep_stale
 
-WRITER_TAGS = ("partial", "old")  # a file or folder being written; a frames folder replaced
-
 
 class ExportJournal:
     def __init__(self, store: RecoveryStore) -> None:
@@ -42,11 +40,6 @@ class ExportJournal:
         """The export ended (written, failed or cancelled): the writer cleaned up itself."""
         with contextlib.suppress(OSError):
             self.path.unlink()
-
-
-def leftovers(target: Path) -> list[Path]:
-    """The writer's hidden side names of `target` in its folder."""
-    return [p for tag in WRITER_TAGS for p in side_names(target, tag)]
 
 
 def clean_after_dead_editors(folder: Path) -> list[Path]:
