@@ -14,7 +14,8 @@ instead of failing at once. The caps:
 The estimate, measured on the CPU as the memory a run adds to the process: the engine works
 level by level, and a level costs by its settings. Levels over Settings.large_voxels (Full-HD)
 take 8-dimensional descriptors and cost about LARGE_BYTES per voxel of source and output
-together (16 Full-HD frames in, as many out: 33 million voxels each, about 6.8 GB added).
+together (16 Full-HD frames in, as many out: 33 million voxels each, about 6.8 GB added;
+7.2 GB since big runs keep freed buffers up to 256 MB within a level, engine/heap.py).
 Smaller levels take 64-dimensional descriptors of keys and queries and cost about
 RICH_BYTES per voxel, counted on the mean of their source and output (128x72x13: 186 MB;
 256x144x13: 618 MB, 1290 bytes a voxel; 480x270x16: 2.36 GB; 640x352x13: 3.08 GB), so the
@@ -35,7 +36,7 @@ from engine.errors import InputError
 MAX_SIDE = 8192
 MAX_PIXELS_PER_FRAME = 36_000_000
 MAX_FRAMES = 10_000
-LARGE_BYTES = 210  # per voxel of source and output, over the large-level threshold
+LARGE_BYTES = 220  # per voxel of source and output, over the large-level threshold
 RICH_BYTES = 1300  # per voxel of the mean of source and output, under it
 RUN_BYTES = 100_000_000  # what any run holds beside its levels (buffers, the clip's copies)
 LARGE_VOXELS = Settings().large_voxels

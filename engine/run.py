@@ -30,6 +30,7 @@ from engine.descriptors import patch_grid
 from engine.device import device_label as _device_label
 from engine.device import pick_device
 from engine.errors import Cancelled, InputError
+from engine.heap import level_done
 from engine.limits import check_noise, check_output_size
 from engine.patchmatch import rescale_coords
 from engine.pyramid import LazyPyramid, Level, Plan, plan_levels, resize, wrapped
@@ -321,6 +322,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                 query = blend_seams(query, value, nnf, level.patch, cancel)
         query = setup.constrain(query)
         pyramid.drop_below(n)
+        level_done()
         result = LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),
                              elapsed=time.perf_counter() - start, timings=dict(timings.values),
                              device=label, notes=list(notes),

@@ -54,3 +54,41 @@ def test_a_malloc_setting_of_the_users_own_is_left_alone(monkeypatch):
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
     monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=131072")
     assert not heap.keep_freed_buffers(1000)
+
+
+_LEVELS = """
+import ctypes, resource
+from engine.heap import keep_freed_buffers, level_done
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+def fill():
+    block = libc.malloc(64 << 20)
+    ctypes.memset(block, 1, 64 << 20)
+    libc.free(ctypes.c_void_p(block))
+def faults(between):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(4):
+        between()
+        fill()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+assert keep_freed_buffers(VOXELS)
+fill()
+print(faults(lambda: None), faults(level_done))
+"""
+
+
+@pytest.mark.skipif(heap._LIBC is None, reason="needs glibc")
+def test_a_big_run_gives_back_its_freed_buffers_at_each_level():
+    """Within a level a big run's buffers are kept; a new level starts from a trimmed heap,
+    so that the coarser levels' smaller blocks do not fragment it (the peak)."""
+    pages = 4 * (64 << 20) // 4096
+
+    def run(voxels: int) -> list[int]:
+        out = subprocess.run([sys.executable, "-c", _LEVELS.replace("VOXELS", str(voxels))], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60, check=True)
+        return [int(v) for v in out.stdout.split()]
+
+    within, across = run(heap.SMALL_RUN_VOXELS)
+    assert within < pages // 20 and across > pages // 2
+    within, across = run(heap.SMALL_RUN_VOXELS - 1)  # small runs keep everything
+    assert within < pages // 20 and across < pages // 20
