@@ -10,8 +10,9 @@ from engine import heap
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Fills and frees a 64 MB block ten times; prints the minor page faults of the last nine.
-_REFILL = """
+# fill() takes a 64 MB block, writes it and frees it; faults(between, n) counts the minor
+# page faults of n fills, calling between() before each.
+_FILL = """
 import ctypes, resource
 libc = ctypes.CDLL("libc.so.6")
 libc.malloc.restype = ctypes.c_void_p
@@ -19,18 +20,24 @@ def fill():
     block = libc.malloc(64 << 20)
     ctypes.memset(block, 1, 64 << 20)
     libc.free(ctypes.c_void_p(block))
-fill()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(9):
-    fill()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+def faults(between, n):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(n):
+        between()
+        fill()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
 """
 
 
-def _refill_faults(prelude: str) -> int:
-    out = subprocess.run([sys.executable, "-c", prelude + _REFILL], cwd=ROOT, capture_output=True,
+def _faults(script: str) -> list[int]:
+    out = subprocess.run([sys.executable, "-c", _FILL + script], cwd=ROOT, capture_output=True,
                          text=True, timeout=60, check=True)
-    return int(out.stdout.split()[-1])
+    return [int(v) for v in out.stdout.split()]
+
+
+def _refill_faults(prelude: str) -> int:
+    """The faults of nine fills after a first one, with `prelude` run before."""
+    return _faults(prelude + "fill()\nprint(faults(lambda: None, 9))\n")[0]
 
 
 @pytest.mark.skipif(heap._LIBC is None, reason="needs glibc")
@@ -56,27 +63,6 @@ def test_a_malloc_setting_of_the_users_own_is_left_alone(monkeypatch):
     assert not heap.keep_freed_buffers(1000)
 
 
-_LEVELS = """
-import ctypes, resource
-from engine.heap import keep_freed_buffers, level_done
-libc = ctypes.CDLL("libc.so.6")
-libc.malloc.restype = ctypes.c_void_p
-def fill():
-    block = libc.malloc(64 << 20)
-    ctypes.memset(block, 1, 64 << 20)
-    libc.free(ctypes.c_void_p(block))
-def faults(between):
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(4):
-        between()
-        fill()
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-assert keep_freed_buffers(VOXELS)
-fill()
-print(faults(lambda: None), faults(level_done))
-"""
-
-
 @pytest.mark.skipif(heap._LIBC is None, reason="needs glibc")
 def test_a_big_run_gives_back_its_freed_buffers_at_each_level():
     """Within a level a big run's buffers are kept; a new level starts from a trimmed heap,
@@ -84,9 +70,9 @@ def test_a_big_run_gives_back_its_freed_buffers_at_each_level():
     pages = 4 * (64 << 20) // 4096
 
     def run(voxels: int) -> list[int]:
-        out = subprocess.run([sys.executable, "-c", _LEVELS.replace("VOXELS", str(voxels))], cwd=ROOT,
-                             capture_output=True, text=True, timeout=60, check=True)
-        return [int(v) for v in out.stdout.split()]
+        return _faults(f"from engine.heap import keep_freed_buffers, level_done\n"
+                       f"assert keep_freed_buffers({voxels})\nfill()\n"
+                       f"print(faults(lambda: None, 4), faults(level_done, 4))\n")
 
     within, across = run(heap.SMALL_RUN_VOXELS)
     assert within < pages // 20 and across > pages // 2
