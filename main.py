@@ -285,9 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"error: the editor cannot open a window. {problem}", file=sys.stderr)
         return 1
+    from engine.heap import share_one_arena
     from engine.huge_pages import ask_for_huge_pages
 
     ask_for_huge_pages()  # the editor's clips are not known yet; Full-HD is where it counts
+    share_one_arena()  # before any thread: the jobs' big buffers kept as the commands keep them
     from app.window.launch import launch
 
     return launch(argv[0] if argv else None)

@@ -78,3 +78,26 @@ def test_a_big_run_gives_back_its_freed_buffers_at_each_level():
     assert within < pages // 20 and across > pages // 2
     within, across = run(heap.SMALL_RUN_VOXELS - 1)  # small runs keep everything
     assert within < pages // 20 and across < pages // 20
+
+
+@pytest.mark.skipif(heap._LIBC is None, reason="needs glibc")
+def test_the_editors_worker_threads_keep_their_buffers_in_one_arena(monkeypatch):
+    """A worker thread's own arena maps its big blocks afresh whatever the thresholds; the
+    editor shares the main arena (main.py), so its jobs keep them as the commands do."""
+    pages = 9 * (64 << 20) // 4096
+    on_worker = ("import threading\nfrom engine import heap\nSHARE\n"
+                 "print(heap.keep_freed_buffers_on_workers(1000))\n"
+                 "t = threading.Thread(target=lambda: (fill(), print(faults(lambda: None, 9))))\n"
+                 "t.start(); t.join()\n")
+
+    def run(share: str) -> list[str]:
+        out = subprocess.run([sys.executable, "-c", _FILL + on_worker.replace("SHARE", share)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60, check=True)
+        return out.stdout.split()
+
+    kept, faults = run("assert heap.share_one_arena()")
+    assert kept == "True" and int(faults) < pages // 20
+    kept, faults = run("")  # a process that did not share (tests, the commands): nothing changes
+    assert kept == "False" and int(faults) > pages // 2
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # the user's own arenas are left alone
+    assert run("assert not heap.share_one_arena()")[0] == "False"

@@ -33,6 +33,11 @@ def _wait(app, condition, timeout_s: float) -> bool:
 def measure(clip: str | Path, quality: str = "normal", timeout_s: float = 600.0) -> dict:
     """Seconds from pressing Generate to the first preview shown and to the final result."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from engine.heap import share_one_arena
+    from engine.huge_pages import ask_for_huge_pages
+
+    ask_for_huge_pages()  # the editor's own process settings (main.py), before any thread
+    share_one_arena()  # MALLOC_ARENA_MAX=8 in the environment measures the editor without it
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
