@@ -15,7 +15,7 @@ The estimate, measured on the CPU as the memory a run adds to the process: the e
 level by level, and a level costs by its settings. Levels over Settings.large_voxels (Full-HD)
 take 8-dimensional descriptors and cost about LARGE_BYTES per voxel of source and output
 together (16 Full-HD frames in, as many out: 33 million voxels each, about 6.8 GB added;
-7.2 GB since big runs keep freed buffers up to 256 MB within a level, engine/heap.py).
+7.0-7.2 GB since big runs keep freed buffers up to 128 MB within a level, engine/heap.py).
 Smaller levels take 64-dimensional descriptors of keys and queries and cost about
 RICH_BYTES per voxel, counted on the mean of their source and output (128x72x13: 186 MB;
 256x144x13: 618 MB, 1290 bytes a voxel; 480x270x16: 2.36 GB; 640x352x13: 3.08 GB), so the
