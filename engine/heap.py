@@ -11,11 +11,13 @@ less a run, resident size +50 MB). On big runs the heap's fragments raise the pe
 with every block from the heap took 96-98 s but peaked at 8.2 GB against 6.65 GB. There
 blocks up to 128 MB (BIG_RUN_THRESHOLD) come from the heap and the heap is trimmed after
 each level (level_done): a level's buffers are too small for the next level's, so kept
-they only fragment. Full-HD 16 frames, the whole command on an idle machine: 82.5-84 s and
-6.94-6.97 GB with blocks up to 64 MB and no trim (the setting until 2026-12-06), 72.0-74.0 s
-and 7.28-7.51 GB now; up to 256 MB with the trim 67.5-71.7 s but 7.43-7.66 GB (7.7 GB in
-the bench), up to 1 GB 64-73 s but 7.45-7.87 GB, too near the 8 GB that run must fit
-(README, How it works, Freed buffers kept).
+they only fragment. Full-HD 16 frames, the whole command on an idle machine, two sessions
+of runs alternating with blocks up to 64 MB and no trim (the setting until 2026-12-06):
+82.5-84 s -> 72.0-74.0 s, then 81.0-81.7 s -> 78.2-79.0 s (the machine's cost of fresh
+memory drifts over a day); peak 6.9-7.0 GB -> 7.28-7.51 GB. Up to 256 MB with the trim:
+67.5-71.7 s, then 68.7-70.9 s against 76.5-77.8 s, but 7.43-7.66 GB (7.7 GB in the bench);
+up to 1 GB 64-73 s but 7.45-7.87 GB: too near the 8 GB that run must fit (README, How it
+works, Freed buffers kept).
 
 The editor's engine runs on worker threads, and a thread's own arena grows in heaps of at
 most 64 MB, so its big buffers were mapped afresh whatever the thresholds. The editor shares
