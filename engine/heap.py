@@ -88,9 +88,10 @@ def share_one_arena() -> bool:
 
 
 def keep_freed_buffers_on_workers(voxels: int) -> bool:
-    """keep_freed_buffers for a run of `voxels` on a worker thread (an editor's job), where
-    share_one_arena took: elsewhere the worker's own arena maps its big blocks anyway, and
-    a test process would keep a heap that nothing trims. The job trims after its run."""
+    """keep_freed_buffers for a run of `voxels` (engine.run, every run), where share_one_arena
+    took, i.e. an editor's job on a worker thread: elsewhere a worker's own arena maps its big
+    blocks anyway, a test process would keep a heap that nothing trims, and a command has
+    chosen before PyTorch loaded. The job trims after its run."""
     return _one_arena and keep_freed_buffers(voxels)
 
 

@@ -30,7 +30,7 @@ from engine.descriptors import patch_grid
 from engine.device import device_label as _device_label
 from engine.device import pick_device
 from engine.errors import Cancelled, InputError
-from engine.heap import level_done
+from engine.heap import keep_freed_buffers_on_workers, level_done
 from engine.limits import check_noise, check_output_size
 from engine.patchmatch import rescale_coords
 from engine.pyramid import LazyPyramid, Level, Plan, plan_levels, resize, wrapped
@@ -101,6 +101,7 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
     # Caps before any work; the memory estimate is of this machine's RAM (CPU runs only).
     out_shape = task.output_shape(work, scale)
     check_output_size(work, out_shape, free_bytes=None if device.type == "cpu" else 1 << 62)
+    keep_freed_buffers_on_workers(max(math.prod(work), math.prod(out_shape)))  # the editor's jobs
     if task.retimes and source.shape[0] == 1 and out_shape[0] > 1:
         yield from _held_still(source, request, out_shape[0], cancel, budgets)
         return

@@ -9,7 +9,6 @@ keeps, so the seed browser finds it scored.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, replace
@@ -25,7 +24,6 @@ from app.state.result_clip import ResultClip
 from app.workers import jobs
 from app.workers.eta import RatePriors
 from engine import eta
-from engine.heap import keep_freed_buffers_on_workers
 from engine.request import LevelResult, Request
 from engine.verdict import Realism
 
@@ -47,12 +45,9 @@ class RunProgress:
 
 def engine_levels(frames: np.ndarray, request: Request,
                   cancel: Callable[[], bool]) -> Iterator[LevelResult]:
-    """The engine's per-level generator (imported here: it pulls in PyTorch). Freed buffers
-    are kept for the run's next allocations as the commands keep them (engine/heap.py)."""
-    from engine.run import output_shape, run
+    """The engine's per-level generator (imported here: it pulls in PyTorch)."""
+    from engine.run import run
 
-    out = output_shape(frames.shape[:3], request)
-    keep_freed_buffers_on_workers(max(math.prod(frames.shape[:3]), math.prod(out)))
     return run(frames, request, cancel=cancel)
 
 
