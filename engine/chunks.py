@@ -13,7 +13,7 @@ from dataclasses import dataclass
 class Budgets:
     search_elements: int = 1 << 24  # descriptor floats gathered at once by PatchMatch (64 MB)
     vote_bytes: int = 96 * 2**20  # vote stack held at once
-    describe_elements: int = 1 << 26  # convolution output per slab when computing descriptors
+    describe_elements: int = 1 << 22  # convolution output per slab (16 MB) when computing descriptors
     resize_elements: int = 1 << 25  # gathered taps per slab when resizing
 
     def smaller(self, factor: int) -> Budgets:

@@ -66,22 +66,34 @@ class KeyTable:
         return self.head if self.tail is None else torch.cat([self.head, self.tail], 1)
 
     def from_coords(self, t: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        return (t * self.grid[1] + y) * self.grid[2] + x
+        return (t * self.grid[1]).add_(y).mul_(self.grid[2]).add_(x)  # one new field, not three
 
     def to_coords(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         return KeyTable.grid_coords(self.grid, idx)
 
     @staticmethod
     def grid_coords(grid: Shape3, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(t, y, x) of flat row-major indices on `grid`."""
+        """(t, y, x) of flat row-major indices on `grid` (indices are never negative, so
+        the remainders are subtractions). Three new fields, no temporaries: on a Full-HD
+        level each is a 231 MB block."""
         _, gh, gw = grid
-        t, rest = idx // (gh * gw), idx % (gh * gw)
-        return t, rest // gw, rest % gw
+        t = torch.div(idx, gh * gw, rounding_mode="floor")
+        x = torch.sub(idx, t, alpha=gh * gw)  # the index within its frame
+        y = torch.div(x, gw, rounding_mode="floor")
+        return t, y, x.sub_(y, alpha=gw)
 
-    def random(self, shape: Shape3, generator: torch.Generator) -> torch.Tensor:
+    def random(self, shape: Shape3, generator: torch.Generator,
+               out: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+        """Uniformly random allowed keys; `out`: two fields of `shape` to write the draw and
+        the keys into (no new blocks), which give the same keys."""
         n = self.size if self.valid is None else self.valid.numel()
-        pick = torch.randint(0, n, shape, generator=generator, device=generator.device).to(self.device)
-        return pick if self.valid is None else self.valid[pick]
+        if out is None:
+            pick = torch.randint(0, n, shape, generator=generator, device=generator.device).to(self.device)
+            return pick if self.valid is None else self.valid[pick]
+        pick = _draw(0, n, out[0], generator)
+        if self.valid is None:
+            return pick
+        return torch.index_select(self.valid, 0, pick.view(-1), out=out[1].view(-1)).view(shape)
 
 class LoopRule:
     """Where a looped output may take patches across its clip's loop point: only where the
@@ -183,35 +195,51 @@ def rescale_coords(coords: Sequence[torch.Tensor], old_query: Shape3, old_key: S
         ident.append(((c + 0.5) * k / q - 0.5, (c_taken + 0.5) * ok / oq - 0.5, k / ok, p, k - p))
         src.append(i_old)
     out = []
+    # Whole fields of a Full-HD level are 231 MB (462 MB in float64): the arithmetic runs in
+    # place, in the order written out in the comments, so each axis makes three fields, not
+    # a dozen blocks for the kernel to zero.
+    pick = (src[0].view(-1, 1, 1), src[1].view(1, -1, 1), src[2].view(1, 1, -1))
     for axis, g in enumerate(coords):
         e, e_old, scale, p, last = ident[axis]
         op = old_patch[axis]
-        g = g.index_select(0, src[0]).index_select(1, src[1]).index_select(2, src[2]).double()
         shape = [1, 1, 1]
         shape[axis] = -1
-        offset = (g + (op - 1) / 2) - e_old.view(shape)  # coarse match centre - identity, in coarse key pixels
+        # offset = (g + (op - 1) / 2) - e_old: coarse match centre - identity, in coarse key pixels
+        offset = g.double()[pick].add_((op - 1) / 2).sub_(e_old.view(shape))
         if axis == 0 and period is not None:
             # Around the loop: the key a frame before the loop point is a frame back.
             offset = torch.remainder(offset + period[0] / 2, period[0]) - period[0] / 2
             centre = e.view(shape) + offset * scale
             out.append(torch.remainder((centre - (p - 1) / 2).round().long(), period[1]))
             continue
-        centre = e.view(shape) + offset * scale
-        out.append((centre - (p - 1) / 2).round().long().clamp(0, last))
+        # centre = e + offset * scale; the match's corner = round(centre - (p - 1) / 2)
+        corner = offset.mul_(scale).add_(e.view(shape)).sub_((p - 1) / 2).round_()
+        out.append(corner.long().clamp_(0, last))
     return out
 
 
-def _shifted(g: torch.Tensor, axis: int, step: int, sign: int) -> torch.Tensor:
-    """out[p] = g[p + sign*step along axis], and g[p] where that neighbour does not exist."""
+def _shift_into(out: torch.Tensor, g: torch.Tensor, axis: int, step: int, sign: int) -> torch.Tensor:
+    """out[p] = g[p + sign*step along axis], and g[p] where that neighbour does not exist
+    (0 < step < g.shape[axis]). Written into `out`: on a Full-HD level a fresh field is a
+    231 MB block, and the kernel zeroing new blocks cost more than the search's reads."""
     n = g.shape[axis]
-    if step >= n:
-        return g
-    out = g.clone()
     if sign > 0:
         out.narrow(axis, 0, n - step).copy_(g.narrow(axis, step, n - step))
+        out.narrow(axis, n - step, step).copy_(g.narrow(axis, n - step, step))
     else:
         out.narrow(axis, step, n - step).copy_(g.narrow(axis, 0, n - step))
+        out.narrow(axis, 0, step).copy_(g.narrow(axis, 0, step))
     return out
+
+
+def _draw(low: int, high: int, out: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Uniform integers in [low, high) into `out`: the numbers torch.randint(low, high,
+    out.shape, generator=generator) gives, without a new block for them."""
+    if generator.device == out.device:
+        return torch.randint(low, high, out.shape, generator=generator, out=out, device=out.device)
+    # (A host generator on a GPU run: the coarse levels draw on the CPU, run.py.)
+    return out.copy_(torch.randint(low, high, out.shape, generator=generator,
+                                   device=generator.device).to(out.device))
 
 
 # Above this share of candidates that differ from the current matches, all are measured
@@ -289,11 +317,13 @@ class _Search:
         # (the test is strict), so only the others are measured. The same field results.
         flat = cand.view(-1)
         fresh = torch.nonzero(flat != f.idx.view(-1)).flatten() if self.skim else None
+        # The field is updated in place (patchmatch owns it): a new field per offer was a
+        # fresh block for the kernel to zero, 28 times a Full-HD level.
         if fresh is None or fresh.numel() > FRESH_SHARE * flat.numel():
             d = self.distance(cand, f.dist)
             better = d < f.dist
-            f.dist = torch.where(better, d, f.dist)
-            f.idx = torch.where(better, cand, f.idx)
+            torch.where(better, d, f.dist, out=f.dist)
+            torch.where(better, cand, f.idx, out=f.idx)
             return
         if not fresh.numel():
             return
@@ -303,8 +333,8 @@ class _Search:
         d = self.distance(c, held, queries=fresh)
         better = d < held
         won = fresh[better]
-        f.dist = dist.index_put((won,), d[better]).view(f.dist.shape)
-        f.idx = f.idx.view(-1).index_put((won,), c[better]).view(f.idx.shape)
+        dist.index_put_((won,), d[better])
+        f.idx.view(-1).index_put_((won,), c[better])
 
 
 def patchmatch(
@@ -330,9 +360,8 @@ def patchmatch(
     uniformly random candidate per iteration (worth it from a random start only); `loop`
     keeps a looped output's matches across its loop points whole-frame (LoopRule).
     """
-    device = q.device
     search = _Search(q, keys, weights, budgets, loop)
-    idx = init if init is not None else keys.random(query_grid, generator)
+    idx = init.clone() if init is not None else keys.random(query_grid, generator)
     if loop is not None:
         idx = loop.snap(idx)
     f = Field(idx, search.distance(idx))
@@ -342,6 +371,8 @@ def patchmatch(
         if loop is not None:
             f.idx = loop.snap(f.idx)
         f.dist = search.distance(f.idx)
+    # Candidates and random draws go to three fields made once per search (not per offer).
+    cand, extra, draws = (torch.empty_like(f.idx) for _ in range(3))
     strides = keys.strides
     for _ in range(rounds):
         for step in steps:
@@ -354,20 +385,19 @@ def patchmatch(
                 if cancel is not None and cancel():
                     raise Cancelled()
                 for sign in (1, -1):
-                    cand = _shifted(f.idx, axis, s, sign) - sign * s * strides[axis]
+                    _shift_into(cand, f.idx, axis, s, sign).sub_(sign * s * strides[axis])
                     search.offer(f, cand)
                     if jitter:
-                        pick = torch.randint(0, keys.jitter.numel(), query_grid, generator=generator,
-                                             device=generator.device).to(device)
-                        search.offer(f, cand + keys.jitter[pick])
+                        pick = _draw(0, keys.jitter.numel(), draws, generator)
+                        torch.index_select(keys.jitter, 0, pick.view(-1), out=extra.view(-1))
+                        search.offer(f, extra.add_(cand))
             # Random search near the current match, then anywhere.
-            near = f.idx.clone()
+            extra.copy_(f.idx)
             for axis in range(3):
                 r = min(2 * step, keys.grid[axis] - 1)
                 if r >= 1:
-                    off = torch.randint(-r, r + 1, query_grid, generator=generator, device=generator.device)
-                    near += off.to(device) * strides[axis]
-            search.offer(f, near)
+                    extra.add_(_draw(-r, r + 1, draws, generator).mul_(strides[axis]))
+            search.offer(f, extra)
             if anywhere:
-                search.offer(f, keys.random(query_grid, generator))
+                search.offer(f, keys.random(query_grid, generator, out=(draws, cand)))
     return f

@@ -173,36 +173,45 @@ def _interpolate(video: torch.Tensor, shape: Shape3, budgets: Budgets,
                  cancel: Callable[[], bool] | None) -> torch.Tensor:
     """PyTorch's antialiased bicubic kernel (fast on the CPU): the same kernel as the taps,
     H and W in one pass over frames, T as a 2D resize of (T, W) planes whose W keeps its
-    size (a cubic kernel at integer offsets is the identity). In slabs, with cancel checks."""
+    size (a cubic kernel at integer offsets is the identity). In slabs, with cancel checks,
+    each slab written into the pass's (C, T, H, W) result: a Full-HD video is a 398 MB
+    block, and joining slabs, then copying the result into place, made three of them for
+    the kernel to zero where one does. Every plane is resized on its own, so the slabs
+    give the values of one whole call."""
     def spatial(v: torch.Tensor) -> torch.Tensor:
         c, t, h, w = v.shape
         if (h, w) == shape[1:]:
             return v
-        frames = v.permute(1, 0, 2, 3)
+        out = torch.empty((c, t, *shape[1:]), device=v.device, dtype=v.dtype)
         per = max(1, budgets.resize_elements // max(1, c * h * w * 4))
-        parts = []
         for t0 in range(0, t, per):
             if cancel is not None and cancel():
                 raise Cancelled()
-            parts.append(F.interpolate(frames[t0 : t0 + per], size=shape[1:], mode="bicubic",
-                                       align_corners=False, antialias=True))
-        return torch.cat(parts).permute(1, 0, 2, 3)  # a view: the next pass copies anyway
+            frames = v[:, t0 : t0 + per].permute(1, 0, 2, 3)
+            out[:, t0 : t0 + per] = F.interpolate(frames, size=shape[1:], mode="bicubic",
+                                                  align_corners=False, antialias=True).permute(1, 0, 2, 3)
+        return out
 
     def temporal(v: torch.Tensor) -> torch.Tensor:
         c, t, h, w = v.shape
         if t == shape[0]:
             return v
-        if cancel is not None and cancel():
-            raise Cancelled()
-        planes = v.permute(0, 2, 1, 3).reshape(1, c * h, t, w)
-        out = F.interpolate(planes, size=(shape[0], w), mode="bicubic", align_corners=False,
-                            antialias=True)
-        return out.reshape(c, h, shape[0], w).permute(0, 2, 1, 3)
+        out = torch.empty((c, shape[0], h, w), device=v.device, dtype=v.dtype)
+        rows = max(1, budgets.resize_elements // max(1, (t + shape[0]) * w * 4))
+        for ci in range(c):
+            for y0 in range(0, h, rows):
+                if cancel is not None and cancel():
+                    raise Cancelled()
+                planes = v[ci, :, y0 : y0 + rows].permute(1, 0, 2).unsqueeze(0)  # (1, rows, T, W)
+                part = F.interpolate(planes, size=(shape[0], w), mode="bicubic", align_corners=False,
+                                     antialias=True)
+                out[ci, :, y0 : y0 + rows] = part[0].permute(1, 0, 2)
+        return out
 
     c, t, h, w = video.shape
     if shape[0] / t < shape[1] * shape[2] / (h * w):
-        return spatial(temporal(video).contiguous()).contiguous()
-    return temporal(spatial(video)).contiguous()
+        return spatial(temporal(video))
+    return temporal(spatial(video))
 
 
 def resize(video: torch.Tensor, shape: Shape3, *, budgets: Budgets = DEFAULT,

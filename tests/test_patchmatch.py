@@ -217,3 +217,32 @@ def test_a_looped_fields_warm_start_maps_time_pass_by_pass():
     same = rescale_coords((t, y, x), coarse, ck, patch, (18, 18, 33), ck[:1] + fk[1:], patch, period=(12, 12))
     plain = rescale_coords((t, y, x), coarse, ck, patch, (18, 18, 33), ck[:1] + fk[1:], patch)
     assert all(torch.equal(a, b) for a, b in zip(same, plain, strict=True))
+
+
+def test_search_updates_its_own_field_not_the_callers_start():
+    """The field is updated in place (no new 231 MB field per candidate at Full-HD); the
+    start a caller passes stays as it was, and the coordinates convert both ways."""
+    k = to_tensor(moving_texture(6, 24, 32, seed=1), torch.device("cpu"))
+    q = to_tensor(moving_texture(6, 24, 32, seed=2), torch.device("cpu"))
+    qd, qg, kd, kg, gen = _setup(q, k, dims=8)
+    table = KeyTable(kd, kg)
+    start = table.random(qg, torch.Generator().manual_seed(4))
+    kept = start.clone()
+    f = patchmatch(qd, qg, table, init=start, steps=(2, 1), rounds=1, generator=gen)
+    assert torch.equal(start, kept) and not torch.equal(f.idx, start)
+    assert torch.equal(table.from_coords(*table.to_coords(f.idx)), f.idx)
+    assert torch.allclose(f.dist, _exact_to(qd, kd, f.idx), rtol=1e-4, atol=1e-4)
+
+
+def _exact_to(qd, kd, idx):
+    return ((qd - kd[idx.reshape(-1)]) ** 2).sum(1).view(idx.shape)
+
+
+def test_descriptors_in_row_slabs_equal_one_convolution():
+    from engine.chunks import Budgets
+
+    video = to_tensor(moving_texture(7, 30, 40, seed=3), torch.device("cpu"))
+    basis = pca_basis(video, PATCH, 8, torch.Generator().manual_seed(0))
+    whole = describe(video, basis)
+    for budget in (1, 8 * 36 * 5, 8 * 36 * 26 * 2):  # a row, a few rows, two frames a slab
+        assert torch.equal(describe(video, basis, budgets=Budgets(describe_elements=budget)), whole)

@@ -137,3 +137,15 @@ def test_fine_levels_run_their_own_em_iterations():
     assert all(lv.em_iters <= 2 for lv in plan_levels(shape, shape, Settings(em_iters=2)).levels)
     off = plan_levels(shape, shape, Settings(fine_em_iters=None))
     assert all(lv.em_iters == (1 if lv.large else 5) for lv in off.levels)
+
+
+@pytest.mark.parametrize("shape", [(4, 20, 30), (9, 40, 64), (3, 5, 7)])
+def test_resize_in_small_slabs_gives_the_same_video(shape):
+    """Spatial slabs of frames and temporal slabs of rows, each written into the result,
+    give the values of whole passes."""
+    from engine.chunks import Budgets
+
+    video = torch.rand((3, 7, 30, 50), generator=torch.Generator().manual_seed(2)) * 2 - 1
+    whole = resize(video, shape)
+    small = resize(video, shape, budgets=Budgets(resize_elements=1 << 12))
+    assert small.is_contiguous() and torch.equal(small, whole)

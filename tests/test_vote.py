@@ -95,3 +95,18 @@ def test_vote_lattice_is_centred():
     assert _lattice(5, 3) == [0, 2, 4]
     assert _lattice(3, 2) == [0, 1, 2]
     assert _lattice(7, 1) == list(range(7))
+
+
+def test_votes_in_row_chunks_give_the_whole_frames_video():
+    """A Full-HD frame's votes pass the chunk budget; they are then taken rows at a time,
+    and every voxel gets the same vote as in a whole-frame chunk."""
+    from engine.chunks import Budgets
+
+    value = colours(3, 6, 20, 30)
+    g = torch.Generator().manual_seed(1)
+    coords = tuple(torch.randint(0, n, (5, 16, 24), generator=g) for n in (4, 14, 24))
+    for reduce in ("luma", "median"):
+        whole = vote(value, coords, (3, 7, 7), reduce=reduce, stride=3)
+        for budget in (1, 9000, 60000):
+            rows = vote(value, coords, (3, 7, 7), reduce=reduce, stride=3, budgets=Budgets(vote_bytes=budget))
+            assert torch.equal(rows, whole), (reduce, budget)
