@@ -195,26 +195,34 @@ def rescale_coords(coords: Sequence[torch.Tensor], old_query: Shape3, old_key: S
         ident.append(((c + 0.5) * k / q - 0.5, (c_taken + 0.5) * ok / oq - 0.5, k / ok, p, k - p))
         src.append(i_old)
     out = []
-    # Whole fields of a Full-HD level are 231 MB (462 MB in float64): the arithmetic runs in
-    # place, in the order written out in the comments, so each axis makes three fields, not
-    # a dozen blocks for the kernel to zero.
-    pick = (src[0].view(-1, 1, 1), src[1].view(1, -1, 1), src[2].view(1, 1, -1))
+    # Whole fields of a Full-HD level are 231 MB (462 MB in float64): each axis's field is
+    # made once and filled a few frames at a time, the arithmetic in place on each slab in
+    # the order written out in the comments, so no whole-field temporary is mapped and
+    # zeroed by the kernel. Every match is computed on its own: the slabs give one pass's.
+    rows, cols = src[1].view(1, -1, 1), src[2].view(1, 1, -1)
+    per = max(1, (1 << 22) // max(1, grid[1] * grid[2]))
     for axis, g in enumerate(coords):
         e, e_old, scale, p, last = ident[axis]
         op = old_patch[axis]
         shape = [1, 1, 1]
         shape[axis] = -1
-        # offset = (g + (op - 1) / 2) - e_old: coarse match centre - identity, in coarse key pixels
-        offset = g.double()[pick].add_((op - 1) / 2).sub_(e_old.view(shape))
-        if axis == 0 and period is not None:
-            # Around the loop: the key a frame before the loop point is a frame back.
-            offset = torch.remainder(offset + period[0] / 2, period[0]) - period[0] / 2
-            centre = e.view(shape) + offset * scale
-            out.append(torch.remainder((centre - (p - 1) / 2).round().long(), period[1]))
-            continue
-        # centre = e + offset * scale; the match's corner = round(centre - (p - 1) / 2)
-        corner = offset.mul_(scale).add_(e.view(shape)).sub_((p - 1) / 2).round_()
-        out.append(corner.long().clamp_(0, last))
+        coarse = g.double()
+        field = torch.empty(grid, device=device, dtype=torch.long)
+        for t0 in range(0, grid[0], per):
+            t1 = min(grid[0], t0 + per)
+            e_s, e_old_s = (e[t0:t1], e_old[t0:t1]) if axis == 0 else (e, e_old)
+            # offset = (g + (op - 1) / 2) - e_old: coarse match centre - identity, in coarse key pixels
+            offset = coarse[src[0][t0:t1].view(-1, 1, 1), rows, cols].add_((op - 1) / 2).sub_(e_old_s.view(shape))
+            if axis == 0 and period is not None:
+                # Around the loop: the key a frame before the loop point is a frame back.
+                offset = torch.remainder(offset + period[0] / 2, period[0]) - period[0] / 2
+                centre = e_s.view(shape) + offset * scale
+                field[t0:t1] = torch.remainder((centre - (p - 1) / 2).round().long(), period[1])
+                continue
+            # centre = e + offset * scale; the match's corner = round(centre - (p - 1) / 2)
+            corner = offset.mul_(scale).add_(e_s.view(shape)).sub_((p - 1) / 2).round_()
+            field[t0:t1] = corner.long().clamp_(0, last)
+        out.append(field)
     return out
 
 
