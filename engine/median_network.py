@@ -55,14 +55,15 @@ def median_network(n: int) -> tuple[tuple[int, int], ...]:
     return tuple(reversed(kept))
 
 
-def median_rows(x: torch.Tensor) -> torch.Tensor:
-    """The lower median along dim 0 of an (n, ...) tensor (x is untouched). Small rows go to
-    torch.median: the network's cost there is its per-operation overhead, thousands of
-    calls for 147 rows. Both give the same values."""
+def median_rows(x: torch.Tensor, *, overwrite: bool = False) -> torch.Tensor:
+    """The lower median along dim 0 of an (n, ...) tensor. Small rows go to torch.median:
+    the network's cost there is its per-operation overhead, thousands of calls for 147
+    rows. Both give the same values. x is untouched unless `overwrite` (a caller's
+    temporary: the network then sorts its rows in place instead of copying them first)."""
     n = x.shape[0]
     if x[0].numel() < (SMALL if x.device.type == "cpu" else GPU_SMALL):
         return x.median(dim=0).values
-    rows = [r.clone() for r in x.unbind(0)]
+    rows = list(x.unbind(0)) if overwrite else [r.clone() for r in x.unbind(0)]
     spare = torch.empty_like(rows[0])
     for a, b in median_network(n):
         torch.minimum(rows[a], rows[b], out=spare)

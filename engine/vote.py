@@ -16,6 +16,7 @@ from engine.errors import Cancelled
 from engine.median_network import median_rows
 
 LUMA = (0.299, 0.587, 0.114)
+INT32_VOXELS = 2**31  # sources under this many voxels are indexed with 32-bit integers
 
 
 def _clamped(size: int, grid: int, pad: int, device: torch.device) -> torch.Tensor:
@@ -47,10 +48,12 @@ def vote(
     size = (gt + pt - 1, gh + ph - 1, gw + pw - 1)
     device = value.device
     # Flat source index of every match's corner, edge-padded by the patch size so that the
-    # covering patch for any offset is a window of it.
-    # (In place, and padded in one gather: on a Full-HD level each new field is a 231 MB
-    # block for the kernel to zero.)
-    base = (mt * hv).add_(my).mul_(wv).add_(mx)
+    # covering patch for any offset is a window of it. In place, and padded in one gather:
+    # on a Full-HD level each new field is a 231 MB block for the kernel to zero. 32-bit
+    # where the source's voxels fit: the passes over 27 indices a voxel then move half the
+    # bytes (a Full-HD vote 3.8 s -> 2.7 s, the same video).
+    index = torch.int32 if tv * hv * wv < INT32_VOXELS else torch.int64
+    base = mt.to(index, copy=True).mul_(hv).add_(my).mul_(wv).add_(mx)
     it, iy, ix = (_clamped(g + p - 1, g, p - 1, device) for g, p in zip((gt, gh, gw), patch, strict=True))
     base = base[it.view(-1, 1, 1), iy.view(1, -1, 1), ix.view(1, 1, -1)]
     # Offset inside the covering patch, per patch offset o (rows) and voxel u (columns):
@@ -58,7 +61,7 @@ def vote(
     def inside(n: int, g: int, offsets: list[int], unit: int) -> torch.Tensor:
         u = torch.arange(n, device=device)
         o = torch.tensor(offsets, device=device)[:, None]
-        return (u - (u - o).clamp(0, g - 1)).mul_(unit)
+        return (u - (u - o).clamp(0, g - 1)).mul_(unit).to(index)
 
     lattice = (list(range(pt)), _lattice(ph, stride), _lattice(pw, stride))
     in_t = inside(size[0], gt, lattice[0], hv * wv)[:, None, None, :, None, None]
@@ -106,12 +109,12 @@ def vote(
                 # The vote whose luminance is the median: a real colour from one patch. Only
                 # the luminance key of every vote is fetched, then one colour per voxel.
                 votes = keys.index_select(0, srcs.reshape(-1)).view_as(srcs).add_(order)
-                pick = median_rows(votes).bitwise_and_(mask).long()
+                pick = median_rows(votes, overwrite=True).bitwise_and_(mask).long()
                 chosen = srcs.gather(0, pick[None])[0]
                 picked = rows.index_select(0, chosen).view(*block, c)
             elif reduce == "median":
                 votes = codes.index_select(0, srcs.reshape(-1)).view(n_votes, *block, c)
-                picked = from_codes(median_rows(votes), value.dtype)
+                picked = from_codes(median_rows(votes, overwrite=True), value.dtype)
             else:
                 votes = rows.index_select(0, srcs.reshape(-1)).view(n_votes, *block, c)
                 picked = votes.mean(dim=0)

@@ -69,3 +69,10 @@ def test_large_votes_of_own_patches_are_exact() -> None:
         assert torch.equal(vote(v, coords, (3, 7, 7), reduce=reduce, stride=stride), v)
     codes = torch.randint(0, 256, (3, 6, 40, 50)).float() / 127.5 - 1
     assert torch.equal(vote(codes, coords, (3, 7, 7), reduce="median"), codes)
+
+
+def test_overwriting_the_rows_gives_the_same_median():
+    x = torch.randint(-500, 500, (27, 5000), generator=torch.Generator().manual_seed(3), dtype=torch.int16)
+    kept = x.clone()
+    assert torch.equal(median_rows(x.clone(), overwrite=True), median_rows(x))
+    assert torch.equal(x, kept)

@@ -110,3 +110,15 @@ def test_votes_in_row_chunks_give_the_whole_frames_video():
         for budget in (1, 9000, 60000):
             rows = vote(value, coords, (3, 7, 7), reduce=reduce, stride=3, budgets=Budgets(vote_bytes=budget))
             assert torch.equal(rows, whole), (reduce, budget)
+
+
+def test_32_bit_source_indices_give_the_64_bit_video(monkeypatch):
+    import engine.vote as vote_module
+
+    value = colours(3, 6, 20, 30)
+    g = torch.Generator().manual_seed(2)
+    coords = tuple(torch.randint(0, n, (5, 16, 24), generator=g) for n in (4, 14, 24))
+    short = {r: vote(value, coords, (3, 7, 7), reduce=r, stride=3) for r in ("luma", "median", "mean")}
+    monkeypatch.setattr(vote_module, "INT32_VOXELS", 0)
+    for r, video in short.items():
+        assert torch.equal(vote(value, coords, (3, 7, 7), reduce=r, stride=3), video), r
