@@ -93,6 +93,8 @@ class KeyTable:
         pick = _draw(0, n, out[0], generator)
         if self.valid is None:
             return pick
+        if self.valid.dtype != out[1].dtype:
+            self.valid = self.valid.to(out[1].dtype)  # the same keys, in the field's integers
         return torch.index_select(self.valid, 0, pick.view(-1), out=out[1].view(-1)).view(shape)
 
 class LoopRule:
@@ -250,6 +252,8 @@ def _draw(low: int, high: int, out: torch.Tensor, generator: torch.Generator) ->
                                    device=generator.device).to(out.device))
 
 
+FIELD32_LIMIT = 2**31  # key grids (with a search's reach) under this hold their field in 32 bits
+
 # Above this share of candidates that differ from the current matches, all are measured
 # (listing the few equal ones costs more than it saves).
 FRESH_SHARE = 0.6
@@ -369,19 +373,25 @@ def patchmatch(
     keeps a looped output's matches across its loop points whole-frame (LoopRule).
     """
     search = _Search(q, keys, weights, budgets, loop)
-    idx = init.clone() if init is not None else keys.random(query_grid, generator)
+    # The field is held in 32-bit integers where every candidate fits (a candidate is a match
+    # moved by at most 17 frames' and rows' strides before it is clamped): the passes over
+    # it move half the bytes. It is returned in 64 bits, as callers use it.
+    strides = keys.strides
+    reach = 32 * (strides[0] + strides[1] + 1)
+    field = torch.int32 if keys.size + reach < FIELD32_LIMIT else torch.int64
+    idx = init.to(field, copy=True) if init is not None else keys.random(query_grid, generator).to(field)
     if loop is not None:
-        idx = loop.snap(idx)
+        idx = loop.snap(idx).to(field)
     f = Field(idx, search.distance(idx))
     bad = ~torch.isfinite(f.dist)
     if bool(bad.any()):  # an excluded start: replace by random allowed keys
-        f.idx = torch.where(bad, keys.random(query_grid, generator), f.idx)
+        f.idx = torch.where(bad, keys.random(query_grid, generator), f.idx).to(field)
         if loop is not None:
-            f.idx = loop.snap(f.idx)
+            f.idx = loop.snap(f.idx).to(field)
         f.dist = search.distance(f.idx)
     # Candidates and random draws go to three fields made once per search (not per offer).
     cand, extra, draws = (torch.empty_like(f.idx) for _ in range(3))
-    strides = keys.strides
+    jitters = keys.jitter.to(field)
     for _ in range(rounds):
         for step in steps:
             if cancel is not None and cancel():
@@ -397,7 +407,7 @@ def patchmatch(
                     search.offer(f, cand)
                     if jitter:
                         pick = _draw(0, keys.jitter.numel(), draws, generator)
-                        torch.index_select(keys.jitter, 0, pick.view(-1), out=extra.view(-1))
+                        torch.index_select(jitters, 0, pick.view(-1), out=extra.view(-1))
                         search.offer(f, extra.add_(cand))
             # Random search near the current match, then anywhere.
             extra.copy_(f.idx)
@@ -408,4 +418,5 @@ def patchmatch(
             search.offer(f, extra)
             if anywhere:
                 search.offer(f, keys.random(query_grid, generator, out=(draws, cand)))
+    f.idx = f.idx.long()
     return f

@@ -246,3 +246,23 @@ def test_descriptors_in_row_slabs_equal_one_convolution():
     whole = describe(video, basis)
     for budget in (1, 8 * 36 * 5, 8 * 36 * 26 * 2):  # a row, a few rows, two frames a slab
         assert torch.equal(describe(video, basis, budgets=Budgets(describe_elements=budget)), whole)
+
+
+def test_32_bit_field_gives_the_64_bit_search(monkeypatch):
+    """The field is held in 32 bits where the keys fit; the same random draws and matches
+    as in 64 bits, with excluded keys and jitter, returned as int64 either way."""
+    import engine.patchmatch as pm
+
+    k = to_tensor(moving_texture(6, 24, 32, seed=1), torch.device("cpu"))
+    q = to_tensor(moving_texture(6, 24, 32, seed=2), torch.device("cpu"))
+    qd, qg, kd, kg, _ = _setup(q, k, dims=8)
+    allowed = torch.rand(kg, generator=torch.Generator().manual_seed(6)) > 0.3
+
+    def search():
+        return patchmatch(qd, qg, KeyTable(kd, kg, allowed), generator=torch.Generator().manual_seed(7))
+
+    short = search()
+    monkeypatch.setattr(pm, "FIELD32_LIMIT", 0)
+    wide = search()
+    assert short.idx.dtype == wide.idx.dtype == torch.int64
+    assert torch.equal(short.idx, wide.idx) and torch.equal(short.dist, wide.dist)
