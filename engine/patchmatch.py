@@ -23,6 +23,7 @@ from engine.config import Shape3
 from engine.errors import Cancelled
 
 HEAD_DIMS = 16  # leading descriptor dimensions that screen every candidate
+FIELD32_LIMIT = 2**31  # key grids (with a search's reach) under this hold their indices in 32 bits
 
 
 class KeyTable:
@@ -44,6 +45,11 @@ class KeyTable:
         self.head = kd[:, :split].contiguous()
         self.tail = kd[:, split:].contiguous() if kd.shape[1] > split else None
         self.device = kd.device
+        # Flat key indices (a search's field, its jitter, the allowed keys) are 32-bit where
+        # every candidate fits (a candidate is a match moved by at most 17 frames' and rows'
+        # strides before it is clamped): the passes over a field then move half the bytes.
+        reach = 32 * (self.strides[0] + self.strides[1] + 1)
+        self.index = torch.int32 if self.size + reach < FIELD32_LIMIT else torch.int64
         # A key's cost (inpainting's locality) added to its distance; excluded keys: inf.
         self.penalty = None if cost is None else cost.reshape(-1).to(kd.dtype).clone()
         if allowed is None:
@@ -53,12 +59,12 @@ class KeyTable:
             if self.penalty is None:
                 self.penalty = torch.zeros(self.size, device=kd.device, dtype=kd.dtype)
             self.penalty[~allowed] = float("inf")
-            self.valid = torch.nonzero(allowed).flatten()
+            self.valid = torch.nonzero(allowed).flatten().to(self.index)
             if self.valid.numel() == 0:
                 raise ValueError("no key patch is allowed")
         steps = torch.tensor([-1, 0, 1], device=self.device)
         self.jitter = (steps[:, None, None] * (self.strides[0] if gt > 1 else 0)
-                       + steps[None, :, None] * self.strides[1] + steps[None, None, :]).reshape(-1)
+                       + steps[None, :, None] * self.strides[1] + steps[None, None, :]).reshape(-1).to(self.index)
 
     @property
     def table(self) -> torch.Tensor:
@@ -93,8 +99,6 @@ class KeyTable:
         pick = _draw(0, n, out[0], generator)
         if self.valid is None:
             return pick
-        if self.valid.dtype != out[1].dtype:
-            self.valid = self.valid.to(out[1].dtype)  # the same keys, in the field's integers
         return torch.index_select(self.valid, 0, pick.view(-1), out=out[1].view(-1)).view(shape)
 
 class LoopRule:
@@ -252,8 +256,6 @@ def _draw(low: int, high: int, out: torch.Tensor, generator: torch.Generator) ->
                                    device=generator.device).to(out.device))
 
 
-FIELD32_LIMIT = 2**31  # key grids (with a search's reach) under this hold their field in 32 bits
-
 # Above this share of candidates that differ from the current matches, all are measured
 # (listing the few equal ones costs more than it saves).
 FRESH_SHARE = 0.6
@@ -373,12 +375,9 @@ def patchmatch(
     keeps a looped output's matches across its loop points whole-frame (LoopRule).
     """
     search = _Search(q, keys, weights, budgets, loop)
-    # The field is held in 32-bit integers where every candidate fits (a candidate is a match
-    # moved by at most 17 frames' and rows' strides before it is clamped): the passes over
-    # it move half the bytes. It is returned in 64 bits, as callers use it.
-    strides = keys.strides
-    reach = 32 * (strides[0] + strides[1] + 1)
-    field = torch.int32 if keys.size + reach < FIELD32_LIMIT else torch.int64
+    # The field is held in the table's index integers (32 bits where they fit) and returned
+    # in 64, as callers use it.
+    strides, field = keys.strides, keys.index
     idx = init.to(field, copy=True) if init is not None else keys.random(query_grid, generator).to(field)
     if loop is not None:
         idx = loop.snap(idx).to(field)
@@ -391,7 +390,6 @@ def patchmatch(
         f.dist = search.distance(f.idx)
     # Candidates and random draws go to three fields made once per search (not per offer).
     cand, extra, draws = (torch.empty_like(f.idx) for _ in range(3))
-    jitters = keys.jitter.to(field)
     for _ in range(rounds):
         for step in steps:
             if cancel is not None and cancel():
@@ -407,7 +405,7 @@ def patchmatch(
                     search.offer(f, cand)
                     if jitter:
                         pick = _draw(0, keys.jitter.numel(), draws, generator)
-                        torch.index_select(jitters, 0, pick.view(-1), out=extra.view(-1))
+                        torch.index_select(keys.jitter, 0, pick.view(-1), out=extra.view(-1))
                         search.offer(f, extra.add_(cand))
             # Random search near the current match, then anywhere.
             extra.copy_(f.idx)
