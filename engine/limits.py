@@ -14,12 +14,16 @@ instead of failing at once. The caps:
 The estimate, measured on the CPU as the memory a run adds to the process: the engine works
 level by level, and a level costs by its settings. Levels over Settings.large_voxels (Full-HD)
 take 8-dimensional descriptors and cost about LARGE_BYTES per voxel of source and output
-together (16 Full-HD frames in, as many out: 33 million voxels each, about 6.8 GB added;
-7.0-7.2 GB since big runs keep freed buffers up to 128 MB within a level, engine/heap.py).
-Smaller levels take 64-dimensional descriptors of keys and queries and cost about
-RICH_BYTES per voxel, counted on the mean of their source and output (128x72x13: 186 MB;
-256x144x13: 618 MB, 1290 bytes a voxel; 480x270x16: 2.36 GB; 640x352x13: 3.08 GB), so the
-largest of them can cost more than a large level would. The peak is the larger of the two.
+together. Measured 2026-12-06 (the peak resident memory less that before the run, Normal,
+seed 1; the estimate in brackets): 16 Full-HD frames in and out 5.5 GB (7.4), to 2560x1080
+6.9 GB (8.6), to 1280x1080 4.4 GB (6.2), to 24 frames 8.5 GB (9.2: a longer output's keys
+hold the clip looped, the most a voxel costs), 12 frames 4.3 GB (5.6); Best, 16 frames,
+5.6 GB. A variation of the clip's own size costs least, but one figure for every task keeps
+the longer retarget inside it. Smaller levels take 64-dimensional descriptors of keys and
+queries and cost about RICH_BYTES per voxel, counted on the mean of their source and output
+(128x72x13: 0.19 GB added; 256x144x13: 0.65 GB, 0.75 GB at Best; 480x270x16: 2.5 GB;
+640x360x13: 3.4 GB; 456x256x25: 3.5 GB), so the largest of them can cost more than a large
+level would. The peak is the larger of the two.
 
 No torch import here: the CLI checks a request before loading PyTorch.
 """
