@@ -108,6 +108,35 @@ def describe(video: torch.Tensor, basis: torch.Tensor, *, budgets: Budgets = DEF
     return out
 
 
+# Descriptors as the search reads them: the leading dimensions, which screen every
+# candidate, and the rest (None where there are no more), each a contiguous (N, d) block.
+Parts = tuple[torch.Tensor, torch.Tensor | None]
+
+
+def describe_parts(video: torch.Tensor, basis: torch.Tensor, head: int, *,
+                   budgets: Budgets = DEFAULT, cancel: Callable[[], bool] | None = None) -> Parts:
+    """`describe`'s descriptors in two blocks, the first `head` dimensions and the rest,
+    each from its own convolution: the same numbers (each output channel is its own sum
+    over the patch), and the same work, where copying the columns out of one wide block
+    cost a quarter again of a 64-dimensional describe on every level under Full-HD."""
+    if basis.shape[0] <= head:
+        return describe(video, basis, budgets=budgets, cancel=cancel), None
+    return (describe(video, basis[:head], budgets=budgets, cancel=cancel),
+            describe(video, basis[head:], budgets=budgets, cancel=cancel))
+
+
+def prefix(parts: Parts, dims: int) -> Parts:
+    """The leading `dims` dimensions of split descriptors (a shorter search on a table
+    described for a longer one: its prefix, as the basis puts the strongest first)."""
+    head, tail = parts
+    width = head.shape[1]
+    if dims <= width:
+        return (head if dims == width else head[:, :dims].contiguous()), None
+    if tail is None or dims - width >= tail.shape[1]:
+        return head, tail
+    return head, tail[:, : dims - width].contiguous()
+
+
 def patch_grid(shape: Shape3, patch: Shape3) -> Shape3:
     """Shape of the grid of valid patch positions in a video of `shape`."""
     return (shape[0] - patch[0] + 1, shape[1] - patch[1] + 1, shape[2] - patch[2] + 1)

@@ -20,10 +20,20 @@ import torch
 
 from engine.chunks import DEFAULT, Budgets
 from engine.config import Shape3
+from engine.descriptors import Parts
 from engine.errors import Cancelled
 
 HEAD_DIMS = 16  # leading descriptor dimensions that screen every candidate
 FIELD32_LIMIT = 2**31  # key grids (with a search's reach) under this hold their indices in 32 bits
+
+
+def split_descriptors(d: torch.Tensor | Parts) -> Parts:
+    """Descriptors as (leading HEAD_DIMS, the rest or None), each contiguous: split
+    descriptors (descriptors.describe_parts) as they are, one (N, D) block copied apart."""
+    if isinstance(d, tuple):
+        return d
+    split = min(HEAD_DIMS, d.shape[1])
+    return d[:, :split].contiguous(), (d[:, split:].contiguous() if d.shape[1] > split else None)
 
 
 class KeyTable:
@@ -35,29 +45,27 @@ class KeyTable:
     result is exactly that of the full-dimension search, at a fraction of the reads.
     Excluded keys carry an infinite penalty and never win."""
 
-    def __init__(self, kd: torch.Tensor, grid: Shape3, allowed: torch.Tensor | None = None,
+    def __init__(self, kd: torch.Tensor | Parts, grid: Shape3, allowed: torch.Tensor | None = None,
                  cost: torch.Tensor | None = None) -> None:
         gt, gh, gw = grid
         self.grid = grid
         self.size = gt * gh * gw
         self.strides = (gh * gw, gw, 1)
-        split = min(HEAD_DIMS, kd.shape[1])
-        self.head = kd[:, :split].contiguous()
-        self.tail = kd[:, split:].contiguous() if kd.shape[1] > split else None
-        self.device = kd.device
+        self.head, self.tail = split_descriptors(kd)
+        self.device = self.head.device
         # Flat key indices (a search's field, its jitter, the allowed keys) are 32-bit where
         # every candidate fits (a candidate is a match moved by at most 17 frames' and rows'
         # strides before it is clamped): the passes over a field then move half the bytes.
         reach = 32 * (self.strides[0] + self.strides[1] + 1)
         self.index = torch.int32 if self.size + reach < FIELD32_LIMIT else torch.int64
         # A key's cost (inpainting's locality) added to its distance; excluded keys: inf.
-        self.penalty = None if cost is None else cost.reshape(-1).to(kd.dtype).clone()
+        self.penalty = None if cost is None else cost.reshape(-1).to(self.head.dtype).clone()
         if allowed is None:
             self.valid = None
         else:
             allowed = allowed.reshape(-1)
             if self.penalty is None:
-                self.penalty = torch.zeros(self.size, device=kd.device, dtype=kd.dtype)
+                self.penalty = torch.zeros(self.size, device=self.device, dtype=self.head.dtype)
             self.penalty[~allowed] = float("inf")
             self.valid = torch.nonzero(allowed).flatten().to(self.index)
             if self.valid.numel() == 0:
@@ -263,19 +271,19 @@ SKIM = {"cpu": True}  # devices that measure only the candidates that can still 
 
 
 class _Search:
-    def __init__(self, q: torch.Tensor, keys: KeyTable, weights: torch.Tensor | None,
+    def __init__(self, q: torch.Tensor | Parts, keys: KeyTable, weights: torch.Tensor | None,
                  budgets: Budgets, loop: LoopRule | None = None) -> None:
-        split = keys.head.shape[1]
         self.loop = loop
-        self.qh = q[:, :split].contiguous()
-        self.qt = q[:, split:].contiguous() if keys.tail is not None else None
+        self.qh, qt = split_descriptors(q)
+        self.qt = qt if keys.tail is not None else None
         self.keys, self.weights = keys, weights
-        self.chunk = max(1024, budgets.search_elements // max(1, q.shape[1]))
+        dims = self.qh.shape[1] + (qt.shape[1] if qt is not None else 0)
+        self.chunk = max(1024, budgets.search_elements // max(1, dims))
         # On the CPU, measuring only the candidates that can still win saves work. Listing
         # them (torch.nonzero) makes a GPU wait for its queue to empty, 2,000 times in a
         # 144p run, for work it would do in microseconds: there every candidate is measured
         # in full. Both give the same field.
-        self.skim = SKIM.get(q.device.type, False)
+        self.skim = SKIM.get(self.qh.device.type, False)
 
     @staticmethod
     def _sq(table: torch.Tensor, flat: torch.Tensor, q: torch.Tensor, rows: torch.Tensor | None,
@@ -352,7 +360,7 @@ class _Search:
 
 
 def patchmatch(
-    q: torch.Tensor,
+    q: torch.Tensor | Parts,
     query_grid: Shape3,
     keys: KeyTable,
     *,
@@ -367,7 +375,8 @@ def patchmatch(
     budgets: Budgets = DEFAULT,
     loop: LoopRule | None = None,
 ) -> Field:
-    """Approximate nearest neighbours of the query descriptors (Nq, D) in `keys`.
+    """Approximate nearest neighbours of the query descriptors (Nq, D), or split as the
+    keys' (descriptors.describe_parts), in `keys`.
 
     `init` is a starting field of flat key indices (query grid shaped); `weights` (one per
     key) scales each key's squared distance (completeness weighting); `anywhere` adds a

@@ -10,9 +10,9 @@ import torch
 
 from engine.chunks import DEFAULT, Budgets
 from engine.config import Shape3
-from engine.descriptors import describe, patch_grid, pca_basis
+from engine.descriptors import Parts, describe_parts, patch_grid, pca_basis, prefix
 from engine.errors import Cancelled
-from engine.patchmatch import KeyTable, LoopRule, patchmatch
+from engine.patchmatch import HEAD_DIMS, KeyTable, LoopRule, patchmatch
 from engine.vote import vote
 
 Coords = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -51,7 +51,7 @@ class Timings:
         return now
 
 
-def _search(qd: torch.Tensor, query_grid: Shape3, table: KeyTable, init: torch.Tensor | None,
+def _search(qd: torch.Tensor | Parts, query_grid: Shape3, table: KeyTable, init: torch.Tensor | None,
             opts: SearchOptions, generator: torch.Generator, cancel: Callable[[], bool] | None,
             weights: torch.Tensor | None = None, budgets: Budgets = DEFAULT,
             loop: LoopRule | None = None):
@@ -125,7 +125,7 @@ def vpnn_layer(
     basis = pca_basis(searched(value, key_guide), patch, final, generator)
     n_keys = len(keys)
     last_key = min(iters, n_keys) - 1
-    described: dict[int, torch.Tensor] = {}
+    described: dict[int, Parts] = {}
     tables: dict[tuple[int, int], KeyTable] = {}
     nnf = None  # flat key indices; the key tables of one level share one grid
     rev = None
@@ -141,17 +141,18 @@ def vpnn_layer(
             tables = {key: t for key, t in tables.items() if key[0] >= ki}
             # The last key video serves the last iteration: describe it in full.
             need = final if ki == last_key else dims
-            described[ki] = describe(searched(keys[ki], key_guide), basis[:need], budgets=budgets,
-                                     cancel=cancel)
+            described[ki] = describe_parts(searched(keys[ki], key_guide), basis[:need], HEAD_DIMS,
+                                           budgets=budgets, cancel=cancel)
             if ki == last_key:
                 keys[:] = []  # release the key videos (see the docstring)
-        kd = described[ki][:, :dims]
+        kd = prefix(described[ki], dims)
         if (ki, dims) not in tables:
             tables[(ki, dims)] = KeyTable(kd, key_grid, key_mask, key_cost)
         table = tables[(ki, dims)]
         if nnf is None and init is not None:
             nnf = table.from_coords(*init)
-        qd = describe(searched(out, query_guide), basis[:dims], budgets=budgets, cancel=cancel)
+        qd = describe_parts(searched(out, query_guide), basis[:dims], HEAD_DIMS, budgets=budgets,
+                            cancel=cancel)
         weights = None
         if opts.completeness_alpha is not None:
             # Completeness: d_k = each key's distance to its nearest query (reverse search);

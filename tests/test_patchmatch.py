@@ -266,3 +266,41 @@ def test_32_bit_field_gives_the_64_bit_search(monkeypatch):
     wide = search()
     assert short.idx.dtype == wide.idx.dtype == torch.int64
     assert torch.equal(short.idx, wide.idx) and torch.equal(short.dist, wide.dist)
+
+
+def test_split_descriptors_are_the_columns_of_one_convolution():
+    """describe_parts convolves the leading dimensions and the rest apart: the same numbers
+    as the columns of one 64-dimensional describe, and its prefixes those of shorter ones."""
+    from engine.descriptors import describe_parts, prefix
+    from engine.patchmatch import HEAD_DIMS
+
+    video = to_tensor(moving_texture(7, 30, 40, seed=3), torch.device("cpu"))
+    basis = pca_basis(video, PATCH, 64, torch.Generator().manual_seed(0))
+    whole = describe(video, basis)
+    head, tail = describe_parts(video, basis, HEAD_DIMS)
+    assert torch.equal(head, whole[:, :HEAD_DIMS]) and torch.equal(tail, whole[:, HEAD_DIMS:])
+    assert head.is_contiguous() and tail.is_contiguous()
+    short, none = describe_parts(video, basis[:8], HEAD_DIMS)
+    assert none is None and torch.equal(short, describe(video, basis[:8]))
+    for dims in (8, 16, 40, 64):
+        h, t = prefix((head, tail), dims)
+        joined = h if t is None else torch.cat([h, t], 1)
+        assert torch.equal(joined, whole[:, :dims]) and h.is_contiguous()
+        assert t is None or t.is_contiguous()
+
+
+def test_a_search_on_split_descriptors_is_the_search_on_one_block():
+    """KeyTable and the search take split descriptors as they are (no columns copied out):
+    the same matches and distances as from one (N, D) block, with a completeness weight."""
+    from engine.descriptors import describe_parts
+    from engine.patchmatch import HEAD_DIMS
+
+    k = to_tensor(moving_texture(6, 24, 32, seed=1), torch.device("cpu"))
+    q = to_tensor(moving_texture(6, 24, 32, seed=2), torch.device("cpu"))
+    qd, qg, kd, kg, _ = _setup(q, k, dims=40)
+    basis = pca_basis(k, PATCH, 40, torch.Generator().manual_seed(0))
+    qp, kp = describe_parts(q, basis, HEAD_DIMS), describe_parts(k, basis, HEAD_DIMS)
+    weights = torch.rand(kd.shape[0], generator=torch.Generator().manual_seed(4)) + 0.5
+    one = patchmatch(qd, qg, KeyTable(kd, kg), weights=weights, generator=torch.Generator().manual_seed(7))
+    split = patchmatch(qp, qg, KeyTable(kp, kg), weights=weights, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(one.idx, split.idx) and torch.equal(one.dist, split.dist)
