@@ -20,10 +20,13 @@ seed 1; the estimate in brackets): 16 Full-HD frames in and out 5.5 GB (7.4), to
 hold the clip looped, the most a voxel costs), 12 frames 4.3 GB (5.6); Best, 16 frames,
 5.6 GB. A variation of the clip's own size costs least, but one figure for every task keeps
 the longer retarget inside it. Smaller levels take 64-dimensional descriptors of keys and
-queries and cost about RICH_BYTES per voxel, counted on the mean of their source and output
-(128x72x13: 0.19 GB added; 256x144x13: 0.65 GB, 0.75 GB at Best; 480x270x16: 2.5 GB;
-640x360x13: 3.4 GB; 456x256x25: 3.5 GB), so the largest of them can cost more than a large
-level would. The peak is the larger of the two.
+queries and cost about RICH_BYTES per voxel, counted on the mean of their source and output,
+so the largest of them can cost more than a large level would. Measured after their
+descriptors were split without copies (the same day): 128x72x13 0.15 GB added; 256x144x13
+0.44 GB (0.45 at Best; 0.65 before); 480x270x16 1.6 GB (2.5); 640x360x13 2.0 GB (3.4; 2.0 at
+Best); 456x256x25 2.1 GB (3.5); the largest such level of ballet at 640x360x101 (2.7
+million voxels) 2.5 GB, the most a voxel cost there, with the clip itself held beside it.
+The peak is the larger of the two.
 
 No torch import here: the CLI checks a request before loading PyTorch.
 """
@@ -41,7 +44,7 @@ MAX_SIDE = 8192
 MAX_PIXELS_PER_FRAME = 36_000_000
 MAX_FRAMES = 10_000
 LARGE_BYTES = 220  # per voxel of source and output, over the large-level threshold
-RICH_BYTES = 1300  # per voxel of the mean of source and output, under it
+RICH_BYTES = 900  # per voxel of the mean of source and output, under it
 RUN_BYTES = 100_000_000  # what any run holds beside its levels (buffers, the clip's copies)
 LARGE_VOXELS = Settings().large_voxels
 MAX_NOISE = 100.0  # colours span [-1, 1]: far above the paper's 2..5, it is noise only
