@@ -27,17 +27,19 @@ HEAD_DIMS = 16  # leading descriptor dimensions that screen every candidate
 FIELD32_LIMIT = 2**31  # key grids (with a search's reach) under this hold their indices in 32 bits
 
 
-def split_descriptors(d: torch.Tensor | Parts) -> Parts:
-    """Descriptors as (leading HEAD_DIMS, the rest or None), each contiguous: split
-    descriptors (descriptors.describe_parts) as they are, one (N, D) block copied apart."""
+def split_descriptors(d: torch.Tensor | Parts, head: int = HEAD_DIMS) -> Parts:
+    """Descriptors as (the leading `head` dimensions, the rest or None), each contiguous:
+    split descriptors (descriptors.describe_parts) as they are, one (N, D) block copied
+    apart."""
     if isinstance(d, tuple):
         return d
-    split = min(HEAD_DIMS, d.shape[1])
+    split = min(head, d.shape[1])
     return d[:, :split].contiguous(), (d[:, split:].contiguous() if d.shape[1] > split else None)
 
 
 class KeyTable:
-    """Key descriptors (N, D) on a key grid, split into leading and trailing dimensions.
+    """Key descriptors (N, D) on a key grid, split into leading and trailing dimensions
+    (or given split, as descriptors.describe_parts makes them).
 
     The leading `HEAD_DIMS` dimensions (the basis puts the strongest first) screen every
     candidate; the rest are read only for candidates whose partial distance still beats
@@ -274,7 +276,7 @@ class _Search:
     def __init__(self, q: torch.Tensor | Parts, keys: KeyTable, weights: torch.Tensor | None,
                  budgets: Budgets, loop: LoopRule | None = None) -> None:
         self.loop = loop
-        self.qh, qt = split_descriptors(q)
+        self.qh, qt = split_descriptors(q, keys.head.shape[1])
         self.qt = qt if keys.tail is not None else None
         self.keys, self.weights = keys, weights
         dims = self.qh.shape[1] + (qt.shape[1] if qt is not None else 0)
