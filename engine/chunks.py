@@ -24,3 +24,13 @@ class Budgets:
 
 
 DEFAULT = Budgets()
+
+
+def slabs(frames: int, rows: int, per_row: int, budget: int) -> list[tuple[int, int, int, int]]:
+    """(t0, t1, y0, y1) blocks covering `frames` x `rows`, each costing at most `budget` where
+    one row costs `per_row`: whole frames, or blocks of rows where one frame passes the
+    budget. A block kept under the heap's largest is reused rather than mapped afresh."""
+    per = max(1, min(rows, budget // max(1, per_row)))
+    step = max(1, budget // max(1, per_row * rows)) if per == rows else 1
+    return [(t0, min(frames, t0 + step), y0, min(rows, y0 + per))
+            for t0 in range(0, frames, step) for y0 in range(0, rows, per)]

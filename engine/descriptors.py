@@ -17,7 +17,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from engine.chunks import DEFAULT, Budgets
+from engine.chunks import DEFAULT, Budgets, slabs
 from engine.config import Shape3
 from engine.errors import Cancelled
 
@@ -84,27 +84,20 @@ def describe(video: torch.Tensor, basis: torch.Tensor, *, budgets: Budgets = DEF
     dims, _, pt, ph, pw = basis.shape
     gt, gh, gw = video.shape[1] - pt + 1, video.shape[2] - ph + 1, video.shape[3] - pw + 1
     weight = basis.contiguous(memory_format=torch.channels_last_3d)
-    # Slabs of whole frames or, where one frame's output passes the budget, of rows: a slab
-    # kept under the heap's largest block is reused rather than mapped and zeroed afresh.
-    per_row = dims * gw
-    rows = max(1, min(gh, budgets.describe_elements // max(1, per_row)))
-    frames = max(1, budgets.describe_elements // max(1, per_row * gh)) if rows == gh else 1
-    if frames >= gt:
+    blocks = slabs(gt, gh, dims * gw, budgets.describe_elements)
+    if len(blocks) == 1:
         if cancel is not None and cancel():
             raise Cancelled()
         x = video.unsqueeze(0).contiguous(memory_format=torch.channels_last_3d)
         return F.conv3d(x, weight)[0].permute(1, 2, 3, 0).reshape(-1, dims)
     out = torch.empty((gt * gh * gw, dims), device=video.device, dtype=video.dtype)
     grid = out.view(gt, gh, gw, dims)
-    for t0 in range(0, gt, frames):
-        t1 = min(gt, t0 + frames)
-        for y0 in range(0, gh, rows):
-            if cancel is not None and cancel():
-                raise Cancelled()
-            y1 = min(gh, y0 + rows)
-            x = video[:, t0 : t1 + pt - 1, y0 : y1 + ph - 1].unsqueeze(0)
-            x = x.contiguous(memory_format=torch.channels_last_3d)
-            grid[t0:t1, y0:y1] = F.conv3d(x, weight)[0].permute(1, 2, 3, 0)
+    for t0, t1, y0, y1 in blocks:
+        if cancel is not None and cancel():
+            raise Cancelled()
+        x = video[:, t0 : t1 + pt - 1, y0 : y1 + ph - 1].unsqueeze(0)
+        x = x.contiguous(memory_format=torch.channels_last_3d)
+        grid[t0:t1, y0:y1] = F.conv3d(x, weight)[0].permute(1, 2, 3, 0)
     return out
 
 

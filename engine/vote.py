@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import torch
 
-from engine.chunks import DEFAULT, Budgets
+from engine.chunks import DEFAULT, Budgets, slabs
 from engine.colour import from_codes, to_codes
 from engine.config import Shape3
 from engine.errors import Cancelled
@@ -83,42 +83,36 @@ def vote(
         keys, order, mask = _luma_keys(luma, n_votes)
     out = torch.empty((c, *size), device=device, dtype=value.dtype)
     # A chunk is whole frames or, where one frame's votes pass the budget (27 votes of a
-    # Full-HD frame are 448 MB of indices), blocks of rows: a chunk kept under the heap's
-    # largest block is reused, not mapped and zeroed afresh each time. Every voxel's vote
-    # is its own, so the chunks give the same video.
+    # Full-HD frame are 448 MB of indices), blocks of rows. Every voxel's vote is its own,
+    # so the chunks give the same video.
     per_row = n_votes * max(8, c * value.element_size()) * size[2]
-    rows_per = max(1, min(size[1], budgets.vote_bytes // max(1, per_row)))
-    frames_per = max(1, min(size[0], budgets.vote_bytes // max(1, per_row * size[1]))) if rows_per == size[1] else 1
-    for t0 in range(0, size[0], frames_per):
-        t1 = min(size[0], t0 + frames_per)
-        for y0 in range(0, size[1], rows_per):
-            if cancel is not None and cancel():
-                raise Cancelled()
-            y1 = min(size[1], y0 + rows_per)
-            block = (t1 - t0, y1 - y0, size[2])
-            # Source voxel of every vote: (offsets, voxels of this chunk), in the order of
-            # the offsets (t, then y, then x), which the luma vote's ties follow.
-            windows = base.as_strided((pt, ph, pw, *block), (hb * wb, wb, 1, hb * wb, wb, 1),
-                                      base.storage_offset() + t0 * hb * wb + y0 * wb)
-            srcs = windows[corner[0], corner[1], corner[2]]
-            srcs += in_t[..., t0:t1, :, :]
-            srcs += in_y[..., y0:y1, :]
-            srcs += in_x
-            srcs = srcs.view(n_votes, -1)
-            if reduce == "luma":
-                # The vote whose luminance is the median: a real colour from one patch. Only
-                # the luminance key of every vote is fetched, then one colour per voxel.
-                votes = keys.index_select(0, srcs.reshape(-1)).view_as(srcs).add_(order)
-                pick = median_rows(votes, overwrite=True).bitwise_and_(mask).long()
-                chosen = srcs.gather(0, pick[None])[0]
-                picked = rows.index_select(0, chosen).view(*block, c)
-            elif reduce == "median":
-                votes = codes.index_select(0, srcs.reshape(-1)).view(n_votes, *block, c)
-                picked = from_codes(median_rows(votes, overwrite=True), value.dtype)
-            else:
-                votes = rows.index_select(0, srcs.reshape(-1)).view(n_votes, *block, c)
-                picked = votes.mean(dim=0)
-            out[:, t0:t1, y0:y1] = picked.permute(3, 0, 1, 2)
+    for t0, t1, y0, y1 in slabs(size[0], size[1], per_row, budgets.vote_bytes):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        block = (t1 - t0, y1 - y0, size[2])
+        # Source voxel of every vote: (offsets, voxels of this chunk), in the order of the
+        # offsets (t, then y, then x), which the luma vote's ties follow.
+        windows = base.as_strided((pt, ph, pw, *block), (hb * wb, wb, 1, hb * wb, wb, 1),
+                                  base.storage_offset() + t0 * hb * wb + y0 * wb)
+        srcs = windows[corner[0], corner[1], corner[2]]
+        srcs += in_t[..., t0:t1, :, :]
+        srcs += in_y[..., y0:y1, :]
+        srcs += in_x
+        srcs = srcs.view(n_votes, -1)
+        if reduce == "luma":
+            # The vote whose luminance is the median: a real colour from one patch. Only the
+            # luminance key of every vote is fetched, then one colour per voxel.
+            votes = keys.index_select(0, srcs.reshape(-1)).view_as(srcs).add_(order)
+            pick = median_rows(votes, overwrite=True).bitwise_and_(mask).long()
+            chosen = srcs.gather(0, pick[None])[0]
+            picked = rows.index_select(0, chosen).view(*block, c)
+        elif reduce == "median":
+            votes = codes.index_select(0, srcs.reshape(-1)).view(n_votes, *block, c)
+            picked = from_codes(median_rows(votes, overwrite=True), value.dtype)
+        else:
+            votes = rows.index_select(0, srcs.reshape(-1)).view(n_votes, *block, c)
+            picked = votes.mean(dim=0)
+        out[:, t0:t1, y0:y1] = picked.permute(3, 0, 1, 2)
     return out
 
 
