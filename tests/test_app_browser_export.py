@@ -121,6 +121,66 @@ def test_seed_browser_scores_a_seed_the_main_viewer_made(window, qtbot):
     assert cached is not None and cached.realism is not None
 
 
+def hold_the_editors_runs(monkeypatch):
+    """The editor's own run waits at its last level till the returned event is set (or it
+    is cancelled); the grid's runs are counted: the seeds whose whole run it made."""
+    import threading
+
+    from app.workers import generation, seed_queue
+
+    real, gate, grid_finals = generation.engine_levels, threading.Event(), []
+
+    def editors(frames, request, cancel):
+        for level in real(frames, request, cancel):
+            while level.final and not gate.wait(0.05) and not cancel():
+                pass
+            yield level
+
+    def grids(frames, request, cancel):
+        for level in real(frames, request, cancel):
+            if level.final:
+                grid_finals.append(request.seed)
+            yield level
+
+    monkeypatch.setattr(generation, "engine_levels", editors)
+    monkeypatch.setattr(seed_queue, "engine_levels", grids)
+    return gate, grid_finals
+
+
+def test_the_grid_takes_the_editors_run_of_its_seed(window, qtbot, monkeypatch):
+    """Browse seeds while the editor makes the first seed: that tile waits for the
+    editor's video (and its realism) instead of computing it beside it; the others are
+    computed meanwhile. A run cancelled before it ends leaves the tile to the grid."""
+    gate, grid_finals = hold_the_editors_runs(monkeypatch)
+    window.panel.seed.setValue(5)
+    window.panel.browse_count.setValue(3)
+    window.runs.generate()
+    browser = window.browsers.browse_seeds()
+    qtbot.waitUntil(lambda: all(browser.tiles[s].clip is not None and browser.tiles[s].clip.final
+                                for s in (6, 7)), timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not browser.busy, timeout=10_000)
+    assert sorted(grid_finals) == [6, 7] and not browser.tiles[5].clip.final
+    assert "Waiting for the editor's run of seed 5" in browser.status.text()
+    with qtbot.waitSignal(window.generation.scored, timeout=RUN_TIMEOUT_MS) as blocker:
+        gate.set()
+    tile = browser.tiles[5]
+    qtbot.waitUntil(lambda: tile.clip.final and tile.clip.realism is not None, timeout=10_000)
+    np.testing.assert_array_equal(tile.clip.frames, blocker.args[0].frames)
+    qtbot.waitUntil(lambda: not browser.busy, timeout=10_000)
+    assert sorted(grid_finals) == [6, 7] and browser.status.text() == "All variations ready."
+
+    # Cancelled: the grid computes the seed itself.
+    gate.clear()
+    window.panel.seed.setValue(8)
+    window.runs.generate()
+    browser = window.browsers.browse_seeds()
+    qtbot.waitUntil(lambda: all(browser.tiles[s].clip is not None and browser.tiles[s].clip.final
+                                for s in (9, 10)), timeout=RUN_TIMEOUT_MS)
+    window.generation.cancel()
+    qtbot.waitUntil(lambda: browser.tiles[8].clip.final, timeout=RUN_TIMEOUT_MS)
+    assert 8 in grid_finals
+
+
 def test_export_result_mp4_and_read_back(window, qtbot, tmp_path):
     result = generate(window, qtbot)
     target = tmp_path / "out" / "tiny_seed0000.mp4"

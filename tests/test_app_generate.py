@@ -412,3 +412,25 @@ def test_the_time_left_shows_from_the_first_levels_and_earlier_runs_prime_it(win
     assert [level for level, _, text in second if " left" in text] == [1, 2, 3, 4, 5], second
     assert all(primed for _, primed, _ in second) and not any(p for _, p, _ in first)
     assert any(key.startswith("eta/") for key in window.settings.allKeys())
+
+
+def test_a_number_still_being_typed_is_what_generate_makes(window, qtbot):
+    """The panel's boxes take typed text on Enter or when the focus leaves, and a click on
+    Generate takes no focus: Generate takes the typed number itself, and the auto-update
+    that the box's change would start after it is not another run of the same."""
+    from app.widgets.control_panel import DEBOUNCE_MS
+
+    window.panel.auto_update.setChecked(True)
+    window.activateWindow()
+    box = window.panel.seed
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=5000)
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "9")
+    assert box.value() == 0  # not taken yet
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.panel.generate.click()
+    assert blocker.args[0].seed == 9 and window.session.settings.seed == 9
+    runs = window.generation.run_count
+    qtbot.wait(DEBOUNCE_MS * 3)
+    assert window.generation.run_count == runs and not window.generation.busy

@@ -11,6 +11,8 @@ import random
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -323,6 +325,19 @@ class ControlPanel(QWidget):
         self.output_box.setVisible(self.current_task() not in FIXED_SIZE_TASKS)
         self.blend_seams.setVisible(self.current_task() in SEAM_TASKS)
         self.keep_whole.setVisible(self.current_task() in WHOLE_TASKS)
+
+    def take_typed(self) -> None:
+        """Take the number being typed in a focused box of the panel (its boxes take typed
+        text on Enter or when the focus leaves, and a click on Generate takes no focus)."""
+        box = QApplication.focusWidget()
+        while box is not None and not isinstance(box, QAbstractSpinBox):
+            box = box.parentWidget()  # the focus may be on the box's line edit
+        if box is not None and self.isAncestorOf(box):
+            box.interpretText()
+
+    def settle(self) -> None:
+        """A run takes every choice now: the debounced change still to come is not another."""
+        self._debounce.stop()
 
     def _schedule(self) -> None:
         self._debounce.start()

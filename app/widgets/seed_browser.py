@@ -73,6 +73,9 @@ class SeedBrowser(QDialog):
         self._failed = False
         self._finals_due: set[int] = set()  # seeds whose full result this grid still computes
         self._scoring: dict[int, str] = {}  # cached seeds being scored: the kind they came as
+        self._awaited: dict[int, Request] = {}  # finals the editor's own run is making
+        # (selection token, request) of the editor's own run in progress, or None.
+        self.running: Callable[[], tuple[tuple, Request] | None] = lambda: None
 
         self.count = QSpinBox()
         self.count.setRange(2, 32)
@@ -180,6 +183,7 @@ class SeedBrowser(QDialog):
         self._queue = TaskQueue()
         self._finals_due.clear()
         self._scoring.clear()
+        self._awaited.clear()
         if self._job is not None:
             self._job.cancel()
             self._job = None
@@ -189,6 +193,51 @@ class SeedBrowser(QDialog):
                 tile.set_state("best" if tile.refined else "ready")
         self.status.setText("Stopped.")
         self.stop.setEnabled(False)
+
+    def defer(self, token: tuple, request: Request) -> None:
+        """The editor's own run is making `request` on the selection `token` names: a
+        tile's final of the same waits for it (offer_result) instead of being computed
+        beside it, and is computed after all if that run ends without it (resume)."""
+        self.resume(keep=request)  # a run replaced by this one brings nothing
+        if self._shows(token, request) and self._queue.drop(
+                lambda t: t[0] == "final" and t[2] == request):
+            self._awaited[request.seed] = request
+
+    def resume(self, keep: Request | None = None) -> None:
+        """The editor's run ended (or makes `keep` now): the finals it did not bring are
+        computed here."""
+        for seed, request in list(self._awaited.items()):
+            if request == keep:
+                continue
+            del self._awaited[seed]
+            tile = self.tiles.get(seed)
+            if tile is not None and not (tile.clip is not None and tile.clip.final):
+                self._push(("final", seed, request))
+
+    def offer_result(self, clip: ResultClip) -> None:
+        """A result made outside the grid (the editor's run): a tile of the same seed and
+        settings takes it instead of computing it (with its realism when it comes)."""
+        if not clip.final or not self._shows(clip.token, clip.request):
+            return
+        seed, shown = clip.seed, self.tiles[clip.seed].clip
+        self._awaited.pop(seed, None)
+        if shown is not None and shown.final and (shown.realism is not None or clip.realism is None):
+            return  # the tile has it already
+        self._queue.mark_finished(clip.request)
+        if clip.realism is not None:
+            self._queue.drop(lambda t: t[0] == "score" and t[1] == seed)
+            self._scoring.pop(seed, None)
+            self._offer("final", seed, clip, "ready")
+        else:
+            self._offer_cached("final", seed, clip.request, clip)
+        if self._job is None:
+            self._say_ready()
+
+    def _shows(self, token: tuple, request: Request) -> bool:
+        """Whether a tile's final is `request` on the selection `token` names."""
+        return (self.selection is not None and self.request is not None
+                and token == self.selection.token and request.seed in self.tiles
+                and request == replace(self.request, seed=request.seed))
 
     def refine(self, seed: int) -> None:
         request = with_quality(replace(self.request, seed=seed), "best")
@@ -238,6 +287,9 @@ class SeedBrowser(QDialog):
             if seed not in self._rank:
                 self._finals_due.add(seed)
                 self._push(("final", seed, replace(self.request, seed=seed)))
+        running = self.running()
+        if running is not None:
+            self.defer(*running)
         if self._job is None:  # every tile from the cache: no worker to say so when done
             self._say_ready()
 
@@ -406,7 +458,7 @@ class SeedBrowser(QDialog):
         if job is self._job:
             self._job = None
             self.stop.setEnabled(False)
-            self._finals_due.clear()
+            self._finals_due.intersection_update(self._awaited)  # still to come
             self._judge()  # a failed or short grid: tiles still waiting are judged alone
             if self.is_sorted:
                 self._arrange()
@@ -414,6 +466,10 @@ class SeedBrowser(QDialog):
                 self._say_ready()
 
     def _say_ready(self) -> None:
+        if self._awaited:
+            seeds = ", ".join(str(seed) for seed in sorted(self._awaited))
+            self.status.setText(f"Waiting for the editor's run of seed {seeds}…")
+            return
         ready = sum(t.clip is not None and t.clip.final for t in self.tiles.values())
         self.status.setText("All variations ready." if ready == len(self.tiles) else
                             f"{ready} of {len(self.tiles)} variations ready (Show computes "

@@ -30,12 +30,18 @@ class BrowserController(QObject):
         self._layers: tuple = ()  # what names the grid's mask, sketch or clip A
         session.clip_changed.connect(lambda clip: self.close())
         session.favourites_changed.connect(self._show_stars)
+        # The editor's own run and the grid never make one video side by side (B pressed
+        # during a run, or an auto-update after a browse): the grid waits for the run's.
+        runner = runs.runner
+        runner.busy_changed.connect(self._on_run_busy)
+        runner.finished.connect(self._offer_result)
+        runner.scored.connect(self._offer_result)
 
     def browse_seeds(self) -> SeedBrowser | None:
         if self.session.clip is None:
             self.messages.error("No clip", NO_CLIP)
             return None
-        settings = self.runs.sync.commit()
+        settings = self.runs.sync.commit_typed()
         if settings.task == "inpaint" and not self.runs.inpaint_ready(settings):
             return None  # an empty mask: said as Generate says it, before any grid
         if not self.runs.guided_ready(settings):
@@ -54,10 +60,24 @@ class BrowserController(QObject):
             self.browser.refined.connect(self._on_refined)
             self.browser.favourite_total = lambda: len(self.session.favourites)
             self.browser.starred_seeds = self._starred
+            self.browser.running = lambda: self.runs.runner.running
         self.browser.show()
         self.browser.raise_()
         self.browser.browse(selection, request, settings.browse_count)  # stars: _starred
         return self.browser
+
+    def _on_run_busy(self, busy: bool) -> None:
+        if self.browser is None:
+            return
+        running = self.runs.runner.running
+        if busy and running is not None:
+            self.browser.defer(*running)
+        elif not busy:
+            self.browser.resume()
+
+    def _offer_result(self, clip: ResultClip) -> None:
+        if self.browser is not None:
+            self.browser.offer_result(clip)
 
     def use_clip(self, clip: ResultClip) -> None:
         """A tile's "Use": its video becomes the result, and the panel and the in/out range

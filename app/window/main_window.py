@@ -403,7 +403,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.playback.stop()
-        self.sync.commit()
+        self.sync.commit_typed()
         preferences.save(self.settings, self, self.splitter, self.session)
         # Cancel everything first, then wait for all threads together (one deadline).
         self.generation.cancel()

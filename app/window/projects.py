@@ -144,7 +144,7 @@ class ProjectController(QObject):
 
     # -- internals --------------------------------------------------------------------------
     def _write(self, path: Path) -> bool:
-        self.sync.commit()
+        self.sync.commit_typed()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             save_project(self.session.snapshot(), path)

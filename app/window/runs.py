@@ -93,7 +93,8 @@ class RunController(QObject):
             self.messages.error("No clip", NO_CLIP)
             return
         self._note = ""
-        settings = self.sync.commit()
+        settings = self.sync.commit_typed()
+        self.panel.settle()  # this run takes every choice: no auto-update of the same after it
         if settings.task == "inpaint" and not self.inpaint_ready(settings):
             return
         if not self.guided_ready(settings):

@@ -30,6 +30,13 @@ class SettingsSync(QObject):
             self._pulling = False
         return self.session.settings
 
+    def commit_typed(self) -> PanelSettings:
+        """commit(), with the number being typed in a box of the panel taken first: for
+        what the user asks for now (Generate, Browse, Save, closing). Not for autosave, which
+        must not take "2" of a "25" still being typed."""
+        self.panel.take_typed()
+        return self.commit()
+
     def _show(self, settings: PanelSettings) -> None:
         if not self._pulling:
             self.panel.apply_settings(settings)

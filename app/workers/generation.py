@@ -138,6 +138,13 @@ class GenerationRunner(QObject):
         return self._job is not None
 
     @property
+    def running(self) -> tuple[tuple, Request] | None:
+        """(selection token, request) of the run in progress, None when idle."""
+        if self._job is None or self._selection is None or self._request is None:
+            return None
+        return self._selection.token, self._request
+
+    @property
     def job(self) -> jobs.Job | None:
         return self._job
 

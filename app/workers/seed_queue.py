@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 
 from app.state.media import Selection
 from app.workers import jobs
@@ -55,6 +56,18 @@ class TaskQueue:
         """The worker leaves early (an error): the next push starts a new one."""
         with self._lock:
             self._has_worker = False
+
+    def drop(self, match: Callable[[tuple], bool]) -> int:
+        """Forget the waiting tasks `match` picks; how many there were."""
+        with self._lock:
+            kept = deque(t for t in self._items if not match(t))
+            dropped, self._items = len(self._items) - len(kept), kept
+            return dropped
+
+    def mark_finished(self, request: Request) -> None:
+        """`request` was made elsewhere: the worker skips its final if it is still to come."""
+        with self._lock:
+            self.finished.add(request)
 
     def close(self) -> None:
         """Drop every task and refuse new ones (the grid was replaced or stopped)."""
