@@ -131,3 +131,37 @@ def test_the_next_export_can_start_as_soon_as_one_is_written(window, qtbot, tmp_
     assert started == [True]
     qtbot.waitUntil(lambda: (tmp_path / "second.gif").exists() and not window.exporter.busy,
                     timeout=60_000)
+
+
+def type_name(qtbot, dialog: ExportDialog, name: str) -> None:
+    dialog.target.clear()
+    qtbot.keyClicks(dialog.target, name)
+
+
+def test_the_quality_slider_leaves_a_typed_name_as_it_is(qtbot, tmp_path):
+    dialog = ExportDialog("clip", [3], tmp_path, single=True)
+    qtbot.addWidget(dialog)
+    type_name(qtbot, dialog, str(tmp_path / "movie2.mov"))
+    dialog.crf.setValue(25)
+    assert dialog.targets() == [tmp_path / "movie2.mov"] and dialog.kind == "mp4"
+    # Choosing a format gives the name its suffix; MP4 keeps a .mov or .mkv.
+    dialog.format.setCurrentText("GIF animation")
+    assert dialog.targets() == [tmp_path / "movie2.gif"]
+    type_name(qtbot, dialog, str(tmp_path / "movie3.mkv"))
+    assert dialog.kind == "mp4" and dialog.targets() == [tmp_path / "movie3.mkv"]
+
+
+@pytest.mark.parametrize(("typed", "kind"), [("clip.mp4", "mp4"), ("clip.mov", "mp4"),
+                                             ("b.gif", "gif"), ("still.png", "png")])
+def test_a_typed_suffix_picks_its_format_over_the_remembered_one(qtbot, tmp_path, typed, kind):
+    remembered = "gif" if kind != "gif" else "png"
+    dialog = ExportDialog("clip", [3], tmp_path, single=True, kind=remembered)
+    qtbot.addWidget(dialog)
+    type_name(qtbot, dialog, typed)
+    assert dialog.kind == kind and dialog.crf.isEnabled() == (kind == "mp4")
+    assert dialog.target.text() == typed  # the name stays as typed
+    # A one-frame result: .png is its PNG image.
+    still = ExportDialog("clip", [3], tmp_path, single=True, still=True)
+    qtbot.addWidget(still)
+    type_name(qtbot, still, "frame.png")
+    assert still.kind == "still"

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.workers.exporter import DEFAULT_CRF, FORMATS, KNOWN_SUFFIXES, STILL, output_name
+from engine.io.clip import VIDEO_OUT_EXTS
 
 
 class ExportDialog(QDialog):
@@ -79,7 +80,8 @@ class ExportDialog(QDialog):
         if labels and not still:  # a still starts on the PNG image
             self.format.setCurrentText(labels[0])
         self.format.currentIndexChanged.connect(self._refresh)
-        self.crf.valueChanged.connect(self._refresh)
+        self.crf.valueChanged.connect(self._show_crf)  # the quality leaves the name alone
+        self.target.textEdited.connect(self._follow_typed_suffix)
         self._refresh()
 
     @property
@@ -108,20 +110,45 @@ class ExportDialog(QDialog):
         targets = self.targets()
         return targets[0].parent if targets else self._folder
 
-    def _refresh(self) -> None:
+    def _show_crf(self) -> None:
         self.crf_label.setText(f"CRF {self.crf.value()}")
         self.crf.setEnabled(self.kind == "mp4")
+
+    def _follow_typed_suffix(self, text: str) -> None:
+        """A file name typed with a format's suffix picks that format (x.gif: GIF), so the
+        file written is the one named; the name itself is left as typed."""
+        if not self._single:
+            return
+        suffix = Path(text.strip()).suffix.lower()
+        kind = ("mp4" if suffix in VIDEO_OUT_EXTS else "gif" if suffix == ".gif" else
+                ("still" if self.format.findText(STILL) >= 0 else "png") if suffix == ".png"
+                else None)
+        label = next((lab for lab, (k, _) in FORMATS.items() if k == kind), None)
+        if label is not None and label != self.format.currentText():
+            self.format.blockSignals(True)
+            self.format.setCurrentText(label)
+            self.format.blockSignals(False)
+            self._show_crf()
+            self._show_png_note()
+
+    def _show_png_note(self) -> None:
+        self.names.setText("PNG frames go into a new (or empty) folder of that name."
+                           if self.kind == "png" else "")
+
+    def _refresh(self) -> None:
+        self._show_crf()
         if self._single:
             current = self.target.text().strip()
             if current:  # keep the chosen name, switch its suffix to the format's
                 p = Path(current)
-                stem = p.stem if p.suffix.lower() in KNOWN_SUFFIXES else p.name
-                self.target.setText(str(p.parent / (stem + FORMATS[self.format.currentText()][1])))
+                kept = self.kind == "mp4" and p.suffix.lower() in VIDEO_OUT_EXTS  # .mov, .mkv
+                if not kept:
+                    stem = p.stem if p.suffix.lower() in KNOWN_SUFFIXES else p.name
+                    self.target.setText(str(p.parent / (stem + FORMATS[self.format.currentText()][1])))
             else:
                 name = output_name(self._stem, self._seeds[0], self.kind)
                 self.target.setText(str(self._folder / name))
-            self.names.setText("PNG frames go into a new (or empty) folder of that name."
-                               if self.kind == "png" else "")
+            self._show_png_note()
         else:
             if not self.target.text().strip():
                 self.target.setText(str(self._folder))
