@@ -28,6 +28,7 @@ import numpy as np
 from engine.cli_args import whole
 from engine.config import KEEP_WHOLE_ALPHA, Settings
 from engine.errors import InputError
+from engine.io.paths import check_not_input
 
 # The paper's clips and anchors: shared/data beside the checkout, or VGPNN_BENCH_DATA (a
 # machine where the checkout travels alone, as tools/gpu_check.sh does).
@@ -295,11 +296,13 @@ def _before_after(source: np.ndarray, out: np.ndarray, mask: np.ndarray, path: P
     edge = mask[t] ^ np.roll(mask[t], 1, 0) | mask[t] ^ np.roll(mask[t], 1, 1)
     before[edge] = (255, 0, 0)
     pair = np.concatenate([before, np.full((before.shape[0], 8, 3), 255, np.uint8), out[t]], axis=1)
-    folder = path.with_suffix("")
-    write_video(pair[None], str(folder) + "/", fps=1)
-    (folder / "frame_00001.png").replace(path)
-    folder.rmdir()
+    write_video(pair[None], path, fps=1)  # a .png: one image, written whole or not at all
     print(f"wrote {path}")
+
+
+def picture_path(json_target: Path) -> Path:
+    """Where the inpainting case's before/after picture goes: beside the JSON."""
+    return json_target.with_name(json_target.stem + "_inpaint.png")
 
 
 QUALITY_COLUMNS = ("coherence", "coherence_p95", "completeness", "coherence@0.5", "coherence_p95@0.5",
@@ -351,11 +354,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def bench(args: argparse.Namespace) -> int:
-    _check_json_target(Path(args.json))  # before the runs, not after them
     if args.inputs:
         cases = [Case(Path(p).name, Path(p), args.seeds, (1, 0.25), cli=True) for p in args.inputs]
     else:
         cases = default_cases(args.seeds, args.fullhd_seeds)
+    # Before the runs, not after them; never over an input.
+    _check_json_target(Path(args.json), [c.path for c in cases] + [DATA / INPAINT_CLIP])
     metrics = not args.no_metrics
     rows: list[dict] = []
     if args.ablate:
@@ -383,28 +387,38 @@ def bench(args: argparse.Namespace) -> int:
         if not args.inputs and birds.exists():
             print(f"bench: {birds.name} inpainting ...", file=sys.stderr, flush=True)
             row = bench_inpaint(birds, args.device)
-            _before_after(row.pop("source"), row.pop("frames"), row.pop("mask"), Path(args.json).with_suffix(".png"))
+            _before_after(row.pop("source"), row.pop("frames"), row.pop("mask"),
+                          picture_path(Path(args.json)))
             rows.append(row)
     print(table(rows))
     device = next((r["device"] for r in rows if "device" in r), "n/a")
     print(f"\ndevice: {device}. Quality by engine/metrics.py (shared/eval/score.py's definitions): "
           "lower coherence/completeness is better; flicker 1 = as calm as the input.")
     target = Path(args.json)
-    try:  # whole or not at all: a temporary name, renamed when written
-        partial = target.with_name(f".{target.name}.partial")
-        partial.write_text(json.dumps({"rows": rows}, indent=2))
+    # Whole or not at all: a temporary name of its own, renamed when written.
+    fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(json.dumps({"rows": rows}, indent=2))
+        os.chmod(partial, 0o644)  # mkstemp's file is private to the user
         os.replace(partial, target)
     except OSError as exc:
+        Path(partial).unlink(missing_ok=True)
         raise InputError(f"{target.name}: cannot write the results ({exc.strerror or exc})") from None
     print(f"wrote {args.json}")
     return 0
 
 
-def _check_json_target(target: Path) -> None:
-    """Refuse a --json the results could not be written to, before hours of runs."""
+def _check_json_target(target: Path, inputs: list[Path]) -> None:
+    """Refuse a --json (or the picture beside it) that the results could not be written to
+    or that is an input, before hours of runs."""
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise InputError(f"{target.name}: --json is a folder; give a file name such as bench.json")
+    check_not_input(target, inputs)
+    check_not_input(picture_path(target), inputs)
+    if picture_path(target).is_dir():
+        raise InputError(f"{picture_path(target)}: is a folder, where the inpainting picture goes")
     if not folder.is_dir():
         raise InputError(f"{target}: --json's folder {folder} does not exist")
     if not os.access(folder, os.W_OK):

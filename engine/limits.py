@@ -55,7 +55,14 @@ Shape3 = tuple[int, int, int]
 
 
 def free_memory() -> int | None:
-    """Bytes of memory available to a new allocation now, or None when unknown."""
+    """Bytes of memory available to a new allocation now, or None when unknown: the
+    machine's, or less where a container's memory limit (cgroup) or the process's
+    address-space limit (ulimit -v) leaves less."""
+    known = [v for v in (_machine_free(), _cgroup_free(), _address_space_free()) if v is not None]
+    return min(known) if known else None
+
+
+def _machine_free() -> int | None:
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
@@ -67,6 +74,76 @@ def free_memory() -> int | None:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, ValueError, OSError):
         return None
+
+
+def _read_number(path: str) -> int | None:
+    try:
+        with open(path, encoding="ascii") as fh:
+            text = fh.read().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None  # "max": no limit
+
+
+def _cgroup_free(root: str = "/sys/fs/cgroup", membership: str = "/proc/self/cgroup") -> int | None:
+    """What this process's memory cgroup (v2, or v1's memory controller) and its parents
+    leave: the tightest limit less the usage, page cache that can be dropped not counted."""
+    try:
+        with open(membership, encoding="ascii") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, where = line.split(":", 2)
+        if controllers == "":  # v2
+            files, folder = ("memory.max", "memory.current", "inactive_file"), root
+        elif "memory" in controllers.split(","):
+            files = ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")
+            folder = os.path.join(root, "memory")
+        else:
+            continue
+        best = None
+        parts = [p for p in where.split("/") if p]
+        for depth in range(len(parts), -1, -1):  # this cgroup, then each parent
+            here = os.path.join(folder, *parts[:depth])
+            limit, used = _read_number(os.path.join(here, files[0])), _read_number(os.path.join(here, files[1]))
+            if limit is None or used is None or limit >= 1 << 60:  # none (v1 says 2^63)
+                continue
+            free = limit - max(0, used - _stat_value(os.path.join(here, "memory.stat"), files[2]))
+            best = free if best is None else min(best, free)
+        if best is not None:
+            return max(0, best)
+    return None
+
+
+def _stat_value(path: str, key: str) -> int:
+    try:
+        with open(path, encoding="ascii") as fh:
+            for line in fh:
+                name, _, value = line.partition(" ")
+                if name == key:
+                    return int(value)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _address_space_free() -> int | None:
+    """ulimit -v less the address space in use (PyTorch's CPU allocator fails at it)."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return None
+    if soft == resource.RLIM_INFINITY:
+        return None
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            used = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
+    except (OSError, ValueError, StopIteration):
+        return None
+    return max(0, soft - used)
 
 
 def estimated_peak_bytes(source_shape: Shape3, output_shape: Shape3) -> int:

@@ -92,8 +92,25 @@ def run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None 
 
     `cancel()` is polled between PatchMatch iterations; when it returns True the generator
     raises `Cancelled`. Same source, request and device give identical frames, whatever the
-    work `budgets` (how much is computed per tensor operation; they bound memory).
+    work `budgets` (how much is computed per tensor operation; they bound memory). Memory
+    the CPU cannot give (PyTorch says so with a RuntimeError) is a MemoryError.
     """
+    try:
+        yield from _run(source, request, cancel, budgets)
+    except RuntimeError as exc:
+        if cpu_out_of_memory(exc):
+            raise MemoryError("out of memory") from exc
+        raise
+
+
+def cpu_out_of_memory(exc: BaseException) -> bool:
+    """PyTorch's CPU allocator failing ("DefaultCPUAllocator: can't allocate memory")."""
+    text = str(exc)
+    return "DefaultCPUAllocator" in text or "can't allocate memory" in text
+
+
+def _run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None,
+         budgets: Budgets) -> Iterator[LevelResult]:
     task = _validate(source, request)
     settings = task.adjust(request.settings)
     device = pick_device(settings.device)

@@ -293,6 +293,23 @@ def test_memory_cap_refused_before_work(clip_file, tmp_path, capsys, monkeypatch
     assert not (tmp_path / "o.mp4").exists()
 
 
+def test_memory_the_cpu_cannot_give_is_one_line_and_exit_3(clip_file, tmp_path, capsys, monkeypatch):
+    """PyTorch's CPU allocator says it with a RuntimeError (a container's limit, a ulimit, a
+    machine busy elsewhere), not a MemoryError: the same one line and exit code."""
+    import engine.run as engine_run
+
+    def starved(*args):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] data. DefaultCPUAllocator: "
+                           "can't allocate memory: you tried to allocate 3221225472 bytes.")
+        yield
+
+    monkeypatch.setattr(engine_run, "_run_on", starved)
+    code = main(["generate", str(clip_file), "-o", str(tmp_path / "o.mp4"), "-q"])
+    err = capsys.readouterr().err.strip()
+    assert code == 3 and err.startswith("error: out of memory") and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+
+
 @pytest.mark.parametrize("output, message", [
     ("", "is not a name for an output"),
     ("{tmp}/missing/out.mp4", "the folder {tmp}/missing does not exist"),
@@ -393,7 +410,7 @@ def test_seeds_of_a_count_stay_within_the_largest(clip_file, tmp_path, capsys):
 def test_a_trailing_slash_asks_for_a_folder_of_frames(clip_file, tmp_path):
     out = str(tmp_path / "looks_like.mp4") + "/"
     assert main(["generate", str(clip_file), "-o", out, "--frames", "3", "-q"]) == 0
-    assert sorted(p.name for p in (tmp_path / "looks_like.mp4").iterdir())[0] == "frame_00001.png"
+    assert sorted(p.name for p in (tmp_path / "looks_like.mp4").glob("*.png"))[0] == "frame_00001.png"
 
 
 def test_a_mistyped_command_is_named_not_opened(clip_file, capsys):
@@ -424,6 +441,26 @@ def test_bench_refuses_a_json_it_could_not_write_before_running(clip_file, tmp_p
     with pytest.raises(SystemExit):
         main(["bench", "--fullhd-seeds", "-1"])
     assert "must be at least 0" in capsys.readouterr().err
+
+
+def test_bench_never_writes_over_an_input_or_a_folder_beside_its_json(clip_file, tmp_path, capsys):
+    before = clip_file.read_bytes()
+    assert main(["bench", str(clip_file), "--seeds", "1", "--json", str(clip_file)]) == 2
+    assert "cannot be the input" in capsys.readouterr().err and clip_file.read_bytes() == before
+    # The inpainting picture goes beside the JSON as one file; a folder of the JSON's
+    # name (once the picture's scratch folder) is left alone.
+    import engine.bench as bench
+
+    mine = tmp_path / "b"
+    mine.mkdir()
+    (mine / "frame_00001.png").write_bytes(b"mine")
+    frames = np.zeros((16, 8, 8, 3), np.uint8)
+    mask = np.zeros((16, 8, 8), bool)
+    mask[:, 2:5, 2:5] = True
+    picture = bench.picture_path(tmp_path / "b.json")
+    bench._before_after(frames, frames, mask, picture)
+    assert picture.is_file() and (mine / "frame_00001.png").read_bytes() == b"mine"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no scratch left
 
 
 def test_sigterm_stops_like_ctrl_c_and_leaves_no_partial_output(tmp_path):

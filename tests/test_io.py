@@ -16,6 +16,7 @@ from engine.errors import Cancelled, InputError
 from engine.io import (
     SAMPLE_CLIP,
     VideoClip,
+    check_target,
     max_side_hint,
     output_kind,
     probe,
@@ -25,6 +26,7 @@ from engine.io import (
     unique_output_paths,
     write_video,
 )
+from engine.io.writer import FRAMES_MARK
 
 
 def gradient(t: int = 10, h: int = 48, w: int = 64) -> np.ndarray:
@@ -141,13 +143,26 @@ def test_png_folder_round_trip_is_lossless(tmp_path: Path) -> None:
     frames = gradient(5)
     out = write_video(frames, tmp_path / "frames", fps=Fraction(24))
     names = sorted(p.name for p in out.iterdir())
-    assert names == [f"frame_{i:05d}.png" for i in range(1, 6)]
+    assert names == [FRAMES_MARK, *(f"frame_{i:05d}.png" for i in range(1, 6))]
     clip = read_video(out)
     assert np.array_equal(clip.frames, frames)
     assert clip.fps == Fraction(25)  # images carry no rate: the documented default
-    # Writing again over a frames-only folder replaces it.
+    # Writing again over a folder of frames this tool wrote replaces it.
     write_video(frames[:2], str(tmp_path / "frames") + "/", fps=Fraction(24))
-    assert len(list(out.iterdir())) == 2
+    assert len(list(out.glob("frame_*.png"))) == 2
+
+
+def test_frames_this_tool_did_not_write_are_never_replaced(tmp_path: Path) -> None:
+    """FFmpeg's `frame_%05d.png` extraction makes the names this tool writes: a folder of
+    them without the tool's mark is the user's, and refused before any work."""
+    theirs = write_video(gradient(3), tmp_path / "extracted", fps=Fraction(24))
+    (theirs / FRAMES_MARK).unlink()
+    before = {p.name: p.read_bytes() for p in theirs.iterdir()}
+    with pytest.raises(InputError, match="PNG frames that this tool did not write"):
+        write_video(gradient(2), str(theirs) + "/", fps=Fraction(24))
+    with pytest.raises(InputError, match="did not write"):
+        check_target(theirs)
+    assert {p.name: p.read_bytes() for p in theirs.iterdir()} == before
 
 
 def test_gif_write_and_read(tmp_path: Path) -> None:

@@ -73,6 +73,55 @@ def test_free_memory_reads_the_system() -> None:
         assert free is not None and 10**7 < free < 10**14
 
 
+def _cgroup_tree(tmp_path, membership: str, files: dict[str, str]) -> tuple[str, str]:
+    root = tmp_path / "cgroup"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (tmp_path / "membership").write_text(membership)
+    return str(root), str(tmp_path / "membership")
+
+
+def test_a_containers_memory_limit_is_what_is_free(tmp_path) -> None:
+    """In a container the machine's free memory is not the run's: the cgroup's limit less
+    its usage (page cache it can drop not counted) is, the tightest of it and its parents."""
+    from engine.limits import _cgroup_free
+
+    gb = 2**30
+    root, membership = _cgroup_tree(tmp_path, "0::/box/app\n", {
+        "box/app/memory.max": "max\n",  # none here: the parent's counts
+        "box/app/memory.current": f"{gb}\n",
+        "box/memory.max": f"{4 * gb}\n",
+        "box/memory.current": f"{3 * gb}\n",
+        "box/memory.stat": f"anon {gb}\ninactive_file {gb}\n",
+    })
+    assert _cgroup_free(root, membership) == 2 * gb  # 4 - (3 - 1)
+    root, membership = _cgroup_tree(tmp_path / "v1", "4:memory:/job\n3:cpu:/\n", {
+        "memory/job/memory.limit_in_bytes": f"{2 * gb}\n",
+        "memory/job/memory.usage_in_bytes": f"{gb // 2}\n",
+        "memory/memory.limit_in_bytes": str(2**63 - 4096),  # v1's "no limit"
+        "memory/memory.usage_in_bytes": f"{gb}\n",
+    })
+    assert _cgroup_free(root, membership) == 2 * gb - gb // 2
+    root, membership = _cgroup_tree(tmp_path / "none", "0::/\n", {"memory.max": "max\n"})
+    assert _cgroup_free(root, membership) is None
+
+
+def test_an_address_space_limit_is_what_is_free() -> None:
+    """ulimit -v: PyTorch's CPU allocator fails at it, whatever the machine has free."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc")
+    code = ("import resource; resource.setrlimit(resource.RLIMIT_AS, (6 << 30, resource.RLIM_INFINITY));"
+            "from engine.limits import free_memory, _address_space_free as a;"
+            "print(a() is not None and 0 < a() < 6 << 30 and free_memory() <= a())")
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert out.stdout.strip() == "True", out.stderr
+
+
 @pytest.mark.parametrize("bad", [(0, 10, 10), (4, -1, 10), (4, 10), (4, 10.5, 10), ("4", 1, 1)])
 def test_bad_shapes(bad) -> None:
     with pytest.raises(InputError, match="output size must be three whole numbers"):

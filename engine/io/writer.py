@@ -22,6 +22,9 @@ from engine.io.paths import check_not_input, output_kind, side_name
 
 ENCODE_THREADS = 2
 _FRAME_GLOB = "frame_*.png"
+# A hidden file in every frames folder this tool writes: only such a folder is replaced by
+# the next write (FFmpeg's own `frame_%05d.png` extraction makes the very same names).
+FRAMES_MARK = ".vgpnn-frames"
 
 
 def _check_frames(frames: np.ndarray) -> None:
@@ -170,10 +173,15 @@ def write_frames_png(frames: np.ndarray, folder: Path, steps: _Steps | None = No
 def _check_folder_target(path: Path) -> None:
     if path.exists() and not path.is_dir():
         raise InputError(f"{path.name}: exists and is a file, not a folder for PNG frames")
-    if path.is_dir() and any(p.name != ".DS_Store" and not p.match(_FRAME_GLOB)
-                             for p in path.iterdir()):
+    if not path.is_dir():
+        return
+    held = [p for p in path.iterdir() if p.name not in (".DS_Store", FRAMES_MARK)]
+    if any(not p.match(_FRAME_GLOB) for p in held):
         raise InputError(f"{path.name}: the folder has other files in it; choose an empty or "
                          "new folder for the PNG frames")
+    if held and not (path / FRAMES_MARK).is_file():
+        raise InputError(f"{path.name}: the folder holds PNG frames that this tool did not "
+                         "write, which would be replaced; choose an empty or new folder")
 
 
 def _replace_folder(tmp: Path, path: Path) -> None:
@@ -284,6 +292,8 @@ def write_video(
                 _write_png(frames[0], tmp)
             else:
                 write_frames_png(frames, tmp, steps)
+                (tmp / FRAMES_MARK).write_text("PNG frames written by the VGPNN editor; this file "
+                                               "lets it replace them with a new result.\n")
             if kind == "frames":
                 _replace_folder(tmp, path)
             else:
