@@ -528,6 +528,38 @@ def test_a_variable_rate_clip_knows_when_each_frame_is_shown(tmp_path):
     assert images.times is None and images.seconds_at(2) == 2 / float(images.fps)
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_a_variable_rate_clip_plays_at_its_mean_rate(tmp_path, suffix):
+    """Its frames are used evenly spaced, at its frames over its duration (24 over 3.6 s),
+    so a variation lasts as long as the clip; a Matroska stream's nominal rate (10 fps
+    here) played it in 2.4 s."""
+    clip = read_video(_variable_rate_file(tmp_path / f"vfr{suffix}"))
+    assert len(clip.frames) / float(clip.fps) == pytest.approx(3.6, rel=0.05)
+    assert any("variable frame rate" in n for n in clip.notes)
+
+
+def test_non_square_pixels_are_read_as_the_shape_shown(tmp_path):
+    """A clip of 32x24 pixels each twice as wide as tall (anamorphic video) is shown at
+    64x24: it is read so, with a note, and its variations are not squashed."""
+    path = tmp_path / "sar.mp4"
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 32, 24, "yuv420p"
+        video.codec_context.sample_aspect_ratio = Fraction(2, 1)
+        video.options = {"preset": "ultrafast", "crf": "12"}
+        for rgb in gradient(4, 24, 32):
+            out.mux(video.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        out.mux(video.encode(None))
+    info = probe(path)
+    assert (info.width, info.height, info.pixel_aspect) == (64, 24, Fraction(2))
+    clip = read_video(path)
+    assert clip.frames.shape == (4, 24, 64, 3)
+    assert any("non-square pixels (2:1)" in n for n in clip.notes)
+    # Shown as stored: the picture stretched, not cut (its left and right edges as the file's).
+    stored = gradient(4, 24, 32)
+    assert mad(clip.frames[:, :, ::2], stored) < 12
+
+
 def test_a_short_range_across_a_rate_change_is_called_variable_rate(tmp_path):
     """The probe reads only up to a range's end (too few packets to tell for a short one):
     the frames decoded say whether the range plays at the clip's rate."""

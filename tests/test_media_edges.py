@@ -152,7 +152,7 @@ def test_png_frames_into_a_folder_named_with_percent(tmp_path):
     folder = tmp_path / "50% off"
     folder.mkdir()
     out = write_video(_frames(3), folder / "frames", fps=Fraction(24))
-    assert sorted(p.name for p in out.iterdir()) == [f"frame_0000{i}.png" for i in (1, 2, 3)]
+    assert sorted(p.name for p in out.glob("*.png")) == [f"frame_0000{i}.png" for i in (1, 2, 3)]
 
 
 def test_an_avi_with_a_dropped_frame_reads(tmp_path):

@@ -50,6 +50,18 @@ def _variable_rate(stamps: list[int], cut: bool) -> bool:
     return len(steps) >= 2 and max(steps) > 1.5 * min(steps) + 1  # +1: rounded time stamps
 
 
+def _mean_rate(packets: int, duration: float | None, stamps: list[int], time_base,  # noqa: ANN001
+               limited: bool) -> Fraction | None:
+    """Frames per second over the whole clip (its frames over its duration), or over the
+    stamps read where not every packet was (a long clip)."""
+    if not limited and duration and duration > 0 and packets >= 2:
+        return Fraction(packets / duration).limit_denominator(1001)
+    ordered = sorted(stamps)
+    if len(ordered) >= 2 and ordered[-1] > ordered[0] and time_base:
+        return (Fraction(len(ordered) - 1) / ((ordered[-1] - ordered[0]) * Fraction(time_base))).limit_denominator(1001)
+    return None
+
+
 def _open(av, path: str):  # noqa: ANN001, ANN202 (the module is run alone: no engine imports)
     """engine.io.container.open_input, repeated here for the same reason."""
     try:
@@ -86,11 +98,13 @@ def _report(path: str, limit: int) -> dict:
             duration = float(stream.duration * stream.time_base)
         elif container.duration is not None:
             duration = container.duration / 1e6
+        sar = getattr(stream, "sample_aspect_ratio", None) or getattr(ctx, "sample_aspect_ratio", None)
         info = {
             "format": container.format.name,
             "codec": ctx.name,
             "width": stream.width,
             "height": stream.height,
+            "sar": [sar.numerator, sar.denominator] if sar and sar > 0 else None,
             "fps": [rate.numerator, rate.denominator] if rate else None,
             "frames": stream.frames,
             "duration": duration,
@@ -117,6 +131,13 @@ def _report(path: str, limit: int) -> dict:
         info["packets"] = packets
         info["limited"] = bool(limit and packets >= limit)
         info["variable_rate"] = _variable_rate(stamps, info["limited"] or len(stamps) >= 1000)
+        if info["variable_rate"]:
+            # Its frames are played evenly spaced: at their mean rate, so the output lasts
+            # as long as the clip. A Matroska or WebM stream's nominal rate is no such mean
+            # (20 frames over 1.26 s said 30 fps).
+            mean = _mean_rate(packets, duration, stamps, stream.time_base, info["limited"])
+            if mean is not None:
+                info["fps"] = [mean.numerator, mean.denominator]
         info["alpha"] = _has_alpha(getattr(ctx, "pix_fmt", None) or "")
     if packets and stream.width * stream.height > MAX_DECODE_PIXELS:
         info["rotation"] = None

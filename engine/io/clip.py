@@ -76,6 +76,7 @@ class VideoInfo:
     frames_exact: bool = True
     variable_rate: bool = False  # frames unevenly spaced in time; read at an even `fps`
     alpha: bool = False  # has transparency, which reading drops
+    pixel_aspect: Fraction = Fraction(1)  # of the file's pixels; width is the square-pixel one
 
 
 def scaled_size(height: int, width: int, max_side: int | None) -> tuple[int, int]:

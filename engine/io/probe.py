@@ -262,6 +262,14 @@ def _info_from_report(path: Path, report: dict, limit: int) -> VideoInfo:
     is_image = report["format"].endswith("_pipe") or report["format"] == "image2"
     rotation = normalize_rotation(report.get("rotation"))
     width, height = int(report["width"]), int(report["height"])
+    sar = Fraction(*report["sar"]) if report.get("sar") and not is_image else Fraction(1)
+    if sar != 1 and Fraction(1, 4) <= sar <= 4:
+        # Non-square pixels (anamorphic video, DV): read as square pixels of the shape it
+        # is shown at, its height kept. Beyond 1:4 to 4:1 the tag is taken for garbage;
+        # images (a JPEG's density) are read as stored.
+        width = max(1, round(width * sar))
+    else:
+        sar = Fraction(1)
     if rotation in (90, 270):
         width, height = height, width
     if is_image:
@@ -291,7 +299,8 @@ def _info_from_report(path: Path, report: dict, limit: int) -> VideoInfo:
         duration = frames / float(fps) if fps else 0.0
     return VideoInfo(path, width, height, frames, fps, float(duration), bool(report["has_audio"]),
                      report["codec"], rotation, "video", exact,
-                     variable_rate=bool(report.get("variable_rate")), alpha=bool(report.get("alpha")))
+                     variable_rate=bool(report.get("variable_rate")), alpha=bool(report.get("alpha")),
+                     pixel_aspect=sar)
 
 
 _REPORTS: dict[tuple[str, int, int, int, int], dict] = {}  # see _report

@@ -159,6 +159,10 @@ def _notes(info: VideoInfo, h: int, w: int, over_black: bool = False,
     notes = []
     if info.rotation:
         notes.append(f"rotated {info.rotation}° counter-clockwise (rotation metadata)")
+    if info.pixel_aspect != 1:
+        a = info.pixel_aspect
+        notes.append(f"non-square pixels ({a.numerator}:{a.denominator}): read as {info.width}x"
+                     f"{info.height} square pixels, the shape it is shown at")
     if (h, w) != (info.height, info.width):
         notes.append(f"downscaled from {info.width}x{info.height} to {w}x{h}")
     if info.alpha and not over_black:
