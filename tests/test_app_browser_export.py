@@ -419,6 +419,19 @@ def test_a_cancelled_export_names_the_files_it_kept(window, qtbot, tmp_path, mon
     assert "a_seed0000.gif" in message
 
 
+def test_an_export_window_hidden_by_esc_cancels_the_export(window, qtbot, tmp_path, monkeypatch):
+    """Esc reaching the progress window while another is active rejects (hides) it without
+    its Cancel: the export must not go on out of sight, refusing the next as running."""
+    hold_favourites_to_compute(monkeypatch)
+    result = generate(window, qtbot)
+    later = ExportItem(result.seed + 1, replace(result.request, seed=result.seed + 1), None,
+                       window.runs.current_selection())
+    window.exports.start_export([later], [tmp_path / "b_seed0001.gif"], crf=18)
+    with qtbot.waitSignal(window.exporter.cancelled, timeout=RUN_TIMEOUT_MS):
+        window.exporter._dialog.reject()
+    assert not window.exporter.busy and not (tmp_path / "b_seed0001.gif").exists()
+
+
 def test_a_cancel_just_after_a_file_is_renamed_still_names_it(qtbot, tmp_path, monkeypatch):
     """The cancel can come between a file's rename and the progress report that named it
     (a report after a cancel is dropped): the kept files come from the job, not reports."""
@@ -506,6 +519,17 @@ def test_a_stopped_refine_leaves_the_finished_video(window, qtbot):
     assert tile.clip is finished and tile.use.isEnabled()
     browser.stop.click()
     assert tile.clip is finished and tile.state.text() == "ready" and tile.use.isEnabled()
+    browser.close()
+
+
+def test_stopping_the_grid_says_which_tiles_were_left(window, qtbot, monkeypatch):
+    gate, _ = hold_the_editors_runs(monkeypatch)  # (the editor makes nothing here)
+    window.panel.browse_count.setValue(3)
+    browser = window.browsers.browse_seeds()
+    qtbot.waitUntil(lambda: browser.tiles[0].clip is not None, timeout=RUN_TIMEOUT_MS)
+    browser.stop.click()
+    left = [t for t in browser.tiles.values() if t.clip is None or not t.clip.final]
+    assert left and all(t.state.text() == "stopped" for t in left)
     browser.close()
 
 

@@ -128,7 +128,9 @@ def test_cancel_mid_run_leaves_the_editor_ready(window, qtbot, monkeypatch):
     assert not window.panel.cancel.isEnabled() and window.panel.generate.isEnabled()
     assert window.panel.status.text() == "Cancelled"
     qtbot.waitUntil(lambda: job not in jobs.running_jobs(), timeout=15_000)
-    assert window.view.result is None or not window.view.result.final
+    # The first run stopped: no result, not its coarse preview under a "Preview" title.
+    assert window.view.result is None and window.viewer.result.title.text() == "Result"
+    assert not window.viewer.result.has_frame()
     # Ready again: a new run works.
     window.panel.output.out_width.set_value(CLIP_W)
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):

@@ -176,6 +176,7 @@ def test_error_dialogs_empty_sketch_short_look_clip_no_motion(window, qtbot, mot
     with qtbot.waitSignal(window.error_reported, timeout=RUN_TIMEOUT_MS) as blocker:
         window.runs.generate()
     assert "no motion" in blocker.args[0] and visible_boxes(window)
+    assert blocker.args[0].lower().count("choose") == 1  # the remedy said once
     assert window.generation.run_count == runs  # said before any work: no run started
 
 

@@ -70,7 +70,7 @@ def do_work(window, qtbot) -> None:
 
 
 def answer_save_as(monkeypatch, path: Path) -> None:
-    monkeypatch.setattr(prompts, "choose_project_to_save", lambda parent, suggested: path)
+    monkeypatch.setattr(prompts, "choose_project_to_save", lambda parent, suggested, caption="": path)
 
 
 def open_project(qtbot, window, path: Path) -> None:
@@ -338,14 +338,19 @@ def test_save_over_a_read_only_project_asks_for_another_name(window, qtbot, tmp_
     window.session.in_out.set_out(4)
     offered = []
 
-    def choose(parent, suggested):  # the user takes the name Save As offers
-        offered.append(Path(suggested))
+    def choose(parent, suggested, caption):  # the user takes the name Save As offers
+        offered.append((Path(suggested), caption))
         return Path(suggested)
 
     monkeypatch.setattr(prompts, "choose_project_to_save", choose)
-    with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
-        assert window.projects.save()
-    assert "read-only" in blocker.args[0]
+    errors, said = [], []
+    window.error_reported.connect(errors.append)
+    window.statusBar().messageChanged.connect(said.append)
+    assert window.projects.save()
+    # Said in the file dialog's title and the status bar: no second window beside it.
+    assert not errors and any("read-only" in m for m in said)
+    assert offered[0][1] == "private.vgpnn is read-only: save your changes as"
+    offered = [o for o, _ in offered]
     other = tmp_path / "private copy.vgpnn"
     assert offered == [other] and private.read_bytes() == before and other.exists()
     assert window.session.project_path == other

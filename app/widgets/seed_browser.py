@@ -191,6 +191,8 @@ class SeedBrowser(QDialog):
         for tile in self.tiles.values():  # a Refine stopped: the finished video stays
             if tile.clip is not None and tile.clip.final:
                 tile.set_state("best" if tile.refined else "ready")
+            else:  # not "level 11/17" as if still being computed
+                tile.set_state("stopped")
         self.status.setText("Stopped.")
         self.stop.setEnabled(False)
 

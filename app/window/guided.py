@@ -300,8 +300,9 @@ class GuidedController(QObject):
                 self.messages.error("No motion clip", NO_MOTION_CLIP)
                 return False
             if self._motion_problem:  # measured for its overlay already (a clip that is still)
-                self.messages.error("Clip A cannot steer the result",
-                                    self._motion_problem + " Choose a clip A that moves.")
+                problem = self._motion_problem  # it may name the remedy itself
+                self.messages.error("Clip A cannot steer the result", problem if "choose" in
+                                    problem.lower() else problem + " Choose a clip A that moves.")
                 return False
             if self._look_problem:  # a look clip that does not move: said before any work
                 self.messages.error("The look clip cannot be used", self._look_problem +

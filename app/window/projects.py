@@ -121,21 +121,22 @@ class ProjectController(QObject):
         if path is None:
             return self.save_as()
         if _read_only(path):
-            # Saving would replace a file its owner made read-only: ask for another name.
-            self.messages.error("Read-only project", f"{path.name} is read-only, so Save "
-                                "leaves it as it is. Choose another name to keep your "
-                                "changes.")
-            return self.save_as(path.with_name(f"{path.stem} copy{path.suffix}"))
+            # Saving would replace a file its owner made read-only: ask for another name,
+            # in the file dialog's own title (a message beside it would be a second window).
+            self.messages.status(f"{path.name} is read-only, so Save leaves it as it is: "
+                                 "choose another name to keep your changes", 15000)
+            return self.save_as(path.with_name(f"{path.stem} copy{path.suffix}"),
+                                caption=f"{path.name} is read-only: save your changes as")
         return self._write(path)
 
-    def save_as(self, suggested: Path | None = None) -> bool:
+    def save_as(self, suggested: Path | None = None, caption: str = "Save project as") -> bool:
         if self.session.clip is None:
             self.messages.error("Nothing to save", "Open a video first: a project holds a "
                                 "clip with its mask, settings and favourites.")
             return False
         suggested = (suggested or self.session.project_path or
                      self.session.project_file_for(self._folder()))
-        path = prompts.choose_project_to_save(self._window, suggested)
+        path = prompts.choose_project_to_save(self._window, suggested, caption)
         if path is not None and _read_only(Path(path)):
             self.messages.error("Read-only project", f"{Path(path).name} is read-only and "
                                 "is left as it is; choose another name.")

@@ -67,9 +67,9 @@ def choose_project_to_open(parent: QWidget, start: Path) -> Path | None:
     return Path(path) if path else None
 
 
-def choose_project_to_save(parent: QWidget, suggested: Path) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, "Save project as", str(suggested),
-                                          PROJECT_FILTER)
+def choose_project_to_save(parent: QWidget, suggested: Path,
+                           caption: str = "Save project as") -> Path | None:
+    path, _ = QFileDialog.getSaveFileName(parent, caption, str(suggested), PROJECT_FILTER)
     if not path:
         return None
     path = Path(path)

@@ -82,8 +82,12 @@ class ViewController(QObject):
 
     def restore_finished(self) -> ResultClip | None:
         """After a cancelled or failed run: the last finished result comes back in place of
-        the run's coarse preview (returned), so a cancel never loses a finished video."""
-        if self.result is None or self.result.final or self._finished is None:
+        the run's coarse preview (returned), so a cancel never loses a finished video. With
+        none to bring back, the preview goes too: a stopped run left no result."""
+        if self.result is None or self.result.final:
+            return None
+        if self._finished is None:
+            self._forget_result()
             return None
         self.show_result(self._finished)
         return self._finished

@@ -46,6 +46,9 @@ class ExportRunner(QObject):
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         dialog.canceled.connect(self.cancel)
+        # Esc reaching the window when it is not the active one rejects (hides) it without
+        # `canceled`: an export must never go on out of sight.
+        dialog.rejected.connect(self.cancel)
         dialog.show()
         self._job, self._dialog = job, dialog
         jobs.start(job)
@@ -90,5 +93,6 @@ class ExportRunner(QObject):
         if self._dialog is not None:
             dialog, self._dialog = self._dialog, None
             dialog.canceled.disconnect(self.cancel)
+            dialog.rejected.disconnect(self.cancel)
             dialog.close()
             dialog.deleteLater()
