@@ -79,6 +79,7 @@ class OutputSizeGroup(QWidget):
         self.out_height.value_changed.connect(self._on_height)
         self.out_frames.value_changed.connect(self._on_frames)
         self.seconds.valueChanged.connect(self._on_seconds)
+        self.setEnabled(False)  # no clip yet: no size to start from (set_source)
         for control in (self.out_width, self.out_height, self.out_frames):
             control.committed.connect(self._commit)
             control.value_changed.connect(self.live_changed)
@@ -86,6 +87,7 @@ class OutputSizeGroup(QWidget):
     # -- public API --------------------------------------------------------------------
     def set_source(self, width: int, height: int, frames: int, fps: float) -> None:
         """A new clip: ranges from its size, values reset to the source's."""
+        self.setEnabled(True)
         self._src = (width, height, frames)
         self._fps = fps if fps > 0 else 25.0
         self.out_width.set_range(MIN_SIDE, min(MAX_SIDE, max(MIN_SIDE, width * MAX_SCALE)))

@@ -156,6 +156,7 @@ class Timeline(pg.PlotWidget):
         self._rebuild = QTimer(self, singleShot=True, interval=120)
         self._rebuild.timeout.connect(self._rebuild_strip)
         self.show_in_out(False)  # until a clip is shown (with none, IN and OUT would overlap)
+        self._show_scale(False)  # no clip: no seconds, frames or playhead to show
 
     def _marker(self, text: str, position: float, anchor: tuple[float, float]) -> pg.InfiniteLine:
         line = _MarkerLine(0, angle=90, movable=True, pen=pg.mkPen(IN_OUT_COLOR, width=2),
@@ -173,6 +174,7 @@ class Timeline(pg.PlotWidget):
     # -- public API --------------------------------------------------------------------
     def set_clip(self, frames: np.ndarray | None, fps: float, length: int | None = None) -> None:
         """Show `frames` (T, H, W, 3) spread over `length` frames (default T) at `fps`."""
+        self._show_scale(True)
         self._frames = frames
         self._length = max(1, length if length is not None else (len(frames) if frames is not None else 1))
         self._seconds.fps = float(fps) if fps and fps > 0 else 25.0
@@ -184,6 +186,12 @@ class Timeline(pg.PlotWidget):
             line.blockSignals(False)
         self._rebuild_strip()
         self._draw_marks()
+
+    def _show_scale(self, shown: bool) -> None:
+        item = self.getPlotItem()
+        for side in ("top", "bottom"):
+            item.showAxis(side, shown)
+        self.playhead.setVisible(shown)
 
     def set_frame(self, frame: int) -> None:
         self.playhead.setValue(frame)
