@@ -483,6 +483,16 @@ def test_the_window_stays_as_narrow_with_a_long_name_and_while_playing(window, q
     open_and_wait(qtbot, window, long_name)
     assert window.minimumSizeHint().width() <= narrow + 20
     assert long_name.name in window.info.toolTip()
+    # Elided in its name only: the size, frames, rate and duration stay in view.
+    details = window.info.text().partition(" — ")[2]
+    for width in (300, 420):
+        shown = window.info.shown_text(width)
+        assert shown.endswith(" — " + details) and "…" in shown
+        assert window.info.fontMetrics().horizontalAdvance(shown) <= width
+    # Narrower than the details: a few letters of the name, then the details, cut at the end.
+    shown = window.info.shown_text(200)
+    assert " — " + details[:7] in shown and shown.endswith("…") and not shown.startswith(" — ")
+    assert window.info.fontMetrics().horizontalAdvance(shown) <= 200
     window.playback.toggle_play()
     window.playback.forward()
     window.playback.forward()

@@ -17,10 +17,15 @@ from PySide6.QtWidgets import (
 
 
 class ElidedLabel(QLabel):
+    """keep_after: where the text holds this separator, what follows it stays whole and the
+    part before it is elided first ("a long name… — 256×144 · 13 frames")."""
+
     def __init__(self, text: str = "", parent=None,
-                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> None:
+                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight,
+                 keep_after: str | None = None) -> None:
         super().__init__(text, parent)
         self._elide = elide
+        self._keep_after = keep_after
         # Its text never sets the window's minimum width: the label takes what it is given.
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
@@ -32,8 +37,21 @@ class ElidedLabel(QLabel):
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
         box = self.contentsRect()  # inside the stylesheet's padding
-        text = self.fontMetrics().elidedText(self.text(), self._elide, box.width())
-        painter.drawText(box, int(self.alignment()), text)
+        painter.drawText(box, int(self.alignment()), self.shown_text(box.width()))
+
+    def shown_text(self, width: int) -> str:
+        """The text as it fits in `width` pixels."""
+        metrics, text = self.fontMetrics(), self.text()
+        head, sep, tail = text.partition(self._keep_after) if self._keep_after else (text, "", "")
+        if sep and metrics.horizontalAdvance(text) > width:
+            # A few letters of the head at least; then the rest, cut at its end if it must be.
+            least = min(metrics.horizontalAdvance(head), 6 * metrics.horizontalAdvance("n"))
+            room = max(width - metrics.horizontalAdvance(sep + tail), least)
+            shown = metrics.elidedText(head, self._elide, room) + sep
+            rest = width - metrics.horizontalAdvance(shown)
+            if rest > 0:
+                return shown + metrics.elidedText(tail, Qt.TextElideMode.ElideRight, rest)
+        return metrics.elidedText(text, self._elide, width)
 
 
 class FittingLabel(QLabel):

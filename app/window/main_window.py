@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         self.transport = TransportBar(self.playback)
         # Elided in the middle (a long file name must not widen the window past the screen;
         # the size, fps and duration at its end stay in view), the whole text in a tooltip.
-        self.info = ElidedLabel("No clip", elide=Qt.TextElideMode.ElideMiddle)
+        self.info = ElidedLabel("No clip", elide=Qt.TextElideMode.ElideMiddle, keep_after=" — ")
         self.info.setObjectName("clipInfo")
         self.panel = ControlPanel()
         self._build_layout()
