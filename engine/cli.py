@@ -55,8 +55,8 @@ def _common(p: argparse.ArgumentParser, *, sizes: bool = True, layout: str = "")
                    help=f"shrink the run so the longest side of {'B and the output' if layout else 'the input and the output'} "
                    "fits, one scale for both" + (" (--width/--height shrink with it)" if sizes else ""))
     whose_frames = "B's" if layout else "input"
-    p.add_argument("--start", type=int, default=0, help=f"first {whose_frames} frame to use (default 0)")
-    p.add_argument("--end", type=int, help=f"{whose_frames} frame to stop before (default: the last)")
+    p.add_argument("--start", type=whole(0), default=0, help=f"first {whose_frames} frame to use (default 0)")
+    p.add_argument("--end", type=whole(1), help=f"{whose_frames} frame to stop before (default: the last)")
     p.add_argument("--quality", choices=list(QUALITY_PRESETS), default="normal",
                    help="draft (quick: input and output at most 320 px) / normal (default) / best (the paper's vote of every "
                    "patch; about 3x slower)")

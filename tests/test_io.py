@@ -190,6 +190,22 @@ def test_single_image_and_natural_sorted_folder(tmp_path: Path) -> None:
     assert (info.kind, info.frames, info.width, info.height) == ("images", 11, 64, 48)
 
 
+def test_a_sequence_with_a_gap_or_a_number_twice_says_so(tmp_path: Path) -> None:
+    frames = gradient(6)
+    written = write_video(frames, tmp_path / "w", fps=Fraction(24))
+    gap, twice = tmp_path / "gap", tmp_path / "twice"
+    gap.mkdir()
+    twice.mkdir()
+    for i in (0, 1, 2, 5, 6):
+        (gap / f"shot{i}.png").write_bytes((written / f"frame_{min(i, 5) + 1:05d}.png").read_bytes())
+    for name, src in (("f1.png", 1), ("f01.png", 2), ("f2.png", 3)):
+        (twice / name).write_bytes((written / f"frame_{src:05d}.png").read_bytes())
+    clip = read_video(gap)
+    assert len(clip.frames) == 5 and "the numbered images skip 3..4: the clip jumps there" in clip.notes
+    assert any("have the same number" in n for n in read_video(twice).notes)
+    assert not any("skip" in n or "same number" in n for n in read_video(written).notes)
+
+
 def test_image_folder_with_mixed_sizes_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "mixed"
     write_video(gradient(2), folder, fps=Fraction(24))

@@ -207,3 +207,20 @@ def test_an_unchanged_file_is_probed_once(monkeypatch, tmp_path: Path) -> None:
     write_video(gradient(6, 16, 16), tmp_path / "clip.mp4", fps=Fraction(24))
     os.utime(path, ns=(1, 1))  # a new modification time even on a coarse clock
     assert probe(path).frames == 6 and len(calls) == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_pipe_is_refused_at_once_not_after_a_minute(tmp_path):
+    """FFmpeg would wait on a named pipe till the probe's time-out, then say "damaged"."""
+    fifo = tmp_path / "clip.mp4"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="clip.mp4: not a regular file"):
+        probe(fifo)
+
+
+def test_a_project_given_as_a_video_says_where_it_opens(tmp_path):
+    project = tmp_path / "trip.vgpnn"
+    project.write_bytes(b"PK\x03\x04" + bytes(60))  # a zip, as projects are
+    with pytest.raises(InputError, match="trip.vgpnn: is an editor project, not a video; open it "
+                                         r"in the editor \(python main.py trip.vgpnn\)"):
+        probe(project)

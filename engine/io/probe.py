@@ -136,6 +136,33 @@ def list_images(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: natural_key(p.name))
 
 
+def numbering_notes(files: list[Path]) -> list[str]:
+    """What is odd in a sequence's numbers (its last number in each name): a gap (frames
+    missing: the clip jumps there) or a number twice (f1.png and f01.png: their order is a
+    guess). Said, not refused: a sequence rendered in parts can be meant so."""
+    numbers = []
+    for f in files:
+        digits = re.findall(r"\d+", f.stem)
+        if not digits:
+            return []
+        numbers.append(int(digits[-1]))
+    notes = []
+    seen: dict[int, str] = {}
+    for f, n in zip(files, numbers, strict=True):
+        if n in seen:
+            notes.append(f"{seen[n]} and {f.name} have the same number: their order is a guess")
+            break
+        seen[n] = f.name
+    ordered = sorted(set(numbers))
+    gaps = [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if b > a + 1]
+    if gaps:
+        a, b = gaps[0]
+        more = f" (and {len(gaps) - 1} more gap{'s' if len(gaps) > 2 else ''})" if len(gaps) > 1 else ""
+        missing = f"{a + 1}" if b == a + 2 else f"{a + 1}..{b - 1}"
+        notes.append(f"the numbered images skip {missing}{more}: the clip jumps there")
+    return notes
+
+
 class MediaReaderError(EngineError):
     """The media reader (the probe's child process) could not start: not the file's fault."""
 
@@ -230,6 +257,9 @@ def run_child_probe(path: Path, limit: int = 0) -> dict:
             pass
         if _looks_like_media(path):
             raise damaged(path)
+        if path.suffix.lower() == ".vgpnn":
+            raise InputError(f"{path.name}: is an editor project, not a video; open it in the "
+                             f"editor (python main.py {path.name})")
         raise InputError(f"{path.name}: not a video or image file (FFmpeg cannot read it)")
     if error in ("nostream", "noframes") and _boxes_cut_short(path):
         raise damaged(path)
@@ -339,4 +369,7 @@ def probe(path: str | os.PathLike[str], *, limit: int = 0) -> VideoInfo:
         return VideoInfo(path, first.width, first.height, n, DEFAULT_IMAGE_FPS,
                          n / float(DEFAULT_IMAGE_FPS), False, first.codec, first.rotation,
                          "images", True)
+    if not path.is_file():  # a pipe or a device: FFmpeg would wait on it, or read forever
+        raise InputError(f"{path.name}: not a regular file (a pipe or a device); give a video "
+                         "file, an image or a folder of images")
     return _info_from_report(path, _report(path, limit), limit)

@@ -26,7 +26,7 @@ from engine.io.clip import (
     scaled_size,
 )
 from engine.io.container import open_input
-from engine.io.probe import damaged, list_images, probe
+from engine.io.probe import damaged, list_images, numbering_notes, probe
 
 # FFmpeg's own decoder threads next to PyTorch's pools can deadlock (PyAV issue 1962);
 # a couple of slice threads is plenty for the clip sizes the engine handles.
@@ -185,6 +185,7 @@ class _Plan:
     expected: int  # frames in the range
     h: int
     w: int
+    notes: list[str]  # of the sequence's numbering (image folders)
 
 
 def _plan(path: Path, start: int, end: int | None, max_side: int | None, max_pixels: int,
@@ -200,8 +201,10 @@ def _plan(path: Path, start: int, end: int | None, max_side: int | None, max_pix
     if not path.exists():
         raise InputError(f"{name}: file not found")
     chosen: list[Path] = []
+    numbering: list[str] = []
     if path.is_dir():
         files = list_images(path)
+        numbering = numbering_notes(files)
         info = probe(files[0])  # checks the first image in the child process
         total = len(files)
         info = VideoInfo(path, info.width, info.height, total, DEFAULT_IMAGE_FPS,
@@ -212,11 +215,11 @@ def _plan(path: Path, start: int, end: int | None, max_side: int | None, max_pix
         info = probe(path, limit=end + 16 if end is not None else 0)
         total = info.frames
     if start >= max(total, 1) and info.frames_exact:
-        raise InputError(f"{name}: the frame range starts at frame {start} but there are "
-                         f"only {total} frames")
+        raise InputError(f"{name}: the frame range starts at frame {start} but there "
+                         f"{'is only 1 frame' if total == 1 else f'are only {total} frames'}")
     expected = max(0, min(total, end if end is not None else total) - start)
     h, w = _check_size(name, info.height, info.width, expected, max_side, max_pixels, max_voxels)
-    return _Plan(path, name, info, total, chosen, expected, h, w)
+    return _Plan(path, name, info, total, chosen, expected, h, w, numbering)
 
 
 def source_shape(
@@ -286,11 +289,14 @@ def read_video(
     checkable = known and count >= 2 and info.fps > 0
     uneven = _off_rate(shown, float(fps), tick[0] if tick else 0.0) if checkable \
         else info.variable_rate
-    notes = _notes(info, h, w, over_black, uneven)
+    notes = _notes(info, h, w, over_black, uneven) + plan.notes
     if info.fps <= 0:
         notes.append(f"frame rate unknown; assuming {fps} fps")
     if start or (end is not None and end < total):
         notes.append(f"frames {start}..{start + count - 1} of {total}")
+    if end is not None and end > start + count:  # asked past the clip's end: said, not hidden
+        notes.append(f"--end {end} is past the clip's last frame: frames {start}..{start + count - 1} "
+                     "used")
     return VideoClip(
         frames=buf.result(), fps=Fraction(fps), path=path, has_audio=info.has_audio,
         start_frame=start, source_frames=max(total, start + count), notes=notes,
