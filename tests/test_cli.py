@@ -315,6 +315,7 @@ def test_memory_the_cpu_cannot_give_is_one_line_and_exit_3(clip_file, tmp_path, 
     ("{tmp}/missing/out.mp4", "the folder {tmp}/missing does not exist"),
     ("{clip}/out.mp4", "clip.mp4 is a file, not a folder"),
     ("{tmp}/out.webm", "unknown output type '.webm'"),
+    ("{tmp}/.mp4", "'.mp4' is only a suffix; give a name such as out.mp4"),
 ])
 def test_output_problems_are_refused_before_any_work(clip_file, tmp_path, capsys, monkeypatch,
                                                      output, message):

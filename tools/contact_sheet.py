@@ -235,11 +235,9 @@ def _write(rows: list[list[tuple[str, np.ndarray]]], width: int, output: str) ->
     from engine.io import write_video
 
     image = sheet(rows, width)
-    write_video(image[None], str(Path(output).with_suffix("")) + "_tmp/", fps=1)
-    tmp = Path(str(Path(output).with_suffix("")) + "_tmp")
-    (tmp / "frame_00001.png").replace(output)
-    tmp.rmdir()
-    print(f"wrote {output}", file=sys.stderr)
+    png = Path(output) if Path(output).suffix.lower() == ".png" else Path(f"{output}.png")
+    write_video(image[None], png, fps=1)  # one PNG image, whole or not at all
+    print(f"wrote {png}", file=sys.stderr)
     return 0
 
 

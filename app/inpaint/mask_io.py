@@ -69,6 +69,7 @@ def save_png(mask: np.ndarray, hints: np.ndarray | None, folder: str | PathLike[
     """Write mask (T, H, W) bool as white-on-black PNG frames, and hints (T, H, W, 4) RGBA as
     RGB frames (black where unpainted) when given. Each folder appears complete or not at all."""
     from engine.io import write_video
+    from engine.io.writer import written_frames_folder
 
     written = [_write(write_video, np.repeat((mask.astype(np.uint8) * 255)[..., None], 3, -1),
                       folder)]
@@ -76,20 +77,10 @@ def save_png(mask: np.ndarray, hints: np.ndarray | None, folder: str | PathLike[
     if hints is not None:
         rgb = np.where(hints[..., 3:] > 0, hints[..., :3], 0).astype(np.uint8)
         written.append(_write(write_video, rgb, beside))
-    elif _only_frames(beside):
+    elif written_frames_folder(beside):
         # An earlier export's colours, now erased: Import would bring them back as holes.
         shutil.rmtree(beside)
     return written
-
-
-def _only_frames(folder: Path) -> bool:
-    """Whether `folder` holds nothing but numbered PNG frames (what an export writes)."""
-    try:
-        files = list(folder.iterdir())
-    except OSError:
-        return False
-    return bool(files) and all(f.is_file() and f.suffix.lower() == ".png" and f.stem[-1:].isdigit()
-                               for f in files)
 
 
 def _write(write_video, frames: np.ndarray, folder: str | PathLike[str]) -> Path:

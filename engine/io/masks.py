@@ -101,8 +101,9 @@ def load_mask(path: str | os.PathLike[str], shape: Shape3, start: int = 0,
     if not mask.any():
         raise InputError(f"{name}: the mask is empty (all black); paint the hole in white")
     if mask.all():
-        raise InputError(f"{name}: the mask covers the whole clip (all white); nothing is left to "
-                         "fill the hole from. Paint only the region to replace")
+        raise InputError(f"{name}: the mask covers the whole clip (every pixel is white, or "
+                         "lighter than mid-grey, which counts as hole); nothing is left to fill "
+                         "the hole from. Paint only the region to replace")
     return mask
 
 

@@ -170,6 +170,15 @@ def write_frames_png(frames: np.ndarray, folder: Path, steps: _Steps | None = No
         out.mux(stream.encode(None))
 
 
+def written_frames_folder(path: Path) -> bool:
+    """Whether `path` is a folder of frames this tool wrote (its mark, and frames only)."""
+    try:
+        held = [p for p in path.iterdir() if p.name not in (".DS_Store", FRAMES_MARK)]
+    except OSError:
+        return False
+    return (path / FRAMES_MARK).is_file() and all(p.match(_FRAME_GLOB) for p in held)
+
+
 def _check_folder_target(path: Path) -> None:
     if path.exists() and not path.is_dir():
         raise InputError(f"{path.name}: exists and is a file, not a folder for PNG frames")
@@ -215,6 +224,10 @@ def check_target(path: str | os.PathLike[str], protect: Sequence[Path | str | No
     if not text.strip() or not target.name or target.name in (".", ".."):
         raise InputError(f"{text!r} is not a name for an output; give a file name such as "
                          "out.mp4, or a folder name for PNG frames")
+    if target.name.lower() in (".mp4", ".mov", ".mkv", ".gif", ".png"):
+        # A suffix alone reads as a hidden folder of frames: surely not what was meant.
+        raise InputError(f"{target.name!r} is only a suffix; give a name such as "
+                         f"out{target.name.lower()}")
     kind = output_kind(text)
     if crf is not None and not 0 <= crf <= 51:
         raise InputError(f"{target.name}: crf must be 0..51 (got {crf})")
