@@ -327,6 +327,8 @@ def _inpaint(args: argparse.Namespace) -> int:
     check_target(args.output, inputs, crf=args.crf)
     load_engine_meanwhile(_check_sizes(args, args.input, settings))
     clip = _read(args, args.input, settings)
+    for note in clip.notes:  # downscaled, rotated, a variable rate: said as generate says it
+        print(f"note: {note}", file=sys.stderr)
     shape, whole = clip.frames.shape[:3], clip.source_frames
     mask = load_mask(args.mask, shape, start=args.start, source_frames=whole)
     hints = load_hints(args.hints, shape, start=args.start, source_frames=whole) if args.hints else None

@@ -130,6 +130,18 @@ def test_inpaint_at_draft_keeps_the_clip_size(tmp_path):
     assert got.shape == frames.shape and np.array_equal(got[~hole], frames[~hole])
 
 
+
+def test_inpaint_says_its_clip_was_downscaled(tmp_path, capsys):
+    frames = moving_texture(3, 40, 128, seed=7)
+    write_video(frames, tmp_path / "src/", fps=Fraction(25))
+    mask = np.zeros_like(frames)
+    mask[:, 10:20, 40:60] = 255
+    write_video(mask, tmp_path / "mask/", fps=Fraction(25))
+    assert main(["inpaint", str(tmp_path / "src"), "--mask", str(tmp_path / "mask"), "-o",
+                 str(tmp_path / "out/"), "--max-side", "64", "-q"]) == 0
+    assert "note: downscaled from 128x40 to 64x20" in capsys.readouterr().err
+
+
 def test_bench_writes_json(clip_file, tmp_path, capsys):
     out = tmp_path / "b.json"
     assert main(["bench", str(clip_file), "--seeds", "2", "--json", str(out)]) == 0
