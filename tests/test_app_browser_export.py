@@ -161,6 +161,7 @@ def test_the_grid_takes_the_editors_run_of_its_seed(window, qtbot, monkeypatch):
     qtbot.waitUntil(lambda: not browser.busy, timeout=10_000)
     assert sorted(grid_finals) == [6, 7] and not browser.tiles[5].clip.final
     assert "Waiting for the editor's run of seed 5" in browser.status.text()
+    assert browser.tiles[5].state.text() == "in editor's run"
     with qtbot.waitSignal(window.generation.scored, timeout=RUN_TIMEOUT_MS) as blocker:
         gate.set()
     tile = browser.tiles[5]

@@ -204,6 +204,9 @@ class SeedBrowser(QDialog):
         if self._shows(token, request) and self._queue.drop(
                 lambda t: t[0] == "final" and t[2] == request):
             self._awaited[request.seed] = request
+            tile = self.tiles[request.seed]
+            if tile.clip is not None:
+                tile.set_state("in editor's run")
 
     def resume(self, keep: Request | None = None) -> None:
         """The editor's run ended (or makes `keep` now): the finals it did not bring are
@@ -344,6 +347,8 @@ class SeedBrowser(QDialog):
             tile.set_state(f"refining {clip.level}/{clip.levels}")
             return
         self._rank[seed] = rank
+        if seed in self._awaited and not clip.final:
+            state = "in editor's run"  # its video comes from there, not from this grid
         tile.refined = tile.refined or (kind == "refine" and clip.final)
         refined_now = tile.refined and kind == "refine"
         tile.set_clip(clip, state)
