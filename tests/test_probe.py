@@ -224,3 +224,15 @@ def test_a_project_given_as_a_video_says_where_it_opens(tmp_path):
     with pytest.raises(InputError, match="trip.vgpnn: is an editor project, not a video; open it "
                                          r"in the editor \(python main.py trip.vgpnn\)"):
         probe(project)
+
+
+def test_an_animated_webp_is_named_not_called_damaged(tmp_path):
+    """FFmpeg has no decoder for an animated WebP's frames: the file is not damaged, and
+    the message says what to do."""
+    anim = tmp_path / "loop.webp"
+    vp8x = b"VP8X" + (10).to_bytes(4, "little") + bytes([0x02]) + bytes(3) + bytes(6)
+    chunk = b"ANIM" + (6).to_bytes(4, "little") + bytes(6)
+    body = b"WEBP" + vp8x + chunk
+    anim.write_bytes(b"RIFF" + len(body).to_bytes(4, "little") + body)
+    with pytest.raises(InputError, match="loop.webp: an animated WebP, which FFmpeg cannot decode"):
+        probe(anim)

@@ -39,6 +39,25 @@ def damaged(path: Path) -> InputError:
     return InputError(f"{path.name}: the file is damaged or truncated")
 
 
+def _animated_webp(path: Path) -> bool:
+    """An animated WebP (a VP8X header with the animation flag): FFmpeg has no decoder for
+    its frames, so such a file reads as damaged although it is not."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(21)
+    except OSError:
+        return False
+    return head[:4] == b"RIFF" and head[8:16] == b"WEBPVP8X" and len(head) > 20 and bool(head[20] & 0x02)
+
+
+def unreadable(path: Path) -> InputError:
+    """A media file that cannot be read: damaged, or a kind FFmpeg does not decode."""
+    if _animated_webp(path):
+        return InputError(f"{path.name}: an animated WebP, which FFmpeg cannot decode; convert "
+                          "it to a GIF or an MP4 first")
+    return damaged(path)
+
+
 def _looks_like_media(path: Path) -> bool:
     try:
         with open(path, "rb") as fh:
@@ -256,7 +275,7 @@ def run_child_probe(path: Path, limit: int = 0) -> dict:
         except OSError:
             pass
         if _looks_like_media(path):
-            raise damaged(path)
+            raise unreadable(path)
         if path.suffix.lower() == ".vgpnn":
             raise InputError(f"{path.name}: is an editor project, not a video; open it in the "
                              f"editor (python main.py {path.name})")
@@ -281,7 +300,7 @@ def run_child_probe(path: Path, limit: int = 0) -> dict:
     if error:
         if not _looks_like_media(path):  # a text file named .png: no media file at all
             raise InputError(f"{path.name}: not a video or image file (FFmpeg cannot read it)")
-        raise damaged(path)
+        raise unreadable(path)
     if report.get("format") == "tty":  # FFmpeg draws any text file as frames of text
         raise InputError(f"{path.name}: is a text file, not a video or image")
     return report
