@@ -177,6 +177,49 @@ def test_the_locality_cost_grows_away_from_the_hole_and_is_capped():
     assert _locality_cost(torch.zeros(5, 40, 80, dtype=torch.bool), (3, 7, 7), 3) is None
 
 
+def _on_the_frame_edge(t, h, w):
+    m = np.zeros((t, h, w), bool)
+    m[:, 0, 0] = True
+    return m
+
+
+def _band_along_the_top(t, h, w):
+    m = np.zeros((t, h, w), bool)
+    m[:, :2, 20:40] = True
+    return m
+
+
+def _a_whole_frame(t, h, w):
+    m = np.zeros((t, h, w), bool)
+    m[3] = True  # a dropped frame
+    return m
+
+
+def _a_bar_sweeping_across(t, h, w):
+    m = np.zeros((t, h, w), bool)
+    for i in range(t):
+        m[i, :, i * 6:i * 6 + 12] = True  # over time the union is the whole frame
+    return m
+
+
+@pytest.mark.parametrize("make", [_on_the_frame_edge, _band_along_the_top, _a_whole_frame,
+                                  _a_bar_sweeping_across])
+def test_holes_on_the_frame_edge_or_over_the_whole_frame_are_filled(make):
+    """The locality cost found the hole's edge by eroding it inside the frame only: a hole
+    on the outer ring of pixels (at some level), or one whose union over time is the whole
+    frame, had no edge, and the run crashed (IndexError in torch.cdist's min)."""
+    clean = background(10, 48, 64)
+    mask = make(*clean.shape[:3])
+    out = final(clean, Request(task="inpaint", mask=mask, seed=0)).frames
+    assert out.shape == clean.shape and np.array_equal(out[~mask], clean[~mask])
+    from engine.tasks.inpaint import _locality_cost
+
+    edge = torch.zeros(5, 40, 80, dtype=torch.bool)
+    edge[:, 0, 30:50] = True  # the top row only
+    cost = _locality_cost(edge, (3, 7, 7), 3)
+    assert cost[0, 0, 33] < cost[0, 20, 33]  # nearer the hole is cheaper
+
+
 def test_a_hint_still_fetches_its_colour_from_far_away():
     """A white hint in a pale sky is filled with the far clouds' white: the cost on keys far
     from the hole is for plain removal, not for a hole with a hint painted in it (the

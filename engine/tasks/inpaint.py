@@ -201,9 +201,14 @@ def _locality_cost(hole: torch.Tensor, patch: Shape3, channels: int) -> torch.Te
     f = max(1, math.ceil(math.sqrt(h * w / 65536)))
     small = F.max_pool2d(union[None, None].float(), f, ceil_mode=True)[0, 0] > 0
     sh, sw = small.shape
-    inner = small.clone()
-    inner[1:-1, 1:-1] &= small[:-2, 1:-1] & small[2:, 1:-1] & small[1:-1, :-2] & small[1:-1, 2:]
+    # The hole's edge: its cells beside a cell outside it. Beyond the frame counts as inside,
+    # so the frame's border is no edge, and a hole on the outer ring alone still has one
+    # (its border cells were once never eroded: no edge at all, and the search crashed).
+    out = F.pad(small[None, None].float(), (1, 1, 1, 1), value=1.0)[0, 0] > 0
+    inner = small & out[:-2, 1:-1] & out[2:, 1:-1] & out[1:-1, :-2] & out[1:-1, 2:]
     edge = (small & ~inner).nonzero().float()
+    if edge.shape[0] == 0:  # the union is the whole frame: no place near it to prefer
+        return None
     if edge.shape[0] > 1024:
         edge = edge[torch.linspace(0, edge.shape[0] - 1, 1024, device=edge.device).long()]
     yy, xx = torch.meshgrid(torch.arange(sh, device=hole.device, dtype=torch.float32),
