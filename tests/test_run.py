@@ -494,6 +494,20 @@ def test_a_shorter_retarget_is_not_the_first_frames():
     assert np.abs(out.astype(np.float32) - clip[:6]).mean() > 2.0
 
 
+@pytest.mark.parametrize("clip_t", [24, 30])
+def test_a_retarget_one_or_two_frames_longer_is_the_clip_then_its_start(clip_t):
+    """Without noise, one frame longer is the clip and its first frame again. For T+1 the
+    coarsest query grid was no longer than the looped keys', so it was stretched over them
+    (1.2x) instead of each query taking its own moment: frames lagged, then skipped, in the
+    middle of the clip (up to 192 grey levels off)."""
+    from tests.synth import balloon_scene
+
+    clip = balloon_scene(clip_t, 40, 56)
+    for extra in (1, 2):
+        out = final(clip, Request(task="retarget", frames=clip_t + extra)).frames
+        assert np.array_equal(out, clip[np.arange(clip_t + extra) % clip_t])
+
+
 @pytest.mark.parametrize("clip_t, out_t, w", [(12, 24, 80), (14, 25, 64)])
 def test_a_longer_retargets_loop_point_is_a_clean_cut(clip_t, out_t, w):
     """Past the clip's end the output starts it again: the frames at the loop point are the

@@ -21,9 +21,13 @@ class Retarget(Task):
         # Each query at the same relative place in the source: the right answer for an
         # unchanged size and a good start for a changed one. In time, a longer output is
         # the source looped (its coarsest query is), each query at its own moment of it.
+        # A looped run's keys wrap (one per frame of the clip: k_t == source_frames), and
+        # then every query takes its moment, however long the output: for one frame longer
+        # the query grid is no longer than the keys' and was stretched over them, 1.2x at
+        # the coarsest, which the warm searches never undid (a stutter mid-clip).
         coords = identity_coords(query_grid, key_grid, device)
         q_t, k_t = query_grid[0], key_grid[0]
-        if q_t > k_t and source_frames:
+        if source_frames and k_t >= source_frames and q_t != k_t:
             moment = (torch.arange(q_t, device=device) % source_frames).clamp(max=k_t - 1)
             coords[0] = moment.view(-1, 1, 1).expand(query_grid).contiguous()
         return tuple(coords)  # type: ignore[return-value]
