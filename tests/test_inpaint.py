@@ -220,6 +220,28 @@ def test_holes_on_the_frame_edge_or_over_the_whole_frame_are_filled(make):
     assert cost[0, 0, 33] < cost[0, 20, 33]  # nearer the hole is cheaper
 
 
+@pytest.mark.parametrize("alpha", [255, 128, 64])
+def test_a_half_transparent_hint_keeps_its_colour(alpha, monkeypatch):
+    """Hints given through the Python API may be partly transparent: their colour is the
+    coarsest guess's, as an opaque one's (it was divided by the opacity: 60,120,200 at
+    alpha 64 became 239,255,255)."""
+    import engine.tasks.inpaint as inpaint
+    from engine.colour import to_frames
+
+    guesses = []
+    add_noise = inpaint.add_noise
+    monkeypatch.setattr(inpaint, "add_noise", lambda q, *a, **k: guesses.append(q.clone()) or add_noise(q, *a, **k))
+    clean = background(8, 48, 64)
+    mask = np.zeros(clean.shape[:3], bool)
+    mask[:, 10:40, 10:50] = True
+    hints = np.zeros((*clean.shape[:3], 4), np.uint8)
+    hints[:, 12:38, 12:48] = (60, 120, 200, alpha)
+    final(clean, Request(task="inpaint", mask=mask, hints=hints, noise=0.0))
+    guess = to_frames(guesses[0])
+    centre = guess[:, guess.shape[1] // 2, guess.shape[2] // 2]
+    assert np.abs(centre.astype(int) - (60, 120, 200)).max() <= 2, centre
+
+
 def test_a_hint_still_fetches_its_colour_from_far_away():
     """A white hint in a pale sky is filled with the far clouds' white: the cost on keys far
     from the hole is for plain removal, not for a hole with a hint painted in it (the

@@ -102,6 +102,10 @@ class Inpaint(Task):
         hinted = torch.zeros_like(hole)
         if self.request.hints is not None:
             rgba = torch.from_numpy(np.ascontiguousarray(self.request.hints)).to(coarsest.device).float()
+            # Colour weighed by its opacity before the resize, divided by the resized opacity
+            # after: a half-transparent hint keeps its colour (it was divided by its alpha,
+            # twice as bright). The editor's and the CLI's hints are opaque or absent.
+            rgba[..., :3] *= rgba[..., 3:] / 255.0
             small = resize(rgba.permute(3, 0, 1, 2), shape, budgets=ctx.budgets)  # (4, T, H, W)
             alpha = (small[3:4] / 255.0).clamp(0, 1)
             colour = small[:3] / alpha.clamp_min(1e-3) / 127.5 - 1.0
