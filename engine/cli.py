@@ -51,7 +51,7 @@ def _common(p: argparse.ArgumentParser, *, sizes: bool = True, layout: str = "")
                        help=f"output height in {whose} pixels (default: {whose})")
         p.add_argument("--frames", type=_positive, help=f"output frame count (default: {whose})")
     p.add_argument("--seed", type=_seed, default=0, help=f"random seed, 0 to {MAX_SEED} (default 0)")
-    p.add_argument("--max-side", type=_positive,
+    p.add_argument("--max-side", type=whole(8, span="at least 8 pixels"),
                    help=f"shrink the run so the longest side of {'B and the output' if layout else 'the input and the output'} "
                    "fits, one scale for both" + (" (--width/--height shrink with it)" if sizes else ""))
     whose_frames = "B's" if layout else "input"

@@ -17,7 +17,7 @@ def pick_device(name: str = "auto") -> torch.device:
         if key != "cuda" and not index.isdigit():
             raise InputError(f"unknown device {name!r}: use auto, cpu, cuda or cuda:N")
         if not torch.cuda.is_available():
-            raise InputError("--device cuda: no CUDA GPU is available on this machine (use --device cpu)")
+            raise InputError(f"--device {key}: no CUDA GPU is available on this machine (use --device cpu)")
         count = torch.cuda.device_count()
         if index and int(index) >= count:
             raise InputError(f"--device {key}: this machine has {count} CUDA GPU"

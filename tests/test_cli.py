@@ -555,3 +555,9 @@ def test_a_long_legal_output_name_is_written(clip_file, tmp_path):
     out = tmp_path / ("b" * 246 + ".mp4")
     assert main(["generate", str(clip_file), "-o", str(out), "--quality", "draft", "-q"]) == 0
     assert out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_max_side_under_8_pixels_is_refused_not_taken_as_8(clip_file, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["generate", str(clip_file), "-o", str(tmp_path / "o.mp4"), "--max-side", "3"])
+    assert stop.value.code == 2 and "must be at least 8 pixels (got 3)" in capsys.readouterr().err
