@@ -136,6 +136,21 @@ def test_export_import_through_panel(panel, tmp_path, qtbot):
     assert msg.args[0] == "Cannot import the masks" and "junk" in msg.args[1]
 
 
+def test_an_import_read_for_one_clip_never_lands_on_another_of_its_size(panel, tmp_path, qtbot):
+    """The import is read on a worker; another clip opened meanwhile (same size: a copy, a
+    re-encode) resets the layers, and the import is dropped, not painted onto it."""
+    from app.workers import jobs
+
+    panel.overlay.paint([(20, 20)])
+    assert panel.export_to(tmp_path / "m")
+    panel.model.clear()
+    job = panel.start_import(tmp_path / "m")
+    panel.model.reset(panel.model.shape)  # what opening another clip does
+    qtbot.waitUntil(lambda: job not in jobs.running_jobs(), timeout=10_000)
+    qtbot.wait(50)
+    assert not panel.model.mask.any() and not panel.model.can_undo()
+
+
 def test_import_picks_a_sequence_from_any_frame_or_a_single_file(panel, tmp_path, qtbot, monkeypatch):
     """The import dialog picks files: a frame of a numbered sequence stands for its folder
     (with the hints beside it), an image for every frame, a video for itself."""

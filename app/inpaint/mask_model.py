@@ -71,6 +71,9 @@ class MaskModel:
         if min(t, h, w) < 1:
             raise ValueError(f"mask shape must be positive, got {shape}")
         self.shape = (t, h, w)
+        # Which reset this is: work started on the layers before (an import read on a
+        # worker) is dropped after one, even for another clip of the same size.
+        self.resets = getattr(self, "resets", 0) + 1
         self.mask = np.zeros((t, h, w), np.uint8)
         self.hints = np.zeros((t, h, w, 4), np.uint8)
         self.state = next(self._states)

@@ -273,7 +273,7 @@ class InpaintPanel(QWidget):
     def start_import(self, path: str | Path) -> jobs.Job:
         """import_from with the reading on a worker (seconds for a Full-HD sequence); the
         layers are taken on the GUI thread when read, as one undo step."""
-        shape, hints_path = self.model.shape, _hints_beside(path)
+        shape, hints_path, resets = self.model.shape, _hints_beside(path), self.model.resets
 
         def work(job: jobs.Job):
             return (mask_io.load_mask(path, shape),
@@ -281,8 +281,8 @@ class InpaintPanel(QWidget):
 
         def done(job: jobs.Job, layers) -> None:
             mask, hint_layer = layers
-            if mask.shape != self.model.shape:
-                return  # another clip was opened meanwhile
+            if self.model.resets != resets:
+                return  # another clip (or a new project) meanwhile, of any size
             self.model.set_arrays(mask, hint_layer)
             self.message.emit(_imported(path))
 

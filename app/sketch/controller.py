@@ -44,6 +44,7 @@ class SketchController(QObject):
         self._frames: tuple | None = None  # (revision, the whole clip's sketch)
         self._paper: np.ndarray | None = None
         self._import: jobs.Job | None = None
+        self._import_resets = 0  # the layers' reset when the import began (MaskModel.resets)
         self.set_active(False)
 
     @property
@@ -109,6 +110,7 @@ class SketchController(QObject):
     def import_file(self, path: str | Path) -> None:
         """Read a sketch file into the canvas on a worker (one undo step)."""
         shape = self.model.shape
+        self._import_resets = self.model.resets
 
         def work(job: jobs.Job):
             from engine.io import source_shape
@@ -128,8 +130,8 @@ class SketchController(QObject):
         if job is not self._import:
             return
         (ink, hints), (h, w) = layers
-        if ink.shape != self.model.shape:
-            return  # another clip was opened meanwhile
+        if self.model.resets != self._import_resets:
+            return  # another clip (or a new project) meanwhile, of any size
         if not ink.any():
             self.failed.emit("Cannot import the sketch", "The sketch has no strokes: it is "
                              "all white (or one flat light tone). Draw in black or dark tones.")
