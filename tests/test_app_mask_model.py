@@ -246,6 +246,20 @@ def test_bad_arguments():
         MaskModel((0, 4, 4))
 
 
+def test_a_black_hint_survives_export_and_import(tmp_path):
+    """Black is "not painted" in a hints file: a painted black (the default hint colour) is
+    written as a grey of 9, so Import and the CLI still read a hint there, not a plain hole."""
+    m = MaskModel(SHAPE)
+    stroke(m, [(50, 30)], frame=4, kind="hint", color=(0, 0, 0))
+    stroke(m, [(20, 20)], frame=4, kind="hint", color=(0, 0, 200))  # not dark: as painted
+    m.export_png(tmp_path / "masks")
+    other = MaskModel(SHAPE)
+    assert other.import_png(tmp_path / "masks", tmp_path / "masks_hints")
+    _, hints = other.as_request_arrays()
+    assert hints is not None and hints[4, 30, 50].tolist() == [9, 9, 9, 255]
+    assert hints[4, 20, 20].tolist() == [0, 0, 200, 255]
+
+
 def test_png_round_trip(tmp_path):
     m = MaskModel(SHAPE)
     stroke(m, [(10, 10), (30, 20)], frame=1)

@@ -58,6 +58,9 @@ def numbered_like(image: Path) -> list[Path]:
     return [q for q in image.parent.iterdir() if q.suffix.lower() == suffix and q.stem[-1:].isdigit()]
 
 
+HINT_DARKEST = 9  # the darkest grey a hints file can hold as painted
+
+
 def hints_folder_for(folder: str | PathLike[str]) -> Path:
     """Where hint colours go beside a mask folder: "<name>_hints"."""
     p = Path(folder).expanduser()
@@ -75,7 +78,13 @@ def save_png(mask: np.ndarray, hints: np.ndarray | None, folder: str | PathLike[
                       folder)]
     beside = Path(hints_folder or hints_folder_for(folder)).expanduser()
     if hints is not None:
-        rgb = np.where(hints[..., 3:] > 0, hints[..., :3], 0).astype(np.uint8)
+        painted = hints[..., 3:] > 0
+        rgb = hints[..., :3].astype(np.int16)
+        # Black is "not painted" in the files (engine.io.masks.load_hints: every channel at
+        # most 8): a painted black (the default hint colour) is lifted to a grey of 9, or
+        # Import and the CLI read it as no hint at all, a plain hole.
+        lift = np.clip(HINT_DARKEST - rgb.max(axis=-1, keepdims=True), 0, None)
+        rgb = np.where(painted, rgb + lift, 0).astype(np.uint8)
         written.append(_write(write_video, rgb, beside))
     elif written_frames_folder(beside):
         # An earlier export's colours, now erased: Import would bring them back as holes.
