@@ -250,6 +250,10 @@ def test_cancel_brings_back_the_finished_result(window, qtbot, monkeypatch):
     with qtbot.waitSignal(window.generation.preview, timeout=RUN_TIMEOUT_MS):
         window.runs.generate()
     assert window.generation.busy and not window.view.result.final
+    # Export meanwhile says how to get the finished one back, not "generate a result first".
+    with qtbot.waitSignal(window.error_reported, timeout=5000) as said:
+        window.exports.export_result()
+    assert f"finished one (seed {finished.seed}), cancel the run (Esc)" in said.args[0]
     with qtbot.waitSignal(window.generation.cancelled, timeout=1000):
         window.runs.cancel()
     # The stopped run's coarse preview gives way to the last finished video, which can be

@@ -67,8 +67,13 @@ class ExportController(QObject):
             return
         result = self.view.result
         if result is None or not result.final:
-            self.messages.error("Nothing to export", "Generate a result first and wait until "
-                                "it is finished (the status shows “Done”).")
+            # A run in progress replaced a finished result on screen: say how to get it back.
+            earlier = self.view.finished
+            self.messages.error("Nothing to export", (
+                f"A new run is in progress; its result is not finished yet. To export the "
+                f"finished one (seed {earlier.seed}), cancel the run (Esc): it comes back on "
+                "screen." if earlier is not None and result is not None else
+                "Generate a result first and wait until it is finished (the status shows “Done”)."))
             return
         dialog = self._dialog([result.seed], single=True, still=len(result.frames) == 1)
         if dialog.exec() != QDialog.DialogCode.Accepted:

@@ -80,6 +80,11 @@ class ViewController(QObject):
                     and held.frames is clip.frames:
                 setattr(self, name, clip)
 
+    @property
+    def finished(self) -> ResultClip | None:
+        """The last finished result shown (a run's preview may be on screen in its place)."""
+        return self._finished
+
     def restore_finished(self) -> ResultClip | None:
         """After a cancelled or failed run: the last finished result comes back in place of
         the run's coarse preview (returned), so a cancel never loses a finished video. With
