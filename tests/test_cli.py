@@ -115,14 +115,20 @@ def test_inpaint_cli_keeps_outside_pixels(tmp_path):
     assert np.array_equal(got[~hole], frames[~hole])
 
 
+def _inpaint_files(tmp_path, width: int, columns: slice) -> tuple[np.ndarray, np.ndarray]:
+    """A 3-frame clip 40 pixels high as src/ and a mask of rows 10-19 in `columns` as mask/."""
+    frames = moving_texture(3, 40, width, seed=7)
+    write_video(frames, tmp_path / "src/", fps=Fraction(25))
+    mask = np.zeros_like(frames)
+    mask[:, 10:20, columns] = 255
+    write_video(mask, tmp_path / "mask/", fps=Fraction(25))
+    return frames, mask
+
+
 def test_inpaint_at_draft_keeps_the_clip_size(tmp_path):
     """Draft shrinks the other commands to 320 px; an inpainting keeps the clip's size (as in
     the editor: the mask is the clip's, and the pixels outside the hole the source's)."""
-    frames = moving_texture(3, 40, 336, seed=7)
-    write_video(frames, tmp_path / "src/", fps=Fraction(25))
-    mask = np.zeros_like(frames)
-    mask[:, 10:20, 100:120] = 255
-    write_video(mask, tmp_path / "mask/", fps=Fraction(25))
+    frames, mask = _inpaint_files(tmp_path, 336, slice(100, 120))
     assert main(["inpaint", str(tmp_path / "src"), "--mask", str(tmp_path / "mask"), "-o",
                  str(tmp_path / "out/"), "--quality", "draft", "-q"]) == 0
     got = read_video(tmp_path / "out").frames
@@ -130,13 +136,8 @@ def test_inpaint_at_draft_keeps_the_clip_size(tmp_path):
     assert got.shape == frames.shape and np.array_equal(got[~hole], frames[~hole])
 
 
-
 def test_inpaint_says_its_clip_was_downscaled(tmp_path, capsys):
-    frames = moving_texture(3, 40, 128, seed=7)
-    write_video(frames, tmp_path / "src/", fps=Fraction(25))
-    mask = np.zeros_like(frames)
-    mask[:, 10:20, 40:60] = 255
-    write_video(mask, tmp_path / "mask/", fps=Fraction(25))
+    _inpaint_files(tmp_path, 128, slice(40, 60))
     assert main(["inpaint", str(tmp_path / "src"), "--mask", str(tmp_path / "mask"), "-o",
                  str(tmp_path / "out/"), "--max-side", "64", "-q"]) == 0
     assert "note: downscaled from 128x40 to 64x20" in capsys.readouterr().err
