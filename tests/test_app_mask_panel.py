@@ -59,7 +59,7 @@ def test_bracket_actions_change_brush_size(panel):
     assert panel.overlay.radius < start
     keys = {a.text(): [k.toString() for k in a.shortcuts()] for a in panel.window_actions()}
     assert keys["Smaller Brush"] == ["["] and keys["Larger Brush"] == ["]"]
-    assert keys["Undo Stroke"] == ["Ctrl+Z"] and "Ctrl+Shift+Z" in keys["Redo Stroke"]
+    assert keys["Undo"] == ["Ctrl+Z"] and "Ctrl+Shift+Z" in keys["Redo"]  # nothing to undo yet
 
 
 def test_shift_drag_size_reaches_the_spin_box(panel):
@@ -75,6 +75,12 @@ def test_undo_redo_actions_follow_history(panel):
     assert not panel.model.mask.any() and panel.redo_action.isEnabled()
     panel.redo_action.trigger()
     assert panel.model.hole(1)[20, 20]
+    # The menu names the step it undoes: an Invert is not a "Stroke".
+    assert panel.undo_action.text() == "Undo Stroke"
+    panel.model.invert()
+    assert panel.undo_action.text() == "Undo Invert" and panel.redo_action.text() == "Redo"
+    panel.undo_action.trigger()
+    assert panel.redo_action.text() == "Redo Invert" and panel.undo_action.text() == "Undo Stroke"
     panel.set_active(False)
     assert not panel.undo_action.isEnabled()
 

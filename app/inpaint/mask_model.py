@@ -355,6 +355,9 @@ class MaskModel:
     def undo_label(self) -> str:
         return self._history.undo[-1].label if self._history.undo else ""
 
+    def redo_label(self) -> str:
+        return self._history.redo[-1].label if self._history.redo else ""
+
     def history_bytes(self) -> int:
         return self._history.nbytes()
 

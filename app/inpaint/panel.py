@@ -37,6 +37,10 @@ SCOPE_LABELS = {"frame": "This frame", "range": "In–out range", "all": "All fr
 MAX_SIZE = int(2 * MAX_RADIUS)
 
 
+# What the Edit menu calls each history step (a stroke's kind, or the command's name).
+STEP_NAMES = {"remove": "Stroke", "hint": "Hint Stroke", "erase": "Eraser Stroke"}
+
+
 class InpaintPanel(QWidget):
     message = Signal(str)  # a line for the status bar (import / export results)
     failed = Signal(str, str)  # (title, message) for an error dialog
@@ -190,6 +194,8 @@ class InpaintPanel(QWidget):
 
         self.undo_action = action("Undo Stroke", ["Ctrl+Z"], self.model.undo)
         self.redo_action = action("Redo Stroke", ["Ctrl+Shift+Z", "Ctrl+Y"], self.model.redo)
+        self.undo_action.setObjectName("undo_stroke")  # menus.py's name for it, whatever its text
+        self.redo_action.setObjectName("redo_stroke")
         self.smaller_action = action("Smaller Brush", ["["], lambda: self.step_size(-1))
         self.larger_action = action("Larger Brush", ["]"], lambda: self.step_size(1))
         self.eraser_action = action("Brush / Eraser", ["E"], self.toggle_eraser)
@@ -243,6 +249,10 @@ class InpaintPanel(QWidget):
         active = self.overlay.active
         self.undo_action.setEnabled(active and self.model.can_undo())
         self.redo_action.setEnabled(active and self.model.can_redo())
+        # The menu names the step (Undo Invert, Redo Import), not always "Stroke".
+        for action, verb, label in ((self.undo_action, "Undo", self.model.undo_label()),
+                                    (self.redo_action, "Redo", self.model.redo_label())):
+            action.setText(f"{verb} {STEP_NAMES.get(label, label.title())}" if label else verb)
 
     def _masked_changed(self, masked) -> None:
         n, t = int(masked.sum()), len(masked)

@@ -29,7 +29,7 @@ SHORTCUT_HELP = """\
 <tr><td><b>Left-drag / right-drag</b></td><td>paint / erase the mask</td></tr>
 <tr><td><b>[ / ]</b> or <b>Shift+drag</b></td><td>smaller / larger brush</td></tr>
 <tr><td><b>E</b></td><td>brush / eraser</td></tr>
-<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b> or <b>Ctrl+Y</b></td><td>undo / redo a stroke</td></tr>
+<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b> or <b>Ctrl+Y</b></td><td>undo / redo the last change to the mask or sketch (the Edit menu names it)</td></tr>
 <tr><td><b>Wheel / middle-drag</b></td><td>zoom / pan while painting</td></tr>
 </table>"""
 

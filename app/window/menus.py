@@ -100,7 +100,8 @@ def build_menus(win: QMainWindow, commands: Mapping[str, Callable[[], object]],
                             actions[prefix + "edit_separator"] = menu.addSeparator()
                         menu.addAction(action)
                         win.addAction(action)
-                        name = action.text().lower().replace(" / ", "_").replace(" ", "_")
+                        # By its objectName where it has one (Undo's text names the step).
+                        name = action.objectName() or action.text().lower().replace(" / ", "_").replace(" ", "_")
                         actions[prefix + name] = action
                 for name, action in actions.items():
                     if name.startswith("sketch_"):
