@@ -94,6 +94,8 @@ def _cgroup_free(root: str = "/sys/fs/cgroup", membership: str = "/proc/self/cgr
     except OSError:
         return None
     for line in lines:
+        if line.count(":") < 2:
+            continue
         _, controllers, where = line.split(":", 2)
         if controllers == "":  # v2
             files, folder = ("memory.max", "memory.current", "inactive_file"), root

@@ -170,10 +170,15 @@ def write_frames_png(frames: np.ndarray, folder: Path, steps: _Steps | None = No
         out.mux(stream.encode(None))
 
 
+def _held(path: Path) -> list[Path]:
+    """What a frames folder holds beside the tool's mark (and macOS's .DS_Store)."""
+    return [p for p in path.iterdir() if p.name not in (".DS_Store", FRAMES_MARK)]
+
+
 def written_frames_folder(path: Path) -> bool:
     """Whether `path` is a folder of frames this tool wrote (its mark, and frames only)."""
     try:
-        held = [p for p in path.iterdir() if p.name not in (".DS_Store", FRAMES_MARK)]
+        held = _held(path)
     except OSError:
         return False
     return (path / FRAMES_MARK).is_file() and all(p.match(_FRAME_GLOB) for p in held)
@@ -184,7 +189,7 @@ def _check_folder_target(path: Path) -> None:
         raise InputError(f"{path.name}: exists and is a file, not a folder for PNG frames")
     if not path.is_dir():
         return
-    held = [p for p in path.iterdir() if p.name not in (".DS_Store", FRAMES_MARK)]
+    held = _held(path)
     if any(not p.match(_FRAME_GLOB) for p in held):
         raise InputError(f"{path.name}: the folder has other files in it; choose an empty or "
                          "new folder for the PNG frames")
