@@ -109,6 +109,19 @@ def cpu_out_of_memory(exc: BaseException) -> bool:
     return "DefaultCPUAllocator" in text or "can't allocate memory" in text
 
 
+# cuFFT, cuBLAS and cuDNN allocate their plans and workspaces outside PyTorch's caching
+# allocator; running out there is a plain RuntimeError naming the library's status.
+_GPU_ALLOC_FAILURES = ("CUFFT_ALLOC_FAILED", "CUBLAS_STATUS_ALLOC_FAILED", "CUDNN_STATUS_ALLOC_FAILED",
+                       "CUDNN_STATUS_NOT_ENOUGH_WORKSPACE", "CUDA error: out of memory")
+
+
+def gpu_out_of_memory(exc: BaseException) -> bool:
+    """The GPU running out of memory, in PyTorch's allocator or in a CUDA library's own."""
+    if isinstance(exc, torch.OutOfMemoryError):
+        return True
+    return isinstance(exc, RuntimeError) and any(s in str(exc) for s in _GPU_ALLOC_FAILURES)
+
+
 def _run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None,
          budgets: Budgets) -> Iterator[LevelResult]:
     task = _validate(source, request)
@@ -144,8 +157,8 @@ def _run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None
                 use = budgets.smaller(8) if attempt == "small" else budgets
                 yield from _run_on(device, task, settings, source, cancel, notes, use)
             return
-        except torch.OutOfMemoryError:
-            if attempt == "cpu":
+        except (torch.OutOfMemoryError, RuntimeError) as exc:
+            if attempt == "cpu" or not gpu_out_of_memory(exc):
                 raise
             torch.cuda.empty_cache()
             said.append("the GPU ran out of memory: retrying with smaller work chunks"

@@ -420,9 +420,9 @@ def test_large_levels_let_go_of_what_they_no_longer_need(monkeypatch):
     assert alive_in_vote and not any(alive_in_vote)
 
 
-def _gpu_that_runs_out(monkeypatch, free: int) -> list[str]:
-    """A run that believes it is on a GPU whose every attempt runs out of memory; returns
-    the devices its attempts ran on."""
+def _gpu_that_runs_out(monkeypatch, free: int, error: Exception | None = None) -> list[str]:
+    """A run that believes it is on a GPU whose every attempt runs out of memory (raising
+    `error`, PyTorch's own by default); returns the devices its attempts ran on."""
     import torch
 
     import engine.limits
@@ -434,7 +434,7 @@ def _gpu_that_runs_out(monkeypatch, free: int) -> list[str]:
         tried.append(device.type)
         notes.append("a note of this attempt")  # as a level says "input downscaled ..."
         if device.type == "cuda":
-            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+            raise error or torch.OutOfMemoryError("CUDA out of memory (simulated)")
         yield f"done on the CPU, saying {notes}"
 
     monkeypatch.setattr(engine_run, "pick_device", lambda name: torch.device("cuda"))
@@ -444,14 +444,27 @@ def _gpu_that_runs_out(monkeypatch, free: int) -> list[str]:
     return tried
 
 
-def test_out_of_gpu_memory_finishes_on_the_cpu(monkeypatch):
-    tried = _gpu_that_runs_out(monkeypatch, free=1 << 40)
+@pytest.mark.parametrize("error", [
+    None,
+    # A CUDA library's own allocation failing is a plain RuntimeError (the seams' FFT).
+    RuntimeError("cuFFT error: CUFFT_ALLOC_FAILED"),
+    RuntimeError("CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`"),
+])
+def test_out_of_gpu_memory_finishes_on_the_cpu(monkeypatch, error):
+    tried = _gpu_that_runs_out(monkeypatch, free=1 << 40, error=error)
     [said] = list(run(moving_texture(6, 32, 48), Request(seed=0)))
     assert tried == ["cuda", "cuda", "cpu"]
     # Each attempt's notes start afresh (a note said three times read as three runs); the
     # out-of-memory lines are carried on.
     assert said.count("a note of this attempt") == 1 and "retrying with smaller" in said
     assert "finishing on the CPU" in said
+
+
+def test_another_gpu_error_is_not_taken_for_running_out_of_memory(monkeypatch):
+    tried = _gpu_that_runs_out(monkeypatch, free=1 << 40, error=RuntimeError("CUDA error: an illegal memory access"))
+    with pytest.raises(RuntimeError, match="illegal memory access"):
+        list(run(moving_texture(6, 32, 48), Request(seed=0)))
+    assert tried == ["cuda"]
 
 
 def test_out_of_gpu_memory_checks_the_cpus_memory_before_falling_back(monkeypatch):
