@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.cli_args import OneLineParser, whole
+from engine.closed_pipes import survive_closed_pipes
 from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset, shrink_scale
 from engine.errors import Cancelled, EngineError, InputError
 from engine.heap import SMALL_RUN_VOXELS, keep_freed_buffers
@@ -378,7 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     start = time.perf_counter()
     try:
-        return _dispatch(args, start)
+        with survive_closed_pipes():
+            return _dispatch(args, start)
     finally:
         _join_loader()
 

@@ -562,3 +562,43 @@ def test_a_max_side_under_8_pixels_is_refused_not_taken_as_8(clip_file, tmp_path
     with pytest.raises(SystemExit) as stop:
         main(["generate", str(clip_file), "-o", str(tmp_path / "o.mp4"), "--max-side", "3"])
     assert stop.value.code == 2 and "must be at least 8 pixels (got 3)" in capsys.readouterr().err
+
+
+class _ClosedPipe:
+    """A stream whose reader went away after `lines` lines, as `... | head -1` leaves it."""
+
+    def __init__(self, lines: int = 1):
+        self.lines, self.written = lines, []
+
+    def write(self, text):
+        if len(self.written) >= self.lines:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.written.append(text)
+        return len(text)
+
+    def flush(self):
+        if len(self.written) >= self.lines:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    def isatty(self):
+        return False
+
+
+def test_a_reader_that_goes_away_does_not_stop_the_work(clip_file, tmp_path, monkeypatch):
+    # `generate ... 2>&1 | head -1`: the first progress line after the note closed the pipe,
+    # which stopped the run with nothing written (exit code 1).
+    out = tmp_path / "out.mp4"
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    monkeypatch.setattr(sys, "stderr", _ClosedPipe())
+    assert main(["generate", str(clip_file), "-o", str(out), "--seed", "1"]) == 0
+    assert read_video(out).frames.shape == (8, 40, 56, 3)
+
+
+def test_a_full_disk_under_stdout_is_named(clip_file, tmp_path, monkeypatch, capsys):
+    class Full(_ClosedPipe):
+        def write(self, text):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", Full())
+    assert main(["generate", str(clip_file), "-o", str(tmp_path / "out.mp4"), "-q"]) == 2
+    assert capsys.readouterr().err.strip().startswith("error: output: no space left on device")
