@@ -114,6 +114,15 @@ def test_mask_covering_everything_is_refused():
         final(clean, Request(task="inpaint", mask=np.ones(clean.shape[:3], bool)))
 
 
+def test_a_hole_in_frames_too_small_for_gaps_says_so():
+    # An 8x8 clip: "leave gaps of at least 7 pixels" cannot be done there.
+    clean = background(t=4, h=8, w=8)
+    hole = np.zeros(clean.shape[:3], bool)
+    hole[:, 4, 4] = True
+    with pytest.raises(InputError, match="frames are 8x8 pixels, too small.*7x7-pixel area free"):
+        final(clean, Request(task="inpaint", mask=hole))
+
+
 def test_specks_touching_every_patch_are_refused_with_the_gap_they_need():
     """Dust specks every 5 pixels: a small share of the frame, but every 7x7 patch touches
     one. The message says so and names the gap that would leave keys, not "a smaller mask"."""

@@ -130,6 +130,11 @@ def _no_keys_message(hole: torch.Tensor, patch: Shape3) -> str:
     patch touches one (dust specks, a sparse grid), which wants gaps rather than less paint."""
     pt, ph, pw = patch
     size = f"{pw}x{ph} pixels over {pt} frame{'s' if pt != 1 else ''}"
+    h, w = hole.shape[-2:]
+    if h < 2 * ph and w < 2 * pw:  # no room for gaps: a patch fits beside no hole at all
+        return (f"the frames are {w}x{h} pixels, too small to fill a hole from: every patch of "
+                f"the video ({size}) touches it. Leave a {pw}x{ph}-pixel area free of paint on every "
+                "frame, or inpaint a larger clip")
     if float(hole.float().mean()) < 0.5:
         return (f"every patch of the video ({size}) touches the hole: nothing is left to fill it "
                 f"from. Leave gaps of at least {max(ph, pw)} pixels between the hole's parts, or "
