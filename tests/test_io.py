@@ -612,3 +612,20 @@ def test_a_read_stops_when_cancelled(tmp_path):
         read_video(path, cancel=cancel)
     assert len(asked) == 4
     assert len(read_video(path, cancel=lambda: False).frames) == 20
+
+
+def test_a_folder_that_refuses_files_is_refused_before_any_work(tmp_path, monkeypatch):
+    # os.access says yes to root on a read-only mount or in /proc; the run then failed only
+    # at its end, with the temporary name in the message.
+    import errno
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(InputError, match=r"out.mp4: cannot write into .* \(read-only file system\)"):
+        check_target(tmp_path / "out.mp4")
+    monkeypatch.undo()
+    check_target(tmp_path / "out.mp4")
+    assert list(tmp_path.iterdir()) == []  # the probe file is gone

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -244,9 +246,22 @@ def check_target(path: str | os.PathLike[str], protect: Sequence[Path | str | No
         raise InputError(f"{target.name}: {folder} is a file, not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"{target.name}: cannot write into {folder} (read-only or no permission)")
+    _try_a_file_in(folder, target.name)
     if kind == "frames":
         _check_folder_target(target)
     return kind
+
+
+def _try_a_file_in(folder: Path, name: str) -> None:
+    """Make and remove a file where the output goes: os.access says yes to root on a
+    read-only mount's folder or in /proc, and the run then failed only at its end."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".vgpnn-probe-")
+    except OSError as exc:
+        raise InputError(f"{name}: cannot write into {folder} ({(exc.strerror or str(exc)).lower()})") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
 
 
 def write_video(
