@@ -615,3 +615,22 @@ def test_a_longer_variation_passes_the_loop_point_whole_frame(monkeypatch):
     assert {loop for loop, _, _ in seen} >= {12, 14}
     for loop, pt, kt in seen:
         assert _loop_ok(kt, loop, pt)
+
+
+def test_a_gpu_device_turns_off_tf32_in_convolutions(monkeypatch):
+    # The realism score's and metrics' distances (|k|^2 - 2 k.q + |q|^2) lose a good
+    # match's whole distance to TF32, which cuDNN uses by default.
+    import warnings
+
+    import torch
+
+    from engine.device import pick_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert pick_device("auto").type == "cuda"
+        assert torch.backends.cudnn.allow_tf32 is False
+        with torch.backends.cudnn.flags(enabled=torch.backends.cudnn.enabled, allow_tf32=False):
+            pass  # the flags stay readable
