@@ -37,7 +37,7 @@ from app.state.request_builder import (
     quality_tooltip,
 )
 from app.state.settings import PanelSettings
-from app.widgets.focus_keys import give_space_to_controls
+from app.widgets.focus_keys import give_keys_to_controls, tab_in_screen_order
 from app.widgets.guided_pages import AnalogyPage, GuidedPage, SketchPage
 from app.widgets.size_controls import OutputSizeGroup
 from app.widgets.task_pages import PAGES
@@ -155,7 +155,6 @@ class ControlPanel(QWidget):
                              (self.new_seed, "Random seed")):
             widget.setAccessibleName(name)  # the form's labels are not their buddies
         self._build_layout()
-        give_space_to_controls(self)
 
         self.task.currentIndexChanged.connect(self._on_task)
         self._show_page(self.task.currentIndex())
@@ -325,6 +324,14 @@ class ControlPanel(QWidget):
         self.output_box.setVisible(self.current_task() not in FIXED_SIZE_TASKS)
         self.blend_seams.setVisible(self.current_task() in SEAM_TASKS)
         self.keep_whole.setVisible(self.current_task() in WHOLE_TASKS)
+        self._keys_follow_screen()
+
+    def _keys_follow_screen(self) -> None:
+        """Tab goes through the page as it stands on the screen, Generate's row last (the
+        painting tools, added by the window later, included), and a focused control keeps
+        the keys it uses (app.widgets.focus_keys)."""
+        give_keys_to_controls(self)
+        tab_in_screen_order(self, self.footer)
 
     def take_typed(self) -> None:
         """Take the number being typed in a focused box of the panel (its boxes take typed
@@ -360,6 +367,9 @@ class PanelScroll(QScrollArea):
         self.setWidget(panel)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        # No Tab stop of its own (nothing showed the focus there); Tab still scrolls the
+        # control it reaches into view, and the wheel scrolls.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         hint = super().minimumSizeHint()

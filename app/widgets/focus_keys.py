@@ -1,29 +1,111 @@
-"""Space for the focused control: the window's Space (play / pause) is a window-wide
-shortcut, which Qt tries before a focused button, check box or list box sees the key. A
-control reached with Tab must press, tick or open on Space, as everywhere else."""
+"""Keys for the focused control, and Tab in the order of the screen.
+
+The window's playback keys (Space, ←/→, Home/End) are window-wide shortcuts, which Qt tries
+before the focused control sees the key. A control reached with Tab (or clicked) keeps the
+keys it uses, as everywhere else: Space presses a button, ticks a check box or opens a list
+box; a slider moves with the arrows, Home/End and Page Up/Down; a list box goes to its
+first / last entry with Home/End; ←/→ move along a row of choices (Brush / Eraser / Pick,
+Remove / Hint) and choose. Spin boxes and text fields keep their keys already (Qt lets a
+text field keep what it uses). The keys play and step the video everywhere else.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import pairwise
+
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSlider,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QLayout,
+    QWidget,
+)
+
+Key = Qt.Key
+SLIDER_KEYS = {Key.Key_Left, Key.Key_Right, Key.Key_Up, Key.Key_Down, Key.Key_Home,
+               Key.Key_End, Key.Key_PageUp, Key.Key_PageDown}
+LIST_BOX_KEYS = {Key.Key_Home, Key.Key_End}  # (Up / Down are no window keys)
+CHOICE_KEYS = {Key.Key_Left, Key.Key_Right}
 
 
-class _SpaceToControl(QObject):
+def keeps_key(widget: QWidget, key: int, modifiers: Qt.KeyboardModifier) -> bool:
+    """Whether focused `widget` uses `key` itself (unmodified; arrows may come from the
+    keypad), rather than the window's shortcut."""
+    if modifiers & ~Qt.KeyboardModifier.KeypadModifier:
+        return False
+    if key == Key.Key_Space:
+        return isinstance(widget, (QAbstractButton, QComboBox))
+    if isinstance(widget, QAbstractSlider):
+        return key in SLIDER_KEYS
+    if isinstance(widget, QComboBox):
+        return key in LIST_BOX_KEYS
+    if isinstance(widget, QAbstractButton) and (widget.group() is not None
+                                                or widget.autoExclusive()):
+        return key in CHOICE_KEYS  # Qt moves to the next of the group and ticks it
+    return False
+
+
+class _KeysToControl(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if (event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Space
-                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(watched, QWidget)
+                and keeps_key(watched, event.key(), event.modifiers())):
             event.accept()  # the control takes the key; the shortcut does not fire
         return False
 
 
-def give_space_to_controls(root: QWidget) -> None:
-    """Every button, check box and list box under `root` keeps Space while it has the focus
-    (call again after adding controls)."""
-    keeper = root.findChild(_SpaceToControl, "spaceToControl")
+def give_keys_to_controls(root: QWidget) -> None:
+    """Every button, check box, list box and slider under `root` keeps the keys it uses
+    while it has the focus (call again after adding controls)."""
+    keeper = root.findChild(_KeysToControl, "keysToControl")
     if keeper is None:
-        keeper = _SpaceToControl(root)
-        keeper.setObjectName("spaceToControl")
+        keeper = _KeysToControl(root)
+        keeper.setObjectName("keysToControl")
     for widget in root.findChildren(QWidget):
-        if isinstance(widget, (QAbstractButton, QComboBox)):
+        if isinstance(widget, (QAbstractButton, QComboBox, QAbstractSlider)):
             widget.removeEventFilter(keeper)
             widget.installEventFilter(keeper)
+
+
+give_space_to_controls = give_keys_to_controls  # its first name (Space only), still called
+
+
+def tab_in_screen_order(*roots: QWidget) -> list[QWidget]:
+    """Tab through the controls under `roots` as they stand on the screen: each root's
+    layout top to bottom, a row left to right (a form's rows in their order, a grid's by
+    row and column), whatever order the controls were made or added in. Hidden and
+    disabled controls stay in the chain (Tab passes over them), so it holds for every
+    page. Returns the chain."""
+    chain = [w for root in roots for w in _in_layout(root.layout())
+             if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.focusProxy() is None]
+    for first, second in pairwise(chain):
+        QWidget.setTabOrder(first, second)
+    return chain
+
+
+def _in_layout(layout: QLayout | None) -> Iterable[QWidget]:
+    if layout is None:
+        return
+    for item in _items(layout):
+        widget, inner = item.widget(), item.layout()
+        if widget is not None:
+            yield widget
+            yield from _in_layout(widget.layout())
+        elif inner is not None:
+            yield from _in_layout(inner)
+
+
+def _items(layout: QLayout) -> list:
+    """A layout's items in screen order (a form or grid keeps them in the order added)."""
+    if isinstance(layout, QFormLayout):
+        roles = (QFormLayout.ItemRole.LabelRole, QFormLayout.ItemRole.FieldRole,
+                 QFormLayout.ItemRole.SpanningRole)
+        items = (layout.itemAt(row, role) for row in range(layout.rowCount()) for role in roles)
+        return [item for item in items if item is not None]
+    if isinstance(layout, QGridLayout):
+        at = [(layout.getItemPosition(i)[:2], i) for i in range(layout.count())]
+        return [layout.itemAt(i) for _, i in sorted(at)]
+    return [layout.itemAt(i) for i in range(layout.count())]

@@ -14,11 +14,12 @@ def tip(widget: QWidget, text: str) -> QWidget:
 
 
 def slider(lo: int, hi: int, value: int, text: str) -> QSlider:
-    """A horizontal slider that leaves the arrow keys to the timeline."""
+    """A horizontal slider, reached with Tab or a click; while it has the focus the arrow
+    keys, Home and End move it, not the video (app.widgets.focus_keys)."""
     s = QSlider(Qt.Orientation.Horizontal)
     s.setRange(lo, hi)
     s.setValue(value)
-    s.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    s.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     return tip(s, text)
 
 

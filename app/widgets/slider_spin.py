@@ -18,8 +18,9 @@ class SliderSpin(QWidget):
         super().__init__(parent)
         self._scale = 10**decimals
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        # Arrow keys belong to the timeline; the spin box is the keyboard path.
-        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # The spin box is the Tab stop; a clicked slider keeps the focus, and then the
+        # arrow keys move it (app.widgets.focus_keys), not the video.
+        self.slider.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.spin = QDoubleSpinBox() if decimals else QSpinBox()
         if decimals:
             self.spin.setDecimals(decimals)

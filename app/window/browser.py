@@ -13,6 +13,7 @@ from app.state.result_clip import ResultClip
 from app.state.session import SessionModel
 from app.state.settings import Favourite, PanelSettings
 from app.widgets.seed_browser import SeedBrowser
+from app.window.menus import lend_actions
 from app.window.messages import Messages
 from app.window.runs import NO_CLIP, RunController
 from app.window.view import ViewController
@@ -61,6 +62,7 @@ class BrowserController(QObject):
             self.browser.favourite_total = lambda: len(self.session.favourites)
             self.browser.starred_seeds = self._starred
             self.browser.running = lambda: self.runs.runner.running
+            lend_actions(self._window, self.browser)  # Ctrl+S, G, F1… work from it too
         self.browser.show()
         self.browser.raise_()
         self.browser.browse(selection, request, settings.browse_count)  # stars: _starred

@@ -4,7 +4,7 @@ SHORTCUT_HELP = """\
 <table cellspacing=4>
 <tr><td><b>Space</b></td><td>play / pause</td></tr>
 <tr><td><b>J / K / L</b></td><td>play backward / stop / forward (press J or L again: 2×, 4×, 8×)</td></tr>
-<tr><td><b>← / →</b></td><td>one frame back / forward</td></tr>
+<tr><td><b>← / →</b></td><td>one frame back / forward (a slider or number box with the focus takes ← / → and Home / End itself)</td></tr>
 <tr><td><b>Shift+← / Shift+→</b></td><td>one second back / forward</td></tr>
 <tr><td><b>Home / End</b></td><td>first / last frame</td></tr>
 <tr><td><b>I / O</b></td><td>set the in / out point (only that range is used)</td></tr>
@@ -17,7 +17,7 @@ SHORTCUT_HELP = """\
 <tr><td><b>Esc</b></td><td>cancel the running generation</td></tr>
 <tr><td><b>B</b></td><td>browse seeds</td></tr>
 <tr><td><b>Ctrl+R</b></td><td>a new random seed</td></tr>
-<tr><td colspan=2><br><b>Files and projects</b></td></tr>
+<tr><td colspan=2><br><b>Files and projects</b> (in the seed browser too, with G and F1)</td></tr>
 <tr><td><b>Ctrl+O</b></td><td>open a clip (or a project)</td></tr>
 <tr><td><b>Ctrl+E / Ctrl+Shift+E</b></td><td>export the result / export the favourites</td></tr>
 <tr><td><b>Ctrl+N</b></td><td>a new project on the open clip</td></tr>

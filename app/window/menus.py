@@ -1,9 +1,11 @@
 """Menus and keyboard shortcuts of the main window, built from the commands the window
 hands in (a name -> callable table), so this module knows no controller.
 
-Playback keys are window-wide, except while typing in a spin box (Qt lets a text field
-keep the keys it uses). Tab toggles source / result only while the viewer has the focus, so
-Tab still moves between the fields of the side panel (F6 moves between the panes).
+Playback keys are window-wide, except where the focused control uses the key itself (a
+spin box, a slider, a list box: app.widgets.focus_keys). Tab toggles source / result only
+while the viewer has the focus, so Tab still moves between the fields of the side panel (F6
+moves between the panes). The seed browser, a window of its own, shares the keys of
+BROWSER_COMMANDS (lend_actions).
 """
 
 from __future__ import annotations
@@ -78,6 +80,13 @@ MENUS: dict[str, list] = {
     ],
 }
 
+# The window's keys that also work while the seed browser is the active window: the files,
+# Generate and the key list. Not the playback, view and painting keys (the browser's tiles
+# play themselves; a stroke undone from there would change a mask no tile was made with),
+# nor Esc, which closes the browser.
+BROWSER_COMMANDS = ("open", "new_project", "open_project", "save", "save_as", "export",
+                    "export_favs", "quit", "generate", "keys")
+
 
 def build_menus(win: QMainWindow, commands: Mapping[str, Callable[[], object]],
                 fillers: Mapping[str, Callable[[QMenu], None]], edit_actions: list[QAction],
@@ -114,11 +123,21 @@ def build_menus(win: QMainWindow, commands: Mapping[str, Callable[[], object]],
             else:
                 name, text, keys, tip = entry
                 actions[name] = _action(win, menu, text, commands[name], keys, tip)
+                actions[name].setObjectName(name)  # for lend_actions
     for area in tab_areas:
         shortcut = QShortcut(QKeySequence(Qt.Key.Key_Tab), area)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(commands["toggle"])
     return actions, submenus
+
+
+def lend_actions(win: QWidget, other: QWidget, names: Iterable[str] = BROWSER_COMMANDS) -> None:
+    """`other`, a window of its own, takes the shortcuts of `win`'s actions named `names`:
+    the same actions (a window shortcut works in every window its action is added to), so
+    the keys and what they do are defined once."""
+    for action in win.actions():
+        if action.objectName() in names:
+            other.addAction(action)
 
 
 def fill_paths(menu: QMenu, paths: list[str], open_path: Callable[[str], None],

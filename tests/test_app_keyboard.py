@@ -1,0 +1,152 @@
+"""The editor from the keyboard: a focused control keeps the keys it uses (the video's
+←/→/Home/End do not steal them), Tab follows the screen on every task page, and the seed
+browser takes the window's file keys, Generate and F1."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+from app.state.request_builder import TASKS
+
+Key = Qt.Key
+
+
+def focus(qtbot, widget: QWidget) -> None:
+    widget.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(widget.hasFocus, timeout=2000)
+
+
+def pressed(qtbot, window, widget: QWidget, key) -> int:
+    """The frame after `key` is pressed on focused `widget`, from frame 3."""
+    window.playback.seek(3)
+    focus(qtbot, widget)
+    qtbot.keyClick(widget, key)
+    return window.playback.frame
+
+
+def test_a_focused_slider_list_box_or_row_of_choices_keeps_its_keys(window, qtbot):
+    """←/→/Home/End move a focused slider (Hardness, Opacity, a slider clicked beside its
+    box), not the video; a list box takes Home/End, a row of choices ←/→. Elsewhere (a
+    check box, the viewer) the keys still step the video."""
+    window.panel.set_task("Inpaint")
+    tools = window.inpaint.panel
+    for slider in (tools.hardness, tools.opacity):
+        slider.setValue(50)
+        for key, value in ((Key.Key_Left, 49), (Key.Key_Right, 50), (Key.Key_Home, 0),
+                           (Key.Key_End, 100)):
+            assert pressed(qtbot, window, slider, key) == 3
+            assert slider.value() == value
+    # A slider beside its number box is no Tab stop, but a click gives it the focus.
+    noise = window.panel.current_page().noise
+    qtbot.mouseClick(noise.slider, Qt.MouseButton.LeftButton, pos=QPoint(4, noise.slider.height() // 2))
+    assert noise.slider.hasFocus()
+    before = noise.slider.value()
+    window.playback.seek(3)
+    qtbot.keyClick(noise.slider, Key.Key_Right)
+    assert noise.slider.value() == before + 1 and window.playback.frame == 3
+
+    quality = window.panel.quality
+    assert pressed(qtbot, window, quality, Key.Key_End) == 3
+    assert quality.currentIndex() == quality.count() - 1
+    window.panel.set_quality("normal")
+    # Remove / Hint and the tools are rows of choices: → moves to the next one and takes it.
+    assert pressed(qtbot, window, tools.remove_kind, Key.Key_Right) == 3
+    assert tools.hint_kind.isChecked() and tools.hint_kind.hasFocus()
+    tools.remove_kind.setChecked(True)
+    brush = tools.tools.buttons()[0]
+    assert pressed(qtbot, window, brush, Key.Key_Right) == 3
+    assert tools.overlay.tool == "eraser"
+    tools.overlay.set_tool("brush")
+
+    assert pressed(qtbot, window, tools.show_mask, Key.Key_Right) == 4  # a check box: video
+    assert pressed(qtbot, window, tools.show_mask, Key.Key_Home) == 0
+    assert pressed(qtbot, window, window.viewer.source.view, Key.Key_Left) == 2
+    # A spin box keeps its keys, as it always did.
+    assert pressed(qtbot, window, tools.size_spin, Key.Key_End) == 3
+
+
+def tab_walk(qtbot, window) -> list[QWidget]:
+    """The controls Tab visits from the Task box until the focus leaves the side panel."""
+    panel = window.panel
+    focus(qtbot, panel.task)
+    walk = [panel.task]
+    for _ in range(80):
+        qtbot.keyClick(QApplication.focusWidget(), Key.Key_Tab)
+        now = QApplication.focusWidget()
+        if not (panel.isAncestorOf(now) or panel.footer.isAncestorOf(now)) or now is panel.task:
+            return walk
+        walk.append(now)
+    raise AssertionError("Tab never left the side panel")
+
+
+def screen_place(window, widget: QWidget) -> tuple[int, int, int, int]:
+    """(pane, top, bottom, left): the settings above the pinned footer, each in its own
+    coordinates (the settings scroll while Tab goes through them)."""
+    footer = window.panel.footer
+    pane = footer if footer.isAncestorOf(widget) else window.panel
+    at = widget.mapTo(pane, QPoint(0, 0))
+    return pane is footer, at.y(), at.y() + widget.height(), at.x()
+
+
+def test_tab_follows_the_screen_on_every_task_page(window, qtbot):
+    """Top to bottom, a row left to right, Generate's row last: the painting tools came
+    after Generate (they join the panel later), clip A's and B's Open… after the levels,
+    and Hardness and Opacity were no Tab stops at all."""
+    for label in TASKS:
+        window.panel.set_task(label)
+        qtbot.wait(20)  # the page just shown laid out
+        walk = tab_walk(qtbot, window)
+        for a, b in pairwise(walk):
+            pa, pb = screen_place(window, a), screen_place(window, b)
+            same_row = pa[0] == pb[0] and pb[1] < pa[2] and pa[1] < pb[2]
+            assert (pb[3] > pa[3]) if same_row else pb[:2] > pa[:2], (
+                f"{label}: Tab went from {a.metaObject().className()} {a.toolTip()[:40]!r} "
+                f"to {b.metaObject().className()} {b.toolTip()[:40]!r}")
+        if label == "Inpaint":
+            tools = window.inpaint.panel
+            assert tools.hardness in walk and tools.opacity in walk
+            assert walk.index(tools.hardness) == walk.index(tools.size_spin) + 1
+        if label == "Variations":  # as it always was
+            p, out = window.panel, window.panel.output
+            assert walk == [p.task, p.current_page().noise.spin, out.preset, out.lock,
+                            out.out_width.spin, out.out_height.spin, out.out_frames.spin,
+                            out.seconds, p.seed, p.new_seed, p.quality, p.blend_seams,
+                            p.keep_whole, p.auto_update, p.generate, p.browse, p.browse_count]
+
+
+def test_the_seed_browser_takes_the_windows_file_keys_and_f1(window, qtbot, tmp_path,
+                                                              monkeypatch):
+    """With the seed browser the active window, F1 lists the keys and Ctrl+S saves the
+    project (they did nothing there); its arrows and Esc stay its own."""
+    from app.window import prompts
+
+    window.panel.set_quality("draft")
+    window.panel.auto_update.setChecked(False)
+    window.panel.browse_count.setValue(2)
+    browser = window.browsers.browse_seeds()
+    browser.cancel()
+    qtbot.waitUntil(lambda: browser.activateWindow() or browser.isActiveWindow(), timeout=5000)
+    focus(qtbot, browser.first_seed)
+
+    qtbot.keyClick(browser.first_seed, Key.Key_F1)
+    shown = [d for d in window.findChildren(QDialog, "longText") if d.isVisible()]
+    assert len(shown) == 1
+    shown[0].accept()
+    qtbot.waitUntil(lambda: browser.activateWindow() or browser.isActiveWindow(), timeout=5000)
+    focus(qtbot, browser.first_seed)
+
+    target = tmp_path / "from the browser.vgpnn"
+    monkeypatch.setattr(prompts, "choose_project_to_save", lambda *args: target)
+    qtbot.keyClick(browser.first_seed, Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert target.exists() and window.session.project_path == target
+
+    window.playback.seek(3)
+    focus(qtbot, browser.regenerate)
+    qtbot.keyClick(browser.regenerate, Key.Key_Right)  # no frame step of the window's video
+    assert window.playback.frame == 3
+    browser.cancel()
+    qtbot.keyClick(browser.regenerate, Key.Key_Escape)
+    assert not browser.isVisible()
