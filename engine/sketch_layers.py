@@ -117,3 +117,33 @@ def load_sketch(path: str | os.PathLike[str], shape: tuple[int, int, int]
     hints[toned, :3] = frames[toned]
     hints[toned, 3] = 255
     return ink, hints
+
+
+# A sketch file whose ink holds this many colours (at 5 bits a channel, the commonest that
+# make up 90% of it) is a picture (a photo), not a drawing of a few flat tones: black
+# strokes or flat colours, even antialiased or compressed, need under a dozen.
+PICTURE_COLOURS = 32
+
+
+def picture_tones(ink: np.ndarray, hints: np.ndarray) -> int:
+    """For brush layers read from a colour picture (load_sketch), how many tones a run
+    reads it as (engine.structure.sketch_structure: by darkness alone, darker moves
+    faster); 0 for a drawing of a few flat tones, which keeps them. ink (T, H, W) bool,
+    hints (T, H, W, 4) uint8."""
+    from engine.errors import InputError
+    from engine.structure import sketch_structure
+
+    step = max(1, ink.shape[0] // 8)  # as the run's check samples a long sketch
+    ink = ink[::step]
+    sketch = sketch_from_layers(ink, hints[::step], fill_keys=False)
+    colours = sketch[ink] // 8
+    if len(colours) == 0:
+        return 0
+    codes = (colours[:, 0].astype(np.int32) * 32 + colours[:, 1]) * 32 + colours[:, 2]
+    counts = np.sort(np.bincount(codes))[::-1]
+    if int(np.searchsorted(counts.cumsum(), 0.9 * len(codes))) + 1 < PICTURE_COLOURS:
+        return 0
+    try:
+        return sketch_structure(sketch).levels
+    except InputError:
+        return 0

@@ -148,11 +148,14 @@ def _digest(frames: np.ndarray) -> str:
 
 def clip_structure(frames: np.ndarray, levels: int, *, seed: int = 0, what: str = "the clip",
                    cancel: Callable[[], bool] | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> Structure:
+                   progress: Callable[[int, int], None] | None = None,
+                   still: str | None = None) -> Structure:
     """The dynamic structure of a (T, H, W, 3) uint8 clip: its flow magnitude quantised into
     `levels` levels (at the clip's size). Raises InputError for a clip with no motion
-    (naming it by `what`). Remembered for the last few clips, so seeds, previews and the
-    editor's overlay do not compute the same flow twice."""
+    (naming it by `what`; `still`: the message for a one-frame clip, where the advice
+    depends on the clip's role: a sketch can stand in for a layout, not for a look).
+    Remembered for the last few clips, so seeds, previews and the editor's overlay do not
+    compute the same flow twice."""
     check_levels(levels)
     key = (_digest(frames), levels, seed)
     hit = _CACHE.get(key)
@@ -160,8 +163,8 @@ def clip_structure(frames: np.ndarray, levels: int, *, seed: int = 0, what: str 
         _CACHE.move_to_end(key)
         return hit
     if frames.shape[0] < 2:
-        raise InputError(f"{what} has one frame: a still image has no motion to follow "
-                         "(use a clip, or a sketch)")
+        raise InputError(still or f"{what} has one frame: a still image has no motion to "
+                         "follow (use a clip, or a sketch)")
     mag = flow_magnitude(frames, cancel=cancel, progress=progress)
     moving = float(np.percentile(mag, 99.5))
     if moving < NO_MOTION:

@@ -38,8 +38,10 @@ def legend(levels: int) -> np.ndarray:
 
 
 def clip_overlay(frames: np.ndarray, levels: int, *, max_side: int = 320,
-                 cancel: Callable[[], bool] | None = None) -> tuple[np.ndarray, int]:
+                 cancel: Callable[[], bool] | None = None,
+                 still: str | None = None) -> tuple[np.ndarray, int]:
     """The tinted thumbnail frames of a clip's structure and how many levels it has (k-means
-    may find fewer than asked). Raises InputError for a clip with no motion."""
-    structure = clip_structure(frames, levels, what="this clip", cancel=cancel)
+    may find fewer than asked). Raises InputError for a clip with no motion (`still`: the
+    message for a one-frame clip, see clip_structure)."""
+    structure = clip_structure(frames, levels, what="this clip", cancel=cancel, still=still)
     return overlay_frames(frames, structure, max_side=max_side), structure.levels

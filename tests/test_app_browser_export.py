@@ -377,6 +377,68 @@ def test_export_asks_before_replacing_a_file(window, qtbot, tmp_path, monkeypatc
     assert (target / "notes.txt").read_text() == "keep me"
 
 
+def test_an_export_is_not_an_unsaved_change(window, qtbot, tmp_path, monkeypatch):
+    """Saved, then exported: closing asks nothing. The export's choices are kept: in the
+    session (saved with the project's next save) and as the editor's preference."""
+    from app.window import prompts
+    from tests.test_app_support import make_window
+
+    generate(window, qtbot)
+    project = tmp_path / "shot.vgpnn"
+    monkeypatch.setattr(prompts, "choose_project_to_save", lambda *a, **k: project)
+    assert window.projects.save() and not window.session.dirty
+    target = tmp_path / "out" / "shot.gif"
+    target.parent.mkdir()
+    answer_export_dialog(monkeypatch, window, target, target.parent, kind="gif")
+    with qtbot.waitSignal(window.exporter.finished, timeout=60_000):
+        window.exports.export_result()
+    s = window.session
+    assert not s.dirty and not window.windowTitle().startswith("shot*")
+    assert (s.export.format, s.export.folder) == ("gif", str(target.parent))
+    assert s.snapshot().export == s.export  # what the next save writes
+    window.projects.ask_to_save = True
+    asked = []
+    monkeypatch.setattr(prompts, "ask_save_changes", lambda *a: asked.append(a) or prompts.CANCEL)
+    assert window.close() and asked == []
+    # The next editor offers the last export's choices for a new clip.
+    other = make_window(qtbot, tmp_path)  # the same settings file
+    try:
+        assert (other.session.export.format, other.session.export.folder) == \
+            ("gif", str(target.parent))
+    finally:
+        other.close()
+
+
+def test_the_export_progress_text_does_not_overlap_its_bar(window, qtbot, tmp_path,
+                                                           monkeypatch):
+    """The editor's style draws progress bars 8 px high: the percentage is said in the
+    dialog's label, not drawn over the thin bar."""
+    from PySide6.QtWidgets import QApplication, QProgressBar
+
+    from app.widgets.style import style_sheet
+
+    app = QApplication.instance()
+    before = app.styleSheet()
+    app.setStyleSheet(style_sheet(app.font().pointSizeF()))
+    try:
+        hold_favourites_to_compute(monkeypatch)
+        result = generate(window, qtbot)
+        later = ExportItem(result.seed + 1, replace(result.request, seed=result.seed + 1),
+                           None, window.runs.current_selection())
+        window.exports.start_export([later], [tmp_path / "c_seed0001.gif"], crf=18)
+        dialog = window.exporter._dialog
+        qtbot.waitUntil(lambda: dialog.labelText().startswith("Computing"), timeout=10_000)
+        bar = dialog.findChild(QProgressBar)
+        assert bar.isVisible()
+        assert not bar.isTextVisible() or bar.height() >= bar.fontMetrics().height()
+        assert dialog.labelText() == "Computing seed 1… · 0%"  # the percentage, said here
+        assert (bar.minimum(), bar.maximum()) == (0, 1000)  # the bar still shows it
+        with qtbot.waitSignal(window.exporter.cancelled, timeout=RUN_TIMEOUT_MS):
+            window.exporter.cancel()
+    finally:
+        app.setStyleSheet(before)
+
+
 def test_closing_during_an_export_asks_first(window, qtbot, tmp_path, monkeypatch):
     from app.window import prompts
 

@@ -265,6 +265,35 @@ def test_a_sketch_of_another_shape_says_it_was_stretched(window, qtbot, tmp_path
     assert f"stretched from 40×40 to the clip's {CLIP_W}×{CLIP_H}" in blocker.args[0]
 
 
+def test_a_colour_photo_imported_as_a_sketch_says_it_was_reduced_to_a_few_tones(
+        window, qtbot, tmp_path):
+    """A sketch is read by darkness alone, in a few tones: a colour picture (here a
+    synthetic scene of a sky, clouds, balloons and ground) is not kept as it is, and the
+    status line says how many tones the run reads; a drawing of flat tones is not noted."""
+    from engine.sketch_layers import load_sketch, picture_tones
+    from tests.synth import balloon_scene
+
+    window.panel.set_task("Sketch")
+    photo = write_video(balloon_scene(t=1, h=3 * CLIP_H, w=3 * CLIP_W), tmp_path / "photo.png",
+                        fps=25)
+    tones = picture_tones(*load_sketch(photo, (CLIP_T, CLIP_H, CLIP_W)))
+    assert 2 <= tones <= 8
+    with qtbot.waitSignal(window.sketch.message, timeout=30_000,
+                          check_params_cb=lambda m: m.startswith("Sketch imported")) as blocker:
+        window.sketch.import_file(photo)
+    said = blocker.args[0]
+    assert f"a colour picture, which a run reduces to {tones} tones of darkness" in said
+    assert window.statusBar().currentMessage() == said
+    flat = np.full((1, CLIP_H, CLIP_W, 3), 255, np.uint8)
+    flat[0, 8:20, 6:30] = 0
+    flat[0, 22:30, 20:40] = (200, 40, 40)  # a flat colour tone
+    drawing = write_video(flat, tmp_path / "drawing.png", fps=25)
+    with qtbot.waitSignal(window.sketch.message, timeout=30_000,
+                          check_params_cb=lambda m: m.startswith("Sketch imported")) as blocker:
+        window.sketch.import_file(drawing)
+    assert blocker.args[0] == "Sketch imported."
+
+
 def test_a_frame_of_a_numbered_sequence_as_clip_a_opens_the_sequence(window, qtbot, tmp_path):
     folder = write_video(moving_square(t=A_T, h=A_H, w=A_W, side=12, step=-3),
                          str(tmp_path / "a_frames") + "/", fps=25)
@@ -335,6 +364,55 @@ def test_a_still_look_clip_is_said_before_any_work(window, qtbot, motion_files):
         window.runs.generate()
     assert "no motion" in blocker.args[0] and "look clip" in blocker.args[0].lower()
     assert window.generation.run_count == runs
+
+
+def test_a_still_image_as_the_look_clip_is_not_told_to_use_a_sketch(window, qtbot, tmp_path,
+                                                                     motion_files):
+    """A sketch stands in for clip A's motion (the Sketch task), never for the look: the
+    look slot and Generate's dialog advise another look clip; clip A's slot still may."""
+    from tests.test_app_support import open_and_wait
+
+    still = write_video(np.full((1, CLIP_H, CLIP_W, 3), 90, np.uint8), tmp_path / "still.png",
+                        fps=25)
+    open_and_wait(qtbot, window, still)
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    look = window.panel.page_for("analogy").look_slot
+    qtbot.waitUntil(lambda: "one frame" in look.status.text(), timeout=30_000)
+    assert "sketch" not in look.status.text().lower()
+    assert "choose a look clip that moves" in look.status.text()
+    with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
+        window.runs.generate()
+    assert "sketch" not in blocker.args[0].lower()
+    assert blocker.args[0].lower().count("choose") == 1  # the remedy said once
+    choose_motion(window, qtbot, still)  # as clip A: the Sketch task can stand in
+    motion = window.panel.page_for("analogy").motion_slot
+    qtbot.waitUntil(lambda: "one frame" in motion.status.text(), timeout=30_000)
+    assert "Sketch task" in motion.status.text()
+
+
+def test_a_project_dropped_on_clip_a_speaks_of_the_editor(window, qtbot, tmp_path):
+    """A .vgpnn project dropped where a clip, mask or sketch is read: the message says to
+    open it with File ▸ Open, not how to start the editor from a command line."""
+    from app.state.project_file import save_project
+
+    project = tmp_path / "shot.vgpnn"
+    save_project(window.session.snapshot(), project)
+    window.panel.set_task("Analogy")
+    page = window.panel.page_for("analogy")
+    with qtbot.waitSignal(window.error_reported, timeout=30_000) as blocker:
+        drop_file(page.motion_slot, project)
+    said = blocker.args[0]
+    assert "File ▸ Open" in said and "main.py" not in said and "python" not in said
+    assert said.startswith("shot.vgpnn is a VGPNN project") and window.session.motion is None
+    window.panel.set_task("Sketch")
+    with qtbot.waitSignal(window.error_reported, timeout=30_000) as blocker:
+        window.sketch.import_file(project)
+    assert "File ▸ Open" in blocker.args[0] and "main.py" not in blocker.args[0]
+    window.panel.set_task("Inpaint")
+    with qtbot.waitSignal(window.error_reported, timeout=30_000) as blocker:
+        window.inpaint.panel.start_import(project)
+    assert "File ▸ Open" in blocker.args[0] and "main.py" not in blocker.args[0]
 
 
 def test_a_favourite_of_one_clip_a_while_another_is_read_runs_with_its_own(

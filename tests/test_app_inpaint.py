@@ -372,3 +372,56 @@ def test_the_menus_import_and_export_masks_on_a_worker(window, qtbot, tmp_path):
     panel.start_import(tmp_path / "nothing here")
     qtbot.waitUntil(lambda: bool(failed), timeout=30_000)
     assert failed == ["Cannot import the masks"]
+
+
+def test_export_masks_asks_before_replacing_an_earlier_export(window, qtbot, tmp_path,
+                                                              monkeypatch):
+    """Export Masks over the folder of an earlier mask export asks first (the folder and
+    its colours beside it); a folder that is not one of ours is refused, never replaced."""
+    from PySide6.QtWidgets import QFileDialog
+
+    model, panel = window.inpaint.model, window.inpaint.panel
+    set_scope(window, "all")
+    window.inpaint.overlay.set_radius(4)
+    paint(window, [(12, 12), (20, 14)])
+    panel.hint_kind.setChecked(True)
+    paint(window, [(45, 30)])  # a hint colour: "<name>_hints" is written beside
+    folder, picked = tmp_path / "masks", []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(picked[-1]), "")))
+    asked = []
+    monkeypatch.setattr(prompts, "ask_replace", lambda parent, there: asked.append(there) or False)
+    said = []
+    panel.message.connect(said.append)
+
+    def export(target):
+        picked.append(target)
+        said.clear()
+        window.export_masks()
+
+    export(folder)  # a new folder: nothing to ask
+    qtbot.waitUntil(lambda: any(s.startswith("Wrote masks") for s in said), timeout=30_000)
+    assert asked == [] and (tmp_path / "masks_hints").is_dir()
+    before = sorted(p.stat().st_mtime_ns for p in folder.glob("*.png"))
+    model.clear()
+    panel.remove_kind.setChecked(True)
+    paint(window, [(30, 30)])  # no colour now
+    export(folder)  # the earlier export: asked, and kept on "Cancel"
+    assert asked == [[folder, tmp_path / "masks_hints"]] and not said and not window.clips.loading
+    qtbot.wait(200)
+    assert sorted(p.stat().st_mtime_ns for p in folder.glob("*.png")) == before
+    monkeypatch.setattr(prompts, "ask_replace", lambda parent, there: asked.append(there) or True)
+    export(folder)  # "Replace": written, and the colours erased since are removed
+    qtbot.waitUntil(lambda: any(s.startswith("Wrote masks") for s in said), timeout=30_000)
+    assert len(asked) == 2 and not (tmp_path / "masks_hints").exists()
+
+    # Not one of ours (other files, or frames another tool wrote): refused, not asked.
+    for name, files in (("holiday", ["beach.jpg"]), ("renders", ["frame_00001.png"])):
+        other = tmp_path / name
+        other.mkdir()
+        for f in files:
+            (other / f).write_bytes(b"the user's own")
+        with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
+            export(other)
+        assert name in blocker.args[0] and len(asked) == 2
+        assert [p.read_bytes() for p in other.iterdir()] == [b"the user's own"]

@@ -146,6 +146,63 @@ def test_unsaved_changes_are_asked_about(window, qtbot, tmp_path, monkeypatch):
     assert window.close()
 
 
+def test_edits_made_while_a_clip_is_read_are_asked_about(window, qtbot, tmp_path, clip,
+                                                        monkeypatch):
+    """The question before opening a clip is about the changes made until then: a stroke
+    or a setting changed while the new clip is read is asked about again when it arrives,
+    and Cancel keeps the project open with it (the new clip is not opened)."""
+    other = tmp_path / "other.mp4"
+    shutil.copy(clip, other)
+    window.projects.ask_to_save = True
+    window.session.mark_saved()  # nothing to ask about before the read
+    asked = []
+
+    def answer(choice):
+        def ask(parent, name, before, why=""):
+            asked.append((before, why))
+            return choice
+        return ask
+
+    monkeypatch.setattr(prompts, "ask_save_changes", answer(prompts.CANCEL))
+    window.projects.open_path(other)
+    assert window.clips.loading and asked == []
+    window.session.in_out.set_out(3)  # edited while the clip is read (it arrives later)
+    qtbot.waitUntil(lambda: not window.clips.loading, timeout=30_000)
+    assert [b for b, _ in asked] == ["opening “other.mp4”"] and "while" in asked[0][1]
+    s = window.session
+    assert s.clip.name == clip.name and s.dirty and s.in_out.out_point == 3  # kept
+    assert "other.mp4 was not opened" in window.statusBar().currentMessage()
+    assert not any(p.endswith("other.mp4") for p in window.recent.paths())  # not opened
+
+    # Asked about before the read (Don't Save), then edited again: asked again.
+    asked.clear()
+    monkeypatch.setattr(prompts, "ask_save_changes", answer(prompts.DISCARD))
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        window.projects.open_path(other)
+        window.session.in_out.set_out(2)
+    assert [b for b, _ in asked] == ["opening another clip", "opening “other.mp4”"]
+    assert s.clip.name == "other.mp4" and not s.dirty
+
+    # Nothing changed during the read: no second question.
+    asked.clear()
+    window.session.in_out.set_out(4)
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        window.projects.open_path(clip)
+    assert [b for b, _ in asked] == ["opening another clip"] and s.clip.name == clip.name
+    qtbot.waitUntil(lambda: not window.clips.loading, timeout=5000)
+
+    # A project read the same way: kept on Cancel, with the change made meanwhile.
+    project = tmp_path / "other.vgpnn"
+    answer_save_as(monkeypatch, project)
+    assert window.projects.save_as()
+    asked.clear()
+    monkeypatch.setattr(prompts, "ask_save_changes", answer(prompts.CANCEL))
+    window.projects.open_project(project)
+    window.session.in_out.set_out(1)
+    qtbot.waitUntil(lambda: not window.clips.loading, timeout=30_000)
+    assert [b for b, _ in asked] == ["opening “other.vgpnn”"] and s.in_out.out_point == 1
+
+
 def test_moved_source_is_asked_for(window, qtbot, tmp_path, clip, monkeypatch):
     src = tmp_path / "a" / "shot.mp4"
     src.parent.mkdir()

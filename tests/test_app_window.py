@@ -120,6 +120,48 @@ def test_drop_and_open_recent(window, clip, tmp_path, qtbot):
     assert window.session.clip.name == clip.name
 
 
+def drop(window, paths) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    window.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+
+
+def test_several_dropped_files_open_the_first_clip_and_name_the_rest(window, clip, tmp_path,
+                                                                    qtbot):
+    """[a text file, a clip, another clip] dropped together: the first clip opens (not the
+    text file's dialog), and the status line names the files left out, and why."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shot list")
+    other = write_tiny_clip(tmp_path, "other.mp4")
+    third = write_tiny_clip(tmp_path, "third.mp4")
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        drop(window, [notes, other, third])
+    qtbot.waitUntil(lambda: not window.clips.loading, timeout=5000)
+    assert window.session.clip.name == "other.mp4" and not message_boxes(window)
+    said = window.statusBar().currentMessage()
+    assert said.startswith("Opened other.mp4; ignored notes.txt (not a clip"), said
+    assert "third.mp4 (one clip at a time)" in said
+    # A folder of numbered images counts as a clip; files none of which open: one dialog.
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    from engine.io import write_video
+
+    write_video(np.zeros((3, 16, 16, 3), np.uint8), str(frames) + "/", fps=10)
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        drop(window, [notes, frames])
+    qtbot.waitUntil(lambda: not window.clips.loading, timeout=5000)
+    assert window.session.clip.length == 3
+    with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
+        drop(window, [notes, tmp_path / "todo.doc"])
+    assert blocker.args[0].startswith("None of the 2 dropped files") and not window.clips.loading
+    # A lone file is tried as before: its own dialog says why it cannot be opened.
+    with qtbot.waitSignal(window.error_reported, timeout=30_000) as blocker:
+        drop(window, [notes])
+    assert "notes.txt" in blocker.args[0] and "None of" not in blocker.args[0]
+    qtbot.waitUntil(lambda: not window.clips.loading, timeout=5000)
+
+
 def test_recent_names_with_an_ampersand_read_as_written(qtbot):
     from PySide6.QtWidgets import QMenu
 

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.state.media import MEDIA_PATTERNS
+from app.state.media import MEDIA_PATTERNS, project_not_clip
+from app.state.project_file import SUFFIX
+from engine.errors import InputError
 from engine.io.clip import IMAGE_EXTS
 from engine.io.masks import load_hints as load_layer_hints
 from engine.io.masks import load_mask as load_layer_mask
@@ -26,12 +28,20 @@ def load_mask(path: str | PathLike[str], shape: tuple[int, int, int]) -> np.ndar
     """(T, H, W) uint8 coverage, 255 where the picture is bright (any channel > 127). Read and
     checked as the engine reads a run's mask (one frame or one per frame, the clip's aspect
     ratio), except that a blank layer is accepted: painting goes on from it."""
+    _not_a_project(path)
     return load_layer_mask(path, shape, source_frames=shape[0], allow_blank=True).astype(np.uint8) * 255
 
 
 def load_hints(path: str | PathLike[str], shape: tuple[int, int, int]) -> np.ndarray:
     """(T, H, W, 4) RGBA: the colour with alpha 255 where not (nearly) black, 0 elsewhere."""
+    _not_a_project(path)
     return load_layer_hints(path, shape, source_frames=shape[0], allow_blank=True)
+
+
+def _not_a_project(path: str | PathLike[str]) -> None:
+    if Path(path).suffix.lower() == SUFFIX:  # the engine's message names the command line
+        raise InputError(project_not_clip(path, "Import masks takes mask frames: a folder of "
+                                          "numbered images, one image or a video."))
 
 
 MASK_FILTER = f"Masks: PNG frames, images, videos ({MEDIA_PATTERNS});;All files (*)"
@@ -67,13 +77,33 @@ def hints_folder_for(folder: str | PathLike[str]) -> Path:
     return p.with_name(p.name + "_hints")
 
 
+def check_export(folder: str | PathLike[str], hints: bool,
+                 hints_folder: str | PathLike[str] | None = None) -> list[Path]:
+    """Before masks are written to `folder` (with hint colours to `hints_folder`, default
+    "<folder>_hints", when `hints`): raise InputError for a target that would not be
+    written (no such parent folder, read-only, a file, or a folder that is not an earlier
+    export: other files in it, or frames this editor did not write). Returns the folders of
+    an earlier export that the new one replaces (its colours too: removed when the new
+    export has none), to ask about first."""
+    from engine.io import check_target
+    from engine.io.writer import written_frames_folder
+
+    beside = Path(hints_folder or hints_folder_for(folder)).expanduser()
+    targets = [Path(folder).expanduser()] + ([beside] if hints else [])
+    for target in targets:
+        check_target(str(target).rstrip("/\\") + "/")  # as a folder of frames
+    return [p for p in (targets[0], beside) if p.is_dir() and written_frames_folder(p)]
+
+
 def save_png(mask: np.ndarray, hints: np.ndarray | None, folder: str | PathLike[str],
              hints_folder: str | PathLike[str] | None = None) -> list[Path]:
     """Write mask (T, H, W) bool as white-on-black PNG frames, and hints (T, H, W, 4) RGBA as
-    RGB frames (black where unpainted) when given. Each folder appears complete or not at all."""
+    RGB frames (black where unpainted) when given. Each folder appears complete or not at
+    all; a target that is not an earlier export is refused before either is written."""
     from engine.io import write_video
     from engine.io.writer import written_frames_folder
 
+    check_export(folder, hints is not None, hints_folder)
     written = [_write(write_video, np.repeat((mask.astype(np.uint8) * 255)[..., None], 3, -1),
                       folder)]
     beside = Path(hints_folder or hints_folder_for(folder)).expanduser()

@@ -187,6 +187,10 @@ class MaskModel:
         hints[painted, 3] = 255
         return hole, hints
 
+    def has_hints(self) -> bool:
+        """Whether hint colours are painted inside the hole (an export writes them)."""
+        return bool(((self.mask >= HOLE) & (self.hints[..., 3] >= HOLE)).any())
+
     # --- strokes -----------------------------------------------------------------------
     def begin_stroke(self, frame: int, kind: str = "remove", radius: float = 10,
                      hardness: float = 1.0, color=(0, 0, 0), scope: str = "frame",

@@ -29,6 +29,7 @@ from app.inpaint import mask_io
 from app.inpaint.mask_model import MaskModel
 from app.inpaint.painter import MAX_RADIUS, MaskOverlay
 from app.widgets.panel_widgets import ColorButton, slider, tip
+from app.window import prompts
 from app.workers import jobs
 from engine.errors import EngineError
 
@@ -88,6 +89,7 @@ class InpaintPanel(QWidget):
 
         self.size = slider(1, 200, round(2 * overlay.radius),
                             "Brush diameter in pixels ([ smaller, ] larger, Shift+drag).")
+        self.size.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab stops at the box beside it
         self.size_spin = tip(QSpinBox(), self.size.toolTip())
         self.size_spin.setRange(1, MAX_SIZE)
         self.size_spin.setSuffix(" px")
@@ -346,7 +348,14 @@ class InpaintPanel(QWidget):
         start = (self.folder / self.export_name) if self.folder else Path(self.export_name)
         path, _ = QFileDialog.getSaveFileName(self, "Export masks as a folder of PNG frames",
                                               str(start))
-        if path:
+        if not path:
+            return
+        try:  # refused now, not after the work: a folder that is not an earlier export
+            there = mask_io.check_export(path, self.model.has_hints())
+        except EngineError as exc:
+            self.failed.emit(EXPORT_FAILED, str(exc))
+            return
+        if not there or prompts.ask_replace(self, there):  # an earlier export: asked first
             self.start_export(path)
 
 

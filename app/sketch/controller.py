@@ -19,9 +19,13 @@ from PySide6.QtGui import QColor
 from app.inpaint.mask_model import MaskChange, MaskModel
 from app.inpaint.painter import MaskOverlay
 from app.sketch.panel import SketchPanel
+from app.state.media import project_not_clip
+from app.state.project_file import SUFFIX
 from app.widgets.viewer import FramePane
 from app.workers import jobs
 from engine.request import Request
+
+IMPORT_FAILED = "Cannot import the sketch"
 
 
 class SketchController(QObject):
@@ -109,14 +113,20 @@ class SketchController(QObject):
     # -- import ----------------------------------------------------------------------------
     def import_file(self, path: str | Path) -> None:
         """Read a sketch file into the canvas on a worker (one undo step)."""
+        if Path(path).suffix.lower() == SUFFIX:  # the engine's message names the command line
+            self.failed.emit(IMPORT_FAILED, project_not_clip(
+                path, "Sketch: Import takes a sketch video, an image or a folder of numbered "
+                "images."))
+            return
         shape = self.model.shape
         self._import_resets = self.model.resets
 
         def work(job: jobs.Job):
             from engine.io import source_shape
-            from engine.sketch_layers import load_sketch
+            from engine.sketch_layers import load_sketch, picture_tones
 
-            return load_sketch(path, shape), source_shape(path)[1:]
+            layers = load_sketch(path, shape)
+            return layers, source_shape(path)[1:], picture_tones(*layers)
 
         job = jobs.Job(work, name="import sketch")
         job.succeeded.connect(self._on_imported)
@@ -129,25 +139,28 @@ class SketchController(QObject):
     def _on_imported(self, job: jobs.Job, layers) -> None:
         if job is not self._import:
             return
-        (ink, hints), (h, w) = layers
+        (ink, hints), (h, w), tones = layers
         if self.model.resets != self._import_resets:
             return  # another clip (or a new project) meanwhile, of any size
         if not ink.any():
-            self.failed.emit("Cannot import the sketch", "The sketch has no strokes: it is "
+            self.failed.emit(IMPORT_FAILED, "The sketch has no strokes: it is "
                              "all white (or one flat light tone). Draw in black or dark tones.")
             return
         self.model.set_arrays(ink, hints, label="import sketch")
         ch, cw = self.model.shape[1:]
+        said = "Sketch imported"
         if abs(w / h - cw / ch) > 0.02 * cw / ch:  # another shape: said, not done silently
-            self.message.emit(f"Sketch imported, stretched from {w}×{h} to the clip's {cw}×{ch} "
-                              "(another shape).")
-        else:
-            self.message.emit("Sketch imported.")
+            said += f", stretched from {w}×{h} to the clip's {cw}×{ch} (another shape)"
+        if tones:  # a photo: a run keeps its darkness only; said, not done silently
+            said += (f"{';' if ',' in said else ':'} a colour picture, which a run reduces "
+                     f"to {tones} tones of darkness (darker moves faster; its light parts "
+                     "became paper, which stays still)")
+        self.message.emit(said + ".")
 
     @Slot(object, str)
     def _on_import_failed(self, job: jobs.Job, message: str) -> None:
         if job is self._import:
-            self.failed.emit("Cannot import the sketch", message)
+            self.failed.emit(IMPORT_FAILED, message)
 
     def _on_changed(self, change: MaskChange) -> None:
         self._revision += 1

@@ -28,6 +28,14 @@ MEDIA_PATTERNS = ("*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.mts *.m2ts *.ts *.mpg 
                   "*.wmv *.flv *.ogv *.y4m *.gif *.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp")
 
 
+def project_not_clip(path: str | Path, takes: str) -> str:
+    """What to say of a project file given where a clip, a mask or a sketch is read, in
+    the editor's terms (the engine's message names the command line); `takes`: a sentence
+    on what is read there."""
+    return (f"{Path(path).name} is a VGPNN project, not a video or image: open it with "
+            f"File ▸ Open (or drop it on the viewer) to work on it. {takes}")
+
+
 @dataclass(frozen=True)
 class Source:
     """A clip as read for editing, with a serial number that identifies its frames (the

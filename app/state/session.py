@@ -145,10 +145,14 @@ class SessionModel:
             self._touch("favourites")
 
     def set_export(self, preset: ExportPreset) -> None:
+        """The export dialog's last choices. An export is not an edit: a project saved and
+        then exported has nothing unsaved (closing does not ask). The preset is saved with
+        the project's next save, and goes into the recovery file with unsaved changes."""
         if preset != self.export:
             self.export = preset
             self.export_changed.emit(preset)
-            self._touch("export")
+            if self.dirty:
+                self._touch("export")  # a new revision: autosave writes it with the rest
 
     def mark_saved(self, path: Path | None = None) -> None:
         """The session was written to `path` (a project file): no unsaved changes."""

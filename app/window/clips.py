@@ -43,6 +43,7 @@ class ClipController(QObject):
         self.info, self.busy, self.recent, self.messages = info, busy, recent, messages
         self._loader: jobs.Job | None = None
         self._pending: tuple[str, Loaded] | None = None
+        self._note = ""  # said with "Opened …" once the clip being read is shown
         session.clip_changed.connect(self._show)
 
     @property
@@ -60,21 +61,31 @@ class ClipController(QObject):
             self._loader.cancel()  # it stops at its next frame; its result is ignored
         self._loader = job
         self._pending = (path, loaded or self.session.set_clip)
+        self._note = ""
         self.busy.setVisible(True)
         self.messages.status(f"Opening {Path(path).name}…")
         jobs.start(job)
+
+    def note_on_open(self, text: str) -> None:
+        """A sentence for the status line once the clip being read is shown (which files
+        of a drop were left out): the "Opening …" line is replaced by then."""
+        if self._loader is not None:
+            self._note = text
 
     @Slot(object, object)
     def _on_loaded(self, job: jobs.Job, result: tuple[Source, SourceInfo]) -> None:
         if job is self._loader:
             path, loaded = self._pending
+            loaded(*result)
+            if self.session.clip is not result[0]:
+                return  # not taken (the project was kept, asked again): not a recent file
             if Path(path).resolve() != Path(SAMPLE_CLIP).resolve():  # opened at every start:
                 self.recent.add(path)  # it would push the user's own clips down the list
-            loaded(*result)
 
     @Slot(object, str)
     def _on_failed(self, job: jobs.Job, message: str) -> None:
         if job is self._loader:
+            self._note = ""
             self.messages.error("Cannot open the file", message)
 
     @Slot(object)
@@ -94,5 +105,7 @@ class ClipController(QObject):
         self.view.show_clip()
         self.info.setText(source.describe())
         notes = "; ".join(source.clip.notes)
-        self.messages.status(f"Opened {source.name}" + (f" ({notes})" if notes else ""), 8000)
+        said, self._note = self._note, ""
+        self.messages.status(f"Opened {source.name}" + (f" ({notes})" if notes else "") +
+                             (f"; {said}" if said else ""), 15000 if said else 8000)
         self.source_loaded.emit(source)

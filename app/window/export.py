@@ -17,7 +17,7 @@ from app.state.result_clip import ResultClip
 from app.state.session import SessionModel
 from app.state.settings import ExportPreset
 from app.widgets.export_dialog import ExportDialog
-from app.window import prompts
+from app.window import preferences, prompts
 from app.window.messages import Messages
 from app.window.runs import RunController
 from app.window.view import ViewController
@@ -216,7 +216,9 @@ class ExportController(QObject):
         # A still's PNG image is not a format for the next (moving) result.
         kind = self.session.export.format if dialog.kind == "still" else dialog.kind
         folder = os.path.abspath(dialog.folder())  # "out/../out" is remembered as "out"
-        self.session.set_export(ExportPreset(kind, dialog.crf.value(), folder))
+        preset = ExportPreset(kind, dialog.crf.value(), folder)
+        self.session.set_export(preset)  # the project's (not an unsaved edit: an export)
+        preferences.remember_export(self.settings, preset)  # the editor's, kept at once
 
     def _on_exported(self, paths: list, notes: list) -> None:
         if paths:

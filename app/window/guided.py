@@ -19,7 +19,15 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.inpaint import mask_io
 from app.sketch.controller import SketchController
-from app.state.media import MEDIA_PATTERNS, Selection, Source, frames_text, read_source
+from app.state.media import (
+    MEDIA_PATTERNS,
+    Selection,
+    Source,
+    frames_text,
+    project_not_clip,
+    read_source,
+)
+from app.state.project_file import SUFFIX
 from app.state.request_builder import GUIDED_TASKS
 from app.state.session import SessionModel
 from app.state.settings import PanelSettings
@@ -31,6 +39,11 @@ from app.workers import jobs
 NO_MOTION_CLIP = ("Choose the clip whose motion the result follows: Open… in “Motion from "
                   "(A)”, or drop a clip there.")
 MOTION_OPENING = "Clip A is still opening: Generate once it is read."
+# A one-frame clip in each slot: a sketch can stand in for clip A's motion, not for the look.
+STILL = {"motion": "this clip has one frame: a still image has no motion to follow; choose a "
+                   "clip A that moves, or draw the motion in the Sketch task",
+         "look": "this clip has one frame: a still image has no motion to copy; choose a "
+                 "look clip that moves (a video or a folder of numbered images)"}
 OPEN_FILTER = f"Videos and images ({MEDIA_PATTERNS});;All files (*)"
 
 
@@ -84,6 +97,10 @@ class GuidedController(QObject):
     def load_motion(self, path: str | Path) -> None:
         """Read clip A on a worker; it becomes the session's motion clip. A frame of a
         numbered sequence stands for its folder (a still has no motion to follow)."""
+        if Path(path).suffix.lower() == SUFFIX:  # the engine's message names the command line
+            self.messages.error("Cannot use a project as clip A", project_not_clip(
+                path, "“Motion from (A)” takes a video or a folder of numbered images."))
+            return
         path = str(mask_io.import_target(path))
         job = jobs.Job(lambda job: read_source(path, job.is_cancelled), name="open motion clip")
         job.succeeded.connect(self._on_motion_loaded)
@@ -190,7 +207,7 @@ class GuidedController(QObject):
         def work(job: jobs.Job):
             from engine.structure_overlay import clip_overlay
 
-            return clip_overlay(frames, levels, cancel=job.is_cancelled)
+            return clip_overlay(frames, levels, cancel=job.is_cancelled, still=STILL[which])
 
         job = jobs.Job(work, name=f"{which} structure")
         job.succeeded.connect(self._on_overlay)
@@ -305,8 +322,10 @@ class GuidedController(QObject):
                                     problem.lower() else problem + " Choose a clip A that moves.")
                 return False
             if self._look_problem:  # a look clip that does not move: said before any work
-                self.messages.error("The look clip cannot be used", self._look_problem +
-                                    " Choose a look clip (or an in/out range) that moves.")
+                problem = self._look_problem  # it may name the remedy itself (a still)
+                self.messages.error("The look clip cannot be used", problem if "look clip" in
+                                    problem.lower() else problem + " Choose a look clip (or "
+                                    "an in/out range) that moves.")
                 return False
             output = tuple(self.session.motion.frames.shape[:3])
         else:

@@ -40,7 +40,14 @@ from app.state.result_cache import ResultCache
 from app.state.session import SessionModel
 from app.widgets.control_panel import ControlPanel, PanelScroll
 from app.widgets.dialogs import show_long_text
-from app.widgets.drops import accept_local_files, dropped_file
+from app.widgets.drops import (
+    accept_local_files,
+    dropped_files,
+    file_names,
+    ignored_text,
+    openable,
+    pick_openable,
+)
 from app.widgets.elided_label import ElidedLabel, ElidingStatusBar
 from app.widgets.focus_keys import give_space_to_controls
 from app.widgets.playback import Playback
@@ -384,13 +391,20 @@ class MainWindow(QMainWindow):
     dragMoveEvent = dragEnterEvent  # noqa: N815
 
     def dropEvent(self, event):  # noqa: N802
-        path = dropped_file(event)
-        if path is not None:
+        files = dropped_files(event)
+        if len(files) > 1 and not any(openable(f) for f in files):
+            self.messages.error("Cannot open the dropped files", (
+                f"None of the {len(files)} dropped files is a clip, an image folder or a "
+                f"project: {file_names(files)}. Drop a video, an image, a folder of "
+                "numbered images or a .vgpnn project."))
+            return
+        if files:  # one clip at a time: the first that can be opened (a lone file is tried)
+            path, unopenable, extra = pick_openable(files)
             self.open_picked(path)
-            count = sum(u.isLocalFile() for u in event.mimeData().urls())
-            if count > 1 and self.clips.loading:  # one clip at a time: say which one opens
-                self.messages.status(f"{count} files dropped: opening {Path(path).name}, the "
-                                     "first (the editor works on one clip at a time)", 8000)
+            ignored = ignored_text(unopenable, extra)
+            if ignored and self.clips.loading:  # said now, and again once it is shown
+                self.messages.status(f"Opening {Path(path).name}; {ignored}", 15000)
+                self.clips.note_on_open(ignored)
 
     def closeEvent(self, event):  # noqa: N802
         # The export first: answering "keep exporting" must not have asked about saving.

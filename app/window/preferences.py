@@ -1,7 +1,8 @@
 """What the editor remembers between starts that is about the user, not a clip: the
-window's size and place, the panel's width, and the panel's preferences (quality, Update on
-change, the browse count, each task's noise). A clip's sizes are not (a new clip resets
-them to its own), and a project brings its own settings."""
+window's size and place, the panel's width, the panel's preferences (quality, Update on
+change, the browse count, each task's noise) and the last export's choices (format,
+quality, folder: what the export dialog offers a new clip). A clip's sizes are not (a new
+clip resets them to its own), and a project brings its own settings and export preset."""
 
 from __future__ import annotations
 
@@ -11,9 +12,16 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from app.state.session import SessionModel
-from app.state.settings import PanelSettings, SettingsError
+from app.state.settings import ExportPreset, PanelSettings, SettingsError
 
 KEYS = ("quality", "auto_update", "browse_count", "noise")
+EXPORT_KEY = "export/preset"
+
+
+def remember_export(settings: QSettings, preset: ExportPreset) -> None:
+    """An export's choices, kept at once (an export is no project edit: closing without
+    saving must not lose them)."""
+    settings.setValue(EXPORT_KEY, json.dumps(preset.to_dict()))
 
 
 def save(settings: QSettings, window: QMainWindow, splitter: QSplitter,
@@ -41,4 +49,10 @@ def restore(settings: QSettings, window: QMainWindow, splitter: QSplitter,
             session.set_settings(PanelSettings.from_dict(values))
     except (ValueError, SettingsError):
         pass  # a damaged or older entry: the defaults
+    try:
+        kept = settings.value(EXPORT_KEY)
+        if kept is not None:
+            session.set_export(ExportPreset.from_dict(json.loads(str(kept))))
+    except (ValueError, SettingsError):
+        pass
     return placed

@@ -3,6 +3,11 @@ before unsaved changes would be lost; the window title (project name, `*` when u
 
 Opening a project reads its source clip again: a source that moved is looked for beside
 the project and then asked for; one whose size or hash changed is opened with a warning.
+
+A clip or project is read on a worker, and the editor stays usable meanwhile: the question
+about unsaved changes is asked before the read, and asked again when the new clip arrives
+if the open project was changed while it was read (Cancel then keeps it, and the new clip
+is not opened), so no stroke or setting made in the meantime is dropped unasked.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from app.state.project_file import SUFFIX, ProjectData, ProjectError, load_proje
 from app.state.session import SessionModel
 from app.widgets.dialogs import show_message
 from app.window import prompts
-from app.window.clips import ClipController
+from app.window.clips import ClipController, Loaded
 from app.window.messages import Messages
 from app.window.recent_files import RecentFiles
 from app.window.settings_sync import SettingsSync
@@ -40,11 +45,13 @@ class ProjectController(QObject):
         self._show_title()
 
     # -- before changes are lost ------------------------------------------------------------
-    def confirm(self, before: str) -> bool:
-        """Save / Discard / Cancel when there are unsaved changes; True to go on."""
+    def confirm(self, before: str, why: str = "") -> bool:
+        """Save / Discard / Cancel when there are unsaved changes; True to go on. `why`:
+        said first in the question (why it is asked now)."""
         if not self.ask_to_save or not self.session.dirty:
             return True
-        answer = prompts.ask_save_changes(self._window, self.session.name, before)
+        answer = (prompts.ask_save_changes(self._window, self.session.name, before, why)
+                  if why else prompts.ask_save_changes(self._window, self.session.name, before))
         if answer == prompts.SAVE:
             return self.save()
         return answer == prompts.DISCARD
@@ -56,7 +63,7 @@ class ProjectController(QObject):
         if Path(path).suffix.lower() == SUFFIX:
             self.open_project(path)
         elif self.confirm("opening another clip"):
-            self.clips.load(path)
+            self.clips.load(path, self._unless_kept(self.session.set_clip, Path(path).name))
 
     def new_project(self) -> None:
         """Start over on the current clip: full range, no mask, no favourites, untitled."""
@@ -113,7 +120,8 @@ class ProjectController(QObject):
             if then is not None:
                 then()
 
-        self.clips.load(found, restore)
+        name = project_path.name if project_path is not None else found.name
+        self.clips.load(found, self._unless_kept(restore, name))
         return True
 
     def save(self) -> bool:
@@ -144,6 +152,23 @@ class ProjectController(QObject):
         return path is not None and self._write(path)
 
     # -- internals --------------------------------------------------------------------------
+    def _unless_kept(self, take: Loaded, name: str) -> Loaded:
+        """`take` (what replaces the session with the clip read) once the clip is read,
+        unless the open project was changed while `name` was read and the user keeps it:
+        the question before the read was about the changes made until then."""
+        revision = self.session.revision
+
+        def loaded(clip: Source, info: SourceInfo) -> None:
+            if self.session.revision != revision and not self.confirm(
+                    f"opening “{name}”", f"You changed “{self.session.name}” while “{name}” "
+                    "was being read."):
+                self.messages.status(f"{name} was not opened: “{self.session.name}” stays open "
+                                     "with your changes.", 10000)
+                return
+            take(clip, info)
+
+        return loaded
+
     def _write(self, path: Path) -> bool:
         self.sync.commit_typed()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

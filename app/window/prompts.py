@@ -19,13 +19,14 @@ PROJECT_FILTER = f"VGPNN projects (*{SUFFIX});;All files (*)"
 B = QMessageBox.StandardButton
 
 
-def ask_save_changes(parent: QWidget, name: str, before: str) -> str:
-    """Save / Discard / Cancel, before `before` ("closing", "opening another clip"...)."""
+def ask_save_changes(parent: QWidget, name: str, before: str, why: str = "") -> str:
+    """Save / Discard / Cancel, before `before` ("closing", "opening another clip"...);
+    `why`: a sentence before the usual note (why it is asked now)."""
     box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
                       f"Save the changes to “{name}” before {before}?",
                       B.Save | B.Discard | B.Cancel, parent)
-    box.setInformativeText("The mask, sketch, settings and favourites you changed are lost "
-                           "if you do not save them.")
+    box.setInformativeText((why + " " if why else "") + "The mask, sketch, settings and "
+                           "favourites you changed are lost if you do not save them.")
     box.setDefaultButton(B.Save)
     box.button(B.Discard).setText("Don't Save")
     answer = box.exec()
@@ -80,11 +81,13 @@ def ask_replace(parent: QWidget, there: list[Path]) -> bool:
     """True to write over these existing files or folders (an export's targets)."""
     names = ", ".join(p.name for p in there[:3]) + (f" and {len(there) - 3} more" if len(there) > 3 else "")
     one = len(there) == 1
-    box = QMessageBox(QMessageBox.Icon.Warning, "Replace existing files?",
+    kind = "folder" if all(p.is_dir() for p in there) else "file"  # PNG frames: folders
+    box = QMessageBox(QMessageBox.Icon.Warning, f"Replace existing {kind}s?",
                       f"“{names}” already exist{'s' if one else ''} in {there[0].parent}. Replace "
                       f"{'it' if one else 'them'}?", B.NoButton, parent)
-    box.setInformativeText("The old file is replaced only once the new one is complete."
-                           if one else "Each old file is replaced only once its new one is complete.")
+    box.setInformativeText(f"The old {kind} is replaced only once the new one is complete."
+                           if one else f"Each old {kind} is replaced only once its new one is "
+                           "complete.")
     replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(B.Cancel)
     box.setDefaultButton(B.Cancel)

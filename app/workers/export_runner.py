@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QProgressBar, QProgressDialog, QWidget
 
 from app.state.media import Selection
 from app.workers import jobs
 from app.workers.exporter import ExportItem, ExportProgress, export_job
+
+MIN_WIDTH = 420  # room for "Writing name_seed0007.mp4 (12/40) · 30%" without growing at once
 
 
 class ExportRunner(QObject):
@@ -39,6 +41,13 @@ class ExportRunner(QObject):
         job.done.connect(self._on_done)
         dialog = QProgressDialog("Exporting…", "Cancel", 0, 1000, self._parent)
         dialog.setWindowTitle("Export")
+        # The percentage is said in the label: drawn in the bar, it did not fit the thin
+        # bar of the editor's style (style.qss) and overlapped it.
+        bar = QProgressBar(dialog)
+        bar.setTextVisible(False)
+        dialog.setBar(bar)
+        dialog.setRange(0, 1000)  # the new bar's: it came with 0..100
+        dialog.setMinimumWidth(MIN_WIDTH)
         # Not modal: the editor stays usable while the file is written (the job has its
         # own frames), and closing the window can ask about the export.
         dialog.setWindowModality(Qt.WindowModality.NonModal)
@@ -64,7 +73,8 @@ class ExportRunner(QObject):
     def _on_progress(self, job: jobs.Job, value: ExportProgress) -> None:
         dialog = self._dialog  # setValue may run the event loop (and _on_done) itself
         if job is self._job and dialog is not None:
-            dialog.setLabelText(value.text)
+            if not job.is_cancelled():  # "Cancelling…" stays until it has stopped
+                dialog.setLabelText(f"{value.text} · {int(value.fraction * 100)}%")
             dialog.setValue(int(value.fraction * 1000))
 
     # The outcome's signals come after the runner is free: a listener may start the next

@@ -156,6 +156,8 @@ class Analogy(Task):
         r = self.request
         frames = to_frames(ctx.pyramid.video)
         return clip_structure(frames, r.look_levels, seed=r.seed, what="the look clip (B)",
+                              still="the look clip (B) has one frame: a still image has no "
+                              "motion to copy (use a clip that moves)",
                               cancel=ctx.cancel)
 
     def setups(self, ctx: TaskContext) -> list[LevelSetup | None]:
