@@ -132,8 +132,9 @@ def test_the_seed_browser_takes_the_windows_file_keys_and_f1(window, qtbot, tmp_
     focus(qtbot, browser.first_seed)
 
     qtbot.keyClick(browser.first_seed, Key.Key_F1)
-    shown = [d for d in window.findChildren(QDialog, "longText") if d.isVisible()]
-    assert len(shown) == 1
+    shown = [d for d in QApplication.topLevelWidgets() if isinstance(d, QDialog)
+             and d.objectName() == "longText" and d.isVisible()]
+    assert len(shown) == 1 and shown[0].parent() is browser  # over the browser, not behind it
     shown[0].accept()
     qtbot.waitUntil(lambda: browser.activateWindow() or browser.isActiveWindow(), timeout=5000)
     focus(qtbot, browser.first_seed)

@@ -70,9 +70,6 @@ def give_keys_to_controls(root: QWidget) -> None:
             widget.installEventFilter(keeper)
 
 
-give_space_to_controls = give_keys_to_controls  # its first name (Space only), still called
-
-
 def tab_in_screen_order(*roots: QWidget) -> list[QWidget]:
     """Tab through the controls under `roots` as they stand on the screen: each root's
     layout top to bottom, a row left to right (a form's rows in their order, a grid's by

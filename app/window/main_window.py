@@ -49,7 +49,7 @@ from app.widgets.drops import (
     pick_openable,
 )
 from app.widgets.elided_label import ElidedLabel, ElidingStatusBar
-from app.widgets.focus_keys import give_space_to_controls
+from app.widgets.focus_keys import give_keys_to_controls
 from app.widgets.playback import Playback
 from app.widgets.timeline import Timeline
 from app.widgets.transport import ClipHeader, TransportBar
@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         self.panel.page_for("inpaint").set_tools(self.inpaint.panel)
         self.sketch = SketchController(s.sketch, self.viewer.source, self)
         self.panel.page_for("sketch").set_tools(self.sketch.panel)
-        give_space_to_controls(self.panel)  # the painting tools too, now in the panel
+        give_keys_to_controls(self.panel)  # the painting tools too, now in the panel
         self.sync = SettingsSync(s, self.panel, self)
         self.view = ViewController(s, self.playback, self.viewer, self.timeline, self.transport,
                                    self.panel.output, self.inpaint, self.sketch,
@@ -247,7 +247,9 @@ class MainWindow(QMainWindow):
             "next_pane": self._next_pane,
             "generate": self.runs.generate, "cancel": self.runs.cancel,
             "browse": self.browsers.browse_seeds, "new_seed": self.panel.randomize_seed,
-            "keys": lambda: show_long_text(self, "Keyboard shortcuts", SHORTCUT_HELP),
+            # Over the window that asked (F1 works in the seed browser too).
+            "keys": lambda: show_long_text(QApplication.activeWindow() or self, "Keyboard shortcuts",
+                                           SHORTCUT_HELP),
             "about": lambda: self.messages.info("About", ABOUT),
         }
 
