@@ -43,9 +43,9 @@ def choose_motion(window, qtbot, path) -> None:
                     timeout=RUN_TIMEOUT_MS)
 
 
-def drop_file(widget, path) -> None:
+def drop_file(widget, *paths) -> None:
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
     for kind in ("enter", "drop"):
         event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
@@ -413,6 +413,23 @@ def test_a_project_dropped_on_clip_a_speaks_of_the_editor(window, qtbot, tmp_pat
     with qtbot.waitSignal(window.error_reported, timeout=30_000) as blocker:
         window.inpaint.panel.start_import(project)
     assert "File ▸ Open" in blocker.args[0] and "main.py" not in blocker.args[0]
+
+
+def test_several_files_dropped_on_clip_a_take_the_first_clip(window, qtbot, motion_files, tmp_path):
+    """[notes, a project, a clip, another clip] dropped on clip A's slot: the first clip is
+    read (it was the notes, refused), and the status bar names the rest."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shot list")
+    project = tmp_path / "shot.vgpnn"
+    project.write_text("{}")
+    window.panel.set_task("Analogy")
+    page = window.panel.page_for("analogy")
+    drop_file(page.motion_slot, notes, project, motion_files / "square.mp4", motion_files / "still.mp4")
+    said = window.statusBar().currentMessage()
+    assert said == ("square.mp4 dropped; ignored notes.txt, shot.vgpnn (not a clip or image "
+                    "folder) and still.mp4 (one clip at a time)"), said
+    qtbot.waitUntil(lambda: window.session.motion is not None, timeout=30_000)
+    assert window.session.motion.name == "square.mp4" and not visible_boxes(window)
 
 
 def test_a_favourite_of_one_clip_a_while_another_is_read_runs_with_its_own(

@@ -3,11 +3,13 @@ small moving picture of the clip tinted by its quantised motion (the structure o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.widgets.drops import accept_local_files, dropped_file
+from app.widgets.drops import accept_local_files, dropped_files, ignored_text, pick_openable
 from app.widgets.elided_label import ElidedLabel
 from app.widgets.frames import fit_size, to_pixmap
 
@@ -17,6 +19,7 @@ PREVIEW_H = 120
 class ClipSlot(QGroupBox):
     open_requested = Signal()
     file_dropped = Signal(str)
+    files_ignored = Signal(str)  # what else a drop of several files held, said in the status bar
 
     def __init__(self, title: str, empty_text: str, about: str,
                  parent: QWidget | None = None) -> None:
@@ -107,6 +110,10 @@ class ClipSlot(QGroupBox):
     dragMoveEvent = dragEnterEvent  # noqa: N815
 
     def dropEvent(self, event):  # noqa: N802
-        path = dropped_file(event)
-        if path is not None:
+        files = dropped_files(event)
+        if files:  # one clip: the first that can be opened (a lone file is tried, and says why)
+            path, unopenable, extra = pick_openable(files, projects=False)
             self.file_dropped.emit(path)
+            ignored = ignored_text(unopenable, extra, projects=False)
+            if ignored:
+                self.files_ignored.emit(f"{Path(path).name} dropped; {ignored}")

@@ -27,12 +27,6 @@ def dropped_files(event) -> list[str]:
     return files
 
 
-def dropped_file(event) -> str | None:
-    """dropEvent: the first local file dropped (the drop accepted), else None."""
-    files = dropped_files(event)
-    return files[0] if files else None
-
-
 def openable(path: str | Path, projects: bool = True) -> bool:
     """Whether the editor can open `path`, by its name and kind (nothing is read): a video
     or image, a folder holding images (a numbered sequence), or, with `projects`, a

@@ -73,6 +73,8 @@ class GuidedController(QObject):
         self.page.motion_slot.file_dropped.connect(self.load_motion)
         self.page.look_slot.open_requested.connect(choose_look)
         self.page.look_slot.file_dropped.connect(open_look)
+        for slot in (self.page.motion_slot, self.page.look_slot):
+            slot.files_ignored.connect(lambda text: messages.status(text, 15000))
         self.page.levels_changed.connect(self._levels_changed)
         panel.task_changed.connect(self._on_task)
         session.motion_changed.connect(self._on_motion)
