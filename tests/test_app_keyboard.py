@@ -151,3 +151,27 @@ def test_the_seed_browser_takes_the_windows_file_keys_and_f1(window, qtbot, tmp_
     browser.cancel()
     qtbot.keyClick(browser.regenerate, Key.Key_Escape)
     assert not browser.isVisible()
+
+
+def test_tab_in_the_seed_browser_goes_from_its_bar_to_the_tiles_and_scrolls_to_them(window, qtbot):
+    window.panel.set_quality("draft")
+    window.panel.auto_update.setChecked(False)
+    window.panel.browse_count.setValue(8)
+    browser = window.browsers.browse_seeds()
+    browser.cancel()
+    browser.resize(560, 420)  # room for a row of tiles: the others are below, scrolled to
+    qtbot.waitUntil(lambda: browser.activateWindow() or browser.isActiveWindow(), timeout=5000)
+    focus(qtbot, browser.first_seed)
+    chain = [QApplication.focusWidget()]
+    for _ in range(30):
+        qtbot.keyClick(chain[-1], Key.Key_Tab)
+        chain.append(QApplication.focusWidget())
+    assert all(w.window() is browser for w in chain)
+    kinds = [type(w).__name__ for w in chain[:8]]
+    # The bar's fields, then the first tile's buttons: no stop of the grid's scroll area,
+    # which showed no focus (Tab seemed lost there once).
+    assert "QScrollArea" not in kinds and kinds.count("QToolButton") >= 2, kinds
+    last = [w for w in chain if getattr(w, "text", lambda: "")() == "☆"][-1]
+    viewport = browser._scroll.viewport()
+    at = last.mapTo(viewport, last.rect().center())
+    assert viewport.rect().contains(at), "a tile reached with Tab is scrolled into view"

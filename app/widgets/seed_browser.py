@@ -131,6 +131,9 @@ class SeedBrowser(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self._grid_host)
+        # No Tab stop of its own (it showed none: Tab seemed lost once); a tile's button
+        # taking the focus scrolls it into view.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._scroll = scroll
         self._columns = COLUMNS
         layout = QVBoxLayout(self)
