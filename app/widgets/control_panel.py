@@ -122,7 +122,9 @@ class ControlPanel(QWidget):
         self.auto_update = QCheckBox("Update on change")
         self.auto_update.setChecked(True)
         self.auto_update.setToolTip("After the first Generate, regenerate automatically when a "
-                                    "setting changes (when a slider is released).")
+                                    "setting of this panel changes (when a slider is released). "
+                                    "Mask and sketch strokes, clip A and the in/out range mark "
+                                    "the result Out of date instead: press Generate.")
 
         self.generate = QPushButton("Generate")
         self.generate.setObjectName("primary")
