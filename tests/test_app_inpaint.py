@@ -378,7 +378,7 @@ def test_export_masks_asks_before_replacing_an_earlier_export(window, qtbot, tmp
                                                               monkeypatch):
     """Export Masks over the folder of an earlier mask export asks first (the folder and
     its colours beside it); a folder that is not one of ours is refused, never replaced."""
-    from PySide6.QtWidgets import QFileDialog
+    from app.widgets import folder_dialog
 
     model, panel = window.inpaint.model, window.inpaint.panel
     set_scope(window, "all")
@@ -387,8 +387,7 @@ def test_export_masks_asks_before_replacing_an_earlier_export(window, qtbot, tmp
     panel.hint_kind.setChecked(True)
     paint(window, [(45, 30)])  # a hint colour: "<name>_hints" is written beside
     folder, picked = tmp_path / "masks", []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(picked[-1]), "")))
+    monkeypatch.setattr(folder_dialog, "choose_folder_to_write", lambda *a, **k: picked[-1])
     asked = []
     monkeypatch.setattr(prompts, "ask_replace", lambda parent, there: asked.append(there) or False)
     said = []
@@ -425,3 +424,29 @@ def test_export_masks_asks_before_replacing_an_earlier_export(window, qtbot, tmp
             export(other)
         assert name in blocker.args[0] and len(asked) == 2
         assert [p.read_bytes() for p in other.iterdir()] == [b"the user's own"]
+
+
+def test_the_export_dialog_chooses_an_earlier_exports_folder_instead_of_entering_it(qtbot, tmp_path):
+    """Qt's Save dialog entered a folder whose name was typed (or offered): saving masks
+    again to the earlier export's folder needed a detour. Ours is chosen; others entered."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from app.inpaint import mask_io
+    from app.widgets.folder_dialog import FolderNameDialog
+
+    mask_io.save_png(np.zeros((2, 8, 8), bool), None, tmp_path / "clip_mask")
+    (tmp_path / "holiday").mkdir()
+    for name, chosen in (("clip_mask", True), ("holiday", False), ("new_masks", True)):
+        dialog = FolderNameDialog(None, "Export masks", tmp_path / name, mask_io.earlier_export)
+        qtbot.addWidget(dialog)
+        box = dialog.findChild(QDialogButtonBox, "buttonBox")
+        accept = next(b for b in box.buttons() if box.buttonRole(b) == QDialogButtonBox.ButtonRole.AcceptRole)
+        # Qt's "Open" for a folder's name, but "Save" for an earlier export's: it is chosen.
+        assert accept.text() == ("&Save" if chosen else "&Open"), name
+        dialog.accept()
+        if chosen:
+            assert dialog.result() == FolderNameDialog.DialogCode.Accepted
+            assert dialog.chosen == tmp_path / name
+        else:  # entered, as a Save dialog does: the dialog stays open there
+            assert dialog.chosen is None and dialog.result() != FolderNameDialog.DialogCode.Accepted
+            assert Path(dialog.directory().absolutePath()) == tmp_path / name

@@ -86,13 +86,19 @@ def check_export(folder: str | PathLike[str], hints: bool,
     an earlier export that the new one replaces (its colours too: removed when the new
     export has none), to ask about first."""
     from engine.io import check_target
-    from engine.io.writer import written_frames_folder
 
     beside = Path(hints_folder or hints_folder_for(folder)).expanduser()
     targets = [Path(folder).expanduser()] + ([beside] if hints else [])
     for target in targets:
         check_target(str(target).rstrip("/\\") + "/")  # as a folder of frames
-    return [p for p in (targets[0], beside) if p.is_dir() and written_frames_folder(p)]
+    return [p for p in (targets[0], beside) if p.is_dir() and earlier_export(p)]
+
+
+def earlier_export(folder: Path) -> bool:
+    """Whether `folder` holds frames an earlier export wrote (marked by the writer)."""
+    from engine.io.writer import written_frames_folder
+
+    return written_frames_folder(folder)
 
 
 def save_png(mask: np.ndarray, hints: np.ndarray | None, folder: str | PathLike[str],

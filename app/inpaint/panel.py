@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.inpaint import mask_io
 from app.inpaint.mask_model import MaskModel
 from app.inpaint.painter import MAX_RADIUS, MaskOverlay
+from app.widgets import folder_dialog
 from app.widgets.panel_widgets import ColorButton, slider, tip
 from app.window import prompts
 from app.workers import jobs
@@ -346,9 +347,10 @@ class InpaintPanel(QWidget):
 
     def choose_export(self) -> None:
         start = (self.folder / self.export_name) if self.folder else Path(self.export_name)
-        path, _ = QFileDialog.getSaveFileName(self, "Export masks as a folder of PNG frames",
-                                              str(start))
-        if not path:
+        # An earlier export's folder (the name offered) is chosen, not entered.
+        path = folder_dialog.choose_folder_to_write(
+            self, "Export masks as a folder of PNG frames", start.absolute(), mask_io.earlier_export)
+        if path is None:
             return
         try:  # refused now, not after the work: a folder that is not an earlier export
             there = mask_io.check_export(path, self.model.has_hints())
