@@ -58,8 +58,10 @@ def _common(p: argparse.ArgumentParser, *, sizes: bool = True, layout: str = "")
     whose_frames = "B's" if layout else "input"
     p.add_argument("--start", type=whole(0), default=0, help=f"first {whose_frames} frame to use (default 0)")
     p.add_argument("--end", type=whole(1), help=f"{whose_frames} frame to stop before (default: the last)")
+    draft = ("2 EM iterations, at the clip's full size" if not sizes and not layout
+             else "2 EM iterations, input and output at most 320 px")  # inpainting never shrinks
     p.add_argument("--quality", choices=list(QUALITY_PRESETS), default="normal",
-                   help="draft (quick: input and output at most 320 px) / normal (default) / best (the paper's vote of every "
+                   help=f"draft (quick: {draft}) / normal (default) / best (the paper's vote of every "
                    "patch; about 3x slower)")
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N")
     p.add_argument("--crf", type=_crf, default=18, help="H.264 quality, 0 (lossless) to 51 (default 18)")

@@ -602,3 +602,14 @@ def test_a_full_disk_under_stdout_is_named(clip_file, tmp_path, monkeypatch, cap
     monkeypatch.setattr(sys, "stdout", Full())
     assert main(["generate", str(clip_file), "-o", str(tmp_path / "out.mp4"), "-q"]) == 2
     assert capsys.readouterr().err.strip().startswith("error: output: no space left on device")
+
+
+def test_inpaint_help_says_draft_keeps_the_clips_size(capsys):
+    # Inpainting never shrinks its clip; the shared help said Draft's 320 px for it too.
+    with pytest.raises(SystemExit):
+        main(["inpaint", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "at the clip's full size" in text and "320" not in text
+    with pytest.raises(SystemExit):
+        main(["generate", "--help"])
+    assert "at most 320 px" in " ".join(capsys.readouterr().out.split())
