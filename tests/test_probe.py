@@ -136,6 +136,18 @@ def test_child_ignores_the_current_folder(tmp_path: Path, good: Path, monkeypatc
     assert probe(good).frames == 4
 
 
+def test_child_ignores_a_package_folder_on_the_path(good: Path, monkeypatch) -> None:
+    """OpenCV's loader puts its own package folder on sys.path while `import cv2` runs (on
+    another thread: an overlay, a sketch import): a probe started then must not take
+    cv2/typing for `typing` (it could not load PyAV: "cannot start the media reader")."""
+    import cv2
+
+    package = str(Path(cv2.__file__).parent)
+    assert (Path(package) / "typing" / "__init__.py").is_file()  # what shadowed `typing`
+    monkeypatch.setattr(sys, "path", [sys.path[0], package, *sys.path[1:]])
+    assert probe(good).frames == 4
+
+
 def test_cli_says_the_reader_cannot_start(monkeypatch, good: Path, capsys, tmp_path: Path) -> None:
     from engine.cli import main
 

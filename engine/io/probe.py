@@ -192,13 +192,18 @@ def _child_command(path: Path, limit: int) -> list[str]:
 
 def _child_env() -> dict[str, str]:
     """The parent's environment plus its import path (-I ignores PYTHONPATH), without the
-    current folder: a stray av.py or json.py there must not be imported."""
+    current folder: a stray av.py or json.py there must not be imported; and without a
+    package's own folder (one with an __init__.py), never an import root: OpenCV's loader
+    puts its folder on sys.path while `import cv2` runs, so a probe started meanwhile on
+    another thread (clip A read while an overlay first imports cv2) found cv2/typing for
+    `typing` and could not load PyAV."""
     try:
         cwd = os.path.realpath(os.getcwd())
     except OSError:  # the current folder was deleted
         cwd = ""
-    paths = [os.path.abspath(p) for p in sys.path if p]
-    paths = [p for p in paths if os.path.realpath(p) != cwd]
+    paths = [os.path.abspath(p) for p in list(sys.path) if p]
+    paths = [p for p in paths if os.path.realpath(p) != cwd
+             and not os.path.isfile(os.path.join(p, "__init__.py"))]
     return {**os.environ, _PATH_VARIABLE: os.pathsep.join(paths)}
 
 
