@@ -251,7 +251,10 @@ def test_a_short_look_clip_note_stays_with_the_run(window, qtbot, motion_files):
     window.session.in_out.set_range(0, 3)  # 4 look frames for A's 6
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
         window.runs.generate()
-    assert "its motion will repeat" in window.statusBar().currentMessage()
+    said = window.statusBar().currentMessage()
+    # The panel has no duration for an analogy (A's): the remedy is a shorter clip A.
+    assert "its motion will repeat (or choose a shorter clip A)" in said
+    assert "shorten the output" not in said
 
 
 def test_a_sketch_of_another_shape_says_it_was_stretched(window, qtbot, tmp_path):
@@ -587,3 +590,161 @@ def test_a_clip_slot_keeps_a_name_with_a_dash_whole(window, qtbot, tmp_path):
     slot = window.panel.page_for("analogy").look_slot
     assert slot.name.text() == name.name and "×" in slot.details.text()
     assert slot.minimumSizeHint().width() < 340
+
+
+def test_update_on_change_into_a_guided_task_with_nothing_to_follow_opens_no_dialog(
+        window, qtbot, motion_files):
+    """Once generated, with Update on change on, choosing Sketch (nothing drawn yet) or
+    Analogy (no clip A yet) starts an update that cannot run: the panel and the status bar
+    say what is missing, as for an empty inpainting mask; no error dialog pops up on a mere
+    change of task (Generate itself still gives one)."""
+    panel = window.panel
+    with qtbot.waitSignals([window.generation.finished, window.generation.scored],
+                           timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()  # a variation: updates follow from now on
+    panel.auto_update.setChecked(True)
+    errors = []
+    window.error_reported.connect(errors.append)
+    runs = window.generation.run_count
+    for task, line, status in (("Sketch", "Draw", "Nothing is drawn"),
+                               ("Analogy", "clip A", "Motion from (A)")):
+        panel.set_task(task)
+        panel._emit_changed()  # the debounced change, now
+        assert not visible_boxes(window) and not errors
+        assert line in panel.status.text() and status in window.statusBar().currentMessage()
+    assert window.generation.run_count == runs
+    with qtbot.waitSignal(window.error_reported, timeout=5000):
+        window.runs.generate()  # asked for: the dialog says why
+    assert visible_boxes(window)
+    panel._emit_changed()
+    assert panel.status.text() == "Choose clip A first"
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    assert panel.status.text() == "Ready"  # what it asked for is there
+
+
+def test_the_seed_browser_offers_no_score_orders_for_a_sketch(window, qtbot):
+    """Sketch and Analogy results are not scored: the browser's order box offers seed order
+    only there (its other orders sorted nothing) and keeps the order chosen for variations."""
+    window.panel.browse_count.setValue(2)
+    browser = window.browsers.browse_seeds()  # variations
+    assert browser.order.isEnabled()
+    browser.order.setCurrentIndex(1)  # most realistic first
+    browser.cancel()
+    window.panel.set_task("Sketch")
+    sketch = window.sketch
+    sketch.panel.scope.setCurrentIndex(sketch.panel.scope.findData("all"))
+    QApplication.processEvents()
+    drag_on_view(window.viewer.source.view, window.viewer.source.box, [(10, 16), (30, 16)])
+    assert window.browsers.browse_seeds() is browser
+    assert not browser.order.isEnabled() and browser.order.currentIndex() == 0
+    assert "Seed order only" in browser.order.toolTip()
+    browser.cancel()
+    window.panel.set_task("Variations")
+    window.browsers.browse_seeds()
+    assert browser.order.isEnabled() and browser.order.currentIndex() == 1
+    browser.cancel()
+    browser.close()
+
+
+def test_open_for_clip_a_starts_beside_the_clips(window, qtbot, motion_files, monkeypatch):
+    """Open… in “Motion from (A)” starts in the open clip's folder (where Sketch: Import…
+    starts too), then in clip A's: not in the home folder of a clip opened by a drop."""
+    from PySide6.QtWidgets import QFileDialog
+
+    starts = []
+
+    def dialog(parent, caption, start, *rest, **kw):
+        starts.append(start)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(dialog))
+    window.panel.set_task("Analogy")
+    window.guided.choose_motion()
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    window.guided.choose_motion()
+    assert starts == [str(window.session.clip.path.parent), str(motion_files)]
+
+
+def test_a_clip_a_that_cannot_be_read_leaves_the_slot_saying_what_it_said(
+        window, qtbot, motion_files, tmp_path):
+    """The clip A that stays keeps its slot's line (its levels), not an empty one."""
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    slot = window.panel.page_for("analogy").motion_slot
+    qtbot.waitUntil(slot.has_overlay, timeout=60_000)
+    said = slot.status.text()
+    assert "levels" in said
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video")
+    with qtbot.waitSignal(window.error_reported, timeout=30_000):
+        window.guided.load_motion(bad)
+    assert slot.status.text() == said and "square.mp4" in slot.name.text()
+
+
+def test_a_sketch_video_of_another_length_says_it_was_retimed(window, qtbot, tmp_path):
+    """A sketch video's frames are spread over the clip's (or picked from, for a longer
+    one): said with the import, as another shape is; a sketch of the clip's length is not."""
+    window.panel.set_task("Sketch")
+    for t in (CLIP_T // 2, CLIP_T):
+        frames = np.full((t, CLIP_H, CLIP_W, 3), 255, np.uint8)
+        frames[:, 10:20, 10:30] = 0
+        path = write_video(frames, tmp_path / f"strokes{t}.mp4", fps=Fraction(10), crf=10)
+        with qtbot.waitSignal(window.sketch.message, timeout=30_000,
+                              check_params_cb=lambda m: m.startswith("Sketch imported")) as blocker:
+            window.sketch.import_file(path)
+        retimed = f"retimed from {t} frames to the clip's {CLIP_T}"
+        assert (retimed in blocker.args[0]) == (t != CLIP_T), blocker.args[0]
+
+
+def test_new_levels_of_a_measure_clip_a_again_not_the_look_clip(window, qtbot, motion_files):
+    """Levels of A change clip A's overlay only (B's would be measured again for nothing,
+    on the cores a run needs), and Levels of B the look clip's only."""
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    page = window.panel.page_for("analogy")
+    qtbot.waitUntil(lambda: page.motion_slot.has_overlay() and page.look_slot.has_overlay(),
+                    timeout=60_000)
+    jobs = window.guided._overlay_jobs
+    page.guide_levels.setValue(3)
+    assert jobs["motion"] is not None and jobs["look"] is None
+    assert "Measuring" not in page.look_slot.status.text()
+    qtbot.waitUntil(lambda: "in 3 levels" in page.motion_slot.status.text(), timeout=60_000)
+    page.look_levels.setValue(5)
+    assert jobs["look"] is not None and jobs["motion"] is None
+    qtbot.waitUntil(lambda: "in 5 levels" in page.look_slot.status.text(), timeout=60_000)
+
+
+def test_follow_up_to_zero_says_clip_a_steers_nothing(window, qtbot, motion_files):
+    """Follow up to 0 lets clip A steer no level: the result is the look clip's own layout,
+    and the run's "Result ready" line says so (it said nothing, as if A had been used)."""
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    page = window.panel.page_for("analogy")
+    page.until.set_value(0.0)
+    page.until.committed.emit()
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    assert "clip steers no level (follow up to 0)" in window.statusBar().currentMessage()
+
+
+def test_choosing_a_tone_selects_tone_strokes(window, qtbot, monkeypatch):
+    """The swatch's tone is for the next strokes: choosing one selects Tone (strokes drew
+    black ink until Tone was ticked as well); cancelling the dialog changes nothing."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QColorDialog
+
+    window.panel.set_task("Sketch")
+    panel = window.sketch.panel
+    assert panel.remove_kind.isChecked()
+    monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor()))
+    panel.hint_color.click()  # cancelled
+    assert panel.remove_kind.isChecked()
+    monkeypatch.setattr(QColorDialog, "getColor",
+                        staticmethod(lambda *a, **k: QColor(64, 64, 64)))
+    panel.hint_color.click()
+    assert panel.hint_kind.isChecked()
+    panel.scope.setCurrentIndex(panel.scope.findData("all"))
+    QApplication.processEvents()
+    drag_on_view(window.viewer.source.view, window.viewer.source.box, [(10, 16), (30, 16)])
+    hints = window.session.sketch.hints
+    assert (hints[0, 16, 20, :3] == 64).all() and hints[0, 16, 20, 3] > 0  # a tone, not ink

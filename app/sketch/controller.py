@@ -126,7 +126,7 @@ class SketchController(QObject):
             from engine.sketch_layers import load_sketch, picture_tones
 
             layers = load_sketch(path, shape)
-            return layers, source_shape(path)[1:], picture_tones(*layers)
+            return layers, source_shape(path), picture_tones(*layers)
 
         job = jobs.Job(work, name="import sketch")
         job.succeeded.connect(self._on_imported)
@@ -139,7 +139,7 @@ class SketchController(QObject):
     def _on_imported(self, job: jobs.Job, layers) -> None:
         if job is not self._import:
             return
-        (ink, hints), (h, w), tones = layers
+        (ink, hints), (t, h, w), tones = layers
         if self.model.resets != self._import_resets:
             return  # another clip (or a new project) meanwhile, of any size
         if not ink.any():
@@ -151,6 +151,9 @@ class SketchController(QObject):
         said = "Sketch imported"
         if abs(w / h - cw / ch) > 0.02 * cw / ch:  # another shape: said, not done silently
             said += f", stretched from {w}×{h} to the clip's {cw}×{ch} (another shape)"
+        clip_t = self.model.shape[0]
+        if t > 1 and t != clip_t:  # another length: its frames spread over the clip's
+            said += f", retimed from {t} frames to the clip's {clip_t}"
         if tones:  # a photo: a run keeps its darkness only; said, not done silently
             said += (f"{';' if ',' in said else ':'} a colour picture, which a run reduces "
                      f"to {tones} tones of darkness (darker moves faster; its light parts "

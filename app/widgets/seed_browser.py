@@ -45,6 +45,15 @@ from engine.verdict import judge_among
 
 COLUMNS = 4
 ORDERS = ["Seed order", "Most realistic first", "Most new first"]
+ORDER_TIP = ("Most realistic first: finished variations sorted by their realism score (⚠ marks "
+             "likely artifacts); near-copies of the input score high there.\nMost new first: by "
+             "how much of each differs from the input where it stands, the ⚠-marked ones after "
+             "the rest (not measured for another size or length than the input's).\n"
+             "Unfinished variations follow in either.")
+# Inpaint, Analogy and Sketch results are not scored (SCORED_TASKS): nothing to sort by.
+UNSCORED_ORDER_TIP = ("Seed order only: Inpaint, Analogy and Sketch results get no realism "
+                      "score and no share of new detail (they are not variations of the clip "
+                      "itself), so there is nothing else to sort them by.")
 RANK = {"preview": 0, "final": 1, "refine": 2}
 
 
@@ -86,12 +95,8 @@ class SeedBrowser(QDialog):
         self.first_seed.setToolTip("Seed of the first tile; the others follow consecutively.")
         self.order = QComboBox()
         self.order.addItems(ORDERS)
-        self.order.setToolTip("Most realistic first: finished variations sorted by their realism "
-                              "score (⚠ marks likely artifacts); near-copies of the input score "
-                              "high there.\nMost new first: by how much of each differs from the "
-                              "input where it stands, the ⚠-marked ones after the rest (not measured "
-                              "for another size or length than the input's).\n"
-                              "Unfinished variations follow in either.")
+        self.order.setToolTip(ORDER_TIP)
+        self._chosen_order = 0  # the order of scored grids, kept while it is not offered
         self.regenerate = QPushButton("Show")
         self.regenerate.setToolTip("Rebuild the grid for these seeds.")
         self.stop = QPushButton("Stop")
@@ -158,6 +163,13 @@ class SeedBrowser(QDialog):
         those `starred_seeds` gives for the new tiles, else none)."""
         self.selection, self.request = selection, request
         self.noise_hint.setVisible(request.task == "retarget" and not request.noise)
+        scored = request.task in SCORED_TASKS
+        if scored != self.order.isEnabled():  # the other orders would sort nothing: seed
+            # order meanwhile, and the order chosen comes back with a grid of variations
+            chosen, self._chosen_order = self._chosen_order, self.order.currentIndex()
+            self.order.setCurrentIndex(chosen)
+        self.order.setEnabled(scored)
+        self.order.setToolTip(ORDER_TIP if scored else UNSCORED_ORDER_TIP)
         self.count.setValue(count)
         self.first_seed.setValue(request.seed)
         if starred is None and self.starred_seeds is None:

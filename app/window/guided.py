@@ -39,12 +39,17 @@ from app.workers import jobs
 NO_MOTION_CLIP = ("Choose the clip whose motion the result follows: Open… in “Motion from "
                   "(A)”, or drop a clip there.")
 MOTION_OPENING = "Clip A is still opening: Generate once it is read."
+NOTHING_DRAWN = ("Nothing is drawn: draw where the result should move on the Source view (or "
+                 "Import sketch…).")
 # A one-frame clip in each slot: a sketch can stand in for clip A's motion, not for the look.
 STILL = {"motion": "this clip has one frame: a still image has no motion to follow; choose a "
                    "clip A that moves, or draw the motion in the Sketch task",
          "look": "this clip has one frame: a still image has no motion to copy; choose a "
                  "look clip that moves (a video or a folder of numbered images)"}
 OPEN_FILTER = f"Videos and images ({MEDIA_PATTERNS});;All files (*)"
+# engine.tasks.analogy's remedy for a look clip shorter than the output (the command line's
+# --frames), and the editor's, where the output is as long as clip A.
+SHORTEN_OUTPUT, SHORTER_CLIP_A = "(or shorten the output)", "(or choose a shorter clip A)"
 
 
 def _describe(source: Source) -> str:
@@ -67,7 +72,9 @@ class GuidedController(QObject):
         # The levels the overlays are (to be) measured with: a project's may differ.
         self._overlay_levels = (self.page.guide_levels.value(), self.page.look_levels.value())
         self.note = ""  # what the last ready() check noted (a short look clip), for the run
+        self.missing = ""  # what a quiet ready() check found missing, in a few words
         self._motion_problem = ""  # why clip A's overlay could not be made (no motion)
+        self._motion_said = ""  # what the slot says of the clip A open (its overlay's line)
         self._look_problem = ""  # the same for the look clip (its in/out range)
         self.page.motion_slot.open_requested.connect(self.choose_motion)
         self.page.motion_slot.file_dropped.connect(self.load_motion)
@@ -82,6 +89,7 @@ class GuidedController(QObject):
         session.settings_changed.connect(self._on_settings)
         session.in_out.changed.connect(lambda first, last: self._invalidate("look"))
         sketch.failed.connect(messages.error)
+        sketch.drawnFramesChanged.connect(lambda drawn: self._found_missing())
         self._update_ready()
 
     @property
@@ -90,7 +98,12 @@ class GuidedController(QObject):
 
     # -- the motion clip -------------------------------------------------------------------
     def choose_motion(self) -> None:
-        start = self.settings.value("openDir", str(Path.home()))
+        """Open… in the slot: the dialog starts in clip A's folder, else the open clip's
+        (as Sketch: Import… does), else where File ▸ Open last looked."""
+        near = self.session.motion or self.session.clip
+        folder = near.path.parent if near is not None and near.path else None
+        start = str(folder) if folder is not None and folder.is_dir() else \
+            self.settings.value("openDir", str(Path.home()))
         path, _ = QFileDialog.getOpenFileName(self.panel, "Motion from: choose clip A",
                                               str(start), OPEN_FILTER)
         if path:
@@ -132,8 +145,9 @@ class GuidedController(QObject):
         if job is self._loader:
             self._loader = None
             self._after_load = None
-            # The slot says again what it said of the clip A that stays (a still one, say).
-            self.page.motion_slot.set_status(self._motion_problem)
+            # The slot says again what it said of the clip A that stays (its levels, or
+            # that it is still).
+            self.page.motion_slot.set_status(self._motion_said)
             self._update_ready()
             self.messages.error("Cannot open the motion clip", message)
 
@@ -143,7 +157,9 @@ class GuidedController(QObject):
             self.page.motion_path = path
             self.panel.edited.emit()  # the session takes the panel's settings, with the path
         self.page.motion_slot.set_clip_text(_describe(source) if source is not None else None)
-        self._motion_problem = ""
+        self._motion_problem = self._motion_said = ""
+        self.page.motion_slot.set_status("")  # not "Opening…" (measured once the page shows)
+        self._found_missing()
         self._invalidate("motion")
         self._update_ready()
 
@@ -152,7 +168,7 @@ class GuidedController(QObject):
         names none: the open one goes (it would be used, and then not saved). Its levels
         differ from the overlays': measure them again."""
         if (settings.guide_levels, settings.look_levels) != self._overlay_levels:
-            self._levels_changed()
+            self._levels_changed((settings.guide_levels, settings.look_levels))
         path, motion = settings.motion_path, self.session.motion
         if not path:
             if motion is not None and self._loader is None:
@@ -172,10 +188,16 @@ class GuidedController(QObject):
         self._update_ready()
 
     # -- structure overlays ----------------------------------------------------------------
-    def _levels_changed(self) -> None:
-        self._overlay_levels = (self.page.guide_levels.value(), self.page.look_levels.value())
-        self._invalidate("motion")
-        self._invalidate("look")
+    def _levels_changed(self, levels: tuple[int, int] | None = None) -> None:
+        """New levels (A's, B's; None: the page's): the overlay of the clip whose levels
+        changed is measured again, not both (flow and k-means of the other clip would take
+        the cores from a run)."""
+        old = self._overlay_levels
+        self._overlay_levels = levels or (self.page.guide_levels.value(),
+                                          self.page.look_levels.value())
+        for which, before, now in zip(("motion", "look"), old, self._overlay_levels, strict=True):
+            if before != now:
+                self._invalidate(which)
 
     def _invalidate(self, which: str) -> None:
         self._stale[which] = True
@@ -203,6 +225,8 @@ class GuidedController(QObject):
         frames = self._frames_for(which)
         if frames is None:
             slot.set_overlay(None)
+            if which == "motion":
+                self._motion_said = ""
             return
         levels = self.page.guide_levels.value() if which == "motion" else self.page.look_levels.value()
 
@@ -216,6 +240,8 @@ class GuidedController(QObject):
         job.failed.connect(self._on_overlay_failed)
         self._overlay_jobs[which] = job
         slot.set_status("Measuring the motion…")
+        if which == "motion":
+            self._motion_said = slot.status.text()
         jobs.start(job)
 
     def _which(self, job: jobs.Job) -> str | None:
@@ -234,6 +260,8 @@ class GuidedController(QObject):
         frames, levels = result
         self.slots[which].set_overlay(frames, f"Motion in {levels} levels (blue still → red "
                                       "fastest).")
+        if which == "motion":
+            self._motion_said = self.slots[which].status.text()
 
     @Slot(object, str)
     def _on_overlay_failed(self, job: jobs.Job, message: str) -> None:
@@ -244,7 +272,7 @@ class GuidedController(QObject):
         sentence = message[:1].upper() + message[1:] + "."
         self.slots[which].set_overlay(None, sentence)
         if which == "motion":  # Generate says it before any work (ready())
-            self._motion_problem = sentence
+            self._motion_problem = self._motion_said = sentence
         else:
             self._look_problem = sentence
 
@@ -306,17 +334,21 @@ class GuidedController(QObject):
             return np.broadcast_to(np.zeros((), np.uint8), (in_out[1] - in_out[0] + 1, h, w, 3))
         return self.sketch.sketch_frames(*in_out)
 
-    def ready(self, settings: PanelSettings, selection: Selection) -> bool:
-        """Whether a guided run can start; if not, a dialog says why (before any work)."""
+    def ready(self, settings: PanelSettings, selection: Selection, quiet: bool = False) -> bool:
+        """Whether a guided run can start; if not, a dialog says why (before any work).
+        quiet (an update on change): what is not there yet (clip A, a drawing) is said in
+        the status bar, not in a dialog on a mere change of task."""
         from engine.tasks.analogy import look_clip_problems
 
         first, last = selection.in_point, selection.in_point + selection.length - 1
+        self.missing = ""
         if settings.task == "analogy":
             if self._loader is not None:
                 self.messages.status(MOTION_OPENING, 6000)
                 return False
             if self.session.motion is None:
-                self.messages.error("No motion clip", NO_MOTION_CLIP)
+                self._say_missing("No motion clip", NO_MOTION_CLIP, "Choose clip A first",
+                                  quiet)
                 return False
             if self._motion_problem:  # measured for its overlay already (a clip that is still)
                 problem = self._motion_problem  # it may name the remedy itself
@@ -332,9 +364,8 @@ class GuidedController(QObject):
             output = tuple(self.session.motion.frames.shape[:3])
         else:
             if not self.sketch.drawn_frames(first, last):
-                self.messages.error("The sketch is empty", "Nothing is drawn: draw where the "
-                                    "result should move on the Source view (or Import "
-                                    "sketch…).")
+                self._say_missing("The sketch is empty", NOTHING_DRAWN, "Draw a sketch first",
+                                  quiet)
                 return False
             output = tuple(selection.frames.shape[:3])
         errors, warnings = look_clip_problems(tuple(selection.frames.shape[:3]), output)
@@ -344,9 +375,25 @@ class GuidedController(QObject):
                                 f"{errors[0]}. Widen the in/out range or open another clip.")
             return False
         # Said with the run's progress and in its "Result ready" line (RunController), not
-        # in a status message the first progress report would replace at once.
-        self.note = "; ".join(warnings)
+        # in a status message the first progress report would replace at once. The panel
+        # has no duration for an analogy: its output is as long as clip A.
+        self.note = "; ".join(w.replace(SHORTEN_OUTPUT, SHORTER_CLIP_A) for w in warnings)
         return True
+
+    def _found_missing(self) -> None:
+        """Clip A chosen or a stroke drawn: the panel no longer asks for it."""
+        if self.missing and self.panel.status.text() == self.missing:
+            self.panel.set_progress(0, 1, "Ready")
+        self.missing = ""
+
+    def _say_missing(self, title: str, text: str, short: str, quiet: bool) -> None:
+        """What a run lacks: a dialog, or quietly the status bar (and `missing`, the
+        panel's short line)."""
+        if quiet:
+            self.missing = short
+            self.messages.status(text, 10000)
+        else:
+            self.messages.error(title, text)
 
     @staticmethod
     def is_guided(task: str) -> bool:

@@ -88,7 +88,8 @@ class RunController(QObject):
         return self.session.in_out.in_point, self.session.in_out.out_point
 
     # -- commands --------------------------------------------------------------------------
-    def generate(self) -> None:
+    def generate(self, auto: bool = False) -> None:
+        """auto: an update on change (Update on change), not a press of Generate."""
         if self.session.clip is None:
             self.messages.error("No clip", NO_CLIP)
             return
@@ -97,7 +98,7 @@ class RunController(QObject):
         self.panel.settle()  # this run takes every choice: no auto-update of the same after it
         if settings.task == "inpaint" and not self.inpaint_ready(settings):
             return
-        if not self.guided_ready(settings):
+        if not self.guided_ready(settings, quiet=auto):
             return
         in_out, prepare = self._in_out(), None
         selection = self.selection_for(settings, in_out)
@@ -112,14 +113,16 @@ class RunController(QObject):
         self.panel.set_progress(0, 1, "Starting…")
         self.runner.start(selection, request, prepare)
 
-    def guided_ready(self, settings: PanelSettings) -> bool:
-        """Analogy and sketch need their layout and a usable look clip: a dialog if not."""
+    def guided_ready(self, settings: PanelSettings, quiet: bool = False) -> bool:
+        """Analogy and sketch need their layout and a usable look clip: a dialog if not
+        (quiet, for an update on change: a missing clip A or drawing in the status bar)."""
         if settings.task not in GUIDED_TASKS:
             return True
-        if self.guided.ready(settings, self.session.clip.selection(*self._in_out())):
+        if self.guided.ready(settings, self.session.clip.selection(*self._in_out()), quiet):
             self._note = self.guided.note
             return True
-        self.panel.set_progress(0, 1, "Not started")
+        if not self.runner.busy:  # a run of the earlier settings keeps its progress line
+            self.panel.set_progress(0, 1, self.guided.missing or "Not started")
         return False
 
     def size_allowed(self, selection: Selection, request: Request) -> bool:
@@ -205,7 +208,7 @@ class RunController(QObject):
 
     def _on_choices_changed(self) -> None:
         if self.panel.auto_update.isChecked() and self.generated_once and self.session.clip:
-            self.generate()
+            self.generate(auto=True)
 
     def stop_quietly(self) -> None:
         """Stop a run because something else takes its place (a new clip, a tile's Use):

@@ -164,7 +164,9 @@ class Analogy(Task):
         levels = ctx.levels
         n_guided = guided_count(len(levels), self.guide_until())
         out: list[LevelSetup | None] = [LevelSetup() for _ in levels]
-        if n_guided == 0:
+        if n_guided == 0:  # said: else the result is the look clip's own, with no word why
+            ctx.notes.append(f"{self.what_guide.split(' (')[0]} steers no level (follow up to 0): "
+                             "the result keeps the look clip's own layout")
             return out
         finest = levels[-1]
         guide = self.guide_structure(ctx, finest.output[0])
