@@ -450,3 +450,21 @@ def test_the_export_dialog_chooses_an_earlier_exports_folder_instead_of_entering
         else:  # entered, as a Save dialog does: the dialog stays open there
             assert dialog.chosen is None and dialog.result() != FolderNameDialog.DialogCode.Accepted
             assert Path(dialog.directory().absolutePath()) == tmp_path / name
+
+
+def test_choosing_a_hint_colour_selects_hint_strokes(window, qtbot, monkeypatch):
+    """The swatch's colour is for the next strokes: choosing one selects Hint (strokes still
+    removed until Hint was ticked too); a colour set by the program does not."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QColorDialog
+
+    window.panel.set_task("Inpaint")
+    panel = window.inpaint.panel
+    panel.hint_color.set_color(QColor(10, 200, 10))
+    assert panel.remove_kind.isChecked()
+    monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor()))
+    panel.hint_color.click()  # cancelled
+    assert panel.remove_kind.isChecked()
+    monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor(200, 40, 40)))
+    panel.hint_color.click()
+    assert panel.hint_kind.isChecked() and window.inpaint.overlay.hint_color == QColor(200, 40, 40)

@@ -81,8 +81,11 @@ class InpaintPanel(QWidget):
         self.remove_kind.setChecked(True)
         self.hint_kind.toggled.connect(lambda on: overlay.set_kind("hint" if on else "remove"))
         self.hint_color = tip(ColorButton(overlay.hint_color, "Hint colour", named=False),
-                               "The colour Hint strokes paint.")
+                               "The colour Hint strokes paint (choosing one selects Hint).")
         self.hint_color.colorChanged.connect(overlay.set_hint_color)
+        # A colour chosen is the one meant for the next strokes: they still removed (and
+        # Sketch's still drew black ink) until Hint was ticked as well.
+        self.hint_color.chosen.connect(lambda color: self.hint_kind.setChecked(True))
         overlay.colorPicked.connect(self._picked)
         kind_row = QHBoxLayout()
         for w in (self.remove_kind, self.hint_kind, self.hint_color):

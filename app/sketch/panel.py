@@ -37,8 +37,6 @@ class SketchPanel(InpaintPanel):
                                   "lighter more slowly; white is still paper.")
         self.hint_color.setToolTip("The tone that Tone strokes draw with (choosing one "
                                    "selects Tone).")
-        # A tone chosen is the one meant for the next strokes: they drew black ink still.
-        self.hint_color.colorChanged.connect(lambda color: self.hint_kind.setChecked(True))
         for widget in (self.overlay_color, self.opacity):
             self.form.setRowVisible(widget, False)  # ink is always shown as drawn
         self.show_mask.setText("Show sketch")

@@ -27,6 +27,7 @@ class ColorButton(QPushButton):
     """A swatch that opens a colour dialog; `named` also shows the colour's hex name."""
 
     colorChanged = Signal(QColor)
+    chosen = Signal(QColor)  # picked in the colour dialog (not set by the program)
 
     def __init__(self, color: QColor, title: str, alpha: bool = False,
                  named: bool = True) -> None:
@@ -52,3 +53,4 @@ class ColorButton(QPushButton):
         color = QColorDialog.getColor(self._color, self, self._title, opts)
         if color.isValid():
             self.set_color(color)
+            self.chosen.emit(self.color())
