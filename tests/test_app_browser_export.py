@@ -377,6 +377,25 @@ def test_export_asks_before_replacing_a_file(window, qtbot, tmp_path, monkeypatc
     assert (target / "notes.txt").read_text() == "keep me"
 
 
+def test_an_export_into_a_folder_not_there_yet_makes_it_once_asked(window, qtbot, tmp_path,
+                                                                    monkeypatch):
+    # A new folder typed for the favourites (or a file's) was refused: "does not exist".
+    from app.window import prompts
+
+    result = generate(window, qtbot)
+    target = tmp_path / "exports" / "balloons" / "take.mp4"
+    answer_export_dialog(monkeypatch, window, target, target.parent)
+    asked = []
+    monkeypatch.setattr(prompts, "ask_create_folder", lambda parent, folder: asked.append(folder) or False)
+    window.exports.export_result()
+    assert asked == [target.parent] and not (tmp_path / "exports").exists()
+    assert not window.exporter.busy
+    monkeypatch.setattr(prompts, "ask_create_folder", lambda parent, folder: True)
+    with qtbot.waitSignal(window.exporter.finished, timeout=60_000):
+        window.exports.export_result()
+    assert read_video(target).frames.shape == result.frames.shape
+
+
 def test_an_export_is_not_an_unsaved_change(window, qtbot, tmp_path, monkeypatch):
     """Saved, then exported: closing asks nothing. The export's choices are kept: in the
     session (saved with the project's next save) and as the editor's preference."""

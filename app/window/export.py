@@ -113,8 +113,19 @@ class ExportController(QObject):
 
     def _may_replace(self, targets: list[Path]) -> bool:
         """Refuse now what the writer would refuse (an input, a folder holding other
-        files, a missing folder), then ask before writing over files (or PNG-frame
-        folders) that are there already; an empty folder is not asked about."""
+        files), then ask before writing over files (or PNG-frame folders) that are there
+        already; an empty folder is not asked about. A folder typed that does not exist yet
+        (a new folder for the favourites) is made, once asked."""
+        missing = sorted({t.parent for t in targets if not t.parent.exists()})
+        for folder in missing:
+            if not prompts.ask_create_folder(self._window, folder):
+                return False
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                self.messages.error("Export", f"Cannot create the folder {folder}: "
+                                    f"{(exc.strerror or str(exc)).lower()}")
+                return False
         for target in targets:
             try:
                 check_target(writer_target(target), protect=self._inputs())

@@ -95,6 +95,18 @@ def ask_replace(parent: QWidget, there: list[Path]) -> bool:
     return box.clickedButton() is replace
 
 
+def ask_create_folder(parent: QWidget, folder: Path) -> bool:
+    """True to make `folder` (and the folders above it that are missing) for an export."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Create the folder?",
+                      f"The folder “{folder.name}” does not exist in {folder.parent}. Create it "
+                      "and export there?", B.NoButton, parent)
+    create = box.addButton("Create", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(B.Cancel)
+    box.setDefaultButton(create)
+    box.exec()
+    return box.clickedButton() is create
+
+
 def ask_quit_during_export(parent: QWidget) -> bool:
     """True to close the editor while an export is being written (it is then cancelled)."""
     box = QMessageBox(QMessageBox.Icon.Warning, "Export in progress",
