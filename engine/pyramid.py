@@ -56,13 +56,15 @@ def plan_levels(source: Shape3, output: Shape3, settings: Settings) -> Plan:
     # A patch must fit the output as well as the source (a retarget to fewer frames or a
     # thinner frame than a patch), or the output has no patch to search for.
     if min(t, ot) < pt:
-        what = f"clip has {t} frame(s)" if t <= ot else f"output has {ot} frame(s)"
-        notes.append(f"{what}: temporal patch size {pt} -> {min(t, ot)}")
+        n = min(t, ot)
+        frames = f"{n} frame{'s' if n != 1 else ''}"
+        what = f"the clip has {frames}" if t <= ot else f"the output has {frames}"
+        notes.append(f"{what}: patches span {frames} instead of {pt}")
         pt = min(t, ot)
     if min(h, w, oh, ow) < max(ph, pw):
         side = min(h, w, oh, ow)
-        what = f"frame is {w}x{h}" if min(h, w) <= min(oh, ow) else f"output frame is {ow}x{oh}"
-        notes.append(f"{what}: spatial patch size {ph}x{pw} -> {side}x{side}")
+        what = f"the frame is {w}x{h}" if min(h, w) <= min(oh, ow) else f"the output frame is {ow}x{oh}"
+        notes.append(f"{what}: patches are {side}x{side} pixels instead of {pw}x{ph}")
         ph = pw = side
     min_side = max(settings.min_side, ph, pw)
     min_frames = max(settings.min_frames, pt)

@@ -35,7 +35,7 @@ def test_odd_sizes_and_short_clips(shape):
 def test_single_image_uses_temporal_patch_one():
     plan = plan_levels((1, 90, 120), (1, 90, 120), Settings())
     assert all(lv.patch[0] == 1 and lv.source[0] == 1 for lv in plan.levels)
-    assert any("temporal patch size 3 -> 1" in n for n in plan.notes)
+    assert any("patches span 1 frame instead of 3" in n for n in plan.notes)
 
 
 def test_two_frame_clip_and_tiny_frame_adapt():
@@ -44,7 +44,7 @@ def test_two_frame_clip_and_tiny_frame_adapt():
     assert len(plan.levels) == 1
     tiny = plan_levels((4, 5, 6), (4, 5, 6), Settings())
     assert tiny.levels[-1].patch[1:] == (5, 5)
-    assert any("spatial patch size" in n for n in tiny.notes)
+    assert any("pixels instead of 7x7" in n for n in tiny.notes)
 
 
 @pytest.mark.parametrize("source,output", [((13, 72, 128), (1, 36, 64)), ((4, 720, 16), (2, 360, 8)),
@@ -56,7 +56,7 @@ def test_patches_fit_an_output_smaller_than_a_patch(source, output):
     assert plan.levels[-1].output == output
     for lv in plan.levels:
         assert all(min(s, o) >= p for s, o, p in zip(lv.source, lv.output, lv.patch, strict=True))
-    assert any("output" in n and "patch size" in n for n in plan.notes)
+    assert any("output" in n and "instead of" in n for n in plan.notes)
 
 
 def test_large_levels_use_cheaper_settings():

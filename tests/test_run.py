@@ -62,7 +62,7 @@ def test_single_image_and_two_frames_work():
     img = moving_texture(1, 48, 64)
     res = final(img, Request(seed=0))
     assert res.frames.shape == img.shape
-    assert any("temporal patch size" in n for n in res.notes)
+    assert any("patches span" in n for n in res.notes)
     two = final(moving_texture(2, 30, 40), Request(seed=0))
     assert two.frames.shape == (2, 30, 40, 3)
 
