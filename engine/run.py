@@ -222,9 +222,9 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     if scale != 1.0:
         _, h, w = source.shape[:3]
         x = resize(x, small, budgets=budgets, cancel=cancel)
-        by = "" if max(small[1:]) >= settings.max_side - 1 else ", the output's longest side"
-        notes.append(f"input downscaled from {w}x{h} to {small[2]}x{small[1]} (max side "
-                     f"{settings.max_side}{by})")
+        whose = "its" if max(small[1:]) >= settings.max_side - 1 else "the output's"
+        notes.append(f"input downscaled from {w}x{h} to {small[2]}x{small[1]}: {whose} longest "
+                     f"side at most {settings.max_side} px")
     src_shape: Shape3 = tuple(x.shape[1:])  # type: ignore[assignment]
     out_shape = task.output_shape(src_shape, scale)
     noise_frames = None

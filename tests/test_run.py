@@ -104,11 +104,11 @@ def test_max_side_downscales_input_and_output():
     clip = moving_texture(6, 40, 80)
     res = final(clip, Request(width=120, settings=Settings(max_side=40)))
     assert res.frames.shape == (6, 13, 40, 3)
-    assert any("downscaled from 80x40 to 27x13 (max side 40, the output's longest side)" in n
+    assert any("downscaled from 80x40 to 27x13: the output's longest side at most 40 px" in n
                for n in res.notes)
     res = final(clip, Request(width=60, settings=Settings(max_side=40)))
     assert res.frames.shape == (6, 20, 30, 3)
-    assert any("downscaled from 80x40 to 40x20 (max side 40)" in n for n in res.notes)
+    assert any("downscaled from 80x40 to 40x20: its longest side at most 40 px" in n for n in res.notes)
 
 
 def test_cancel_stops_quickly():
