@@ -366,6 +366,9 @@ def test_open_project_from_the_menu_asks_for_a_file(window, qtbot, tmp_path, mon
     with qtbot.waitSignal(window.source_loaded, timeout=30_000):
         window.actions_by_name["open_project"].trigger()
     assert window.session.project_path == target.resolve()
+    # The status bar names the project, not only its clip.
+    said = window.statusBar().currentMessage()
+    assert said.startswith(f"Opened project menu.vgpnn on {window.session.clip.name}"), said
 
 
 def test_a_recent_project_that_is_gone_leaves_the_list(window, qtbot, tmp_path):

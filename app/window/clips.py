@@ -106,6 +106,8 @@ class ClipController(QObject):
         self.info.setText(source.describe())
         notes = "; ".join(source.clip.notes)
         said, self._note = self._note, ""
-        self.messages.status(f"Opened {source.name}" + (f" ({notes})" if notes else "") +
+        project = self.session.project_path  # a project restored: named, with its clip
+        what = f"project {project.name} on {source.name}" if project else source.name
+        self.messages.status(f"Opened {what}" + (f" ({notes})" if notes else "") +
                              (f"; {said}" if said else ""), 15000 if said else 8000)
         self.source_loaded.emit(source)
