@@ -440,3 +440,16 @@ def test_a_number_still_being_typed_is_what_generate_makes(window, qtbot):
     runs = window.generation.run_count
     qtbot.wait(DEBOUNCE_MS * 3)
     assert window.generation.run_count == runs and not window.generation.busy
+
+
+def test_a_late_score_leaves_a_newer_panel_line(window, qtbot):
+    """A score arriving after the panel moved on (a task switch's "Draw a sketch first", a
+    new run) does not put the old "Done: …" line back."""
+    scored = []
+    window.generation.scored.connect(scored.append)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    qtbot.waitUntil(lambda: bool(scored), timeout=RUN_TIMEOUT_MS)
+    window.panel.set_progress(0, 1, "Draw a sketch first")
+    window.generation.scored.emit(scored[0])
+    assert window.panel.status.text() == "Draw a sketch first"

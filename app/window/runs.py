@@ -247,7 +247,11 @@ class RunController(QObject):
     @Slot(object)
     def _on_scored(self, clip: ResultClip) -> None:
         self.view.scored(clip)
-        self.show_done(clip)
+        # Its figures join its Done line, if that is still what the panel says: a score
+        # arriving after a task switch put "Done: …" back over "Draw a sketch first".
+        if (self.view.result is clip and not self.runner.running
+                and self.panel.status.text().startswith("Done:")):
+            self.show_done(clip)
 
     def show_done(self, clip: ResultClip) -> None:
         """The Done line for the result shown: its size and time, and once it is scored its
