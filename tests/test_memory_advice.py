@@ -76,3 +76,16 @@ def test_a_long_clips_variation_is_told_sizes_and_a_range_that_fit():
     frames = int(text.split("fewer Frames (at most ")[1].split(" ")[0])
     assert advice(Request(task="generate", frames=frames, height=352, width=626), source,
                   "generate", free=free) is None
+
+
+def test_frames_typed_by_hand_stay_in_the_range_advice():
+    """A retarget to 400 frames typed by hand keeps 400 whatever the in/out range: the
+    frames said to fit are counted with them (they were counted as if the output
+    shrank with the range, and the range offered still did not fit)."""
+    source = (100, 352, 626)
+    request = Request(task="retarget", frames=400, height=352, width=626)
+    free = estimated_peak_bytes((60, 352, 626), (400, 352, 626)) + GB // 10
+    text = advice(request, source, "retarget", free=free)
+    fits = int(text.split("range (I and O): about ")[1].split(" ")[0])
+    assert advice(request, (fits, 352, 626), "retarget", free=free) is None
+    assert advice(request, (fits + 1, 352, 626), "retarget", free=free) is not None

@@ -25,13 +25,15 @@ def _need(request: Request, source: tuple[int, int, int]) -> int:
 
 
 def _range_that_fits(request: Request, source: tuple[int, int, int], free: int) -> int:
-    """The most in/out frames whose run fits (the output's frame count in proportion, as it
-    follows the range; an analogy's is clip A's whatever the range), or 0."""
+    """The most in/out frames whose run fits, or 0. The output's frame count follows the
+    range while it is the range's length (the panel's Frames track it until edited); one
+    typed by hand, and an analogy's (clip A's), stays whatever the range."""
     t, h, w = source
     frames = None if request.task == "analogy" else request.frames
+    follows = frames == t  # (None: the source's own length, which a request leaves unsaid)
 
     def shorter(n: int) -> Request:
-        return replace(request, frames=max(1, round(frames * n / t))) if frames else request
+        return replace(request, frames=n) if follows else request
 
     for n in range(t - 1, 0, -1):
         if _need(shorter(n), (n, h, w)) <= free:
