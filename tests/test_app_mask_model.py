@@ -146,6 +146,66 @@ def test_request_arrays_without_hints_and_for_in_out():
     assert part.shape == (3, 48, 64) and part[0].any() and not part[1:].any()
 
 
+def test_request_arrays_read_only_the_painted_box():
+    """The request's arrays are made from the painted box (extent) alone, the rest of the
+    range taken as empty: a run of a long or Full-HD clip does not scan every frame on the
+    GUI thread. (Values put outside the box behind the model's back are not read.)"""
+    m = MaskModel(SHAPE)
+    stroke(m, [(20, 20)], frame=2, kind="hint", color=(10, 200, 30), radius=4)
+    full_mask, full_hints = m.as_request_arrays()
+    m.mask[5, 40:, 50:] = 255  # outside the box: not paint the model knows of
+    m.hints[5, 40:, 50:] = 255
+    mask, hints = m.as_request_arrays()
+    assert np.array_equal(mask, full_mask) and np.array_equal(hints, full_hints)
+    assert mask[2, 20, 20] and hints[2, 20, 20].tolist() == [10, 200, 30, 255]
+    part, part_hints = m.as_request_arrays(in_out=(3, 5))  # a range without the stroke
+    assert part.shape == (3, 48, 64) and not part.any() and part_hints is None
+
+
+def test_undo_looks_for_holes_inside_the_painted_box_and_writes_no_empty_hints():
+    """An undo finds the frames with a hole inside the painted box (extent) alone, and
+    does not write zero hints over zero hints (on a Full-HD range both cost the GUI
+    thread more than the whole rest of the undo: every pixel read, untouched pages
+    faulted in)."""
+    from app.inpaint.history import swap
+
+    m = MaskModel((6, 200, 256))  # larger than a tile of the undo atoms (64 px)
+    stroke(m, [(20, 20)], scope="all", radius=4)
+    stroke(m, [(20, 20)], kind="erase", scope="frame", frame=1, radius=8)
+    assert m.masked_frames().tolist() == [True, False, True, True, True, True]
+    m.mask[1, 150:, 200:] = 255  # outside the box: not paint the model knows of
+    m.undo()  # the erase: frame 1 has its hole back
+    assert m.masked_frames().tolist() == [True] * 6
+    m.redo()
+    assert m.masked_frames().tolist() == [True, False, True, True, True, True]
+    atom = m._history.undo[-1]
+    assert all(p.hints is None for p in atom.patches)  # a remove stroke: no hint colours
+    hints = m.hints.copy()
+    hints.flags.writeable = False  # nothing to write there: all zero before and after
+    swap(atom, m.mask, hints)
+
+
+def test_large_layers_are_mapped_zero_pages_not_cleared_memory():
+    """A large clip's layers (and a request's arrays) are pages mapped for them, zero until
+    painted: after the editor's first run glibc serves such blocks from its heap
+    (engine.heap), where np.zeros clears them all at once on the GUI thread (330 MB for a
+    16-frame Full-HD clip's two layers) and keeps them resident, painted or not."""
+    import mmap
+
+    def mapped(a: np.ndarray) -> bool:
+        while a is not None and not isinstance(a, mmap.mmap):
+            a = a.obj if isinstance(a, memoryview) else a.base
+        return a is not None
+
+    m = MaskModel((4, 540, 960))
+    assert mapped(m.mask) and mapped(m.hints)
+    assert not m.mask.any() and m.mask.flags.writeable
+    stroke(m, [(100, 100)], frame=1, kind="hint", color=(1, 2, 3))
+    mask, hints = m.as_request_arrays()
+    assert mapped(mask) and mapped(hints) and mask[1, 100, 100] and hints[1, 100, 100, 3] == 255
+    assert not mapped(MaskModel(SHAPE).mask)  # small: plain memory
+
+
 def test_clear_invert_and_undo():
     m = MaskModel(SHAPE)
     stroke(m, [(20, 20)], scope="all")

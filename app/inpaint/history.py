@@ -41,10 +41,12 @@ class Atom:
                      max(p.frames.stop for p in self.patches))
 
 
-def take_patch(mask: np.ndarray, hints: np.ndarray, fs: slice, ys: slice, xs: slice) -> Patch:
-    """A copy of the values in a box (all-zero hints stored as None: most masks have none)."""
+def take_patch(mask: np.ndarray, hints: np.ndarray, fs: slice, ys: slice, xs: slice,
+               hinted: bool = True) -> Patch:
+    """A copy of the values in a box (all-zero hints stored as None: most masks have none;
+    hinted=False: the hints are known to be all zero, not looked at)."""
     h = hints[fs, ys, xs]
-    return Patch(fs, ys, xs, mask[fs, ys, xs].copy(), h.copy() if h.any() else None)
+    return Patch(fs, ys, xs, mask[fs, ys, xs].copy(), h.copy() if hinted and h.any() else None)
 
 
 def patch_unchanged(p: Patch, mask: np.ndarray, hints: np.ndarray) -> bool:
@@ -54,13 +56,18 @@ def patch_unchanged(p: Patch, mask: np.ndarray, hints: np.ndarray) -> bool:
     return not now.any() if p.hints is None else np.array_equal(p.hints, now)
 
 
-def swap(atom: Atom, mask: np.ndarray, hints: np.ndarray) -> Atom:
-    """Put an atom's values back into the arrays; returns the atom that undoes that."""
+def swap(atom: Atom, mask: np.ndarray, hints: np.ndarray, hinted: bool = True) -> Atom:
+    """Put an atom's values back into the arrays; returns the atom that undoes that
+    (hinted=False: the hints are known to be all zero)."""
     inverse = []
     for p in atom.patches:
-        inverse.append(take_patch(mask, hints, p.frames, p.ys, p.xs))
+        back = take_patch(mask, hints, p.frames, p.ys, p.xs, hinted)
+        inverse.append(back)
         mask[p.frames, p.ys, p.xs] = p.mask
-        hints[p.frames, p.ys, p.xs] = 0 if p.hints is None else p.hints
+        if p.hints is not None:
+            hints[p.frames, p.ys, p.xs] = p.hints
+        elif back.hints is not None:  # zeros over zeros would only fault in untouched pages
+            hints[p.frames, p.ys, p.xs] = 0
     return Atom(atom.label, inverse)
 
 

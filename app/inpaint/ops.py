@@ -6,10 +6,26 @@ Plain numpy on the model's arrays (brush painting and morphology, no Qt).
 from __future__ import annotations
 
 import math
+import mmap
 
 import numpy as np
 
 HOLE = 128  # coverage at or above this is hole (soft brush edges fade below it)
+MAPPED_BYTES = 1 << 20  # zeros this large come from their own mapping (zeros())
+
+
+def zeros(shape: tuple[int, ...], dtype) -> np.ndarray:
+    """np.zeros whose pages are the system's, zero until written: nothing is cleared now and
+    unpainted frames take no memory. The layers of a clip are mostly empty, and after the
+    editor's first run glibc serves blocks up to 128 MB-1 GB from its heap (engine.heap),
+    where calloc clears reused memory page by page: the two layer pairs of a 16-frame
+    Full-HD clip (330 MB) took 30-40 ms on the GUI thread at every clip opened, and were
+    made resident whether painted or not."""
+    dtype = np.dtype(dtype)
+    count = math.prod(shape)
+    if count * dtype.itemsize < MAPPED_BYTES:
+        return np.zeros(shape, dtype)
+    return np.frombuffer(mmap.mmap(-1, count * dtype.itemsize), dtype, count).reshape(shape)
 
 
 def segment_coverage(shape: tuple[int, int], p0: tuple[float, float], p1: tuple[float, float],
@@ -87,6 +103,21 @@ def true_box(changed: np.ndarray) -> tuple[slice, slice, slice] | None:
         idx = np.flatnonzero(changed.any(axis=tuple(a for a in range(3) if a != axis)))
         box.append(slice(int(idx[0]), int(idx[-1]) + 1))
     return tuple(box)  # type: ignore[return-value]
+
+
+def nonzero_box(layer: np.ndarray) -> tuple[slice, slice, slice] | None:
+    """The (t, y, x) bounding box of the non-zero values of a (T, H, W) array, or None: as
+    true_box(layer != 0), by two max reductions instead of a boolean copy and four passes
+    (a snapshot of a Full-HD clip's mask scanned on the GUI thread)."""
+    if layer.size == 0:
+        return None
+    frames = np.flatnonzero(layer.max(axis=(1, 2)))
+    if not len(frames):
+        return None
+    plane = layer[frames[0] : frames[-1] + 1].max(axis=0)
+    rows, cols = np.flatnonzero(plane.max(axis=1)), np.flatnonzero(plane.max(axis=0))
+    return (slice(int(frames[0]), int(frames[-1]) + 1), slice(int(rows[0]), int(rows[-1]) + 1),
+            slice(int(cols[0]), int(cols[-1]) + 1))
 
 
 def grow_box(box: tuple[slice, slice, slice], pad: int,
