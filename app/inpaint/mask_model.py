@@ -155,7 +155,7 @@ class MaskModel:
         layer = self.mask[box]
         if self.hinted:
             layer = np.maximum(layer, self.hints[box][..., 3])
-        found = ops.nonzero_box(layer)
+        found = ops.true_box(layer)
         if found is None:
             self._extent = None
             return None

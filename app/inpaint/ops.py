@@ -94,21 +94,10 @@ def dilate_disc(a: np.ndarray, radius: int) -> np.ndarray:
     return out
 
 
-def true_box(changed: np.ndarray) -> tuple[slice, slice, slice] | None:
-    """The (t, y, x) bounding box of the True values of a (T, H, W) array, or None."""
-    if not changed.any():
-        return None
-    box = []
-    for axis in range(3):
-        idx = np.flatnonzero(changed.any(axis=tuple(a for a in range(3) if a != axis)))
-        box.append(slice(int(idx[0]), int(idx[-1]) + 1))
-    return tuple(box)  # type: ignore[return-value]
-
-
-def nonzero_box(layer: np.ndarray) -> tuple[slice, slice, slice] | None:
-    """The (t, y, x) bounding box of the non-zero values of a (T, H, W) array, or None: as
-    true_box(layer != 0), by two max reductions instead of a boolean copy and four passes
-    (a snapshot of a Full-HD clip's mask scanned on the GUI thread)."""
+def true_box(layer: np.ndarray) -> tuple[slice, slice, slice] | None:
+    """The (t, y, x) bounding box of the True (non-zero) values of a (T, H, W) array, or
+    None; by max reductions, with no boolean copy of a numeric layer (a snapshot of a
+    Full-HD clip's mask is scanned on the GUI thread)."""
     if layer.size == 0:
         return None
     frames = np.flatnonzero(layer.max(axis=(1, 2)))
