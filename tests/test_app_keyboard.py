@@ -175,3 +175,49 @@ def test_tab_in_the_seed_browser_goes_from_its_bar_to_the_tiles_and_scrolls_to_t
     viewport = browser._scroll.viewport()
     at = last.mapTo(viewport, last.rect().center())
     assert viewport.rect().contains(at), "a tile reached with Tab is scrolled into view"
+
+
+def test_a_focused_slider_takes_shift_arrows_as_its_bigger_step(window, qtbot):
+    """Shift+←/→ jumped the video a second while a slider had the focus; there they move
+    the slider by its page step, as Shift makes the video's step bigger."""
+    window.panel.set_task("Inpaint")
+    tools = window.inpaint.panel
+    for slider in (tools.size, tools.hardness):
+        slider.setValue(50)
+        step = slider.pageStep()
+        for key, value in ((Key.Key_Left, 50 - step), (Key.Key_Right, 50)):
+            window.playback.seek(3)
+            focus(qtbot, slider)
+            qtbot.keyClick(slider, key, Qt.KeyboardModifier.ShiftModifier)
+            assert (window.playback.frame, slider.value()) == (3, value)
+    # A row of choices keeps Shift+→ too (Qt moves along it as without Shift).
+    window.playback.seek(3)
+    focus(qtbot, tools.remove_kind)
+    qtbot.keyClick(tools.remove_kind, Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert window.playback.frame == 3 and tools.hint_kind.isChecked()
+    tools.remove_kind.setChecked(True)
+    # A number box keeps Shift+← as it always did (its text field selects).
+    window.playback.seek(3)
+    focus(qtbot, tools.size_spin)
+    qtbot.keyClick(tools.size_spin, Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert window.playback.frame == 3
+    # Elsewhere Shift+→ still jumps the video.
+    window.playback.seek(3)
+    focus(qtbot, tools.show_mask)
+    qtbot.keyClick(tools.show_mask, Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert window.playback.frame > 3
+
+
+def test_a_focused_list_box_takes_left_and_right_as_previous_and_next(window, qtbot):
+    """←/→ stepped the video while a list box (Quality, the brush's Scope…) had the focus;
+    there they pick the previous / next entry, as ↑/↓ do and as in a row of choices."""
+    window.panel.set_task("Inpaint")
+    for box in (window.panel.quality, window.inpaint.panel.scope):
+        box.setCurrentIndex(1)
+        assert pressed(qtbot, window, box, Key.Key_Right) == 3
+        assert box.currentIndex() == 2
+        assert pressed(qtbot, window, box, Key.Key_Left) == 3
+        assert box.currentIndex() == 1
+        window.playback.seek(3)
+        qtbot.keyClick(box, Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+        assert (window.playback.frame, box.currentIndex()) == (3, 0)

@@ -1,13 +1,13 @@
 """Keys for the focused control, and Tab in the order of the screen.
 
-The window's playback keys (Space, ←/→, Home/End) are window-wide shortcuts, which Qt tries
-before the focused control sees the key. A control reached with Tab (or clicked) keeps the
-keys it uses, as everywhere else: Space presses a button, ticks a check box or opens a list
-box; a slider moves with the arrows, Home/End and Page Up/Down; a list box goes to its
-first / last entry with Home/End; ←/→ move along a row of choices (Brush / Eraser / Pick,
-Remove / Hint) and choose. Spin boxes and text fields keep their keys already (Qt lets a
-text field keep what it uses). The keys play and step the video everywhere else.
-"""
+The window's playback keys (Space, ←/→, Shift+←/→, Home/End) are window-wide shortcuts, which
+Qt tries before the focused control sees the key. A control reached with Tab (or clicked)
+keeps the keys it uses, with or without Shift, as everywhere else: Space presses a button,
+ticks a check box or opens a list box; a slider moves with the arrows (Shift+arrow: its page
+step), Home/End and Page Up/Down; a list box goes to its previous / next entry with ←/→
+(as with ↑/↓) and its first / last with Home/End; ←/→ move along a row of choices (Brush /
+Eraser / Pick, Remove / Hint) and choose. Spin boxes and text fields keep their keys already
+(Qt lets a text field keep what it uses). The keys play and step the video everywhere else."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from collections.abc import Iterable
 from itertools import pairwise
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSlider,
+    QApplication,
     QComboBox,
     QFormLayout,
     QGridLayout,
@@ -28,14 +30,17 @@ from PySide6.QtWidgets import (
 Key = Qt.Key
 SLIDER_KEYS = {Key.Key_Left, Key.Key_Right, Key.Key_Up, Key.Key_Down, Key.Key_Home,
                Key.Key_End, Key.Key_PageUp, Key.Key_PageDown}
-LIST_BOX_KEYS = {Key.Key_Home, Key.Key_End}  # (Up / Down are no window keys)
 CHOICE_KEYS = {Key.Key_Left, Key.Key_Right}
+LIST_BOX_KEYS = {Key.Key_Home, Key.Key_End, *CHOICE_KEYS}  # (Up / Down are no window keys)
+ARROWS = {Key.Key_Up, Key.Key_Down, *CHOICE_KEYS}
+Mod = Qt.KeyboardModifier
+SHIFT_OR_KEYPAD = Mod.ShiftModifier | Mod.KeypadModifier  # no other modifier: a kept key
 
 
 def keeps_key(widget: QWidget, key: int, modifiers: Qt.KeyboardModifier) -> bool:
-    """Whether focused `widget` uses `key` itself (unmodified; arrows may come from the
-    keypad), rather than the window's shortcut."""
-    if modifiers & ~Qt.KeyboardModifier.KeypadModifier:
+    """Whether focused `widget` uses `key` itself (with or without Shift, which makes the
+    video's step bigger; arrows may come from the keypad), rather than the window's shortcut."""
+    if modifiers & ~SHIFT_OR_KEYPAD:
         return False
     if key == Key.Key_Space:
         return isinstance(widget, (QAbstractButton, QComboBox))
@@ -54,7 +59,29 @@ class _KeysToControl(QObject):
         if (event.type() == QEvent.Type.ShortcutOverride and isinstance(watched, QWidget)
                 and keeps_key(watched, event.key(), event.modifiers())):
             event.accept()  # the control takes the key; the shortcut does not fire
+        elif (event.type() == QEvent.Type.KeyPress and event.key() in ARROWS
+              and not event.modifiers() & ~SHIFT_OR_KEYPAD):
+            return _arrow(watched, event.key(), event.modifiers())
         return False
+
+
+def _arrow(widget: QObject, key: int, modifiers: Qt.KeyboardModifier) -> bool:
+    """The arrows kept (keeps_key) where Qt would ignore them or Shift; True: done here."""
+    if isinstance(widget, QComboBox) and key in CHOICE_KEYS and not widget.isEditable():
+        # Qt ignores ←/→ on a list box: its previous / next entry, as ↑/↓ (and as ←/→ in a
+        # row of choices or a drop-down list on Windows), rather than a key that does nothing.
+        up_down = Key.Key_Up if key == Key.Key_Left else Key.Key_Down
+        QApplication.sendEvent(widget, QKeyEvent(QEvent.Type.KeyPress, up_down, Mod.NoModifier))
+        return True
+    if isinstance(widget, QAbstractSlider) and modifiers & Mod.ShiftModifier:
+        # Qt steps as without Shift; Shift is the bigger step here, as for the video (a
+        # second, not a frame): the page step, in the direction the arrow moves the slider.
+        add = ((key in (Key.Key_Right, Key.Key_Up))
+               ^ (key in CHOICE_KEYS and widget.isRightToLeft()) ^ widget.invertedControls())
+        widget.triggerAction(QAbstractSlider.SliderAction.SliderPageStepAdd if add
+                             else QAbstractSlider.SliderAction.SliderPageStepSub)
+        return True
+    return False
 
 
 def give_keys_to_controls(root: QWidget) -> None:
