@@ -11,6 +11,8 @@ those centres, are blended); frames before the first or after the last key frame
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,6 +45,33 @@ def _shifted(image: np.ndarray, by: np.ndarray) -> np.ndarray:
                           else cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
 
 
+@dataclass(frozen=True)
+class KeyDrawing:
+    """One key frame's drawing, ready to morph: its ink (H, W) bool, the tone of each ink
+    pixel (H, W, 3) uint8 or None, its signed distance field and its centre of ink."""
+
+    ink: np.ndarray
+    colours: np.ndarray | None
+    distance: np.ndarray
+    centre: np.ndarray
+
+    @classmethod
+    def of(cls, ink: np.ndarray, colours: np.ndarray | None = None) -> KeyDrawing:
+        return cls(ink, colours, _signed_distance(ink), _centroid(ink))
+
+
+def morph(a: KeyDrawing, b: KeyDrawing, w: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """The drawing a fraction w (0..1) of the way from key a to key b: both drawings moved to
+    the in-between position, then blended, so the drawing slides along while its shape
+    morphs. Takes the nearer key's tones. Returns (ink (H, W) bool, colours or None)."""
+    w = np.float64(w)  # the blend in float64 whatever w's type (a float32 one differs at 0)
+    c = (1 - w) * a.centre + w * b.centre
+    ink = (1 - w) * _shifted(a.distance, c - a.centre) + w * _shifted(b.distance, c - b.centre) < 0
+    near = a if w < 0.5 else b
+    colours = None if near.colours is None else _shifted(near.colours, c - near.centre)
+    return ink, colours
+
+
 def fill_between_keys(ink: np.ndarray, colours: np.ndarray | None = None
                       ) -> tuple[np.ndarray, np.ndarray | None]:
     """Frames with no ink take their key frames' drawing: morphed between two keys, held
@@ -54,7 +83,6 @@ def fill_between_keys(ink: np.ndarray, colours: np.ndarray | None = None
     colours = None if colours is None else colours.copy()
     if len(keys) == 0 or len(keys) == len(ink):
         return ink, colours
-    t = len(ink)
     ink[: keys[0]] = ink[keys[0]]
     ink[keys[-1] + 1 :] = ink[keys[-1]]
     if colours is not None:
@@ -63,19 +91,62 @@ def fill_between_keys(ink: np.ndarray, colours: np.ndarray | None = None
     for k0, k1 in zip(keys[:-1], keys[1:], strict=True):
         if k1 - k0 < 2:
             continue
-        c0, c1 = _centroid(ink[k0]), _centroid(ink[k1])
-        d0, d1 = _signed_distance(ink[k0]), _signed_distance(ink[k1])
+        a, b = (KeyDrawing.of(ink[k], None if colours is None else colours[k]) for k in (k0, k1))
         for f in range(k0 + 1, k1):
-            w = (f - k0) / (k1 - k0)
-            c = (1 - w) * c0 + w * c1
-            # Both drawings moved to the in-between position, then blended: the drawing
-            # slides along while its shape morphs.
-            ink[f] = (1 - w) * _shifted(d0, c - c0) + w * _shifted(d1, c - c1) < 0
+            ink[f], tones = morph(a, b, (f - k0) / (k1 - k0))
             if colours is not None:
-                colours[f] = _shifted(colours[k0] if w < 0.5 else colours[k1],
-                                      c - (c0 if w < 0.5 else c1))
-    assert ink.shape[0] == t
+                colours[f] = tones
     return ink, colours
+
+
+class FrameDrawings:
+    """The drawing fill_between_keys gives one frame, without filling the whole clip (the
+    editor shows the frame in view under its canvas; a whole long clip takes seconds).
+    ink_of(k) and colours_of(k) read key frame k's ink (H, W) bool and tones (H, W, 3)
+    uint8 or None. Work is done in the box around two keys' ink, padded by twice their
+    slide: a pixel farther out is outside both moved drawings, so the box gives the same
+    drawing as the whole frame. Each pair of keys is prepared once."""
+
+    def __init__(self, keys: np.ndarray, ink_of: Callable[[int], np.ndarray],
+                 colours_of: Callable[[int], np.ndarray | None]) -> None:
+        self.keys = np.asarray(keys)
+        self._ink_of, self._colours_of = ink_of, colours_of
+        self._pairs: dict[tuple[int, int], tuple] = {}
+
+    def at(self, frame: int) -> tuple[slice, slice, np.ndarray, np.ndarray | None] | None:
+        """(ys, xs, ink, colours) of the box that holds frame's drawing; None on a key frame
+        (its own drawing) or with no key frame at all."""
+        keys = self.keys
+        if len(keys) == 0 or frame in keys:
+            return None
+        later = int(np.searchsorted(keys, frame))
+        k0 = int(keys[max(later - 1, 0)])
+        k1 = int(keys[min(later, len(keys) - 1)])
+        ys, xs, a, b = self._pair(k0, k1)
+        if k0 == k1:  # before the first key or after the last: held
+            return ys, xs, a.ink, a.colours
+        ink, colours = morph(a, b, (frame - k0) / (k1 - k0))
+        return ys, xs, ink, colours
+
+    def _pair(self, k0: int, k1: int) -> tuple:
+        if (k0, k1) not in self._pairs:
+            inks = [self._ink_of(k) for k in (k0, k1)]
+            h, w = inks[0].shape
+            ys0, xs0 = np.nonzero(inks[0])
+            ys1, xs1 = np.nonzero(inks[1])
+            slide = np.hypot(xs1.mean() - xs0.mean(), ys1.mean() - ys0.mean())
+            pad = 2 * int(np.ceil(slide)) + 2
+            ys = slice(max(0, min(ys0.min(), ys1.min()) - pad),
+                       min(h, max(ys0.max(), ys1.max()) + 1 + pad))
+            xs = slice(max(0, min(xs0.min(), xs1.min()) - pad),
+                       min(w, max(xs0.max(), xs1.max()) + 1 + pad))
+            drawings = []
+            for k, ink in zip((k0, k1), inks, strict=True):
+                colours = self._colours_of(k)
+                drawings.append(KeyDrawing.of(ink[ys, xs].copy(),
+                                              None if colours is None else colours[ys, xs].copy()))
+            self._pairs[(k0, k1)] = (ys, xs, *drawings)
+        return self._pairs[(k0, k1)]
 
 
 def sketch_from_layers(ink: np.ndarray, hints: np.ndarray | None = None, *,

@@ -229,6 +229,52 @@ def test_sketch_key_frames_slide_whatever_the_in_out_range(window, qtbot):
     assert ink_x == sorted(ink_x) and ink_x[0] < ink_x[-1]  # it moves within the range
 
 
+def test_the_canvas_shows_the_frames_between_key_frames_faint(window, qtbot):
+    """A frame that is not drawn on shows the drawing a run gives it, faint, and says which
+    key frames it comes from; a key frame shows only its own ink on white paper."""
+    window.panel.set_task("Sketch")
+    sketch, pane = window.sketch, window.viewer.source
+    sketch.panel.scope.setCurrentIndex(sketch.panel.scope.findData("frame"))
+    sketch.panel.size_spin.setValue(6)
+    last = CLIP_T - 1
+    for frame, x in ((1, 8), (last, 40)):
+        window.playback.seek(frame)
+        QApplication.processEvents()
+        drag_on_view(pane.view, pane.box, [(x, 16), (x + 1, 16)])
+    run = sketch.sketch_frames(0, last)
+    middle = last // 2 + 1
+    window.playback.seek(middle)
+    QApplication.processEvents()
+    shown = pane.image.image
+    faint = shown[..., 0] < 255
+    np.testing.assert_array_equal(faint, run[middle][..., 0] < 255)  # where a run draws
+    assert faint.any() and (shown[faint] > 128).all()  # lighter than ink
+    assert pane.badge.text() == f"Between keys 2–{CLIP_T}" and pane.badge.isVisible()
+    window.playback.seek(0)  # before the first key frame: held
+    QApplication.processEvents()
+    assert pane.badge.text() == "Holds key 2" and (pane.image.image[..., 0] < 255).any()
+    window.playback.seek(last)  # a key frame: paper under its own ink (the overlay)
+    QApplication.processEvents()
+    assert pane.badge.text() == "Key frame" and (pane.image.image == 255).all()
+    window.playback.seek(middle)
+    QApplication.processEvents()
+    window.session.sketch.undo()  # the last key frame goes: the middle holds the first
+    assert pane.badge.text() == "Holds key 2"
+    np.testing.assert_array_equal(pane.image.image[..., 0] < 255,
+                                  sketch.sketch_frames(0, last)[middle][..., 0] < 255)
+    window.playback.seek(1)  # the first key frame erased away: no key frame is left
+    QApplication.processEvents()
+    model = window.session.sketch
+    model.begin_stroke(1, "erase", radius=100)
+    model.stroke_to(8, 16)
+    assert pane.badge.text() == "Key frame"  # until the stroke ends
+    model.end_stroke()
+    assert not pane.badge.isVisible()
+    window.session.sketch.undo()
+    window.panel.set_task("Inpaint")  # the Source pane shows the clip again, no badge
+    assert not pane.badge.isVisible()
+
+
 def test_settings_without_a_motion_clip_let_it_go_and_new_levels_are_measured(window, qtbot,
                                                                               motion_files):
     """A project (settings) that names no clip A: the open one goes, so a run never uses a
@@ -694,6 +740,35 @@ def test_a_sketch_video_of_another_length_says_it_was_retimed(window, qtbot, tmp
             window.sketch.import_file(path)
         retimed = f"retimed from {t} frames to the clip's {CLIP_T}"
         assert (retimed in blocker.args[0]) == (t != CLIP_T), blocker.args[0]
+
+
+def test_a_sketch_video_is_laid_over_the_in_out_range(window, qtbot, tmp_path):
+    """With an in/out range set, a sketch video's first frame lands on the in point and its
+    last on the out point (the frames a run uses), retimed to the range if need be; the
+    frames outside hold its ends. One image is still every frame's drawing."""
+    window.panel.set_task("Sketch")
+    window.session.in_out.set_range(2, 5)
+    frames = np.full((4, CLIP_H, CLIP_W, 3), 255, np.uint8)
+    for i in range(4):
+        frames[i, 10:20, 4 + 8 * i : 14 + 8 * i] = 0  # a block moving right
+    path = write_video(frames, tmp_path / "four.mp4", fps=Fraction(10), crf=10)
+    with qtbot.waitSignal(window.sketch.message, timeout=30_000,
+                          check_params_cb=lambda m: m.startswith("Sketch imported")) as blocker:
+        window.sketch.import_file(path)
+    assert blocker.args[0] == "Sketch imported over the in/out range (frames 3–6)."
+    keys = window.session.sketch.masked_frames()
+    assert keys[2:6].all() and not keys[:2].any() and not keys[6:].any()
+    ink_x = [float(np.nonzero(f[..., 0].min(0) < 128)[0].mean())
+             for f in window.sketch.sketch_frames(2, 5)]
+    assert ink_x == sorted(ink_x) and ink_x[-1] - ink_x[0] > 20  # the whole move, in range
+    whole = window.sketch.sketch_frames(0, CLIP_T - 1)
+    np.testing.assert_array_equal(whole[0], whole[2])  # held before the in point
+    np.testing.assert_array_equal(whole[-1], whole[5])
+    write_video(frames[:1], tmp_path / "one.png", fps=Fraction(10))
+    with qtbot.waitSignal(window.sketch.message, timeout=30_000,
+                          check_params_cb=lambda m: m.startswith("Sketch imported")) as blocker:
+        window.sketch.import_file(tmp_path / "one.png")
+    assert blocker.args[0] == "Sketch imported." and window.session.sketch.masked_frames().all()
 
 
 def test_new_levels_of_a_measure_clip_a_again_not_the_look_clip(window, qtbot, motion_files):

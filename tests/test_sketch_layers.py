@@ -8,7 +8,12 @@ import pytest
 
 from engine.errors import InputError
 from engine.io import write_video
-from engine.sketch_layers import fill_between_keys, load_sketch, sketch_from_layers
+from engine.sketch_layers import (
+    FrameDrawings,
+    fill_between_keys,
+    load_sketch,
+    sketch_from_layers,
+)
 from engine.structure import quantise
 from engine.structure_overlay import clip_overlay, legend, overlay_frames
 from tests.guided_synth import moving_square, sketch_frames
@@ -28,6 +33,36 @@ def test_key_frames_morph_between_and_hold_outside():
     assert centres[0] == centres[1] == centres[2] and centres[6] == centres[7] == centres[8]
     assert centres[2] < centres[3] < centres[4] < centres[5] < centres[6]  # slides right
     assert all(0.5 < f.sum() / ink[2].sum() < 1.5 for f in out)  # keeps about its size
+
+
+def test_one_frame_drawn_as_the_whole_clip_fills_it():
+    """FrameDrawings (the editor's canvas under a frame that is not a key frame) gives each
+    frame what fill_between_keys gives it, in a box: keys with tones, ink at the frame's
+    edges, and slides long enough that the box's padding matters."""
+    rng = np.random.default_rng(3)
+    for _ in range(12):
+        t, h, w = 12, 36, 64
+        ink = np.zeros((t, h, w), bool)
+        tones = np.zeros((t, h, w, 3), np.uint8)
+        for k in rng.choice(t, 3, replace=False):
+            for _ in range(2):
+                y, x = rng.integers(-4, h), rng.integers(-4, w)
+                ink[k, max(0, y) : y + rng.integers(3, 16), max(0, x) : x + rng.integers(3, 16)] = True
+            tones[k][ink[k]] = rng.integers(0, 255, 3)
+        keys = np.flatnonzero(ink.any((1, 2)))
+        filled, filled_tones = fill_between_keys(ink, tones)
+        frames = FrameDrawings(keys, lambda k, ink=ink: ink[k], lambda k, tones=tones: tones[k])
+        for f in range(t):
+            got = frames.at(f)
+            if f in keys:
+                assert got is None
+                continue
+            ys, xs, frame_ink, frame_tones = got
+            whole = np.zeros((h, w), bool)
+            whole[ys, xs] = frame_ink
+            np.testing.assert_array_equal(whole, filled[f])
+            np.testing.assert_array_equal(frame_tones[frame_ink], filled_tones[f][ys, xs][frame_ink])
+    assert FrameDrawings(np.array([], int), None, None).at(0) is None
 
 
 def test_sketch_frames_paper_ink_and_tones():

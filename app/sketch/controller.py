@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QColor
 
 from app.inpaint.mask_model import MaskChange, MaskModel
+from app.inpaint.ops import HOLE
 from app.inpaint.painter import MaskOverlay
 from app.sketch.panel import SketchPanel
 from app.state.media import project_not_clip
@@ -24,8 +25,29 @@ from app.state.project_file import SUFFIX
 from app.widgets.viewer import FramePane
 from app.workers import jobs
 from engine.request import Request
+from engine.sketch_layers import FrameDrawings
 
 IMPORT_FAILED = "Cannot import the sketch"
+GHOST = 80  # of 255: how dark a frame's in-between drawing shows (its own ink: 255)
+
+
+def frame_role(keys: np.ndarray, index: int) -> tuple[str, str]:
+    """(badge, tooltip) saying what frame `index` of a sketch with key frames `keys` (T,)
+    bool is: a key frame, or one a run draws from its key frames (frames count from 1)."""
+    if not keys.any():
+        return "", ""
+    if keys[index]:
+        return "Key frame", "This frame is drawn on: a key frame of the sketch."
+    drawn = np.flatnonzero(keys) + 1
+    later = int(np.searchsorted(drawn, index + 1))
+    if later == 0 or later == len(drawn):
+        key = drawn[0] if later == 0 else drawn[-1]
+        badge, how = f"Holds key {key}", f"holds key frame {key}'s drawing"
+    else:
+        k0, k1 = drawn[later - 1], drawn[later]
+        badge, how = f"Between keys {k0}–{k1}", f"slides from key frame {k0}'s drawing to {k1}'s"
+    return badge, (f"Not drawn on: this frame {how}, shown faint as a run draws it. "
+                   "Drawing here makes it a key frame with only what you draw.")
 
 
 class SketchController(QObject):
@@ -36,6 +58,7 @@ class SketchController(QObject):
     def __init__(self, model: MaskModel, pane: FramePane, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.pane = pane
         self.overlay = MaskOverlay(pane.box, model, pane.image)
         self.overlay.set_overlay_color(QColor(0, 0, 0))
         self.overlay.set_opacity(1.0)
@@ -44,20 +67,21 @@ class SketchController(QObject):
         self.panel.import_requested.connect(self.import_file)
         model.masked_frames_changed.connect(self.drawnFramesChanged.emit)
         model.changed.connect(self._on_changed)
+        # An erased key frame stops being one when its stroke ends (no change is sent then).
+        model.masked_frames_changed.connect(lambda keys: self._refresh_canvas())
         self._revision = 0
         self._frames: tuple | None = None  # (revision, the whole clip's sketch)
         self._paper: np.ndarray | None = None
+        self._between: tuple | None = None  # (revision, FrameDrawings of that drawing)
+        self._shown: np.ndarray | None = None  # the canvas on the pane
         self._import: jobs.Job | None = None
         self._import_resets = 0  # the layers' reset when the import began (MaskModel.resets)
+        self._in_out: tuple[int, int] | None = None  # (first, last) frames, inclusive
         self.set_active(False)
 
     @property
     def active(self) -> bool:
         return self.overlay.active
-
-    def set_active(self, active: bool) -> None:
-        self.panel.set_active(active)
-        self.overlay.set_mask_visible(active and self.panel.show_mask.isChecked())
 
     def show_clip(self, path: Path | None = None) -> None:
         self.overlay.set_frame(0)
@@ -70,11 +94,63 @@ class SketchController(QObject):
             self._paper = np.full((h, w, 3), 255, np.uint8)
         return self._paper
 
+    def canvas(self, index: int) -> np.ndarray:
+        """What the Source pane shows under frame `index`'s own ink: the paper, and on a
+        frame that is not a key frame the drawing a run gives it (slid between two key
+        frames, or held before the first and after the last), faint, so that scrubbing
+        shows the motion and that the frame is not drawn on."""
+        paper = self.paper()
+        keys = self.model.masked_frames()
+        index = min(max(index, 0), len(keys) - 1)
+        if keys[index] or not keys.any():
+            return paper
+        if self._between is None or self._between[0] != self._revision:
+            model = self.model
+            self._between = (self._revision, FrameDrawings(
+                np.flatnonzero(keys), lambda k: model.mask[k] >= HOLE, self._tones))
+        ys, xs, ink, colours = self._between[1].at(index)
+        shown = paper.copy()
+        tones = np.zeros((int(ink.sum()), 3), np.uint8) if colours is None else colours[ink]
+        # 255 - (255 - tone) * GHOST: black ink becomes a light grey, a tone lighter still.
+        shown[ys, xs][ink] = 255 - ((255 - tones.astype(np.uint16)) * GHOST // 255)
+        return shown
+
+    def _tones(self, key: int) -> np.ndarray | None:
+        """Key frame `key`'s tones (H, W, 3): the painted tone where a tone was painted in
+        the ink, black elsewhere (as MaskModel.as_request_arrays gives a run); None for
+        black ink only."""
+        if not self.model.hinted:
+            return None
+        hints = self.model.hints[key]
+        painted = (hints[..., 3] >= HOLE) & (self.model.mask[key] >= HOLE)
+        if not painted.any():
+            return None
+        tones = np.zeros((*painted.shape, 3), np.uint8)
+        tones[painted] = hints[painted][:, :3]
+        return tones
+
     def show_frame(self, index: int) -> None:
+        """Show frame `index` on the canvas: its in-between drawing under its own ink."""
+        self._show_canvas(index)
         self.overlay.set_frame(index)
+
+    def _show_canvas(self, index: int) -> None:
+        shown = self.canvas(index)
+        if not (shown is self._paper and self._shown is shown):  # the paper again: kept
+            self.pane.show_frame(shown)
+        self._shown = shown
+        self.pane.set_badge(*frame_role(self.model.masked_frames(), index), warning=False)
+
+    def set_active(self, active: bool) -> None:
+        self.panel.set_active(active)
+        self.overlay.set_mask_visible(active and self.panel.show_mask.isChecked())
+        if not active:
+            self.pane.set_badge("")  # the Source pane shows the clip again
+            self._shown = None
 
     def set_in_out(self, first: int, last: int) -> None:
         self.panel.set_in_out((first, last))
+        self._in_out = (first, last)
 
     # -- what the window asks --------------------------------------------------------------
     def drawn_frames(self, first: int, last: int) -> int:
@@ -112,21 +188,33 @@ class SketchController(QObject):
 
     # -- import ----------------------------------------------------------------------------
     def import_file(self, path: str | Path) -> None:
-        """Read a sketch file into the canvas on a worker (one undo step)."""
+        """Read a sketch file into the canvas on a worker (one undo step). A sketch video
+        is laid over the in/out range (the frames a run uses), retimed to it; the frames
+        outside hold its first and last drawing, as any frames beyond the key frames do.
+        One image is every frame's drawing."""
         if Path(path).suffix.lower() == SUFFIX:  # the engine's message names the command line
             self.failed.emit(IMPORT_FAILED, project_not_clip(
                 path, "Sketch: Import takes a sketch video, an image or a folder of numbered "
                 "images."))
             return
-        shape = self.model.shape
+        shape = t, h, w = self.model.shape
+        first, last = self._in_out if self._in_out is not None else (0, t - 1)
+        first, last = min(first, t - 1), min(last, t - 1)
         self._import_resets = self.model.resets
 
         def work(job: jobs.Job):
             from engine.io import source_shape
             from engine.sketch_layers import load_sketch, picture_tones
 
-            layers = load_sketch(path, shape)
-            return layers, source_shape(path), picture_tones(*layers)
+            file_shape = source_shape(path)
+            if file_shape[0] == 1 or (first, last) == (0, t - 1):
+                layers = load_sketch(path, shape)
+                return layers, file_shape, picture_tones(*layers), None
+            ink, hints = load_sketch(path, (last - first + 1, h, w))
+            tones = picture_tones(ink, hints)
+            whole_ink, whole_hints = np.zeros(shape, bool), np.zeros((*shape, 4), np.uint8)
+            whole_ink[first : last + 1], whole_hints[first : last + 1] = ink, hints
+            return (whole_ink, whole_hints), file_shape, tones, (first, last)
 
         job = jobs.Job(work, name="import sketch")
         job.succeeded.connect(self._on_imported)
@@ -139,7 +227,7 @@ class SketchController(QObject):
     def _on_imported(self, job: jobs.Job, layers) -> None:
         if job is not self._import:
             return
-        (ink, hints), (t, h, w), tones = layers
+        (ink, hints), (t, h, w), tones, over = layers
         if self.model.resets != self._import_resets:
             return  # another clip (or a new project) meanwhile, of any size
         if not ink.any():
@@ -149,11 +237,14 @@ class SketchController(QObject):
         self.model.set_arrays(ink, hints, label="import sketch")
         ch, cw = self.model.shape[1:]
         said = "Sketch imported"
+        if over is not None:  # frames count from 1 on screen
+            said += f" over the in/out range (frames {over[0] + 1}–{over[1] + 1})"
         if abs(w / h - cw / ch) > 0.02 * cw / ch:  # another shape: said, not done silently
             said += f", stretched from {w}×{h} to the clip's {cw}×{ch} (another shape)"
-        clip_t = self.model.shape[0]
-        if t > 1 and t != clip_t:  # another length: its frames spread over the clip's
-            said += f", retimed from {t} frames to the clip's {clip_t}"
+        frames = self.model.shape[0] if over is None else over[1] - over[0] + 1
+        if t > 1 and t != frames:  # another length: its frames spread over the clip's
+            said += (f", retimed from {t} frames to the {'range' if over else 'clip'}'s "
+                     f"{frames}")
         if tones:  # a photo: a run keeps its darkness only; said, not done silently
             said += (f"{';' if ',' in said else ':'} a colour picture, which a run reduces "
                      f"to {tones} tones of darkness (darker moves faster; its light parts "
@@ -167,3 +258,11 @@ class SketchController(QObject):
 
     def _on_changed(self, change: MaskChange) -> None:
         self._revision += 1
+        self._refresh_canvas()
+
+    def _refresh_canvas(self) -> None:
+        if self.active and self._shown is not None:
+            # Another key frame (or none) changes what the frames between show; a stroke on
+            # the frame in view keeps its paper, which is not set again. (The overlay redraws
+            # the stroke itself.)
+            self._show_canvas(self.overlay.frame)

@@ -44,8 +44,9 @@ class SketchPanel(InpaintPanel):
                               "drawings faintly.")
         self.form.labelForField(self.files).setText("Sketch")  # Sketch: Import…
         self.import_button.setToolTip("Load a sketch (black strokes on white, or flat tones): "
-                                      "a video, an image (used for every frame) or any frame "
-                                      "of a numbered sequence (the whole folder).")
+                                      "a video or any frame of a numbered sequence (the whole "
+                                      "folder), laid over the in/out range, or an image (used "
+                                      "for every frame).")
         self.export_button.setVisible(False)
 
     def choose_import(self) -> None:
@@ -58,5 +59,6 @@ class SketchPanel(InpaintPanel):
     def _masked_changed(self, masked) -> None:
         n, t = int(masked.sum()), len(masked)
         self.status.setText(
-            f"Drawn on {n} of {t} frames (key frames; the frames between follow them)." if n
+            f"Drawn on {n} of {t} frames, the key frames; the others show faint what a run "
+            "draws there from them." if n
             else "Nothing drawn yet: draw where the result should move.")

@@ -30,7 +30,8 @@ class FramePane(QWidget):
         super().__init__(parent)
         self.title = ElidedLabel(title)
         self.title.setObjectName("paneTitle")
-        # Says when what is shown no longer matches the panel (set by the window); hidden else.
+        # Says when what is shown no longer matches the panel (set by the window), or what
+        # a sketch frame is; hidden else.
         self.badge = QLabel()
         self.badge.setObjectName("paneBadge")
         self.badge.setVisible(False)
@@ -65,11 +66,16 @@ class FramePane(QWidget):
         self._rect: tuple[int, int] | None = None
         self.show_message("")
 
-    def set_badge(self, text: str, tooltip: str = "") -> None:
-        """A short note at the title's right ("" hides it)."""
+    def set_badge(self, text: str, tooltip: str = "", warning: bool = True) -> None:
+        """A short note at the title's right ("" hides it): amber for a warning, grey for
+        plain information."""
         self.badge.setText(text)
         self.badge.setToolTip(tooltip)
         self.badge.setVisible(bool(text))
+        if self.badge.property("plain") != (not warning):
+            self.badge.setProperty("plain", not warning)
+            self.badge.style().unpolish(self.badge)  # the style sheet reads the property
+            self.badge.style().polish(self.badge)
 
     def show_frame(self, frame: np.ndarray, display_size: tuple[int, int] | None = None) -> None:
         """Draw an (H, W, 3) frame stretched to display_size (w, h); fits on a size change."""

@@ -108,8 +108,7 @@ class ViewController(QObject):
                 self.viewer.result.show_frame(self.result.frame_at(frame),
                                               self.result.display_size)
             return
-        if self.sketch.active:  # the Source pane is the sketch's blank canvas
-            self.viewer.source.show_frame(self.sketch.paper())
+        if self.sketch.active:  # the Source pane is the sketch's canvas
             self.sketch.show_frame(frame)
         else:
             self.viewer.source.show_frame(clip.frames[frame])
