@@ -19,14 +19,17 @@ import numpy as np
 INK = (0, 0, 0)
 PAPER = 255
 INK_DARKNESS = 0.25  # an imported pixel at least this dark (0 white .. 1 black) is ink
+BOX_MARGIN = 16  # pixels around two keys' ink and their slide where one frame is drawn
 
 
 def _signed_distance(ink: np.ndarray) -> np.ndarray:
-    """(H, W) bool -> float32, negative inside the ink, positive outside (pixels)."""
+    """(H, W) bool -> float32, negative inside the ink, positive outside (pixels). Exact
+    distances: a 3x3 mask's sums depend on where the scan starts, so a box of the frame
+    (FrameDrawings) would not give the whole frame's values."""
     import cv2
 
-    inside = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 3)
-    outside = cv2.distanceTransform((~ink).astype(np.uint8), cv2.DIST_L2, 3)
+    inside = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    outside = cv2.distanceTransform((~ink).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     return outside - inside
 
 
@@ -64,12 +67,25 @@ def morph(a: KeyDrawing, b: KeyDrawing, w: float) -> tuple[np.ndarray, np.ndarra
     """The drawing a fraction w (0..1) of the way from key a to key b: both drawings moved to
     the in-between position, then blended, so the drawing slides along while its shape
     morphs. Takes the nearer key's tones. Returns (ink (H, W) bool, colours or None)."""
+    ink, colours, _ = _morph(a, b, w)
+    return ink, colours
+
+
+def _morph(a: KeyDrawing, b: KeyDrawing, w: float
+           ) -> tuple[np.ndarray, np.ndarray | None, float]:
+    """morph, and the level of the blended distance fields that bounds the ink. The blend
+    is cut where it holds as much ink as the keys hold between them (their areas weighed
+    by w), not at 0: two drawings that do not overlap once centred (two unrelated strokes,
+    one blob and two) blend to little or no ink at 0, and a run then moves nothing there."""
     w = np.float64(w)  # the blend in float64 whatever w's type (a float32 one differs at 0)
     c = (1 - w) * a.centre + w * b.centre
-    ink = (1 - w) * _shifted(a.distance, c - a.centre) + w * _shifted(b.distance, c - b.centre) < 0
+    blend = (1 - w) * _shifted(a.distance, c - a.centre) + w * _shifted(b.distance, c - b.centre)
+    area = int(round((1 - w) * np.count_nonzero(a.ink) + w * np.count_nonzero(b.ink)))
+    area = min(max(area, 1), blend.size)
+    level = float(np.partition(blend, area - 1, axis=None)[area - 1])
     near = a if w < 0.5 else b
     colours = None if near.colours is None else _shifted(near.colours, c - near.centre)
-    return ink, colours
+    return blend <= level, colours, level
 
 
 def fill_between_keys(ink: np.ndarray, colours: np.ndarray | None = None
@@ -104,8 +120,9 @@ class FrameDrawings:
     editor shows the frame in view under its canvas; a whole long clip takes seconds).
     ink_of(k) and colours_of(k) read key frame k's ink (H, W) bool and tones (H, W, 3)
     uint8 or None. Work is done in the box around two keys' ink, padded by twice their
-    slide: a pixel farther out is outside both moved drawings, so the box gives the same
-    drawing as the whole frame. Each pair of keys is prepared once."""
+    slide and a margin: the ink's level (_morph) is checked to lie inside it, so the box
+    gives the same drawing as the whole frame (else the whole frame is used). Each pair of
+    keys is prepared once."""
 
     def __init__(self, keys: np.ndarray, ink_of: Callable[[int], np.ndarray],
                  colours_of: Callable[[int], np.ndarray | None]) -> None:
@@ -122,31 +139,40 @@ class FrameDrawings:
         later = int(np.searchsorted(keys, frame))
         k0 = int(keys[max(later - 1, 0)])
         k1 = int(keys[min(later, len(keys) - 1)])
-        ys, xs, a, b = self._pair(k0, k1)
+        ys, xs, a, b, safe = self._pair(k0, k1)
         if k0 == k1:  # before the first key or after the last: held
             return ys, xs, a.ink, a.colours
-        ink, colours = morph(a, b, (frame - k0) / (k1 - k0))
+        ink, colours, level = _morph(a, b, (frame - k0) / (k1 - k0))
+        if level >= safe:  # the ink's level reaches past the box: the whole frame
+            ys, xs, a, b, _ = self._pair(k0, k1, whole=True)
+            ink, colours, level = _morph(a, b, (frame - k0) / (k1 - k0))
         return ys, xs, ink, colours
 
-    def _pair(self, k0: int, k1: int) -> tuple:
-        if (k0, k1) not in self._pairs:
+    def _pair(self, k0: int, k1: int, whole: bool = False) -> tuple:
+        """(ys, xs, key k0's drawing, key k1's, safe): the two keys in their box, where a
+        level of the blend under `safe` bounds the same ink as in the whole frame."""
+        if (k0, k1, whole) not in self._pairs:
             inks = [self._ink_of(k) for k in (k0, k1)]
             h, w = inks[0].shape
             ys0, xs0 = np.nonzero(inks[0])
             ys1, xs1 = np.nonzero(inks[1])
-            slide = np.hypot(xs1.mean() - xs0.mean(), ys1.mean() - ys0.mean())
-            pad = 2 * int(np.ceil(slide)) + 2
+            slide = float(np.hypot(xs1.mean() - xs0.mean(), ys1.mean() - ys0.mean()))
+            pad = h + w if whole else 2 * int(np.ceil(slide)) + BOX_MARGIN
             ys = slice(max(0, min(ys0.min(), ys1.min()) - pad),
                        min(h, max(ys0.max(), ys1.max()) + 1 + pad))
             xs = slice(max(0, min(xs0.min(), xs1.min()) - pad),
                        min(w, max(xs0.max(), xs1.max()) + 1 + pad))
+            # A pixel outside the box, or one whose moved distances the box's edge repeats,
+            # lies at least pad - slide from both moved drawings (exact distances; sampling
+            # between pixels may say up to 2 less).
+            safe = np.inf if (ys, xs) == (slice(0, h), slice(0, w)) else pad - slide - 2
             drawings = []
             for k, ink in zip((k0, k1), inks, strict=True):
                 colours = self._colours_of(k)
                 drawings.append(KeyDrawing.of(ink[ys, xs].copy(),
                                               None if colours is None else colours[ys, xs].copy()))
-            self._pairs[(k0, k1)] = (ys, xs, *drawings)
-        return self._pairs[(k0, k1)]
+            self._pairs[(k0, k1, whole)] = (ys, xs, *drawings, safe)
+        return self._pairs[(k0, k1, whole)]
 
 
 def sketch_from_layers(ink: np.ndarray, hints: np.ndarray | None = None, *,

@@ -35,6 +35,26 @@ def test_key_frames_morph_between_and_hold_outside():
     assert all(0.5 < f.sum() / ink[2].sum() < 1.5 for f in out)  # keeps about its size
 
 
+def test_unrelated_key_drawings_keep_their_ink_between():
+    """Drawings that do not overlap once centred (a vertical stroke and a horizontal one,
+    one blob and two) blend through as much ink as the keys hold, not through a dot or
+    nothing: a run moves only where there is ink."""
+    import cv2
+
+    for draw0, draw1 in (
+            (lambda f: cv2.line(f, (20, 20), (20, 80), 1, 3),
+             lambda f: cv2.line(f, (100, 50), (150, 50), 1, 3)),
+            (lambda f: cv2.circle(f, (40, 50), 12, 1, -1),
+             lambda f: (cv2.circle(f, (40, 50), 12, 1, -1), cv2.circle(f, (120, 40), 12, 1, -1)))):
+        ink = np.zeros((9, 100, 160), np.uint8)
+        draw0(ink[0])
+        draw1(ink[8])
+        out, _ = fill_between_keys(ink.astype(bool))
+        areas = out.reshape(9, -1).sum(1)
+        expected = np.linspace(areas[0], areas[8], 9)
+        assert (np.abs(areas - expected) <= 0.1 * expected).all(), areas
+
+
 def test_one_frame_drawn_as_the_whole_clip_fills_it():
     """FrameDrawings (the editor's canvas under a frame that is not a key frame) gives each
     frame what fill_between_keys gives it, in a box: keys with tones, ink at the frame's
