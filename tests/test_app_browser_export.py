@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import replace
 
 import av
@@ -9,6 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from app.window import preferences
 from app.workers.exporter import ExportItem
 from app.workers.generation import cache_key
 from engine.errors import InputError
@@ -424,6 +427,15 @@ def test_an_export_is_not_an_unsaved_change(window, qtbot, tmp_path, monkeypatch
     try:
         assert (other.session.export.format, other.session.export.folder) == \
             ("gif", str(target.parent))
+        # The project opened again offers them too, not the older ones its file holds.
+        other.session.set_export(replace(other.session.export, format="mp4"))
+        other.projects.open_project(project)
+        qtbot.waitUntil(lambda: other.session.project_path == project.resolve()
+                        and not other.clips.loading, timeout=60_000)
+        assert other.session.export.format == "gif" and not other.session.dirty
+        # Saved after that export: the file's own choices.
+        os.utime(project, (time.time() + 60, time.time() + 60))
+        assert preferences.export_since(other.settings, project.resolve()) is None
     finally:
         other.close()
 

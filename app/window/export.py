@@ -229,7 +229,8 @@ class ExportController(QObject):
         folder = os.path.abspath(dialog.folder())  # "out/../out" is remembered as "out"
         preset = ExportPreset(kind, dialog.crf.value(), folder)
         self.session.set_export(preset)  # the project's (not an unsaved edit: an export)
-        preferences.remember_export(self.settings, preset)  # the editor's, kept at once
+        preferences.remember_export(self.settings, preset,  # the editor's, kept at once
+                                    self.session.project_path)
 
     def _on_exported(self, paths: list, notes: list) -> None:
         if paths:

@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
                                           self.exports.export_favourites, self)
         self.recent_projects = RecentFiles(self.settings, key="recentProjects")
         self.projects = ProjectController(s, self.clips, self.sync, self.recent_projects,
-                                          self.messages, self)
+                                          self.messages, self, self.settings)
         folder = data_folder or data_dir(QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.AppDataLocation) or None)
         self.autosave = AutosaveController(s, self.sync, RecoveryStore(folder), self.projects,

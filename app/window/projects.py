@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from app.state.fingerprint import SourceInfo
@@ -24,7 +24,7 @@ from app.state.media import Source
 from app.state.project_file import SUFFIX, ProjectData, ProjectError, load_project, save_project
 from app.state.session import SessionModel
 from app.widgets.dialogs import show_message
-from app.window import prompts
+from app.window import preferences, prompts
 from app.window.clips import ClipController, Loaded
 from app.window.messages import Messages
 from app.window.recent_files import RecentFiles
@@ -35,9 +35,11 @@ APP_NAME = "VGPNN Editor"
 
 class ProjectController(QObject):
     def __init__(self, session: SessionModel, clips: ClipController, sync: SettingsSync,
-                 recent: RecentFiles, messages: Messages, window: QMainWindow) -> None:
+                 recent: RecentFiles, messages: Messages, window: QMainWindow,
+                 settings: QSettings | None = None) -> None:
         super().__init__(window)
         self.session, self.clips, self.sync = session, clips, sync
+        self.settings = settings
         self.recent, self.messages, self._window = recent, messages, window
         self.ask_to_save = True  # tests switch the question off (changes are then dropped)
         for event in (session.project_changed, session.dirty_changed, session.clip_changed):
@@ -103,6 +105,11 @@ class ProjectController(QObject):
             changed = (info.size, info.digest) != (data.source.size, data.source.digest)
             notes = self.session.restore(data, clip, info, project_path,
                                          dirty=dirty or moved or changed)
+            if project_path is not None and not dirty and self.settings is not None:
+                # Exported in, then closed without saving: its last export's choices.
+                since = preferences.export_since(self.settings, project_path)
+                if since is not None:
+                    self.session.set_export(since)
             if project_path is not None and not dirty:
                 self.recent.add(project_path)
             if changed:
