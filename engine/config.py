@@ -87,9 +87,10 @@ class Settings:
     # the input, rare ones too; the seeds it cuts (sky into the ground band) are drawn again
     # (engine/copy_check.py). Measured against the paper's replicated white noise at 1.3
     # (the default until 2026-12-04; docs/quality_notes.md, 13-27): the authors' 20 frames
-    # 16 seeds coherence 0.0041 vs 0.0049, diversity 0.42 vs 0.38; air_balloons within every
-    # bar (p95@0.5 0.057 vs 0.055, 10 seeds); five more clips more coherent at half size on
-    # four; Full-HD without the pale seams in the sky.
+    # 16 seeds coherence 0.0041 vs 0.0049 (0.0043 since the redraw test reads three levels),
+    # diversity 0.42 vs 0.38; air_balloons within every bar (p95@0.5 0.057 vs 0.055, 10
+    # seeds); five more clips more coherent at half size on four; Full-HD without the pale
+    # seams in the sky.
     noise_scale: float = 0.6
     noise_mode: str = "mixed"  # "replicated" along time (the paper), "voxel" or "mixed"
     noise_smooth: float = 1.0
