@@ -5,7 +5,8 @@ The editor paints a sketch as a mask layer (ink where painted) and a colour laye
 other than black, where painted with one), on some frames only: the key frames. The frames
 between two key frames morph from one drawing to the next: the drawing slides from one
 key's centre of ink to the next while its shape morphs (signed distance fields, aligned on
-those centres, are blended); frames before the first or after the last key frame hold it.
+those centres, are blended and cut where they hold as much ink as the two keys, weighed);
+frames before the first or after the last key frame hold it.
 """
 
 from __future__ import annotations
