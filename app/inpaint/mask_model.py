@@ -14,7 +14,7 @@ from os import PathLike
 import numpy as np
 
 from app.inpaint import mask_io, ops
-from app.inpaint.history import Atom, History, patch_unchanged, swap, take_patch
+from app.inpaint.history import Atom, Flip, History, Patch, patch_unchanged, swap, take_patch
 from app.inpaint.ops import HOLE
 from app.state.events import Event
 
@@ -76,6 +76,7 @@ class MaskModel:
         self.resets = getattr(self, "resets", 0) + 1
         self.mask = ops.zeros((t, h, w), np.uint8)  # pages taken as they are painted
         self.hints = ops.zeros((t, h, w, 4), np.uint8)
+        self._words = ops.rgba_words(self.hints)  # (T, H, W) uint32 view: a pixel's RGBA
         # False: no hint colour was ever put in the layers, hints is all zero (a snapshot
         # and an Invert then skip the array four times the mask's size); True: there may be.
         self.hinted = False
@@ -83,6 +84,7 @@ class MaskModel:
         self._frame_states = np.full(t, self.state, np.int64)  # see range_state
         self._masked = np.zeros(t, bool)
         self._extent: list[int] | None = None  # see extent()
+        self._hint_extent: list[int] | None = None  # see _hint_box()
         self._history = History(self._budget)
         self._stroke: _Stroke | None = None
         self.changed.emit(MaskChange(0, t))
@@ -101,9 +103,10 @@ class MaskModel:
         self._history = History(self._budget)
         self._masked = self.mask.max(axis=(1, 2)) >= HOLE  # no (T, H, W) temporary
         self._extent = None
+        self._hint_extent = None
         box = ops.true_box((self.mask > 0) | (self.hints[..., 3] > 0))
         if box is not None:
-            self._grow_extent(*box)
+            self._grow_extent(*box, hints=self.hinted)
         self.changed.emit(MaskChange(0, self.shape[0]))
         self.masked_frames_changed.emit(self._masked.copy())
         self.history_changed.emit()
@@ -148,31 +151,42 @@ class MaskModel:
     def tight_extent(self) -> tuple[slice, slice, slice] | None:
         """extent(), made tight again (None when nothing is painted now). An Invert then an
         Undo leaves the extent the whole clip, and every autosave would copy all of it
-        (166 MB a tick for 16 Full-HD frames), where finding the painted box is a scan."""
+        (166 MB a tick for 16 Full-HD frames), where finding the painted box is a scan (of
+        the mask, and of the hint colours inside their own box: no temporary)."""
         box = self.extent()
         if box is None:
             return None
-        layer = self.mask[box]
-        if self.hinted:
-            layer = np.maximum(layer, self.hints[box][..., 3])
-        found = ops.true_box(layer)
-        if found is None:
-            self._extent = None
-            return None
         bt, ys, xs = box
-        ft, fy, fx = found
-        self._extent = [bt.start + ft.start, bt.start + ft.stop, ys.start + fy.start,
-                        ys.start + fy.stop, xs.start + fx.start, xs.start + fx.stop]
+        hinted = self._hints_in(bt, ys, xs)
+        found = ops.union_box(ops.true_box(self.mask[box]), hinted)
+        self._extent = self._hint_extent = None
+        if hinted is not None:
+            self._grow_extent(*_moved(hinted, bt.start, ys.start, xs.start), hints=True)
+        if found is None:
+            return None
+        self._grow_extent(*_moved(found, bt.start, ys.start, xs.start))
         return self.extent()
 
-    def _grow_extent(self, fs: slice, ys: slice, xs: slice) -> None:
+    def _grow_extent(self, fs: slice, ys: slice, xs: slice, hints: bool = False) -> None:
+        """Paint put in a box (hints: hint colours too)."""
         box = [v for s, n in zip((fs, ys, xs), self.shape, strict=True)
                for v in s.indices(n)[:2]]
-        if self._extent is not None:
-            e = self._extent
-            box = [min(e[0], box[0]), max(e[1], box[1]), min(e[2], box[2]),
-                   max(e[3], box[3]), min(e[4], box[4]), max(e[5], box[5])]
-        self._extent = box
+        self._extent = _union(self._extent, box)
+        if hints:
+            self._hint_extent = _union(self._hint_extent, box)
+
+    def _hint_box(self) -> tuple[slice, slice, slice] | None:
+        """A (t, y, x) box holding every hint colour (maybe more), or None when there are
+        none: inside the extent, and inside the boxes hint colours were put in (a hint
+        stroke's, an edit's, an undo's), which are most often far smaller. An Invert, a Clear,
+        a Grow or a Shrink look for them there: over the whole painted box it took them
+        10-20 ms of a 16-frame Full-HD clip, after an Invert had made that the whole clip."""
+        extent, hinted = self.extent(), self._hint_extent
+        if extent is None or hinted is None or not self.hinted:
+            return None
+        box = tuple(slice(max(s.start, a), min(s.stop, b))
+                    for s, a, b in zip(extent, hinted[::2], hinted[1::2], strict=True))
+        return None if any(s.start >= s.stop for s in box) else box
 
     def is_empty(self) -> bool:
         return not self._masked.any()
@@ -240,7 +254,7 @@ class MaskModel:
         ops.apply_dab(self.mask[fs, ys, xs], self.hints[fs, ys, xs], a, st.kind, st.color)
         if st.kind != "erase" and a.max() >= HOLE:
             self._set_masked(fs, True)
-        self._grow_extent(fs, ys, xs)
+        self._grow_extent(fs, ys, xs, hints=st.kind == "hint")
         self.changed.emit(MaskChange(fs.start, fs.stop, (ys.start, ys.stop, xs.start, xs.stop)))
 
     def end_stroke(self) -> None:
@@ -269,24 +283,49 @@ class MaskModel:
     def clear(self, scope: str = "all", frame: int = 0,
               in_out: tuple[int, int] | None = None) -> bool:
         fs = self.frames_for(scope, frame, in_out)
-        extent = self.extent()  # nothing was ever painted outside it
-        if extent is None:
+        # In place: the atom's copies of the painted boxes (the mask's, the hint colours')
+        # are all the undo needs (zero layers of the box to compare with, and the hints of
+        # the mask's box, cost the GUI thread three more of its size).
+        patches: list[Patch | Flip] = []
+        box = self._painted_box(fs, hints=False)
+        if box is not None:
+            patches.append(take_patch(self.mask, self.hints, *box, with_hints=False))
+            self.mask[box] = 0
+        patches += self._take_hints(fs)
+        if not patches:
             return False
-        et, ys, xs = extent
-        ft = slice(max(fs.start, et.start), min(fs.stop, et.stop))
-        if ft.start >= ft.stop:
-            return False
-        return self._commit("clear", ft, np.zeros_like(self.mask[ft, ys, xs]),
-                            np.zeros_like(self.hints[ft, ys, xs]), ys, xs)
+        self._finish("clear", patches)
+        return True
 
     def invert(self, scope: str = "all", frame: int = 0,
                in_out: tuple[int, int] | None = None) -> bool:
-        """Hole becomes keep and back; hint colours go (their pixels stop being hole)."""
+        """Hole becomes keep and back; hint colours go (their pixels stop being hole).
+
+        In place, a frame at a time, and its own undo (history.Flip): only the hint colours
+        are copied for the undo. On 16 Full-HD frames the clip-sized temporaries (the new
+        layer, the comparison, the undo's copy) blocked the GUI thread 140-170 ms."""
         fs = self.frames_for(scope, frame, in_out)
-        extent = self.extent()  # hint colours lie only there: most masks have none
-        hinted = self.hinted and extent is not None and bool(self.hints[extent][..., 3].any())
-        return self._commit("invert", fs, 255 - self.mask[fs],
-                            np.zeros_like(self.hints[fs]) if hinted else None)
+        _, h, w = self.shape
+        flip = Flip(fs, slice(0, h), slice(0, w))
+        patches: list[Patch | Flip] = [flip, *self._take_hints(fs)]
+        flip.apply(self.mask)
+        self._finish("invert", patches)
+        return True
+
+    def _take_hints(self, fs: slice) -> list[Patch | Flip]:
+        """Clear the hint colours of frames fs; returns the patch that puts them back (none
+        when there were none). When none are left anywhere, the layers are known to have
+        none again (hinted): a snapshot then skips the hints, four times the mask's size
+        (after an Invert of 16 Full-HD frames the autosave copied 127 MB of zeros)."""
+        box = self._painted_box(fs, mask=False)  # most masks have no hint colours
+        patches: list[Patch | Flip] = []
+        if box is not None:
+            patches.append(take_patch(self.mask, self.hints, *box, with_mask=False))
+            self.hints[box] = 0
+        hinted = self._hint_box()
+        if hinted is None or fs.start <= hinted[0].start and hinted[0].stop <= fs.stop:
+            self.hinted, self._hint_extent = False, None
+        return patches
 
     def grow(self, pixels: int, scope: str = "all", frame: int = 0,
              in_out: tuple[int, int] | None = None) -> bool:
@@ -296,9 +335,8 @@ class MaskModel:
         box = self._near_hole(self.frames_for(scope, frame, in_out), pixels)
         if box is None:
             return False
-        new_mask, new_hints = self.mask[box].copy(), self.hints[box].copy()  # only there
-        ops.grow_layer(new_mask, new_hints, pixels)
-        return self._commit("grow", box[0], new_mask, new_hints, *box[1:])
+        return self._per_frame("grow", box, pixels,
+                               lambda m, h, at: ops.grow_layer(m, h, pixels, at))
 
     def shrink(self, pixels: int, scope: str = "all", frame: int = 0,
                in_out: tuple[int, int] | None = None) -> bool:
@@ -308,18 +346,84 @@ class MaskModel:
         box = self._near_hole(self.frames_for(scope, frame, in_out), pixels + 1)
         if box is None:
             return False
-        new_mask, new_hints = self.mask[box].copy(), self.hints[box].copy()
-        ops.shrink_layer(new_mask, new_hints, pixels)
-        return self._commit("shrink", box[0], new_mask, new_hints, *box[1:])
+        return self._per_frame("shrink", box, 0,
+                               lambda m, h, at: ops.shrink_layer(m, h, pixels, at))
+
+    def _per_frame(self, label: str, box: tuple[slice, slice, slice], spread: int,
+                   op) -> bool:
+        """Run op(mask, hints, hints_at) on a copy of the box, one frame at a time, and
+        write back what changed: one piece of the atom per frame, the frame's changed box
+        (no temporaries of the whole box on the GUI thread, and the undo keeps only what
+        changed on each frame). hints are those of the box's rows and columns hints_at: the
+        hint colours there grown by `spread` px (how far the op can carry them); None when
+        the frame has none in the box."""
+        bt, ys, xs = box
+        h, w = ys.stop - ys.start, xs.stop - xs.start
+        patches: list[Patch | Flip] = []
+        for f in range(bt.start, bt.stop):
+            fs = slice(f, f + 1)
+            new_mask = self.mask[fs, ys, xs].copy()
+            found = self._hints_in(fs, ys, xs)
+            at = new_hints = None
+            if found is not None:
+                _, hy, hx = ops.grow_box(found, spread, (h, w))
+                at = hy, hx
+                new_hints = self.hints[fs, ys.start + hy.start : ys.start + hy.stop,
+                                       xs.start + hx.start : xs.start + hx.stop].copy()
+            op(new_mask, new_hints, at)
+            patches += self._write(fs, new_mask, new_hints, ys, xs, at)
+        if not patches:
+            return False
+        self._finish(label, patches)
+        return True
+
+    def _painted_box(self, fs: slice, mask: bool = True,
+                     hints: bool = True) -> tuple[slice, slice, slice] | None:
+        """The (t, y, x) box, in the clip, of the non-zero mask values (mask) and hint
+        colours (hints) on frames fs, looked for inside the extent only; None: none."""
+        extent = self.extent()  # nothing was ever painted outside it
+        if extent is None:
+            return None
+        et, ys, xs = extent
+        ft = slice(max(fs.start, et.start), min(fs.stop, et.stop))
+        if ft.start >= ft.stop:
+            return None
+        found = ops.union_box(ops.true_box(self.mask[ft, ys, xs]) if mask else None,
+                              self._hints_in(ft, ys, xs) if hints else None)
+        return None if found is None else _moved(found, ft.start, ys.start, xs.start)
+
+    def _hints_in(self, fs: slice, ys: slice, xs: slice) -> tuple[slice, slice, slice] | None:
+        """The (t, y, x) box of the hint colours inside box (fs, ys, xs) of the clip, from
+        the box's corner (looked for inside _hint_box() only); None: none there."""
+        hinted = self._hint_box()
+        if hinted is None:
+            return None
+        ht, hy, hx = hinted
+        part = [slice(max(a.start, b.start), min(a.stop, b.stop))
+                for a, b in ((fs, ht), (ys, hy), (xs, hx))]
+        if any(s.start >= s.stop for s in part):
+            return None
+        found = ops.true_box(self._words[tuple(part)])
+        origin = [p.start - a.start for p, a in zip(part, (fs, ys, xs), strict=True)]
+        return None if found is None else _moved(found, *origin)
 
     def _near_hole(self, fs: slice, pad: int) -> tuple[slice, slice, slice] | None:
         """The (t, y, x) box of the hole in frames fs, in the clip's frames, grown by pad px
-        (morphology runs only there, so a small mask on a long clip stays fast)."""
-        box = ops.true_box(self.mask[fs] >= HOLE)
+        (morphology runs only there, so a small mask on a long clip stays fast). Looked for
+        inside the extent, by max reductions (no boolean copy of the clip)."""
+        extent = self.extent()
+        if extent is None:
+            return None
+        et, ys, xs = extent
+        ft = slice(max(fs.start, et.start), min(fs.stop, et.stop))
+        box = ops.true_box(self.mask[ft, ys, xs], HOLE) if ft.start < ft.stop else None
         if box is None:
             return None
-        bt, ys, xs = ops.grow_box(box, pad, self.shape[1:])
-        return slice(fs.start + bt.start, fs.start + bt.stop), ys, xs
+        bt, by, bx = box
+        by, bx = slice(ys.start + by.start, ys.start + by.stop), \
+            slice(xs.start + bx.start, xs.start + bx.stop)
+        _, by, bx = ops.grow_box((bt, by, bx), pad, self.shape[1:])
+        return slice(ft.start + bt.start, ft.start + bt.stop), by, bx
 
     def set_arrays(self, mask: np.ndarray, hints: np.ndarray | None = None,
                    label: str = "import") -> bool:
@@ -347,27 +451,56 @@ class MaskModel:
     def _commit(self, label: str, fs: slice, mask: np.ndarray, hints: np.ndarray | None,
                 ys: slice = slice(None), xs: slice = slice(None)) -> bool:
         """Write new values for frames fs (rows ys, columns xs: the whole frame unless
-        given), keeping only the changed box as the atom."""
-        changed = mask != self.mask[fs, ys, xs]
-        if hints is not None:  # RGBA compared as one 32-bit word: 40x faster than .any(-1)
-            changed |= _rgba_words(hints) != _rgba_words(self.hints[fs, ys, xs])
-        box = ops.true_box(changed)
-        if box is None:
+        given), keeping only the changed boxes as the atom."""
+        patches = self._write(fs, mask, hints, ys, xs)
+        if not patches:
             return False
-        bt, by, bx = box
-        y0, x0 = ys.start or 0, xs.start or 0
-        ft = slice(fs.start + bt.start, fs.start + bt.stop)
-        ay, ax = slice(y0 + by.start, y0 + by.stop), slice(x0 + bx.start, x0 + bx.stop)
-        patch = take_patch(self.mask, self.hints, ft, ay, ax, self.hinted)
-        self.mask[ft, ay, ax] = mask[bt, by, bx]
-        if hints is not None:
-            self.hints[ft, ay, ax] = hints[bt, by, bx]
-            self.hinted = self.hinted or bool(hints[bt, by, bx][..., 3].any())
-        self._grow_extent(ft, ay, ax)  # first: _refresh_masked looks inside the extent
-        self._push(Atom(label, [patch]))
-        self._refresh_masked(ft)
-        self.changed.emit(MaskChange(ft.start, ft.stop, (ay.start, ay.stop, ax.start, ax.stop)))
+        self._finish(label, patches)
         return True
+
+    def _write(self, fs: slice, mask: np.ndarray, hints: np.ndarray | None,
+               ys: slice = slice(None), xs: slice = slice(None),
+               hints_at: tuple[slice, slice] | None = None) -> list[Patch | Flip]:
+        """Write the values that differ; returns the patches of old values: the mask's
+        changed box and the hint colours' (none when nothing changed). hints: the new hint
+        colours of mask's rows and columns hints_at (None: all of them); hints None: the
+        hints stay."""
+        y0, x0 = ys.start or 0, xs.start or 0
+        patches: list[Patch | Flip] = []
+        box = ops.true_box(mask != self.mask[fs, ys, xs])
+        if box is not None:
+            at = _moved(box, fs.start, y0, x0)
+            patches.append(take_patch(self.mask, self.hints, *at, with_hints=False))
+            self.mask[at] = mask[box]
+        if hints is not None:  # RGBA compared as one 32-bit word: 40x faster than .any(-1)
+            hy, hx = hints_at or (slice(0, mask.shape[1]), slice(0, mask.shape[2]))
+            y0, x0 = y0 + hy.start, x0 + hx.start
+            old = self._words[fs, y0 : y0 + hints.shape[1], x0 : x0 + hints.shape[2]]
+            box = ops.true_box(ops.rgba_words(hints) != old)
+            if box is not None:
+                at = _moved(box, fs.start, y0, x0)
+                patches.append(take_patch(self.mask, self.hints, *at, self.hinted,
+                                          with_mask=False))
+                self.hints[at] = hints[box]
+                self.hinted = self.hinted or bool(hints[box][..., 3].any())
+        return patches
+
+    def _finish(self, label: str, patches: list[Patch | Flip]) -> None:
+        """An edit written: its atom (the patches of old values), the extent, the frames
+        with a hole, and one change event around all of it."""
+        for p in patches:  # first: _refresh_masked looks inside the extent
+            self._grow_extent(p.frames, p.ys, p.xs,
+                              hints=self.hinted and getattr(p, "with_hints", False))
+        atom = Atom(label, patches)
+        self._push(atom)
+        ft = atom.frames()
+        self._refresh_masked(ft)
+        _, h, w = self.shape
+        ys = [p.ys.indices(h)[:2] for p in patches]
+        xs = [p.xs.indices(w)[:2] for p in patches]
+        box = (min(y[0] for y in ys), max(y[1] for y in ys),
+               min(x[0] for x in xs), max(x[1] for x in xs))
+        self.changed.emit(MaskChange(ft.start, ft.stop, box))
 
     # --- history -----------------------------------------------------------------------
     @property
@@ -404,7 +537,7 @@ class MaskModel:
         inverse = swap(atom, self.mask, self.hints, self.hinted)
         self.hinted = self.hinted or any(p.hints is not None for p in atom.patches)
         for p in atom.patches:  # paint put back (a save may have tightened the extent since)
-            self._grow_extent(p.frames, p.ys, p.xs)
+            self._grow_extent(p.frames, p.ys, p.xs, hints=p.hints is not None)
         inverse.to, self.state = self.state, atom.to
         fs = atom.frames()
         inverse.frame_states = self._frame_states[fs].copy()
@@ -448,6 +581,14 @@ class MaskModel:
             self.masked_frames_changed.emit(self._masked.copy())
 
 
-def _rgba_words(hints: np.ndarray) -> np.ndarray:
-    """(..., 4) uint8 RGBA as (...) uint32 words, one per pixel (a view where it can be)."""
-    return np.ascontiguousarray(hints).view(np.uint32)[..., 0]
+def _moved(box: tuple[slice, slice, slice], t0: int, y0: int,
+           x0: int) -> tuple[slice, slice, slice]:
+    """A (t, y, x) box moved by (t0, y0, x0)."""
+    return tuple(slice(o + b.start, o + b.stop) for o, b in zip((t0, y0, x0), box, strict=True))
+
+
+def _union(box: list[int] | None, other: list[int]) -> list[int]:
+    """The (t0, t1, y0, y1, x0, x1) box around two (box None: other)."""
+    if box is None:
+        return other
+    return [f(a, b) for a, b, f in zip(box, other, (min, max) * 3, strict=True)]

@@ -10,7 +10,7 @@ import mmap
 
 import numpy as np
 
-HOLE = 128  # coverage at or above this is hole (soft brush edges fade below it)
+HOLE = 128  # coverage at or above this is hole (soft edges fade below it): a byte's top bit
 MAPPED_BYTES = 1 << 20  # zeros this large come from their own mapping (zeros())
 
 
@@ -94,19 +94,46 @@ def dilate_disc(a: np.ndarray, radius: int) -> np.ndarray:
     return out
 
 
-def true_box(layer: np.ndarray) -> tuple[slice, slice, slice] | None:
-    """The (t, y, x) bounding box of the True (non-zero) values of a (T, H, W) array, or
-    None; by max reductions, with no boolean copy of a numeric layer (a snapshot of a
-    Full-HD clip's mask is scanned on the GUI thread)."""
+def true_box(layer: np.ndarray, at_least: int = 1) -> tuple[slice, slice, slice] | None:
+    """The (t, y, x) bounding box of the values >= at_least (default: the True, non-zero
+    ones) of a (T, H, W) array, or None; by max reductions, with no boolean copy of a
+    numeric layer (a snapshot of a Full-HD clip's mask is scanned on the GUI thread)."""
+    return _box(layer, np.max, lambda r: r >= at_least)
+
+
+def box_below(layer: np.ndarray, limit: int) -> tuple[slice, slice, slice] | None:
+    """The (t, y, x) bounding box of the values < limit of a (T, H, W) array, or None (by
+    min reductions, as true_box)."""
+    return _box(layer, np.min, lambda r: r < limit)
+
+
+def _box(layer: np.ndarray, reduce, test) -> tuple[slice, slice, slice] | None:
     if layer.size == 0:
         return None
-    frames = np.flatnonzero(layer.max(axis=(1, 2)))
-    if not len(frames):
+    if len(layer) == 1:  # one frame (edits go frame by frame): no pass for the frames
+        first = last = 0
+        plane = layer[0]
+    else:
+        frames = np.flatnonzero(test(reduce(layer, axis=(1, 2))))
+        if not len(frames):
+            return None
+        first, last = int(frames[0]), int(frames[-1])
+        plane = layer[first] if first == last else reduce(layer[first : last + 1], axis=0)
+    rows = np.flatnonzero(test(reduce(plane, axis=1)))
+    if not len(rows):
         return None
-    plane = layer[frames[0] : frames[-1] + 1].max(axis=0)
-    rows, cols = np.flatnonzero(plane.max(axis=1)), np.flatnonzero(plane.max(axis=0))
-    return (slice(int(frames[0]), int(frames[-1]) + 1), slice(int(rows[0]), int(rows[-1]) + 1),
+    cols = np.flatnonzero(test(reduce(plane, axis=0)))
+    return (slice(first, last + 1), slice(int(rows[0]), int(rows[-1]) + 1),
             slice(int(cols[0]), int(cols[-1]) + 1))
+
+
+def union_box(*boxes: tuple[slice, ...] | None) -> tuple[slice, ...] | None:
+    """The box around the given boxes (None ones left out; None when all are)."""
+    boxes = [b for b in boxes if b is not None]
+    if not boxes:
+        return None
+    return tuple(slice(min(b[i].start for b in boxes), max(b[i].stop for b in boxes))
+                 for i in range(len(boxes[0])))
 
 
 def grow_box(box: tuple[slice, slice, slice], pad: int,
@@ -124,22 +151,110 @@ def rgb_of(color) -> np.ndarray:
     return np.array(rgb, dtype=np.uint8)
 
 
-def grow_layer(mask: np.ndarray, hints: np.ndarray, pixels: int) -> None:
-    """Dilate the hole of (T, H, W) coverage in place by a disc; hint colours (T, H, W, 4)
-    spread into the new ring."""
-    hole = mask >= HOLE
-    grown = dilate_disc(hole, pixels)
-    if hints[..., 3].any():
-        # RGBA as one uint32 (alpha in the top byte): a max picks the strongest colour.
-        packed = dilate_disc(np.ascontiguousarray(hints).view(np.uint32)[..., 0], pixels)
-        ring = grown & ~hole
-        hints[...] = np.where(ring[..., None], packed[..., None].view(np.uint8), hints)
-        hints[ring & (hints[..., 3] > 0), 3] = 255  # the ring is full hole: opaque hint
-    np.maximum(mask, grown.astype(np.uint8) * 255, out=mask)
+def dilate_disc_in(a: np.ndarray, radius: int, ys: slice, xs: slice,
+                   where=None) -> np.ndarray:
+    """dilate_disc(a, radius)[..., ys, xs] for a (T, H, W) bool or unsigned array (where:
+    a function making the bool array to dilate of a's values, e.g. lambda v: v >= HOLE),
+    worked out from the part of `a` it depends on alone and only near its non-zero values:
+    after an Invert the hole is the whole frame, and what a Grow changes is a ring around
+    the small part kept, which alone is dilated."""
+    h, w = a.shape[-2:]
+    # the input the box depends on, and the non-zero part of it
+    sy = slice(max(0, ys.start - radius), min(h, ys.stop + radius))
+    sx = slice(max(0, xs.start - radius), min(w, xs.stop + radius))
+    src = a[..., sy, sx] if where is None else where(a[..., sy, sx])
+    out = np.zeros((*a.shape[:-2], ys.stop - ys.start, xs.stop - xs.start), src.dtype)
+    found = true_box(src)
+    if found is None:
+        return out
+    _, ny, nx = found
+    ny, nx = slice(sy.start + ny.start, sy.start + ny.stop), \
+        slice(sx.start + nx.start, sx.start + nx.stop)
+    # where the result may be non-zero inside the box, and the input that decides it there
+    # (zeros outside ny, nx: leaving them out does not change a max)
+    y0, y1 = max(ys.start, ny.start - radius), min(ys.stop, ny.stop + radius)
+    x0, x1 = max(xs.start, nx.start - radius), min(xs.stop, nx.stop + radius)
+    if y0 >= y1 or x0 >= x1:
+        return out
+    cy0, cy1 = min(y0, max(y0 - radius, ny.start)), max(y1, min(y1 + radius, ny.stop))
+    cx0, cx1 = min(x0, max(x0 - radius, nx.start)), max(x1, min(x1 + radius, nx.stop))
+    near = dilate_disc(src[..., cy0 - sy.start : cy1 - sy.start, cx0 - sx.start : cx1 - sx.start],
+                       radius)
+    out[..., y0 - ys.start : y1 - ys.start, x0 - xs.start : x1 - xs.start] = \
+        near[..., y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
+    return out
 
 
-def shrink_layer(mask: np.ndarray, hints: np.ndarray, pixels: int) -> None:
-    """Erode the hole in place by a disc (with its hint colours)."""
-    gone = dilate_disc(mask < HOLE, pixels)
-    mask[gone] = 0
-    hints[gone] = 0
+def _hole_bytes(mask: np.ndarray) -> np.ndarray:
+    """255 where mask is hole (>= HOLE), 0 elsewhere, in one pass with no boolean: HOLE is
+    a byte's top bit, which an arithmetic shift of the bytes read as signed spreads."""
+    return (mask.view(np.int8) >> 7).view(np.uint8)
+
+
+def rgba_words(hints: np.ndarray) -> np.ndarray:
+    """(..., 4) uint8 RGBA as (...) uint32 words, one per pixel (alpha in the top byte on
+    little-endian machines; a view where it can be)."""
+    return np.ascontiguousarray(hints).view(np.uint32)[..., 0]
+
+
+def grow_layer(mask: np.ndarray, hints: np.ndarray | None, pixels: int,
+               hints_at: tuple[slice, slice] | None = None) -> None:
+    """Dilate the hole of (T, H, W) coverage in place by a disc (the hole then full: 255);
+    hint colours spread into the new ring. hints: (T, h, w, 4), those of mask[:, hints_at]
+    (hints_at None: the whole mask), which holds every hint colour grown by `pixels` (where
+    they can spread); None: no hint colour at all. Only pixels kept (not hole) can join the
+    hole, so the dilation is worked out over their box alone."""
+    found = box_below(mask, HOLE)
+    if found is not None:
+        _, ky, kx = found
+        kept = mask[:, ky, kx]  # a view: the writes land in mask
+        ring = dilate_disc_in(mask, pixels, ky, kx, lambda v: v >= HOLE)
+        ring &= kept < HOLE  # the new hole pixels
+        if hints is not None and hints[..., 3].any():
+            hy, hx = hints_at or (slice(0, mask.shape[1]), slice(0, mask.shape[2]))
+            oy, ox = _overlap(ky, hy), _overlap(kx, hx)
+            if oy is not None and ox is not None:  # the ring hint colours can reach
+                # RGBA as one uint32 (alpha in the top byte): a max picks the strongest.
+                packed = dilate_disc_in(rgba_words(hints), pixels, _local(oy, hy.start),
+                                        _local(ox, hx.start))
+                new = ring[:, _local(oy, ky.start), _local(ox, kx.start)]
+                inside = hints[:, _local(oy, hy.start), _local(ox, hx.start)]  # a view
+                np.copyto(inside, packed[..., None].view(np.uint8), where=new[..., None])
+                inside[new & (inside[..., 3] > 0), 3] = 255  # the ring is full hole: opaque
+        np.copyto(kept, 255, where=ring)
+    np.bitwise_or(mask, _hole_bytes(mask), out=mask)
+
+
+def shrink_layer(mask: np.ndarray, hints: np.ndarray | None, pixels: int,
+                 hints_at: tuple[slice, slice] | None = None) -> None:
+    """Erode the hole in place by a disc, the pixels kept then all 0, with their hint
+    colours (hints: those of mask[:, hints_at], which holds every hint colour; None: no
+    hint colour at all). Only hole pixels can leave it, so the dilation of the part kept is
+    worked out over the hole's box alone."""
+    found = true_box(mask, HOLE)
+    gone = None  # inside the hole's box: the pixels kept and those the disc takes
+    if found is not None:
+        _, hy, hx = found
+        gone = dilate_disc_in(mask, pixels, hy, hx, lambda v: v < HOLE)
+    if hints is not None:
+        ry, rx = hints_at or (slice(0, mask.shape[1]), slice(0, mask.shape[2]))
+        off = mask[:, ry, rx] < HOLE
+        if gone is not None:
+            oy, ox = _overlap(hy, ry), _overlap(hx, rx)
+            if oy is not None and ox is not None:
+                off[:, _local(oy, ry.start), _local(ox, rx.start)] |= \
+                    gone[:, _local(oy, hy.start), _local(ox, hx.start)]
+        np.copyto(hints, 0, where=off[..., None])
+    np.bitwise_and(mask, _hole_bytes(mask), out=mask)
+    if gone is not None:
+        np.copyto(mask[:, hy, hx], 0, where=gone)
+
+
+def _overlap(a: slice, b: slice) -> slice | None:
+    start, stop = max(a.start, b.start), min(a.stop, b.stop)
+    return slice(start, stop) if start < stop else None
+
+
+def _local(s: slice, origin: int) -> slice:
+    """Slice s counted from origin."""
+    return slice(s.start - origin, s.stop - origin)
