@@ -159,10 +159,10 @@ class FrameDrawings:
             ys1, xs1 = np.nonzero(inks[1])
             slide = float(np.hypot(xs1.mean() - xs0.mean(), ys1.mean() - ys0.mean()))
             pad = h + w if whole else 2 * int(np.ceil(slide)) + BOX_MARGIN
-            ys = slice(max(0, min(ys0.min(), ys1.min()) - pad),
-                       min(h, max(ys0.max(), ys1.max()) + 1 + pad))
-            xs = slice(max(0, min(xs0.min(), xs1.min()) - pad),
-                       min(w, max(xs0.max(), xs1.max()) + 1 + pad))
+            ys = slice(int(max(0, min(ys0.min(), ys1.min()) - pad)),
+                       int(min(h, max(ys0.max(), ys1.max()) + 1 + pad)))
+            xs = slice(int(max(0, min(xs0.min(), xs1.min()) - pad)),
+                       int(min(w, max(xs0.max(), xs1.max()) + 1 + pad)))
             # A pixel outside the box, or one whose moved distances the box's edge repeats,
             # lies at least pad - slide from both moved drawings (exact distances; sampling
             # between pixels may say up to 2 less).

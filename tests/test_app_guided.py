@@ -275,6 +275,40 @@ def test_the_canvas_shows_the_frames_between_key_frames_faint(window, qtbot):
     assert not pane.badge.isVisible()
 
 
+def test_make_key_frame_draws_the_in_between_on_the_frame(window, qtbot):
+    """Make Key Frame on a frame between key frames: the frame holds what a run drew there
+    (one undo step), with its tones, and the frames around it now slide to and from it."""
+    window.panel.set_task("Sketch")
+    sketch, pane = window.sketch, window.viewer.source
+    button = sketch.panel.key_button
+    sketch.panel.scope.setCurrentIndex(sketch.panel.scope.findData("frame"))
+    sketch.panel.size_spin.setValue(6)
+    last = CLIP_T - 1
+    window.playback.seek(0)
+    QApplication.processEvents()
+    assert not button.isEnabled()  # nothing drawn: no in-between
+    drag_on_view(pane.view, pane.box, [(8, 16), (9, 16)])
+    sketch.panel.hint_kind.setChecked(True)
+    drag_on_view(pane.view, pane.box, [(8, 26), (9, 26)])  # a grey tone under the ink
+    sketch.panel.remove_kind.setChecked(True)
+    window.playback.seek(last)
+    QApplication.processEvents()
+    drag_on_view(pane.view, pane.box, [(40, 16), (41, 16)])
+    middle = last // 2
+    before = sketch.sketch_frames(0, last)[middle]
+    window.playback.seek(middle)
+    QApplication.processEvents()
+    assert button.isEnabled()
+    button.click()
+    model = window.session.sketch
+    assert model.masked_frames()[middle] and not button.isEnabled()
+    assert pane.badge.text() == "Key frame"
+    np.testing.assert_array_equal(sketch.sketch_frames(0, last)[middle], before)
+    assert sketch.panel.undo_action.text() == "Undo Make Key Frame"
+    model.undo()
+    assert not model.masked_frames()[middle] and button.isEnabled()
+
+
 def test_settings_without_a_motion_clip_let_it_go_and_new_levels_are_measured(window, qtbot,
                                                                               motion_files):
     """A project (settings) that names no clip A: the open one goes, so a run never uses a

@@ -448,6 +448,13 @@ class MaskModel:
         mask, hints = self.as_request_arrays()
         return mask_io.save_png(mask, hints, folder, hints_folder)
 
+    def set_box(self, frame: int, ys: slice, xs: slice, mask: np.ndarray,
+                hints: np.ndarray | None, label: str) -> bool:
+        """New values for a box of one frame (one undo step): mask (h, w) uint8 coverage,
+        hints (h, w, 4) uint8 RGBA or None (left as they are). False: nothing changed."""
+        return self._commit(label, slice(frame, frame + 1), mask[None],
+                            None if hints is None else hints[None], ys, xs)
+
     def _commit(self, label: str, fs: slice, mask: np.ndarray, hints: np.ndarray | None,
                 ys: slice = slice(None), xs: slice = slice(None)) -> bool:
         """Write new values for frames fs (rows ys, columns xs: the whole frame unless

@@ -65,6 +65,7 @@ class SketchController(QObject):
         self.panel = SketchPanel(model, self.overlay)
         self.panel.message.connect(self.message)
         self.panel.import_requested.connect(self.import_file)
+        self.panel.make_key_requested.connect(self.make_key_frame)
         model.masked_frames_changed.connect(self.drawnFramesChanged.emit)
         model.changed.connect(self._on_changed)
         # An erased key frame stops being one when its stroke ends (no change is sent then).
@@ -104,16 +105,38 @@ class SketchController(QObject):
         index = min(max(index, 0), len(keys) - 1)
         if keys[index] or not keys.any():
             return paper
-        if self._between is None or self._between[0] != self._revision:
-            model = self.model
-            self._between = (self._revision, FrameDrawings(
-                np.flatnonzero(keys), lambda k: model.mask[k] >= HOLE, self._tones))
-        ys, xs, ink, colours = self._between[1].at(index)
+        ys, xs, ink, colours = self._drawing_at(index, keys)
         shown = paper.copy()
         tones = np.zeros((int(ink.sum()), 3), np.uint8) if colours is None else colours[ink]
         # 255 - (255 - tone) * GHOST: black ink becomes a light grey, a tone lighter still.
         shown[ys, xs][ink] = 255 - ((255 - tones.astype(np.uint16)) * GHOST // 255)
         return shown
+
+    def _drawing_at(self, index: int, keys: np.ndarray) -> tuple:
+        """(ys, xs, ink, tones) of what a run draws on frame `index`, not a key frame."""
+        if self._between is None or self._between[0] != self._revision:
+            model = self.model
+            self._between = (self._revision, FrameDrawings(
+                np.flatnonzero(keys), lambda k: model.mask[k] >= HOLE, self._tones))
+        return self._between[1].at(index)
+
+    def make_key_frame(self) -> None:
+        """The frame in view becomes a key frame holding its in-between drawing (one undo
+        step), to be changed from there."""
+        index, keys = self.overlay.frame, self.model.masked_frames()
+        if keys[index] or not keys.any():
+            return
+        ys, xs, ink, colours = self._drawing_at(index, keys)
+        mask = np.maximum(self.model.mask[index, ys, xs], ink.astype(np.uint8) * 255)
+        hints = None
+        if colours is not None:
+            toned = ink & colours.any(axis=-1)  # black is plain ink, no tone
+            if toned.any():
+                hints = self.model.hints[index, ys, xs].copy()
+                hints[toned, :3], hints[toned, 3] = colours[toned], 255
+        self.model.set_box(index, ys, xs, mask, hints, label="make key frame")
+        self.message.emit(f"Frame {index + 1} is a key frame now, with its in-between "
+                          "drawing to change.")
 
     def _tones(self, key: int) -> np.ndarray | None:
         """Key frame `key`'s tones (H, W, 3): the painted tone where a tone was painted in
@@ -139,13 +162,16 @@ class SketchController(QObject):
         if not (shown is self._paper and self._shown is shown):  # the paper again: kept
             self.pane.show_frame(shown)
         self._shown = shown
-        self.pane.set_badge(*frame_role(self.model.masked_frames(), index), warning=False)
+        keys = self.model.masked_frames()
+        self.pane.set_badge(*frame_role(keys, index), warning=False)
+        self.panel.key_button.setEnabled(bool(keys.any() and not keys[index]))
 
     def set_active(self, active: bool) -> None:
         self.panel.set_active(active)
         self.overlay.set_mask_visible(active and self.panel.show_mask.isChecked())
         if not active:
             self.pane.set_badge("")  # the Source pane shows the clip again
+            self.panel.key_button.setEnabled(False)
             self._shown = None
 
     def set_in_out(self, first: int, last: int) -> None:

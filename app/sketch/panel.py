@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
 
 from app.inpaint import mask_io
 from app.inpaint.mask_model import MaskModel
@@ -19,6 +19,7 @@ TONE = QColor(128, 128, 128)  # a mid grey: moves, but slower than black ink
 
 class SketchPanel(InpaintPanel):
     import_requested = Signal(str)  # a sketch file to read into the canvas
+    make_key_requested = Signal()  # the frame in view made a key frame of its in-between
 
     def __init__(self, model: MaskModel, overlay: MaskOverlay,
                  parent: QWidget | None = None) -> None:
@@ -48,6 +49,14 @@ class SketchPanel(InpaintPanel):
                                       "folder), laid over the in/out range, or an image (used "
                                       "for every frame).")
         self.export_button.setVisible(False)
+        # A frame between key frames shows their in-between faint; a stroke there makes a
+        # key frame of the stroke alone. This makes it one of the in-between, to change.
+        self.key_button = QPushButton("Make Key Frame")
+        self.key_button.setToolTip("Draw this frame's in-between drawing (shown faint) on it, "
+                                   "as a key frame you can then change.")
+        self.key_button.setEnabled(False)
+        self.key_button.clicked.connect(self.make_key_requested)
+        self.form.insertRow(self.form.rowCount() - 1, "Key frame", self.key_button)
 
     def choose_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a sketch: a video, an image or "
