@@ -97,7 +97,8 @@ class ClipSlot(QGroupBox):
         frame = self._frames[index % len(self._frames)]
         box_w = max(40, self.preview.width() - 4)
         w, h = fit_size(frame.shape[1], frame.shape[0], box_w, PREVIEW_H)
-        self.preview.setPixmap(to_pixmap(frame, w, h))
+        # At the screen's pixels (a high-DPI screen magnified a logical-size pixmap).
+        self.preview.setPixmap(to_pixmap(frame, w, h, self.preview.devicePixelRatioF()))
 
     def showEvent(self, event):  # noqa: N802 (Qt API)
         super().showEvent(event)

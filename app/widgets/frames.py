@@ -41,8 +41,17 @@ def to_qimage(image: np.ndarray) -> QImage:
     return qimage.copy()  # detach from the numpy buffer
 
 
-def to_pixmap(image: np.ndarray, width: int | None = None, height: int | None = None) -> QPixmap:
-    """A pixmap of `image`, scaled (nearest) to width x height when given."""
+def to_pixmap(image: np.ndarray, width: int | None = None, height: int | None = None,
+              ratio: float = 1.0) -> QPixmap:
+    """A pixmap of `image`, scaled (nearest) to width x height when given. `ratio` is the
+    screen's device pixel ratio (the widget's devicePixelRatioF()): the pixmap then holds
+    width x height times that many pixels and is drawn at width x height, so that a 200%
+    screen shows every pixel it can (a pixmap made at the logical size was magnified 2x,
+    blocky)."""
+    if width and height and ratio != 1.0:
+        width, height = max(1, round(width * ratio)), max(1, round(height * ratio))
     if width and height and (width, height) != (image.shape[1], image.shape[0]):
         image = resize_nearest(image, width, height)
-    return QPixmap.fromImage(to_qimage(image))
+    pixmap = QPixmap.fromImage(to_qimage(image))
+    pixmap.setDevicePixelRatio(ratio)
+    return pixmap

@@ -244,7 +244,9 @@ class SeedTile(QFrame):
             return
         key = index * len(self.clip.frames) // self.clip.length if not self.clip.final else index
         pixmap = self._pixmaps.get(key)
-        if pixmap is None:
-            pixmap = to_pixmap(self.clip.frame_at(index), self._w, self._h)
+        ratio = self.devicePixelRatioF()
+        if pixmap is None or pixmap.devicePixelRatio() != ratio:  # made for another screen
+            # At the screen's pixels: a high-DPI screen magnified a logical-size pixmap.
+            pixmap = to_pixmap(self.clip.frame_at(index), self._w, self._h, ratio)
             self._pixmaps[key] = pixmap
         self.picture.setPixmap(pixmap)

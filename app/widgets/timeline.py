@@ -20,7 +20,7 @@ IN_OUT_COLOR = "#4fc3f7"
 MASK_MARK_RGB = (255, 48, 96)  # the mask overlay's default colour
 PLAYHEAD_Z, MARKER_Z = 20, 30  # the IN / OUT tabs stay readable wherever the playhead is
 MARK_BAND = 0.12  # height of the mask band, as a fraction of the strip
-STRIP_HEIGHT_PX = 64  # thumbnails are computed at most this tall
+STRIP_HEIGHT_PX = 64  # thumbnails are computed at most this tall (screen points: x2 at 200%)
 MAX_THUMBS = 1000  # a strip of 1-px-wide frames would otherwise ask for one per pixel and more
 
 
@@ -271,6 +271,9 @@ class Timeline(pg.PlotWidget):
         # As many thumbnails as fit at the frames' own aspect; a still or a short clip repeats
         # its frames (each under its own time) instead of stretching one across the strip.
         count = max(1, min(MAX_THUMBS, math.ceil(max(box_px.width(), 100.0) / thumb_px)))
-        strip = thumbnail_strip(self._frames, count, min(STRIP_HEIGHT_PX, h))
+        # In the screen's pixels: at 200% a strip of 64-pixel thumbnails was magnified
+        # about 3x, blocky, where at 100% it is magnified 1.4x.
+        thumb_h = min(round(STRIP_HEIGHT_PX * self.devicePixelRatioF()), h)
+        strip = thumbnail_strip(self._frames, count, thumb_h)
         self._strip.setImage(strip, autoLevels=False, levels=(0, 255),
                              rect=QRectF(-0.5, 0, self._length, 1))
