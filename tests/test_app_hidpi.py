@@ -73,6 +73,8 @@ QTest.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
 QTest.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
 ys, xs = np.nonzero(model.hole(0))
 assert len(xs) and abs(xs.mean() - 48) < 1.5 and abs(ys.mean() - 12) < 1.5, (xs.mean(), ys.mean())
+# The brush circle's cosmetic pens are in the screen's pixels: twice as wide at 200%.
+assert [ring.pen().widthF() for ring in overlay._rings] == [6.0, 2.4]
 overlay.set_active(False)
 print("ok")
 """

@@ -22,6 +22,7 @@ from app.qt_fixes import protect_none
 protect_none()  # this Qt module may be the first one imported (tests, tools/mask_demo.py)
 
 MIN_RADIUS, MAX_RADIUS = 1.0, 400.0
+RINGS = (("#000000", 3.0), ("#ffffff", 1.2))  # the brush circle: (colour, width in points)
 TOOLS = ("brush", "eraser", "eyedropper")
 _PAINT_BUTTONS = (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton)
 
@@ -53,7 +54,7 @@ class MaskOverlay(QObject):
         self.image.setZValue((image_item.zValue() if image_item else 0) + 10)
         view_box.addItem(self.image, ignoreBounds=True)
         self._rings = []
-        for color, width in (("#000000", 3.0), ("#ffffff", 1.2)):  # visible on any picture
+        for color, width in RINGS:  # visible on any picture
             ring = QGraphicsEllipseItem()
             pen = QPen(QColor(color), width)
             pen.setCosmetic(True)
@@ -88,6 +89,12 @@ class MaskOverlay(QObject):
         scene = self.box.scene() if shiboken6.isValid(self.box) else None
         if self.active and scene is not None:
             for view in scene.views():
+                # A cosmetic pen's width is in the screen's pixels: half as thick at 200%.
+                ratio = view.devicePixelRatioF()
+                for ring, (_, width) in zip(self._rings, RINGS, strict=True):
+                    pen = ring.pen()
+                    pen.setWidthF(width * ratio)
+                    ring.setPen(pen)
                 vp = view.viewport()
                 vp.setMouseTracking(True)  # the brush circle follows a hovering mouse
                 vp.installEventFilter(self)
