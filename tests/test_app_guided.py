@@ -309,6 +309,98 @@ def test_make_key_frame_draws_the_in_between_on_the_frame(window, qtbot):
     assert not model.masked_frames()[middle] and button.isEnabled()
 
 
+def _two_key_frames(window) -> tuple:
+    """The Sketch task with a dot drawn on frames 2 and CLIP_T (This frame)."""
+    window.panel.set_task("Sketch")
+    sketch = window.sketch
+    sketch.panel.scope.setCurrentIndex(sketch.panel.scope.findData("frame"))
+    sketch.overlay.set_radius(3)
+    for frame, x in ((1, 8), (CLIP_T - 1, 40)):
+        window.playback.seek(frame)
+        QApplication.processEvents()
+        sketch.overlay.paint([(x, 16), (x + 1, 16)])
+    return sketch, window.viewer.source, window.session.sketch
+
+
+def _faint(pane) -> np.ndarray:
+    return pane.image.image[..., 0] < 255
+
+
+def test_clearing_the_key_frame_in_view_shows_what_it_holds_now(window, qtbot, caplog,
+                                                                monkeypatch):
+    """The model says which frames are key frames before it says what changed: the canvas
+    was made then from the key frames before (a Clear of the key frame in view failed in
+    FrameDrawings.at, logged; an undo of a key frame in view drew the frame twice)."""
+    from engine import sketch_layers
+
+    sketch, pane, model = _two_key_frames(window)
+    last = CLIP_T - 1
+    for frame in (3, last):  # a frame between them shown, then the last key frame
+        window.playback.seek(frame)
+        QApplication.processEvents()
+    caplog.set_level("ERROR")
+    sketch.panel._edit(model.clear)  # This frame: the last key frame goes
+    assert pane.badge.text() == "Holds key 2"
+    np.testing.assert_array_equal(_faint(pane), sketch.sketch_frames(0, last)[last][..., 0] < 255)
+    model.undo()
+    window.playback.seek(3)
+    QApplication.processEvents()
+    sketch.panel.key_button.click()  # frame 4 made a key frame, then undone while in view
+    made = []
+    monkeypatch.setattr(sketch_layers.FrameDrawings, "at", lambda self, frame, at=(
+        sketch_layers.FrameDrawings.at): made.append(frame) or at(self, frame))
+    model.undo()
+    assert len(made) <= 1
+    assert pane.badge.text() == f"Between keys 2–{CLIP_T}"
+    np.testing.assert_array_equal(_faint(pane), sketch.sketch_frames(0, last)[3][..., 0] < 255)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+
+
+def test_erasing_over_the_faint_drawing_leaves_the_canvas(window, qtbot, caplog, monkeypatch):
+    """A stroke on a frame between key frames that changes no key frame (the eraser over
+    the faint drawing) keeps the canvas: it was made again at every move (80-100 ms on a
+    Full-HD clip). With All frames, a key frame it empties is left out at once (a key frame
+    with no ink failed at every move until the stroke ended)."""
+    from engine import sketch_layers
+
+    sketch, pane, model = _two_key_frames(window)
+    window.playback.seek(4)
+    QApplication.processEvents()
+    shown, made = pane.image.image, []
+    monkeypatch.setattr(sketch_layers.FrameDrawings, "at", lambda self, frame, at=(
+        sketch_layers.FrameDrawings.at): made.append(frame) or at(self, frame))
+    model.begin_stroke(4, "erase", 6)
+    for x in range(10, 40, 5):
+        model.stroke_to(x, 16)
+    model.end_stroke()
+    assert pane.image.image is shown and made == []
+    caplog.set_level("ERROR")
+    model.begin_stroke(4, "erase", 8, scope="all")
+    model.stroke_to(8, 16)  # frame 2's dot is gone: frame 5 holds the last key's
+    model.stroke_to(9, 16)
+    np.testing.assert_array_equal(_faint(pane), sketch.sketch_frames(0, CLIP_T - 1)[4][..., 0] < 255)
+    assert _faint(pane).any()
+    model.end_stroke()
+    assert pane.badge.text() == f"Holds key {CLIP_T}"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+
+
+def test_show_sketch_off_hides_the_faint_drawing_too(window, qtbot):
+    """Show sketch unticked hid the key frames' ink but left the faint drawing of the frames
+    between them on the canvas."""
+    sketch, pane, _ = _two_key_frames(window)
+    window.playback.seek(4)
+    QApplication.processEvents()
+    assert _faint(pane).any()
+    sketch.panel.show_mask.setChecked(False)
+    assert not _faint(pane).any()
+    window.playback.seek(3)
+    QApplication.processEvents()
+    assert not _faint(pane).any()
+    sketch.panel.show_mask.setChecked(True)
+    assert _faint(pane).any()
+
+
 def test_settings_without_a_motion_clip_let_it_go_and_new_levels_are_measured(window, qtbot,
                                                                               motion_files):
     """A project (settings) that names no clip A: the open one goes, so a run never uses a

@@ -55,6 +55,29 @@ def test_unrelated_key_drawings_keep_their_ink_between():
         assert (np.abs(areas - expected) <= 0.1 * expected).all(), areas
 
 
+def test_a_tone_stays_a_tone_between_keys():
+    """A drawing in one grey that grows between its keys is grey on every frame between:
+    the ink past the nearer key's takes its nearest ink's tone (it took black, the fastest
+    motion, as a rim around the grey); a drawing of black and grey keeps each where it was."""
+    yy, xx = np.mgrid[:60, :120]
+    ink = np.zeros((9, 60, 120), bool)
+    ink[0] = (yy - 30) ** 2 + (xx - 25) ** 2 < 8 ** 2
+    ink[8] = (yy - 30) ** 2 + (xx - 85) ** 2 < 20 ** 2
+    tones = np.zeros((9, 60, 120, 3), np.uint8)
+    tones[ink] = 128
+    filled, filled_tones = fill_between_keys(ink, tones)
+    for f in range(1, 8):
+        assert filled[f].sum() > ink[0].sum()  # it grows
+        assert (filled_tones[f][filled[f]] == 128).all(), f
+    tones[:, :, :25] = 0  # the left half of each drawing black: it stays black on the left
+    filled, filled_tones = fill_between_keys(ink, tones)
+    for f in range(1, 4):
+        ys, xs = np.nonzero(filled[f])
+        centre = xs.mean()
+        colour = filled_tones[f][ys, xs, 0]
+        assert (colour[xs < centre - 3] == 0).all() and (colour[xs > centre + 3] == 128).all()
+
+
 def test_one_frame_drawn_as_the_whole_clip_fills_it():
     """FrameDrawings (the editor's canvas under a frame that is not a key frame) gives each
     frame what fill_between_keys gives it, in a box: keys with tones, ink at the frame's
@@ -69,6 +92,7 @@ def test_one_frame_drawn_as_the_whole_clip_fills_it():
                 y, x = rng.integers(-4, h), rng.integers(-4, w)
                 ink[k, max(0, y) : y + rng.integers(3, 16), max(0, x) : x + rng.integers(3, 16)] = True
             tones[k][ink[k]] = rng.integers(0, 255, 3)
+            tones[k][: h // 2][ink[k][: h // 2]] = rng.integers(0, 255, 3)  # a second tone
         keys = np.flatnonzero(ink.any((1, 2)))
         filled, filled_tones = fill_between_keys(ink, tones)
         frames = FrameDrawings(keys, lambda k, ink=ink: ink[k], lambda k, tones=tones: tones[k])
@@ -83,6 +107,29 @@ def test_one_frame_drawn_as_the_whole_clip_fills_it():
             np.testing.assert_array_equal(whole, filled[f])
             np.testing.assert_array_equal(frame_tones[frame_ink], filled_tones[f][ys, xs][frame_ink])
     assert FrameDrawings(np.array([], int), None, None).at(0) is None
+
+
+def test_a_held_frame_takes_its_key_drawing_as_it_is(monkeypatch):
+    """Before the first key frame and after the last the drawing is held: FrameDrawings
+    gives the key's own ink and tones without making distance fields for a morph (a pair
+    of the key with itself took 90-130 ms on the editor's thread for a Full-HD drawing)."""
+    from engine import sketch_layers
+
+    ink = np.zeros((8, 40, 60), bool)
+    ink[3] = square_at(10)[0]
+    tones = np.zeros((8, 40, 60, 3), np.uint8)
+    tones[3][ink[3]] = 90
+    fields = []
+    monkeypatch.setattr(sketch_layers, "_signed_distance",
+                        lambda ink, made=sketch_layers._signed_distance: fields.append(1) or made(ink))
+    frames = FrameDrawings(np.array([3]), lambda k: ink[k], lambda k: tones[k])
+    for f in (0, 7):
+        ys, xs, held, held_tones = frames.at(f)
+        whole = np.zeros((40, 60), bool)
+        whole[ys, xs] = held
+        np.testing.assert_array_equal(whole, ink[3])
+        assert (held_tones[held] == 90).all()
+    assert fields == []
 
 
 def test_sketch_frames_paper_ink_and_tones():

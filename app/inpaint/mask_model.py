@@ -227,6 +227,13 @@ class MaskModel:
         return self.hinted and bool(((self.mask >= HOLE) & (self.hints[..., 3] >= HOLE)).any())
 
     # --- strokes -----------------------------------------------------------------------
+    @property
+    def stroking(self) -> tuple[str, slice] | None:
+        """(kind, frames) of the stroke going on (begin_stroke .. end_stroke), or None: its
+        pieces change the layers before the stroke's end gives them a new state."""
+        st = self._stroke
+        return None if st is None else (st.kind, st.frames)
+
     def begin_stroke(self, frame: int, kind: str = "remove", radius: float = 10,
                      hardness: float = 1.0, color=(0, 0, 0), scope: str = "frame",
                      in_out: tuple[int, int] | None = None) -> None:

@@ -70,11 +70,16 @@ class SketchController(QObject):
         model.changed.connect(self._on_changed)
         # An erased key frame stops being one when its stroke ends (no change is sent then).
         model.masked_frames_changed.connect(lambda keys: self._refresh_canvas())
+        model.edited.connect(self._on_edited)
+        # Show sketch hides the faint drawings between key frames too, not only the ink.
+        self.panel.show_mask.toggled.connect(lambda on: self._refresh_canvas())
         self._revision = 0
         self._frames: tuple | None = None  # (revision, the whole clip's sketch)
         self._paper: np.ndarray | None = None
-        self._between: tuple | None = None  # (revision, FrameDrawings of that drawing)
+        self._between: tuple | None = None  # (_drawn(), key frames, FrameDrawings of them)
+        self._pieces = (model.state, 0)  # (state, pieces of a stroke on key frames since)
         self._shown: np.ndarray | None = None  # the canvas on the pane
+        self._canvas: tuple | None = None  # (what it shows, the last in-between canvas made)
         self._import: jobs.Job | None = None
         self._import_resets = 0  # the layers' reset when the import began (MaskModel.resets)
         self._in_out: tuple[int, int] | None = None  # (first, last) frames, inclusive
@@ -105,20 +110,59 @@ class SketchController(QObject):
         index = min(max(index, 0), len(keys) - 1)
         if keys[index] or not keys.any():
             return paper
+        # The same frame of the same drawing: the canvas made last (a stroke that leaves the
+        # key frames alone, erasing over the faint drawing, redrew it at every move).
+        made = (self._drawn(), keys.tobytes(), index, paper.shape)
+        if self._canvas is not None and self._canvas[0] == made:
+            return self._canvas[1]
+        if not self._inked(keys).any():  # an erase stroke emptied every key frame
+            return paper
         ys, xs, ink, colours = self._drawing_at(index, keys)
         shown = paper.copy()
         tones = np.zeros((int(ink.sum()), 3), np.uint8) if colours is None else colours[ink]
         # 255 - (255 - tone) * GHOST: black ink becomes a light grey, a tone lighter still.
         shown[ys, xs][ink] = 255 - ((255 - tones.astype(np.uint16)) * GHOST // 255)
+        self._canvas = (made, shown)
         return shown
 
     def _drawing_at(self, index: int, keys: np.ndarray) -> tuple:
         """(ys, xs, ink, tones) of what a run draws on frame `index`, not a key frame."""
-        if self._between is None or self._between[0] != self._revision:
+        # Kept while the layers' content (_drawn) and the key frames are the same. Kept by
+        # the count of changes, it was stale when the model sends the new key frames
+        # (masked_frames_changed) before the change (a Clear of the key frame in view then
+        # failed in FrameDrawings.at, the frame being a key of the old drawing), an undo was
+        # drawn twice (Full-HD: 180 ms), and a stroke that changes no key frame (erasing
+        # over the faint drawing) made it again at every move (80-100 ms a move).
+        drawn, at = self._drawn(), np.flatnonzero(self._inked(keys))
+        if self._between is None or self._between[0] != drawn or not np.array_equal(
+                self._between[1], at):
             model = self.model
-            self._between = (self._revision, FrameDrawings(
-                np.flatnonzero(keys), lambda k: model.mask[k] >= HOLE, self._tones))
-        return self._between[1].at(index)
+            self._between = (drawn, at, FrameDrawings(
+                at, lambda k: model.mask[k] >= HOLE, self._tones))
+        return self._between[2].at(index)
+
+    def _inked(self, keys: np.ndarray) -> np.ndarray:
+        """The key frames that hold ink now. An erase stroke says which frames it emptied
+        when it ends (MaskModel.end_stroke): until then a key frame it emptied (Applies to:
+        All frames, over a frame between keys) had no centre of ink, and making the frame
+        in view failed at every move of the stroke."""
+        stroke = self.model.stroking
+        if stroke is None or stroke[0] != "erase":
+            return keys
+        keys, frames = keys.copy(), stroke[1]
+        for k in np.flatnonzero(keys[frames]) + frames.start:
+            keys[k] = self.model.mask[k].max() >= HOLE
+        return keys
+
+    def _drawn(self) -> tuple[int, int]:
+        """What names the layers' content: MaskModel.state (set before the model says what
+        changed, and an undo gives back the number of the content it restores), and the
+        pieces on key frames of a stroke not yet ended (its state comes at its end)."""
+        state, pieces = self._pieces
+        return self.model.state, pieces if state == self.model.state else 0
+
+    def _on_edited(self) -> None:
+        self._pieces = (self.model.state, 0)  # an edit done, or a stroke ended: a new state
 
     def make_key_frame(self) -> None:
         """The frame in view becomes a key frame holding its in-between drawing (one undo
@@ -158,8 +202,8 @@ class SketchController(QObject):
         self.overlay.set_frame(index)
 
     def _show_canvas(self, index: int) -> None:
-        shown = self.canvas(index)
-        if not (shown is self._paper and self._shown is shown):  # the paper again: kept
+        shown = self.canvas(index) if self.panel.show_mask.isChecked() else self.paper()
+        if shown is not self._shown:  # the same paper or canvas again: kept
             self.pane.show_frame(shown)
         self._shown = shown
         keys = self.model.masked_frames()
@@ -284,6 +328,12 @@ class SketchController(QObject):
 
     def _on_changed(self, change: MaskChange) -> None:
         self._revision += 1
+        keys = self.model.masked_frames()
+        # A stroke's piece on a key frame changes its drawing, and the model's state only
+        # changes when the stroke ends.
+        if self.model.stroking is not None and keys[change.start : change.stop].any():
+            state, pieces = self._drawn()
+            self._pieces = (state, pieces + 1)
         self._refresh_canvas()
 
     def _refresh_canvas(self) -> None:

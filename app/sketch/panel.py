@@ -41,6 +41,8 @@ class SketchPanel(InpaintPanel):
         for widget in (self.overlay_color, self.opacity):
             self.form.setRowVisible(widget, False)  # ink is always shown as drawn
         self.show_mask.setText("Show sketch")
+        self.show_mask.setToolTip("Show or hide the drawing: the key frames' ink and the "
+                                  "faint drawing between them.")
         self.onion.setToolTip("Also show the previous (blue) and next (orange) frames' "
                               "drawings faintly.")
         self.form.labelForField(self.files).setText("Sketch")  # Sketch: Import…
