@@ -74,6 +74,7 @@ class SeedBrowser(QDialog):
         self._rank: dict[int, tuple[int, int]] = {}
         self._queue = TaskQueue()
         self._job: jobs.Job | None = None
+        self._prepare: Callable[[Request], Request] | None = None  # see browse
         # How many favourites Export writes (the session's, also of other setups), if known.
         self.favourite_total: Callable[[], int] | None = None
         # The seeds starred for the setup shown (the session's favourites), if known: a new
@@ -158,10 +159,12 @@ class SeedBrowser(QDialog):
 
     # -- public API --------------------------------------------------------------------
     def browse(self, selection: Selection, request: Request, count: int,
-               starred: set[int] | frozenset[int] | None = None) -> None:
+               starred: set[int] | frozenset[int] | None = None,
+               prepare: Callable[[Request], Request] | None = None) -> None:
         """Show `count` seeds from request.seed on; `starred` seeds are favourites (None:
-        those `starred_seeds` gives for the new tiles, else none)."""
-        self.selection, self.request = selection, request
+        those `starred_seeds` gives for the new tiles, else none). prepare: what the worker
+        does to the request first (a sketch's frames, made there once for the grid)."""
+        self.selection, self.request, self._prepare = selection, request, prepare
         self.noise_hint.setVisible(request.task == "retarget" and not request.noise)
         scored = request.task in SCORED_TASKS
         if scored != self.order.isEnabled():  # the other orders would sort nothing: seed
@@ -338,7 +341,8 @@ class SeedBrowser(QDialog):
 
     def _start_worker(self) -> None:
         """A worker for the current queue (the previous one, if any, has left it)."""
-        job = jobs.Job(browse_work(self._queue, self.selection), name="seed browser")
+        job = jobs.Job(browse_work(self._queue, self.selection, self._prepare),
+                       name="seed browser")
         job.grid = self._queue  # its reports count while this grid is shown
         job.progress.connect(self._on_progress)
         job.failed.connect(self._on_failed)

@@ -49,7 +49,12 @@ class BrowserController(QObject):
             return None
         in_out = (self.session.in_out.in_point, self.session.in_out.out_point)
         selection = self.runs.selection_for(settings, in_out)
-        request = self.runs.request_for(settings, in_out)
+        prepare = None
+        if settings.task == "sketch":  # its frames are made on the grid's worker, as a run's
+            request = self.runs.request_for(settings, in_out, arrays=False)
+            prepare = self.runs.guided.sketch.frames_maker(*in_out)
+        else:
+            request = self.runs.request_for(settings, in_out)
         if not self.runs.size_allowed(selection, request):
             return None
         self._setup, self._layers = (settings, in_out), selection.token[3:]
@@ -65,7 +70,8 @@ class BrowserController(QObject):
             lend_actions(self._window, self.browser)  # Ctrl+S, G, F1… work from it too
         self.browser.show()
         self.browser.raise_()
-        self.browser.browse(selection, request, settings.browse_count)  # stars: _starred
+        self.browser.browse(selection, request, settings.browse_count,  # stars: _starred
+                            prepare=prepare)
         return self.browser
 
     def _on_run_busy(self, busy: bool) -> None:

@@ -148,7 +148,8 @@ class ExportController(QObject):
                                       f"{fav.in_out[1] + 1} of a longer version of the clip"))
                 continue
             selection = self.runs.selection_for(fav.settings, fav.in_out)
-            request = self.runs.request_for(fav.settings, fav.in_out)
+            sketch = fav.settings.task == "sketch"  # its frames: on the export's worker
+            request = self.runs.request_for(fav.settings, fav.in_out, arrays=not sketch)
             # An analogy's clip A still being read is not the one it will be made with.
             own = self.session.makes(fav) and not (fav.settings.task == "analogy"
                                                    and self.runs.guided.loading)
@@ -164,8 +165,10 @@ class ExportController(QObject):
                 continue
             if done is not None:  # made with another clip A: at that one's rate
                 selection = replace(selection, out_fps=done.fps)
+            prepare = self.runs.guided.sketch.frames_maker(*fav.in_out) \
+                if sketch and done is None else None
             items.append(ExportItem(fav.seed, done.request if done else request,
-                                    done.frames if done else None, selection))
+                                    done.frames if done else None, selection, prepare))
         return items
 
     def export_favourites(self) -> None:

@@ -5,6 +5,7 @@ the files, passes the audio of the in/out range, and reports progress.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,10 @@ class ExportItem:
     request: Request
     frames: np.ndarray | None = field(default=None, repr=False, compare=False)
     selection: Selection | None = field(default=None, repr=False, compare=False)
+    # What the worker does to the request first (a sketch's frames: seconds of a long or
+    # Full-HD clip, kept off the GUI thread), as for a run (GenerationRunner.start).
+    prepare: Callable[[Request], Request] | None = field(default=None, repr=False,
+                                                         compare=False)
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,8 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
             frames = item.frames
             if frames is None:
                 job.report(ExportProgress(i / count, f"Computing seed {item.seed}…"))
-                for level in engine_levels(selection.frames, item.request, job.is_cancelled):
+                request = item.prepare(item.request) if item.prepare else item.request
+                for level in engine_levels(selection.frames, request, job.is_cancelled):
                     frames = level.frames
 
             def progress(done: int, total: int, i: int = i, name: str = target.name) -> None:
