@@ -61,9 +61,9 @@ def test_new_grid_tasks_never_go_to_the_old_worker(window, qtbot, monkeypatch):
 
     queues = []
 
-    def recording_work(queue, selection):
+    def recording_work(queue, selection, prepare=None):
         queues.append(queue)
-        return seed_queue.browse_work(queue, selection)
+        return seed_queue.browse_work(queue, selection, prepare)
 
     monkeypatch.setattr(seed_queue, "engine_levels", slow_levels)
     monkeypatch.setattr(seed_browser, "browse_work", recording_work)
