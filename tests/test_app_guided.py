@@ -307,6 +307,10 @@ def test_make_key_frame_draws_the_in_between_on_the_frame(window, qtbot):
     assert sketch.panel.undo_action.text() == "Undo Make Key Frame"
     model.undo()
     assert not model.masked_frames()[middle] and button.isEnabled()
+    window.view.set_view_mode("result")  # the canvas is not on screen: nothing to act on
+    assert not button.isEnabled()
+    window.view.set_view_mode("side")
+    assert button.isEnabled()
 
 
 def _two_key_frames(window) -> tuple:

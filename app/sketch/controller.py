@@ -83,6 +83,7 @@ class SketchController(QObject):
         self._import: jobs.Job | None = None
         self._import_resets = 0  # the layers' reset when the import began (MaskModel.resets)
         self._in_out: tuple[int, int] | None = None  # (first, last) frames, inclusive
+        self._canvas_shown = True  # see set_canvas_shown
         self.set_active(False)
 
     @property
@@ -208,7 +209,19 @@ class SketchController(QObject):
         self._shown = shown
         keys = self.model.masked_frames()
         self.pane.set_badge(*frame_role(keys, index), warning=False)
-        self.panel.key_button.setEnabled(bool(keys.any() and not keys[index]))
+        self._enable_key_button(keys, index)
+
+    def _enable_key_button(self, keys: np.ndarray, index: int) -> None:
+        self.panel.key_button.setEnabled(bool(self._canvas_shown and keys.any()
+                                              and not keys[index]))
+
+    def set_canvas_shown(self, shown: bool) -> None:
+        """The Source pane (the canvas) is on screen or not (the Result view): Make Key
+        Frame acts on the canvas's frame, which the Result view does not show."""
+        self._canvas_shown = shown
+        if self.active:
+            index = min(self.overlay.frame, self.model.shape[0] - 1)
+            self._enable_key_button(self.model.masked_frames(), index)
 
     def set_active(self, active: bool) -> None:
         self.panel.set_active(active)

@@ -133,6 +133,7 @@ class ViewController(QObject):
         self.mode = mode
         self.viewer.set_mode(mode)
         self.transport.set_mode(mode)
+        self.sketch.set_canvas_shown(mode != "result")
         if mode == "result" and old != "result":
             length = self.result.length if self.result is not None else 1
             fps = self._result_fps()
