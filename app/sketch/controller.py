@@ -1,6 +1,7 @@
-"""The Sketch task inside the editor: the session's sketch layers drawn over a blank canvas
-(white paper of the clip's size) on the Source pane, the brush panel, sketch import, and the
-sketch frames a run is given (engine.sketch_layers makes them from the layers).
+"""The Sketch task inside the editor: the session's sketch layers drawn over the canvas
+(app.sketch.canvas: white paper of the clip's size, with the in-between drawings faint) on
+the Source pane, the brush panel, Make Key Frame, sketch import, and the sketch frames a
+run is given (engine.sketch_layers makes them from the layers).
 
 The window tells it what happens (a clip opens, a frame shows, the in/out range or the task
 changes) and asks it for the sketch of the in/out range.
@@ -17,37 +18,16 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QColor
 
 from app.inpaint.mask_model import MaskChange, MaskModel
-from app.inpaint.ops import HOLE
 from app.inpaint.painter import MaskOverlay
+from app.sketch.canvas import SketchCanvas, frame_role
 from app.sketch.panel import SketchPanel
 from app.state.media import project_not_clip
 from app.state.project_file import SUFFIX
 from app.widgets.viewer import FramePane
 from app.workers import jobs
 from engine.request import Request
-from engine.sketch_layers import FrameDrawings
 
 IMPORT_FAILED = "Cannot import the sketch"
-GHOST = 80  # of 255: how dark a frame's in-between drawing shows (its own ink: 255)
-
-
-def frame_role(keys: np.ndarray, index: int) -> tuple[str, str]:
-    """(badge, tooltip) saying what frame `index` of a sketch with key frames `keys` (T,)
-    bool is: a key frame, or one a run draws from its key frames (frames count from 1)."""
-    if not keys.any():
-        return "", ""
-    if keys[index]:
-        return "Key frame", "This frame is drawn on: a key frame of the sketch."
-    drawn = np.flatnonzero(keys) + 1
-    later = int(np.searchsorted(drawn, index + 1))
-    if later == 0 or later == len(drawn):
-        key = drawn[0] if later == 0 else drawn[-1]
-        badge, how = f"Holds key {key}", f"holds key frame {key}'s drawing"
-    else:
-        k0, k1 = drawn[later - 1], drawn[later]
-        badge, how = f"Between keys {k0}–{k1}", f"slides from key frame {k0}'s drawing to {k1}'s"
-    return badge, (f"Not drawn on: this frame {how}, shown faint as a run draws it. "
-                   "Drawing here makes it a key frame with only what you draw.")
 
 
 class SketchController(QObject):
@@ -67,19 +47,16 @@ class SketchController(QObject):
         self.panel.import_requested.connect(self.import_file)
         self.panel.make_key_requested.connect(self.make_key_frame)
         model.masked_frames_changed.connect(self.drawnFramesChanged.emit)
+        self.canvas = SketchCanvas(model)
         model.changed.connect(self._on_changed)
         # An erased key frame stops being one when its stroke ends (no change is sent then).
         model.masked_frames_changed.connect(lambda keys: self._refresh_canvas())
-        model.edited.connect(self._on_edited)
+        model.edited.connect(self.canvas.on_edited)
         # Show sketch hides the faint drawings between key frames too, not only the ink.
         self.panel.show_mask.toggled.connect(lambda on: self._refresh_canvas())
         self._revision = 0
         self._frames: tuple | None = None  # (revision, the whole clip's sketch)
-        self._paper: np.ndarray | None = None
-        self._between: tuple | None = None  # (_drawn(), key frames, FrameDrawings of them)
-        self._pieces = (model.state, 0)  # (state, pieces of a stroke on key frames since)
-        self._shown: np.ndarray | None = None  # the canvas on the pane
-        self._canvas: tuple | None = None  # (what it shows, the last in-between canvas made)
+        self._shown: np.ndarray | None = None  # the canvas picture on the pane
         self._import: jobs.Job | None = None
         self._import_resets = 0  # the layers' reset when the import began (MaskModel.resets)
         self._in_out: tuple[int, int] | None = None  # (first, last) frames, inclusive
@@ -94,84 +71,13 @@ class SketchController(QObject):
         self.overlay.set_frame(0)
         self.panel.folder = path.parent if path is not None else None
 
-    def paper(self) -> np.ndarray:
-        """The blank canvas shown under the drawing: (H, W, 3) white at the clip's size."""
-        _, h, w = self.model.shape
-        if self._paper is None or self._paper.shape[:2] != (h, w):
-            self._paper = np.full((h, w, 3), 255, np.uint8)
-        return self._paper
-
-    def canvas(self, index: int) -> np.ndarray:
-        """What the Source pane shows under frame `index`'s own ink: the paper, and on a
-        frame that is not a key frame the drawing a run gives it (slid between two key
-        frames, or held before the first and after the last), faint, so that scrubbing
-        shows the motion and that the frame is not drawn on."""
-        paper = self.paper()
-        keys = self.model.masked_frames()
-        index = min(max(index, 0), len(keys) - 1)
-        if keys[index] or not keys.any():
-            return paper
-        # The same frame of the same drawing: the canvas made last (a stroke that leaves the
-        # key frames alone, erasing over the faint drawing, redrew it at every move).
-        made = (self._drawn(), keys.tobytes(), index, paper.shape)
-        if self._canvas is not None and self._canvas[0] == made:
-            return self._canvas[1]
-        if not self._inked(keys).any():  # an erase stroke emptied every key frame
-            return paper
-        ys, xs, ink, colours = self._drawing_at(index, keys)
-        shown = paper.copy()
-        tones = np.zeros((int(ink.sum()), 3), np.uint8) if colours is None else colours[ink]
-        # 255 - (255 - tone) * GHOST: black ink becomes a light grey, a tone lighter still.
-        shown[ys, xs][ink] = 255 - ((255 - tones.astype(np.uint16)) * GHOST // 255)
-        self._canvas = (made, shown)
-        return shown
-
-    def _drawing_at(self, index: int, keys: np.ndarray) -> tuple:
-        """(ys, xs, ink, tones) of what a run draws on frame `index`, not a key frame."""
-        # Kept while the layers' content (_drawn) and the key frames are the same. Kept by
-        # the count of changes, it was stale when the model sends the new key frames
-        # (masked_frames_changed) before the change (a Clear of the key frame in view then
-        # failed in FrameDrawings.at, the frame being a key of the old drawing), an undo was
-        # drawn twice (Full-HD: 180 ms), and a stroke that changes no key frame (erasing
-        # over the faint drawing) made it again at every move (80-100 ms a move).
-        drawn, at = self._drawn(), np.flatnonzero(self._inked(keys))
-        if self._between is None or self._between[0] != drawn or not np.array_equal(
-                self._between[1], at):
-            model = self.model
-            self._between = (drawn, at, FrameDrawings(
-                at, lambda k: model.mask[k] >= HOLE, self._tones))
-        return self._between[2].at(index)
-
-    def _inked(self, keys: np.ndarray) -> np.ndarray:
-        """The key frames that hold ink now. An erase stroke says which frames it emptied
-        when it ends (MaskModel.end_stroke): until then a key frame it emptied (Applies to:
-        All frames, over a frame between keys) had no centre of ink, and making the frame
-        in view failed at every move of the stroke."""
-        stroke = self.model.stroking
-        if stroke is None or stroke[0] != "erase":
-            return keys
-        keys, frames = keys.copy(), stroke[1]
-        for k in np.flatnonzero(keys[frames]) + frames.start:
-            keys[k] = self.model.mask[k].max() >= HOLE
-        return keys
-
-    def _drawn(self) -> tuple[int, int]:
-        """What names the layers' content: MaskModel.state (set before the model says what
-        changed, and an undo gives back the number of the content it restores), and the
-        pieces on key frames of a stroke not yet ended (its state comes at its end)."""
-        state, pieces = self._pieces
-        return self.model.state, pieces if state == self.model.state else 0
-
-    def _on_edited(self) -> None:
-        self._pieces = (self.model.state, 0)  # an edit done, or a stroke ended: a new state
-
     def make_key_frame(self) -> None:
         """The frame in view becomes a key frame holding its in-between drawing (one undo
         step), to be changed from there."""
         index, keys = self.overlay.frame, self.model.masked_frames()
         if keys[index] or not keys.any():
             return
-        ys, xs, ink, colours = self._drawing_at(index, keys)
+        ys, xs, ink, colours = self.canvas.drawing_at(index, keys)
         mask = np.maximum(self.model.mask[index, ys, xs], ink.astype(np.uint8) * 255)
         hints = None
         if colours is not None:
@@ -183,27 +89,14 @@ class SketchController(QObject):
         self.message.emit(f"Frame {index + 1} is a key frame now, with its in-between "
                           "drawing to change.")
 
-    def _tones(self, key: int) -> np.ndarray | None:
-        """Key frame `key`'s tones (H, W, 3): the painted tone where a tone was painted in
-        the ink, black elsewhere (as MaskModel.as_request_arrays gives a run); None for
-        black ink only."""
-        if not self.model.hinted:
-            return None
-        hints = self.model.hints[key]
-        painted = (hints[..., 3] >= HOLE) & (self.model.mask[key] >= HOLE)
-        if not painted.any():
-            return None
-        tones = np.zeros((*painted.shape, 3), np.uint8)
-        tones[painted] = hints[painted][:, :3]
-        return tones
-
     def show_frame(self, index: int) -> None:
         """Show frame `index` on the canvas: its in-between drawing under its own ink."""
         self._show_canvas(index)
         self.overlay.set_frame(index)
 
     def _show_canvas(self, index: int) -> None:
-        shown = self.canvas(index) if self.panel.show_mask.isChecked() else self.paper()
+        canvas = self.canvas
+        shown = canvas.canvas(index) if self.panel.show_mask.isChecked() else canvas.paper()
         if shown is not self._shown:  # the same paper or canvas again: kept
             self.pane.show_frame(shown)
         self._shown = shown
@@ -341,12 +234,7 @@ class SketchController(QObject):
 
     def _on_changed(self, change: MaskChange) -> None:
         self._revision += 1
-        keys = self.model.masked_frames()
-        # A stroke's piece on a key frame changes its drawing, and the model's state only
-        # changes when the stroke ends.
-        if self.model.stroking is not None and keys[change.start : change.stop].any():
-            state, pieces = self._drawn()
-            self._pieces = (state, pieces + 1)
+        self.canvas.on_changed(change)
         self._refresh_canvas()
 
     def _refresh_canvas(self) -> None:
