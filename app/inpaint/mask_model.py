@@ -184,9 +184,9 @@ class MaskModel:
         extent, hinted = self.extent(), self._hint_extent
         if extent is None or hinted is None or not self.hinted:
             return None
-        box = tuple(slice(max(s.start, a), min(s.stop, b))
-                    for s, a, b in zip(extent, hinted[::2], hinted[1::2], strict=True))
-        return None if any(s.start >= s.stop for s in box) else box
+        box = [ops.overlap(s, slice(a, b))
+               for s, a, b in zip(extent, hinted[::2], hinted[1::2], strict=True)]
+        return None if None in box else tuple(box)
 
     def is_empty(self) -> bool:
         return not self._masked.any()
@@ -207,8 +207,8 @@ class MaskModel:
         if extent is None:
             return hole, None
         et, ys, xs = extent
-        ts = slice(max(et.start, fs.start), min(et.stop, fs.stop))
-        if ts.start >= ts.stop:
+        ts = ops.overlap(et, fs)
+        if ts is None:
             return hole, None
         box = (slice(ts.start - fs.start, ts.stop - fs.start), ys, xs)
         hole[box] = self.mask[ts, ys, xs] >= HOLE
@@ -392,8 +392,8 @@ class MaskModel:
         if extent is None:
             return None
         et, ys, xs = extent
-        ft = slice(max(fs.start, et.start), min(fs.stop, et.stop))
-        if ft.start >= ft.stop:
+        ft = ops.overlap(fs, et)
+        if ft is None:
             return None
         found = ops.union_box(ops.true_box(self.mask[ft, ys, xs]) if mask else None,
                               self._hints_in(ft, ys, xs) if hints else None)
@@ -406,9 +406,8 @@ class MaskModel:
         if hinted is None:
             return None
         ht, hy, hx = hinted
-        part = [slice(max(a.start, b.start), min(a.stop, b.stop))
-                for a, b in ((fs, ht), (ys, hy), (xs, hx))]
-        if any(s.start >= s.stop for s in part):
+        part = [ops.overlap(a, b) for a, b in ((fs, ht), (ys, hy), (xs, hx))]
+        if None in part:
             return None
         found = ops.true_box(self._words[tuple(part)])
         origin = [p.start - a.start for p, a in zip(part, (fs, ys, xs), strict=True)]
@@ -422,8 +421,8 @@ class MaskModel:
         if extent is None:
             return None
         et, ys, xs = extent
-        ft = slice(max(fs.start, et.start), min(fs.stop, et.stop))
-        box = ops.true_box(self.mask[ft, ys, xs], HOLE) if ft.start < ft.stop else None
+        ft = ops.overlap(fs, et)
+        box = ops.true_box(self.mask[ft, ys, xs], HOLE) if ft is not None else None
         if box is None:
             return None
         bt, by, bx = box

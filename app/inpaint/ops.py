@@ -212,7 +212,7 @@ def grow_layer(mask: np.ndarray, hints: np.ndarray | None, pixels: int,
         ring &= kept < HOLE  # the new hole pixels
         if hints is not None and hints[..., 3].any():
             hy, hx = hints_at or (slice(0, mask.shape[1]), slice(0, mask.shape[2]))
-            oy, ox = _overlap(ky, hy), _overlap(kx, hx)
+            oy, ox = overlap(ky, hy), overlap(kx, hx)
             if oy is not None and ox is not None:  # the ring hint colours can reach
                 # RGBA as one uint32 (alpha in the top byte): a max picks the strongest.
                 packed = dilate_disc_in(rgba_words(hints), pixels, _local(oy, hy.start),
@@ -240,7 +240,7 @@ def shrink_layer(mask: np.ndarray, hints: np.ndarray | None, pixels: int,
         ry, rx = hints_at or (slice(0, mask.shape[1]), slice(0, mask.shape[2]))
         off = mask[:, ry, rx] < HOLE
         if gone is not None:
-            oy, ox = _overlap(hy, ry), _overlap(hx, rx)
+            oy, ox = overlap(hy, ry), overlap(hx, rx)
             if oy is not None and ox is not None:
                 off[:, _local(oy, ry.start), _local(ox, rx.start)] |= \
                     gone[:, _local(oy, hy.start), _local(ox, hx.start)]
@@ -250,7 +250,8 @@ def shrink_layer(mask: np.ndarray, hints: np.ndarray | None, pixels: int,
         np.copyto(mask[:, hy, hx], 0, where=gone)
 
 
-def _overlap(a: slice, b: slice) -> slice | None:
+def overlap(a: slice, b: slice) -> slice | None:
+    """The common part of two slices (explicit starts and stops), or None."""
     start, stop = max(a.start, b.start), min(a.stop, b.stop)
     return slice(start, stop) if start < stop else None
 
