@@ -149,16 +149,20 @@ class SketchController(QObject):
 
     def frames_maker(self, first: int, last: int) -> Callable[[Request], Request]:
         """A function giving a request the sketch of the range, safe to call on a worker:
-        the frames made already, or a copy of the layers to make them from."""
+        the frames made already, or a copy of the layers to make them from, once (a grid's
+        seeds and an export's favourites share one)."""
         from engine.sketch_layers import sketch_from_layers
 
         if self._frames is not None and self._frames[0] == self._revision:
             frames = self._frames[1][first : last + 1]
             return lambda request: replace(request, guide=frames)
         ink, hints = self.model.as_request_arrays(None)  # copies: strokes may go on
+        made: list[np.ndarray] = []
 
         def make(request: Request) -> Request:
-            return replace(request, guide=sketch_from_layers(ink, hints)[first : last + 1])
+            if not made:
+                made.append(sketch_from_layers(ink, hints)[first : last + 1])
+            return replace(request, guide=made[0])
 
         return make
 

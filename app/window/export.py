@@ -4,6 +4,7 @@ export preset), then a job with a progress dialog; the source file is never a ta
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -141,6 +142,7 @@ class ExportController(QObject):
         only (the engine would make another video); if it is gone, it is left out, and
         `left_out` names it."""
         items, length = [], self.session.clip.length
+        makers: dict[tuple[int, int], Callable] = {}  # a sketch's frames, once per range
         self.left_out = []  # see export_favourites: (seed, why)
         for fav in self.session.favourites:
             if fav.in_out[1] >= length:
@@ -165,8 +167,11 @@ class ExportController(QObject):
                 continue
             if done is not None:  # made with another clip A: at that one's rate
                 selection = replace(selection, out_fps=done.fps)
-            prepare = self.runs.guided.sketch.frames_maker(*fav.in_out) \
-                if sketch and done is None else None
+            prepare = None
+            if sketch and done is None:
+                if fav.in_out not in makers:
+                    makers[fav.in_out] = self.runs.guided.sketch.frames_maker(*fav.in_out)
+                prepare = makers[fav.in_out]
             items.append(ExportItem(fav.seed, done.request if done else request,
                                     done.frames if done else None, selection, prepare))
         return items

@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
 
 from app.state.media import Selection
 from app.workers import jobs
@@ -94,19 +93,10 @@ def browse_work(queue: TaskQueue, selection: Selection,
     realism), realism (engine.realism) for a finished variation of the source, else None.
     A ("score", seed, request, clip) task scores a cached finished clip whose score never
     came (a main-viewer run replaced first) and reports (kind, seed, request, clip, realism).
-    prepare: what a request needs first (a sketch's frames, made here once for the grid:
-    every seed of a grid has the same layout)."""
+    prepare: what a request needs first (a sketch's frames, made once for the grid:
+    SketchController.frames_maker)."""
     frames = selection.frames
     scorer = None
-    guide = None
-
-    def ready(request: Request) -> Request:
-        nonlocal guide
-        if prepare is None:
-            return request
-        if guide is None:
-            guide = prepare(request).guide
-        return replace(request, guide=guide)
 
     def score(request: Request, output, cancel=None) -> object:
         nonlocal scorer
@@ -127,7 +117,8 @@ def browse_work(queue: TaskQueue, selection: Selection,
         if kind != "preview" and request in queue.finished:
             return
         enough = preview_side(selection, request)
-        levels = engine_levels(frames, ready(request), job.is_cancelled)
+        levels = engine_levels(frames, prepare(request) if prepare else request,
+                               job.is_cancelled)
         for level in levels:
             realism = score(request, level.frames, job.is_cancelled) if level.final else None
             job.report((kind, seed, request, level, realism))
