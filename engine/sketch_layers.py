@@ -81,10 +81,13 @@ class KeyDrawing:
     centre: np.ndarray
 
     @classmethod
-    def of(cls, ink: np.ndarray, colours: np.ndarray | None = None) -> KeyDrawing:
+    def of(cls, ink: np.ndarray, colours: np.ndarray | None = None,
+           centre: np.ndarray | None = None) -> KeyDrawing:
+        """centre: the centre of ink when the caller has it (else found here)."""
         if colours is not None:
             colours = _nearest_tones(ink, colours)
-        return cls(ink, colours, _signed_distance(ink), _centroid(ink))
+        return cls(ink, colours, _signed_distance(ink),
+                   _centroid(ink) if centre is None else centre)
 
 
 def morph(a: KeyDrawing, b: KeyDrawing, w: float) -> tuple[np.ndarray, np.ndarray | None]:
@@ -200,7 +203,8 @@ class FrameDrawings:
             h, w = inks[0].shape
             ys0, xs0 = np.nonzero(inks[0])
             ys1, xs1 = np.nonzero(inks[1])
-            slide = float(np.hypot(xs1.mean() - xs0.mean(), ys1.mean() - ys0.mean()))
+            centres = [np.array([xs0.mean(), ys0.mean()]), np.array([xs1.mean(), ys1.mean()])]
+            slide = float(np.hypot(*(centres[1] - centres[0])))
             pad = h + w if whole else 2 * int(np.ceil(slide)) + BOX_MARGIN
             ys = slice(int(max(0, min(ys0.min(), ys1.min()) - pad)),
                        int(min(h, max(ys0.max(), ys1.max()) + 1 + pad)))
@@ -211,10 +215,11 @@ class FrameDrawings:
             # between pixels may say up to 2 less).
             safe = np.inf if (ys, xs) == (slice(0, h), slice(0, w)) else pad - slide - 2
             drawings = []
-            for k, ink in zip((k0, k1), inks, strict=True):
+            for k, ink, centre in zip((k0, k1), inks, centres, strict=True):
                 colours = self._colours_of(k)
-                drawings.append(KeyDrawing.of(ink[ys, xs].copy(),
-                                              None if colours is None else colours[ys, xs].copy()))
+                drawings.append(KeyDrawing.of(  # the centre found above, in the box
+                    ink[ys, xs].copy(), None if colours is None else colours[ys, xs].copy(),
+                    centre - (xs.start, ys.start)))
             self._pairs[(k0, k1, whole)] = (ys, xs, *drawings, safe)
         return self._pairs[(k0, k1, whole)]
 
