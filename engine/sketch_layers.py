@@ -269,13 +269,19 @@ def load_sketch(path: str | os.PathLike[str], shape: tuple[int, int, int]
 # make up 90% of it) is a picture (a photo), not a drawing of a few flat tones: black
 # strokes or flat colours, even antialiased or compressed, need under a dozen.
 PICTURE_COLOURS = 32
+# A grey picture has at most 32 such colours, so its darkness tells it instead: in a drawing
+# of flat tones (even as a low-quality JPEG) nearly all the ink 2 pixels inside its edges
+# lies within a bin of one of its tones' peaks (0.98-1.0 measured; a soft-edged stroke
+# drawn with a blurred brush, the paper's digit sketch, 0.90); in a photo, grey or colour,
+# much of it lies on the slopes between them (0.53-0.78 on frames of seven clips).
+PICTURE_TONE_SHARE = 0.85
 
 
 def picture_tones(ink: np.ndarray, hints: np.ndarray) -> int:
-    """For brush layers read from a colour picture (load_sketch), how many tones a run
-    reads it as (engine.structure.sketch_structure: by darkness alone, darker moves
-    faster); 0 for a drawing of a few flat tones, which keeps them. ink (T, H, W) bool,
-    hints (T, H, W, 4) uint8."""
+    """For brush layers read from a picture (load_sketch), how many tones a run reads it as
+    (engine.structure.sketch_structure: by darkness alone, darker moves faster); 0 for a
+    drawing of a few flat tones, which keeps them. ink (T, H, W) bool, hints (T, H, W, 4)
+    uint8."""
     from engine.errors import InputError
     from engine.structure import sketch_structure
 
@@ -287,9 +293,32 @@ def picture_tones(ink: np.ndarray, hints: np.ndarray) -> int:
         return 0
     codes = (colours[:, 0].astype(np.int32) * 32 + colours[:, 1]) * 32 + colours[:, 2]
     counts = np.sort(np.bincount(codes))[::-1]
-    if int(np.searchsorted(counts.cumsum(), 0.9 * len(codes))) + 1 < PICTURE_COLOURS:
+    many_colours = int(np.searchsorted(counts.cumsum(), 0.9 * len(codes))) + 1 >= PICTURE_COLOURS
+    if not (many_colours or _shaded(ink, sketch)):
         return 0
     try:
         return sketch_structure(sketch).levels
     except InputError:
         return 0
+
+
+def _shaded(ink: np.ndarray, sketch: np.ndarray) -> bool:
+    """Whether the ink's darkness is shaded (a picture) rather than a few flat tones: the
+    share of the ink 2 pixels inside its edges (antialiased, compressed or soft edges take
+    any tone) whose darkness lies within a bin of a peak (engine.structure.tone_peaks) is
+    under PICTURE_TONE_SHARE. ink (T, H, W) bool; sketch (T, H, W, 3) uint8."""
+    import cv2
+
+    from engine.structure import darkness, tone_peaks
+
+    disc = np.ones((5, 5), np.uint8)
+    inner = np.stack([cv2.erode(frame.view(np.uint8), disc) for frame in ink]).view(bool)
+    dark = darkness(sketch[inner])
+    if len(dark) == 0:  # strokes too thin to have an inside: a drawing
+        return False
+    bins = 32
+    hist, _ = np.histogram(dark, bins=bins, range=(0.0, 1.0))
+    near = np.zeros(bins, bool)
+    for peak in tone_peaks(dark, bins=bins):
+        near[max(0, peak - 1) : peak + 2] = True
+    return hist[near].sum() < PICTURE_TONE_SHARE * len(dark)

@@ -186,14 +186,20 @@ def darkness(frames: np.ndarray) -> np.ndarray:
     return 1.0 - luma / 255.0
 
 
-def count_tones(dark: np.ndarray, *, share: float = 0.01, bins: int = 32) -> int:
-    """How many flat tones a sketch has: peaks of its darkness histogram that hold at least
-    `share` of the pixels. Antialiased stroke edges spread thinly between the peaks."""
-    hist, _ = np.histogram(dark[:, ::2, ::2], bins=bins, range=(0.0, 1.0))
+def tone_peaks(dark: np.ndarray, *, share: float = 0.01, bins: int = 32) -> list[int]:
+    """The flat tones of a sketch: the bins (of `bins` over darkness 0..1) that are peaks of
+    its darkness histogram holding at least `share` of the pixels. Antialiased stroke edges
+    spread thinly between the peaks."""
+    hist, _ = np.histogram(dark, bins=bins, range=(0.0, 1.0))
     hist = hist / max(1, hist.sum())
     padded = np.concatenate([[0.0], hist, [0.0]])
-    peaks = [i for i in range(bins) if hist[i] >= share and hist[i] >= padded[i] and hist[i] > padded[i + 2]]
-    return len(peaks)
+    return [i for i in range(bins)
+            if hist[i] >= share and hist[i] >= padded[i] and hist[i] > padded[i + 2]]
+
+
+def count_tones(dark: np.ndarray, *, share: float = 0.01, bins: int = 32) -> int:
+    """How many flat tones a sketch (T, H, W) darkness has (tone_peaks on every other pixel)."""
+    return len(tone_peaks(dark[:, ::2, ::2], share=share, bins=bins))
 
 
 def sketch_structure(frames: np.ndarray, levels: int | None = None, *, seed: int = 0,

@@ -461,7 +461,8 @@ def test_a_colour_photo_imported_as_a_sketch_says_it_was_reduced_to_a_few_tones(
                           check_params_cb=lambda m: m.startswith("Sketch imported")) as blocker:
         window.sketch.import_file(photo)
     said = blocker.args[0]
-    assert f"a colour picture, which a run reduces to {tones} tones of darkness" in said
+    assert (f"a picture (shaded, not a few flat tones), which a run reduces to {tones} tones "
+            "of darkness") in said
     assert window.statusBar().currentMessage() == said
     flat = np.full((1, CLIP_H, CLIP_W, 3), 255, np.uint8)
     flat[0, 8:20, 6:30] = 0

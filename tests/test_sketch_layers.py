@@ -169,3 +169,28 @@ def test_structure_overlay_thumbnails():
     assert (full[0, 0, 0] == legend(2)[0]).all() and (full[-1, -1, -1] == legend(2)[1]).all()
     with pytest.raises(InputError, match="no motion"):
         clip_overlay(np.repeat(clip[:1], 4, 0), 3)
+
+
+def test_a_grey_photo_is_a_picture_and_flat_grey_tones_a_drawing(tmp_path):
+    """picture_tones tells a shaded picture from a drawing of flat tones. A grey photo has
+    too few colours for the colour count (at most 32 greys at 5 bits), so it was taken for
+    a drawing and the editor did not say a run reduces it to a few tones of darkness."""
+    import cv2
+
+    from engine.sketch_layers import picture_tones
+    from tests.synth import balloon_scene
+
+    scene = balloon_scene(t=1, h=144, w=240)[0]
+    grey = np.repeat(cv2.cvtColor(scene, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+    write_video(grey[None], tmp_path / "grey.png", fps=Fraction(10))
+    assert picture_tones(*load_sketch(tmp_path / "grey.png", (1, 144, 240))) >= 2
+    write_video(scene[None], tmp_path / "colour.png", fps=Fraction(10))
+    assert picture_tones(*load_sketch(tmp_path / "colour.png", (1, 144, 240))) >= 2
+    # Flat greys with antialiased edges, saved as a low-quality JPEG: still a drawing.
+    flat = np.full((144, 240, 3), 255, np.uint8)
+    for i, tone in enumerate((0, 60, 120, 170)):
+        cv2.circle(flat, (40 + 50 * i, 70), 22, (tone,) * 3, -1, cv2.LINE_AA)
+        cv2.line(flat, (10, 10 + 30 * i), (230, 120 - 20 * i), (tone,) * 3, 3, cv2.LINE_AA)
+    ok, jpeg = cv2.imencode(".jpg", flat, [cv2.IMWRITE_JPEG_QUALITY, 30])
+    (tmp_path / "flat.jpg").write_bytes(jpeg.tobytes())
+    assert picture_tones(*load_sketch(tmp_path / "flat.jpg", (1, 144, 240))) == 0

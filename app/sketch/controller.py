@@ -226,7 +226,8 @@ class SketchController(QObject):
             said += (f", retimed from {t} frames to the {'range' if over else 'clip'}'s "
                      f"{frames}")
         if tones:  # a photo: a run keeps its darkness only; said, not done silently
-            said += (f"{';' if ',' in said else ':'} a colour picture, which a run reduces "
+            said += (f"{';' if ',' in said else ':'} a picture (shaded, not a few flat "
+                     f"tones), which a run reduces "
                      f"to {tones} tones of darkness (darker moves faster; its light parts "
                      "became paper, which stays still)")
         self.message.emit(said + ".")
