@@ -405,6 +405,95 @@ def test_show_sketch_off_hides_the_faint_drawing_too(window, qtbot):
     assert _faint(pane).any()
 
 
+def test_onion_skin_shows_the_frames_around_as_a_run_draws_them(window, qtbot):
+    """On a key frame the onion skin showed nothing of the frames around it when they are
+    not key frames (the overlay's onion shows drawn ink only): now their drawings, as a
+    run draws them, tinted blue (before) and orange (after) on the canvas."""
+    from app.inpaint.render import ONION_NEXT, ONION_PREV
+    from app.sketch.canvas import _tint
+
+    sketch, pane, model = _two_key_frames(window)
+    window.playback.seek(1)  # key frame 2: frame 1 holds it, frame 3 is between the keys
+    QApplication.processEvents()
+    assert (pane.image.image == 255).all()
+    sketch.panel.onion.setChecked(True)
+    run = sketch.sketch_frames(0, CLIP_T - 1)
+    shown = pane.image.image
+    np.testing.assert_array_equal((shown == _tint(ONION_NEXT)).all(-1)
+                                  | (shown == _tint(ONION_PREV)).all(-1),
+                                  (run[0][..., 0] < 255) | (run[2][..., 0] < 255))
+    np.testing.assert_array_equal((shown == _tint(ONION_NEXT)).all(-1),  # over the other
+                                  run[2][..., 0] < 255)
+    window.playback.seek(4)  # between keys: its own faint drawing over its neighbours'
+    QApplication.processEvents()
+    shown = pane.image.image
+    own = run[4][..., 0] < 255
+    assert (shown[own] < 255).all() and (shown[~own & (run[5][..., 0] < 255)]
+                                         == _tint(ONION_NEXT)).all()
+    # A stroke on the key frame keeps the neighbours' drawings from before it until it
+    # ends, then shows them as they are.
+    window.playback.seek(1)
+    QApplication.processEvents()
+    before = pane.image.image
+    model.begin_stroke(1, "remove", 3)
+    model.stroke_to(20, 30)
+    assert pane.image.image is before
+    model.end_stroke()
+    run = sketch.sketch_frames(0, CLIP_T - 1)
+    np.testing.assert_array_equal((pane.image.image == _tint(ONION_NEXT)).all(-1),
+                                  run[2][..., 0] < 255)
+    sketch.panel.onion.setChecked(False)
+    assert (pane.image.image == 255).all()
+
+
+def test_large_frames_prepare_their_key_frames_on_a_worker(window, qtbot, monkeypatch):
+    """The first frame between key frames after a change prepares the two key frames'
+    distance fields: 100-300 ms on the GUI thread for a Full-HD drawing. On a frame larger
+    than SYNC_PIXELS that is done on a worker, and the canvas follows when it is ready."""
+    import threading
+
+    from app.sketch import canvas as sketch_canvas
+    from engine import sketch_layers
+
+    monkeypatch.setattr(sketch_canvas, "SYNC_PIXELS", 0)  # the test clip counts as large
+    threads = []
+    pair = sketch_layers.FrameDrawings._pair
+
+    def made_where(self, k0, k1, whole=False):  # the pairs made, not those looked up
+        if (k0, k1, whole) not in self._pairs:
+            threads.append(threading.current_thread())
+        return pair(self, k0, k1, whole)
+
+    monkeypatch.setattr(sketch_layers.FrameDrawings, "_pair", made_where)
+    sketch, pane, model = _two_key_frames(window)
+    sketch.panel.onion.setChecked(True)
+    for frame in (4, 2):
+        window.playback.seek(frame)
+        QApplication.processEvents()
+        want = sketch.sketch_frames(0, CLIP_T - 1)[frame][..., 0] < 255
+        qtbot.waitUntil(lambda want=want: np.array_equal(
+            (pane.image.image < 255).all(-1) & (pane.image.image[..., 0] > 128), want)
+            or np.array_equal(_faint(pane) & ~(pane.image.image == sketch_canvas._tint(
+                sketch_canvas.ONION_NEXT)).all(-1) & ~(pane.image.image == sketch_canvas
+                ._tint(sketch_canvas.ONION_PREV)).all(-1), want), timeout=10_000)
+    sketch.panel.key_button.click()  # frame 3 a key frame: the pairs are made again
+    window.playback.seek(3)
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: sketch._preparing is None, timeout=10_000)
+    assert threads and threading.main_thread() not in threads
+    # What a worker made from layers that changed meanwhile is not kept.
+    window.playback.seek(4)
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: sketch._preparing is None, timeout=10_000)
+    model.undo()
+    work = sketch.canvas.preparer([4])
+    made = work()
+    model.redo()
+    kept = dict(sketch.canvas._drawings)
+    sketch.canvas.keep(made)
+    assert sketch.canvas._drawings == kept
+
+
 def test_settings_without_a_motion_clip_let_it_go_and_new_levels_are_measured(window, qtbot,
                                                                               motion_files):
     """A project (settings) that names no clip A: the open one goes, so a run never uses a

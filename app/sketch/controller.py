@@ -9,6 +9,7 @@ changes) and asks it for the sketch of the in/out range.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +29,8 @@ from app.workers import jobs
 from engine.request import Request
 
 IMPORT_FAILED = "Cannot import the sketch"
+
+log = logging.getLogger(__name__)
 
 
 class SketchController(QObject):
@@ -51,9 +54,12 @@ class SketchController(QObject):
         model.changed.connect(self._on_changed)
         # An erased key frame stops being one when its stroke ends (no change is sent then).
         model.masked_frames_changed.connect(lambda keys: self._refresh_canvas())
-        model.edited.connect(self.canvas.on_edited)
+        model.edited.connect(self._on_edited)
         # Show sketch hides the faint drawings between key frames too, not only the ink.
         self.panel.show_mask.toggled.connect(lambda on: self._refresh_canvas())
+        self.panel.onion.toggled.connect(lambda on: self._refresh_canvas())
+        self._preparing: jobs.Job | None = None  # key frames prepared on a worker (canvas)
+        self._prepare_failed = False  # then the canvas is made on the GUI thread
         self._revision = 0
         self._frames: tuple | None = None  # (revision, the whole clip's sketch)
         self._shown: np.ndarray | None = None  # the canvas picture on the pane
@@ -95,8 +101,18 @@ class SketchController(QObject):
         self.overlay.set_frame(index)
 
     def _show_canvas(self, index: int) -> None:
-        canvas = self.canvas
-        shown = canvas.canvas(index) if self.panel.show_mask.isChecked() else canvas.paper()
+        canvas, paper = self.canvas, self.canvas.paper()
+        if not self.panel.show_mask.isChecked():
+            shown = paper
+        else:
+            onion = self.panel.onion.isChecked()
+            missing = [] if self._prepare_failed else canvas.missing(index, onion)
+            if missing:  # the picture on screen stays until they are ready, then this again
+                self._prepare(missing)
+                kept = self._shown is not None and self._shown.shape == paper.shape
+                shown = self._shown if kept else paper
+            else:
+                shown = canvas.canvas(index, onion)
         if shown is not self._shown:  # the same paper or canvas again: kept
             self.pane.show_frame(shown)
         self._shown = shown
@@ -107,6 +123,36 @@ class SketchController(QObject):
     def _enable_key_button(self, keys: np.ndarray, index: int) -> None:
         self.panel.key_button.setEnabled(bool(self._canvas_shown and keys.any()
                                               and not keys[index]))
+
+    def _prepare(self, frames: list[int]) -> None:
+        """Prepare the key frames of `frames` on a worker (one at a time: the frame in view
+        when it ends is shown next, and prepared again if the drawing changed meanwhile)."""
+        if self._preparing is not None:
+            return
+        work = self.canvas.preparer(frames)
+        job = jobs.Job(lambda job: work(), name="sketch canvas")
+        job.succeeded.connect(self._on_prepared)
+        job.failed.connect(self._on_prepare_failed)
+        job.done.connect(self._on_prepare_done)
+        job.state = self.model.state  # a failure on layers changed meanwhile is not a fault
+        self._preparing = job
+        jobs.start(job)
+
+    @Slot(object, object)
+    def _on_prepared(self, job: jobs.Job, made: tuple) -> None:
+        self.canvas.keep(made)
+
+    @Slot(object, str)
+    def _on_prepare_failed(self, job: jobs.Job, message: str) -> None:
+        if job.state == self.model.state:  # the same layers: a fault, not a torn read
+            log.error("sketch canvas: %s; made on the GUI thread from now on", message)
+            self._prepare_failed = True
+
+    @Slot(object)
+    def _on_prepare_done(self, job: jobs.Job) -> None:
+        if job is self._preparing:
+            self._preparing = None
+            self._refresh_canvas()
 
     def set_canvas_shown(self, shown: bool) -> None:
         """The Source pane (the canvas) is on screen or not (the Result view): Make Key
@@ -241,6 +287,10 @@ class SketchController(QObject):
         self._revision += 1
         self.canvas.on_changed(change)
         self._refresh_canvas()
+
+    def _on_edited(self) -> None:
+        self.canvas.on_edited()
+        self._refresh_canvas()  # a stroke's end: the onion's frames are drawn as they are now
 
     def _refresh_canvas(self) -> None:
         if self.active and self._shown is not None:
