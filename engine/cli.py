@@ -39,9 +39,11 @@ _crf = whole(0, 51, "from 0 (lossless) to 51")
 _count = whole(1, MAX_COUNT)
 
 
-def _common(p: argparse.ArgumentParser, *, sizes: bool = True, layout: str = "") -> None:
+def _common(p: argparse.ArgumentParser, *, sizes: bool = True, layout: str = "",
+            frames_help: str = "") -> None:
     """The options every command shares. `layout`: what gives a guided output its size
-    ("A", "the sketch"); the input's otherwise."""
+    ("A", "the sketch"); the input's otherwise. `frames_help`: --frames' help, where the
+    default one is not true."""
     p.add_argument("-o", "--output", required=True,
                    help="output: .mp4/.mov/.mkv (H.264), .gif, .png (one frame) or a folder (numbered PNG frames)")
     whose = f"{layout}'s" if layout else "the input's"
@@ -50,7 +52,8 @@ def _common(p: argparse.ArgumentParser, *, sizes: bool = True, layout: str = "")
                        help=f"output width in {whose} pixels (default: {whose})")
         p.add_argument("--height", type=_positive,
                        help=f"output height in {whose} pixels (default: {whose})")
-        p.add_argument("--frames", type=_positive, help=f"output frame count (default: {whose})")
+        p.add_argument("--frames", type=_positive,
+                       help=frames_help or f"output frame count (default: {whose})")
     p.add_argument("--seed", type=_seed, default=0, help=f"random seed, 0 to {MAX_SEED} (default 0)")
     p.add_argument("--max-side", type=whole(8, span="at least 8 pixels"),
                    help=f"shrink the run so the longest side of {'B and the output' if layout else 'the input and the output'} "

@@ -54,7 +54,10 @@ def add_parsers(sub, common: Callable[..., None]) -> None:
     s.add_argument("look", metavar="B", help="the clip whose look the result takes")
     s.add_argument("--guide-until", type=fraction, default=None,
                    help="share of the pyramid the sketch steers (default 1: all of it)")
-    common(s, layout="the sketch")
+    # A sketch video keeps its own frame count (another one is refused); --frames is for a
+    # one-image sketch, which otherwise lasts as long as B's frames (--start/--end).
+    common(s, layout="the sketch", frames_help="output frame count, for a one-image sketch "
+           "(default: B's frames; a sketch video keeps its own)")
 
 
 def run_guided(args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ def pick_device(name: str = "auto") -> torch.device:
         return torch.device(key)
     if key == "cpu":
         return torch.device("cpu")
-    raise InputError(f"unknown device {name!r}: use auto, cpu or cuda")
+    raise InputError(f"unknown device {name!r}: use auto, cpu, cuda or cuda:N")
 
 
 def exact_convolutions() -> None:

@@ -494,6 +494,21 @@ def test_large_frames_prepare_their_key_frames_on_a_worker(window, qtbot, monkey
     assert sketch.canvas._drawings == kept
 
 
+def test_the_sketch_panel_speaks_of_the_drawing_not_of_masks(window):
+    """The Sketch panel is the Inpaint brush panel: its Eraser, Invert, Clear, Grow, Shrink
+    and the pixels box kept the mask's tooltips ("Grow the hole by N pixels.")."""
+    import re
+
+    from PySide6.QtWidgets import QWidget
+
+    window.panel.set_task("Sketch")
+    panel = window.sketch.panel
+    said = [w.toolTip() for w in panel.findChildren(QWidget) if not w.isHidden()]
+    words = [tip for tip in said if re.search(r"\b(holes?|masks?)\b", tip, re.IGNORECASE)]
+    assert not words, words
+    assert "Thicken the ink" in panel.edit_buttons["Grow"].toolTip()
+
+
 def test_settings_without_a_motion_clip_let_it_go_and_new_levels_are_measured(window, qtbot,
                                                                               motion_files):
     """A project (settings) that names no clip A: the open one goes, so a run never uses a

@@ -480,8 +480,10 @@ def test_out_of_gpu_memory_checks_the_cpus_memory_before_falling_back(monkeypatc
 def test_a_mistyped_device_is_one_clear_error(name):
     from engine.device import pick_device
 
-    with pytest.raises(InputError, match="unknown device|no CUDA GPU"):
+    with pytest.raises(InputError, match="unknown device|no CUDA GPU") as raised:
         pick_device(name)
+    if "unknown" in str(raised.value):  # every form the help offers, cuda:N too
+        assert str(raised.value).endswith("use auto, cpu, cuda or cuda:N")
 
 
 def _steps(frames: np.ndarray) -> np.ndarray:

@@ -130,6 +130,7 @@ class InpaintPanel(QWidget):
         self.amount.setValue(4)
         self.amount.setSuffix(" px")
         edits = QGridLayout()
+        self.edit_buttons: dict[str, QPushButton] = {}  # by their text
         for i, (text, about, slot) in enumerate((
                 ("Invert", "Swap hole and kept area.", lambda: self._edit(model.invert)),
                 ("Clear", "Remove the mask.", lambda: self._edit(model.clear)),
@@ -140,6 +141,7 @@ class InpaintPanel(QWidget):
             b = tip(QPushButton(text), about + " Applies to the chosen frames; undoable.")
             b.clicked.connect(slot)
             edits.addWidget(b, i // 2, i % 2)
+            self.edit_buttons[text] = b
         edits.addWidget(self.amount, 1, 2)
 
         history = QHBoxLayout()

@@ -29,6 +29,8 @@ class SketchPanel(InpaintPanel):
             tool = button.property("tool")
             if tool == "brush":
                 button.setToolTip("Draw (left-drag). Right-drag erases.")
+            elif tool == "eraser":
+                button.setToolTip("Erase the drawing (E toggles draw / erase).")
             elif tool == "eyedropper":
                 button.setVisible(False)  # the canvas is blank paper: nothing to pick
         self.remove_kind.setText("Ink")
@@ -40,6 +42,13 @@ class SketchPanel(InpaintPanel):
                                    "selects Tone).")
         for widget in (self.overlay_color, self.opacity):
             self.form.setRowVisible(widget, False)  # ink is always shown as drawn
+        # The mask edits' words are the inpainting's (holes): said of the drawing here.
+        for text, about in (("Invert", "Swap ink and paper (the drawn and the blank)."),
+                            ("Clear", "Remove the drawing."),
+                            ("Grow", "Thicken the ink by N pixels."),
+                            ("Shrink", "Thin the ink by N pixels.")):
+            self.edit_buttons[text].setToolTip(about + " Applies to the chosen frames; undoable.")
+        self.amount.setToolTip("Pixels to thicken or thin the ink by.")
         self.show_mask.setText("Show sketch")
         self.show_mask.setToolTip("Show or hide the drawing: the key frames' ink and the "
                                   "faint drawing between them.")

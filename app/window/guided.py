@@ -40,7 +40,7 @@ NO_MOTION_CLIP = ("Choose the clip whose motion the result follows: Open… in �
                   "(A)”, or drop a clip there.")
 MOTION_OPENING = "Clip A is still opening: Generate once it is read."
 NOTHING_DRAWN = ("Nothing is drawn: draw where the result should move on the Source view (or "
-                 "Import sketch…).")
+                 "Sketch: Import…).")
 # A one-frame clip in each slot: a sketch can stand in for clip A's motion, not for the look.
 STILL = {"motion": "this clip has one frame: a still image has no motion to follow; choose a "
                    "clip A that moves, or draw the motion in the Sketch task",
