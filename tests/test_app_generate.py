@@ -420,6 +420,31 @@ def test_the_time_left_shows_from_the_first_levels_and_earlier_runs_prime_it(win
     assert any(key.startswith("eta/") for key in window.settings.allKeys())
 
 
+def test_the_done_line_says_the_time_the_progress_line_counted(window, qtbot, monkeypatch):
+    """The progress line counts from Generate; the Done line and "Result ready in" said the
+    engine's own clock, which starts later (a user saw "Level 13 of 13 · 6.3 s elapsed"
+    and then "Result ready in 5.4 s")."""
+    import time
+
+    from app.workers.eta import format_seconds
+
+    def late_start(frames, request, cancel):
+        time.sleep(0.6)  # the worker starting, PyTorch's import: not on the engine's clock
+        yield LevelResult(level=1, levels=1, frames=frames, elapsed=0.01, timings={},
+                          device="cpu")
+
+    monkeypatch.setattr(generation, "engine_levels", late_start)
+    counted = []
+    window.generation.progress.connect(lambda p: counted.append(p.elapsed))
+    window.panel.seed.setValue(5)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.runs.generate()
+    assert blocker.args[0].elapsed == counted[-1] >= 0.6
+    said = format_seconds(counted[-1])
+    assert window.statusBar().currentMessage().startswith(f"Result ready in {said}")
+    assert window.panel.timing.text().startswith(f"{said} on ")
+
+
 def test_a_number_still_being_typed_is_what_generate_makes(window, qtbot):
     """The panel's boxes take typed text on Enter or when the focus leaves, and a click on
     Generate takes no focus: Generate takes the typed number itself, and the auto-update
