@@ -3,7 +3,7 @@ or edit, kept within a byte budget (the oldest atoms go first)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,6 +21,10 @@ class Patch:
     mask: np.ndarray | None
     hints: np.ndarray | None
     with_hints: bool = True
+    # The mask is all 0 in the box whenever the patch is put back (a Clear's undo): what
+    # undoes that is a Zero, which stores nothing (a copy of zeros, the whole clip's mask
+    # after an Invert, took 300-500 ms of the GUI thread for 120 Full-HD frames).
+    cleared: bool = False
 
     @property
     def nbytes(self) -> int:
@@ -47,9 +51,20 @@ class Flip:
 
 
 @dataclass
+class Zero:
+    """The mask set to 0 in a box (the hints left as they are): what redoes a Clear."""
+
+    frames: slice
+    ys: slice
+    xs: slice
+    hints = None  # read as a Patch's: no hint colours to put back
+    nbytes = 0
+
+
+@dataclass
 class Atom:
     label: str
-    patches: list[Patch | Flip]  # their boxes do not overlap in what they change
+    patches: list[Patch | Flip | Zero]  # their boxes do not overlap in what they change
     to: int = 0  # the layers' state (MaskModel.state) that applying the atom gives back
     # and the states of the frames it touches (MaskModel.range_state), as they were
     frame_states: np.ndarray | None = None
@@ -65,13 +80,30 @@ class Atom:
 
 
 def take_patch(mask: np.ndarray, hints: np.ndarray, fs: slice, ys: slice, xs: slice,
-               hinted: bool = True, with_mask: bool = True, with_hints: bool = True) -> Patch:
+               hinted: bool = True, with_mask: bool = True, with_hints: bool = True,
+               painted: tuple[slice, slice, slice] | None = ...) -> Patch:
     """A copy of the values in a box (all-zero hints stored as None: most masks have none;
     hinted=False: the hints are known to be all zero, not looked at; with_mask=False or
-    with_hints=False: the other layer alone)."""
+    with_hints=False: the other layer alone). painted: a (t, y, x) box of the clip outside
+    which the mask is known to be 0 (None: all of it), read there only: reading pages never
+    written faults each one in, where a new import or a first stroke only writes them."""
     h = hints[fs, ys, xs] if with_hints and hinted else None
-    return Patch(fs, ys, xs, mask[fs, ys, xs].copy() if with_mask else None,
+    return Patch(fs, ys, xs, _copy(mask, (fs, ys, xs), painted) if with_mask else None,
                  h.copy() if h is not None and h.any() else None, with_hints)
+
+
+def _copy(layer: np.ndarray, box: tuple[slice, slice, slice],
+          painted: tuple[slice, slice, slice] | None = ...) -> np.ndarray:
+    """layer[box].copy(), read inside `painted` only (0 elsewhere; ...: read it all)."""
+    if painted is ...:
+        return layer[box].copy()
+    out = np.zeros(layer[box].shape, layer.dtype)
+    part = None if painted is None else [
+        slice(max(b.start, p.start), min(b.stop, p.stop)) for b, p in zip(box, painted, strict=True)]
+    if part is not None and all(s.start < s.stop for s in part):
+        out[tuple(slice(s.start - b.start, s.stop - b.start) for s, b in zip(part, box, strict=True))] \
+            = layer[tuple(part)]
+    return out
 
 
 def patch_unchanged(p: Patch, mask: np.ndarray, hints: np.ndarray) -> bool:
@@ -86,11 +118,21 @@ def patch_unchanged(p: Patch, mask: np.ndarray, hints: np.ndarray) -> bool:
 def swap(atom: Atom, mask: np.ndarray, hints: np.ndarray, hinted: bool = True) -> Atom:
     """Put an atom's values back into the arrays; returns the atom that undoes that
     (hinted=False: the hints are known to be all zero)."""
-    inverse: list[Patch | Flip] = []
+    inverse: list[Patch | Flip | Zero] = []
     for p in atom.patches:
         if isinstance(p, Flip):
             p.apply(mask)
             inverse.append(p)
+            continue
+        box = p.frames, p.ys, p.xs
+        if isinstance(p, Zero):  # a Clear again: its values kept, as the Clear keeps them
+            inverse.append(replace(take_patch(mask, hints, *box, with_hints=False),
+                                   cleared=True))
+            mask[box] = 0
+            continue
+        if p.cleared:  # zeros there now: nothing to copy
+            mask[box] = p.mask
+            inverse.append(Zero(*box))
             continue
         back = take_patch(mask, hints, p.frames, p.ys, p.xs, hinted, p.mask is not None,
                           p.with_hints)

@@ -127,6 +127,25 @@ def _box(layer: np.ndarray, reduce, test) -> tuple[slice, slice, slice] | None:
             slice(int(cols[0]), int(cols[-1]) + 1))
 
 
+def true_box_outside(layer: np.ndarray,
+                     inner: tuple[slice, slice, slice]) -> tuple[slice, slice, slice] | None:
+    """true_box(layer) of the values outside the (t, y, x) box inner alone (explicit
+    starts and stops inside the layer), from the slabs around it (views: no copy)."""
+    it, iy, ix = inner
+    slabs = ((slice(0, it.start), slice(None), slice(None)),
+             (slice(it.stop, None), slice(None), slice(None)),
+             (it, slice(0, iy.start), slice(None)), (it, slice(iy.stop, None), slice(None)),
+             (it, iy, slice(0, ix.start)), (it, iy, slice(ix.stop, None)))
+    found = []
+    for slab in slabs:
+        box = true_box(layer[slab])
+        if box is not None:
+            starts = [s.indices(n)[0] for s, n in zip(slab, layer.shape, strict=True)]
+            found.append(tuple(slice(a + b.start, a + b.stop)
+                               for a, b in zip(starts, box, strict=True)))
+    return union_box(*found)
+
+
 def union_box(*boxes: tuple[slice, ...] | None) -> tuple[slice, ...] | None:
     """The box around the given boxes (None ones left out; None when all are)."""
     boxes = [b for b in boxes if b is not None]

@@ -16,6 +16,7 @@ import math
 import os
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from app.inpaint.ops import zeros
 from app.state.atomic import write_atomic
 from app.state.fingerprint import SourceInfo
 from app.state.settings import (
@@ -51,6 +53,11 @@ class ProjectError(Exception):
     """A project file that cannot be read; the message is for the user, as is."""
 
 
+class SnapshotStale(Exception):
+    """Deferred layers (LaterLayers) changed before the writing thread copied them: the
+    file is not written (a later snapshot is)."""
+
+
 @dataclass
 class PaintLayers:
     """One painted layer pair: mask (T, H, W) uint8 and hints (T, H, W, 4) uint8 RGBA (None:
@@ -60,6 +67,27 @@ class PaintLayers:
     mask: np.ndarray
     hints: np.ndarray | None = None
     at: tuple[int, int, int] = (0, 0, 0)
+    # Read from a file: the (t, y, x) box of the clip holding every painted voxel (the
+    # layers are 0 outside it, and their pages were never written: reading them faults
+    # each in), and whether the file held hint colours (False: hints is all 0).
+    box: tuple[slice, slice, slice] | None = None
+    hints_saved: bool = True
+
+
+@dataclass(frozen=True)
+class LaterLayers:
+    """Layers that the thread writing the file copies (an autosave's: the copy of a big
+    mask would block the GUI thread). copy(): (box, mask, hints) as MaskModel.copy_later
+    gives them, None when nothing is painted; raises SnapshotStale."""
+
+    copy: Callable[[], tuple | None]
+
+    def take(self) -> PaintLayers | None:
+        got = self.copy()
+        if got is None:
+            return None
+        box, mask, hints = got
+        return PaintLayers(mask, hints, tuple(s.start for s in box))
 
 
 # The document's key and the zip members of each layer ("layers" predates the sketch's).
@@ -77,8 +105,8 @@ class ProjectData:
     settings: PanelSettings
     favourites: list[Favourite] = field(default_factory=list)
     export: ExportPreset = field(default_factory=ExportPreset)
-    inpaint: PaintLayers | None = None
-    sketch: PaintLayers | None = None
+    inpaint: PaintLayers | LaterLayers | None = None
+    sketch: PaintLayers | LaterLayers | None = None
     saved_at: str = ""  # ISO 8601, set when written
     project_path: str | None = None  # recovery files: the project the session belonged to
 
@@ -100,7 +128,10 @@ def save_project(data: ProjectData, path: str | os.PathLike[str]) -> Path:
     members: dict[str, np.ndarray] = {}
     for kind, (key, mask_name, hints_name) in _LAYER_FILES.items():
         doc[key] = None
-        cropped = _crop_layers(getattr(data, kind))
+        layers = getattr(data, kind)
+        if isinstance(layers, LaterLayers):  # copied now, on this thread, before writing
+            layers = layers.take()
+        cropped = _crop_layers(layers)
         if cropped is not None:
             box, mask, hints = cropped
             doc[key] = {"shape": list(data.source.shape), "box": box, "mask": mask_name,
@@ -240,12 +271,16 @@ def _read_layers(zf: zipfile.ZipFile, layers: Any, key: str,
     if not (0 <= t0 < t1 <= shape[0] and 0 <= y0 < y1 <= shape[1] and 0 <= x0 < x1 <= shape[2]):
         raise SettingsError(f"{key}.box: {box} lies outside the clip")
     crop = (t1 - t0, y1 - y0, x1 - x0)
-    mask = np.zeros(shape, np.uint8)
-    mask[t0:t1, y0:y1, x0:x1] = _read_array(zf, layers.get("mask"), crop)
-    hints = np.zeros((*shape, 4), np.uint8)
-    if layers.get("hints") is not None:
-        hints[t0:t1, y0:y1, x0:x1] = _read_array(zf, layers["hints"], (*crop, 4))
-    return PaintLayers(mask, hints)
+    box = (slice(t0, t1), slice(y0, y1), slice(x0, x1))
+    # Zero until written (ops.zeros): only the crop takes memory (np.zeros cleared the whole
+    # clip's layers, 1.2 GB for 120 Full-HD frames, on the GUI thread of an open).
+    mask = zeros(shape, np.uint8)
+    mask[box] = _read_array(zf, layers.get("mask"), crop)
+    hints = zeros((*shape, 4), np.uint8)
+    saved = layers.get("hints") is not None
+    if saved:
+        hints[box] = _read_array(zf, layers["hints"], (*crop, 4))
+    return PaintLayers(mask, hints, box=box, hints_saved=saved)
 
 
 def _read_array(zf: zipfile.ZipFile, name: Any, shape: tuple[int, ...]) -> np.ndarray:

@@ -17,7 +17,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.state.project_file import ProjectData, ProjectError, read_summary, save_project
+from app.state.project_file import (
+    ProjectData,
+    ProjectError,
+    SnapshotStale,
+    read_summary,
+    save_project,
+)
 
 ENV_DATA_DIR = "VGPNN_DATA_DIR"  # overrides the data folder (tests, portable installs)
 
@@ -60,6 +66,9 @@ class RecoveryStore:
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future | None = None
         self.last_error = ""
+        # A write skipped: its layers changed before they were copied (LaterLayers). Read
+        # and cleared by taken_stale(); the next write must not be skipped as unchanged.
+        self._stale = False
 
     # -- this editor's file ---------------------------------------------------------------
     def write(self, data: ProjectData) -> Future | None:
@@ -115,10 +124,17 @@ class RecoveryStore:
             self._lock_file.close()
             self._lock_file = None
 
+    def taken_stale(self) -> bool:
+        """Whether a write was skipped as stale since the last call."""
+        stale, self._stale = self._stale, False
+        return stale
+
     def _write(self, data: ProjectData) -> None:
         try:
             save_project(data, self.path)
             self.last_error = ""
+        except SnapshotStale:  # painting went on: the file keeps the previous write
+            self._stale = True
         except OSError as exc:  # a full disk must not stop the editor; the prompt says so
             self.last_error = f"Autosave failed: {exc.strerror or exc}"
             raise

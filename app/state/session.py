@@ -16,13 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from app.inpaint.mask_model import MaskModel
 from app.state.events import Event
 from app.state.fingerprint import SourceInfo
 from app.state.in_out import InOutRange
-from app.state.project_file import SUFFIX, PaintLayers, ProjectData
+from app.state.project_file import SUFFIX, LaterLayers, PaintLayers, ProjectData
 from app.state.settings import EARLIER_LAYERS, ExportPreset, Favourite, PanelSettings
 
 if TYPE_CHECKING:
@@ -165,15 +163,17 @@ class SessionModel:
             self.dirty_changed.emit(False)
 
     # -- projects ------------------------------------------------------------------------
-    def snapshot(self, project_path: Any = None) -> ProjectData:
+    def snapshot(self, project_path: Any = None, later: bool = False) -> ProjectData:
         """A copy of the session for a project or recovery file (safe to write on another
-        thread while painting goes on)."""
+        thread while painting goes on). later: the painted layers are copied by the thread
+        that writes the file (LaterLayers; it writes nothing if they change before)."""
         if self.source is None:
             raise ValueError("no clip is open")
+        layers = _later if later else _painted
         return ProjectData(
             source=self.source, in_out=(self.in_out.in_point, self.in_out.out_point),
             settings=self.settings, favourites=[self._as_saved(f) for f in self.favourites],
-            export=self.export, inpaint=_painted(self.mask), sketch=_painted(self.sketch),
+            export=self.export, inpaint=layers(self.mask), sketch=layers(self.sketch),
             project_path=None if project_path is None else str(project_path))
 
     def restore(self, data: ProjectData, clip: Source, source: SourceInfo,
@@ -206,9 +206,9 @@ class SessionModel:
             model.reset(shape)
             if layers is None:
                 continue
-            if layers.mask.shape == shape:
-                model.load(layers.mask, layers.hints if layers.hints is not None
-                           else np.zeros((*shape, 4), np.uint8))
+            if layers.mask.shape == shape:  # no all-zero hints made: 4x the mask's size
+                model.load(layers.mask, layers.hints if layers.hints_saved else None,
+                           layers.box)
             else:
                 was = "×".join(map(str, layers.mask.shape))
                 notes.append(f"{what} on a clip of {was} (frames × height × width); this "
@@ -275,3 +275,8 @@ def _painted(model: MaskModel) -> PaintLayers | None:
     # (after an Invert of a Full-HD clip, 133 MB at every autosave).
     return PaintLayers(model.mask[box].copy(), model.hints[box].copy() if model.hinted else None,
                        tuple(s.start for s in box))
+
+
+def _later(model: MaskModel) -> LaterLayers | None:
+    """_painted, copied on the thread that writes the file (None: nothing ever painted)."""
+    return None if model.extent() is None else LaterLayers(model.copy_later())

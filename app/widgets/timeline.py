@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
@@ -18,10 +18,16 @@ from app.widgets.frames import thumbnail_strip
 PLAYHEAD_COLOR = "#ff9f1c"
 IN_OUT_COLOR = "#4fc3f7"
 MASK_MARK_RGB = (255, 48, 96)  # the mask overlay's default colour
+LINE_PX, HOVER_PX = 2.0, 3.0  # widths of the playhead and IN / OUT lines, in screen points
 PLAYHEAD_Z, MARKER_Z = 20, 30  # the IN / OUT tabs stay readable wherever the playhead is
 MARK_BAND = 0.12  # height of the mask band, as a fraction of the strip
 STRIP_HEIGHT_PX = 64  # thumbnails are computed at most this tall (screen points: x2 at 200%)
 MAX_THUMBS = 1000  # a strip of 1-px-wide frames would otherwise ask for one per pixel and more
+
+
+# What Qt sends a widget whose screen's pixel ratio changes (the first exists from Qt 6.6).
+_RATIO_CHANGES = {getattr(QEvent.Type, name) for name in
+                  ("DevicePixelRatioChange", "ScreenChangeInternal") if hasattr(QEvent.Type, name)}
 
 
 class _MarkerLine(pg.InfiniteLine):
@@ -145,11 +151,12 @@ class Timeline(pg.PlotWidget):
         self._in_line = self._marker("IN", 0.05, anchor=(0.0, 0.0))
         self._out_line = self._marker("OUT", 0.05, anchor=(1.0, 0.0))
         self.playhead = pg.InfiniteLine(0, angle=90, movable=False,
-                                        pen=pg.mkPen(PLAYHEAD_COLOR, width=2))
+                                        pen=pg.mkPen(PLAYHEAD_COLOR, width=LINE_PX))
         self.playhead.setZValue(PLAYHEAD_Z)
         self._box.addItem(self.playhead)
         self._box.scrubbed.connect(self._on_scrub)
 
+        self._pen_ratio = 1.0  # the screen's pixel ratio the lines' pens are made for
         self._frames: np.ndarray | None = None
         self._length = 1
         self._in, self._out = 0, 0
@@ -159,8 +166,8 @@ class Timeline(pg.PlotWidget):
         self._show_scale(False)  # no clip: no seconds, frames or playhead to show
 
     def _marker(self, text: str, position: float, anchor: tuple[float, float]) -> pg.InfiniteLine:
-        line = _MarkerLine(0, angle=90, movable=True, pen=pg.mkPen(IN_OUT_COLOR, width=2),
-                           hoverPen=pg.mkPen("#ffffff", width=3))
+        line = _MarkerLine(0, angle=90, movable=True, pen=pg.mkPen(IN_OUT_COLOR, width=LINE_PX),
+                           hoverPen=pg.mkPen("#ffffff", width=HOVER_PX))
         line.label = _MarkerLabel(line, text=text, position=position, color=IN_OUT_COLOR,
                                   fill=(0, 0, 0, 220),  # readable on sky and over the playhead
                                   anchors=[anchor, anchor])
@@ -253,6 +260,28 @@ class Timeline(pg.PlotWidget):
         rgba[0, marked] = (*MASK_MARK_RGB, 255)
         self._marks.setImage(rgba, autoLevels=False, levels=(0, 255),
                              rect=QRectF(-0.5, 0, len(marked), MARK_BAND))
+
+    def showEvent(self, ev):  # noqa: N802
+        super().showEvent(ev)
+        self._scale_pens()
+
+    def event(self, ev):
+        if ev.type() in _RATIO_CHANGES:  # moved to a screen of another scale
+            self._scale_pens()
+        return super().event(ev)
+
+    def _scale_pens(self) -> None:
+        """pyqtgraph's pens are cosmetic, their widths in the screen's pixels: at 200% the
+        playhead was a hairline. Made again at the screen's pixel ratio, as the brush
+        circle's (app.inpaint.painter)."""
+        ratio = self.devicePixelRatioF()
+        if ratio == self._pen_ratio:
+            return
+        self._pen_ratio = ratio
+        self.playhead.setPen(pg.mkPen(PLAYHEAD_COLOR, width=LINE_PX * ratio))
+        for line in (self._in_line, self._out_line):
+            line.setPen(pg.mkPen(IN_OUT_COLOR, width=LINE_PX * ratio))
+            line.setHoverPen(pg.mkPen("#ffffff", width=HOVER_PX * ratio))
 
     def resizeEvent(self, ev):  # noqa: N802
         super().resizeEvent(ev)

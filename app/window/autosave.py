@@ -51,10 +51,14 @@ class AutosaveController(QObject):
                                  "until it succeeds (save the project elsewhere)", 15000)
             self._written = -1  # and try again now, changed or not
         self.sync.commit()
+        if self.store.taken_stale():  # the last write was skipped: its layers changed
+            self._written = -1
         if session.revision == self._written:
             return False
         self._written = session.revision
-        if self.store.write(session.snapshot(project_path=session.project_path)) is None:
+        # The layers are copied on the store's thread (a big mask blocked this one).
+        if self.store.write(session.snapshot(project_path=session.project_path,
+                                             later=True)) is None:
             self._written = -1
             self.messages.status(f"{self.store.last_error}; your work is not protected "
                                  "until it succeeds (save the project elsewhere)", 15000)
