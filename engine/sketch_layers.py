@@ -203,6 +203,8 @@ class FrameDrawings:
             h, w = inks[0].shape
             ys0, xs0 = np.nonzero(inks[0])
             ys1, xs1 = np.nonzero(inks[1])
+            if len(xs0) == 0 or len(xs1) == 0:  # (a layer read while an edit empties it)
+                raise ValueError(f"key frame {k0 if len(xs0) == 0 else k1} holds no ink")
             centres = [np.array([xs0.mean(), ys0.mean()]), np.array([xs1.mean(), ys1.mean()])]
             slide = float(np.hypot(*(centres[1] - centres[0])))
             pad = h + w if whole else 2 * int(np.ceil(slide)) + BOX_MARGIN

@@ -634,7 +634,7 @@ class MaskModel:
             self._grow_extent(p.frames, p.ys, p.xs,
                               hints=self.hinted and getattr(p, "with_hints", False))
         atom = Atom(label, patches)
-        self._push(atom)
+        self._push(atom, announce=False)
         ft = atom.frames()
         self._refresh_masked(ft, masked)
         _, h, w = self.shape
@@ -643,6 +643,10 @@ class MaskModel:
         box = (min(y[0] for y in ys), max(y[1] for y in ys),
                min(x[0] for x in xs), max(x[1] for x in xs))
         self.changed.emit(MaskChange(ft.start, ft.stop, box))
+        # Last, as an undo's: a listener to `edited` sees the edit whole (the sketch's
+        # canvas drew from the key frames a Clear had emptied, which failed).
+        self.history_changed.emit()
+        self.edited.emit()
 
     # --- history -----------------------------------------------------------------------
     @property
@@ -693,15 +697,17 @@ class MaskModel:
         self.edited.emit()
         return True
 
-    def _push(self, atom: Atom) -> None:
-        """An edit done: `atom` undoes it (back to the state before)."""
+    def _push(self, atom: Atom, announce: bool = True) -> None:
+        """An edit done: `atom` undoes it (back to the state before). announce: say so
+        now (False: the caller does, once its other events are out)."""
         atom.to, self.state = self.state, next(self._states)
         fs = atom.frames()
         atom.frame_states = self._frame_states[fs].copy()
         self._frame_states[fs] = self.state
         self._history.push(atom)
-        self.history_changed.emit()
-        self.edited.emit()
+        if announce:
+            self.history_changed.emit()
+            self.edited.emit()
 
     # --- masked frames -----------------------------------------------------------------
     def _set_masked(self, fs: slice, value: bool) -> None:

@@ -204,6 +204,11 @@ class SketchCanvas:
     def on_edited(self) -> None:
         self._pieces = (self.model.state, 0)  # an edit done, or a stroke ended: a new state
 
+    def content(self) -> tuple:
+        """What names the layers' content and key frames now (a stroke's pieces count): a
+        worker's failure on content that changed since it began is a torn read, no fault."""
+        return self._drawn(), np.flatnonzero(self._inked(self.model.masked_frames())).tobytes()
+
     def _inked(self, keys: np.ndarray) -> np.ndarray:
         """The key frames that hold ink now. An erase stroke says which frames it emptied
         when it ends (MaskModel.end_stroke): until then a key frame it emptied (Applies to:

@@ -130,22 +130,38 @@ class SketchController(QObject):
         if self._preparing is not None:
             return
         work = self.canvas.preparer(frames)
-        job = jobs.Job(lambda job: work(), name="sketch canvas")
+
+        def run(job: jobs.Job) -> tuple | Exception:
+            try:
+                return work()
+            except Exception as exc:  # judged on the GUI thread: see _on_prepared
+                return exc
+
+        job = jobs.Job(run, name="sketch canvas")
         job.succeeded.connect(self._on_prepared)
         job.failed.connect(self._on_prepare_failed)
         job.done.connect(self._on_prepare_done)
-        job.state = self.model.state  # a failure on layers changed meanwhile is not a fault
+        job.content = self.canvas.content()  # a failure on layers changed since: no fault
         self._preparing = job
         jobs.start(job)
 
     @Slot(object, object)
-    def _on_prepared(self, job: jobs.Job, made: tuple) -> None:
-        self.canvas.keep(made)
+    def _on_prepared(self, job: jobs.Job, made: tuple | Exception) -> None:
+        # The work reads the layers while the GUI thread edits them: a key frame a Clear or
+        # an erase stroke emptied meanwhile has no ink and fails. Not logged as a failed
+        # job, and not a fault unless the layers are as they were (a stroke's pieces count:
+        # the model's state changes only at its end).
+        if isinstance(made, Exception):
+            self._on_prepare_failed(job, f"{type(made).__name__}: {made}", made)
+        else:
+            self.canvas.keep(made)
 
     @Slot(object, str)
-    def _on_prepare_failed(self, job: jobs.Job, message: str) -> None:
-        if job.state == self.model.state:  # the same layers: a fault, not a torn read
-            log.error("sketch canvas: %s; made on the GUI thread from now on", message)
+    def _on_prepare_failed(self, job: jobs.Job, message: str,
+                           error: Exception | None = None) -> None:
+        if job.content == self.canvas.content():  # the same layers: a fault, not a torn read
+            log.error("sketch canvas: %s; made on the GUI thread from now on", message,
+                      exc_info=error)
             self._prepare_failed = True
 
     @Slot(object)
@@ -290,7 +306,9 @@ class SketchController(QObject):
 
     def _on_edited(self) -> None:
         self.canvas.on_edited()
-        self._refresh_canvas()  # a stroke's end: the onion's frames are drawn as they are now
+        # A stroke's end (no change comes after it): the onion's frames as they are now.
+        # (MaskModel says an edit is done after its changes: its key frames are known.)
+        self._refresh_canvas()
 
     def _refresh_canvas(self) -> None:
         if self.active and self._shown is not None:
