@@ -135,3 +135,33 @@ def test_a_worker_that_read_a_key_frame_an_erase_stroke_empties_is_no_fault(
     _run_held(held)
     assert pane.badge.text() == f"Holds key {CLIP_T}"
     np.testing.assert_array_equal(pane.image.image, _as_drawn_now(sketch))
+
+
+def test_a_stroke_that_makes_a_key_frame_on_a_large_frame_shows_paper_until_it_ends(
+        window, qtbot, monkeypatch):
+    """On a frame larger than SYNC_PIXELS with the onion skin on, a stroke on a frame
+    between key frames makes it a key frame: its old faint drawing stayed under the new ink
+    until the stroke ended, and each piece of the stroke started a worker whose drawings the
+    next piece made stale. Now paper at once, and the onion's frames once the stroke ends."""
+    from app.sketch import canvas as sketch_canvas
+    from app.workers import jobs
+
+    monkeypatch.setattr(sketch_canvas, "SYNC_PIXELS", 0)
+    sketch, pane, model = _two_key_frames(window)
+    sketch.panel.onion.setChecked(True)
+    window.playback.seek(4)
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: sketch._preparing is None and (pane.image.image < 255).any(),
+                    timeout=10_000)
+    started = []
+    start = jobs.start
+    monkeypatch.setattr(jobs, "start", lambda job: started.append(job) or start(job))
+    model.begin_stroke(4, "remove", 3)
+    for x in range(20, 30, 2):
+        model.stroke_to(x, 24)
+    assert (pane.image.image == 255).all() and started == []
+    model.end_stroke()
+    assert len(started) == 1
+    qtbot.waitUntil(lambda: sketch._preparing is None, timeout=10_000)
+    np.testing.assert_array_equal(pane.image.image, _as_drawn_now(sketch))
+    assert (pane.image.image < 255).any()  # the frames around, tinted

@@ -107,7 +107,15 @@ class SketchController(QObject):
         else:
             onion = self.panel.onion.isChecked()
             missing = [] if self._prepare_failed else canvas.missing(index, onion)
-            if missing:  # the picture on screen stays until they are ready, then this again
+            key = bool(self.model.masked_frames()[min(index, self.model.shape[0] - 1)])
+            if missing and key:
+                # A key frame waits for its onion's frames on paper (it showed the faint
+                # drawing it had before a stroke made it a key frame), and during a stroke
+                # does not ask for them: each piece made the worker's drawings stale.
+                if self.model.stroking is None:
+                    self._prepare(missing)
+                shown = paper
+            elif missing:  # the picture on screen stays until they are ready, then this again
                 self._prepare(missing)
                 kept = self._shown is not None and self._shown.shape == paper.shape
                 shown = self._shown if kept else paper
