@@ -108,6 +108,49 @@ def test_dark_hint_gives_a_dark_fill():
     assert any("lie outside the hole" in n for n in notes)
 
 
+def test_a_hint_the_size_of_a_small_object_brings_one():
+    """A red hint in a sky where the clip's red balloon is a tenth of the frame's height: at
+    the coarsest level both are about two pixels, and the hint seeded there alone was matched
+    away with its surroundings (no red at all on seeds 0 and 1; so on every real clip tried).
+    Pinned to its colour on every level where it fits inside a patch, it brings a balloon."""
+    t, h, w = 6, 108, 192
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:h, :w]
+    sky = np.stack([90 + 60 * yy / h, 140 + 50 * yy / h, 230 + 0 * yy], -1).astype(float)
+    frames = np.empty((t, h, w, 3), np.uint8)
+    for i in range(t):
+        f = sky + rng.normal(0, 4, (h, w, 3))
+        for cy, cx, colour in ((h // 4, 3 * w // 4 + i, (210, 40, 40)),
+                               (3 * h // 4, w // 5 - i, (230, 200, 50))):
+            f[(yy - cy) ** 2 + (xx - cx) ** 2 < 36] = colour  # balloons 12 px across
+        frames[i] = np.clip(f, 0, 255)
+    disc = (yy - h // 2) ** 2 + (xx - w // 2) ** 2 <= 9 ** 2
+    mask = np.repeat(disc[None], t, 0)
+    hints = np.zeros((t, h, w, 4), np.uint8)
+    hints[mask] = (210, 40, 40, 255)
+    for seed in (0, 1):
+        out = final(frames, Request(task="inpaint", mask=mask, hints=hints, seed=seed)).frames
+        red = (out[..., 0].astype(int) - out[..., 2]) > 80
+        assert red[mask].mean() > 0.25, seed
+        assert np.array_equal(out[~mask], frames[~mask])  # nothing else changes
+
+
+def test_only_hint_blobs_that_fit_in_a_patch_are_pinned():
+    """A blob wider than a patch is left to the clip's detail (pinned, a flat disc was
+    matched with flat pieces of the scene); one that fits is pinned to its colour."""
+    from engine.tasks.inpaint import _pinned_hints
+
+    alpha = torch.zeros(1, 2, 30, 40)
+    alpha[:, :, 2:7, 2:7] = 1  # 5x5: about 5.6 px across, fits a 7x7 patch
+    alpha[:, 1, 10:22, 20:32] = 1  # 12x12 on frame 1 only: wider than a patch
+    colour = torch.full((3, 2, 30, 40), 0.5)
+    hole = torch.ones(1, 2, 30, 40, dtype=torch.bool)
+    where, pinned = _pinned_hints(alpha, colour, hole, (3, 7, 7))
+    assert where[0, :, 2:7, 2:7].all() and int(where.sum()) == 2 * 25 and pinned is colour
+    hole[:, :, :, :10] = False  # only painted colour inside the hole counts
+    assert _pinned_hints(alpha, colour, hole, (3, 7, 7)) is None
+
+
 def test_mask_covering_everything_is_refused():
     clean = background(t=4, h=24, w=24)
     with pytest.raises(InputError, match="covers every patch"):

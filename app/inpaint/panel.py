@@ -35,6 +35,7 @@ from app.workers import jobs
 from engine.errors import EngineError
 
 IMPORT_FAILED, EXPORT_FAILED = "Cannot import the masks", "Cannot export the masks"
+NOTHING_TO_EXPORT = "There is no mask to export yet."
 SCOPE_LABELS = {"frame": "This frame", "range": "In–out range", "all": "All frames"}
 MAX_SIZE = int(2 * MAX_RADIUS)
 
@@ -351,6 +352,10 @@ class InpaintPanel(QWidget):
             self.start_import(mask_io.import_target(path))
 
     def choose_export(self) -> None:
+        # As File ▸ Export Masks… says: the button wrote a folder of black frames.
+        if self.model.is_empty():
+            self.failed.emit(EXPORT_FAILED, NOTHING_TO_EXPORT)
+            return
         start = (self.folder / self.export_name) if self.folder else Path(self.export_name)
         # An earlier export's folder (the name offered) is chosen, not entered.
         path = folder_dialog.choose_folder_to_write(

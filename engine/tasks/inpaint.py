@@ -4,7 +4,10 @@ At every level the hole is the mask scaled to that level (any coverage counts); 
 patch overlaps the hole are excluded and keys far from it cost more (_locality_cost), voxels
 outside it are pinned to the source, and only a box around the hole is searched. The
 coarsest guess is the hint colour where painted, else a smooth fill from the hole's
-surroundings plus seeded noise (so seeds differ).
+surroundings plus seeded noise (so seeds differ). A hint blob stays pinned to its colour on
+every level where it fits inside a patch (_pinned_hints), so the search must find an object
+of its size and colour there: seeded at the coarsest level only, it was matched away with
+its surroundings (a red hint in a sky came out as sky on every real clip tried).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -66,6 +70,7 @@ class Inpaint(Task):
         hints = self.request.hints
         hinted = hints is not None and bool(((hints[..., 3] > 63) & self.request.mask).any())
         out: list[LevelSetup | None] = []
+        pinning = hinted  # until a level's hint blobs are all wider than a patch
         for n, level in enumerate(levels):
             finest = n == len(levels) - 1
             if finest and tuple(mask.shape[1:]) == level.source:
@@ -84,7 +89,15 @@ class Inpaint(Task):
             # is a far cloud, which the cost would lose to the sky beside the hole).
             cost = None if hinted else _locality_cost(hole[0], level.patch,
                                                       int(ctx.pyramid[n].shape[0]))
-            out.append(LevelSetup(keep=~hole, known=ctx.pyramid[n], key_mask=allowed, key_cost=cost,
+            keep, known = ~hole, ctx.pyramid[n]
+            if pinning:
+                alpha, colour = self._hint_at(ctx, level.source)
+                pins = _pinned_hints(alpha, colour, hole, level.patch)
+                if pins is not None:
+                    keep, known = keep | pins[0], torch.where(pins[0], pins[1], known)
+                elif bool(((alpha > 0.5) & hole).any()):
+                    pinning = False  # every blob is wider than a patch: wider still below
+            out.append(LevelSetup(keep=keep, known=known, key_mask=allowed, key_cost=cost,
                                   region=_region(hole[0], level.patch)))
         skipped = sum(1 for i in out if i is None)
         if skipped:
@@ -101,16 +114,9 @@ class Inpaint(Task):
         guess = _smooth_fill(coarsest, hole, cancel=ctx.cancel)
         hinted = torch.zeros_like(hole)
         if self.request.hints is not None:
-            rgba = torch.from_numpy(np.ascontiguousarray(self.request.hints)).to(coarsest.device).float()
-            # Colour weighed by its opacity before the resize, divided by the resized opacity
-            # after: a half-transparent hint keeps its colour (it was divided by its alpha,
-            # twice as bright). The editor's and the CLI's hints are opaque or absent.
-            rgba[..., :3] *= rgba[..., 3:] / 255.0
-            small = resize(rgba.permute(3, 0, 1, 2), shape, budgets=ctx.budgets)  # (4, T, H, W)
-            alpha = (small[3:4] / 255.0).clamp(0, 1)
-            colour = small[:3] / alpha.clamp_min(1e-3) / 127.5 - 1.0
+            alpha, colour = self._hint_at(ctx, shape)
             hinted = (alpha > 0.25) & hole
-            guess = torch.where(hinted, colour.clamp(-1, 1), guess)
+            guess = torch.where(hinted, colour, guess)
             if not bool(hinted.any()):  # said, not dropped in silence
                 if bool((alpha > 0.25).any()):
                     ctx.notes.append("the hint colours lie outside the hole: only colours "
@@ -123,6 +129,43 @@ class Inpaint(Task):
         # White noise replicated along time, as measured for inpainting: the smooth mixed
         # noise of the settings was measured for whole layouts, not for a hole's fill.
         return add_noise(guess, self.noise(ctx), generator, "replicated", where=hole & ~hinted)
+
+
+    def _hint_at(self, ctx: TaskContext, shape: Shape3) -> tuple[torch.Tensor, torch.Tensor]:
+        """The hints at a level of `shape`: (alpha (1, T, H, W) in 0..1, colour (3, T, H, W)
+        in [-1, 1]). The colour is weighed by its opacity before the resize and divided by
+        the resized opacity after: a half-transparent hint keeps its colour (it was divided
+        by its alpha, twice as bright). The editor's and the CLI's hints are opaque or
+        absent."""
+        rgba = torch.from_numpy(np.ascontiguousarray(self.request.hints)).to(ctx.device).float()
+        rgba[..., :3] *= rgba[..., 3:] / 255.0
+        small = resize(rgba.permute(3, 0, 1, 2), shape, budgets=ctx.budgets)  # (4, T, H, W)
+        alpha = (small[3:4] / 255.0).clamp(0, 1)
+        return alpha, (small[:3] / alpha.clamp_min(1e-3) / 127.5 - 1.0).clamp(-1, 1)
+
+
+def _pinned_hints(alpha: torch.Tensor, colour: torch.Tensor, hole: torch.Tensor,
+                  patch: Shape3) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(where (1, T, H, W) bool, colour) of the hint blobs to pin at a level: those (opaque
+    over a half, in the hole) whose equivalent diameter is at most a patch's width, so every
+    patch over one holds it whole with some of its surroundings, and the search can only
+    match it with an object of its size and colour. None when there is none. A wider blob is
+    left to the clip's own detail: pinned while a patch fits inside it, a flat red disc was
+    matched with flat pieces of the scene (a tent of the ground band in the sky)."""
+    found = ((alpha > 0.5) & hole)[0]
+    if not bool(found.any()):
+        return None
+    width = max(patch[1], patch[2])
+    where = np.zeros(tuple(found.shape), bool)
+    for t, frame in enumerate(found.cpu().numpy().astype(np.uint8)):
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(frame, connectivity=8)
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        small = 1 + np.flatnonzero(2 * np.sqrt(areas / math.pi) <= width)
+        if len(small):
+            where[t] = np.isin(labels, small)
+    if not where.any():
+        return None
+    return torch.from_numpy(where).to(alpha.device)[None], colour
 
 
 def _no_keys_message(hole: torch.Tensor, patch: Shape3) -> str:
