@@ -281,6 +281,26 @@ def test_browse_seeds_with_an_empty_mask_says_so_first(window):
     assert window.panel.status.text() == "Paint a mask first"
 
 
+def test_painting_after_a_refusal_takes_the_request_back(window):
+    """After a run refused for lack of a mask, the panel kept "Paint a mask first" and the
+    status bar the refusal over the painted frames; a mask on other frames than the in/out
+    range is said as such (it read "The mask is empty (… the mask is on other frames)")."""
+    window.session.in_out.set_range(0, 2)
+    model = window.inpaint.model
+    model.begin_stroke(5, "remove", 4, scope="frame")
+    model.stroke_to(20, 20)
+    model.end_stroke()
+    window.runs.generate()
+    said = window.statusBar().currentMessage()
+    assert said.startswith("No mask in the in/out range (frames 1–3; it is on other frames)")
+    assert window.panel.status.text() == "Paint a mask first"
+    model.begin_stroke(1, "remove", 4, scope="frame")
+    model.stroke_to(20, 20)
+    model.end_stroke()
+    assert window.panel.status.text() == "Ready"
+    assert window.statusBar().currentMessage() == ""
+
+
 def test_a_favourite_is_the_video_of_the_mask_it_was_starred_with(window, qtbot):
     """A favourite remembers which mask made it: after the mask changes, Export Favourites
     takes its video from the cache while it is there, and leaves it out (saying so) once

@@ -20,6 +20,12 @@ class Messages(QObject):
     def status(self, text: str, ms: int = 0) -> None:
         self._window.statusBar().showMessage(text, ms)
 
+    def withdraw(self, text: str) -> None:
+        """Take `text` off the status bar if it is still what it says."""
+        bar = self._window.statusBar()
+        if bar.currentMessage() == text:
+            bar.clearMessage()
+
     def error(self, title: str, message: str) -> None:
         """Status bar + a (non-blocking) dialog."""
         self.last_error = message

@@ -28,6 +28,7 @@ from engine.limits import check_requested_size
 from engine.request import Request, summarise_notes
 
 NO_CLIP = "Open a video first (File ▸ Open or drop a file)."
+MASK_FIRST = "Paint a mask first"  # the panel's line after a run refused for lack of one
 
 
 class RunController(QObject):
@@ -42,6 +43,7 @@ class RunController(QObject):
         self.generated_once = False  # "Update on change" waits for a first Generate
         self._note = ""  # said in the status bar while a run reports back
         self._quiet = False  # a stop for something that takes the run's place (stop_quietly)
+        self._refused = ""  # the status bar's line when a run was refused for lack of a mask
         panel.generate_requested.connect(self.generate)
         panel.cancel_requested.connect(self.cancel)
         panel.choices_changed.connect(self._on_choices_changed)
@@ -53,6 +55,7 @@ class RunController(QObject):
         runner.cancelled.connect(self._on_cancelled)
         runner.busy_changed.connect(panel.set_busy)
         session.clip_changed.connect(self._on_clip)
+        inpaint.maskedFramesChanged.connect(lambda masked: self._found_mask())
 
     # -- the run's input -------------------------------------------------------------------
     def request_for(self, settings: PanelSettings, in_out: tuple[int, int],
@@ -193,18 +196,29 @@ class RunController(QObject):
         """An inpaint run needs a mask in the in/out range: say so instead of running."""
         first, last = self._in_out()
         if not self.inpaint.frames_with_mask(first, last):
-            where = ("" if not self.inpaint.has_mask() else
-                     f" (frames {first + 1}–{last + 1}: the mask is on other frames)")
-            text = f"The mask is empty{where}: paint over what to fill on the Source view."
-            self.panel.set_progress(0, 1, "Paint a mask first")
+            text = ("The mask is empty: paint over what to fill on the Source view."
+                    if not self.inpaint.has_mask() else
+                    f"No mask in the in/out range (frames {first + 1}–{last + 1}; it is on "
+                    "other frames): paint over what to fill there, or move the range.")
+            self.panel.set_progress(0, 1, MASK_FIRST)
             self.messages.status(text, 10000)
+            self._refused = text
             return False
         clip, quality = self.session.clip, settings.quality
         if downscales(quality, clip.width, clip.height):
-            self._note = (f"inpainting at full size {clip.width}×{clip.height} "
-                          f"({quality.title()} does not shrink masked clips; this can take "
-                          "a while)")
+            # No parentheses: the "Result ready" line puts its notes in some.
+            self._note = (f"inpainting at full size {clip.width}×{clip.height}: "
+                          f"{quality.title()} does not shrink masked clips, so this can take "
+                          "a while")
         return True
+
+    def _found_mask(self) -> None:
+        """A mask painted after a run was refused for lack of one: the panel stops asking
+        for it (it kept "Paint a mask first" over the painted frames)."""
+        if self.panel.status.text() == MASK_FIRST and self.inpaint.frames_with_mask(
+                *self._in_out()):
+            self.panel.set_progress(0, 1, "Ready")
+            self.messages.withdraw(self._refused)
 
     def _on_choices_changed(self) -> None:
         if self.panel.auto_update.isChecked() and self.generated_once and self.session.clip:
