@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QDropEvent, QImage
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.widgets.timeline import IN_OUT_COLOR
 from tests.test_app_support import (
@@ -18,6 +18,7 @@ from tests.test_app_support import (
     CLIP_H,
     CLIP_T,
     CLIP_W,
+    RUN_TIMEOUT_MS,
     drag_on_view,
     open_and_wait,
     write_tiny_clip,
@@ -293,6 +294,24 @@ def test_view_modes(window, qtbot):
     window.transport.buttons["source"].click()
     assert window.view.mode == "source" and not window.viewer.result.isVisible()
     assert (window.session.in_out.in_point, window.session.in_out.out_point) == (1, 5)  # survived the switch
+
+
+def test_side_by_side_shows_both_frames_at_one_scale(window, qtbot):
+    """pyqtgraph's fit leaves a margin that shrinks as the pane widens, and a fit kept the
+    margin of the width it was made at: the Source pane, fitted alone, showed the frame at
+    another scale than the Result pane beside it (468 against 456 pixels)."""
+    window.resize(1400, 860)
+    QApplication.processEvents()
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    window.view.set_view_mode("side")
+    for _ in range(3):
+        QApplication.processEvents()
+    spans = [pane.box.viewRange()[0][1] - pane.box.viewRange()[0][0]
+             for pane in (window.viewer.source, window.viewer.result)]
+    widths = [pane.box.width() for pane in (window.viewer.source, window.viewer.result)]
+    scales = [w / span for w, span in zip(widths, spans, strict=True)]
+    assert abs(scales[0] - scales[1]) < 0.01 * scales[0], (scales, widths)
 
 
 def test_drag_in_out_markers(window, qtbot):

@@ -23,6 +23,16 @@ VIEW_MODES = ("source", "result", "side")
 BACKGROUND = "#141414"
 
 
+class _FrameBox(pg.ViewBox):
+    """A ViewBox whose fit leaves the same margin at any size. pyqtgraph's margin shrinks
+    as the box widens (50 * padding / sqrt(width)), and a fit kept the margin of the size
+    it was made at: side by side, the Source pane fitted when it was alone and the wide
+    Result pane drew one frame at two scales (468 and 456 pixels wide)."""
+
+    def suggestPadding(self, axis: int) -> float:  # noqa: N802 (pyqtgraph's name)
+        return float(self.state["defaultPadding"])
+
+
 class FramePane(QWidget):
     """One titled picture: a zoomable, pannable frame, or a placeholder message."""
 
@@ -42,7 +52,7 @@ class FramePane(QWidget):
         self.view.setAccessibleName(f"{title} viewer")
         # Smooth scaling: coarse preview levels and small clips look like video, not mosaics.
         self.view.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        self.box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.box = _FrameBox(lockAspect=True, invertY=True, enableMenu=False)
         self.box.setDefaultPadding(0.02)
         self.view.setCentralItem(self.box)
         self.image = pg.ImageItem(axisOrder="row-major")
