@@ -35,6 +35,9 @@ class OutputSizeGroup(QWidget):
         self._fps = 25.0
         self._ratio = 1.0
         self._follow_frames = True  # duration tracks the in/out range until edited
+        # The duration the user chose: a range too short for it (one frame greys the box at
+        # 1) holds it back only while it lasts; it used to stay at 1 after the range grew.
+        self._wanted_frames = 10
 
         self.preset = QComboBox()
         self.preset.addItems(["Source", *ASPECT_PRESETS, "Custom"])
@@ -90,8 +93,10 @@ class OutputSizeGroup(QWidget):
         self.setEnabled(True)
         self._src = (width, height, frames)
         self._fps = fps if fps > 0 else 25.0
-        self.out_width.set_range(MIN_SIDE, min(MAX_SIDE, max(MIN_SIDE, width * MAX_SCALE)))
-        self.out_height.set_range(MIN_SIDE, min(MAX_SIDE, max(MIN_SIDE, height * MAX_SCALE)))
+        # A side under MIN_SIDE (a tiny image) is its own floor: the source's size is offered.
+        low_w, low_h = min(MIN_SIDE, width), min(MIN_SIDE, height)
+        self.out_width.set_range(low_w, min(MAX_SIDE, max(low_w, width * MAX_SCALE)))
+        self.out_height.set_range(low_h, min(MAX_SIDE, max(low_h, height * MAX_SCALE)))
         self.out_width.set_value(width, quiet=True)
         self.out_height.set_value(height, quiet=True)
         self._ratio = width / height
@@ -104,8 +109,7 @@ class OutputSizeGroup(QWidget):
         """The in/out range changed: new limits; the duration follows unless edited."""
         self._src = (self._src[0], self._src[1], frames)
         self._set_frame_range(frames)
-        if self._follow_frames:
-            self._set_frames(frames)
+        self._set_frames(frames if self._follow_frames else self._wanted_frames)
         self._refresh()
 
     def values(self) -> tuple[int, int, int]:
@@ -117,6 +121,7 @@ class OutputSizeGroup(QWidget):
         self.out_height.set_value(height, quiet=True)
         self._set_frames(frames)
         self._follow_frames = frames == self._src[2]
+        self._wanted_frames = frames
         w, h, _ = self.values()
         self._ratio = w / h  # the lock keeps the shape it shows
         self._refresh()
@@ -157,8 +162,11 @@ class OutputSizeGroup(QWidget):
             self._ratio = ASPECT_PRESETS[name]
             h = sh
             w = round(h * self._ratio)
-            if w > self.out_width.maximum():
-                w = int(self.out_width.maximum())
+            # A width past the panel's bounds (a tall clip at 16:9, a tiny one at 9:16)
+            # stops there and the height gives way, so the preset's aspect holds.
+            bounded = min(max(w, self.out_width.minimum()), self.out_width.maximum())
+            if bounded != w:
+                w = int(bounded)
                 h = round(w / self._ratio)
         else:
             return
@@ -198,12 +206,14 @@ class OutputSizeGroup(QWidget):
         self.seconds.blockSignals(True)
         self.seconds.setValue(value / self._fps)
         self.seconds.blockSignals(False)
-        self._follow_frames = int(round(value)) == self._src[2]
+        self._wanted_frames = int(round(value))
+        self._follow_frames = self._wanted_frames == self._src[2]
         self._refresh()
 
     def _on_seconds(self, seconds: float) -> None:
         self._set_frames(round(seconds * self._fps))  # the box shows the whole frames' time
-        self._follow_frames = self.out_frames.int_value() == self._src[2]
+        self._wanted_frames = self.out_frames.int_value()
+        self._follow_frames = self._wanted_frames == self._src[2]
         self._refresh()
         self._commit()
 
