@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("retarget", help="resize or change the duration without stretching or cropping")
     r.add_argument("input", help="input video, image or image folder")
     _common(r)
+    r.add_argument("--noise", type=float, help="the coarsest noise's sigma, 0 to 100 (default 0: "
+                   "the clip's own layout, resized; raise it, as the editor's Noise, for others)")
     for p in (g, r):
         p.add_argument("--blend-seams", action="store_true",
                        help="blend the faint seams where copied regions meet in smooth areas (pale "
