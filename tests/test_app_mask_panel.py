@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 from app.inpaint.mask_model import MaskModel  # noqa: E402
 from app.inpaint.painter import MaskOverlay  # noqa: E402
 from app.inpaint.panel import InpaintPanel  # noqa: E402
+from app.widgets import folder_dialog  # noqa: E402
 
 SHAPE = (6, 48, 64)
 
@@ -205,3 +206,32 @@ def test_import_picks_a_sequence_from_any_frame_or_a_single_file(panel, tmp_path
     picked.append(str(tmp_path / "m" / "nothing.mp4"))
     with qtbot.waitSignal(panel.failed):
         panel.choose_import()
+
+
+def test_the_export_button_refuses_an_empty_mask(panel, tmp_path, monkeypatch):
+    """File ▸ Export Masks… refuses an empty mask; the panel's Export… button asked for a
+    folder and wrote one black frame per frame of the clip."""
+    asked = []
+
+    def choose(parent, caption, start, takes):
+        asked.append(start)
+        return tmp_path / "masks"
+
+    monkeypatch.setattr(folder_dialog, "choose_folder_to_write", choose)
+    failures = []
+    panel.failed.connect(lambda title, text: failures.append((title, text)))
+    panel.export_button.click()
+    assert not asked and not (tmp_path / "masks").exists()
+    assert failures and failures[0][0] == "Cannot export the masks" and "no mask" in failures[0][1]
+
+    # With paint it goes on to the dialog as before; an erased stroke is empty again.
+    panel.model.begin_stroke(1, "remove", 6)
+    panel.model.stroke_to(20, 20)
+    panel.model.end_stroke()
+    written = []
+    monkeypatch.setattr(panel, "start_export", written.append)
+    panel.export_button.click()
+    assert len(asked) == 1 and written == [tmp_path / "masks"]
+    panel.model.clear()
+    panel.export_button.click()
+    assert len(asked) == 1 and len(failures) == 2
