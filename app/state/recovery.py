@@ -138,6 +138,9 @@ class RecoveryStore:
         except OSError as exc:  # a full disk must not stop the editor; the prompt says so
             self.last_error = f"Autosave failed: {exc.strerror or exc}"
             raise
+        except MemoryError:  # the copy of a large mask, now made on this thread
+            self.last_error = "Autosave failed: not enough memory to copy the painted layers"
+            raise
 
     def _hold_lock(self) -> None:
         self._lock_file = open(self._lock_path, "a+")  # held (locked) while this editor runs
