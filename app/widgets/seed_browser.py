@@ -211,7 +211,12 @@ class SeedBrowser(QDialog):
                 tile.set_state("best" if tile.refined else "ready")
             else:  # not "level 11/17" as if still being computed
                 tile.set_state("stopped")
-        self.status.setText("Stopped.")
+        # How many are finished, and that Show makes the rest: "Stopped." alone left the
+        # user to count the tiles.
+        ready = sum(t.clip is not None and t.clip.final for t in self.tiles.values())
+        self.status.setText(f"Stopped; all {ready} variations are ready." if ready == len(self.tiles)
+                            else f"Stopped: {ready} of {len(self.tiles)} variations ready (Show "
+                            "computes the rest).")
         self.stop.setEnabled(False)
 
     def defer(self, token: tuple, request: Request) -> None:

@@ -24,7 +24,7 @@ from app.window.runs import RunController
 from app.window.view import ViewController
 from app.workers.export_runner import ExportRunner
 from app.workers.exporter import ExportItem, normalize_target, writer_target
-from app.workers.generation import cache_key, made_as
+from app.workers.generation import cache_key, made_as, to_result
 from engine.errors import InputError
 from engine.io import SAMPLE_CLIP, check_target
 
@@ -46,6 +46,7 @@ class ExportController(QObject):
         for outcome in (self.runner.finished, self.runner.failed, self.runner.cancelled):
             outcome.connect(self._end_journal)
         self.runner.finished.connect(self._on_exported)
+        self.runner.computed.connect(self._keep_computed)
         self.runner.failed.connect(
             lambda msg, written: messages.error("Export failed", msg + _kept(written, "failed")))
         self.runner.cancelled.connect(
@@ -119,6 +120,11 @@ class ExportController(QObject):
         (a new folder for the favourites) is made, once asked."""
         missing = sorted({t.parent for t in targets if not t.parent.exists()})
         for folder in missing:
+            blocker = _file_above(folder)
+            if blocker is not None:  # no folder can be made there: said now, not asked
+                self.messages.error("Export", f"Cannot export into {folder}: {blocker} is a "
+                                    "file, not a folder.")
+                return False
             if not prompts.ask_create_folder(self._window, folder):
                 return False
             try:
@@ -240,6 +246,14 @@ class ExportController(QObject):
         preferences.remember_export(self.settings, preset,  # the editor's, kept at once
                                     self.session.project_path)
 
+    def _keep_computed(self, made: tuple) -> None:
+        """A favourite the export computed goes into the session's cache, as the seed
+        browser's videos do: a later export (or the browser) takes it from there instead of
+        computing it again. Its realism is scored where it is shown (a cached clip's)."""
+        item, selection, level = made
+        self.cache.put(cache_key(selection, item.request),
+                       to_result(level, item.request, selection))
+
     def _on_exported(self, paths: list, notes: list) -> None:
         if paths:
             self.settings.setValue("exportDir", str(Path(paths[0]).parent))
@@ -260,3 +274,11 @@ def _kept(written: list, what: str) -> str:
     more = f" and {len(written) - 3} more" if len(written) > 3 else ""
     return (f" {len(written)} file{'s' if len(written) != 1 else ''} written before it {what} "
             f"{'were' if len(written) != 1 else 'was'} kept: {names}{more} in {Path(written[0]).parent}.")
+
+
+def _file_above(folder: Path) -> Path | None:
+    """The file standing where `folder` or a folder above it would be made, if any."""
+    for place in (folder, *folder.parents):
+        if place.exists():
+            return None if place.is_dir() else place
+    return None

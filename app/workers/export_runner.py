@@ -20,6 +20,7 @@ class ExportRunner(QObject):
     finished = Signal(list, list)  # written paths, notes for the user (a sound left out)
     failed = Signal(str, list)  # the message, the files written before the failure
     cancelled = Signal(list)  # the files written before the cancel (they are kept)
+    computed = Signal(object)  # (item, selection, final LevelResult) of a favourite made
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -71,6 +72,8 @@ class ExportRunner(QObject):
 
     @Slot(object, object)
     def _on_progress(self, job: jobs.Job, value: ExportProgress) -> None:
+        if job is self._job and value.made is not None:
+            self.computed.emit(value.made)
         dialog = self._dialog  # setValue may run the event loop (and _on_done) itself
         if job is self._job and dialog is not None:
             if not job.is_cancelled():  # "Cancelling…" stays until it has stopped

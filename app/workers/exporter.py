@@ -25,6 +25,7 @@ FORMATS = {  # label -> (kind, suffix)
     STILL: ("still", ".png"),  # offered for a one-frame result only
 }
 DEFAULT_CRF = 18
+COMPUTE_SHARE = 0.9  # of a computed favourite's stretch of the bar: its run (then the write)
 KNOWN_SUFFIXES = (*VIDEO_OUT_EXTS, ".gif", ".png")  # output suffixes a typed name may carry
 
 
@@ -47,6 +48,9 @@ class ExportItem:
 class ExportProgress:
     fraction: float  # 0..1 over all items
     text: str
+    # A favourite this export computed: (its item, selection, final LevelResult), so that
+    # the session keeps the video (it was computed again by every later export).
+    made: tuple | None = field(default=None, repr=False, compare=False)
 
 
 def output_name(stem: str, seed: int, kind: str) -> str:
@@ -96,9 +100,19 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
                 request = item.prepare(item.request) if item.prepare else item.request
                 for level in engine_levels(selection.frames, request, job.is_cancelled):
                     frames = level.frames
+                    # Each level moves the bar (the run is most of this file's time: the bar
+                    # sat still for minutes on a Full-HD one), the write its last tenth.
+                    job.report(ExportProgress(
+                        (i + COMPUTE_SHARE * level.level / level.levels) / count,
+                        f"Computing seed {item.seed} (level {level.level}/{level.levels})…",
+                        (item, selection, level) if level.final else None))
+                start = COMPUTE_SHARE
+            else:
+                start = 0.0
 
-            def progress(done: int, total: int, i: int = i, name: str = target.name) -> None:
-                job.report(ExportProgress((i + done / max(total, 1)) / count,
+            def progress(done: int, total: int, i: int = i, name: str = target.name,
+                         start: float = start) -> None:
+                job.report(ExportProgress((i + start + (1 - start) * done / max(total, 1)) / count,
                                           f"Writing {name} ({done}/{total})"))
 
             # Sound is asked for a video only: a GIF or PNG has none by the user's choice, so
