@@ -165,3 +165,19 @@ def test_a_typed_suffix_picks_its_format_over_the_remembered_one(qtbot, tmp_path
     qtbot.addWidget(still)
     type_name(qtbot, still, "frame.png")
     assert still.kind == "still"
+
+
+def test_the_replace_question_speaks_of_one_file_as_one():
+    """It asked "Replace existing files?" for one file, and put "and N more" inside the
+    quotes with the names."""
+    from pathlib import Path
+
+    from app.window.prompts import replace_words
+
+    title, text, _ = replace_words([Path("/tmp/out/a.mp4")])
+    assert title == "Replace the existing file?"
+    assert text == "“a.mp4” already exists in /tmp/out. Replace it?"
+    many = [Path(f"/tmp/out/s{i}.mp4") for i in range(5)]
+    title, text, _ = replace_words(many)
+    assert title == "Replace existing files?"
+    assert text.startswith("“s0.mp4”, “s1.mp4”, “s2.mp4” and 2 more already exist in /tmp/out")

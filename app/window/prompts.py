@@ -77,17 +77,27 @@ def choose_project_to_save(parent: QWidget, suggested: Path,
     return path if path.suffix.lower() == SUFFIX else path.with_name(path.name + SUFFIX)
 
 
-def ask_replace(parent: QWidget, there: list[Path]) -> bool:
-    """True to write over these existing files or folders (an export's targets)."""
-    names = ", ".join(p.name for p in there[:3]) + (f" and {len(there) - 3} more" if len(there) > 3 else "")
+def replace_words(there: list[Path]) -> tuple[str, str, str]:
+    """(title, text, informative text) of ask_replace: singular for one file, each name
+    quoted on its own ("Replace existing files?" for one file, and "and 2 more" inside the
+    quotes, before)."""
     one = len(there) == 1
     kind = "folder" if all(p.is_dir() for p in there) else "file"  # PNG frames: folders
-    box = QMessageBox(QMessageBox.Icon.Warning, f"Replace existing {kind}s?",
-                      f"“{names}” already exist{'s' if one else ''} in {there[0].parent}. Replace "
-                      f"{'it' if one else 'them'}?", B.NoButton, parent)
-    box.setInformativeText(f"The old {kind} is replaced only once the new one is complete."
-                           if one else f"Each old {kind} is replaced only once its new one is "
-                           "complete.")
+    names = ", ".join(f"“{p.name}”" for p in there[:3]) + (
+        f" and {len(there) - 3} more" if len(there) > 3 else "")
+    title = f"Replace the existing {kind}?" if one else f"Replace existing {kind}s?"
+    text = (f"{names} already exist{'s' if one else ''} in {there[0].parent}. Replace "
+            f"{'it' if one else 'them'}?")
+    informative = (f"The old {kind} is replaced only once the new one is complete." if one
+                   else f"Each old {kind} is replaced only once its new one is complete.")
+    return title, text, informative
+
+
+def ask_replace(parent: QWidget, there: list[Path]) -> bool:
+    """True to write over these existing files or folders (an export's targets)."""
+    title, text, informative = replace_words(there)
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, B.NoButton, parent)
+    box.setInformativeText(informative)
     replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(B.Cancel)
     box.setDefaultButton(B.Cancel)
