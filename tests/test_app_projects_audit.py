@@ -274,7 +274,10 @@ def test_autosaves_while_painting_are_whole_and_catch_up_after(qtbot, tmp_path, 
         got = load_project(self.path)
         for kind in ("inpaint", "sketch"):
             later = getattr(data, kind)
-            if not isinstance(later, LaterLayers):  # none, or copied on the GUI thread
+            if later is None:
+                continue
+            if not isinstance(later, LaterLayers):  # copied on the GUI thread (after a drop)
+                written.append(kind)
                 continue
             mask, hints = asked[id(later.copy)]
             layers = getattr(got, kind)
