@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from app.inpaint.ops import overlap
+
 
 @dataclass
 class Patch:
@@ -98,9 +100,8 @@ def _copy(layer: np.ndarray, box: tuple[slice, slice, slice],
     if painted is ...:
         return layer[box].copy()
     out = np.zeros(layer[box].shape, layer.dtype)
-    part = None if painted is None else [
-        slice(max(b.start, p.start), min(b.stop, p.stop)) for b, p in zip(box, painted, strict=True)]
-    if part is not None and all(s.start < s.stop for s in part):
+    part = None if painted is None else [overlap(b, p) for b, p in zip(box, painted, strict=True)]
+    if part is not None and None not in part:
         out[tuple(slice(s.start - b.start, s.stop - b.start) for s, b in zip(part, box, strict=True))] \
             = layer[tuple(part)]
     return out

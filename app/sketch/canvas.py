@@ -67,7 +67,7 @@ class SketchCanvas:
     def __init__(self, model: MaskModel) -> None:
         self.model = model
         self._paper: np.ndarray | None = None
-        self._between: tuple | None = None  # (_drawn(), key frames, FrameDrawings of them)
+        self._between: tuple | None = None  # (*_content(), FrameDrawings of those key frames)
         self._pieces = (model.state, 0)  # (state, pieces of a stroke on key frames since)
         self._canvas: tuple | None = None  # (what it shows, the last canvas made)
         self._drawings: dict[tuple, tuple] = {}  # (drawn, key frames, frame) -> drawing
@@ -155,8 +155,7 @@ class SketchCanvas:
         drawings, names, results = made
         keys = self.model.masked_frames()
         if self._between is None or self._between[2] is not drawings \
-                or self._between[0] != self._drawn() \
-                or not np.array_equal(self._between[1], np.flatnonzero(self._inked(keys))):
+                or self._between[:2] != self._content(keys):
             return
         for name, result in zip(names, results, strict=True):
             if name == self._name(name[2], keys):
@@ -178,13 +177,18 @@ class SketchCanvas:
         return drawn, keys.tobytes(), frame
 
     def _frame_drawings(self, keys: np.ndarray) -> FrameDrawings:
-        drawn, at = self._drawn(), np.flatnonzero(self._inked(keys))
-        if self._between is None or self._between[0] != drawn or not np.array_equal(
-                self._between[1], at):
+        content = self._content(keys)
+        if self._between is None or self._between[:2] != content:
             model = self.model
-            self._between = (drawn, at, FrameDrawings(
+            at = np.frombuffer(content[1], np.int64)
+            self._between = (*content, FrameDrawings(
                 at, lambda k: model.mask[k] >= HOLE, self._tones))
         return self._between[2]
+
+    def _content(self, keys: np.ndarray) -> tuple[tuple[int, int], bytes]:
+        """What names the layers' content and the key frames that hold ink (keys: the
+        model's masked_frames())."""
+        return self._drawn(), np.flatnonzero(self._inked(keys)).astype(np.int64).tobytes()
 
     @staticmethod
     def _onion_frames(keys: np.ndarray, index: int) -> list[tuple[int, tuple[int, int, int]]]:
@@ -207,7 +211,7 @@ class SketchCanvas:
     def content(self) -> tuple:
         """What names the layers' content and key frames now (a stroke's pieces count): a
         worker's failure on content that changed since it began is a torn read, no fault."""
-        return self._drawn(), np.flatnonzero(self._inked(self.model.masked_frames())).tobytes()
+        return self._content(self.model.masked_frames())
 
     def _inked(self, keys: np.ndarray) -> np.ndarray:
         """The key frames that hold ink now. An erase stroke says which frames it emptied

@@ -24,6 +24,7 @@ from engine.config import Settings, Shape3
 from engine.errors import Cancelled, InputError
 from engine.noise import add_noise
 from engine.pyramid import resize
+from engine.request import Request
 from engine.tasks.base import LevelSetup, Task, TaskContext
 
 MIN_FREE_KEYS = 0.15  # coarse levels with fewer usable keys than this are skipped
@@ -42,6 +43,10 @@ class Inpaint(Task):
     name = "inpaint"
     default_noise = 1.0
     warm_start = False  # the searched box changes between levels
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self._hint_levels: dict[tuple[str, Shape3], tuple[torch.Tensor, torch.Tensor]] = {}
 
     def validate(self, source: np.ndarray) -> None:
         r = self.request
@@ -137,14 +142,18 @@ class Inpaint(Task):
         the resized opacity after: a half-transparent hint keeps its colour (it was divided
         by its alpha, twice as bright). The editor's and the CLI's hints are opaque or
         absent."""
-        hints = torch.from_numpy(np.ascontiguousarray(self.request.hints)).to(ctx.device)
-        opacity = hints[..., 3].float() / 255.0
-        # One channel at a time: the whole clip's RGBA in float took 530 MB on 16 Full-HD
-        # frames, at every level a hint is pinned on.
-        small = torch.cat([resize((hints[..., c].float() * opacity)[None], shape, budgets=ctx.budgets)
-                           for c in range(3)] + [resize(opacity[None] * 255.0, shape, budgets=ctx.budgets)])
-        alpha = (small[3:4] / 255.0).clamp(0, 1)
-        return alpha, (small[:3] / alpha.clamp_min(1e-3) / 127.5 - 1.0).clamp(-1, 1)
+        key = (ctx.device.type, shape)  # (a run that falls back from CUDA to the CPU)
+        if key not in self._hint_levels:  # the first level run asks twice (pins, guess)
+            hints = torch.from_numpy(np.ascontiguousarray(self.request.hints)).to(ctx.device)
+            opacity = hints[..., 3].float() / 255.0
+            # One channel at a time: the whole clip's RGBA in float took 530 MB on 16
+            # Full-HD frames, at every level a hint is pinned on.
+            colour = torch.cat([resize((hints[..., c].float() * opacity)[None], shape,
+                                       budgets=ctx.budgets) for c in range(3)])
+            alpha = resize(opacity[None], shape, budgets=ctx.budgets).clamp(0, 1)
+            self._hint_levels[key] = (
+                alpha, (colour / alpha.clamp_min(1e-3) / 127.5 - 1.0).clamp(-1, 1))
+        return self._hint_levels[key]
 
 
 def _pinned_hints(alpha: torch.Tensor, colour: torch.Tensor, hole: torch.Tensor,
