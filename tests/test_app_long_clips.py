@@ -196,10 +196,10 @@ def test_load_copies_the_saved_box_only_into_new_layers():
 
 
 class _Clip:
-    """What SessionModel.set_clip and restore read of a clip."""
+    """What SessionModel.set_clip and restore read of a clip (no frames kept)."""
 
     def __init__(self, shape) -> None:
-        self.frames = np.zeros((*shape, 3), np.uint8)
+        self.frames = np.broadcast_to(np.zeros(1, np.uint8), (*shape, 3))
         self.length, self.height, self.width = shape
 
 

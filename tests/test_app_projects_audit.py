@@ -17,11 +17,11 @@ from PySide6.QtGui import QColor
 
 from app.inpaint import ops
 from app.inpaint.mask_model import MaskModel
-from app.state.fingerprint import SourceInfo
 from app.state.project_file import LaterLayers, SnapshotStale, load_project, save_project
 from app.state.recovery import RecoveryStore
 from app.state.session import SessionModel
 from app.window import prompts
+from tests.test_app_long_clips import session_for
 from tests.test_app_support import close_and_check_threads, drag_on_view, make_window
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,22 +135,6 @@ def test_a_saved_project_opens_with_the_same_layers_and_edits(qtbot, tmp_path, c
 
 
 # -- a long clip, without the editor ------------------------------------------------------------
-class _Clip:
-    """What SessionModel.set_clip and restore read of a clip (no frames kept)."""
-
-    def __init__(self, shape) -> None:
-        self.frames = np.broadcast_to(np.zeros(1, np.uint8), (*shape, 3))
-        self.length, self.height, self.width = shape
-
-
-def session_for(shape) -> SessionModel:
-    s = SessionModel()
-    t, h, w = shape
-    s.set_clip(_Clip(shape), SourceInfo(path="/clips/long.mp4", size=1, digest="0",
-                                       frames=t, height=h, width=w))
-    return s
-
-
 def test_a_long_720p_clip_round_trips_through_a_project_file(tmp_path):
     """120 frames of 1280×720: a disc crossing the frame with a hint colour, a sketch with
     a tone, a soft stroke (coverage below a hole): saved, read and taken back exactly."""
