@@ -56,3 +56,29 @@ def test_a_source_under_the_minimum_side_keeps_its_own_size(qtbot):
     group.preset.activated.emit(group.preset.currentIndex())
     w, h, _ = group.values()
     assert abs(w / h - 9 / 16) < 0.05 and group.preset.currentText() == "9:16"
+
+
+def test_custom_unlocks_the_aspect_for_typing(qtbot):
+    """"Custom" in the Aspect menu did nothing: choosing it now takes the lock off and puts
+    the cursor in the width box, so any width and height can be typed."""
+    group = _group(qtbot)
+    group.show()
+    qtbot.waitExposed(group)
+    assert group.lock.isChecked()
+    group.preset.setCurrentText("Custom")
+    group.preset.activated.emit(group.preset.currentIndex())
+    assert not group.lock.isChecked()
+    assert group.values() == (160, 96, 16)  # nothing changed by the choice itself
+    group.out_width.set_value(300)
+    assert group.values()[:2] == (300, 96)  # the height stays: no aspect kept
+    assert group.preset.currentText() == "Custom"
+
+
+def test_a_one_frame_range_says_why_the_duration_is_greyed(qtbot):
+    group = _group(qtbot)
+    group.set_range_length(1)
+    assert not group.out_frames.isEnabled()
+    assert "one-frame source makes a still" in group.out_frames.spin.toolTip()
+    assert "one-frame source" in group.seconds.toolTip()
+    group.set_range_length(16)
+    assert "one-frame" not in group.out_frames.spin.toolTip()

@@ -23,6 +23,8 @@ from engine.limits import MAX_FRAMES, MAX_SIDE
 ASPECT_PRESETS = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0, "4:5": 4 / 5}
 MIN_SIDE = 16
 MAX_SCALE = 4  # at most 4x the source in each dimension, and within engine.limits
+FRAMES_TIP = "Output duration in frames (at the source frame rate)."
+SECONDS_TIP = "Output duration in seconds."
 
 
 class OutputSizeGroup(QWidget):
@@ -42,7 +44,8 @@ class OutputSizeGroup(QWidget):
         self.preset = QComboBox()
         self.preset.addItems(["Source", *ASPECT_PRESETS, "Custom"])
         self.preset.setToolTip("Aspect presets: Source keeps the clip's size; the others keep "
-                               "its height and change the width (retargeting, no stretching).")
+                               "its height and change the width (retargeting, no stretching); "
+                               "Custom unlocks the aspect to type any width and height.")
         self.out_width = SliderSpin(MIN_SIDE, 64, 64, suffix=" px",
                                 tooltip="Output width in source pixels.")
         self.out_height = SliderSpin(MIN_SIDE, 64, 64, suffix=" px",
@@ -52,13 +55,12 @@ class OutputSizeGroup(QWidget):
         self.lock.setChecked(True)
         self.lock.setText("Lock")
         self.lock.setToolTip("Lock the aspect ratio: changing the width changes the height.")
-        self.out_frames = SliderSpin(1, 10, 10, suffix=" f",
-                                 tooltip="Output duration in frames (at the source frame rate).")
+        self.out_frames = SliderSpin(1, 10, 10, suffix=" f", tooltip=FRAMES_TIP)
         self.seconds = QDoubleSpinBox()
         self.seconds.setDecimals(2)
         self.seconds.setSuffix(" s")
         self.seconds.setKeyboardTracking(False)
-        self.seconds.setToolTip("Output duration in seconds.")
+        self.seconds.setToolTip(SECONDS_TIP)
         self.scale_label = QLabel()
         self.scale_label.setObjectName("scaleLabel")
         self.scale_label.setToolTip("Output size relative to the source (width, height, time).")
@@ -146,6 +148,12 @@ class OutputSizeGroup(QWidget):
         self.seconds.blockSignals(False)
         self.out_frames.setEnabled(not single)
         self.seconds.setEnabled(not single)
+        # Greyed with no reason given, it read as a fault: a one-frame source has no motion
+        # to draw from, so a longer output would be that still over and over.
+        why = (" A one-frame source makes a still: with no motion to draw from, a longer "
+               "output would repeat it. Widen the in/out range for a video." if single else "")
+        self.out_frames.set_tooltip(FRAMES_TIP + why)
+        self.seconds.setToolTip(SECONDS_TIP + why)
 
     def _set_frames(self, frames: int) -> None:
         self.out_frames.set_value(frames, quiet=True)
@@ -168,7 +176,10 @@ class OutputSizeGroup(QWidget):
             if bounded != w:
                 w = int(bounded)
                 h = round(w / self._ratio)
-        else:
+        else:  # Custom: any width and height, so the lock comes off and typing starts
+            self.lock.setChecked(False)
+            self.out_width.spin.setFocus()
+            self.out_width.spin.selectAll()
             return
         self.out_width.set_value(w, quiet=True)
         self.out_height.set_value(h, quiet=True)

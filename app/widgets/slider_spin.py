@@ -35,11 +35,14 @@ class SliderSpin(QWidget):
         self.set_range(minimum, maximum)
         self.set_value(value, quiet=True)
         if tooltip:
-            for w in (self, self.slider, self.spin):
-                w.setToolTip(tooltip)
+            self.set_tooltip(tooltip)
         self.slider.valueChanged.connect(self._from_slider)
         self.slider.sliderReleased.connect(self.committed)
         self.spin.valueChanged.connect(self._from_spin)
+
+    def set_tooltip(self, text: str) -> None:
+        for w in (self, self.slider, self.spin):
+            w.setToolTip(text)
 
     def value(self) -> float:
         return self.spin.value()
