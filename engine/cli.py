@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # both load numpy or torch, which a mistyped command must not
 
 MAX_SEED = 2**31 - 1  # the editor's too: a seed outside is refused, not wrapped around
 MAX_COUNT = 1000
+MIN_READ_SIDE = 8  # the least longest side --max-side reads an input at (engine.config: max_side >= 8)
 _positive = whole(1)
 _seed = whole(0, MAX_SEED)
 _crf = whole(0, 51, "from 0 (lossless) to 51")
@@ -149,7 +150,15 @@ def _read_sides(settings: Settings, output_hw: tuple[int, int], *paths: str | Pa
         return [None] * len(paths)
     sizes = [probe(p) for p in paths]
     scale = shrink_scale(settings.max_side, sizes[0].height, sizes[0].width, *output_hw)
-    return [None if scale == 1.0 else max(8, round(max(i.height, i.width) * scale))
+    source = max(sizes[0].height, sizes[0].width)
+    if scale < 1.0 and source * scale < MIN_READ_SIDE:
+        # The input is read at 8 px at least; under that the output would have come out
+        # larger than --max-side (a 2x wide output at --max-side 8 was 16 px wide).
+        least = math.ceil(MIN_READ_SIDE * max(source, *output_hw) / source)
+        raise InputError(f"--max-side {settings.max_side} would read the input at under "
+                         f"{MIN_READ_SIDE} pixels for this output; use --max-side {least} "
+                         "or more")
+    return [None if scale == 1.0 else max(MIN_READ_SIDE, round(max(i.height, i.width) * scale))
             for i in sizes]
 
 

@@ -564,6 +564,19 @@ def test_a_max_side_under_8_pixels_is_refused_not_taken_as_8(clip_file, tmp_path
     assert stop.value.code == 2 and "must be at least 8 pixels (got 3)" in capsys.readouterr().err
 
 
+def test_a_max_side_that_would_read_the_input_under_8_pixels_is_refused(clip_file, tmp_path,
+                                                                         capsys):
+    """--max-side 8 with an output 4x as wide as the 56 px clip read the input at its 8 px
+    floor and wrote a 32 px wide video: over the --max-side asked for, with no word said.
+    It is refused, naming the least that works (8 * 224 / 56 = 32)."""
+    out = tmp_path / "o.mp4"
+    assert main(["generate", str(clip_file), "-o", str(out), "--max-side", "8",
+                 "--width", "224", "-q"]) == 2
+    assert "use --max-side 32 or more" in capsys.readouterr().err and not out.exists()
+    assert main(["generate", str(clip_file), "-o", str(out), "--max-side", "32",
+                 "--width", "224", "--frames", "4", "-q"]) == 0
+
+
 class _ClosedPipe:
     """A stream whose reader went away after `lines` lines, as `... | head -1` leaves it."""
 
