@@ -170,6 +170,9 @@ def test_import_picks_a_sequence_from_any_frame_or_a_single_file(panel, tmp_path
     assert panel.export_to(tmp_path / "m")
     frames = sorted((tmp_path / "m").iterdir())
     assert len(frames) > 1 and mask_io.import_target(frames[1]) == tmp_path / "m"
+    # The export's hidden mark (sorted first; a dialog showing hidden files offers it) stands
+    # for its folder too: picked, it was read as a file and refused as no video or image.
+    assert frames[0].name == ".vgpnn-frames" and mask_io.import_target(frames[0]) == tmp_path / "m"
     picked: list[str] = []
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (picked[-1], mask_io.MASK_FILTER)))

@@ -20,6 +20,7 @@ from engine.errors import InputError
 from engine.io.clip import IMAGE_EXTS
 from engine.io.masks import load_hints as load_layer_hints
 from engine.io.masks import load_mask as load_layer_mask
+from engine.io.writer import FRAMES_MARK
 
 PNG_FPS = Fraction(25)  # PNG frames carry no rate; any will do
 
@@ -50,9 +51,13 @@ MASK_FILTER = f"Masks: PNG frames, images, videos ({MEDIA_PATTERNS});;All files 
 def import_target(path: str | PathLike[str]) -> Path:
     """What a picked file stands for: one frame of a numbered image sequence (a name that
     ends in digits, beside other images of the same kind) stands for its whole folder, as a
-    compositing tool imports a sequence from any of its frames; any other file for itself
+    compositing tool imports a sequence from any of its frames, and so does the hidden mark
+    in a folder the editor exported (a dialog showing hidden files offers it); any other
+    file for itself
     (an image used for every frame, or a video)."""
     p = Path(path).expanduser()
+    if p.name == FRAMES_MARK and p.is_file():  # the hidden mark of a folder an export wrote
+        return p.parent
     if not (p.is_file() and p.suffix.lower() in IMAGE_EXTS and p.stem[-1:].isdigit()):
         return p
     try:
