@@ -382,10 +382,19 @@ def test_side_by_side_plays_all_of_a_result_longer_than_the_clip(window, qtbot):
     window.playback.toggle_play()
     qtbot.waitUntil(shown, timeout=5000)  # the clip (0.8 s at 10 fps) looped, the result on
     window.playback.stop()
+    assert window.viewer.result.counter.text() == \
+        f"{window.playback.unwrapped + 1} / {2 * CLIP_T}"
     assert window.playback.frame < CLIP_T and window.playback.unwrapped >= CLIP_T
     window.playback.home()  # by hand: the laps are forgotten, the result starts again
     image = window.viewer.result.image.image
     assert window.playback.unwrapped == 0 and np.array_equal(image, result.frames[0])
+    # The transport counts the source's frames; the result's pane says which of its own it
+    # shows (the transport said "3 / 8" beside a result frame 11 of 16), Result mode not.
+    counter = window.viewer.result.counter
+    window.playback.seek(3)
+    assert counter.isVisibleTo(window) and counter.text() == f"4 / {2 * CLIP_T}"
+    window.view.set_view_mode("result")
+    assert not counter.isVisibleTo(window)
 
 
 def test_the_time_left_shows_from_the_first_levels_and_earlier_runs_prime_it(window, qtbot,

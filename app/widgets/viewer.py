@@ -45,6 +45,11 @@ class FramePane(QWidget):
         self.badge = QLabel()
         self.badge.setObjectName("paneBadge")
         self.badge.setVisible(False)
+        # Side by side, the result's own frame beside the transport's source frame: a longer
+        # result plays on over the clip's loops, and its frame is not the one counted there.
+        self.counter = QLabel()
+        self.counter.setObjectName("paneCounter")
+        self.counter.setVisible(False)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # see VideoViewer.focus_view
         self.view = pg.GraphicsView(background=BACKGROUND)
         self.view.setAcceptDrops(False)  # let file drops reach the window
@@ -71,6 +76,7 @@ class FramePane(QWidget):
         header.setContentsMargins(0, 0, 0, 0)
         header.addWidget(self.title, 1)
         header.addWidget(self.badge)
+        header.addWidget(self.counter)
         layout.addLayout(header)
         layout.addWidget(self.stack, 1)
         self._rect: tuple[int, int] | None = None
@@ -86,6 +92,13 @@ class FramePane(QWidget):
             self.badge.setProperty("plain", not warning)
             self.badge.style().unpolish(self.badge)  # the style sheet reads the property
             self.badge.style().polish(self.badge)
+
+    def set_counter(self, text: str, tooltip: str = "") -> None:
+        """The frame shown, at the title's right ("" hides it)."""
+        if text != self.counter.text():
+            self.counter.setText(text)
+            self.counter.setToolTip(tooltip)
+        self.counter.setVisible(bool(text))
 
     def show_frame(self, frame: np.ndarray, display_size: tuple[int, int] | None = None) -> None:
         """Draw an (H, W, 3) frame stretched to display_size (w, h); fits on a size change."""

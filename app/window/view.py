@@ -68,6 +68,7 @@ class ViewController(QObject):
         """No result, none to bring back, and the pane says so under a plain title."""
         self.result = self._finished = None
         self.viewer.result.show_message(NO_RESULT)
+        self.viewer.result.set_counter("")
         self.viewer.result.title.setText("Result")
         self.result_cleared.emit()
 
@@ -104,6 +105,7 @@ class ViewController(QObject):
         if clip is None:
             return
         if self.mode == "result":
+            self.viewer.result.set_counter("")  # the transport counts the result's frames
             if self.result is not None:
                 self.viewer.result.show_frame(self.result.frame_at(frame),
                                               self.result.display_size)
@@ -122,6 +124,11 @@ class ViewController(QObject):
                                             self.session.in_out.in_point, self.result.length,
                                             rate)
             self.viewer.result.show_frame(self.result.frame_at(index), self.result.display_size)
+            self.viewer.result.set_counter(
+                f"{index + 1} / {self.result.length}",
+                "The result's frame shown beside the source's (the transport counts the "
+                "source's)" + (": the result is longer and plays on over the clip's loops."
+                               if longer else "."))
 
     def set_view_mode(self, mode: str) -> None:
         """"source", "result" or "side". In Result mode the timeline is the result's own."""
