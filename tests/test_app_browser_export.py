@@ -185,6 +185,73 @@ def test_the_grid_takes_the_editors_run_of_its_seed(window, qtbot, monkeypatch):
     assert 8 in grid_finals
 
 
+def test_an_export_of_favourites_makes_a_starred_tile_once(window, qtbot, tmp_path,
+                                                            monkeypatch):
+    """Export Favourites while the grid runs, a starred tile not yet made: the tile waits
+    for the export's video instead of being computed beside it (both computed it, 9 s of
+    rework in an audit), and takes it when the export has made it."""
+    import threading
+
+    from app.workers import exporter, seed_queue
+
+    real, gate, grid_finals, exported = seed_queue.engine_levels, threading.Event(), [], []
+
+    def grids(frames, request, cancel):
+        for level in real(frames, request, cancel):
+            if level.final:
+                gate.wait(60)  # the first final waits till the export has started
+                grid_finals.append(request.seed)
+            yield level
+
+    def exports(frames, request, cancel):
+        exported.append(request.seed)
+        return real(frames, request, cancel)
+
+    monkeypatch.setattr(seed_queue, "engine_levels", grids)
+    monkeypatch.setattr(exporter, "engine_levels", exports)
+    window.panel.seed.setValue(5)
+    window.panel.browse_count.setValue(3)
+    browser = window.browsers.browse_seeds()
+    qtbot.waitUntil(lambda: all(t.clip is not None for t in browser.tiles.values()),
+                    timeout=RUN_TIMEOUT_MS)
+    browser.tiles[7].star.click()
+    items = window.exports.favourite_items()
+    assert [(item.seed, item.frames) for item in items] == [(7, None)]
+    with qtbot.waitSignal(window.exporter.finished, timeout=RUN_TIMEOUT_MS):
+        window.exports.start_export(items, [tmp_path / "clip_seed0007.mp4"], crf=18)
+        assert browser.tiles[7].state.text() == "in the export"
+        gate.set()
+    tile = browser.tiles[7]
+    qtbot.waitUntil(lambda: tile.clip.final and tile.clip.realism is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: not browser.busy, timeout=RUN_TIMEOUT_MS)
+    assert exported == [7] and sorted(grid_finals) == [5, 6]
+    made = window.cache.get(cache_key(browser.selection, tile.clip.request))
+    np.testing.assert_array_equal(tile.clip.frames, made.frames)
+    assert browser.status.text() == "All variations ready."
+
+
+def test_an_export_that_ends_without_a_tiles_video_leaves_it_to_the_grid(window, qtbot,
+                                                                         tmp_path, monkeypatch):
+    """A cancelled export brings no video: the tile that waited for it is computed by the
+    grid after all."""
+    hold_favourites_to_compute(monkeypatch)
+    window.panel.seed.setValue(5)
+    window.panel.browse_count.setValue(2)
+    browser = window.browsers.browse_seeds()
+    browser.tiles[6].star.click()
+    window.exports.start_export(window.exports.favourite_items(),
+                                [tmp_path / "clip_seed0006.mp4"], crf=18)
+    qtbot.waitUntil(lambda: browser.tiles[6].clip is not None and not browser.busy,
+                    timeout=RUN_TIMEOUT_MS)
+    assert browser.tiles[6].state.text() == "in the export" and not browser.tiles[6].clip.final
+    assert browser.status.text() == "Waiting for the export of seed 6…"
+    with qtbot.waitSignal(window.exporter.cancelled, timeout=RUN_TIMEOUT_MS):
+        window.exporter.cancel()
+    qtbot.waitUntil(lambda: browser.tiles[6].clip.final, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not browser.busy, timeout=RUN_TIMEOUT_MS)
+    assert browser.status.text() == "All variations ready."
+
+
 def test_export_result_mp4_and_read_back(window, qtbot, tmp_path):
     result = generate(window, qtbot)
     target = tmp_path / "out" / "tiny_seed0000.mp4"

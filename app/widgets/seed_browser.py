@@ -55,6 +55,9 @@ UNSCORED_ORDER_TIP = ("Seed order only: Inpaint, Analogy and Sketch results get 
                       "score and no share of new detail (they are not variations of the clip "
                       "itself), so there is nothing else to sort them by.")
 RANK = {"preview": 0, "final": 1, "refine": 2}
+# A tile whose final is made outside the grid (defer): its state, and who the status waits for.
+AWAITED_STATE = {"run": "in editor's run", "export": "in the export"}
+AWAITED_WORK = {"run": "the editor's run", "export": "the export"}
 
 
 class SeedBrowser(QDialog):
@@ -83,9 +86,13 @@ class SeedBrowser(QDialog):
         self._failed = False
         self._finals_due: set[int] = set()  # seeds whose full result this grid still computes
         self._scoring: dict[int, str] = {}  # cached seeds being scored: the kind they came as
-        self._awaited: dict[int, Request] = {}  # finals the editor's own run is making
+        # Finals made outside the grid, by whom: the editor's own run ("run") or an export
+        # of favourites ("export"). Their tiles wait for those videos.
+        self._awaited: dict[int, tuple[Request, str]] = {}
         # (selection token, request) of the editor's own run in progress, or None.
         self.running: Callable[[], tuple[tuple, Request] | None] = lambda: None
+        # (selection token, request) of each favourite a running export has still to make.
+        self.exporting: Callable[[], list[tuple[tuple, Request]]] = list
 
         self.count = QSpinBox()
         self.count.setRange(2, 32)
@@ -219,23 +226,26 @@ class SeedBrowser(QDialog):
                             "computes the rest).")
         self.stop.setEnabled(False)
 
-    def defer(self, token: tuple, request: Request) -> None:
-        """The editor's own run is making `request` on the selection `token` names: a
-        tile's final of the same waits for it (offer_result) instead of being computed
-        beside it, and is computed after all if that run ends without it (resume)."""
-        self.resume(keep=request)  # a run replaced by this one brings nothing
-        if self._shows(token, request) and self._queue.drop(
-                lambda t: t[0] == "final" and t[2] == request):
-            self._awaited[request.seed] = request
-            tile = self.tiles[request.seed]
-            if tile.clip is not None:
-                tile.set_state("in editor's run")
+    def defer(self, token: tuple, requests: list[Request], owner: str = "run") -> None:
+        """The editor's own run (owner "run") or an export of favourites ("export") is
+        making `requests` on the selection `token` names: a tile's final of the same waits
+        for it (offer_result) instead of being computed beside it, and is computed after
+        all if that work ends without it (resume)."""
+        for request in requests:
+            if self._shows(token, request) and self._queue.drop(
+                    lambda t, r=request: t[0] == "final" and t[2] == r):
+                self._awaited[request.seed] = (request, owner)
+                tile = self.tiles[request.seed]
+                if tile.clip is not None:
+                    tile.set_state(AWAITED_STATE[owner])
+        if self._job is None and self._awaited:
+            self._say_ready()
 
-    def resume(self, keep: Request | None = None) -> None:
-        """The editor's run ended (or makes `keep` now): the finals it did not bring are
-        computed here."""
-        for seed, request in list(self._awaited.items()):
-            if request == keep:
+    def resume(self, keep: list[Request] = (), owner: str = "run") -> None:
+        """The editor's run or the export (`owner`) ended (or makes `keep` now): the finals
+        it did not bring are computed here."""
+        for seed, (request, by) in list(self._awaited.items()):
+            if by != owner or request in keep:
                 continue
             del self._awaited[seed]
             tile = self.tiles.get(seed)
@@ -317,7 +327,9 @@ class SeedBrowser(QDialog):
                 self._push(("final", seed, replace(self.request, seed=seed)))
         running = self.running()
         if running is not None:
-            self.defer(*running)
+            self.defer(running[0], [running[1]])
+        for token, request in self.exporting():
+            self.defer(token, [request], owner="export")
         if self._job is None:  # every tile from the cache: no worker to say so when done
             self._say_ready()
 
@@ -372,7 +384,8 @@ class SeedBrowser(QDialog):
             return
         self._rank[seed] = rank
         if seed in self._awaited and not clip.final:
-            state = "in editor's run"  # its video comes from there, not from this grid
+            # Its video comes from there, not from this grid.
+            state = AWAITED_STATE[self._awaited[seed][1]]
         tile.refined = tile.refined or (kind == "refine" and clip.final)
         refined_now = tile.refined and kind == "refine"
         tile.set_clip(clip, state)
@@ -499,7 +512,10 @@ class SeedBrowser(QDialog):
     def _say_ready(self) -> None:
         if self._awaited:
             seeds = ", ".join(str(seed) for seed in sorted(self._awaited))
-            self.status.setText(f"Waiting for the editor's run of seed {seeds}…")
+            owners = {by for _, by in self._awaited.values()}
+            whose = " and ".join(AWAITED_WORK[by] for by in sorted(owners, reverse=True))
+            self.status.setText(f"Waiting for {whose} of seed{'s' if len(self._awaited) > 1 else ''} "
+                                f"{seeds}…")
             return
         ready = sum(t.clip is not None and t.clip.final for t in self.tiles.values())
         self.status.setText("All variations ready." if ready == len(self.tiles) else

@@ -3,8 +3,6 @@ favourites, and "Use" (a tile's video becomes the result, its seed the current s
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
@@ -13,6 +11,7 @@ from app.state.result_clip import ResultClip
 from app.state.session import SessionModel
 from app.state.settings import Favourite, PanelSettings
 from app.widgets.seed_browser import SeedBrowser
+from app.window.export import ExportController
 from app.window.menus import lend_actions
 from app.window.messages import Messages
 from app.window.runs import NO_CLIP, RunController
@@ -21,11 +20,12 @@ from app.window.view import ViewController
 
 class BrowserController(QObject):
     def __init__(self, session: SessionModel, runs: RunController, cache: ResultCache,
-                 view: ViewController, messages: Messages, export_favourites: Callable[[], None],
+                 view: ViewController, messages: Messages, exports: ExportController,
                  window: QWidget) -> None:
         super().__init__(window)
         self.session, self.runs, self.cache, self.view = session, runs, cache, view
-        self.messages, self._export, self._window = messages, export_favourites, window
+        self.messages, self._window, self._exports = messages, window, exports
+        self._export = exports.export_favourites
         self.browser: SeedBrowser | None = None
         self._setup: tuple[PanelSettings, tuple[int, int]] | None = None
         self._layers: tuple = ()  # what names the grid's mask, sketch or clip A
@@ -37,6 +37,11 @@ class BrowserController(QObject):
         runner.busy_changed.connect(self._on_run_busy)
         runner.finished.connect(self._offer_result)
         runner.scored.connect(self._offer_result)
+        # Nor do an export of favourites and the grid: a starred tile still to be made
+        # waits for the export's video (it was computed twice, side by side).
+        exports.making.connect(self._on_export_making)
+        exports.kept.connect(self._offer_result)
+        exports.runner.busy_changed.connect(self._on_export_busy)
 
     def browse_seeds(self) -> SeedBrowser | None:
         if self.session.clip is None:
@@ -67,6 +72,7 @@ class BrowserController(QObject):
             self.browser.favourite_total = lambda: len(self.session.favourites)
             self.browser.starred_seeds = self._starred
             self.browser.running = lambda: self.runs.runner.running
+            self.browser.exporting = lambda: list(self._exports.making_now)
             lend_actions(self._window, self.browser)  # Ctrl+S, G, F1… work from it too
         self.browser.show()
         self.browser.raise_()
@@ -79,9 +85,20 @@ class BrowserController(QObject):
             return
         running = self.runs.runner.running
         if busy and running is not None:
-            self.browser.defer(*running)
+            token, request = running
+            self.browser.resume(keep=[request])  # a run replaced by this one brings nothing
+            self.browser.defer(token, [request])
         elif not busy:
             self.browser.resume()
+
+    def _on_export_making(self, made: list) -> None:
+        if self.browser is not None:
+            for token, request in made:
+                self.browser.defer(token, [request], owner="export")
+
+    def _on_export_busy(self, busy: bool) -> None:
+        if self.browser is not None and not busy:
+            self.browser.resume(owner="export")
 
     def _offer_result(self, clip: ResultClip) -> None:
         if self.browser is not None:

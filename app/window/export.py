@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from app.state.export_journal import ExportJournal
@@ -27,9 +27,14 @@ from app.workers.exporter import ExportItem, normalize_target, writer_target
 from app.workers.generation import cache_key, made_as, to_result
 from engine.errors import InputError
 from engine.io import SAMPLE_CLIP, check_target
+from engine.request import Request
 
 
 class ExportController(QObject):
+    # (selection token, request) of each favourite the export has to compute, as it starts.
+    making = Signal(list)
+    kept = Signal(object)  # ResultClip: a favourite the export computed, now in the cache
+
     def __init__(self, session: SessionModel, runs: RunController, cache: ResultCache,
                  view: ViewController, settings: QSettings, messages: Messages,
                  window: QWidget) -> None:
@@ -40,6 +45,8 @@ class ExportController(QObject):
         self.exported_paths: list[Path] = []
         self.left_out: list[int] = []  # favourites the last export could not write (seeds)
         self.export_notes: list[str] = []  # what the last export left out (a sound), and why
+        self.making_now: list[tuple[tuple, Request]] = []  # of `making` still to be computed
+        self.runner.busy_changed.connect(lambda busy: busy or self.making_now.clear())
         # The targets of a running export, noted for the next start should this editor be
         # killed mid-write (set by the window once its recovery folder is known).
         self.journal: ExportJournal | None = None
@@ -225,6 +232,10 @@ class ExportController(QObject):
         if self.journal is not None:
             self.journal.begin([writer_target(Path(t)) for t in targets])
         self.runner.start(items, [Path(t) for t in targets], selection, crf, inputs)
+        self.making_now = [(item.selection.token, item.request) for item in items
+                           if item.frames is None]
+        if self.making_now:
+            self.making.emit(list(self.making_now))
         return True
 
     def _end_journal(self, *_outcome) -> None:
@@ -251,8 +262,12 @@ class ExportController(QObject):
         browser's videos do: a later export (or the browser) takes it from there instead of
         computing it again. Its realism is scored where it is shown (a cached clip's)."""
         item, selection, level = made
-        self.cache.put(cache_key(selection, item.request),
-                       to_result(level, item.request, selection))
+        clip = to_result(level, item.request, selection)
+        self.cache.put(cache_key(selection, item.request), clip)
+        made_now = (item.selection.token, item.request)
+        if made_now in self.making_now:
+            self.making_now.remove(made_now)
+        self.kept.emit(clip)  # a grid's tile of the same seed and setup takes it
 
     def _on_exported(self, paths: list, notes: list) -> None:
         if paths:

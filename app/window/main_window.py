@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         self.exports = ExportController(s, self.runs, self.cache, self.view, self.settings,
                                         self.messages, self)
         self.browsers = BrowserController(s, self.runs, self.cache, self.view, self.messages,
-                                          self.exports.export_favourites, self)
+                                          self.exports, self)
         self.recent_projects = RecentFiles(self.settings, key="recentProjects")
         self.projects = ProjectController(s, self.clips, self.sync, self.recent_projects,
                                           self.messages, self, self.settings)

@@ -21,6 +21,7 @@ class ExportRunner(QObject):
     failed = Signal(str, list)  # the message, the files written before the failure
     cancelled = Signal(list)  # the files written before the cancel (they are kept)
     computed = Signal(object)  # (item, selection, final LevelResult) of a favourite made
+    busy_changed = Signal(bool)
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -62,6 +63,7 @@ class ExportRunner(QObject):
         dialog.show()
         self._job, self._dialog = job, dialog
         jobs.start(job)
+        self.busy_changed.emit(True)
         return job
 
     def cancel(self) -> None:
@@ -109,3 +111,4 @@ class ExportRunner(QObject):
             dialog.rejected.disconnect(self.cancel)
             dialog.close()
             dialog.deleteLater()
+        self.busy_changed.emit(False)
