@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -167,6 +166,8 @@ def _pinned_hints(alpha: torch.Tensor, colour: torch.Tensor, hole: torch.Tensor,
     found = ((alpha > 0.5) & hole)[0]
     if not bool(found.any()):
         return None
+    import cv2  # here: every command loads this module, and OpenCV took 0.13 s to import
+
     width = max(patch[1], patch[2])
     where = np.zeros(tuple(found.shape), bool)
     for t, frame in enumerate(found.cpu().numpy().astype(np.uint8)):
