@@ -91,7 +91,22 @@ def variant(name: str, base: Settings | None = None) -> tuple[Settings, float | 
 
 
 class PeakMemory:
-    """Samples this process's resident memory (and CUDA's peak) while a block runs."""
+    """Samples this process's resident memory (and CUDA's peak on `device`, the run's
+    --device: cuda:1's peak is not GPU 0's) while a block runs."""
+
+    def __init__(self, device: str = "auto") -> None:
+        self.device = device
+
+    def _gpu(self):
+        """The run's GPU, or None on a CPU run or a machine without one."""
+        import torch
+
+        from engine.device import pick_device
+
+        if not torch.cuda.is_available():
+            return None
+        dev = pick_device(self.device)
+        return dev if dev.type == "cuda" else None
 
     def __enter__(self) -> PeakMemory:
         self.peak = _rss()
@@ -100,8 +115,9 @@ class PeakMemory:
         self._thread.start()
         import torch
 
-        if torch.cuda.is_available():
-            torch.cuda.reset_peak_memory_stats()
+        gpu = self._gpu()
+        if gpu is not None:
+            torch.cuda.reset_peak_memory_stats(gpu)
         return self
 
     def _sample(self) -> None:
@@ -115,8 +131,9 @@ class PeakMemory:
         self.cuda_peak = 0
         import torch
 
-        if torch.cuda.is_available():
-            self.cuda_peak = torch.cuda.max_memory_allocated()
+        gpu = self._gpu()
+        if gpu is not None:
+            self.cuda_peak = torch.cuda.max_memory_allocated(gpu)
 
 
 def _rss() -> int:
@@ -193,7 +210,7 @@ def run_case(case: Case, settings: Settings, device: str, metrics: bool, label: 
     runs, outputs = [], []
     res = None
     for seed in range(case.seeds):
-        with PeakMemory() as mem:
+        with PeakMemory(device) as mem:
             t0 = time.perf_counter()
             first = None
             request = Request(seed=seed, settings=settings.with_(device=device), noise=noise)
@@ -271,7 +288,7 @@ def bench_inpaint(path: Path, device: str) -> dict:
     clip = read_video(path, end=30)
     mask = np.zeros(clip.frames.shape[:3], bool)
     mask[INPAINT_HOLE] = True
-    with PeakMemory() as mem:
+    with PeakMemory(device) as mem:
         t0 = time.perf_counter()
         for res in run(clip.frames, Request(task="inpaint", mask=mask, settings=Settings(device=device))):  # noqa: B007
             pass

@@ -41,6 +41,12 @@ def exact_convolutions() -> None:
     # (The older switch: PyTorch 2.13's newer per-operator one leaves the older one raising
     # a RuntimeError when read, which torch.backends.cudnn.flags() does.)
     torch.backends.cudnn.allow_tf32 = False
+    # One deterministic algorithm per shape: left free, cuDNN picks by heuristics among
+    # algorithms whose workspace fits the memory free, so a seed's frames could depend on
+    # what else held the GPU (its Conv3d is listed as nondeterministic). Not PyTorch's
+    # use_deterministic_algorithms: torch.median with indices raises under it on CUDA.
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
 
 
 def device_label(device: torch.device | str) -> str:

@@ -144,6 +144,11 @@ def _run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None
     # this run only, so a retry never shrinks another run's.
     said: list[str] = []  # the out-of-memory lines; each attempt's own notes start afresh
     for attempt in ("gpu", "small", "cpu"):
+        if said:
+            # Only now: the failed attempt's tensors (keys, fields, its pyramid) were held by
+            # the exception's traceback until its handler ended, so emptying the cache there
+            # gave none of them back.
+            torch.cuda.empty_cache()
         notes = list(said)  # (a retry would say the first attempts' notes again)
         try:
             if attempt == "cpu":
@@ -160,7 +165,6 @@ def _run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None
         except (torch.OutOfMemoryError, RuntimeError) as exc:
             if attempt == "cpu" or not gpu_out_of_memory(exc):
                 raise
-            torch.cuda.empty_cache()
             said.append("the GPU ran out of memory: retrying with smaller work chunks"
                         if attempt == "gpu" else "the GPU ran out of memory again: finishing on the CPU")
 
@@ -170,15 +174,22 @@ def _held_still(source: np.ndarray, request: Request, frames: int,
     """A still made longer: one variation of it, held for `frames` frames. With no motion to
     draw from, each frame was searched on its own and took a layout of its own (a strobe:
     3-20 grey levels from frame to frame)."""
+    said = f"a one-frame clip has no motion: the {frames} output frames are one still, held"
     for r in run(source, replace(request, frames=1), cancel, budgets=budgets):
         yield replace(r, frames=np.repeat(r.frames, frames, axis=0),
-                      final_voxels=r.final_voxels * frames)
+                      final_voxels=r.final_voxels * frames, notes=[*r.notes, said])
 
 
 def _fine_generator(device: torch.device, seed: int, gen: torch.Generator) -> torch.Generator:
     """The finer levels' generator: the device's own (their random fields are large), or on
     the CPU the coarse levels' one."""
-    return gen if device.type == "cpu" else torch.Generator(device=device).manual_seed(seed)
+    if device.type == "cpu":
+        return gen
+    if device.index is None:
+        # torch.Generator(device="cuda").device reads `cuda` where the tensors read `cuda:0`:
+        # patchmatch._draw saw two devices and drew every fine field into a temporary block.
+        device = torch.device(device.type, torch.cuda.current_device())
+    return torch.Generator(device=device).manual_seed(seed)
 
 
 def _resize_looped(video: torch.Tensor, shape: Shape3, periods: tuple[int, int], *, budgets: Budgets,

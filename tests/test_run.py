@@ -76,6 +76,7 @@ def test_a_still_made_longer_is_one_variation_held(task, noise):
     out, one = levels[-1].frames, final(img, Request(task=task, frames=1, seed=1, noise=noise)).frames
     assert out.shape == (6, 48, 64, 3) and all(np.array_equal(f, one[0]) for f in out)
     assert all(len(r.frames) == 6 for r in levels) and levels[-1].final_voxels == 6 * 48 * 64
+    assert "the 6 output frames are one still, held" in levels[-1].notes[-1]
 
 
 @pytest.mark.parametrize("a, b, out", [
@@ -460,6 +461,56 @@ def test_out_of_gpu_memory_finishes_on_the_cpu(monkeypatch, error):
     assert "finishing on the CPU" in said
 
 
+def test_the_gpu_cache_is_emptied_after_the_failed_attempt_let_go(monkeypatch):
+    """The failed attempt's tensors (keys, fields, its pyramid) are held by the exception's
+    traceback until its handler ends: the cache was emptied inside the handler, where it
+    could give none of them back, so the retry with smaller chunks ran out again."""
+    import weakref
+
+    import torch
+
+    import engine.run as engine_run
+
+    _gpu_that_runs_out(monkeypatch, free=1 << 40)
+    made, alive = [], []
+
+    def holding(device, task, settings, source, cancel, notes, budgets):
+        held = torch.empty(8)  # what an attempt holds while it runs
+        made.append(weakref.ref(held))
+        if device.type == "cuda":
+            raise RuntimeError("cuFFT error: CUFFT_ALLOC_FAILED")
+        yield "done"
+
+    monkeypatch.setattr(engine_run, "_run_on", holding)
+    monkeypatch.setattr(torch.cuda, "empty_cache",
+                        lambda: alive.append([r() is not None for r in made]))
+    assert list(run(moving_texture(6, 32, 48), Request(seed=0))) == ["done"]
+    assert alive == [[False], [False, False]]
+
+
+def test_the_fine_levels_generator_names_the_gpu_the_tensors_name(monkeypatch):
+    """torch.Generator(device="cuda").device reads `cuda` where the tensors read `cuda:0`:
+    patchmatch._draw saw two devices and drew every fine field into a spare block."""
+    import torch
+
+    import engine.run as engine_run
+
+    made = []
+
+    class Generator:
+        def __init__(self, device=None):
+            made.append(torch.device(device))
+
+        def manual_seed(self, seed):
+            return self
+
+    monkeypatch.setattr(torch, "Generator", Generator)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    engine_run._fine_generator(torch.device("cuda"), 1, None)
+    engine_run._fine_generator(torch.device("cuda:1"), 1, None)
+    assert made == [torch.device("cuda", 0), torch.device("cuda", 1)]
+
+
 def test_another_gpu_error_is_not_taken_for_running_out_of_memory(monkeypatch):
     tried = _gpu_that_runs_out(monkeypatch, free=1 << 40, error=RuntimeError("CUDA error: an illegal memory access"))
     with pytest.raises(RuntimeError, match="illegal memory access"):
@@ -630,9 +681,14 @@ def test_a_gpu_device_turns_off_tf32_in_convolutions(monkeypatch):
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", True)
+    # and lets cuDNN pick no algorithm by the memory free (a seed's frames would follow it)
+    monkeypatch.setattr(torch.backends.cudnn, "deterministic", False)
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert pick_device("auto").type == "cuda"
         assert torch.backends.cudnn.allow_tf32 is False
+        assert torch.backends.cudnn.deterministic is True
+        assert torch.backends.cudnn.benchmark is False
         with torch.backends.cudnn.flags(enabled=torch.backends.cudnn.enabled, allow_tf32=False):
             pass  # the flags stay readable
