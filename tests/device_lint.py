@@ -13,9 +13,10 @@ for every tensor, where it would live on a GPU run:
 
 It records an operation that takes both a device tensor and a host tensor that is not a
 0-dim scalar (PyTorch moves those itself; a 1-element tensor of shape (1,) it does not),
-except indexing by host indices; a generator
-made without a device drawing device tensors or the reverse; and `.numpy()` or
-`np.asarray` on a device tensor. Tensors made before the lint started carry no mark and are not judged.
+except indexing by host indices (host tensors indexed by device ones are recorded); a
+generator made without a device drawing device tensors or the reverse; `.numpy()` or
+`np.asarray` on a device tensor; and operations whose CUDA kernels are nondeterministic
+(`index_add_`, `scatter_add_`, ...) on a device tensor. Tensors made before the lint started carry no mark and are not judged.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ _FACTORIES = {
     torch.randint, torch.randperm, torch.normal, torch.empty_strided,
 }
 _HOST_MAKERS = {torch.Tensor.cpu, torch.Tensor.numpy, torch.Tensor.__array__}
+# Operations whose CUDA kernels add with atomics (or sum in an order that varies): on a
+# device tensor they break "same seed, same frames" on a GPU, where on the CPU they are exact.
+_NONDETERMINISTIC = {"index_add", "index_add_", "scatter_add", "scatter_add_", "scatter_reduce",
+                     "scatter_reduce_", "put_", "histc", "index_copy", "index_copy_"}
 
 
 def _where_of_device_arg(device: object) -> str:
@@ -167,6 +172,18 @@ class DeviceLint(TorchFunctionMode):
             return out
 
         inputs = list(_tensors(args)) + list(_tensors(kwargs))
+        short = getattr(func, "__name__", "")
+        if any(_where(t) == DEVICE for t in inputs) and (
+                short in _NONDETERMINISTIC
+                or (short in ("index_put", "index_put_")
+                    and kwargs.get("accumulate", len(args) > 3 and args[3]))
+                or (short == "bincount" and (kwargs.get("weights") is not None
+                                            or (len(args) > 1 and args[1] is not None)))):
+            self._report(f"{name} on a device tensor: nondeterministic on CUDA")
+        # A host tensor indexed by device indices fails on CUDA (the reverse is copied over).
+        if name.endswith("__getitem__") and _where(args[0]) == HOST and any(
+                _where(i) == DEVICE and i.dim() > 0 for i in _tensors(args[1:])):
+            self._report(f"{name}: a host tensor indexed by device indices")
         # Indexing accepts host index tensors on a device tensor (PyTorch copies them
         # over); the tensor and the values written must agree.
         if name.endswith("__getitem__"):

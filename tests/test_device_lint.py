@@ -18,17 +18,22 @@ from tests.synth import final, moving_texture
 
 
 def linted(frames: np.ndarray, request: Request) -> np.ndarray:
+    import engine.median_network as median_network
+    import engine.patchmatch as patchmatch
     import engine.run as engine_run
 
-    real = engine_run._fine_generator
+    real = engine_run._fine_generator, patchmatch.SKIM["cpu"], median_network.SMALL
     # As on a GPU: the coarse levels draw from the CPU's generator, the fine ones from the
-    # device's (on a CPU run both are the CPU's one).
+    # device's (on a CPU run both are the CPU's one); the search measures every candidate
+    # and the vote's median takes the GPU's branch (the lint followed the CPU's code there).
     engine_run._fine_generator = lambda device, seed, gen: torch.Generator(device=device).manual_seed(seed)
+    patchmatch.SKIM["cpu"] = False
+    median_network.SMALL = median_network.GPU_SMALL
     try:
         with device_lint() as lint:
             out = final(frames, request).frames
     finally:
-        engine_run._fine_generator = real
+        engine_run._fine_generator, patchmatch.SKIM["cpu"], median_network.SMALL = real
     assert lint.problems == [], "\n".join(lint.problems)
     return out
 
@@ -60,6 +65,14 @@ def test_the_lint_sees_what_fails_on_cuda():
     with device_lint() as lint:
         _ = np.asarray(torch.zeros(4, 4, device=dev))  # needs .cpu(), as .numpy() does
     assert any("numpy" in p for p in lint.problems), lint.problems
+    with device_lint() as lint:  # atomics on a GPU: the sums' order varies run to run
+        _ = torch.zeros(4, device=dev).index_add_(0, torch.arange(3, device=dev), torch.ones(3, device=dev))
+        _ = torch.zeros(4).index_add_(0, torch.arange(3), torch.ones(3))  # host: exact
+    assert lint.problems and all("nondeterministic" in p for p in lint.problems), lint.problems
+    assert len(lint.problems) == 1
+    with device_lint() as lint:
+        _ = torch.ones(4)[torch.arange(2, device=dev)]  # host values, device indices
+    assert any("indexed by device indices" in p for p in lint.problems), lint.problems
 
 
 @pytest.mark.parametrize("changes", [
