@@ -60,9 +60,6 @@ def plan_levels(source: Shape3, output: Shape3, settings: Settings) -> Plan:
         frames = f"{n} frame{'s' if n != 1 else ''}"
         what = f"the clip has {frames}" if t <= ot else f"the output has {frames}"
         notes.append(f"{what}: patches span {frames} instead of {pt}")
-        if t == 1 and ot > 1:  # no motion to draw from: every output frame is one still
-            notes.append(f"a one-frame clip has no motion: the {ot} output frames are one "
-                         "still, repeated")
         pt = min(t, ot)
     if min(h, w, oh, ow) < max(ph, pw):
         side = min(h, w, oh, ow)

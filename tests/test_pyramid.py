@@ -36,10 +36,6 @@ def test_single_image_uses_temporal_patch_one():
     plan = plan_levels((1, 90, 120), (1, 90, 120), Settings())
     assert all(lv.patch[0] == 1 and lv.source[0] == 1 for lv in plan.levels)
     assert any("patches span 1 frame instead of 3" in n for n in plan.notes)
-    assert not any("repeated" in n for n in plan.notes)
-    # Longer than one frame: said plainly, it is one still repeated (the editor greys it).
-    longer = plan_levels((1, 90, 120), (10, 90, 120), Settings())
-    assert any("the 10 output frames are one still, repeated" in n for n in longer.notes)
 
 
 def test_two_frame_clip_and_tiny_frame_adapt():
