@@ -367,3 +367,111 @@ def test_the_playhead_is_as_thick_on_screen_at_200_percent(scale):
     assert r.returncode == 0, r.stdout + r.stderr
     ratio, *widths = map(float, r.stdout.split()[-6:])
     assert ratio == float(scale) and widths == [ratio] * 5, r.stdout
+
+
+# -- Grow / Shrink by OpenCV, exactly the disc formulas -------------------------------------------
+def disc_offsets(radius: int) -> list[tuple[int, int]]:
+    """The disc's offsets: within radius + 0.5 (dy² + dx² <= r² + r)."""
+    return [(dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)
+            if dy * dy + dx * dx <= radius * radius + radius]
+
+
+def brute_dilate(a: np.ndarray, radius: int) -> np.ndarray:
+    """Max of (T, H, W) over the disc, one shifted copy per offset (0 outside: no part)."""
+    t, h, w = a.shape
+    pad = np.zeros((t, h + 2 * radius, w + 2 * radius), a.dtype)
+    pad[:, radius : radius + h, radius : radius + w] = a
+    out = np.zeros_like(a)
+    for dy, dx in disc_offsets(radius):
+        np.maximum(out, pad[:, radius + dy : radius + dy + h, radius + dx : radius + dx + w],
+                   out=out)
+    return out
+
+
+def brute_grow(mask: np.ndarray, hints: np.ndarray, radius: int):
+    hole = mask >= HOLE
+    grown = brute_dilate(hole, radius)
+    ring = grown & ~hole
+    words = brute_dilate(np.ascontiguousarray(hints).view(np.uint32)[..., 0], radius)
+    new_hints = hints.copy()
+    new_hints[ring] = words[ring][:, None].view(np.uint8)
+    new_hints[ring & (new_hints[..., 3] > 0), 3] = 255
+    return np.where(grown, 255, mask).astype(np.uint8), new_hints
+
+
+def brute_shrink(mask: np.ndarray, hints: np.ndarray, radius: int):
+    gone = brute_dilate(mask < HOLE, radius)
+    gone &= (mask >= HOLE).any(axis=(1, 2))[:, None, None]  # frames with no hole: left
+    new_hints = hints.copy()
+    new_hints[gone] = 0
+    return np.where(gone, 0, mask).astype(np.uint8), new_hints
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_grow_and_shrink_are_the_disc_formulas_bit_for_bit(seed):
+    """Soft coverage, hint colours and discs of every size OpenCV's paths take (its disc
+    kernel, the rectangles of a larger one): the same bytes as the formulas, and the same
+    frames marked (a Shrink can take a frame's whole hole)."""
+    rng = np.random.default_rng(seed)
+    shape = (5, 48, 61)
+    for radius in (0, 1, 2, 3, 4, 6, 9, 14):
+        blobs = brute_dilate(rng.random(shape) < 0.004, int(rng.integers(1, 6)))
+        mask = np.where(blobs, rng.choice([128, 200, 255], shape),
+                        rng.choice([0, 0, 40], shape)).astype(np.uint8)
+        if seed % 2:
+            mask = 255 - mask  # an Invert's: the part kept is small
+        mask[3] = np.where(mask[3] >= HOLE, 0, mask[3])  # a frame with no hole
+        mask[4, 20:23, 30:32] = 255  # one a Shrink empties
+        mask[4, :20] = mask[4, 23:] = 0
+        mask[4, :, :30] = mask[4, :, 32:] = 0
+        hints = np.zeros((*shape, 4), np.uint8)
+        hints[:, 10:14, 20:26] = (*rng.integers(1, 255, 3), 255)
+        hints[:, 30:32, 40:44] = (9, 8, 7, 130)
+        np.maximum(mask, hints[..., 3], out=mask)  # a hint colour is a hole
+        for edit, brute in (("grow", brute_grow), ("shrink", brute_shrink)):
+            m = MaskModel(shape)
+            m.set_arrays(mask, hints)
+            before = m.mask.copy(), m.hints.copy(), m.masked_frames().tolist()
+            changed = getattr(m, edit)(radius)
+            want_mask, want_hints = brute(mask, hints, radius)
+            assert np.array_equal(m.mask, want_mask), (edit, radius)
+            assert np.array_equal(m.hints, want_hints), (edit, radius)
+            assert changed == (not np.array_equal(want_mask, mask)
+                               or not np.array_equal(want_hints, hints))
+            assert m.masked_frames().tolist() == (want_mask >= HOLE).any(axis=(1, 2)).tolist()
+            if changed:  # the undo puts back every byte, and which frames have a hole
+                assert m.undo() and np.array_equal(m.mask, before[0])
+                assert np.array_equal(m.hints, before[1])
+                assert m.masked_frames().tolist() == before[2]
+                assert m.redo() and np.array_equal(m.mask, want_mask)
+
+
+@pytest.mark.parametrize("radius", [1, 3, 4, 8, 13, 40])
+def test_dilate_disc_is_the_brute_disc(radius):
+    rng = np.random.default_rng(radius)
+    a = rng.random((2, 70, 90)) < 0.01
+    coverage = (rng.random((2, 70, 90)) * 255).astype(np.uint8)
+    assert np.array_equal(ops.dilate_disc(a, radius), brute_dilate(a, radius))
+    assert np.array_equal(ops.dilate_disc(coverage, radius), brute_dilate(coverage, radius))
+    hole = np.where(a, 255, 0).astype(np.uint8)[0]
+    assert np.array_equal(ops.erode_plane(hole, radius),
+                          255 - brute_dilate(255 - hole[None], radius)[0])
+
+
+@pytest.mark.parametrize("edit", ["grow", "shrink"])
+def test_a_grow_or_shrink_looks_only_at_frames_with_a_hole(edit):
+    """Frames known to have no hole are not read (after an Invert, a pass over each frame
+    is what a Grow costs most; which frames have a hole is kept edit by edit), and which
+    frames have one is known after the edit without a pass over the clip."""
+    m = MaskModel(SHAPE)
+    hole = moving_blob(keep=True)
+    hole[8:] = False
+    m.set_arrays(hole)
+    m.mask[10, 100:110, 100:110] = 255  # a hole the model knows nothing of: not read
+    reads = []
+    refresh = m._refresh_masked
+    m._refresh_masked = lambda fs, now=None: (reads.append(now is None), refresh(fs, now))
+    assert getattr(m, edit)(3)
+    assert reads == [False]
+    assert (m.mask[10, 100:110, 100:110] == 255).all() and not m.mask[10, 96:100].any()
+    assert m.masked_frames().tolist() == [True] * 8 + [False] * 8

@@ -1,17 +1,23 @@
 """Pixel maths of the mask layer: the brush's coverage, disc dilation and bounding boxes.
 
-Plain numpy on the model's arrays (brush painting and morphology, no Qt).
+numpy on the model's arrays, and OpenCV for the per-frame morphology and scans of a Grow or
+Shrink (no Qt).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import mmap
 
+import cv2
 import numpy as np
 
 HOLE = 128  # coverage at or above this is hole (soft edges fade below it): a byte's top bit
 MAPPED_BYTES = 1 << 20  # zeros this large come from their own mapping (zeros())
+# Up to this radius OpenCV's filter with the disc as its kernel is the fastest dilation;
+# its cost grows with the disc's area (see _disc_plane).
+CV_DISC_MAX = 3
 
 
 def zeros(shape: tuple[int, ...], dtype) -> np.ndarray:
@@ -69,17 +75,92 @@ def apply_dab(mask: np.ndarray, hints: np.ndarray, cover: np.ndarray, kind: str,
         hints[hints[..., 3] == 0] = 0
 
 
+def disc_half_widths(radius: int) -> list[int]:
+    """Half-width of each row dy = 0..radius of the disc: the offsets within radius + 0.5
+    (dx² + dy² <= r² + r), a round disc without one-pixel spikes at its poles."""
+    limit = radius * radius + radius
+    return [math.isqrt(limit - dy * dy) for dy in range(radius + 1)]
+
+
+@functools.cache
+def disc_kernel(radius: int) -> np.ndarray:
+    """The disc of disc_half_widths as a (2r+1, 2r+1) uint8 kernel for OpenCV (read-only)."""
+    kernel = np.zeros((2 * radius + 1, 2 * radius + 1), np.uint8)
+    for dy, hw in enumerate(disc_half_widths(radius)):
+        kernel[radius + dy, radius - hw : radius + hw + 1] = 1
+        kernel[radius - dy, radius - hw : radius + hw + 1] = 1
+    kernel.flags.writeable = False
+    return kernel
+
+
 def dilate_disc(a: np.ndarray, radius: int) -> np.ndarray:
-    """Max of a (..., H, W) array over a disc of `radius` px (binary dilation for bools).
-    Rows of the disc are horizontal runs: grow a horizontal max one px at a time and fold it
-    in at the row offsets whose run has that half-width (about 4*radius array ops)."""
+    """Max of a (..., H, W) array over a disc of `radius` px (binary dilation for bools);
+    outside the array counts for nothing. OpenCV plane by plane for bytes, else the rows'
+    max."""
+    if radius > 0 and a.dtype in (np.bool_, np.uint8) and a.ndim >= 2:
+        src = a.view(np.uint8)
+        out = np.empty(a.shape, np.uint8)
+        for i in np.ndindex(a.shape[:-2]):
+            out[i] = dilate_plane(src[i], radius)
+        return out.view(a.dtype)
+    return _dilate_rows(a, radius)
+
+
+def dilate_plane(plane: np.ndarray, radius: int) -> np.ndarray:
+    """dilate_disc of one (H, W) uint8 plane: a new C-contiguous array."""
+    return _disc_plane(plane, radius, cv2.dilate, np.maximum)
+
+
+def erode_plane(plane: np.ndarray, radius: int) -> np.ndarray:
+    """The min of one (H, W) uint8 plane over the disc, a new array (outside the plane
+    counts for nothing: the frame's edge does not eat into a hole touching it)."""
+    return _disc_plane(plane, radius, cv2.erode, np.minimum)
+
+
+def _disc_plane(plane: np.ndarray, radius: int, morph, fold) -> np.ndarray:
+    """morph (cv2.dilate or cv2.erode, whose default border takes no part) of a uint8
+    plane by the disc, with fold (np.maximum or np.minimum) its pointwise op.
+
+    Small discs go to OpenCV as they are; larger ones as a union of rectangles, one per
+    run of rows with the same half-width: the widening rows one 1-row filter after another,
+    the tallest rectangle's rows in one 1-column filter and the few rows above it one fold
+    each (OpenCV's cost grows with the kernel's area: 0.23 ms against 0.19 ms at 4 px on a
+    400x800 box, 0.7 against 0.35 at 8 px; the numpy rows took 0.35 and 0.7)."""
+    if plane.strides[-1] != 1:
+        plane = np.ascontiguousarray(plane)
+    if radius <= 0:
+        return plane.copy()
+    if radius <= CV_DISC_MAX:
+        return morph(plane, disc_kernel(radius))
+    half = disc_half_widths(radius)
+    # (half-width, last row offset) of each run of rows, widest (and shortest) first
+    runs = [(hw, dy) for dy, hw in enumerate(half) if dy == radius or half[dy + 1] != hw]
+    rows, width = [], 0  # the plane's rows widened to each run's half-width, narrowest first
+    for hw, _ in reversed(runs):
+        src = rows[-1] if rows else plane
+        rows.append(morph(src, np.ones((1, 2 * (hw - width) + 1), np.uint8))
+                    if hw > width else src)
+        width = hw
+    rows.reverse()
+    hw, tall = runs[0]
+    out = morph(rows[0], np.ones((2 * tall + 1, 1), np.uint8)) if tall else rows[0].copy()
+    for run, (_, last) in zip(rows[1:], runs[1:], strict=True):
+        for dy in range(tall + 1, last + 1):
+            fold(out[dy:], run[:-dy], out=out[dy:])
+            fold(out[:-dy], run[dy:], out=out[:-dy])
+        tall = last
+    return out
+
+
+def _dilate_rows(a: np.ndarray, radius: int) -> np.ndarray:
+    """dilate_disc by numpy: rows of the disc are horizontal runs, so grow a horizontal max
+    one px at a time and fold it in at the row offsets whose run has that half-width (about
+    4*radius array ops, whatever the disc's area)."""
     out = a.copy()
     if radius <= 0:
         return out
     row = a.copy()
-    # Offsets within radius + 0.5: a round disc without one-pixel spikes at its poles.
-    limit = (radius + 0.5) ** 2
-    half = [math.isqrt(int(limit - dy * dy)) for dy in range(radius + 1)]
+    half = disc_half_widths(radius)
     for w in range(radius + 1):
         if w:
             prev = row.copy()
@@ -98,16 +179,16 @@ def true_box(layer: np.ndarray, at_least: int = 1) -> tuple[slice, slice, slice]
     """The (t, y, x) bounding box of the values >= at_least (default: the True, non-zero
     ones) of a (T, H, W) array, or None; by max reductions, with no boolean copy of a
     numeric layer (a snapshot of a Full-HD clip's mask is scanned on the GUI thread)."""
-    return _box(layer, np.max, lambda r: r >= at_least)
+    return _box(layer, np.max, cv2.REDUCE_MAX, lambda r: r >= at_least)
 
 
 def box_below(layer: np.ndarray, limit: int) -> tuple[slice, slice, slice] | None:
     """The (t, y, x) bounding box of the values < limit of a (T, H, W) array, or None (by
     min reductions, as true_box)."""
-    return _box(layer, np.min, lambda r: r < limit)
+    return _box(layer, np.min, cv2.REDUCE_MIN, lambda r: r < limit)
 
 
-def _box(layer: np.ndarray, reduce, test) -> tuple[slice, slice, slice] | None:
+def _box(layer: np.ndarray, reduce, cv_reduce: int, test) -> tuple[slice, slice, slice] | None:
     if layer.size == 0:
         return None
     if len(layer) == 1:  # one frame (edits go frame by frame): no pass for the frames
@@ -119,12 +200,20 @@ def _box(layer: np.ndarray, reduce, test) -> tuple[slice, slice, slice] | None:
             return None
         first, last = int(frames[0]), int(frames[-1])
         plane = layer[first] if first == last else reduce(layer[first : last + 1], axis=0)
-    rows = np.flatnonzero(test(reduce(plane, axis=1)))
+    rows = np.flatnonzero(test(_reduce_rows(plane, reduce, cv_reduce)))
     if not len(rows):
         return None
-    cols = np.flatnonzero(test(reduce(plane, axis=0)))
-    return (slice(first, last + 1), slice(int(rows[0]), int(rows[-1]) + 1),
-            slice(int(cols[0]), int(cols[-1]) + 1))
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    cols = np.flatnonzero(test(reduce(plane[y0:y1], axis=0)))  # the other rows fail the test
+    return slice(first, last + 1), slice(y0, y1), slice(int(cols[0]), int(cols[-1]) + 1)
+
+
+def _reduce_rows(plane: np.ndarray, reduce, cv_reduce: int) -> np.ndarray:
+    """reduce(plane, axis=1): by OpenCV for bytes (3x faster than numpy's along rows, the
+    one full pass over a frame that a Grow or Shrink after an Invert makes)."""
+    if plane.dtype in (np.bool_, np.uint8) and plane.strides[-1] == 1:
+        return cv2.reduce(plane.view(np.uint8), 1, cv_reduce)[:, 0]
+    return reduce(plane, axis=1)
 
 
 def true_box_outside(layer: np.ndarray,
@@ -204,16 +293,15 @@ def dilate_disc_in(a: np.ndarray, radius: int, ys: slice, xs: slice,
     return out
 
 
-def _hole_bytes(mask: np.ndarray) -> np.ndarray:
-    """255 where mask is hole (>= HOLE), 0 elsewhere, in one pass with no boolean: HOLE is
-    a byte's top bit, which an arithmetic shift of the bytes read as signed spreads."""
-    return (mask.view(np.int8) >> 7).view(np.uint8)
-
-
 def rgba_words(hints: np.ndarray) -> np.ndarray:
     """(..., 4) uint8 RGBA as (...) uint32 words, one per pixel (alpha in the top byte on
     little-endian machines; a view where it can be)."""
     return np.ascontiguousarray(hints).view(np.uint32)[..., 0]
+
+
+def _hole_plane(plane: np.ndarray) -> np.ndarray:
+    """255 where the (H, W) coverage is hole (>= HOLE), 0 elsewhere: a new array."""
+    return cv2.threshold(plane, HOLE - 1, 255, cv2.THRESH_BINARY)[1]
 
 
 def grow_layer(mask: np.ndarray, hints: np.ndarray | None, pixels: int,
@@ -221,60 +309,44 @@ def grow_layer(mask: np.ndarray, hints: np.ndarray | None, pixels: int,
     """Dilate the hole of (T, H, W) coverage in place by a disc (the hole then full: 255);
     hint colours spread into the new ring. hints: (T, h, w, 4), those of mask[:, hints_at]
     (hints_at None: the whole mask), which holds every hint colour grown by `pixels` (where
-    they can spread); None: no hint colour at all. Only pixels kept (not hole) can join the
-    hole, so the dilation is worked out over their box alone."""
-    found = box_below(mask, HOLE)
-    if found is not None:
-        _, ky, kx = found
-        kept = mask[:, ky, kx]  # a view: the writes land in mask
-        ring = dilate_disc_in(mask, pixels, ky, kx, lambda v: v >= HOLE)
-        ring &= kept < HOLE  # the new hole pixels
-        if hints is not None and hints[..., 3].any():
-            hy, hx = hints_at or (slice(0, mask.shape[1]), slice(0, mask.shape[2]))
-            oy, ox = overlap(ky, hy), overlap(kx, hx)
-            if oy is not None and ox is not None:  # the ring hint colours can reach
+    they can spread); None: no hint colour at all. Plane by plane with OpenCV: the hole's
+    bytes, their dilation and a max (the numpy disc took 60% of a Grow after an Invert)."""
+    hy, hx = hints_at or (slice(0, mask.shape[1]), slice(0, mask.shape[2]))
+    spread = hints is not None and bool(hints[..., 3].any())
+    for t in range(len(mask)):
+        plane = mask[t]
+        hole = _hole_plane(plane)
+        grown = dilate_plane(hole, pixels)  # 0 or 255
+        if spread:
+            ring = grown[hy, hx] > hole[hy, hx]  # the new hole pixels that hints cover
+            found = true_box(ring[None])
+            if found is not None:
+                _, ry, rx = found
                 # RGBA as one uint32 (alpha in the top byte): a max picks the strongest.
-                packed = dilate_disc_in(rgba_words(hints), pixels, _local(oy, hy.start),
-                                        _local(ox, hx.start))
-                new = ring[:, _local(oy, ky.start), _local(ox, kx.start)]
-                inside = hints[:, _local(oy, hy.start), _local(ox, hx.start)]  # a view
+                packed = dilate_disc_in(rgba_words(hints[t : t + 1]), pixels, ry, rx)[0]
+                new = ring[ry, rx]
+                inside = hints[t, ry, rx]  # a view: the writes land in hints
                 np.copyto(inside, packed[..., None].view(np.uint8), where=new[..., None])
                 inside[new & (inside[..., 3] > 0), 3] = 255  # the ring is full hole: opaque
-        np.copyto(kept, 255, where=ring)
-    np.bitwise_or(mask, _hole_bytes(mask), out=mask)
+        np.maximum(plane, grown, out=plane)
 
 
 def shrink_layer(mask: np.ndarray, hints: np.ndarray | None, pixels: int,
                  hints_at: tuple[slice, slice] | None = None) -> None:
     """Erode the hole in place by a disc, the pixels kept then all 0, with their hint
     colours (hints: those of mask[:, hints_at], which holds every hint colour; None: no
-    hint colour at all). Only hole pixels can leave it, so the dilation of the part kept is
-    worked out over the hole's box alone."""
-    found = true_box(mask, HOLE)
-    gone = None  # inside the hole's box: the pixels kept and those the disc takes
-    if found is not None:
-        _, hy, hx = found
-        gone = dilate_disc_in(mask, pixels, hy, hx, lambda v: v < HOLE)
-    if hints is not None:
-        ry, rx = hints_at or (slice(0, mask.shape[1]), slice(0, mask.shape[2]))
-        off = mask[:, ry, rx] < HOLE
-        if gone is not None:
-            oy, ox = overlap(hy, ry), overlap(hx, rx)
-            if oy is not None and ox is not None:
-                off[:, _local(oy, ry.start), _local(ox, rx.start)] |= \
-                    gone[:, _local(oy, hy.start), _local(ox, hx.start)]
-        np.copyto(hints, 0, where=off[..., None])
-    np.bitwise_and(mask, _hole_bytes(mask), out=mask)
-    if gone is not None:
-        np.copyto(mask[:, hy, hx], 0, where=gone)
+    hint colour at all). Plane by plane with OpenCV: the hole's bytes eroded (255 where
+    the hole stays) and-ed into the coverage, and into the hints."""
+    ry, rx = hints_at or (slice(0, mask.shape[1]), slice(0, mask.shape[2]))
+    for t in range(len(mask)):
+        plane = mask[t]
+        stays = erode_plane(_hole_plane(plane), pixels)  # 0 or 255
+        if hints is not None:
+            np.bitwise_and(hints[t], stays[ry, rx, None], out=hints[t])
+        np.bitwise_and(plane, stays, out=plane)
 
 
 def overlap(a: slice, b: slice) -> slice | None:
     """The common part of two slices (explicit starts and stops), or None."""
     start, stop = max(a.start, b.start), min(a.stop, b.stop)
     return slice(start, stop) if start < stop else None
-
-
-def _local(s: slice, origin: int) -> slice:
-    """Slice s counted from origin."""
-    return slice(s.start - origin, s.stop - origin)
