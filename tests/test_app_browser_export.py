@@ -475,7 +475,7 @@ def test_an_export_is_not_an_unsaved_change(window, qtbot, tmp_path, monkeypatch
     generate(window, qtbot)
     project = tmp_path / "shot.vgpnn"
     monkeypatch.setattr(prompts, "choose_project_to_save", lambda *a, **k: project)
-    assert window.projects.save() and not window.session.dirty
+    assert window.projects.save() and window.projects.wait() and not window.session.dirty
     target = tmp_path / "out" / "shot.gif"
     target.parent.mkdir()
     answer_export_dialog(monkeypatch, window, target, target.parent, kind="gif")

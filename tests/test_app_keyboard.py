@@ -142,6 +142,7 @@ def test_the_seed_browser_takes_the_windows_file_keys_and_f1(window, qtbot, tmp_
     target = tmp_path / "from the browser.vgpnn"
     monkeypatch.setattr(prompts, "choose_project_to_save", lambda *args: target)
     qtbot.keyClick(browser.first_seed, Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert window.projects.wait()  # written on a worker
     assert target.exists() and window.session.project_path == target
 
     window.playback.seek(3)

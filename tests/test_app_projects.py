@@ -89,6 +89,7 @@ def test_save_and_open_give_the_same_state(window, qtbot, tmp_path, monkeypatch)
     target = tmp_path / "walk.vgpnn"
     answer_save_as(monkeypatch, target)
     window.actions_by_name["save"].trigger()
+    assert window.projects.wait()  # written on a worker
     assert target.exists() and not s.dirty
     assert window.windowTitle().startswith("walk —")
 
@@ -194,12 +195,13 @@ def test_edits_made_while_a_clip_is_read_are_asked_about(window, qtbot, tmp_path
     # A project read the same way: kept on Cancel, with the change made meanwhile.
     project = tmp_path / "other.vgpnn"
     answer_save_as(monkeypatch, project)
-    assert window.projects.save_as()
+    assert window.projects.save_as() and window.projects.wait()
     asked.clear()
     monkeypatch.setattr(prompts, "ask_save_changes", answer(prompts.CANCEL))
     window.projects.open_project(project)
     window.session.in_out.set_out(1)
-    qtbot.waitUntil(lambda: not window.clips.loading, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.projects.reading and not window.clips.loading,
+                    timeout=30_000)
     assert [b for b, _ in asked] == ["opening “other.vgpnn”"] and s.in_out.out_point == 1
 
 
@@ -214,7 +216,7 @@ def test_moved_source_is_asked_for(window, qtbot, tmp_path, clip, monkeypatch):
     project = tmp_path / "p" / "shot.vgpnn"
     project.parent.mkdir()
     answer_save_as(monkeypatch, project)
-    assert window.projects.save()
+    assert window.projects.save() and window.projects.wait()
     mask = window.session.mask.mask.copy()
     moved = tmp_path / "b" / "renamed.mp4"
     moved.parent.mkdir()
@@ -236,6 +238,7 @@ def test_moved_source_is_asked_for(window, qtbot, tmp_path, clip, monkeypatch):
     monkeypatch.setattr(prompts, "find_moved_source", lambda parent, source, start: None)
     window.session.mark_saved()
     window.projects.open_project(project)
+    qtbot.waitUntil(lambda: not window.projects.reading, timeout=5000)  # read on a worker
     assert not window.clips.loading and window.session.clip.path == moved
 
     # Moved together with the project: found beside it, no question.
@@ -252,7 +255,7 @@ def test_changed_source_says_so_and_opens(window, qtbot, tmp_path, monkeypatch):
     window.panel.seed.setValue(7)
     project = tmp_path / "shot.vgpnn"
     answer_save_as(monkeypatch, project)
-    assert window.projects.save_as()
+    assert window.projects.save_as() and window.projects.wait()
     write_video(255 - moving_texture(), src, fps=Fraction(10), crf=10)  # re-exported
     open_project(qtbot, window, project)
     texts = [b.text() for b in boxes(window)]
@@ -269,7 +272,7 @@ def test_a_source_of_another_size_says_the_mask_was_left(window, qtbot, tmp_path
     paint(window, [(10, 10), (20, 12)])
     project = tmp_path / "shot.vgpnn"
     answer_save_as(monkeypatch, project)
-    assert window.projects.save_as()
+    assert window.projects.save_as() and window.projects.wait()
     write_video(moving_texture(w=40), src, fps=Fraction(10), crf=10)  # another size
     open_project(qtbot, window, project)
     [text] = [b.text() for b in boxes(window) if "has changed" in b.text()]
@@ -293,7 +296,7 @@ def test_save_error_gives_a_dialog(window, qtbot, tmp_path, monkeypatch):
     window.session.in_out.set_out(3)
     answer_save_as(monkeypatch, tmp_path / "missing" / "folder" / "p.vgpnn")
     with qtbot.waitSignal(window.error_reported, timeout=5000) as blocker:
-        assert not window.projects.save()
+        assert window.projects.save() and not window.projects.wait()
     assert "p.vgpnn" in blocker.args[0] and window.session.dirty
 
 
@@ -356,7 +359,7 @@ def test_open_project_from_the_menu_asks_for_a_file(window, qtbot, tmp_path, mon
     open_project as a path (it did: a TypeError, no dialog)."""
     target = tmp_path / "menu.vgpnn"
     answer_save_as(monkeypatch, target)
-    assert window.projects.save_as()
+    assert window.projects.save_as() and window.projects.wait()
     asked = []
     monkeypatch.setattr(prompts, "choose_project_to_open",
                         lambda parent, folder: asked.append(folder) or None)
@@ -389,10 +392,11 @@ def test_save_over_a_read_only_project_asks_for_another_name(window, qtbot, tmp_
     for another name; a saved project keeps its permissions (a private one stays so)."""
     private = tmp_path / "private.vgpnn"
     answer_save_as(monkeypatch, private)
-    assert window.projects.save_as()
+    assert window.projects.save_as() and window.projects.wait()
     os.chmod(private, 0o600)
     window.session.in_out.set_out(3)
-    assert window.projects.save() and stat.S_IMODE(os.stat(private).st_mode) == 0o600
+    assert window.projects.save() and window.projects.wait()
+    assert stat.S_IMODE(os.stat(private).st_mode) == 0o600
     os.chmod(private, 0o444)
     before = private.read_bytes()
     window.session.in_out.set_out(4)
@@ -406,7 +410,7 @@ def test_save_over_a_read_only_project_asks_for_another_name(window, qtbot, tmp_
     errors, said = [], []
     window.error_reported.connect(errors.append)
     window.statusBar().messageChanged.connect(said.append)
-    assert window.projects.save()
+    assert window.projects.save() and window.projects.wait()
     # Said in the file dialog's title and the status bar: no second window beside it.
     assert not errors and any("read-only" in m for m in said)
     assert offered[0][1] == "private.vgpnn is read-only: save your changes as"

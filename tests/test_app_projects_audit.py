@@ -117,6 +117,7 @@ def test_a_saved_project_opens_with_the_same_layers_and_edits(qtbot, tmp_path, c
         monkeypatch.setattr(prompts, "choose_project_to_save",
                             lambda parent, suggested, caption="": target)
         window.actions_by_name["save"].trigger()
+        assert window.projects.wait()  # written on a worker
         assert not s.dirty
         other = make_window(qtbot, tmp_path / "b")
         with qtbot.waitSignal(other.source_loaded, timeout=30_000):

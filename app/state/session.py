@@ -152,14 +152,15 @@ class SessionModel:
             if self.dirty:
                 self._touch("export")  # a new revision: autosave writes it with the rest
 
-    def mark_saved(self, path: Path | None = None) -> None:
-        """The session was written to `path` (a project file): no unsaved changes."""
+    def mark_saved(self, path: Path | None = None, revision: int | None = None) -> None:
+        """The session was written to `path` (a project file): no unsaved changes, or only
+        those made after `revision` (what a save on another thread wrote)."""
         if path is not None and path != self.project_path:
             self.project_path = Path(path)
             self.project_changed.emit(self.project_path)
         was = self.dirty
-        self._saved_revision = self._revision
-        if was:
+        self._saved_revision = self._revision if revision is None else revision
+        if was and not self.dirty:
             self.dirty_changed.emit(False)
 
     # -- projects ------------------------------------------------------------------------

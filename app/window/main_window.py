@@ -404,9 +404,10 @@ class MainWindow(QMainWindow):
             path, unopenable, extra = pick_openable(files)
             self.open_picked(path)
             ignored = ignored_text(unopenable, extra)
-            if ignored and self.clips.loading:  # said now, and again once it is shown
+            if ignored and (self.clips.loading or self.projects.reading):  # said now, and
                 self.messages.status(f"Opening {Path(path).name}; {ignored}", 15000)
-                self.clips.note_on_open(ignored)
+                self.clips.note_on_open(ignored)  # again once it is shown
+                self.projects.note_on_open(ignored)
 
     def closeEvent(self, event):  # noqa: N802
         # The export first: answering "keep exporting" must not have asked about saving.
