@@ -8,6 +8,7 @@ nothing about Qt or widgets; views subscribe to its events (app.state.events).
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from os import PathLike
@@ -77,6 +78,7 @@ class MaskModel:
         # worker) is dropped after one, even for another clip of the same size.
         self.resets = getattr(self, "resets", 0) + 1
         self._wrote()
+        old = self._held()
         self.mask = ops.zeros((t, h, w), np.uint8)  # pages taken as they are painted
         self.hints = ops.zeros((t, h, w, 4), np.uint8)
         self._words = ops.rgba_words(self.hints)  # (T, H, W) uint32 view: a pixel's RGBA
@@ -90,43 +92,70 @@ class MaskModel:
         self._hint_extent: list[int] | None = None  # see _hint_box()
         self._history = History(self._budget)
         self._stroke: _Stroke | None = None
+        _let_go(old)
         self.changed.emit(MaskChange(0, t))
         self.masked_frames_changed.emit(self._masked.copy())
         self.history_changed.emit()
 
     def load(self, mask: np.ndarray, hints: np.ndarray | None,
-             box: tuple[slice, slice, slice] | None = None) -> None:
+             box: tuple[slice, slice, slice] | None = None, *,
+             masked: np.ndarray | None = None, hinted: bool | None = None,
+             take: bool = False) -> None:
         """Take saved layers as they are (a project or a recovery file): no undo step.
         hints None: no hint colour. box: a (t, y, x) box outside which both layers are 0 (a
-        project file's crop); None: found. Only that box is read and copied, into new
-        layers: copying the whole clip (and its all-zero hints, four times the mask) made
-        1.2 GB resident and blocked the GUI thread for seconds on 120 Full-HD frames."""
+        project file's crop); None: found. masked ((T,) bool, the frames with a hole) and
+        hinted (whether hints hold a colour): what the caller found already (None: looked
+        for here, inside the box).
+
+        take: the arrays are the caller's to give (made for this load, used by nothing
+        else after it): they become the layers as they are, outside the box too. Copying
+        a whole-clip Full-HD mask into new layers took 170 ms of the GUI thread (the new
+        pages faulted in), and freeing the arrays read 40 ms more. An array that cannot
+        be a layer as it is (a view, read-only, another type) is copied all the same.
+        Otherwise only the box is read and copied, into new layers: copying the whole clip
+        (and its all-zero hints, four times the mask) made 1.2 GB resident and blocked the
+        GUI thread for seconds on 120 Full-HD frames."""
+        t = self.shape[0]
         if mask.shape != self.shape or hints is not None and hints.shape != (*self.shape, 4):
             raise ValueError(f"layers of shape {mask.shape} do not match the clip {self.shape}")
+        if masked is not None and masked.shape != (t,):
+            raise ValueError(f"masked frames of shape {masked.shape} for {t} frames")
         if box is None:
             box = ops.union_box(ops.true_box(mask), None if hints is None else
                                 ops.true_box(np.ascontiguousarray(hints).view(np.uint32)[..., 0]))
+        take = take and _layer_as_is(mask) and (hints is None or _layer_as_is(hints))
         self._wrote()
-        self.mask = ops.zeros(self.shape, np.uint8)  # the old paint goes with the old pages
-        self.hints = ops.zeros((*self.shape, 4), np.uint8)
+        # The old paint goes with the old pages; new layers are zero until written.
+        old = self._held()
+        self.mask = mask if take else ops.zeros(self.shape, np.uint8)
+        self.hints = hints if take and hints is not None else ops.zeros((*self.shape, 4), np.uint8)
         self._words = ops.rgba_words(self.hints)
         self.hinted = False
         self._extent = self._hint_extent = None
-        self._masked = np.zeros(self.shape[0], bool)
+        self._masked = np.zeros(t, bool)
         self._stroke = None  # its saved tiles are of the old layers
         if box is not None:
-            self.mask[box] = mask[box]
+            if not take:
+                self.mask[box] = mask[box]
+                if hints is not None:
+                    self.hints[box] = hints[box]
             if hints is not None:
-                self.hints[box] = hints[box]
-                self.hinted = bool(self._words[box].max() > 0)
-            self._masked[box[0]] = self.mask[box].max(axis=(1, 2)) >= HOLE
+                self.hinted = bool(self._words[box].max() > 0) if hinted is None else hinted
+            self._masked[box[0]] = (self.mask[box].max(axis=(1, 2)) >= HOLE
+                                    if masked is None else masked[box[0]])
             self._grow_extent(*box, hints=self.hinted)
         self.state = next(self._states)
         self._frame_states[:] = self.state
         self._history = History(self._budget)
+        _let_go(old)
         self.changed.emit(MaskChange(0, self.shape[0]))
         self.masked_frames_changed.emit(self._masked.copy())
         self.history_changed.emit()
+
+    def _held(self) -> list:
+        """The layers and their history, before new ones replace them (see _let_go)."""
+        return [self.__dict__[name] for name in ("mask", "hints", "_words", "_history")
+                if name in self.__dict__]
 
     def range_state(self, first: int, last: int) -> int:
         """What names the layers' content on frames first..last: the latest edit that
@@ -741,6 +770,24 @@ class MaskModel:
         if not np.array_equal(now, self._masked[fs]):
             self._masked[fs] = now
             self.masked_frames_changed.emit(self._masked.copy())
+
+
+def _let_go(held: list) -> None:
+    """Drop replaced layers and their history on a thread of their own when they are big:
+    unmapping a painted whole-clip Full-HD mask and its hints took 70 ms of the GUI thread
+    at every clip or project opened over them (the unmap lets go of the GIL). The model
+    holds the new ones already (a worker never finds it without layers); the thread takes
+    the last references it had, and any other holder (a save copying them) keeps its own."""
+    if held and held[0].nbytes >= ops.MAPPED_BYTES:
+        threading.Thread(target=held.clear, name="vgpnn-let-go").start()
+    else:
+        held.clear()
+
+
+def _layer_as_is(array: np.ndarray) -> bool:
+    """Whether an array can be a layer without a copy: the strokes write it in place and
+    the hint colours are read as 32-bit words (a view of a contiguous block)."""
+    return array.dtype == np.uint8 and array.flags.c_contiguous and array.flags.writeable
 
 
 def _moved(box: tuple[slice, slice, slice], t0: int, y0: int,

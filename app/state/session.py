@@ -178,12 +178,18 @@ class SessionModel:
             project_path=None if project_path is None else str(project_path))
 
     def restore(self, data: ProjectData, clip: Source, source: SourceInfo,
-                project_path: Path | None, dirty: bool = False) -> list[str]:
+                project_path: Path | None, dirty: bool = False,
+                take: bool = False) -> list[str]:
         """Take a project's (or a recovery file's) state for `clip`, read from `source`.
-        Returns notes for the user about what could not be taken as it was."""
+        Returns notes for the user about what could not be taken as it was.
+
+        take: `data` is handed over (read for this restore, nothing else holds it): its
+        painted layers become the session's as they are, and leave `data` (its inpaint and
+        sketch are None after), so nothing sees them change with the strokes that follow.
+        Otherwise they are copied and `data` stays as it was."""
         self._replacing = True
         try:
-            notes = self._take(data, clip, source, project_path)
+            notes = self._take(data, clip, source, project_path, take)
         finally:
             self._replacing = False
         self._announce_new()
@@ -192,7 +198,7 @@ class SessionModel:
         return notes
 
     def _take(self, data: ProjectData, clip: Source, source: SourceInfo,
-              project_path: Path | None) -> list[str]:
+              project_path: Path | None, take: bool) -> list[str]:
         notes = []
         self.clip, self.source = clip, source
         self.project_path = Path(project_path) if project_path else None
@@ -201,15 +207,22 @@ class SessionModel:
         self.export = data.export
         shape = tuple(clip.frames.shape[:3])
         dropped = set()  # the tasks whose layers could not be loaded
-        for model, layers, what, task in (
-                (self.mask, data.inpaint, "The mask was painted", "inpaint"),
-                (self.sketch, data.sketch, "The sketch was drawn", "sketch")):
+        for model, kind, what, task in (
+                (self.mask, "inpaint", "The mask was painted", "inpaint"),
+                (self.sketch, "sketch", "The sketch was drawn", "sketch")):
             model.reset(shape)
+            layers = getattr(data, kind)
             if layers is None:
                 continue
+            if take:
+                setattr(data, kind, None)  # the model's from now on
             if layers.mask.shape == shape:  # no all-zero hints made: 4x the mask's size
+                # A file's reader found the frames with a hole (masked) and whether the
+                # hints hold a colour (hints_saved): not looked for again on this thread.
+                known = layers.masked is not None
                 model.load(layers.mask, layers.hints if layers.hints_saved else None,
-                           layers.box)
+                           layers.box, masked=layers.masked,
+                           hinted=layers.hints_saved if known else None, take=take)
             else:
                 was = "×".join(map(str, layers.mask.shape))
                 notes.append(f"{what} on a clip of {was} (frames × height × width); this "

@@ -114,7 +114,7 @@ class AutosaveController(QObject):
                 self.store.remove(path)
 
         return self.projects.open_data(data, None if project is None else Path(project),
-                                       dirty=True, then=taken)
+                                       dirty=True, then=taken, take=True)
 
     def _on_dirty(self, dirty: bool) -> None:
         if not dirty:  # saved, opened or new: the recovery file would only repeat it
