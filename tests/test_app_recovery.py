@@ -45,6 +45,7 @@ def test_autosave_after_strokes_and_on_the_timer(window, qtbot):
                     and load_project(store.path).settings.seed == 99, timeout=10_000)
 
     window.session.mark_saved()  # saved: the recovery file would only repeat it
+    store.wait()  # deleted on the store's thread, after its write (the GUI thread waited)
     assert not store.path.exists()
     window.session.in_out.set_out(3)
     qtbot.waitUntil(lambda: store.path.exists(), timeout=10_000)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -18,6 +19,7 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
     it over `path` (same folder: the rename is atomic) and flush the folder entry."""
     path = Path(path)
     tmp = side_name(path.with_suffix(path.suffix + ".tmp"), "save", str(os.getpid()))
+    _sweep_killed(path)
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)  # a private file stays private
     except OSError:
@@ -36,6 +38,37 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
         raise
     _sync_folder(path.parent)
     return path
+
+
+STALE_TEMP_S = 3600  # a killed save's temporary is this old at least before it is removed
+
+
+def _sweep_killed(path: Path) -> None:
+    """Remove what a save killed mid-write (kill -9, a power cut) left beside `path`: its
+    hidden temporary, several MB for a painted clip, stayed there for good. Only one whose
+    process is gone and that has not changed for an hour (a folder shared with another
+    machine, whose process ids mean nothing here, keeps a live write)."""
+    if os.name != "posix":  # (os.kill(pid, 0) ends the process on Windows)
+        return
+    pattern = side_name(path.with_suffix(path.suffix + ".tmp"), "save", "*").name
+    with contextlib.suppress(OSError):
+        for tmp in path.parent.glob(pattern):
+            token = tmp.name[len(pattern) - len("*.tmp"):-len(".tmp")]
+            if not token.isdigit() or int(token) == os.getpid() or _running(int(token)):
+                continue
+            with contextlib.suppress(OSError):
+                if time.time() - tmp.stat().st_mtime > STALE_TEMP_S:
+                    tmp.unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def _sync_folder(folder: Path) -> None:

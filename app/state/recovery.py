@@ -104,7 +104,12 @@ class RecoveryStore:
 
     def discard(self) -> None:
         """A clean exit (or a save that makes the recovery file pointless): delete it."""
-        self.wait()
+        if self._pool is not None:  # after the write on its thread, not waiting here
+            self._pending = self._pool.submit(self._unlink)
+            return
+        self._unlink()
+
+    def _unlink(self) -> None:
         with contextlib.suppress(OSError):
             self.path.unlink()
 
@@ -114,6 +119,7 @@ class RecoveryStore:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        self._unlink()
         if self._lock_file is not None:
             self._release_lock()
             with contextlib.suppress(OSError):

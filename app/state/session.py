@@ -51,6 +51,7 @@ class SessionModel:
 
         self._revision = 0
         self._saved_revision = 0
+        self._edit_revision = 0  # the last revision that was an edit, not export choices
         self._replacing = False  # set_clip / restore: their own resets are not edits
         self.in_out.changed.connect(lambda first, last: self._touch("in_out"))
         self.mask.edited.connect(lambda: self._touch("mask"))
@@ -159,7 +160,11 @@ class SessionModel:
             self.project_path = Path(path)
             self.project_changed.emit(self.project_path)
         was = self.dirty
-        self._saved_revision = self._revision if revision is None else revision
+        if revision is None or self._edit_revision <= revision:
+            # Export choices made while the file was written are no edit (set_export): the
+            # preset goes with the next save, as after any export.
+            revision = self._revision
+        self._saved_revision = revision
         if was and not self.dirty:
             self.dirty_changed.emit(False)
 
@@ -262,7 +267,7 @@ class SessionModel:
         return replace(favourite, layers=() if same else EARLIER_LAYERS)
 
     def _announce_new(self) -> None:
-        self._saved_revision = self._revision = self._revision + 1
+        self._saved_revision = self._revision = self._edit_revision = self._revision + 1
         self.project_changed.emit(self.project_path)
         self.clip_changed.emit(self.clip)
         self.settings_changed.emit(self.settings)
@@ -275,6 +280,8 @@ class SessionModel:
             return  # resets while replacing are no edits; without a clip nothing can be saved
         was = self.dirty
         self._revision += 1
+        if what != "export":
+            self._edit_revision = self._revision
         if not was:
             self.dirty_changed.emit(True)
         self.edited.emit(what)

@@ -75,6 +75,7 @@ class ProjectController(QObject):
         self.recent, self.messages, self._window = recent, messages, window
         self.ask_to_save = True  # tests switch the question off (changes are then dropped)
         self._save: _Save | None = None  # the save in flight
+        self._next: Path | None = None  # a save asked for meanwhile: after it
         self._saved_ok = True  # whether the last save wrote its file
         self._failure = ""  # what the save's job said when it failed
         # Counts the sessions replaced: a save that ends after one leaves the new one alone.
@@ -119,7 +120,7 @@ class ProjectController(QObject):
             return self._saved_ok
         loop = QEventLoop()
         self.save_finished.connect(loop.quit)
-        dialog = QProgressDialog(f"Saving {self._save.path.name}…", "", 0, 0, self._window)
+        dialog = _WaitDialog(f"Saving {self._save.path.name}…", "", 0, 0, self._window)
         dialog.setWindowTitle("Saving the project")
         dialog.setCancelButton(None)  # a save is never cut short: the file must be whole
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -130,7 +131,7 @@ class ProjectController(QObject):
                 loop.exec()
         finally:
             self.save_finished.disconnect(loop.quit)
-            dialog.close()
+            dialog.hide()
             dialog.deleteLater()
         return self._saved_ok
 
@@ -239,6 +240,8 @@ class ProjectController(QObject):
         """Save to the project's file (Save As for a new one): True when the save started
         (it ends with save_finished; wait() waits for it)."""
         path = self.session.project_path
+        if path is None and self._save is not None:
+            path = self._save.path  # a Save As being written: its name
         if path is None:
             return self.save_as()
         if _read_only(path):
@@ -287,7 +290,9 @@ class ProjectController(QObject):
         """Start writing the session to `path` on a worker (after the save in flight: two
         would share the temporary file's name). Its layers are copied there, unless eager:
         a retry after painting went on through that copy (then here, as the autosave does)."""
-        self.wait()
+        if self._save is not None and not eager:
+            self._next = Path(path)  # written after the one in flight, with what is then
+            return True
         self.sync.commit_typed()
         data = self.session.snapshot(later=not eager)
         path = Path(path)
@@ -317,6 +322,12 @@ class ProjectController(QObject):
         current = save.generation == self._generation  # the session written is still open
         if outcome == STALE and not save.eager and current:
             self._write(save.path, eager=True)  # painting went on: copied here this time
+            return
+        nxt, self._next = self._next, None
+        if nxt is not None and current and outcome != FAILED:
+            if outcome == SAVED:
+                self.session.mark_saved(save.path, save.revision)
+            self._write(nxt)
             return
         if outcome == STALE:
             outcome, message = FAILED, (f"{save.path.name} was not written: another clip or "
@@ -411,6 +422,14 @@ class ProjectController(QObject):
             return
         star = "*" if self.session.dirty else ""
         self._window.setWindowTitle(f"{self.session.name}{star} — {clip.name} — {APP_NAME}")
+
+
+class _WaitDialog(QProgressDialog):
+    def reject(self) -> None:  # Escape: the save is never cut short, its wait neither
+        pass
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        event.ignore()
 
 
 def _write_file(job: jobs.Job, data: ProjectData, path: Path) -> None:
