@@ -446,3 +446,41 @@ def test_seed_browser_tiles_wait_for_their_siblings_while_the_grid_is_made(qtbot
     assert short.tiles[0].badge.text() == "judging…"
     short.cancel()  # stopped with two: nothing more is coming, each judged alone
     assert short.tiles[0].badge.text().startswith("⚠") and short.tiles[1].badge.text().startswith("⚠")
+
+
+def _wheel(widget, steps: int = -3) -> None:
+    """A mouse wheel turned over `widget` (down for negative steps), as Qt delivers it."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_over_the_panel_scrolls_it_without_changing_settings(window, qtbot):
+    """Scrolling down the side panel, Quality passed under the pointer and the wheel made it
+    Best; over Variation it moved the slider and started a run (Update on change): settings
+    have no undo. A control the user clicked or tabbed into still takes the wheel."""
+    from app.widgets.control_panel import PanelScroll
+
+    panel = window.panel
+    scroll = window.findChild(PanelScroll).verticalScrollBar()
+    window.resize(1000, 560)  # short: the panel scrolls
+    window.show()
+    qtbot.waitUntil(lambda: scroll.maximum() > 0, timeout=5000)
+    quality, variation = panel.quality.currentText(), panel.current_page().noise.value()
+    for control in (panel.quality, panel.seed, panel.output.out_width.slider,
+                    panel.output.out_width.spin, panel.current_page().noise.slider):
+        _wheel(control)
+    assert panel.quality.currentText() == quality and not panel.quality.hasFocus()
+    assert panel.output.values()[0] == CLIP_W and panel.seed.value() == 0
+    assert panel.current_page().noise.value() == variation
+    assert scroll.value() > 0  # the panel scrolled instead
+    panel.seed.setFocus()  # clicked or tabbed into: the wheel is the control's
+    qtbot.waitUntil(panel.seed.hasFocus, timeout=2000)
+    _wheel(panel.seed, 2)
+    assert panel.seed.value() == 2

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import random
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractSlider,
     QAbstractSpinBox,
     QApplication,
     QCheckBox,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QScrollBar,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -358,6 +360,41 @@ class ControlPanel(QWidget):
         self.choices_changed.emit()
 
 
+WHEELED = (QComboBox, QAbstractSpinBox, QAbstractSlider)
+
+
+class _WheelGuard(QObject):
+    """The wheel over a control of the panel that the user has not clicked or tabbed into
+    scrolls the panel: scrolling down the panel, the wheel reached Quality as it passed
+    under the pointer and made it Best, or moved Variation and (Update on change) started
+    a run, with no undo for settings. A control with the focus takes the wheel as before."""
+
+    def __init__(self, scroll: QScrollArea) -> None:
+        super().__init__(scroll)
+        self.scroll = scroll
+        for control in scroll.findChildren(QWidget):
+            self._no_wheel_focus(control)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        kind = event.type()
+        if kind == QEvent.Type.Polish:  # a control made later (a page, the Inpaint panel)
+            self._no_wheel_focus(watched)
+        elif (kind == QEvent.Type.Wheel and isinstance(watched, WHEELED)
+                and not isinstance(watched, QScrollBar)  # (it scrolls, the wheel's aim)
+                and not watched.hasFocus() and self.scroll.isAncestorOf(watched)):
+            QApplication.sendEvent(self.scroll.verticalScrollBar(), event)
+            return True
+        return False
+
+    def _no_wheel_focus(self, control: QObject) -> None:
+        # A spin box takes the focus from the wheel itself (before any filter sees the
+        # event), and would then take the wheel: a click or Tab gives it the focus.
+        if (isinstance(control, WHEELED) and not isinstance(control, QScrollBar)
+                and control.focusPolicy() == Qt.FocusPolicy.WheelFocus
+                and self.scroll.isAncestorOf(control)):
+            control.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
 class PanelScroll(QScrollArea):
     """The side panel's scroll area: at least as wide as the panel's current page needs
     beside the vertical scroll bar (a QScrollArea alone says nothing of its widget's width),
@@ -372,6 +409,9 @@ class PanelScroll(QScrollArea):
         # No Tab stop of its own (nothing showed the focus there); Tab still scrolls the
         # control it reaches into view, and the wheel scrolls.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # On the whole application: the panel's pages make controls after this (guided
+        # pages, the Inpaint panel). Removed with this scroll area (its child).
+        QApplication.instance().installEventFilter(_WheelGuard(self))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         hint = super().minimumSizeHint()
