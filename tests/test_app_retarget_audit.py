@@ -82,3 +82,14 @@ def test_a_one_frame_range_says_why_the_duration_is_greyed(qtbot):
     assert "one-frame source" in group.seconds.toolTip()
     group.set_range_length(16)
     assert "one-frame" not in group.out_frames.spin.toolTip()
+
+
+def test_aspect_presets_give_even_sides(qtbot):
+    """9:16 of a 144-pixel-high clip was 81 wide: the MP4 export padded it to 82 (H.264
+    needs even sides), so the file was not the size the panel showed."""
+    group = _group(qtbot, 256, 144, 16, 25.0)
+    for name, width, shown in (("9:16", 82, "9:16"), ("4:5", 116, "4:5"), ("1:1", 144, "1:1"),
+                               ("16:9", 256, "Source")):  # (the source's own size)
+        group.preset.setCurrentText(name)
+        group.preset.activated.emit(group.preset.currentIndex())
+        assert group.values()[:2] == (width, 144) and group.preset.currentText() == shown

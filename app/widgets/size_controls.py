@@ -5,6 +5,8 @@ frames of the in/out range.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -169,13 +171,13 @@ class OutputSizeGroup(QWidget):
         elif name in ASPECT_PRESETS:
             self._ratio = ASPECT_PRESETS[name]
             h = sh
-            w = round(h * self._ratio)
+            w = _even(h * self._ratio)
             # A width past the panel's bounds (a tall clip at 16:9, a tiny one at 9:16)
             # stops there and the height gives way, so the preset's aspect holds.
             bounded = min(max(w, self.out_width.minimum()), self.out_width.maximum())
             if bounded != w:
                 w = int(bounded)
-                h = round(w / self._ratio)
+                h = _even(w / self._ratio)
         else:  # Custom: any width and height, so the lock comes off and typing starts
             self.lock.setChecked(False)
             self.out_width.spin.setFocus()
@@ -246,3 +248,11 @@ class OutputSizeGroup(QWidget):
                     name = key
                     break
         self.preset.setCurrentText(name)
+
+
+def _even(side: float) -> int:
+    """A preset's side, to the nearest even number (odd where only that fits): a 9:16 of a
+    144-pixel clip was 81 wide, and the MP4 export padded it to 82 (H.264's 4:2:0 needs
+    even sides), so the file was not the size the panel showed."""
+    even = 2 * math.floor(side / 2 + 0.5)  # a half up (81 -> 82), not to the even half
+    return even if even >= 2 else max(1, round(side))
