@@ -279,6 +279,9 @@ def test_an_undone_mask_marks_its_result_out_of_date(window, qtbot):
 def test_browse_seeds_with_an_empty_mask_says_so_first(window):
     assert window.browsers.browse_seeds() is None
     assert window.panel.status.text() == "Paint a mask first"
+    # Another task: the request goes (it stayed under the bar of Variations).
+    window.panel.set_task("Variations")
+    assert window.panel.status.text() == "Ready"
 
 
 def test_painting_after_a_refusal_takes_the_request_back(window):

@@ -422,3 +422,19 @@ def test_save_over_a_read_only_project_asks_for_another_name(window, qtbot, tmp_
     with qtbot.waitSignal(window.error_reported, timeout=5000):
         assert not window.projects.save_as()
     assert private.read_bytes() == before
+
+
+def test_a_new_project_is_not_offered_in_the_programs_own_folder(window, qtbot, monkeypatch):
+    """On the bundled sample Save As offered resources/ (the program's own folder), beside
+    the sample: it starts in the last project's folder, or home, instead."""
+    from engine.io import SAMPLE_CLIP
+
+    offered = []
+    monkeypatch.setattr(prompts, "choose_project_to_save",
+                        lambda parent, suggested, caption="": offered.append(Path(suggested)))
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        window.projects.open_path(SAMPLE_CLIP)
+    qtbot.waitUntil(lambda: not window.clips.loading, timeout=5000)
+    window.projects.save_as()
+    assert offered and offered[0].parent != SAMPLE_CLIP.parent
+    assert offered[0].parent in (Path.home(), *[Path(p).parent for p in window.recent_projects.paths()])

@@ -75,7 +75,8 @@ class InpaintPage(TaskPage):
     task = "inpaint"
     description = ("Paint on the Source view: Remove fills the painted area from the rest "
                    "of the video; Hint paints a colour the fill follows (a black blob in the "
-                   "sky becomes a bird). The clip keeps its size and duration.")
+                   "sky becomes a bird). The result is the in/out range at the clip's size "
+                   "(Alt+X clears the range for the whole clip).")
     noise_tip = ("Noise in the hole's first guess: 0 follows the surroundings closely; "
                  "higher values give more varied fills (try other seeds too).")
 

@@ -45,6 +45,7 @@ from app.window.messages import Messages
 from app.window.recent_files import RecentFiles
 from app.window.settings_sync import SettingsSync
 from app.workers import jobs
+from engine.io import SAMPLE_CLIP
 
 APP_NAME = "VGPNN Editor"
 WAIT_DIALOG_MS = 300  # a wait for a save shows its dialog after this (a quick save: none)
@@ -410,9 +411,19 @@ class ProjectController(QObject):
         return prompts.find_moved_source(self._window, source, start)
 
     def _folder(self) -> Path:
-        for p in (self.session.project_path, self.session.clip and self.session.clip.path):
-            if p:
-                return Path(p).parent
+        """Where the project dialogs start: the project's folder, else the clip's where one
+        may write there and it is not the program's own (the bundled sample's: a project
+        offered in `resources/`, or in a read-only shared folder, in an audit), else the
+        last project's folder, else home."""
+        if self.session.project_path is not None:
+            return Path(self.session.project_path).parent
+        clip = self.session.clip
+        if clip is not None and clip.path is not None and os.access(clip.path.parent, os.W_OK) \
+                and clip.path.resolve() != SAMPLE_CLIP.resolve():
+            return clip.path.parent
+        last = self.recent.paths()[0] if self.recent.paths() else None
+        if last is not None and Path(last).parent.is_dir():
+            return Path(last).parent
         return Path.home()
 
     def _show_title(self) -> None:

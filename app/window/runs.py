@@ -56,6 +56,7 @@ class RunController(QObject):
         runner.busy_changed.connect(panel.set_busy)
         session.clip_changed.connect(self._on_clip)
         inpaint.maskedFramesChanged.connect(lambda masked: self._found_mask())
+        panel.task_changed.connect(self._left_inpaint)
 
     # -- the run's input -------------------------------------------------------------------
     def request_for(self, settings: PanelSettings, in_out: tuple[int, int],
@@ -220,6 +221,13 @@ class RunController(QObject):
             self.panel.set_progress(0, 1, "Ready")
             self.messages.withdraw(self._refused)
 
+    def _left_inpaint(self, task: str) -> None:
+        """Another task chosen after a run was refused for lack of a mask: the panel's
+        "Paint a mask first" stayed under the bar of a task that paints none."""
+        if task != "inpaint" and self.panel.status.text() == MASK_FIRST:
+            self.panel.set_progress(0, 1, "Ready")
+            self.messages.withdraw(self._refused)
+
     def _on_choices_changed(self) -> None:
         if self.panel.auto_update.isChecked() and self.generated_once and self.session.clip:
             self.generate(auto=True)
@@ -275,7 +283,9 @@ class RunController(QObject):
         r, tip = clip.realism, ""
         if r is not None:
             new = "" if r.new is None else f" · {100 * r.new:.0f}% new"
-            timing += f" · realism {r.score:.0f}{new}"
+            # "alone": a seed browser's tile shows the same video judged among its grid,
+            # another number (an audit read the two as one score that disagreed).
+            timing += f" · realism {r.score:.0f} alone{new}"
             tip = (f"Realism {r.score:.0f}/100: how much the least realistic 5% of the result, "
                    "seen at object scale, looks like the input, judged alone (Browse seeds "
                    "judges a grid of variations among itself, which fits every clip better)."
