@@ -426,11 +426,16 @@ def test_export_asks_before_replacing_a_file(window, qtbot, tmp_path, monkeypatc
     target.write_bytes(b"an earlier export")
 
     answer_export_dialog(monkeypatch, window, target, tmp_path)
-    asked = []
+    asked, dialogs = [], []
+    real = window.exports._dialog
+    monkeypatch.setattr(window.exports, "_dialog",
+                        lambda *a, **k: dialogs.append(real(*a, **k)) or dialogs[-1])
     monkeypatch.setattr(prompts, "ask_replace", lambda parent, there: asked.append(there) or False)
     window.exports.export_result()
     assert asked == [[target]] and target.read_bytes() == b"an earlier export"
     assert not window.exporter.busy
+    # "No" went back to the dialog as it was filled in (it closed it: the export began again).
+    assert dialogs[0].shown == 2
     monkeypatch.setattr(prompts, "ask_replace", lambda parent, there: True)
     with qtbot.waitSignal(window.exporter.finished, timeout=60_000):
         window.exports.export_result()

@@ -22,8 +22,12 @@ def window(draft_window):
 
 
 def answer_dialog(monkeypatch, fill) -> None:
-    """The export dialog as a user fills it: fill(dialog), then Export."""
+    """The export dialog as a user fills it: fill(dialog), then Export. Shown again (after
+    a refusal or a "no" to replacing a file, as it was filled in), then Cancel."""
     def exec_(dialog):
+        dialog.shown = getattr(dialog, "shown", 0) + 1
+        if dialog.shown > 1:
+            return QDialog.DialogCode.Rejected
         fill(dialog)
         return QDialog.DialogCode.Accepted
     monkeypatch.setattr(ExportDialog, "exec", exec_)

@@ -114,7 +114,8 @@ def drag_on_view(view, box, points, button=None) -> None:
 
 def answer_export_dialog(monkeypatch, window, target: Path, folder: Path,
                          kind: str = "mp4") -> None:
-    """The export dialog, answered: `kind` (MP4) at CRF 18 to `target`, in `folder`."""
+    """The export dialog, answered: `kind` (MP4) at CRF 18 to `target`, in `folder`. Shown
+    again (a "no" to replacing a file brings it back as it was), it is cancelled."""
     from PySide6.QtWidgets import QDialog
 
     class Chosen:
@@ -122,9 +123,11 @@ def answer_export_dialog(monkeypatch, window, target: Path, folder: Path,
 
         def __init__(self) -> None:
             self.kind = kind
+            self.shown = 0
 
         def exec(self):
-            return QDialog.DialogCode.Accepted
+            self.shown += 1
+            return QDialog.DialogCode.Accepted if self.shown == 1 else QDialog.DialogCode.Rejected
 
         def targets(self):
             return [target]

@@ -85,19 +85,28 @@ class ExportController(QObject):
                 "Generate a result first and wait until it is finished (the status shows “Done”)."))
             return
         dialog = self._dialog([result.seed], single=True, still=len(result.frames) == 1)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        targets = [normalize_target(t, dialog.kind) for t in dialog.targets()]
-        if not targets:
-            self.messages.error("Export", "Choose a file to export to.")
-            return
-        if not self._may_replace(targets):
+        targets = self._chosen(dialog, lambda: [normalize_target(t, dialog.kind)
+                                                for t in dialog.targets()])
+        if targets is None:
             return
         item = ExportItem(result.seed, result.request, result.frames)
         made = self._made_from(result) or self.runs.current_selection()
         made = replace(made, out_fps=result.fps)  # an analogy's: its clip A's rate
         if self.start_export([item], targets, dialog.crf.value(), made):
             self._remember(dialog)
+
+    def _chosen(self, dialog: ExportDialog, targets: Callable[[], list[Path]]
+                ) -> list[Path] | None:
+        """The files the dialog names, once the user may write them; None when the dialog
+        was cancelled. A refusal or a "no" to replacing a file goes back to the dialog as
+        it was filled in (Cancel on "Replace?" closed it, and the export began again)."""
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            chosen = targets()
+            if not chosen:
+                self.messages.error("Export", "Choose a file to export to.")
+            elif self._may_replace(chosen):
+                return chosen
+        return None
 
     def _made_from(self, result: ResultClip) -> Selection | None:
         """The in/out range the result was made from (for its sound), while the same clip
@@ -209,10 +218,8 @@ class ExportController(QObject):
                    for item in items):
             return  # one of them would be computed over the limits: said in a dialog
         dialog = self._dialog([item.seed for item in items], single=False)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        targets = dialog.targets()
-        if not self._may_replace(targets):
+        targets = self._chosen(dialog, dialog.targets)
+        if targets is None:
             return
         if self.start_export(items, targets, dialog.crf.value()):
             self._remember(dialog)
