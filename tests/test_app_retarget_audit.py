@@ -93,3 +93,14 @@ def test_aspect_presets_give_even_sides(qtbot):
         group.preset.setCurrentText(name)
         group.preset.activated.emit(group.preset.currentIndex())
         assert group.values()[:2] == (width, 144) and group.preset.currentText() == shown
+
+
+def test_the_output_boxes_are_one_width(qtbot):
+    """Width, Height and Frames boxes sized each to its own range made their sliders three
+    lengths (a ragged column in every screenshot)."""
+    group = _group(qtbot, 1920, 1080, 16, 25.0)
+    group.show()
+    qtbot.waitExposed(group)
+    widths = {c.spin.width() for c in (group.out_width, group.out_height, group.out_frames)}
+    sliders = {c.slider.width() for c in (group.out_width, group.out_height, group.out_frames)}
+    assert len(widths) == 1 and len(sliders) == 1, (widths, sliders)

@@ -107,6 +107,7 @@ class OutputSizeGroup(QWidget):
         self._follow_frames = True
         self._set_frame_range(frames)
         self._set_frames(frames)
+        self._align_spins()
         self._refresh()
 
     def set_range_length(self, frames: int) -> None:
@@ -114,6 +115,7 @@ class OutputSizeGroup(QWidget):
         self._src = (self._src[0], self._src[1], frames)
         self._set_frame_range(frames)
         self._set_frames(frames if self._follow_frames else self._wanted_frames)
+        self._align_spins()
         self._refresh()
 
     def values(self) -> tuple[int, int, int]:
@@ -156,6 +158,14 @@ class OutputSizeGroup(QWidget):
                "output would repeat it. Widen the in/out range for a video." if single else "")
         self.out_frames.set_tooltip(FRAMES_TIP + why)
         self.seconds.setToolTip(SECONDS_TIP + why)
+
+    def _align_spins(self) -> None:
+        """One width for the Width, Height and Frames boxes, the widest one's, so their
+        sliders are one length (each box sized to its own range: a ragged column)."""
+        spins = [c.spin for c in (self.out_width, self.out_height, self.out_frames)]
+        widest = max(spin.sizeHint().width() for spin in spins)
+        for spin in spins:
+            spin.setMinimumWidth(widest)
 
     def _set_frames(self, frames: int) -> None:
         self.out_frames.set_value(frames, quiet=True)
