@@ -487,3 +487,21 @@ def test_a_late_score_leaves_a_newer_panel_line(window, qtbot):
     window.panel.set_progress(0, 1, "Draw a sketch first")
     window.generation.scored.emit(scored[0])
     assert window.panel.status.text() == "Draw a sketch first"
+
+
+def test_choosing_retarget_does_not_update_to_the_input_itself(window, qtbot):
+    """With Update on change, choosing Retarget started a run at the clip's own size,
+    duration and Noise 0, whose result is the input itself: the panel asks for a new size
+    instead, and the first change of size runs."""
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    window.panel.auto_update.setChecked(True)
+    runs = window.generation.run_count
+    window.panel.set_task("Retarget")
+    window.panel._emit_changed()  # the debounced change, now
+    assert window.generation.run_count == runs and not window.generation.busy
+    assert window.panel.status.text() == "Set a new size or duration"
+    window.panel.output.out_frames.set_value(CLIP_T + 4)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.panel._emit_changed()
+    assert len(window.view.result.frames) == CLIP_T + 4

@@ -29,6 +29,7 @@ from engine.request import Request, summarise_notes
 
 NO_CLIP = "Open a video first (File ▸ Open or drop a file)."
 MASK_FIRST = "Paint a mask first"  # the panel's line after a run refused for lack of one
+SET_A_SIZE = "Set a new size or duration"  # an update that would give the input back
 
 
 class RunController(QObject):
@@ -230,7 +231,22 @@ class RunController(QObject):
 
     def _on_choices_changed(self) -> None:
         if self.panel.auto_update.isChecked() and self.generated_once and self.session.clip:
+            if self._retarget_is_the_input():
+                # Choosing Retarget started a run at the clip's own size, duration and
+                # Noise 0, whose result is the input itself (13 s of CPU in an audit).
+                self.panel.set_progress(0, 1, SET_A_SIZE)
+                return
             self.generate(auto=True)
+
+    def _retarget_is_the_input(self) -> bool:
+        """The panel asks for a retarget that gives the in/out range back unchanged."""
+        settings = self.sync.commit()
+        if settings.task != "retarget" or self.panel.current_page().noise_value():
+            return False
+        first, last = self._in_out()
+        w, h, t = self.panel.output.values()
+        clip = self.session.clip.frames
+        return (t, h, w) == (last - first + 1, clip.shape[1], clip.shape[2])
 
     def stop_quietly(self) -> None:
         """Stop a run because something else takes its place (a new clip, a tile's Use):
