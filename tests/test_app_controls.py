@@ -484,3 +484,25 @@ def test_the_wheel_over_the_panel_scrolls_it_without_changing_settings(window, q
     qtbot.waitUntil(panel.seed.hasFocus, timeout=2000)
     _wheel(panel.seed, 2)
     assert panel.seed.value() == 2
+
+
+def test_draft_says_the_size_it_makes(window):
+    """At Draft the result is at most 320 px on its longer side, smaller than the panel's
+    Width and Height: said under Quality (only a passing status line said it)."""
+    panel = window.panel
+    note = panel.draft_note
+    panel.set_quality("draft")
+    assert note.isHidden()  # the test clip is under 320 px: Draft keeps its size
+    panel.output.set_source(640, 360, 10, 25.0)  # as a larger clip's
+    assert not note.isHidden() and note.text() == "Draft makes it 320×180 (Normal: 640×360)"
+    panel.output.out_width.set_value(960)  # the lock keeps the aspect
+    assert note.text() == "Draft makes it 320×180 (Normal: 960×540)"
+    panel.output.preset.setCurrentText("9:16")  # a preset too
+    panel.output.preset.activated.emit(panel.output.preset.currentIndex())
+    assert note.text() == "Draft makes it 101×180 (Normal: 202×360)"  # (one scale: the source too)
+    panel.set_task("Inpaint")  # made at the clip's size at Draft too: nothing to say
+    assert note.isHidden()
+    panel.set_task("Variations")
+    assert not note.isHidden()
+    panel.set_quality("normal")
+    assert note.isHidden()

@@ -43,6 +43,7 @@ from app.widgets.focus_keys import give_keys_to_controls, tab_in_screen_order
 from app.widgets.guided_pages import AnalogyPage, GuidedPage, SketchPage
 from app.widgets.size_controls import OutputSizeGroup
 from app.widgets.task_pages import PAGES
+from engine.config import QUALITY_PRESETS, shrink_scale
 
 ALL_PAGES = (*PAGES, AnalogyPage, SketchPage)
 # Tasks whose output size is not chosen here: inpaint keeps the clip's, analogy follows
@@ -97,14 +98,19 @@ class ControlPanel(QWidget):
             self.quality.setItemData(self.quality.count() - 1, quality_tooltip(key),
                                      Qt.ItemDataRole.ToolTipRole)
         self.quality.setCurrentText("Normal")
-        self.quality.setToolTip("Draft is fast (at most 320 px, 2 EM iterations). Normal follows "
-                                "the paper at full size, with faster approximations: patches "
-                                "compared by 64-d summaries; above the coarsest levels 27 of the "
-                                "147 overlapping patches vote; 3 EM iterations on the finest "
-                                "levels; the coarsest noise is scaled to the clip and smooth, so "
-                                "regions move rather than single pixels. Best takes the paper's "
-                                "vote of every overlapping patch and 5 iterations on every level "
-                                "(about 3x slower). Hover an entry for details.")
+        self.quality.setToolTip("Draft: a quick look, made at most 320 px on its longer side "
+                                "(the result is that small). Normal: full size, the default. "
+                                "Best: full size, about 3x slower, a little cleaner in places. "
+                                "Hover an entry for how each is made.")
+        # At Draft, the size the result will have (the panel's Width and Height are the
+        # full-size output's; an audit found the smaller result unexplained).
+        self.draft_note = QLabel()
+        self.draft_note.setObjectName("hint")
+        self.draft_note.setWordWrap(True)
+        self.draft_note.setVisible(False)
+        self.quality.currentIndexChanged.connect(lambda _: self._show_draft_size())
+        self.output.live_changed.connect(self._show_draft_size)
+        self.output.changed.connect(self._show_draft_size)  # (a preset, a typed size)
         self.device = QLabel("Device: …")
         self.device.setWordWrap(True)  # a long GPU name must not widen the panel
         self.device.setToolTip("Where the engine runs (CPU or the GPU's name).")
@@ -193,6 +199,7 @@ class ControlPanel(QWidget):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow: label above
         form.addRow("Seed", seed_row)
         form.addRow("Quality", self.quality)
+        form.addRow("", self.draft_note)
         form.addRow("", self.device)
         form.addRow("", self.blend_seams)
         form.addRow("", self.keep_whole)
@@ -328,6 +335,7 @@ class ControlPanel(QWidget):
         self.output_box.setVisible(self.current_task() not in FIXED_SIZE_TASKS)
         self.blend_seams.setVisible(self.current_task() in SEAM_TASKS)
         self.keep_whole.setVisible(self.current_task() in WHOLE_TASKS)
+        self._show_draft_size()
         self._keys_follow_screen()
 
     def _keys_follow_screen(self) -> None:
@@ -349,6 +357,21 @@ class ControlPanel(QWidget):
     def settle(self) -> None:
         """A run takes every choice now: the debounced change still to come is not another."""
         self._debounce.stop()
+
+    def _show_draft_size(self) -> None:
+        """Under Quality at Draft: the size the result will have, where Draft shrinks it."""
+        w, h, _ = self.output.values()
+        sw, sh, _ = self.output.source_size()
+        side = QUALITY_PRESETS["draft"]["max_side"]
+        scale = shrink_scale(side, sh, sw, h, w)
+        # (Inpainting keeps the clip's size at Draft too; an analogy or a sketch is made at
+        # clip A's or the drawing's size, not these.)
+        shown = (self.quality.currentData() == "draft" and scale < 1.0
+                 and self.current_task() in ("generate", "retarget"))
+        if shown:
+            self.draft_note.setText(f"Draft makes it {max(1, round(w * scale))}×"
+                                    f"{max(1, round(h * scale))} (Normal: {w}×{h})")
+        self.draft_note.setVisible(shown)
 
     def _schedule(self) -> None:
         self._debounce.start()

@@ -109,6 +109,7 @@ class OutputSizeGroup(QWidget):
         self._set_frames(frames)
         self._align_spins()
         self._refresh()
+        self.live_changed.emit()  # a new clip: what depends on the size follows
 
     def set_range_length(self, frames: int) -> None:
         """The in/out range changed: new limits; the duration follows unless edited."""
@@ -117,6 +118,10 @@ class OutputSizeGroup(QWidget):
         self._set_frames(frames if self._follow_frames else self._wanted_frames)
         self._align_spins()
         self._refresh()
+
+    def source_size(self) -> tuple[int, int, int]:
+        """(width, height, frames) of the source's in/out range."""
+        return self._src
 
     def values(self) -> tuple[int, int, int]:
         """(width, height, frames)."""
