@@ -64,11 +64,13 @@ def test_analogy_page_slots_overlays_and_generate(window, qtbot, motion_files, t
     assert not panel.output_box.isVisible()  # the output follows clip A
     assert "tiny" in page.look_slot.name.text()
     assert not panel.generate.isEnabled() and not panel.browse.isEnabled()
+    # The panel's line says why (it read "Ready" over a greyed Generate).
+    assert panel.status.text() == "Choose the clip whose motion the result follows"
     qtbot.waitUntil(page.look_slot.has_overlay, timeout=30_000)  # B's structure, on a worker
 
     drop_file(page.motion_slot, motion_files / "square.mp4")  # drop on the slot
     qtbot.waitUntil(lambda: window.session.motion is not None, timeout=30_000)
-    assert panel.generate.isEnabled()
+    assert panel.generate.isEnabled() and panel.status.text() == "Ready"
     assert "square.mp4" in page.motion_slot.name.text()
     qtbot.waitUntil(page.motion_slot.has_overlay, timeout=30_000)
     assert window.session.settings.motion_path.endswith("square.mp4")

@@ -148,6 +148,7 @@ class ControlPanel(QWidget):
         self.browse_count.setValue(8)
         self.browse_count.setToolTip("How many variations the seed browser shows.")
         self.status = QLabel("Ready")
+        self._waiting = ""  # the line said while Generate waits for an input (set_generate_ready)
         self.status.setObjectName("runStatus")
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
@@ -313,6 +314,14 @@ class ControlPanel(QWidget):
         self.browse.setEnabled(ready)
         self.generate.setToolTip("Make the result from the in/out range (G or Ctrl+Enter)."
                                  if ready else why)
+        # The panel's line too: "Ready" over a greyed Generate left the reason to its
+        # tooltip (an audit): the reason's first clause, until it is ready.
+        waiting = why.split(":")[0].rstrip(".") if why else ""
+        if not ready and waiting and self.status.text() in ("Ready", self._waiting):
+            self.status.setText(waiting)
+            self._waiting = waiting
+        elif ready and self._waiting and self.status.text() == self._waiting:
+            self.status.setText("Ready")
     def set_progress(self, done: int, total: int, status: str, timing: str = "") -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
