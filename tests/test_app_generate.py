@@ -505,3 +505,21 @@ def test_choosing_retarget_does_not_update_to_the_input_itself(window, qtbot):
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
         window.panel._emit_changed()
     assert len(window.view.result.frames) == CLIP_T + 4
+
+
+def test_the_result_view_before_any_result_shows_no_timeline(window, qtbot):
+    """With no result, the Result view's timeline showed a one-frame scale (ticks of 0.01 s)
+    and a playhead, or a stopped run's thumbnails: it shows nothing until a result."""
+    timeline = window.view.timeline
+    window.view.set_view_mode("result")
+    assert not timeline.playhead.isVisible() and timeline._frames is None
+    # A first run stopped at a preview: its strip goes with it.
+    with qtbot.waitSignal(window.generation.preview, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    with qtbot.waitSignal(window.generation.cancelled, timeout=RUN_TIMEOUT_MS):
+        window.generation.cancel()
+    assert window.view.result is None
+    assert not timeline.playhead.isVisible() and timeline._frames is None
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    assert timeline.playhead.isVisible() and timeline._frames is not None

@@ -194,6 +194,14 @@ class Timeline(pg.PlotWidget):
         self._rebuild_strip()
         self._draw_marks()
 
+    def show_nothing(self) -> None:
+        """Nothing to show (the Result view before any result): no strip, seconds, frames
+        or playhead (a one-frame scale of 0.01 s ticks, or a stopped run's thumbnails,
+        read as a result). Not `clear`: PlotWidget puts its plot's clear() on the instance,
+        which removes every item."""
+        self.set_clip(None, self._seconds.fps, 1)
+        self._show_scale(False)
+
     def _show_scale(self, shown: bool) -> None:
         item = self.getPlotItem()
         for side in ("top", "bottom"):

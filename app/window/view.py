@@ -69,6 +69,9 @@ class ViewController(QObject):
         self.result = self._finished = None
         self.viewer.result.show_message(NO_RESULT)
         self.viewer.result.set_counter("")
+        if self.mode == "result" and self.clip is not None:  # the stopped run's strip goes
+            self.timeline.show_nothing()
+            self.playback.set_clip(1, self.clip.fps, 0)
         self.viewer.result.title.setText("Result")
         self.result_cleared.emit()
 
@@ -147,7 +150,10 @@ class ViewController(QObject):
             start = result_index_for_source(pos, in_out.in_point, length, fps / clip.fps)
             self._left_source = (pos, start)  # back where it was, unless the result moved
             self.timeline.show_in_out(False)
-            self.timeline.set_clip(self.result.frames if self.result else None, fps, length)
+            if self.result is None:
+                self.timeline.show_nothing()
+            else:
+                self.timeline.set_clip(self.result.frames, fps, length)
             self.playback.set_clip(length, fps, start)
         elif mode != "result" and old == "result":
             left, at = self._left_source
