@@ -24,6 +24,7 @@ from app.window import autosave as autosave_module
 from app.window import projects as projects_module
 from app.window import prompts
 from tests.test_app_long_clips import SHAPE, hint_layer, moving_blob, session_for
+from tests.test_app_save_worker import paint
 
 
 @pytest.fixture
@@ -219,11 +220,9 @@ class Reads:
 
 
 def paint_model(window) -> None:
+    """test_app_save_worker's stroke on every frame, and a hint colour on frame 1."""
+    paint(window)
     m = window.session.mask
-    m.begin_stroke(0, "remove", 6, 1.0, scope="all")
-    m.stroke_to(10, 10)
-    m.stroke_to(30, 20)
-    m.end_stroke()
     m.begin_stroke(1, "hint", 3, 1.0, (200, 30, 40))
     m.stroke_to(12, 12)
     m.end_stroke()
