@@ -748,3 +748,17 @@ def test_browsing_a_retarget_at_noise_0_says_its_seeds_look_alike(window, qtbot)
     browser = window.browsers.browse_seeds()
     assert browser.noise_hint.isHidden()
     browser.close()
+
+
+def test_the_grids_footer_counts_the_finished_variations(window, qtbot):
+    """ "Computing…" alone said nothing of how far the grid was (eight Normal seeds of the
+    sample take about two minutes): it counts the finished ones."""
+    window.panel.browse_count.setValue(3)
+    browser = window.browsers.browse_seeds()
+    said, set_text = [], browser.status.setText
+    # (Called by the browser on the GUI thread only: a plain wrapper records every line.)
+    browser.status.setText = lambda text: said.append(text) or set_text(text)
+    qtbot.waitUntil(lambda: not browser.busy, timeout=RUN_TIMEOUT_MS)
+    counted = [s for s in said if s.startswith("Computing… ")]
+    assert counted and all(s.endswith(" of 3 ready") for s in counted), said
+    assert browser.status.text() == "All variations ready."

@@ -220,7 +220,7 @@ class SeedBrowser(QDialog):
                 tile.set_state("stopped")
         # How many are finished, and that Show makes the rest: "Stopped." alone left the
         # user to count the tiles.
-        ready = sum(t.clip is not None and t.clip.final for t in self.tiles.values())
+        ready = self._ready()
         self.status.setText(f"Stopped; all {ready} variations are ready." if ready == len(self.tiles)
                             else f"Stopped: {ready} of {len(self.tiles)} variations ready (Show "
                             "computes the rest).")
@@ -395,10 +395,18 @@ class SeedBrowser(QDialog):
                 self.set_starred(self.starred_seeds())  # its star is now the Best video's
         if clip.final:
             self._finals_due.discard(seed)
+            if self._job is not None and self.status.text().startswith("Computing"):
+                # How far the grid is ("Computing…" alone for the two minutes of eight
+                # Normal seeds told nothing).
+                self.status.setText(f"Computing… {self._ready()} of {len(self.tiles)} ready")
         if clip.realism is not None:
             self._judge()
             if self.is_sorted:
                 self._arrange()
+
+    def _ready(self) -> int:
+        """How many tiles show their finished video."""
+        return sum(t.clip is not None and t.clip.final for t in self.tiles.values())
 
     def _judge(self) -> None:
         """Judge the finished variations' realism among themselves (engine.realism's
@@ -517,7 +525,7 @@ class SeedBrowser(QDialog):
             self.status.setText(f"Waiting for {whose} of seed{'s' if len(self._awaited) > 1 else ''} "
                                 f"{seeds}…")
             return
-        ready = sum(t.clip is not None and t.clip.final for t in self.tiles.values())
+        ready = self._ready()
         self.status.setText("All variations ready." if ready == len(self.tiles) else
                             f"{ready} of {len(self.tiles)} variations ready (Show computes "
                             "the rest).")
