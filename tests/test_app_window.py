@@ -663,3 +663,11 @@ def test_a_long_status_message_ends_with_an_ellipsis_in_a_narrow_window(window, 
     assert bar.shown_message() == text
     bar.clearMessage()
     assert bar.toolTip() == ""
+
+
+def test_about_names_the_version_and_the_manual():
+    from importlib.metadata import version
+
+    from app.window.help_text import ABOUT
+
+    assert version("vgpnn-editor") in ABOUT and "README.md" in ABOUT

@@ -33,6 +33,17 @@ SHORTCUT_HELP = """\
 <tr><td><b>Wheel / middle-drag</b></td><td>zoom / pan while painting</td></tr>
 </table>"""
 
-ABOUT = ("<b>VGPNN Editor</b><br>New videos from a single video: every space-time patch of "
-         "the result comes from the input (VGPNN, patch nearest neighbours in a "
-         "coarse-to-fine pyramid).")
+def _version() -> str:
+    """The installed package's version (setup.sh installs it), or where it runs unpacked."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vgpnn-editor")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
+ABOUT = (f"<b>VGPNN Editor</b> {_version()}<br>New videos from a single video: every "
+         "space-time patch of the result comes from the input (VGPNN, patch nearest "
+         "neighbours in a coarse-to-fine pyramid).<br>The manual is README.md beside the "
+         "program; F1 lists the keys.")
