@@ -185,3 +185,17 @@ def test_the_replace_question_speaks_of_one_file_as_one():
     title, text, _ = replace_words(many)
     assert title == "Replace existing files?"
     assert text.startswith("“s0.mp4”, “s1.mp4”, “s2.mp4” and 2 more already exist in /tmp/out")
+
+
+def test_the_dialog_offers_a_name_not_taken_in_the_folder(qtbot, tmp_path):
+    """A retarget and a variation of one seed were offered one name, and the second export
+    asked to replace the first: the dialog offers the first name free in the folder."""
+    from app.widgets.export_dialog import ExportDialog
+
+    (tmp_path / "clip_seed0003.mp4").write_bytes(b"the variation")
+    (tmp_path / "clip_2_seed0003.mp4").write_bytes(b"a retarget")
+    dialog = ExportDialog("clip", [3], tmp_path, single=True)
+    qtbot.addWidget(dialog)
+    assert dialog.targets() == [tmp_path / "clip_3_seed0003.mp4"]
+    dialog.format.setCurrentText("GIF animation")  # the name offered stays
+    assert dialog.targets() == [tmp_path / "clip_3_seed0003.gif"]

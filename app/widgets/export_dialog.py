@@ -70,7 +70,7 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow("Format", self.format)
-        form.addRow("Quality", crf_row)
+        form.addRow("Video quality", crf_row)  # (not the panel's Quality: Draft, Normal, Best)
         form.addRow("File" if single else "Folder", row)
         form.addRow("", self.names)
         form.addRow(buttons)
@@ -104,6 +104,15 @@ class ExportDialog(QDialog):
                 name, n = output_name(f"{self._stem}_{n}", seed, self.kind), n + 1
             names.append(name)
         return [folder / name for name in names]
+
+    def _free_name(self, seed: int) -> str:
+        """The first name for `seed` not taken in the folder: name_seed0002.mp4, else
+        name_2_seed0002.mp4, ... (a retarget and a variation of one seed were offered one
+        name, and the second export asked to replace the first)."""
+        name, n = output_name(self._stem, seed, self.kind), 2
+        while (self._folder / name).exists() and n < 1000:
+            name, n = output_name(f"{self._stem}_{n}", seed, self.kind), n + 1
+        return name
 
     def folder(self) -> Path:
         """The folder written into (remembered for the next export)."""
@@ -146,8 +155,7 @@ class ExportDialog(QDialog):
                     stem = p.stem if p.suffix.lower() in KNOWN_SUFFIXES else p.name
                     self.target.setText(str(p.parent / (stem + FORMATS[self.format.currentText()][1])))
             else:
-                name = output_name(self._stem, self._seeds[0], self.kind)
-                self.target.setText(str(self._folder / name))
+                self.target.setText(str(self._folder / self._free_name(self._seeds[0])))
             self._show_png_note()
         else:
             if not self.target.text().strip():
