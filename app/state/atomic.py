@@ -54,14 +54,15 @@ def _sweep_killed(path: Path) -> None:
     with contextlib.suppress(OSError):
         for tmp in path.parent.glob(pattern):
             token = tmp.name[len(pattern) - len("*.tmp"):-len(".tmp")]
-            if not token.isdigit() or int(token) == os.getpid() or _running(int(token)):
+            if not token.isdigit() or int(token) == os.getpid() or pid_running(int(token)):
                 continue
             with contextlib.suppress(OSError):
                 if time.time() - tmp.stat().st_mtime > STALE_TEMP_S:
                     tmp.unlink()
 
 
-def _running(pid: int) -> bool:
+def pid_running(pid: int) -> bool:
+    """Whether process `pid` runs on this machine (POSIX: os.kill(pid, 0) only asks)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

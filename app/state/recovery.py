@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.state.atomic import pid_running
 from app.state.project_file import (
     ProjectData,
     ProjectError,
@@ -197,9 +198,6 @@ def owner_alive(path: Path) -> bool:
             return False
     try:
         pid = int(path.stem.split("-")[1])
-        os.kill(pid, 0)
-    except (ValueError, IndexError, ProcessLookupError):
+    except (ValueError, IndexError):
         return False
-    except PermissionError:
-        return True
-    return True
+    return pid_running(pid)

@@ -219,13 +219,16 @@ class RunController(QObject):
         for it (it kept "Paint a mask first" over the painted frames)."""
         if self.panel.status.text() == MASK_FIRST and self.inpaint.frames_with_mask(
                 *self._in_out()):
-            self.panel.set_progress(0, 1, "Ready")
-            self.messages.withdraw(self._refused)
+            self._take_back_mask_request()
 
     def _left_inpaint(self, task: str) -> None:
         """Another task chosen after a run was refused for lack of a mask: the panel's
         "Paint a mask first" stayed under the bar of a task that paints none."""
-        if task != "inpaint" and self.panel.status.text() == MASK_FIRST:
+        if task != "inpaint":
+            self._take_back_mask_request()
+
+    def _take_back_mask_request(self) -> None:
+        if self.panel.status.text() == MASK_FIRST:
             self.panel.set_progress(0, 1, "Ready")
             self.messages.withdraw(self._refused)
 
@@ -240,13 +243,9 @@ class RunController(QObject):
 
     def _retarget_is_the_input(self) -> bool:
         """The panel asks for a retarget that gives the in/out range back unchanged."""
-        settings = self.sync.commit()
-        if settings.task != "retarget" or self.panel.current_page().noise_value():
-            return False
-        first, last = self._in_out()
-        w, h, t = self.panel.output.values()
-        clip = self.session.clip.frames
-        return (t, h, w) == (last - first + 1, clip.shape[1], clip.shape[2])
+        panel = self.panel
+        return (panel.current_task() == "retarget" and not panel.current_page().noise_value()
+                and panel.output.values() == panel.output.source_size())
 
     def stop_quietly(self) -> None:
         """Stop a run because something else takes its place (a new clip, a tile's Use):
