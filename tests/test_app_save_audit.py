@@ -469,3 +469,39 @@ def test_kill_9_in_the_middle_of_a_save_leaves_the_old_file(window, tmp_path, mo
         os.utime(p, (hour_ago, hour_ago))
     save_project(load_project(target), target)
     assert not killed.exists() and recent.exists() and alive.exists()
+
+
+def test_windows_asks_its_process_table_and_never_signals(monkeypatch):
+    """On Windows os.kill(pid, 0) ends the process (TerminateProcess): the recovery lock's
+    fallback and the save sweep would have killed another running editor to ask whether it
+    runs. There the process table is asked instead (OpenProcess, GetExitCodeProcess)."""
+    import ctypes
+
+    from app.state import atomic
+
+    class Kernel32:
+        def __init__(self, processes):
+            self.processes, self.closed = processes, []
+
+            def open_process(access, inherit, pid):
+                return pid if pid in processes else 0
+
+            self.OpenProcess = open_process  # a function: its restype is set
+
+        def GetExitCodeProcess(self, handle, code):
+            code._obj.value = self.processes[handle]
+            return 1
+
+        def CloseHandle(self, handle):
+            self.closed.append(handle)
+
+    kernel32 = Kernel32({11: 259, 12: 0})  # 11 runs (STILL_ACTIVE), 12 has ended
+    monkeypatch.setattr(ctypes, "WinDLL", lambda name, use_last_error=False: kernel32,
+                        raising=False)
+    monkeypatch.setattr(ctypes, "get_last_error", lambda: 87, raising=False)  # no such pid
+    monkeypatch.setattr(atomic, "WINDOWS", True)
+    monkeypatch.setattr(atomic.os, "kill", lambda *a: pytest.fail("os.kill on Windows"))
+    assert atomic.pid_running(11) and not atomic.pid_running(12) and not atomic.pid_running(13)
+    assert kernel32.closed == [11, 12]
+    monkeypatch.setattr(ctypes, "get_last_error", lambda: 5)  # another user's: alive
+    assert atomic.pid_running(13)

@@ -40,6 +40,7 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
     return path
 
 
+WINDOWS = os.name == "nt"
 STALE_TEMP_S = 3600  # a killed save's temporary is this old at least before it is removed
 
 
@@ -48,8 +49,6 @@ def _sweep_killed(path: Path) -> None:
     hidden temporary, several MB for a painted clip, stayed there for good. Only one whose
     process is gone and that has not changed for an hour (a folder shared with another
     machine, whose process ids mean nothing here, keeps a live write)."""
-    if os.name != "posix":  # (os.kill(pid, 0) ends the process on Windows)
-        return
     pattern = side_name(path.with_suffix(path.suffix + ".tmp"), "save", "*").name
     with contextlib.suppress(OSError):
         for tmp in path.parent.glob(pattern):
@@ -62,7 +61,10 @@ def _sweep_killed(path: Path) -> None:
 
 
 def pid_running(pid: int) -> bool:
-    """Whether process `pid` runs on this machine (POSIX: os.kill(pid, 0) only asks)."""
+    """Whether process `pid` runs on this machine. POSIX: os.kill(pid, 0) only asks; on
+    Windows os.kill(pid, 0) would end that process, so Windows asks its process table."""
+    if WINDOWS:
+        return _windows_pid_running(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -70,6 +72,26 @@ def pid_running(pid: int) -> bool:
     except OSError:  # another user's process: alive
         return True
     return True
+
+
+def _windows_pid_running(pid: int) -> bool:
+    import ctypes  # Windows only: its kernel32
+    from ctypes import wintypes
+
+    query_limited_information, still_active, access_denied = 0x1000, 259, 5
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.OpenProcess.restype = wintypes.HANDLE  # a pointer: not truncated to an int
+    handle = kernel32.OpenProcess(query_limited_information, False, pid)
+    if not handle:
+        # No such process, or one this user may not look at (alive): the error tells which.
+        return ctypes.get_last_error() == access_denied
+    try:
+        code = wintypes.DWORD()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True  # unknown: keep what may be in use
+        return code.value == still_active
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def _sync_folder(folder: Path) -> None:
