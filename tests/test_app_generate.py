@@ -491,7 +491,7 @@ def test_a_late_score_leaves_a_newer_panel_line(window, qtbot):
 
 def test_choosing_retarget_does_not_update_to_the_input_itself(window, qtbot):
     """With Update on change, choosing Retarget started a run at the clip's own size,
-    duration and Noise 0, whose result is the input itself: the panel asks for a new size
+    duration and Variation 0, whose result is the input itself: the panel asks for a new size
     instead, and the first change of size runs."""
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
         window.runs.generate()

@@ -49,7 +49,7 @@ def test_still_example_makes_a_new_still_retarget_gives_the_first_frame(tmp_path
     still = read_video(tmp_path / "r.png").frames.astype(int)
     assert np.abs(still[0] - src[0]).mean() < 0.5  # the first frame back
     assert main(["retarget", str(tmp_path / "clip.mp4"), "-o", str(tmp_path / "n.png"),
-                 "--frames", "1", "--noise", "3", "-q"]) == 0  # the editor's Noise, raised
+                 "--frames", "1", "--noise", "3", "-q"]) == 0  # the editor's Variation, raised
     assert np.abs(read_video(tmp_path / "n.png").frames.astype(int)[0] - src[0]).mean() > 2
     assert "python main.py generate clip.mp4 -o still.png --frames 1" in README
     assert "python main.py retarget clip.mp4 -o still.png --frames 1" not in README

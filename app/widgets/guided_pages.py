@@ -60,8 +60,8 @@ class AnalogyPage(GuidedPage):
     description = ("A new video that moves where clip A moves, made of the open clip's "
                    "look (B). Each clip's motion is measured (optical flow) and sorted into a "
                    "few speed levels, shown as colours below: blue still, red fastest.")
-    noise_tip = ("Noise at the coarsest level: 0 follows A's layout closely; higher values "
-                 "vary it more (seeds vary the result too).")
+    noise_tip = ("How far the result may stray from A's layout (the coarsest level's noise): "
+                 "0 follows it closely; higher values vary it more (seeds vary the result too).")
     until_tip = ("How much of the pyramid, from the coarsest level, A's motion steers: 0.5 "
                  "(the paper's choice) balances A's layout and B's look; 1 follows A most "
                  "closely, lower keeps more of B.")
@@ -77,14 +77,18 @@ class AnalogyPage(GuidedPage):
                                   "The clip whose look the result takes (its colours, "
                                   "textures and dynamics): the open clip, in its in/out range. "
                                   "Open… or a drop here opens another clip.")
-        self.guide_levels = _levels_box(4, "How many speed levels A's motion is sorted into "
-                                        "(k-means of the flow magnitude).")
-        self.look_levels = _levels_box(8, "How many speed levels B's motion is sorted into.")
+        self.guide_levels = _levels_box(
+            4, "How many speeds A's motion is sorted into, from still to fastest (the colours "
+            "on the Source view). More tell slow motion from fast more finely; fewer group A "
+            "into broad still and moving regions.")
+        self.look_levels = _levels_box(
+            8, "How many speeds B's motion is sorted into. B's parts of each speed go where A "
+            "has the same speed: more levels pick B's patches more finely by how fast they move.")
         for box in (self.guide_levels, self.look_levels):
             box.valueChanged.connect(self.changed)
             box.valueChanged.connect(self.levels_changed)
-        self.form.insertRow(0, "Levels of A", self.guide_levels)
-        self.form.insertRow(1, "Levels of B", self.look_levels)
+        self.form.insertRow(0, "Speed levels of A", self.guide_levels)
+        self.form.insertRow(1, "Speed levels of B", self.look_levels)
         self.body.insertWidget(1, self.motion_slot)
         self.body.insertWidget(2, self.look_slot)
         self.legend = QLabel("Colours: <span style='color:#1e286e'>■</span> still · "
@@ -117,7 +121,8 @@ class SketchPage(GuidedPage):
                    "tone moves more slowly. The look comes from the open clip. Frames you "
                    "draw on are key frames; the frames between slide and morph from one to "
                    "the next. Or import a sketch video or image.")
-    noise_tip = "Noise at the coarsest level (0 follows the sketch most closely)."
+    noise_tip = ("How far the result may stray from the sketch (the coarsest level's noise): "
+                 "0 follows it most closely.")
     until_tip = ("How much of the pyramid, from the coarsest level, the sketch steers: 1 "
                  "(all of it) keeps the strokes readable; lower lets the look take over sooner.")
 

@@ -120,9 +120,9 @@ class SeedBrowser(QDialog):
         self.whole_hint = _hint("⚠ marks a variation that looks broken. If the clip's subject "
                                 "is cut into pieces, tick Keep subjects whole (Variations) and "
                                 "browse again: it keeps one large subject whole far more often.")
-        # A retarget at Noise 0 keeps the source's layout: its seeds barely differ.
-        self.noise_hint = _hint("At Noise 0 a retarget keeps the clip's own layout, so every "
-                                "seed looks nearly the same: raise Noise on the Retarget page "
+        # A retarget at Variation 0 keeps the source's layout: its seeds barely differ.
+        self.noise_hint = _hint("At Variation 0 a retarget keeps the clip's own layout, so every "
+                                "seed looks nearly the same: raise Variation on the Retarget page "
                                 "for different results.")
         top = QHBoxLayout()
         top.addWidget(QLabel("Variations"))

@@ -20,7 +20,7 @@ class TaskPage(QWidget):
     task = ""
     description = ""
     noise_tip = ""
-    noise_label = "Noise"
+    noise_label = "Variation"  # one name on every page (it was "Noise" on four)
     noise_max = MAX_NOISE
     noise_step = 0.5
 
@@ -52,7 +52,6 @@ class VariationsPage(TaskPage):
     task = "generate"
     description = ("New videos that look and move like the clip. Every seed gives a different "
                    "layout; Browse seeds shows many at once.")
-    noise_label = "Variation"
     noise_max = 4.0
     noise_step = 0.1
     noise_tip = ("How far layouts may move from the source: the coarsest level's noise as a "
@@ -64,8 +63,9 @@ class RetargetPage(TaskPage):
     task = "retarget"
     description = ("Change width, height or duration without stretching or cropping: the "
                    "clip's own patches are rearranged to fill the new shape.")
-    noise_tip = ("Noise strength at the coarsest level: 0 keeps the source layout as closely "
-                 "as possible; raise it for more varied results.")
+    noise_tip = ("How far the layout may move from the source's: 0 keeps it as closely as "
+                 "possible (every seed nearly the same); raise it for more varied results "
+                 "(the coarsest level's noise).")
 
 
 class InpaintPage(TaskPage):
@@ -77,8 +77,9 @@ class InpaintPage(TaskPage):
                    "of the video; Hint paints a colour the fill follows (a black blob in the "
                    "sky becomes a bird). The result is the in/out range at the clip's size "
                    "(Alt+X clears the range for the whole clip).")
-    noise_tip = ("Noise in the hole's first guess: 0 follows the surroundings closely; "
-                 "higher values give more varied fills (try other seeds too).")
+    noise_tip = ("How varied the fills are (noise in the hole's first guess): 0 follows the "
+                 "surroundings closely; higher values give more varied fills (try other seeds "
+                 "too).")
 
     def set_tools(self, tools: QWidget) -> None:
         tools.layout().setContentsMargins(0, 4, 0, 0)

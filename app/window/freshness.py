@@ -68,8 +68,8 @@ def _settings_differences(was: Request, now: Request) -> list[str]:
     if was.task in RELATIVE_NOISE_TASKS and ws.noise_scale != ns.noise_scale:
         reasons.append(f"it was made with Variation {ws.noise_scale:g}")
     elif was.noise != now.noise:
-        reasons.append(f"it was made with Noise {was.noise:g}" if was.noise is not None
-                       else "it was made with the task's default Noise")
+        reasons.append(f"it was made with Variation {was.noise:g}" if was.noise is not None
+                       else "it was made with the task's default Variation")
     quality = quality_of(ws)
     if quality != quality_of(ns):
         reasons.append(f"it was made at {quality} quality" if quality
@@ -82,7 +82,7 @@ def _settings_differences(was: Request, now: Request) -> list[str]:
     if ws.device != ns.device:
         reasons.append(f"it was made on {_DEVICES.get(ws.device, ws.device)}")
     if (was.guide_levels, was.look_levels) != (now.guide_levels, now.look_levels):
-        reasons.append(f"it was made with {was.guide_levels} levels of A and "
+        reasons.append(f"it was made with {was.guide_levels} speed levels of A and "
                        f"{was.look_levels} of B")
     if was.guide_until != now.guide_until:
         reasons.append("it was made following the layout "

@@ -72,7 +72,7 @@ class GuidedController(QObject):
         # The levels the overlays are (to be) measured with: a project's may differ.
         self._overlay_levels = (self.page.guide_levels.value(), self.page.look_levels.value())
         self.note = ""  # what the last ready() check noted (a short look clip), for the run
-        self.missing = ""  # what a quiet ready() check found missing, in a few words
+        self.missing = ""  # what ready() found missing, in a few words (the panel's line)
         self._motion_problem = ""  # why clip A's overlay could not be made (no motion)
         self._motion_said = ""  # what the slot says of the clip A open (its overlay's line)
         self._look_problem = ""  # the same for the look clip (its in/out range)
@@ -334,10 +334,11 @@ class GuidedController(QObject):
             return np.broadcast_to(np.zeros((), np.uint8), (in_out[1] - in_out[0] + 1, h, w, 3))
         return self.sketch.sketch_frames(*in_out)
 
-    def ready(self, settings: PanelSettings, selection: Selection, quiet: bool = False) -> bool:
-        """Whether a guided run can start; if not, a dialog says why (before any work).
-        quiet (an update on change): what is not there yet (clip A, a drawing) is said in
-        the status bar, not in a dialog on a mere change of task."""
+    def ready(self, settings: PanelSettings, selection: Selection) -> bool:
+        """Whether a guided run can start; if not, say why (before any work). What is not
+        there yet (clip A, a drawing) is said in the status bar and on the panel's line, as
+        an empty inpainting mask is: a modal dialog for a step not taken yet is in the way.
+        What is wrong with a clip gets a dialog."""
         from engine.tasks.analogy import look_clip_problems
 
         first, last = selection.in_point, selection.in_point + selection.length - 1
@@ -347,8 +348,7 @@ class GuidedController(QObject):
                 self.messages.status(MOTION_OPENING, 6000)
                 return False
             if self.session.motion is None:
-                self._say_missing("No motion clip", NO_MOTION_CLIP, "Choose clip A first",
-                                  quiet)
+                self._say_missing(NO_MOTION_CLIP, "Choose clip A first")
                 return False
             if self._motion_problem:  # measured for its overlay already (a clip that is still)
                 problem = self._motion_problem  # it may name the remedy itself
@@ -364,8 +364,7 @@ class GuidedController(QObject):
             output = tuple(self.session.motion.frames.shape[:3])
         else:
             if not self.sketch.drawn_frames(first, last):
-                self._say_missing("The sketch is empty", NOTHING_DRAWN, "Draw a sketch first",
-                                  quiet)
+                self._say_missing(NOTHING_DRAWN, "Draw a sketch first")
                 return False
             output = tuple(selection.frames.shape[:3])
         errors, warnings = look_clip_problems(tuple(selection.frames.shape[:3]), output)
@@ -386,14 +385,10 @@ class GuidedController(QObject):
             self.panel.set_progress(0, 1, "Ready")
         self.missing = ""
 
-    def _say_missing(self, title: str, text: str, short: str, quiet: bool) -> None:
-        """What a run lacks: a dialog, or quietly the status bar (and `missing`, the
-        panel's short line)."""
-        if quiet:
-            self.missing = short
-            self.messages.status(text, 10000)
-        else:
-            self.messages.error(title, text)
+    def _say_missing(self, text: str, short: str) -> None:
+        """What a run lacks, in the status bar and (`missing`) the panel's short line."""
+        self.missing = short
+        self.messages.status(text, 10000)
 
     @staticmethod
     def is_guided(task: str) -> bool:

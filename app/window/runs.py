@@ -103,7 +103,7 @@ class RunController(QObject):
         self.panel.settle()  # this run takes every choice: no auto-update of the same after it
         if settings.task == "inpaint" and not self.inpaint_ready(settings):
             return
-        if not self.guided_ready(settings, quiet=auto):
+        if not self.guided_ready(settings):
             return
         in_out, prepare = self._in_out(), None
         selection = self.selection_for(settings, in_out)
@@ -118,12 +118,12 @@ class RunController(QObject):
         self.panel.set_progress(0, 1, "Starting…")
         self.runner.start(selection, request, prepare)
 
-    def guided_ready(self, settings: PanelSettings, quiet: bool = False) -> bool:
-        """Analogy and sketch need their layout and a usable look clip: a dialog if not
-        (quiet, for an update on change: a missing clip A or drawing in the status bar)."""
+    def guided_ready(self, settings: PanelSettings) -> bool:
+        """Analogy and sketch need their layout (clip A, a drawing: the status bar and the
+        panel's line ask for it) and a usable look clip (a dialog if not)."""
         if settings.task not in GUIDED_TASKS:
             return True
-        if self.guided.ready(settings, self.session.clip.selection(*self._in_out()), quiet):
+        if self.guided.ready(settings, self.session.clip.selection(*self._in_out())):
             self._note = self.guided.note
             return True
         if not self.runner.busy:  # a run of the earlier settings keeps its progress line
@@ -236,7 +236,7 @@ class RunController(QObject):
         if self.panel.auto_update.isChecked() and self.generated_once and self.session.clip:
             if self._retarget_is_the_input():
                 # Choosing Retarget started a run at the clip's own size, duration and
-                # Noise 0, whose result is the input itself (13 s of CPU in an audit).
+                # Variation 0, whose result is the input itself (13 s of CPU in an audit).
                 self.panel.set_progress(0, 1, SET_A_SIZE)
                 return
             self.generate(auto=True)
