@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -284,3 +285,54 @@ def test_an_open_over_a_session_that_keeps_its_data_is_a_copy(window, qtbot, tmp
     assert data.inpaint.mask is mask and not np.shares_memory(s.mask.mask, mask)
     assert s.mask.invert("all")
     assert np.array_equal(mask, kept)
+
+
+@pytest.mark.parametrize("how", ["not found", "read fails", "kept"])
+def test_an_open_given_up_lets_go_of_what_it_read_off_the_gui_thread(
+        how, window, qtbot, tmp_path, monkeypatch):
+    """An open that goes no further after its read (the source not found, its read failed,
+    the open project kept) freed the layers read on the GUI thread (35 ms for a whole-clip
+    Full-HD mask), the last two only at the next open: the clip controller held them."""
+    paint_model(window)
+    target = tmp_path / "p.vgpnn"
+    data = window.session.snapshot()
+    if how != "kept":
+        clip = tmp_path / "gone.mp4"
+        clip.write_bytes(b"not a video")  # read fails
+        data.source = replace(data.source, path=str(clip))
+    save_project(data, target)
+    del data
+    if how == "not found":
+        clip.unlink()
+        monkeypatch.setattr(prompts, "find_moved_source", lambda *a: None)  # not looked for
+    if how == "kept":
+        monkeypatch.setattr(window.projects, "confirm",  # keep my changes
+                            lambda *a: not window.session.dirty)
+        load = window.clips.load
+
+        def load_then_paint(*args):
+            load(*args)
+            paint(window)  # changed while the clip is read
+
+        monkeypatch.setattr(window.clips, "load", load_then_paint)
+    monkeypatch.setattr(projects_module, "BIG_BYTES", 0)  # this clip's layers count as big
+    freed: list[str] = []
+
+    def read(path):  # on the reading thread: nothing else holds the layers yet
+        got = load_project(path)
+        for layer in (got.inpaint.mask, got.inpaint.hints):
+            weakref.finalize(layer, lambda: freed.append(threading.current_thread().name))
+        return got
+
+    monkeypatch.setattr(projects_module, "load_project", read)
+    errors: list[str] = []
+    window.error_reported.connect(errors.append)
+    window.session.mark_saved()  # nothing to ask about before the read
+    window.projects.open_project(target)
+    qtbot.waitUntil(lambda: len(freed) == 2, timeout=30_000)
+    assert freed == ["vgpnn-let-go"] * 2
+    qtbot.waitUntil(lambda: not window.clips.loading, timeout=30_000)
+    assert window.clips._pending is None  # nothing held for the next open
+    assert bool(errors) == (how == "read fails")
+    assert window.session.mask.mask.any()  # the open session's own layers stay
+    window.error_reported.disconnect(errors.append)

@@ -8,7 +8,6 @@ nothing about Qt or widgets; views subscribe to its events (app.state.events).
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from os import PathLike
@@ -20,6 +19,7 @@ from app.inpaint.history import Atom, Flip, History, Patch, patch_unchanged, swa
 from app.inpaint.ops import HOLE
 from app.state.events import Event
 from app.state.project_file import SnapshotStale
+from app.state.release import let_go
 
 TILE = 64  # a stroke saves old values tile by tile, the first time it reaches a tile
 UNDO_BUDGET = 256 * 2**20  # bytes over all undo + redo atoms; the oldest go first
@@ -773,15 +773,10 @@ class MaskModel:
 
 
 def _let_go(held: list) -> None:
-    """Drop replaced layers and their history on a thread of their own when they are big:
-    unmapping a painted whole-clip Full-HD mask and its hints took 70 ms of the GUI thread
-    at every clip or project opened over them (the unmap lets go of the GIL). The model
-    holds the new ones already (a worker never finds it without layers); the thread takes
-    the last references it had, and any other holder (a save copying them) keeps its own."""
-    if held and held[0].nbytes >= ops.MAPPED_BYTES:
-        threading.Thread(target=held.clear, name="vgpnn-let-go").start()
-    else:
-        held.clear()
+    """Drop replaced layers and their history on a thread of their own when they are big
+    (release.let_go). The model holds the new ones already (a worker never finds it
+    without layers)."""
+    let_go(held, big=bool(held) and held[0].nbytes >= ops.MAPPED_BYTES)
 
 
 def _layer_as_is(array: np.ndarray) -> bool:

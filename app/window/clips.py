@@ -42,7 +42,7 @@ class ClipController(QObject):
         self.session, self.view, self.output, self.inpaint = session, view, output, inpaint
         self.info, self.busy, self.recent, self.messages = info, busy, recent, messages
         self._loader: jobs.Job | None = None
-        self._pending: tuple[str, Loaded] | None = None
+        self._pending: tuple[str, Loaded, Callable[[], None] | None] | None = None
         self._note = ""  # said with "Opened …" once the clip being read is shown
         session.clip_changed.connect(self._show)
 
@@ -50,8 +50,11 @@ class ClipController(QObject):
     def loading(self) -> bool:
         return self._loader is not None
 
-    def load(self, path: str | Path, loaded: Loaded | None = None) -> None:
-        """Read `path` on a worker, then hand it to `loaded` (default: a new session)."""
+    def load(self, path: str | Path, loaded: Loaded | None = None,
+             abandoned: Callable[[], None] | None = None) -> None:
+        """Read `path` on a worker, then hand it to `loaded` (default: a new session).
+        `abandoned` runs instead when `loaded` never will: the read failed or was replaced
+        by another (what was read for it, a project's layers, is let go of then)."""
         path = str(path)
         job = jobs.Job(lambda job: _read(path, job.is_cancelled), name="open")
         job.succeeded.connect(self._on_loaded)
@@ -59,8 +62,9 @@ class ClipController(QObject):
         job.done.connect(self._on_done)
         if self._loader is not None:
             self._loader.cancel()  # it stops at its next frame; its result is ignored
+        self._give_up()
         self._loader = job
-        self._pending = (path, loaded or self.session.set_clip)
+        self._pending = (path, loaded or self.session.set_clip, abandoned)
         self._note = ""
         self.busy.setVisible(True)
         self.messages.status(f"Opening {Path(path).name}…")
@@ -75,7 +79,8 @@ class ClipController(QObject):
     @Slot(object, object)
     def _on_loaded(self, job: jobs.Job, result: tuple[Source, SourceInfo]) -> None:
         if job is self._loader:
-            path, loaded = self._pending
+            path, loaded, _ = self._pending
+            self._pending = None  # handed on: nothing is held here for a later open
             loaded(*result)
             if self.session.clip is not result[0]:
                 return  # not taken (the project was kept, asked again): not a recent file
@@ -93,6 +98,12 @@ class ClipController(QObject):
         if job is self._loader:
             self._loader = None
             self.busy.setVisible(False)
+            self._give_up()  # failed or cancelled: `loaded` was never called
+
+    def _give_up(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[2] is not None:
+            pending[2]()
 
     def _show(self, source: Source | None) -> None:
         """The session holds a new clip: show it from the start, with no result."""
