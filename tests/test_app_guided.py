@@ -173,6 +173,16 @@ def test_error_dialogs_empty_sketch_short_look_clip_no_motion(window, qtbot, mot
     assert window.panel.status.text() == "Paint a mask first"
     window.panel.set_task("Variations")  # neither line stays under a task that needs neither
     assert window.panel.status.text() not in ("Paint a mask first", "Draw a sketch first")
+    window.panel.set_task("Sketch")
+    window.runs.generate()
+    assert window.panel.status.text() == "Draw a sketch first"
+    window.panel.set_task("Analogy")  # its own reason now, over its greyed Generate
+    assert window.panel.status.text() == "Choose the clip whose motion the result follows"
+    assert "Nothing is drawn" not in window.statusBar().currentMessage()
+    window.panel.set_task("Inpaint")
+    window.runs.generate()
+    window.panel.set_task("Analogy")  # not "Ready" over the greyed Generate
+    assert window.panel.status.text() == "Choose the clip whose motion the result follows"
     window.error_reported.disconnect(errors.append)
 
     window.panel.set_task("Analogy")

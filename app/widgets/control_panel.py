@@ -316,15 +316,18 @@ class ControlPanel(QWidget):
                                  if ready else why)
         # The panel's line too: "Ready" over a greyed Generate left the reason to its
         # tooltip (an audit): the reason's first clause, until it is ready.
-        waiting = why.split(":")[0].rstrip(".") if why else ""
-        if not ready and waiting and self.status.text() in ("Ready", self._waiting):
+        waiting = why.split(":")[0].rstrip(".") if why and not ready else ""
+        if waiting and self.status.text() in ("Ready", self._waiting):
             self.status.setText(waiting)
-            self._waiting = waiting
-        elif ready and self._waiting and self.status.text() == self._waiting:
+        elif not waiting and self._waiting and self.status.text() == self._waiting:
             self.status.setText("Ready")
+        self._waiting = waiting
+
     def set_progress(self, done: int, total: int, status: str, timing: str = "") -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
+        if status == "Ready" and self._waiting:  # not over a greyed Generate (a line that
+            status = self._waiting  # another task left was taken back after it greyed)
         self.status.setText(status)
         self.timing.setText(timing)
 

@@ -73,6 +73,8 @@ class GuidedController(QObject):
         self._overlay_levels = (self.page.guide_levels.value(), self.page.look_levels.value())
         self.note = ""  # what the last ready() check noted (a short look clip), for the run
         self.missing = ""  # what ready() found missing, in a few words (the panel's line)
+        self._missing_said = ""  # ... in full (the status bar's line)
+        self._missing_for = ""  # the task that needs it
         self._motion_problem = ""  # why clip A's overlay could not be made (no motion)
         self._motion_said = ""  # what the slot says of the clip A open (its overlay's line)
         self._look_problem = ""  # the same for the look clip (its in/out range)
@@ -89,7 +91,7 @@ class GuidedController(QObject):
         session.settings_changed.connect(self._on_settings)
         session.in_out.changed.connect(lambda first, last: self._invalidate("look"))
         sketch.failed.connect(messages.error)
-        sketch.drawnFramesChanged.connect(lambda drawn: self._found_missing())
+        sketch.drawnFramesChanged.connect(lambda drawn: self._found_missing("sketch"))
         self._update_ready()
 
     @property
@@ -159,7 +161,7 @@ class GuidedController(QObject):
         self.page.motion_slot.set_clip_text(_describe(source) if source is not None else None)
         self._motion_problem = self._motion_said = ""
         self.page.motion_slot.set_status("")  # not "Opening…" (measured once the page shows)
-        self._found_missing()
+        self._found_missing("analogy")
         self._invalidate("motion")
         self._update_ready()
 
@@ -295,6 +297,8 @@ class GuidedController(QObject):
 
     # -- runs ------------------------------------------------------------------------------
     def _on_task(self, task: str) -> None:
+        if self._missing_for and task != self._missing_for:
+            self._found_missing(self._missing_for)  # asked for another task
         if task == "analogy":
             for which, stale in self._stale.items():
                 if stale:
@@ -342,13 +346,13 @@ class GuidedController(QObject):
         from engine.tasks.analogy import look_clip_problems
 
         first, last = selection.in_point, selection.in_point + selection.length - 1
-        self.missing = ""
+        self.missing = self._missing_said = self._missing_for = ""
         if settings.task == "analogy":
             if self._loader is not None:
                 self.messages.status(MOTION_OPENING, 6000)
                 return False
             if self.session.motion is None:
-                self._say_missing(NO_MOTION_CLIP, "Choose clip A first")
+                self._say_missing("analogy", NO_MOTION_CLIP, "Choose clip A first")
                 return False
             if self._motion_problem:  # measured for its overlay already (a clip that is still)
                 problem = self._motion_problem  # it may name the remedy itself
@@ -364,7 +368,7 @@ class GuidedController(QObject):
             output = tuple(self.session.motion.frames.shape[:3])
         else:
             if not self.sketch.drawn_frames(first, last):
-                self._say_missing(NOTHING_DRAWN, "Draw a sketch first")
+                self._say_missing("sketch", NOTHING_DRAWN, "Draw a sketch first")
                 return False
             output = tuple(selection.frames.shape[:3])
         errors, warnings = look_clip_problems(tuple(selection.frames.shape[:3]), output)
@@ -379,15 +383,20 @@ class GuidedController(QObject):
         self.note = "; ".join(w.replace(SHORTEN_OUTPUT, SHORTER_CLIP_A) for w in warnings)
         return True
 
-    def _found_missing(self) -> None:
-        """Clip A chosen or a stroke drawn: the panel no longer asks for it."""
-        if self.missing and self.panel.status.text() == self.missing:
+    def _found_missing(self, task: str) -> None:
+        """Clip A chosen or a stroke drawn (for `task`), or another task chosen: the panel
+        and the status bar no longer ask for it ("Draw a sketch first" stayed under
+        Analogy's greyed Generate)."""
+        if not self.missing or task != self._missing_for:
+            return
+        if self.panel.status.text() == self.missing:
             self.panel.set_progress(0, 1, "Ready")
-        self.missing = ""
+        self.messages.withdraw(self._missing_said)
+        self.missing = self._missing_said = self._missing_for = ""
 
-    def _say_missing(self, text: str, short: str) -> None:
-        """What a run lacks, in the status bar and (`missing`) the panel's short line."""
-        self.missing = short
+    def _say_missing(self, task: str, text: str, short: str) -> None:
+        """What a run of `task` lacks, in the status bar and (`missing`) the panel's line."""
+        self.missing, self._missing_said, self._missing_for = short, text, task
         self.messages.status(text, 10000)
 
     @staticmethod
