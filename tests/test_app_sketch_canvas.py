@@ -165,3 +165,30 @@ def test_a_stroke_that_makes_a_key_frame_on_a_large_frame_shows_paper_until_it_e
     qtbot.waitUntil(lambda: sketch._preparing is None, timeout=10_000)
     np.testing.assert_array_equal(pane.image.image, _as_drawn_now(sketch))
     assert (pane.image.image < 255).any()  # the frames around, tinted
+
+
+def test_a_reopened_project_shows_the_key_frame_at_its_in_point(window, qtbot, tmp_path,
+                                                               monkeypatch):
+    """A project reopened under the Sketch task showed its in point's key frame as blank
+    paper (an audit): the view showed the in point, then the sketch's new clip put its ink
+    overlay back on frame 0, which holds none."""
+    import shutil
+
+    from app.window import prompts
+    from tests.test_app_support import open_and_wait
+
+    clip = window.session.clip.path
+    sketch, pane, model = _two_key_frames(window)  # key frames 2 and CLIP_T
+    window.session.in_out.set_range(1, CLIP_T - 1)  # in point on the first key frame
+    target = tmp_path / "p.vgpnn"
+    monkeypatch.setattr(prompts, "choose_project_to_save", lambda *a, **k: target)
+    assert window.projects.save_as() and window.projects.wait()
+    other = tmp_path / "other.mp4"
+    shutil.copy(clip, other)
+    open_and_wait(qtbot, window, other)
+    with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+        window.projects.open_project(target)
+    qtbot.waitUntil(lambda: not window.clips.loading, timeout=5000)
+    assert window.panel.current_task() == "sketch" and window.playback.frame == 1
+    assert sketch.overlay.frame == 1 and sketch.overlay.image.isVisible()
+    assert (sketch.overlay.image.image[..., 3] > 0).any()  # its ink, not blank paper

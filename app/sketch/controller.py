@@ -74,7 +74,10 @@ class SketchController(QObject):
         return self.overlay.active
 
     def show_clip(self, path: Path | None = None) -> None:
-        self.overlay.set_frame(0)
+        """A newly opened clip or project: its layers on the frame in view. (Not frame 0:
+        this runs after the view showed the in point, and a restored project's key frame
+        there showed as blank paper, its ink left on frame 0's overlay.)"""
+        self.overlay.refresh()
         self.panel.folder = path.parent if path is not None else None
 
     def make_key_frame(self) -> None:
