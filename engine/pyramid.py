@@ -70,7 +70,7 @@ def plan_levels(source: Shape3, output: Shape3, settings: Settings) -> Plan:
     min_frames = max(settings.min_frames, pt)
     if min(h, w) <= min_side:
         notes.append(f"frame is only {w}x{h}: no spatial downscaling")
-    if t <= min_frames and t > 1:
+    if 1 < t <= min(min_frames, Settings().min_frames):  # (not a task's own raised minimum)
         notes.append(f"clip has only {t} frames: no temporal downscaling")
 
     s_scales = _scales(min(h, w), settings.spatial_factor, min_side)

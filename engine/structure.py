@@ -186,6 +186,41 @@ def darkness(frames: np.ndarray) -> np.ndarray:
     return 1.0 - luma / 255.0
 
 
+INK = 0.15  # darkness over which a sketch's pixel is drawn on (ink or a tone), not paper
+
+
+def ink_speed(frames: np.ndarray, *, pairs: int = 24, side: int = 180) -> float:
+    """How fast a sketch's drawing moves, in its pixels per frame: over consecutive frames,
+    the pixels that change between drawn and paper over the drawing's outline (a shape
+    sliding v pixels along its normal changes about v pixels per pixel of outline), the
+    75th percentile over the frames compared (a drawing held still between key frames is
+    not slower where it moves). 0 for one frame or one drawing held. At most `pairs` pairs
+    are looked at, on frames thinned to about `side` pixels (the figure scaled back)."""
+    t, h, w = frames.shape[:3]
+    if t < 2:
+        return 0.0
+    k = max(1, min(h, w) // side)
+    step = max(1, (t - 1) // pairs)
+    speeds = []
+    for i in range(0, t - 1, step):
+        a, b = (darkness(frames[j, ::k, ::k]) > INK for j in (i, i + 1))
+        outline = (_outline(a) + _outline(b)) / 2
+        if outline:
+            speeds.append(float(np.count_nonzero(a ^ b)) / outline)
+    return float(np.percentile(speeds, 75)) * k if speeds else 0.0
+
+
+def _outline(ink: np.ndarray) -> int:
+    """Drawn pixels with a paper pixel beside them (4-neighbours; the frame's edge is not
+    paper)."""
+    inner = ink.copy()
+    inner[1:] &= ink[:-1]
+    inner[:-1] &= ink[1:]
+    inner[:, 1:] &= ink[:, :-1]
+    inner[:, :-1] &= ink[:, 1:]
+    return int(np.count_nonzero(ink & ~inner))
+
+
 def tone_peaks(dark: np.ndarray, *, share: float = 0.01, bins: int = 32) -> list[int]:
     """The flat tones of a sketch: the bins (of `bins` over darkness 0..1) that are peaks of
     its darkness histogram holding at least `share` of the pixels. Antialiased stroke edges

@@ -96,6 +96,30 @@ def test_sketch_bar_moving_left(clips):
     assert still.shape == (6, *b.shape[1:])
 
 
+def test_a_fast_sketch_is_followed_not_smeared_along_its_path(clips):
+    """A bar sliding 3 px a frame (45 px over 16 frames of a 64-px frame): with the coarse
+    levels shrunk to the supplementary's 5 frames it was one smear over its path there, and
+    B's moving red went from the result altogether (at 2 px a frame from half its frames).
+    The coarse levels now keep the frames its motion needs; a slow drawing keeps 5."""
+    from engine.tasks.sketch import SKETCH_SETTINGS, Sketch
+
+    _, b = clips
+    sk = sketch_frames(step=3, bar=16)
+    out = final(b, Request(task="sketch", guide=sk)).frames
+    red = redness(out)
+    assert red.any(axis=(1, 2)).all()  # on every frame
+    xs = red_x(out)
+    ink = np.array([np.nonzero(f[..., 0] == 0)[1].mean() for f in sk])
+    assert np.corrcoef(xs, ink)[0, 1] > 0.95
+    on_ink = (red & (sk[..., 0] == 0)).sum() / red.sum()
+    assert on_ink > 0.9  # where the bar is, not along its path
+    # How many frames the coarsest level keeps: all for this one, 5 for a drawing that stays.
+    for guide, frames in ((sk, len(b)), (np.repeat(sk[:1], len(b), axis=0), 5)):
+        task = Sketch(Request(task="sketch", guide=guide))
+        task.validate(b)
+        assert task.adjust(Settings()).min_frames == frames == max(frames, SKETCH_SETTINGS["min_frames"])
+
+
 def test_errors(clips):
     a, b = clips
     cases = [

@@ -118,3 +118,19 @@ def test_colour_map_shapes():
     c = colour_map(np.array([[0, 1], [2, 3]], np.uint8), 4)
     assert c.shape == (2, 2, 3) and c.dtype == np.uint8
     assert len({tuple(v) for v in c.reshape(-1, 3)}) == 4
+
+
+def test_ink_speed_is_the_drawing_s_motion_along_its_outline():
+    """A disc sliding v px a frame moves its outline (2/pi) v px on average along the
+    outline's normal; a drawing held still, or one frame, does not move."""
+    from engine.structure import ink_speed
+
+    t, h, w, r = 9, 90, 200, 20
+    yy, xx = np.mgrid[:h, :w]
+    for v in (2, 6, 12):
+        frames = np.full((t, h, w, 3), 255, np.uint8)
+        for i in range(t):
+            frames[i][(yy - 45) ** 2 + (xx - 40 - v * i) ** 2 < r * r] = 0
+        assert ink_speed(frames) == pytest.approx(2 / np.pi * v, rel=0.2)
+        held = np.repeat(frames[:1], t, axis=0)
+        assert ink_speed(held) == 0.0 and ink_speed(frames[:1]) == 0.0

@@ -185,6 +185,7 @@ class Analogy(Task):
                 # The coarsest level compares the two clips by their structure alone.
                 colour_weight=0.0 if n == 0 else 1.0,
             )
-        ctx.notes.append(f"{self.what_guide.split(' (')[0]} steers {n_guided} of {len(levels)} levels "
-                         f"({guide.levels} vs {look.levels} motion levels)")
+        # No parentheses: the editor's "Result ready" line puts its notes in some.
+        ctx.notes.append(f"{self.what_guide.split(' (')[0]} steers {n_guided} of {len(levels)} levels, "
+                         f"with {guide.levels} speed levels against the look clip's {look.levels}")
         return out

@@ -8,17 +8,21 @@ Defaults follow the supplementary's sketch settings (section 1.3): factor 0.78, 
 frames and 35 px, 3 EM iterations per level and 1 on the two finest (completeness off, as
 for analogies). One choice of ours: a drawing is the only source of the layout and has no look
 of its own to agree with B's, so it steers every level (analogies: half the pyramid). With
-half, the sheep drift off the strokes of sketch_digit3 and the 9 is hard to read.
+half, the sheep drift off the strokes of sketch_digit3 and the 9 is hard to read. Another:
+a drawing that moves keeps as many frames at the coarse levels as its motion needs
+(MAX_COARSE_STEP); the supplementary's 5 frames suit a drawing that stays in place.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
 
+from engine.config import Settings
 from engine.errors import InputError
-from engine.structure import Structure, sketch_structure
+from engine.structure import Structure, ink_speed, sketch_structure
 from engine.tasks.analogy import Analogy
 from engine.tasks.base import LevelSetup, TaskContext
 
@@ -26,6 +30,12 @@ SKETCH_SETTINGS = dict(patch_size=(3, 5, 5), spatial_factor=0.78, temporal_facto
                        min_side=35, min_frames=5, em_iters=3, completeness_alpha=None,
                        descriptor_dims=16)  # as the analogy's (engine/tasks/analogy.py)
 CHEAP_FINEST = 2  # the finest levels that run one EM iteration "to save runtime"
+# How far a drawing may move per frame of the coarsest level, in that level's pixels. The
+# coarse levels shrink time as well as space: a disc sliding 15 px a frame across a 13-frame
+# sketch, shrunk to 5 frames, became one smear over its whole path, and the result a still
+# band of B's moving texture along it, not a moving shape (an audit). A patch spans 3
+# frames: at 1 px a frame the drawing moves under half a 5-px patch's width within one.
+MAX_COARSE_STEP = 1.0
 
 
 class Sketch(Analogy):
@@ -33,6 +43,28 @@ class Sketch(Analogy):
     task_defaults = SKETCH_SETTINGS
     what_guide = "the sketch"
     default_guide_until = 1.0
+
+    def validate(self, source: np.ndarray) -> None:
+        super().validate(source)
+        self._source_shape = tuple(source.shape[:3])
+
+    def adjust(self, settings: Settings) -> Settings:
+        """The task's settings, with as many frames kept at the coarse levels as the
+        drawing's motion needs (MAX_COARSE_STEP); a drawing held still changes nothing."""
+        s = super().adjust(settings)
+        guide = self.request.guide
+        t, h, w = self._source_shape
+        if guide is None or guide.shape[0] < 2 or t <= s.min_frames:
+            return s
+        speed = ink_speed(guide)  # the sketch's pixels per frame
+        _, oh, _ = self.output_shape(self._source_shape, 1.0)
+        # The coarsest level shrinks space to min_side / min(h, w) of B's (the output by as
+        # much), and time by min_frames / t.
+        step = speed * (oh / guide.shape[1]) * s.min_side / min(h, w)
+        frames = min(t, math.ceil(t * step / MAX_COARSE_STEP))
+        if frames <= s.min_frames:
+            return s
+        return s.with_(min_frames=frames)
 
     def validate_guide(self, guide: np.ndarray) -> None:
         # Raises for a sketch with nothing drawn on it, before any work.
