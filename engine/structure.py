@@ -168,8 +168,8 @@ def clip_structure(frames: np.ndarray, levels: int, *, seed: int = 0, what: str 
     mag = flow_magnitude(frames, cancel=cancel, progress=progress)
     moving = float(np.percentile(mag, 99.5))
     if moving < NO_MOTION:
-        raise InputError(f"{what} has no motion (its fastest pixels move {moving:.2f} px per "
-                         "frame): its structure would be empty; choose a clip where something moves")
+        raise InputError(f"{what} has no motion (its fastest pixels move {moving:.2f} px a "
+                         "frame), so there is none to copy; choose a clip where something moves")
     s = quantise(mag, levels, seed=seed)
     _CACHE[key] = s
     while len(_CACHE) > _CACHE_SIZE:

@@ -202,6 +202,9 @@ def test_error_dialogs_empty_sketch_short_look_clip_no_motion(window, qtbot, mot
     assert "no motion" in blocker.args[0] and visible_boxes(window)
     assert blocker.args[0].lower().count("choose") == 1  # the remedy said once
     assert window.generation.run_count == runs  # said before any work: no run started
+    assert window.panel.status.text() != "Not started"  # the dialog said why; the line stays
+    choose_motion(window, qtbot, motion_files / "square.mp4")  # another clip A: the status
+    assert "no motion" not in window.statusBar().currentMessage()  # bar no longer says it
 
 
 def test_motion_clip_that_cannot_be_read(window, qtbot, tmp_path):

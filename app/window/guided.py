@@ -76,6 +76,7 @@ class GuidedController(QObject):
         self._missing_said = ""  # ... in full (the status bar's line)
         self._missing_for = ""  # the task that needs it
         self._motion_problem = ""  # why clip A's overlay could not be made (no motion)
+        self._opening = ""  # the status bar's line while clip A is read
         self._motion_said = ""  # what the slot says of the clip A open (its overlay's line)
         self._look_problem = ""  # the same for the look clip (its in/out range)
         self.page.motion_slot.open_requested.connect(self.choose_motion)
@@ -126,6 +127,9 @@ class GuidedController(QObject):
             self._loader.cancel()
         self._loader, self._loading = job, path
         self.page.motion_slot.set_status(f"Opening {Path(path).name}…")
+        # Over what the status bar said of the clip A before (that it does not move, 15 s).
+        self._opening = f"Opening {Path(path).name} as clip A…"
+        self.messages.status(self._opening, 10000)
         self._update_ready()
         jobs.start(job)
 
@@ -137,6 +141,7 @@ class GuidedController(QObject):
     def _on_motion_loaded(self, job: jobs.Job, source: Source) -> None:
         if job is self._loader:
             self._loader = None
+            self.messages.withdraw(self._opening)
             self.session.set_motion(source)
             run, self._after_load = self._after_load, None
             if run is not None:

@@ -126,8 +126,11 @@ class RunController(QObject):
         if self.guided.ready(settings, self.session.clip.selection(*self._in_out())):
             self._note = self.guided.note
             return True
-        if not self.runner.busy:  # a run of the earlier settings keeps its progress line
-            self.panel.set_progress(0, 1, self.guided.missing or "Not started")
+        # What is missing goes on the panel's line; a clip that cannot be used has its
+        # dialog, and the line stays as it was ("Not started" over the result on screen
+        # said nothing true); a run of the earlier settings keeps its progress line.
+        if self.guided.missing and not self.runner.busy:
+            self.panel.set_progress(0, 1, self.guided.missing)
         return False
 
     def size_allowed(self, selection: Selection, request: Request) -> bool:
