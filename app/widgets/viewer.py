@@ -103,7 +103,10 @@ class FramePane(QWidget):
     def show_frame(self, frame: np.ndarray, display_size: tuple[int, int] | None = None) -> None:
         """Draw an (H, W, 3) frame stretched to display_size (w, h); fits on a size change."""
         w, h = display_size or (frame.shape[1], frame.shape[0])
-        self.image.setImage(frame, autoLevels=False, levels=(0, 255), rect=QRectF(0, 0, w, h))
+        # uint8 frames go to the screen as they are: levels (0, 255) made pyqtgraph rescale
+        # every Full-HD frame first (4-10 ms a frame a pane, twice side by side).
+        levels = None if frame.dtype == np.uint8 else (0, 255)
+        self.image.setImage(frame, autoLevels=False, levels=levels, rect=QRectF(0, 0, w, h))
         self.stack.setCurrentWidget(self.view)
         if self._rect != (w, h):
             self._rect = (w, h)
