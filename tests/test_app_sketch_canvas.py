@@ -192,3 +192,41 @@ def test_a_reopened_project_shows_the_key_frame_at_its_in_point(window, qtbot, t
     assert window.panel.current_task() == "sketch" and window.playback.frame == 1
     assert sketch.overlay.frame == 1 and sketch.overlay.image.isVisible()
     assert (sketch.overlay.image.image[..., 3] > 0).any()  # its ink, not blank paper
+
+
+def test_the_sketch_is_exported_as_a_run_gets_it_and_imports_back(window, qtbot, tmp_path,
+                                                                  monkeypatch):
+    """File ▸ Export Sketch… writes the in/out range's drawing (key frames and the slides
+    between) as numbered PNG frames on a worker: what the command line's sketch takes, and
+    what Import lays back over the range. An earlier export is asked about; an empty sketch
+    has nothing to export."""
+    from app.widgets import folder_dialog
+    from app.window import prompts
+    from engine.io import read_video
+
+    folder, asked, failed, said = tmp_path / "sketch", [], [], []
+    monkeypatch.setattr(folder_dialog, "choose_folder_to_write", lambda *a, **k: folder)
+    monkeypatch.setattr(prompts, "ask_replace", lambda parent, there: asked.append(there) or True)
+    window.error_reported.connect(failed.append)
+    window.panel.set_task("Variations")
+    window.export_sketch()  # nothing drawn yet: said, nothing written
+    assert window.panel.current_task() == "sketch" and failed and not folder.exists()
+    sketch, pane, model = _two_key_frames(window)  # key frames 2 and CLIP_T
+    window.session.in_out.set_range(1, CLIP_T - 2)
+    sketch.message.connect(said.append)
+    window.export_sketch()
+    qtbot.waitUntil(lambda: any(s.startswith("Wrote the sketch") for s in said), timeout=30_000)
+    written = read_video(str(folder))
+    frames = getattr(written, "frames", written)
+    want = sketch.sketch_frames(1, CLIP_T - 2)
+    assert frames.shape == want.shape and np.array_equal(frames, want)  # lossless PNG
+    assert (frames[0] < 128).any() and (frames[-1] < 128).any()  # a slide, ink on every frame
+    said.clear()
+    window.export_sketch()  # the same folder again: asked first, then replaced
+    qtbot.waitUntil(lambda: any(s.startswith("Wrote the sketch") for s in said), timeout=30_000)
+    assert len(asked) == 1 and len(failed) == 1
+    model.clear(scope="all")
+    sketch.import_file(folder)  # laid over the same range: the same drawing there
+    qtbot.waitUntil(lambda: not model.is_empty(), timeout=30_000)
+    assert np.array_equal(sketch.sketch_frames(1, CLIP_T - 2) < 128, want < 128)
+    window.error_reported.disconnect(failed.append)

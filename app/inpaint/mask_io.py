@@ -133,6 +133,15 @@ def save_png(mask: np.ndarray, hints: np.ndarray | None, folder: str | PathLike[
     return written
 
 
+def save_frames(frames: np.ndarray, folder: str | PathLike[str]) -> Path:
+    """Write (T, H, W, 3) uint8 frames (a sketch) as numbered PNG frames into `folder`,
+    which appears complete or not at all; refused as save_png refuses."""
+    from engine.io import write_video
+
+    check_export(folder, False)
+    return _write(write_video, frames, folder)
+
+
 def _write(write_video, frames: np.ndarray, folder: str | PathLike[str]) -> Path:
     text = str(Path(folder).expanduser())
     # A trailing separator tells the writer "a folder of frames", even if it does not exist.

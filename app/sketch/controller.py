@@ -18,10 +18,11 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QColor
 
+from app.inpaint import mask_io
 from app.inpaint.mask_model import MaskChange, MaskModel
 from app.inpaint.painter import MaskOverlay
 from app.sketch.canvas import SketchCanvas, frame_role
-from app.sketch.panel import SketchPanel
+from app.sketch.panel import EXPORT_FAILED, SketchPanel
 from app.state.media import project_not_clip
 from app.state.project_file import SUFFIX
 from app.widgets.viewer import FramePane
@@ -48,6 +49,8 @@ class SketchController(QObject):
         self.panel = SketchPanel(model, self.overlay)
         self.panel.message.connect(self.message)
         self.panel.import_requested.connect(self.import_file)
+        self.panel.export_requested.connect(self.export_to)
+        self.panel.failed.connect(self.failed)
         self.panel.make_key_requested.connect(self.make_key_frame)
         model.masked_frames_changed.connect(self.drawnFramesChanged.emit)
         self.canvas = SketchCanvas(model)
@@ -64,6 +67,7 @@ class SketchController(QObject):
         self._frames: tuple | None = None  # (revision, the whole clip's sketch)
         self._shown: np.ndarray | None = None  # the canvas picture on the pane
         self._import: jobs.Job | None = None
+        self._export: jobs.Job | None = None
         self._import_resets = 0  # the layers' reset when the import began (MaskModel.resets)
         self._in_out: tuple[int, int] | None = None  # (first, last) frames, inclusive
         self._canvas_shown = True  # see set_canvas_shown
@@ -238,6 +242,34 @@ class SketchController(QObject):
             return replace(request, guide=made[0])
 
         return make
+
+    # -- export ----------------------------------------------------------------------------
+    def export_to(self, folder: str | Path) -> jobs.Job:
+        """Write the in/out range's drawing, as a run gets it, as numbered PNG frames into
+        `folder`, on a worker (the slides between key frames take seconds on a long clip)."""
+        t = self.model.shape[0]
+        first, last = self._in_out if self._in_out is not None else (0, t - 1)
+        make = self.frames_maker(min(first, t - 1), min(last, t - 1))
+        job = jobs.Job(lambda job: mask_io.save_frames(make(Request()).guide, folder),
+                       name="export sketch")
+        job.succeeded.connect(self._on_exported)
+        job.failed.connect(self._on_export_failed)
+        self._export = job
+        self.message.emit(f"Writing {Path(folder).name}…")
+        jobs.start(job)
+        return job
+
+    @Slot(object, object)
+    def _on_exported(self, job: jobs.Job, written: Path) -> None:
+        if job is self._export:
+            self._export = None
+            self.message.emit(f"Wrote the sketch to {written.name} (the in/out range's frames).")
+
+    @Slot(object, str)
+    def _on_export_failed(self, job: jobs.Job, message: str) -> None:
+        if job is self._export:
+            self._export = None
+            self.failed.emit(EXPORT_FAILED, message)
 
     # -- import ----------------------------------------------------------------------------
     def import_file(self, path: str | Path) -> None:

@@ -3,6 +3,8 @@ tones instead of holes and hints) and "Sketch: Import…" instead of the mask fi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
@@ -12,6 +14,11 @@ from app.inpaint.mask_model import MaskModel
 from app.inpaint.painter import MaskOverlay
 from app.inpaint.panel import InpaintPanel
 from app.state.media import MEDIA_PATTERNS
+from app.widgets import folder_dialog
+from app.window import prompts
+from engine.errors import EngineError
+
+EXPORT_FAILED = "Cannot export the sketch"
 
 SKETCH_FILTER = f"Sketches ({MEDIA_PATTERNS});;All files (*)"
 TONE = QColor(128, 128, 128)  # a mid grey: moves, but slower than black ink
@@ -19,6 +26,7 @@ TONE = QColor(128, 128, 128)  # a mid grey: moves, but slower than black ink
 
 class SketchPanel(InpaintPanel):
     import_requested = Signal(str)  # a sketch file to read into the canvas
+    export_requested = Signal(str)  # a folder to write the in/out range's drawing into
     make_key_requested = Signal()  # the frame in view made a key frame of its in-between
 
     def __init__(self, model: MaskModel, overlay: MaskOverlay,
@@ -59,7 +67,11 @@ class SketchPanel(InpaintPanel):
                                       "a video or any frame of a numbered sequence (the whole "
                                       "folder), laid over the in/out range, or an image (used "
                                       "for every frame).")
-        self.export_button.setVisible(False)
+        self.export_button.setToolTip("Write the in/out range's drawing as a run gets it (key "
+                                      "frames and the slides between them) as numbered PNG "
+                                      "frames: for the command line's sketch, or to import "
+                                      "again.")
+        self.export_name = "sketch"
         # A frame between key frames shows their in-between faint; a stroke there makes a
         # key frame of the stroke alone. This makes it one of the in-between, to change.
         self.key_button = QPushButton("Make Key Frame")
@@ -75,6 +87,24 @@ class SketchPanel(InpaintPanel):
                                               str(self.folder or ""), SKETCH_FILTER)
         if path:  # a frame of a numbered sequence stands for its folder, as for masks
             self.import_requested.emit(str(mask_io.import_target(path)))
+
+    def choose_export(self) -> None:
+        if self.model.is_empty():
+            self.failed.emit(EXPORT_FAILED, "There is no sketch to export yet: draw one first.")
+            return
+        start = (self.folder / self.export_name) if self.folder else Path(self.export_name)
+        path = folder_dialog.choose_folder_to_write(
+            self, "Export the sketch as a folder of PNG frames", start.absolute(),
+            mask_io.earlier_export)
+        if path is None:
+            return
+        try:  # refused now, not after the work: a folder that is not an earlier export
+            there = mask_io.check_export(path, False)
+        except EngineError as exc:
+            self.failed.emit(EXPORT_FAILED, str(exc))
+            return
+        if not there or prompts.ask_replace(self, there):  # an earlier export: asked first
+            self.export_requested.emit(str(path))
 
     def _masked_changed(self, masked) -> None:
         n, t = int(masked.sum()), len(masked)

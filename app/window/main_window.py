@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
             "open_project": p.open_project, "save": p.save, "save_as": p.save_as,
             "export": self.exports.export_result, "export_favs": self.exports.export_favourites,
             "import_masks": self.import_masks, "export_masks": self.export_masks,
+            "import_sketch": self.import_sketch, "export_sketch": self.export_sketch,
             "quit": self.close,
             "play": pb.toggle_play, "reverse": pb.reverse, "stop": pb.stop, "forward": pb.forward,
             "prev": lambda: pb.step(-1), "next": lambda: pb.step(1),
@@ -378,13 +379,25 @@ class MainWindow(QMainWindow):
                 return
             self.inpaint.panel.choose_export()
 
-    def _inpaint_with_clip(self) -> bool:
-        """Masks belong to a clip: need one, and show the Inpaint task to see them."""
+    def import_sketch(self) -> None:
+        if self._task_with_clip("Sketch"):
+            self.sketch.panel.choose_import()
+
+    def export_sketch(self) -> None:
+        if self._task_with_clip("Sketch"):
+            self.sketch.panel.choose_export()
+
+    def _task_with_clip(self, task: str) -> bool:
+        """A clip is needed; `task` is shown, whose layers the files are."""
         if self.session.clip is None:
             self.messages.error("No clip", NO_CLIP)
             return False
-        self.panel.set_task("Inpaint")
+        self.panel.set_task(task)
         return True
+
+    def _inpaint_with_clip(self) -> bool:
+        """Masks belong to a clip: need one, and show the Inpaint task to see them."""
+        return self._task_with_clip("Inpaint")
 
     # -- window events -------------------------------------------------------------------------
     def dragEnterEvent(self, event):  # noqa: N802
