@@ -671,3 +671,24 @@ def test_about_names_the_version_and_the_manual():
     from app.window.help_text import ABOUT
 
     assert version("vgpnn-editor") in ABOUT and "README.md" in ABOUT
+
+
+def test_generate_waits_for_a_clip_greyed_with_its_reason(qtbot, tmp_path, clip):
+    """A window with no clip (no sample, or the file asked for failed to open) left Generate
+    and Browse seeds enabled, to answer with a "No clip" dialog (an audit): they are greyed
+    until a clip is open, the panel's line and their tooltip saying what to do."""
+    from tests.test_app_support import close_and_check_threads, make_window
+
+    win = make_window(qtbot, tmp_path)
+    try:
+        assert win.session.clip is None
+        assert not win.panel.generate.isEnabled() and not win.panel.browse.isEnabled()
+        assert win.panel.status.text().startswith("Open a video first")
+        assert "File ▸ Open" in win.panel.generate.toolTip()
+        with qtbot.waitSignal(win.source_loaded, timeout=30_000):
+            win.projects.open_path(clip)  # being read: said so, not "Open a video first"
+            assert win.panel.status.text() == "Opening the clip…"
+            assert not win.panel.generate.isEnabled()
+        assert win.panel.generate.isEnabled() and win.panel.status.text() == "Ready"
+    finally:
+        close_and_check_threads(qtbot, win)

@@ -13,8 +13,8 @@ from app.state.settings import Favourite, PanelSettings
 from app.widgets.seed_browser import SeedBrowser
 from app.window.export import ExportController
 from app.window.menus import lend_actions
-from app.window.messages import Messages
-from app.window.runs import NO_CLIP, RunController
+from app.window.messages import NO_CLIP, Messages
+from app.window.runs import RunController
 from app.window.view import ViewController
 
 

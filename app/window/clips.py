@@ -34,6 +34,7 @@ def _read(path: str, cancel: Callable[[], bool]) -> tuple[Source, SourceInfo]:
 
 class ClipController(QObject):
     source_loaded = Signal(object)  # Source, once shown
+    reading_changed = Signal(bool)  # a clip is being read (or no longer)
 
     def __init__(self, session: SessionModel, view: ViewController, output: OutputSizeGroup,
                  inpaint: InpaintController, info: QLabel, busy: QProgressBar,
@@ -68,6 +69,7 @@ class ClipController(QObject):
         self._note = ""
         self.busy.setVisible(True)
         self.messages.status(f"Opening {Path(path).name}…")
+        self.reading_changed.emit(True)
         jobs.start(job)
 
     def note_on_open(self, text: str) -> None:
@@ -99,6 +101,7 @@ class ClipController(QObject):
             self._loader = None
             self.busy.setVisible(False)
             self._give_up()  # failed or cancelled: `loaded` was never called
+            self.reading_changed.emit(False)
 
     def _give_up(self) -> None:
         pending, self._pending = self._pending, None

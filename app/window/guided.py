@@ -33,12 +33,13 @@ from app.state.session import SessionModel
 from app.state.settings import PanelSettings
 from app.widgets.clip_slot import ClipSlot
 from app.widgets.control_panel import ControlPanel
-from app.window.messages import Messages
+from app.window.messages import NO_CLIP, Messages
 from app.workers import jobs
 
 NO_MOTION_CLIP = ("Choose the clip whose motion the result follows: Open… in “Motion from "
                   "(A)”, or drop a clip there.")
 MOTION_OPENING = "Clip A is still opening: Generate once it is read."
+OPENING_CLIP = "Opening the clip…"  # the first clip being read: Generate waits for it
 NOTHING_DRAWN = ("Nothing is drawn: draw where the result should move on the Source view (or "
                  "Sketch: Import…).")
 # A one-frame clip in each slot: a sketch can stand in for clip A's motion, not for the look.
@@ -77,6 +78,7 @@ class GuidedController(QObject):
         self._missing_for = ""  # the task that needs it
         self._motion_problem = ""  # why clip A's overlay could not be made (no motion)
         self._opening = ""  # the status bar's line while clip A is read
+        self._clip_reading = False  # the open clip (B) is being read
         self._motion_said = ""  # what the slot says of the clip A open (its overlay's line)
         self._look_problem = ""  # the same for the look clip (its in/out range)
         self.page.motion_slot.open_requested.connect(self.choose_motion)
@@ -310,8 +312,15 @@ class GuidedController(QObject):
                     self._compute(which)
         self._update_ready()
 
+    def clip_reading(self, reading: bool) -> None:
+        """A clip is being read (ClipController): with none open yet, Generate waits for it."""
+        self._clip_reading = reading
+        self._update_ready()
+
     def _update_ready(self) -> None:
-        if self.panel.current_task() != "analogy":
+        if self.session.clip is None:  # (no sample clip, or the one asked for failed to open)
+            self.panel.set_generate_ready(False, OPENING_CLIP if self._clip_reading else NO_CLIP)
+        elif self.panel.current_task() != "analogy":
             self.panel.set_generate_ready(True, NO_MOTION_CLIP)
         elif self._loader is not None:  # a run now would use the clip A being replaced
             self.panel.set_generate_ready(False, MOTION_OPENING)

@@ -63,10 +63,10 @@ from app.window.freshness import ResultFreshness
 from app.window.guided import GuidedController
 from app.window.help_text import ABOUT, SHORTCUT_HELP
 from app.window.menus import build_menus, fill_paths
-from app.window.messages import Messages
+from app.window.messages import NO_CLIP, Messages
 from app.window.projects import APP_NAME, ProjectController
 from app.window.recent_files import RecentFiles
-from app.window.runs import NO_CLIP, RunController
+from app.window.runs import RunController
 from app.window.settings_sync import SettingsSync
 from app.window.view import ViewController
 from app.workers import jobs
@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         self.recent = RecentFiles(self.settings)
         self.clips = ClipController(s, self.view, self.panel.output, self.inpaint, self.info,
                                     self.busy_bar, self.recent, self.messages, self)
+        self.clips.reading_changed.connect(self.guided.clip_reading)
         self.exports = ExportController(s, self.runs, self.cache, self.view, self.settings,
                                         self.messages, self)
         self.browsers = BrowserController(s, self.runs, self.cache, self.view, self.messages,

@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QMainWindow
 
 from app.widgets.dialogs import show_error, show_info
 
+NO_CLIP = "Open a video first (File ▸ Open or drop a file)."  # Generate and the files need one
+
 
 class Messages(QObject):
     error_reported = Signal(str)

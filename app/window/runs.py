@@ -18,7 +18,7 @@ from app.state.session import SessionModel
 from app.state.settings import Favourite, PanelSettings
 from app.widgets.control_panel import ControlPanel
 from app.window.guided import GuidedController
-from app.window.messages import Messages
+from app.window.messages import NO_CLIP, Messages
 from app.window.settings_sync import SettingsSync
 from app.window.view import ViewController
 from app.workers.eta import format_estimate, format_seconds
@@ -27,7 +27,6 @@ from engine.errors import InputError
 from engine.limits import check_requested_size
 from engine.request import Request, summarise_notes
 
-NO_CLIP = "Open a video first (File ▸ Open or drop a file)."
 MASK_FIRST = "Paint a mask first"  # the panel's line after a run refused for lack of one
 SET_A_SIZE = "Set a new size or duration"  # an update that would give the input back
 
