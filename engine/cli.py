@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli_args import OneLineParser, whole
+from engine.cli_args import OneLineParser, path_name, whole
 from engine.closed_pipes import survive_closed_pipes
 from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset, shrink_scale
 from engine.errors import Cancelled, EngineError, InputError
@@ -45,7 +45,7 @@ def _common(p: argparse.ArgumentParser, *, sizes: bool = True, layout: str = "",
     """The options every command shares. `layout`: what gives a guided output its size
     ("A", "the sketch"); the input's otherwise. `frames_help`: --frames' help, where the
     default one is not true."""
-    p.add_argument("-o", "--output", required=True,
+    p.add_argument("-o", "--output", required=True,  # "" is refused by check_target
                    help="output: .mp4/.mov/.mkv (H.264), .gif, .png (one frame) or a folder (numbered PNG frames)")
     whose = f"{layout}'s" if layout else "the input's"
     if sizes:
@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     g = sub.add_parser("generate", help="random variations (and spatial/temporal retargeting)")
-    g.add_argument("input", nargs="?", help="input video, image or image folder (default: the bundled sample)")
+    g.add_argument("input", nargs="?", type=path_name, help="input video, image or image folder (default: the bundled sample)")
     _common(g)
     g.add_argument("--count", type=_count, default=1,
                    help=f"how many outputs, seeds N..N+K-1 (at most {MAX_COUNT})")
@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep a large single subject (a dancer) whole: the completeness term where "
                    "the layout is drawn; layouts closer to the input's, more motion. Off by default")
     r = sub.add_parser("retarget", help="resize or change the duration without stretching or cropping")
-    r.add_argument("input", help="input video, image or image folder")
+    r.add_argument("input", type=path_name, help="input video, image or image folder")
     _common(r)
     r.add_argument("--noise", type=float, help="the coarsest noise's sigma, 0 to 100 (default 0: "
                    "the clip's own layout, resized; raise it, as the editor's Noise, for others)")
@@ -102,10 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="blend the faint seams where copied regions meet in smooth areas (pale "
                        "steps in a sky); off by default: not the paper's method")
     i = sub.add_parser("inpaint", help="fill a painted hole from the rest of the video")
-    i.add_argument("input", help="input video, image or image folder")
-    i.add_argument("--mask", required=True, help="mask: numbered PNG frames (folder), an image or a "
+    i.add_argument("input", type=path_name, help="input video, image or image folder")
+    i.add_argument("--mask", required=True, type=path_name, help="mask: numbered PNG frames (folder), an image or a "
                    "video; white = hole (transparent = not)")
-    i.add_argument("--hints", help="hint colours: RGB where painted, black or transparent elsewhere")
+    i.add_argument("--hints", type=path_name, help="hint colours: RGB where painted, black or transparent elsewhere")
     _common(i, sizes=False)
     from engine.cli_guided import add_parsers
 
@@ -249,7 +249,7 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, 
 
 def _generate(args: argparse.Namespace) -> int:
     from engine.io import SAMPLE_CLIP, check_target, unique_output_paths
-    from engine.limits import check_noise
+    from engine.limits import check_noise, check_requested_size
 
     if getattr(args, "noise", None) is not None:
         check_noise(args.noise)
@@ -264,6 +264,8 @@ def _generate(args: argparse.Namespace) -> int:
     outs = unique_output_paths(args.output, seeds) if len(seeds) > 1 else [args.output]
     for out in outs:
         check_target(out, [source], crf=args.crf)
+    # The caps first: Draft's fit of a 100000-px --width named a --max-side never typed.
+    check_requested_size(args.frames, args.height, args.width)
     settings = _fit_output(args, source, settings)
     load_engine_meanwhile(_check_sizes(args, source, settings))
     clip = _read(args, source, settings)

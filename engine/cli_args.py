@@ -37,6 +37,14 @@ def fraction(text: str) -> float:
     return v
 
 
+def path_name(text: str) -> str:
+    """A file or folder name; an empty one (a script's unset variable) is refused, not
+    read as "." or, for generate's input, as the bundled sample."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the name is empty")
+    return text
+
+
 class OneLineParser(argparse.ArgumentParser):
     """A usage mistake is one `error:` line naming the command and its --help (exit code
     2), as every other bad input is, not the usage block first."""

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from engine.cli_args import fraction, whole
+from engine.cli_args import fraction, path_name, whole
 from engine.errors import InputError
 from engine.request import Request
 
@@ -34,8 +34,8 @@ def add_parsers(sub, common: Callable[..., None]) -> None:
     """Add `analogy` and `sketch` to engine.cli's subparsers; `common` adds the shared options."""
     a = sub.add_parser("analogy", help="the motion layout of clip A with the look of clip B",
                        description="A new video that moves where A moves, made of B's patches.")
-    a.add_argument("motion", metavar="A", help="the clip whose motion layout the result follows")
-    a.add_argument("look", metavar="B", help="the clip whose look the result takes "
+    a.add_argument("motion", metavar="A", type=path_name, help="the clip whose motion layout the result follows")
+    a.add_argument("look", metavar="B", type=path_name, help="the clip whose look the result takes "
                    "(--start/--end pick its frames)")
     a.add_argument("--a-levels", type=_levels, default=4,
                    help="speed levels of A's quantised motion (default 4)")
@@ -50,8 +50,8 @@ def add_parsers(sub, common: Callable[..., None]) -> None:
                        description="A new video that moves where the sketch is dark, made of "
                        "B's patches. Ink stands for motion, white paper for stillness; a "
                        "single image is held still for B's duration.")
-    s.add_argument("sketch", help="the sketch: a video, a folder of numbered frames or one image")
-    s.add_argument("look", metavar="B", help="the clip whose look the result takes")
+    s.add_argument("sketch", type=path_name, help="the sketch: a video, a folder of numbered frames or one image")
+    s.add_argument("look", metavar="B", type=path_name, help="the clip whose look the result takes")
     s.add_argument("--guide-until", type=fraction, default=None,
                    help="share of the pyramid the sketch steers (default 1: all of it)")
     # A sketch video keeps its own frame count (another one is refused); --frames is for a

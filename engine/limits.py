@@ -26,7 +26,14 @@ descriptors were split without copies (the same day): 128x72x13 0.15 GB added; 2
 0.44 GB (0.45 at Best; 0.65 before); 480x270x16 1.6 GB (2.5); 640x360x13 2.0 GB (3.4; 2.0 at
 Best); 456x256x25 2.1 GB (3.5); the largest such level of ballet at 640x360x101 (2.7
 million voxels) 2.5 GB, the most a voxel cost there, with the clip itself held beside it.
-The peak is the larger of the two.
+The peak is the larger of the two. An output much longer than its clip costs more per
+output voxel than the mean (measured 2026-12-07, Draft, peak resident memory less 0.45 GB
+for Python and PyTorch; the estimate before in brackets): air_balloons' 13 frames at
+256x144 made 200 frames long 1.4 GB (1.5), 400 frames 2.5 GB (1.8), 800 frames 4.7 GB (2.9):
+160-190 bytes per output voxel. An audit's 5000 frames were estimated at 20.4 GB, passed on
+a machine with 24 GB free, and the kernel killed the run (and could have killed others'
+programs) after five minutes. So the large levels also count LARGE_OUTPUT_BYTES per output
+voxel and LARGE_SOURCE_BYTES per source voxel, whichever figure is higher.
 
 No torch import here: the CLI checks a request before loading PyTorch.
 """
@@ -45,6 +52,8 @@ MAX_PIXELS_PER_FRAME = 36_000_000
 MAX_FRAMES = 10_000
 LARGE_BYTES = 220  # per voxel of source and output, over the large-level threshold
 RICH_BYTES = 900  # per voxel of the mean of source and output, under it
+LARGE_OUTPUT_BYTES = 180  # per output voxel of an output much longer than its clip
+LARGE_SOURCE_BYTES = 15  # ... and per voxel of its source
 RUN_BYTES = 100_000_000  # what any run holds beside its levels (buffers, the clip's copies)
 LARGE_VOXELS = Settings().large_voxels
 MAX_NOISE = 100.0  # colours span [-1, 1]: far above the paper's 2..5, it is noise only
@@ -154,7 +163,7 @@ def estimated_peak_bytes(source_shape: Shape3, output_shape: Shape3) -> int:
     holds at most LARGE_VOXELS voxels on the larger of its two sides."""
     src = math.prod(int(v) for v in source_shape)
     out = math.prod(int(v) for v in output_shape)
-    large = (LARGE_BYTES // 2) * (src + out)
+    large = max((LARGE_BYTES // 2) * (src + out), LARGE_OUTPUT_BYTES * out + LARGE_SOURCE_BYTES * src)
     below = min(1.0, LARGE_VOXELS / max(src, out, 1))  # the largest rich level's share
     rich = RICH_BYTES * (src + out) / 2 * below
     return int(max(large, rich)) + RUN_BYTES

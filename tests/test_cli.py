@@ -248,6 +248,43 @@ def test_absurd_width_refused_at_once(clip_file, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]
 
 
+def test_draft_refuses_an_absurd_width_by_its_own_cap(clip_file, tmp_path, capsys):
+    """Draft fitted the run under 320 px before the caps were checked: a 100000-px width
+    was refused naming a --max-side the user never typed (an audit)."""
+    rc = main(["generate", str(clip_file), "-o", str(tmp_path / "w.mp4"), "--quality", "draft",
+               "--width", "100000", "-q"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("error: output width 100000 is over the limit of 8192")
+    assert "--max-side" not in err.split(";")[0]
+
+
+@pytest.mark.parametrize("args, name", [
+    (["generate", ""], "input"), (["retarget", ""], "input"),
+    (["inpaint", "{clip}", "--mask", "", ], "--mask"),
+    (["inpaint", "{clip}", "--mask", "{clip}", "--hints", ""], "--hints"),
+    (["analogy", "", "{clip}"], "A"), (["sketch", "{clip}", " "], "B"),
+])
+def test_an_empty_name_is_refused_not_read_as_the_sample(clip_file, tmp_path, capsys, args,
+                                                         name):
+    """A script's unset variable gives an empty name: generate and retarget made the
+    bundled sample's variation and exited 0, --hints "" was left out silently, the others
+    failed naming a file called "" (an audit)."""
+    out = tmp_path / "x.mp4"
+    with pytest.raises(SystemExit) as stop:
+        main([a.format(clip=clip_file) for a in args] + ["-o", str(out)])
+    assert stop.value.code == 2 and not out.exists()
+    assert f"argument {name}: the name is empty" in capsys.readouterr().err
+
+
+def test_bench_reads_every_clip_before_the_first_runs(clip_file, tmp_path, capsys):
+    """A missing last clip was found after the earlier ones had run (minutes on Full-HD),
+    and their results were thrown away."""
+    rc = main(["bench", str(clip_file), str(tmp_path / "missing.mp4"), "--seeds", "1",
+               "--no-metrics", "--json", str(tmp_path / "b.json")])
+    captured = capsys.readouterr()
+    assert rc == 2 and "missing.mp4" in captured.err and "bench: clip.mp4" not in captured.err
+
+
 def test_size_check_loads_neither_torch_nor_the_frames(clip_file):
     code = ("import sys, engine.io.reader as r; from engine.cli import main\n"
             "def no_decoding(*a, **k): raise AssertionError('decoded before the size check')\n"

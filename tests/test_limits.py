@@ -67,6 +67,18 @@ def test_levels_under_the_large_threshold_are_charged_at_their_cost(shape, measu
     assert measured <= estimated_peak_bytes(shape, shape) < 1.5 * measured
 
 
+@pytest.mark.parametrize("frames, measured", [(200, 1.43e9), (400, 2.45e9), (800, 4.71e9)])
+def test_an_output_much_longer_than_its_clip_is_charged_at_its_cost(frames, measured) -> None:
+    """air_balloons' 13 frames made 200-800 frames long cost 160-190 bytes a voxel of
+    output (measured 2026-12-07, Draft, as the memory the run added): the estimate was 1.8
+    GB for 2.5 GB at 400 frames, and an audit's 5000 frames, estimated at 20.4 GB, passed
+    with 24 GB free and were killed by the kernel for want of memory."""
+    clip = (13, 144, 256)
+    assert measured < estimated_peak_bytes(clip, (frames, 144, 256)) < 1.35 * measured
+    with pytest.raises(InputError, match="needs about 33.3 GB"):
+        check_output_size(clip, (5000, 144, 256), free_bytes=24 * 10**9)
+
+
 def test_free_memory_reads_the_system() -> None:
     free = free_memory()
     if sys.platform.startswith("linux"):
