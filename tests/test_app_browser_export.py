@@ -220,7 +220,11 @@ def test_an_export_of_favourites_makes_a_starred_tile_once(window, qtbot, tmp_pa
     with qtbot.waitSignal(window.exporter.finished, timeout=RUN_TIMEOUT_MS):
         window.exports.start_export(items, [tmp_path / "clip_seed0007.mp4"], crf=18)
         assert browser.tiles[7].state.text() == "in the export"
+        # One export at a time: the browser's button waits (pressed, its "already running"
+        # box covered the export's Cancel, an audit).
+        assert not browser.export.isEnabled() and "running" in browser.export.toolTip()
         gate.set()
+    qtbot.waitUntil(browser.export.isEnabled, timeout=10_000)
     tile = browser.tiles[7]
     qtbot.waitUntil(lambda: tile.clip.final and tile.clip.realism is not None, timeout=10_000)
     qtbot.waitUntil(lambda: not browser.busy, timeout=RUN_TIMEOUT_MS)

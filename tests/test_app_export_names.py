@@ -199,3 +199,42 @@ def test_the_dialog_offers_a_name_not_taken_in_the_folder(qtbot, tmp_path):
     assert dialog.targets() == [tmp_path / "clip_3_seed0003.mp4"]
     dialog.format.setCurrentText("GIF animation")  # the name offered stays
     assert dialog.targets() == [tmp_path / "clip_3_seed0003.gif"]
+
+
+def test_a_refused_name_is_said_over_the_export_dialog_shown_again(window, qtbot, tmp_path,
+                                                                   monkeypatch):
+    """A refusal sends the user back to the dialog as filled in; its box opened on the main
+    window, behind the dialog shown again, which kept the whole editor blocked (an audit):
+    now the box opens over the dialog, once it is up."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    generate(window, qtbot)
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file, not a folder")
+    seen = []
+
+    def exec_(dialog):
+        dialog.shown = getattr(dialog, "shown", 0) + 1
+        if dialog.shown == 1:
+            dialog.target.setText(str(blocker / "out.mp4"))
+            return QDialog.DialogCode.Accepted
+        QApplication.processEvents()  # the dialog's own loop, up again
+        seen.extend((box.text(), box.parent()) for box in QApplication.topLevelWidgets()
+                    if isinstance(box, QMessageBox) and box.isVisible())
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(ExportDialog, "exec", exec_)
+    window.exports.export_result()
+    assert len(seen) == 1 and "not a folder" in seen[0][0]
+    assert isinstance(seen[0][1], ExportDialog)  # over the dialog, not the main window
+    assert not blocker.with_suffix("").exists() and blocker.read_text() == "a file, not a folder"
+
+
+def test_the_list_of_files_fits_the_favourites_dialog(qtbot, tmp_path):
+    """Sized before its names were filled in, the dialog cut the list off (an audit)."""
+    dialog = ExportDialog("air_balloons_13f_256x144", [3, 5, 9], tmp_path, single=False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.names.height() >= dialog.names.sizeHint().height()
+    assert "seed0009" in dialog.names.text()

@@ -74,7 +74,6 @@ class ExportDialog(QDialog):
         form.addRow("File" if single else "Folder", row)
         form.addRow("", self.names)
         form.addRow(buttons)
-        self.resize(520, self.sizeHint().height())
         self._folder = folder
         labels = [label for label, (k, _) in FORMATS.items() if k == kind]
         if labels and not still:  # a still starts on the PNG image
@@ -83,6 +82,8 @@ class ExportDialog(QDialog):
         self.crf.valueChanged.connect(self._show_crf)  # the quality leaves the name alone
         self.target.textEdited.connect(self._follow_typed_suffix)
         self._refresh()
+        # Sized once the file names are in (sized before, the list of names was cut off).
+        self.resize(520, self.sizeHint().height())
 
     @property
     def kind(self) -> str:

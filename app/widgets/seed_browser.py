@@ -60,6 +60,10 @@ AWAITED_STATE = {"run": "in editor's run", "export": "in the export"}
 AWAITED_WORK = {"run": "the editor's run", "export": "the export"}
 
 
+EXPORT_TIP = ("Write every starred variation of this session (the stars here and those "
+              "made in the editor), each named with its seed.")
+
+
 class SeedBrowser(QDialog):
     use_clip = Signal(object)  # ResultClip chosen with "Use"
     export_favourites = Signal()
@@ -110,8 +114,9 @@ class SeedBrowser(QDialog):
         self.stop = QPushButton("Stop")
         self.stop.setToolTip("Stop computing (Esc closes the browser).")
         self.export = QPushButton("Export favourites…")
-        self.export.setToolTip("Write every starred variation, each named with its seed.")
+        self.export.setToolTip(EXPORT_TIP)
         self.export.setEnabled(False)
+        self._exporting = False  # an export runs (set_exporting): one at a time
         # Elided (the whole text in its tooltip): a long error message must not widen the
         # window past the screen.
         self.status = ElidedLabel("")
@@ -552,9 +557,17 @@ class SeedBrowser(QDialog):
         if tile.clip is not None and tile.clip.final:
             self.use_clip.emit(tile.clip)
 
+    def set_exporting(self, running: bool) -> None:
+        """An export runs: the button waits for it (pressed, it opened an "already running"
+        box over the export's own progress window, an audit)."""
+        self._exporting = running
+        self.export.setToolTip("An export is running: its window shows its progress."
+                               if running else EXPORT_TIP)
+        self._on_star(0, False)
+
     def _on_star(self, seed: int, on: bool) -> None:
         n = self.favourite_total() if self.favourite_total else len(self.favourite_seeds())
-        self.export.setEnabled(n > 0)
+        self.export.setEnabled(n > 0 and not self._exporting)
         self.export.setText(f"Export {n} favourite{'s' if n != 1 else ''}…" if n
                             else "Export favourites…")
 

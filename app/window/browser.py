@@ -3,7 +3,7 @@ favourites, and "Use" (a tile's video becomes the result, its seed the current s
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
 from app.state.result_cache import ResultCache
@@ -74,8 +74,11 @@ class BrowserController(QObject):
             self.browser.running = lambda: self.runs.runner.running
             self.browser.exporting = lambda: list(self._exports.making_now)
             lend_actions(self._window, self.browser)  # Ctrl+S, G, F1… work from it too
+        self.browser.set_exporting(self._exports.runner.busy)
         self.browser.show()
         self.browser.raise_()
+        if self._exports.runner.busy:  # the export's progress window stays in sight
+            QTimer.singleShot(0, self._exports.runner.raise_progress)
         self.browser.browse(selection, request, settings.browse_count,  # stars: _starred
                             prepare=prepare)
         return self.browser
@@ -97,8 +100,10 @@ class BrowserController(QObject):
                 self.browser.defer(token, [request], owner="export")
 
     def _on_export_busy(self, busy: bool) -> None:
-        if self.browser is not None and not busy:
-            self.browser.resume(owner="export")
+        if self.browser is not None:
+            self.browser.set_exporting(busy)
+            if not busy:
+                self.browser.resume(owner="export")
 
     def _offer_result(self, clip: ResultClip) -> None:
         if self.browser is not None:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from app.state.export_journal import ExportJournal
 from app.state.media import Selection
@@ -54,8 +54,9 @@ class ExportController(QObject):
             outcome.connect(self._end_journal)
         self.runner.finished.connect(self._on_exported)
         self.runner.computed.connect(self._keep_computed)
-        self.runner.failed.connect(
-            lambda msg, written: messages.error("Export failed", msg + _kept(written, "failed")))
+        self.runner.failed.connect(  # over the window in use (a seed browser hid it)
+            lambda msg, written: messages.error("Export failed", msg + _kept(written, "failed"),
+                                                over=QApplication.activeWindow()))
         self.runner.cancelled.connect(
             lambda written: messages.status("Export cancelled; " + (
                 _kept(written, "was cancelled").lstrip() or "nothing was written."), 15000))
@@ -103,8 +104,8 @@ class ExportController(QObject):
         while dialog.exec() == QDialog.DialogCode.Accepted:
             chosen = targets()
             if not chosen:
-                self.messages.error("Export", "Choose a file to export to.")
-            elif self._may_replace(chosen):
+                self.messages.error("Export", "Choose a file to export to.", over=dialog)
+            elif self._may_replace(chosen, dialog):
                 return chosen
         return None
 
@@ -129,7 +130,7 @@ class ExportController(QObject):
         motion = self.session.motion
         return tuple(p for p in (selection.path, motion.path if motion else None) if p)
 
-    def _may_replace(self, targets: list[Path]) -> bool:
+    def _may_replace(self, targets: list[Path], dialog: ExportDialog | None = None) -> bool:
         """Refuse now what the writer would refuse (an input, a folder holding other
         files), then ask before writing over files (or PNG-frame folders) that are there
         already; an empty folder is not asked about. A folder typed that does not exist yet
@@ -139,7 +140,7 @@ class ExportController(QObject):
             blocker = _file_above(folder)
             if blocker is not None:  # no folder can be made there: said now, not asked
                 self.messages.error("Export", f"Cannot export into {folder}: {blocker} is a "
-                                    "file, not a folder.")
+                                    "file, not a folder.", over=dialog)
                 return False
             if not prompts.ask_create_folder(self._window, folder):
                 return False
@@ -147,13 +148,13 @@ class ExportController(QObject):
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 self.messages.error("Export", f"Cannot create the folder {folder}: "
-                                    f"{(exc.strerror or str(exc)).lower()}")
+                                    f"{(exc.strerror or str(exc)).lower()}", over=dialog)
                 return False
         for target in targets:
             try:
                 check_target(writer_target(target), protect=self._inputs())
             except InputError as exc:
-                self.messages.error("Export", str(exc))
+                self.messages.error("Export", str(exc), over=dialog)
                 return False
         there = [t for t in targets if t.exists() and not (t.is_dir() and not any(t.iterdir()))]
         return not there or prompts.ask_replace(self._window, there)

@@ -3,8 +3,8 @@ for errors (never a traceback, never a crash)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.widgets.dialogs import show_error, show_info
 
@@ -28,11 +28,16 @@ class Messages(QObject):
         if bar.currentMessage() == text:
             bar.clearMessage()
 
-    def error(self, title: str, message: str) -> None:
-        """Status bar + a (non-blocking) dialog."""
+    def error(self, title: str, message: str, over: QWidget | None = None) -> None:
+        """Status bar + a (non-blocking) dialog. `over`: a dialog that is shown again at
+        once (the export dialog after a refused name), the box opening over it once it is
+        up: on the main window it opened behind the dialog, which kept the window blocked."""
         self.last_error = message
         self.status(message, 15000)
-        show_error(self._window, title, message)
+        if isinstance(over, QWidget):
+            QTimer.singleShot(0, over, lambda: show_error(over, title, message))
+        else:
+            show_error(self._window, title, message)
         self.error_reported.emit(message)
 
     def info(self, title: str, message: str) -> None:

@@ -66,6 +66,12 @@ class ExportRunner(QObject):
         self.busy_changed.emit(True)
         return job
 
+    def raise_progress(self) -> None:
+        """Put the progress window over the editor's others (a seed browser opened over it
+        hid it and its Cancel)."""
+        if self._dialog is not None:
+            self._dialog.raise_()
+
     def cancel(self) -> None:
         if self._job is not None:
             self._job.cancel()
