@@ -57,6 +57,9 @@ def test_seed_browser_grid_star_and_use(window, qtbot):
     window.panel.browse_count.setValue(3)
     browser = window.browsers.browse_seeds()
     assert sorted(browser.tiles) == [5, 6, 7]
+    # Its title says what the grid is of (the panel may move on to another task).
+    assert browser.windowTitle() == (f"Seed browser · Variations · Draft · "
+                                     f"{window.session.clip.path.name}, frames 1–{CLIP_T}")
     # Every tile first gets a (coarse) picture, then its finished video.
     qtbot.waitUntil(lambda: all(t.clip is not None for t in browser.tiles.values()),
                     timeout=RUN_TIMEOUT_MS)

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.state.media import Selection
-from app.state.request_builder import engine_shapes, with_quality
+from app.state.request_builder import engine_shapes, quality_of, with_quality
 from app.state.result_cache import ResultCache
-from app.state.result_clip import ResultClip
+from app.state.result_clip import TASK_TITLES, ResultClip
 from app.state.settings import MAX_SEED
 from app.widgets.dialogs import show_error
 from app.widgets.elided_label import ElidedLabel
@@ -63,6 +63,18 @@ AWAITED_WORK = {"run": "the editor's run", "export": "the export"}
 EXPORT_TIP = ("Write every starred variation of this session (the stars here and those "
               "made in the editor), each named with its seed.")
 
+
+
+def grid_title(selection: Selection, request: Request) -> str:
+    """The browser's window title: what its grid shows (the task, the quality, the frames it
+    is made from), which stayed unsaid after the panel moved on to another task (an audit)."""
+    task = TASK_TITLES.get(request.task, request.task)
+    quality = quality_of(request.settings)
+    first = selection.in_point + 1  # frames count from 1 on screen
+    last = selection.in_point + selection.length
+    name = selection.path.name if selection.path is not None else "the clip"
+    return " · ".join(filter(None, ("Seed browser", task, quality,
+                                    f"{name}, frames {first}–{last}")))
 
 class SeedBrowser(QDialog):
     use_clip = Signal(object)  # ResultClip chosen with "Use"
@@ -177,6 +189,7 @@ class SeedBrowser(QDialog):
         those `starred_seeds` gives for the new tiles, else none). prepare: what the worker
         does to the request first (a sketch's frames, made there once for the grid)."""
         self.selection, self.request, self._prepare = selection, request, prepare
+        self.setWindowTitle(grid_title(selection, request))
         self.noise_hint.setVisible(request.task == "retarget" and not request.noise)
         scored = request.task in SCORED_TASKS
         if scored != self.order.isEnabled():  # the other orders would sort nothing: seed
