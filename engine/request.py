@@ -67,11 +67,12 @@ class LevelResult:
 
 def summarise_notes(notes: list[str]) -> list[str]:
     """The notes to show a user: each once, in the order first seen, with how many times it
-    came when more than once (a seed drawn again eight times reads as one line)."""
+    came when more than once (a seed drawn again eight times reads as one line). No
+    parentheses: the editor's "Result ready" line puts the notes in some."""
     counts: dict[str, int] = {}
     for note in notes:
         counts[note] = counts.get(note, 0) + 1
-    return [note if n == 1 else f"{note} ({n} times)" for note, n in counts.items()]
+    return [note if n == 1 else f"{note}, {n} times" for note, n in counts.items()]
 
 
 CancelCheck = Callable[[], bool]

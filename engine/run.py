@@ -382,7 +382,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         if copied:
             why, badness = "the noise reproduced the input", LAYOUT_FLAG_AT
         elif (shift := band_shift(to_frames(pyramid[n]), result.frames)) > LAYOUT_FLAG_AT:
-            why, badness = "the noise cut a band of the scene (sky into the ground)", shift
+            why, badness = "the noise cut a band of the scene, sky into the ground", shift
         if why is not None:
             # The least bad draw so far, kept in case every draw fails: a copy ranks as a
             # cut at the flag (a clean picture, though not new, beats a broken one); ties

@@ -650,7 +650,7 @@ def test_a_long_status_message_ends_with_an_ellipsis_in_a_narrow_window(window, 
     the whole of it in the tooltip and in currentMessage(); a wide window shows it whole."""
     bar = window.statusBar()
     text = ("Result ready in 32 s (the noise reproduced the input; drawn again; the noise cut "
-            "a band of the scene (sky into the ground); drawn again)")
+            "a band of the scene, sky into the ground; drawn again)")
     window.resize(window.minimumSizeHint())
     qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
     window.messages.status(text)
