@@ -335,7 +335,7 @@ def _check_single_image_output(output: str, frames: int, frames_option: bool = T
 
 
 def _inpaint(args: argparse.Namespace) -> int:
-    from engine.io import check_target
+    from engine.io import check_target, probe
     from engine.io.masks import load_hints, load_mask
 
     # Draft does not shrink an inpainting (as in the editor): the mask is the clip's size,
@@ -344,6 +344,9 @@ def _inpaint(args: argparse.Namespace) -> int:
     # The mask and hints are inputs too: the output never replaces them.
     inputs = [Path(p) for p in (args.input, args.mask, args.hints) if p]
     check_target(args.output, inputs, crf=args.crf)
+    for layer in (args.mask, args.hints):  # a missing mask said at once, not once the clip
+        if layer:  # was decoded (and as "cannot read the mask: m.png: file not found")
+            probe(layer)
     load_engine_meanwhile(_check_sizes(args, args.input, settings))
     clip = _read(args, args.input, settings)
     for note in clip.notes:  # downscaled, rotated, a variable rate: said as generate says it

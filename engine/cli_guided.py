@@ -97,6 +97,9 @@ def run_guided(args: argparse.Namespace) -> int:
     errors, warnings = look_clip_problems(look_shape, out)
     if errors:
         raise InputError(f"{Path(args.look).name}: {errors[0]}")
+    if not sketch and layout_shape[0] == 1:  # from the header: before decoding or PyTorch
+        raise InputError(f"{Path(layout_path).name} has one frame: a still image has no motion "
+                         "to follow (use a clip, or the sketch task)")
 
     load_engine_meanwhile(max(math.prod(look_shape), math.prod(out)))
     layout = read_video(layout_path, max_side=layout_side)

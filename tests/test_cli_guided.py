@@ -142,3 +142,25 @@ def test_a_sketch_thinned_away_by_max_side_says_so(files, tmp_path, capsys):
                  "--max-side", "48", "-q"])
     err = capsys.readouterr().err
     assert code == 2 and "thin.png has no strokes" in err and "draw thicker strokes" in err
+
+
+def test_a_still_clip_a_and_a_missing_mask_are_refused_before_any_decoding(
+        files, tmp_path, capsys, monkeypatch):
+    """A one-frame clip A was refused once both clips were decoded and PyTorch loaded (two
+    "downscaled" notes first), a missing --mask once the clip was decoded, as "cannot read
+    the mask: m.png: file not found" (an audit): both from the files' headers now."""
+    import engine.cli as cli
+    import engine.io as io
+
+    def no_work(*a, **k):
+        raise AssertionError("decoded before the check")
+
+    monkeypatch.setattr(cli, "_read", no_work)
+    monkeypatch.setattr(io, "read_video", no_work)
+    out = tmp_path / "o.mp4"
+    assert main(["analogy", str(files / "still_sketch.png"), str(files / "b.mp4"), "-o",
+                 str(out), "-q"]) == 2
+    assert capsys.readouterr().err.startswith("error: still_sketch.png has one frame")
+    assert main(["inpaint", str(files / "b.mp4"), "--mask", str(tmp_path / "m.png"),
+                 "-o", str(out), "-q"]) == 2
+    assert capsys.readouterr().err.strip() == "error: m.png: file not found"
