@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("input", type=path_name, help="input video, image or image folder")
     _common(r)
     r.add_argument("--noise", type=float, help="the coarsest noise's sigma, 0 to 100 (default 0: "
-                   "the clip's own layout, resized; raise it, as the editor's Noise, for others)")
+                   "the clip's own layout, resized; raise it, as the editor's Variation, for others)")
     for p in (g, r):
         p.add_argument("--blend-seams", action="store_true",
                        help="blend the faint seams where copied regions meet in smooth areas (pale "
