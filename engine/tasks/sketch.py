@@ -52,10 +52,10 @@ class Sketch(Analogy):
         """The task's settings, with as many frames kept at the coarse levels as the
         drawing's motion needs (MAX_COARSE_STEP); a drawing held still changes nothing."""
         s = super().adjust(settings)
-        guide = self.request.guide
-        t, h, w = self._source_shape
-        if guide is None or guide.shape[0] < 2 or t <= s.min_frames:
-            return s
+        guide, source = self.request.guide, getattr(self, "_source_shape", None)
+        if guide is None or source is None or guide.shape[0] < 2 or source[0] <= s.min_frames:
+            return s  # (no source known: validate() was not called)
+        t, h, w = source
         speed = ink_speed(guide)  # the sketch's pixels per frame
         _, oh, _ = self.output_shape(self._source_shape, 1.0)
         # The coarsest level shrinks space to min_side / min(h, w) of B's (the output by as
