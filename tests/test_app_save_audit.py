@@ -315,6 +315,7 @@ def test_an_autosave_during_a_save_keeps_both_files_right(window, tmp_path, monk
     assert window.projects.wait()
     assert window.session.dirty and kept.exists()  # still protected
     assert window.projects.save() and window.projects.wait()
+    window.autosave.store.wait()  # the recovery file is deleted on the store's own thread
     assert not window.session.dirty and not kept.exists()
 
 
