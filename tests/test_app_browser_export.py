@@ -91,8 +91,14 @@ def test_seed_browser_grid_star_and_use(window, qtbot):
     tile.set_selected(True)
     assert tile.playing  # a selected tile plays
 
+    browser.activateWindow()
+    qtbot.waitUntil(browser.isActiveWindow, timeout=5000)
     tile.use.click()
     assert window.view.result is tile.clip and window.panel.seed.value() == 6
+    # The editor comes forward with it (the browser covered the video chosen); the browser
+    # stays open behind.
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    assert browser.isVisible()
     # The Done line gives the used variation's own figures (its score alone).
     assert f"realism {tile.clip.realism.score:.0f}" in window.panel.timing.text()
     assert f"{100 * tile.clip.realism.new:.0f}% new" in window.panel.timing.text()

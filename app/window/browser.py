@@ -123,6 +123,10 @@ class BrowserController(QObject):
         self.view.show_result(clip)
         self.runs.show_done(clip)  # its own figures, not the last run's
         self.messages.status(f"Using seed {clip.seed}", 5000)
+        # The editor comes forward with the video chosen (the browser covered it, an audit);
+        # the browser stays open behind it, its grid as it was.
+        self._window.raise_()
+        self._window.activateWindow()
 
     def close(self) -> None:
         if self.browser is not None:
