@@ -238,3 +238,30 @@ def test_the_list_of_files_fits_the_favourites_dialog(qtbot, tmp_path):
     qtbot.waitExposed(dialog)
     assert dialog.names.height() >= dialog.names.sizeHint().height()
     assert "seed0009" in dialog.names.text()
+
+
+def test_the_export_dialog_says_what_becomes_of_the_sound(qtbot, tmp_path):
+    """Whether a video keeps the clip's sound was only in a tooltip and in a status line
+    after the export (an audit): the dialog says it, for a video; a GIF or PNG has none."""
+    from fractions import Fraction
+
+    from app.state.media import Selection
+    from app.window.export import FAVOURITES_SOUND, sound_line
+
+    frames = np.zeros((10, 8, 8, 3), np.uint8)
+    with_sound = Selection(frames, (0, 0, 9), Fraction(10), None, 0, has_audio=True)
+    silent = Selection(frames, (0, 0, 9), Fraction(10), None, 0)
+    assert sound_line(with_sound, 1.0) == "Sound: the clip's, kept."
+    assert sound_line(with_sound, 2.0).startswith("Sound: left out: the result lasts 2.00 s")
+    assert sound_line(silent, 1.0) == ""
+    dialog = ExportDialog("clip", [3], tmp_path, single=True, sound=sound_line(with_sound, 2.0))
+    qtbot.addWidget(dialog)
+    assert dialog.sound.text().startswith("Sound: left out")
+    dialog.format.setCurrentText("GIF animation")
+    assert dialog.sound.text().startswith("No sound")
+    favourites = ExportDialog("clip", [3, 4], tmp_path, single=False, sound=FAVOURITES_SOUND)
+    qtbot.addWidget(favourites)
+    assert favourites.sound.text() == FAVOURITES_SOUND
+    quiet = ExportDialog("clip", [3], tmp_path, single=True)
+    qtbot.addWidget(quiet)
+    assert quiet.sound.isHidden()

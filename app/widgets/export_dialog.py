@@ -32,7 +32,7 @@ class ExportDialog(QDialog):
 
     def __init__(self, stem: str, seeds: list[int], folder: Path, single: bool,
                  parent: QWidget | None = None, kind: str = "mp4",
-                 crf: int = DEFAULT_CRF, still: bool = False) -> None:
+                 crf: int = DEFAULT_CRF, still: bool = False, sound: str = "") -> None:
         super().__init__(parent)
         many = f"{len(seeds)} favourite{'s' if len(seeds) != 1 else ''}"
         self.setWindowTitle("Export result" if single else f"Export {many}")
@@ -57,6 +57,12 @@ class ExportDialog(QDialog):
         self.names = QLabel()
         self.names.setObjectName("hint")
         self.names.setWordWrap(True)
+        # What becomes of the clip's sound (said for a video; a GIF or PNG has none): it was
+        # only in the format's tooltip and a status line after the export (an audit).
+        self._sound = sound
+        self.sound = QLabel()
+        self.sound.setObjectName("hint")
+        self.sound.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.target, 1)
         row.addWidget(browse)
@@ -73,6 +79,7 @@ class ExportDialog(QDialog):
         form.addRow("Video quality", crf_row)  # (not the panel's Quality: Draft, Normal, Best)
         form.addRow("File" if single else "Folder", row)
         form.addRow("", self.names)
+        form.addRow("", self.sound)
         form.addRow(buttons)
         self._folder = folder
         labels = [label for label, (k, _) in FORMATS.items() if k == kind]
@@ -123,6 +130,9 @@ class ExportDialog(QDialog):
     def _show_crf(self) -> None:
         self.crf_label.setText(f"CRF {self.crf.value()}")
         self.crf.setEnabled(self.kind == "mp4")
+        self.sound.setText(self._sound if self.kind == "mp4" else
+                           "No sound: a GIF or PNG holds pictures only." if self._sound else "")
+        self.sound.setVisible(bool(self.sound.text()))
 
     def _follow_typed_suffix(self, text: str) -> None:
         """A file name typed with a format's suffix picks that format (x.gif: GIF), so the
@@ -144,6 +154,7 @@ class ExportDialog(QDialog):
     def _show_png_note(self) -> None:
         self.names.setText("PNG frames go into a new (or empty) folder of that name."
                            if self.kind == "png" else "")
+        self.names.setVisible(bool(self.names.text()))  # no empty row above the sound
 
     def _refresh(self) -> None:
         self._show_crf()

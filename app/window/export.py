@@ -85,13 +85,14 @@ class ExportController(QObject):
                 "screen." if earlier is not None and result is not None else
                 "Generate a result first and wait until it is finished (the status shows “Done”)."))
             return
-        dialog = self._dialog([result.seed], single=True, still=len(result.frames) == 1)
+        made = self._made_from(result) or self.runs.current_selection()
+        dialog = self._dialog([result.seed], single=True, still=len(result.frames) == 1,
+                              sound=sound_line(made, len(result.frames) / result.fps))
         targets = self._chosen(dialog, lambda: [normalize_target(t, dialog.kind)
                                                 for t in dialog.targets()])
         if targets is None:
             return
         item = ExportItem(result.seed, result.request, result.frames)
-        made = self._made_from(result) or self.runs.current_selection()
         made = replace(made, out_fps=result.fps)  # an analogy's: its clip A's rate
         if self.start_export([item], targets, dialog.crf.value(), made):
             self._remember(dialog)
@@ -218,7 +219,9 @@ class ExportController(QObject):
                                                                       item.request)
                    for item in items):
             return  # one of them would be computed over the limits: said in a dialog
-        dialog = self._dialog([item.seed for item in items], single=False)
+        selection = self.runs.current_selection()
+        dialog = self._dialog([item.seed for item in items], single=False,
+                              sound=FAVOURITES_SOUND if selection.has_audio else "")
         targets = self._chosen(dialog, dialog.targets)
         if targets is None:
             return
@@ -250,11 +253,13 @@ class ExportController(QObject):
         if self.journal is not None:
             self.journal.end()
 
-    def _dialog(self, seeds: list[int], single: bool, still: bool = False) -> ExportDialog:
+    def _dialog(self, seeds: list[int], single: bool, still: bool = False,
+                sound: str = "") -> ExportDialog:
         preset = self.session.export
         stem = self.session.clip.path.stem if self.session.clip.path else "result"
         return ExportDialog(stem, seeds, self.export_folder(), single=single,
-                            parent=self._window, kind=preset.format, crf=preset.crf, still=still)
+                            parent=self._window, kind=preset.format, crf=preset.crf, still=still,
+                            sound=sound)
 
     def _remember(self, dialog: ExportDialog) -> None:
         # A still's PNG image is not a format for the next (moving) result.
@@ -305,3 +310,19 @@ def _file_above(folder: Path) -> Path | None:
         if place.exists():
             return None if place.is_dir() else place
     return None
+
+
+FAVOURITES_SOUND = ("Sound: each video keeps the clip's when it lasts as long as its in/out "
+                    "range; a longer or shorter one is written without.")
+
+
+def sound_line(selection: Selection, seconds: float) -> str:
+    """What the export dialog says of a result's sound ("" for a clip without): kept when
+    the result lasts as long as the range it was made from (the writer's rule, within half a
+    frame), left out otherwise."""
+    if not selection.has_audio:
+        return ""
+    if abs(seconds - selection.duration) <= 0.5 / float(selection.output_fps):
+        return "Sound: the clip's, kept."
+    return (f"Sound: left out: the result lasts {seconds:.2f} s, the range it was made from "
+            f"{selection.duration:.2f} s.")
