@@ -115,6 +115,17 @@ class WriteGate:
         return self.real(path, write)
 
 
+def save_as_held(window, tmp_path, monkeypatch) -> tuple[Path, WriteGate]:
+    """Save As to tmp_path/p.vgpnn, held once its layers are copied: (the target, the gate
+    that lets the write go on)."""
+    target = tmp_path / "p.vgpnn"
+    answer_save_as(monkeypatch, target)
+    gate = WriteGate(monkeypatch, tmp_path)
+    assert window.projects.save_as()
+    assert gate.entered.wait(5)
+    return target, gate
+
+
 def saved_project(window, tmp_path, monkeypatch, name: str = "p.vgpnn") -> Path:
     target = tmp_path / name
     answer_save_as(monkeypatch, target)
@@ -261,11 +272,7 @@ def test_an_export_chosen_while_the_file_is_written_is_not_an_unsaved_change(
 def test_strokes_and_settings_after_the_copy_stay_unsaved(window, tmp_path, monkeypatch):
     paint(window)
     before = window.session.mask.mask.copy()
-    target = tmp_path / "p.vgpnn"
-    answer_save_as(monkeypatch, target)
-    gate = WriteGate(monkeypatch, tmp_path)
-    assert window.projects.save_as()
-    assert gate.entered.wait(5)
+    target, gate = save_as_held(window, tmp_path, monkeypatch)
     paint(window, 30, 20)
     window.session.in_out.set_out(4)
     gate.gate.set()
@@ -281,11 +288,7 @@ def test_undo_during_a_save(window, tmp_path, monkeypatch):
     for x in (5, 20, 35):
         paint(window, x, x / 2)
     before = window.session.mask.mask.copy()
-    target = tmp_path / "p.vgpnn"
-    answer_save_as(monkeypatch, target)
-    gate = WriteGate(monkeypatch, tmp_path)
-    assert window.projects.save_as()
-    assert gate.entered.wait(5)
+    target, gate = save_as_held(window, tmp_path, monkeypatch)
     assert window.session.mask.undo()
     gate.gate.set()
     assert window.projects.wait()
@@ -302,10 +305,7 @@ def test_undo_during_a_save(window, tmp_path, monkeypatch):
 
 def test_an_autosave_during_a_save_keeps_both_files_right(window, tmp_path, monkeypatch):
     paint(window)
-    answer_save_as(monkeypatch, tmp_path / "p.vgpnn")
-    gate = WriteGate(monkeypatch, tmp_path)
-    assert window.projects.save_as()
-    assert gate.entered.wait(5)
+    _, gate = save_as_held(window, tmp_path, monkeypatch)
     assert window.autosave.write_now()
     window.autosave.store.wait()
     kept = window.autosave.store.path
@@ -382,10 +382,7 @@ def test_closing_while_a_save_fails_asks_and_a_save_then_closes(window, tmp_path
 def test_new_project_during_a_save_asks_about_what_the_file_lacks(window, tmp_path,
                                                                   monkeypatch):
     paint(window)
-    answer_save_as(monkeypatch, tmp_path / "p.vgpnn")
-    gate = WriteGate(monkeypatch, tmp_path)
-    assert window.projects.save_as()
-    assert gate.entered.wait(5)
+    _, gate = save_as_held(window, tmp_path, monkeypatch)
     paint(window, 30, 20)
     window.projects.ask_to_save = True
     asked: list = []
