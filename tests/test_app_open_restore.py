@@ -315,7 +315,9 @@ def test_an_open_given_up_lets_go_of_what_it_read_off_the_gui_thread(
             paint(window)  # changed while the clip is read
 
         monkeypatch.setattr(window.clips, "load", load_then_paint)
-    monkeypatch.setattr(projects_module, "BIG_BYTES", 0)  # this clip's layers count as big
+    from app.state import release
+
+    monkeypatch.setattr(release, "BIG_BYTES", 0)  # this clip's layers count as big
     freed: list[str] = []
 
     def read(path):  # on the reading thread: nothing else holds the layers yet

@@ -776,7 +776,7 @@ def _let_go(held: list) -> None:
     """Drop replaced layers and their history on a thread of their own when they are big
     (release.let_go). The model holds the new ones already (a worker never finds it
     without layers)."""
-    let_go(held, big=bool(held) and held[0].nbytes >= ops.MAPPED_BYTES)
+    let_go(held)
 
 
 def _layer_as_is(array: np.ndarray) -> bool:

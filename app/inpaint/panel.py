@@ -351,24 +351,36 @@ class InpaintPanel(QWidget):
         if path:
             self.start_import(mask_io.import_target(path))
 
+    # What Export… writes and says (the sketch's panel says its own).
+    export_failed, nothing_to_export = EXPORT_FAILED, NOTHING_TO_EXPORT
+    export_caption = "Export masks as a folder of PNG frames"
+
     def choose_export(self) -> None:
         # As File ▸ Export Masks… says: the button wrote a folder of black frames.
         if self.model.is_empty():
-            self.failed.emit(EXPORT_FAILED, NOTHING_TO_EXPORT)
+            self.failed.emit(self.export_failed, self.nothing_to_export)
             return
         start = (self.folder / self.export_name) if self.folder else Path(self.export_name)
         # An earlier export's folder (the name offered) is chosen, not entered.
         path = folder_dialog.choose_folder_to_write(
-            self, "Export masks as a folder of PNG frames", start.absolute(), mask_io.earlier_export)
+            self, self.export_caption, start.absolute(), mask_io.earlier_export)
         if path is None:
             return
         try:  # refused now, not after the work: a folder that is not an earlier export
-            there = mask_io.check_export(path, self.model.has_hints())
+            there = mask_io.check_export(path, self.exports_hints())
         except EngineError as exc:
-            self.failed.emit(EXPORT_FAILED, str(exc))
+            self.failed.emit(self.export_failed, str(exc))
             return
         if not there or prompts.ask_replace(self, there):  # an earlier export: asked first
-            self.start_export(path)
+            self.export_chosen(path)
+
+    def exports_hints(self) -> bool:
+        """Whether the export writes a folder of hint colours beside the masks."""
+        return self.model.has_hints()
+
+    def export_chosen(self, folder: Path) -> None:
+        """Write the export into `folder`, chosen and checked."""
+        self.start_export(folder)
 
 
 def _hints_beside(path: str | Path) -> Path | None:

@@ -14,9 +14,6 @@ from app.inpaint.mask_model import MaskModel
 from app.inpaint.painter import MaskOverlay
 from app.inpaint.panel import InpaintPanel
 from app.state.media import MEDIA_PATTERNS
-from app.widgets import folder_dialog
-from app.window import prompts
-from engine.errors import EngineError
 
 EXPORT_FAILED = "Cannot export the sketch"
 
@@ -88,23 +85,15 @@ class SketchPanel(InpaintPanel):
         if path:  # a frame of a numbered sequence stands for its folder, as for masks
             self.import_requested.emit(str(mask_io.import_target(path)))
 
-    def choose_export(self) -> None:
-        if self.model.is_empty():
-            self.failed.emit(EXPORT_FAILED, "There is no sketch to export yet: draw one first.")
-            return
-        start = (self.folder / self.export_name) if self.folder else Path(self.export_name)
-        path = folder_dialog.choose_folder_to_write(
-            self, "Export the sketch as a folder of PNG frames", start.absolute(),
-            mask_io.earlier_export)
-        if path is None:
-            return
-        try:  # refused now, not after the work: a folder that is not an earlier export
-            there = mask_io.check_export(path, False)
-        except EngineError as exc:
-            self.failed.emit(EXPORT_FAILED, str(exc))
-            return
-        if not there or prompts.ask_replace(self, there):  # an earlier export: asked first
-            self.export_requested.emit(str(path))
+    export_failed = EXPORT_FAILED
+    nothing_to_export = "There is no sketch to export yet: draw one first."
+    export_caption = "Export the sketch as a folder of PNG frames"
+
+    def exports_hints(self) -> bool:
+        return False  # the tones are in the frames written
+
+    def export_chosen(self, folder: Path) -> None:
+        self.export_requested.emit(str(folder))  # the controller makes the frames
 
     def _masked_changed(self, masked) -> None:
         n, t = int(masked.sum()), len(masked)

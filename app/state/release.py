@@ -10,13 +10,11 @@ import numpy as np
 BIG_BYTES = 1 << 20  # numpy maps blocks this large on their own: freeing one unmaps it
 
 
-def let_go(held: list, big: bool | None = None) -> None:
-    """Drop the references in `held` (emptied) on a thread of their own when they are big
-    (None: whether any array in it is BIG_BYTES or more). The caller keeps none of its own:
-    the thread then takes the last references, and any other holder keeps its own."""
-    if big is None:
-        big = any(isinstance(a, np.ndarray) and a.nbytes >= BIG_BYTES for a in held)
-    if big:
+def let_go(held: list) -> None:
+    """Drop the references in `held` (emptied) on a thread of their own when an array in
+    it is BIG_BYTES or more. The caller keeps none of its own: the thread then takes the
+    last references, and any other holder keeps its own."""
+    if any(isinstance(a, np.ndarray) and a.nbytes >= BIG_BYTES for a in held):
         threading.Thread(target=held.clear, name="vgpnn-let-go", daemon=True).start()
     else:
         held.clear()

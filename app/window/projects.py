@@ -38,7 +38,7 @@ from app.state.project_file import (
     load_project,
     save_project,
 )
-from app.state.release import BIG_BYTES, let_go
+from app.state.release import let_go
 from app.state.session import SessionModel
 from app.widgets.dialogs import show_message
 from app.window import preferences, prompts
@@ -493,6 +493,7 @@ def _let_go_of_layers(data: ProjectData) -> None:
     the open project kept): the painted layers read for it are freed on a thread of their
     own, not wherever its last reference goes (35 ms of the GUI thread for a whole-clip
     Full-HD mask), and not held until the next open."""
-    held = [layers for layers in (data.inpaint, data.sketch) if isinstance(layers, PaintLayers)]
+    held = [array for layers in (data.inpaint, data.sketch) if isinstance(layers, PaintLayers)
+            for array in (layers.mask, layers.hints, layers.masked) if array is not None]
     data.inpaint = data.sketch = None
-    let_go(held, big=any(layers.mask.nbytes >= BIG_BYTES for layers in held))
+    let_go(held)
