@@ -42,6 +42,8 @@ from engine.vpnn import SearchOptions, Timings, vpnn_layer
 
 __all__ = ["run", "device_label", "output_shape", "to_tensor", "to_frames"]
 
+COARSE_VOTE_OUTPUT = 4  # the coarse median vote's output, at most this many times its limit
+
 
 def device_label(settings: Settings | None = None) -> str:
     return _device_label(pick_device((settings or Settings()).device))
@@ -213,6 +215,16 @@ def _resize_looped(video: torch.Tensor, shape: Shape3, periods: tuple[int, int],
     return torch.cat(parts, 1)[:, :shape[0]].contiguous()
 
 
+def coarse_vote(level: Level, limit: int) -> bool:
+    """Whether `level` votes with the paper's median of every covering patch (Settings.
+    coarse_vote_voxels): a coarse source, and an output at most COARSE_VOTE_OUTPUT times
+    the limit. That vote costs about 30x the lattice's per output voxel, so a level whose
+    output is far larger than its source (Draft of a 3000-px output reads the input at
+    27x15) spent 64 s of a 77 s run in it; a generate's output is its source's size, and a
+    retarget to twice the width and twice the frames still passes."""
+    return math.prod(level.source) <= limit and math.prod(level.output) <= COARSE_VOTE_OUTPUT * limit
+
+
 def _run_on(device: torch.device, task: Task, settings: Settings, source: np.ndarray,
             cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets) -> Iterator[LevelResult]:
     request = task.request
@@ -335,7 +347,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         fine = settings.fine_descriptor_dims
         if level.fine and fine is not None:
             level_opts = replace(opts, dims=min(opts.dims, fine), final_dims=max(opts.dims, opts.final_dims or 0))
-        if math.prod(levels[n].source) <= settings.coarse_vote_voxels:
+        if coarse_vote(levels[n], settings.coarse_vote_voxels):
             level_opts = replace(level_opts, reduce="median", vote_stride=1)
         if keep_whole is not None and level.source[1:] == levels[0].source[1:] and not level.large:
             level_opts = replace(level_opts, completeness_alpha=keep_whole)

@@ -140,7 +140,19 @@ def test_inpaint_says_its_clip_was_downscaled(tmp_path, capsys):
     _inpaint_files(tmp_path, 128, slice(40, 60))
     assert main(["inpaint", str(tmp_path / "src"), "--mask", str(tmp_path / "mask"), "-o",
                  str(tmp_path / "out/"), "--max-side", "64", "-q"]) == 0
-    assert "note: downscaled from 128x40 to 64x20" in capsys.readouterr().err
+    assert "note: downscaled from 128x40 to 64x20: --max-side 64\n" in capsys.readouterr().err
+
+
+def test_a_draft_read_small_for_a_large_output_says_why(tmp_path, capsys):
+    """Draft fits the input and the output in 320 px by one scale: a 4x wider output reads
+    the input at a quarter of Draft's size, which said bare looked like a fault."""
+    write_video(moving_texture(3, 48, 160, seed=3), tmp_path / "src/", fps=Fraction(25))
+    assert main(["generate", str(tmp_path / "src"), "-o", str(tmp_path / "out/"), "--width",
+                 "1280", "--quality", "draft", "-q"]) == 0
+    assert ("note: downscaled from 160x48 to 40x12: one scale fits both the input and the "
+            "output's 1280 px in Draft's limit of 320 px (Normal reads the input larger)"
+            in capsys.readouterr().err)
+    assert read_video(tmp_path / "out").frames.shape[1:3] == (12, 320)
 
 
 def test_bench_writes_json(clip_file, tmp_path, capsys):

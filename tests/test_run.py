@@ -297,6 +297,34 @@ def test_coarse_levels_vote_with_the_papers_median(monkeypatch):
     assert {(r, s) for _, r, s in seen} == {("luma", 3)}
 
 
+def test_the_coarse_median_vote_stops_where_the_output_is_far_larger_than_its_source(monkeypatch):
+    """The median of every covering patch costs ~30x the lattice vote per output voxel: a
+    level with a coarse source but an output over COARSE_VOTE_OUTPUT times the limit (a
+    Draft of a 3000-px output read the input at 27x15 and spent 64 s of 77 there) takes
+    the configured vote; a retarget of up to that many times the source keeps the median."""
+    import engine.vpnn as vpnn
+    from engine.run import COARSE_VOTE_OUTPUT
+
+    seen = []
+    real = vpnn.vote
+
+    def spy(value, coords, patch, **kw):
+        out = real(value, coords, patch, **kw)
+        seen.append((value[0].numel(), out[0].numel(), kw["reduce"]))
+        return out
+
+    monkeypatch.setattr(vpnn, "vote", spy)
+    limit = 4_000
+    settings = Settings(coarse_vote_voxels=limit)
+    final(moving_texture(8, 40, 56), Request(task="retarget", width=336, seed=1, settings=settings))
+    coarse = [(o, r) for n, o, r in seen if n <= limit]
+    assert {r for o, r in coarse if o <= COARSE_VOTE_OUTPUT * limit} == {"median"}
+    assert {r for o, r in coarse if o > COARSE_VOTE_OUTPUT * limit} == {"luma"}
+    seen.clear()
+    final(moving_texture(8, 40, 56), Request(task="retarget", width=112, seed=1, settings=settings))
+    assert {r for n, o, r in seen if n <= limit} == {"median"}  # twice as wide: as before
+
+
 def test_a_band_cut_is_drawn_again_with_the_same_noise(monkeypatch):
     """At any level up to the copy test's, a seed whose layout cuts a band (engine.realism's
     layout term) is drawn again at once, keeping its sigma (a copy's second redraw grows it); the note
