@@ -173,19 +173,23 @@ def _fit_output(args: argparse.Namespace, path: str | Path, settings: Settings) 
     return settings.with_(max_side=_read_sides(settings, output, path)[0])
 
 
-def _shrink_reason(note: str, args: argparse.Namespace, asked: Settings, fitted: Settings) -> str:
-    """The reader's "downscaled from" note with its reason: Draft or --max-side, and where
-    the output asked for is the larger, that one scale fits both (a 3000-px output at Draft
-    reads a 256x144 clip at 27x15, which looked like a fault when said bare)."""
-    if not note.startswith("downscaled from ") or not asked.max_side:
+def _shrink_reason(note: str, args: argparse.Namespace, asked: int | None, read: int | None,
+                   larger: str) -> str:
+    """The reader's "downscaled from" note with its reason: Draft or --max-side (`asked`,
+    the longest side allowed), and where this clip was read smaller than that (`read`)
+    because `larger` (the output, or the other clip) is the longer, that one scale fits
+    both: a 3000-px output at Draft reads a 256x144 clip at 27x15, a fault when said bare."""
+    if not note.startswith("downscaled from ") or not asked:
         return note
-    cap = f"--max-side {args.max_side}" if args.max_side else f"Draft's limit of {asked.max_side} px"
-    if fitted.max_side == asked.max_side:
+    cap = f"--max-side {args.max_side}" if args.max_side else f"Draft's limit of {asked} px"
+    if read is None or read >= asked:
         return f"{note}: {cap}"
-    longest = max(args.width or 0, args.height or 0)
-    larger = "Normal" if not args.max_side else "a larger --max-side"
-    return (f"{note}: one scale fits both the input and the output's {longest} px in {cap} "
-            f"({larger} reads the input larger)")
+    again = "Normal" if not args.max_side else "a larger --max-side"
+    return f"{note}: one scale fits both it and {larger} in {cap} ({again} reads it larger)"
+
+
+def _output_side(args: argparse.Namespace) -> str:
+    return f"the output's {max(args.width or 0, args.height or 0)} px"
 
 
 def _typed_size(args: argparse.Namespace, path: str | Path, settings: Settings
@@ -286,7 +290,8 @@ def _generate(args: argparse.Namespace) -> int:
     load_engine_meanwhile(_check_sizes(args, source, settings))
     clip = _read(args, source, settings)
     for note in clip.notes:
-        print(f"note: {_shrink_reason(note, args, asked, settings)}", file=sys.stderr)
+        print(f"note: {_shrink_reason(note, args, asked.max_side, settings.max_side, _output_side(args))}",
+              file=sys.stderr)
     task = "generate" if args.command == "generate" else "retarget"
     noise = getattr(args, "noise", None)
     height, width = _typed_size(args, source, settings)
@@ -366,7 +371,7 @@ def _inpaint(args: argparse.Namespace) -> int:
     load_engine_meanwhile(_check_sizes(args, args.input, settings))
     clip = _read(args, args.input, settings)
     for note in clip.notes:  # downscaled, rotated, a variable rate: said as generate says it
-        print(f"note: {_shrink_reason(note, args, settings, settings)}", file=sys.stderr)
+        print(f"note: {_shrink_reason(note, args, settings.max_side, None, '')}", file=sys.stderr)
     shape, whole = clip.frames.shape[:3], clip.source_frames
     mask = load_mask(args.mask, shape, start=args.start, source_frames=whole)
     hints = load_hints(args.hints, shape, start=args.start, source_frames=whole) if args.hints else None

@@ -68,6 +68,7 @@ def run_guided(args: argparse.Namespace) -> int:
         _read,
         _read_sides,
         _settings,
+        _shrink_reason,
         _typed_size,
         load_engine_meanwhile,
     )
@@ -104,8 +105,15 @@ def run_guided(args: argparse.Namespace) -> int:
     load_engine_meanwhile(max(math.prod(look_shape), math.prod(out)))
     layout = read_video(layout_path, max_side=layout_side)
     look = _read(args, args.look, look_settings)
-    for note in (*layout.notes, *look.notes):
-        print(f"note: {note}", file=sys.stderr)
+    # Each clip's shrink with its reason: the output (A's size, or as typed) or B is longer.
+    b = probe(args.look)
+    cap = settings.max_side
+    b_px = f"B's {max(b.height, b.width)} px"
+    output_px = f"the output's {max(args.height or a.height, args.width or a.width)} px"
+    for note in layout.notes:
+        print(f"note: {_shrink_reason(note, args, cap, layout_side, b_px)}", file=sys.stderr)
+    for note in look.notes:
+        print(f"note: {_shrink_reason(note, args, cap, look_side, output_px)}", file=sys.stderr)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     try:

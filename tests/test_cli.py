@@ -149,8 +149,8 @@ def test_a_draft_read_small_for_a_large_output_says_why(tmp_path, capsys):
     write_video(moving_texture(3, 48, 160, seed=3), tmp_path / "src/", fps=Fraction(25))
     assert main(["generate", str(tmp_path / "src"), "-o", str(tmp_path / "out/"), "--width",
                  "1280", "--quality", "draft", "-q"]) == 0
-    assert ("note: downscaled from 160x48 to 40x12: one scale fits both the input and the "
-            "output's 1280 px in Draft's limit of 320 px (Normal reads the input larger)"
+    assert ("note: downscaled from 160x48 to 40x12: one scale fits both it and the output's "
+            "1280 px in Draft's limit of 320 px (Normal reads it larger)"
             in capsys.readouterr().err)
     assert read_video(tmp_path / "out").frames.shape[1:3] == (12, 320)
 

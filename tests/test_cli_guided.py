@@ -60,7 +60,9 @@ def test_max_side_shrinks_b_and_the_output_by_one_scale(files, tmp_path, capsys)
     said = run_ok(["analogy", str(big_a), str(files / "b.mp4"), "-o", str(out), "--max-side", "48",
                    "--guide-until", "1"], capsys)
     assert read_video(out).frames.shape == (T, H, W, 3)  # 96x72 at half: 48x36
-    assert "downscaled from 48x36 to 24x18" in said.err  # B at half too
+    assert ("note: downscaled from 48x36 to 24x18: one scale fits both it and the output's 96 px "
+            "in --max-side 48 (a larger --max-side reads it larger)\n" in said.err)  # B at half too
+    assert "note: downscaled from 96x72 to 48x36: --max-side 48\n" in said.err  # A: the longer
 
 
 def test_sketch_folder_and_still_image(files, tmp_path, capsys):
