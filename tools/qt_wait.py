@@ -14,9 +14,14 @@ def wait_until(condition: Callable[[], bool], ms: int = 120_000) -> None:
     timer = QTimer(interval=100)
     timer.timeout.connect(lambda: condition() and loop.quit())
     timer.start()
-    QTimer.singleShot(ms, loop.quit)
+    # A timer of its own, stopped on return: QTimer.singleShot stayed pending for the whole
+    # `ms` (10 minutes in shoot_editor), holding the loop and a timer per call.
+    deadline = QTimer(singleShot=True, interval=ms)
+    deadline.timeout.connect(loop.quit)
+    deadline.start()
     loop.exec()
     timer.stop()
+    deadline.stop()
 
 
 def pause(ms: int) -> None:
