@@ -222,3 +222,75 @@ def test_a_focused_list_box_takes_left_and_right_as_previous_and_next(window, qt
         window.playback.seek(3)
         qtbot.keyClick(box, Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
         assert (window.playback.frame, box.currentIndex()) == (3, 0)
+
+
+def test_a_letter_on_a_focused_list_box_picks_its_entry_not_the_windows_key(window, qtbot):
+    """B on a focused Quality opened the seed browser and G started a run, where a user
+    typed the entry's first letter (a keyboard audit); I on Task set the in point."""
+    window.panel.auto_update.setChecked(False)
+    quality, task = window.panel.quality, window.panel.task
+    window.panel.set_quality("normal")
+    focus(qtbot, quality)
+    qtbot.keyClick(quality, Key.Key_B)
+    assert quality.currentText() == "Best" and window.browsers.browser is None
+    qtbot.keyClick(quality, Key.Key_G)
+    assert not window.generation.busy
+    window.playback.seek(3)
+    in_before = window.session.in_out.in_point
+    focus(qtbot, task)
+    qtbot.keyClick(task, Key.Key_I)
+    assert task.currentText() == "Inpaint" and window.session.in_out.in_point == in_before
+    # Elsewhere the letters are the window's keys still.
+    window.viewer.focus_view()
+    qtbot.keyClick(QApplication.focusWidget(), Key.Key_I)
+    assert window.session.in_out.in_point == 3
+
+
+def test_enter_on_a_tiles_button_presses_it_without_rebuilding_the_grid(window, qtbot):
+    """The browser is a dialog: Enter went to its default button, Show, which made every
+    tile again and threw the focus to the top of the grid."""
+    window.panel.set_quality("draft")
+    window.panel.auto_update.setChecked(False)
+    window.panel.browse_count.setValue(2)
+    browser = window.browsers.browse_seeds()
+    browser.cancel()
+    qtbot.waitUntil(lambda: browser.activateWindow() or browser.isActiveWindow(), timeout=5000)
+    tiles = dict(browser.tiles)
+    star = tiles[0].star
+    focus(qtbot, star)
+    qtbot.keyClick(star, Key.Key_Return)
+    assert star.isChecked() and browser.tiles == tiles and star.hasFocus()
+    qtbot.keyClick(star, Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    assert not star.isChecked() and browser.tiles == tiles
+    browser.close()
+
+
+def test_quitting_during_an_export_defaults_to_keep_exporting(window, qtbot):
+    """Enter on the question ended the export: Quit had the focus."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.window import prompts
+
+    seen = {}
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen["default"] = box.defaultButton().text()
+        seen["escape"] = box.escapeButton().text()
+        qtbot.keyClick(box, Key.Key_Return)
+
+    QTimer.singleShot(0, answer)
+    assert prompts.ask_quit_during_export(window) is False
+    assert seen == {"default": "Keep Exporting", "escape": "Keep Exporting"}
+
+
+def test_after_cancel_the_focus_goes_back_to_generate(window, qtbot):
+    """Cancel greys once the run stops, and Qt passed its focus on to Browse seeds… (a
+    second Space opened the browser)."""
+    panel = window.panel
+    panel.set_busy(True)
+    focus(qtbot, panel.cancel)
+    panel.set_busy(False)
+    assert panel.generate.hasFocus()

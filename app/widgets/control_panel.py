@@ -305,7 +305,12 @@ class ControlPanel(QWidget):
         self.device.setText(f"Device: {text}")
 
     def set_busy(self, busy: bool) -> None:
+        # A run stopped with Cancel focused: the focus goes back to Generate, where Qt sent
+        # it on to Browse seeds… (a second Space opened the browser).
+        back = not busy and self.cancel.hasFocus() and self.generate.isEnabled()
         self.cancel.setEnabled(busy)
+        if back:
+            self.generate.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def set_generate_ready(self, ready: bool, why: str = "") -> None:
         """Generate and Browse seeds need the task's inputs (an analogy its motion clip);

@@ -6,7 +6,8 @@ keeps the keys it uses, with or without Shift, as everywhere else: Space presses
 ticks a check box or opens a list box; a slider moves with the arrows (Shift+arrow: its page
 step), Home/End and Page Up/Down; a list box goes to its previous / next entry with ←/→
 (as with ↑/↓) and its first / last with Home/End; ←/→ move along a row of choices (Brush /
-Eraser / Pick, Remove / Hint) and choose. Spin boxes and text fields keep their keys already
+Eraser / Pick, Remove / Hint) and choose; a letter picks a list box's entry that starts with
+it. Spin boxes and text fields keep their keys already
 (Qt lets a text field keep what it uses). The keys play and step the video everywhere else."""
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def keeps_key(widget: QWidget, key: int, modifiers: Qt.KeyboardModifier) -> bool
     if isinstance(widget, QAbstractSlider):
         return key in SLIDER_KEYS
     if isinstance(widget, QComboBox):
-        return key in LIST_BOX_KEYS
+        # A letter picks the entry it starts (Qt's keyboard search): the window's one-letter
+        # keys (B browses, G generates, I sets the in point) took it from a focused list box.
+        return key in LIST_BOX_KEYS or (not widget.isEditable() and Key.Key_A <= key <= Key.Key_Z)
     if isinstance(widget, QAbstractButton) and (widget.group() is not None
                                                 or widget.autoExclusive()):
         return key in CHOICE_KEYS  # Qt moves to the next of the group and ticks it

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -81,6 +83,17 @@ class SeedBrowser(QDialog):
     export_favourites = Signal()
     star_toggled = Signal(int, bool)  # (seed, starred) by the user
     refined = Signal(int)  # a tile's Best video arrived (its seed)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        """Enter on a tile's ☆, Use or Refine presses it: a dialog gives Enter to its default
+        button, Show, which rebuilt the whole grid and threw the focus to its top."""
+        focused = self.focusWidget()
+        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+                and isinstance(focused, QToolButton) and focused.isEnabled()):
+            focused.click()
+            return
+        super().keyPressEvent(event)
 
     def __init__(self, cache: ResultCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)

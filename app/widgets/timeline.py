@@ -120,6 +120,7 @@ class Timeline(pg.PlotWidget):
         self.setAcceptDrops(False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Timeline")
+        self.setObjectName("focusFramed")  # style.qss: a frame shows where the keys go
         self.setToolTip("Timeline: click or drag to scrub. Drag IN / OUT to set the range used "
                         "for generation (keys I and O). A red band marks frames with a mask.")
         item = self.getPlotItem()

@@ -55,6 +55,7 @@ class FramePane(QWidget):
         self.view.setAcceptDrops(False)  # let file drops reach the window
         self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.view.setAccessibleName(f"{title} viewer")
+        self.view.setObjectName("focusFramed")  # style.qss: a frame shows where the keys go
         # Smooth scaling: coarse preview levels and small clips look like video, not mosaics.
         self.view.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         self.box = _FrameBox(lockAspect=True, invertY=True, enableMenu=False)

@@ -4,7 +4,7 @@ SHORTCUT_HELP = """\
 <table cellspacing=4>
 <tr><td><b>Space</b></td><td>play / pause</td></tr>
 <tr><td><b>J / K / L</b></td><td>play backward / stop / forward (press J or L again: 2×, 4×, 8×)</td></tr>
-<tr><td><b>← / →</b></td><td>one frame back / forward (a slider, number box or list box with the focus takes ← / → and Home / End itself)</td></tr>
+<tr><td><b>← / →</b></td><td>one frame back / forward (a slider, number box or list box with the focus takes ← / → and Home / End itself; a list box takes letters too, picking an entry)</td></tr>
 <tr><td><b>Shift+← / Shift+→</b></td><td>one second back / forward (a slider with the focus: its bigger step)</td></tr>
 <tr><td><b>Home / End</b></td><td>first / last frame</td></tr>
 <tr><td><b>I / O</b></td><td>set the in / out point (only that range is used)</td></tr>
@@ -31,6 +31,7 @@ SHORTCUT_HELP = """\
 <tr><td><b>E</b></td><td>brush / eraser</td></tr>
 <tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b> or <b>Ctrl+Y</b></td><td>undo / redo the last change to the mask or sketch (the Edit menu names it)</td></tr>
 <tr><td><b>Wheel / middle-drag</b></td><td>zoom / pan while painting</td></tr>
+<tr><td colspan=2>Painting needs the mouse or a pen; File ▸ Import Masks… / Import Sketch… bring them in from files.</td></tr>
 </table>"""
 
 def _version() -> str:

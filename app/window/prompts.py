@@ -124,7 +124,9 @@ def ask_quit_during_export(parent: QWidget) -> bool:
     box.setInformativeText("The export is cancelled: the file being written is not left "
                            "half-written, and the files already finished stay.")
     quit_ = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton("Keep Exporting", QMessageBox.ButtonRole.RejectRole)
+    keep = box.addButton("Keep Exporting", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)  # Enter must not end the export (Quit had the focus)
+    box.setEscapeButton(keep)
     box.exec()
     return box.clickedButton() is quit_
 
