@@ -294,3 +294,44 @@ def test_after_cancel_the_focus_goes_back_to_generate(window, qtbot):
     focus(qtbot, panel.cancel)
     panel.set_busy(False)
     assert panel.generate.hasFocus()
+
+
+def test_every_control_a_screen_reader_reaches_has_a_name(window, qtbot):
+    """A form's label named no control inside a composite field (a slider beside its number
+    box, a row of boxes): a screen reader said "spin box" (an accessibility audit). Every
+    focusable control of the panel on every task page, of the export dialog and of the
+    seed browser's bar has a name or a text of its own."""
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractSlider,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+    )
+
+    from app.widgets.export_dialog import ExportDialog
+
+    controls = (QAbstractSpinBox, QAbstractSlider, QComboBox, QLineEdit, QAbstractButton)
+
+    def nameless(root):
+        return [f"{type(w).__name__} {w.toolTip()[:40]!r}" for w in root.findChildren(QWidget)
+                if isinstance(w, controls) and w.focusPolicy() != Qt.FocusPolicy.NoFocus
+                and not w.accessibleName()
+                and not (isinstance(w, QAbstractButton) and w.text())
+                and not isinstance(w.parent(), (QComboBox, QAbstractSpinBox))]  # their own parts
+
+    missing = []
+    for task in TASKS:
+        window.panel.set_task(task)
+        missing += [f"{task}: {n}" for n in nameless(window.panel)]
+    dialog = ExportDialog("result", [0], window.session.clip.path.parent, single=True)
+    missing += [f"export: {n}" for n in nameless(dialog)]
+    window.panel.set_task("Variations")
+    window.panel.auto_update.setChecked(False)
+    window.panel.set_quality("draft")
+    window.panel.browse_count.setValue(2)
+    browser = window.browsers.browse_seeds()
+    browser.cancel()
+    missing += [f"browser: {n}" for n in nameless(browser)]
+    browser.close()
+    assert not sorted(set(missing)), "\n".join(sorted(set(missing)))

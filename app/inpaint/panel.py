@@ -127,6 +127,7 @@ class InpaintPanel(QWidget):
             lambda _i: overlay.set_scope(self.scope.currentData()))
 
         self.amount = tip(QSpinBox(), "Pixels to grow or shrink the hole by.")
+        self.amount.setAccessibleName("Grow or shrink by")  # beside the buttons, no label
         self.amount.setRange(1, 200)
         self.amount.setValue(4)
         self.amount.setSuffix(" px")

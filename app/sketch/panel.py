@@ -45,6 +45,7 @@ class SketchPanel(InpaintPanel):
                                   "lighter more slowly; white is still paper.")
         self.hint_color.setToolTip("The tone that Tone strokes draw with (choosing one "
                                    "selects Tone).")
+        self.hint_color.setAccessibleName("Tone colour")
         for widget in (self.overlay_color, self.opacity):
             self.form.setRowVisible(widget, False)  # ink is always shown as drawn
         # The mask edits' words are the inpainting's (holes): said of the drawing here.
@@ -54,6 +55,7 @@ class SketchPanel(InpaintPanel):
                             ("Shrink", "Thin the ink by N pixels.")):
             self.edit_buttons[text].setToolTip(about + " Applies to the chosen frames; undoable.")
         self.amount.setToolTip("Pixels to thicken or thin the ink by.")
+        self.amount.setAccessibleName("Thicken or thin by")
         self.show_mask.setText("Show sketch")
         self.show_mask.setToolTip("Show or hide the drawing: the key frames' ink and the "
                                   "faint drawing between them.")

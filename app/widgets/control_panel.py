@@ -163,7 +163,8 @@ class ControlPanel(QWidget):
                        self.blend_seams, self.keep_whole):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         for widget, name in ((self.task, "Task"), (self.seed, "Seed"), (self.quality, "Quality"),
-                             (self.new_seed, "Random seed")):
+                             (self.new_seed, "Random seed"),
+                             (self.browse_count, "Variations to browse")):
             widget.setAccessibleName(name)  # the form's labels are not their buddies
         self._build_layout()
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.widgets.accessible import name_form_fields
 from app.workers.exporter import DEFAULT_CRF, FORMATS, KNOWN_SUFFIXES, STILL, output_name
 from engine.io.clip import VIDEO_OUT_EXTS
 
@@ -81,6 +82,7 @@ class ExportDialog(QDialog):
         form.addRow("", self.names)
         form.addRow("", self.sound)
         form.addRow(buttons)
+        name_form_fields(self)  # "Video quality" and "File" name the controls in their rows
         self._folder = folder
         labels = [label for label, (k, _) in FORMATS.items() if k == kind]
         if labels and not still:  # a still starts on the PNG image

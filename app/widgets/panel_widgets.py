@@ -33,6 +33,7 @@ class ColorButton(QPushButton):
                  named: bool = True) -> None:
         super().__init__()
         self._title, self._alpha, self._named = title, alpha, named
+        self.setAccessibleName(title)  # a swatch with no text: its dialog's title names it
         self.clicked.connect(self._choose)
         self.set_color(color)
 

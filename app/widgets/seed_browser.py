@@ -130,9 +130,12 @@ class SeedBrowser(QDialog):
         self.first_seed = QSpinBox()
         self.first_seed.setRange(0, MAX_SEED)
         self.first_seed.setToolTip("Seed of the first tile; the others follow consecutively.")
+        self.count.setAccessibleName("Variations")  # beside plain labels, not their buddies
+        self.first_seed.setAccessibleName("From seed")
         self.order = QComboBox()
         self.order.addItems(ORDERS)
         self.order.setToolTip(ORDER_TIP)
+        self.order.setAccessibleName("Order")
         self._chosen_order = 0  # the order of scored grids, kept while it is not offered
         self.regenerate = QPushButton("Show")
         self.regenerate.setToolTip("Rebuild the grid for these seeds.")

@@ -38,6 +38,7 @@ from app.state.media import MEDIA_PATTERNS
 from app.state.recovery import RecoveryStore, data_dir
 from app.state.result_cache import ResultCache
 from app.state.session import SessionModel
+from app.widgets.accessible import name_form_fields
 from app.widgets.control_panel import ControlPanel, PanelScroll
 from app.widgets.dialogs import show_long_text
 from app.widgets.drops import (
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self.sketch = SketchController(s.sketch, self.viewer.source, self)
         self.panel.page_for("sketch").set_tools(self.sketch.panel)
         give_keys_to_controls(self.panel)  # the painting tools too, now in the panel
+        name_form_fields(self.panel)
         self.sync = SettingsSync(s, self.panel, self)
         self.view = ViewController(s, self.playback, self.viewer, self.timeline, self.transport,
                                    self.panel.output, self.inpaint, self.sketch,
