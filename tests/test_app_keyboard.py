@@ -335,3 +335,15 @@ def test_every_control_a_screen_reader_reaches_has_a_name(window, qtbot):
     missing += [f"browser: {n}" for n in nameless(browser)]
     browser.close()
     assert not sorted(set(missing)), "\n".join(sorted(set(missing)))
+
+
+def test_enter_presses_a_focused_button_as_space_does(window, qtbot):
+    """Outside a dialog Enter did nothing on a focused button (only Space pressed it)."""
+    panel = window.panel
+    panel.seed.setValue(5)
+    for key, modifiers in ((Key.Key_Return, Qt.KeyboardModifier.NoModifier),
+                           (Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)):
+        before = panel.seed.value()
+        focus(qtbot, panel.new_seed)
+        qtbot.keyClick(panel.new_seed, key, modifiers)
+        qtbot.waitUntil(lambda b=before: panel.seed.value() != b, timeout=2000)  # animateClick

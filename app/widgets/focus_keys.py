@@ -5,7 +5,8 @@ Qt tries before the focused control sees the key. A control reached with Tab (or
 keeps the keys it uses, with or without Shift, as everywhere else: Space presses a button,
 ticks a check box or opens a list box; a slider moves with the arrows (Shift+arrow: its page
 step), Home/End and Page Up/Down; a list box goes to its previous / next entry with ←/→
-(as with ↑/↓) and its first / last with Home/End; ←/→ move along a row of choices (Brush /
+(as with ↑/↓) and its first / last with Home/End; Enter presses a push button, as Space
+does; ←/→ move along a row of choices (Brush /
 Eraser / Pick, Remove / Hint) and choose; a letter picks a list box's entry that starts with
 it. Spin boxes and text fields keep their keys already
 (Qt lets a text field keep what it uses). The keys play and step the video everywhere else."""
@@ -22,9 +23,12 @@ from PySide6.QtWidgets import (
     QAbstractSlider,
     QApplication,
     QComboBox,
+    QDialog,
     QFormLayout,
     QGridLayout,
     QLayout,
+    QPushButton,
+    QToolButton,
     QWidget,
 )
 
@@ -34,6 +38,7 @@ SLIDER_KEYS = {Key.Key_Left, Key.Key_Right, Key.Key_Up, Key.Key_Down, Key.Key_Ho
 CHOICE_KEYS = {Key.Key_Left, Key.Key_Right}
 LIST_BOX_KEYS = {Key.Key_Home, Key.Key_End, *CHOICE_KEYS}  # (Up / Down are no window keys)
 ARROWS = {Key.Key_Up, Key.Key_Down, *CHOICE_KEYS}
+ENTER = {Key.Key_Return, Key.Key_Enter}
 Mod = Qt.KeyboardModifier
 SHIFT_OR_KEYPAD = Mod.ShiftModifier | Mod.KeypadModifier  # no other modifier: a kept key
 
@@ -65,6 +70,14 @@ class _KeysToControl(QObject):
         elif (event.type() == QEvent.Type.KeyPress and event.key() in ARROWS
               and not event.modifiers() & ~SHIFT_OR_KEYPAD):
             return _arrow(watched, event.key(), event.modifiers())
+        elif (event.type() == QEvent.Type.KeyPress and event.key() in ENTER
+              and not event.modifiers() & ~Mod.KeypadModifier
+              and isinstance(watched, (QPushButton, QToolButton)) and watched.isEnabled()
+              and not isinstance(watched.window(), QDialog)):
+            # Enter presses a focused push button, as Space does: Qt leaves Enter to a
+            # dialog's default button, and outside a dialog it did nothing (Generate, Random).
+            watched.animateClick()
+            return True
         return False
 
 

@@ -10,6 +10,7 @@ SHORTCUT_HELP = """\
 <tr><td><b>I / O</b></td><td>set the in / out point (only that range is used)</td></tr>
 <tr><td><b>Alt+X</b></td><td>clear the in / out points (the whole clip)</td></tr>
 <tr><td><b>Tab</b></td><td>source / result (when the viewer has the focus)</td></tr>
+<tr><td><b>Space / Enter</b></td><td>press the button that has the focus (Space plays everywhere else)</td></tr>
 <tr><td><b>F6</b></td><td>the keyboard focus to the next pane: viewer, timeline, side panel</td></tr>
 <tr><td><b>\\</b></td><td>side by side</td></tr>
 <tr><td><b>F</b></td><td>fit the picture; the wheel zooms, dragging pans</td></tr>
