@@ -347,3 +347,34 @@ def test_enter_presses_a_focused_button_as_space_does(window, qtbot):
         focus(qtbot, panel.new_seed)
         qtbot.keyClick(panel.new_seed, key, modifiers)
         qtbot.waitUntil(lambda b=before: panel.seed.value() != b, timeout=2000)  # animateClick
+
+
+def test_arrows_move_between_the_seed_tiles_as_the_grid_stands(window, qtbot):
+    """A tile's ☆ took ←/→/↑/↓ along the Tab chain (three presses a tile; ↑ did not go up):
+    they go to the same button of the tile beside, above or below."""
+    window.panel.set_quality("draft")
+    window.panel.auto_update.setChecked(False)
+    window.panel.browse_count.setValue(8)
+    browser = window.browsers.browse_seeds()
+    browser.cancel()
+    qtbot.waitUntil(lambda: browser.activateWindow() or browser.isActiveWindow(), timeout=5000)
+    columns = browser._columns
+    assert columns > 1
+    order = browser.ordered_seeds()
+    star = browser.tiles[order[0]].star
+    focus(qtbot, star)
+    window.playback.seek(3)
+    qtbot.keyClick(star, Key.Key_Right)
+    assert browser.tiles[order[1]].star.hasFocus() and window.playback.frame == 3
+    qtbot.keyClick(QApplication.focusWidget(), Key.Key_Down)
+    assert browser.tiles[order[1 + columns]].star.hasFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Key.Key_Up)
+    qtbot.keyClick(QApplication.focusWidget(), Key.Key_Left)
+    assert star.hasFocus()
+    qtbot.keyClick(star, Key.Key_Left)  # the first tile: stays
+    assert star.hasFocus()
+    refine = browser.tiles[order[0]].refine
+    focus(qtbot, refine)
+    qtbot.keyClick(refine, Key.Key_Right)  # the same button of the next tile
+    assert browser.tiles[order[1]].refine.hasFocus()
+    browser.close()

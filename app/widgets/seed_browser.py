@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -46,6 +46,8 @@ from engine.request import Request, suggests_keep_whole
 from engine.verdict import judge_among
 
 COLUMNS = 4
+# The arrows on a tile's buttons: how many tiles back or on (up and down: times the columns).
+GRID_STEPS = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1}
 ORDERS = ["Seed order", "Most realistic first", "Most new first"]
 ORDER_TIP = ("Most realistic first: finished variations sorted by their realism score (⚠ marks "
              "likely artifacts); near-copies of the input score high there.\nMost new first: by "
@@ -83,6 +85,33 @@ class SeedBrowser(QDialog):
     export_favourites = Signal()
     star_toggled = Signal(int, bool)  # (seed, starred) by the user
     refined = Signal(int)  # a tile's Best video arrived (its seed)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        """The arrows on a tile's ☆, Use or Refine go to the same button of the tile beside,
+        above or below it, as the grid stands (Qt took them along the Tab chain: three
+        presses a tile, and ↑/↓ did not go up or down)."""
+        if (event.type() == QEvent.Type.KeyPress and event.key() in GRID_STEPS
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+                and isinstance(watched, QToolButton)):
+            self._step_focus(watched, event.key())
+            return True
+        return super().eventFilter(watched, event)
+
+    def _step_focus(self, button: QToolButton, key: int) -> None:
+        order = self.ordered_seeds()
+        here = next((i for i, s in enumerate(order)
+                     if button in (self.tiles[s].star, self.tiles[s].use, self.tiles[s].refine)), None)
+        if here is None:
+            return
+        there = here + GRID_STEPS[key] * (self._columns if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) else 1)
+        if not 0 <= there < len(order):
+            return
+        tile, target = self.tiles[order[here]], self.tiles[order[there]]
+        role = "star" if button is tile.star else "use" if button is tile.use else "refine"
+        chosen = getattr(target, role)
+        chosen = chosen if chosen.isEnabled() else target.star  # Use waits for the video
+        chosen.setFocus(Qt.FocusReason.TabFocusReason)
+        self._scroll.ensureWidgetVisible(chosen)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
         """Enter on a tile's ☆, Use or Refine presses it: a dialog gives Enter to its default
@@ -349,6 +378,8 @@ class SeedBrowser(QDialog):
             tile.star_toggled.connect(self.star_toggled)
             tile.clicked.connect(self._on_tile_clicked)
             tile.set_starred(seed in keep)
+            for button in (tile.star, tile.use, tile.refine):
+                button.installEventFilter(self)  # arrows: to the neighbouring tile (eventFilter)
             self.tiles[seed] = tile
         self._arrange()
         self._on_star(0, False)
