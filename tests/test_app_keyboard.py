@@ -19,6 +19,19 @@ def focus(qtbot, widget: QWidget) -> None:
     qtbot.waitUntil(widget.hasFocus, timeout=2000)
 
 
+def open_browser(window, qtbot, count: int, size: tuple[int, int] | None = None):
+    """The seed browser of `count` Draft tiles, stopped, the active window."""
+    window.panel.set_quality("draft")
+    window.panel.auto_update.setChecked(False)
+    window.panel.browse_count.setValue(count)
+    browser = window.browsers.browse_seeds()
+    browser.cancel()
+    if size is not None:
+        browser.resize(*size)
+    qtbot.waitUntil(lambda: browser.activateWindow() or browser.isActiveWindow(), timeout=5000)
+    return browser
+
+
 def pressed(qtbot, window, widget: QWidget, key) -> int:
     """The frame after `key` is pressed on focused `widget`, from frame 3."""
     window.playback.seek(3)
@@ -123,12 +136,7 @@ def test_the_seed_browser_takes_the_windows_file_keys_and_f1(window, qtbot, tmp_
     project (they did nothing there); its arrows and Esc stay its own."""
     from app.window import prompts
 
-    window.panel.set_quality("draft")
-    window.panel.auto_update.setChecked(False)
-    window.panel.browse_count.setValue(2)
-    browser = window.browsers.browse_seeds()
-    browser.cancel()
-    qtbot.waitUntil(lambda: browser.activateWindow() or browser.isActiveWindow(), timeout=5000)
+    browser = open_browser(window, qtbot, 2)
     focus(qtbot, browser.first_seed)
 
     qtbot.keyClick(browser.first_seed, Key.Key_F1)
@@ -155,13 +163,8 @@ def test_the_seed_browser_takes_the_windows_file_keys_and_f1(window, qtbot, tmp_
 
 
 def test_tab_in_the_seed_browser_goes_from_its_bar_to_the_tiles_and_scrolls_to_them(window, qtbot):
-    window.panel.set_quality("draft")
-    window.panel.auto_update.setChecked(False)
-    window.panel.browse_count.setValue(8)
-    browser = window.browsers.browse_seeds()
-    browser.cancel()
-    browser.resize(560, 420)  # room for a row of tiles: the others are below, scrolled to
-    qtbot.waitUntil(lambda: browser.activateWindow() or browser.isActiveWindow(), timeout=5000)
+    # Room for a row of tiles: the others are below, scrolled to.
+    browser = open_browser(window, qtbot, 8, size=(560, 420))
     focus(qtbot, browser.first_seed)
     chain = [QApplication.focusWidget()]
     for _ in range(30):
@@ -249,12 +252,7 @@ def test_a_letter_on_a_focused_list_box_picks_its_entry_not_the_windows_key(wind
 def test_enter_on_a_tiles_button_presses_it_without_rebuilding_the_grid(window, qtbot):
     """The browser is a dialog: Enter went to its default button, Show, which made every
     tile again and threw the focus to the top of the grid."""
-    window.panel.set_quality("draft")
-    window.panel.auto_update.setChecked(False)
-    window.panel.browse_count.setValue(2)
-    browser = window.browsers.browse_seeds()
-    browser.cancel()
-    qtbot.waitUntil(lambda: browser.activateWindow() or browser.isActiveWindow(), timeout=5000)
+    browser = open_browser(window, qtbot, 2)
     tiles = dict(browser.tiles)
     star = tiles[0].star
     focus(qtbot, star)
@@ -352,12 +350,7 @@ def test_enter_presses_a_focused_button_as_space_does(window, qtbot):
 def test_arrows_move_between_the_seed_tiles_as_the_grid_stands(window, qtbot):
     """A tile's ☆ took ←/→/↑/↓ along the Tab chain (three presses a tile; ↑ did not go up):
     they go to the same button of the tile beside, above or below."""
-    window.panel.set_quality("draft")
-    window.panel.auto_update.setChecked(False)
-    window.panel.browse_count.setValue(8)
-    browser = window.browsers.browse_seeds()
-    browser.cancel()
-    qtbot.waitUntil(lambda: browser.activateWindow() or browser.isActiveWindow(), timeout=5000)
+    browser = open_browser(window, qtbot, 8)
     columns = browser._columns
     assert columns > 1
     order = browser.ordered_seeds()
