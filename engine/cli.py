@@ -188,10 +188,6 @@ def _shrink_reason(note: str, args: argparse.Namespace, asked: int | None, read:
     return f"{note}: one scale fits both it and {larger} in {cap} ({again} reads it larger)"
 
 
-def _output_side(args: argparse.Namespace) -> str:
-    return f"the output's {max(args.width or 0, args.height or 0)} px"
-
-
 def _typed_size(args: argparse.Namespace, path: str | Path, settings: Settings
                 ) -> tuple[int | None, int | None]:
     """(--height, --width) in the pixels of the input as read. They are typed in the
@@ -290,7 +286,8 @@ def _generate(args: argparse.Namespace) -> int:
     load_engine_meanwhile(_check_sizes(args, source, settings))
     clip = _read(args, source, settings)
     for note in clip.notes:
-        print(f"note: {_shrink_reason(note, args, asked.max_side, settings.max_side, _output_side(args))}",
+        output_px = f"the output's {max(args.width or 0, args.height or 0)} px"
+        print(f"note: {_shrink_reason(note, args, asked.max_side, settings.max_side, output_px)}",
               file=sys.stderr)
     task = "generate" if args.command == "generate" else "retarget"
     noise = getattr(args, "noise", None)

@@ -20,16 +20,16 @@ def held_arrays(clip: ResultClip) -> list[np.ndarray]:
     """The arrays a cached result keeps alive: its frames, and the layers its request
     carries (an inpainting's mask and hints, a guided task's clip A or sketch), which a long
     Full-HD range makes as large as the video itself. A view keeps its whole base alive, so
-    the base is what is held (a broadcast stand-in's base is one byte)."""
+    the base is what is held (a broadcast stand-in's base is one byte); each once."""
     r = clip.request
-    held = []
+    held: dict[int, np.ndarray] = {}
     for a in (clip.frames, r.mask, r.hints, r.guide):
         if a is None:
             continue
         while isinstance(a.base, np.ndarray):
             a = a.base
-        held.append(a)
-    return held
+        held[id(a)] = a
+    return list(held.values())
 
 
 class ResultCache:
@@ -74,14 +74,14 @@ class ResultCache:
         self._bytes = 0
 
     def _hold(self, clip: ResultClip) -> None:
-        for a in {id(a): a for a in held_arrays(clip)}.values():
+        for a in held_arrays(clip):
             array, n = self._held.get(id(a), (a, 0))
             if n == 0:
                 self._bytes += a.nbytes
             self._held[id(a)] = (array, n + 1)
 
     def _let_go(self, clip: ResultClip) -> None:
-        for a in {id(a): a for a in held_arrays(clip)}.values():
+        for a in held_arrays(clip):
             array, n = self._held[id(a)]
             if n == 1:
                 del self._held[id(a)]

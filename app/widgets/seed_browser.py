@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -68,7 +67,6 @@ EXPORT_TIP = ("Write every starred variation of this session (the stars here and
               "made in the editor), each named with its seed.")
 
 
-
 def grid_title(selection: Selection, request: Request) -> str:
     """The browser's window title: what its grid shows (the task, the quality, the frames it
     is made from), which stayed unsaid after the panel moved on to another task (an audit)."""
@@ -80,49 +78,12 @@ def grid_title(selection: Selection, request: Request) -> str:
     return " · ".join(filter(None, ("Seed browser", task, quality,
                                     f"{name}, frames {first}–{last}")))
 
+
 class SeedBrowser(QDialog):
     use_clip = Signal(object)  # ResultClip chosen with "Use"
     export_favourites = Signal()
     star_toggled = Signal(int, bool)  # (seed, starred) by the user
     refined = Signal(int)  # a tile's Best video arrived (its seed)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        """The arrows on a tile's ☆, Use or Refine go to the same button of the tile beside,
-        above or below it, as the grid stands (Qt took them along the Tab chain: three
-        presses a tile, and ↑/↓ did not go up or down)."""
-        if (event.type() == QEvent.Type.KeyPress and event.key() in GRID_STEPS
-                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-                and isinstance(watched, QToolButton)):
-            self._step_focus(watched, event.key())
-            return True
-        return super().eventFilter(watched, event)
-
-    def _step_focus(self, button: QToolButton, key: int) -> None:
-        order = self.ordered_seeds()
-        here = next((i for i, s in enumerate(order)
-                     if button in (self.tiles[s].star, self.tiles[s].use, self.tiles[s].refine)), None)
-        if here is None:
-            return
-        there = here + GRID_STEPS[key] * (self._columns if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) else 1)
-        if not 0 <= there < len(order):
-            return
-        tile, target = self.tiles[order[here]], self.tiles[order[there]]
-        role = "star" if button is tile.star else "use" if button is tile.use else "refine"
-        chosen = getattr(target, role)
-        chosen = chosen if chosen.isEnabled() else target.star  # Use waits for the video
-        chosen.setFocus(Qt.FocusReason.TabFocusReason)
-        self._scroll.ensureWidgetVisible(chosen)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
-        """Enter on a tile's ☆, Use or Refine presses it: a dialog gives Enter to its default
-        button, Show, which rebuilt the whole grid and threw the focus to its top."""
-        focused = self.focusWidget()
-        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-                and isinstance(focused, QToolButton) and focused.isEnabled()):
-            focused.click()
-            return
-        super().keyPressEvent(event)
 
     def __init__(self, cache: ResultCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -225,6 +186,39 @@ class SeedBrowser(QDialog):
         self.stop.clicked.connect(self.cancel)
         self.export.clicked.connect(self.export_favourites)
         self.order.currentIndexChanged.connect(lambda _: self._arrange())
+
+    # -- the tiles' keys ------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        """Keys on a tile's ☆, Use or Refine. Enter presses it: a dialog gives Enter to its
+        default button, Show, which rebuilt the whole grid and threw the focus to its top.
+        The arrows go to the same button of the tile beside, above or below it, as the grid
+        stands (Qt took them along the Tab chain: three presses a tile, ↑/↓ not by rows)."""
+        if (event.type() == QEvent.Type.KeyPress and isinstance(watched, QToolButton)
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if watched.isEnabled():
+                    watched.click()
+                return True
+            if event.key() in GRID_STEPS:
+                self._step_focus(watched, event.key())
+                return True
+        return super().eventFilter(watched, event)
+
+    def _step_focus(self, button: QToolButton, key: int) -> None:
+        order = self.ordered_seeds()
+        here = next((i for i, s in enumerate(order)
+                     if button in (self.tiles[s].star, self.tiles[s].use, self.tiles[s].refine)), None)
+        if here is None:
+            return
+        there = here + GRID_STEPS[key] * (self._columns if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) else 1)
+        if not 0 <= there < len(order):
+            return
+        tile, target = self.tiles[order[here]], self.tiles[order[there]]
+        role = "star" if button is tile.star else "use" if button is tile.use else "refine"
+        chosen = getattr(target, role)
+        chosen = chosen if chosen.isEnabled() else target.star  # Use waits for the video
+        chosen.setFocus(Qt.FocusReason.TabFocusReason)
+        self._scroll.ensureWidgetVisible(chosen)
 
     # -- public API --------------------------------------------------------------------
     def browse(self, selection: Selection, request: Request, count: int,
@@ -379,7 +373,7 @@ class SeedBrowser(QDialog):
             tile.clicked.connect(self._on_tile_clicked)
             tile.set_starred(seed in keep)
             for button in (tile.star, tile.use, tile.refine):
-                button.installEventFilter(self)  # arrows: to the neighbouring tile (eventFilter)
+                button.installEventFilter(self)  # Enter and the arrows (eventFilter)
             self.tiles[seed] = tile
         self._arrange()
         self._on_star(0, False)
