@@ -59,6 +59,9 @@ class LevelResult:
     # Every level's (voxels, EM iterations), coarse to fine, from the plan: what a time-left
     # estimate (engine.eta) weighs the levels still to run by.
     plan: tuple[tuple[int, int], ...] = ()
+    # The output's faint seams (engine.seams.seam_lines), on the last level of a variation or
+    # retarget; None elsewhere. The realism score's seam term reads it.
+    seams: float | None = None
 
     @property
     def final(self) -> bool:

@@ -36,13 +36,14 @@ from engine.patchmatch import rescale_coords
 from engine.pyramid import LazyPyramid, Level, Plan, plan_levels, resize, wrapped
 from engine.realism import LAYOUT_FLAG_AT
 from engine.request import LevelResult, Request
-from engine.seams import blend_seams
+from engine.seams import blend_seams, seam_lines
 from engine.tasks import Task, TaskContext, task_for
 from engine.vpnn import SearchOptions, Timings, vpnn_layer
 
 __all__ = ["run", "device_label", "output_shape", "to_tensor", "to_frames"]
 
 COARSE_VOTE_OUTPUT = 4  # the coarse median vote's output, at most this many times its limit
+SEAM_SIDE = 144  # short side (px) of the level whose faint seams the realism score reads
 
 
 def device_label(settings: Settings | None = None) -> str:
@@ -215,6 +216,15 @@ def _resize_looped(video: torch.Tensor, shape: Shape3, periods: tuple[int, int],
     return torch.cat(parts, 1)[:, :shape[0]].contiguous()
 
 
+def seam_level_of(levels: list[Level]) -> int:
+    """The level whose output the seam measure reads: the first at least SEAM_SIDE pixels on
+    its short side, or the last."""
+    for n, level in enumerate(levels):
+        if min(level.output[1:]) >= SEAM_SIDE:
+            return n
+    return len(levels) - 1
+
+
 def coarse_vote(level: Level, limit: int) -> bool:
     """Whether `level` votes with the paper's median of every covering patch (Settings.
     coarse_vote_voxels): a coarse source, and an output at most COARSE_VOTE_OUTPUT times
@@ -297,6 +307,12 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     query = task.coarsest_query(ctx, setups[0], gen)  # type: ignore[arg-type]
     nnf = rev = None
     nnf_level: Level | None = None  # the level whose search made `nnf`
+    # The output's faint seams (the realism score's seam term), measured before any blending
+    # on the first level at least SEAM_SIDE pixels high (or the last), so that a Full-HD
+    # run's figure reads as a 144p run's: at full size the large levels' many short seams in
+    # cloud texture, too small to see, would count too.
+    seam_level = seam_level_of(levels) if task.blends_seams else len(levels)
+    seams: float | None = None
     n = 0
     while n < len(levels):
         level = levels[n]
@@ -372,6 +388,8 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                                          query_guide=setup.query_guide, key_guide=setup.key_guide,
                                          loop=clip_frames if wrap else None, **layer)
             nnf_level = level
+            if n == seam_level:
+                seams = seam_lines(query, value, nnf, level.patch, cancel)
             if n == len(levels) - 1 and settings.blend_seams and task.blends_seams:
                 query = blend_seams(query, value, nnf, level.patch, cancel)
         query = setup.constrain(query)
@@ -380,7 +398,8 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         result = LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),
                              elapsed=time.perf_counter() - start, timings=dict(timings.values),
                              device=label, notes=list(notes),
-                             final_voxels=math.prod(levels[-1].output), plan=plan_costs)
+                             final_voxels=math.prod(levels[-1].output), plan=plan_costs,
+                             seams=seams if n >= seam_level else None)
         if check_at is None or n > check_at:
             yield result
             n += 1
@@ -411,7 +430,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                 notes.append(f"{why}; drawn again")
                 held.clear()
                 query = task.coarsest_query(ctx, setups[0], gen, boost=boost)  # type: ignore[arg-type]
-                nnf = rev = nnf_level = None
+                nnf = rev = nnf_level = seams = None
                 n = 0
                 continue
             n, held, query, nnf, rev, nnf_level = best[1]

@@ -10,8 +10,10 @@ import torch
 from engine.cli import _settings, build_parser
 from engine.config import Settings
 from engine.errors import Cancelled, InputError
+from engine.pyramid import Level
 from engine.request import Request
-from engine.seams import LEVEL, _smooth_in_time, blend_seams
+from engine.run import run, seam_level_of
+from engine.seams import LEVEL, _smooth_in_time, blend_seams, seam_lines
 from tests.synth import balloon_scene, final
 
 PATCH = (3, 7, 7)
@@ -114,3 +116,37 @@ def test_setting_and_command_line_flag():
     parser = build_parser()
     assert _settings(parser.parse_args(["generate", "-o", "x.mp4", "--blend-seams"])).blend_seams
     assert not _settings(parser.parse_args(["retarget", "in.mp4", "-o", "x.mp4"])).blend_seams
+
+
+def test_seam_lines_measures_a_faint_seams_length_in_frame_heights():
+    """The realism score's seam term: the faint step of two copied regions of sky, as long as
+    the frame is high, reads about 1 a frame; the same sky in place, or with a dark object,
+    reads 0."""
+    sky = _sky()
+    c, t, h, w = sky.shape
+    dy = 3
+    out = sky.clone()
+    out[:, :, : h - dy, w // 2:] = sky[:, :, dy:, w // 2:]
+    out[:, :, h - dy:, w // 2:] = sky[:, :, -1:, w // 2:]
+    assert 0.8 < seam_lines(out, sky, _grid_coords(t, h, w, dy), PATCH) <= 1.0
+    assert seam_lines(sky, sky, _grid_coords(t, h, w, 0), PATCH) == 0.0
+    sky[:, :, 20:28, 30:40] = -0.9  # an object's edges are strong, and the source's own
+    assert seam_lines(sky, sky, _grid_coords(t, h, w, 0), PATCH) == 0.0
+
+
+def test_a_run_reports_its_seams_on_its_last_level_for_variations_only():
+    clip = balloon_scene(t=6, h=40, w=64)
+    levels = list(run(clip, Request(seed=1)))
+    assert levels[-1].seams is not None and levels[-1].seams >= 0
+    assert all(r.seams is None for r in levels[:-1])  # measured on the last level at this size
+    mask = np.zeros(clip.shape[:3], bool)
+    mask[:, 10:20, 20:30] = True
+    assert final(clip, Request(task="inpaint", seed=1, mask=mask)).seams is None
+
+
+def test_the_seam_measure_reads_a_level_of_about_144_pixels_on_a_large_run():
+    """At full size a Full-HD run's large levels hold many short seams in cloud texture,
+    too small to see; the measure reads the first level at least SEAM_SIDE high."""
+    levels = [Level((3, s, 2 * s), (3, s, 2 * s), PATCH, 5) for s in (15, 40, 100, 150, 300)]
+    assert seam_level_of(levels) == 3
+    assert seam_level_of(levels[:3]) == 2  # none that high: the last
