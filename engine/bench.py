@@ -221,7 +221,8 @@ def run_case(case: Case, settings: Settings, device: str, metrics: bool, label: 
         assert res is not None
         runs.append({"seed": seed, "total_s": total, "first_preview_s": first, "levels": res.levels,
                      **{f"{k}_s": v for k, v in res.timings.items()},
-                     "peak_rss_gb": mem.peak / 2**30, "cuda_peak_gb": mem.cuda_peak / 2**30})
+                     "peak_rss_gb": mem.peak / 2**30, "cuda_peak_gb": mem.cuda_peak / 2**30,
+                     "seams": res.seams})
         outputs.append(as_written(res.frames) if case.encode else res.frames)
     assert res is not None
     row: dict = {"case": case.name, "variant": label or "default", "who": "this engine",

@@ -22,11 +22,9 @@ from engine.errors import Cancelled, EngineError, InputError
 from engine.heap import SMALL_RUN_VOXELS, keep_freed_buffers
 from engine.huge_pages import ask_for_huge_pages
 from engine.progress import ProgressBar
-from engine.request import Request, suggests_keep_whole, summarise_notes
+from engine.request import LevelResult, Request, suggests_keep_whole, summarise_notes
 
-if TYPE_CHECKING:  # both load numpy or torch, which a mistyped command must not wait for
-    import numpy as np
-
+if TYPE_CHECKING:  # it loads torch, which a mistyped command must not wait for
     from engine.realism import Realism
 
 
@@ -226,10 +224,10 @@ def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings)
 
 
 def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, label: str,
-             protect: list[Path] | None = None, fps=None) -> tuple[Path, np.ndarray]:
+             protect: list[Path] | None = None, fps=None) -> tuple[Path, LevelResult]:
     """Run `request` on `clip` and write the result; `protect`: inputs it must not overwrite
     (default: the clip); `fps`: the output's frame rate when not the clip's (an analogy
-    moves as clip A does). Returns the path written and the result's frames."""
+    moves as clip A does). Returns the path written and the run's last level."""
     from engine.io import output_kind, write_video
     from engine.io.writer import GIF_MAX_FPS
     from engine.run import run
@@ -259,7 +257,7 @@ def _produce(args: argparse.Namespace, clip, request: Request, out: Path | str, 
         n = len(range(0, n, math.ceil(fps / GIF_MAX_FPS)))
     print(f"{written}  {w}x{h}x{n}  "
           f"{result.elapsed:.1f} s (search {t['search']:.1f}, vote {t['vote']:.1f}) on {result.device}")
-    return written, result.frames
+    return written, result
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -297,12 +295,12 @@ def _generate(args: argparse.Namespace) -> int:
     for seed, out in zip(seeds, outs, strict=True):
         req = Request(task=task, frames=args.frames, height=height, width=width,
                       seed=seed, noise=noise, settings=settings.with_(max_side=None))
-        written, frames = _produce(args, clip, req, out, f"{task} seed {seed}")
+        written, result = _produce(args, clip, req, out, f"{task} seed {seed}")
         if len(seeds) > 1:  # choosing among seeds: score each, as the seed browser does
             from engine.realism import RealismScorer
 
             scorer = scorer or RealismScorer(clip.frames)
-            r = scorer(frames)
+            r = scorer(result.frames, seams=result.seams)
             scored.append((written, r))
             print(f"  realism {r.score:.0f}{_new(r)}{_mark(r)}")
     judged = _print_judged(scored) if len(scored) > 1 else []
@@ -322,6 +320,7 @@ def _mark(r: Realism) -> str:
     """The seed browser's badge in words."""
     return {"band_cut": " (flagged: a band of the scene cut)",
             "stands_out": f" (flagged: stands out among the {r.among}, {r.times_typical:.1f}x the typical)",
+            "seams": " (flagged: faint seams where copied regions meet)",
             "flagged": " (flagged: likely artifacts)",
             "near_copy": " (mostly the input itself)"}.get(r.verdict, "")
 

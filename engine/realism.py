@@ -27,6 +27,11 @@ are (each input block against the nearest block of another column nearby; plus
 tolerates much; a ground or floor row is alike along its length, so a stretch of sky in it
 stands out. Variations keep the vertical order of a scene (sky above, ground below).
 
+Neither sees a faint step of a few grey levels where two regions of smooth sky copied from
+differently lit places meet (pale rectangles in a low sky): both sides are real patches. The
+run measures those from its matches (engine.seams.seam_lines) and hands the measure in;
+over `SEAMS_FLAG_AT` a result is flagged for seams.
+
 One threshold does not fit every clip: on birds (flat sky, whose patches lie very close
 together) clean variations score over `FLAG_AT`, on ballet a stage cut in pieces under it.
 What does hold across clips is the ranking within one clip's variations. So a set of at
@@ -55,6 +60,7 @@ from engine.verdict import (  # noqa: F401 - the verdict's names, where callers 
     FLAG_ALWAYS,
     FLAG_AT,
     LAYOUT_FLAG_AT,
+    SEAMS_FLAG_AT,
     SHARPNESS,
     STANDS_OUT,
     Realism,
@@ -222,12 +228,13 @@ class RealismScorer:
         return wrapped(self.source, pt - 1) if frames > self.source.shape[1] else self.source
 
     def __call__(self, output: np.ndarray, cancel: Callable[[], bool] | None = None,
-                 made_at: float = 1.0) -> Realism:
+                 made_at: float = 1.0, seams: float | None = None) -> Realism:
         """The realism of one output (T, H, W, 3) uint8; deterministic. `made_at`: the scale
         of the source the output was made from (below 1 when the engine worked on a shrunk
         copy: Draft, --max-side). The output is shrunk so that its things are as large as
         the source's in the score's small frames: a retarget's patches keep the source's
-        scale whatever its size, a Draft result's are smaller by `made_at`."""
+        scale whatever its size, a Draft result's are smaller by `made_at`. `seams`: the
+        run's measure of its faint seams (LevelResult.seams), None where unknown."""
         scale = min(1.0, self.scale / made_at)
         out = _video(output, scale) - self._centre
         spacing_now = self.spacing_for(cancel)
@@ -246,11 +253,12 @@ class RealismScorer:
         centre = [int(v) + (p - 1) / 2 for v, p in zip(worst.tolist(), patch, strict=True)]
         where = (int(centre[0]), int(centre[1] / scale), int(centre[2] / scale))
         shift, row = layout_shift(self.rows, output, output.shape[1] / made_at / self.shape[1])
-        score, flagged = _judge(ratio, shift, FLAG_AT)
+        seams = seams or 0.0
+        score, flagged = _judge(ratio, shift, FLAG_AT, seams)
         new = newness(self.source, out) if out.shape == self.source.shape else None
         return Realism(ratio=ratio, score=score, flagged=flagged,
                        near_copy=ratio < COPY_AT and shift <= LAYOUT_FLAG_AT, worst=where,
-                       layout=shift, layout_row=row, new=new)
+                       layout=shift, layout_row=row, new=new, seams=seams)
 
 
 def newness_of(source: np.ndarray, output: np.ndarray) -> float | None:
@@ -268,6 +276,7 @@ def _small_scale(frames: np.ndarray) -> float:
 
 
 def realism(source: np.ndarray, output: np.ndarray, *, samples: int = SAMPLES,
-            cancel: Callable[[], bool] | None = None) -> Realism:
-    """The realism of one output against its source (see RealismScorer to score many)."""
-    return RealismScorer(source, samples)(output, cancel)
+            cancel: Callable[[], bool] | None = None, seams: float | None = None) -> Realism:
+    """The realism of one output against its source (see RealismScorer to score many);
+    `seams`: its run's seam measure (LevelResult.seams), where known."""
+    return RealismScorer(source, samples)(output, cancel, seams=seams)

@@ -17,6 +17,12 @@ SHARPNESS = 3.0  # score = 100 / (1 + (ratio / FLAG_AT) ** SHARPNESS): 50 at the
 # ten), of six more clips and of the paper's Full-HD outputs, 10.8-15.5 for every one with
 # a band cut by eye (sky in the ground band, a stage floor gone; README, Seed browser).
 LAYOUT_FLAG_AT = 8.0
+# Faint seams (engine.seams.seam_lines: the length of faint steps between copied regions, per
+# frame, in frame heights) above which a result likely shows pale steps or blocks where
+# copied regions of a smooth area meet, which the patch ratio does not see. Measured
+# 2026-12-07 (docs/quality_notes.md, 65) at 256 px: air_balloons' ten seeds 1.3-11.1, the
+# three with pale steps plain to see 8.9-11.1; 35 seeds of six more clips 0-4.9.
+SEAMS_FLAG_AT = 8.0
 # Judging among siblings (measured 2026-12-04 on 44 variations of six clips looked at by
 # eye, docs/quality_notes.md 31): clean variations scored at most 1.18x their set's median,
 # the broken ones (ballet's stage in pieces twice, a lava stream bent at a right angle, a
@@ -50,6 +56,9 @@ class Realism:
     # How new it looks (engine.newness): the share of its detail that differs from the input
     # where it stands, 0 for a copy; None where its size or length differs (a retarget).
     new: float | None = None
+    # Faint seams (engine.seams.seam_lines); 0 where not measured (a result read from a file,
+    # a task without matches to read them from). Over SEAMS_FLAG_AT: flagged.
+    seams: float = 0.0
 
     @property
     def stands_out(self) -> bool:
@@ -68,11 +77,17 @@ class Realism:
         return self.verdict in ("stands_out", "flagged")
 
     @property
+    def seamy(self) -> bool:
+        """Flagged for its faint seams (pale steps where copied regions of a sky meet)."""
+        return self.seams > SEAMS_FLAG_AT
+
+    @property
     def verdict(self) -> str:
-        """What a badge says, the first that holds: "band_cut", "stands_out", "flagged"
-        (artifacts, judged alone), "near_copy", "waiting" (to be judged among siblings still
-        being made) or "ok"."""
+        """What a badge says, the first that holds: "band_cut", "stands_out", "seams" (faint
+        seams and no patch flag), "flagged" (artifacts, judged alone), "near_copy",
+        "waiting" (to be judged among siblings still being made) or "ok"."""
         for name, holds in (("band_cut", self.band_cut), ("stands_out", self.stands_out),
+                            ("seams", self.seamy and self.ratio <= self.flag_at),
                             ("flagged", self.flagged), ("near_copy", self.near_copy),
                             ("waiting", self.waiting > 0)):
             if holds:
@@ -85,11 +100,11 @@ class Realism:
         return self.layout > LAYOUT_FLAG_AT
 
 
-def _judge(ratio: float, shift: float, flag_at: float) -> tuple[float, bool]:
-    """(score, flagged) for a patch ratio judged by `flag_at` and a layout shift; the lower
-    of the two sides: a result is as realistic as its worse side."""
-    score = 100.0 / (1.0 + max(ratio / flag_at, shift / LAYOUT_FLAG_AT) ** SHARPNESS)
-    return score, ratio > flag_at or shift > LAYOUT_FLAG_AT
+def _judge(ratio: float, shift: float, flag_at: float, seams: float = 0.0) -> tuple[float, bool]:
+    """(score, flagged) for a patch ratio judged by `flag_at`, a layout shift and faint
+    seams; the lowest of the three sides: a result is as realistic as its worst side."""
+    worst = max(ratio / flag_at, shift / LAYOUT_FLAG_AT, seams / SEAMS_FLAG_AT)
+    return 100.0 / (1.0 + worst ** SHARPNESS), worst > 1.0
 
 
 def judge_among(results: Sequence[Realism], coming: int = 0) -> list[Realism]:
@@ -104,13 +119,13 @@ def judge_among(results: Sequence[Realism], coming: int = 0) -> list[Realism]:
         if len(varied) + coming < AMONG_MIN:
             return list(results)
         waiting = AMONG_MIN - len(varied)
-        return [replace(r, waiting=waiting, flagged=r.band_cut or r.ratio > FLAG_ALWAYS)
+        return [replace(r, waiting=waiting, flagged=r.band_cut or r.seamy or r.ratio > FLAG_ALWAYS)
                 for r in results]
     typical = float(np.median(varied))
     flag_at = min(STANDS_OUT * typical, FLAG_ALWAYS)
     out = []
     for r in results:
-        score, flagged = _judge(r.ratio, r.layout, flag_at)
+        score, flagged = _judge(r.ratio, r.layout, flag_at, r.seams)
         out.append(replace(r, score=score, flagged=flagged, flag_at=flag_at, among=len(varied),
                            typical=typical))
     return out

@@ -74,6 +74,17 @@ def test_a_broken_variation_suggests_keep_whole(clip_file, tmp_path, capsys, mon
     assert "--keep-whole" not in capsys.readouterr().err
 
 
+def test_a_variation_with_faint_seams_is_marked(clip_file, tmp_path, capsys, monkeypatch):
+    """The run's seam measure reaches the score: a variation over the seam flag is marked."""
+    import engine.run
+
+    monkeypatch.setattr(engine.run, "seam_lines", lambda *a, **k: 20.0)
+    args = ["generate", str(clip_file), "-o", str(tmp_path / "v.mp4"), "--count", "2", "-q"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.count("(flagged: faint seams where copied regions meet)") == 2
+
+
 def test_retarget_to_png_folder(clip_file, tmp_path):
     out = tmp_path / "frames/"
     assert main(["retarget", str(clip_file), "-o", str(out), "--height", "32", "-q"]) == 0

@@ -3,6 +3,8 @@ variation scores well, a video with pieces that exist nowhere in the input is fl
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,7 @@ from engine.realism import (
     FLAG_ALWAYS,
     FLAG_AT,
     LAYOUT_FLAG_AT,
+    SEAMS_FLAG_AT,
     Realism,
     RealismScorer,
     _rows,
@@ -185,6 +188,30 @@ def test_judged_among_waits_for_siblings_on_their_way():
     assert judge_among(first) == first
     worst = judge_among([_alone(1.6), _alone(0.5, layout=LAYOUT_FLAG_AT + 3)], coming=4)
     assert [r.verdict for r in worst] == ["flagged", "band_cut"]
+
+
+def test_faint_seams_are_flagged_alone_and_among_siblings(clip):
+    """A variation whose run measured faint seams over SEAMS_FLAG_AT (pale steps between
+    copied regions of sky, which the patch ratio does not see) is flagged for them, alone,
+    among siblings and while waiting for them; its score falls with them; a patch flag
+    says more (a broken object) and wins the badge."""
+    scorer = RealismScorer(clip)
+    out = final(clip, Request(seed=2)).frames
+    plain = scorer(out)
+    assert plain.seams == 0.0 and plain.verdict != "seams"
+    seamy = scorer(out, seams=SEAMS_FLAG_AT * 1.4)
+    assert seamy.flagged and seamy.seamy and seamy.verdict == "seams"
+    assert seamy.score == pytest.approx(min(plain.score, 100 / (1 + 1.4 ** 3)))  # the worst side
+    assert scorer(out, seams=SEAMS_FLAG_AT * 0.5).score == pytest.approx(min(plain.score, 100 / 1.125))
+    clean = [replace(_alone(r), seams=1.0) for r in (0.4, 0.5, 0.45, 0.5)]
+    judged = judge_among([*clean, replace(_alone(0.45), seams=SEAMS_FLAG_AT + 2)])
+    assert [r.verdict for r in judged] == ["ok"] * 4 + ["seams"]
+    assert judged[4].score < 50 < min(r.score for r in judged[:4])
+    waiting = judge_among([replace(_alone(0.5), seams=SEAMS_FLAG_AT + 2), _alone(0.5)], coming=4)
+    assert [r.flagged for r in waiting] == [True, False]
+    assert [r.verdict for r in waiting] == ["seams", "waiting"]
+    both = replace(_alone(1.3), seams=SEAMS_FLAG_AT + 2)
+    assert both.verdict == "flagged"
 
 
 def test_a_retarget_and_a_draft_result_are_compared_at_the_scale_they_were_made():

@@ -141,25 +141,26 @@ def main(argv: list[str] | None = None) -> int:
         for seed in seeds:
             kept = Path(a.keep) / f"seed{seed}.mp4" if a.keep else None
             if a.reuse and kept is not None and kept.exists():
-                frames, elapsed = read_video(kept).frames, float("nan")
+                # Read back, the run's seam measure is gone: scored without it.
+                frames, elapsed, seams = read_video(kept).frames, float("nan"), None
             else:
-                frames, elapsed = _make(Request(seed=seed, settings=settings, noise=noise), clip.frames)
+                frames, elapsed, seams = _make(Request(seed=seed, settings=settings, noise=noise), clip.frames)
                 if kept is not None:
                     kept.parent.mkdir(parents=True, exist_ok=True)
                     write_video(frames, kept, fps=clip.fps)
-            r = realism(clip.frames, frames)
+            r = realism(clip.frames, frames, seams=seams)
             scored.append(r)
             new = "" if r.new is None else f", {100 * r.new:.0f}% new"
             print(f"seed {seed}: {elapsed:.1f} s, realism {r.score:.0f} (ratio {r.ratio:.2f}, "
-                  f"layout {r.layout:.2f}){new}{' FLAGGED' if r.flagged else ''}"
+                  f"layout {r.layout:.2f}, seams {r.seams:.1f}){new}{' FLAGGED' if r.flagged else ''}"
                   f"{' (band cut)' if r.band_cut else ''}", file=sys.stderr)
             row.append((f"seed {seed} realism {r.score:.0f}", frames[min(t, len(frames) - 1)]))
         rows.append(row)
         if other is not None:
             row = []
             for seed in seeds:
-                frames, _ = _make(Request(seed=seed, settings=other[0], noise=other[1]), clip.frames)
-                r = realism(clip.frames, frames)
+                frames, _, seams = _make(Request(seed=seed, settings=other[0], noise=other[1]), clip.frames)
+                r = realism(clip.frames, frames, seams=seams)
                 row.append((f"seed {seed} realism {r.score:.0f}, {a.compare}", frames[min(t, len(frames) - 1)]))
             rows.append(row)
     judged = judge_among(scored)
@@ -183,14 +184,14 @@ def _variant(name: str | None, base: object, flag: str) -> tuple[object, float |
         raise SystemExit(f"{flag}: {e}") from None
 
 
-def _make(request: object, frames: np.ndarray) -> tuple[np.ndarray, float]:
-    """A run's final frames and seconds."""
+def _make(request: object, frames: np.ndarray) -> tuple[np.ndarray, float, float | None]:
+    """A run's final frames, seconds and faint seams (the realism score's seam term)."""
     from collections import deque
 
     from engine.run import run
 
     res = deque(run(frames, request), maxlen=1)[0]  # type: ignore[arg-type]
-    return res.frames, res.elapsed
+    return res.frames, res.elapsed, res.seams
 
 
 def _parse_levels(text: str) -> list[int]:
