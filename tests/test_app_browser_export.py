@@ -127,6 +127,7 @@ def test_seed_browser_scores_a_seed_the_main_viewer_made(window, qtbot):
     qtbot.waitUntil(lambda: not browser.busy, timeout=10_000)
     tile = browser.tiles[5]
     assert tile.badge.text() and tile.judged is not None and tile.new_label.text().endswith("% new")
+    assert made.seams is not None and tile.judged.seams == made.seams  # the run's seam measure kept
     assert window.generation.run_count == runs  # scored from the cache, not made again
     # The score went into the cache: browsing again does not score it again.
     cached = window.cache.get(cache_key(browser.selection, browser.request))

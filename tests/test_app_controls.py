@@ -299,7 +299,7 @@ def test_style_sheet_is_found_and_applied():
 
 
 def test_realism_badge_names_a_band_cut(qtbot):
-    """A tile says why it is flagged: a band cut (and where) or artifacts."""
+    """A tile says why it is flagged: a band cut (and where), faint seams or artifacts."""
     from app.state.result_clip import ResultClip
     from app.widgets.seed_tile import SeedTile
     from engine.realism import Realism
@@ -312,6 +312,7 @@ def test_realism_badge_names_a_band_cut(qtbot):
         "cut near the bottom": Realism(0.5, 20.0, True, False, (0, 0, 0), layout=12.0, layout_row=0.9),
         "artifacts": Realism(1.3, 30.0, True, False, (0, 0, 0), layout=0.5, layout_row=0.2),
         "No likely artifacts": Realism(0.5, 80.0, False, False, (0, 0, 0), layout=0.5, layout_row=0.2),
+        "faint seams": Realism(0.5, 30.0, True, False, (0, 0, 0), layout=0.5, seams=11.0),
     }
     for words, r in cases.items():
         clip = ResultClip(frames, 1, 1, Request(seed=3), (24, 16), 2, realism=r)
@@ -368,7 +369,7 @@ def test_seed_browser_sorts_most_new_first_with_the_broken_last(qtbot):
     from app.state.result_clip import ResultClip
     from app.widgets.seed_browser import ORDERS, SeedBrowser
     from app.widgets.seed_tile import SeedTile
-    from engine.realism import FLAG_AT, Realism
+    from engine.realism import FLAG_AT, SEAMS_FLAG_AT, Realism
     from engine.request import Request
 
     browser = SeedBrowser(ResultCache())
@@ -376,9 +377,10 @@ def test_seed_browser_sorts_most_new_first_with_the_broken_last(qtbot):
     frames = np.zeros((2, 16, 24, 3), np.uint8)
     browser.request = Request(seed=0)
     # seed: (patch ratio, layout term, newness); seed 2 a near-copy, seed 4 a band cut,
-    # seed 5 stands out among the rest, seed 6 not finished, seed 7 not measured.
+    # seed 5 stands out among the rest, seed 6 not finished, seed 7 not measured, seed 8 has
+    # faint seams.
     cases = {0: (0.5, 1.0, 0.45), 1: (0.55, 1.0, 0.7), 2: (0.15, 0.5, 0.1), 3: (0.5, 1.0, 0.6),
-             4: (0.5, 12.0, 0.8), 5: (1.4, 1.0, 0.9), 6: None, 7: (0.5, 1.0, None)}
+             4: (0.5, 12.0, 0.8), 5: (1.4, 1.0, 0.9), 6: None, 7: (0.5, 1.0, None), 8: (0.5, 1.0, 0.95)}
     for seed in cases:
         browser.tiles[seed] = SeedTile(seed, (24, 16), 25.0)
     for seed, case in cases.items():
@@ -386,7 +388,7 @@ def test_seed_browser_sorts_most_new_first_with_the_broken_last(qtbot):
             continue
         ratio, layout, new = case
         r = Realism(ratio, 100 / (1 + (ratio / FLAG_AT) ** 3), False, ratio < 0.2, (0, 0, 0),
-                    layout=layout, new=new)
+                    layout=layout, new=new, seams=SEAMS_FLAG_AT + 3 if seed == 8 else 1.0)
         browser._offer("final", seed, ResultClip(frames, 2, 2, Request(seed=seed), (24, 16), 2, realism=r),
                        "ready")
     assert browser.tiles[1].new_label.text() == "70% new"
@@ -394,7 +396,8 @@ def test_seed_browser_sorts_most_new_first_with_the_broken_last(qtbot):
     assert browser.tiles[6].new_label.isHidden() and browser.tiles[7].new_label.isHidden()
     assert browser.tiles[7].badge.text()  # scored, with no newness (another size or length)
     browser.order.setCurrentIndex(ORDERS.index("Most new first"))
-    assert browser.ordered_seeds() == [1, 3, 0, 2, 5, 4, 6, 7]
+    assert browser.ordered_seeds() == [1, 3, 0, 2, 8, 5, 4, 6, 7]
+    assert browser.tiles[8].judged.verdict == "seams"
     assert browser._grid.itemAtPosition(0, 0).widget().seed == 1
     browser.order.setCurrentIndex(ORDERS.index("Most realistic first"))
     assert browser.ordered_seeds()[0] == 2

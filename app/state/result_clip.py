@@ -32,6 +32,7 @@ class ResultClip:
     device: str = ""
     notes: tuple[str, ...] = ()
     realism: Realism | None = None  # of a final result, where measured (engine.realism)
+    seams: float | None = None  # the run's measure of its faint seams (LevelResult.seams)
     # The selection's token it was made from: (source serial, in, out, and for inpaint and
     # guided tasks what names the mask or layout); with `request`, the result's cache key.
     token: tuple = ()

@@ -502,7 +502,8 @@ class SeedBrowser(QDialog):
 
             def key(s: int) -> tuple[bool, float]:
                 judged = self.tiles[s].judged
-                return judged.looks_broken or judged.band_cut, -judged.new  # type: ignore[union-attr,operator]
+                flagged = judged.looks_broken or judged.band_cut or judged.seamy  # type: ignore[union-attr]
+                return flagged, -judged.new  # type: ignore[union-attr,operator]
 
             scored.sort(key=key)
         else:

@@ -157,6 +157,11 @@ class SeedTile(QFrame):
                    f"{r.times_typical:.1f}× as far from anything in the input as the "
                    "typical one's (likely a broken object, a piece in the wrong place, a blob). "
                    f"{hint}Realism ")
+        elif verdict == "seams":
+            text, kind = f"⚠ {r.score:.0f}", "flagged"
+            tip = ("Likely faint seams: straight pale steps or blocks where regions copied from "
+                   "differently lit parts of the input meet in a smooth area, such as a sky "
+                   f"({r.seams:.1f} frame heights of them a frame). Realism ")
         elif verdict == "flagged":
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             tip = ("Likely visible artifacts (parts that look like nothing in the input: a "
@@ -177,8 +182,9 @@ class SeedTile(QFrame):
         among = (f" Judged among the {r.among} finished variations of this grid (50 = at the "
                  "flag)." if r.among else "")
         self.badge.setToolTip(tip + f"{r.score:.0f}/100: how much the least realistic 5% of the "
-                              "variation, seen at object scale, looks like the input, and how "
-                              "well its rows keep the input's layout." + among)
+                              "variation, seen at object scale, looks like the input, how "
+                              "well its rows keep the input's layout, and how few faint seams it "
+                              "has." + among)
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
 

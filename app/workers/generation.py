@@ -52,21 +52,22 @@ def engine_levels(frames: np.ndarray, request: Request,
 
 
 def score_result(scorer: RealismScorer, output: np.ndarray, request: Request,
-                 cancel: Callable[[], bool] | None = None) -> Realism:
+                 cancel: Callable[[], bool] | None = None, seams: float | None = None) -> Realism:
     """A finished variation's realism, its output compared at the scale the engine made it
-    (a Draft run works on a shrunk copy of the scorer's source)."""
+    (a Draft run works on a shrunk copy of the scorer's source); `seams`: the run's measure
+    of its faint seams (LevelResult.seams)."""
     from engine.run import output_shape, working_shape
 
     source = scorer.shape[:3]
     full = output_shape(source, request)[1:]
-    return scorer(output, cancel, made_at=working_shape(source, request.settings, full)[1])
+    return scorer(output, cancel, made_at=working_shape(source, request.settings, full)[1], seams=seams)
 
 
 def _realism(source: np.ndarray, output: np.ndarray, cancel: Callable[[], bool],
-             request: Request) -> Realism:
+             request: Request, seams: float | None) -> Realism:
     from engine.realism import RealismScorer
 
-    return score_result(RealismScorer(source), output, request, cancel)
+    return score_result(RealismScorer(source), output, request, cancel, seams)
 
 
 # engine.limits names the command line's options; the editor's message leaves them out.
@@ -106,7 +107,7 @@ def to_result(level: LevelResult, request: Request, selection: Selection,
         display_size=(request.width or w, request.height or h),
         nominal_frames=request.frames or selection.length,
         elapsed=level.elapsed, device=level.device, notes=tuple(level.notes), realism=realism,
-        token=selection.token, fps=selection.output_fps,
+        token=selection.token, fps=selection.output_fps, seams=level.seams,
     )
 
 
@@ -174,7 +175,7 @@ class GenerationRunner(QObject):
                 job.report(level)
                 final = level if level.final else None
             if final is not None and request.task in SCORED_TASKS:
-                job.report(_realism(frames, final.frames, job.is_cancelled, request))
+                job.report(_realism(frames, final.frames, job.is_cancelled, request, final.seams))
 
         job = jobs.Job(work, name=f"generate seed {request.seed}")
         job.progress.connect(self._on_level)
@@ -193,7 +194,7 @@ class GenerationRunner(QObject):
         frames = selection.frames
 
         def work(job: jobs.Job) -> None:
-            job.report(_realism(frames, clip.frames, job.is_cancelled, clip.request))
+            job.report(_realism(frames, clip.frames, job.is_cancelled, clip.request, clip.seams))
 
         job = jobs.Job(work, name=f"score seed {clip.seed}")
         job.progress.connect(self._on_level)

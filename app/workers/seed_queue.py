@@ -98,7 +98,7 @@ def browse_work(queue: TaskQueue, selection: Selection,
     frames = selection.frames
     scorer = None
 
-    def score(request: Request, output, cancel=None) -> object:
+    def score(request: Request, output, cancel=None, seams: float | None = None) -> object:
         nonlocal scorer
         if request.task not in SCORED_TASKS:
             return None
@@ -106,13 +106,13 @@ def browse_work(queue: TaskQueue, selection: Selection,
 
         if scorer is None:
             scorer = RealismScorer(frames)
-        return score_result(scorer, output, request, cancel)
+        return score_result(scorer, output, request, cancel, seams)
 
     def one(job: jobs.Job, task: tuple) -> None:
         kind, seed, request = task[:3]
         if kind == "score":
             clip = task[3]
-            job.report((kind, seed, request, clip, score(request, clip.frames, job.is_cancelled)))
+            job.report((kind, seed, request, clip, score(request, clip.frames, job.is_cancelled, clip.seams)))
             return
         if kind != "preview" and request in queue.finished:
             return
@@ -120,7 +120,7 @@ def browse_work(queue: TaskQueue, selection: Selection,
         levels = engine_levels(frames, prepare(request) if prepare else request,
                                job.is_cancelled)
         for level in levels:
-            realism = score(request, level.frames, job.is_cancelled) if level.final else None
+            realism = score(request, level.frames, job.is_cancelled, level.seams) if level.final else None
             job.report((kind, seed, request, level, realism))
             if level.final:
                 queue.finished.add(request)
