@@ -21,7 +21,7 @@ LAYOUT_FLAG_AT = 8.0
 # frame, in frame heights) above which a result likely shows pale steps or blocks where
 # copied regions of a smooth area meet, which the patch ratio does not see. Measured
 # 2026-12-07 (docs/quality_notes.md, 65) at 256 px: air_balloons' ten seeds 1.3-11.1, the
-# three with pale steps plain to see 8.9-11.1; 35 seeds of six more clips 0-4.9.
+# three with pale steps plain to see 8.9-11.1; 36 seeds of six more clips 0-4.9, Full-HD 0.5-2.4.
 SEAMS_FLAG_AT = 8.0
 # Judging among siblings (measured 2026-12-04 on 44 variations of six clips looked at by
 # eye, docs/quality_notes.md 31): clean variations scored at most 1.18x their set's median,
