@@ -307,10 +307,11 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     query = task.coarsest_query(ctx, setups[0], gen)  # type: ignore[arg-type]
     nnf = rev = None
     nnf_level: Level | None = None  # the level whose search made `nnf`
-    # The output's faint seams (the realism score's seam term), measured before any blending
-    # on the first level at least SEAM_SIDE pixels high (or the last), so that a Full-HD
-    # run's figure reads as a 144p run's: at full size the large levels' many short seams in
-    # cloud texture, too small to see, would count too.
+    # The output's faint seams (the realism score's seam term), measured on the first level
+    # at least SEAM_SIDE pixels high (or the last), so that a Full-HD run's figure reads as a
+    # 144p run's: at full size the large levels' many short seams in cloud texture, too
+    # small to see, would count too. Blend seams, on the last level, scales it by the share
+    # of the seam edges it leaves there.
     seam_level = seam_level_of(levels) if task.blends_seams else len(levels)
     seams: float | None = None
     n = 0
@@ -391,7 +392,10 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             if n == seam_level:
                 seams = seam_lines(query, value, nnf, level.patch, cancel)
             if n == len(levels) - 1 and settings.blend_seams and task.blends_seams:
-                query = blend_seams(query, value, nnf, level.patch, cancel)
+                query, left = blend_seams(query, value, nnf, level.patch, cancel)
+                # What the blend left of the seams it found at full size, read on the
+                # measure taken on its level (the same one at 144p).
+                seams = None if seams is None else seams * left
         query = setup.constrain(query)
         pyramid.drop_below(n)
         level_done()

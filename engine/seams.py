@@ -38,6 +38,13 @@ LEVEL = 2 / 255  # one 8-bit level in the engine's [-1, 1] colours
 FAINT_SOURCE = 4 * LEVEL  # the input's own gradient under the match is at most this (smooth)
 FAINT_STEP = 24 * LEVEL  # the output's step is under this (an object's edge is not a seam)
 MIN_STEP = 3 * LEVEL  # and differs from the input's gradient by at least this
+# Passes of the blend by the frame's short side. One pass takes out nearly all of a long
+# straight step but only about a third of a short one's, whose constraint is shared with its
+# neighbours' own gradients (the edges of copied clouds, a few pixels long); each pass
+# starts from the last's result, and four leave about half as many seam edges, their steps
+# 8.5 -> 3.8 levels (docs/quality_notes.md, 67). A few pixels are a sixtieth of a 144p
+# frame's height and too small to see at Full-HD, where a pass takes 20 s: fewer there.
+PASSES = ((360, 4), (720, 2))  # (up to this short side, passes); larger: 1
 LINE = 9  # a seam's edges: this many along the step's own line (a vertical step stacks in y)
 ON_LINE = 0.7  # of which at least this share are steps too (within a pixel across the line)
 
@@ -75,16 +82,16 @@ def _steps(out: torch.Tensor, theirs: torch.Tensor, axis: int) -> tuple[torch.Te
     return own, _along_lines(seam, axis)
 
 
-def _guide(out: torch.Tensor, theirs: torch.Tensor, axis: int) -> torch.Tensor:
+def _guide(out: torch.Tensor, theirs: torch.Tensor, axis: int) -> tuple[torch.Tensor, int]:
     """The target gradient along `axis` of one (C, h, w) frame: its own, but the source's
-    under the match across its seam edges."""
+    under the match across its seam edges; and how many seam edges there were."""
     own, seam = _steps(out, theirs, axis)
     g = torch.where(seam[None], theirs, own)
     if axis == -1:
         g[..., -1] = 0
     else:
         g[..., -1, :] = 0
-    return g
+    return g, int(seam.sum())
 
 
 def _along_lines(seam: torch.Tensor, axis: int) -> torch.Tensor:
@@ -143,33 +150,59 @@ def _solve(rhs: torch.Tensor, lam: float) -> torch.Tensor:
     return out[:, :h, :w]
 
 
+def passes_for(h: int, w: int) -> int:
+    """How many passes the blend makes on frames of h x w pixels (PASSES)."""
+    return next((n for side, n in PASSES if min(h, w) <= side), 1)
+
+
 def blend_seams(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch: Shape3,
-                cancel: Callable[[], bool] | None = None) -> torch.Tensor:
+                cancel: Callable[[], bool] | None = None,
+                passes: int | None = None) -> tuple[torch.Tensor, float]:
     """The finest level's output (C, T, H, W) in [-1, 1] with its faint seams blended, from
     its source (C, Tv, Hv, Wv) and its matches' top-left coordinates on the source's patch
-    grid (each shaped like the output's patch grid); solved frame by frame in float64, the
-    corrections then smoothed in time. `cancel()` is polled before each frame (a Full-HD
-    frame takes seconds), raising Cancelled."""
+    grid (each shaped like the output's patch grid): up to `passes` passes (None:
+    passes_for the frame's size), each starting from the last's result, until one finds no
+    seam; and the share of the seam edges found at first that are left, at most 1 (what the
+    realism score's seam measure keeps). `cancel()` is polled before each frame (a Full-HD frame
+    takes seconds), raising Cancelled."""
+    first = 0
+    for n in range(passes or passes_for(*video.shape[2:])):
+        video, found = _blend_pass(video, source, coords, patch, cancel)
+        first = first or found
+        if not found:
+            return video, 0.0 if n else 1.0
+    # At most all of them: edges found after a pass that were not seam edges before are what
+    # is left of a step it spread out (one pass at Full-HD finds 1.1 times as many).
+    return video, min(1.0, _seam_edges(video, source, coords, patch, cancel) / first)
+
+
+def _blend_pass(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch: Shape3,
+                cancel: Callable[[], bool] | None) -> tuple[torch.Tensor, int]:
+    """One pass of the blend: solved frame by frame in float64, the corrections then
+    smoothed in time; and how many seam edges it found."""
     c, t, h, w = video.shape
     lam = 1.0 / (SPREAD * min(h, w)) ** 2
     size = tuple(source.shape[1:])
     rows = source.reshape(c, -1)
     out = torch.empty_like(video)
+    found = 0
     for f in range(t):
         if cancel is not None and cancel():
             raise Cancelled()
         st, sy, sx = _sources(coords, patch, f, h, w, size)
         tx, ty = _source_gradients(rows, size, st, sy, sx)
         frame = video[:, f]
-        gx = _guide(frame, tx, -1).double()
-        gy = _guide(frame, ty, -2).double()
+        gx, nx = _guide(frame, tx, -1)
+        gy, ny = _guide(frame, ty, -2)
+        found += nx + ny
+        gx, gy = gx.double(), gy.double()
         div = gx.clone()
         div[..., 1:] -= gx[..., :-1]
         div += gy
         div[..., 1:, :] -= gy[..., :-1, :]
         out[:, f] = (_solve(lam * frame.double() - div, lam) - frame).to(video.dtype)
     _smooth_in_time(out)
-    return out.add_(video).clamp_(-1, 1)
+    return out.add_(video).clamp_(-1, 1), found
 
 
 def seam_lines(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch: Shape3,
@@ -180,6 +213,13 @@ def seam_lines(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch:
     alike at every size (a seam across the frame's height is about 1). The realism score's
     seam term (engine.verdict.SEAMS_FLAG_AT): a patch measure at object scale does not see
     a step of a few grey levels between two real patches of sky."""
+    _, t, h, w = video.shape
+    return _seam_edges(video, source, coords, patch, cancel) / (t * min(h, w))
+
+
+def _seam_edges(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch: Shape3,
+                cancel: Callable[[], bool] | None) -> int:
+    """How many pixel edges of the output are seam edges (`_steps`)."""
     c, t, h, w = video.shape
     size = tuple(source.shape[1:])
     rows = source.reshape(c, -1)
@@ -191,4 +231,4 @@ def seam_lines(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch:
         tx, ty = _source_gradients(rows, size, st, sy, sx)
         frame = video[:, f]
         edges += int(_steps(frame, tx, -1)[1].sum()) + int(_steps(frame, ty, -2)[1].sum())
-    return edges / (t * min(h, w))
+    return edges
