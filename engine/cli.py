@@ -22,7 +22,13 @@ from engine.errors import Cancelled, EngineError, InputError
 from engine.heap import SMALL_RUN_VOXELS, keep_freed_buffers
 from engine.huge_pages import ask_for_huge_pages
 from engine.progress import ProgressBar
-from engine.request import LevelResult, Request, suggests_keep_whole, summarise_notes
+from engine.request import (
+    LevelResult,
+    Request,
+    suggests_blend_seams,
+    suggests_keep_whole,
+    summarise_notes,
+)
 
 if TYPE_CHECKING:  # it loads torch, which a mistyped command must not wait for
     from engine.realism import Realism
@@ -304,10 +310,13 @@ def _generate(args: argparse.Namespace) -> int:
             scored.append((written, r))
             print(f"  realism {r.score:.0f}{_new(r)}{_mark(r)}")
     judged = _print_judged(scored) if len(scored) > 1 else []
-    broken = any(r.looks_broken for r in judged or [r for _, r in scored])
-    if broken and suggests_keep_whole(req):
+    verdicts = judged or [r for _, r in scored]
+    if any(r.looks_broken for r in verdicts) and suggests_keep_whole(req):
         print("hint: a subject cut into pieces? --keep-whole keeps one large subject (a dancer) "
               "whole far more often (README, Keep subjects whole)", file=sys.stderr)
+    if any(r.verdict == "seams" for r in verdicts) and suggests_blend_seams(req):
+        print("hint: faint seams (pale steps where copied regions of a sky meet)? --blend-seams "
+              "softens them (README, Blend seams)", file=sys.stderr)
     return 0
 
 

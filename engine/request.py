@@ -44,6 +44,16 @@ def suggests_keep_whole(request: Request) -> bool:
     return request.task in WHOLE_TASKS and request.settings.coarse_completeness_alpha is None
 
 
+# The tasks "Blend seams" applies to (engine.tasks: Task.blends_seams), likewise.
+SEAM_TASKS = ("generate", "retarget")
+
+
+def suggests_blend_seams(request: Request) -> bool:
+    """Whether a result of `request` flagged for faint seams could be helped by Blend seams:
+    a task it applies to, made without it."""
+    return request.task in SEAM_TASKS and not request.settings.blend_seams
+
+
 @dataclass
 class LevelResult:
     """One step of the coarse-to-fine driver: the current output at `level` of `levels` (1 = coarsest)."""

@@ -398,6 +398,8 @@ def test_seed_browser_sorts_most_new_first_with_the_broken_last(qtbot):
     browser.order.setCurrentIndex(ORDERS.index("Most new first"))
     assert browser.ordered_seeds() == [1, 3, 0, 2, 8, 5, 4, 6, 7]
     assert browser.tiles[8].judged.verdict == "seams"
+    assert "Blend seams softens them" in browser.tiles[8].badge.toolTip()
+    assert not browser.seams_hint.isHidden()  # made without Blend seams: the grid says what helps
     assert browser._grid.itemAtPosition(0, 0).widget().seed == 1
     browser.order.setCurrentIndex(ORDERS.index("Most realistic first"))
     assert browser.ordered_seeds()[0] == 2

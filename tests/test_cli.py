@@ -81,8 +81,11 @@ def test_a_variation_with_faint_seams_is_marked(clip_file, tmp_path, capsys, mon
     monkeypatch.setattr(engine.run, "seam_lines", lambda *a, **k: 20.0)
     args = ["generate", str(clip_file), "-o", str(tmp_path / "v.mp4"), "--count", "2", "-q"]
     assert main(args) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert out.count("(flagged: faint seams where copied regions meet)") == 2
+    assert "--blend-seams softens them" in err
+    assert main([*args, "--blend-seams"]) == 0  # already blended: no hint
+    assert "--blend-seams" not in capsys.readouterr().err
 
 
 def test_retarget_to_png_folder(clip_file, tmp_path):

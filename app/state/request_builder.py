@@ -13,7 +13,6 @@ from engine.request import WHOLE_TASKS, Request
 TASKS = {"Variations": "generate", "Retarget": "retarget", "Inpaint": "inpaint",
          "Analogy": "analogy", "Sketch": "sketch"}
 GUIDED_TASKS = ("analogy", "sketch")  # a layout (clip A or a sketch) guides the open clip's look
-SEAM_TASKS = ("generate", "retarget")  # where Blend seams applies (engine.tasks: blends_seams)
 QUALITIES = {"Draft": "draft", "Normal": "normal", "Best": "best"}
 # Variations: a multiple of the clip's own patch spacing (Settings.noise_scale; the engine
 # measures the clip), so one value suits a calm sky and busy foliage alike. The other tasks:

@@ -15,11 +15,11 @@ from app.state.request_builder import (
     DEFAULT_GUIDE_UNTIL,
     DEFAULT_NOISE,
     QUALITIES,
-    SEAM_TASKS,
     TASKS,
     WHOLE_TASKS,
     Choices,
 )
+from engine.request import SEAM_TASKS
 
 MAX_SEED = 2**31 - 1
 EXPORT_FORMATS = ("mp4", "gif", "png")

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 
 from app.state.request_builder import (
     QUALITIES,
-    SEAM_TASKS,
     TASKS,
     WHOLE_TASKS,
     Choices,
@@ -44,6 +43,7 @@ from app.widgets.guided_pages import AnalogyPage, GuidedPage, SketchPage
 from app.widgets.size_controls import OutputSizeGroup
 from app.widgets.task_pages import PAGES
 from engine.config import QUALITY_PRESETS, shrink_scale
+from engine.request import SEAM_TASKS
 
 ALL_PAGES = (*PAGES, AnalogyPage, SketchPage)
 # Tasks whose output size is not chosen here: inpaint keeps the clip's, analogy follows

@@ -41,7 +41,7 @@ from app.workers.generation import SCORED_TASKS, cache_key, editor_text, to_resu
 from app.workers.seed_queue import TaskQueue, browse_work
 from engine.errors import InputError
 from engine.limits import check_output_size
-from engine.request import Request, suggests_keep_whole
+from engine.request import Request, suggests_blend_seams, suggests_keep_whole
 from engine.verdict import judge_among
 
 COLUMNS = 4
@@ -143,6 +143,9 @@ class SeedBrowser(QDialog):
         self.whole_hint = _hint("⚠ marks a variation that looks broken. If the clip's subject "
                                 "is cut into pieces, tick Keep subjects whole (Variations) and "
                                 "browse again: it keeps one large subject whole far more often.")
+        self.seams_hint = _hint("⚠ marks a variation with faint seams (pale steps where copied "
+                                "regions of a sky meet). Tick Blend seams and browse "
+                                "again to soften them.")
         # A retarget at Variation 0 keeps the source's layout: its seeds barely differ.
         self.noise_hint = _hint("At Variation 0 a retarget keeps the clip's own layout, so every "
                                 "seed looks nearly the same: raise Variation on the Retarget page "
@@ -175,6 +178,7 @@ class SeedBrowser(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.whole_hint)
+        layout.addWidget(self.seams_hint)
         layout.addWidget(self.noise_hint)
         layout.addWidget(scroll, 1)
         layout.addLayout(bottom)
@@ -477,6 +481,8 @@ class SeedBrowser(QDialog):
             tile.show_realism(r)
         self.whole_hint.setVisible(self.request is not None and suggests_keep_whole(self.request)
                                    and any(r.looks_broken for r in judged))
+        self.seams_hint.setVisible(self.request is not None and suggests_blend_seams(self.request)
+                                   and any(r.verdict == "seams" for r in judged))
 
     @property
     def by_realism(self) -> bool:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from app.state.result_clip import ResultClip
 from app.widgets.elided_label import ElidedLabel
 from app.widgets.frames import fit_size, to_pixmap
-from engine.request import suggests_keep_whole
+from engine.request import suggests_blend_seams, suggests_keep_whole
 
 if TYPE_CHECKING:
     from engine.realism import Realism
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 TILE_W, TILE_H = 256, 160  # the picture's box; the tile is as wide as its picture
 # Broken layouts of one large subject are the engine's commonest fault on clips of people.
 WHOLE_HINT = "A subject cut into pieces? Try Keep subjects whole (Variations). "
+SEAMS_HINT = "Blend seams softens them. "
 
 
 class SeedTile(QFrame):
@@ -159,9 +160,11 @@ class SeedTile(QFrame):
                    f"{hint}Realism ")
         elif verdict == "seams":
             text, kind = f"⚠ {r.score:.0f}", "flagged"
+            seams_hint = (SEAMS_HINT if self.clip is not None and suggests_blend_seams(self.clip.request)
+                          else "")
             tip = ("Likely faint seams: straight pale steps or blocks where regions copied from "
                    "differently lit parts of the input meet in a smooth area, such as a sky "
-                   f"({r.seams:.1f} frame heights of them a frame). Realism ")
+                   f"({r.seams:.1f} frame heights of them a frame). {seams_hint}Realism ")
         elif verdict == "flagged":
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             tip = ("Likely visible artifacts (parts that look like nothing in the input: a "
