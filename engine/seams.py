@@ -24,7 +24,7 @@ authors' 20 frames 0.0049 -> 0.0051) while its 95th percentile falls (0.0263 -> 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -180,18 +180,11 @@ def _blend_pass(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch
                 cancel: Callable[[], bool] | None) -> tuple[torch.Tensor, int]:
     """One pass of the blend: solved frame by frame in float64, the corrections then
     smoothed in time; and how many seam edges it found."""
-    c, t, h, w = video.shape
+    _, _, h, w = video.shape
     lam = 1.0 / (SPREAD * min(h, w)) ** 2
-    size = tuple(source.shape[1:])
-    rows = source.reshape(c, -1)
     out = torch.empty_like(video)
     found = 0
-    for f in range(t):
-        if cancel is not None and cancel():
-            raise Cancelled()
-        st, sy, sx = _sources(coords, patch, f, h, w, size)
-        tx, ty = _source_gradients(rows, size, st, sy, sx)
-        frame = video[:, f]
+    for f, frame, tx, ty in _frames(video, source, coords, patch, cancel):
         gx, nx = _guide(frame, tx, -1)
         gy, ny = _guide(frame, ty, -2)
         found += nx + ny
@@ -203,6 +196,21 @@ def _blend_pass(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch
         out[:, f] = (_solve(lam * frame.double() - div, lam) - frame).to(video.dtype)
     _smooth_in_time(out)
     return out.add_(video).clamp_(-1, 1), found
+
+
+def _frames(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch: Shape3,
+            cancel: Callable[[], bool] | None) -> Iterator[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """Each output frame (C, h, w) with the source's x and y gradients under its pixels'
+    matches: (index, frame, x gradients, y gradients); `cancel()` polled before each."""
+    c, t, h, w = video.shape
+    size = tuple(source.shape[1:])
+    rows = source.reshape(c, -1)
+    for f in range(t):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        st, sy, sx = _sources(coords, patch, f, h, w, size)
+        tx, ty = _source_gradients(rows, size, st, sy, sx)
+        yield f, video[:, f], tx, ty
 
 
 def seam_lines(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch: Shape3,
@@ -220,15 +228,5 @@ def seam_lines(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch:
 def _seam_edges(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch: Shape3,
                 cancel: Callable[[], bool] | None) -> int:
     """How many pixel edges of the output are seam edges (`_steps`)."""
-    c, t, h, w = video.shape
-    size = tuple(source.shape[1:])
-    rows = source.reshape(c, -1)
-    edges = 0
-    for f in range(t):
-        if cancel is not None and cancel():
-            raise Cancelled()
-        st, sy, sx = _sources(coords, patch, f, h, w, size)
-        tx, ty = _source_gradients(rows, size, st, sy, sx)
-        frame = video[:, f]
-        edges += int(_steps(frame, tx, -1)[1].sum()) + int(_steps(frame, ty, -2)[1].sum())
-    return edges
+    return sum(int(_steps(frame, tx, -1)[1].sum()) + int(_steps(frame, ty, -2)[1].sum())
+               for _, frame, tx, ty in _frames(video, source, coords, patch, cancel))
