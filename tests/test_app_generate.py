@@ -16,7 +16,7 @@ from app.workers import generation, jobs
 from app.workers.exporter import ExportItem
 from engine.errors import InputError
 from engine.io import read_video, write_video
-from engine.request import LevelResult
+from engine.request import LevelResult, Request
 from tests.test_app_support import (
     CLIP_H,
     CLIP_T,
@@ -523,3 +523,27 @@ def test_the_result_view_before_any_result_shows_no_timeline(window, qtbot):
     with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
         window.runs.generate()
     assert timeline.playhead.isVisible() and timeline._frames is not None
+
+
+def test_the_done_line_names_faint_seams_and_what_softens_them(window):
+    """A result flagged for faint seams or a band cut (thresholds that hold judged alone,
+    unlike the patch ratio's) says so on the Done line; for seams its tooltip points at
+    Blend seams when the result was made without it."""
+    from app.state.result_clip import ResultClip
+    from engine.config import Settings
+    from engine.verdict import Realism
+
+    frames = np.zeros((2, 16, 24, 3), np.uint8)
+    seamy = Realism(0.5, 30.0, True, False, (0, 0, 0), seams=11.0)
+    window.runs.show_done(ResultClip(frames, 3, 3, Request(seed=1), (24, 16), 2, realism=seamy))
+    assert "⚠\u00a0faint\u00a0seams" in window.panel.timing.text()  # one phrase when it wraps
+    assert "Blend seams softens them" in window.panel.timing.toolTip()
+    blended = Request(seed=1, settings=Settings().with_(blend_seams=True))
+    window.runs.show_done(ResultClip(frames, 3, 3, blended, (24, 16), 2, realism=seamy))
+    assert "Blend seams" not in window.panel.timing.toolTip()
+    cut = Realism(0.5, 30.0, True, False, (0, 0, 0), layout=12.0)
+    window.runs.show_done(ResultClip(frames, 3, 3, Request(seed=1), (24, 16), 2, realism=cut))
+    assert "⚠\u00a0band\u00a0cut" in window.panel.timing.text()
+    broken_alone = Realism(1.3, 30.0, True, False, (0, 0, 0))  # the patch ratio: Browse seeds judges it
+    window.runs.show_done(ResultClip(frames, 3, 3, Request(seed=1), (24, 16), 2, realism=broken_alone))
+    assert "⚠" not in window.panel.timing.text()

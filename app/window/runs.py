@@ -25,10 +25,18 @@ from app.workers.eta import format_estimate, format_seconds
 from app.workers.generation import GenerationRunner, RunProgress, editor_text, made_as
 from engine.errors import InputError
 from engine.limits import check_requested_size
-from engine.request import Request, summarise_notes
+from engine.request import Request, suggests_blend_seams, summarise_notes
 
 MASK_FIRST = "Paint a mask first"  # the panel's line after a run refused for lack of one
 SET_A_SIZE = "Set a new size or duration"  # an update that would give the input back
+# The realism verdicts whose thresholds hold for a result judged alone, as the Done line
+# names them and its tooltip says them (a patch ratio's flag needs the grid: Browse seeds).
+ABSOLUTE_FLAGS = {
+    "band_cut": ("band cut", "Flagged: likely a band of the scene cut (sky in the ground, a "
+                             "floor gone)."),
+    "seams": ("faint seams", "Flagged: likely faint seams, pale steps where regions copied from "
+                             "differently lit parts of the input meet in a smooth area."),
+}
 
 
 class RunController(QObject):
@@ -303,12 +311,20 @@ class RunController(QObject):
             # "alone": a seed browser's tile shows the same video judged among its grid,
             # another number (an audit read the two as one score that disagreed).
             timing += f" · realism {r.score:.0f} alone{new}"
+            # The flags whose thresholds hold alone (a patch ratio's does not: Browse seeds).
+            flag = ABSOLUTE_FLAGS.get(r.verdict)
+            if flag is not None:
+                timing += " · " + f"⚠ {flag[0]}".replace(" ", "\u00a0")  # wrapped whole
             tip = (f"Realism {r.score:.0f}/100: how much the least realistic 5% of the result, "
                    "seen at object scale, looks like the input, judged alone (Browse seeds "
-                   "judges a grid of variations among itself, which fits every clip better)."
-                   + ("" if r.new is None else f" {100 * r.new:.0f}% new: the share of its "
-                      "detail that differs from the input where it stands (0% is the input "
-                      "again)."))
+                   "judges a grid of variations among itself, which fits every clip better).")
+            if flag is not None:
+                tip += " " + flag[1]
+                if r.verdict == "seams" and suggests_blend_seams(clip.request):
+                    tip += " Blend seams softens them."
+            if r.new is not None:
+                tip += (f" {100 * r.new:.0f}% new: the share of its detail that differs from the "
+                        "input where it stands (0% is the input again).")
         self.panel.set_progress(clip.levels, clip.levels, f"Done: {w}×{h}, {frames_text(len(clip.frames))}",
                                 timing)
         self.panel.timing.setToolTip(tip)
