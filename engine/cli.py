@@ -314,7 +314,7 @@ def _generate(args: argparse.Namespace) -> int:
     if any(r.looks_broken for r in verdicts) and suggests_keep_whole(req):
         print("hint: a subject cut into pieces? --keep-whole keeps one large subject (a dancer) "
               "whole far more often (README, Keep subjects whole)", file=sys.stderr)
-    if any(r.verdict == "seams" for r in verdicts) and suggests_blend_seams(req):
+    if any(r.seamy for r in verdicts) and suggests_blend_seams(req):
         print("hint: faint seams (pale steps where copied regions of a sky meet)? --blend-seams "
               "softens them (README, Blend seams)", file=sys.stderr)
     return 0

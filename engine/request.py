@@ -69,8 +69,9 @@ class LevelResult:
     # Every level's (voxels, EM iterations), coarse to fine, from the plan: what a time-left
     # estimate (engine.eta) weighs the levels still to run by.
     plan: tuple[tuple[int, int], ...] = ()
-    # The output's faint seams (engine.seams.seam_lines), on the last level of a variation or
-    # retarget; None elsewhere. The realism score's seam term reads it.
+    # The output's faint seams (engine.seams.seam_lines) of a variation or retarget, on the
+    # levels from the one it is read on (engine.run.seam_level_of) to the last; None before
+    # and for the other tasks. The realism score's seam term reads the last level's.
     seams: float | None = None
 
     @property

@@ -423,7 +423,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             # cut at the flag (a clean picture, though not new, beats a broken one); ties
             # go to the later draw, which has the stronger noise.
             if best is None or badness <= best[0]:
-                best = (badness, (n, list(held), query, nnf, rev, nnf_level))
+                best = (badness, (n, list(held), query, nnf, rev, nnf_level, seams))
             if attempt < COPY_RETRIES:
                 # Copies grow the noise from their second redraw on; a cut goes back to
                 # the clip's own sigma (a cut is bad luck or too much noise, never too
@@ -437,7 +437,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                 nnf = rev = nnf_level = seams = None
                 n = 0
                 continue
-            n, held, query, nnf, rev, nnf_level = best[1]
+            n, held, query, nnf, rev, nnf_level, seams = best[1]
             notes.append("every draw was a copy of the input or cut a band; kept the least bad")
         if why is not None or n == check_at:
             check_at = None  # settled: the held levels go out, the rest run unchecked

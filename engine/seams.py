@@ -160,7 +160,7 @@ def blend_seams(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch
                 passes: int | None = None) -> tuple[torch.Tensor, float]:
     """The finest level's output (C, T, H, W) in [-1, 1] with its faint seams blended, from
     its source (C, Tv, Hv, Wv) and its matches' top-left coordinates on the source's patch
-    grid (each shaped like the output's patch grid): up to `passes` passes (None:
+    grid (each shaped like the output's patch grid): up to `passes` passes (None or 0:
     passes_for the frame's size), each starting from the last's result, until one finds no
     seam; and the share of the seam edges found at first that are left, at most 1 (what the
     realism score's seam measure keeps). `cancel()` is polled before each frame (a Full-HD frame
@@ -188,6 +188,9 @@ def _blend_pass(video: torch.Tensor, source: torch.Tensor, coords: Coords, patch
         gx, nx = _guide(frame, tx, -1)
         gy, ny = _guide(frame, ty, -2)
         found += nx + ny
+        if not nx + ny:  # its own gradients everywhere: the solution is the frame itself
+            out[:, f] = 0
+            continue
         gx, gy = gx.double(), gy.double()
         div = gx.clone()
         div[..., 1:] -= gx[..., :-1]

@@ -82,12 +82,18 @@ class Realism:
         return self.seams > SEAMS_FLAG_AT
 
     @property
+    def patch_flagged(self) -> bool:
+        """Flagged for its patches by the limit that holds now: FLAG_ALWAYS while it waits
+        for siblings (judge_among), else its flag_at."""
+        return self.ratio > (FLAG_ALWAYS if self.waiting else self.flag_at)
+
+    @property
     def verdict(self) -> str:
         """What a badge says, the first that holds: "band_cut", "stands_out", "seams" (faint
         seams and no patch flag), "flagged" (artifacts, judged alone), "near_copy",
         "waiting" (to be judged among siblings still being made) or "ok"."""
         for name, holds in (("band_cut", self.band_cut), ("stands_out", self.stands_out),
-                            ("seams", self.seamy and self.ratio <= self.flag_at),
+                            ("seams", self.seamy and not self.patch_flagged),
                             ("flagged", self.flagged), ("near_copy", self.near_copy),
                             ("waiting", self.waiting > 0)):
             if holds:

@@ -547,3 +547,6 @@ def test_the_done_line_names_faint_seams_and_what_softens_them(window):
     broken_alone = Realism(1.3, 30.0, True, False, (0, 0, 0))  # the patch ratio: Browse seeds judges it
     window.runs.show_done(ResultClip(frames, 3, 3, Request(seed=1), (24, 16), 2, realism=broken_alone))
     assert "⚠" not in window.panel.timing.text()
+    both = replace(broken_alone, seams=11.0)  # its seams are flagged whatever its patches say
+    window.runs.show_done(ResultClip(frames, 3, 3, Request(seed=1), (24, 16), 2, realism=both))
+    assert "faint\u00a0seams" in window.panel.timing.text()

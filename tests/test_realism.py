@@ -211,7 +211,10 @@ def test_faint_seams_are_flagged_alone_and_among_siblings(clip):
     assert [r.flagged for r in waiting] == [True, False]
     assert [r.verdict for r in waiting] == ["seams", "waiting"]
     both = replace(_alone(1.3), seams=SEAMS_FLAG_AT + 2)
-    assert both.verdict == "flagged"
+    assert both.verdict == "flagged"  # judged alone, its patches are flagged too
+    # While it waits for siblings only FLAG_ALWAYS flags patches: the seams are what it has.
+    waits = judge_among([replace(_alone(1.1), seams=SEAMS_FLAG_AT + 2), _alone(0.5)], coming=3)
+    assert waits[0].verdict == "seams" and not waits[0].looks_broken
 
 
 def test_a_retarget_and_a_draft_result_are_compared_at_the_scale_they_were_made():

@@ -482,7 +482,7 @@ class SeedBrowser(QDialog):
         self.whole_hint.setVisible(self.request is not None and suggests_keep_whole(self.request)
                                    and any(r.looks_broken for r in judged))
         self.seams_hint.setVisible(self.request is not None and suggests_blend_seams(self.request)
-                                   and any(r.verdict == "seams" for r in judged))
+                                   and any(r.seamy for r in judged))
 
     @property
     def by_realism(self) -> bool:

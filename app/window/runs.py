@@ -312,7 +312,8 @@ class RunController(QObject):
             # another number (an audit read the two as one score that disagreed).
             timing += f" · realism {r.score:.0f} alone{new}"
             # The flags whose thresholds hold alone (a patch ratio's does not: Browse seeds).
-            flag = ABSOLUTE_FLAGS.get(r.verdict)
+            kind = "band_cut" if r.band_cut else "seams" if r.seamy else None
+            flag = ABSOLUTE_FLAGS.get(kind) if kind else None
             if flag is not None:
                 timing += " · " + f"⚠ {flag[0]}".replace(" ", "\u00a0")  # wrapped whole
             tip = (f"Realism {r.score:.0f}/100: how much the least realistic 5% of the result, "
@@ -320,7 +321,7 @@ class RunController(QObject):
                    "judges a grid of variations among itself, which fits every clip better).")
             if flag is not None:
                 tip += " " + flag[1]
-                if r.verdict == "seams" and suggests_blend_seams(clip.request):
+                if kind == "seams" and suggests_blend_seams(clip.request):
                     tip += " Blend seams softens them."
             if r.new is not None:
                 tip += (f" {100 * r.new:.0f}% new: the share of its detail that differs from the "
