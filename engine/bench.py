@@ -232,6 +232,9 @@ def run_case(case: Case, settings: Settings, device: str, metrics: bool, label: 
     for key in ("pyramid_s", "search_s", "vote_s", "total_s", "first_preview_s"):
         row[key] = float(np.mean([r[key] for r in runs]))
     row["peak_rss_gb"] = max(r["peak_rss_gb"] for r in runs)
+    if all(r["seams"] is not None for r in runs):  # the realism score's seam term, each seed's
+        row["seams_each"] = [r["seams"] for r in runs]
+        row["seams"] = float(np.mean(row["seams_each"]))
     row["cuda_peak_gb"] = max(r["cuda_peak_gb"] for r in runs)
     if metrics:
         row.update(quality(source, outputs, case.scales))
@@ -325,7 +328,7 @@ def picture_path(json_target: Path) -> Path:
 
 QUALITY_COLUMNS = ("coherence", "coherence_p95", "completeness", "coherence@0.5", "coherence_p95@0.5",
                    "coherence@0.25", "coherence_p95@0.25", "completeness@0.25", "coherence@0.125",
-                   "coherence_p95@0.125", "flicker", "diversity", "new")
+                   "coherence_p95@0.125", "flicker", "diversity", "new", "seams")
 
 
 def _fmt(v: object, spec: str) -> str:
@@ -336,6 +339,9 @@ def _cell(row: dict, column: str) -> str:
     if column == "new":  # mean % new, and each seed's
         each = row.get("new_each")
         return "–" if each is None else f"{100 * row['new']:.0f} ({' '.join(f'{100 * v:.0f}' for v in each)})"
+    if column == "seams":  # mean faint seams (engine.seams.seam_lines), and each seed's
+        each = row.get("seams_each")
+        return "–" if each is None else f"{row['seams']:.1f} ({' '.join(f'{v:.1f}' for v in each)})"
     return _fmt(row.get(column), ".3f" if column in ("flicker", "diversity") else ".4f")
 
 
@@ -344,7 +350,8 @@ def table(rows: list[dict]) -> str:
     quality = [c for c in QUALITY_COLUMNS if any(c in r for r in rows)]
     head = ["case", "variant", "who", "output", "seeds", "total s", "search s", "vote s", "1st s",
             "CLI s", "peak GB", *[c.replace("coherence", "coh").replace("completeness", "compl")
-                                  .replace("new", "% new (each)") for c in quality]]
+                                  .replace("new", "% new (each)").replace("seams", "seams (each)")
+                                  for c in quality]]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [r["case"], r.get("variant", ""), r.get("who", ""), r.get("output", "").replace("x", "×"),

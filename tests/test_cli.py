@@ -180,6 +180,10 @@ def test_bench_writes_json(clip_file, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "clip.mp4" in printed and "% new (each)" in printed
     assert f"{100 * rows[0]['new']:.0f} ({100 * each[0]:.0f} {100 * each[1]:.0f})" in printed
+    # The realism score's seam term likewise (engine.seams.seam_lines).
+    seams = [r["seams"] for r in rows[0]["runs"]]
+    assert rows[0]["seams_each"] == seams and "seams (each)" in printed
+    assert f"{rows[0]['seams']:.1f} ({seams[0]:.1f} {seams[1]:.1f})" in printed
 
 
 def test_bench_names_a_missing_data_folder(tmp_path, monkeypatch, capsys):
