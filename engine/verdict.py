@@ -18,7 +18,7 @@ SHARPNESS = 3.0  # score = 100 / (1 + (ratio / FLAG_AT) ** SHARPNESS): 50 at the
 # a band cut by eye (sky in the ground band, a stage floor gone; README, Seed browser).
 LAYOUT_FLAG_AT = 8.0
 # Faint seams (engine.seams.seam_lines: the length of faint steps between copied regions, per
-# frame, in frame heights) above which a result likely shows pale steps or blocks where
+# frame, in units of the frame's short side) above which a result likely shows pale steps or blocks where
 # copied regions of a smooth area meet, which the patch ratio does not see. Measured
 # 2026-12-07 (docs/quality_notes.md, 65) at 256 px: air_balloons' ten seeds 1.3-11.1, the
 # three with pale steps plain to see 8.9-11.1; 36 seeds of six more clips 0-4.9, Full-HD 0.5-2.4.

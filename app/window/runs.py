@@ -17,6 +17,7 @@ from app.state.result_clip import ResultClip
 from app.state.session import SessionModel
 from app.state.settings import Favourite, PanelSettings
 from app.widgets.control_panel import ControlPanel
+from app.widgets.seed_tile import SEAMS_HINT
 from app.window.guided import GuidedController
 from app.window.messages import NO_CLIP, Messages
 from app.window.settings_sync import SettingsSync
@@ -313,7 +314,7 @@ class RunController(QObject):
             timing += f" · realism {r.score:.0f} alone{new}"
             # The flags whose thresholds hold alone (a patch ratio's does not: Browse seeds).
             kind = "band_cut" if r.band_cut else "seams" if r.seamy else None
-            flag = ABSOLUTE_FLAGS.get(kind) if kind else None
+            flag = ABSOLUTE_FLAGS.get(kind)
             if flag is not None:
                 timing += " · " + f"⚠ {flag[0]}".replace(" ", "\u00a0")  # wrapped whole
             tip = (f"Realism {r.score:.0f}/100: how much the least realistic 5% of the result, "
@@ -322,7 +323,7 @@ class RunController(QObject):
             if flag is not None:
                 tip += " " + flag[1]
                 if kind == "seams" and suggests_blend_seams(clip.request):
-                    tip += " Blend seams softens them."
+                    tip += " " + SEAMS_HINT.rstrip()
             if r.new is not None:
                 tip += (f" {100 * r.new:.0f}% new: the share of its detail that differs from the "
                         "input where it stands (0% is the input again).")
