@@ -75,7 +75,8 @@ VARIANTS: dict[str, dict[str, object]] = {
     # The authors' code exactly: sigma 5 drawn per voxel (randn_like of the coarsest query).
     "noise 5 per voxel (authors')": {"noise": 5.0, "noise_mode": "voxel", "noise_smooth": 0.0},
     "pyramid factors 0.85 (authors')": {"spatial_factor": 0.85, "temporal_factor": 0.85},
-    "blend seams": {"blend_seams": True},
+    "blend seams": {"blend_seams": "on"},  # every seed; the default blends the flagged ones
+    "no seam blend (paper's)": {"blend_seams": "off"},
     "keep subjects whole": {"coarse_completeness_alpha": KEEP_WHOLE_ALPHA},
 }
 

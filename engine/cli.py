@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 
 from engine.cli_args import OneLineParser, path_name, whole
 from engine.closed_pipes import survive_closed_pipes
-from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset, shrink_scale
+from engine.config import (
+    BLEND_SEAMS,
+    KEEP_WHOLE_ALPHA,
+    QUALITY_PRESETS,
+    Settings,
+    preset,
+    shrink_scale,
+)
 from engine.errors import Cancelled, EngineError, InputError
 from engine.heap import SMALL_RUN_VOXELS, keep_freed_buffers
 from engine.huge_pages import ask_for_huge_pages
@@ -102,9 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--noise", type=float, help="the coarsest noise's sigma, 0 to 100 (default 0: "
                    "the clip's own layout, resized; raise it, as the editor's Variation, for others)")
     for p in (g, r):
-        p.add_argument("--blend-seams", action="store_true",
+        p.add_argument("--blend-seams", nargs="?", const="on", choices=BLEND_SEAMS, default=None,
+                       metavar="{off,auto,on}",
                        help="blend the faint seams where copied regions meet in smooth areas (pale "
-                       "steps in a sky); off by default: not the paper's method")
+                       "steps in a sky): auto (the default) where the run's seam measure flags "
+                       "them, on (the flag alone) always, off never (as the paper)")
     i = sub.add_parser("inpaint", help="fill a painted hole from the rest of the video")
     i.add_argument("input", type=path_name, help="input video, image or image folder")
     i.add_argument("--mask", required=True, type=path_name, help="mask: numbered PNG frames (folder), an image or a "
@@ -124,8 +133,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     s = preset(args.quality).with_(device=args.device)
     if args.max_side:
         s = s.with_(max_side=args.max_side)
-    if getattr(args, "blend_seams", False):
-        s = s.with_(blend_seams=True)
+    if getattr(args, "blend_seams", None):
+        s = s.with_(blend_seams=args.blend_seams)
     if getattr(args, "keep_whole", False):
         s = s.with_(coarse_completeness_alpha=KEEP_WHOLE_ALPHA)
     variation = getattr(args, "variation", None)
@@ -316,7 +325,8 @@ def _generate(args: argparse.Namespace) -> int:
               "whole far more often (README, Keep subjects whole)", file=sys.stderr)
     if any(r.seamy for r in verdicts) and suggests_blend_seams(req):
         print("hint: faint seams (pale steps where copied regions of a sky meet)? --blend-seams "
-              "softens them (README, Blend seams)", file=sys.stderr)
+              "auto, the default, softens them where they show (README, Blend seams)",
+              file=sys.stderr)
     return 0
 
 

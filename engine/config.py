@@ -11,6 +11,8 @@ Shape3 = tuple[int, int, int]  # (T, H, W)
 
 
 VOTES = ("luma", "median", "mean")
+# Settings.blend_seams: never, where the run's seam measure flags faint seams, or always.
+BLEND_SEAMS = ("off", "auto", "on")
 # Settings.coarse_completeness_alpha for "Keep subjects whole": 10 on the descriptors' scale
 # left 5 of 45 ballet draws broken (14 at the default); 30 made near-copies of the 20 frames.
 KEEP_WHOLE_ALPHA = 10.0
@@ -96,9 +98,13 @@ class Settings:
     noise_smooth: float = 1.0
     # Variations and retargets: blend the faint seams where regions copied from different
     # places meet in smooth areas (pale steps in a sky), by re-integrating the finest level's
-    # colours (engine/seams.py). Off: it is not the paper's method, and the exact-patch
-    # coherence counts the smooth ramps it leaves as new (docs/quality_notes.md, 35).
-    blend_seams: bool = False
+    # colours (engine/seams.py). "auto": only where the run's own seam measure is over the
+    # realism score's flag (engine.verdict.SEAMS_FLAG_AT), so a seed with plain pale steps
+    # comes out without them and every other seed is left as made, frame for frame.
+    # Not "on" for all: the exact-patch coherence counts the smooth ramps a blend leaves as
+    # new (the authors' 20 frames 0.0049 -> 0.0054, over their 0.0051; docs/quality_notes.md,
+    # 35, 66-69).
+    blend_seams: str = "auto"  # "off" | "auto" | "on" (BLEND_SEAMS)
     # Variations: "Keep subjects whole" (KEEP_WHOLE_ALPHA; None: off). The completeness term
     # on the levels at the coarsest frame size only, where the layout is drawn: every part
     # of the input is wanted there, so a large single subject (a dancer) is cut into pieces
@@ -140,7 +146,8 @@ class Settings:
              f"noise_scale must be in [0, 20], got {self.noise_scale}")
         need(math.isfinite(self.noise_smooth) and 0 <= self.noise_smooth <= 8,
              f"noise_smooth must be in [0, 8] pixels, got {self.noise_smooth}")
-        need(isinstance(self.blend_seams, bool), f"blend_seams must be true or false, got {self.blend_seams!r}")
+        need(isinstance(self.blend_seams, str) and self.blend_seams in BLEND_SEAMS,
+             f"blend_seams must be one of {', '.join(BLEND_SEAMS)}, got {self.blend_seams!r}")
         c = self.coarsest_em_iters
         need(c is None or (isinstance(c, int) and c >= 1), f"coarsest_em_iters must be >= 1 or None, got {c}")
         need(isinstance(self.coarse_vote_voxels, int) and self.coarse_vote_voxels >= 0,
@@ -162,7 +169,8 @@ class Settings:
 # covering patches instead of a per-channel median of all, the coarsest noise is scaled to
 # the clip (engine/noise.py) instead of a fixed sigma, blurred in space and half of it drawn
 # per voxel instead of white and replicated along time, and a seed that copies the input or
-# cuts a band of the scene is drawn again (run.py). Best: Normal with the paper's vote, the
+# cuts a band of the scene is drawn again (run.py), and one whose faint seams the realism
+# score would flag has them blended (blend_seams "auto", engine/seams.py). Best: Normal with the paper's vote, the
 # per-channel median of all 147 covering patches, and 5 EM iterations on every level (about
 # 3x slower; on the authors' 20 frames about as coherent as Normal's lattice of the patch
 # centre and edges: docs/quality_notes.md).

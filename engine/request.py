@@ -46,12 +46,15 @@ def suggests_keep_whole(request: Request) -> bool:
 
 # The tasks "Blend seams" applies to (engine.tasks: Task.blends_seams), likewise.
 SEAM_TASKS = ("generate", "retarget")
+# The note of a run whose seams Blend seams' "auto" blended (its seam measure was flagged).
+SEAMS_BLENDED = "faint seams where copied regions meet were blended"
 
 
 def suggests_blend_seams(request: Request) -> bool:
     """Whether a result of `request` flagged for faint seams could be helped by Blend seams:
-    a task it applies to, made without it."""
-    return request.task in SEAM_TASKS and not request.settings.blend_seams
+    a task it applies to, made with it off (under "auto" a flagged result was blended
+    already, and "on" blends it the same way)."""
+    return request.task in SEAM_TASKS and request.settings.blend_seams == "off"
 
 
 @dataclass

@@ -35,9 +35,10 @@ from engine.limits import check_noise, check_output_size
 from engine.patchmatch import rescale_coords
 from engine.pyramid import LazyPyramid, Level, Plan, plan_levels, resize, wrapped
 from engine.realism import LAYOUT_FLAG_AT
-from engine.request import LevelResult, Request
+from engine.request import SEAMS_BLENDED, LevelResult, Request
 from engine.seams import blend_seams, seam_lines
 from engine.tasks import Task, TaskContext, task_for
+from engine.verdict import SEAMS_FLAG_AT
 from engine.vpnn import SearchOptions, Timings, vpnn_layer
 
 __all__ = ["run", "device_label", "output_shape", "to_tensor", "to_frames"]
@@ -225,6 +226,12 @@ def seam_level_of(levels: list[Level]) -> int:
     return len(levels) - 1
 
 
+def _blends(mode: str, seams: float | None) -> bool:
+    """Whether the finished output's seams are blended (Settings.blend_seams): always ("on"),
+    or ("auto") where the run's seam measure would flag them in the realism score."""
+    return mode == "on" or (mode == "auto" and seams is not None and seams > SEAMS_FLAG_AT)
+
+
 def coarse_vote(level: Level, limit: int) -> bool:
     """Whether `level` votes with the paper's median of every covering patch (Settings.
     coarse_vote_voxels): a coarse source, and an output at most COARSE_VOTE_OUTPUT times
@@ -391,7 +398,9 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             nnf_level = level
             if n == seam_level:
                 seams = seam_lines(query, value, nnf, level.patch, cancel)
-            if n == len(levels) - 1 and settings.blend_seams and task.blends_seams:
+            if n == len(levels) - 1 and task.blends_seams and _blends(settings.blend_seams, seams):
+                if settings.blend_seams == "auto":
+                    notes.append(SEAMS_BLENDED)
                 query, left = blend_seams(query, value, nnf, level.patch, cancel)
                 # What the blend left of the seams it found at full size, read on the
                 # measure taken on its level (the same one at 144p).

@@ -351,13 +351,13 @@ def test_use_waits_for_a_finished_tile_and_brings_back_its_settings(window, qtbo
     # The panel changed after the grid was made: Use brings back what made the tile.
     made_from = (window.session.in_out.in_point, window.session.in_out.out_point)
     window.panel.set_quality("normal")
-    window.panel.blend_seams.setChecked(True)
+    window.panel.set_seams_mode("on")
     window.session.in_out.set_range(2, 5)
     window.panel.browse_count.setValue(5)  # the panel's own preference: kept
     tile.use.click()
     settings = window.session.settings
-    assert settings.quality == "draft" and settings.seed == 1 and not settings.blend_seams
-    assert not window.panel.blend_seams.isChecked() and window.panel.browse_count.value() == 5
+    assert settings.quality == "draft" and settings.seed == 1 and settings.blend_seams == "auto"
+    assert window.panel.seams_mode() == "auto" and window.panel.browse_count.value() == 5
     assert (window.session.in_out.in_point, window.session.in_out.out_point) == made_from
     assert window.runs.current_request() == tile.clip.request
     browser.close()

@@ -111,25 +111,28 @@ def test_seed_noise_quality_and_task(window, qtbot):
                     panel.device.text() and "…" not in panel.device.text(), timeout=30_000)
 
 
-def test_blend_seams_box_for_variations_and_retarget(window):
-    """Blend seams reaches the engine for variations and retargets, is hidden (and ignored)
-    for the other tasks, and a project keeps it."""
+def test_blend_seams_choice_for_variations_and_retarget(window):
+    """Blend seams reaches the engine for variations and retargets (Where they show by
+    default), is hidden (and off) for the other tasks, and a project keeps it."""
     panel = window.panel
-    assert panel.blend_seams.isVisible() and not panel.blend_seams.isChecked()
-    assert not window.runs.current_request().settings.blend_seams
-    panel.blend_seams.setChecked(True)
-    assert window.runs.current_request().settings.blend_seams
+    assert panel.seams_row.isVisible() and panel.seams_mode() == "auto"
+    assert panel.blend_seams.currentText() == "Where they show"
+    assert window.runs.current_request().settings.blend_seams == "auto"
+    panel.set_seams_mode("on")
+    assert panel.blend_seams.currentText() == "Always"
+    assert window.runs.current_request().settings.blend_seams == "on"
     panel.set_task("Retarget")
-    assert panel.blend_seams.isVisible() and window.runs.current_request().settings.blend_seams
+    assert panel.seams_row.isVisible() and window.runs.current_request().settings.blend_seams == "on"
     panel.set_task("Inpaint")
-    assert not panel.blend_seams.isVisible()
-    assert not panel.choices().blend_seams and not panel.settings().choices().blend_seams
+    assert not panel.seams_row.isVisible()
+    assert panel.choices().blend_seams == "off" and panel.settings().choices().blend_seams == "off"
     saved = panel.settings()
-    assert saved.blend_seams
+    assert saved.blend_seams == "on"
     panel.set_task("Variations")
-    panel.blend_seams.setChecked(False)
+    panel.set_seams_mode("off")
+    assert window.runs.current_request().settings.blend_seams == "off"
     panel.apply_settings(saved.with_(task="generate"))
-    assert panel.blend_seams.isChecked()
+    assert panel.seams_mode() == "on"
 
 
 def test_keep_subjects_whole_box_for_variations_only(window):
@@ -375,7 +378,8 @@ def test_seed_browser_sorts_most_new_first_with_the_broken_last(qtbot):
     browser = SeedBrowser(ResultCache())
     qtbot.addWidget(browser)
     frames = np.zeros((2, 16, 24, 3), np.uint8)
-    browser.request = Request(seed=0)
+    unblended = Settings().with_(blend_seams="off")  # the grid's hint and the tile's name it
+    browser.request = Request(seed=0, settings=unblended)
     # seed: (patch ratio, layout term, newness); seed 2 a near-copy, seed 4 a band cut,
     # seed 5 stands out among the rest, seed 6 not finished, seed 7 not measured, seed 8 has
     # faint seams.
@@ -389,8 +393,8 @@ def test_seed_browser_sorts_most_new_first_with_the_broken_last(qtbot):
         ratio, layout, new = case
         r = Realism(ratio, 100 / (1 + (ratio / FLAG_AT) ** 3), False, ratio < 0.2, (0, 0, 0),
                     layout=layout, new=new, seams=SEAMS_FLAG_AT + 3 if seed == 8 else 1.0)
-        browser._offer("final", seed, ResultClip(frames, 2, 2, Request(seed=seed), (24, 16), 2, realism=r),
-                       "ready")
+        made = Request(seed=seed, settings=unblended)
+        browser._offer("final", seed, ResultClip(frames, 2, 2, made, (24, 16), 2, realism=r), "ready")
     assert browser.tiles[1].new_label.text() == "70% new"
     assert "differs from the input" in browser.tiles[1].new_label.toolTip()
     assert browser.tiles[6].new_label.isHidden() and browser.tiles[7].new_label.isHidden()
@@ -398,8 +402,19 @@ def test_seed_browser_sorts_most_new_first_with_the_broken_last(qtbot):
     browser.order.setCurrentIndex(ORDERS.index("Most new first"))
     assert browser.ordered_seeds() == [1, 3, 0, 2, 8, 5, 4, 6, 7]
     assert browser.tiles[8].judged.verdict == "seams"
-    assert "Blend seams softens them" in browser.tiles[8].badge.toolTip()
+    assert "Blend seams (Where they show) softens them" in browser.tiles[8].badge.toolTip()
     assert not browser.seams_hint.isHidden()  # made without Blend seams: the grid says what helps
+    browser.request = Request(seed=0)  # the default blends the seeds the measure flags: no hint
+    browser._judge()
+    assert browser.seams_hint.isHidden()
+    from engine.request import SEAMS_BLENDED
+
+    blended = replace(browser.tiles[3].clip, notes=(SEAMS_BLENDED,))  # blended by the default
+    browser._offer("final", 3, blended, "ready")
+    assert "were found and blended" in browser.tiles[3].badge.toolTip()
+    assert "blended" not in browser.tiles[1].badge.toolTip()
+    browser.request = Request(seed=0, settings=unblended)
+    browser._judge()
     assert browser._grid.itemAtPosition(0, 0).widget().seed == 1
     browser.order.setCurrentIndex(ORDERS.index("Most realistic first"))
     assert browser.ordered_seeds()[0] == 2

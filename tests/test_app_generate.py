@@ -292,7 +292,7 @@ def test_out_of_date_names_the_setting_that_changed():
     from app.window.freshness import differences
 
     base = dict(task="generate", quality="normal", device="auto", seed=0, noise=0.6, frames=0,
-                height=0, width=0, blend_seams=False, keep_whole=False)
+                height=0, width=0, blend_seams="auto", keep_whole=False)
 
     def why(**changed) -> list[str]:
         made = SimpleNamespace(request=build_request(Choices(**base)), token=("c", 0, 9))
@@ -303,11 +303,11 @@ def test_out_of_date_names_the_setting_that_changed():
     assert why(width=384, height=216) == ["it was made at the clip's size"]
     assert why(noise=0.8) == ["it was made with Variation 0.6"]
     assert why(quality="draft") == ["it was made at Normal quality"]
-    assert why(blend_seams=True) == ["it was made without Blend seams"]
+    assert why(blend_seams="on") == ["it was made with Blend seams: Where they show"]
     assert why(keep_whole=True) == ["it was made without Keep subjects whole"]
     assert why(device="cpu") == ["it was made on the device chosen automatically"]
-    assert why(frames=26, blend_seams=True) == ["it was made at the clip's duration",
-                                                "it was made without Blend seams"]
+    assert why(frames=26, blend_seams="off") == ["it was made at the clip's duration",
+                                                 "it was made with Blend seams: Where they show"]
     longer = SimpleNamespace(request=build_request(Choices(**{**base, "frames": 26})),
                              token=("c", 0, 9))
     assert differences(longer, ("c", 0, 9), build_request(Choices(**base))) == [
@@ -535,12 +535,24 @@ def test_the_done_line_names_faint_seams_and_what_softens_them(window):
 
     frames = np.zeros((2, 16, 24, 3), np.uint8)
     seamy = Realism(0.5, 30.0, True, False, (0, 0, 0), seams=11.0)
-    window.runs.show_done(ResultClip(frames, 3, 3, Request(seed=1), (24, 16), 2, realism=seamy))
+    unblended = Request(seed=1, settings=Settings().with_(blend_seams="off"))
+    window.runs.show_done(ResultClip(frames, 3, 3, unblended, (24, 16), 2, realism=seamy))
     assert "⚠\u00a0faint\u00a0seams" in window.panel.timing.text()  # one phrase when it wraps
-    assert "Blend seams softens them" in window.panel.timing.toolTip()
-    blended = Request(seed=1, settings=Settings().with_(blend_seams=True))
-    window.runs.show_done(ResultClip(frames, 3, 3, blended, (24, 16), 2, realism=seamy))
-    assert "Blend seams" not in window.panel.timing.toolTip()
+    assert "Blend seams (Where they show) softens them" in window.panel.timing.toolTip()
+    for mode in ("auto", "on"):  # blended already, by the default or always
+        blended = Request(seed=1, settings=Settings().with_(blend_seams=mode))
+        window.runs.show_done(ResultClip(frames, 3, 3, blended, (24, 16), 2, realism=seamy))
+        assert "Blend seams" not in window.panel.timing.toolTip()
+    # The default blended this one's seams: its Done line says so, and its score is clean.
+    from engine.request import SEAMS_BLENDED
+
+    clean = Realism(0.5, 30.0, True, False, (0, 0, 0), seams=4.0)
+    window.runs.show_done(ResultClip(frames, 3, 3, Request(seed=1), (24, 16), 2, realism=clean,
+                                     notes=(SEAMS_BLENDED,)))
+    assert "seams\u00a0blended" in window.panel.timing.text() and "⚠" not in window.panel.timing.text()
+    assert "were found and blended" in window.panel.timing.toolTip()
+    window.runs.show_done(ResultClip(frames, 3, 3, Request(seed=1), (24, 16), 2, realism=clean))
+    assert "blended" not in window.panel.timing.text()
     cut = Realism(0.5, 30.0, True, False, (0, 0, 0), layout=12.0)
     window.runs.show_done(ResultClip(frames, 3, 3, Request(seed=1), (24, 16), 2, realism=cut))
     assert "⚠\u00a0band\u00a0cut" in window.panel.timing.text()

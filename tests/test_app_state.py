@@ -279,17 +279,22 @@ def test_settings_validation():
     assert PanelSettings.from_dict({**s.to_dict(), "later_option": 1}) == s  # unknown: ignored
     for bad in ({"task": "paint"}, {"quality": 3}, {"seed": True}, {"browse_count": 99},
                 {"width": -1}, {"noise": {"generate": "5"}}, {"aspect_lock": "yes"},
-                {"blend_seams": 1}, {"keep_whole": "on"}):
+                {"blend_seams": 1}, {"blend_seams": "always"}, {"keep_whole": "on"}):
         with pytest.raises(SettingsError):
             PanelSettings.from_dict({**s.to_dict(), **bad})
     fav = Favourite(4, s, (0, 2))
     assert fav.settings.seed == 4 and Favourite.from_dict(fav.to_dict()) == fav
     assert fav.matches(Favourite(4, s.with_(auto_update=False, browse_count=3), (0, 2)))
     assert not fav.matches(Favourite(4, s.with_(quality="best"), (0, 2)))
-    assert not fav.matches(Favourite(4, s.with_(blend_seams=True), (0, 2)))  # another video
-    blended = s.with_(blend_seams=True)
+    assert s.blend_seams == "auto"
+    assert not fav.matches(Favourite(4, s.with_(blend_seams="on"), (0, 2)))  # another video
+    blended = s.with_(blend_seams="on")
     assert PanelSettings.from_dict(blended.to_dict()) == blended
-    assert PanelSettings.from_dict({k: v for k, v in s.to_dict().items() if k != "blend_seams"}) == s
+    # A project saved before "auto" (true, false or no entry) opens as it was made.
+    older = {k: v for k, v in s.to_dict().items() if k != "blend_seams"}
+    assert PanelSettings.from_dict(older) == s.with_(blend_seams="off")
+    assert PanelSettings.from_dict({**older, "blend_seams": False}).blend_seams == "off"
+    assert PanelSettings.from_dict({**older, "blend_seams": True}).blend_seams == "on"
     whole = s.with_(keep_whole=True)
     assert PanelSettings.from_dict(whole.to_dict()) == whole
     assert PanelSettings.from_dict({k: v for k, v in s.to_dict().items() if k != "keep_whole"}) == s

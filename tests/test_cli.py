@@ -80,12 +80,13 @@ def test_a_variation_with_faint_seams_is_marked(clip_file, tmp_path, capsys, mon
 
     monkeypatch.setattr(engine.run, "seam_lines", lambda *a, **k: 20.0)
     args = ["generate", str(clip_file), "-o", str(tmp_path / "v.mp4"), "--count", "2", "-q"]
-    assert main(args) == 0
+    assert main([*args, "--blend-seams", "off"]) == 0
     out, err = capsys.readouterr()
     assert out.count("(flagged: faint seams where copied regions meet)") == 2
-    assert "--blend-seams softens them" in err
-    assert main([*args, "--blend-seams"]) == 0  # already blended: no hint
-    assert "--blend-seams" not in capsys.readouterr().err
+    assert "--blend-seams auto, the default, softens them" in err
+    for blended in ([], ["--blend-seams"]):  # the default blends flagged seeds, the flag all
+        assert main([*args, *blended]) == 0
+        assert "--blend-seams" not in capsys.readouterr().err
 
 
 def test_retarget_to_png_folder(clip_file, tmp_path):

@@ -81,7 +81,7 @@ def test_the_lint_sees_what_fails_on_cuda():
     {"vote": "mean", "completeness_alpha": 1.0},  # the completeness search
     {"large_voxels": 20_000, "noise_mode": "voxel"},  # the large levels' cheaper path
     {"noise_mode": "mixed", "noise_smooth": 1.0, "coarse_vote_voxels": 0, "final_descriptor_dims": 32},
-    {"blend_seams": True},  # the seam blend after the last level
+    {"blend_seams": "on"},  # the seam blend after the last level
     {"coarse_completeness_alpha": 10.0},  # Keep subjects whole
 ], ids=["normal", "best", "mean-completeness", "large-levels", "mixed-noise", "blend-seams", "keep-whole"])
 def test_generate_keeps_every_tensor_on_the_run_device(changes):
@@ -131,4 +131,4 @@ def test_gpu_check_script_and_smoke_cases_are_ready():
     tasks = {request.task for _, _, request in _cases()}
     assert tasks == {"generate", "retarget", "inpaint", "analogy", "sketch"}
     settings = [request.settings for _, _, request in _cases()]
-    assert any(s.blend_seams for s in settings) and any(s.coarse_completeness_alpha for s in settings)
+    assert any(s.blend_seams == "on" for s in settings) and any(s.coarse_completeness_alpha for s in settings)

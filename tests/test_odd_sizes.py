@@ -34,7 +34,7 @@ def requests(t: int, h: int, w: int) -> dict[str, Request]:
     return {
         "generate": Request(seed=0),
         "generate, both boxes": Request(seed=1, settings=Settings().with_(
-            coarse_completeness_alpha=KEEP_WHOLE_ALPHA, blend_seams=True)),
+            coarse_completeness_alpha=KEEP_WHOLE_ALPHA, blend_seams="on")),
         "retarget larger": Request(task="retarget", width=w * 3 // 2 + 1, frames=t + 2),
         "retarget smaller": Request(task="retarget", width=max(1, w // 2), height=max(1, h // 2),
                                     frames=max(1, t // 2)),

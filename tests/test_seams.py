@@ -100,25 +100,56 @@ def test_corrections_are_smoothed_in_time():
 
 def test_run_blends_variations_only_and_stays_deterministic():
     clip = balloon_scene(t=6, h=40, w=64)
-    plain = final(clip, Request(seed=1)).frames
-    blended = final(clip, Request(seed=1, settings=Settings().with_(blend_seams=True))).frames
-    again = final(clip, Request(seed=1, settings=Settings().with_(blend_seams=True))).frames
+    plain = final(clip, Request(seed=1, settings=Settings().with_(blend_seams="off"))).frames
+    blended = final(clip, Request(seed=1, settings=Settings().with_(blend_seams="on"))).frames
+    again = final(clip, Request(seed=1, settings=Settings().with_(blend_seams="on"))).frames
     assert np.array_equal(blended, again)
     diff = np.abs(blended.astype(int) - plain.astype(int))
     assert diff.mean() < 2.0  # the same variation, its faint seams blended
     mask = np.zeros(clip.shape[:3], bool)
     mask[:, 10:20, 20:30] = True
     inpaint = [final(clip, Request(task="inpaint", seed=1, mask=mask, settings=Settings().with_(blend_seams=b))).frames
-               for b in (False, True)]
+               for b in ("off", "on")]
     assert np.array_equal(*inpaint)  # not for inpainting: its pinned voxels stay as they are
 
 
+def test_auto_blends_only_a_run_whose_seam_measure_is_flagged(monkeypatch):
+    """The default ("auto") blends a result exactly when the realism score would flag its
+    seams, says so in the run's notes, and otherwise leaves the paper's method's frames."""
+    import engine.run
+
+    clip = balloon_scene(t=6, h=40, w=64)
+
+    def make(mode: str):
+        return final(clip, Request(seed=0, settings=Settings().with_(blend_seams=mode)))
+
+    off, on = make("off"), make("on")
+    assert off.seams > 0 and not np.array_equal(off.frames, on.frames)
+    note = "faint seams where copied regions meet were blended"
+    monkeypatch.setattr(engine.run, "SEAMS_FLAG_AT", off.seams + 0.01)  # just under the flag
+    auto = make("auto")
+    assert np.array_equal(auto.frames, off.frames) and auto.seams == off.seams
+    assert note not in auto.notes
+    monkeypatch.setattr(engine.run, "SEAMS_FLAG_AT", off.seams - 0.01)  # just over it
+    auto = make("auto")
+    assert np.array_equal(auto.frames, on.frames) and auto.seams == on.seams
+    assert note in auto.notes and note not in on.notes
+    assert Settings().blend_seams == "auto"
+
+
 def test_setting_and_command_line_flag():
-    with pytest.raises(InputError, match="blend_seams"):
-        Settings().with_(blend_seams="yes").validate()
+    for wrong in ("yes", True, False):
+        with pytest.raises(InputError, match="blend_seams must be one of off, auto, on"):
+            Settings().with_(blend_seams=wrong).validate()
     parser = build_parser()
-    assert _settings(parser.parse_args(["generate", "-o", "x.mp4", "--blend-seams"])).blend_seams
-    assert not _settings(parser.parse_args(["retarget", "in.mp4", "-o", "x.mp4"])).blend_seams
+
+    def mode(*args: str) -> str:
+        return _settings(parser.parse_args(list(args))).blend_seams
+
+    assert mode("generate", "-o", "x.mp4", "--blend-seams") == "on"  # the flag alone
+    assert mode("generate", "-o", "x.mp4", "--blend-seams", "off") == "off"
+    assert mode("retarget", "in.mp4", "-o", "x.mp4", "--blend-seams", "auto") == "auto"
+    assert mode("retarget", "in.mp4", "-o", "x.mp4") == "auto"
 
 
 def test_seam_lines_measures_a_faint_seams_length_in_frame_heights():
@@ -163,8 +194,8 @@ def test_blend_seams_lowers_the_runs_seam_measure_over_several_passes(monkeypatc
     import engine.run
 
     clip = balloon_scene(t=6, h=40, w=64)
-    request = Request(seed=0, settings=Settings().with_(blend_seams=True))
-    plain = final(clip, Request(seed=0)).seams
+    request = Request(seed=0, settings=Settings().with_(blend_seams="on"))
+    plain = final(clip, Request(seed=0, settings=Settings().with_(blend_seams="off"))).seams
     blended = final(clip, request).seams
     assert plain > 0 and blended < plain / 2
     monkeypatch.setattr(engine.run, "blend_seams", partial(blend_seams, passes=1))

@@ -49,7 +49,7 @@ def _cases() -> list[tuple[str, np.ndarray, Request]]:
         ("generate completeness", scene, Request(seed=2, settings=Settings().with_(completeness_alpha=1.0))),
         # The two opt-in boxes of Variations, which no GPU has run yet (engine/seams.py, the
         # coarse levels' completeness of Keep subjects whole).
-        ("generate blend seams", scene, Request(seed=4, settings=Settings().with_(blend_seams=True))),
+        ("generate blend seams", scene, Request(seed=4, settings=Settings().with_(blend_seams="on"))),
         ("generate keep whole", scene,
          Request(seed=5, settings=Settings().with_(coarse_completeness_alpha=KEEP_WHOLE_ALPHA))),
         ("retarget", scene, Request(task="retarget", width=120, frames=14)),

@@ -39,7 +39,7 @@ class Choices:
     guide_levels: int = 4  # analogy: motion levels of clip A
     look_levels: int = 8  # analogy and sketch: motion levels of the look clip
     guide_until: float = 0.5
-    blend_seams: bool = False  # variations and retargets (Settings.blend_seams)
+    blend_seams: str = "auto"  # variations and retargets (Settings.blend_seams)
     keep_whole: bool = False  # variations (Settings.coarse_completeness_alpha)
 
 
@@ -114,6 +114,10 @@ def downscales(quality: str, width: int, height: int) -> bool:
     """Whether the quality preset would shrink a clip of this size (inpaint does not)."""
     side = QUALITY_PRESETS[quality]["max_side"]
     return side is not None and max(width, height) > side
+
+
+# Blend seams' choices as the panel names them (Settings.blend_seams's "auto", "on", "off").
+BLEND_SEAMS_NAMES = {"auto": "Where they show", "on": "Always", "off": "Never"}
 
 
 def quality_tooltip(quality: str) -> str:

@@ -19,6 +19,7 @@ from app.state.request_builder import (
     WHOLE_TASKS,
     Choices,
 )
+from engine.config import BLEND_SEAMS
 from engine.request import SEAM_TASKS
 
 MAX_SEED = 2**31 - 1
@@ -48,7 +49,7 @@ class PanelSettings:
     look_levels: int = 8
     guide_until: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_GUIDE_UNTIL))
     motion_path: str = ""  # the analogy's motion clip (A); "" = none chosen
-    blend_seams: bool = False  # variations and retargets
+    blend_seams: str = "auto"  # variations and retargets: off, auto or on (Settings.blend_seams)
     keep_whole: bool = False  # variations
 
     def choices(self) -> Choices:
@@ -58,7 +59,7 @@ class PanelSettings:
                        quality=self.quality, guide_levels=self.guide_levels,
                        look_levels=self.look_levels,
                        guide_until=self.guide_until.get(self.task, 1.0),
-                       blend_seams=self.blend_seams and self.task in SEAM_TASKS,
+                       blend_seams=self.blend_seams if self.task in SEAM_TASKS else "off",
                        keep_whole=self.keep_whole and self.task in WHOLE_TASKS)
 
     def same_result(self, other: PanelSettings) -> bool:
@@ -111,7 +112,7 @@ class PanelSettings:
             guide_levels=_integer(d.get("guide_levels", 4), "settings.guide_levels", 2, 16),
             look_levels=_integer(d.get("look_levels", 8), "settings.look_levels", 2, 16),
             guide_until=until, motion_path=motion_path,
-            blend_seams=_boolean(d.get("blend_seams", False), "settings.blend_seams"),
+            blend_seams=_seams_mode(d.get("blend_seams", "off")),
             keep_whole=_boolean(d.get("keep_whole", False), "settings.keep_whole"),
         )
 
@@ -217,6 +218,15 @@ def _number(value: Any, name: str, lo: float, hi: float) -> float:
             math.isfinite(value) and lo <= value <= hi):
         raise SettingsError(f"{name}: expected a number from {lo} to {hi}, got {value!r}")
     return float(value)
+
+
+def _seams_mode(value: Any) -> str:
+    """settings.blend_seams: "off", "auto" or "on"; true or false as projects saved it before
+    "auto" (a project with none, or false, was made without a blend, and opens so: its
+    favourites are remade frame for frame)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return _choice(value, "settings.blend_seams", BLEND_SEAMS)
 
 
 def _boolean(value: Any, name: str) -> bool:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.state.request_builder import (
+    BLEND_SEAMS_NAMES,
     QUALITIES,
     TASKS,
     WHOLE_TASKS,
@@ -114,12 +115,26 @@ class ControlPanel(QWidget):
         self.device = QLabel("Device: …")
         self.device.setWordWrap(True)  # a long GPU name must not widen the panel
         self.device.setToolTip("Where the engine runs (CPU or the GPU's name).")
-        self.blend_seams = QCheckBox("Blend seams")
+        # Where the run blends the faint seams of its output (Settings.blend_seams): by
+        # default only a result whose seam measure the realism score would flag.
+        self.blend_seams = QComboBox()
+        for mode, label in BLEND_SEAMS_NAMES.items():
+            self.blend_seams.addItem(label, mode)
+        self.blend_seams.setCurrentIndex(self.blend_seams.findData("auto"))
         self.blend_seams.setToolTip(
             "Blend the faint seams where regions copied from different places meet in smooth "
-            "areas (a pale step in a sky), spreading each step out smoothly. Objects and textures "
-            "stay as made. Off by default: not the paper's method, and a blended sky is, patch by "
-            "patch, a little less like the source's. Variations and Retarget.")
+            "areas (a pale step in a sky), spreading each step out smoothly; objects and "
+            "textures stay as made. Where they show (the default): only a result whose seams "
+            "the realism score would flag (⚠ faint seams); every other result is left as made. "
+            "Always: every result, a little less like the source, patch by patch, in "
+            "its blended skies. Never: no blend, as in the paper. Variations and Retarget.")
+        seams_label = QLabel("Blend seams")
+        seams_label.setBuddy(self.blend_seams)
+        self.seams_row = QWidget()
+        row = QHBoxLayout(self.seams_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(seams_label)
+        row.addWidget(self.blend_seams, 1)
         self.keep_whole = QCheckBox("Keep subjects whole")
         self.keep_whole.setToolTip(
             "For a clip of one large subject (a dancer, a person): every part of the clip is "
@@ -163,7 +178,7 @@ class ControlPanel(QWidget):
                        self.blend_seams, self.keep_whole):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         for widget, name in ((self.task, "Task"), (self.seed, "Seed"), (self.quality, "Quality"),
-                             (self.new_seed, "Random seed"),
+                             (self.new_seed, "Random seed"), (self.blend_seams, "Blend seams"),
                              (self.browse_count, "Variations to browse")):
             widget.setAccessibleName(name)  # the form's labels are not their buddies
         self._build_layout()
@@ -174,7 +189,7 @@ class ControlPanel(QWidget):
         self.seed.valueChanged.connect(self._schedule)
         self.new_seed.clicked.connect(self.randomize_seed)
         self.quality.currentIndexChanged.connect(self._schedule)
-        self.blend_seams.toggled.connect(self._schedule)
+        self.blend_seams.currentIndexChanged.connect(self._schedule)
         self.keep_whole.toggled.connect(self._schedule)
         self.generate.clicked.connect(self.generate_requested)
         self.cancel.clicked.connect(self.cancel_requested)
@@ -203,7 +218,7 @@ class ControlPanel(QWidget):
         form.addRow("Quality", self.quality)
         form.addRow("", self.draft_note)
         form.addRow("", self.device)
-        form.addRow("", self.blend_seams)
+        form.addRow("", self.seams_row)
         form.addRow("", self.keep_whole)
         form.addRow("", self.auto_update)
         buttons = QHBoxLayout()
@@ -235,7 +250,7 @@ class ControlPanel(QWidget):
         return Choices(task=TASKS[self.task.currentText()], width=w, height=h, frames=t,
                        seed=self.seed.value(), noise=self.current_page().noise_value(),
                        quality=self.quality.currentData(),
-                       blend_seams=self.blend_seams.isChecked() and self.current_task() in SEAM_TASKS,
+                       blend_seams=self.seams_mode() if self.current_task() in SEAM_TASKS else "off",
                        keep_whole=self.keep_whole.isChecked() and self.current_task() in WHOLE_TASKS)
 
     def settings(self) -> PanelSettings:
@@ -251,7 +266,7 @@ class ControlPanel(QWidget):
             width=w, height=h, frames=t, aspect_lock=self.output.lock.isChecked(),
             auto_update=self.auto_update.isChecked(), browse_count=self.browse_count.value(),
             guide_until={p.task: p.until_value() for p in guided},
-            blend_seams=self.blend_seams.isChecked(), keep_whole=self.keep_whole.isChecked(),
+            blend_seams=self.seams_mode(), keep_whole=self.keep_whole.isChecked(),
             **extra)
 
     def apply_settings(self, s: PanelSettings) -> None:
@@ -272,7 +287,7 @@ class ControlPanel(QWidget):
             self.seed.setValue(s.seed)
             self.set_quality(s.quality)
             self.auto_update.setChecked(s.auto_update)
-            self.blend_seams.setChecked(s.blend_seams)
+            self.set_seams_mode(s.blend_seams)
             self.keep_whole.setChecked(s.keep_whole)
             self.browse_count.setValue(s.browse_count)
             self.output.lock.setChecked(s.aspect_lock)
@@ -283,6 +298,13 @@ class ControlPanel(QWidget):
                 w.blockSignals(False)
         if task_changed:
             self.task_changed.emit(s.task)
+
+    def seams_mode(self) -> str:
+        """Blend seams as chosen: "auto", "on" or "off" (Settings.blend_seams)."""
+        return self.blend_seams.currentData()
+
+    def set_seams_mode(self, mode: str) -> None:
+        self.blend_seams.setCurrentIndex(self.blend_seams.findData(mode))
 
     def current_page(self):
         return self._pages[self._current]
@@ -351,7 +373,7 @@ class ControlPanel(QWidget):
         for i, page in enumerate(self._pages):
             page.setVisible(i == index)
         self.output_box.setVisible(self.current_task() not in FIXED_SIZE_TASKS)
-        self.blend_seams.setVisible(self.current_task() in SEAM_TASKS)
+        self.seams_row.setVisible(self.current_task() in SEAM_TASKS)
         self.keep_whole.setVisible(self.current_task() in WHOLE_TASKS)
         self._show_draft_size()
         self._keys_follow_screen()

@@ -139,13 +139,14 @@ class SeedBrowser(QDialog):
         # window past the screen.
         self.status = ElidedLabel("")
         self.status.setObjectName("hint")
-        # Shown once a variation of this grid is flagged, for a grid made without the box.
+        # Shown once a variation of this grid is flagged, for a grid made without the option.
         self.whole_hint = _hint("⚠ marks a variation that looks broken. If the clip's subject "
                                 "is cut into pieces, tick Keep subjects whole (Variations) and "
                                 "browse again: it keeps one large subject whole far more often.")
         self.seams_hint = _hint("⚠ marks a variation with faint seams (pale steps where copied "
-                                "regions of a sky meet). Tick Blend seams and browse "
-                                "again to soften them.")
+                                "regions of a sky meet). Set Blend seams to Where they "
+                                "show and browse again: it blends them in the seeds that have "
+                                "them.")
         # A retarget at Variation 0 keeps the source's layout: its seeds barely differ.
         self.noise_hint = _hint("At Variation 0 a retarget keeps the clip's own layout, so every "
                                 "seed looks nearly the same: raise Variation on the Retarget page "

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from app.state.result_clip import ResultClip
 from app.widgets.elided_label import ElidedLabel
 from app.widgets.frames import fit_size, to_pixmap
-from engine.request import suggests_blend_seams, suggests_keep_whole
+from engine.request import SEAMS_BLENDED, suggests_blend_seams, suggests_keep_whole
 
 if TYPE_CHECKING:
     from engine.realism import Realism
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 TILE_W, TILE_H = 256, 160  # the picture's box; the tile is as wide as its picture
 # Broken layouts of one large subject are the engine's commonest fault on clips of people.
 WHOLE_HINT = "A subject cut into pieces? Try Keep subjects whole (Variations). "
-SEAMS_HINT = "Blend seams softens them. "
+SEAMS_HINT = "Blend seams (Where they show) softens them. "
 
 
 class SeedTile(QFrame):
@@ -182,12 +182,14 @@ class SeedTile(QFrame):
             tip = "No likely artifacts found. Realism "
         self.badge.setText(text)
         self.badge.setProperty("kind", kind)
+        blended = (" Its faint seams were found and blended (Blend seams: Where they show)."
+                   if self.clip is not None and SEAMS_BLENDED in self.clip.notes else "")
         among = (f" Judged among the {r.among} finished variations of this grid (50 = at the "
                  "flag)." if r.among else "")
         self.badge.setToolTip(tip + f"{r.score:.0f}/100: how much the least realistic 5% of the "
                               "variation, seen at object scale, looks like the input, how "
                               "well its rows keep the input's layout, and how few faint seams it "
-                              "has." + among)
+                              "has." + among + blended)
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
 

@@ -10,7 +10,12 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, QTimer
 
 from app.state.media import frames_text
-from app.state.request_builder import GUIDED_TASKS, RELATIVE_NOISE_TASKS, quality_of
+from app.state.request_builder import (
+    BLEND_SEAMS_NAMES,
+    GUIDED_TASKS,
+    RELATIVE_NOISE_TASKS,
+    quality_of,
+)
 from app.state.result_clip import TASK_TITLES, ResultClip
 from app.state.session import SessionModel
 from app.widgets.viewer import FramePane
@@ -75,7 +80,7 @@ def _settings_differences(was: Request, now: Request) -> list[str]:
         reasons.append(f"it was made at {quality} quality" if quality
                        else "it was made at another Quality")
     if ws.blend_seams != ns.blend_seams:
-        reasons.append(f"it was made {'with' if ws.blend_seams else 'without'} Blend seams")
+        reasons.append(f"it was made with Blend seams: {BLEND_SEAMS_NAMES[ws.blend_seams]}")
     if (ws.coarse_completeness_alpha is None) != (ns.coarse_completeness_alpha is None):
         whole = ws.coarse_completeness_alpha is not None
         reasons.append(f"it was made {'with' if whole else 'without'} Keep subjects whole")

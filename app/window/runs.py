@@ -26,7 +26,7 @@ from app.workers.eta import format_estimate, format_seconds
 from app.workers.generation import GenerationRunner, RunProgress, editor_text, made_as
 from engine.errors import InputError
 from engine.limits import check_requested_size
-from engine.request import Request, suggests_blend_seams, summarise_notes
+from engine.request import SEAMS_BLENDED, Request, suggests_blend_seams, summarise_notes
 
 MASK_FIRST = "Paint a mask first"  # the panel's line after a run refused for lack of one
 SET_A_SIZE = "Set a new size or duration"  # an update that would give the input back
@@ -317,6 +317,8 @@ class RunController(QObject):
             flag = ABSOLUTE_FLAGS.get(kind)
             if flag is not None:
                 timing += " · " + f"⚠ {flag[0]}".replace(" ", "\u00a0")  # wrapped whole
+            elif SEAMS_BLENDED in clip.notes:  # Blend seams' default blended this one
+                timing += " · seams\u00a0blended"
             tip = (f"Realism {r.score:.0f}/100: how much the least realistic 5% of the result, "
                    "seen at object scale, looks like the input, judged alone (Browse seeds "
                    "judges a grid of variations among itself, which fits every clip better).")
@@ -324,6 +326,9 @@ class RunController(QObject):
                 tip += " " + flag[1]
                 if kind == "seams" and suggests_blend_seams(clip.request):
                     tip += " " + SEAMS_HINT.rstrip()
+            if SEAMS_BLENDED in clip.notes:
+                tip += (" Its faint seams (pale steps where copied regions meet) were found and "
+                        "blended (Blend seams: Where they show).")
             if r.new is not None:
                 tip += (f" {100 * r.new:.0f}% new: the share of its detail that differs from the "
                         "input where it stands (0% is the input again).")
