@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from engine.cli_args import OneLineParser, path_name, whole
 from engine.closed_pipes import survive_closed_pipes
 from engine.config import (
-    BLEND_SEAMS,
     KEEP_WHOLE_ALPHA,
     QUALITY_PRESETS,
     Settings,
@@ -109,11 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--noise", type=float, help="the coarsest noise's sigma, 0 to 100 (default 0: "
                    "the clip's own layout, resized; raise it, as the editor's Variation, for others)")
     for p in (g, r):
-        p.add_argument("--blend-seams", nargs="?", const="on", choices=BLEND_SEAMS, default=None,
-                       metavar="{off,auto,on}",
-                       help="blend the faint seams where copied regions meet in smooth areas (pale "
-                       "steps in a sky): auto (the default) where the run's seam measure flags "
-                       "them, on (the flag alone) always, off never (as the paper)")
+        # Neither flag: blend where the run's own seam measure flags them (Settings'
+        # "auto"). Two flags, not one with an optional value, which would take the input
+        # file after it for a value.
+        seams = p.add_mutually_exclusive_group()
+        seams.add_argument("--blend-seams", action="store_const", const="on", dest="blend_seams",
+                           help="blend the faint seams where copied regions meet in smooth areas "
+                           "(pale steps in a sky) in every result; by default only where the "
+                           "run's seam measure flags them")
+        seams.add_argument("--no-blend-seams", action="store_const", const="off", dest="blend_seams",
+                           help="never blend faint seams, not even where they are flagged (as the "
+                           "paper)")
     i = sub.add_parser("inpaint", help="fill a painted hole from the rest of the video")
     i.add_argument("input", type=path_name, help="input video, image or image folder")
     i.add_argument("--mask", required=True, type=path_name, help="mask: numbered PNG frames (folder), an image or a "
@@ -324,8 +329,8 @@ def _generate(args: argparse.Namespace) -> int:
         print("hint: a subject cut into pieces? --keep-whole keeps one large subject (a dancer) "
               "whole far more often (README, Keep subjects whole)", file=sys.stderr)
     if any(r.seamy for r in verdicts) and suggests_blend_seams(req):
-        print("hint: faint seams (pale steps where copied regions of a sky meet)? --blend-seams "
-              "auto, the default, softens them where they show (README, Blend seams)",
+        print("hint: faint seams (pale steps where copied regions of a sky meet)? without "
+              "--no-blend-seams they are blended where they show (README, Blend seams)",
               file=sys.stderr)
     return 0
 

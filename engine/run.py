@@ -379,6 +379,8 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                      key_mask=setup.key_mask, key_cost=setup.key_cost, cancel=cancel,
                      timings=timings, budgets=budgets, colour_weight=setup.colour_weight)
         box = setup.region
+        unblended: torch.Tensor | None = None  # the last level's output before a seam blend
+        level_notes: list[str] = []
         if setup.settled:
             pass  # nothing to fill at this level: the query is the source itself
         elif box is not None:
@@ -399,18 +401,21 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             if n == seam_level:
                 seams = seam_lines(query, value, nnf, level.patch, cancel)
             if n == len(levels) - 1 and task.blends_seams and _blends(settings.blend_seams, seams):
-                if settings.blend_seams == "auto":
-                    notes.append(SEAMS_BLENDED)
+                unblended = query
                 query, left = blend_seams(query, value, nnf, level.patch, cancel)
                 # What the blend left of the seams it found at full size, read on the
                 # measure taken on its level (the same one at 144p).
                 seams = None if seams is None else seams * left
+                if settings.blend_seams == "auto":
+                    # This draw's own note: a tiny run checks its last level for a redraw,
+                    # and a draw thrown away was not blended.
+                    level_notes.append(SEAMS_BLENDED)
         query = setup.constrain(query)
         pyramid.drop_below(n)
         level_done()
         result = LevelResult(level=n + 1, levels=len(levels), frames=to_frames(query),
                              elapsed=time.perf_counter() - start, timings=dict(timings.values),
-                             device=label, notes=list(notes),
+                             device=label, notes=[*notes, *level_notes],
                              final_voxels=math.prod(levels[-1].output), plan=plan_costs,
                              seams=seams if n >= seam_level else None)
         if check_at is None or n > check_at:
@@ -425,7 +430,9 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                                    period=clip_frames if looped else None) > COPY_FRACTION
         if copied:
             why, badness = "the noise reproduced the input", LAYOUT_FLAG_AT
-        elif (shift := band_shift(to_frames(pyramid[n]), result.frames)) > LAYOUT_FLAG_AT:
+        elif (shift := band_shift(to_frames(pyramid[n]), result.frames if unblended is None
+                                  else to_frames(setup.constrain(unblended)))) > LAYOUT_FLAG_AT:
+            # (read on the frames as drawn: a blend must not change which draw is kept)
             why, badness = "the noise cut a band of the scene, sky into the ground", shift
         if why is not None:
             # The least bad draw so far, kept in case every draw fails: a copy ranks as a

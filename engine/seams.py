@@ -1,4 +1,5 @@
-"""Blending the faint seams of a finished variation (Settings.blend_seams; off by default).
+"""Blending the faint seams of a finished variation (Settings.blend_seams: by default only
+where the run's seam measure flags them).
 
 Where two regions copied from different places of the input meet in smooth sky, their
 colours can differ by a few levels: a straight pale step (README, Known limits, Seams) that

@@ -146,10 +146,12 @@ def test_setting_and_command_line_flag():
     def mode(*args: str) -> str:
         return _settings(parser.parse_args(list(args))).blend_seams
 
-    assert mode("generate", "-o", "x.mp4", "--blend-seams") == "on"  # the flag alone
-    assert mode("generate", "-o", "x.mp4", "--blend-seams", "off") == "off"
-    assert mode("retarget", "in.mp4", "-o", "x.mp4", "--blend-seams", "auto") == "auto"
+    assert mode("generate", "-o", "x.mp4", "--blend-seams") == "on"
+    assert mode("generate", "--blend-seams", "in.mp4", "-o", "x.mp4") == "on"  # not its value
+    assert mode("generate", "-o", "x.mp4", "--no-blend-seams") == "off"
     assert mode("retarget", "in.mp4", "-o", "x.mp4") == "auto"
+    with pytest.raises(SystemExit):  # one or the other
+        parser.parse_args(["retarget", "in.mp4", "-o", "x.mp4", "--blend-seams", "--no-blend-seams"])
 
 
 def test_seam_lines_measures_a_faint_seams_length_in_frame_heights():
@@ -208,3 +210,29 @@ def test_fewer_passes_on_large_frames():
     where a pass costs seconds a frame."""
     assert passes_for(144, 256) == 4 and passes_for(360, 640) == 4
     assert passes_for(720, 1280) == 2 and passes_for(1080, 1920) == 1
+
+
+def test_a_tiny_run_checks_its_draws_before_the_blend(monkeypatch):
+    """A run of three levels or fewer checks its last level for a redraw: a draw thrown away
+    leaves no note of a blend, the check reads the frames as drawn (so "auto" keeps the same
+    draw as "off"), and the kept draw is blended and noted once."""
+    import engine.run
+    from engine.request import SEAMS_BLENDED
+
+    clip = balloon_scene(t=4, h=16, w=16)
+    calls: list[int] = []
+
+    def first_draw_only(*args, **kwargs) -> float:
+        calls.append(1)
+        return 20.0 if len(calls) == 1 else 0.0
+
+    monkeypatch.setattr(engine.run, "seam_lines", first_draw_only)
+    auto = final(clip, Request(seed=0))
+    assert len(calls) > 1  # the first draw was thrown away, or this proves nothing
+    off = final(clip, Request(seed=0, settings=Settings().with_(blend_seams="off")))
+    assert np.array_equal(auto.frames, off.frames) and SEAMS_BLENDED not in auto.notes
+    monkeypatch.setattr(engine.run, "seam_lines", lambda *args, **kwargs: 20.0)
+    seamy = final(clip, Request(seed=0))
+    on = final(clip, Request(seed=0, settings=Settings().with_(blend_seams="on")))
+    assert seamy.notes.count(SEAMS_BLENDED) == 1 and SEAMS_BLENDED not in on.notes
+    assert np.array_equal(seamy.frames, on.frames)  # the same draw kept, blended alike

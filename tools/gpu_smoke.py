@@ -47,8 +47,9 @@ def _cases() -> list[tuple[str, np.ndarray, Request]]:
         ("generate best", scene, Request(seed=0, settings=preset("best"))),
         ("generate large levels", scene, Request(seed=1, settings=Settings().with_(large_voxels=20_000))),
         ("generate completeness", scene, Request(seed=2, settings=Settings().with_(completeness_alpha=1.0))),
-        # The two opt-in boxes of Variations, which no GPU has run yet (engine/seams.py, the
-        # coarse levels' completeness of Keep subjects whole).
+        # Two options of Variations that no GPU has run yet: Blend seams on every result
+        # (engine/seams.py; by default only where flagged) and the coarse levels'
+        # completeness of Keep subjects whole.
         ("generate blend seams", scene, Request(seed=4, settings=Settings().with_(blend_seams="on"))),
         ("generate keep whole", scene,
          Request(seed=5, settings=Settings().with_(coarse_completeness_alpha=KEEP_WHOLE_ALPHA))),

@@ -36,7 +36,10 @@ from app.state.settings import (
 )
 
 FORMAT = "vgpnn-project"
-VERSION = 1  # raise when a reader of this version would misread a newer file
+# Raise when a reader of this version would misread a newer file. 2 (2026-12-07):
+# settings.blend_seams is "off", "auto" or "on" (version 1 wrote true or false, read as
+# "on" or "off"), which a version-1 reader refused as a damaged setting.
+VERSION = 2
 SUFFIX = ".vgpnn"
 MAX_JSON_BYTES = 16 * 2**20
 # Above any clip the editor opens (engine.io.clip.MAX_VOXELS, 64 Full-HD frames), and small

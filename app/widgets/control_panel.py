@@ -304,7 +304,8 @@ class ControlPanel(QWidget):
         return self.blend_seams.currentData()
 
     def set_seams_mode(self, mode: str) -> None:
-        self.blend_seams.setCurrentIndex(self.blend_seams.findData(mode))
+        index = self.blend_seams.findData(mode)
+        self.blend_seams.setCurrentIndex(index if index >= 0 else self.blend_seams.findData("auto"))
 
     def current_page(self):
         return self._pages[self._current]
