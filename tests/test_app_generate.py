@@ -429,6 +429,36 @@ def test_the_time_left_shows_from_the_first_levels_and_earlier_runs_prime_it(win
     assert any(key.startswith("eta/") for key in window.settings.allKeys())
 
 
+def test_a_runs_seam_blend_is_not_learned_as_its_last_levels_rate(window, qtbot, monkeypatch):
+    """The time-left model learns each size's rate from finished runs; a seam blend's
+    seconds sit in the last level's time (engine/seams.py), so a blended run teaches the
+    rates of the levels before it only."""
+    from engine.eta import bucket
+    from engine.request import SEAMS_BLENDED
+
+    plan = tuple((int(1000 * 2.5**n), 3) for n in range(6))
+
+    def scripted(blended: bool):
+        def levels(frames, request, cancel):
+            t = 0.2
+            for n, (voxels, iters) in enumerate(plan):
+                t += 0.015 + 2e-6 * voxels * iters + (0.5 if blended and n == len(plan) - 1 else 0)
+                notes = [SEAMS_BLENDED] if blended and n == len(plan) - 1 else []
+                yield LevelResult(level=n + 1, levels=len(plan), frames=frames, elapsed=t,
+                                  timings={}, device="blendtest", notes=notes, plan=plan)
+        return levels
+
+    last = bucket(plan[-1][0])
+    for seed, blended in ((11, True), (12, False)):
+        monkeypatch.setattr(generation, "engine_levels", scripted(blended))
+        window.panel.seed.setValue(seed)
+        with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+            window.runs.generate()
+        learned = window.generation.priors.get("blendtest", window.panel.quality.currentText())
+        assert learned is not None and bucket(plan[-2][0]) in learned.per_size
+        assert (last in learned.per_size) == (not blended)
+
+
 def test_the_done_line_says_the_time_the_progress_line_counted(window, qtbot, monkeypatch):
     """The progress line counts from Generate; the Done line and "Result ready in" said the
     engine's own clock, which starts later (a user saw "Level 13 of 13 · 6.3 s elapsed"

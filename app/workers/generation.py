@@ -24,7 +24,7 @@ from app.state.result_clip import ResultClip
 from app.workers import jobs
 from app.workers.eta import RatePriors
 from engine import eta
-from engine.request import LevelResult, Request
+from engine.request import SEAM_TASKS, SEAMS_BLENDED, LevelResult, Request
 from engine.verdict import Realism
 
 if TYPE_CHECKING:  # measuring needs PyTorch, loaded off the GUI thread
@@ -241,7 +241,12 @@ class GenerationRunner(QObject):
         prior = self.priors.get(level.device, quality)
         remaining = eta.remaining(level.plan, self.history, prior)
         if clip.final and len(self.history) == len(level.plan):  # a whole run: remember it
-            self.priors.learn(level.device, quality, eta.measure(level.plan, self.history))
+            # A seam blend's seconds are in its last level's (engine/seams.py), not that
+            # level's search and vote: its rate is not learned from such a run.
+            blended = (SEAMS_BLENDED in level.notes
+                       or (self._request.settings.blend_seams == "on" and self._request.task in SEAM_TASKS))
+            seen = self.history[:-1] if blended else self.history
+            self.priors.learn(level.device, quality, eta.measure(level.plan, seen))
         waited = time.perf_counter() - self._started
         self.progress.emit(RunProgress(level.level, level.levels, waited, remaining,
                                        level.device, prior is not None))
