@@ -133,6 +133,8 @@ def test_blend_seams_choice_for_variations_and_retarget(window):
     assert window.runs.current_request().settings.blend_seams == "off"
     panel.apply_settings(saved.with_(task="generate"))
     assert panel.seams_mode() == "on"
+    panel.set_seams_mode("sometimes")  # not a mode: the default, never a blank box
+    assert panel.seams_mode() == "auto" and panel.blend_seams.currentText() == "Where they show"
 
 
 def test_keep_subjects_whole_box_for_variations_only(window):
