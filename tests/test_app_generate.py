@@ -583,6 +583,11 @@ def test_the_done_line_names_faint_seams_and_what_softens_them(window):
     assert "were found and blended" in window.panel.timing.toolTip()
     window.runs.show_done(ResultClip(frames, 3, 3, Request(seed=1), (24, 16), 2, realism=clean))
     assert "blended" not in window.panel.timing.text()
+    # Known from the run's notes before its score arrives.
+    window.runs.show_done(ResultClip(frames, 3, 3, Request(seed=1), (24, 16), 2,
+                                     notes=(SEAMS_BLENDED,)))
+    assert window.panel.timing.text().endswith("seams\u00a0blended")
+    assert "were found and blended" in window.panel.timing.toolTip()
     cut = Realism(0.5, 30.0, True, False, (0, 0, 0), layout=12.0)
     window.runs.show_done(ResultClip(frames, 3, 3, Request(seed=1), (24, 16), 2, realism=cut))
     assert "⚠\u00a0band\u00a0cut" in window.panel.timing.text()

@@ -317,8 +317,6 @@ class RunController(QObject):
             flag = ABSOLUTE_FLAGS.get(kind)
             if flag is not None:
                 timing += " · " + f"⚠ {flag[0]}".replace(" ", "\u00a0")  # wrapped whole
-            elif SEAMS_BLENDED in clip.notes:  # Blend seams' default blended this one
-                timing += " · seams\u00a0blended"
             tip = (f"Realism {r.score:.0f}/100: how much the least realistic 5% of the result, "
                    "seen at object scale, looks like the input, judged alone (Browse seeds "
                    "judges a grid of variations among itself, which fits every clip better).")
@@ -326,12 +324,15 @@ class RunController(QObject):
                 tip += " " + flag[1]
                 if kind == "seams" and suggests_blend_seams(clip.request):
                     tip += " " + SEAMS_HINT.rstrip()
-            if SEAMS_BLENDED in clip.notes:
-                tip += (" Its faint seams (pale steps where copied regions meet) were found and "
-                        "blended (Blend seams: Where they show).")
             if r.new is not None:
                 tip += (f" {100 * r.new:.0f}% new: the share of its detail that differs from the "
                         "input where it stands (0% is the input again).")
+        if SEAMS_BLENDED in clip.notes:  # Blend seams' default blended this one: known at once
+            if r is None or not (r.band_cut or r.seamy):  # (a flag on the line says more)
+                timing += " · seams\u00a0blended"
+            tip = (tip + " " if tip else "") + ("Its faint seams (pale steps where copied regions "
+                                                "meet) were found and blended (Blend seams: Where "
+                                                "they show).")
         self.panel.set_progress(clip.levels, clip.levels, f"Done: {w}×{h}, {frames_text(len(clip.frames))}",
                                 timing)
         self.panel.timing.setToolTip(tip)
