@@ -17,13 +17,7 @@ from typing import TYPE_CHECKING
 
 from engine.cli_args import OneLineParser, path_name, whole
 from engine.closed_pipes import survive_closed_pipes
-from engine.config import (
-    KEEP_WHOLE_ALPHA,
-    QUALITY_PRESETS,
-    Settings,
-    preset,
-    shrink_scale,
-)
+from engine.config import KEEP_WHOLE_ALPHA, QUALITY_PRESETS, Settings, preset, shrink_scale
 from engine.errors import Cancelled, EngineError, InputError
 from engine.heap import SMALL_RUN_VOXELS, keep_freed_buffers
 from engine.huge_pages import ask_for_huge_pages

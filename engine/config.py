@@ -170,9 +170,10 @@ class Settings:
 # the clip (engine/noise.py) instead of a fixed sigma, blurred in space and half of it drawn
 # per voxel instead of white and replicated along time, and a seed that copies the input or
 # cuts a band of the scene is drawn again (run.py), and one whose faint seams the realism
-# score would flag has them blended (blend_seams "auto", engine/seams.py). Best: Normal with the paper's vote, the
-# per-channel median of all 147 covering patches, and 5 EM iterations on every level (about
-# 3x slower; on the authors' 20 frames about as coherent as Normal's lattice of the patch
+# score would flag has them blended (blend_seams "auto", engine/seams.py). Best: Normal
+# with the paper's vote, the per-channel median of all 147 covering patches, and 5 EM
+# iterations on every level (about 3x slower; on the authors' 20 frames about as coherent
+# as Normal's lattice of the patch
 # centre and edges: docs/quality_notes.md).
 QUALITY_PRESETS: dict[str, dict[str, object]] = {
     "draft": {"max_side": 320, "em_iters": 2, "vote_stride": 3},

@@ -29,6 +29,9 @@ TILE_W, TILE_H = 256, 160  # the picture's box; the tile is as wide as its pictu
 # Broken layouts of one large subject are the engine's commonest fault on clips of people.
 WHOLE_HINT = "A subject cut into pieces? Try Keep subjects whole (Variations). "
 SEAMS_HINT = "Blend seams (Where they show) softens them. "
+# What a result that Blend seams' default blended says of it (its tile, its Done line).
+SEAMS_BLENDED_TIP = ("Its faint seams (pale steps where copied regions meet) were found and "
+                     "blended (Blend seams: Where they show).")
 
 
 class SeedTile(QFrame):
@@ -182,7 +185,7 @@ class SeedTile(QFrame):
             tip = "No likely artifacts found. Realism "
         self.badge.setText(text)
         self.badge.setProperty("kind", kind)
-        blended = (" Its faint seams were found and blended (Blend seams: Where they show)."
+        blended = (" " + SEAMS_BLENDED_TIP
                    if self.clip is not None and SEAMS_BLENDED in self.clip.notes else "")
         among = (f" Judged among the {r.among} finished variations of this grid (50 = at the "
                  "flag)." if r.among else "")

@@ -17,7 +17,7 @@ from app.state.result_clip import ResultClip
 from app.state.session import SessionModel
 from app.state.settings import Favourite, PanelSettings
 from app.widgets.control_panel import ControlPanel
-from app.widgets.seed_tile import SEAMS_HINT
+from app.widgets.seed_tile import SEAMS_BLENDED_TIP, SEAMS_HINT
 from app.window.guided import GuidedController
 from app.window.messages import NO_CLIP, Messages
 from app.window.settings_sync import SettingsSync
@@ -330,9 +330,7 @@ class RunController(QObject):
         if SEAMS_BLENDED in clip.notes:  # Blend seams' default blended this one: known at once
             if r is None or not (r.band_cut or r.seamy):  # (a flag on the line says more)
                 timing += " · seams\u00a0blended"
-            tip = (tip + " " if tip else "") + ("Its faint seams (pale steps where copied regions "
-                                                "meet) were found and blended (Blend seams: Where "
-                                                "they show).")
+            tip = (tip + " " if tip else "") + SEAMS_BLENDED_TIP
         self.panel.set_progress(clip.levels, clip.levels, f"Done: {w}×{h}, {frames_text(len(clip.frames))}",
                                 timing)
         self.panel.timing.setToolTip(tip)
