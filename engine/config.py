@@ -173,8 +173,7 @@ class Settings:
 # score would flag has them blended (blend_seams "auto", engine/seams.py). Best: Normal
 # with the paper's vote, the per-channel median of all 147 covering patches, and 5 EM
 # iterations on every level (about 3x slower; on the authors' 20 frames about as coherent
-# as Normal's lattice of the patch
-# centre and edges: docs/quality_notes.md).
+# as Normal's lattice of the patch centre and edges: docs/quality_notes.md).
 QUALITY_PRESETS: dict[str, dict[str, object]] = {
     "draft": {"max_side": 320, "em_iters": 2, "vote_stride": 3},
     "normal": {"max_side": None, "em_iters": 5, "vote_stride": 3},
