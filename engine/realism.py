@@ -50,6 +50,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from engine.bars import Bars, find_bars
 from engine.errors import Cancelled
 from engine.metrics import _patch_for, nn_distance, scaled, to_unit
 from engine.newness import newness
@@ -198,6 +199,9 @@ class RealismScorer:
     """Scores outputs of one source; the source's shrunk copy and spacing are computed once."""
 
     def __init__(self, source: np.ndarray, samples: int = SAMPLES) -> None:
+        # Black bars (engine/bars.py) are judged by neither side: a variation keeps them in
+        # place, and their patches, matched exactly, would make every result look better.
+        source = _inside(source, find_bars(source))
         self.scale = _small_scale(source)
         self.shape = source.shape
         # Centred on the source's mean colour: distances between near-equal patches of a
@@ -235,6 +239,9 @@ class RealismScorer:
         the source's in the score's small frames: a retarget's patches keep the source's
         scale whatever its size, a Draft result's are smaller by `made_at`. `seams`: the
         run's measure of its faint seams (LevelResult.seams), None where unknown."""
+        bars = find_bars(output)
+        full_height = output.shape[1]
+        output = _inside(output, bars)
         scale = min(1.0, self.scale / made_at)
         out = _video(output, scale) - self._centre
         spacing_now = self.spacing_for(cancel)
@@ -251,14 +258,23 @@ class RealismScorer:
         ratio = float(d.topk(worst_k).values.mean()) / spacing_now
         worst = pos[int(d.argmax())]
         centre = [int(v) + (p - 1) / 2 for v, p in zip(worst.tolist(), patch, strict=True)]
-        where = (int(centre[0]), int(centre[1] / scale), int(centre[2] / scale))
+        where = (int(centre[0]), int(centre[1] / scale) + bars.top, int(centre[2] / scale) + bars.left)
         shift, row = layout_shift(self.rows, output, output.shape[1] / made_at / self.shape[1])
+        row = (bars.top + row * output.shape[1]) / full_height  # on the whole frame again
         seams = seams or 0.0
         score, flagged = _judge(ratio, shift, FLAG_AT, seams)
         new = newness(self.source, out) if out.shape == self.source.shape else None
         return Realism(ratio=ratio, score=score, flagged=flagged,
                        near_copy=ratio < COPY_AT and shift <= LAYOUT_FLAG_AT, worst=where,
                        layout=shift, layout_row=row, new=new, seams=seams)
+
+
+def _inside(frames: np.ndarray, bars: Bars) -> np.ndarray:
+    """The picture inside a clip's black bars (the clip itself where it has none)."""
+    if not bars:
+        return frames
+    h, w = bars.inner(*frames.shape[1:3])
+    return frames[:, bars.top:bars.top + h, bars.left:bars.left + w]
 
 
 def newness_of(source: np.ndarray, output: np.ndarray) -> float | None:

@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
+from engine.bars import Bars, find_bars, output_bars, put_back
 from engine.chunks import DEFAULT, Budgets
 from engine.colour import to_frames, to_tensor
 from engine.config import RETIME_MIN_FRAMES, Settings, Shape3, shrink_scale
@@ -139,9 +140,10 @@ def _run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None
     if task.retimes and source.shape[0] == 1 and out_shape[0] > 1:
         yield from _held_still(source, request, out_shape[0], cancel, budgets)
         return
+    bars = find_bars(source) if task.keeps_bars else Bars()
     notes: list[str] = []
     if device.type != "cuda":
-        yield from _run_on(device, task, settings, source, cancel, notes, budgets)
+        yield from _run_on(device, task, settings, source, cancel, notes, budgets, bars)
         return
     # On a GPU out-of-memory: start again with work chunks an eighth of the size, then on
     # the CPU. Each restart yields from the coarsest level again. The budgets belong to
@@ -161,10 +163,10 @@ def _run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None
                     check_output_size(work, out_shape)
                 except InputError as e:
                     raise InputError(f"the GPU ran out of memory, and on the CPU {e}") from None
-                yield from _run_on(torch.device("cpu"), task, settings, source, cancel, notes, budgets)
+                yield from _run_on(torch.device("cpu"), task, settings, source, cancel, notes, budgets, bars)
             else:
                 use = budgets.smaller(8) if attempt == "small" else budgets
-                yield from _run_on(device, task, settings, source, cancel, notes, use)
+                yield from _run_on(device, task, settings, source, cancel, notes, use, bars)
             return
         except (torch.OutOfMemoryError, RuntimeError) as exc:
             if attempt == "cpu" or not gpu_out_of_memory(exc):
@@ -242,8 +244,16 @@ def coarse_vote(level: Level, limit: int) -> bool:
     return math.prod(level.source) <= limit and math.prod(level.output) <= COARSE_VOTE_OUTPUT * limit
 
 
+def _framed(result: LevelResult, frame: tuple[Bars, tuple[int, int]] | None) -> LevelResult:
+    """A result of the picture inside the source's bars, with the bars put back."""
+    if frame is None:
+        return result
+    return replace(result, frames=put_back(result.frames, *frame))
+
+
 def _run_on(device: torch.device, task: Task, settings: Settings, source: np.ndarray,
-            cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets) -> Iterator[LevelResult]:
+            cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets,
+            bars: Bars) -> Iterator[LevelResult]:
     request = task.request
     start = time.perf_counter()
     timings = Timings(sync=device.type == "cuda", device=device)
@@ -267,6 +277,20 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                      f"side at most {settings.max_side} px")
     src_shape: Shape3 = tuple(x.shape[1:])  # type: ignore[assignment]
     out_shape = task.output_shape(src_shape, scale)
+    # The picture inside the source's black bars is what is made (engine/bars.py); the
+    # output's bars, as thick in proportion, go back around every level's frames.
+    frame: tuple[Bars, tuple[int, int]] | None = None
+    if bars:
+        inside = bars.scaled(src_shape[1] / source.shape[1], src_shape[2] / source.shape[2])
+        around = output_bars(inside, src_shape[1:], out_shape[1:]) if inside else None
+        if around:
+            h, w = inside.inner(*src_shape[1:])
+            x = x[:, :, inside.top:inside.top + h, inside.left:inside.left + w].contiguous()
+            src_shape = tuple(x.shape[1:])  # type: ignore[assignment]
+            out_shape = (out_shape[0], *around.inner(*out_shape[1:]))
+            frame = (around, out_shape[1:])
+            notes.append("the picture inside the clip's black bars was made, and the bars kept "
+                         f"in place: {bars.describe()}")
     noise_frames = None
     if task.retimes and out_shape[0] != src_shape[0]:
         # Another duration is drawn where the clip still has distinct moments (Task.retimes),
@@ -419,7 +443,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
                              final_voxels=math.prod(levels[-1].output), plan=plan_costs,
                              seams=seams if n >= seam_level else None)
         if check_at is None or n > check_at:
-            yield result
+            yield _framed(result, frame)
             n += 1
             continue
         held.append(result)
@@ -457,6 +481,6 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
             notes.append("every draw was a copy of the input or cut a band; kept the least bad")
         if why is not None or n == check_at:
             check_at = None  # settled: the held levels go out, the rest run unchecked
-            yield from held
+            yield from (_framed(r, frame) for r in held)
             held.clear()
         n += 1

@@ -459,7 +459,7 @@ def _gpu_that_runs_out(monkeypatch, free: int, error: Exception | None = None) -
 
     tried: list[str] = []
 
-    def fake_run_on(device, task, settings, source, cancel, notes, budgets):
+    def fake_run_on(device, task, settings, source, cancel, notes, budgets, bars):
         tried.append(device.type)
         notes.append("a note of this attempt")  # as a level says "input downscaled ..."
         if device.type == "cuda":
@@ -502,7 +502,7 @@ def test_the_gpu_cache_is_emptied_after_the_failed_attempt_let_go(monkeypatch):
     _gpu_that_runs_out(monkeypatch, free=1 << 40)
     made, alive = [], []
 
-    def holding(device, task, settings, source, cancel, notes, budgets):
+    def holding(device, task, settings, source, cancel, notes, budgets, bars):
         held = torch.empty(8)  # what an attempt holds while it runs
         made.append(weakref.ref(held))
         if device.type == "cuda":

@@ -98,6 +98,9 @@ class Task:
     # Settings.blend_seams applies (engine/seams.py): the output is the source's own
     # recombination, with no pinned voxels (inpainting's) or guide (analogy's) to keep.
     blends_seams: ClassVar[bool] = False
+    # The source's black bars (engine/bars.py) are kept in place and the picture inside them
+    # made: a recombination of the whole frame moves a pillarbox's bars into the picture.
+    keeps_bars: ClassVar[bool] = False
     # Settings.coarse_completeness_alpha applies ("Keep subjects whole"): the layout is
     # drawn from noise, not pinned by a mask or a guide.
     keeps_whole: ClassVar[bool] = False

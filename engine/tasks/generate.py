@@ -10,5 +10,6 @@ class Generate(Task):
     default_noise = None  # from the clip: Settings.noise_scale x its patch spacing
     redraws_copies = True
     blends_seams = True
+    keeps_bars = True
     keeps_whole = True
     retimes = True

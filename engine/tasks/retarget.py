@@ -14,6 +14,7 @@ class Retarget(Task):
     name = "retarget"
     default_noise = 0.0
     blends_seams = True
+    keeps_bars = True
     retimes = True
 
     def first_field(self, query_grid: Shape3, key_grid: Shape3, device: torch.device,

@@ -1,0 +1,128 @@
+"""Black bars (letterbox, pillarbox) kept where they are.
+
+A clip delivered in a wider or taller frame than its picture has black bars along two or
+four edges. To the method they are content like any other: a pillarbox's dark columns have
+patches of their own, and the noise that moves regions sideways moves them too, so a
+variation could show a black column standing in the sky or a block of black cut into the
+picture. A variation or retarget is made of the picture inside the bars instead, and the
+bars go back around it where they were, as thick in proportion to the output's size.
+
+A bar is a run of whole rows (or columns) at an edge that are near black in every frame;
+a dark scene's edge that never brightens counts too, and pinning a featureless dark edge
+changes nothing that shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# The highest RGB code a bar pixel may have: black is 16 in a limited-range video, which
+# decodes to 0-2, plus the encoder's noise at the bar's edge.
+BAR_LEVEL = 32
+# The picture must keep this share of each side and this many pixels, or nothing is a bar
+# (a clip dark from edge to edge, or too little picture left to make anything of).
+MIN_PICTURE_SHARE = 0.25
+MIN_PICTURE_PX = 16
+_COLOUR_FRAMES = 8  # frames sampled for the bars' colour
+
+
+@dataclass(frozen=True)
+class Bars:
+    """Bar thicknesses in pixels at each edge, and the one colour they are put back in."""
+
+    top: int = 0
+    bottom: int = 0
+    left: int = 0
+    right: int = 0
+    colour: tuple[int, int, int] = (0, 0, 0)
+
+    def __bool__(self) -> bool:
+        return any((self.top, self.bottom, self.left, self.right))
+
+    def inner(self, height: int, width: int) -> tuple[int, int]:
+        """The picture's (H, W) inside a frame of (height, width)."""
+        return height - self.top - self.bottom, width - self.left - self.right
+
+    def scaled(self, sy: float, sx: float) -> Bars:
+        """The bars of a frame scaled by sy down and sx across."""
+        return Bars(round(self.top * sy), round(self.bottom * sy), round(self.left * sx),
+                    round(self.right * sx), self.colour)
+
+    def describe(self) -> str:
+        """Where they are, in words: "28 px top and bottom", "32 px left, 30 px right"."""
+        parts = []
+        for a, b, names in ((self.top, self.bottom, ("top", "bottom")),
+                            (self.left, self.right, ("left", "right"))):
+            if a and a == b:
+                parts.append(f"{a} px {names[0]} and {names[1]}")
+            else:
+                parts += [f"{v} px {name}" for v, name in zip((a, b), names, strict=True) if v]
+        return ", ".join(parts)
+
+
+def _lead(dark: np.ndarray) -> int:
+    """How many of the leading entries of a 1-D bool array are True."""
+    return len(dark) if dark.all() else int(np.argmin(dark))
+
+
+def _picture_left(total: int, a: int, b: int) -> bool:
+    left = total - a - b
+    return left >= MIN_PICTURE_PX and left >= MIN_PICTURE_SHARE * total
+
+
+def find_bars(frames: np.ndarray) -> Bars:
+    """The black bars of a (T, H, W, 3) uint8 clip (no bars: a falsy Bars)."""
+    t, h, w, _ = frames.shape
+    top, bottom, left, right = h, h, w, w
+    for frame in frames:
+        # Only the rows and columns still in the running are read: a long letterboxed
+        # Full-HD clip costs its bars' pixels, not whole frames.
+        if top:
+            top = _lead((frame[:top] <= BAR_LEVEL).all(axis=(1, 2)))
+        if bottom:
+            bottom = _lead((frame[h - bottom:] <= BAR_LEVEL).all(axis=(1, 2))[::-1])
+        if left:
+            left = _lead((frame[:, :left] <= BAR_LEVEL).all(axis=(0, 2)))
+        if right:
+            right = _lead((frame[:, w - right:] <= BAR_LEVEL).all(axis=(0, 2))[::-1])
+        if not (top or bottom or left or right):
+            return Bars()
+    if not _picture_left(h, top, bottom):
+        top = bottom = 0
+    if not _picture_left(w, left, right):
+        left = right = 0
+    bars = Bars(top, bottom, left, right)
+    if not bars:
+        return bars
+    mask = np.ones((h, w), dtype=bool)
+    ih, iw = bars.inner(h, w)
+    mask[top:top + ih, left:left + iw] = False
+    picked = frames[np.linspace(0, t - 1, min(t, _COLOUR_FRAMES)).round().astype(int)]
+    colour = picked[:, mask].reshape(-1, 3).mean(axis=0).round().astype(int)
+    return Bars(top, bottom, left, right, (int(colour[0]), int(colour[1]), int(colour[2])))
+
+
+def output_bars(bars: Bars, source_hw: tuple[int, int], output_hw: tuple[int, int]) -> Bars | None:
+    """The bars of an output of (H, W) made from a source of (H, W) with `bars`, thick in
+    proportion; None where the picture inside them would be too small to make."""
+    sy, sx = output_hw[0] / source_hw[0], output_hw[1] / source_hw[1]
+    out = bars.scaled(sy, sx)
+    ih, iw = out.inner(*output_hw)
+    sh, sw = bars.inner(*source_hw)
+    if min(ih, iw) < MIN_PICTURE_PX or min(sh, sw) < MIN_PICTURE_PX:
+        return None
+    return out
+
+
+def put_back(frames: np.ndarray, bars: Bars, picture_hw: tuple[int, int]) -> np.ndarray:
+    """`frames` (T, h, w, 3), a picture made for a final picture of `picture_hw`, framed by
+    `bars` (the final output's) scaled to its size: a coarse level's preview gets thinner
+    bars, in proportion."""
+    t, h, w, _ = frames.shape
+    b = bars.scaled(h / picture_hw[0], w / picture_hw[1])
+    out = np.empty((t, h + b.top + b.bottom, w + b.left + b.right, 3), dtype=np.uint8)
+    out[...] = np.asarray(bars.colour, dtype=np.uint8)
+    out[:, b.top:b.top + h, b.left:b.left + w] = frames
+    return out

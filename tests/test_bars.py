@@ -1,0 +1,107 @@
+"""Black bars (engine/bars.py): found in a letterboxed or pillarboxed clip, kept in place by
+variations and retargets, and left out of the realism score."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.bars import Bars, find_bars, output_bars, put_back
+from engine.realism import RealismScorer
+from engine.request import Request
+from engine.run import run
+from engine.tasks import task_for
+from tests.synth import balloon_scene, final
+
+
+def _boxed(frames: np.ndarray, top=0, bottom=0, left=0, right=0, seed=0) -> np.ndarray:
+    """`frames` inside black bars with a coder's noise in them (codes 0-6)."""
+    t, h, w, _ = frames.shape
+    rng = np.random.default_rng(seed)
+    out = rng.integers(0, 7, (t, h + top + bottom, w + left + right, 3)).astype(np.uint8)
+    out[:, top:top + h, left:left + w] = frames
+    return out
+
+
+def test_pillar_and_letterbox_bars_are_found_with_their_colour():
+    scene = balloon_scene()
+    bars = find_bars(_boxed(scene, left=9, right=8))
+    assert (bars.top, bars.bottom, bars.left, bars.right) == (0, 0, 9, 8)
+    assert all(0 <= c <= 6 for c in bars.colour)
+    bars = find_bars(_boxed(scene, top=6, bottom=6))
+    assert (bars.top, bars.bottom, bars.left, bars.right) == (6, 6, 0, 0)
+    assert bars.describe() == "6 px top and bottom"
+    assert Bars(0, 0, 9, 8).describe() == "9 px left, 8 px right"
+    assert Bars(4, 4, 2, 2).describe() == "4 px top and bottom, 2 px left and right"
+
+
+def test_no_bars_in_a_plain_clip_a_dark_clip_or_an_edge_dark_only_sometimes():
+    scene = balloon_scene()
+    assert not find_bars(scene)
+    assert not find_bars(np.zeros((4, 40, 60, 3), np.uint8))  # dark edge to edge: no picture
+    boxed = _boxed(scene, left=10)
+    boxed[3, :, :10] = 200  # lit in one frame: picture, not a bar
+    assert not find_bars(boxed)
+    # Too little picture left between them (under a quarter of the width): not bars.
+    assert not find_bars(_boxed(scene[:, :, :12], left=30, right=30))
+
+
+def test_output_bars_are_in_proportion_and_put_back_around_any_level():
+    bars = Bars(0, 0, 10, 10, (3, 2, 1))
+    assert output_bars(bars, (48, 100), (48, 150)) == Bars(0, 0, 15, 15, (3, 2, 1))
+    assert output_bars(bars, (48, 100), (48, 18)) is None  # no room for a picture
+    picture = np.full((2, 24, 40, 3), 200, np.uint8)  # a preview at half the final 48x80
+    framed = put_back(picture, Bars(0, 0, 10, 10, (3, 2, 1)), (48, 80))
+    assert framed.shape == (2, 24, 50, 3)
+    assert (framed[:, :, :5] == (3, 2, 1)).all() and (framed[:, :, -5:] == (3, 2, 1)).all()
+    assert (framed[:, :, 5:45] == 200).all()
+
+
+def test_a_variation_keeps_the_bars_and_makes_the_picture_as_without_them():
+    scene = balloon_scene(t=8)
+    boxed = _boxed(scene, left=10, right=10)
+    out = final(boxed, Request(seed=3))
+    plain = final(scene, Request(seed=3))
+    assert out.frames.shape == boxed.shape
+    colour = find_bars(boxed).colour
+    assert (out.frames[:, :, :10] == colour).all() and (out.frames[:, :, -10:] == colour).all()
+    # The picture is the run's on the clip without bars, frame for frame.
+    assert np.array_equal(out.frames[:, :, 10:-10], plain.frames)
+    assert any("black bars" in n and "10 px left and right" in n for n in out.notes)
+
+
+def test_every_level_and_a_retarget_keep_bars_in_proportion():
+    boxed = _boxed(balloon_scene(t=8), top=8, bottom=8)
+    levels = list(run(boxed, Request(seed=0)))
+    for r in levels:
+        h = r.frames.shape[1]
+        edge = max(1, round(8 * h / boxed.shape[1]) - 1)
+        assert (r.frames[:, :edge].max(axis=3) <= 32).all(), r.level
+    wide = final(boxed, Request(task="retarget", width=120, height=96))
+    assert wide.frames.shape[1:3] == (96, 120)
+    rows = (wide.frames.max(axis=3) <= 32).all(axis=(0, 2))
+    assert rows[:12].all() and rows[-12:].all() and not rows[12:-12].any()
+
+
+@pytest.mark.parametrize("task", ["inpaint", "analogy", "sketch"])
+def test_tasks_that_pin_or_follow_a_guide_leave_bars_as_content(task):
+    assert not task_for(Request(task=task)).keeps_bars
+
+
+def test_the_realism_score_judges_the_picture_only():
+    scene = balloon_scene(t=8)
+    out = final(scene, Request(seed=1)).frames
+    plain = RealismScorer(scene)(out)
+    boxed = RealismScorer(_boxed(scene, left=10, right=10))(_boxed(out, left=10, right=10, seed=1))
+    assert boxed.ratio == pytest.approx(plain.ratio, rel=1e-4)
+    assert boxed.layout == pytest.approx(plain.layout, rel=1e-4)
+    assert boxed.worst == (plain.worst[0], plain.worst[1], plain.worst[2] + 10)
+
+
+def test_a_bar_too_thin_for_a_shrunk_run_is_left_as_it_is():
+    from engine.config import Settings
+
+    boxed = _boxed(balloon_scene(t=6), top=1)
+    out = final(boxed, Request(seed=0, settings=Settings().with_(max_side=40)))
+    assert not any("black bars" in n for n in out.notes)  # 1 px at half size is none
+    assert out.frames.shape[1:3] == (round(49 * 0.5), 40)
