@@ -280,6 +280,7 @@ def _inside(frames: np.ndarray, bars: Bars) -> np.ndarray:
 def newness_of(source: np.ndarray, output: np.ndarray) -> float | None:
     """How new an output looks (engine.newness) on the score's small frames, without the
     rest of the score (the bench's column); None where the shapes differ (a retarget)."""
+    source, output = _inside(source, find_bars(source)), _inside(output, find_bars(output))
     if source.shape != output.shape:
         return None
     scale = _small_scale(source)

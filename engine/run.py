@@ -269,28 +269,29 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
 
     x = to_tensor(source, device)
     small, scale = _task_working_shape(task, source.shape[:3], settings)
+    out_shape = task.output_shape(small, scale)
     if scale != 1.0:
         _, h, w = source.shape[:3]
-        x = resize(x, small, budgets=budgets, cancel=cancel)
         whose = "its" if max(small[1:]) >= settings.max_side - 1 else "the output's"
         notes.append(f"input downscaled from {w}x{h} to {small[2]}x{small[1]}: {whose} longest "
                      f"side at most {settings.max_side} px")
-    src_shape: Shape3 = tuple(x.shape[1:])  # type: ignore[assignment]
-    out_shape = task.output_shape(src_shape, scale)
-    # The picture inside the source's black bars is what is made (engine/bars.py); the
+    # The picture inside the source's black bars is what is made (engine/bars.py), cut out
+    # before any downscale, whose filter would carry the bars' black into its edge; the
     # output's bars, as thick in proportion, go back around every level's frames.
     frame: tuple[Bars, tuple[int, int]] | None = None
-    if bars:
-        inside = bars.scaled(src_shape[1] / source.shape[1], src_shape[2] / source.shape[2])
-        around = output_bars(inside, src_shape[1:], out_shape[1:]) if inside else None
-        if around:
-            h, w = inside.inner(*src_shape[1:])
-            x = x[:, :, inside.top:inside.top + h, inside.left:inside.left + w].contiguous()
-            src_shape = tuple(x.shape[1:])  # type: ignore[assignment]
-            out_shape = (out_shape[0], *around.inner(*out_shape[1:]))
-            frame = (around, out_shape[1:])
-            notes.append("the picture inside the clip's black bars was made, and the bars kept "
-                         f"in place: {bars.describe()}")
+    inside = bars.scaled(small[1] / source.shape[1], small[2] / source.shape[2])
+    around = output_bars(inside, small[1:], out_shape[1:]) if inside else None
+    if around:
+        h, w = bars.inner(*source.shape[1:3])
+        x = x[:, :, bars.top:bars.top + h, bars.left:bars.left + w].contiguous()
+        small = (small[0], *inside.inner(*small[1:]))
+        out_shape = (out_shape[0], *around.inner(*out_shape[1:]))
+        frame = (around, out_shape[1:])
+        notes.append("the picture inside the clip's black bars was made, and the bars kept "
+                     f"in place: {bars.describe()}")
+    if tuple(x.shape[1:]) != small:
+        x = resize(x, small, budgets=budgets, cancel=cancel)
+    src_shape: Shape3 = tuple(x.shape[1:])  # type: ignore[assignment]
     noise_frames = None
     if task.retimes and out_shape[0] != src_shape[0]:
         # Another duration is drawn where the clip still has distinct moments (Task.retimes),

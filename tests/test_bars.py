@@ -105,3 +105,21 @@ def test_a_bar_too_thin_for_a_shrunk_run_is_left_as_it_is():
     out = final(boxed, Request(seed=0, settings=Settings().with_(max_side=40)))
     assert not any("black bars" in n for n in out.notes)  # 1 px at half size is none
     assert out.frames.shape[1:3] == (round(49 * 0.5), 40)
+
+
+def test_a_dark_textured_edge_is_picture_not_a_bar():
+    scene = balloon_scene(t=8)
+    rng = np.random.default_rng(0)
+    scene[:, 36:] = rng.integers(0, 31, scene[:, 36:].shape)  # a night ground, codes 0-30
+    assert not find_bars(scene)
+
+
+def test_a_shrunk_run_cuts_the_picture_out_before_the_downscale():
+    """The downscale's filter would carry the bars' black into the picture's edge."""
+    from engine.config import Settings
+
+    boxed = _boxed(balloon_scene(t=6), left=10, right=10)  # 100 px wide, max_side 50: half
+    out = final(boxed, Request(task="retarget", width=100, settings=Settings().with_(max_side=50)))
+    assert out.frames.shape[1:3] == (24, 50)
+    edge, next_in = out.frames[:, :, 5].mean(), out.frames[:, :, 6].mean()
+    assert edge > 0.97 * next_in  # 0.92 when the bars were shrunk with the picture
