@@ -201,7 +201,8 @@ class RealismScorer:
     def __init__(self, source: np.ndarray, samples: int = SAMPLES) -> None:
         # Black bars (engine/bars.py) are judged by neither side: a variation keeps them in
         # place, and their patches, matched exactly, would make every result look better.
-        source = _inside(source, find_bars(source))
+        self.bars = find_bars(source)
+        source = _inside(source, self.bars)
         self.scale = _small_scale(source)
         self.shape = source.shape
         # Centred on the source's mean colour: distances between near-equal patches of a
@@ -239,7 +240,8 @@ class RealismScorer:
         the source's in the score's small frames: a retarget's patches keep the source's
         scale whatever its size, a Draft result's are smaller by `made_at`. `seams`: the
         run's measure of its faint seams (LevelResult.seams), None where unknown."""
-        bars = find_bars(output)
+        # (Only where the source has some: a variation's dark edge is picture to judge.)
+        bars = find_bars(output) if self.bars else Bars()
         full_height = output.shape[1]
         output = _inside(output, bars)
         scale = min(1.0, self.scale / made_at)
@@ -280,7 +282,8 @@ def _inside(frames: np.ndarray, bars: Bars) -> np.ndarray:
 def newness_of(source: np.ndarray, output: np.ndarray) -> float | None:
     """How new an output looks (engine.newness) on the score's small frames, without the
     rest of the score (the bench's column); None where the shapes differ (a retarget)."""
-    source, output = _inside(source, find_bars(source)), _inside(output, find_bars(output))
+    if bars := find_bars(source):
+        source, output = _inside(source, bars), _inside(output, find_bars(output))
     if source.shape != output.shape:
         return None
     scale = _small_scale(source)

@@ -123,3 +123,10 @@ def test_a_shrunk_run_cuts_the_picture_out_before_the_downscale():
     assert out.frames.shape[1:3] == (24, 50)
     edge, next_in = out.frames[:, :, 5].mean(), out.frames[:, :, 6].mean()
     assert edge > 0.97 * next_in  # 0.92 when the bars were shrunk with the picture
+
+
+def test_a_dark_edge_of_a_result_is_judged_where_the_source_has_no_bars():
+    scene = balloon_scene(t=8)
+    out = final(scene, Request(seed=1)).frames.copy()
+    out[:, :6] = 0  # a result that went black along its top
+    assert RealismScorer(scene)(out).new is not None  # judged whole, against the whole source
