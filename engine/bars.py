@@ -50,6 +50,11 @@ class Bars:
         """The picture's (H, W) inside a frame of (height, width)."""
         return height - self.top - self.bottom, width - self.left - self.right
 
+    def window(self, height: int, width: int) -> tuple[slice, slice]:
+        """The picture's rows and columns in a frame of (height, width)."""
+        h, w = self.inner(height, width)
+        return slice(self.top, self.top + h), slice(self.left, self.left + w)
+
     def scaled(self, sy: float, sx: float) -> Bars:
         """The bars of a frame scaled by sy down and sx across."""
         return Bars(round(self.top * sy), round(self.bottom * sy), round(self.left * sx),
@@ -79,15 +84,17 @@ def _picture_left(total: int, a: int, b: int) -> bool:
 
 def _dark(lines: np.ndarray, axes: tuple[int, int]) -> np.ndarray:
     """Which lines (rows or columns of a frame, the others of `axes` reduced) are black."""
-    count = lines.size // math.prod(lines.shape[a] for a in range(lines.ndim) if a not in axes)
+    count = math.prod(lines.shape[a] for a in axes)
     sums = lines.sum(axis=axes, dtype=np.uint32)
     return (lines.max(axis=axes) <= BAR_LEVEL) & (sums <= BAR_MEAN * count)
 
 
-def _edges(image: np.ndarray) -> tuple[int, int, int, int]:
-    """How many black rows at the top and bottom, and columns at the left and right."""
-    rows, cols = _dark(image, (1, 2)), _dark(image, (0, 2))
-    return _lead(rows), _lead(rows[::-1]), _lead(cols), _lead(cols[::-1])
+def _rows(image: np.ndarray) -> np.ndarray:
+    return _dark(image, (1, 2))
+
+
+def _cols(image: np.ndarray) -> np.ndarray:
+    return _dark(image, (0, 2))
 
 
 def find_bars(frames: np.ndarray) -> Bars:
@@ -97,7 +104,8 @@ def find_bars(frames: np.ndarray) -> Bars:
     if not (_dark(first[:1], (1, 2))[0] or _dark(first[-1:], (1, 2))[0]
             or _dark(first[:, :1], (0, 2))[0] or _dark(first[:, -1:], (0, 2))[0]):
         return Bars()  # the usual clip: no edge line black, settled on four lines
-    top, bottom, left, right = _edges(first)
+    rows, cols = _rows(first), _cols(first)
+    top, bottom, left, right = _lead(rows), _lead(rows[::-1]), _lead(cols), _lead(cols[::-1])
     if not (top or bottom or left or right):
         return Bars()
     # A bar is black in every frame: each edge's brightest value over the clip, per pixel,
@@ -110,10 +118,10 @@ def find_bars(frames: np.ndarray) -> Bars:
         for most, p in zip(brightest, parts, strict=True):
             if most.size:
                 np.maximum(most, frame[p], out=most)
-    top = _edges(brightest[0])[0] if top else 0
-    bottom = _edges(brightest[1])[1] if bottom else 0
-    left = _edges(brightest[2])[2] if left else 0
-    right = _edges(brightest[3])[3] if right else 0
+    top = _lead(_rows(brightest[0])) if top else 0
+    bottom = _lead(_rows(brightest[1])[::-1]) if bottom else 0
+    left = _lead(_cols(brightest[2])) if left else 0
+    right = _lead(_cols(brightest[3])[::-1]) if right else 0
     if not _picture_left(h, top, bottom):
         top = bottom = 0
     if not _picture_left(w, left, right):
@@ -122,8 +130,7 @@ def find_bars(frames: np.ndarray) -> Bars:
     if not bars:
         return bars
     mask = np.ones((h, w), dtype=bool)
-    ih, iw = bars.inner(h, w)
-    mask[top:top + ih, left:left + iw] = False
+    mask[bars.window(h, w)] = False
     picked = frames[np.linspace(0, t - 1, min(t, _COLOUR_FRAMES)).round().astype(int)]
     colour = picked[:, mask].reshape(-1, 3).mean(axis=0).round().astype(int)
     return Bars(top, bottom, left, right, (int(colour[0]), int(colour[1]), int(colour[2])))

@@ -273,10 +273,7 @@ class RealismScorer:
 
 def _inside(frames: np.ndarray, bars: Bars) -> np.ndarray:
     """The picture inside a clip's black bars (the clip itself where it has none)."""
-    if not bars:
-        return frames
-    h, w = bars.inner(*frames.shape[1:3])
-    return frames[:, bars.top:bars.top + h, bars.left:bars.left + w]
+    return frames[(slice(None), *bars.window(*frames.shape[1:3]))] if bars else frames
 
 
 def newness_of(source: np.ndarray, output: np.ndarray) -> float | None:

@@ -282,8 +282,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     inside = bars.scaled(small[1] / source.shape[1], small[2] / source.shape[2])
     around = output_bars(inside, small[1:], out_shape[1:]) if inside else None
     if around:
-        h, w = bars.inner(*source.shape[1:3])
-        x = x[:, :, bars.top:bars.top + h, bars.left:bars.left + w].contiguous()
+        x = x[(slice(None), slice(None), *bars.window(*source.shape[1:3]))].contiguous()
         small = (small[0], *inside.inner(*small[1:]))
         out_shape = (out_shape[0], *around.inner(*out_shape[1:]))
         frame = (around, out_shape[1:])
