@@ -562,6 +562,20 @@ def test_the_window_stays_as_narrow_with_a_long_name_and_while_playing(window, q
     window.playback.stop()
 
 
+def _settled_hint(window, qtbot):
+    """The window's minimum size once its layout has settled: on a loaded machine 20 ms
+    after a page or view change could read it a pixel short (602 against 603, once in a
+    full run from a clean clone)."""
+    last = None
+    for _ in range(10):
+        qtbot.wait(20)
+        hint = window.minimumSizeHint()
+        if hint == last:
+            break
+        last = hint
+    return hint
+
+
 def test_the_window_fits_a_small_screen_on_every_page(window, qtbot):
     """In the editor's own style, the window's minimum size fits a 720-px-wide screen and a
     768-px laptop on every task page, paused and playing, one view or side by side; at that
@@ -585,8 +599,7 @@ def test_the_window_fits_a_small_screen_on_every_page(window, qtbot):
                 for playing in (False, True):
                     if playing:
                         window.playback.toggle_play()
-                    qtbot.wait(20)
-                    hint = window.minimumSizeHint()
+                    hint = _settled_hint(window, qtbot)
                     assert hint.width() <= SMALL_SCREEN_W, (task, mode, playing, hint)
                     assert hint.height() <= SMALL_SCREEN_H, (task, mode, playing, hint)
                     widths.add((play.sizeHint().width(), hint.width()))
