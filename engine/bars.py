@@ -17,8 +17,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from engine.blurred_sides import BlurredSides
+
+_Edges = TypeVar("_Edges", "Bars", "BlurredSides")
 
 # The highest RGB code a bar pixel may have: black is 16 in a limited-range video, which
 # decodes to 0-2, plus the encoder's ringing beside the picture's edge.
@@ -42,6 +48,8 @@ class Bars:
     left: int = 0
     right: int = 0
     colour: tuple[int, int, int] = (0, 0, 0)
+
+    kind = "black bars"
 
     def __bool__(self) -> bool:
         return any((self.top, self.bottom, self.left, self.right))
@@ -70,6 +78,14 @@ class Bars:
             else:
                 parts += [f"{v} px {name}" for v, name in zip((a, b), names, strict=True) if v]
         return ", ".join(parts)
+
+    def note(self) -> str:
+        """The run's note: what was made and what became of the bars."""
+        return f"the picture inside the clip's black bars was made, and the bars kept in place: {self.describe()}"
+
+    def around(self, frames: np.ndarray, picture_hw: tuple[int, int]) -> np.ndarray:
+        """`frames` with these bars put back (put_back)."""
+        return put_back(frames, self, picture_hw)
 
 
 def _lead(dark: np.ndarray) -> int:
@@ -136,8 +152,8 @@ def find_bars(frames: np.ndarray) -> Bars:
     return Bars(top, bottom, left, right, (int(colour[0]), int(colour[1]), int(colour[2])))
 
 
-def output_bars(bars: Bars, source_hw: tuple[int, int], output_hw: tuple[int, int]) -> Bars | None:
-    """The bars of an output of (H, W) made from a source of (H, W) with `bars`, thick in
+def output_bars(bars: _Edges, source_hw: tuple[int, int], output_hw: tuple[int, int]) -> _Edges | None:
+    """The bars (or blurred sides, engine/blurred_sides.py) of an output of (H, W) made from a source of (H, W) with `bars`, thick in
     proportion; None where the picture inside them would be too small to make."""
     sy, sx = output_hw[0] / source_hw[0], output_hw[1] / source_hw[1]
     out = bars.scaled(sy, sx)

@@ -50,11 +50,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.bars import Bars, find_bars
+from engine.bars import Bars, find_bars, output_bars
 from engine.errors import Cancelled
 from engine.metrics import _patch_for, nn_distance, scaled, to_unit
 from engine.newness import newness
 from engine.pyramid import wrapped
+from engine.surround import Surround, find_surround
 from engine.verdict import (  # noqa: F401 - the verdict's names, where callers look for them
     AMONG_MIN,
     COPY_AT,
@@ -199,9 +200,11 @@ class RealismScorer:
     """Scores outputs of one source; the source's shrunk copy and spacing are computed once."""
 
     def __init__(self, source: np.ndarray, samples: int = SAMPLES) -> None:
-        # Black bars (engine/bars.py) are judged by neither side: a variation keeps them in
-        # place, and their patches, matched exactly, would make every result look better.
-        self.bars = find_bars(source)
+        # Black bars and blurred sides (engine/surround.py) are judged by neither side: a
+        # variation keeps the bars and makes the sides again from its picture, and their
+        # patches, flat or blurred, matched closely, would make every result look better.
+        self.bars = find_surround(source)
+        self.source_hw = source.shape[1:3]
         source = _inside(source, self.bars)
         self.scale = _small_scale(source)
         self.shape = source.shape
@@ -240,8 +243,7 @@ class RealismScorer:
         the source's in the score's small frames: a retarget's patches keep the source's
         scale whatever its size, a Draft result's are smaller by `made_at`. `seams`: the
         run's measure of its faint seams (LevelResult.seams), None where unknown."""
-        # (Only where the source has some: a variation's dark edge is picture to judge.)
-        bars = find_bars(output) if self.bars else Bars()
+        bars = _output_surround(self.bars, self.source_hw, output)
         full_height = output.shape[1]
         output = _inside(output, bars)
         scale = min(1.0, self.scale / made_at)
@@ -271,16 +273,27 @@ class RealismScorer:
                        layout=shift, layout_row=row, new=new, seams=seams)
 
 
-def _inside(frames: np.ndarray, bars: Bars) -> np.ndarray:
-    """The picture inside a clip's black bars (the clip itself where it has none)."""
+def _inside(frames: np.ndarray, bars: Surround) -> np.ndarray:
+    """The picture inside a clip's black bars or blurred sides (the clip itself where it
+    has none)."""
     return frames[(slice(None), *bars.window(*frames.shape[1:3]))] if bars else frames
+
+
+def _output_surround(source: Surround, source_hw: tuple[int, int], output: np.ndarray) -> Surround:
+    """An output's bars or blurred sides, where its source has some (a variation's dark
+    edge is picture to judge): the bars it has, and the blurred sides as the run makes
+    them, in proportion (a blurred side is told from picture by its recipe, which a
+    variation's own sides follow, but finding it again would cost a fit per output)."""
+    if isinstance(source, Bars):
+        return find_bars(output) if source else Bars()
+    return output_bars(source, source_hw, output.shape[1:3]) or Bars()
 
 
 def newness_of(source: np.ndarray, output: np.ndarray) -> float | None:
     """How new an output looks (engine.newness) on the score's small frames, without the
     rest of the score (the bench's column); None where the shapes differ (a retarget)."""
-    if bars := find_bars(source):
-        source, output = _inside(source, bars), _inside(output, find_bars(output))
+    if bars := find_surround(source):
+        source, output = _inside(source, bars), _inside(output, _output_surround(bars, source.shape[1:3], output))
     if source.shape != output.shape:
         return None
     scale = _small_scale(source)

@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from engine.bars import Bars, find_bars, output_bars, put_back
+from engine.bars import Bars, output_bars
 from engine.chunks import DEFAULT, Budgets
 from engine.colour import to_frames, to_tensor
 from engine.config import RETIME_MIN_FRAMES, Settings, Shape3, shrink_scale
@@ -38,6 +38,7 @@ from engine.pyramid import LazyPyramid, Level, Plan, plan_levels, resize, wrappe
 from engine.realism import LAYOUT_FLAG_AT
 from engine.request import SEAMS_BLENDED, LevelResult, Request
 from engine.seams import blend_seams, seam_lines
+from engine.surround import Surround, find_surround
 from engine.tasks import Task, TaskContext, task_for
 from engine.verdict import SEAMS_FLAG_AT
 from engine.vpnn import SearchOptions, Timings, vpnn_layer
@@ -140,7 +141,7 @@ def _run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None
     if task.retimes and source.shape[0] == 1 and out_shape[0] > 1:
         yield from _held_still(source, request, out_shape[0], cancel, budgets)
         return
-    bars = find_bars(source) if task.keeps_bars else Bars()
+    bars = find_surround(source) if task.keeps_bars else Bars()
     notes: list[str] = []
     if device.type != "cuda":
         yield from _run_on(device, task, settings, source, cancel, notes, budgets, bars)
@@ -244,16 +245,17 @@ def coarse_vote(level: Level, limit: int) -> bool:
     return math.prod(level.source) <= limit and math.prod(level.output) <= COARSE_VOTE_OUTPUT * limit
 
 
-def _framed(result: LevelResult, frame: tuple[Bars, tuple[int, int]] | None) -> LevelResult:
-    """A result of the picture inside the source's bars, with the bars put back."""
+def _framed(result: LevelResult, frame: tuple[Surround, tuple[int, int]] | None) -> LevelResult:
+    """A result of the picture inside the source's bars or blurred sides, with them put
+    back (the sides made again from the result's picture)."""
     if frame is None:
         return result
-    return replace(result, frames=put_back(result.frames, *frame))
+    return replace(result, frames=frame[0].around(result.frames, frame[1]))
 
 
 def _run_on(device: torch.device, task: Task, settings: Settings, source: np.ndarray,
             cancel: Callable[[], bool] | None, notes: list[str], budgets: Budgets,
-            bars: Bars) -> Iterator[LevelResult]:
+            bars: Surround) -> Iterator[LevelResult]:
     request = task.request
     start = time.perf_counter()
     timings = Timings(sync=device.type == "cuda", device=device)
@@ -275,10 +277,11 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         whose = "its" if max(small[1:]) >= settings.max_side - 1 else "the output's"
         notes.append(f"input downscaled from {w}x{h} to {small[2]}x{small[1]}: {whose} longest "
                      f"side at most {settings.max_side} px")
-    # The picture inside the source's black bars is what is made (engine/bars.py), cut out
-    # before any downscale, whose filter would carry the bars' black into its edge; the
-    # output's bars, as thick in proportion, go back around every level's frames.
-    frame: tuple[Bars, tuple[int, int]] | None = None
+    # The picture inside the source's black bars or blurred sides is what is made
+    # (engine/surround.py), cut out before any downscale, whose filter would carry the bars'
+    # black into its edge; the output's bars or sides, as thick in proportion, go back
+    # around every level's frames.
+    frame: tuple[Surround, tuple[int, int]] | None = None
     inside = bars.scaled(small[1] / source.shape[1], small[2] / source.shape[2])
     around = output_bars(inside, small[1:], out_shape[1:]) if inside else None
     if around:
@@ -286,8 +289,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         small = (small[0], *inside.inner(*small[1:]))
         out_shape = (out_shape[0], *around.inner(*out_shape[1:]))
         frame = (around, out_shape[1:])
-        notes.append("the picture inside the clip's black bars was made, and the bars kept "
-                     f"in place: {bars.describe()}")
+        notes.append(bars.note())
     if tuple(x.shape[1:]) != small:
         x = resize(x, small, budgets=budgets, cancel=cancel)
     src_shape: Shape3 = tuple(x.shape[1:])  # type: ignore[assignment]

@@ -1,0 +1,278 @@
+"""Blurred sides: a tall (or wide) picture set over a blurred, enlarged copy of itself.
+
+Phone apps and editors fill a wide frame around a vertical video this way, instead of with
+black bars (engine/bars.py). To the method the blurred sides are content like any other:
+a variation copies sharp balloons into them and blurred blocks into the picture. A
+variation or retarget is made of the picture alone instead, and the sides are made again
+from the new picture by the recipe that made the source's, so they show a blur of what the
+output's picture shows.
+
+Found in two steps, both needed:
+1. Whole columns (or rows) at both edges with little detail in every sampled frame, where
+   the picture between them has much more.
+2. A recipe that predicts those sides from the picture: the picture enlarged to cover the
+   frame (or stretched to it), blurred with a Gaussian, and its colours scaled (apps often
+   darken it). A shallow-focus shot has blurred edges too, but they are not an enlarged
+   copy of its middle, and no recipe predicts them.
+The fit and the sides are computed on a small copy of the frame (the sides have no detail
+to lose), then brought up to size.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from engine.bars import MIN_PICTURE_PX, MIN_PICTURE_SHARE
+from engine.pyramid import resize
+
+# The longest side of the small frame the recipe is fitted and the sides are made on.
+WORK_SIDE = 160
+# Each side must be at least this share of the frame across it (a thin blurred edge is a
+# shallow focus or a vignette, and costs the method nothing).
+MIN_SIDE_SHARE = 0.04
+# A side's columns have at most this share of the picture's detail (the 90th percentile of
+# the columns' detail: the picture's, wherever it is, if it holds a tenth of the frame).
+DETAIL_SHARE = 0.3
+# The recipe must explain this share of the sides' variance ...
+MIN_EXPLAINED = 0.9
+# ... and this share of what varies along each side's lines (a copy of the picture predicts
+# where things are along a row; a sky-over-ground scene's blurred-in-place edges have a
+# row-by-row colour that any blur of its middle gets, and little more: there the recipe
+# explains less than the lines' own means do).
+MIN_BEYOND_LINES = 0.6
+# ... with a colour gain in this range (a side darkened to a fifth is all but black, and
+# one brighter than the picture is not a copy of it).
+GAIN_RANGE = (0.2, 1.3)
+# Blur widths tried, in pixels of the small frame, and enlargements beyond "cover".
+SIGMAS = tuple(0.6 * 1.3 ** i for i in range(17))
+ZOOMS = (1.0, 1.15, 1.3, 1.5)
+_SAMPLE_FRAMES = 6
+_CHUNK_FRAMES = 4
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class BlurredSides:
+    """The sides' thickness in pixels at each edge (two opposite edges have them), and the
+    recipe that made them: `zoom` over "cover" (0: stretched to the frame), the blur's
+    sigma as a share of the frame's longest side, and a per-channel gain and offset."""
+
+    top: int = 0
+    bottom: int = 0
+    left: int = 0
+    right: int = 0
+    zoom: float = 1.0
+    sigma: float = 0.0
+    gain: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    kind = "blurred sides"
+
+    def __bool__(self) -> bool:
+        return any((self.top, self.bottom, self.left, self.right))
+
+    def inner(self, height: int, width: int) -> tuple[int, int]:
+        """The picture's (H, W) inside a frame of (height, width)."""
+        return height - self.top - self.bottom, width - self.left - self.right
+
+    def window(self, height: int, width: int) -> tuple[slice, slice]:
+        """The picture's rows and columns in a frame of (height, width)."""
+        h, w = self.inner(height, width)
+        return slice(self.top, self.top + h), slice(self.left, self.left + w)
+
+    def scaled(self, sy: float, sx: float) -> BlurredSides:
+        """The sides of a frame scaled by sy down and sx across (the recipe is relative)."""
+        return BlurredSides(round(self.top * sy), round(self.bottom * sy), round(self.left * sx),
+                            round(self.right * sx), self.zoom, self.sigma, self.gain, self.offset)
+
+    def describe(self) -> str:
+        """Where they are, in words: "87 px left, 88 px right"."""
+        if self.left or self.right:
+            a, b, names = self.left, self.right, ("left", "right")
+        else:
+            a, b, names = self.top, self.bottom, ("top", "bottom")
+        return f"{a} px {names[0]} and {names[1]}" if a == b else f"{a} px {names[0]}, {b} px {names[1]}"
+
+    def note(self) -> str:
+        """The run's note: what was made and what became of the sides."""
+        return ("the picture between the clip's blurred sides was made, and the sides made "
+                f"again from it: {self.describe()}")
+
+    def around(self, frames: np.ndarray, picture_hw: tuple[int, int]) -> np.ndarray:
+        """`frames` (T, h, w, 3), a picture made for a final picture of `picture_hw`, with
+        sides made from it by the recipe, as thick in proportion (a coarse level's preview
+        gets thinner ones)."""
+        t, h, w, _ = frames.shape
+        s = self.scaled(h / picture_hw[0], w / picture_hw[1])
+        full = (h + s.top + s.bottom, w + s.left + s.right)
+        k = max(1.0, max(full) / WORK_SIDE)
+        small = (max(1, round(full[0] / k)), max(1, round(full[1] / k)))
+        inner = (max(1, round(h / k)), max(1, round(w / k)))
+        out = np.empty((t, *full, 3), dtype=np.uint8)
+        # A few frames at a time: a Full-HD clip's frames as floats are 100 MB each.
+        for i in range(0, t, _CHUNK_FRAMES):
+            picture = torch.from_numpy(frames[i:i + _CHUNK_FRAMES]).permute(3, 0, 1, 2).float()
+            bg = _background(_resize(picture, inner), small, self.zoom, self.sigma * max(small))
+            bg = bg * _channels(self.gain) + _channels(self.offset)
+            out[i:i + _CHUNK_FRAMES] = _resize(bg, full).clamp(0, 255).round().to(torch.uint8).permute(1, 2, 3, 0).numpy()
+        out[:, s.top:s.top + h, s.left:s.left + w] = frames
+        return out
+
+
+def _channels(values: tuple[float, float, float]) -> torch.Tensor:
+    return torch.tensor(values, dtype=torch.float32).view(3, 1, 1, 1)
+
+
+def _resize(video: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
+    """A (C, T, H, W) float video resized in H and W (antialiased when shrinking)."""
+    if tuple(video.shape[2:]) == tuple(hw):
+        return video
+    return resize(video, (video.shape[1], *hw))
+
+
+def _blur_matrix(n: int, sigma: float) -> torch.Tensor:
+    """(n, n) weights of a 1-D Gaussian blur with the edges replicated: row i sums the
+    taps around i, those past an edge counted on the edge's sample."""
+    r = int(math.ceil(3 * sigma))
+    taps = torch.arange(-r, r + 1, dtype=torch.float32)
+    k = torch.exp(-taps ** 2 / (2 * sigma * sigma))
+    k = k / k.sum()
+    rows = torch.arange(n)[:, None].expand(n, 2 * r + 1)
+    cols = (rows + taps.long()[None, :]).clamp(0, n - 1)
+    m = torch.zeros(n, n)
+    m.index_put_((rows.reshape(-1), cols.reshape(-1)), k.repeat(n), accumulate=True)
+    return m
+
+
+def _blur(video: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A separable Gaussian blur of a (C, T, H, W) video in H and W, edges replicated (as
+    two small matrix products: the frames it works on are at most WORK_SIDE wide)."""
+    if sigma <= 0.3:
+        return video
+    h, w = video.shape[2:]
+    across = _blur_matrix(w, sigma).to(video.dtype)
+    down = _blur_matrix(h, sigma).to(video.dtype)
+    return down @ (video @ across.T)
+
+
+def _background(picture: torch.Tensor, hw: tuple[int, int], zoom: float, sigma: float) -> torch.Tensor:
+    """The picture (C, T, h, w) enlarged to cover a frame of `hw` (times `zoom`; zoom 0:
+    stretched to it), centred, and blurred by `sigma` pixels of that frame."""
+    _, _, ph, pw = picture.shape
+    if zoom <= 0:
+        return _blur(_resize(picture, hw), sigma)
+    s = max(hw[0] / ph, hw[1] / pw) * zoom
+    big = (max(hw[0], math.ceil(ph * s)), max(hw[1], math.ceil(pw * s)))
+    y0, x0 = (big[0] - hw[0]) // 2, (big[1] - hw[1]) // 2
+    enlarged = _resize(picture, big)[:, :, y0:y0 + hw[0], x0:x0 + hw[1]]
+    return _blur(enlarged, sigma)
+
+
+def _edges(detail: np.ndarray, step: np.ndarray) -> tuple[int, int] | None:
+    """The low-detail runs at both ends of a per-line detail profile, or None. Each run
+    ends at the sharpest step between neighbouring lines near its end (`step[i]`: between
+    lines i and i + 1): the picture's edge against the blur, where a flat sky at the
+    picture's own edge would otherwise count as side."""
+    n = len(detail)
+    low = detail < DETAIL_SHARE * np.percentile(detail, 90)
+    if low.all():
+        return None
+    a, b = int(np.argmin(low)), int(np.argmin(low[::-1]))
+    least = max(2, math.ceil(MIN_SIDE_SHARE * n))
+    if a < least or b < least:
+        return None
+    a = least + int(np.argmax(step[least - 1:a + 2]))
+    last = n - least  # the right side starts at n - b, its step at n - b - 1
+    first = n - b - 3
+    b = n - (first + 1 + int(np.argmax(step[first:last])))
+    if n - a - b < max(MIN_PICTURE_PX, MIN_PICTURE_SHARE * n):
+        return None
+    return a, b
+
+
+def _fit(frames: np.ndarray, sides: BlurredSides) -> BlurredSides | None:
+    """The recipe that best predicts the sides of `frames` from their picture, or None
+    where none explains them."""
+    t, h, w, _ = frames.shape
+    k = max(1.0, max(h, w) / WORK_SIDE)
+    small = (max(1, round(h / k)), max(1, round(w / k)))
+    video = torch.from_numpy(np.ascontiguousarray(frames)).permute(3, 0, 1, 2).float()
+    observed = _resize(video, small)
+    picture = video[(slice(None), slice(None), *sides.window(h, w))]
+    ph, pw = sides.inner(h, w)
+    picture = _resize(picture, (max(1, round(ph / k)), max(1, round(pw / k))))
+    # The sides' pixels on the small frame, a pixel clear of the picture's edge (where
+    # the small frame mixes the two).
+    mask = torch.zeros(small, dtype=torch.bool)
+    axis = 3 if sides.left else 2  # the axis across the sides
+    n = small[axis - 2]
+    before = max(0, math.floor((sides.left or sides.top) / k) - 1)
+    after = min(n, math.ceil((n * k - (sides.right or sides.bottom)) / k) + 1)
+    if axis == 3:
+        mask[:, :before] = mask[:, after:] = True
+    else:
+        mask[:before] = mask[after:] = True
+    if int(mask.sum()) < 8:
+        return None
+    obs = observed[:, :, mask].reshape(3, -1)  # (C, N)
+    total = float(((obs - obs.mean(dim=1, keepdim=True)) ** 2).sum())
+    if total <= 0:
+        return None  # flat sides: a colour bar, not a blurred copy
+    # What a side's own lines explain (each row of a pillarbox's side, in each frame, at its
+    # mean): a scene whose colour changes mostly from top to bottom (sky over ground) has
+    # soft edges that any blur of its middle, stretched to the frame, predicts that far. A
+    # copy must explain what varies along the lines as well.
+    lines = 0.0
+    for part in (observed.narrow(axis, 0, before), observed.narrow(axis, after, n - after)):
+        if part.shape[axis]:
+            lines += float(((part - part.mean(dim=axis, keepdim=True)) ** 2).sum())
+    best: tuple[float, float, float, torch.Tensor, torch.Tensor] | None = None
+    for zoom in (0.0, *ZOOMS):
+        enlarged = _background(picture, small, zoom, 0.0)
+        for sigma in SIGMAS:
+            pred = _blur(enlarged, sigma)[:, :, mask].reshape(3, -1)
+            # Per channel, the least-squares gain and offset.
+            pm, om = pred.mean(dim=1, keepdim=True), obs.mean(dim=1, keepdim=True)
+            var = ((pred - pm) ** 2).sum(dim=1)
+            gain = ((pred - pm) * (obs - om)).sum(dim=1) / var.clamp_min(1e-6)
+            offset = om.squeeze(1) - gain * pm.squeeze(1)
+            res = float(((obs - (gain[:, None] * pred + offset[:, None])) ** 2).sum())
+            if best is None or res < best[0]:
+                best = (res, zoom, sigma / max(small), gain, offset)
+    res, zoom, sigma, gain, offset = best  # type: ignore[misc]
+    explained = 1.0 - res / total
+    beyond_lines = 1.0 - res / lines if lines > 0 else 0.0
+    if explained < MIN_EXPLAINED or beyond_lines < MIN_BEYOND_LINES or not all(GAIN_RANGE[0] <= float(g) <= GAIN_RANGE[1] for g in gain):
+        return None
+    g = tuple(float(v) for v in gain)
+    o = tuple(float(v) for v in offset)
+    return BlurredSides(sides.top, sides.bottom, sides.left, sides.right, zoom, sigma,
+                        g, o)  # type: ignore[arg-type]
+
+
+def find_blurred_sides(frames: np.ndarray) -> BlurredSides:
+    """The blurred sides of a (T, H, W, 3) uint8 clip (none: a falsy BlurredSides)."""
+    t, h, w, _ = frames.shape
+    picked = frames[np.linspace(0, t - 1, min(t, _SAMPLE_FRAMES)).round().astype(int)]
+    found = BlurredSides()
+    if h > 2 and w > 2:
+        # Detail across the lines: a pillarbox's sides have no vertical detail in any row,
+        # a letterbox's no horizontal detail in any column. Each profile needs every line
+        # it is a profile of, but only some of the others (a Full-HD frame's 1080 rows).
+        across = picked[:, :: max(1, h // 270)].astype(np.float32) @ _LUMA
+        down = picked[:, :, :: max(1, w // 270)].astype(np.float32) @ _LUMA
+        cols = np.abs(np.diff(across, axis=1)).mean(axis=(0, 1))
+        col_steps = np.abs(np.diff(across, axis=2)).mean(axis=(0, 1))
+        rows = np.abs(np.diff(down, axis=2)).mean(axis=(0, 2))
+        row_steps = np.abs(np.diff(down, axis=1)).mean(axis=(0, 2))
+        if (lr := _edges(cols, col_steps)) is not None:
+            found = BlurredSides(left=lr[0], right=lr[1])
+        elif (tb := _edges(rows, row_steps)) is not None:
+            found = BlurredSides(top=tb[0], bottom=tb[1])
+    if not found:
+        return found
+    return _fit(picked, found) or BlurredSides()

@@ -1,0 +1,165 @@
+"""Blurred sides (engine/blurred_sides.py): a tall picture over a blurred, enlarged copy of
+itself is found, its picture made alone and its sides made again from the new picture; a
+clip whose edges are merely soft keeps them as picture."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from engine.blurred_sides import BlurredSides, find_blurred_sides
+from engine.config import Settings
+from engine.realism import RealismScorer
+from engine.request import Request
+from engine.run import run
+from engine.surround import find_surround
+from tests.synth import balloon_scene, final
+
+
+def _gauss(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    r = math.ceil(3 * sigma)
+    k = torch.exp(-torch.arange(-r, r + 1.0) ** 2 / (2 * sigma ** 2))
+    k = (k / k.sum()).view(1, 1, 1, -1)
+    c = x.shape[1]
+    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), k.repeat(c, 1, 1, 1), groups=c)
+    return F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.transpose(2, 3).repeat(c, 1, 1, 1), groups=c)
+
+
+def _over_blur(picture: np.ndarray, height: int, width: int, sigma: float = 4.0, gain: float = 1.0,
+               stretch: bool = False, seed: int = 0) -> tuple[np.ndarray, tuple[int, int]]:
+    """`picture` centred in a (height, width) frame over a blurred copy of itself enlarged
+    to cover it (or stretched to it), darkened by `gain`, with a coder's noise; and the
+    picture's first row and column."""
+    p = torch.from_numpy(picture).permute(0, 3, 1, 2).float()
+    _, _, ph, pw = p.shape
+    if stretch:
+        bg = F.interpolate(p, (height, width), mode="bilinear", align_corners=False)
+    else:
+        s = max(height / ph, width / pw)
+        bh, bw = math.ceil(ph * s), math.ceil(pw * s)
+        bg = F.interpolate(p, (bh, bw), mode="bilinear", align_corners=False)
+        y0, x0 = (bh - height) // 2, (bw - width) // 2
+        bg = bg[:, :, y0:y0 + height, x0:x0 + width]
+    bg = _gauss(bg, sigma) * gain
+    bg += torch.from_numpy(np.random.default_rng(seed).normal(0, 0.7, bg.shape)).float()
+    out = bg.clamp(0, 255).round().byte().permute(0, 2, 3, 1).numpy().copy()
+    y, x = (height - ph) // 2, (width - pw) // 2
+    out[:, y:y + ph, x:x + pw] = picture
+    return out, (y, x)
+
+
+def _tall(t: int = 6) -> np.ndarray:
+    """A tall picture: the balloon scene on its side's scale, 64 high and 36 wide."""
+    return balloon_scene(t=t, h=64, w=36)
+
+
+def test_a_tall_picture_over_a_blurred_copy_is_found_with_its_recipe():
+    clip, (_, x) = _over_blur(_tall(), 64, 112, sigma=4.0)
+    sides = find_blurred_sides(clip)
+    assert (sides.top, sides.bottom, sides.left, sides.right) == (0, 0, x, 112 - x - 36)
+    assert sides.zoom == 1.0
+    assert sides.sigma * 112 == pytest.approx(4.0, rel=0.35)
+    assert all(g == pytest.approx(1.0, abs=0.1) for g in sides.gain)
+    assert sides.describe() == "38 px left and right"
+    assert find_surround(clip) == sides  # (no black bars, so the blurred sides)
+
+
+def test_a_darkened_stretched_copy_and_a_letterbox_are_found_too():
+    clip, (_, x) = _over_blur(_tall(), 64, 112, sigma=3.0, gain=0.6, stretch=True)
+    sides = find_blurred_sides(clip)
+    assert (sides.left, sides.right) == (x, 112 - x - 36)
+    assert sides.zoom == 0.0
+    assert all(g == pytest.approx(0.6, abs=0.08) for g in sides.gain)
+    wide = balloon_scene(t=6, h=40, w=96)
+    clip, (y, _) = _over_blur(wide, 84, 96, sigma=3.0)
+    sides = find_blurred_sides(clip)
+    assert (sides.top, sides.bottom, sides.left, sides.right) == (y, 84 - y - 40, 0, 0)
+
+
+def test_soft_edges_that_are_no_copy_of_the_middle_are_picture():
+    scene = balloon_scene(t=6, h=64, w=112)
+    assert not find_blurred_sides(scene)
+    # The clip's own edges blurred where they are (a shallow focus): soft, but not an
+    # enlarged copy of the middle, and no recipe predicts them.
+    x = torch.from_numpy(scene).permute(0, 3, 1, 2).float()
+    soft = _gauss(x, 4.0)
+    soft[:, :, :, 36:76] = x[:, :, :, 36:76]
+    soft = soft.round().byte().permute(0, 2, 3, 1).numpy().copy()
+    assert not find_blurred_sides(soft)
+    # Flat sides of one colour: no copy either.
+    flat = scene.copy()
+    flat[:, :, :36] = flat[:, :, 76:] = (200, 190, 180)
+    assert not find_blurred_sides(flat)
+
+
+def test_the_recipe_makes_the_sources_sides_again_from_its_picture():
+    clip, (_, x) = _over_blur(_tall(), 64, 112, sigma=4.0)
+    sides = find_blurred_sides(clip)
+    picture = clip[:, :, x:x + 36]
+    again = sides.around(picture, (64, 36))
+    assert again.shape == clip.shape
+    assert np.array_equal(again[:, :, x:x + 36], picture)
+    err = np.abs(again.astype(int) - clip.astype(int))
+    assert err.mean() < 2.5 and np.percentile(err, 99) < 12
+    # A preview at half size gets sides half as thick.
+    half = sides.around(picture[:, ::2, ::2].copy(), (64, 36))
+    assert half.shape == (6, 32, 56, 3)
+
+
+def test_a_variation_makes_the_picture_alone_and_its_sides_from_it():
+    tall = _tall(t=8)
+    clip, (_, x) = _over_blur(tall, 64, 112, sigma=4.0)
+    out = final(clip, Request(seed=3))
+    plain = final(tall, Request(seed=3))
+    assert out.frames.shape == clip.shape
+    # The picture is the run's on the picture alone, frame for frame ...
+    assert np.array_equal(out.frames[:, :, x:x + 36], plain.frames)
+    # ... and the sides are the recipe's blur of it, not the source's.
+    sides = find_blurred_sides(clip)
+    assert np.array_equal(out.frames, sides.around(plain.frames, (64, 36)))
+    assert any("blurred sides" in n and "38 px left and right" in n for n in out.notes)
+
+
+def test_every_level_and_a_retarget_keep_their_sides_in_proportion():
+    clip, (_, x) = _over_blur(_tall(t=6), 64, 112, sigma=4.0)
+    sides = find_blurred_sides(clip)
+    levels = list(run(clip, Request(seed=0)))
+    for r in levels:  # every preview framed: the tall picture alone is narrower than high
+        h, w = r.frames.shape[1:3]
+        assert w > 1.5 * h, r.level
+    assert levels[-1].frames.shape == clip.shape
+    wide = final(clip, Request(task="retarget", width=168))
+    assert wide.frames.shape[1:3] == (64, 168)
+    left = round(x * 1.5)
+    expected = sides.scaled(1.0, 1.5)
+    assert (expected.left, expected.right) == (left, 168 - left - round(36 * 1.5))
+    pic = wide.frames[:, :, left:left + round(36 * 1.5)]
+    assert np.array_equal(wide.frames, expected.around(pic, pic.shape[1:3]))
+
+
+def test_a_shrunk_run_keeps_the_sides_too():
+    clip, _ = _over_blur(_tall(t=6), 64, 112, sigma=4.0)
+    out = final(clip, Request(seed=0, settings=Settings().with_(max_side=56)))
+    assert out.frames.shape[1:3] == (32, 56)
+    assert any("blurred sides" in n for n in out.notes)
+
+
+def test_the_realism_score_judges_the_picture_between_the_sides():
+    tall = _tall(t=8)
+    out = final(tall, Request(seed=1)).frames
+    plain = RealismScorer(tall)(out)
+    clip, (_, x) = _over_blur(tall, 64, 112, sigma=4.0)
+    framed = find_blurred_sides(clip).around(out, (64, 36))
+    sided = RealismScorer(clip)(framed)
+    assert sided.ratio == pytest.approx(plain.ratio, rel=1e-4)
+    assert sided.worst == (plain.worst[0], plain.worst[1], plain.worst[2] + x)
+
+
+def test_no_sides_is_falsy_and_describes_one_side_each():
+    assert not BlurredSides()
+    assert BlurredSides(left=30, right=31).describe() == "30 px left, 31 px right"
+    assert BlurredSides(top=9, bottom=9).describe() == "9 px top and bottom"
