@@ -49,10 +49,13 @@ class Bars:
     right: int = 0
     colour: tuple[int, int, int] = (0, 0, 0)
 
-    kind = "black bars"
-
     def __bool__(self) -> bool:
         return any((self.top, self.bottom, self.left, self.right))
+
+    @property
+    def black(self) -> bool:
+        """Black bars (find_bars), not another flat colour (engine/blurred_sides.py)."""
+        return max(self.colour) <= BAR_LEVEL
 
     def inner(self, height: int, width: int) -> tuple[int, int]:
         """The picture's (H, W) inside a frame of (height, width)."""
@@ -81,7 +84,8 @@ class Bars:
 
     def note(self) -> str:
         """The run's note: what was made and what became of the bars."""
-        return f"the picture inside the clip's black bars was made, and the bars kept in place: {self.describe()}"
+        what = "black bars" if self.black else "bars of one colour (RGB {}, {}, {})".format(*self.colour)
+        return f"the picture inside the clip's {what} was made, and the bars kept in place: {self.describe()}"
 
     def around(self, frames: np.ndarray, picture_hw: tuple[int, int]) -> np.ndarray:
         """`frames` with these bars put back (put_back)."""

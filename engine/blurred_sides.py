@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.bars import MIN_PICTURE_PX, MIN_PICTURE_SHARE
+from engine.bars import MIN_PICTURE_PX, MIN_PICTURE_SHARE, Bars
 from engine.pyramid import resize
 
 # The longest side of the small frame the recipe is fitted and the sides are made on.
@@ -47,6 +47,13 @@ MIN_BEYOND_LINES = 0.6
 # ... with a colour gain in this range (a side darkened to a fifth is all but black, and
 # one brighter than the picture is not a copy of it).
 GAIN_RANGE = (0.2, 1.3)
+# Flat sides: every pixel in every frame within this many codes of their one colour, per
+# channel (a colour fill under a coder's noise; a sky's gradient along a whole edge drifts
+# further).
+FLAT_TOLERANCE = 12
+# Lines beside the picture where H.264 rings (its colour is stored at half size: a white
+# pillarbox's third column from the picture is 13 codes off, its fifth 7).
+_RINGING_LINES = 4
 # Blur widths tried, in pixels of the small frame, and enlargements beyond "cover".
 SIGMAS = tuple(0.6 * 1.3 ** i for i in range(17))
 ZOOMS = (1.0, 1.15, 1.3, 1.5)
@@ -69,8 +76,6 @@ class BlurredSides:
     sigma: float = 0.0
     gain: tuple[float, float, float] = (1.0, 1.0, 1.0)
     offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
-
-    kind = "blurred sides"
 
     def __bool__(self) -> bool:
         return any((self.top, self.bottom, self.left, self.right))
@@ -254,8 +259,35 @@ def _fit(frames: np.ndarray, sides: BlurredSides) -> BlurredSides | None:
                         g, o)  # type: ignore[arg-type]
 
 
-def find_blurred_sides(frames: np.ndarray) -> BlurredSides:
-    """The blurred sides of a (T, H, W, 3) uint8 clip (none: a falsy BlurredSides)."""
+def _flat_colour(frames: np.ndarray, sides: BlurredSides) -> tuple[int, int, int] | None:
+    """The one colour of sides that hold it in every frame, within FLAT_TOLERANCE per
+    channel (the lines beside the picture, where a coder rings, aside); else None."""
+    h, w = frames.shape[1:3]
+    r = _RINGING_LINES
+    if sides.left:
+        parts = [(slice(None), slice(0, max(0, sides.left - r))),
+                 (slice(None), slice(min(w, w - sides.right + r), w))]
+    else:
+        parts = [(slice(0, max(0, sides.top - r)), slice(None)),
+                 (slice(min(h, h - sides.bottom + r), h), slice(None))]
+    lows = [frames[0][p].copy() for p in parts]
+    highs = [low.copy() for low in lows]
+    for frame in frames[1:]:
+        for low, high, p in zip(lows, highs, parts, strict=True):
+            np.minimum(low, frame[p], out=low)
+            np.maximum(high, frame[p], out=high)
+    if not all(low.size for low in lows):
+        return None
+    colour = np.median(np.concatenate([frames[0][p].reshape(-1, 3) for p in parts]), axis=0)
+    for low, high in zip(lows, highs, strict=True):
+        if (np.abs(high - colour) > FLAT_TOLERANCE).any() or (np.abs(low - colour) > FLAT_TOLERANCE).any():
+            return None
+    return int(colour[0]), int(colour[1]), int(colour[2])
+
+
+def _candidate(frames: np.ndarray) -> tuple[np.ndarray, BlurredSides]:
+    """Frames sampled over the clip, and the low-detail sides at both edges of them (their
+    thickness only; none: a falsy BlurredSides)."""
     t, h, w, _ = frames.shape
     picked = frames[np.linspace(0, t - 1, min(t, _SAMPLE_FRAMES)).round().astype(int)]
     found = BlurredSides()
@@ -273,6 +305,24 @@ def find_blurred_sides(frames: np.ndarray) -> BlurredSides:
             found = BlurredSides(left=lr[0], right=lr[1])
         elif (tb := _edges(rows, row_steps)) is not None:
             found = BlurredSides(top=tb[0], bottom=tb[1])
+    return picked, found
+
+
+def find_sides(frames: np.ndarray) -> Bars | BlurredSides:
+    """The sides of a (T, H, W, 3) uint8 clip's picture at two opposite edges: flat sides
+    of one colour (as Bars of that colour: white or grey bars, an app's colour fill), or
+    blurred sides; none: a falsy BlurredSides."""
+    picked, found = _candidate(frames)
     if not found:
         return found
+    if (colour := _flat_colour(frames, found)) is not None:
+        return Bars(found.top, found.bottom, found.left, found.right, colour)
+    return _fit(picked, found) or BlurredSides()
+
+
+def find_blurred_sides(frames: np.ndarray) -> BlurredSides:
+    """The blurred sides of a (T, H, W, 3) uint8 clip (none: a falsy BlurredSides)."""
+    picked, found = _candidate(frames)
+    if not found or _flat_colour(frames, found) is not None:
+        return BlurredSides()
     return _fit(picked, found) or BlurredSides()

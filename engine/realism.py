@@ -281,10 +281,10 @@ def _inside(frames: np.ndarray, bars: Surround) -> np.ndarray:
 
 def _output_surround(source: Surround, source_hw: tuple[int, int], output: np.ndarray) -> Surround:
     """An output's bars or blurred sides, where its source has some (a variation's dark
-    edge is picture to judge): the bars it has, and the blurred sides as the run makes
-    them, in proportion (a blurred side is told from picture by its recipe, which a
-    variation's own sides follow, but finding it again would cost a fit per output)."""
-    if isinstance(source, Bars):
+    edge is picture to judge): the black bars it has, and bars of another colour and
+    blurred sides as the run makes them, in proportion (finding those again would cost a
+    fit per output)."""
+    if isinstance(source, Bars) and source.black:
         return find_bars(output) if source else Bars()
     return output_bars(source, source_hw, output.shape[1:3]) or Bars()
 

@@ -11,6 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from engine.bars import Bars
 from engine.blurred_sides import BlurredSides, find_blurred_sides
 from engine.config import Settings
 from engine.realism import RealismScorer
@@ -163,3 +164,36 @@ def test_no_sides_is_falsy_and_describes_one_side_each():
     assert not BlurredSides()
     assert BlurredSides(left=30, right=31).describe() == "30 px left, 31 px right"
     assert BlurredSides(top=9, bottom=9).describe() == "9 px top and bottom"
+
+
+def _filled(picture: np.ndarray, width: int, colour, seed: int = 0) -> np.ndarray:
+    """`picture` centred in a frame `width` wide filled with one colour, under a coder's
+    noise (within 2 codes), and 6 codes off in the lines beside the picture (ringing)."""
+    t, h, w, _ = picture.shape
+    rng = np.random.default_rng(seed)
+    out = (np.asarray(colour) + rng.integers(-2, 3, (t, h, width, 3))).clip(0, 255).astype(np.uint8)
+    x = (width - w) // 2
+    out[:, :, x - 2:x] = (np.asarray(colour) - 6).clip(0, 255)
+    out[:, :, x:x + w] = picture
+    return out
+
+
+@pytest.mark.parametrize("colour", [(250, 250, 250), (120, 160, 220)])
+def test_sides_of_one_flat_colour_are_bars_of_that_colour(colour):
+    tall = _tall(t=8)
+    clip = _filled(tall, 112, colour)
+    bars = find_surround(clip)
+    assert isinstance(bars, Bars) and not bars.black
+    assert (bars.left, bars.right) == (38, 38)
+    assert all(abs(a - b) <= 2 for a, b in zip(bars.colour, colour, strict=True))
+    assert not find_blurred_sides(clip)
+    out = final(clip, Request(seed=2))
+    assert np.array_equal(out.frames[:, :, 38:74], final(tall, Request(seed=2)).frames)
+    assert (out.frames[:, :, :38] == bars.colour).all() and (out.frames[:, :, 74:] == bars.colour).all()
+    assert any("bars of one colour" in n and "38 px left and right" in n for n in out.notes)
+
+
+def test_a_fill_that_changes_from_frame_to_frame_is_not_a_bar():
+    clip = _filled(_tall(t=8), 112, (200, 200, 200))
+    clip[4, :, :30] = 160  # the fill darkens in one frame: not one colour
+    assert not isinstance(find_surround(clip), Bars)
