@@ -84,7 +84,8 @@ class Bars:
 
     def note(self) -> str:
         """The run's note: what was made and what became of the bars."""
-        what = "black bars" if self.black else "bars of one colour (RGB {}, {}, {})".format(*self.colour)
+        # (No parentheses: the editor's "Result ready" line puts the notes in some.)
+        what = "black bars" if self.black else "bars of one colour"
         return f"the picture inside the clip's {what} was made, and the bars kept in place: {self.describe()}"
 
     def around(self, frames: np.ndarray, picture_hw: tuple[int, int]) -> np.ndarray:
