@@ -20,6 +20,7 @@ to lose), then brought up to size.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -38,12 +39,14 @@ MIN_SIDE_SHARE = 0.04
 # the columns' detail: the picture's, wherever it is, if it holds a tenth of the frame).
 DETAIL_SHARE = 0.3
 # The recipe must explain this share of the sides' variance ...
-MIN_EXPLAINED = 0.9
-# ... and this share of what varies along each side's lines (a copy of the picture predicts
-# where things are along a row; a sky-over-ground scene's blurred-in-place edges have a
-# row-by-row colour that any blur of its middle gets, and little more: there the recipe
-# explains less than the lines' own means do).
-MIN_BEYOND_LINES = 0.6
+MIN_EXPLAINED = 0.85
+# ... and this share of what the sides' lines and profile leave (a copy of the picture
+# predicts where things are along a row; a sky-over-ground scene's blurred-in-place edges
+# have a row-by-row colour that any blur of its middle gets, and little more: there the
+# recipe explains less than the lines' own means do).
+MIN_BEYOND_LINES = 0.3
+_THICK_FOR_LEFT = 4  # small-frame pixels a side needs for that test
+_OUTER_MARGIN = 2  # small-frame pixels along the frame's edges left out of the fit
 # ... with a colour gain in this range (a side darkened to a fifth is all but black, and
 # one brighter than the picture is not a copy of it).
 GAIN_RANGE = (0.2, 1.3)
@@ -120,7 +123,7 @@ class BlurredSides:
         out = np.empty((t, *full, 3), dtype=np.uint8)
         # A few frames at a time: a Full-HD clip's frames as floats are 100 MB each.
         for i in range(0, t, _CHUNK_FRAMES):
-            picture = torch.from_numpy(frames[i:i + _CHUNK_FRAMES]).permute(3, 0, 1, 2).float()
+            picture = torch.from_numpy(np.ascontiguousarray(frames[i:i + _CHUNK_FRAMES])).permute(3, 0, 1, 2).float()
             bg = _background(_resize(picture, inner), small, self.zoom, self.sigma * max(small))
             bg = bg * _channels(self.gain) + _channels(self.offset)
             out[i:i + _CHUNK_FRAMES] = _resize(bg, full).clamp(0, 255).round().to(torch.uint8).permute(1, 2, 3, 0).numpy()
@@ -139,6 +142,7 @@ def _resize(video: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
     return resize(video, (video.shape[1], *hw))
 
 
+@functools.lru_cache(maxsize=256)
 def _blur_matrix(n: int, sigma: float) -> torch.Tensor:
     """(n, n) weights of a 1-D Gaussian blur with the edges replicated: row i sums the
     taps around i, those past an edge counted on the edge's sample."""
@@ -177,26 +181,50 @@ def _background(picture: torch.Tensor, hw: tuple[int, int], zoom: float, sigma: 
     return _blur(enlarged, sigma)
 
 
+def _side(low: np.ndarray, step: np.ndarray, least: int) -> int:
+    """How thick the side at the start of a profile is: its low-detail run, ended at the
+    sharpest step between neighbouring lines near the run's end (`step[i]`: between lines
+    i and i + 1), the picture's edge against the blur, where a flat sky at the picture's
+    own edge would otherwise count as side; a few lines past the run too, where the blur
+    beside the picture kept some detail (ties go to the outer line). 0: no side."""
+    n = len(low)
+    run = n if low.all() else int(np.argmin(low))
+    if run < least:
+        return 0
+    reach = min(run + max(3, round(0.03 * n)), n // 2)
+    return least + int(np.argmax(step[least - 1:reach]))
+
+
 def _edges(detail: np.ndarray, step: np.ndarray) -> tuple[int, int] | None:
-    """The low-detail runs at both ends of a per-line detail profile, or None. Each run
-    ends at the sharpest step between neighbouring lines near its end (`step[i]`: between
-    lines i and i + 1): the picture's edge against the blur, where a flat sky at the
-    picture's own edge would otherwise count as side."""
+    """The sides at both ends of a per-line detail profile, or None."""
     n = len(detail)
     low = detail < DETAIL_SHARE * np.percentile(detail, 90)
-    if low.all():
-        return None
-    a, b = int(np.argmin(low)), int(np.argmin(low[::-1]))
     least = max(2, math.ceil(MIN_SIDE_SHARE * n))
-    if a < least or b < least:
-        return None
-    a = least + int(np.argmax(step[least - 1:a + 2]))
-    last = n - least  # the right side starts at n - b, its step at n - b - 1
-    first = n - b - 3
-    b = n - (first + 1 + int(np.argmax(step[first:last])))
-    if n - a - b < max(MIN_PICTURE_PX, MIN_PICTURE_SHARE * n):
+    a = _side(low, step, least)
+    b = _side(low[::-1], step[::-1], least)
+    if not (a and b) or n - a - b < max(MIN_PICTURE_PX, MIN_PICTURE_SHARE * n):
         return None
     return a, b
+
+
+def _shrunk(frames: np.ndarray, window: tuple[slice, slice], k: float) -> torch.Tensor:
+    """The frames' `window`, shrunk by k, as a (C, T, h, w) float video; a frame at a time
+    (six Full-HD frames as floats are 150 MB)."""
+    out = []
+    for frame in frames:
+        part = torch.from_numpy(np.ascontiguousarray(frame[window])).permute(2, 0, 1).float()[:, None]
+        out.append(_resize(part, (max(1, round(part.shape[2] / k)), max(1, round(part.shape[3] / k)))))
+    return torch.cat(out, dim=1)
+
+
+def _along_and_across(part: torch.Tensor, axis: int) -> float:
+    """The squared residual of a side (C, T, H, W) after its lines' means (each row of a
+    pillarbox's side, in each frame) and its profile across (each column's mean over rows
+    and frames) are taken out."""
+    lines = part.mean(dim=axis, keepdim=True)
+    other = 2 if axis == 3 else 3
+    profile = part.mean(dim=(1, other), keepdim=True) - part.mean(dim=(1, 2, 3), keepdim=True)
+    return float(((part - lines - profile) ** 2).sum())
 
 
 def _fit(frames: np.ndarray, sides: BlurredSides) -> BlurredSides | None:
@@ -204,54 +232,72 @@ def _fit(frames: np.ndarray, sides: BlurredSides) -> BlurredSides | None:
     where none explains them."""
     t, h, w, _ = frames.shape
     k = max(1.0, max(h, w) / WORK_SIDE)
-    small = (max(1, round(h / k)), max(1, round(w / k)))
-    video = torch.from_numpy(np.ascontiguousarray(frames)).permute(3, 0, 1, 2).float()
-    observed = _resize(video, small)
-    picture = video[(slice(None), slice(None), *sides.window(h, w))]
-    ph, pw = sides.inner(h, w)
-    picture = _resize(picture, (max(1, round(ph / k)), max(1, round(pw / k))))
-    # The sides' pixels on the small frame, a pixel clear of the picture's edge (where
-    # the small frame mixes the two).
-    mask = torch.zeros(small, dtype=torch.bool)
+    observed = _shrunk(frames, (slice(None), slice(None)), k)
+    small = tuple(observed.shape[2:])
+    picture = _shrunk(frames, sides.window(h, w), k)
+    # The sides' pixels on the small frame: a pixel clear of the picture's edge (where the
+    # small frame mixes the two) and two of the frame's outer edges (where apps' blurs
+    # differ in how they treat the edge, and a coder may leave a dark line).
     axis = 3 if sides.left else 2  # the axis across the sides
     n = small[axis - 2]
-    before = max(0, math.floor((sides.left or sides.top) / k) - 1)
-    after = min(n, math.ceil((n * k - (sides.right or sides.bottom)) / k) + 1)
-    if axis == 3:
-        mask[:, :before] = mask[:, after:] = True
-    else:
-        mask[:before] = mask[after:] = True
-    if int(mask.sum()) < 8:
+    size = (w if axis == 3 else h) / n  # (k, exactly, along this axis)
+    before = max(0, math.floor((sides.left or sides.top) / size) - 1)
+    after = min(n, math.ceil(n - (sides.right or sides.bottom) / size) + 1)
+    m = _OUTER_MARGIN if min(small) > 8 * _OUTER_MARGIN else 0
+    along = slice(m, small[0] - m) if axis == 3 else slice(m, small[1] - m)
+    spans = [slice(m, before), slice(after, n - m)]
+    # (rows, columns) of each side's kept pixels
+    parts = [(along, span) if axis == 3 else (span, along) for span in spans]
+    parts = [(r, c) for r, c in parts if r.stop > r.start and c.stop > c.start]
+    if sum((r.stop - r.start) * (c.stop - c.start) for r, c in parts) < 8:
         return None
-    obs = observed[:, :, mask].reshape(3, -1)  # (C, N)
+    sides_seen = [observed[:, :, r, c] for r, c in parts]
+    obs = torch.cat([x.reshape(3, -1) for x in sides_seen], dim=1)  # (C, N)
     total = float(((obs - obs.mean(dim=1, keepdim=True)) ** 2).sum())
     if total <= 0:
         return None  # flat sides: a colour bar, not a blurred copy
-    # What a side's own lines explain (each row of a pillarbox's side, in each frame, at its
-    # mean): a scene whose colour changes mostly from top to bottom (sky over ground) has
-    # soft edges that any blur of its middle, stretched to the frame, predicts that far. A
-    # copy must explain what varies along the lines as well.
-    lines = 0.0
-    for part in (observed.narrow(axis, 0, before), observed.narrow(axis, after, n - after)):
-        if part.shape[axis]:
-            lines += float(((part - part.mean(dim=axis, keepdim=True)) ** 2).sum())
+    # What the sides' own lines and profile explain: a scene whose colour changes mostly
+    # from top to bottom (sky over ground) has soft edges that any blur of its middle,
+    # stretched to the frame, predicts that far; a light falling off towards the wings of a
+    # plain stage, a profile across them. A copy must explain what is left as well. (Sides
+    # a few pixels thick have little left but noise: this test is not made of them.)
+    thick = min(x.shape[axis] for x in sides_seen) >= _THICK_FOR_LEFT
+    left = sum(_along_and_across(x, axis) for x in sides_seen if x.shape[axis] > 1)
+    om = obs.mean(dim=1, keepdim=True)
+
+    def residual(enlarged: torch.Tensor, sigma: float) -> tuple[float, torch.Tensor, torch.Tensor]:
+        """The squared residual of the best gain and offset per channel, and those."""
+        across = _blur_matrix(small[1], sigma) if sigma > 0.3 else None
+        down = _blur_matrix(small[0], sigma) if sigma > 0.3 else None
+        y = enlarged if across is None else enlarged @ across.T
+        pieces = []
+        for r, c in parts:  # (only the sides' rows blurred down)
+            rows = y[:, :, r] if down is None else down[r] @ y
+            pieces.append(rows[:, :, :, c].reshape(3, -1))
+        pred = torch.cat(pieces, dim=1)
+        pm = pred.mean(dim=1, keepdim=True)
+        gain = ((pred - pm) * (obs - om)).sum(dim=1) / ((pred - pm) ** 2).sum(dim=1).clamp_min(1e-6)
+        offset = om.squeeze(1) - gain * pm.squeeze(1)
+        return float(((obs - (gain[:, None] * pred + offset[:, None])) ** 2).sum()), gain, offset
+
     best: tuple[float, float, float, torch.Tensor, torch.Tensor] | None = None
     for zoom in (0.0, *ZOOMS):
-        enlarged = _background(picture, small, zoom, 0.0)
-        for sigma in SIGMAS:
-            pred = _blur(enlarged, sigma)[:, :, mask].reshape(3, -1)
-            # Per channel, the least-squares gain and offset.
-            pm, om = pred.mean(dim=1, keepdim=True), obs.mean(dim=1, keepdim=True)
-            var = ((pred - pm) ** 2).sum(dim=1)
-            gain = ((pred - pm) * (obs - om)).sum(dim=1) / var.clamp_min(1e-6)
-            offset = om.squeeze(1) - gain * pm.squeeze(1)
-            res = float(((obs - (gain[:, None] * pred + offset[:, None])) ** 2).sum())
-            if best is None or res < best[0]:
-                best = (res, zoom, sigma / max(small), gain, offset)
+        enlarged = _background(picture, small, zoom, 0.0)  # type: ignore[arg-type]
+        # Every other blur width, then the two beside the best of those.
+        tried = {i: residual(enlarged, SIGMAS[i]) for i in range(0, len(SIGMAS), 2)}
+        i = min(tried, key=lambda j: tried[j][0])
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(SIGMAS):
+                tried[j] = residual(enlarged, SIGMAS[j])
+        i = min(tried, key=lambda j: tried[j][0])
+        res_i, gain_i, offset_i = tried[i]
+        if best is None or res_i < best[0]:
+            best = (res_i, zoom, SIGMAS[i] / max(small), gain_i, offset_i)
     res, zoom, sigma, gain, offset = best  # type: ignore[misc]
     explained = 1.0 - res / total
-    beyond_lines = 1.0 - res / lines if lines > 0 else 0.0
-    if explained < MIN_EXPLAINED or beyond_lines < MIN_BEYOND_LINES or not all(GAIN_RANGE[0] <= float(g) <= GAIN_RANGE[1] for g in gain):
+    beyond = 1.0 - res / left if left > 0 else 0.0
+    if (explained < MIN_EXPLAINED or (thick and beyond < MIN_BEYOND_LINES)
+            or not all(GAIN_RANGE[0] <= float(g) <= GAIN_RANGE[1] for g in gain)):
         return None
     g = tuple(float(v) for v in gain)
     o = tuple(float(v) for v in offset)
@@ -317,12 +363,21 @@ def find_sides(frames: np.ndarray) -> Bars | BlurredSides:
         return found
     if (colour := _flat_colour(frames, found)) is not None:
         return Bars(found.top, found.bottom, found.left, found.right, colour)
-    return _fit(picked, found) or BlurredSides()
+    if (fitted := _fit(picked, found)) is not None:
+        return fitted
+    # A side whose blur kept detail beside the picture ends its low-detail run early, and
+    # its edge is then sought in the blur: apps centre the picture, so where the sides
+    # differ, try the thicker side's width on both.
+    a, b = (found.left, found.right) if found.left else (found.top, found.bottom)
+    m = max(a, b)
+    across = frames.shape[2] if found.left else frames.shape[1]
+    if a == b or across - 2 * m < max(MIN_PICTURE_PX, MIN_PICTURE_SHARE * across):
+        return BlurredSides()
+    even = BlurredSides(left=m, right=m) if found.left else BlurredSides(top=m, bottom=m)
+    return _fit(picked, even) or BlurredSides()
 
 
 def find_blurred_sides(frames: np.ndarray) -> BlurredSides:
     """The blurred sides of a (T, H, W, 3) uint8 clip (none: a falsy BlurredSides)."""
-    picked, found = _candidate(frames)
-    if not found or _flat_colour(frames, found) is not None:
-        return BlurredSides()
-    return _fit(picked, found) or BlurredSides()
+    sides = find_sides(frames)
+    return sides if isinstance(sides, BlurredSides) else BlurredSides()

@@ -44,7 +44,7 @@ with more on their way (a seed browser still computing its grid), wait for them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -203,8 +203,10 @@ class RealismScorer:
         # Black bars and blurred sides (engine/surround.py) are judged by neither side: a
         # variation keeps the bars and makes the sides again from its picture, and their
         # patches, flat or blurred, matched closely, would make every result look better.
-        self.bars = find_surround(source)
+        self.surround = find_surround(source)
+        self.bars = _judged(self.surround)  # the edges left out of the source's judging
         self.source_hw = source.shape[1:3]
+        self.full_shape = source.shape[:3]  # (the whole frame's: `shape` is the picture's)
         source = _inside(source, self.bars)
         self.scale = _small_scale(source)
         self.shape = source.shape
@@ -243,7 +245,7 @@ class RealismScorer:
         the source's in the score's small frames: a retarget's patches keep the source's
         scale whatever its size, a Draft result's are smaller by `made_at`. `seams`: the
         run's measure of its faint seams (LevelResult.seams), None where unknown."""
-        bars = _output_surround(self.bars, self.source_hw, output)
+        bars = _output_surround(self.surround, self.source_hw, output)
         full_height = output.shape[1]
         output = _inside(output, bars)
         scale = min(1.0, self.scale / made_at)
@@ -286,14 +288,27 @@ def _output_surround(source: Surround, source_hw: tuple[int, int], output: np.nd
     fit per output)."""
     if isinstance(source, Bars) and source.black:
         return find_bars(output) if source else Bars()
-    return output_bars(source, source_hw, output.shape[1:3]) or Bars()
+    return _judged(output_bars(source, source_hw, output.shape[1:3]) or Bars())
+
+
+def _judged(surround: Surround) -> Surround:
+    """Bars of another colour and blurred sides a pixel thicker at each edge they hold:
+    their output's are put where the run put them, which rounds twice in a shrunk
+    retarget (to the working size, then the output's) and may land a pixel further in,
+    which judged as picture would be a column of blur. (Black bars are found again on the
+    output, where they are.)"""
+    if not surround or (isinstance(surround, Bars) and surround.black):
+        return surround
+    return replace(surround, **{edge: getattr(surround, edge) + 1
+                                for edge in ("top", "bottom", "left", "right") if getattr(surround, edge)})
 
 
 def newness_of(source: np.ndarray, output: np.ndarray) -> float | None:
     """How new an output looks (engine.newness) on the score's small frames, without the
     rest of the score (the bench's column); None where the shapes differ (a retarget)."""
-    if bars := find_surround(source):
-        source, output = _inside(source, bars), _inside(output, _output_surround(bars, source.shape[1:3], output))
+    if surround := find_surround(source):
+        output = _inside(output, _output_surround(surround, source.shape[1:3], output))
+        source = _inside(source, _judged(surround))
     if source.shape != output.shape:
         return None
     scale = _small_scale(source)

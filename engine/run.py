@@ -289,7 +289,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
         small = (small[0], *inside.inner(*small[1:]))
         out_shape = (out_shape[0], *around.inner(*out_shape[1:]))
         frame = (around, out_shape[1:])
-        notes.append(bars.note())
+        notes.append(around.note())  # (in the output's pixels)
     if tuple(x.shape[1:]) != small:
         x = resize(x, small, budgets=budgets, cancel=cancel)
     src_shape: Shape3 = tuple(x.shape[1:])  # type: ignore[assignment]

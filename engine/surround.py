@@ -12,7 +12,12 @@ Surround = Bars | BlurredSides
 
 
 def find_surround(frames: np.ndarray) -> Surround:
-    """The black bars of a (T, H, W, 3) uint8 clip, else bars of another flat colour at two
-    opposite edges, else its blurred sides (none: falsy)."""
+    """The blurred sides of a (T, H, W, 3) uint8 clip, else its black bars, else bars of
+    another flat colour at two opposite edges (none: falsy). Blurred sides first: a dark
+    scene's sides, blurred and darkened, are black enough in places to pass for a bar
+    along one edge, which would leave the rest of them to be made as picture."""
+    sides = find_sides(frames)
+    if isinstance(sides, BlurredSides) and sides:
+        return sides
     bars = find_bars(frames)
-    return bars if bars else find_sides(frames)
+    return bars if bars else sides

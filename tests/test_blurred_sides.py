@@ -4,6 +4,7 @@ clip whose edges are merely soft keeps them as picture."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -150,16 +151,83 @@ def test_a_shrunk_run_keeps_the_sides_too():
 
 
 def test_the_realism_score_judges_the_picture_between_the_sides():
+    """A pixel inside them: a shrunk retarget's sides may land a pixel further in."""
     tall = _tall(t=8)
     out = final(tall, Request(seed=1)).frames
-    plain = RealismScorer(tall)(out)
+    plain = RealismScorer(tall[:, :, 1:-1])(out[:, :, 1:-1])
     clip, (_, x) = _over_blur(tall, 64, 112, sigma=4.0)
     framed = find_blurred_sides(clip).around(out, (64, 36))
     sided = RealismScorer(clip)(framed)
     assert sided.ratio == pytest.approx(plain.ratio, rel=1e-4)
-    assert sided.worst == (plain.worst[0], plain.worst[1], plain.worst[2] + x)
+    assert sided.worst == (plain.worst[0], plain.worst[1], plain.worst[2] + x + 1)
+    assert sided.new is not None  # the same size judged on both sides
 
 
+def _made_window(sides: BlurredSides, out: np.ndarray) -> tuple[int, int]:
+    """The columns of an output's picture, read off the output: the split whose picture,
+    with sides made from it, gives the output exactly."""
+    w = out.shape[2]
+    guess = sides.scaled(out.shape[1] / 64, w / 112)
+    for left in range(guess.left - 2, guess.left + 3):
+        for right in range(guess.right - 2, guess.right + 3):
+            picture = out[:, :, left:w - right]
+            made = dataclasses.replace(sides, left=left, right=right).around(picture, picture.shape[1:3])
+            if np.array_equal(made, out):
+                return left, w - right
+    raise AssertionError("no split makes the output")
+
+
+def test_a_shrunk_retarget_judges_no_column_of_blur():
+    """Found in a review: the run rounds the sides twice (to the working size, then the
+    output's), the score once, and at these sizes the run's sides reach a pixel further
+    in than the score's proportion: a column of blur would be judged as picture."""
+    from engine.realism import _output_surround
+
+    clip, _ = _over_blur(_tall(t=6), 64, 112, sigma=4.0)
+    sides = find_blurred_sides(clip)
+    scorer = RealismScorer(clip)
+    for width in (86, 91):
+        out = final(clip, Request(task="retarget", width=width, settings=Settings().with_(max_side=70))).frames
+        first, end = _made_window(sides, out)
+        judged = _output_surround(scorer.surround, scorer.source_hw, out)
+        assert first <= judged.left and out.shape[2] - judged.right <= end, width
+
+
+def test_dark_blurred_sides_are_not_taken_for_black_bars():
+    """Found in a review: a dark scene over its darkened blur is black enough in places to
+    pass for a bar along one edge, which left the rest of the sides to be made."""
+    dark = (_tall(t=6).astype(np.float32) * 0.12).round().astype(np.uint8)
+    dark[:, ::7] = np.clip(dark[:, ::7].astype(int) + 30, 0, 255)  # some detail in the dark
+    clip, (_, x) = _over_blur(dark, 64, 112, sigma=4.0, gain=0.6)
+    found = find_surround(clip)
+    assert isinstance(found, BlurredSides) and (found.left, found.right) == (x, 112 - x - 36)
+
+
+def test_blur_that_kept_detail_beside_the_picture_is_found_from_the_centred_width():
+    """Found in a review: a side's low-detail run can end short of the picture; the edge
+    sought in the blur failed the fit, and a centred picture is tried too."""
+    from tests.synth import balloon_scene as scene
+
+    for seed in range(3):
+        clip, (_, x) = _over_blur(scene(t=5, h=64, w=36, seed=seed), 64, 112, sigma=4.0)
+        sides = find_blurred_sides(clip)
+        assert (sides.left, sides.right) == (x, 112 - x - 36), seed
+
+
+def test_a_light_falling_off_towards_plain_wings_is_picture():
+    """Found in a review: a stage lit in the middle, its plain wings fading across; a
+    stretched blur of the middle explained 0.90 of the wings, and nothing more than the
+    wings' own profile across did."""
+    t, h, w = 8, 144, 256
+    rng = np.random.default_rng(2)
+    xx = (np.arange(w) - w / 2) / w
+    light = np.exp(-xx ** 2 / (2 * 0.165 ** 2))[None, None, :, None]
+    texture = torch.from_numpy(rng.normal(0, 1, (t, 1, h, w)).astype(np.float32))
+    texture = _gauss(texture, 1.0).permute(0, 2, 3, 1).numpy() * 3
+    stage = (np.abs(xx) < 0.2)[None, None, :, None]
+    frames = np.array([220, 200, 170])[None, None, None] * light + stage * light * 40 * texture
+    frames = np.clip(frames + rng.normal(0, 0.5, frames.shape), 0, 255).round().astype(np.uint8)
+    assert not find_blurred_sides(frames)
 def test_no_sides_is_falsy_and_describes_one_side_each():
     assert not BlurredSides()
     assert BlurredSides(left=30, right=31).describe() == "30 px left, 31 px right"
@@ -197,3 +265,16 @@ def test_a_fill_that_changes_from_frame_to_frame_is_not_a_bar():
     clip = _filled(_tall(t=8), 112, (200, 200, 200))
     clip[4, :, :30] = 160  # the fill darkens in one frame: not one colour
     assert not isinstance(find_surround(clip), Bars)
+
+
+def test_the_editor_scores_a_shrunk_run_at_the_scale_it_was_made():
+    """Found in a review: the editor read the source's size off the scorer, which keeps
+    the picture inside the sides, and judged a Draft result as made at full size."""
+    from app.workers.generation import score_result
+
+    clip, _ = _over_blur(_tall(t=6), 64, 112, sigma=4.0)
+    request = Request(seed=0, settings=Settings().with_(max_side=56))
+    out = final(clip, request).frames
+    scorer = RealismScorer(clip)
+    assert scorer.full_shape == clip.shape[:3]
+    assert score_result(scorer, out, request).ratio == scorer(out, made_at=0.5).ratio

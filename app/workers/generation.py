@@ -58,7 +58,7 @@ def score_result(scorer: RealismScorer, output: np.ndarray, request: Request,
     of its faint seams (LevelResult.seams)."""
     from engine.run import output_shape, working_shape
 
-    source = scorer.shape[:3]
+    source = scorer.full_shape  # the whole frame's, as the run saw it (bars and sides too)
     full = output_shape(source, request)[1:]
     return scorer(output, cancel, made_at=working_shape(source, request.settings, full)[1], seams=seams)
 
