@@ -16,15 +16,10 @@ changes nothing that shows.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from engine.blurred_sides import BlurredSides
-
-_Edges = TypeVar("_Edges", "Bars", "BlurredSides")
 
 # The highest RGB code a bar pixel may have: black is 16 in a limited-range video, which
 # decodes to 0-2, plus the encoder's ringing beside the picture's edge.
@@ -40,22 +35,17 @@ _COLOUR_FRAMES = 8  # frames sampled for the bars' colour
 
 
 @dataclass(frozen=True)
-class Bars:
-    """Bar thicknesses in pixels at each edge, and the one colour they are put back in."""
+class Edges:
+    """Thicknesses in pixels of what surrounds a picture at each edge of its frame: black
+    bars (Bars), or blurred sides (engine/blurred_sides.py)."""
 
     top: int = 0
     bottom: int = 0
     left: int = 0
     right: int = 0
-    colour: tuple[int, int, int] = (0, 0, 0)
 
     def __bool__(self) -> bool:
         return any((self.top, self.bottom, self.left, self.right))
-
-    @property
-    def black(self) -> bool:
-        """Black bars (find_bars), not another flat colour (engine/blurred_sides.py)."""
-        return max(self.colour) <= BAR_LEVEL
 
     def inner(self, height: int, width: int) -> tuple[int, int]:
         """The picture's (H, W) inside a frame of (height, width)."""
@@ -66,10 +56,11 @@ class Bars:
         h, w = self.inner(height, width)
         return slice(self.top, self.top + h), slice(self.left, self.left + w)
 
-    def scaled(self, sy: float, sx: float) -> Bars:
-        """The bars of a frame scaled by sy down and sx across."""
-        return Bars(round(self.top * sy), round(self.bottom * sy), round(self.left * sx),
-                    round(self.right * sx), self.colour)
+    def scaled(self: _E, sy: float, sx: float) -> _E:
+        """The same of a frame scaled by sy down and sx across (what else they hold, a
+        colour or a recipe, is relative to the frame)."""
+        return replace(self, top=round(self.top * sy), bottom=round(self.bottom * sy),
+                       left=round(self.left * sx), right=round(self.right * sx))
 
     def describe(self) -> str:
         """Where they are, in words: "28 px top and bottom", "32 px left, 30 px right"."""
@@ -81,6 +72,21 @@ class Bars:
             else:
                 parts += [f"{v} px {name}" for v, name in zip((a, b), names, strict=True) if v]
         return ", ".join(parts)
+
+
+_E = TypeVar("_E", bound=Edges)
+
+
+@dataclass(frozen=True)
+class Bars(Edges):
+    """Bars at each edge, and the one colour they are put back in."""
+
+    colour: tuple[int, int, int] = (0, 0, 0)
+
+    @property
+    def black(self) -> bool:
+        """Black bars (find_bars), not another flat colour (engine/blurred_sides.py)."""
+        return max(self.colour) <= BAR_LEVEL
 
     def note(self) -> str:
         """The run's note: what was made and what became of the bars."""
@@ -157,7 +163,7 @@ def find_bars(frames: np.ndarray) -> Bars:
     return Bars(top, bottom, left, right, (int(colour[0]), int(colour[1]), int(colour[2])))
 
 
-def output_bars(bars: _Edges, source_hw: tuple[int, int], output_hw: tuple[int, int]) -> _Edges | None:
+def output_bars(bars: _E, source_hw: tuple[int, int], output_hw: tuple[int, int]) -> _E | None:
     """The bars (or blurred sides, engine/blurred_sides.py) of an output of (H, W) made from a source of (H, W) with `bars`, thick in
     proportion; None where the picture inside them would be too small to make."""
     sy, sx = output_hw[0] / source_hw[0], output_hw[1] / source_hw[1]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.bars import MIN_PICTURE_PX, MIN_PICTURE_SHARE, Bars
+from engine.bars import MIN_PICTURE_PX, MIN_PICTURE_SHARE, Bars, Edges
 from engine.pyramid import resize
 
 # The longest side of the small frame the recipe is fitted and the sides are made on.
@@ -66,44 +66,15 @@ _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
 @dataclass(frozen=True)
-class BlurredSides:
+class BlurredSides(Edges):
     """The sides' thickness in pixels at each edge (two opposite edges have them), and the
     recipe that made them: `zoom` over "cover" (0: stretched to the frame), the blur's
     sigma as a share of the frame's longest side, and a per-channel gain and offset."""
 
-    top: int = 0
-    bottom: int = 0
-    left: int = 0
-    right: int = 0
     zoom: float = 1.0
     sigma: float = 0.0
     gain: tuple[float, float, float] = (1.0, 1.0, 1.0)
     offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
-
-    def __bool__(self) -> bool:
-        return any((self.top, self.bottom, self.left, self.right))
-
-    def inner(self, height: int, width: int) -> tuple[int, int]:
-        """The picture's (H, W) inside a frame of (height, width)."""
-        return height - self.top - self.bottom, width - self.left - self.right
-
-    def window(self, height: int, width: int) -> tuple[slice, slice]:
-        """The picture's rows and columns in a frame of (height, width)."""
-        h, w = self.inner(height, width)
-        return slice(self.top, self.top + h), slice(self.left, self.left + w)
-
-    def scaled(self, sy: float, sx: float) -> BlurredSides:
-        """The sides of a frame scaled by sy down and sx across (the recipe is relative)."""
-        return BlurredSides(round(self.top * sy), round(self.bottom * sy), round(self.left * sx),
-                            round(self.right * sx), self.zoom, self.sigma, self.gain, self.offset)
-
-    def describe(self) -> str:
-        """Where they are, in words: "87 px left, 88 px right"."""
-        if self.left or self.right:
-            a, b, names = self.left, self.right, ("left", "right")
-        else:
-            a, b, names = self.top, self.bottom, ("top", "bottom")
-        return f"{a} px {names[0]} and {names[1]}" if a == b else f"{a} px {names[0]}, {b} px {names[1]}"
 
     def note(self) -> str:
         """The run's note: what was made and what became of the sides."""
