@@ -32,6 +32,10 @@ BAR_MEAN = 10.0
 MIN_PICTURE_SHARE = 0.25
 MIN_PICTURE_PX = 16
 _COLOUR_FRAMES = 8  # frames sampled for the bars' colour
+# Captions in a letterbox's bars: a top or bottom bar reaches past rows that are black in
+# this share of their width in every frame, as far as this share of the frame's height.
+CAPTION_DARK = 0.6
+CAPTION_REACH = 0.25
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,11 @@ _E = TypeVar("_E", bound=Edges)
 
 @dataclass(frozen=True)
 class Bars(Edges):
-    """Bars at each edge, and the one colour they are put back in."""
+    """Bars at each edge, the one colour they are put back in, and whether they held
+    captions (left out of what is put back)."""
 
     colour: tuple[int, int, int] = (0, 0, 0)
+    captions: bool = False
 
     @property
     def black(self) -> bool:
@@ -92,7 +98,8 @@ class Bars(Edges):
         """The run's note: what was made and what became of the bars."""
         # (No parentheses: the editor's "Result ready" line puts the notes in some.)
         what = "black bars" if self.black else "bars of one colour"
-        return f"the picture inside the clip's {what} was made, and the bars kept in place: {self.describe()}"
+        kept = "kept in place without the captions in them" if self.captions else "kept in place"
+        return f"the picture inside the clip's {what} was made, and the bars {kept}: {self.describe()}"
 
     def around(self, frames: np.ndarray, picture_hw: tuple[int, int]) -> np.ndarray:
         """`frames` with these bars put back (put_back)."""
@@ -156,11 +163,53 @@ def find_bars(frames: np.ndarray) -> Bars:
     bars = Bars(top, bottom, left, right)
     if not bars:
         return bars
+    # The colour of the black alone, before the bars reach past any captions.
     mask = np.ones((h, w), dtype=bool)
     mask[bars.window(h, w)] = False
     picked = frames[np.linspace(0, t - 1, min(t, _COLOUR_FRAMES)).round().astype(int)]
     colour = picked[:, mask].reshape(-1, 3).mean(axis=0).round().astype(int)
-    return Bars(top, bottom, left, right, (int(colour[0]), int(colour[1]), int(colour[2])))
+    with_captions = (_past_captions(frames, top, False) if top else 0,
+                     _past_captions(frames, bottom, True) if bottom else 0)
+    captions = with_captions[0] > top or with_captions[1] > bottom
+    if captions and _picture_left(h, *with_captions):
+        top, bottom = with_captions
+    else:
+        captions = False
+    return Bars(top, bottom, left, right, (int(colour[0]), int(colour[1]), int(colour[2])), captions)
+
+
+def _past_captions(frames: np.ndarray, bar: int, from_bottom: bool) -> int:
+    """A top or bottom bar `bar` rows thick, reaching past the captions or subtitles in it:
+    rows black in most of their width in every frame (CAPTION_DARK), some lit by text,
+    then at least two rows black in every frame before the picture. All within
+    CAPTION_REACH of the frame's height; else `bar` itself."""
+    t, h, w, _ = frames.shape
+    reach = int(h * CAPTION_REACH)
+    if reach - bar < 4:
+        return bar
+    rows = slice(h - reach, h - bar) if from_bottom else slice(bar, reach)
+    black = np.ones(reach - bar, dtype=bool)  # black in every frame
+    mostly = np.ones(reach - bar, dtype=bool)  # black in most of the row in every frame
+    sums = np.zeros(reach - bar)
+    step = max(1, w // 960)  # (every other column of a Full-HD frame: text strokes are wider)
+    for frame in frames:  # (a frame at a time: a Full-HD clip's bands are 150 MB)
+        part = frame[rows, ::step]
+        brightest = np.maximum(np.maximum(part[..., 0], part[..., 1]), part[..., 2])
+        dark = brightest <= BAR_LEVEL
+        black &= dark.all(axis=1)
+        mostly &= np.count_nonzero(dark, axis=1) >= CAPTION_DARK * dark.shape[1]
+        sums += part.sum(axis=(1, 2), dtype=np.uint32) / (3 * part.shape[1])
+    black &= sums / t <= BAR_MEAN
+    if from_bottom:  # (from the bar inward)
+        black, mostly = black[::-1], mostly[::-1]
+    run = _lead(mostly)
+    end, lit = 0, False
+    for i in range(run):
+        lit |= not black[i]
+        if lit and i >= 1 and black[i] and black[i - 1]:
+            end = i + 1  # the last black row after text, with one before it
+    return bar + end
+
 
 
 def output_bars(bars: _E, source_hw: tuple[int, int], output_hw: tuple[int, int]) -> _E | None:

@@ -130,3 +130,41 @@ def test_a_dark_edge_of_a_result_is_judged_where_the_source_has_no_bars():
     out = final(scene, Request(seed=1)).frames.copy()
     out[:, :6] = 0  # a result that went black along its top
     assert RealismScorer(scene)(out).new is not None  # judged whole, against the whole source
+
+
+def _captioned(boxed: np.ndarray, rows: slice, frames: slice, share: float = 0.2) -> np.ndarray:
+    """`boxed` with text-like strokes (a `share` of the width lit, 230) in `rows` of some
+    frames, the way subtitles sit in a letterbox's bar."""
+    out = boxed.copy()
+    rng = np.random.default_rng(7)
+    part = out[frames, rows]
+    lit = rng.random(part.shape[:-1]) < share
+    part[lit] = 230
+    out[frames, rows] = part
+    return out
+
+
+def test_bars_reach_past_captions_and_leave_them_out():
+    scene = balloon_scene(t=8)
+    boxed = _boxed(scene, top=12, bottom=16)  # a picture of 48 rows in 76
+    captioned = _captioned(boxed, slice(76 - 12, 76 - 5), slice(2, 6))  # 4 dark rows above the text
+    bars = find_bars(captioned)
+    assert (bars.top, bars.bottom) == (12, 16) and bars.captions
+    assert all(c <= 6 for c in bars.colour)  # the black's colour, not the text's
+    out = final(captioned, Request(seed=3))
+    assert np.array_equal(out.frames[:, 12:-16], final(scene, Request(seed=3)).frames)
+    assert (out.frames[:, -16:] == bars.colour).all()  # the captions left out
+    assert any("without the captions in them" in n for n in out.notes)
+
+
+def test_a_dark_picture_edge_with_lights_is_no_caption():
+    """Lit specks in rows that are mostly dark are the picture's (a night street) unless
+    black rows part them from the picture."""
+    scene = balloon_scene(t=8)
+    boxed = _boxed(scene, bottom=16)
+    lights = _captioned(boxed, slice(48, 60), slice(None), share=0.1)  # from the picture's edge on
+    bars = find_bars(lights)
+    assert bars.bottom == 4 and not bars.captions  # only the black below them
+    # Text filling most of its rows is no caption in a bar either.
+    dense = _captioned(boxed, slice(52, 58), slice(2, 6), share=0.6)
+    assert not find_bars(dense).captions
