@@ -8,12 +8,14 @@ from the new picture by the recipe that made the source's, so they show a blur o
 output's picture shows.
 
 Found in two steps, both needed:
-1. Whole columns (or rows) at both edges with little detail in every sampled frame, where
-   the picture between them has much more.
+1. Whole columns (or rows) at both edges with little detail over frames sampled from the
+   clip, where the picture between them has much more.
 2. A recipe that predicts those sides from the picture: the picture enlarged to cover the
    frame (or stretched to it), blurred with a Gaussian, and its colours scaled (apps often
    darken it). A shallow-focus shot has blurred edges too, but they are not an enlarged
-   copy of its middle, and no recipe predicts them.
+   copy of its middle: a recipe predicts no more of them than their own rows and profile
+   across do.
+Sides that hold one flat colour are bars of that colour (find_sides).
 The fit and the sides are computed on a small copy of the frame (the sides have no detail
 to lose), then brought up to size.
 """
@@ -40,16 +42,16 @@ MIN_SIDE_SHARE = 0.04
 DETAIL_SHARE = 0.3
 # The recipe must explain this share of the sides' variance ...
 MIN_EXPLAINED = 0.85
-# ... and this share of what the sides' lines and profile leave (a copy of the picture
-# predicts where things are along a row; a sky-over-ground scene's blurred-in-place edges
-# have a row-by-row colour that any blur of its middle gets, and little more: there the
-# recipe explains less than the lines' own means do).
+# ... and this share of what each line's mean along the sides and their profile across
+# leave (a copy of the picture predicts where things are along a row; a sky-over-ground
+# scene's blurred-in-place edges have a row-by-row colour, and a stage's plain wings a
+# light falling off across them, that a blur of the middle gets and little more) ...
 MIN_BEYOND_LINES = 0.3
-_THICK_FOR_LEFT = 4  # small-frame pixels a side needs for that test
-_OUTER_MARGIN = 2  # small-frame pixels along the frame's edges left out of the fit
 # ... with a colour gain in this range (a side darkened to a fifth is all but black, and
 # one brighter than the picture is not a copy of it).
 GAIN_RANGE = (0.2, 1.3)
+_THICK_FOR_LEFT = 4  # small-frame pixels a side needs for the second share
+_OUTER_MARGIN = 2  # small-frame pixels along the frame's edges left out of the fit
 # Flat sides: every pixel in every frame within this many codes of their one colour, per
 # channel (a colour fill under a coder's noise; a sky's gradient along a whole edge drifts
 # further).
