@@ -113,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
         seams.add_argument("--no-blend-seams", action="store_const", const="off", dest="blend_seams",
                            help="never blend faint seams, not even where they are flagged (as the "
                            "paper)")
+        p.add_argument("--whole-frame", action="store_true",
+                       help="make the whole frame: by default black bars, bars of one colour and "
+                       "blurred sides around a tall or wide picture are kept out of what is made "
+                       "and put back around it (README, Black bars)")
     i = sub.add_parser("inpaint", help="fill a painted hole from the rest of the video")
     i.add_argument("input", type=path_name, help="input video, image or image folder")
     i.add_argument("--mask", required=True, type=path_name, help="mask: numbered PNG frames (folder), an image or a "
@@ -136,6 +140,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         s = s.with_(blend_seams=args.blend_seams)
     if getattr(args, "keep_whole", False):
         s = s.with_(coarse_completeness_alpha=KEEP_WHOLE_ALPHA)
+    if getattr(args, "whole_frame", False):
+        s = s.with_(keep_edges=False)
     variation = getattr(args, "variation", None)
     if variation is not None:
         if not (math.isfinite(variation) and 0 <= variation <= 20):

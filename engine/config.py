@@ -105,6 +105,10 @@ class Settings:
     # new (the authors' 20 frames 0.0049 -> 0.0054, over their 0.0051; docs/quality_notes.md,
     # 35, 66-69).
     blend_seams: str = "auto"  # "off" | "auto" | "on" (BLEND_SEAMS)
+    # Variations and retargets: black bars, bars of another colour and blurred sides
+    # (engine/surround.py) are kept out of what is made and put back around it. False: the
+    # whole frame is made, where a clip's edges were taken for bars or sides wrongly.
+    keep_edges: bool = True
     # Variations: "Keep subjects whole" (KEEP_WHOLE_ALPHA; None: off). The completeness term
     # on the levels at the coarsest frame size only, where the layout is drawn: every part
     # of the input is wanted there, so a large single subject (a dancer) is cut into pieces

@@ -141,7 +141,7 @@ def _run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None
     if task.retimes and source.shape[0] == 1 and out_shape[0] > 1:
         yield from _held_still(source, request, out_shape[0], cancel, budgets)
         return
-    bars = find_surround(source) if task.keeps_bars else Bars()
+    bars = find_surround(source) if task.keeps_bars and settings.keep_edges else Bars()
     notes: list[str] = []
     if device.type != "cuda":
         yield from _run_on(device, task, settings, source, cancel, notes, budgets, bars)

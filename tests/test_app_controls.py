@@ -137,6 +137,27 @@ def test_blend_seams_choice_for_variations_and_retarget(window):
     assert panel.seams_mode() == "auto" and panel.blend_seams.currentText() == "Where they show"
 
 
+def test_keep_bars_box_for_variations_and_retargets(window):
+    """Keep bars (black bars, bars of one colour and blurred sides; on by default) reaches the engine as Settings.keep_edges
+    for variations and retargets, is hidden (and ignored) for the other tasks, and a
+    project keeps it."""
+    panel = window.panel
+    assert panel.keep_edges.isVisible() and panel.keep_edges.isChecked()
+    assert window.runs.current_request().settings.keep_edges
+    panel.keep_edges.setChecked(False)
+    assert not window.runs.current_request().settings.keep_edges
+    panel.set_task("Retarget")
+    assert panel.keep_edges.isVisible() and not window.runs.current_request().settings.keep_edges
+    panel.set_task("Inpaint")
+    assert not panel.keep_edges.isVisible()
+    saved = panel.settings()
+    assert not saved.keep_edges and saved.choices().keep_edges  # (not a setting of inpainting)
+    panel.set_task("Variations")
+    panel.keep_edges.setChecked(True)
+    panel.apply_settings(saved.with_(task="generate"))
+    assert not panel.keep_edges.isChecked()
+
+
 def test_keep_subjects_whole_box_for_variations_only(window):
     """Keep subjects whole reaches the engine as the coarse levels' completeness weighting
     for variations, is hidden (and ignored) for the other tasks, and a project keeps it."""

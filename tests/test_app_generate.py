@@ -305,6 +305,7 @@ def test_out_of_date_names_the_setting_that_changed():
     assert why(quality="draft") == ["it was made at Normal quality"]
     assert why(blend_seams="on") == ["it was made with Blend seams: Where they show"]
     assert why(keep_whole=True) == ["it was made without Keep subjects whole"]
+    assert why(keep_edges=False) == ["it was made with Keep bars"]
     assert why(device="cpu") == ["it was made on the device chosen automatically"]
     assert why(frames=26, blend_seams="off") == ["it was made at the clip's duration",
                                                  "it was made with Blend seams: Where they show"]

@@ -127,7 +127,8 @@ def test_tab_follows_the_screen_on_every_task_page(window, qtbot):
             assert walk == [p.task, p.current_page().noise.spin, out.preset, out.lock,
                             out.out_width.spin, out.out_height.spin, out.out_frames.spin,
                             out.seconds, p.seed, p.new_seed, p.quality, p.blend_seams,
-                            p.keep_whole, p.auto_update, p.generate, p.browse, p.browse_count]
+                            p.keep_whole, p.keep_edges, p.auto_update, p.generate, p.browse,
+                            p.browse_count]
 
 
 def test_the_seed_browser_takes_the_windows_file_keys_and_f1(window, qtbot, tmp_path,

@@ -279,7 +279,8 @@ def test_settings_validation():
     assert PanelSettings.from_dict({**s.to_dict(), "later_option": 1}) == s  # unknown: ignored
     for bad in ({"task": "paint"}, {"quality": 3}, {"seed": True}, {"browse_count": 99},
                 {"width": -1}, {"noise": {"generate": "5"}}, {"aspect_lock": "yes"},
-                {"blend_seams": 1}, {"blend_seams": "always"}, {"keep_whole": "on"}):
+                {"blend_seams": 1}, {"blend_seams": "always"}, {"keep_whole": "on"},
+                {"keep_edges": "off"}):
         with pytest.raises(SettingsError):
             PanelSettings.from_dict({**s.to_dict(), **bad})
     fav = Favourite(4, s, (0, 2))
@@ -288,6 +289,8 @@ def test_settings_validation():
     assert not fav.matches(Favourite(4, s.with_(quality="best"), (0, 2)))
     assert s.blend_seams == "auto"
     assert not fav.matches(Favourite(4, s.with_(blend_seams="on"), (0, 2)))  # another video
+    assert not fav.matches(Favourite(4, s.with_(keep_edges=False), (0, 2)))  # another video
+    assert PanelSettings.from_dict({k: v for k, v in s.to_dict().items() if k != "keep_edges"}).keep_edges
     blended = s.with_(blend_seams="on")
     assert PanelSettings.from_dict(blended.to_dict()) == blended
     # A project saved before "auto" (true, false or no entry) opens as it was made.

@@ -278,3 +278,20 @@ def test_the_editor_scores_a_shrunk_run_at_the_scale_it_was_made():
     scorer = RealismScorer(clip)
     assert scorer.full_shape == clip.shape[:3]
     assert score_result(scorer, out, request).ratio == scorer(out, made_at=0.5).ratio
+
+
+def test_the_whole_frame_is_made_when_asked():
+    """Settings.keep_edges off (the editor's Keep bars, --whole-frame):
+    for a clip whose edges were taken for sides by mistake, the frame is made whole."""
+    from engine.cli import _settings, build_parser
+
+    clip, (_, x) = _over_blur(_tall(t=6), 64, 112, sigma=4.0)
+    whole = final(clip, Request(seed=3, settings=Settings().with_(keep_edges=False)))
+    assert not any("blurred sides" in n for n in whole.notes)
+    framed = final(clip, Request(seed=3))
+    assert not np.array_equal(whole.frames, framed.frames)
+    for command in ("generate", "retarget"):
+        args = build_parser().parse_args([command, "in.mp4", "-o", "out.mp4", "--whole-frame"])
+        assert _settings(args).keep_edges is False
+        args = build_parser().parse_args([command, "in.mp4", "-o", "out.mp4"])
+        assert _settings(args).keep_edges is True

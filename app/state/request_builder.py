@@ -41,6 +41,7 @@ class Choices:
     guide_until: float = 0.5
     blend_seams: str = "auto"  # variations and retargets (Settings.blend_seams)
     keep_whole: bool = False  # variations (Settings.coarse_completeness_alpha)
+    keep_edges: bool = True  # variations and retargets (Settings.keep_edges)
 
 
 def build_request(choices: Choices, mask: np.ndarray | None = None,
@@ -63,7 +64,7 @@ def build_request(choices: Choices, mask: np.ndarray | None = None,
         return Request(task="inpaint", seed=choices.seed, noise=choices.noise,
                        settings=settings.with_(max_side=None), mask=mask, hints=hints)
     relative = choices.task in RELATIVE_NOISE_TASKS
-    settings = settings.with_(blend_seams=choices.blend_seams)
+    settings = settings.with_(blend_seams=choices.blend_seams, keep_edges=choices.keep_edges)
     if choices.keep_whole and choices.task in WHOLE_TASKS:
         settings = settings.with_(coarse_completeness_alpha=KEEP_WHOLE_ALPHA)
     return Request(

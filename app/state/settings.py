@@ -51,6 +51,7 @@ class PanelSettings:
     motion_path: str = ""  # the analogy's motion clip (A); "" = none chosen
     blend_seams: str = "auto"  # variations and retargets: off, auto or on (Settings.blend_seams)
     keep_whole: bool = False  # variations
+    keep_edges: bool = True  # variations and retargets: bars and blurred sides kept out
 
     def choices(self) -> Choices:
         """The snapshot a request is built from (app.state.request_builder)."""
@@ -60,7 +61,8 @@ class PanelSettings:
                        look_levels=self.look_levels,
                        guide_until=self.guide_until.get(self.task, 1.0),
                        blend_seams=self.blend_seams if self.task in SEAM_TASKS else "off",
-                       keep_whole=self.keep_whole and self.task in WHOLE_TASKS)
+                       keep_whole=self.keep_whole and self.task in WHOLE_TASKS,
+                       keep_edges=self.keep_edges or self.task not in SEAM_TASKS)
 
     def same_result(self, other: PanelSettings) -> bool:
         """Whether both make the same video for a seed (panel preferences aside)."""
@@ -114,6 +116,7 @@ class PanelSettings:
             guide_until=until, motion_path=motion_path,
             blend_seams=_seams_mode(d.get("blend_seams", "off")),
             keep_whole=_boolean(d.get("keep_whole", False), "settings.keep_whole"),
+            keep_edges=_boolean(d.get("keep_edges", True), "settings.keep_edges"),
         )
 
 

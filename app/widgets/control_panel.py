@@ -142,6 +142,14 @@ class ControlPanel(QWidget):
             "pieces. Layouts stay closer to the clip's own, and the variations hold more of "
             "its moving things, so they move more. Off by default: not the paper's method "
             "for variations. Variations only.")
+        self.keep_edges = QCheckBox("Keep bars")
+        self.keep_edges.setChecked(True)
+        self.keep_edges.setToolTip(
+            "Black bars, bars of one colour and the blurred copy of itself around a tall or "
+            "wide picture (blurred sides) stay out of what is made: the picture inside them is made, and they are "
+            "put back around it (the blurred sides made again from the new picture). Off: the "
+            "whole frame is made, for a clip whose edges were taken for bars by mistake. "
+            "Variations and Retarget.")
         self.auto_update = QCheckBox("Update on change")
         self.auto_update.setChecked(True)
         self.auto_update.setToolTip("After the first Generate, regenerate automatically when a "
@@ -175,7 +183,7 @@ class ControlPanel(QWidget):
 
         # Tab reaches them, a click does not take the focus (Space stays play / pause).
         for button in (self.generate, self.cancel, self.browse, self.new_seed, self.auto_update,
-                       self.blend_seams, self.keep_whole):
+                       self.blend_seams, self.keep_whole, self.keep_edges):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         for widget, name in ((self.task, "Task"), (self.seed, "Seed"), (self.quality, "Quality"),
                              (self.new_seed, "Random seed"), (self.blend_seams, "Blend seams"),
@@ -191,6 +199,7 @@ class ControlPanel(QWidget):
         self.quality.currentIndexChanged.connect(self._schedule)
         self.blend_seams.currentIndexChanged.connect(self._schedule)
         self.keep_whole.toggled.connect(self._schedule)
+        self.keep_edges.toggled.connect(self._schedule)
         self.generate.clicked.connect(self.generate_requested)
         self.cancel.clicked.connect(self.cancel_requested)
         self.browse.clicked.connect(self.browse_requested)
@@ -219,7 +228,14 @@ class ControlPanel(QWidget):
         form.addRow("", self.draft_note)
         form.addRow("", self.device)
         form.addRow("", self.seams_row)
-        form.addRow("", self.keep_whole)
+        # (One row for both boxes: a row more made the panel scroll on a 900-pixel screen.)
+        boxes = QWidget()
+        row = QHBoxLayout(boxes)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.keep_whole)
+        row.addWidget(self.keep_edges)
+        row.addStretch(1)
+        form.addRow("", boxes)
         form.addRow("", self.auto_update)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate, 2)
@@ -251,7 +267,8 @@ class ControlPanel(QWidget):
                        seed=self.seed.value(), noise=self.current_page().noise_value(),
                        quality=self.quality.currentData(),
                        blend_seams=self.seams_mode() if self.current_task() in SEAM_TASKS else "off",
-                       keep_whole=self.keep_whole.isChecked() and self.current_task() in WHOLE_TASKS)
+                       keep_whole=self.keep_whole.isChecked() and self.current_task() in WHOLE_TASKS,
+                       keep_edges=self.keep_edges.isChecked() or self.current_task() not in SEAM_TASKS)
 
     def settings(self) -> PanelSettings:
         """Everything the panel is set to (what a project saves)."""
@@ -267,14 +284,14 @@ class ControlPanel(QWidget):
             auto_update=self.auto_update.isChecked(), browse_count=self.browse_count.value(),
             guide_until={p.task: p.until_value() for p in guided},
             blend_seams=self.seams_mode(), keep_whole=self.keep_whole.isChecked(),
-            **extra)
+            keep_edges=self.keep_edges.isChecked(), **extra)
 
     def apply_settings(self, s: PanelSettings) -> None:
         """Show `s` (an opened project) without starting a run; task_changed still fires
         when the task differs, so the window can switch tools."""
         task_changed = s.task != self.current_task()
         widgets = (self.task, self.seed, self.quality, self.auto_update, self.browse_count,
-                   self.output.lock, self.blend_seams, self.keep_whole)
+                   self.output.lock, self.blend_seams, self.keep_whole, self.keep_edges)
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -289,6 +306,7 @@ class ControlPanel(QWidget):
             self.auto_update.setChecked(s.auto_update)
             self.set_seams_mode(s.blend_seams)
             self.keep_whole.setChecked(s.keep_whole)
+            self.keep_edges.setChecked(s.keep_edges)
             self.browse_count.setValue(s.browse_count)
             self.output.lock.setChecked(s.aspect_lock)
             if s.width and s.height and s.frames:
@@ -376,6 +394,7 @@ class ControlPanel(QWidget):
         self.output_box.setVisible(self.current_task() not in FIXED_SIZE_TASKS)
         self.seams_row.setVisible(self.current_task() in SEAM_TASKS)
         self.keep_whole.setVisible(self.current_task() in WHOLE_TASKS)
+        self.keep_edges.setVisible(self.current_task() in SEAM_TASKS)
         self._show_draft_size()
         self._keys_follow_screen()
 

@@ -84,6 +84,8 @@ def _settings_differences(was: Request, now: Request) -> list[str]:
     if (ws.coarse_completeness_alpha is None) != (ns.coarse_completeness_alpha is None):
         whole = ws.coarse_completeness_alpha is not None
         reasons.append(f"it was made {'with' if whole else 'without'} Keep subjects whole")
+    if ws.keep_edges != ns.keep_edges:
+        reasons.append(f"it was made {'with' if ws.keep_edges else 'without'} Keep bars")
     if ws.device != ns.device:
         reasons.append(f"it was made on {_DEVICES.get(ws.device, ws.device)}")
     if (was.guide_levels, was.look_levels) != (now.guide_levels, now.look_levels):
