@@ -334,7 +334,8 @@ def find_sides(frames: np.ndarray) -> Bars | BlurredSides:
     picked, found = _candidate(frames)
     if not found:
         return found
-    if (colour := _flat_colour(frames, found)) is not None:
+    # (The sampled frames first: blurred sides fail there, before a pass over every frame.)
+    if _flat_colour(picked, found) is not None and (colour := _flat_colour(frames, found)) is not None:
         return Bars(found.top, found.bottom, found.left, found.right, colour)
     if (fitted := _fit(picked, found)) is not None:
         return fitted

@@ -286,8 +286,10 @@ def _output_surround(source: Surround, source_hw: tuple[int, int], output: np.nd
     edge is picture to judge): the black bars it has, and bars of another colour and
     blurred sides as the run makes them, in proportion (finding those again would cost a
     fit per output)."""
+    if not source:
+        return Bars()
     if isinstance(source, Bars) and source.black:
-        return find_bars(output) if source else Bars()
+        return find_bars(output)
     return _judged(output_bars(source, source_hw, output.shape[1:3]) or Bars())
 
 

@@ -146,10 +146,10 @@ class ControlPanel(QWidget):
         self.keep_edges.setChecked(True)
         self.keep_edges.setToolTip(
             "Black bars, bars of one colour and the blurred copy of itself around a tall or "
-            "wide picture (blurred sides) stay out of what is made: the picture inside them is made, and they are "
-            "put back around it (the blurred sides made again from the new picture). Off: the "
-            "whole frame is made, for a clip whose edges were taken for bars by mistake. "
-            "Variations and Retarget.")
+            "wide picture (blurred sides) stay out of what is made: the picture inside them "
+            "is made, and they are put back around it (the blurred sides made again from the "
+            "new picture). Off: the whole frame is made, for a clip whose edges were taken "
+            "for bars by mistake. Variations and Retarget.")
         self.auto_update = QCheckBox("Update on change")
         self.auto_update.setChecked(True)
         self.auto_update.setToolTip("After the first Generate, regenerate automatically when a "
