@@ -336,7 +336,7 @@ def find_sides(frames: np.ndarray) -> Bars | BlurredSides:
         return found
     # (The sampled frames first: blurred sides fail there, before a pass over every frame.)
     if _flat_colour(picked, found) is not None and (colour := _flat_colour(frames, found)) is not None:
-        return Bars(found.top, found.bottom, found.left, found.right, colour)
+        return _windowbox(frames, Bars(found.top, found.bottom, found.left, found.right, colour))
     if (fitted := _fit(picked, found)) is not None:
         return fitted
     # A side whose blur kept detail beside the picture ends its low-detail run early, and
@@ -349,6 +349,23 @@ def find_sides(frames: np.ndarray) -> Bars | BlurredSides:
         return BlurredSides()
     even = BlurredSides(left=m, right=m) if found.left else BlurredSides(top=m, bottom=m)
     return _fit(picked, even) or BlurredSides()
+
+
+def _windowbox(frames: np.ndarray, bars: Bars) -> Bars:
+    """Flat bars at two opposite edges, with bars of the same colour at the other two
+    where the picture between them has them as well (a picture smaller than the frame both
+    ways: a windowbox, or a small video centred on a coloured card)."""
+    inside = frames[(slice(None), *bars.window(*frames.shape[1:3]))]
+    picked, other = _candidate(inside)
+    if not other or bool(other.left) == bool(bars.left):
+        return bars
+    colour = _flat_colour(picked, other)
+    if colour is None or max(abs(a - b) for a, b in zip(colour, bars.colour, strict=True)) > FLAT_TOLERANCE:
+        return bars
+    if _flat_colour(inside, other) is None:
+        return bars
+    return Bars(bars.top or other.top, bars.bottom or other.bottom,
+                bars.left or other.left, bars.right or other.right, bars.colour)
 
 
 def find_blurred_sides(frames: np.ndarray) -> BlurredSides:

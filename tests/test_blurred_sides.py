@@ -261,6 +261,26 @@ def test_sides_of_one_flat_colour_are_bars_of_that_colour(colour):
     assert any("bars of one colour" in n and "38 px left and right" in n for n in out.notes)
 
 
+def test_a_picture_smaller_than_the_frame_both_ways_keeps_all_four_bars():
+    """A windowbox (or a small video centred on a coloured card): bars of one colour at
+    all four edges, not only the pair found first."""
+    picture = balloon_scene(t=6, h=40, w=64)
+    colour = np.array([240, 180, 200])
+    clip = (colour + np.random.default_rng(1).integers(-2, 3, (6, 64, 104, 3))).clip(0, 255).astype(np.uint8)
+    clip[:, 10:50, 22:86] = picture  # 10 top, 14 bottom, 22 left, 18 right
+    bars = find_surround(clip)
+    assert isinstance(bars, Bars)
+    assert (bars.top, bars.bottom, bars.left, bars.right) == (10, 14, 22, 18)
+    out = final(clip, Request(seed=1))
+    assert np.array_equal(out.frames[:, 10:50, 22:86], final(picture, Request(seed=1)).frames)
+    assert "10 px top, 14 px bottom, 22 px left, 18 px right" in " ".join(out.notes)
+    # Flat bands of another colour inside the first pair are not taken for its bars.
+    clip[:, :10, 22:86] = 255
+    clip[:, 50:, 22:86] = 255
+    bars = find_surround(clip)
+    assert isinstance(bars, Bars) and (bars.top, bars.bottom, bars.left, bars.right) == (0, 0, 22, 18)
+
+
 def test_a_fill_that_changes_from_frame_to_frame_is_not_a_bar():
     clip = _filled(_tall(t=8), 112, (200, 200, 200))
     clip[4, :, :30] = 160  # the fill darkens in one frame: not one colour
