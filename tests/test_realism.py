@@ -116,6 +116,28 @@ def test_sky_cut_into_the_ground_band_is_flagged(clip):
     assert r.score < scorer(final(clip, Request(seed=0)).frames).score
 
 
+def test_a_ground_of_every_colour_lost_to_sky_is_flagged():
+    """A ground band whose blocks are very unlike each other (a field of balloons of every
+    colour) tolerates sky among them by the band's own spread; most of the band's blocks
+    fitting the input better at another height than at their own is a cut all the same.
+    Seed 0 of this scene lost its ground's right third to sky: flagged; its siblings not."""
+    clip = balloon_scene(t=10, h=64, w=96)
+    h, w = clip.shape[1:3]
+    top = int(h * 0.78)
+    for i, colour in enumerate(np.random.default_rng(3).integers(20, 250, (w // 12, 3))):
+        clip[:, top:, i * 12:(i + 1) * 12] = colour
+    clip[:, top:, ::3] //= 2
+    lost = clip.copy()
+    lost[:, top:, : 2 * w // 3] = clip[:, top - (h - top) - 4:top - 4, : 2 * w // 3]
+    scorer = RealismScorer(clip)
+    assert layout_shift(scorer.rows, lost)[0] < LAYOUT_FLAG_AT  # the band's spread alone
+    r = scorer(lost)
+    assert r.band_cut and r.flagged and r.layout_row > 0.75
+    cut, *clean = (scorer(final(clip, Request(seed=s)).frames) for s in range(4))
+    assert cut.band_cut and cut.layout_row > 0.75
+    assert not any(c.band_cut for c in clean)
+
+
 def test_layout_keeps_sideways_moves_and_variations(clip):
     """Moving things along the rows keeps the layout; a clean variation and the input itself
     are not band cuts; an upside-down video is."""
