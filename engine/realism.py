@@ -25,7 +25,10 @@ pixels is no fault), in units of how unlike each other the input's own blocks of
 are (each input block against the nearest block of another column nearby; plus
 `ROW_EPS`). A sky row of clouds and blue, or water full of birds, has unlike blocks and
 tolerates much; a ground or floor row is alike along its length, so a stretch of sky in it
-stands out. Variations keep the vertical order of a scene (sky above, ground below).
+stands out. Variations keep the vertical order of a scene (sky above, ground below). A
+ground whose own blocks are very unlike each other (balloons of every colour) tolerates sky
+by that measure, so the term also asks how much better most of a band's blocks fit the
+input at another height than at their own (layout_shift's `displaced`).
 
 Neither sees a faint step of a few grey levels where two regions of smooth sky copied from
 differently lit places meet (pale rectangles in a low sky): both sides are real patches. The

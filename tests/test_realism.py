@@ -120,7 +120,8 @@ def test_a_ground_of_every_colour_lost_to_sky_is_flagged():
     """A ground band whose blocks are very unlike each other (a field of balloons of every
     colour) tolerates sky among them by the band's own spread; most of the band's blocks
     fitting the input better at another height than at their own is a cut all the same.
-    Seed 0 of this scene lost its ground's right third to sky: flagged; its siblings not."""
+    Seed 0 of this scene lost its ground's right third to sky at its first draw: it is
+    drawn again for it (engine/copy_check.py reads the same measure), and no seed ends cut."""
     clip = balloon_scene(t=10, h=64, w=96)
     h, w = clip.shape[1:3]
     top = int(h * 0.78)
@@ -133,9 +134,9 @@ def test_a_ground_of_every_colour_lost_to_sky_is_flagged():
     assert layout_shift(scorer.rows, lost)[0] < LAYOUT_FLAG_AT  # the band's spread alone
     r = scorer(lost)
     assert r.band_cut and r.flagged and r.layout_row > 0.75
-    cut, *clean = (scorer(final(clip, Request(seed=s)).frames) for s in range(4))
-    assert cut.band_cut and cut.layout_row > 0.75
-    assert not any(c.band_cut for c in clean)
+    runs = [final(clip, Request(seed=s)) for s in range(4)]
+    assert any("cut a band" in n for n in runs[0].notes)
+    assert not any(scorer(r.frames).band_cut for r in runs)
 
 
 def test_layout_keeps_sideways_moves_and_variations(clip):
