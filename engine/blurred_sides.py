@@ -59,6 +59,9 @@ FLAT_TOLERANCE = 12
 # Lines beside the picture where H.264 rings (its colour is stored at half size: a white
 # pillarbox's third column from the picture is 13 codes off, its fifth 7).
 _RINGING_LINES = 4
+# Codes per channel between the colours of two pairs of flat bars that are one fill (their
+# medians; H.264 moved a pink fill's by 1).
+_SAME_FILL = 4
 # Blur widths tried, in pixels of the small frame, and enlargements beyond "cover".
 SIGMAS = tuple(0.6 * 1.3 ** i for i in range(17))
 ZOOMS = (1.0, 1.15, 1.3, 1.5)
@@ -278,17 +281,21 @@ def _fit(frames: np.ndarray, sides: BlurredSides) -> BlurredSides | None:
                         g, o)  # type: ignore[arg-type]
 
 
+def _side_parts(h: int, w: int, sides: BlurredSides) -> list[tuple[slice, slice]]:
+    """The (rows, columns) of each of two opposite sides, the lines beside the picture
+    where a coder rings left out."""
+    r = _RINGING_LINES
+    if sides.left:
+        return [(slice(None), slice(0, max(0, sides.left - r))),
+                (slice(None), slice(min(w, w - sides.right + r), w))]
+    return [(slice(0, max(0, sides.top - r)), slice(None)),
+            (slice(min(h, h - sides.bottom + r), h), slice(None))]
+
+
 def _flat_colour(frames: np.ndarray, sides: BlurredSides) -> tuple[int, int, int] | None:
     """The one colour of sides that hold it in every frame, within FLAT_TOLERANCE per
     channel (the lines beside the picture, where a coder rings, aside); else None."""
-    h, w = frames.shape[1:3]
-    r = _RINGING_LINES
-    if sides.left:
-        parts = [(slice(None), slice(0, max(0, sides.left - r))),
-                 (slice(None), slice(min(w, w - sides.right + r), w))]
-    else:
-        parts = [(slice(0, max(0, sides.top - r)), slice(None)),
-                 (slice(min(h, h - sides.bottom + r), h), slice(None))]
+    parts = _side_parts(*frames.shape[1:3], sides)
     lows = [frames[0][p].copy() for p in parts]
     highs = [low.copy() for low in lows]
     for frame in frames[1:]:
@@ -359,11 +366,14 @@ def _windowbox(frames: np.ndarray, bars: Bars) -> Bars:
     picked, other = _candidate(inside)
     if not other or bool(other.left) == bool(bars.left):
         return bars
-    colour = _flat_colour(picked, other)
-    if colour is None or max(abs(a - b) for a, b in zip(colour, bars.colour, strict=True)) > FLAT_TOLERANCE:
+    if _flat_colour(picked, other) is None or _flat_colour(inside, other) is None:
         return bars
-    if _flat_colour(inside, other) is None:
-        return bars
+    # Each side the same fill as the first pair, within a few codes: a picture's own flat
+    # sky or floor a shade off the bars' colour is picture (putting bars back would repaint it).
+    for part in _side_parts(*inside.shape[1:3], other):
+        colour = np.median(picked[(slice(None), *part)].reshape(-1, 3), axis=0)
+        if np.abs(colour - np.asarray(bars.colour)).max() > _SAME_FILL:
+            return bars
     return Bars(bars.top or other.top, bars.bottom or other.bottom,
                 bars.left or other.left, bars.right or other.right, bars.colour)
 

@@ -27,8 +27,8 @@ are (each input block against the nearest block of another column nearby; plus
 tolerates much; a ground or floor row is alike along its length, so a stretch of sky in it
 stands out. Variations keep the vertical order of a scene (sky above, ground below). A
 ground whose own blocks are very unlike each other (balloons of every colour) tolerates sky
-by that measure, so the term also asks how much better most of a band's blocks fit the
-input at another height than at their own (layout_shift's `displaced`).
+by that measure, so the term also asks how much better a band's blocks fit the input higher
+up than at their own height: what came down into it (layout_shift's `displaced`).
 
 Neither sees a faint step of a few grey levels where two regions of smooth sky copied from
 differently lit places meet (pale rectangles in a low sky): both sides are real patches. The
@@ -80,9 +80,9 @@ WORST = 0.05  # the fraction of sampled patches whose distances make the ratio
 BANDS, BLOCKS = 18, 8  # the layout term's grid: rows of the frame, blocks along each row
 SUB = 4  # fine rows per band: the window slides by a quarter of a band
 ROW_EPS = 0.02  # colour units in [0, 1] added to a row's own scale (flat rows, coding noise)
-# A band displaced (layout_shift): measured 2026-12-07 (docs/quality_notes.md, 82) at most
-# 4.7 for clean variations of eight clips, the paper's outputs among them; 8.8 for a ground
-# band lost to a cloud, 14.2 for the paper's output with sky cut into its ground.
+# A band displaced (layout_shift): measured 2026-12-07 (docs/quality_notes.md, 82, 84) at
+# most 3.8 for clean variations of eight clips, the paper's outputs among them; 8.8 for a
+# ground band lost to a cloud, 14.2 for the paper's output with sky cut into its ground.
 DISPLACED_FLAG_AT = 6.0
 
 
@@ -123,9 +123,10 @@ def layout_shift(source: np.ndarray | Rows, frames: np.ndarray,
     is not 1 (a variation made taller or shorter) a band's things keep their pixel size,
     so where they belong is not one place: each band may also match the input where it
     would lie at the same distance from the top or from the bottom, and anywhere between.
-    `displaced`: also how much better most of a band's blocks (the 75th percentile) fit the
-    input at another height than at their own, in units of the input's typical block
-    spacing, scaled so that DISPLACED_FLAG_AT reads as LAYOUT_FLAG_AT: a ground band lost
+    `displaced`: also how much better a band's blocks fit the input higher up than at their
+    own height (what came down into the band), at the 75th percentile of the band's blocks
+    (three or more of eight count, one odd block does not), in units of the input's typical
+    block spacing, scaled so that DISPLACED_FLAG_AT reads as LAYOUT_FLAG_AT: a ground band lost
     to sky, where the ground's own blocks are so unlike each other (balloons of every
     colour) that the first measure tolerates sky among them."""
     fine = (source if isinstance(source, Rows) else _rows(source)).fine
@@ -139,16 +140,20 @@ def layout_shift(source: np.ndarray | Rows, frames: np.ndarray,
     windows = fine.unfold(1, SUB, 1).mean(-1)  # (3, starts, blocks): a band from each fine row
     if abs(height_ratio - 1) < 0.02:
         height_ratio = 1.0
-    fit = _nearest(out, windows, _slides(bands, windows.shape[1], height_ratio)).amin(-1)
+    allowed = _slides(bands, windows.shape[1], height_ratio)
+    fit = _nearest(out, windows, allowed).amin(-1)
     d_own = _nearest(own, windows, _slides(bands, windows.shape[1], 1.0))
     cols = torch.arange(own.shape[2])
     d_own = d_own.masked_fill(cols[:, None] == cols[None, :], float("inf")).amin(-1)
     scale = d_own.amax(1) if own.shape[2] > 1 else torch.zeros(bands)
     shift = (fit / (scale[:, None] + ROW_EPS)).amax(1)
-    finite = d_own[torch.isfinite(d_own)]
-    if displaced and finite.numel():
-        anywhere = _nearest(out, windows, torch.ones(bands, windows.shape[1], dtype=torch.bool)).amin(-1)
-        moved = ((fit - anywhere) / (float(finite.median()) + ROW_EPS)).quantile(0.75, dim=1)
+    if displaced and bool(torch.isfinite(d_own).any()):
+        # Only a better fit higher up counts: what came down into a band (sky into the
+        # ground). A thing moved up, a balloon risen to the top of the sky, is no fault.
+        above = torch.arange(windows.shape[1])[None] < allowed.float().argmax(1)[:, None]
+        higher = _nearest(out, windows, above).amin(-1)
+        typical = float(d_own[torch.isfinite(d_own)].quantile(0.5)) + ROW_EPS
+        moved = ((fit - higher).clamp_min(0) / typical).quantile(0.75, dim=1)
         shift = torch.maximum(shift, moved * (LAYOUT_FLAG_AT / DISPLACED_FLAG_AT))
     row = int(shift.argmax())
     return float(shift[row]), (row + 0.5) / bands

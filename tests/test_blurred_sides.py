@@ -279,6 +279,12 @@ def test_a_picture_smaller_than_the_frame_both_ways_keeps_all_four_bars():
     clip[:, 50:, 22:86] = 255
     bars = find_surround(clip)
     assert isinstance(bars, Bars) and (bars.top, bars.bottom, bars.left, bars.right) == (0, 0, 22, 18)
+    # ... nor is a picture's own flat sky and floor a shade off the bars' colour (found in
+    # a review: each side's colour is compared, not the two sides' median together).
+    clip[:, :10, 22:86] = colour + 8
+    clip[:, 50:, 22:86] = colour - 8
+    bars = find_surround(clip)
+    assert (bars.top, bars.bottom) == (0, 0)
 
 
 def test_a_fill_that_changes_from_frame_to_frame_is_not_a_bar():
