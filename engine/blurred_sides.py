@@ -57,8 +57,14 @@ _OUTER_MARGIN = 2  # small-frame pixels along the frame's edges left out of the 
 # further).
 FLAT_TOLERANCE = 12
 # Lines beside the picture where H.264 rings (its colour is stored at half size: a white
-# pillarbox's third column from the picture is 13 codes off, its fifth 7).
+# pillarbox's third column from the picture is 13 codes off, its fifth 7) ...
 _RINGING_LINES = 4
+# ... and where it rings at most (half of a thinner side): in blocks of 8, so the ringing
+# reaches the block beside the one that holds the picture's edge. A grey, pink or blue
+# pillarbox whose picture starts off a multiple of 8 rang 8-12 columns out at CRF 23-40,
+# 13-16 codes off (docs/quality_notes.md, 85). Sides flat only past these are bars only
+# where no blur explains them: a dark scene's blur is flat that far from the picture.
+_RINGING_REACH = 12
 # Codes per channel between the colours of two pairs of flat bars that are one fill (their
 # medians; H.264 moved a pink fill's by 1).
 _SAME_FILL = 4
@@ -281,21 +287,24 @@ def _fit(frames: np.ndarray, sides: BlurredSides) -> BlurredSides | None:
                         g, o)  # type: ignore[arg-type]
 
 
-def _side_parts(h: int, w: int, sides: BlurredSides) -> list[tuple[slice, slice]]:
-    """The (rows, columns) of each of two opposite sides, the lines beside the picture
-    where a coder rings left out."""
-    r = _RINGING_LINES
+def _side_parts(h: int, w: int, sides: BlurredSides, ringing: int) -> list[tuple[slice, slice]]:
+    """The (rows, columns) of each of two opposite sides, `ringing` lines beside the
+    picture (at most half a side) left out."""
+    def r(thickness: int) -> int:
+        return min(ringing, thickness // 2)
+
     if sides.left:
-        return [(slice(None), slice(0, max(0, sides.left - r))),
-                (slice(None), slice(min(w, w - sides.right + r), w))]
-    return [(slice(0, max(0, sides.top - r)), slice(None)),
-            (slice(min(h, h - sides.bottom + r), h), slice(None))]
+        return [(slice(None), slice(0, max(0, sides.left - r(sides.left)))),
+                (slice(None), slice(min(w, w - sides.right + r(sides.right)), w))]
+    return [(slice(0, max(0, sides.top - r(sides.top))), slice(None)),
+            (slice(min(h, h - sides.bottom + r(sides.bottom)), h), slice(None))]
 
 
-def _flat_colour(frames: np.ndarray, sides: BlurredSides) -> tuple[int, int, int] | None:
+def _flat_colour(frames: np.ndarray, sides: BlurredSides,
+                 ringing: int = _RINGING_LINES) -> tuple[int, int, int] | None:
     """The one colour of sides that hold it in every frame, within FLAT_TOLERANCE per
-    channel (the lines beside the picture, where a coder rings, aside); else None."""
-    parts = _side_parts(*frames.shape[1:3], sides)
+    channel (`ringing` lines beside the picture, where a coder rings, aside); else None."""
+    parts = _side_parts(*frames.shape[1:3], sides, ringing)
     lows = [frames[0][p].copy() for p in parts]
     highs = [low.copy() for low in lows]
     for frame in frames[1:]:
@@ -341,11 +350,12 @@ def find_sides(frames: np.ndarray) -> Bars | BlurredSides:
     picked, found = _candidate(frames)
     if not found:
         return found
-    # (The sampled frames first: blurred sides fail there, before a pass over every frame.)
-    if _flat_colour(picked, found) is not None and (colour := _flat_colour(frames, found)) is not None:
-        return _windowbox(frames, Bars(found.top, found.bottom, found.left, found.right, colour))
+    if (bars := _flat_bars(frames, picked, found, _RINGING_LINES)) is not None:
+        return bars
     if (fitted := _fit(picked, found)) is not None:
         return fitted
+    if (bars := _flat_bars(frames, picked, found, _RINGING_REACH)) is not None:
+        return bars
     # A side whose blur kept detail beside the picture ends its low-detail run early, and
     # its edge is then sought in the blur: apps centre the picture, so where the sides
     # differ, try the thicker side's width on both.
@@ -358,6 +368,15 @@ def find_sides(frames: np.ndarray) -> Bars | BlurredSides:
     return _fit(picked, even) or BlurredSides()
 
 
+def _flat_bars(frames: np.ndarray, picked: np.ndarray, found: BlurredSides, ringing: int) -> Bars | None:
+    """Sides of one flat colour past `ringing` lines beside the picture, as Bars (with the
+    other pair, where a windowbox has one); else None. The sampled frames first: blurred
+    sides fail there, before a pass over every frame."""
+    if _flat_colour(picked, found, ringing) is None or (colour := _flat_colour(frames, found, ringing)) is None:
+        return None
+    return _windowbox(frames, Bars(found.top, found.bottom, found.left, found.right, colour))
+
+
 def _windowbox(frames: np.ndarray, bars: Bars) -> Bars:
     """Flat bars at two opposite edges, with bars of the same colour at the other two
     where the picture between them has them as well (a picture smaller than the frame both
@@ -366,11 +385,13 @@ def _windowbox(frames: np.ndarray, bars: Bars) -> Bars:
     picked, other = _candidate(inside)
     if not other or bool(other.left) == bool(bars.left):
         return bars
-    if _flat_colour(picked, other) is None or _flat_colour(inside, other) is None:
+    # (Past the widest ringing: the fill must be the first pair's, which no blur is.)
+    if (_flat_colour(picked, other, _RINGING_REACH) is None
+            or _flat_colour(inside, other, _RINGING_REACH) is None):
         return bars
     # Each side the same fill as the first pair, within a few codes: a picture's own flat
     # sky or floor a shade off the bars' colour is picture (putting bars back would repaint it).
-    for part in _side_parts(*inside.shape[1:3], other):
+    for part in _side_parts(*inside.shape[1:3], other, _RINGING_REACH):
         colour = np.median(picked[(slice(None), *part)].reshape(-1, 3), axis=0)
         if np.abs(colour - np.asarray(bars.colour)).max() > _SAME_FILL:
             return bars

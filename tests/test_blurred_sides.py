@@ -287,6 +287,25 @@ def test_a_picture_smaller_than_the_frame_both_ways_keeps_all_four_bars():
     assert (bars.top, bars.bottom) == (0, 0)
 
 
+@pytest.mark.parametrize("x, colour", [(37, (128, 128, 128)), (43, (240, 180, 200))])
+def test_coloured_bars_are_found_through_h264s_ringing(tmp_path, x, colour):
+    """H.264 rings 8-12 lines into a coloured bar beside a picture whose edge is off its
+    8-pixel blocks (air_balloons in a grey pillarbox at CRF 23, here a smaller picture at
+    CRF 35: 4 lines left out, as before, missed both)."""
+    from fractions import Fraction
+
+    from engine.io import read_video
+    from engine.io.writer import write_video
+
+    picture = balloon_scene(t=8, h=64, w=48)
+    clip = np.empty((8, 64, 128, 3), np.uint8)
+    clip[:] = colour
+    clip[:, :, x:x + 48] = picture
+    path = write_video(clip, tmp_path / "bars.mp4", fps=Fraction(10), crf=35)
+    bars = find_surround(read_video(path).frames)
+    assert isinstance(bars, Bars) and (bars.left, bars.right) == (x, 128 - 48 - x)
+
+
 def test_a_fill_that_changes_from_frame_to_frame_is_not_a_bar():
     clip = _filled(_tall(t=8), 112, (200, 200, 200))
     clip[4, :, :30] = 160  # the fill darkens in one frame: not one colour
