@@ -27,6 +27,14 @@ BAR_LEVEL = 32
 # And the highest mean of a bar's line: a dark scene's textured edge (a night ground whose
 # codes reach 30) is picture, which a flat colour put back would wipe out.
 BAR_MEAN = 10.0
+# A coder's ringing lifts the black beside a picture's edge over BAR_LEVEL, within the
+# coder's block that holds the edge (16 pixels, counted from the frame's first line; an
+# edge on a block's first line barely rings), to at most RINGING_SHARE of the edge's mean
+# (the line beside it reached 20 against 141 at CRF 35). The picture's edge: a mean of
+# PICTURE_EDGE or more (_past_ringing).
+CODER_BLOCK = 16
+RINGING_SHARE = 0.25
+PICTURE_EDGE = 4 * BAR_MEAN
 # The picture must keep this share of each side and this many pixels, or nothing is a bar
 # (a clip dark from edge to edge, or too little picture left to make anything of).
 MIN_PICTURE_SHARE = 0.25
@@ -156,6 +164,10 @@ def find_bars(frames: np.ndarray) -> Bars:
     bottom = _lead(_rows(brightest[1])[::-1]) if bottom else 0
     left = _lead(_cols(brightest[2])) if left else 0
     right = _lead(_cols(brightest[3])[::-1]) if right else 0
+    top, bottom = (_past_ringing(frames, top, 1, False) if top else 0,
+                   _past_ringing(frames, bottom, 1, True) if bottom else 0)
+    left, right = (_past_ringing(frames, left, 2, False) if left else 0,
+                   _past_ringing(frames, right, 2, True) if right else 0)
     if not _picture_left(h, top, bottom):
         top = bottom = 0
     if not _picture_left(w, left, right):
@@ -176,6 +188,31 @@ def find_bars(frames: np.ndarray) -> Bars:
     else:
         captions = False
     return Bars(top, bottom, left, right, (int(colour[0]), int(colour[1]), int(colour[2])), captions)
+
+
+def _past_ringing(frames: np.ndarray, bar: int, axis: int, from_end: bool) -> int:
+    """A bar `bar` lines thick along `axis` (1: rows, 2: columns; at the frame's end or its
+    start), reaching over the lines beside the picture that a coder's ringing lifted over
+    BAR_LEVEL: those between it and the picture's bright edge, dim beside the edge, in the
+    coder's block that holds the edge. A picture whose edge is off the coder's blocks rings
+    there: 1-4 lines were left to the picture, and a variation cut black notches into its
+    edge from them (docs/quality_notes.md, 86). A dark picture edge, or one that brightens
+    gradually (a vignette), is no ringing."""
+    n = frames.shape[axis]
+    step = -1 if from_end else 1
+    first = n - 1 - bar if from_end else bar  # the first line past the bar
+    means: list[float] = []
+    for k in range(CODER_BLOCK):
+        i = first + step * k
+        if not 0 <= i < n:
+            return bar
+        mean = float((frames[:, i] if axis == 1 else frames[:, :, i]).mean())
+        if mean >= PICTURE_EDGE:
+            ringing = (k > 0 and max(means) <= RINGING_SHARE * mean
+                       and first // CODER_BLOCK == i // CODER_BLOCK)
+            return bar + k if ringing else bar
+        means.append(mean)
+    return bar
 
 
 def _past_captions(frames: np.ndarray, bar: int, from_bottom: bool) -> int:

@@ -114,6 +114,29 @@ def test_a_dark_textured_edge_is_picture_not_a_bar():
     assert not find_bars(scene)
 
 
+@pytest.mark.parametrize("x", [37, 43])
+def test_bars_reach_over_h264s_ringing_beside_the_picture(tmp_path, x):
+    """H.264 lifts the black beside a picture whose edge is off its 8-pixel blocks over
+    BAR_LEVEL; those lines are bar, or a variation cuts black notches into the picture's
+    edge from them. A picture edge that brightens gradually beside a bar stays picture."""
+    from fractions import Fraction
+
+    from engine.io import read_video
+    from engine.io.writer import write_video
+
+    clip = np.zeros((8, 64, 128, 3), np.uint8)
+    clip[:, :, x:x + 48] = balloon_scene(t=8, h=64, w=48)
+    clip[:, :, x:x + 48] = np.maximum(clip[:, :, x:x + 48], 90)  # a bright edge, as a sky's
+    path = write_video(clip, tmp_path / "bars.mp4", fps=Fraction(10), crf=35)
+    bars = find_bars(read_video(path).frames)
+    assert (bars.left, bars.right) == (x, 128 - 48 - x)
+    vignette = _boxed(balloon_scene(t=8), left=20, right=20)
+    rng = np.random.default_rng(1)
+    for i, mean in enumerate(range(12, 44, 4)):  # columns 20-27: means 12 to 40
+        vignette[:, :, 20 + i] = rng.integers(0, 2 * mean + 1, vignette[:, :, 20 + i].shape)
+    assert find_bars(vignette).left == 20
+
+
 def test_a_shrunk_run_cuts_the_picture_out_before_the_downscale():
     """The downscale's filter would carry the bars' black into the picture's edge."""
     from engine.config import Settings
