@@ -261,6 +261,9 @@ class MaskOverlay(QObject):
             self.set_radius(r0 + (x - x0))
             self._show_rings(start)
             return
+        if self.model.stroking is None:  # new layers came mid-stroke (another clip, a project)
+            self._drag = None
+            return
         self.model.stroke_to(x, y)
         self._show_rings(scene_pos)
 

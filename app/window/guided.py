@@ -192,6 +192,8 @@ class GuidedController(QObject):
                                  "choose it again in “Motion from (A)”.", 10000)
 
     def _on_clip(self, clip: Source | None) -> None:
+        # A favourite waiting for its clip A was the last clip's: it must not run on this one.
+        self._after_load = None
         self.page.look_slot.set_clip_text(_describe(clip) if clip is not None else None)
         self._invalidate("look")
         self._update_ready()

@@ -146,7 +146,15 @@ class ProjectController(QObject):
             self.open_project(path)
         elif self.confirm("opening another clip"):
             self._drop_read()  # the latest choice wins
-            self.clips.load(path, self._unless_kept(self.session.set_clip, Path(path).name))
+            self.clips.load(path, self._unless_kept(self._set_clip, Path(path).name))
+
+    def _set_clip(self, clip: Source, info: SourceInfo) -> None:
+        """A plain clip replaces the session, keeping its settings (but sizes): those the
+        user chose while it was read too, still inside the panel's debounce (a slider held,
+        a number typed), which the session's settings shown again would undo."""
+        self.sync.commit_typed()
+        self.sync.panel.settle()
+        self.session.set_clip(clip, info)
 
     def new_project(self) -> None:
         """Start over on the current clip: full range, no mask, no favourites, untitled."""

@@ -160,9 +160,19 @@ class RunController(QObject):
     def use_favourite(self, favourite: Favourite) -> None:
         """One click: a favourite's settings, range and seed become current, and it runs
         (from the cache when it was made in this session, else the engine remakes it)."""
-        if self.session.clip is None:
+        clip = self.session.clip
+        if clip is None:
             return
-        self.session.in_out.set_range(*favourite.in_out)  # first: the duration follows it
+        first, last = favourite.in_out
+        if last >= clip.length:  # starred on a longer version of the clip (a project's source
+            # replaced since): its range is not here, and a clamped one would be another video
+            self.messages.error(
+                "Favourite not available",
+                f"Seed {favourite.seed} was made on frames {first + 1}–{last + 1} of a longer "
+                f"version of this clip, which has {clip.length} frames. It is kept in the "
+                "project; open the longer clip to make it again.")
+            return
+        self.session.in_out.set_range(first, last)  # first: the duration follows it
         settings, note = favourite.settings.taken_over(self.session.settings), ""
         named = favourite.settings.motion_path if favourite.settings.task == "analogy" else ""
         if named and not os.path.exists(named) and self.session.motion is not None:
