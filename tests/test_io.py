@@ -554,6 +554,41 @@ def test_a_variable_rate_clip_plays_at_its_mean_rate(tmp_path, suffix):
     assert any("variable frame rate" in n for n in clip.notes)
 
 
+def test_a_range_of_a_variable_rate_clip_plays_at_its_own_rate(tmp_path):
+    """Frames 0-11 run at 10 fps in the source and 14-19 at 5 fps: played at the whole
+    file's average (6.7 fps) they lasted 1.8 s and 0.9 s instead of 1.2 s, and their sound
+    (cut to the output's length) ran into the next frames'. A constant-rate range of the
+    same file, read whole, keeps its rate; the editor's in/out range does the same."""
+    from app.state.media import Source
+
+    path = _variable_rate_file(tmp_path / "vfr.mp4")
+    fast, slow = read_video(path, end=12), read_video(path, start=14, end=20)
+    assert (fast.fps, slow.fps) == (Fraction(10), Fraction(5))
+    assert fast.duration == pytest.approx(1.2) and slow.duration == pytest.approx(1.2)
+    assert any("play at 5 fps, their own rate" in n for n in slow.notes)
+    whole = read_video(path)
+    assert Source(whole).selection(14, 19).fps == Fraction(5)
+    assert Source(whole).selection(0, 11).fps == Fraction(10)
+    assert Source(whole).selection(0, 23).fps == whole.fps  # the whole clip: its average
+    across = read_video(path, start=10, end=14)  # 10 fps then 5: uneven at any rate
+    assert any("variable frame rate" in n for n in across.notes)
+    even = read_video(write_video(gradient(6), tmp_path / "even.mp4", fps=Fraction(30000, 1001)),
+                      start=1, end=4)
+    assert even.fps == Fraction(30000, 1001) and not any("own rate" in n for n in even.notes)
+
+
+def test_a_range_rate_snaps_to_the_rates_cameras_use():
+    from engine.io.clip import range_rate
+
+    assert range_rate(np.arange(10) / 25.0, Fraction(25)) == 25
+    assert range_rate(np.arange(10) / 25.1, Fraction(25)) == 25  # within 1%: the clip's
+    assert range_rate(np.arange(10) * 1001 / 30000, Fraction(15)) == Fraction(30000, 1001)
+    assert range_rate(np.arange(10) / 59.94, Fraction(20)) == Fraction(60000, 1001)
+    assert range_rate(np.arange(10) / 12.0 + 0.0005, Fraction(24)) == 12
+    assert range_rate(np.arange(5) / 7.5, Fraction(6)) == Fraction(15, 2)
+    assert range_rate(None, Fraction(25)) == 25 and range_rate(np.zeros(3), Fraction(25)) == 25
+
+
 def test_non_square_pixels_are_read_as_the_shape_shown(tmp_path):
     """A clip of 32x24 pixels each twice as wide as tall (anamorphic video) is shown at
     64x24: it is read so, with a note, and its variations are not squashed."""
@@ -586,8 +621,10 @@ def test_a_short_range_across_a_rate_change_is_called_variable_rate(tmp_path):
 
     assert noted(start=10, end=14)  # 10 fps, then 5 fps
     assert noted()
-    assert noted(start=14, end=20)  # evenly 5 fps, against the file's 6.7 on average
-    assert noted(end=8)  # evenly 10 fps: plays slower at the file's average
+    # Evenly 5 fps or 10 fps, against the file's 6.7 on average: played at its own rate
+    # (test_a_range_of_a_variable_rate_clip_plays_at_its_own_rate), so not uneven.
+    assert not noted(start=14, end=20)
+    assert not noted(end=8)
     assert not noted(end=1)
     even = write_video(gradient(6), tmp_path / "even.mp4", fps=Fraction(10))
     assert not any("variable" in n for n in read_video(even, start=1, end=4).notes)
@@ -629,3 +666,19 @@ def test_a_folder_that_refuses_files_is_refused_before_any_work(tmp_path, monkey
     monkeypatch.undo()
     check_target(tmp_path / "out.mp4")
     assert list(tmp_path.iterdir()) == []  # the probe file is gone
+
+
+def test_a_folder_of_transparent_images_says_its_transparency_is_ignored(tmp_path):
+    """As a single such image does: the folder's first image tells (it lost the note)."""
+    import cv2
+
+    folder = tmp_path / "rgba"
+    folder.mkdir()
+    for i, rgb in enumerate(gradient(3)):
+        alpha = np.full((*rgb.shape[:2], 1), 100, np.uint8)
+        cv2.imwrite(str(folder / f"f{i:03d}.png"), np.concatenate([rgb[..., ::-1], alpha], -1))
+    single = read_video(folder / "f000.png")
+    whole = read_video(folder)
+    for clip in (single, whole):
+        assert any("transparency (alpha) ignored" in n for n in clip.notes)
+    assert probe(folder).alpha

@@ -21,14 +21,14 @@ def _frames(t: int, h: int = 48, w: int = 64, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 255, (t, h, w, 3), np.uint8)
 
 
-def _beep(seconds: float, at: float) -> np.ndarray:
+def _beep(seconds: float, at: float, rate: int = RATE) -> np.ndarray:
     """(1, n) float32 silence with a 0.1 s tone starting at `at` s."""
-    t = np.arange(int(seconds * RATE)) / RATE
+    t = np.arange(int(seconds * rate)) / rate
     return np.where((t >= at) & (t < at + 0.1), 0.5 * np.sin(2 * np.pi * 1000 * t), 0
                     ).astype(np.float32)[None]
 
 
-def _mux_audio(out, stream, wave: np.ndarray, block: int = 1024) -> None:
+def _mux_audio(out, stream, wave: np.ndarray, block: int = 1024, rate: int = RATE) -> None:
     fmt = stream.codec_context.format.name
     for pos in range(0, wave.shape[1], block):
         chunk = wave[:, pos:pos + block]
@@ -38,19 +38,19 @@ def _mux_audio(out, stream, wave: np.ndarray, block: int = 1024) -> None:
         else:
             frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp",
                                                layout=stream.layout.name)
-        frame.sample_rate, frame.pts, frame.time_base = RATE, pos, Fraction(1, RATE)
+        frame.sample_rate, frame.pts, frame.time_base = rate, pos, Fraction(1, rate)
         out.mux(stream.encode(frame))
     out.mux(stream.encode(None))
 
 
 def _make(path: Path, frames: np.ndarray, fps: int, acodec: str | None, wave=None, *,
           vcodec: str = "libx264", layout: str = "mono", fmt: str | None = None,
-          options: dict | None = None, block: int = 1024) -> Path:
+          options: dict | None = None, block: int = 1024, rate: int = RATE) -> Path:
     with av.open(str(path), "w", format=fmt) as out:
         v = out.add_stream(vcodec, rate=fps)
         v.width, v.height, v.pix_fmt = frames.shape[2], frames.shape[1], "yuv420p"
         v.options = options or {}
-        a = out.add_stream(acodec, rate=RATE, layout=layout) if acodec else None
+        a = out.add_stream(acodec, rate=rate, layout=layout) if acodec else None
         for i, rgb in enumerate(frames):
             f = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             f.pts = i
@@ -59,7 +59,7 @@ def _make(path: Path, frames: np.ndarray, fps: int, acodec: str | None, wave=Non
         if a is not None:
             if wave.shape[0] != a.layout.nb_channels:
                 wave = np.repeat(wave[:1], a.layout.nb_channels, 0)
-            _mux_audio(out, a, wave, block)
+            _mux_audio(out, a, wave, block, rate)
     return path
 
 
@@ -114,6 +114,23 @@ def test_sound_from_a_range_start_stays_in_sync(tmp_path, case):
         with av.open(str(out)) as c:
             samples = sum(f.samples for f in c.decode(audio=0))
         assert abs(samples / RATE - clip.duration) < 0.05  # no whole frames past the range
+
+
+def test_sound_at_192_khz_goes_into_mp4_at_a_rate_aac_has(tmp_path):
+    """A recorder's 192 kHz PCM: the AAC encoder (96 kHz at most) refused to open, after
+    the whole run. The range is cut at the source's rate and then brought to 96 kHz."""
+    rate = 192_000
+    src = _make(tmp_path / "rec.mkv", _frames(48), 24, "pcm_s16le", _beep(2.0, 1.0, rate),
+                rate=rate)
+    clip = read_video(src, start=6)
+    out = write_video(clip.frames, tmp_path / "rec.mp4", fps=clip.fps, audio_from=src,
+                      audio_start=0.25, source_duration=clip.duration)
+    with av.open(str(out)) as c:
+        assert c.streams.audio[0].codec_context.name == "aac"
+        assert c.streams.audio[0].sample_rate == 96_000
+        samples = sum(f.samples for f in c.decode(audio=0))
+    assert abs(samples / 96_000 - clip.duration) < 0.05
+    assert abs(_beep_time(out) - 0.75) < 0.03
 
 
 def test_sound_counts_from_the_first_frame_that_decodes(tmp_path):

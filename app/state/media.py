@@ -92,7 +92,7 @@ class Source:
         return Selection(
             frames=self.frames[in_point : out_point + 1],
             token=(self.serial, in_point, out_point),
-            fps=self.clip.fps,
+            fps=self.clip.rate_of(in_point, out_point),  # a variable-rate range's own
             path=self.path,
             in_point=in_point,
             has_audio=self.clip.has_audio,

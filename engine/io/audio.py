@@ -33,6 +33,12 @@ def audio_stream_info(path: Path) -> tuple[bool, float | None]:
         return False, None
 
 
+def aac_rate(rate: int) -> int:
+    """`rate` where the AAC encoder takes it, else the nearest rate it takes (at most 96 kHz)."""
+    rates = av.codec.Codec("aac", "w").audio_rates or (48000,)
+    return rate if rate in rates else min(rates, key=lambda r: (abs(r - rate), -r))
+
+
 _NAMED_LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 6: "5.1", 8: "7.1"}
 
 
@@ -100,9 +106,14 @@ class AudioCarrier:
         else:
             ctx = self._src.codec_context
             layout = _aac_layout(ctx.layout)
-            self._dst = out.add_stream("aac", rate=ctx.sample_rate, layout=layout)
+            rate = aac_rate(ctx.sample_rate)
+            self._dst = out.add_stream("aac", rate=rate, layout=layout)
             self._resampler = av.AudioResampler(format="fltp", layout=layout,
                                                 rate=ctx.sample_rate)
+            # Cut at the source's rate (sample-exact), then brought to AAC's where it has
+            # no such rate (192 kHz recordings: the encoder refused to open).
+            self._rerate = None if rate == ctx.sample_rate else \
+                av.AudioResampler(format="fltp", layout=layout, rate=rate)
         self._out = out
 
     def close(self) -> None:
@@ -158,7 +169,24 @@ class AudioCarrier:
                     chunk = av.AudioFrame.from_ndarray(
                         planes[:, lo:hi].copy(), format="fltp", layout=layout)
                     chunk.sample_rate = rate
-                chunk.pts, chunk.time_base = pts, Fraction(1, rate)
-                pts += chunk.samples
-                self._out.mux(self._dst.encode(chunk))
+                pts = self._encode(chunk, pts)
+        if self._rerate is not None:
+            for chunk in self._rerate.resample(None):  # what the resampler still holds
+                pts = self._stamp_and_encode(chunk, pts)
         self._out.mux(self._dst.encode(None))
+
+    def _encode(self, chunk: av.AudioFrame, pts: int) -> int:
+        """Encode one trimmed chunk at the source's rate (through the rate change, if any);
+        the next pts."""
+        if self._rerate is None:
+            return self._stamp_and_encode(chunk, pts)
+        chunk.pts = None
+        for out in self._rerate.resample(chunk):
+            pts = self._stamp_and_encode(out, pts)
+        return pts
+
+    def _stamp_and_encode(self, chunk: av.AudioFrame, pts: int) -> int:
+        rate = self._dst.codec_context.sample_rate
+        chunk.pts, chunk.time_base = pts, Fraction(1, rate)
+        self._out.mux(self._dst.encode(chunk))
+        return pts + chunk.samples

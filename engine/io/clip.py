@@ -41,6 +41,13 @@ class VideoClip:
     # a variable-rate clip's frames are not at i / fps. None: not known (then i / fps).
     times: np.ndarray | None = field(default=None, repr=False)
 
+    def rate_of(self, first: int, last: int) -> Fraction:
+        """The rate frames [first, last] of these frames play at: `fps`, or where the time
+        stamps say the range runs at another rate than the clip's average (a range of a
+        phone's variable-rate recording), the range's own, so its length and sound are the
+        source's."""
+        return range_rate(None if self.times is None else self.times[first : last + 1], self.fps)
+
     def seconds_at(self, i: int) -> float:
         """When frame i (of these frames) is shown in the source, from its first frame:
         where the sound of a range starting there begins."""
@@ -57,6 +64,28 @@ class VideoClip:
     def size(self) -> tuple[int, int]:
         """(height, width) of the frames."""
         return int(self.frames.shape[1]), int(self.frames.shape[2])
+
+
+RATE_SLACK = 0.01  # a range's own rate within this share of the clip's is the clip's
+
+
+def range_rate(times: np.ndarray | None, fps: Fraction) -> Fraction:
+    """`fps`, or the mean rate of frames shown at `times` (seconds) where it is more than
+    RATE_SLACK away: snapped to the nearer of a whole rate and an NTSC one (30000/1001)
+    within 0.5%."""
+    if times is None or len(times) < 2 or fps <= 0:
+        return fps
+    span = float(times[-1] - times[0])
+    if not math.isfinite(span) or span <= 0:
+        return fps
+    rate = (len(times) - 1) / span
+    if abs(rate - float(fps)) <= RATE_SLACK * float(fps):
+        return fps
+    near = min((Fraction(round(rate)), Fraction(round(rate * 1.001) * 1000, 1001)),
+               key=lambda r: abs(rate - float(r)))
+    if near > 0 and abs(rate - float(near)) <= 0.005 * rate:  # (time stamps in whole ms)
+        return near
+    return Fraction(rate).limit_denominator(1001)
 
 
 @dataclass

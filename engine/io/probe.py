@@ -392,7 +392,7 @@ def probe(path: str | os.PathLike[str], *, limit: int = 0) -> VideoInfo:
         n = len(files)
         return VideoInfo(path, first.width, first.height, n, DEFAULT_IMAGE_FPS,
                          n / float(DEFAULT_IMAGE_FPS), False, first.codec, first.rotation,
-                         "images", True)
+                         "images", True, alpha=first.alpha)
     if not path.is_file():  # a pipe or a device: FFmpeg would wait on it, or read forever
         raise InputError(f"{path.name}: not a regular file (a pipe or a device); give a video "
                          "file, an image or a folder of images")

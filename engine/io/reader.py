@@ -22,6 +22,7 @@ from engine.io.clip import (
     max_side_hint,
     normalize_rotation,
     pixel_count,
+    range_rate,
     rotate_frame,
     scaled_size,
 )
@@ -154,8 +155,12 @@ def _off_rate(shown: np.ndarray, fps: float, tick: float = 0.0) -> bool:
     return bool(np.any(np.abs(steps - 1.0 / fps) > 1.0 / (6.0 * fps) + max(tick, 0.002)))
 
 
+def _rate_text(fps: Fraction) -> str:
+    return str(fps.numerator) if fps.denominator == 1 else f"{float(fps):.3f}".rstrip("0").rstrip(".")
+
+
 def _notes(info: VideoInfo, h: int, w: int, over_black: bool = False,
-           uneven: bool = False) -> list[str]:
+           uneven: bool = False, fps: Fraction | None = None) -> list[str]:
     notes = []
     if info.rotation:
         notes.append(f"rotated {info.rotation}° counter-clockwise (rotation metadata)")
@@ -168,7 +173,8 @@ def _notes(info: VideoInfo, h: int, w: int, over_black: bool = False,
     if info.alpha and not over_black:
         notes.append("transparency (alpha) ignored: the colours are used as they are")
     if uneven:
-        notes.append(f"variable frame rate: frames are used evenly spaced at {float(info.fps):.3g} "
+        notes.append(f"variable frame rate: frames are used evenly spaced at "
+                     f"{_rate_text(fps or info.fps)} "
                      "fps, so the timing can differ from the source")
     return notes
 
@@ -208,7 +214,8 @@ def _plan(path: Path, start: int, end: int | None, max_side: int | None, max_pix
         info = probe(files[0])  # checks the first image in the child process
         total = len(files)
         info = VideoInfo(path, info.width, info.height, total, DEFAULT_IMAGE_FPS,
-                         total / float(DEFAULT_IMAGE_FPS), kind="images", rotation=info.rotation)
+                         total / float(DEFAULT_IMAGE_FPS), kind="images", rotation=info.rotation,
+                         alpha=info.alpha)
         chosen = files[start:end]
     else:
         # +16 packets: B-frame reordering can need a few beyond the range.
@@ -287,9 +294,14 @@ def read_video(
     # The frames decoded tell whether the range plays at the clip's rate; the probe reads
     # only up to the range's end, too few packets to tell for a short range.
     checkable = known and count >= 2 and info.fps > 0
+    if checkable:  # a range of a variable-rate clip at its own rate, not the clip's average
+        fps = range_rate(shown, fps)
     uneven = _off_rate(shown, float(fps), tick[0] if tick else 0.0) if checkable \
         else info.variable_rate
-    notes = _notes(info, h, w, over_black, uneven) + plan.notes
+    notes = _notes(info, h, w, over_black, uneven, fps) + plan.notes
+    if fps != info.fps and info.fps > 0:
+        notes.append(f"frames {start}..{start + count - 1} play at {_rate_text(fps)} fps, their "
+                     f"own rate in the source (the whole clip averages {_rate_text(info.fps)} fps)")
     if info.fps <= 0:
         notes.append(f"frame rate unknown; assuming {fps} fps")
     if start or (end is not None and end < total):
