@@ -236,6 +236,55 @@ def test_rotate_frame_helper() -> None:
     assert rotate_frame(img, 180)[:, :, 0].tolist() == [[5, 4, 3], [2, 1, 0]]
 
 
+def _with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
+    """A JPEG with an APP1 Exif block holding one tag: Orientation (0x0112)."""
+    import struct
+
+    tiff = (b"MM\x00\x2a" + struct.pack(">IH", 8, 1)
+            + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0) + struct.pack(">I", 0))
+    payload = b"Exif\x00\x00" + tiff
+    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+def test_every_exif_orientation_is_shown_as_a_viewer_shows_it(tmp_path: Path) -> None:
+    """Orientations 2, 4, 5 and 7 mirror the picture (a front camera): taken for turns
+    alone, 2 and 4 were read upside down and 5 and 7 flipped the wrong way."""
+    import cv2
+
+    img = gradient(1, 48, 80)[0]
+    img[:12, :12] = (255, 255, 0)  # a corner to tell the eight apart
+    ok, jpeg = cv2.imencode(".jpg", img[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 98])
+    assert ok
+    # What each orientation shows: the stored picture mirrored and/or turned.
+    shown = {1: img, 2: img[:, ::-1], 3: img[::-1, ::-1], 4: img[::-1], 5: img.transpose(1, 0, 2),
+             6: np.rot90(img, -1), 7: img.transpose(1, 0, 2)[::-1, ::-1], 8: np.rot90(img, 1)}
+    for orientation, want in shown.items():
+        path = tmp_path / f"o{orientation}.jpg"
+        path.write_bytes(_with_exif_orientation(jpeg.tobytes(), orientation))
+        clip = read_video(path)
+        assert clip.frames.shape[1:3] == want.shape[:2], orientation
+        assert mad(clip.frames[0], want) < 4, orientation
+        assert mad(clip.frames[0], cv2.imread(str(path))[..., ::-1]) < 4, orientation  # as cv2
+        assert any("mirrored" in n for n in clip.notes) == (orientation in (2, 4, 5, 7))
+
+
+def test_a_video_mirrored_by_its_track_matrix_is_read_mirrored(tmp_path: Path) -> None:
+    """An MP4 whose matrix is [-1 0; 0 1] (a selfie flag): read as a 180° turn before."""
+    import struct
+
+    frames = gradient(3, 48, 80)
+    path = make_file(tmp_path / "m.mp4", frames, fps=10)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"tkhd") + 4 + 4 + 20 + 8 + 8  # version-0 tkhd: the matrix
+    one = 1 << 16
+    struct.pack_into(">9i", data, at, -one, 0, 0, 0, one, 0, 80 * one, 0, 1 << 30)
+    path.write_bytes(bytes(data))
+    clip = read_video(path)
+    assert mad(clip.frames, frames[:, :, ::-1]) < 4
+    assert any("mirrored left to right" in n for n in clip.notes)
+    assert probe(path).mirrored and probe(path).rotation == 0
+
+
 def test_full_hd_clip_reads(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     base = gradient(16, 1080, 1920)

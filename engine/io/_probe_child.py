@@ -150,6 +150,7 @@ def _report(path: str, limit: int) -> dict:
         try:
             for frame in container.decode(stream):
                 rotation = frame.rotation
+                info["display"] = display_values(av, frame)
                 if stream.codec_context.name == "gif":
                     # FFmpeg decodes every GIF to bgra: only a transparent pixel says alpha.
                     info["alpha"] = bool((frame.to_ndarray(format="rgba")[..., 3] < 255).any())
@@ -160,6 +161,21 @@ def _report(path: str, limit: int) -> dict:
             return {"error": "noframes", "indexed": info["frames"]}
     info["rotation"] = rotation
     return info
+
+
+def display_values(av, frame):
+    """a, b, c, d of the frame's display matrix (16.16 fixed point), or None."""
+    kind = av.sidedata.sidedata.Type.DISPLAYMATRIX
+    try:
+        if kind not in frame.side_data:
+            return None
+        raw = bytes(frame.side_data[kind])
+    except (TypeError, ValueError, KeyError):
+        return None
+    if len(raw) < 36:
+        return None
+    values = [int.from_bytes(raw[i:i + 4], sys.byteorder, signed=True) for i in range(0, 20, 4)]
+    return [values[0], values[1], values[3], values[4]]
 
 
 def main() -> None:

@@ -106,6 +106,7 @@ class VideoInfo:
     variable_rate: bool = False  # frames unevenly spaced in time; read at an even `fps`
     alpha: bool = False  # has transparency, which reading drops
     pixel_aspect: Fraction = Fraction(1)  # of the file's pixels; width is the square-pixel one
+    mirrored: bool = False  # shown mirrored left to right before `rotation` (display matrix)
 
 
 def scaled_size(height: int, width: int, max_side: int | None) -> tuple[int, int]:
@@ -150,6 +151,52 @@ def normalize_rotation(degrees: float | int | None) -> int:
     if degrees is None or (isinstance(degrees, float) and math.isnan(degrees)):
         return 0
     return int(round(float(degrees) / 90.0)) % 4 * 90
+
+
+# How a decoded picture becomes the one shown: (transpose, flip rows, flip columns), in
+# that order. Turns alone (counter-clockwise degrees), then a mirror followed by each turn.
+Orientation = tuple[bool, bool, bool]
+_TURNS: dict[int, Orientation] = {0: (False, False, False), 90: (True, True, False),
+                                  180: (False, True, True), 270: (True, False, True)}
+_MIRRORED: dict[int, Orientation] = {0: (False, False, True), 90: (True, False, False),
+                                     180: (False, True, False), 270: (True, True, True)}
+
+
+def orientation(display: list[int] | None, rotation: float | int | None = 0) -> Orientation:
+    """The orientation a file's display matrix asks for: `display` is its a, b, c, d (a
+    source point (p, q) is shown at (a p + c q, b p + d q), plus an offset; FFmpeg's
+    libavutil/display.h). A mirror (a negative determinant: a front camera's flag, EXIF
+    orientations 2, 4, 5 and 7) is no turn: PyAV's `rotation` alone read those upside
+    down. Without a matrix, a counter-clockwise `rotation`."""
+    if not display or len(display) != 4:
+        return _TURNS[normalize_rotation(rotation)]
+    a, b, c, d = (float(v) for v in display)
+    if abs(a) + abs(d) >= abs(b) + abs(c):
+        return False, d < 0, a < 0
+    return True, b < 0, c < 0
+
+
+def turn_of(ops: Orientation) -> tuple[int, bool]:
+    """(counter-clockwise degrees, mirrored first) of an orientation, for what is said."""
+    for mirrored, table in ((False, _TURNS), (True, _MIRRORED)):
+        for degrees, known in table.items():
+            if known == ops:
+                return degrees, mirrored
+    raise ValueError(f"not an orientation: {ops}")
+
+
+def orient_frame(image: np.ndarray, ops: Orientation) -> np.ndarray:
+    """An (H, W, C) picture as shown (`orientation`)."""
+    transpose, rows, cols = ops
+    if not (transpose or rows or cols):
+        return image
+    if transpose:
+        image = image.transpose(1, 0, 2)
+    if rows:
+        image = image[::-1]
+    if cols:
+        image = image[:, ::-1]
+    return np.ascontiguousarray(image)
 
 
 def rotate_frame(image: np.ndarray, degrees: int) -> np.ndarray:

@@ -18,8 +18,9 @@ from engine.io.clip import (
     MAX_PIXELS,
     VideoInfo,
     natural_key,
-    normalize_rotation,
+    orientation,
     pixel_count,
+    turn_of,
 )
 from engine.io.paths import check_reachable
 
@@ -314,7 +315,7 @@ def run_child_probe(path: Path, limit: int = 0) -> dict:
 def _info_from_report(path: Path, report: dict, limit: int) -> VideoInfo:
     # By content, not by name: an mp4 named .png is a video, a PNG named .mp4 an image.
     is_image = report["format"].endswith("_pipe") or report["format"] == "image2"
-    rotation = normalize_rotation(report.get("rotation"))
+    rotation, mirrored = turn_of(orientation(report.get("display"), report.get("rotation")))
     width, height = int(report["width"]), int(report["height"])
     sar = Fraction(*report["sar"]) if report.get("sar") and not is_image else Fraction(1)
     if sar != 1 and Fraction(1, 4) <= sar <= 4:
@@ -329,7 +330,7 @@ def _info_from_report(path: Path, report: dict, limit: int) -> VideoInfo:
     if is_image:
         return VideoInfo(path, width, height, 1, DEFAULT_IMAGE_FPS, 1 / float(DEFAULT_IMAGE_FPS),
                          False, report["codec"], rotation, "image", True,
-                         alpha=bool(report.get("alpha")))
+                         alpha=bool(report.get("alpha")), mirrored=mirrored)
     fps = Fraction(*report["fps"]) if report.get("fps") else Fraction(0)
     indexed, packets = int(report.get("frames") or 0), int(report["packets"])
     limited = bool(report.get("limited"))
@@ -354,7 +355,7 @@ def _info_from_report(path: Path, report: dict, limit: int) -> VideoInfo:
     return VideoInfo(path, width, height, frames, fps, float(duration), bool(report["has_audio"]),
                      report["codec"], rotation, "video", exact,
                      variable_rate=bool(report.get("variable_rate")), alpha=bool(report.get("alpha")),
-                     pixel_aspect=sar)
+                     pixel_aspect=sar, mirrored=mirrored)
 
 
 _REPORTS: dict[tuple[str, int, int, int, int], dict] = {}  # see _report
@@ -392,7 +393,7 @@ def probe(path: str | os.PathLike[str], *, limit: int = 0) -> VideoInfo:
         n = len(files)
         return VideoInfo(path, first.width, first.height, n, DEFAULT_IMAGE_FPS,
                          n / float(DEFAULT_IMAGE_FPS), False, first.codec, first.rotation,
-                         "images", True, alpha=first.alpha)
+                         "images", True, alpha=first.alpha, mirrored=first.mirrored)
     if not path.is_file():  # a pipe or a device: FFmpeg would wait on it, or read forever
         raise InputError(f"{path.name}: not a regular file (a pipe or a device); give a video "
                          "file, an image or a folder of images")

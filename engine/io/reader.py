@@ -13,6 +13,7 @@ import av
 import numpy as np
 
 from engine.errors import Cancelled, InputError
+from engine.io._probe_child import display_values
 from engine.io.clip import (
     DEFAULT_IMAGE_FPS,
     MAX_PIXELS,
@@ -20,10 +21,10 @@ from engine.io.clip import (
     VideoClip,
     VideoInfo,
     max_side_hint,
-    normalize_rotation,
+    orient_frame,
+    orientation,
     pixel_count,
     range_rate,
-    rotate_frame,
     scaled_size,
 )
 from engine.io.container import open_input
@@ -124,8 +125,8 @@ def _to_rgb(
     path: Path, frame: av.VideoFrame, out_hw: tuple[int, int] | None,
     expect_hw: tuple[int, int] | None, over_black: bool = False,
 ) -> np.ndarray:
-    rotation = normalize_rotation(frame.rotation)
-    turned = rotation in (90, 270)
+    ops = orientation(display_values(av, frame), frame.rotation)
+    turned = ops[0]
     disp_hw = (frame.width, frame.height) if turned else (frame.height, frame.width)
     if expect_hw is not None and disp_hw != expect_hw:
         raise InputError(f"{path.parent.name}/{path.name}: is {disp_hw[1]}x{disp_hw[0]} but "
@@ -143,7 +144,7 @@ def _to_rgb(
     if over_black:  # composited over black: colour times opacity
         alpha = rgb[..., 3:].astype(np.uint16)
         rgb = ((rgb[..., :3] * alpha + 127) // 255).astype(np.uint8)
-    return rotate_frame(rgb, rotation)
+    return orient_frame(rgb, ops)
 
 
 def _off_rate(shown: np.ndarray, fps: float, tick: float = 0.0) -> bool:
@@ -162,7 +163,10 @@ def _rate_text(fps: Fraction) -> str:
 def _notes(info: VideoInfo, h: int, w: int, over_black: bool = False,
            uneven: bool = False, fps: Fraction | None = None) -> list[str]:
     notes = []
-    if info.rotation:
+    if info.mirrored:
+        turned = f", then turned {info.rotation}° counter-clockwise" if info.rotation else ""
+        notes.append(f"mirrored left to right{turned} (orientation metadata)")
+    elif info.rotation:
         notes.append(f"rotated {info.rotation}° counter-clockwise (rotation metadata)")
     if info.pixel_aspect != 1:
         a = info.pixel_aspect
@@ -215,7 +219,7 @@ def _plan(path: Path, start: int, end: int | None, max_side: int | None, max_pix
         total = len(files)
         info = VideoInfo(path, info.width, info.height, total, DEFAULT_IMAGE_FPS,
                          total / float(DEFAULT_IMAGE_FPS), kind="images", rotation=info.rotation,
-                         alpha=info.alpha)
+                         alpha=info.alpha, mirrored=info.mirrored)
         chosen = files[start:end]
     else:
         # +16 packets: B-frame reordering can need a few beyond the range.
