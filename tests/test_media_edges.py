@@ -219,3 +219,45 @@ def test_a_short_range_of_an_even_clip_is_not_called_variable_rate(end):
 
     notes = read_video(SAMPLE_CLIP, end=end).notes
     assert not any("variable frame rate" in note for note in notes)
+
+
+def test_a_matroska_range_counts_frames_by_the_pictures_length_not_the_sounds(tmp_path):
+    """40 frames (4 s) with 10 s of sound: read to --end, the count estimated from the
+    container's length (the sound's) said 100 frames, and a mask for the whole clip (40
+    frames) was refused as "not 100"."""
+    from engine.io.masks import load_mask
+
+    src = _make(tmp_path / "long_sound.mkv", _frames(40, 32, 48), 10, "pcm_s16le", _beep(10.0, 1.0))
+    clip = read_video(src, end=10)
+    assert "frames 0..9 of 40" in clip.notes
+    mask = np.zeros((40, 32, 48, 3), np.uint8)
+    mask[:, 8:16, 8:16] = 255
+    path = write_video(mask, tmp_path / "mask.mkv", fps=Fraction(10), crf=0)
+    assert load_mask(path, clip.frames.shape[:3], source_frames=clip.source_frames).shape == (10, 32, 48)
+
+
+def test_a_truncated_jpeg_is_called_damaged_and_a_motion_photo_is_not(tmp_path):
+    """FFmpeg decodes a JPEG cut short without an error (its lost part grey): a folder with
+    one frame copied short was used garbled, unsaid. Data after the image's end (a motion
+    photo's video, padding) is no damage."""
+    import cv2
+
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    for i, rgb in enumerate(_frames(4, 48, 64, seed=5)):
+        ok, jpeg = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95])
+        data = jpeg.tobytes()
+        (folder / f"img{i:02d}.jpg").write_bytes(data[: len(data) // 2] if i == 2 else data)
+    with pytest.raises(InputError, match="img02.jpg: the file is damaged or truncated"):
+        read_video(folder)
+    with pytest.raises(InputError, match="damaged or truncated"):
+        read_video(folder / "img02.jpg")
+    whole = (folder / "img01.jpg").read_bytes()
+    motion = tmp_path / "motion.jpg"
+    motion.write_bytes(whole + b"\x00\x00\x00\x18ftypmp42" + bytes(64))
+    assert read_video(motion).frames.shape == (1, 48, 64, 3)
+    ok, progressive = cv2.imencode(".jpg", _frames(1, 48, 64)[0], [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])
+    cut = tmp_path / "progressive.jpg"
+    cut.write_bytes(progressive.tobytes()[: len(progressive) * 9 // 10])
+    with pytest.raises(InputError, match="damaged or truncated"):
+        read_video(cut)

@@ -70,6 +70,16 @@ def _open(av, path: str):  # noqa: ANN001, ANN202 (the module is run alone: no e
         return av.open(path)
 
 
+def _tag_seconds(text):  # noqa: ANN001, ANN202
+    """Seconds of a Matroska DURATION tag ("00:00:04.000000000"), or None."""
+    try:
+        hours, minutes, seconds = str(text).strip().split(":")
+        value = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
 def _has_alpha(pix_fmt: str) -> bool:
     return pix_fmt.startswith(("yuva", "ya8", "ya16", "gbrap", "argb", "rgba", "abgr", "bgra"))
 
@@ -96,8 +106,11 @@ def _report(path: str, limit: int) -> dict:
         duration = None
         if stream.duration is not None and stream.time_base is not None:
             duration = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            duration = container.duration / 1e6
+        else:  # Matroska/WebM: the stream's DURATION tag, else the container's (the longest
+            # stream's: sound longer than the picture made a count of frames never there)
+            duration = _tag_seconds(stream.metadata.get("DURATION") or stream.metadata.get("duration"))
+            if duration is None and container.duration is not None:
+                duration = container.duration / 1e6
         sar = getattr(stream, "sample_aspect_ratio", None) or getattr(ctx, "sample_aspect_ratio", None)
         info = {
             "format": container.format.name,

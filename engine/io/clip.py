@@ -35,7 +35,7 @@ class VideoClip:
     path: Path | None = None  # source file or folder
     has_audio: bool = False
     start_frame: int = 0  # index of frames[0] in the source
-    source_frames: int = 0  # frame count of the whole source (an estimate for some formats)
+    source_frames: int = 0  # frame count of the whole source; 0 where only estimated
     notes: list[str] = field(default_factory=list)  # what reading changed, for the user
     # When each frame is shown, in seconds from the source's first frame (its time stamps):
     # a variable-rate clip's frames are not at i / fps. None: not known (then i / fps).

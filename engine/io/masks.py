@@ -34,7 +34,7 @@ def _check_frames(n: int, shape: Shape3, start: int, source_frames: int | None, 
     t = shape[0]
     if n == 1 or n == t:
         return 0, None
-    whole = source_frames
+    whole = source_frames or None  # 0: not known (a count estimated from a duration)
     if (whole is not None and n == whole) or (whole is None and n >= start + t):
         return start, start + t  # a layer for the whole source; the clip is a range of it
     fits = "1 frame" if t == 1 else f"1 (used for every frame) or {t} (one per frame)"

@@ -82,6 +82,35 @@ def _check_size(
                      f"(over {pixel_count(max_voxels)} in all); {fix}")
 
 
+def _jpeg_complete(path: Path) -> bool:
+    """Whether a JPEG's main image ends: an end-of-image marker (FF D9) after its first scan
+    (an Exif thumbnail's own markers are skipped with its segment; data appended after the
+    image, a motion photo's video, is allowed). FFmpeg decodes a truncated JPEG without an
+    error, its missing part grey: a frame of a folder copied short was used garbled, unsaid."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return True  # the decoder says what is wrong, in its own words
+    if data[:2] != b"\xff\xd8":
+        return True  # not a JPEG by its content: the decoder judges it
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return True  # a layout this walk does not know: left to the decoder
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+        elif marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:  # markers without a length
+            pos += 2
+        elif marker == 0xD9:
+            return True
+        elif marker == 0xDA:  # the first scan: its entropy-coded data never holds FF D9
+            return data.find(b"\xff\xd9", pos + 2) != -1
+        else:
+            pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return False  # cut inside its headers
+
+
 def iter_frames(
     path: Path, out_hw: tuple[int, int] | None, start: int = 0, end: int | None = None,
     expect_hw: tuple[int, int] | None = None, over_black: bool = False,
@@ -95,6 +124,8 @@ def iter_frames(
     (NaN where the file does not say); tick: gets the file's clock step, in seconds (a GIF's
     hundredth of a second), where it says.
     """
+    if path.suffix.lower() in (".jpg", ".jpeg") and not _jpeg_complete(path):
+        raise damaged(path)
     try:
         with open_input(path) as container:
             streams = [s for s in container.streams.video if not (s.disposition & _ATTACHED_PIC)]
@@ -233,6 +264,15 @@ def _plan(path: Path, start: int, end: int | None, max_side: int | None, max_pix
     return _Plan(path, name, info, total, chosen, expected, h, w, numbering)
 
 
+def _whole_count(info: VideoInfo, total: int, start: int, count: int, expected: int,
+                 end: int | None) -> int:
+    """The whole source's frame count where it is known, else 0: a Matroska file probed only
+    up to --end has an estimate from its duration, no count to check a mask's by."""
+    if end is None or count < expected:  # read to the file's end: counted
+        return start + count
+    return max(total, start + count) if info.frames_exact else 0
+
+
 def source_shape(
     path: str | os.PathLike[str], *, start: int = 0, end: int | None = None,
     max_side: int | None = None, max_pixels: int = MAX_PIXELS, max_voxels: int = MAX_VOXELS,
@@ -315,6 +355,7 @@ def read_video(
                      "used")
     return VideoClip(
         frames=buf.result(), fps=Fraction(fps), path=path, has_audio=info.has_audio,
-        start_frame=start, source_frames=max(total, start + count), notes=notes,
+        start_frame=start, source_frames=_whole_count(info, total, start, count, expected, end),
+        notes=notes,
         times=shown if known else None,
     )
