@@ -1,23 +1,30 @@
-"""What is in flight when another clip arrives: a stroke being dragged, a panel edit inside
-its debounce, a favourite waiting for its clip A; and a favourite whose frames the clip no
-longer has. Each was found by driving the window (a review, 2026-12-07)."""
+"""Work in flight when something else arrives: another clip under a stroke being dragged, a
+panel edit inside its debounce or a favourite waiting for its clip A; a mask import or an
+Update on change under a held stroke; two imports in a row; a refused Generate or a grid's
+Stop while a run goes on; and a favourite whose frames the clip no longer has. Each was
+found by driving the window (two reviews, 2026-12-07)."""
 
 from __future__ import annotations
 
 import threading
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from app.inpaint import mask_io
 from app.state.settings import Favourite
 from app.window import clips as clips_module
 from app.window import guided as guided_module
+from app.workers import generation, jobs
 from engine.io import write_video
+from tests.test_app_browser_export import hold_the_editors_runs
 from tests.test_app_guided import A_H, A_T, A_W, choose_motion, moving_square
-from tests.test_app_support import CLIP_T, moving_texture, open_and_wait
+from tests.test_app_mask_panel import SHAPE, panel  # noqa: F401 (a fixture)
+from tests.test_app_support import CLIP_T, RUN_TIMEOUT_MS, moving_texture, open_and_wait
 
 
 def _other_clip(tmp_path):
@@ -137,3 +144,137 @@ def test_a_favourite_of_a_longer_version_of_the_clip_is_refused(draft_window, fi
     assert not win.generation.busy and win.generation.run_count == 0
     assert (win.session.in_out.in_point, win.session.in_out.out_point) == range_before
     assert "longer version" in win.messages.last_error
+
+
+def test_a_mask_import_landing_under_a_held_stroke_is_a_step_of_its_own(panel, tmp_path, qtbot):  # noqa: F811
+    """The stroke ends where the import lands: its undo tiles held the values from before
+    the import, and undoing the stroke took the import's hole away on its frames."""
+    model = panel.model
+    imported = np.zeros(SHAPE, bool)
+    imported[:, 10:40, 10:50] = True
+    folder = mask_io.save_png(imported, None, tmp_path / "m")[0]
+    model.begin_stroke(1, "remove", radius=3, scope="frame")
+    model.stroke_to(5, 5)
+    after_stroke = model.mask.copy()
+    panel.start_import(folder)
+    qtbot.waitUntil(lambda: not jobs.running_jobs(), timeout=10_000)
+    qtbot.waitUntil(lambda: model.hole(1)[20, 20], timeout=10_000)
+    assert model.stroking is None
+    model.undo()  # the import alone
+    np.testing.assert_array_equal(model.mask, after_stroke)
+    model.redo()
+    np.testing.assert_array_equal(model.mask >= 128, imported)
+
+
+def test_the_last_mask_import_chosen_wins(panel, tmp_path, qtbot, monkeypatch):  # noqa: F811
+    """A slow first import (a long video) finishing after the second one did not overwrite it."""
+    from app.inpaint import panel as panel_module
+
+    model = panel.model
+    wrong = np.zeros(SHAPE, bool)
+    wrong[:, 0:10, 0:10] = True
+    right = np.zeros(SHAPE, bool)
+    right[:, 20:40, 20:50] = True
+    wrong_dir = mask_io.save_png(wrong, None, tmp_path / "wrong")[0]
+    right_dir = mask_io.save_png(right, None, tmp_path / "right")[0]
+    gate, real = threading.Event(), mask_io.load_mask
+
+    def slow(path, shape):
+        if "wrong" in str(path):
+            gate.wait(10)
+        return real(path, shape)
+
+    monkeypatch.setattr(panel_module.mask_io, "load_mask", slow)
+    panel.start_import(wrong_dir)
+    panel.start_import(right_dir)
+    qtbot.waitUntil(lambda: model.hole(0)[30, 30], timeout=10_000)
+    gate.set()
+    qtbot.waitUntil(lambda: not jobs.running_jobs(), timeout=10_000)
+    qtbot.wait(100)
+    np.testing.assert_array_equal(model.mask >= 128, right)
+
+
+def _hold_runs(monkeypatch) -> threading.Event:
+    real, gate = generation.engine_levels, threading.Event()
+
+    def held(frames, request, cancel):
+        for level in real(frames, request, cancel):
+            while not gate.wait(0.05) and not cancel():
+                pass
+            yield level
+
+    monkeypatch.setattr(generation, "engine_levels", held)
+    return gate
+
+
+def test_a_refused_generate_leaves_the_running_runs_line(draft_window, qtbot, monkeypatch):
+    """Too large, or Inpaint without a mask, pressed during a run: the dialog or the status
+    bar says why, and the line keeps the run's progress ("Too large" over a running bar, and
+    "Ready" once a mask was painted, before)."""
+    from engine import limits
+
+    win = draft_window
+    gate = _hold_runs(monkeypatch)
+    win.runs.generate()
+    qtbot.wait(200)
+    running = win.panel.status.text()
+    assert win.generation.busy and running == "Starting…"
+    with monkeypatch.context() as m:
+        m.setattr(limits, "free_memory", lambda: 1000)
+        m.setattr(win.messages, "error", lambda *a, **k: None)
+        win.runs.generate()
+    assert win.generation.busy and win.panel.status.text() == running
+    win.panel.set_task("Inpaint")
+    win.sync.commit()
+    win.runs.generate()  # no mask
+    win.inpaint.overlay.paint([(20, 15)])
+    assert win.generation.busy and win.panel.status.text() == running
+    win.generation.cancel()
+    gate.set()
+
+
+def test_a_stopped_grid_stays_stopped_when_the_editors_run_ends(draft_window, qtbot, monkeypatch):
+    """The run's result goes to its tile and its score follows from the run: the grid
+    started a worker to score it again, "Computing…" after the user's Stop."""
+    window = draft_window
+    gate, _ = hold_the_editors_runs(monkeypatch)
+    window.panel.seed.setValue(5)
+    window.panel.browse_count.setValue(2)
+    window.runs.generate()
+    browser = window.browsers.browse_seeds()
+    browser.stop.click()
+    started = []
+    browser._start_worker = lambda: started.append(True)
+    with qtbot.waitSignal(window.generation.scored, timeout=RUN_TIMEOUT_MS):
+        gate.set()
+    qtbot.wait(50)
+    assert started == [] and not browser.busy
+    tile = browser.tiles[5]
+    assert tile.clip is not None and tile.clip.final and tile.clip.realism is not None
+
+
+def test_update_on_change_waits_for_a_held_stroke(draft_window, qtbot):
+    """A run that came while the brush was held read half-painted layers under the state
+    the stroke had before it: an Undo of the stroke brought back that result from the cache."""
+    win = draft_window
+    win.panel.set_task("Inpaint")
+    win.sync.commit()
+    overlay, model, pane = win.inpaint.overlay, win.session.mask, win.viewer.source
+    overlay.set_radius(3)
+    overlay.paint([(8, 8)])
+    with qtbot.waitSignal(win.generation.finished, timeout=RUN_TIMEOUT_MS):
+        win.runs.generate()
+    win.panel.auto_update.setChecked(True)
+    qtbot.waitUntil(lambda: not win.generation.busy, timeout=RUN_TIMEOUT_MS)
+    runs = win.generation.run_count
+    win.panel.seed.setValue(win.panel.seed.value() + 1)
+    held = Qt.MouseButton.LeftButton
+    _mouse(pane, QEvent.Type.MouseButtonPress, 30, 20, held)
+    _mouse(pane, QEvent.Type.MouseMove, 34, 20, held)
+    qtbot.wait(800)  # past the panel's debounce, the button still held
+    assert model.stroking is not None
+    assert win.generation.run_count == runs and not win.generation.busy
+    with qtbot.waitSignal(win.generation.finished, timeout=RUN_TIMEOUT_MS) as got:
+        _mouse(pane, QEvent.Type.MouseButtonRelease, 34, 20, Qt.MouseButton.NoButton)
+    assert win.generation.run_count == runs + 1
+    assert got.args[0].token == win.runs.current_selection().token  # the whole stroke's

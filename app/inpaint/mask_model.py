@@ -374,6 +374,7 @@ class MaskModel:
     # --- whole-frame edits (each one undo step) ----------------------------------------
     def clear(self, scope: str = "all", frame: int = 0,
               in_out: tuple[int, int] | None = None) -> bool:
+        self._close_stroke()
         fs = self.frames_for(scope, frame, in_out)
         # In place: the atom's copies of the painted boxes (the mask's, the hint colours')
         # are all the undo needs (zero layers of the box to compare with, and the hints of
@@ -398,6 +399,7 @@ class MaskModel:
         In place, a frame at a time, and its own undo (history.Flip): only the hint colours
         are copied for the undo. On 16 Full-HD frames the clip-sized temporaries (the new
         layer, the comparison, the undo's copy) blocked the GUI thread 140-170 ms."""
+        self._close_stroke()
         fs = self.frames_for(scope, frame, in_out)
         _, h, w = self.shape
         flip = Flip(fs, slice(0, h), slice(0, w))
@@ -455,8 +457,7 @@ class MaskModel:
         no hole are not looked at, and which frames have one is known after the edit without
         a pass over the clip (a Grow keeps it, a Shrink looks again where a box lost its
         hole), each pass being 8-10 ms of those frames."""
-        if self._stroke is not None:  # its tiles hold the values before it: its own step
-            self.end_stroke()
+        self._close_stroke()
         extent = self.extent()
         ft = None if extent is None else ops.overlap(fs, extent[0])
         if ft is None:
@@ -558,6 +559,7 @@ class MaskModel:
             raise ValueError(f"mask shape {mask.shape} does not match the clip {self.shape}")
         if hints is not None and hints.shape != (*self.shape, 4):
             raise ValueError(f"hints shape {hints.shape} does not match the clip {self.shape}")
+        self._close_stroke()
         t, h, w = self.shape
         patches: list[Patch | Flip] = []
         masked = np.zeros(t, bool)  # each new frame is looked at anyway: no scan after
@@ -609,6 +611,7 @@ class MaskModel:
                 ys: slice = slice(None), xs: slice = slice(None)) -> bool:
         """Write new values for frames fs (rows ys, columns xs: the whole frame unless
         given), keeping only the changed boxes as the atom."""
+        self._close_stroke()
         patches = self._write(fs, mask, hints, ys, xs)
         if not patches:
             return False
@@ -715,9 +718,15 @@ class MaskModel:
     def redo(self) -> bool:
         return self._step(self._history.redo, self._history.undo)
 
-    def _step(self, source: list[Atom], target: list[Atom]) -> bool:
+    def _close_stroke(self) -> None:
+        """End a stroke still held before another edit: its tiles hold the values from
+        before it, so the edit must be a step of its own (an import landing mid-stroke was
+        undone with the stroke)."""
         if self._stroke is not None:
             self.end_stroke()
+
+    def _step(self, source: list[Atom], target: list[Atom]) -> bool:
+        self._close_stroke()
         if not source:
             return False
         atom = source.pop()

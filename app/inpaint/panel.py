@@ -56,6 +56,7 @@ class InpaintPanel(QWidget):
         self.folder: Path | None = None
         self.export_name = "masks"
         self._jobs: dict[jobs.Job, tuple] = {}  # import/export on a worker: (done, failure)
+        self._import: jobs.Job | None = None  # the latest import: an earlier one is dropped
         self._build_actions()
 
         self.tools = QButtonGroup(self)
@@ -301,12 +302,17 @@ class InpaintPanel(QWidget):
 
         def done(job: jobs.Job, layers) -> None:
             mask, hint_layer = layers
-            if self.model.resets != resets:
-                return  # another clip (or a new project) meanwhile, of any size
+            if job is not self._import or self.model.resets != resets:
+                return  # another import chosen since, or another clip (or new project)
+            self._import = None
             self.model.set_arrays(mask, hint_layer)
             self.message.emit(_imported(path))
 
-        return self._start(work, done, IMPORT_FAILED, f"Importing {Path(path).name}…")
+        if self._import is not None:  # the user chose again: the last choice wins
+            self._jobs.pop(self._import, None)
+            self._import.cancel()
+        self._import = self._start(work, done, IMPORT_FAILED, f"Importing {Path(path).name}…")
+        return self._import
 
     def start_export(self, folder: str | Path) -> jobs.Job:
         """export_to with the PNG encoding on a worker; the layers are copied first."""

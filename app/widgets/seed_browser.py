@@ -314,9 +314,10 @@ class SeedBrowser(QDialog):
             if tile is not None and not (tile.clip is not None and tile.clip.final):
                 self._push(("final", seed, request))
 
-    def offer_result(self, clip: ResultClip) -> None:
+    def offer_result(self, clip: ResultClip, score_follows: bool = False) -> None:
         """A result made outside the grid (the editor's run): a tile of the same seed and
-        settings takes it instead of computing it (with its realism when it comes)."""
+        settings takes it instead of computing it (with its realism when it comes).
+        score_follows: its maker scores it and offers it again then; the grid does not."""
         if not clip.final or not self._shows(clip.token, clip.request):
             return
         seed, shown = clip.seed, self.tiles[clip.seed].clip
@@ -327,6 +328,8 @@ class SeedBrowser(QDialog):
         if clip.realism is not None:
             self._queue.drop(lambda t: t[0] == "score" and t[1] == seed)
             self._scoring.pop(seed, None)
+            self._offer("final", seed, clip, "ready")
+        elif score_follows:
             self._offer("final", seed, clip, "ready")
         else:
             self._offer_cached("final", seed, clip.request, clip)

@@ -35,7 +35,7 @@ class BrowserController(QObject):
         # during a run, or an auto-update after a browse): the grid waits for the run's.
         runner = runs.runner
         runner.busy_changed.connect(self._on_run_busy)
-        runner.finished.connect(self._offer_result)
+        runner.finished.connect(self._offer_run_result)
         runner.scored.connect(self._offer_result)
         # Nor do an export of favourites and the grid: a starred tile still to be made
         # waits for the export's video (it was computed twice, side by side).
@@ -108,6 +108,12 @@ class BrowserController(QObject):
     def _offer_result(self, clip: ResultClip) -> None:
         if self.browser is not None:
             self.browser.offer_result(clip)
+
+    def _offer_run_result(self, clip: ResultClip) -> None:
+        """The editor's finished run: its score follows from the run itself (`scored`), so
+        the grid does not score it again (a grid stopped by the user started computing)."""
+        if self.browser is not None:
+            self.browser.offer_result(clip, score_follows=True)
 
     def use_clip(self, clip: ResultClip) -> None:
         """A tile's "Use": its video becomes the result, and the panel and the in/out range

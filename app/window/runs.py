@@ -7,7 +7,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, QTimer, Slot
 
 from app.inpaint.controller import InpaintController
 from app.state import memory_advice
@@ -40,6 +40,9 @@ ABSOLUTE_FLAGS = {
 }
 
 
+STROKE_POLL_MS = 100  # how often a run waiting for a held brush stroke looks again
+
+
 class RunController(QObject):
     def __init__(self, session: SessionModel, sync: SettingsSync, panel: ControlPanel,
                  inpaint: InpaintController, runner: GenerationRunner, view: ViewController,
@@ -53,6 +56,12 @@ class RunController(QObject):
         self._note = ""  # said in the status bar while a run reports back
         self._quiet = False  # a stop for something that takes the run's place (stop_quietly)
         self._refused = ""  # the status bar's line when a run was refused for lack of a mask
+        # A run asked for while a brush stroke is held waits for its end: the layers it
+        # would read are half painted, under the state the stroke had before it (its cache
+        # key), so an Undo of the stroke brought back a result made with part of it.
+        self._after_stroke = QTimer(self, singleShot=True, interval=STROKE_POLL_MS)
+        self._after_stroke.timeout.connect(self._generate_after_stroke)
+        self._after_stroke_auto = True
         panel.generate_requested.connect(self.generate)
         panel.cancel_requested.connect(self.cancel)
         panel.choices_changed.connect(self._on_choices_changed)
@@ -106,6 +115,12 @@ class RunController(QObject):
         if self.session.clip is None:
             self.messages.error("No clip", NO_CLIP)
             return
+        if self._stroke_held():
+            self._after_stroke_auto = auto and self._after_stroke_auto
+            self._after_stroke.start()
+            return
+        self._after_stroke.stop()
+        self._after_stroke_auto = True
         self._note = ""
         settings = self.sync.commit_typed()
         self.panel.settle()  # this run takes every choice: no auto-update of the same after it
@@ -126,6 +141,19 @@ class RunController(QObject):
         self.panel.set_progress(0, 1, "Starting…")
         self.runner.start(selection, request, prepare)
 
+    def _stroke_held(self) -> bool:
+        return self.session.mask.stroking is not None or self.session.sketch.stroking is not None
+
+    def _generate_after_stroke(self) -> None:
+        if self.session.clip is None:
+            return
+        if self._stroke_held():
+            self._after_stroke.start()
+        else:
+            auto, self._after_stroke_auto = self._after_stroke_auto, True
+            if not auto or (self.panel.auto_update.isChecked() and self.generated_once):
+                self.generate(auto=auto)
+
     def guided_ready(self, settings: PanelSettings) -> bool:
         """Analogy and sketch need their layout (clip A, a drawing: the status bar and the
         panel's line ask for it) and a usable look clip (a dialog if not)."""
@@ -141,6 +169,12 @@ class RunController(QObject):
             self.panel.set_progress(0, 1, self.guided.missing)
         return False
 
+    def _refusal_line(self, text: str) -> None:
+        """Why a run was not started, on the panel's line, unless a run of the earlier
+        settings is going on: its progress stays (the dialog and the status bar say it)."""
+        if not self.runner.busy:
+            self.panel.set_progress(0, 1, text)
+
     def size_allowed(self, selection: Selection, request: Request) -> bool:
         """Refuse, before any work and with a dialog, an output over engine.limits (sizes,
         frames, memory free now)."""
@@ -153,7 +187,7 @@ class RunController(QObject):
             problem = editor_text(str(exc)) + "."
         if problem is None:
             return True
-        self.panel.set_progress(0, 1, "Too large")
+        self._refusal_line("Too large")
         self.messages.error("Output too large", problem)
         return False
 
@@ -223,7 +257,7 @@ class RunController(QObject):
                     if not self.inpaint.has_mask() else
                     f"No mask in the in/out range (frames {first + 1}–{last + 1}; it is on "
                     "other frames): paint over what to fill there, or move the range.")
-            self.panel.set_progress(0, 1, MASK_FIRST)
+            self._refusal_line(MASK_FIRST)
             self.messages.status(text, 10000)
             self._refused = text
             return False
@@ -258,7 +292,7 @@ class RunController(QObject):
             if self._retarget_is_the_input():
                 # Choosing Retarget started a run at the clip's own size, duration and
                 # Variation 0, whose result is the input itself (13 s of CPU in an audit).
-                self.panel.set_progress(0, 1, SET_A_SIZE)
+                self._refusal_line(SET_A_SIZE)
                 return
             self.generate(auto=True)
 
