@@ -389,7 +389,11 @@ def test_output_kind_and_unique_names(tmp_path: Path) -> None:
         Path(f"d/out_seed000{i}.mp4") for i in range(3)
     ]
     names = unique_output_paths("out/", [7, 7, 42])
-    assert names == [Path("out_seed0007"), Path("out_seed0007_2"), Path("out_seed0042")]
+    assert names == [f"out_seed0007{os.sep}", f"out_seed0007_2{os.sep}", f"out_seed0042{os.sep}"]
+    # A dotted folder stays a folder (it was read as a file of type ".mp4_seed0000").
+    dotted = unique_output_paths("renders/v.mp4/", 2)
+    assert dotted == [os.path.join("renders", f"v.mp4_seed000{i}") + os.sep for i in range(2)]
+    assert {output_kind(n) for n in dotted} == {"frames"}
     (tmp_path / "made.mp4").mkdir()  # an existing folder named like a file: a file was meant
     with pytest.raises(InputError, match="made.mp4: is a folder; give a file name, or made.mp4/"):
         output_kind(tmp_path / "made.mp4")

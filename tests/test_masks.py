@@ -144,3 +144,27 @@ def test_transparent_pixels_are_unpainted(tmp_path: Path) -> None:
     hints = load_hints(tmp_path / "h.png", SHAPE)
     assert (hints[..., 3] > 0).sum() == 8 * 6 * 12
     assert tuple(hints[0, 8, 10, :3]) == (90, 200, 40)  # RGB, from BGR
+
+
+def test_a_thin_stroke_of_a_full_size_mask_stays_hole_for_a_shrunk_clip(tmp_path: Path) -> None:
+    """A wire one pixel wide and a 3-pixel dot, painted at 256x144 for a clip read with
+    --max-side 64 or 96: read shrunk, they are grey (95 and 36 of 255 at 64 px), and at
+    mid-grey the wire was dropped (one pixel left at 96; "the mask is empty" at 64)."""
+    import cv2
+
+    from engine.io.masks import hole_line
+
+    mask = np.zeros((144, 256), np.uint8)
+    mask[20:120, 100] = 255
+    mask[50:53, 200:203] = 255
+    path = tmp_path / "wire.png"
+    cv2.imwrite(str(path), mask)
+    for w, h in ((128, 72), (96, 54), (64, 36)):
+        hole = load_mask(path, (3, h, w))[0]
+        scale = w / 256
+        rows = np.nonzero(hole[:, round(100 * scale) - 1 : round(100 * scale) + 2].any(axis=1))[0]
+        assert rows.min() <= 21 * scale + 1 and rows.max() >= 119 * scale - 1, w  # the whole wire
+        assert hole[round(51 * scale) - 1 : round(51 * scale) + 2,
+                    round(201 * scale) - 1 : round(201 * scale) + 2].any(), w  # and the dot
+        assert hole.sum() <= 3 * (100 * scale + 9), w  # no more than a line's width or so
+    assert hole_line(1.0) == 127 and hole_line(0.25) == 8

@@ -45,8 +45,9 @@ def _check_frames(n: int, shape: Shape3, start: int, source_frames: int | None, 
 
 
 def _read_layer(path: str | os.PathLike[str], shape: Shape3, start: int,
-                source_frames: int | None, what: str) -> np.ndarray:
-    """The layer's frames for the clip: (T or 1, h, w, 3) uint8, checked against the clip."""
+                source_frames: int | None, what: str) -> tuple[np.ndarray, float]:
+    """The layer's frames for the clip: (T or 1, h, w, 3) uint8, checked against the clip,
+    and the scale they were read at (below 1: shrunk from the file's size)."""
     from engine.io.reader import read_video, source_shape
 
     name = Path(path).name or str(path)
@@ -68,7 +69,21 @@ def _read_layer(path: str | os.PathLike[str], shape: Shape3, start: int,
     if len(frames) not in (1, t):  # the probe's count was an estimate (some formats)
         raise InputError(f"{name}: the {what} has {len(frames)} frames but the clip has {t}; "
                          + ("give 1" if t == 1 else f"give 1 (used for every frame) or {t} (one per frame)"))
-    return frames
+    return frames, frames.shape[2] / max(1, mw)
+
+
+HOLE_LINE = 127  # a mask pixel lighter than this (mid-grey) is hole
+SHRUNK_LINE_MIN = 8  # but compression's ringing around a hole, averaged, is not
+
+
+def hole_line(scale: float) -> float:
+    """The grey over which a mask pixel is hole, for a mask read shrunk by `scale` (area
+    averaging): a stroke one pixel wide is then grey, 255 x scale (a dot 255 x scale²), and at
+    mid-grey a wire painted at full size for a clip read with --max-side 64 was dropped (the
+    mask then "empty")."""
+    if scale >= 1:
+        return HOLE_LINE
+    return max(SHRUNK_LINE_MIN, HOLE_LINE * scale * scale)
 
 
 def _fit(frames: np.ndarray, shape: Shape3) -> np.ndarray:
@@ -93,9 +108,10 @@ def load_mask(path: str | os.PathLike[str], shape: Shape3, start: int = 0,
     layer to paint on further; a run needs a hole that leaves something to fill it from).
     """
     name = Path(path).name or str(path)
-    frames = _read_layer(path, shape, start, source_frames, "mask")
-    # Any channel over 127 (channel by channel: a max over the last axis is 4x slower).
-    mask = _fit((frames[..., 0] > 127) | (frames[..., 1] > 127) | (frames[..., 2] > 127), shape)
+    frames, scale = _read_layer(path, shape, start, source_frames, "mask")
+    # Any channel over the line (channel by channel: a max over the last axis is 4x slower).
+    line = hole_line(scale)
+    mask = _fit((frames[..., 0] > line) | (frames[..., 1] > line) | (frames[..., 2] > line), shape)
     if allow_blank:
         return mask
     if not mask.any():
@@ -112,7 +128,7 @@ def load_hints(path: str | os.PathLike[str], shape: Shape3, start: int = 0,
     """(T, H, W, 4) RGBA hints: the painted colour, alpha 255 where not (nearly) black; RGB
     is 0 where unpainted. allow_blank: accept hints with no colour (see load_mask)."""
     name = Path(path).name or str(path)
-    rgb = _fit(_read_layer(path, shape, start, source_frames, "hint file"), shape)
+    rgb = _fit(_read_layer(path, shape, start, source_frames, "hint file")[0], shape)
     alpha = (rgb.max(axis=-1) > 8).astype(np.uint8) * 255
     rgb = np.where(alpha[..., None] > 0, rgb, 0).astype(np.uint8)
     if not alpha.any() and not allow_blank:

@@ -78,10 +78,13 @@ def output_kind(path: str | os.PathLike[str]) -> str:
 
 def unique_output_paths(
     path: str | os.PathLike[str], count: int | Sequence[int]
-) -> list[Path]:
+) -> list[Path | str]:
     """Distinct names for several outputs: out.mp4 -> out_seed0007.mp4, out/ -> out_seed0007/.
 
     count: how many (seeds 0..count-1; a count of 1 keeps the name as is), or the seeds.
+    A folder's name comes back as text ending in the path separator: as a Path it lost the
+    slash, and "renders.v2/" became "renders.v2_seed0000", refused as a file of an unknown
+    type.
     """
     text = os.fspath(path)
     base = Path(text).expanduser()
@@ -95,7 +98,7 @@ def unique_output_paths(
         seeds = [int(s) for s in count]
     folder = output_kind(text) == "frames"
     stem, suffix = (base.name, "") if folder else (base.stem, base.suffix)
-    names: list[Path] = []
+    names: list[Path | str] = []
     seen: set[str] = set()
     for seed in seeds:
         label = f"{stem}_seed{seed:04d}"
@@ -103,7 +106,8 @@ def unique_output_paths(
         while unique in seen:  # a repeated seed still gets its own file
             unique, n = f"{label}_{n}", n + 1
         seen.add(unique)
-        names.append(base.with_name(unique + suffix))
+        name = base.with_name(unique + suffix)
+        names.append(os.fspath(name) + os.sep if folder else name)
     return names
 
 
