@@ -206,11 +206,14 @@ def _shrink_reason(note: str, args: argparse.Namespace, asked: int | None, read:
     return f"{note}: one scale fits both it and {larger} in {cap} ({again} reads it larger)"
 
 
-def _typed_size(args: argparse.Namespace, path: str | Path, settings: Settings
-                ) -> tuple[int | None, int | None]:
+def _typed_size(args: argparse.Namespace, path: str | Path, settings: Settings,
+                asked: int | None = None) -> tuple[int | None, int | None]:
     """(--height, --width) in the pixels of the input as read. They are typed in the
     original's pixels, as in the editor; the input is read shrunk by --max-side or Draft,
-    so they shrink by the same scale (the shape of the output stays the one asked for)."""
+    so they shrink by the same scale (the shape of the output stays the one asked for).
+    asked: the --max-side (or Draft's) that `settings.max_side`, the input's side as read,
+    was fitted from: the sizes shrink by its exact scale, the one that fits the output in it
+    (by the side read over the input's, rounded, 1000 px at --max-side 100 made 102)."""
     from engine.io import probe
 
     height, width = getattr(args, "height", None), getattr(args, "width", None)
@@ -220,12 +223,15 @@ def _typed_size(args: argparse.Namespace, path: str | Path, settings: Settings
     longest = max(info.height, info.width)
     if longest <= settings.max_side:
         return height, width
-    scale = settings.max_side / longest  # as the reader shrinks (engine.io.clip.scaled_size)
+    # As the reader shrinks (engine.io.clip.scaled_size), or by the exact scale asked for.
+    scale = settings.max_side / longest if asked is None else \
+        shrink_scale(asked, info.height, info.width, height or info.height, width or info.width)
     return (max(1, round(height * scale)) if height else None,
             max(1, round(width * scale)) if width else None)
 
 
-def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings) -> int:
+def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings,
+                 asked: int | None = None) -> int:
     """Refuse an output over the limits (engine/limits.py), or a .png output for a result
     of many frames, from the probe alone, before decoding the clip or loading PyTorch: a
     mistyped --width must fail at once. Returns the run's size in voxels (the larger of
@@ -236,7 +242,7 @@ def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings)
     check_requested_size(getattr(args, "frames", None), getattr(args, "height", None),
                          getattr(args, "width", None))  # before opening the input at all
     src = source_shape(path, start=args.start, end=args.end, max_side=settings.max_side)
-    height, width = _typed_size(args, path, settings)
+    height, width = _typed_size(args, path, settings, asked)
     out = (getattr(args, "frames", None) or src[0], height or src[1], width or src[2])
     check_output_size(src, out)
     _check_single_image_output(args.output, out[0], "frames" in vars(args))
@@ -301,7 +307,7 @@ def _generate(args: argparse.Namespace) -> int:
     check_requested_size(args.frames, args.height, args.width)
     asked = settings
     settings = _fit_output(args, source, settings)
-    load_engine_meanwhile(_check_sizes(args, source, settings))
+    load_engine_meanwhile(_check_sizes(args, source, settings, asked.max_side))
     clip = _read(args, source, settings)
     for note in clip.notes:
         output_px = f"the output's {max(args.width or 0, args.height or 0)} px"
@@ -309,7 +315,7 @@ def _generate(args: argparse.Namespace) -> int:
               file=sys.stderr)
     task = "generate" if args.command == "generate" else "retarget"
     noise = getattr(args, "noise", None)
-    height, width = _typed_size(args, source, settings)
+    height, width = _typed_size(args, source, settings, asked.max_side)
     scorer = None
     scored: list[tuple[Path, Realism]] = []
     for seed, out in zip(seeds, outs, strict=True):

@@ -97,7 +97,16 @@ def run_guided(args: argparse.Namespace) -> int:
     check_target(args.output, [Path(layout_path), Path(args.look)], crf=args.crf)
     errors, warnings = look_clip_problems(look_shape, out)
     if errors:
-        raise InputError(f"{Path(args.look).name}: {errors[0]}")
+        why = ""
+        if look_side is not None:  # read smaller than the file: say why, and the way out
+            cap = f"--max-side {args.max_side}" if args.max_side else \
+                f"Draft's limit of {settings.max_side} px"
+            again = "a larger --max-side" if args.max_side else "Normal"
+            whole = probe(args.look)
+            why = (f" (the file is {whole.width}x{whole.height}, read smaller so that one scale "
+                   f"fits it and the {args.width or a.width}x{args.height or a.height} output in {cap}; "
+                   f"{again} reads it larger)")
+        raise InputError(f"{Path(args.look).name}: {errors[0]}{why}")
     if not sketch and layout_shape[0] == 1:  # from the header: before decoding or PyTorch
         raise InputError(f"{Path(layout_path).name} has one frame: a still image has no motion "
                          "to follow (use a clip, or the sketch task)")

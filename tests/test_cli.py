@@ -596,6 +596,12 @@ def test_typed_sizes_are_the_originals_pixels_when_the_input_is_shrunk(clip_file
     assert main(["retarget", str(clip_file), "-o", str(narrow), "--max-side", "28", "--width",
                  "28", "--frames", "2", "-q"]) == 0
     assert read_video(narrow).frames.shape == (2, 20, 14, 3)
+    # The input's side as read is rounded (10.77 px to 11): sizes shrink by the exact scale,
+    # where 11/56 of 520 made 102 px under --max-side 100.
+    wider = tmp_path / "wider/"
+    assert main(["retarget", str(clip_file), "-o", str(wider), "--max-side", "100", "--width",
+                 "520", "--frames", "2", "-q"]) == 0
+    assert read_video(wider).frames.shape[1:3] == (8, 100)
 
 
 def test_the_summary_line_counts_the_frames_a_fast_gif_holds(tmp_path, capsys):

@@ -65,6 +65,19 @@ def test_max_side_shrinks_b_and_the_output_by_one_scale(files, tmp_path, capsys)
     assert "note: downscaled from 96x72 to 48x36: --max-side 48\n" in said.err  # A: the longer
 
 
+def test_a_look_clip_shrunk_too_far_by_the_output_says_why(files, tmp_path, capsys):
+    """A clip A ten times B's width under --max-side 120: B is read at 12x9 to keep one
+    scale, under the 16 px it needs. The error named the file with a size it does not have
+    and offered no way out."""
+    wide = tmp_path / "wide_a.mp4"
+    write_video(moving_square(t=T, h=H, w=10 * W, side=12), wide, fps=Fraction(12), crf=12)
+    assert main(["analogy", str(wide), str(files / "b.mp4"), "-o", str(tmp_path / "x.mp4"),
+                 "--max-side", "120", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"the file is {W}x{H}, read smaller so that one scale fits it and the {10 * W}x{H} " \
+           "output in --max-side 120; a larger --max-side reads it larger" in err
+
+
 def test_sketch_folder_and_still_image(files, tmp_path, capsys):
     run_ok(["sketch", str(files / "sketch"), str(files / "b.mp4"), "-o", str(tmp_path / "frames/")],
            capsys)
