@@ -17,7 +17,9 @@ from engine.io.paths import side_name
 def write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> Path:
     """Call write(f) on a temporary file in the same folder, flush it to disk, then rename
     it over `path` (same folder: the rename is atomic) and flush the folder entry."""
-    path = Path(path)
+    # Through a symbolic link, the file it points to: replacing the link itself left the
+    # project split in two (the link a file of its own, the target the old project).
+    path = Path(os.path.realpath(path))
     tmp = side_name(path.with_suffix(path.suffix + ".tmp"), "save", str(os.getpid()))
     _sweep_killed(path)
     try:
@@ -49,10 +51,13 @@ def _sweep_killed(path: Path) -> None:
     hidden temporary, several MB for a painted clip, stayed there for good. Only one whose
     process is gone and that has not changed for an hour (a folder shared with another
     machine, whose process ids mean nothing here, keeps a live write)."""
-    pattern = side_name(path.with_suffix(path.suffix + ".tmp"), "save", "*").name
+    # By name, not as a glob pattern: "take [1].vgpnn" is a character class to glob.
+    before = side_name(path.with_suffix(path.suffix + ".tmp"), "save", "*").name[:-len("*.tmp")]
     with contextlib.suppress(OSError):
-        for tmp in path.parent.glob(pattern):
-            token = tmp.name[len(pattern) - len("*.tmp"):-len(".tmp")]
+        for tmp in path.parent.iterdir():
+            if not (tmp.name.startswith(before) and tmp.name.endswith(".tmp")):
+                continue
+            token = tmp.name[len(before):-len(".tmp")]
             if not token.isdigit() or int(token) == os.getpid() or pid_running(int(token)):
                 continue
             with contextlib.suppress(OSError):

@@ -4,7 +4,7 @@ Hashing a whole multi-gigabyte video would take too long at every open and save,
 hash covers a bounded sample: the size and the first and last SAMPLE_BYTES of the file (the
 whole file when it is smaller than twice that). It catches a replaced or re-encoded file,
 not an edit in the middle of a big one; HASH_METHOD says so in the project file. A folder of
-images hashes its sorted file names and sizes.
+images hashes the sorted names and sizes of the images the reader uses.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.errors import InputError
+from engine.io.probe import list_images
+
 SAMPLE_BYTES = 4 * 2**20
 HASH_METHOD = ("blake2b-128 of the size and the first and last 4 MiB (the whole file when "
-               "smaller; a folder: its sorted file names and sizes)")
+               "smaller; a folder: its images' sorted names and sizes)")
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,15 @@ def fingerprint(path: str | os.PathLike[str]) -> tuple[int, str]:
     p = Path(path)
     h = hashlib.blake2b(digest_size=16)
     if p.is_dir():
+        # The images the reader uses alone: a project saved into the folder, a Thumbs.db or a
+        # .DS_Store called the clip "changed" at every open. (Sorted as before, so a folder of
+        # images alone keeps the digest a project holds.)
+        try:
+            used = {f.name for f in list_images(p)}
+        except InputError:
+            used = set()
         total = 0
-        for child in sorted(c for c in p.iterdir() if c.is_file()):
+        for child in sorted(c for c in p.iterdir() if c.name in used):
             size = child.stat().st_size
             total += size
             h.update(f"{child.name}\0{size}\0".encode())

@@ -48,8 +48,9 @@ MAX_LAYER_VOXELS = 4 * 1920 * 1080 * 64
 
 
 # What a damaged or unsupported zip (or member) raises while it is read.
+# (A member name that is not UTF-8 makes ZipFile() raise UnicodeDecodeError.)
 _DAMAGED_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error,
-                NotImplementedError, RuntimeError)
+                NotImplementedError, RuntimeError, UnicodeDecodeError)
 
 
 class ProjectError(Exception):
@@ -197,7 +198,9 @@ def _read_doc(zf: zipfile.ZipFile, name: str) -> dict:
         raise ProjectError(f"{name} is damaged: project.json is implausibly large.")
     try:
         doc = json.loads(zf.read(info).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, zipfile.BadZipFile) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, zipfile.BadZipFile, RecursionError) as exc:
+        # (RecursionError: JSON nested deeper than Python's stack; a RuntimeError, which the
+        # zip's handler would call "not a readable zip file".)
         raise ProjectError(f"{name} is damaged: project.json cannot be read ({exc}).") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ProjectError(f"{name} is not a VGPNN project.")

@@ -315,7 +315,9 @@ class ProjectController(QObject):
             return True
         self.sync.commit_typed()
         data = self.session.snapshot(later=not eager)
-        path = Path(path)
+        # As opening names it: the export choices, the recent list and recovery are kept by
+        # this name, and one saved through a linked folder was not found again on opening.
+        path = Path(path).expanduser().resolve()
         job = jobs.Job(lambda job: _write_file(job, data, path), name="project save")
         job.failed.connect(self._on_save_failed)
         job.done.connect(self._on_save_done)
@@ -347,6 +349,13 @@ class ProjectController(QObject):
         if nxt is not None and current and outcome != FAILED:
             if outcome == SAVED:
                 self.session.mark_saved(save.path, save.revision)
+            self._write(nxt)
+            return
+        if nxt is not None and current and outcome == FAILED and Path(nxt) != save.path:
+            # A Save As chosen while this save failed (another place, often because of the
+            # failure): said, then written; the wait ends with its outcome.
+            self.messages.withdraw(self._saving_text(save.path))
+            self.messages.error("Cannot save the project", message)
             self._write(nxt)
             return
         if outcome == STALE:
