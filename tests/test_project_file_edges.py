@@ -135,3 +135,39 @@ def test_a_project_saved_through_a_linked_folder_keeps_one_name(window, tmp_path
     window.session.in_out.set_out(3)
     _save_to(window, monkeypatch, link / "p.vgpnn")
     assert window.session.project_path == (real / "p.vgpnn").resolve()
+
+
+def test_an_analogys_clip_a_moved_with_its_project_is_found_beside_it(qtbot, tmp_path, monkeypatch):
+    """A folder holding the project, its clip and its clip A, copied elsewhere: the source
+    was found beside the project, clip A was not ("not found", the analogy unusable)."""
+    import shutil
+    from fractions import Fraction
+
+    from engine.io import write_video
+    from tests.test_app_guided import choose_motion, moving_square
+    from tests.test_app_support import close_and_check_threads, make_window
+
+    first = tmp_path / "first"
+    first.mkdir()
+    clip = write_video(moving_texture(), first / "look.mp4", fps=Fraction(10), crf=10)
+    motion = write_video(moving_square(t=6, h=24, w=32, side=8, step=2), first / "a.mp4",
+                         fps=Fraction(10), crf=10)
+    window = make_window(qtbot, tmp_path / "w1", clip)
+    try:
+        window.panel.set_task("Analogy")
+        choose_motion(window, qtbot, motion)
+        window.sync.commit()
+        _save_to(window, monkeypatch, first / "p.vgpnn")
+    finally:
+        close_and_check_threads(qtbot, window)
+    moved = tmp_path / "moved"
+    shutil.move(first, moved)
+    window = make_window(qtbot, tmp_path / "w2")
+    try:
+        with qtbot.waitSignal(window.source_loaded, timeout=30_000):
+            window.projects.open_project(moved / "p.vgpnn")
+        qtbot.waitUntil(lambda: window.session.motion is not None and not window.guided.loading,
+                        timeout=30_000)
+        assert window.session.motion.path == moved / "a.mp4"
+    finally:
+        close_and_check_threads(qtbot, window)

@@ -185,7 +185,14 @@ class GuidedController(QObject):
             return
         if (motion is not None and str(motion.path) == path) or self._loader is not None:
             return
-        if os.path.exists(path):  # False, not an exception, for a folder one may not enter
+        if not os.path.exists(path):  # (False, not an exception, for a folder one may not enter)
+            # Moved with its project (a folder copied to another disk): beside the project,
+            # as the source clip is looked for.
+            project = self.session.project_path
+            beside = Path(project).parent / Path(path).name if project is not None else None
+            if beside is not None and os.path.exists(beside):
+                path = str(beside)
+        if os.path.exists(path):
             self.load_motion(path)
         else:
             self.messages.status(f"The analogy's motion clip {Path(path).name} was not found; "
