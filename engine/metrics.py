@@ -26,6 +26,7 @@ import torch.nn.functional as F
 PATCH = (3, 7, 7)
 SAMPLES = 500
 GREY = (0.299, 0.587, 0.114)
+FLAT_SPREAD = 1e-6  # grey std (in [0, 1]) under which a source is flat: diversity has no unit
 
 
 def to_unit(frames: np.ndarray) -> torch.Tensor:
@@ -107,7 +108,9 @@ def score(source: torch.Tensor, outputs: Sequence[torch.Tensor], samples: int = 
          "completeness": float(np.mean(comp)), "flicker": float(np.mean(flick))}
     if len(outputs) > 1 and len({tuple(o.shape) for o in outputs}) == 1:
         stack = torch.stack([_grey(o) for o in outputs])
-        r["diversity"] = float(stack.std(0).mean() / _grey(source).std())
+        spread = float(_grey(source).std())
+        if spread > FLAT_SPREAD:  # a flat source has no scale to measure variety by
+            r["diversity"] = float(stack.std(0).mean()) / spread
     return r
 
 
@@ -144,5 +147,8 @@ def diversity(outputs: Sequence[np.ndarray], source: np.ndarray) -> float:
     shapes = {o.shape for o in outputs}
     if len(shapes) != 1:
         raise ValueError(f"diversity needs outputs of one shape, got {sorted(shapes)}")
+    spread = float(_grey(to_unit(source)).std())
+    if not spread > FLAT_SPREAD:
+        raise ValueError("diversity is undefined for a flat source (its grey does not vary)")
     stack = torch.stack([_grey(to_unit(o)) for o in outputs])
-    return float(stack.std(0).mean() / _grey(to_unit(source)).std())
+    return float(stack.std(0).mean()) / spread

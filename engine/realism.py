@@ -286,7 +286,11 @@ class RealismScorer:
         ratio = float(d.topk(worst_k).values.mean()) / spacing_now
         worst = pos[int(d.argmax())]
         centre = [int(v) + (p - 1) / 2 for v, p in zip(worst.tolist(), patch, strict=True)]
-        where = (int(centre[0]), int(centre[1] / scale) + bars.top, int(centre[2] / scale) + bars.left)
+        # Back by each axis's own scale: a side shrunk under 7 px is kept at 7 (metrics.scaled),
+        # and a thin retarget's worst place was put outside its frame.
+        sy, sx = out.shape[2] / output.shape[1], out.shape[3] / output.shape[2]
+        where = (int(centre[0]), min(int(centre[1] / sy), output.shape[1] - 1) + bars.top,
+                 min(int(centre[2] / sx), output.shape[2] - 1) + bars.left)
         shift, row = layout_shift(self.rows, output, output.shape[1] / made_at / self.shape[1], displaced=True)
         row = (bars.top + row * output.shape[1]) / full_height  # on the whole frame again
         seams = seams or 0.0

@@ -109,3 +109,17 @@ def test_engine_metrics_agree_with_the_projects_yardstick(clip, default_outputs)
     ours = quality(clip, default_outputs, (1, 0.5), samples=200)
     for key, value in ours.items():
         assert value == pytest.approx(theirs[key], rel=1e-3, abs=1e-5), key
+
+
+def test_diversity_of_a_flat_source_is_left_out_not_nan():
+    """Its grey does not vary, so there is no unit to measure variety by: the figure was
+    NaN or infinite (the bench's column too)."""
+    from engine.metrics import diversity
+
+    flat = np.full((4, 16, 16, 3), 90, np.uint8)
+    outputs = [flat, flat.copy()]
+    outputs[1][:, :8] = 120
+    assert "diversity" not in quality(flat, outputs, (1,), samples=50)
+    with pytest.raises(ValueError, match="flat source"):
+        diversity(outputs, flat)
+    assert np.isfinite(quality(outputs[1], outputs, (1,), samples=50)["diversity"])

@@ -273,3 +273,16 @@ def test_a_taller_variation_is_not_taken_for_a_band_cut():
     cut = taller.copy()
     cut[:, 80:92] = taller[:, 4:16]  # sky over the ground band
     assert scorer(cut).layout > LAYOUT_FLAG_AT
+
+
+def test_the_worst_place_of_a_thin_output_lies_inside_it():
+    """A side shrunk under 7 px is kept at 7 for the score, so it is shrunk less than the
+    nominal scale: the worst place, mapped back by that scale, fell outside a banner's frame
+    (row 12 of 10)."""
+    rng = np.random.default_rng(0)
+    source = rng.integers(0, 255, (6, 200, 300, 3), np.uint8)
+    scorer = RealismScorer(source)
+    for shape in ((6, 10, 300, 3), (6, 200, 12, 3), (6, 12, 150, 3)):
+        output = rng.integers(0, 255, shape, np.uint8)
+        t, y, x = scorer(output).worst
+        assert 0 <= t < shape[0] and 0 <= y < shape[1] and 0 <= x < shape[2], shape
