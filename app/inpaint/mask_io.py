@@ -8,6 +8,7 @@ Reading is the engine's (engine/io/masks.py), so the editor accepts what the CLI
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from fractions import Fraction
 from os import PathLike
 from pathlib import Path
@@ -107,16 +108,23 @@ def earlier_export(folder: Path) -> bool:
 
 
 def save_png(mask: np.ndarray, hints: np.ndarray | None, folder: str | PathLike[str],
-             hints_folder: str | PathLike[str] | None = None) -> list[Path]:
+             hints_folder: str | PathLike[str] | None = None, *,
+             progress: Callable[[int, int], None] | None = None,
+             cancel: Callable[[], bool] | None = None) -> list[Path]:
     """Write mask (T, H, W) bool as white-on-black PNG frames, and hints (T, H, W, 4) RGBA as
     RGB frames (black where unpainted) when given. Each folder appears complete or not at
-    all; a target that is not an earlier export is refused before either is written."""
+    all; a target that is not an earlier export is refused before either is written.
+    progress(done, total) and cancel() are called at every frame (Cancelled: nothing left)."""
     from engine.io import write_video
     from engine.io.writer import written_frames_folder
 
     check_export(folder, hints is not None, hints_folder)
-    written = [_write(write_video, np.repeat((mask.astype(np.uint8) * 255)[..., None], 3, -1),
-                      folder)]
+    # White as a view of one grey layer, three channels made a frame at a time by the
+    # writer: np.repeat over the clip held the GIL and froze the editor 0.8 s (64 Full-HD
+    # frames).
+    grey = np.multiply(mask, 255, dtype=np.uint8)
+    white = np.broadcast_to(grey[..., None], (*grey.shape, 3))
+    written = [_write(write_video, white, folder, progress, cancel)]
     beside = Path(hints_folder or hints_folder_for(folder)).expanduser()
     if hints is not None:
         painted = hints[..., 3:] > 0
@@ -126,7 +134,7 @@ def save_png(mask: np.ndarray, hints: np.ndarray | None, folder: str | PathLike[
         # Import and the CLI read it as no hint at all, a plain hole.
         lift = np.clip(HINT_DARKEST - rgb.max(axis=-1, keepdims=True), 0, None)
         rgb = np.where(painted, rgb + lift, 0).astype(np.uint8)
-        written.append(_write(write_video, rgb, beside))
+        written.append(_write(write_video, rgb, beside, progress, cancel))
     elif written_frames_folder(beside):
         # An earlier export's colours, now erased: Import would bring them back as holes.
         shutil.rmtree(beside)
@@ -142,7 +150,10 @@ def save_frames(frames: np.ndarray, folder: str | PathLike[str]) -> Path:
     return _write(write_video, frames, folder)
 
 
-def _write(write_video, frames: np.ndarray, folder: str | PathLike[str]) -> Path:
+def _write(write_video, frames: np.ndarray, folder: str | PathLike[str],
+           progress: Callable[[int, int], None] | None = None,
+           cancel: Callable[[], bool] | None = None) -> Path:
     text = str(Path(folder).expanduser())
     # A trailing separator tells the writer "a folder of frames", even if it does not exist.
-    return write_video(np.ascontiguousarray(frames), text.rstrip("/\\") + "/", fps=PNG_FPS)
+    return write_video(frames, text.rstrip("/\\") + "/", fps=PNG_FPS, progress=progress,
+                       cancel=cancel)

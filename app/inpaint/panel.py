@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.inpaint import mask_io
 from app.inpaint.mask_model import MaskModel
 from app.inpaint.painter import MAX_RADIUS, MaskOverlay
+from app.state.project_file import SnapshotStale
 from app.widgets import folder_dialog
 from app.widgets.panel_widgets import ColorButton, slider, tip
 from app.window import prompts
@@ -57,6 +58,7 @@ class InpaintPanel(QWidget):
         self.export_name = "masks"
         self._jobs: dict[jobs.Job, tuple] = {}  # import/export on a worker: (done, failure)
         self._import: jobs.Job | None = None  # the latest import: an earlier one is dropped
+        self._saying: dict[jobs.Job, str] = {}  # what each job's status line says
         self._build_actions()
 
         self.tools = QButtonGroup(self)
@@ -315,13 +317,23 @@ class InpaintPanel(QWidget):
         return self._import
 
     def start_export(self, folder: str | Path) -> jobs.Job:
-        """export_to with the PNG encoding on a worker; the layers are copied first."""
-        mask, hints = self.model.as_request_arrays()
+        """export_to with the PNG encoding on a worker, the layers copied there too (on
+        the GUI thread, 340 ms for 64 Full-HD frames painted throughout), with the frames
+        written in the status bar; painted meanwhile, the copy is taken again."""
+        make = self.model.request_arrays_later()
 
         def work(job: jobs.Job):
-            return mask_io.save_png(mask, hints, folder)
+            try:
+                mask, hints = make()
+            except SnapshotStale:
+                return None
+            return mask_io.save_png(mask, hints, folder, cancel=job.is_cancelled,
+                                    progress=lambda n, total: job.report((n, total)))
 
         def done(job: jobs.Job, written) -> None:
+            if written is None:  # a stroke landed while the layers were copied
+                self.start_export(folder)
+                return
             self.message.emit(_wrote(written))
 
         return self._start(work, done, EXPORT_FAILED, f"Writing {Path(folder).name}…")
@@ -331,8 +343,11 @@ class InpaintPanel(QWidget):
         GUI thread (the slots below are this widget's: queued from the worker)."""
         job = jobs.Job(work, name=failure.lower())
         self._jobs[job] = (done, failure)
+        self._saying[job] = saying
         job.succeeded.connect(self._on_job_succeeded)
         job.failed.connect(self._on_job_failed)
+        job.progress.connect(self._on_job_progress)
+        job.done.connect(lambda j: self._saying.pop(j, None))
         self.message.emit(saying)
         jobs.start(job)
         return job
@@ -342,6 +357,14 @@ class InpaintPanel(QWidget):
         done, _ = self._jobs.pop(job, (None, ""))
         if done is not None:
             done(job, result)
+
+    @Slot(object, object)
+    def _on_job_progress(self, job: jobs.Job, value) -> None:
+        """How far a long export is: "Writing masks… 12 of 64 frames"."""
+        saying = self._saying.get(job)
+        if saying is not None and job in self._jobs:
+            done, total = value
+            self.message.emit(f"{saying} {done} of {total} frames")
 
     @Slot(object, str)
     def _on_job_failed(self, job: jobs.Job, message: str) -> None:

@@ -165,7 +165,8 @@ def write_frames_png(frames: np.ndarray, folder: Path, steps: _Steps | None = No
         stream.pix_fmt = "rgb24"
         for i, rgb in enumerate(frames):
             steps.check()
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            # (A frame at a time: frames may be a view, a mask's grey broadcast to RGB.)
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
             frame.pts = i
             out.mux(stream.encode(frame))
             steps.done(i + 1)
