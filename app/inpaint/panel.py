@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -30,6 +29,7 @@ from app.inpaint.mask_model import MaskModel
 from app.inpaint.painter import MAX_RADIUS, MaskOverlay
 from app.state.project_file import SnapshotStale
 from app.widgets import folder_dialog
+from app.widgets.number_boxes import ClampingSpinBox
 from app.widgets.panel_widgets import ColorButton, slider, tip
 from app.window import prompts
 from app.workers import jobs
@@ -98,7 +98,7 @@ class InpaintPanel(QWidget):
         self.size = slider(1, 200, round(2 * overlay.radius),
                             "Brush diameter in pixels ([ smaller, ] larger, Shift+drag).")
         self.size.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab stops at the box beside it
-        self.size_spin = tip(QSpinBox(), self.size.toolTip())
+        self.size_spin = tip(ClampingSpinBox(), self.size.toolTip())
         self.size_spin.setRange(1, MAX_SIZE)
         self.size_spin.setSuffix(" px")
         self.size_spin.setValue(self.size.value())
@@ -129,7 +129,7 @@ class InpaintPanel(QWidget):
         self.scope.currentIndexChanged.connect(
             lambda _i: overlay.set_scope(self.scope.currentData()))
 
-        self.amount = tip(QSpinBox(), "Pixels to grow or shrink the hole by.")
+        self.amount = tip(ClampingSpinBox(), "Pixels to grow or shrink the hole by.")
         self.amount.setAccessibleName("Grow or shrink by")  # beside the buttons, no label
         self.amount.setRange(1, 200)
         self.amount.setValue(4)

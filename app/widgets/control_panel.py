@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QScrollBar,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -41,6 +40,7 @@ from app.state.request_builder import (
 from app.state.settings import PanelSettings
 from app.widgets.focus_keys import give_keys_to_controls, tab_in_screen_order
 from app.widgets.guided_pages import AnalogyPage, GuidedPage, SketchPage
+from app.widgets.number_boxes import ClampingSpinBox
 from app.widgets.size_controls import OutputSizeGroup
 from app.widgets.task_pages import PAGES
 from engine.config import QUALITY_PRESETS, shrink_scale
@@ -86,7 +86,7 @@ class ControlPanel(QWidget):
         self._current = 0
         self.output = OutputSizeGroup()
 
-        self.seed = QSpinBox()
+        self.seed = ClampingSpinBox()
         self.seed.setRange(0, MAX_SEED)
         self.seed.setKeyboardTracking(False)
         self.seed.setToolTip("Random seed: the same seed and settings always give the same video.")
@@ -166,7 +166,7 @@ class ControlPanel(QWidget):
         self.browse = QPushButton("Browse seeds…")
         self.browse.setToolTip("Show a grid of variations with consecutive seeds, starting "
                                "at the current seed; star favourites and export them.")
-        self.browse_count = QSpinBox()
+        self.browse_count = ClampingSpinBox()
         self.browse_count.setRange(2, 32)
         self.browse_count.setValue(8)
         self.browse_count.setToolTip("How many variations the seed browser shows.")
@@ -314,6 +314,9 @@ class ControlPanel(QWidget):
         finally:
             for w in widgets:
                 w.blockSignals(False)
+        # Quality and size came in quietly: Draft's size line said the last clip's, or
+        # nothing, after a project, a favourite or a recovery opened at Draft.
+        self._show_draft_size()
         if task_changed:
             self.task_changed.emit(s.task)
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QSpinBox, QWidget
 from app.state.request_builder import DEFAULT_GUIDE_UNTIL
 from app.state.settings import PanelSettings
 from app.widgets.clip_slot import ClipSlot
+from app.widgets.number_boxes import ClampingSpinBox
 from app.widgets.slider_spin import SliderSpin
 from app.widgets.task_pages import TaskPage
 
@@ -16,7 +17,7 @@ MAX_LEVELS = 16
 
 
 def _levels_box(value: int, about: str) -> QSpinBox:
-    box = QSpinBox()
+    box = ClampingSpinBox()
     box.setRange(2, MAX_LEVELS)
     box.setValue(value)
     box.setKeyboardTracking(False)

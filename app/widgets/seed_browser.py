@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -35,6 +34,7 @@ from app.state.result_clip import TASK_TITLES, ResultClip
 from app.state.settings import MAX_SEED
 from app.widgets.dialogs import show_error
 from app.widgets.elided_label import ElidedLabel
+from app.widgets.number_boxes import ClampingSpinBox
 from app.widgets.seed_tile import SeedTile
 from app.workers import jobs
 from app.workers.generation import SCORED_TASKS, cache_key, editor_text, to_result
@@ -113,11 +113,11 @@ class SeedBrowser(QDialog):
         # (selection token, request) of each favourite a running export has still to make.
         self.exporting: Callable[[], list[tuple[tuple, Request]]] = list
 
-        self.count = QSpinBox()
+        self.count = ClampingSpinBox()
         self.count.setRange(2, 32)
         self.count.setValue(8)
         self.count.setToolTip("How many variations to show.")
-        self.first_seed = QSpinBox()
+        self.first_seed = ClampingSpinBox()
         self.first_seed.setRange(0, MAX_SEED)
         self.first_seed.setToolTip("Seed of the first tile; the others follow consecutively.")
         self.count.setAccessibleName("Variations")  # beside plain labels, not their buddies

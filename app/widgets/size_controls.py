@@ -10,7 +10,6 @@ import math
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.widgets.number_boxes import ClampingDoubleSpinBox
 from app.widgets.slider_spin import SliderSpin
 from engine.limits import MAX_FRAMES, MAX_SIDE
 
@@ -58,7 +58,7 @@ class OutputSizeGroup(QWidget):
         self.lock.setText("Lock")
         self.lock.setToolTip("Lock the aspect ratio: changing the width changes the height.")
         self.out_frames = SliderSpin(1, 10, 10, suffix=" f", tooltip=FRAMES_TIP)
-        self.seconds = QDoubleSpinBox()
+        self.seconds = ClampingDoubleSpinBox()
         self.seconds.setDecimals(2)
         self.seconds.setSuffix(" s")
         self.seconds.setKeyboardTracking(False)
@@ -134,8 +134,18 @@ class OutputSizeGroup(QWidget):
         self._follow_frames = frames == self._src[2]
         self._wanted_frames = frames
         w, h, _ = self.values()
-        self._ratio = w / h  # the lock keeps the shape it shows
+        self._ratio = self._ratio_of(w, h)  # the lock keeps the shape it shows
         self._refresh()
+
+    def _ratio_of(self, w: int, h: int) -> float:
+        """The exact ratio a rounded w x h was made from (the source's or a preset's), else
+        w / h: rebuilt from rounded sides, the lock drifted a pixel after a project opened
+        (192 wide gave 127 where it gave 128 before the save)."""
+        sw, sh, _ = self._src
+        for ratio in (sw / sh, *ASPECT_PRESETS.values()):
+            if abs(w / ratio - h) <= 1 and abs(h * ratio - w) <= 1:
+                return ratio
+        return w / h
 
     def is_dragging(self) -> bool:
         return any(c.is_dragging() for c in (self.out_width, self.out_height, self.out_frames))
@@ -152,8 +162,11 @@ class OutputSizeGroup(QWidget):
         top = min(MAX_FRAMES, max(frames * MAX_SCALE, 8))
         self.out_frames.set_range(low, top if not single else 1)
         self.seconds.blockSignals(True)
+        # Enough decimals to name every frame (over 50 fps two named 0.03 s at 120 fps for
+        # frames 3 and 4), and a step of one frame; the decimals first: they round the range.
+        self.seconds.setDecimals(2 if self._fps <= 50 else 3 if self._fps <= 500 else 4)
         self.seconds.setRange(low / self._fps, self.out_frames.maximum() / self._fps)
-        self.seconds.setSingleStep(round(1 / self._fps, 2) or 0.01)
+        self.seconds.setSingleStep(1 / self._fps)
         self.seconds.blockSignals(False)
         self.out_frames.setEnabled(not single)
         self.seconds.setEnabled(not single)

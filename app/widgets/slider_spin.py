@@ -5,7 +5,9 @@ while the slider is being dragged (expensive work starts on release, not on ever
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QSlider, QSpinBox, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSlider, QWidget
+
+from app.widgets.number_boxes import ClampingDoubleSpinBox, ClampingSpinBox
 
 
 class SliderSpin(QWidget):
@@ -21,7 +23,7 @@ class SliderSpin(QWidget):
         # The spin box is the Tab stop; a clicked slider keeps the focus, and then the
         # arrow keys move it (app.widgets.focus_keys), not the video.
         self.slider.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.spin = QDoubleSpinBox() if decimals else QSpinBox()
+        self.spin = ClampingDoubleSpinBox() if decimals else ClampingSpinBox()
         if decimals:
             self.spin.setDecimals(decimals)
         self.spin.setSingleStep(step)
