@@ -128,9 +128,18 @@ def gpu_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and any(s in str(exc) for s in _GPU_ALLOC_FAILURES)
 
 
+def _stop_if(cancel: Callable[[], bool] | None) -> None:
+    """Cancelled between the steps before the first level (a sketch's structure, the bars,
+    the source's colours: seconds on a long Full-HD clip, where a cancel went unheard)."""
+    if cancel is not None and cancel():
+        raise Cancelled()
+
+
 def _run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None,
          budgets: Budgets) -> Iterator[LevelResult]:
+    _stop_if(cancel)
     task = _validate(source, request)
+    _stop_if(cancel)
     settings = task.adjust(request.settings)
     device = pick_device(settings.device)
     work, scale = _task_working_shape(task, source.shape[:3], settings)
@@ -142,6 +151,7 @@ def _run(source: np.ndarray, request: Request, cancel: Callable[[], bool] | None
         yield from _held_still(source, request, out_shape[0], cancel, budgets)
         return
     bars = find_surround(source) if task.keeps_bars and settings.keep_edges else Bars()
+    _stop_if(cancel)
     notes: list[str] = []
     if device.type != "cuda":
         yield from _run_on(device, task, settings, source, cancel, notes, budgets, bars)
@@ -270,6 +280,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     fine_gen = _fine_generator(device, seed, gen)
 
     x = to_tensor(source, device)
+    _stop_if(cancel)
     small, scale = _task_working_shape(task, source.shape[:3], settings)
     out_shape = task.output_shape(small, scale)
     if scale != 1.0:

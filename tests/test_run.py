@@ -126,6 +126,31 @@ def test_cancel_stops_quickly():
     assert time.perf_counter() - t0 - 0.05 < 0.5
 
 
+def _recording(real, name: str, called: list[str]):
+    def spy(*args, **kw):
+        called.append(name)
+        return real(*args, **kw)
+    return spy
+
+
+def test_a_cancel_before_the_first_level_is_heard_at_each_step_before_it(monkeypatch):
+    """The steps before the first level (the task's checks, the bars, the colours) take
+    seconds on a long Full-HD clip and asked nothing: a cancelled sketch run went on to the
+    next, and the next."""
+    import engine.run as run_module
+
+    clip = moving_texture(6, 32, 48)
+    steps = ("_validate", "find_surround", "to_tensor", "plan_levels")
+    for at in steps[:-1]:
+        called: list[str] = []
+        for step in steps:
+            monkeypatch.setattr(run_module, step, _recording(getattr(run_module, step), step, called))
+        with pytest.raises(Cancelled):
+            next(run(clip, Request(seed=0), lambda _at=at, _called=called: _at in _called))
+        assert called == list(steps[: steps.index(at) + 1]), at  # nothing after it ran
+        monkeypatch.undo()
+
+
 @pytest.mark.parametrize(
     "request_, message",
     [

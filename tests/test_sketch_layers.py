@@ -194,3 +194,26 @@ def test_a_grey_photo_is_a_picture_and_flat_grey_tones_a_drawing(tmp_path):
     ok, jpeg = cv2.imencode(".jpg", flat, [cv2.IMWRITE_JPEG_QUALITY, 30])
     (tmp_path / "flat.jpg").write_bytes(jpeg.tobytes())
     assert picture_tones(*load_sketch(tmp_path / "flat.jpg", (1, 144, 240))) == 0
+
+
+def test_making_the_frames_between_keys_stops_when_cancelled():
+    """The slides between key frames take seconds on a long Full-HD clip: a run cancelled
+    meanwhile went on making them (the worker busy 2-8 s after "Cancelled")."""
+    from engine.errors import Cancelled
+    from engine.sketch_layers import fill_between_keys, sketch_from_layers
+
+    ink = np.zeros((12, 32, 32), bool)
+    ink[0, 4:8, 4:8] = True
+    ink[11, 20:24, 20:24] = True
+    asked = []
+
+    def cancel() -> bool:
+        asked.append(True)
+        return len(asked) > 3
+
+    with pytest.raises(Cancelled):
+        fill_between_keys(ink, None, cancel)
+    assert len(asked) == 4  # asked at every frame made, stopped at the first yes
+    with pytest.raises(Cancelled):
+        sketch_from_layers(ink, cancel=lambda: True)
+    assert sketch_from_layers(ink, cancel=lambda: False).shape == (12, 32, 32, 3)

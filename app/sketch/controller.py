@@ -224,21 +224,22 @@ class SketchController(QObject):
             self._frames = (self._revision, sketch_from_layers(ink, hints))
         return self._frames[1][first : last + 1]
 
-    def frames_maker(self, first: int, last: int) -> Callable[[Request], Request]:
+    def frames_maker(self, first: int, last: int) -> Callable[..., Request]:
         """A function giving a request the sketch of the range, safe to call on a worker:
         the frames made already, or a copy of the layers to make them from, once (a grid's
-        seeds and an export's favourites share one)."""
+        seeds and an export's favourites share one). Its second argument, cancel(), stops
+        the making (the slides between key frames took seconds after a Cancel)."""
         from engine.sketch_layers import sketch_from_layers
 
         if self._frames is not None and self._frames[0] == self._revision:
             frames = self._frames[1][first : last + 1]
-            return lambda request: replace(request, guide=frames)
+            return lambda request, cancel=None: replace(request, guide=frames)
         ink, hints = self.model.as_request_arrays(None)  # copies: strokes may go on
         made: list[np.ndarray] = []
 
-        def make(request: Request) -> Request:
+        def make(request: Request, cancel: Callable[[], bool] | None = None) -> Request:
             if not made:
-                made.append(sketch_from_layers(ink, hints)[first : last + 1])
+                made.append(sketch_from_layers(ink, hints, cancel=cancel)[first : last + 1])
             return replace(request, guide=made[0])
 
         return make
@@ -250,7 +251,7 @@ class SketchController(QObject):
         t = self.model.shape[0]
         first, last = self._in_out if self._in_out is not None else (0, t - 1)
         make = self.frames_maker(min(first, t - 1), min(last, t - 1))
-        job = jobs.Job(lambda job: mask_io.save_frames(make(Request()).guide, folder),
+        job = jobs.Job(lambda job: mask_io.save_frames(make(Request(), job.is_cancelled).guide, folder),
                        name="export sketch")
         job.succeeded.connect(self._on_exported)
         job.failed.connect(self._on_export_failed)

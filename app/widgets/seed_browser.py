@@ -96,7 +96,7 @@ class SeedBrowser(QDialog):
         self._rank: dict[int, tuple[int, int]] = {}
         self._queue = TaskQueue()
         self._job: jobs.Job | None = None
-        self._prepare: Callable[[Request], Request] | None = None  # see browse
+        self._prepare: Callable[..., Request] | None = None  # see browse
         # How many favourites Export writes (the session's, also of other setups), if known.
         self.favourite_total: Callable[[], int] | None = None
         # The seeds starred for the setup shown (the session's favourites), if known: a new
@@ -228,7 +228,7 @@ class SeedBrowser(QDialog):
     # -- public API --------------------------------------------------------------------
     def browse(self, selection: Selection, request: Request, count: int,
                starred: set[int] | frozenset[int] | None = None,
-               prepare: Callable[[Request], Request] | None = None) -> None:
+               prepare: Callable[..., Request] | None = None) -> None:
         """Show `count` seeds from request.seed on; `starred` seeds are favourites (None:
         those `starred_seeds` gives for the new tiles, else none). prepare: what the worker
         does to the request first (a sketch's frames, made there once for the grid)."""

@@ -40,7 +40,7 @@ class ExportItem:
     selection: Selection | None = field(default=None, repr=False, compare=False)
     # What the worker does to the request first (a sketch's frames: seconds of a long or
     # Full-HD clip, kept off the GUI thread), as for a run (GenerationRunner.start).
-    prepare: Callable[[Request], Request] | None = field(default=None, repr=False,
+    prepare: Callable[..., Request] | None = field(default=None, repr=False,
                                                          compare=False)
 
 
@@ -97,7 +97,7 @@ def export_job(items: list[ExportItem], targets: list[Path], selection: Selectio
             frames = item.frames
             if frames is None:
                 job.report(ExportProgress(i / count, f"Computing seed {item.seed}…"))
-                request = item.prepare(item.request) if item.prepare else item.request
+                request = item.prepare(item.request, job.is_cancelled) if item.prepare else item.request
                 for level in engine_levels(selection.frames, request, job.is_cancelled):
                     frames = level.frames
                     # Each level moves the bar (the run is most of this file's time: the bar

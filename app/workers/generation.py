@@ -150,7 +150,7 @@ class GenerationRunner(QObject):
         return self._job
 
     def start(self, selection: Selection, request: Request,
-              prepare: Callable[[Request], Request] | None = None) -> None:
+              prepare: Callable[..., Request] | None = None) -> None:
         """Show the result of `request` on `selection`, from the cache or by running.
         prepare: what the run's worker does to the request first (make a sketch's frames,
         which takes seconds on a long clip, off the GUI thread)."""
@@ -170,7 +170,7 @@ class GenerationRunner(QObject):
 
         def work(job: jobs.Job) -> None:
             final = None
-            run = prepare(request) if prepare is not None else request
+            run = prepare(request, job.is_cancelled) if prepare is not None else request
             for level in engine_levels(frames, run, job.is_cancelled):
                 job.report(level)
                 final = level if level.final else None

@@ -88,7 +88,7 @@ def preview_side(selection: Selection, request: Request) -> float:
 
 
 def browse_work(queue: TaskQueue, selection: Selection,
-                prepare: Callable[[Request], Request] | None = None):
+                prepare: Callable[..., Request] | None = None):
     """The work function of a seed-browser job: reports (kind, seed, request, level,
     realism), realism (engine.realism) for a finished variation of the source, else None.
     A ("score", seed, request, clip) task scores a cached finished clip whose score never
@@ -117,7 +117,7 @@ def browse_work(queue: TaskQueue, selection: Selection,
         if kind != "preview" and request in queue.finished:
             return
         enough = preview_side(selection, request)
-        levels = engine_levels(frames, prepare(request) if prepare else request,
+        levels = engine_levels(frames, prepare(request, job.is_cancelled) if prepare else request,
                                job.is_cancelled)
         for level in levels:
             realism = score(request, level.frames, job.is_cancelled, level.seams) if level.final else None
