@@ -93,3 +93,17 @@ def test_drafts_size_line_follows_settings_that_come_in(qtbot):
     assert panel.draft_note.text() == "Draft makes it 320×180 (Normal: 640×360)"
     panel.apply_settings(panel.settings().with_(width=1280, height=720))
     assert "1280×720" in panel.draft_note.text()
+
+
+def test_a_side_following_an_even_one_is_even(qtbot):
+    """A locked 300 wide of a 256x144 clip gave 169 high, which the MP4 export padded to
+    170: the file was not the size the panel showed. Presets were even already."""
+    group = OutputSizeGroup()
+    qtbot.addWidget(group)
+    group.set_source(256, 144, 10, 25.0)
+    group.out_width.set_value(300)
+    assert group.values()[:2] == (300, 168)
+    group.out_height.set_value(100)
+    assert group.values()[:2] == (178, 100)  # 177.8 to the even 178
+    group.out_width.set_value(301)  # an odd side typed: the other to the nearest, as before
+    assert group.values()[:2] == (301, 169)

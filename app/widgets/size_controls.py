@@ -236,8 +236,10 @@ class OutputSizeGroup(QWidget):
     @staticmethod
     def _keep_aspect(edited: SliderSpin, other: SliderSpin, value: float, ratio: float) -> None:
         """The other side follows the edited one; where it would pass its own limit it
-        stops there, and the edited side is held back to keep the aspect."""
-        follow = round(value * ratio)
+        stops there, and the edited side is held back to keep the aspect. After an even
+        side it is even too, as a preset's is (a locked 300 of 256x144 gave 169 high, which
+        the MP4 export padded to 170: the file was not the size the panel showed)."""
+        follow = _even(value * ratio) if round(value) % 2 == 0 else round(value * ratio)
         held = min(max(follow, other.minimum()), other.maximum())
         other.set_value(held, quiet=True)
         if held != follow:
