@@ -303,7 +303,7 @@ def test_a_mask_export_copies_the_layers_on_its_worker_and_counts_its_frames(pan
     panel.start_export(tmp_path / "masks")
     qtbot.waitUntil(lambda: not jobs.running_jobs(), timeout=10_000)
     qtbot.waitUntil(lambda: any(s.startswith("Wrote") for s in said), timeout=10_000)
-    assert any(s.endswith(f"{SHAPE[0]} of {SHAPE[0]} frames") for s in said)
+    assert any(s.endswith(f"{SHAPE[0]} of {SHAPE[0]} frames") for s in said), said
     back = mask_io.load_mask(tmp_path / "masks", SHAPE) >= 128
     np.testing.assert_array_equal(back, model.as_request_arrays()[0])
     with pytest.raises(Cancelled):

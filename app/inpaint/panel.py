@@ -347,7 +347,9 @@ class InpaintPanel(QWidget):
         job.succeeded.connect(self._on_job_succeeded)
         job.failed.connect(self._on_job_failed)
         job.progress.connect(self._on_job_progress)
-        job.done.connect(lambda j: self._saying.pop(j, None))
+        # A slot of this widget, so queued behind the job's progress (a lambda ran on the
+        # worker at once, and the last frames' count was dropped).
+        job.done.connect(self._on_job_done)
         self.message.emit(saying)
         jobs.start(job)
         return job
@@ -357,6 +359,10 @@ class InpaintPanel(QWidget):
         done, _ = self._jobs.pop(job, (None, ""))
         if done is not None:
             done(job, result)
+
+    @Slot(object)
+    def _on_job_done(self, job: jobs.Job) -> None:
+        self._saying.pop(job, None)
 
     @Slot(object, object)
     def _on_job_progress(self, job: jobs.Job, value) -> None:
