@@ -309,3 +309,28 @@ def test_a_mask_export_copies_the_layers_on_its_worker_and_counts_its_frames(pan
     with pytest.raises(Cancelled):
         mask_io.save_png(back, None, tmp_path / "cut", cancel=lambda: True)
     assert not (tmp_path / "cut").exists()
+
+
+def test_a_run_that_prepares_its_input_says_so_and_cancels_there(draft_window, qtbot):
+    """A sketch's frames are made before the first level (up to 20 s for 64 Full-HD
+    frames): the panel said "Starting…" throughout; a cancel then is heard there too."""
+    from app.window.runs import PREPARING_TEXT
+    from engine.errors import Cancelled
+    from engine.request import Request
+
+    win, gate, asked = draft_window, threading.Event(), []
+
+    def prepare(request, cancel):
+        while not gate.wait(0.02):
+            if cancel():
+                asked.append(True)
+                raise Cancelled()
+        return request
+
+    selection = win.runs.current_selection()
+    win.generation.start(selection, Request(seed=3), prepare)
+    qtbot.waitUntil(lambda: win.panel.status.text() == PREPARING_TEXT, timeout=10_000)
+    win.generation.cancel()
+    qtbot.waitUntil(lambda: not jobs.running_jobs(), timeout=10_000)
+    assert asked == [True] and win.panel.status.text() == "Cancelled"
+    gate.set()

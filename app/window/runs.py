@@ -40,6 +40,7 @@ ABSOLUTE_FLAGS = {
 }
 
 
+PREPARING_TEXT = "Drawing the sketch's frames…"
 STROKE_POLL_MS = 100  # how often a run waiting for a held brush stroke looks again
 
 
@@ -67,6 +68,7 @@ class RunController(QObject):
         panel.choices_changed.connect(self._on_choices_changed)
         runner.preview.connect(view.show_result)
         runner.progress.connect(self._on_progress)
+        runner.preparing.connect(self._on_preparing)
         runner.finished.connect(self._on_finished)
         runner.scored.connect(self._on_scored)
         runner.failed.connect(self._on_failed)
@@ -317,6 +319,13 @@ class RunController(QObject):
         self.panel.set_progress(0, 1, "Ready")  # the last clip's run says nothing of this one
 
     # -- reports from the run --------------------------------------------------------------
+    @Slot()
+    def _on_preparing(self) -> None:
+        """A sketch's frames are made before the first level: up to 20 s for 64 Full-HD
+        frames, which said "Starting…" throughout."""
+        self.panel.set_progress(0, 1, PREPARING_TEXT)
+        self.messages.status(f"{PREPARING_TEXT} (Esc cancels)")
+
     @Slot(object)
     def _on_progress(self, p: RunProgress) -> None:
         status = f"Level {p.level} of {p.levels}"

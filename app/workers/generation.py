@@ -111,6 +111,9 @@ def to_result(level: LevelResult, request: Request, selection: Selection,
     )
 
 
+PREPARING = "preparing"  # reported before a run's prepare() (GenerationRunner.preparing)
+
+
 class GenerationRunner(QObject):
     preview = Signal(object)  # ResultClip: every level as it arrives (and a cached final)
     finished = Signal(object)  # the final ResultClip
@@ -118,6 +121,7 @@ class GenerationRunner(QObject):
     failed = Signal(str)
     cancelled = Signal()
     progress = Signal(object)  # RunProgress
+    preparing = Signal()  # the run's input is being made before its first level (a sketch's)
     busy_changed = Signal(bool)
 
     def __init__(self, cache: ResultCache, parent: QObject | None = None,
@@ -170,6 +174,8 @@ class GenerationRunner(QObject):
 
         def work(job: jobs.Job) -> None:
             final = None
+            if prepare is not None:  # seconds for a long sketch: said, not "Starting…"
+                job.report(PREPARING)
             run = prepare(request, job.is_cancelled) if prepare is not None else request
             for level in engine_levels(frames, run, job.is_cancelled):
                 job.report(level)
@@ -221,7 +227,11 @@ class GenerationRunner(QObject):
             self._job = None
 
     @Slot(object, object)
-    def _on_level(self, job: jobs.Job, level: LevelResult | Realism) -> None:
+    def _on_level(self, job: jobs.Job, level: LevelResult | Realism | str) -> None:
+        if isinstance(level, str):  # PREPARING
+            if job is self._job:
+                self.preparing.emit()
+            return
         if isinstance(level, Realism):
             if self._scoring is not None and job is self._scoring[0]:
                 _, final, selection = self._scoring
