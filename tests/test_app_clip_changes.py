@@ -177,12 +177,15 @@ def test_the_last_mask_import_chosen_wins(panel, tmp_path, qtbot, monkeypatch): 
     right[:, 20:40, 20:50] = True
     wrong_dir = mask_io.save_png(wrong, None, tmp_path / "wrong")[0]
     right_dir = mask_io.save_png(right, None, tmp_path / "right")[0]
-    gate, real = threading.Event(), mask_io.load_mask
+    gate, real, stopped = threading.Event(), mask_io.load_mask, []
 
-    def slow(path, shape):
-        if "wrong" in str(path):
-            gate.wait(10)
-        return real(path, shape)
+    def slow(path, shape, cancel=None):
+        if "wrong" in str(path):  # a long read: stopped once another import is chosen
+            while not gate.wait(0.02):
+                if cancel is not None and cancel():
+                    stopped.append(path)
+                    break
+        return real(path, shape, cancel)
 
     monkeypatch.setattr(panel_module.mask_io, "load_mask", slow)
     panel.start_import(wrong_dir)
@@ -192,6 +195,7 @@ def test_the_last_mask_import_chosen_wins(panel, tmp_path, qtbot, monkeypatch): 
     qtbot.waitUntil(lambda: not jobs.running_jobs(), timeout=10_000)
     qtbot.wait(100)
     np.testing.assert_array_equal(model.mask >= 128, right)
+    assert stopped == [wrong_dir]  # the first read was told to stop
 
 
 def _hold_runs(monkeypatch) -> threading.Event:

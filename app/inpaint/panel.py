@@ -298,9 +298,9 @@ class InpaintPanel(QWidget):
         layers are taken on the GUI thread when read, as one undo step."""
         shape, hints_path, resets = self.model.shape, _hints_beside(path), self.model.resets
 
-        def work(job: jobs.Job):
-            return (mask_io.load_mask(path, shape),
-                    mask_io.load_hints(hints_path, shape) if hints_path else None)
+        def work(job: jobs.Job):  # stopped when another import is chosen, or the clip goes
+            return (mask_io.load_mask(path, shape, job.is_cancelled),
+                    mask_io.load_hints(hints_path, shape, job.is_cancelled) if hints_path else None)
 
         def done(job: jobs.Job, layers) -> None:
             mask, hint_layer = layers
