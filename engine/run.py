@@ -129,8 +129,9 @@ def gpu_out_of_memory(exc: BaseException) -> bool:
 
 
 def _stop_if(cancel: Callable[[], bool] | None) -> None:
-    """Cancelled between the steps before the first level (a sketch's structure, the bars,
-    the source's colours: seconds on a long Full-HD clip, where a cancel went unheard)."""
+    """Cancelled: asked between levels, and between the steps before the first one (a
+    sketch's structure, the bars, the source's colours: seconds on a long Full-HD clip,
+    where a cancel went unheard)."""
     if cancel is not None and cancel():
         raise Cancelled()
 
@@ -361,8 +362,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     n = 0
     while n < len(levels):
         level = levels[n]
-        if cancel is not None and cancel():
-            raise Cancelled()
+        _stop_if(cancel)
         setup = setups[n]
         assert setup is not None
         t_pyr = time.perf_counter()

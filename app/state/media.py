@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.io.clip import MAX_PIXELS, MAX_VOXELS, VideoClip, max_side_hint
+from engine.io.clip import MAX_PIXELS, MAX_VOXELS, VideoClip, max_side_hint, rate_text
 
 _serials = itertools.count(1)
 
@@ -77,10 +77,7 @@ class Source:
 
     def describe(self) -> str:
         """"name — 256×144 · 13 frames · 10 fps · 1.30 s"."""
-        fps = self.clip.fps
-        # 29.97, 59.94, 23.976 as cameras name them (".3g" said 30, 59.9, 24)
-        fps_text = f"{float(fps):.3f}".rstrip("0").rstrip(".") if fps.denominator != 1 \
-            else str(fps.numerator)
+        fps_text = rate_text(self.clip.fps)  # 29.97, 59.94, 23.976 as cameras name them
         audio = " · audio" if self.clip.has_audio else ""
         # Read smaller than the file (over the memory caps): the header keeps saying so.
         shrunk = next((f" (downscaled from {n.split()[2]})" for n in self.clip.notes

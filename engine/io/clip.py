@@ -66,6 +66,11 @@ class VideoClip:
         return int(self.frames.shape[1]), int(self.frames.shape[2])
 
 
+def rate_text(fps: Fraction) -> str:
+    """A frame rate as people write it: 25, 29.97, 59.94, 23.976 (".3g" said 30 and 24)."""
+    return str(fps.numerator) if fps.denominator == 1 else f"{float(fps):.3f}".rstrip("0").rstrip(".")
+
+
 RATE_SLACK = 0.01  # a range's own rate within this share of the clip's is the clip's
 
 

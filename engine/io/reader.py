@@ -18,6 +18,7 @@ from engine.io.clip import (
     DEFAULT_IMAGE_FPS,
     MAX_PIXELS,
     MAX_VOXELS,
+    Orientation,
     VideoClip,
     VideoInfo,
     max_side_hint,
@@ -25,6 +26,7 @@ from engine.io.clip import (
     orientation,
     pixel_count,
     range_rate,
+    rate_text,
     scaled_size,
 )
 from engine.io.container import open_input
@@ -136,10 +138,12 @@ def iter_frames(
                 tick.append(float(stream.time_base))
             stream.thread_type = "SLICE"  # no frame threads: early exits need no draining
             stream.codec_context.thread_count = DECODE_THREADS
-            zero = None
+            zero, ops = None, None
             for i, frame in enumerate(container.decode(stream)):
                 if i == 0:
                     zero = frame.time
+                    # The stream's orientation, from its first frame: once, not at every frame.
+                    ops = orientation(display_values(av, frame), frame.rotation)
                 if i < start:
                     continue
                 if end is not None and i >= end:
@@ -147,16 +151,15 @@ def iter_frames(
                 if times is not None:
                     known = frame.time is not None and zero is not None
                     times.append(frame.time - zero if known else math.nan)
-                yield _to_rgb(path, frame, out_hw, expect_hw, over_black)
+                yield _to_rgb(path, frame, ops, out_hw, expect_hw, over_black)
     except av.FFmpegError as exc:
         raise damaged(path) from exc
 
 
 def _to_rgb(
-    path: Path, frame: av.VideoFrame, out_hw: tuple[int, int] | None,
+    path: Path, frame: av.VideoFrame, ops: Orientation, out_hw: tuple[int, int] | None,
     expect_hw: tuple[int, int] | None, over_black: bool = False,
 ) -> np.ndarray:
-    ops = orientation(display_values(av, frame), frame.rotation)
     turned = ops[0]
     disp_hw = (frame.width, frame.height) if turned else (frame.height, frame.width)
     if expect_hw is not None and disp_hw != expect_hw:
@@ -187,10 +190,6 @@ def _off_rate(shown: np.ndarray, fps: float, tick: float = 0.0) -> bool:
     return bool(np.any(np.abs(steps - 1.0 / fps) > 1.0 / (6.0 * fps) + max(tick, 0.002)))
 
 
-def _rate_text(fps: Fraction) -> str:
-    return str(fps.numerator) if fps.denominator == 1 else f"{float(fps):.3f}".rstrip("0").rstrip(".")
-
-
 def _notes(info: VideoInfo, h: int, w: int, over_black: bool = False,
            uneven: bool = False, fps: Fraction | None = None) -> list[str]:
     notes = []
@@ -209,7 +208,7 @@ def _notes(info: VideoInfo, h: int, w: int, over_black: bool = False,
         notes.append("transparency (alpha) ignored: the colours are used as they are")
     if uneven:
         notes.append(f"variable frame rate: frames are used evenly spaced at "
-                     f"{_rate_text(fps or info.fps)} "
+                     f"{rate_text(fps or info.fps)} "
                      "fps, so the timing can differ from the source")
     return notes
 
@@ -344,8 +343,8 @@ def read_video(
         else info.variable_rate
     notes = _notes(info, h, w, over_black, uneven, fps) + plan.notes
     if fps != info.fps and info.fps > 0:
-        notes.append(f"frames {start}..{start + count - 1} play at {_rate_text(fps)} fps, their "
-                     f"own rate in the source (the whole clip averages {_rate_text(info.fps)} fps)")
+        notes.append(f"frames {start}..{start + count - 1} play at {rate_text(fps)} fps, their "
+                     f"own rate in the source (the whole clip averages {rate_text(info.fps)} fps)")
     if info.fps <= 0:
         notes.append(f"frame rate unknown; assuming {fps} fps")
     if start or (end is not None and end < total):
