@@ -179,13 +179,13 @@ def test_the_last_mask_import_chosen_wins(panel, tmp_path, qtbot, monkeypatch): 
     right_dir = mask_io.save_png(right, None, tmp_path / "right")[0]
     gate, real, stopped = threading.Event(), mask_io.load_mask, []
 
-    def slow(path, shape, cancel=None):
+    def slow(path, shape, cancel=None, progress=None):
         if "wrong" in str(path):  # a long read: stopped once another import is chosen
             while not gate.wait(0.02):
                 if cancel is not None and cancel():
                     stopped.append(path)
                     break
-        return real(path, shape, cancel)
+        return real(path, shape, cancel, progress)
 
     monkeypatch.setattr(panel_module.mask_io, "load_mask", slow)
     panel.start_import(wrong_dir)
@@ -209,6 +209,61 @@ def _hold_runs(monkeypatch) -> threading.Event:
 
     monkeypatch.setattr(generation, "engine_levels", held)
     return gate
+
+
+def _held_import(monkeypatch, stopped: list):
+    """load_mask that reads nothing until cancelled (a long Full-HD video)."""
+    from app.inpaint import panel as panel_module
+    from engine.errors import Cancelled
+
+    def held(path, shape, cancel=None, progress=None):
+        while not cancel():
+            threading.Event().wait(0.02)
+        stopped.append(path)
+        raise Cancelled()
+
+    monkeypatch.setattr(panel_module.mask_io, "load_mask", held)
+
+
+def test_a_mask_import_counts_its_frames_and_can_be_cancelled(panel, tmp_path, qtbot,  # noqa: F811
+                                                              monkeypatch):
+    """The status bar counts the frames read; while reading, Import… is Cancel Import, which
+    stops the read and leaves the layers as they were (there was no way to stop a read of a
+    long mask video but to wait)."""
+    model = panel.model
+    hole = np.zeros(SHAPE, bool)
+    hole[:, 10:30, 10:30] = True
+    folder = mask_io.save_png(hole, None, tmp_path / "m")[0]
+    said: list[str] = []
+    panel.message.connect(said.append)
+    panel.start_import(folder)
+    qtbot.waitUntil(lambda: any(m.startswith("Imported") for m in said), timeout=10_000)
+    counted = [m for m in said if m.endswith("frames")]
+    assert counted and counted[-1] == f"Importing m… {SHAPE[0]} of {SHAPE[0]} frames", said
+    assert panel.import_button.text() == "Import…"
+
+    model.clear()
+    stopped: list = []
+    _held_import(monkeypatch, stopped)
+    job = panel.start_import(folder)
+    assert panel.import_button.text() == "Cancel Import"
+    panel.import_button.click()
+    qtbot.waitUntil(lambda: job not in jobs.running_jobs(), timeout=10_000)
+    qtbot.wait(50)
+    assert stopped == [folder] and not model.mask.any()
+    assert said[-1] == "Import of m cancelled; the mask is as it was."
+    assert panel.import_button.text() == "Import…" and "Load a mask" in panel.import_button.toolTip()
+
+
+def test_a_clip_change_stops_a_mask_import_read(panel, tmp_path, qtbot, monkeypatch):  # noqa: F811
+    """Another clip opened while a mask is read stops the read at once (it was read to its end
+    for nothing, seconds of a worker on a Full-HD video), and Import… is back."""
+    stopped: list = []
+    _held_import(monkeypatch, stopped)
+    job = panel.start_import(tmp_path / "any")
+    panel.model.reset(panel.model.shape)  # what opening another clip does
+    qtbot.waitUntil(lambda: job not in jobs.running_jobs(), timeout=10_000)
+    assert stopped == [tmp_path / "any"] and panel.import_button.text() == "Import…"
 
 
 def test_a_refused_generate_leaves_the_running_runs_line(draft_window, qtbot, monkeypatch):

@@ -27,21 +27,24 @@ PNG_FPS = Fraction(25)  # PNG frames carry no rate; any will do
 
 
 def load_mask(path: str | PathLike[str], shape: tuple[int, int, int],
-              cancel: Callable[[], bool] | None = None) -> np.ndarray:
+              cancel: Callable[[], bool] | None = None,
+              progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """(T, H, W) uint8 coverage, 255 where the picture is bright (any channel > 127). Read and
     checked as the engine reads a run's mask (one frame or one per frame, the clip's aspect
     ratio), except that a blank layer is accepted: painting goes on from it. cancel() is
-    asked at every frame read (Cancelled)."""
+    asked at every frame read (Cancelled); progress(read, expected) told after each."""
     _not_a_project(path)
     return load_layer_mask(path, shape, source_frames=shape[0], allow_blank=True,
-                           cancel=cancel).astype(np.uint8) * 255
+                           cancel=cancel, progress=progress).astype(np.uint8) * 255
 
 
 def load_hints(path: str | PathLike[str], shape: tuple[int, int, int],
-               cancel: Callable[[], bool] | None = None) -> np.ndarray:
+               cancel: Callable[[], bool] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """(T, H, W, 4) RGBA: the colour with alpha 255 where not (nearly) black, 0 elsewhere."""
     _not_a_project(path)
-    return load_layer_hints(path, shape, source_frames=shape[0], allow_blank=True, cancel=cancel)
+    return load_layer_hints(path, shape, source_frames=shape[0], allow_blank=True, cancel=cancel,
+                            progress=progress)
 
 
 def _not_a_project(path: str | PathLike[str]) -> None:

@@ -4,6 +4,7 @@ MaskOverlay that paints it. It writes only through those two objects.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -37,6 +38,7 @@ from engine.errors import EngineError
 
 IMPORT_FAILED, EXPORT_FAILED = "Cannot import the masks", "Cannot export the masks"
 NOTHING_TO_EXPORT = "There is no mask to export yet."
+PROGRESS_S = 0.1  # how often a long import says how far it is
 SCOPE_LABELS = {"frame": "This frame", "range": "In–out range", "all": "All frames"}
 MAX_SIZE = int(2 * MAX_RADIUS)
 
@@ -58,6 +60,8 @@ class InpaintPanel(QWidget):
         self.export_name = "masks"
         self._jobs: dict[jobs.Job, tuple] = {}  # import/export on a worker: (done, failure)
         self._import: jobs.Job | None = None  # the latest import: an earlier one is dropped
+        self._import_resets = 0  # the layers' reset the import was read for
+        self._import_name = ""
         self._saying: dict[jobs.Job, str] = {}  # what each job's status line says
         self._build_actions()
 
@@ -159,7 +163,9 @@ class InpaintPanel(QWidget):
                                   "sequence for the whole folder (a '<name>_hints' folder "
                                   "beside it adds hint colours), one image for every frame, "
                                   "or a video.")
-        self.import_button.clicked.connect(self.choose_import)
+        self.import_button.clicked.connect(self._import_clicked)
+        self._import_text, self._import_tip = self.import_button.text(), ""
+
         self.export_button = tip(QPushButton("Export…"),
                                   "Write the mask as numbered PNG frames (white = hole) and "
                                   "hint colours to '<name>_hints'.")
@@ -193,6 +199,7 @@ class InpaintPanel(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
         model.history_changed.connect(self._history_changed)
+        model.history_changed.connect(self._drop_stale_import)  # also emitted by a reset
         model.masked_frames_changed.connect(self._masked_changed)
         self._history_changed()
         self._masked_changed(model.masked_frames())
@@ -295,26 +302,76 @@ class InpaintPanel(QWidget):
 
     def start_import(self, path: str | Path) -> jobs.Job:
         """import_from with the reading on a worker (seconds for a Full-HD sequence); the
-        layers are taken on the GUI thread when read, as one undo step."""
+        layers are taken on the GUI thread when read, as one undo step. The status bar counts
+        the frames read, and while it reads Import… is Cancel Import."""
         shape, hints_path, resets = self.model.shape, _hints_beside(path), self.model.resets
 
         def work(job: jobs.Job):  # stopped when another import is chosen, or the clip goes
-            return (mask_io.load_mask(path, shape, job.is_cancelled),
-                    mask_io.load_hints(hints_path, shape, job.is_cancelled) if hints_path else None)
+            def told(what: str):
+                last = [0.0]
+
+                def progress(n: int, total: int) -> None:
+                    now = time.monotonic()  # a few lines a second, not one per frame
+                    if n >= total or now - last[0] >= PROGRESS_S:
+                        last[0] = now
+                        job.report((n, total, what))
+                return progress
+
+            return (mask_io.load_mask(path, shape, job.is_cancelled, told("")),
+                    mask_io.load_hints(hints_path, shape, job.is_cancelled,
+                                       told("hint colours")) if hints_path else None)
 
         def done(job: jobs.Job, layers) -> None:
             mask, hint_layer = layers
             if job is not self._import or self.model.resets != resets:
                 return  # another import chosen since, or another clip (or new project)
-            self._import = None
+            self._import_over(job)
             self.model.set_arrays(mask, hint_layer)
             self.message.emit(_imported(path))
 
         if self._import is not None:  # the user chose again: the last choice wins
             self._jobs.pop(self._import, None)
             self._import.cancel()
+        else:
+            self._import_tip = self.import_button.toolTip()  # the mask's or the sketch's
         self._import = self._start(work, done, IMPORT_FAILED, f"Importing {Path(path).name}…")
+        self._import_resets, self._import_name = resets, Path(path).name
+        self.import_button.setText("Cancel Import")
+        self.import_button.setToolTip("Stop reading the masks (what is painted stays).")
         return self._import
+
+    def _import_clicked(self) -> None:
+        if self._import is not None:
+            self.cancel_import()
+        else:
+            self.choose_import()
+
+    def cancel_import(self) -> None:
+        """Stop the import being read; the layers stay as they are."""
+        job = self._import
+        if job is None:
+            return
+        self._jobs.pop(job, None)
+        job.cancel()
+        self._saying.pop(job, None)
+        self._import_over(job)
+        self.message.emit(f"Import of {self._import_name} cancelled; the mask is as it was.")
+
+    def _import_over(self, job: jobs.Job) -> None:
+        """Import… again once the latest import has ended, whatever its end."""
+        if job is self._import:
+            self._import = None
+            self.import_button.setText(self._import_text)
+            self.import_button.setToolTip(self._import_tip)
+
+    def _drop_stale_import(self) -> None:
+        """Another clip (or a new project) reset the layers: an import read for the old one
+        stops now, not after reading the whole file for nothing."""
+        if self._import is not None and self.model.resets != self._import_resets:
+            self._jobs.pop(self._import, None)
+            self._import.cancel()
+            self._saying.pop(self._import, None)
+            self._import_over(self._import)
 
     def start_export(self, folder: str | Path) -> jobs.Job:
         """export_to with the PNG encoding on a worker, the layers copied there too (on
@@ -363,14 +420,17 @@ class InpaintPanel(QWidget):
     @Slot(object)
     def _on_job_done(self, job: jobs.Job) -> None:
         self._saying.pop(job, None)
+        self._import_over(job)  # failed: Import… again (the dialog says why)
 
     @Slot(object, object)
     def _on_job_progress(self, job: jobs.Job, value) -> None:
-        """How far a long export is: "Writing masks… 12 of 64 frames"."""
+        """How far a long export or import is: "Writing masks… 12 of 64 frames",
+        "Importing masks… hint colours 12 of 64 frames"."""
         saying = self._saying.get(job)
         if saying is not None and job in self._jobs:
-            done, total = value
-            self.message.emit(f"{saying} {done} of {total} frames")
+            done, total, *what = value
+            part = f" {what[0]}" if what and what[0] else ""
+            self.message.emit(f"{saying}{part} {done} of {total} frames")
 
     @Slot(object, str)
     def _on_job_failed(self, job: jobs.Job, message: str) -> None:

@@ -47,7 +47,8 @@ def _check_frames(n: int, shape: Shape3, start: int, source_frames: int | None, 
 
 def _read_layer(path: str | os.PathLike[str], shape: Shape3, start: int,
                 source_frames: int | None, what: str,
-                cancel: Callable[[], bool] | None = None) -> tuple[np.ndarray, float]:
+                cancel: Callable[[], bool] | None = None,
+                progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, float]:
     """The layer's frames for the clip: (T or 1, h, w, 3) uint8, checked against the clip,
     and the scale they were read at (below 1: shrunk from the file's size)."""
     from engine.io.reader import read_video, source_shape
@@ -65,7 +66,7 @@ def _read_layer(path: str | os.PathLike[str], shape: Shape3, start: int,
     try:
         # Read at about the clip's size: a full-size layer for a downscaled clip stays small.
         frames = read_video(path, start=first, end=end, max_side=max(h, w), max_voxels=2**62,
-                            over_black=True, cancel=cancel).frames  # transparent: unpainted
+                            over_black=True, cancel=cancel, progress=progress).frames  # transparent: unpainted
     except InputError as exc:
         raise InputError(f"cannot read the {what}: {exc}") from exc
     if len(frames) not in (1, t):  # the probe's count was an estimate (some formats)
@@ -102,16 +103,18 @@ def _fit(frames: np.ndarray, shape: Shape3) -> np.ndarray:
 
 def load_mask(path: str | os.PathLike[str], shape: Shape3, start: int = 0,
               source_frames: int | None = None, *, allow_blank: bool = False,
-              cancel: Callable[[], bool] | None = None) -> np.ndarray:
+              cancel: Callable[[], bool] | None = None,
+              progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """A (T, H, W) bool hole from numbered PNG frames, an image or a video (white = hole).
 
     shape: the clip's (T, H, W); start and source_frames: where the clip starts in its
     source and how many frames the source has, so a mask for the whole source fits a range.
     allow_blank: accept a mask with nothing or everything painted (the editor imports a
     layer to paint on further; a run needs a hole that leaves something to fill it from).
+    cancel and progress: as read_video's.
     """
     name = Path(path).name or str(path)
-    frames, scale = _read_layer(path, shape, start, source_frames, "mask", cancel)
+    frames, scale = _read_layer(path, shape, start, source_frames, "mask", cancel, progress)
     # Any channel over the line (channel by channel: a max over the last axis is 4x slower).
     line = hole_line(scale)
     mask = _fit((frames[..., 0] > line) | (frames[..., 1] > line) | (frames[..., 2] > line), shape)
@@ -128,11 +131,13 @@ def load_mask(path: str | os.PathLike[str], shape: Shape3, start: int = 0,
 
 def load_hints(path: str | os.PathLike[str], shape: Shape3, start: int = 0,
                source_frames: int | None = None, *, allow_blank: bool = False,
-               cancel: Callable[[], bool] | None = None) -> np.ndarray:
+               cancel: Callable[[], bool] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """(T, H, W, 4) RGBA hints: the painted colour, alpha 255 where not (nearly) black; RGB
     is 0 where unpainted. allow_blank: accept hints with no colour (see load_mask)."""
     name = Path(path).name or str(path)
-    rgb = _fit(_read_layer(path, shape, start, source_frames, "hint file", cancel)[0], shape)
+    rgb = _fit(_read_layer(path, shape, start, source_frames, "hint file", cancel,
+                             progress)[0], shape)
     alpha = (rgb.max(axis=-1) > 8).astype(np.uint8) * 255
     rgb = np.where(alpha[..., None] > 0, rgb, 0).astype(np.uint8)
     if not alpha.any() and not allow_blank:

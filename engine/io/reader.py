@@ -289,6 +289,7 @@ def read_video(
     path: str | os.PathLike[str], *, start: int = 0, end: int | None = None,
     max_side: int | None = None, max_pixels: int = MAX_PIXELS, max_voxels: int = MAX_VOXELS,
     min_frames: int = 1, over_black: bool = False, cancel: Callable[[], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> VideoClip:
     """Decode frames [start, end) of a video, a single image or a folder of numbered images.
 
@@ -296,11 +297,16 @@ def read_video(
     applied. over_black: transparent pixels read as black (mask and hint layers: transparent
     is unpainted); else transparency is ignored. Every problem with the input is raised as
     one InputError line. cancel: polled at every frame (a read of minutes the editor has
-    moved on from stops, raising Cancelled).
+    moved on from stops, raising Cancelled). progress(read, expected): called at every
+    frame read (expected is the probe's count for the range, which may be an estimate).
     """
     def check() -> None:
         if cancel is not None and cancel():
             raise Cancelled()
+
+    def took() -> None:
+        if progress is not None:
+            progress(buf.count, max(buf.count, expected))
 
     plan = _plan(Path(path).expanduser(), start, end, max_side, max_pixels, max_voxels)
     path, name, info, total, chosen = plan.path, plan.name, plan.info, plan.total, plan.chosen
@@ -315,11 +321,13 @@ def read_video(
             for rgb in iter_frames(file, (h, w), 0, 1, expect_hw=first_hw, over_black=over_black):
                 check()
                 buf.append(rgb)
+                took()
     else:
         for rgb in iter_frames(path, (h, w), start, end, over_black=over_black, times=times,
                                tick=tick):
             check()
             buf.append(rgb)
+            took()
             if buf.count * h * w > max_voxels:
                 _check_size(name, info.height, info.width, max(buf.count, expected), max_side,
                             max_pixels, max_voxels)
