@@ -238,3 +238,27 @@ def test_the_export_button_refuses_an_empty_mask(panel, tmp_path, monkeypatch):
     panel.model.clear()
     panel.export_button.click()
     assert len(asked) == 1 and len(failures) == 2
+
+
+def test_an_edit_of_many_frames_shows_the_wait_cursor(panel, monkeypatch):
+    """A Grow over a long Full-HD clip holds the GUI thread for a few tenths of a second:
+    the pointer says so while it runs, and is itself again after (a failing edit too)."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.inpaint import panel as panel_module
+
+    seen = []
+
+    def grow(pixels, scope, frame, in_out):
+        cursor = QApplication.overrideCursor()
+        seen.append(None if cursor is None else cursor.shape())
+        return True
+
+    monkeypatch.setattr(panel.model, "grow", grow)
+    panel.scope.setCurrentIndex(panel.scope.findData("all"))
+    panel.edit_buttons["Grow"].click()  # 6 small frames: not worth a cursor
+    monkeypatch.setattr(panel_module, "BUSY_PIXELS", 0)
+    panel.edit_buttons["Grow"].click()
+    from PySide6.QtCore import Qt
+    assert seen == [None, Qt.CursorShape.WaitCursor]
+    assert QApplication.overrideCursor() is None
