@@ -125,13 +125,15 @@ def _morph(a: KeyDrawing, b: KeyDrawing, w: float
 
 
 def fill_between_keys(ink: np.ndarray, colours: np.ndarray | None = None,
-                      cancel: Callable[[], bool] | None = None
+                      cancel: Callable[[], bool] | None = None,
+                      progress: Callable[[int, int], None] | None = None
                       ) -> tuple[np.ndarray, np.ndarray | None]:
     """Frames with no ink take their key frames' drawing: morphed between two keys, held
     before the first and after the last. ink (T, H, W) bool; colours (T, H, W, 3) uint8 or
     None (the tone of each ink pixel; an in-between frame takes the nearer key's tones).
     Returns new arrays; a sketch with no key frame comes back unchanged. cancel() is asked
-    at every frame made (seconds for a long Full-HD clip; Cancelled)."""
+    at every frame made (seconds for a long Full-HD clip; Cancelled); progress(made, total)
+    told after each, total being the frames morphed between keys."""
     keys = np.flatnonzero(ink.reshape(len(ink), -1).any(1))
     ink = ink.copy()
     colours = None if colours is None else colours.copy()
@@ -142,6 +144,7 @@ def fill_between_keys(ink: np.ndarray, colours: np.ndarray | None = None,
     if colours is not None:
         colours[: keys[0]] = colours[keys[0]]
         colours[keys[-1] + 1 :] = colours[keys[-1]]
+    total, made = int(np.maximum(np.diff(keys) - 1, 0).sum()), 0
     for k0, k1 in zip(keys[:-1], keys[1:], strict=True):
         if k1 - k0 < 2:
             continue
@@ -152,6 +155,9 @@ def fill_between_keys(ink: np.ndarray, colours: np.ndarray | None = None,
             ink[f], tones = morph(a, b, (f - k0) / (k1 - k0))
             if colours is not None:
                 colours[f] = tones
+            made += 1
+            if progress is not None:
+                progress(made, total)
     return ink, colours
 
 
@@ -234,10 +240,12 @@ class FrameDrawings:
 
 def sketch_from_layers(ink: np.ndarray, hints: np.ndarray | None = None, *,
                        fill_keys: bool = True,
-                       cancel: Callable[[], bool] | None = None) -> np.ndarray:
+                       cancel: Callable[[], bool] | None = None,
+                       progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """The sketch the engine reads: white paper, black ink, or the painted tone where a
     colour was painted. ink (T, H, W) bool; hints (T, H, W, 4) uint8 RGBA (alpha > 0 where a
-    tone is painted) or None. Returns (T, H, W, 3) uint8."""
+    tone is painted) or None. Returns (T, H, W, 3) uint8. cancel and progress: as
+    fill_between_keys's."""
     if ink.ndim != 3:
         raise ValueError(f"ink must be (T, H, W), got {ink.shape}")
     colours = np.zeros((*ink.shape, 3), np.uint8)
@@ -245,7 +253,7 @@ def sketch_from_layers(ink: np.ndarray, hints: np.ndarray | None = None, *,
         painted = hints[..., 3] > 0
         colours[painted] = hints[painted][:, :3]
     if fill_keys:
-        ink, colours = fill_between_keys(ink, colours, cancel)
+        ink, colours = fill_between_keys(ink, colours, cancel, progress)
     out = np.full((*ink.shape, 3), PAPER, np.uint8)
     out[ink] = colours[ink]
     return out

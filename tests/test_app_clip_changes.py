@@ -372,14 +372,16 @@ def test_a_mask_export_copies_the_layers_on_its_worker_and_counts_its_frames(pan
 
 def test_a_run_that_prepares_its_input_says_so_and_cancels_there(draft_window, qtbot):
     """A sketch's frames are made before the first level (up to 20 s for 64 Full-HD
-    frames): the panel said "Starting…" throughout; a cancel then is heard there too."""
+    frames): the panel said "Starting…" throughout; now it counts them, and a cancel then
+    is heard there too."""
     from app.window.runs import PREPARING_TEXT
     from engine.errors import Cancelled
     from engine.request import Request
 
     win, gate, asked = draft_window, threading.Event(), []
 
-    def prepare(request, cancel):
+    def prepare(request, cancel, progress):
+        progress(3, 8)
         while not gate.wait(0.02):
             if cancel():
                 asked.append(True)
@@ -388,7 +390,8 @@ def test_a_run_that_prepares_its_input_says_so_and_cancels_there(draft_window, q
 
     selection = win.runs.current_selection()
     win.generation.start(selection, Request(seed=3), prepare)
-    qtbot.waitUntil(lambda: win.panel.status.text() == PREPARING_TEXT, timeout=10_000)
+    qtbot.waitUntil(lambda: win.panel.status.text() == PREPARING_TEXT + " 3 of 8", timeout=10_000)
+    assert win.panel.progress.value() == 3 and win.panel.progress.maximum() == 8
     win.generation.cancel()
     qtbot.waitUntil(lambda: not jobs.running_jobs(), timeout=10_000)
     assert asked == [True] and win.panel.status.text() == "Cancelled"

@@ -256,6 +256,34 @@ def test_sketch_key_frames_slide_whatever_the_in_out_range(window, qtbot):
     assert ink_x == sorted(ink_x) and ink_x[0] < ink_x[-1]  # it moves within the range
 
 
+def test_a_runs_sketch_frames_are_counted_and_kept_for_the_next_run(window, qtbot):
+    """The frames a run's worker slides between key frames are counted as they are made, and
+    kept: a second Generate on the same drawing made them all again (seconds each time on a
+    long Full-HD sketch). A stroke after makes them anew."""
+    from engine.request import Request
+
+    window.panel.set_task("Sketch")
+    sketch = window.sketch
+    sketch.panel.scope.setCurrentIndex(sketch.panel.scope.findData("frame"))
+    sketch.panel.size_spin.setValue(6)
+    QApplication.processEvents()
+    for frame, x in ((0, 8), (CLIP_T - 1, 40)):
+        window.playback.seek(frame)
+        QApplication.processEvents()
+        drag_on_view(window.viewer.source.view, window.viewer.source.box, [(x, 16), (x + 1, 16)])
+    told: list[tuple[int, int]] = []
+    made = sketch.frames_maker(1, 4)(Request(), None, lambda n, t: told.append((n, t)))
+    assert told == [(n, CLIP_T - 2) for n in range(1, CLIP_T - 1)]
+    kept = []
+    again = sketch.frames_maker(0, CLIP_T - 1)(Request(), None, lambda n, t: kept.append(n))
+    assert kept == [] and np.array_equal(again.guide[1:5], made.guide)
+    window.playback.seek(2)
+    QApplication.processEvents()
+    drag_on_view(window.viewer.source.view, window.viewer.source.box, [(20, 30), (21, 30)])
+    sketch.frames_maker(0, CLIP_T - 1)(Request(), None, lambda n, t: kept.append(n))
+    assert kept  # a new drawing: made again
+
+
 def test_the_canvas_shows_the_frames_between_key_frames_faint(window, qtbot):
     """A frame that is not drawn on shows the drawing a run gives it, faint, and says which
     key frames it comes from; a key frame shows only its own ink on white paper."""
@@ -991,6 +1019,7 @@ def test_a_sketch_grid_and_its_favourites_make_the_sketch_off_the_gui_thread(
     np.testing.assert_array_equal(run.args[0].frames, grid)
     window.cache.clear()
     made_on.clear()
+    sketch._frames = None  # the run's frames are kept for the next run: dropped, so made again
     items = window.exports.favourite_items()
     assert len(items) == 1 and items[0].frames is None and items[0].prepare is not None
     assert not made_on  # nothing made on the GUI thread for the export's request

@@ -228,18 +228,28 @@ class SketchController(QObject):
         """A function giving a request the sketch of the range, safe to call on a worker:
         the frames made already, or a copy of the layers to make them from, once (a grid's
         seeds and an export's favourites share one). Its second argument, cancel(), stops
-        the making (the slides between key frames took seconds after a Cancel)."""
+        the making (the slides between key frames took seconds after a Cancel); its third,
+        progress(made, total), is told after each frame slid between key frames. What it
+        makes is kept for the next run while the drawing stays as it was (a second Generate
+        on a long Full-HD sketch made the same frames again, seconds each time)."""
         from engine.sketch_layers import sketch_from_layers
 
-        if self._frames is not None and self._frames[0] == self._revision:
-            frames = self._frames[1][first : last + 1]
-            return lambda request, cancel=None: replace(request, guide=frames)
+        kept = self._frames
+        if kept is not None and kept[0] == self._revision:
+            frames = kept[1][first : last + 1]
+            return lambda request, cancel=None, progress=None: replace(request, guide=frames)
+        revision = self._revision
         ink, hints = self.model.as_request_arrays(None)  # copies: strokes may go on
         made: list[np.ndarray] = []
 
-        def make(request: Request, cancel: Callable[[], bool] | None = None) -> Request:
+        def make(request: Request, cancel: Callable[[], bool] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> Request:
             if not made:
-                made.append(sketch_from_layers(ink, hints, cancel=cancel)[first : last + 1])
+                whole = sketch_from_layers(ink, hints, cancel=cancel, progress=progress)
+                made.append(whole[first : last + 1])
+                # One assignment, atomic: the GUI thread reads the pair whole or not at all,
+                # and uses it only while the drawing is still at this revision.
+                self._frames = (revision, whole)
             return replace(request, guide=made[0])
 
         return make

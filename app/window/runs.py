@@ -319,12 +319,14 @@ class RunController(QObject):
         self.panel.set_progress(0, 1, "Ready")  # the last clip's run says nothing of this one
 
     # -- reports from the run --------------------------------------------------------------
-    @Slot()
-    def _on_preparing(self) -> None:
+    @Slot(int, int)
+    def _on_preparing(self, made: int, total: int) -> None:
         """A sketch's frames are made before the first level: up to 20 s for 64 Full-HD
-        frames, which said "Starting…" throughout."""
-        self.panel.set_progress(0, 1, PREPARING_TEXT)
-        self.messages.status(f"{PREPARING_TEXT} (Esc cancels)")
+        frames, which said "Starting…" throughout. The bar counts the frames slid between
+        key frames."""
+        text = PREPARING_TEXT + (f" {made} of {total}" if total else "")
+        self.panel.set_progress(made, max(total, 1), text)
+        self.messages.status(f"{text} (Esc cancels)")
 
     @Slot(object)
     def _on_progress(self, p: RunProgress) -> None:

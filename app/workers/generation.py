@@ -111,7 +111,8 @@ def to_result(level: LevelResult, request: Request, selection: Selection,
     )
 
 
-PREPARING = "preparing"  # reported before a run's prepare() (GenerationRunner.preparing)
+PREPARING_REPORT_S = 0.1  # how often the making of a sketch's frames is told
+PREPARING = "preparing"  # reported as (PREPARING, made, total) by a run's prepare()
 
 
 class GenerationRunner(QObject):
@@ -121,7 +122,9 @@ class GenerationRunner(QObject):
     failed = Signal(str)
     cancelled = Signal()
     progress = Signal(object)  # RunProgress
-    preparing = Signal()  # the run's input is being made before its first level (a sketch's)
+    # The run's input is being made before its first level (a sketch's frames between its
+    # key frames): (made, total), (0, 0) before the first is made.
+    preparing = Signal(int, int)
     busy_changed = Signal(bool)
 
     def __init__(self, cache: ResultCache, parent: QObject | None = None,
@@ -174,9 +177,18 @@ class GenerationRunner(QObject):
 
         def work(job: jobs.Job) -> None:
             final = None
+            run = request
             if prepare is not None:  # seconds for a long sketch: said, not "Starting…"
-                job.report(PREPARING)
-            run = prepare(request, job.is_cancelled) if prepare is not None else request
+                job.report((PREPARING, 0, 0))
+                last = [0.0]
+
+                def told(made: int, total: int) -> None:  # a few times a second
+                    now = time.perf_counter()
+                    if made >= total or now - last[0] >= PREPARING_REPORT_S:
+                        last[0] = now
+                        job.report((PREPARING, made, total))
+
+                run = prepare(request, job.is_cancelled, told)
             for level in engine_levels(frames, run, job.is_cancelled):
                 job.report(level)
                 final = level if level.final else None
@@ -227,10 +239,10 @@ class GenerationRunner(QObject):
             self._job = None
 
     @Slot(object, object)
-    def _on_level(self, job: jobs.Job, level: LevelResult | Realism | str) -> None:
-        if isinstance(level, str):  # PREPARING
+    def _on_level(self, job: jobs.Job, level: LevelResult | Realism | tuple) -> None:
+        if isinstance(level, tuple):  # (PREPARING, made, total)
             if job is self._job:
-                self.preparing.emit()
+                self.preparing.emit(level[1], level[2])
             return
         if isinstance(level, Realism):
             if self._scoring is not None and job is self._scoring[0]:
