@@ -65,10 +65,14 @@ class Playback(QObject):
         return self._rate != 0
 
     def set_clip(self, length: int, fps: float, frame: int = 0) -> None:
-        """A new clip (or a new length): keeps playing if it was playing."""
+        """A new clip (or a new length): keeps playing if it was playing, unless it has one
+        frame (an image, an empty Result view): then it stops, as the button must say (it
+        said Pause, and the first Space seemed to do nothing)."""
         self._length = max(1, int(length))
         self._fps = float(fps) if fps and fps > 0 else 25.0
         self._laps = 0
+        if self._length <= 1 and self._rate:
+            self._set_rate(0)
         self.seek(frame, force=True)
 
     # -- commands ----------------------------------------------------------------------

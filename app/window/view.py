@@ -121,11 +121,10 @@ class ViewController(QObject):
         if self.mode == "side" and self.result is not None:
             # A result longer than the clip plays on over the clip's loops (a longer
             # retarget); one as long or shorter starts again at the in point each loop.
-            rate = self._result_fps() / clip.fps  # an analogy plays at its clip A's rate
+            first, rate = self._result_sync()
             longer = self.result.length > self.playback.length * rate
             index = result_index_for_source(self.playback.unwrapped if longer else frame,
-                                            self.session.in_out.in_point, self.result.length,
-                                            rate)
+                                            first, self.result.length, rate)
             self.viewer.result.show_frame(self.result.frame_at(index), self.result.display_size)
             self.viewer.result.set_counter(
                 f"{index + 1} / {self.result.length}",
@@ -147,7 +146,8 @@ class ViewController(QObject):
         if mode == "result" and old != "result":
             length = self.result.length if self.result is not None else 1
             fps = self._result_fps()
-            start = result_index_for_source(pos, in_out.in_point, length, fps / clip.fps)
+            first, rate = self._result_sync()
+            start = result_index_for_source(pos, first, length, rate)
             self._left_source = (pos, start)  # back where it was, unless the result moved
             self.timeline.show_in_out(False)
             if self.result is None:
@@ -157,7 +157,8 @@ class ViewController(QObject):
             self.playback.set_clip(length, fps, start)
         elif mode != "result" and old == "result":
             left, at = self._left_source
-            start = left if pos == at else min(in_out.in_point + pos, clip.length - 1)
+            first, rate = self._result_sync()
+            start = left if pos == at else min(first + int(pos / rate + 1e-6), clip.length - 1)
             start = min(start, clip.length - 1)
             self.timeline.set_clip(clip.frames, clip.fps)
             self.timeline.set_in_out(in_out.in_point, in_out.out_point)
@@ -165,6 +166,21 @@ class ViewController(QObject):
             self.playback.set_clip(clip.length, clip.fps, start)
         else:
             self.show_frame(self.playback.frame)
+
+    def _result_sync(self) -> tuple[int, float]:
+        """How the result lines up with the source: the in point it was made from (while
+        its clip is open; else the one set now: an out-of-date result moved with a new in
+        point), and result frames per source frame: 1 for a range's own result, a
+        variable-rate range's included (its rate is the range's own, not the clip's
+        average: frames were skipped beside it); an analogy's clip A rate over the range's."""
+        clip, result, in_out = self.clip, self.result, self.session.in_out
+        first, last = in_out.in_point, in_out.out_point
+        made = None if result is None else result.source_range
+        if made is not None and made[0] == clip.serial and made[2] < clip.length:
+            first, last = made[1], made[2]
+        if result is None or not result.fps:
+            return first, 1.0
+        return first, float(result.fps) / float(clip.clip.rate_of(first, last))
 
     def _result_fps(self) -> float:
         """The result's frame rate (an analogy's is its clip A's), else the clip's."""
@@ -238,6 +254,8 @@ class ViewController(QObject):
         self.output.set_range_length(last - first + 1)
         self.inpaint.set_in_out(first, last)
         self.sketch.set_in_out(first, last)
+        if self.mode == "side":  # the result beside follows (an out-of-date one's range)
+            self.show_frame(self.playback.frame)
         if self.clip is not None:
             count = last - first + 1
             self.status(f"In {first + 1}, out {last + 1}: {count} frame{'s' if count > 1 else ''} "
