@@ -265,3 +265,46 @@ def test_the_export_dialog_says_what_becomes_of_the_sound(qtbot, tmp_path):
     quiet = ExportDialog("clip", [3], tmp_path, single=True)
     qtbot.addWidget(quiet)
     assert quiet.sound.isHidden()
+
+
+def test_the_dialog_says_the_sound_is_left_out_of_a_source_gone_or_replaced(tmp_path):
+    """The dialog said "the clip's, kept" of a file deleted or recorded over since it was
+    opened, and the export was then written silent (the writer's check, which it now uses)."""
+    from app.state.media import Selection, _identity
+    from app.window.export import sound_line
+
+    source = tmp_path / "src.mp4"
+    source.write_bytes(b"the recording")
+    frames = np.zeros((10, 8, 8, 3), np.uint8)
+    selection = Selection(frames, (0, 0, 9), Fraction(10), source, 0, has_audio=True,
+                          identity=_identity(source))
+    assert sound_line(selection, 1.0) == "Sound: the clip's, kept."
+    source.write_bytes(b"another, longer recording")
+    assert sound_line(selection, 1.0) == ("Sound: left out: src.mp4 has changed on disk since "
+                                          "it was opened.")
+    source.unlink()
+    assert sound_line(selection, 1.0) == "Sound: left out: src.mp4 is no longer on disk."
+
+
+def test_a_clip_name_too_long_to_export_under_still_opens_the_dialog(qtbot, tmp_path):
+    """A clip named in 82 CJK characters (250 bytes): the name offered, with _seed0003.mp4,
+    is over the system's 255 bytes, and looking for it raised: Export Result did nothing."""
+    stem = "日" * 82
+    dialog = ExportDialog(stem, [3], tmp_path, single=True)
+    qtbot.addWidget(dialog)
+    assert dialog.targets() == [tmp_path / f"{stem}_seed0003.mp4"]
+
+
+def test_a_name_with_another_formats_suffix_chosen_with_browse_picks_that_format(
+        qtbot, tmp_path, monkeypatch):
+    """holiday.gif typed in Browse…'s save dialog became holiday.mp4 (typed in the field it
+    picks GIF)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "holiday.gif"), "")))
+    dialog = ExportDialog("clip", [3], tmp_path, single=True)
+    qtbot.addWidget(dialog)
+    assert dialog.kind == "mp4"
+    dialog._browse()
+    assert dialog.kind == "gif" and dialog.targets() == [tmp_path / "holiday.gif"]

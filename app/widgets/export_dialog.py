@@ -120,7 +120,7 @@ class ExportDialog(QDialog):
         name_2_seed0002.mp4, ... (a retarget and a variation of one seed were offered one
         name, and the second export asked to replace the first)."""
         name, n = output_name(self._stem, seed, self.kind), 2
-        while (self._folder / name).exists() and n < 1000:
+        while _taken(self._folder / name) and n < 1000:
             name, n = output_name(f"{self._stem}_{n}", seed, self.kind), n + 1
         return name
 
@@ -190,4 +190,15 @@ class ExportDialog(QDialog):
                 path = str(Path(path) / output_name(self._stem, self._seeds[0], "png"))
         if path:
             self.target.setText(path)
+            self._follow_typed_suffix(path)  # holiday.gif typed in the dialog: GIF, as typed here
             self._refresh()
+
+
+def _taken(path: Path) -> bool:
+    """Whether a file of that name is there; a name the system refuses (over 255 bytes: a
+    clip named in 82 CJK characters, with _seed0000.mp4 added) is free to offer, and the
+    export's check then says it is too long (exists() raised, and Export did nothing)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False

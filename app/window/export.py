@@ -319,9 +319,13 @@ FAVOURITES_SOUND = ("Sound: each video keeps the clip's when it lasts as long as
 def sound_line(selection: Selection, seconds: float) -> str:
     """What the export dialog says of a result's sound ("" for a clip without): kept when
     the result lasts as long as the range it was made from (the writer's rule, within half a
-    frame), left out otherwise."""
+    frame), left out otherwise, and left out when the file is no longer the one read (the
+    writer's check: the dialog said "kept" and the file was written silent)."""
     if not selection.has_audio:
         return ""
+    gone = selection.sound_gone()
+    if gone:
+        return f"Sound: left out: {gone}."
     if abs(seconds - selection.duration) <= 0.5 / float(selection.output_fps):
         return "Sound: the clip's, kept."
     return (f"Sound: left out: the result lasts {seconds:.2f} s, the range it was made from "
