@@ -491,3 +491,57 @@ def test_choosing_a_hint_colour_selects_hint_strokes(window, qtbot, monkeypatch)
     monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor(200, 40, 40)))
     panel.hint_color.click()
     assert panel.hint_kind.isChecked() and window.inpaint.overlay.hint_color == QColor(200, 40, 40)
+
+
+def test_generate_reads_the_mask_on_the_runs_worker(window, qtbot, monkeypatch):
+    """The mask and hint arrays of a run were made on the GUI thread at Generate (up to
+    1.3 s for 64 Full-HD frames painted across, and after every stroke with Update on
+    change): the run's worker makes them, and a second run on the same mask reuses them."""
+    import threading
+
+    model = window.inpaint.model
+    real, made_on = model.request_arrays_later, []
+
+    def spy(in_out=None):
+        make = real(in_out)
+
+        def made():
+            made_on.append(threading.current_thread() is threading.main_thread())
+            return make()
+        return made
+
+    monkeypatch.setattr(model, "request_arrays_later", spy)
+    set_scope(window, "all")
+    final = paint_and_generate(window, qtbot)
+    assert made_on == [False]
+    hole, _ = real()()  # not through the spy
+    src = window.session.clip.frames
+    np.testing.assert_array_equal(final.frames[~hole], src[~hole])  # that mask's run
+    window.panel.seed.setValue(window.panel.seed.value() + 1)
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+    assert made_on == [False]  # kept, not made again
+
+
+def test_a_mask_painted_on_while_the_run_reads_it_runs_again(window, qtbot, monkeypatch):
+    """A stroke begun just after Generate, while the worker copies the layers: the copy may
+    be torn, so no result of it comes; the run is made again from the mask as it is."""
+    from app.inpaint.mask_model import LayersChanged
+
+    controller, tries = window.inpaint, []
+    real = controller.arrays_maker
+
+    def once_stale(first, last):
+        make = real(first, last)
+
+        def made(request, cancel=None, progress=None):
+            tries.append(1)
+            if len(tries) == 1:
+                raise LayersChanged()
+            return make(request, cancel, progress)
+        return made
+
+    monkeypatch.setattr(controller, "arrays_maker", once_stale)
+    set_scope(window, "all")
+    final = paint_and_generate(window, qtbot)
+    assert len(tries) == 2 and final.final

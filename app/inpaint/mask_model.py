@@ -20,6 +20,7 @@ from app.inpaint.ops import HOLE
 from app.state.events import Event
 from app.state.project_file import SnapshotStale
 from app.state.release import let_go
+from engine.errors import EngineError
 
 TILE = 64  # a stroke saves old values tile by tile, the first time it reaches a tile
 UNDO_BUDGET = 256 * 2**20  # bytes over all undo + redo atoms; the oldest go first
@@ -34,6 +35,15 @@ class MaskChange:
     start: int
     stop: int
     box: tuple[int, int, int, int] | None = None
+
+
+class LayersChanged(EngineError):
+    """The layers were painted on while a run's worker read them (after Generate): the run
+    is made again from the layers as they are then (GenerationRunner.layers_changed)."""
+
+    def __init__(self) -> None:
+        super().__init__("The mask was painted on while it was read for this run; run it "
+                         "again.")
 
 
 @dataclass

@@ -54,12 +54,8 @@ class BrowserController(QObject):
             return None
         in_out = (self.session.in_out.in_point, self.session.in_out.out_point)
         selection = self.runs.selection_for(settings, in_out)
-        prepare = None
-        if settings.task == "sketch":  # its frames are made on the grid's worker, as a run's
-            request = self.runs.request_for(settings, in_out, arrays=False)
-            prepare = self.runs.guided.sketch.frames_maker(*in_out)
-        else:
-            request = self.runs.request_for(settings, in_out)
+        # A sketch's frames and a mask's arrays are made on the grid's worker, as a run's.
+        request, prepare = self.runs.request_and_maker(settings, in_out)
         if not self.runs.size_allowed(selection, request):
             return None
         self._setup, self._layers = (settings, in_out), selection.token[3:]

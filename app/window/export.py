@@ -166,7 +166,7 @@ class ExportController(QObject):
         only (the engine would make another video); if it is gone, it is left out, and
         `left_out` names it."""
         items, length = [], self.session.clip.length
-        makers: dict[tuple[int, int], Callable] = {}  # a sketch's frames, once per range
+        makers: dict[tuple, Callable] = {}  # a sketch's frames, a mask's arrays: once per range
         self.left_out = []  # see export_favourites: (seed, why)
         for fav in self.session.favourites:
             if fav.in_out[1] >= length:
@@ -174,8 +174,9 @@ class ExportController(QObject):
                                       f"{fav.in_out[1] + 1} of a longer version of the clip"))
                 continue
             selection = self.runs.selection_for(fav.settings, fav.in_out)
-            sketch = fav.settings.task == "sketch"  # its frames: on the export's worker
-            request = self.runs.request_for(fav.settings, fav.in_out, arrays=not sketch)
+            # A sketch's frames and a mask's arrays: made on the export's worker.
+            layered = fav.settings.task in ("sketch", "inpaint")
+            request = self.runs.request_for(fav.settings, fav.in_out, arrays=not layered)
             # An analogy's clip A still being read is not the one it will be made with.
             own = self.session.makes(fav) and not (fav.settings.task == "analogy"
                                                    and self.runs.guided.loading)
@@ -192,10 +193,11 @@ class ExportController(QObject):
             if done is not None:  # made with another clip A: at that one's rate
                 selection = replace(selection, out_fps=done.fps)
             prepare = None
-            if sketch and done is None:
-                if fav.in_out not in makers:
-                    makers[fav.in_out] = self.runs.guided.sketch.frames_maker(*fav.in_out)
-                prepare = makers[fav.in_out]
+            if layered and done is None:
+                made = (fav.settings.task, fav.in_out)
+                if made not in makers:
+                    makers[made] = self.runs.request_and_maker(fav.settings, fav.in_out)[1]
+                prepare = makers[made]
             items.append(ExportItem(fav.seed, done.request if done else request,
                                     done.frames if done else None, selection, prepare))
         return items

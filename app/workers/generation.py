@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from app.inpaint.mask_model import LayersChanged
 from app.state.media import Selection
 from app.state.request_builder import quality_of
 from app.state.result_cache import ResultCache
@@ -112,7 +113,8 @@ def to_result(level: LevelResult, request: Request, selection: Selection,
 
 
 PREPARING_REPORT_S = 0.1  # how often the making of a sketch's frames is told
-PREPARING = "preparing"  # reported as (PREPARING, made, total) by a run's prepare()
+PREPARING = "preparing"
+LAYERS_CHANGED = "layers changed"  # reported when a run's prepare() found them painted on  # reported as (PREPARING, made, total) by a run's prepare()
 
 
 class GenerationRunner(QObject):
@@ -125,6 +127,9 @@ class GenerationRunner(QObject):
     # The run's input is being made before its first level (a sketch's frames between its
     # key frames): (made, total), (0, 0) before the first is made.
     preparing = Signal(int, int)
+    # The mask was painted on while the run's worker read it (after Generate): no result
+    # comes; the window makes the run again from the layers as they are.
+    layers_changed = Signal()
     busy_changed = Signal(bool)
 
     def __init__(self, cache: ResultCache, parent: QObject | None = None,
@@ -188,7 +193,11 @@ class GenerationRunner(QObject):
                         last[0] = now
                         job.report((PREPARING, made, total))
 
-                run = prepare(request, job.is_cancelled, told)
+                try:
+                    run = prepare(request, job.is_cancelled, told)
+                except LayersChanged:  # painted on while read: made again (layers_changed)
+                    job.report((LAYERS_CHANGED,))
+                    return
             for level in engine_levels(frames, run, job.is_cancelled):
                 job.report(level)
                 final = level if level.final else None
@@ -240,8 +249,14 @@ class GenerationRunner(QObject):
 
     @Slot(object, object)
     def _on_level(self, job: jobs.Job, level: LevelResult | Realism | tuple) -> None:
-        if isinstance(level, tuple):  # (PREPARING, made, total)
-            if job is self._job:
+        if isinstance(level, tuple):  # (PREPARING, made, total) or (LAYERS_CHANGED,)
+            if job is not self._job:
+                return
+            if level[0] == LAYERS_CHANGED:
+                self._job = None
+                self.busy_changed.emit(False)
+                self.layers_changed.emit()
+            else:
                 self.preparing.emit(level[1], level[2])
             return
         if isinstance(level, Realism):
