@@ -596,6 +596,9 @@ def test_the_sketch_panel_speaks_of_the_drawing_not_of_masks(window):
     words = [tip for tip in said if re.search(r"\b(holes?|masks?)\b", tip, re.IGNORECASE)]
     assert not words, words
     assert "Thicken the ink" in panel.edit_buttons["Grow"].toolTip()
+    # A run takes ink where it is drawn at least half: no soft brush that the canvas showed
+    # as a fade of tones and the run took as a hard stroke half as wide.
+    assert not panel.form.isRowVisible(panel.hardness) and window.sketch.overlay.hardness == 1.0
 
 
 def test_settings_without_a_motion_clip_let_it_go_and_new_levels_are_measured(window, qtbot,

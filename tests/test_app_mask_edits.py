@@ -284,7 +284,7 @@ def test_the_overlay_is_the_same_colours_as_the_plain_formula():
     out = np.zeros((90, 120, 4), np.uint8)
     compose_overlay(out, m, 1, ys, xs, (255, 48, 96), 0.5, False)
     cover, op = m.mask[1].astype(int), 128
-    painted_hint = m.hints[1, ..., 3] > 0
+    painted_hint = m.hints[1, ..., 3] >= HOLE
     assert painted_hint.any()
     want = np.zeros_like(out)
     want[..., :3] = (255, 48, 96)
@@ -292,3 +292,23 @@ def test_the_overlay_is_the_same_colours_as_the_plain_formula():
     want[painted_hint, :3] = m.hints[1][painted_hint, :3]
     want[painted_hint, 3] = cover[painted_hint] * min(255, op * 9 // 5) // 255
     assert np.array_equal(out, want)
+
+
+def test_a_soft_hint_is_shown_in_its_colour_only_where_the_run_takes_it():
+    """A soft Hint inside a Remove hole: its faint rim was drawn in the hint colour, nearly
+    opaque, while the run took those pixels as plain hole (at hardness 0 the colour on
+    screen covered four times the pixels the run followed)."""
+    m = MaskModel((3, 48, 64))
+    m.begin_stroke(1, "remove", radius=16, hardness=1.0)
+    m.stroke_to(32, 24)
+    m.end_stroke()
+    m.begin_stroke(1, "hint", radius=10, hardness=0.0, color=(0, 200, 0))
+    m.stroke_to(32, 24)
+    m.end_stroke()
+    out = np.zeros((48, 64, 4), np.uint8)
+    compose_overlay(out, m, 1, slice(0, 48), slice(0, 64), (255, 48, 96), 0.5, False)
+    shown = (out[..., :3] == (0, 200, 0)).all(-1)
+    _, hints = m.as_request_arrays()
+    taken = hints[1, ..., 3] > 0
+    assert taken.any() and (m.hints[1, ..., 3] > 0).sum() > 2 * taken.sum()  # a wide soft rim
+    np.testing.assert_array_equal(shown, taken)

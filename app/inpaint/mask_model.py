@@ -362,7 +362,18 @@ class MaskModel:
         fs = st.frames
         # Views: the writes land in the model.
         self._wrote()
-        ops.apply_dab(self.mask[fs, ys, xs], self.hints[fs, ys, xs], a, st.kind, st.color)
+        hint = st.kind == "hint"
+        ops.apply_dab(self.mask[fs, ys, xs], self.hints[fs, ys, xs] if hint else None, a,
+                      st.kind, st.color)
+        if not hint:  # wiped where there are hint colours: most often nowhere near
+            box = self._hint_box()
+            near = None if box is None else [ops.overlap(b, s) for b, s in zip(box, (fs, ys, xs),
+                                                                              strict=True)]
+            if near is not None and None not in near:
+                bt, by, bx = near
+                ops.wipe_hints(self.hints[bt, by, bx],
+                               a[by.start - ys.start : by.stop - ys.start,
+                                 bx.start - xs.start : bx.stop - xs.start])
         if st.kind != "erase" and a.max() >= HOLE:
             self._set_masked(fs, True)
         self._grow_extent(fs, ys, xs, hints=st.kind == "hint")

@@ -30,7 +30,10 @@ def compose_overlay(out: np.ndarray, model: MaskModel, frame: int, ys: slice, xs
     if found is not None:
         _, by, bx = found
         hints, part, cover_part = model.hints[frame, ys, xs][by, bx], out[by, bx], cover[by, bx]
-        painted = hints[..., 3] > 0
+        # Where the run takes the colour (painted at least half, MaskModel's request
+        # arrays); a soft hint's rim, shown in it too, went to the run as plain hole (a soft
+        # hint inside a Remove hole looked up to four times its size).
+        painted = hints[..., 3] >= HOLE
         part[painted, :3] = hints[painted, :3]
         # Hint colours are what the fill will follow: show them nearly as painted.
         hint_op = min(255, op * 9 // 5)

@@ -48,6 +48,12 @@ class SketchPanel(InpaintPanel):
         self.hint_color.setAccessibleName("Tone colour")
         for widget in (self.overlay_color, self.opacity):
             self.form.setRowVisible(widget, False)  # ink is always shown as drawn
+        # A run takes ink where it is painted at least half: a soft edge showed a fade of
+        # greys (which in a sketch are tones, moving more slowly) that the run took as a
+        # hard stroke half as wide. The brush is hard, as the run reads it.
+        self.form.setRowVisible(self.hardness, False)
+        self.hardness.setValue(100)
+        overlay.set_hardness(1.0)
         # The mask edits' words are the inpainting's (holes): said of the drawing here.
         for text, about in (("Invert", "Swap ink and paper (the drawn and the blank)."),
                             ("Clear", "Remove the drawing."),
