@@ -262,3 +262,31 @@ def test_an_edit_of_many_frames_shows_the_wait_cursor(panel, monkeypatch):
     from PySide6.QtCore import Qt
     assert seen == [None, Qt.CursorShape.WaitCursor]
     assert QApplication.overrideCursor() is None
+
+
+def test_a_stills_exported_mask_comes_back_with_its_hint_colours(panel, tmp_path):
+    """A still's export is one frame; picked in the import dialog, that frame was read as an
+    image alone and the "_hints" folder beside its folder was left out."""
+    from app.inpaint import mask_io
+
+    hole = np.zeros((1, 48, 64), bool)
+    hole[0, 10:30, 10:30] = True
+    hints = np.zeros((1, 48, 64, 4), np.uint8)
+    hints[0, 15:25, 15:25] = (0, 200, 0, 255)
+    folder = mask_io.save_png(hole, hints, tmp_path / "photo_masks")[0]
+    frame = next(p for p in folder.iterdir() if p.suffix == ".png")
+    assert mask_io.import_target(frame) == folder
+
+
+def test_an_image_picked_beside_an_image_of_another_name_is_itself(tmp_path):
+    """beach_mask1.png beside beach_2024.png: both names end in digits, so the pick stood
+    for the folder, which the engine then refused as two image sequences."""
+    from app.inpaint import mask_io
+    from engine.io import write_video
+
+    still = np.zeros((1, 48, 64, 3), np.uint8)
+    mask = write_video(still, str(tmp_path / "beach_mask1.png"), fps=25)
+    write_video(still, str(tmp_path / "beach_2024.png"), fps=25)
+    assert mask_io.import_target(mask) == mask
+    write_video(still, str(tmp_path / "beach_mask2.png"), fps=25)  # now a sequence of two
+    assert mask_io.import_target(mask) == tmp_path

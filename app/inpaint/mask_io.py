@@ -21,7 +21,8 @@ from engine.errors import InputError
 from engine.io.clip import IMAGE_EXTS
 from engine.io.masks import load_hints as load_layer_hints
 from engine.io.masks import load_mask as load_layer_mask
-from engine.io.writer import FRAMES_MARK
+from engine.io.probe import sequence_kind
+from engine.io.writer import FRAMES_MARK, written_frames_folder
 
 PNG_FPS = Fraction(25)  # PNG frames carry no rate; any will do
 
@@ -68,6 +69,10 @@ def import_target(path: str | PathLike[str]) -> Path:
         return p.parent
     if not (p.is_file() and p.suffix.lower() in IMAGE_EXTS and p.stem[-1:].isdigit()):
         return p
+    # A frame of a folder an export wrote stands for it even alone: a still's export is one
+    # frame, and picked as itself its "_hints" folder was not read (the colours were lost).
+    if written_frames_folder(p.parent):
+        return p.parent
     try:
         return p.parent if len(numbered_like(p)) > 1 else p
     except OSError:
@@ -75,10 +80,12 @@ def import_target(path: str | PathLike[str]) -> Path:
 
 
 def numbered_like(image: Path) -> list[Path]:
-    """The images beside `image` (itself included) of its kind whose names end in digits:
-    the frames of its numbered sequence."""
-    suffix = image.suffix.lower()
-    return [q for q in image.parent.iterdir() if q.suffix.lower() == suffix and q.stem[-1:].isdigit()]
+    """The images beside `image` (itself included) of its numbered sequence: named alike but
+    for their numbers, as the engine groups a folder's frames (beach_mask1.png beside one
+    beach_2024.png is an image alone, not a folder of two sequences)."""
+    kind = sequence_kind(image)
+    return [q for q in image.parent.iterdir()
+            if q.stem[-1:].isdigit() and not q.name.startswith(".") and sequence_kind(q) == kind]
 
 
 HINT_DARKEST = 9  # the darkest grey a hints file can hold as painted

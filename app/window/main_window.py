@@ -363,8 +363,9 @@ class MainWindow(QMainWindow):
         """A file picked or dropped. A frame of a numbered sequence may stand for the whole
         sequence, as for clip A and masks: asked, since a camera's photos are numbered too."""
         sequence = mask_io.import_target(path)
-        if sequence != Path(path).expanduser():
-            count = len(mask_io.numbered_like(Path(path).expanduser()))
+        count = len(mask_io.numbered_like(Path(path).expanduser())) \
+            if sequence != Path(path).expanduser() else 1
+        if count > 1:  # (an export's one frame stands for its folder: the same picture)
             answer = prompts.ask_sequence_or_image(self, Path(path).name, sequence.name, count)
             if answer is None:
                 return

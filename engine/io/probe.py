@@ -134,6 +134,12 @@ def _iso_tracks(path: Path) -> bool:
     return False
 
 
+def sequence_kind(image: Path) -> str:
+    """The sequence an image file belongs to: its name with every number as "#", and its
+    suffix (frame_0001.png and frame_0002.PNG: "frame_#.png")."""
+    return re.sub(r"\d+", "#", image.stem) + image.suffix.lower()
+
+
 def list_images(folder: Path) -> list[Path]:
     """Image files in a folder, in natural order of the numbers in their names."""
     try:
@@ -147,7 +153,7 @@ def list_images(folder: Path) -> list[Path]:
     # read as one clip, their frames interleaved.
     kinds: dict[str, int] = {}
     for f in files:
-        kind = re.sub(r"\d+", "#", f.stem) + f.suffix.lower()
+        kind = sequence_kind(f)
         kinds[kind] = kinds.get(kind, 0) + 1
     if len(kinds) > 1:
         named = ", ".join(f"{k.replace('#', '*')} ({n})" for k, n in sorted(kinds.items(), key=lambda kn: -kn[1]))
