@@ -213,3 +213,40 @@ def test_loaded_layers_leave_no_old_paint_on_the_overlay(rig):
     mask[:, 2:6, 2:6] = 255
     rig.model.load(mask, np.zeros((T, H, W, 4), np.uint8))
     assert ov.image.image[3, 3, 3] > 0 and ov.image.image[35, 50, 3] == 0
+
+
+def test_a_frame_with_only_faint_paint_is_drawn_and_then_cleared(rig):
+    """A soft eraser leaves a faint rim under half strength (not a hole): stepping onto that
+    frame and off to a blank one left the rim drawn over the blank frame, and a faint frame
+    shown after a blank one was not drawn at all."""
+    from app.inpaint.render import compose_overlay
+
+    model, overlay = rig.model, rig.overlay
+    model.begin_stroke(1, "remove", 8, 1.0)
+    model.stroke_to(40, 24)
+    model.end_stroke()
+    model.begin_stroke(1, "erase", 30, 0.0)  # leaves a faint rim
+    model.stroke_to(40, 24)
+    model.end_stroke()
+    assert model.mask[1].any() and not model.masked_frames()[1]
+    h, w = model.shape[1:]
+
+    def own(frame):
+        out = np.zeros((h, w, 4), np.uint8)
+        compose_overlay(out, model, frame, slice(0, h), slice(0, w),
+                        overlay.overlay_color.getRgb()[:3], overlay.opacity, overlay.onion)
+        return int((out[..., 3] > 0).sum())
+
+    for frame in (1, 2, 1, 0, 2, 1):
+        overlay.set_frame(frame)
+        assert int((overlay._rgba[..., 3] > 0).sum()) == own(frame), frame
+
+
+def test_the_smallest_brush_paints_one_pixel(rig):
+    """The Size box offers 1 px; the brush stopped at 2 px (a dab painted a cross of 5)."""
+    rig.overlay.set_radius(0.5)
+    assert rig.overlay.radius == 0.5
+    rig.model.begin_stroke(0, "remove", rig.overlay.radius, 1.0)
+    rig.model.stroke_to(20.5, 20.5)
+    rig.model.end_stroke()
+    assert int((rig.model.mask[0] >= 128).sum()) == 1

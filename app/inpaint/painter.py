@@ -21,7 +21,7 @@ from app.qt_fixes import protect_none
 
 protect_none()  # this Qt module may be the first one imported (tests, tools/mask_demo.py)
 
-MIN_RADIUS, MAX_RADIUS = 1.0, 400.0
+MIN_RADIUS, MAX_RADIUS = 0.5, 400.0  # a 1 px brush (the Size box offers it) to 800 px
 RINGS = (("#000000", 3.0), ("#ffffff", 1.2))  # the brush circle: (colour, width in points)
 TOOLS = ("brush", "eraser", "eyedropper")
 _PAINT_BUTTONS = (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton)
@@ -174,12 +174,17 @@ class MaskOverlay(QObject):
         t, h, w = self.model.shape
         self.frame = min(self.frame, t - 1)
         reach = 1 if self.onion else 0
-        shown = self.model.masked_frames()[max(0, self.frame - reach) : self.frame + reach + 1]
+        box = self.model.extent()
+        # Any paint at all, a faint rim left by a soft eraser included (masked_frames counts
+        # holes, painted at half or more: a faint frame's paint stayed on the next frame
+        # shown, and a faint frame shown after a blank one was not drawn). 1-3 ms a frame
+        # of a Full-HD clip painted across.
+        first, stop = max(0, self.frame - reach), self.frame + reach + 1
+        painted = box is not None and bool(self.model.mask[first:stop, box[1], box[2]].any())
         if self._rgba.shape[:2] != (h, w):
             self._rgba, self._blank, self._clear = np.zeros((h, w, 4), np.uint8), False, True
-        elif not shown.any() and self._blank:
-            return  # playback over unmasked frames: nothing to redo
-        box = self.model.extent()
+        elif not painted and self._blank:
+            return  # playback over unpainted frames: nothing to redo
         if box is not None:
             _, ys, xs = box
             self._compose(ys, xs)
@@ -188,7 +193,7 @@ class MaskOverlay(QObject):
                 self._rgba[..., 3] = 0
                 self._clear = True
             self.image.setImage(self._rgba, autoLevels=False, rect=self.image_rect())
-        self._blank = not shown.any()
+        self._blank = not painted
 
     def _on_changed(self, change: MaskChange) -> None:
         reach = 1 if self.onion else 0  # onion skin also shows the neighbours
