@@ -21,7 +21,10 @@ from engine.errors import Cancelled
 
 INK = (0, 0, 0)
 PAPER = 255
-INK_DARKNESS = 0.25  # an imported pixel at least this dark (0 white .. 1 black) is ink
+# An imported pixel at least this dark (0 white .. 1 black) is ink: what a run reads as drawn
+# (engine.structure.INK). At 0.25 a light tone (grey 200, a yellow) drawn in the editor,
+# exported and imported again came back as paper, where the run had made it a level.
+INK_DARKNESS = 0.15
 BOX_MARGIN = 16  # pixels around two keys' ink and their slide where one frame is drawn
 
 

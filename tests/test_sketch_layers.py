@@ -159,6 +159,27 @@ def test_load_sketch_image_and_video(tmp_path):
         load_sketch(tmp_path / "missing.png", (2, 10, 10))
 
 
+def test_light_tones_come_back_from_an_exported_sketch(tmp_path):
+    """A grey 200 and a yellow tone drawn, written as a run gets them and imported again:
+    they came back as paper (import took ink at darkness 0.25, a run at 0.15), so the
+    editor and the command line read one folder as two sketches."""
+    from engine.sketch_layers import INK_DARKNESS
+    from engine.structure import INK
+
+    assert INK_DARKNESS == INK
+    ink = np.zeros((1, 24, 60), bool)
+    hints = np.zeros((1, 24, 60, 4), np.uint8)
+    for x, tone in ((5, None), (25, (200, 200, 200)), (45, (255, 220, 0))):
+        ink[0, 6:18, x : x + 10] = True
+        if tone is not None:
+            hints[0, 6:18, x : x + 10] = (*tone, 255)
+    drawn = sketch_from_layers(ink, hints)
+    write_video(drawn, tmp_path / "sketch.png", fps=Fraction(10))
+    back_ink, back_hints = load_sketch(tmp_path / "sketch.png", (1, 24, 60))
+    np.testing.assert_array_equal(back_ink, ink)
+    np.testing.assert_array_equal(sketch_from_layers(back_ink, back_hints), drawn)
+
+
 def test_structure_overlay_thumbnails():
     clip = moving_square(t=6, h=48, w=64)
     thumbs, levels = clip_overlay(clip, 3, max_side=32)
