@@ -1198,3 +1198,19 @@ def test_choosing_a_tone_selects_tone_strokes(window, qtbot, monkeypatch):
     drag_on_view(window.viewer.source.view, window.viewer.source.box, [(10, 16), (30, 16)])
     hints = window.session.sketch.hints
     assert (hints[0, 16, 20, :3] == 64).all() and hints[0, 16, 20, 3] > 0  # a tone, not ink
+
+
+def test_a_clip_a_named_and_not_found_is_not_stood_in_for_by_the_open_one(window, qtbot,
+                                                                           motion_files, tmp_path):
+    """A project names clip A y.mp4, moved away; x.mp4 was open: the status bar said y was
+    not found, yet x stayed in the slot and runs used it, while the project saved y."""
+    window.panel.set_task("Analogy")
+    choose_motion(window, qtbot, motion_files / "square.mp4")
+    missing = str(tmp_path / "moved" / "y.mp4")
+    settings = window.runs.sync.commit()
+    window.session.set_settings(settings.with_(motion_path=missing))
+    QApplication.processEvents()
+    assert window.session.motion is None
+    assert window.runs.sync.commit().motion_path == missing  # the project still names y
+    assert not window.panel.generate.isEnabled()
+    assert "y.mp4 was not found" in window.statusBar().currentMessage()

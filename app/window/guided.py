@@ -68,6 +68,7 @@ class GuidedController(QObject):
         self._loader: jobs.Job | None = None
         self._after_load: Callable[[], None] | None = None  # a run waiting for clip A
         self._loading = ""  # the path being read
+        self._named_missing = ""  # a clip A named (a project's) and not found: still named
         self._overlay_jobs: dict[str, jobs.Job | None] = {"motion": None, "look": None}
         self._stale = {"motion": True, "look": True}
         # The levels the overlays are (to be) measured with: a project's may differ.
@@ -161,7 +162,9 @@ class GuidedController(QObject):
             self.messages.error("Cannot open the motion clip", message)
 
     def _on_motion(self, source: Source | None) -> None:
-        path = str(source.path) if source is not None and source.path else ""
+        # A clip A named but not found (a project's) stays the path the panel names.
+        kept, self._named_missing = self._named_missing, ""
+        path = str(source.path) if source is not None and source.path else kept
         if path != self.page.motion_path:
             self.page.motion_path = path
             self.panel.edited.emit()  # the session takes the panel's settings, with the path
@@ -194,9 +197,14 @@ class GuidedController(QObject):
                 path = str(beside)
         if os.path.exists(path):
             self.load_motion(path)
-        else:
-            self.messages.status(f"The analogy's motion clip {Path(path).name} was not found; "
-                                 "choose it again in “Motion from (A)”.", 10000)
+            return
+        if motion is not None:
+            # The clip A open is not the one named: a run would use it, though the project
+            # names another (and saves that one). None is open now; the path stays named.
+            self._named_missing = settings.motion_path
+            self.session.set_motion(None)
+        self.messages.status(f"The analogy's motion clip {Path(path).name} was not found; "
+                             "choose it again in “Motion from (A)”.", 10000)
 
     def _on_clip(self, clip: Source | None) -> None:
         # A favourite waiting for its clip A was the last clip's: it must not run on this one.
