@@ -89,6 +89,12 @@ def run_guided(args: argparse.Namespace) -> int:
     look_settings, layout_settings = settings.with_(max_side=look_side), settings.with_(max_side=layout_side)
     look_shape = source_shape(args.look, start=args.start, end=args.end, max_side=look_side)
     layout_shape = source_shape(layout_path, max_side=layout_side)
+    if sketch and args.frames and layout_shape[0] > 1 and args.frames != layout_shape[0]:
+        # Said from the header, naming the file: it was refused after both clips were read,
+        # after a warning about the length it then refused.
+        raise InputError(f"{Path(layout_path).name}: the sketch has {layout_shape[0]} frames "
+                         f"but --frames {args.frames} was given: leave --frames out (the output "
+                         "is as long as the sketch), or sketch in one image")
     frames = args.frames or (look_shape[0] if sketch and layout_shape[0] == 1 else layout_shape[0])
     height, width = _typed_size(args, layout_path, layout_settings)  # in A's (the sketch's) pixels
     out = (frames, height or layout_shape[1], width or layout_shape[2])

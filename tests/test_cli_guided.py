@@ -179,3 +179,10 @@ def test_a_still_clip_a_and_a_missing_mask_are_refused_before_any_decoding(
     assert main(["inpaint", str(files / "b.mp4"), "--mask", str(tmp_path / "m.png"),
                  "-o", str(out), "-q"]) == 2
     assert capsys.readouterr().err.strip() == "error: m.png: file not found"
+    # A sketch of 10 frames with --frames 40: refused once both were read, after a warning
+    # about the output's length that it then refused, naming no file.
+    assert main(["sketch", str(files / "sketch"), str(files / "b.mp4"), "--frames", "40",
+                 "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: sketch: the sketch has {T} frames but --frames 40 was given")
+    assert "warning" not in err
