@@ -301,11 +301,24 @@ def _exit(code: int) -> None:
     against 1.2 s), and by now every output is written, closed and renamed, and no thread
     or child process is left. The editor (Qt) exits the ordinary way."""
     if "torch" in sys.modules and "PySide6" not in sys.modules:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):  # None where the caller closed it (>&-)
+            try:
+                if stream is not None:
+                    stream.flush()
+            except (OSError, ValueError):
+                pass  # a stream gone or full: the work is done, its exit code stands
         os._exit(code)
     sys.exit(code)
 
 
+def _run() -> int:
+    try:
+        return main()
+    except KeyboardInterrupt:  # Ctrl-C while the first imports run: no traceback
+        if sys.stderr is not None:
+            print("\ncancelled", file=sys.stderr)
+        return 130
+
+
 if __name__ == "__main__":
-    _exit(main())
+    _exit(_run())

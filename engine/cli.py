@@ -436,6 +436,21 @@ def load_engine_meanwhile(voxels: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Ctrl-C while the parser's imports run (the first quarter second), or a second one
+    # while the engine's import ends: "cancelled", not a traceback.
+    try:
+        return _main(argv)
+    except _Terminated as stop:
+        print("\nstopped (terminated)", file=sys.stderr)
+        return 128 + int(stop.args[0])
+    except KeyboardInterrupt:
+        print("\ncancelled", file=sys.stderr)
+        return 130
+    finally:
+        _join_loader()
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # the command's own parser says it, with its own --help (the top one lists none)
@@ -446,19 +461,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     start = time.perf_counter()
-    try:
-        with survive_closed_pipes():
-            return _dispatch(args, start)
-    finally:
-        _join_loader()
+    with survive_closed_pipes():
+        return _dispatch(args, start)
 
 
 def _join_loader() -> None:
-    """Never leave an import running into the interpreter's shutdown."""
+    """Never leave an import running into the interpreter's shutdown (at most the rest of
+    PyTorch's import, about a second: a Ctrl-C meanwhile waits for it too)."""
     global _loader
-    if _loader is not None:
-        _loader.join()
-        _loader = None
+    while _loader is not None:
+        try:
+            _loader.join()
+            _loader = None
+        except KeyboardInterrupt:
+            continue
 
 
 class _Terminated(KeyboardInterrupt):

@@ -16,10 +16,13 @@ from typing import Any, TextIO
 
 
 class _Forgiving:
-    """A text stream that turns quiet, instead of raising, once its pipe is closed."""
+    """A text stream that turns quiet, instead of raising, once its pipe is closed. quiet:
+    any error writing turns it quiet (stderr: a full disk under `2> log` stopped the run,
+    and the message saying so failed on the same stream)."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, quiet: bool = False) -> None:
         self._stream = stream
+        self._quiet = quiet
         self.closed_pipe = False
 
     def write(self, text: str) -> int:
@@ -29,7 +32,11 @@ class _Forgiving:
             except BrokenPipeError:
                 self._went_away()
             except OSError as exc:  # a full disk under `> file`: say which stream it was
-                raise OSError(exc.errno, exc.strerror, getattr(self._stream, "name", "output")) from exc
+                if self._quiet:
+                    self._went_away()
+                else:
+                    raise OSError(exc.errno, exc.strerror,
+                                  getattr(self._stream, "name", "output")) from exc
         return len(text)
 
     def flush(self) -> None:
@@ -37,6 +44,10 @@ class _Forgiving:
             try:
                 self._stream.flush()
             except BrokenPipeError:
+                self._went_away()
+            except OSError:
+                if not self._quiet:
+                    raise
                 self._went_away()
 
     def _went_away(self) -> None:
@@ -56,11 +67,18 @@ class _Forgiving:
 def survive_closed_pipes() -> Iterator[None]:
     """Within the block, stdout and stderr never stop the work because a reader went away."""
     before = sys.stdout, sys.stderr
-    if sys.stdout is not None:  # (None under pythonw)
-        sys.stdout = _Forgiving(sys.stdout)
-    if sys.stderr is not None:
-        sys.stderr = _Forgiving(sys.stderr)
+    # None under pythonw, or where the caller closed the descriptor (`>&-`, `2>&-`): the
+    # first progress line raised AttributeError, after the work or before any of it.
+    sinks = []
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            stream = open(os.devnull, "w")  # noqa: SIM115 (closed below)
+            sinks.append(stream)
+        setattr(sys, name, _Forgiving(stream, quiet=name == "stderr"))
     try:
         yield
     finally:
         sys.stdout, sys.stderr = before
+        for sink in sinks:
+            sink.close()

@@ -694,6 +694,37 @@ def test_a_full_disk_under_stdout_is_named(clip_file, tmp_path, monkeypatch, cap
     assert capsys.readouterr().err.strip().startswith("error: output: no space left on device")
 
 
+def test_closed_streams_and_a_full_disk_under_stderr_do_not_stop_the_work(clip_file, tmp_path,
+                                                                          monkeypatch):
+    """Run with stdout or stderr closed (`>&-`, `2>&-`: None in Python) or stderr on a full
+    disk: the first progress line raised (AttributeError, or ENOSPC, then the error line on
+    the same stream), and no output was written."""
+    class Full(_ClosedPipe):
+        def write(self, text):
+            raise OSError(28, "No space left on device")
+
+    for n, (out_stream, err_stream) in enumerate(((None, _ClosedPipe(99)), (_ClosedPipe(99), None),
+                                                  (_ClosedPipe(99), Full()))):
+        monkeypatch.setattr(sys, "stdout", out_stream)
+        monkeypatch.setattr(sys, "stderr", err_stream)
+        out = tmp_path / f"out{n}.mp4"
+        assert main(["generate", str(clip_file), "-o", str(out), "--frames", "4"]) == 0, n
+        assert read_video(out).frames.shape == (4, 40, 56, 3)
+
+
+def test_ctrl_c_while_the_parser_imports_is_cancelled_not_a_traceback(monkeypatch, capsys):
+    """Ctrl-C in the first quarter second (the parser's imports) or a second one while the
+    engine's import ends escaped main() as a traceback with exit code 1."""
+    import engine.cli as cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    assert main(["generate", "x.mp4", "-o", "y.mp4"]) == 130
+    assert capsys.readouterr().err.strip() == "cancelled"
+
+
 def test_inpaint_help_says_draft_keeps_the_clips_size(capsys):
     # Inpainting never shrinks its clip; the shared help said Draft's 320 px for it too.
     with pytest.raises(SystemExit):
