@@ -400,6 +400,9 @@ def test_memory_the_cpu_cannot_give_is_one_line_and_exit_3(clip_file, tmp_path, 
     ("{clip}/out.mp4", "clip.mp4 is a file, not a folder"),
     ("{tmp}/out.webm", "unknown output type '.webm'"),
     ("{tmp}/.mp4", "'.mp4' is only a suffix; give a name such as out.mp4"),
+    # A folder of PNG frames named "-" was written; /dev/null was "a file, not a folder".
+    ("-", "writing to stdout is not supported"),
+    ("/dev/null", "/dev/null: not a file or folder (a device or a pipe)"),
 ])
 def test_output_problems_are_refused_before_any_work(clip_file, tmp_path, capsys, monkeypatch,
                                                      output, message):

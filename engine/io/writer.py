@@ -232,6 +232,12 @@ def check_target(path: str | os.PathLike[str], protect: Sequence[Path | str | No
     if not text.strip() or not target.name or target.name in (".", ".."):
         raise InputError(f"{text!r} is not a name for an output; give a file name such as "
                          "out.mp4, or a folder name for PNG frames")
+    if text.strip() == "-":  # a folder of PNG frames named "-" was written
+        raise InputError("-o -: writing to stdout is not supported; give a file name such as "
+                         "out.mp4 (or a folder name for PNG frames)")
+    if target.exists() and not target.is_dir() and not target.is_file():
+        raise InputError(f"{text}: not a file or folder (a device or a pipe); give a file name "
+                         "such as out.mp4")
     if target.name.lower() in (".mp4", ".mov", ".mkv", ".gif", ".png"):
         # A suffix alone reads as a hidden folder of frames: surely not what was meant.
         raise InputError(f"{target.name!r} is only a suffix; give a name such as "
