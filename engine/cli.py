@@ -237,14 +237,17 @@ def _check_sizes(args: argparse.Namespace, path: str | Path, settings: Settings,
     mistyped --width must fail at once. Returns the run's size in voxels (the larger of
     source and output)."""
     from engine.io import source_shape
-    from engine.limits import check_output_size, check_requested_size
+    from engine.limits import INPAINT_FIX, check_output_size, check_requested_size
 
     check_requested_size(getattr(args, "frames", None), getattr(args, "height", None),
                          getattr(args, "width", None))  # before opening the input at all
     src = source_shape(path, start=args.start, end=args.end, max_side=settings.max_side)
     height, width = _typed_size(args, path, settings, asked)
     out = (getattr(args, "frames", None) or src[0], height or src[1], width or src[2])
-    check_output_size(src, out)
+    if args.command == "inpaint":  # the clip's range at its size: both shrink together
+        check_output_size(src, out, together=True, fix=INPAINT_FIX)
+    else:
+        check_output_size(src, out)
     _check_single_image_output(args.output, out[0], "frames" in vars(args))
     return max(math.prod(src), math.prod(out))
 

@@ -59,6 +59,8 @@ LARGE_VOXELS = Settings().large_voxels
 MAX_NOISE = 100.0  # colours span [-1, 1]: far above the paper's 2..5, it is noise only
 
 _FIX = "choose a smaller size (--width/--height, or --max-side for the input) or fewer frames"
+# An inpainting is the clip's size and length: its range and its scale are what can change.
+INPAINT_FIX = "use fewer frames (--start/--end) or a smaller clip (--max-side)"
 
 Shape3 = tuple[int, int, int]
 
@@ -169,13 +171,19 @@ def estimated_peak_bytes(source_shape: Shape3, output_shape: Shape3) -> int:
     return int(max(large, rich)) + RUN_BYTES
 
 
-def _fits(source_shape: Shape3, output_shape: Shape3, free: int) -> int:
+def _fits(source_shape: Shape3, output_shape: Shape3, free: int, together: bool = False) -> int:
     """The most output frames, fewer than asked, at the output's size whose run fits in
     `free` bytes (0: none). Counted down one by one: the estimate does not always grow with
-    the frames (a longer output makes more levels large, and large levels cost less)."""
+    the frames (a longer output makes more levels large, and large levels cost less).
+    together: the source has as many frames as the output (an inpainting: its in/out range),
+    so it shrinks with it."""
     t, h, w = (int(v) for v in output_shape)
+
+    def source(n: int) -> Shape3:
+        return (n, *source_shape[1:]) if together else source_shape
+
     return next((n for n in range(t - 1, 0, -1)
-                 if estimated_peak_bytes(source_shape, (n, h, w)) <= free), 0)
+                 if estimated_peak_bytes(source(n), (n, h, w)) <= free), 0)
 
 
 def _gb(n: float) -> str:
@@ -218,12 +226,16 @@ def check_requested_size(frames: int | None = None, height: int | None = None,
 
 
 def check_output_size(source_shape: tuple[int, int, int], output_shape: tuple[int, int, int],
-                      free_bytes: int | None = None) -> None:
+                      free_bytes: int | None = None, *, together: bool = False,
+                      fix: str = _FIX) -> None:
     """Refuse an output (T, H, W) over the caps, or too big for the free memory, with an
     InputError that names the limit and why.
 
     source_shape: the (T, H, W) the engine works on (after any downscale). free_bytes:
     memory available now (default: read from the system; skipped when it cannot be read).
+    together: the source is cut to the output's frames (an inpainting), so the frames that
+    would fit are counted with both shrunk (it named counts that were then refused); fix:
+    what to do, in the options of the command that asks.
     """
     source_shape = _whole(source_shape, "source")
     output_shape = _whole(output_shape, "output")
@@ -231,13 +243,13 @@ def check_output_size(source_shape: tuple[int, int, int], output_shape: tuple[in
     free = free_memory() if free_bytes is None else free_bytes
     need = estimated_peak_bytes(source_shape, output_shape)
     if free is not None and need > free:
-        frames = _fits(source_shape, output_shape, free)
+        frames = _fits(source_shape, output_shape, free, together)
         at_most = (f"; at this size {frames} frame{'s' if frames != 1 else ''} would fit"
                    if frames else "")
         raise InputError(
             f"an output of {_shape_text(output_shape)} (from {_shape_text(source_shape)}) needs about "
             f"{_gb(need)} of memory but {_gb(free)} is free (the engine keeps the source and the "
-            f"output in memory, with each level's patch descriptors){at_most}; {_FIX}")
+            f"output in memory, with each level's patch descriptors){at_most}; {fix}")
 
 
 def check_noise(sigma: float) -> None:

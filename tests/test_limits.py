@@ -187,3 +187,22 @@ def test_requested_sizes_checked_alone() -> None:
         check_requested_size(frames=MAX_FRAMES + 1)
     with pytest.raises(InputError, match="million pixels per frame"):
         check_requested_size(height=8000, width=8000)
+
+
+def test_an_inpaintings_refusal_names_a_frame_count_that_fits():
+    """An inpainting's clip is cut with its output: the count said to fit was worked out with
+    the source at full length (25 of 40 frames said to fit, refused again; 10 did), and the
+    fix named --width/--height, which inpaint does not take."""
+    import re
+
+    from engine.errors import InputError
+    from engine.limits import INPAINT_FIX, check_output_size, estimated_peak_bytes
+
+    h, w = 360, 640
+    free = estimated_peak_bytes((12, h, w), (12, h, w)) + 1
+    with pytest.raises(InputError) as refusal:
+        check_output_size((40, h, w), (40, h, w), free, together=True, fix=INPAINT_FIX)
+    said = str(refusal.value)
+    n = int(re.search(r"at this size (\d+) frames would fit", said).group(1))
+    assert n >= 12 and said.endswith(INPAINT_FIX) and "--width" not in said
+    check_output_size((n, h, w), (n, h, w), free)  # fits
