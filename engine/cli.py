@@ -156,19 +156,38 @@ def _read(args: argparse.Namespace, path: str | Path, settings: Settings):
     return read_video(path, start=args.start, end=args.end, max_side=settings.max_side)
 
 
-def _read_sides(settings: Settings, output_hw: tuple[int, int], *paths: str | Path
-                ) -> list[int | None]:
+def _read_sides(settings: Settings, output_hw: tuple[int, int], *paths: str | Path,
+                least_short: int = 0) -> list[int | None]:
     """The longest side to read each input at. Draft and --max-side shrink the run by one
     scale, so that the first input's (the source's) longest side and the output's
     (`output_hw`, in the original's pixels) both fit (engine.config.shrink_scale); None
-    reads it at full size."""
+    reads it at full size. least_short: the short side the first input needs once read (a
+    look clip's 16 px), refused here with the --max-side that gives it."""
     from engine.io import probe
+    from engine.io.clip import scaled_size
 
     if not settings.max_side:
         return [None] * len(paths)
     sizes = [probe(p) for p in paths]
     scale = shrink_scale(settings.max_side, sizes[0].height, sizes[0].width, *output_hw)
     source = max(sizes[0].height, sizes[0].width)
+    h, w = sizes[0].height, sizes[0].width
+
+    def short_read(side: int) -> int:
+        s = shrink_scale(side, h, w, *output_hw)
+        return min(scaled_size(h, w, max(MIN_READ_SIDE, round(source * s)) if s < 1 else None))
+
+    if least_short and min(h, w) >= least_short and short_read(settings.max_side) < least_short:
+        # The --max-side named is one that reads it large enough (500 was named, then
+        # refused for the look clip's 16 px).
+        least = math.ceil(least_short * max(source, *output_hw) / min(h, w))
+        while short_read(least) < least_short:
+            least += 1
+        while least > 1 and short_read(least - 1) >= least_short:  # (rounding) the least
+            least -= 1
+        raise InputError(f"--max-side {settings.max_side} would read {Path(paths[0]).name} at "
+                         f"{short_read(settings.max_side)} px on its short side for this output, "
+                         f"under the {least_short} px it needs; use --max-side {least} or more")
     if scale < 1.0 and source * scale < MIN_READ_SIDE:
         # The input is read at 8 px at least; under that the output would have come out
         # larger than --max-side (a 2x wide output at --max-side 8 was 16 px wide).

@@ -74,7 +74,7 @@ def run_guided(args: argparse.Namespace) -> int:
     )
     from engine.io import check_target, probe, read_video, source_shape
     from engine.limits import check_output_size, check_requested_size
-    from engine.tasks.analogy import look_clip_problems
+    from engine.tasks.analogy import MIN_LOOK_SIDE, look_clip_problems
 
     sketch = args.command == "sketch"
     layout_path = args.sketch if sketch else args.motion
@@ -85,7 +85,7 @@ def run_guided(args: argparse.Namespace) -> int:
     # in the result): A, which sets the output's size, is read at the output's scale.
     a = probe(layout_path)
     look_side, layout_side = _read_sides(settings, (args.height or a.height, args.width or a.width),
-                                         args.look, layout_path)
+                                         args.look, layout_path, least_short=MIN_LOOK_SIDE)
     look_settings, layout_settings = settings.with_(max_side=look_side), settings.with_(max_side=layout_side)
     look_shape = source_shape(args.look, start=args.start, end=args.end, max_side=look_side)
     layout_shape = source_shape(layout_path, max_side=layout_side)

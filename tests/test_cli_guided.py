@@ -74,8 +74,10 @@ def test_a_look_clip_shrunk_too_far_by_the_output_says_why(files, tmp_path, caps
     assert main(["analogy", str(wide), str(files / "b.mp4"), "-o", str(tmp_path / "x.mp4"),
                  "--max-side", "120", "-q"]) == 2
     err = capsys.readouterr().err
-    assert f"the file is {W}x{H}, read smaller so that one scale fits it and the {10 * W}x{H} " \
-           "output in --max-side 120; a larger --max-side reads it larger" in err
+    # Refused from the headers, with the --max-side that reads it large enough (since
+    # 2026-12-07; before, once read, with the file's size and "a larger --max-side").
+    assert err.startswith("error: --max-side 120 would read b.mp4 at 9 px on its short side "
+                          "for this output, under the 16 px it needs; use --max-side"), err
 
 
 def test_sketch_folder_and_still_image(files, tmp_path, capsys):
@@ -186,3 +188,20 @@ def test_a_still_clip_a_and_a_missing_mask_are_refused_before_any_decoding(
     err = capsys.readouterr().err
     assert err.startswith(f"error: sketch: the sketch has {T} frames but --frames 40 was given")
     assert "warning" not in err
+
+
+def test_the_max_side_a_refusal_names_reads_the_look_clip_large_enough(files, tmp_path, capsys):
+    """A wide output at a small --max-side: the refusal named --max-side 500 (for the 8 px
+    every input is read at), which was then refused for the look clip's 16 px short side."""
+    import re
+
+    out = tmp_path / "o.mp4"
+    args = ["analogy", str(files / "a.mp4"), str(files / "b.mp4"), "-o", str(out), "--width",
+            "3000", "--frames", "3", "-q", "--max-side"]
+    assert main([*args, "16"]) == 2
+    err = capsys.readouterr().err
+    assert "b.mp4 at" in err and "under the 16 px it needs" in err, err
+    least = int(re.search(r"use --max-side (\d+) or more", err).group(1))
+    assert main([*args, str(least - 1)]) == 2
+    capsys.readouterr()
+    assert main([*args, str(least)]) == 0, capsys.readouterr().err
