@@ -426,14 +426,17 @@ def bench(args: argparse.Namespace) -> int:
           "lower coherence/completeness is better; flicker 1 = as calm as the input.")
     target = Path(args.json)
     # Whole or not at all: a temporary name of its own, renamed when written.
-    fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    partial = None
     try:
+        fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
+                                       dir=target.parent)
         with os.fdopen(fd, "w") as out:
             out.write(json.dumps({"rows": rows}, indent=2))
         os.chmod(partial, 0o644)  # mkstemp's file is private to the user
         os.replace(partial, target)
     except OSError as exc:
-        Path(partial).unlink(missing_ok=True)
+        if partial is not None:
+            Path(partial).unlink(missing_ok=True)
         raise InputError(f"{target.name}: cannot write the results ({exc.strerror or exc})") from None
     print(f"wrote {args.json}")
     return 0
@@ -443,6 +446,8 @@ def _check_json_target(target: Path, inputs: list[Path]) -> None:
     """Refuse a --json (or the picture beside it) that the results could not be written to
     or that is an input, before hours of runs."""
     folder = target.parent if str(target.parent) else Path(".")
+    if not str(target).strip() or not target.name:
+        raise InputError("--json needs a file name, such as bench.json")
     if target.is_dir():
         raise InputError(f"{target.name}: --json is a folder; give a file name such as bench.json")
     check_not_input(target, inputs)
@@ -453,6 +458,13 @@ def _check_json_target(target: Path, inputs: list[Path]) -> None:
         raise InputError(f"{target}: --json's folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise InputError(f"{target}: --json's folder {folder} is not writable")
+    try:  # os.access says yes to root on a read-only mount or in /proc: a file is made
+        fd, probe = tempfile.mkstemp(prefix=".vgpnn-probe-", dir=folder)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write into --json's folder {folder} "
+                         f"({(exc.strerror or str(exc)).lower()})") from None
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
 
 
 def _measurable(case: Case) -> bool:

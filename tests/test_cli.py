@@ -526,6 +526,24 @@ def test_an_unknown_option_names_its_command(clip_file, tmp_path, capsys):
 def test_bench_refuses_a_json_it_could_not_write_before_running(clip_file, tmp_path, capsys):
     assert main(["bench", str(clip_file), "--json", str(tmp_path / "gone" / "b.json")]) == 2
     assert "--json's folder" in capsys.readouterr().err
+    # A folder os.access calls writable that is not (a read-only mount, /proc, as root): the
+    # runs went on, and the error at their end named a hidden temporary. And no name at all.
+    import engine.bench as bench_module
+
+    def refused(*a, **k):
+        raise OSError(30, "Read-only file system")
+
+    real = bench_module.tempfile.mkstemp
+    bench_module.tempfile.mkstemp = refused
+    try:
+        assert main(["bench", str(clip_file), "--json", str(tmp_path / "b.json")]) == 2
+    finally:
+        bench_module.tempfile.mkstemp = real
+    err = capsys.readouterr().err
+    assert "cannot write into --json's folder" in err and "read-only file system" in err
+    assert "bench:" not in err  # before any run
+    assert main(["bench", str(clip_file), "--json", ""]) == 2
+    assert capsys.readouterr().err.strip() == "error: --json needs a file name, such as bench.json"
     with pytest.raises(SystemExit):
         main(["bench", "--fullhd-seeds", "-1"])
     assert "must be at least 0" in capsys.readouterr().err
