@@ -280,8 +280,7 @@ def _run_on(device: torch.device, task: Task, settings: Settings, source: np.nda
     gen = torch.Generator(device="cpu").manual_seed(seed)
     fine_gen = _fine_generator(device, seed, gen)
 
-    x = to_tensor(source, device)
-    _stop_if(cancel)
+    x = to_tensor(source, device, cancel)
     small, scale = _task_working_shape(task, source.shape[:3], settings)
     out_shape = task.output_shape(small, scale)
     if scale != 1.0:

@@ -304,3 +304,28 @@ def test_a_search_on_split_descriptors_is_the_search_on_one_block():
     one = patchmatch(qd, qg, KeyTable(kd, kg), weights=weights, generator=torch.Generator().manual_seed(7))
     split = patchmatch(qp, qg, KeyTable(kp, kg), weights=weights, generator=torch.Generator().manual_seed(7))
     assert torch.equal(one.idx, split.idx) and torch.equal(one.dist, split.dist)
+
+
+def test_to_tensor_converts_in_chunks_that_a_cancel_stops(monkeypatch):
+    """The clip's conversion to the engine's colours, a few frames at a time: the same
+    numbers as in one step, and a cancel is heard between chunks (64 Full-HD frames took
+    seconds that a Cancel could not stop)."""
+    import pytest
+
+    import engine.colour as colour
+    from engine.errors import Cancelled
+
+    frames = moving_texture(7, 24, 32, seed=5)
+    whole = torch.from_numpy(frames).permute(3, 0, 1, 2).float().div(127.5).sub(1.0)
+    monkeypatch.setattr(colour, "CHUNK_PIXELS", 2 * 24 * 32)  # chunks of 2 frames
+    assert torch.equal(to_tensor(frames, torch.device("cpu")), whole)
+    asked = []
+
+    def cancel():
+        asked.append(1)
+        return len(asked) > 2
+
+    with pytest.raises(Cancelled):
+        to_tensor(frames, torch.device("cpu"), cancel)
+    assert len(asked) == 3
+    assert to_tensor(np.zeros((1, 4, 4, 3), np.uint8), torch.device("cpu")).shape == (3, 1, 4, 4)
