@@ -6,6 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
+def arguments(doc: str, least: int, most: int | None = None) -> list[str]:
+    """The script's arguments, or its docstring as the usage and exit code 2 when they are
+    too few or too many, or --help (they ended in an IndexError, or started the editor)."""
+    import sys
+
+    args = sys.argv[1:]
+    if "-h" in args or "--help" in args:
+        print(doc.strip())
+        raise SystemExit(0)
+    plain = [a for a in args if not a.startswith("--")]
+    if len(plain) < least or (most is not None and len(plain) > most):
+        print(doc.strip(), file=sys.stderr)
+        raise SystemExit(2)
+    return args
+
+
 def wait_until(condition: Callable[[], bool], ms: int = 120_000) -> None:
     """Run the event loop until `condition()` is true (checked every 100 ms) or `ms` pass."""
     from PySide6.QtCore import QEventLoop, QTimer

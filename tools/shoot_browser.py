@@ -22,8 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> int:
     from engine.io import SAMPLE_CLIP
+    from tools.qt_wait import arguments
 
-    args = sys.argv[1:]
+    args = arguments(__doc__, 1, 3)  # [CLIP] OUT.png, and --finished's N
     finished = None
     by_new = "--new" in args
     if by_new:

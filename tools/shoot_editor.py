@@ -20,7 +20,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    clip, out = sys.argv[1], Path(sys.argv[2])
+    from tools.qt_wait import arguments
+
+    args = arguments(__doc__, 2, 2)
+    clip, out = args[0], Path(args[1])
     out.mkdir(parents=True, exist_ok=True)
     from engine.io import SAMPLE_CLIP
     from tools.qt_wait import shoot, shooting_window, wait_until

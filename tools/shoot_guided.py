@@ -18,7 +18,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    look, motion, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    from tools.qt_wait import arguments
+
+    args = arguments(__doc__, 3, 4)
+    look, motion, out = args[0], args[1], Path(args[2])
     out.mkdir(parents=True, exist_ok=True)
     from tools.qt_wait import shoot, shooting_window, wait_until
 
@@ -46,10 +49,10 @@ def main() -> int:
     win.playback.seek(win.session.clip.length // 2)
     shoot(out, "analogy.png")
 
-    if len(sys.argv) > 4:
-        win.projects.open_path(sys.argv[4])
+    if len(args) > 3:
+        win.projects.open_path(args[3])
         wait(lambda: win.session.clip is not None and win.session.clip.path.name
-             == Path(sys.argv[4]).name and not win.clips.loading)
+             == Path(args[3]).name and not win.clips.loading)
     win.panel.set_task("Sketch")
     sk = win.sketch
     sk.panel.scope.setCurrentIndex(sk.panel.scope.findData("all"))
