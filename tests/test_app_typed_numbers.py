@@ -107,3 +107,21 @@ def test_a_side_following_an_even_one_is_even(qtbot):
     assert group.values()[:2] == (178, 100)  # 177.8 to the even 178
     group.out_width.set_value(301)  # an odd side typed: the other to the nearest, as before
     assert group.values()[:2] == (301, 169)
+
+
+def test_an_odd_side_says_the_mp4_export_adds_a_pixel(qtbot):
+    """An odd side typed on purpose is padded by the MP4 writer; the panel said nothing of
+    it until the export's status line."""
+    group = OutputSizeGroup()
+    qtbot.addWidget(group)
+    group.show()
+    group.set_source(256, 144, 10, 25.0)
+    assert group.odd_note.isHidden()
+    group.out_width.set_value(301)
+    group.out_width.committed.emit()
+    assert not group.odd_note.isHidden()
+    assert group.odd_note.text() == ("Odd width 301 and height 169: an MP4 export adds one "
+                                     "pixel (302×170).")
+    group.out_width.set_value(300)
+    group.out_width.committed.emit()
+    assert group.odd_note.isHidden()

@@ -66,6 +66,12 @@ class OutputSizeGroup(QWidget):
         self.scale_label = QLabel()
         self.scale_label.setObjectName("scaleLabel")
         self.scale_label.setToolTip("Output size relative to the source (width, height, time).")
+        # An odd side typed on purpose: said here, not only once the export has padded it.
+        self.odd_note = QLabel()
+        self.odd_note.setObjectName("oddNote")
+        self.odd_note.setWordWrap(True)
+        self.odd_note.setToolTip("H.264's colour format needs even sides: an MP4 export repeats "
+                                 "the last column or row; GIF and PNG keep the size as it is.")
 
         top = QHBoxLayout()
         top.addWidget(self.preset, 1)
@@ -79,6 +85,9 @@ class OutputSizeGroup(QWidget):
         form.addRow("Frames", self.out_frames)
         form.addRow("Seconds", self.seconds)
         form.addRow("Scale", self.scale_label)
+        form.addRow(self.odd_note)
+        form.setRowVisible(self.odd_note, False)
+        self._form = form
 
         self.preset.activated.connect(self._apply_preset)
         self.lock.toggled.connect(self._on_lock)
@@ -268,6 +277,10 @@ class OutputSizeGroup(QWidget):
         fw, fh, ft = self.scale_factors()
         self.scale_label.setText(f"×{fw:.2f} W · ×{fh:.2f} H · ×{ft:.2f} T")
         w, h, _ = self.values()
+        odd = [f"{name} {v}" for name, v in (("width", w), ("height", h)) if v % 2]
+        self.odd_note.setText(f"Odd {' and '.join(odd)}: an MP4 export adds one pixel "
+                              f"({w + w % 2}×{h + h % 2})." if odd else "")
+        self._form.setRowVisible(self.odd_note, bool(odd))
         sw, sh, _ = self._src
         name = "Custom"
         if (w, h) == (sw, sh):
