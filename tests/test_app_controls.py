@@ -549,3 +549,24 @@ def test_draft_says_the_size_it_makes(window):
     assert not note.isHidden()
     panel.set_quality("normal")
     assert note.isHidden()
+
+
+def test_a_grid_flagged_throughout_does_not_say_a_tile_stands_out(qtbot):
+    """Every variation over the fixed limit: each was told it "stands out among these 8" at
+    1.0x the typical one, even one under the grid's median."""
+    from app.widgets.seed_tile import SeedTile
+    from engine.realism import Realism
+    from engine.verdict import judge_among
+
+    ratios = [1.6, 1.7, 1.62, 2.3, 1.58]  # median 1.62: 2.3 is 1.4x it, the others 1.05x
+    judged = judge_among([Realism(r, 50.0, False, False, (0, 0, 0)) for r in ratios])
+    assert all(r.verdict == "stands_out" for r in judged)
+    tips = []
+    for seed, r in enumerate(judged):
+        tile = SeedTile(seed, (24, 16), 25.0)
+        qtbot.addWidget(tile)
+        tile.show_realism(r)
+        tips.append(tile.badge.toolTip())
+        assert tile.badge.text().startswith("⚠")
+    assert ["Stands out" in tip for tip in tips] == [False, False, False, True, False]
+    assert "as in most of these 5 variations" in tips[0]

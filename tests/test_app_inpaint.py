@@ -545,3 +545,39 @@ def test_a_mask_painted_on_while_the_run_reads_it_runs_again(window, qtbot, monk
     set_scope(window, "all")
     final = paint_and_generate(window, qtbot)
     assert len(tries) == 2 and final.final
+
+
+def test_a_grid_whose_mask_was_painted_on_while_read_browses_again(window, qtbot, monkeypatch):
+    """Browse seeds reads the mask on its worker; a stroke written meanwhile failed every
+    tile ("The mask was painted on…"), and Show failed again with the same stale read. The
+    grid now starts again from the mask as it is; B with the pen down waits for the stroke."""
+    from app.inpaint.mask_model import LayersChanged
+
+    controller, tries = window.inpaint, []
+    real = controller.arrays_maker
+
+    def once_stale(first, last):
+        make = real(first, last)
+
+        def made(request, cancel=None, progress=None):
+            tries.append(1)
+            if len(tries) == 1:
+                raise LayersChanged()
+            return make(request, cancel, progress)
+        return made
+
+    monkeypatch.setattr(controller, "arrays_maker", once_stale)
+    window.inpaint.overlay.set_radius(5)
+    paint(window, [(20, 20), (40, 26)])
+    window.panel.browse_count.setValue(2)
+    model = window.inpaint.model
+    model.begin_stroke(1, "remove", 3, 1.0)  # the pen is down: B waits for the stroke's end
+    model.stroke_to(50, 10)
+    assert window.browsers.browse_seeds() is None and window.browsers.browser is None
+    model.end_stroke()
+    qtbot.waitUntil(lambda: window.browsers.browser is not None, timeout=5000)
+    browser = window.browsers.browser
+    qtbot.waitUntil(lambda: len(browser.tiles) == 2 and all(
+        t.clip is not None and t.clip.final for t in browser.tiles.values()),
+        timeout=RUN_TIMEOUT_MS)
+    assert len(tries) >= 2 and not browser._failed

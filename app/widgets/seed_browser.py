@@ -63,8 +63,8 @@ AWAITED_STATE = {"run": "in editor's run", "export": "in the export"}
 AWAITED_WORK = {"run": "the editor's run", "export": "the export"}
 
 
-EXPORT_TIP = ("Write every starred variation of this session (the stars here and those "
-              "made in the editor), each named with its seed.")
+EXPORT_TIP = ("Write every starred variation of this session (the stars here, in earlier "
+              "grids and in the project opened), each named with its seed.")
 
 
 def grid_title(selection: Selection, request: Request) -> str:
@@ -84,6 +84,9 @@ class SeedBrowser(QDialog):
     export_favourites = Signal()
     star_toggled = Signal(int, bool)  # (seed, starred) by the user
     refined = Signal(int)  # a tile's Best video arrived (its seed)
+    # The mask was painted on while the grid's worker read it: the grid stopped; the window
+    # browses again once the stroke ends.
+    layers_changed = Signal()
 
     def __init__(self, cache: ResultCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -550,6 +553,11 @@ class SeedBrowser(QDialog):
         if job.grid is not self._queue:
             return  # a replaced or stopped grid (a worker of this grid that has left counts)
         kind, seed, request, level, realism = value
+        if kind == "layers_changed":
+            self.cancel()
+            self.status.setText("The mask changed while it was read: browsing again…")
+            self.layers_changed.emit()
+            return
         if kind == "failed":  # that seed's run failed (level: the message); the others go on
             self._tile_failed(seed, level, "failed")
             return

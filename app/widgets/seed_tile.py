@@ -21,6 +21,7 @@ from app.state.result_clip import ResultClip
 from app.widgets.elided_label import ElidedLabel
 from app.widgets.frames import fit_size, to_pixmap
 from engine.request import SEAMS_BLENDED, suggests_blend_seams, suggests_keep_whole
+from engine.verdict import STANDS_OUT
 
 if TYPE_CHECKING:
     from engine.realism import Realism
@@ -155,12 +156,17 @@ class SeedTile(QFrame):
             tip = (f"Likely a band of the scene cut near the {where} of the frame: colours there "
                    "that the input holds at another height (sky in the ground, the ground or "
                    "floor gone). Realism ")
-        elif verdict == "stands_out":
+        elif verdict == "stands_out" and r.times_typical > STANDS_OUT:
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             tip = (f"Stands out among these {r.among} variations: its least realistic parts are "
                    f"{r.times_typical:.1f}× as far from anything in the input as the "
                    "typical one's (likely a broken object, a piece in the wrong place, a blob). "
                    f"{hint}Realism ")
+        elif verdict == "stands_out":  # flagged by the fixed limit, in a grid as broken as it
+            text, kind = f"⚠ {r.score:.0f}", "flagged"
+            tip = (f"Likely visible artifacts, as in most of these {r.among} variations: its "
+                   "least realistic parts are far from anything in the input (a blob, a piece "
+                   f"in the wrong place, a broken object). {hint}Realism ")
         elif verdict == "seams":
             text, kind = f"⚠ {r.score:.0f}", "flagged"
             seams_hint = (SEAMS_HINT if self.clip is not None and suggests_blend_seams(self.clip.request)

@@ -14,7 +14,7 @@ from app.widgets.seed_browser import SeedBrowser
 from app.window.export import ExportController
 from app.window.menus import lend_actions
 from app.window.messages import NO_CLIP, Messages
-from app.window.runs import RunController
+from app.window.runs import STROKE_POLL_MS, RunController
 from app.window.view import ViewController
 
 
@@ -47,6 +47,9 @@ class BrowserController(QObject):
         if self.session.clip is None:
             self.messages.error("No clip", NO_CLIP)
             return None
+        if self.runs.stroke_held():  # B with the pen down: the grid takes the stroke's end
+            QTimer.singleShot(STROKE_POLL_MS, self.browse_seeds)
+            return None
         settings = self.runs.sync.commit_typed()
         if settings.task == "inpaint" and not self.runs.inpaint_ready(settings):
             return None  # an empty mask: said as Generate says it, before any grid
@@ -64,6 +67,7 @@ class BrowserController(QObject):
             self.browser.use_clip.connect(self.use_clip)
             self.browser.export_favourites.connect(self._export)
             self.browser.star_toggled.connect(self._on_star)
+            self.browser.layers_changed.connect(self.browse_seeds)
             self.browser.refined.connect(self._on_refined)
             self.browser.favourite_total = lambda: len(self.session.favourites)
             self.browser.starred_seeds = self._starred

@@ -132,7 +132,7 @@ class RunController(QObject):
         if self.session.clip is None:
             self.messages.error("No clip", NO_CLIP)
             return
-        if self._stroke_held():
+        if self.stroke_held():
             self._after_stroke_auto = auto and self._after_stroke_auto
             self._after_stroke.start()
             return
@@ -154,13 +154,13 @@ class RunController(QObject):
         self.panel.set_progress(0, 1, "Starting…")
         self.runner.start(selection, request, prepare)
 
-    def _stroke_held(self) -> bool:
+    def stroke_held(self) -> bool:
         return self.session.mask.stroking is not None or self.session.sketch.stroking is not None
 
     def _generate_after_stroke(self) -> None:
         if self.session.clip is None:
             return
-        if self._stroke_held():
+        if self.stroke_held():
             self._after_stroke.start()
         else:
             auto, self._after_stroke_auto = self._after_stroke_auto, True

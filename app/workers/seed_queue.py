@@ -15,6 +15,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
+from app.inpaint.mask_model import LayersChanged
 from app.state.media import Selection
 from app.workers import jobs
 from app.workers.generation import SCORED_TASKS, editor_text, engine_levels, score_result
@@ -138,6 +139,10 @@ def browse_work(queue: TaskQueue, selection: Selection,
                     one(job, task)
                 except Cancelled:
                     raise
+                except LayersChanged:  # painted on while read: the grid is made again
+                    job.report(("layers_changed", task[1], task[2], None, None))
+                    queue.detach()
+                    return
                 except (EngineError, MemoryError) as exc:
                     # One seed's failure (a Best run over the memory free, say) is that
                     # tile's: the others go on.
