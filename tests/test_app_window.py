@@ -705,3 +705,40 @@ def test_generate_waits_for_a_clip_greyed_with_its_reason(qtbot, tmp_path, clip)
         assert win.panel.generate.isEnabled() and win.panel.status.text() == "Ready"
     finally:
         close_and_check_threads(qtbot, win)
+
+
+def test_a_quoted_home_path_opens(window, qtbot, tmp_path, monkeypatch, clip):
+    """`python main.py "~/My Videos/clip.mp4"`: quoted for its space, the ~ reached the
+    editor, which read the clip and then dropped it as "Unexpected error (OSError)"."""
+    import shutil
+
+    from tests.test_app_support import open_and_wait
+
+    home = tmp_path / "home"
+    (home / "My Videos").mkdir(parents=True)
+    shutil.copy(clip, home / "My Videos" / "my clip.mp4")
+    monkeypatch.setenv("HOME", str(home))
+    open_and_wait(qtbot, window, "~/My Videos/my clip.mp4")
+    assert window.session.clip.path == home / "My Videos" / "my clip.mp4"
+
+
+def test_damaged_export_entries_in_the_settings_are_dropped(tmp_path):
+    """A hand-edited `export/projects` entry ({"p": 5}, a time as text) made every later
+    export from a saved project raise while remembering its choices."""
+    import json
+
+    from PySide6.QtCore import QSettings
+
+    from app.state.settings import ExportPreset
+    from app.window import preferences
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    project = tmp_path / "p.vgpnn"
+    project.write_bytes(b"x")
+    settings.setValue(preferences.PROJECT_EXPORTS_KEY, json.dumps(
+        {"/a.vgpnn": 5, "/b.vgpnn": [{}, "yesterday"], "/c.vgpnn": [{}, 1.0]}))
+    preset = ExportPreset("mp4", 18, str(tmp_path))
+    preferences.remember_export(settings, preset, project)
+    kept = json.loads(settings.value(preferences.PROJECT_EXPORTS_KEY))
+    assert sorted(kept) == ["/c.vgpnn", str(project)]
+    assert preferences.export_since(settings, project) == preset

@@ -48,11 +48,17 @@ def export_since(settings: QSettings, project: Path) -> ExportPreset | None:
 
 
 def _project_exports(settings: QSettings) -> dict:
+    """{project path: [choices, when]}; damaged entries left out (a hand-edited value made
+    every later export's remember_export raise, sorting on it)."""
     try:
         kept = json.loads(str(settings.value(PROJECT_EXPORTS_KEY, "{}")))
     except ValueError:
         return {}
-    return kept if isinstance(kept, dict) else {}
+    if not isinstance(kept, dict):
+        return {}
+    return {path: entry for path, entry in kept.items()
+            if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], dict)
+            and isinstance(entry[1], (int, float)) and not isinstance(entry[1], bool)}
 
 
 def save(settings: QSettings, window: QMainWindow, splitter: QSplitter,

@@ -141,8 +141,10 @@ class ProjectController(QObject):
     # -- commands ---------------------------------------------------------------------------
     def open_path(self, path: str | Path) -> None:
         """A clip (a new session) or a `.vgpnn` project, by name: menus, drops, the command
-        line."""
-        if Path(path).suffix.lower() == SUFFIX:
+        line. "~/My Videos/clip.mp4", quoted so the shell left the ~, is the home's (the clip
+        was read and then dropped as "Unexpected error (OSError)")."""
+        path = Path(path).expanduser()
+        if path.suffix.lower() == SUFFIX:
             self.open_project(path)
         elif self.confirm("opening another clip"):
             self._drop_read()  # the latest choice wins
