@@ -5,7 +5,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
+new_enough() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
+# A .venv left by an earlier try with a Python too old (pip refused the package) is made
+# again: kept, it failed the same way whatever PYTHON named.
+if [ -x .venv/bin/python ] && ! new_enough .venv/bin/python; then
+  if new_enough "$PY"; then
+    echo "setup: .venv has $(.venv/bin/python -V 2>&1), too old; making it again with $("$PY" -V 2>&1)"
+    "$PY" -m venv --clear .venv
+  fi
+fi
+if [ ! -x .venv/bin/python ] || ! new_enough .venv/bin/python; then
+  if ! new_enough "$PY"; then
+    echo "error: the editor needs Python 3.11 or newer; $PY is $("$PY" -V 2>&1 || echo missing)." \
+         "Install one, then: PYTHON=python3.11 bash scripts/setup.sh" >&2
+    exit 1
+  fi
+  "$PY" -m venv .venv
+fi
 . .venv/bin/activate
 python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 if ! python -c "import torch" >/dev/null 2>&1; then
