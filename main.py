@@ -109,6 +109,37 @@ def xcb_problem() -> str | None:
             f"{', '.join(missing)}.\nInstall them, then start the editor again:\n{FIX_TEXT}")
 
 
+def display_unreachable() -> str | None:
+    """Why the X display named by DISPLAY cannot be reached (no server there: ssh without
+    -X with DISPLAY still set, an X server stopped), or None. Qt then aborted (exit code
+    134) saying little. Only where Qt would use X: no platform chosen, no Wayland."""
+    display = os.environ.get("DISPLAY", "")
+    if (not sys.platform.startswith("linux") or not display or os.environ.get("QT_QPA_PLATFORM")
+            or os.environ.get("WAYLAND_DISPLAY")):
+        return None
+    import socket
+
+    host, _, rest = display.rpartition(":")
+    number = rest.split(".")[0]
+    if not number.isdigit():
+        return None  # a form not known here: Qt's to judge
+    if host in ("", "unix"):
+        addresses = [(socket.AF_UNIX, f"/tmp/.X11-unix/X{number}"),
+                     (socket.AF_UNIX, f"\0/tmp/.X11-unix/X{number}")]  # the abstract one
+    else:
+        addresses = [(socket.AF_INET, (host, 6000 + int(number)))]
+    for family, address in addresses:
+        try:
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.settimeout(2.0)
+                probe.connect(address)
+            return None
+        except OSError:
+            continue
+    return (f"cannot connect to the display {display}: no X server answers there (is it "
+            "running? Over ssh, connect with ssh -X; or unset DISPLAY to use the command line)")
+
+
 def report_missing_xcb() -> int:
     """For scripts/setup.sh: print the install line when a display is expected and libraries
     are missing. Always 0: a headless setup must not fail for it."""
@@ -202,7 +233,12 @@ def _check_platform() -> tuple[bool, str, str]:
             return True, f"Qt platform plugin: {name} loads{note}", ""
         return True, f"Qt platform plugin {name} loads", ""
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
-    why = next((ln.strip() for ln in lines if "platform plugin" in ln), lines[-1] if lines else "")
+    unreachable = display_unreachable()
+    if unreachable:  # Qt's own first line blamed xcb-cursor, which was there
+        return False, f"Qt platform plugin: {unreachable}", ""
+    why = next((ln.strip() for ln in lines if "could not connect to display" in ln),
+               next((ln.strip() for ln in lines if "platform plugin" in ln),
+                    lines[-1] if lines else ""))
     if missing:
         return False, f"Qt platform plugin cannot load: missing {', '.join(missing)}", \
             FIX_TEXT.replace("\n", "\n        ")
@@ -215,6 +251,14 @@ def _check_platform() -> tuple[bool, str, str]:
 def check() -> int:
     """`python main.py --check`: each part OK or with its fix; non-zero if one is missing."""
     print("VGPNN editor: system check")
+    venv = Path(__file__).resolve().parent / ".venv" / "bin" / "python"
+    missing = missing_packages(True)
+    if missing and venv.exists() and not _same_python(venv):
+        # Another Python than the one setup.sh made: four FAILs, three of them "run
+        # setup.sh" (done already) and one blaming Qt's plugin, said what was wrong less well.
+        print(f"  FAIL  this Python ({sys.executable}) has no {', '.join(missing)}; setup.sh "
+              f"installed them into .venv\n        fix: .venv/bin/python main.py --check")
+        return 1
     failed = 0
     for test in (_check_python, _check_av, _check_reader, _check_torch, _check_qt,
                  _check_platform):
@@ -229,6 +273,11 @@ def check() -> int:
     print("Everything the editor needs is here." if not failed else
           f"{failed} problem{'s' if failed != 1 else ''} found; see the fixes above.")
     return 1 if failed else 0
+
+
+def _same_python(venv: Path) -> bool:
+    """Whether this interpreter is the .venv's (its prefix, whatever link ran it)."""
+    return Path(sys.prefix).resolve() == venv.parent.parent.resolve()
 
 
 # What each part imports (by module name, what to call it in a message).
@@ -281,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no display here: the editor needs one (the subcommands do not; "
               "python main.py generate --help)", file=sys.stderr)
         return 1
-    problem = xcb_problem()  # before Qt loads: Qt would abort with a less helpful message
+    problem = xcb_problem() or display_unreachable()  # before Qt loads: Qt would abort
     if problem:
         print(f"error: the editor cannot open a window. {problem}", file=sys.stderr)
         return 1

@@ -114,3 +114,47 @@ def test_the_window_shows_before_pytorch_loads():
                          timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_check_with_another_python_says_which_to_run(monkeypatch, capsys, tmp_path) -> None:
+    """`python3 main.py --check` after setup, with a Python other than .venv's: three FAILs
+    said "run setup.sh" (done already) and one blamed Qt's platform plugin."""
+    venv = tmp_path / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "python").write_text("")
+    monkeypatch.setattr(main, "__file__", str(tmp_path / "main.py"))
+    monkeypatch.setattr(main, "missing_packages", lambda editor: ["PyAV", "PyTorch"])
+    assert main.check() == 1
+    out = capsys.readouterr().out
+    assert "has no PyAV, PyTorch; setup.sh installed them into .venv" in out
+    assert "fix: .venv/bin/python main.py --check" in out and "platform plugin" not in out
+
+
+def test_a_display_no_server_answers_is_said_before_qt_aborts(monkeypatch, capsys, tmp_path) -> None:
+    """DISPLAY still set over ssh without -X, or an X server stopped: Qt aborted (exit code
+    134), and --check blamed a library that was installed."""
+    import socket
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("X displays are looked for on Linux")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", ":987")
+    said = main.display_unreachable()
+    assert said and said.startswith("cannot connect to the display :987")
+    monkeypatch.setattr(main, "xcb_problem", lambda: None)
+    assert main.main([]) == 1
+    assert "cannot connect to the display :987" in capsys.readouterr().err
+    # A display that answers (a listening socket standing in for an X server) is left to Qt.
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    if port < 6000:
+        server.close()
+        return
+    monkeypatch.setenv("DISPLAY", f"127.0.0.1:{port - 6000}")
+    try:
+        assert main.display_unreachable() is None
+    finally:
+        server.close()
