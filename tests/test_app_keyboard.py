@@ -372,3 +372,34 @@ def test_arrows_move_between_the_seed_tiles_as_the_grid_stands(window, qtbot):
     qtbot.keyClick(refine, Key.Key_Right)  # the same button of the next tile
     assert browser.tiles[order[1]].refine.hasFocus()
     browser.close()
+
+
+def test_the_result_pane_that_takes_the_keys_has_a_name(window, qtbot):
+    """Before any result, Tab in the viewer puts the keys on the Result pane itself (its
+    placeholder shows): a screen reader said nothing there."""
+    window.view.set_view_mode("result")
+    window.viewer.focus_view()
+    qtbot.wait(10)
+    pane = window.viewer.result
+    assert pane.accessibleName() == "Result viewer"
+    assert pane.accessibleDescription().startswith("No result yet")
+
+
+def test_a_number_box_leaves_the_window_its_letters(window, qtbot):
+    """A seed typed, then G: the Seed box took G (and Space, B, I, \\ ...) and nothing
+    happened. Its digits stay its own."""
+    from PySide6.QtTest import QTest
+
+    fired = []
+    for name in ("generate", "play", "browse"):
+        action = window.actions_by_name[name]
+        action.triggered.disconnect()
+        action.triggered.connect(lambda _=False, n=name: fired.append(n))
+    box = window.panel.seed
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=2000)
+    box.selectAll()
+    QTest.keyClicks(box, "12")
+    for key in (Qt.Key.Key_G, Qt.Key.Key_Space, Qt.Key.Key_B):
+        QTest.keyClick(box, key)
+    assert box.text().startswith("12") and fired == ["generate", "play", "browse"]

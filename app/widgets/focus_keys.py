@@ -9,7 +9,9 @@ step), Home/End and Page Up/Down; a list box goes to its previous / next entry w
 does; ←/→ move along a row of choices (Brush /
 Eraser / Pick, Remove / Hint) and choose; a letter picks a list box's entry that starts with
 it. Spin boxes and text fields keep their keys already
-(Qt lets a text field keep what it uses). The keys play and step the video everywhere else."""
+(Qt lets a text field keep what it uses), but a number box gives the window the letters,
+Space, [ ] and \\, which it has no use for (G generates after a seed is typed). The keys
+play and step the video everywhere else."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSlider,
+    QAbstractSpinBox,
     QApplication,
     QComboBox,
     QDialog,
@@ -62,8 +65,25 @@ def keeps_key(widget: QWidget, key: int, modifiers: Qt.KeyboardModifier) -> bool
     return False
 
 
+# Keys a number box has no use for that are the window's (G, B, I/O, J/K/L, F, E, Space,
+# [ ] and \): its text field took every printable key, so after typing a seed G did nothing.
+NUMBER_BOX_GIVES = {Key.Key_Space, Key.Key_Backslash, Key.Key_BracketLeft,
+                    Key.Key_BracketRight, *range(Key.Key_A, Key.Key_Z + 1)}
+
+
+def gives_key(widget: QWidget, key: int, modifiers: Qt.KeyboardModifier) -> bool:
+    """Whether focused `widget` (a number box, or its text field) leaves `key` to the
+    window's shortcut, though Qt would give it the key."""
+    box = widget if isinstance(widget, QAbstractSpinBox) else widget.parent()
+    return (isinstance(box, QAbstractSpinBox) and not modifiers & ~Mod.ShiftModifier
+            and key in NUMBER_BOX_GIVES)
+
+
 class _KeysToControl(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(watched, QWidget)
+                and gives_key(watched, event.key(), event.modifiers())):
+            return True  # not accepted: the window's shortcut fires
         if (event.type() == QEvent.Type.ShortcutOverride and isinstance(watched, QWidget)
                 and keeps_key(watched, event.key(), event.modifiers())):
             event.accept()  # the control takes the key; the shortcut does not fire
@@ -102,13 +122,14 @@ def _arrow(widget: QObject, key: int, modifiers: Qt.KeyboardModifier) -> bool:
 
 def give_keys_to_controls(root: QWidget) -> None:
     """Every button, check box, list box and slider under `root` keeps the keys it uses
-    while it has the focus (call again after adding controls)."""
+    while it has the focus, and a number box gives up those it has no use for (call again
+    after adding controls)."""
     keeper = root.findChild(_KeysToControl, "keysToControl")
     if keeper is None:
         keeper = _KeysToControl(root)
         keeper.setObjectName("keysToControl")
     for widget in root.findChildren(QWidget):
-        if isinstance(widget, (QAbstractButton, QComboBox, QAbstractSlider)):
+        if isinstance(widget, (QAbstractButton, QComboBox, QAbstractSlider, QAbstractSpinBox)):
             widget.removeEventFilter(keeper)
             widget.installEventFilter(keeper)
 

@@ -51,6 +51,9 @@ class FramePane(QWidget):
         self.counter.setObjectName("paneCounter")
         self.counter.setVisible(False)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # see VideoViewer.focus_view
+        # It has the keys itself while it shows its placeholder: named as its view is (a
+        # screen reader said nothing there), with the placeholder's words as description.
+        self.setAccessibleName(f"{title} viewer")
         self.view = pg.GraphicsView(background=BACKGROUND)
         self.view.setAcceptDrops(False)  # let file drops reach the window
         self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -122,6 +125,7 @@ class FramePane(QWidget):
         self.image.clear()
         self._rect = None
         self.placeholder.setText(text)
+        self.setAccessibleDescription(text)
         self.stack.setCurrentWidget(self.placeholder)
 
     def has_frame(self) -> bool:

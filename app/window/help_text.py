@@ -4,7 +4,7 @@ SHORTCUT_HELP = """\
 <table cellspacing=4>
 <tr><td><b>Space</b></td><td>play / pause</td></tr>
 <tr><td><b>J / K / L</b></td><td>play backward / stop / forward (press J or L again: 2×, 4×, 8×)</td></tr>
-<tr><td><b>← / →</b></td><td>one frame back / forward (a slider, number box or list box with the focus takes ← / → and Home / End itself; a list box takes letters too, picking an entry)</td></tr>
+<tr><td><b>← / →</b></td><td>one frame back / forward (a slider, number box or list box with the focus takes ← / → and Home / End itself; a list box takes letters too, picking an entry; a number box leaves the letters, Space, [ ] and \\ to the window)</td></tr>
 <tr><td><b>Shift+← / Shift+→</b></td><td>one second back / forward (a slider with the focus: its bigger step)</td></tr>
 <tr><td><b>Home / End</b></td><td>first / last frame</td></tr>
 <tr><td><b>I / O</b></td><td>set the in / out point (only that range is used)</td></tr>
