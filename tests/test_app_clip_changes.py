@@ -97,6 +97,39 @@ def test_edits_made_while_a_clip_is_read_stay(draft_window, qtbot, tmp_path, mon
     assert win.session.settings.seed == 4242
 
 
+def test_keys_pressed_while_the_first_clip_is_read_say_it_is_being_read(qtbot, tmp_path,
+                                                                           monkeypatch):
+    """G, B, Ctrl+S, Ctrl+N and Import Masks while the first clip is read: each opened a box
+    saying "Open a video first", of the video being opened. The status bar says it is being
+    read instead."""
+    from app.window.messages import STILL_READING
+    from tests.test_app_support import close_and_check_threads, make_window
+
+    win, gate = make_window(qtbot, tmp_path), threading.Event()
+    real = clips_module._read
+
+    def read_then_wait(path, cancel):
+        result = real(path, cancel)
+        gate.wait(30)
+        return result
+
+    monkeypatch.setattr(clips_module, "_read", read_then_wait)
+    boxes = []
+    monkeypatch.setattr(win.messages, "error", lambda title, text, over=None: boxes.append(text))
+    monkeypatch.setattr(win.messages, "info", lambda title, text: boxes.append(text))
+    win.projects.open_path(_other_clip(tmp_path))
+    try:
+        for name in ("generate", "browse", "save", "new_project", "import_masks"):
+            win.statusBar().clearMessage()
+            win.actions_by_name[name].trigger()
+            assert win.statusBar().currentMessage() == STILL_READING, name
+        assert boxes == []
+    finally:
+        gate.set()
+        qtbot.waitUntil(lambda: win.session.clip is not None, timeout=30_000)
+        close_and_check_threads(qtbot, win)
+
+
 def test_a_favourite_waiting_for_its_clip_a_does_not_run_on_another_clip(draft_window, qtbot, tmp_path,
                                                                           monkeypatch):
     win = draft_window

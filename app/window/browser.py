@@ -13,7 +13,7 @@ from app.state.settings import Favourite, PanelSettings
 from app.widgets.seed_browser import SeedBrowser
 from app.window.export import ExportController
 from app.window.menus import lend_actions
-from app.window.messages import NO_CLIP, Messages
+from app.window.messages import Messages
 from app.window.runs import STROKE_POLL_MS, RunController
 from app.window.view import ViewController
 
@@ -45,7 +45,7 @@ class BrowserController(QObject):
 
     def browse_seeds(self) -> SeedBrowser | None:
         if self.session.clip is None:
-            self.messages.error("No clip", NO_CLIP)
+            self.messages.no_clip()
             return None
         if self.runs.stroke_held():  # B with the pen down: the grid takes the stroke's end
             QTimer.singleShot(STROKE_POLL_MS, self.browse_seeds)

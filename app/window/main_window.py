@@ -64,7 +64,7 @@ from app.window.freshness import ResultFreshness
 from app.window.guided import GuidedController
 from app.window.help_text import ABOUT, SHORTCUT_HELP
 from app.window.menus import build_menus, fill_paths
-from app.window.messages import NO_CLIP, Messages
+from app.window.messages import Messages
 from app.window.projects import APP_NAME, ProjectController
 from app.window.recent_files import RecentFiles
 from app.window.runs import RunController
@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self.recent_projects = RecentFiles(self.settings, key="recentProjects")
         self.projects = ProjectController(s, self.clips, self.sync, self.recent_projects,
                                           self.messages, self, self.settings)
+        self.messages.reading = lambda: self.clips.loading or self.projects.reading
         folder = data_folder or data_dir(QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.AppDataLocation) or None)
         self.autosave = AutosaveController(s, self.sync, RecoveryStore(folder), self.projects,
@@ -394,7 +395,7 @@ class MainWindow(QMainWindow):
     def _task_with_clip(self, task: str) -> bool:
         """A clip is needed; `task` is shown, whose layers the files are."""
         if self.session.clip is None:
-            self.messages.error("No clip", NO_CLIP)
+            self.messages.no_clip()
             return False
         self.panel.set_task(task)
         return True

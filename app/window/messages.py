@@ -3,12 +3,15 @@ for errors (never a traceback, never a crash)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.widgets.dialogs import show_error, show_info
 
 NO_CLIP = "Open a video first (File ▸ Open or drop a file)."  # Generate and the files need one
+STILL_READING = "The clip is still being read; try again once it shows."
 
 
 class Messages(QObject):
@@ -18,6 +21,8 @@ class Messages(QObject):
         super().__init__(window)
         self._window = window
         self.last_error = ""
+        # Whether a clip (or a project) is being read: set by the window.
+        self.reading: Callable[[], bool] = lambda: False
 
     def status(self, text: str, ms: int = 0) -> None:
         self._window.statusBar().showMessage(text, ms)
@@ -39,6 +44,15 @@ class Messages(QObject):
         else:
             show_error(self._window, title, message)
         self.error_reported.emit(message)
+
+    def no_clip(self, title: str = "No clip", message: str = NO_CLIP) -> None:
+        """Something needs a clip and none is open: while the first one is read the status
+        bar says so (a box said "Open a video first" of the video being opened), else the
+        box says `message`."""
+        if self.reading():
+            self.status(STILL_READING, 6000)
+        else:
+            self.error(title, message)
 
     def info(self, title: str, message: str) -> None:
         show_info(self._window, title, message)

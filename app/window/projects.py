@@ -43,7 +43,7 @@ from app.state.session import SessionModel
 from app.widgets.dialogs import show_message
 from app.window import preferences, prompts
 from app.window.clips import ClipController, Loaded
-from app.window.messages import Messages
+from app.window.messages import STILL_READING, Messages
 from app.window.recent_files import RecentFiles
 from app.window.settings_sync import SettingsSync
 from app.workers import jobs
@@ -162,8 +162,11 @@ class ProjectController(QObject):
         """Start over on the current clip: full range, no mask, no favourites, untitled."""
         clip, source = self.session.clip, self.session.source
         if clip is None:
-            self.messages.info("New project", "Open a video to start a project on it "
-                               "(File ▸ Open or drop a file).")
+            if self.messages.reading():
+                self.messages.status(STILL_READING, 6000)
+            else:
+                self.messages.info("New project", "Open a video to start a project on it "
+                                   "(File ▸ Open or drop a file).")
             return
         if self.confirm("starting a new project"):
             self._drop_read()
@@ -274,8 +277,8 @@ class ProjectController(QObject):
 
     def save_as(self, suggested: Path | None = None, caption: str = "Save project as") -> bool:
         if self.session.clip is None:
-            self.messages.error("Nothing to save", "Open a video first: a project holds a "
-                                "clip with its mask, settings and favourites.")
+            self.messages.no_clip("Nothing to save", "Open a video first: a project holds a "
+                                  "clip with its mask, settings and favourites.")
             return False
         suggested = (suggested or self.session.project_path or
                      self.session.project_file_for(self._folder()))

@@ -20,7 +20,7 @@ from app.state.settings import Favourite, PanelSettings
 from app.widgets.control_panel import ControlPanel
 from app.widgets.seed_tile import SEAMS_BLENDED_TIP, SEAMS_HINT
 from app.window.guided import GuidedController
-from app.window.messages import NO_CLIP, Messages
+from app.window.messages import Messages
 from app.window.settings_sync import SettingsSync
 from app.window.view import ViewController
 from app.workers.eta import format_estimate, format_seconds
@@ -130,7 +130,7 @@ class RunController(QObject):
     def generate(self, auto: bool = False) -> None:
         """auto: an update on change (Update on change), not a press of Generate."""
         if self.session.clip is None:
-            self.messages.error("No clip", NO_CLIP)
+            self.messages.no_clip()
             return
         if self.stroke_held():
             self._after_stroke_auto = auto and self._after_stroke_auto
