@@ -570,3 +570,20 @@ def test_a_grid_flagged_throughout_does_not_say_a_tile_stands_out(qtbot):
         assert tile.badge.text().startswith("⚠")
     assert ["Stands out" in tip for tip in tips] == [False, False, False, True, False]
     assert "as in most of these 5 variations" in tips[0]
+
+
+def test_settings_of_other_tasks_leave_a_favourite_the_same_video():
+    """A Variations favourite after the Analogy page's levels changed, an Inpaint one after
+    the output size changed: each lost its star in the next grid, and starring it again
+    made a second favourite of one video. What the task's request is made of still counts."""
+    from app.state.settings import PanelSettings
+
+    variation = PanelSettings(task="generate", width=96, height=64, frames=8)
+    assert variation.same_result(variation.with_(guide_levels=3, look_levels=5))
+    assert not variation.same_result(variation.with_(width=128))
+    inpaint = PanelSettings(task="inpaint", width=96, height=64, frames=8)
+    assert inpaint.same_result(inpaint.with_(width=128, height=80, frames=4, guide_levels=3))
+    assert not inpaint.same_result(inpaint.with_(quality="best"))
+    sketch = PanelSettings(task="sketch", width=96, height=64, frames=8)
+    assert sketch.same_result(sketch.with_(width=128))
+    assert not sketch.same_result(sketch.with_(look_levels=3))

@@ -14,6 +14,7 @@ from typing import Any
 from app.state.request_builder import (
     DEFAULT_GUIDE_UNTIL,
     DEFAULT_NOISE,
+    GUIDED_TASKS,
     QUALITIES,
     TASKS,
     WHOLE_TASKS,
@@ -65,9 +66,20 @@ class PanelSettings:
                        keep_edges=self.keep_edges or self.task not in SEAM_TASKS)
 
     def same_result(self, other: PanelSettings) -> bool:
-        """Whether both make the same video for a seed (panel preferences aside)."""
-        return (replace(self.choices(), seed=0) == replace(other.choices(), seed=0)
+        """Whether both make the same video for a seed (panel preferences aside, and the
+        settings of other tasks: the Analogy page's levels for a variation, the output
+        size for an inpainting, which took a favourite's star away and starred it twice)."""
+        return (self._result_choices() == other._result_choices()
                 and (self.task != "analogy" or self.motion_path == other.motion_path))
+
+    def _result_choices(self) -> Choices:
+        """The choices the task's request is made of (build_request), seed aside."""
+        c = replace(self.choices(), seed=0)
+        if self.task not in GUIDED_TASKS:
+            c = replace(c, guide_levels=0, look_levels=0, guide_until=0.0)
+        if self.task == "inpaint" or self.task in GUIDED_TASKS:  # the clip's or the layout's size
+            c = replace(c, width=0, height=0, frames=0)
+        return c
 
     def with_(self, **changes: Any) -> PanelSettings:
         return replace(self, **changes)
