@@ -424,3 +424,21 @@ def test_favourites_of_a_mask_that_could_not_be_loaded_are_earlier(tmp_path):
     assert any("was not loaded" in n for n in notes)
     layers = {f.seed: f.layers for f in again.favourites}
     assert layers[3] == EARLIER_LAYERS and layers[9] == ()  # 9: a variation, no mask
+
+
+def test_a_clip_downscaled_on_opening_says_why(tmp_path, monkeypatch):
+    """The editor said only "downscaled from 1920x1080 to 886x498", where the command line
+    names the limit: the note says which of the editor's limits it was over."""
+    from fractions import Fraction
+
+    from app.state import media
+    from engine.io import write_video
+    from tests.test_app_support import moving_texture
+
+    path = write_video(moving_texture(8, 32, 48), tmp_path / "c.mp4", fps=Fraction(10), crf=10)
+    monkeypatch.setattr(media, "MAX_VOXELS", 4000)
+    source = media.read_source(path)
+    note = next(n for n in source.clip.notes if n.startswith("downscaled from 48x32"))
+    assert note.endswith("8 frames of 48x32 over the editor's limit of 4,000 pixels a clip (it "
+                         "keeps the whole clip in memory; cut it shorter to keep its size)")
+    assert "(downscaled from 48x32)" in source.describe()

@@ -51,7 +51,7 @@ def test_memory_estimate_against_free_memory() -> None:
     assert 7.2e9 < need < 7.8e9  # measured 5.5 GB added; 8.5 GB to 24 frames (engine/limits.py)
     check_output_size(out, out, free_bytes=need)
     with pytest.raises(InputError, match=r"needs about 7\.4 GB of memory but 5\.0 GB is free.*"
-                                         r"at this size 5 frames would fit; .*--max-side"):
+                                         r"at this size 3 frames would fit; .*--max-side"):
         check_output_size(out, out, free_bytes=5 * 10**9)
     with pytest.raises(InputError, match=r"but 2\.0 GB is free \([^;]*\); choose"):
         check_output_size(out, out, free_bytes=2 * 10**9)  # the source alone is too much
@@ -198,11 +198,25 @@ def test_an_inpaintings_refusal_names_a_frame_count_that_fits():
     from engine.errors import InputError
     from engine.limits import INPAINT_FIX, check_output_size, estimated_peak_bytes
 
-    h, w = 360, 640
-    free = estimated_peak_bytes((12, h, w), (12, h, w)) + 1
+    h, w = 1080, 1920
+    free = int(estimated_peak_bytes((12, h, w), (12, h, w)) / 0.9) + 1
     with pytest.raises(InputError) as refusal:
         check_output_size((40, h, w), (40, h, w), free, together=True, fix=INPAINT_FIX)
     said = str(refusal.value)
     n = int(re.search(r"at this size (\d+) frames would fit", said).group(1))
     assert n >= 12 and said.endswith(INPAINT_FIX) and "--width" not in said
     check_output_size((n, h, w), (n, h, w), free)  # fits
+
+
+def test_a_check_before_the_engine_loads_counts_its_load(monkeypatch) -> None:
+    """Under `ulimit -v` the command line's checks (from the file's header, before PyTorch
+    loads) allowed or offered sizes that the run's own check refused once it had loaded."""
+    import sys
+
+    from engine import limits
+
+    monkeypatch.setattr(limits, "free_memory", lambda: 4 * 10**9)
+    monkeypatch.setitem(sys.modules, "torch", sys.modules.get("torch", object()))
+    assert limits.free_for_run() == 4 * 10**9  # loaded
+    monkeypatch.delitem(sys.modules, "torch")
+    assert limits.free_for_run() == 4 * 10**9 - limits.ENGINE_LOAD_BYTES

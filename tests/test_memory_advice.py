@@ -25,8 +25,9 @@ def test_a_source_too_large_alone_asks_for_a_shorter_range_or_draft():
     assert "shorter in/out range (I and O): about" in text and "Draft" in text
     assert "Width" not in text
     fits = int(text.split("about ")[2].split(" frames fit")[0])
-    assert estimated_peak_bytes((fits, 611, 1086), (fits, 611, 1086)) <= 10 * GB
-    assert estimated_peak_bytes((fits + 1, 611, 1086), (fits + 1, 611, 1086)) > 10 * GB
+    # In 90% of what is free: at the exact limit a figure offered was refused a moment later.
+    assert estimated_peak_bytes((fits, 611, 1086), (fits, 611, 1086)) <= 9 * GB
+    assert estimated_peak_bytes((fits + 1, 611, 1086), (fits + 1, 611, 1086)) > 9 * GB
 
 
 def test_an_output_too_large_asks_for_a_smaller_size_in_the_panels_pixels():
@@ -82,10 +83,11 @@ def test_frames_typed_by_hand_stay_in_the_range_advice():
     """A retarget to 400 frames typed by hand keeps 400 whatever the in/out range: the
     frames said to fit are counted with them (they were counted as if the output
     shrank with the range, and the range offered still did not fit)."""
-    source = (100, 352, 626)
+    source = (500, 352, 626)
     request = Request(task="retarget", frames=400, height=352, width=626)
-    free = estimated_peak_bytes((60, 352, 626), (400, 352, 626)) + GB // 10
+    free = int(estimated_peak_bytes((60, 352, 626), (400, 352, 626)) / 0.9) + GB // 10
     text = advice(request, source, "retarget", free=free)
     fits = int(text.split("range (I and O): about ")[1].split(" ")[0])
-    assert advice(request, (fits, 352, 626), "retarget", free=free) is None
-    assert advice(request, (fits + 1, 352, 626), "retarget", free=free) is not None
+    # It fits with a tenth of the memory free gone meanwhile (another program).
+    assert advice(request, (fits, 352, 626), "retarget", free=int(free * 0.9)) is None
+    assert advice(request, (fits + 1, 352, 626), "retarget", free=int(free * 0.9)) is not None

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.io.clip import MAX_PIXELS, MAX_VOXELS, VideoClip, max_side_hint, rate_text
+from engine.io.clip import (
+    MAX_PIXELS,
+    MAX_VOXELS,
+    VideoClip,
+    max_side_hint,
+    pixel_count,
+    rate_text,
+)
 
 _serials = itertools.count(1)
 
@@ -164,6 +171,11 @@ def read_source(path: str | Path, cancel: Callable[[], bool] | None = None) -> S
             max_side = None  # read_video explains why it cannot be opened
     identity = _identity(Path(path))
     clip = read_video(path, max_side=max_side, cancel=cancel)
+    if max_side is not None:  # why, as the command line says it: the note said only that it was
+        why = (f"frames over the editor's limit of {pixel_count(MAX_PIXELS)}" if h * w > MAX_PIXELS
+               else f"{t} frames of {w}x{h} over the editor's limit of {pixel_count(MAX_VOXELS)} "
+                    "a clip (it keeps the whole clip in memory; cut it shorter to keep its size)")
+        clip.notes = [f"{n}: {why}" if n.startswith("downscaled from ") else n for n in clip.notes]
     if identity is None:
         return Source(clip)
     return Source(clip, _serial_for((*identity, max_side)), identity)

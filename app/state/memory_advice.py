@@ -55,10 +55,13 @@ def advice(request: Request, source: tuple[int, int, int], task: str,
            free: int | None = None) -> str | None:
     """None when the run fits the memory free now (or it cannot be told); else the dialog's
     text: what is needed, what is free, and the changes that make it fit."""
-    free = limits.free_memory() if free is None else free
+    free = limits.free_for_run() if free is None else free
     need = _need(request, source)
     if free is None or need <= free:
         return None
+    # The figures offered fit in a little less than is free now: at the exact limit, free
+    # memory a fraction lower (another program, the page cache) refused them in turn.
+    room = int(free * limits.SUGGEST_SHARE)
     t, h, w = source
     out = (request.frames or t, request.height or h, request.width or w)
     made = f"{out[0]} frames of {out[2]}×{out[1]}" if out[0] != 1 else f"one frame of {out[2]}×{out[1]}"
@@ -66,15 +69,15 @@ def advice(request: Request, source: tuple[int, int, int], task: str,
             f"and {_gb(free)} is free."]
     fixes = []
     smallest = replace(request, frames=1, height=min(out[1], 16), width=min(out[2], 16))
-    fits = _range_that_fits(request, source, free)
+    fits = _range_that_fits(request, source, room)
     if task == "analogy" and not fits:  # the output alone (clip A's size and length) is too much
         fixes.append("choose a shorter or smaller clip A (the result has its size and length)")
-    elif task in _NO_SIZE_CONTROLS or _need(smallest, source) > free:
+    elif task in _NO_SIZE_CONTROLS or _need(smallest, source) > room:
         fixes.append(f"set a shorter in/out range (I and O){f': about {fits} frames fit' if fits else ''}")
     else:  # each with the figure that fits: a long clip needs far smaller sizes than a guess
-        frames = _most(out[0], lambda n: replace(request, frames=n), source, free)
+        frames = _most(out[0], lambda n: replace(request, frames=n), source, room)
         side = _most(100, lambda pct: replace(request, height=max(1, out[1] * pct // 100),
-                                              width=max(1, out[2] * pct // 100)), source, free)
+                                              width=max(1, out[2] * pct // 100)), source, room)
         if frames:
             fixes.append(f"choose fewer Frames (at most {frames} at {out[2]}×{out[1]})")
         if side:
@@ -85,7 +88,7 @@ def advice(request: Request, source: tuple[int, int, int], task: str,
         if not (frames or side or fits):
             fixes.append("choose a smaller Width, Height and Frames")
     draft = with_quality(request, "draft")
-    if request.settings.max_side is None and _need(draft, source) <= free and task != "inpaint":
+    if request.settings.max_side is None and _need(draft, source) <= room and task != "inpaint":
         fixes.append("choose Draft quality, which works on a copy at most 320 px on its "
                      "longest side")
     text.append("To make it fit, " + ", or ".join(fixes) + ". Closing other programs frees "

@@ -69,9 +69,9 @@ def _check_size(
         return h, w
     # The side named must also leave a run of that size room in memory: a long clip's
     # hint under the caps alone was then refused for memory.
-    from engine.limits import free_memory
+    from engine.limits import free_for_run
 
-    free = free_memory()  # with a margin: what is free moves by the time the advice is followed
+    free = free_for_run()  # with a margin: what is free moves by the time the advice is followed
     hint = max_side_hint(height, width, frames, max_pixels, max_voxels,
                          None if free is None else free * 9 // 10)
     fix = f"use --max-side {hint} (or smaller)" if hint else "choose a shorter frame range"
