@@ -462,14 +462,19 @@ def main(argv: list[str] | None = None) -> int:
     # while the engine's import ends: "cancelled", not a traceback.
     try:
         return _main(argv)
-    except _Terminated as stop:
-        print("\nstopped (terminated)", file=sys.stderr)
-        return 128 + int(stop.args[0])
-    except KeyboardInterrupt:
-        print("\ncancelled", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        return _stopped(stop)
     finally:
         _join_loader()
+
+
+def _stopped(stop: KeyboardInterrupt) -> int:
+    """Say how the command was stopped; its exit code (130 for Ctrl-C, 128 + the signal)."""
+    if isinstance(stop, _Terminated):
+        print("\nstopped (terminated)", file=sys.stderr)
+        return 128 + int(stop.args[0])
+    print("\ncancelled", file=sys.stderr)
+    return 130
 
 
 def _main(argv: list[str] | None) -> int:
@@ -542,12 +547,8 @@ def _run_command(args: argparse.Namespace, start: float) -> int:
             from engine.bench import bench
 
             code = bench(args)
-    except _Terminated as stop:
-        print("\nstopped (terminated)", file=sys.stderr)
-        return 128 + int(stop.args[0])
-    except KeyboardInterrupt:
-        print("\ncancelled", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        return _stopped(stop)
     except Cancelled:
         print("cancelled", file=sys.stderr)
         return 130

@@ -73,10 +73,8 @@ def test_a_clip_read_while_a_stroke_is_dragged_ends_the_stroke(draft_window, qtb
     assert win.session.mask.masked_frames().any()
 
 
-def test_edits_made_while_a_clip_is_read_stay(draft_window, qtbot, tmp_path, monkeypatch):
-    """A seed and a task chosen just before the clip is handed over (still inside the
-    panel's debounce) are the new session's, not undone by the old settings shown again."""
-    win, gate = draft_window, threading.Event()
+def _hold_reads(monkeypatch, gate: threading.Event) -> None:
+    """A clip read on its worker is handed over only once `gate` is set."""
     real = clips_module._read
 
     def read_then_wait(path, cancel):
@@ -85,6 +83,13 @@ def test_edits_made_while_a_clip_is_read_stay(draft_window, qtbot, tmp_path, mon
         return result
 
     monkeypatch.setattr(clips_module, "_read", read_then_wait)
+
+
+def test_edits_made_while_a_clip_is_read_stay(draft_window, qtbot, tmp_path, monkeypatch):
+    """A seed and a task chosen just before the clip is handed over (still inside the
+    panel's debounce) are the new session's, not undone by the old settings shown again."""
+    win, gate = draft_window, threading.Event()
+    _hold_reads(monkeypatch, gate)
     win.projects.open_path(_other_clip(tmp_path))
     qtbot.wait(300)
     win.panel.seed.setValue(4242)
@@ -106,14 +111,7 @@ def test_keys_pressed_while_the_first_clip_is_read_say_it_is_being_read(qtbot, t
     from tests.test_app_support import close_and_check_threads, make_window
 
     win, gate = make_window(qtbot, tmp_path), threading.Event()
-    real = clips_module._read
-
-    def read_then_wait(path, cancel):
-        result = real(path, cancel)
-        gate.wait(30)
-        return result
-
-    monkeypatch.setattr(clips_module, "_read", read_then_wait)
+    _hold_reads(monkeypatch, gate)
     boxes = []
     monkeypatch.setattr(win.messages, "error", lambda title, text, over=None: boxes.append(text))
     monkeypatch.setattr(win.messages, "info", lambda title, text: boxes.append(text))

@@ -235,9 +235,8 @@ def test_sketch_import_takes_a_numbered_sequence_from_any_frame(window, qtbot, t
     assert ink[0, 15, 5] and ink[CLIP_T - 1, 15, 4 + 2 * (CLIP_T - 1)] and not ink[0, 15, 4 + 2 * (CLIP_T - 1) + 3]
 
 
-def test_sketch_key_frames_slide_whatever_the_in_out_range(window, qtbot):
-    """Two key frames, and an in/out range that leaves both out: the frames between them
-    still slide from one drawing to the next, as they do over the whole clip."""
+def _first_and_last_drawn(window):
+    """The Sketch task with a dot drawn on the first and on the last frame; its controller."""
     window.panel.set_task("Sketch")
     sketch = window.sketch
     sketch.panel.scope.setCurrentIndex(sketch.panel.scope.findData("frame"))
@@ -247,6 +246,13 @@ def test_sketch_key_frames_slide_whatever_the_in_out_range(window, qtbot):
         window.playback.seek(frame)
         QApplication.processEvents()
         drag_on_view(window.viewer.source.view, window.viewer.source.box, [(x, 16), (x + 1, 16)])
+    return sketch
+
+
+def test_sketch_key_frames_slide_whatever_the_in_out_range(window, qtbot):
+    """Two key frames, and an in/out range that leaves both out: the frames between them
+    still slide from one drawing to the next, as they do over the whole clip."""
+    sketch = _first_and_last_drawn(window)
     whole = sketch.sketch_frames(0, CLIP_T - 1)
     window.session.in_out.set_range(2, 5)
     part = sketch.sketch_frames(2, 5)
@@ -262,15 +268,7 @@ def test_a_runs_sketch_frames_are_counted_and_kept_for_the_next_run(window, qtbo
     long Full-HD sketch). A stroke after makes them anew."""
     from engine.request import Request
 
-    window.panel.set_task("Sketch")
-    sketch = window.sketch
-    sketch.panel.scope.setCurrentIndex(sketch.panel.scope.findData("frame"))
-    sketch.panel.size_spin.setValue(6)
-    QApplication.processEvents()
-    for frame, x in ((0, 8), (CLIP_T - 1, 40)):
-        window.playback.seek(frame)
-        QApplication.processEvents()
-        drag_on_view(window.viewer.source.view, window.viewer.source.box, [(x, 16), (x + 1, 16)])
+    sketch = _first_and_last_drawn(window)
     told: list[tuple[int, int]] = []
     made = sketch.frames_maker(1, 4)(Request(), None, lambda n, t: told.append((n, t)))
     assert told == [(n, CLIP_T - 2) for n in range(1, CLIP_T - 1)]

@@ -523,13 +523,12 @@ def test_generate_reads_the_mask_on_the_runs_worker(window, qtbot, monkeypatch):
     assert made_on == [False]  # kept, not made again
 
 
-def test_a_mask_painted_on_while_the_run_reads_it_runs_again(window, qtbot, monkeypatch):
-    """A stroke begun just after Generate, while the worker copies the layers: the copy may
-    be torn, so no result of it comes; the run is made again from the mask as it is."""
+def _stale_once(window, monkeypatch) -> list:
+    """The mask's maker raises LayersChanged the first time (a stroke during the read);
+    returns the list of its calls."""
     from app.inpaint.mask_model import LayersChanged
 
-    controller, tries = window.inpaint, []
-    real = controller.arrays_maker
+    tries, real = [], window.inpaint.arrays_maker
 
     def once_stale(first, last):
         make = real(first, last)
@@ -541,7 +540,14 @@ def test_a_mask_painted_on_while_the_run_reads_it_runs_again(window, qtbot, monk
             return make(request, cancel, progress)
         return made
 
-    monkeypatch.setattr(controller, "arrays_maker", once_stale)
+    monkeypatch.setattr(window.inpaint, "arrays_maker", once_stale)
+    return tries
+
+
+def test_a_mask_painted_on_while_the_run_reads_it_runs_again(window, qtbot, monkeypatch):
+    """A stroke begun just after Generate, while the worker copies the layers: the copy may
+    be torn, so no result of it comes; the run is made again from the mask as it is."""
+    tries = _stale_once(window, monkeypatch)
     set_scope(window, "all")
     final = paint_and_generate(window, qtbot)
     assert len(tries) == 2 and final.final
@@ -551,22 +557,7 @@ def test_a_grid_whose_mask_was_painted_on_while_read_browses_again(window, qtbot
     """Browse seeds reads the mask on its worker; a stroke written meanwhile failed every
     tile ("The mask was painted on…"), and Show failed again with the same stale read. The
     grid now starts again from the mask as it is; B with the pen down waits for the stroke."""
-    from app.inpaint.mask_model import LayersChanged
-
-    controller, tries = window.inpaint, []
-    real = controller.arrays_maker
-
-    def once_stale(first, last):
-        make = real(first, last)
-
-        def made(request, cancel=None, progress=None):
-            tries.append(1)
-            if len(tries) == 1:
-                raise LayersChanged()
-            return make(request, cancel, progress)
-        return made
-
-    monkeypatch.setattr(controller, "arrays_maker", once_stale)
+    tries = _stale_once(window, monkeypatch)
     window.inpaint.overlay.set_radius(5)
     paint(window, [(20, 20), (40, 26)])
     window.panel.browse_count.setValue(2)
