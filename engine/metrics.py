@@ -83,13 +83,17 @@ def nn_distance(queries: torch.Tensor, video: torch.Tensor, patch: tuple[int, in
 
 
 def _grey(video: torch.Tensor) -> torch.Tensor:
-    return (video * torch.tensor(GREY)).sum(-1)
+    return (video * torch.tensor(GREY, device=video.device, dtype=video.dtype)).sum(-1)
 
 
 def score(source: torch.Tensor, outputs: Sequence[torch.Tensor], samples: int = SAMPLES,
           seed: int = 0) -> dict[str, float]:
     """coherence, coherence_p95, completeness, flicker (and diversity for 2+ outputs of one
     shape) of (T, H, W, 3) outputs in [0, 1] against their (T, H, W, 3) source."""
+    if source.is_cuda:  # its distances need full float32 (a run sets this; a caller may not)
+        from engine.device import exact_convolutions
+
+        exact_convolutions()
     g = torch.Generator().manual_seed(seed)
     shift = source.reshape(-1, 3).mean(0)  # distances do not change; float32 cancellation shrinks
     vin = (source - shift).permute(3, 0, 1, 2).contiguous()

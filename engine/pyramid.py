@@ -158,17 +158,29 @@ def _resize_axis(video: torch.Tensor, axis: int, n_out: int, budgets: Budgets,
             if cancel is not None and cancel():
                 raise Cancelled()
             part = x[a0 : a0 + step].index_select(1, flat).view(-1, n_out, taps, after)
-            out[a0 : a0 + step] = (part * w[None, :, :, None]).sum(2)
+            out[a0 : a0 + step] = _weighted_taps(part, w)
     else:
         step = max(1, budgets.resize_elements // max(1, per_row * before))
         for b0 in range(0, after, step):
             if cancel is not None and cancel():
                 raise Cancelled()
             part = x[:, :, b0 : b0 + step].index_select(1, flat).view(before, n_out, taps, -1)
-            out[:, :, b0 : b0 + step] = (part * w[None, :, :, None]).sum(2)
+            out[:, :, b0 : b0 + step] = _weighted_taps(part, w)
     shape = list(video.shape)
     shape[axis] = n_out
     return out.view(shape)
+
+
+def _weighted_taps(part: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """The sum over the taps (dim 2) of `part` (rows, n_out, taps, cols) weighted by `w`
+    (n_out, taps), tap by tap in one order: a reduction's order, which CUDA's kernel sets
+    from the tensor's shape, changed with the slab, so a seed's frames could change with
+    the work budgets (an out-of-memory retry's smaller ones). No (rows, n_out, taps, cols)
+    product is made either."""
+    acc = part[:, :, 0] * w[None, :, 0, None]
+    for k in range(1, part.shape[2]):
+        acc.addcmul_(part[:, :, k], w[None, :, k, None])
+    return acc
 
 
 def _interpolate(video: torch.Tensor, shape: Shape3, budgets: Budgets,

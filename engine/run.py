@@ -117,8 +117,11 @@ def cpu_out_of_memory(exc: BaseException) -> bool:
 
 # cuFFT, cuBLAS and cuDNN allocate their plans and workspaces outside PyTorch's caching
 # allocator; running out there is a plain RuntimeError naming the library's status.
+# (cuBLAS says NOT_INITIALIZED when its handle cannot get memory: a worker's first matrix
+# product while another run fills the GPU.)
 _GPU_ALLOC_FAILURES = ("CUFFT_ALLOC_FAILED", "CUBLAS_STATUS_ALLOC_FAILED", "CUDNN_STATUS_ALLOC_FAILED",
-                       "CUDNN_STATUS_NOT_ENOUGH_WORKSPACE", "CUDA error: out of memory")
+                       "CUDNN_STATUS_NOT_ENOUGH_WORKSPACE", "CUDA error: out of memory",
+                       "CUBLAS_STATUS_NOT_INITIALIZED")
 
 
 def gpu_out_of_memory(exc: BaseException) -> bool:

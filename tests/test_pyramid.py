@@ -149,3 +149,19 @@ def test_resize_in_small_slabs_gives_the_same_video(shape):
     whole = resize(video, shape)
     small = resize(video, shape, budgets=Budgets(resize_elements=1 << 12))
     assert small.is_contiguous() and torch.equal(small, whole)
+
+
+def test_the_taps_are_summed_in_one_order_whatever_the_slab():
+    """The taps' weighted sum was a reduction, whose order CUDA's kernel sets from the
+    tensor's shape, so the slab (from the work budgets) could change a seed's frames on a
+    GPU: it is summed tap by tap. The same numbers as the product's sum, to rounding."""
+    from engine.pyramid import _weighted_taps, resize_taps
+
+    g = torch.Generator().manual_seed(0)
+    idx, w = resize_taps(40, 9, torch.device("cpu"), torch.float32)
+    x = torch.rand(6, 40, 13, generator=g)
+    part = x.index_select(1, idx.reshape(-1)).view(6, 9, idx.shape[1], 13)
+    whole = _weighted_taps(part, w)
+    torch.testing.assert_close(whole, (part * w[None, :, :, None]).sum(2))
+    pieces = torch.cat([_weighted_taps(part[:, :, :, c : c + 2], w) for c in range(0, 13, 2)], -1)
+    assert torch.equal(pieces, whole)

@@ -745,3 +745,14 @@ def test_a_gpu_device_turns_off_tf32_in_convolutions(monkeypatch):
         assert torch.backends.cudnn.benchmark is False
         with torch.backends.cudnn.flags(enabled=torch.backends.cudnn.enabled, allow_tf32=False):
             pass  # the flags stay readable
+
+
+def test_cublas_failing_to_start_for_memory_is_a_gpu_out_of_memory():
+    """cuBLAS says NOT_INITIALIZED when its handle cannot get memory (a worker's first
+    matrix product while another run fills the GPU): the run stopped instead of retrying
+    with smaller chunks, then on the CPU."""
+    from engine.run import gpu_out_of_memory
+
+    assert gpu_out_of_memory(RuntimeError("CUDA error: CUBLAS_STATUS_NOT_INITIALIZED when "
+                                          "calling `cublasCreate(handle)`"))
+    assert not gpu_out_of_memory(RuntimeError("shape mismatch"))
