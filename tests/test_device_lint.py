@@ -26,7 +26,10 @@ def linted(frames: np.ndarray, request: Request) -> np.ndarray:
     # As on a GPU: the coarse levels draw from the CPU's generator, the fine ones from the
     # device's (on a CPU run both are the CPU's one); the search measures every candidate
     # and the vote's median takes the GPU's branch (the lint followed the CPU's code there).
-    engine_run._fine_generator = lambda device, seed, gen: torch.Generator(device=device).manual_seed(seed)
+    # On a GPU host the run's own maker (which names the device's index, as its tensors do);
+    # on the CPU a generator of its own stands for the device's.
+    engine_run._fine_generator = (real[0] if torch.cuda.is_available() else
+                                  lambda device, seed, gen: torch.Generator(device=device).manual_seed(seed))
     patchmatch.SKIM["cpu"] = False
     median_network.SMALL = median_network.GPU_SMALL
     try:
