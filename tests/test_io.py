@@ -735,3 +735,14 @@ def test_a_folder_of_transparent_images_says_its_transparency_is_ignored(tmp_pat
     for clip in (single, whole):
         assert any("transparency (alpha) ignored" in n for n in clip.notes)
     assert probe(folder).alpha
+
+
+def test_a_short_gif_read_whole_plays_at_the_rate_of_all_its_delays(tmp_path):
+    """An 8-frame 30 fps GIF (delays of 3 and 4 hundredths) was read at 30.435 fps, its time
+    stamps' span leaving out the last delay, with a note calling the whole clip a range at
+    its own rate; the editor's whole range did the same."""
+    frames = gradient(8, 32, 48)
+    path = write_video(frames, tmp_path / "g30.gif", fps=Fraction(30))
+    clip = read_video(path)
+    assert not any("their own rate" in n for n in clip.notes), clip.notes
+    assert clip.rate_of(0, 7) == clip.fps and abs(float(clip.fps) - 8 / 0.26) < 0.01

@@ -45,7 +45,10 @@ class VideoClip:
         """The rate frames [first, last] of these frames play at: `fps`, or where the time
         stamps say the range runs at another rate than the clip's average (a range of a
         phone's variable-rate recording), the range's own, so its length and sound are the
-        source's."""
+        source's. All of them play at `fps` (a GIF's, from all its delays: their time stamps'
+        span leaves out the last one)."""
+        if first <= 0 and last >= len(self.frames) - 1:
+            return self.fps
         return range_rate(None if self.times is None else self.times[first : last + 1], self.fps)
 
     def seconds_at(self, i: int) -> float:

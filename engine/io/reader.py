@@ -345,7 +345,9 @@ def read_video(
     # The frames decoded tell whether the range plays at the clip's rate; the probe reads
     # only up to the range's end, too few packets to tell for a short range.
     checkable = known and count >= 2 and info.fps > 0
-    if checkable:  # a range of a variable-rate clip at its own rate, not the clip's average
+    whole = start == 0 and count >= total  # the probe's rate is the clip's own (a GIF's from
+    # all its delays: the time stamps' span leaves out the last one, 30.4 for a 30 fps GIF)
+    if checkable and not whole:  # a range of a variable-rate clip at its own rate
         fps = range_rate(shown, fps)
     uneven = _off_rate(shown, float(fps), tick[0] if tick else 0.0) if checkable \
         else info.variable_rate
