@@ -262,19 +262,22 @@ def sketch_from_layers(ink: np.ndarray, hints: np.ndarray | None = None, *,
     return out
 
 
-def load_sketch(path: str | os.PathLike[str], shape: tuple[int, int, int]
+def load_sketch(path: str | os.PathLike[str], shape: tuple[int, int, int],
+                cancel: Callable[[], bool] | None = None,
+                progress: Callable[[int, int], None] | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
     """A sketch file (video, folder of frames or one image) as brush layers for a canvas of
     `shape` (T, H, W): (ink (T, H, W) bool, hints (T, H, W, 4) uint8 with the tone of every
     ink pixel that is not black). One image is used for every frame; a video is stretched
-    or cut to T frames (nearest). Raises InputError for an unreadable file."""
+    or cut to T frames (nearest). Raises InputError for an unreadable file. cancel and
+    progress: read_video's."""
     import cv2
 
     from engine.io import read_video
     from engine.structure import darkness
 
     t, h, w = shape
-    frames = read_video(path, max_side=max(h, w) * 2).frames
+    frames = read_video(path, max_side=max(h, w) * 2, cancel=cancel, progress=progress).frames
     pick = np.minimum((np.arange(t) * len(frames)) // t, len(frames) - 1)
     frames = np.stack([cv2.resize(frames[i], (w, h), interpolation=cv2.INTER_AREA) for i in pick])
     ink = darkness(frames) >= INK_DARKNESS

@@ -1212,3 +1212,47 @@ def test_a_clip_a_named_and_not_found_is_not_stood_in_for_by_the_open_one(window
     assert window.runs.sync.commit().motion_path == missing  # the project still names y
     assert not window.panel.generate.isEnabled()
     assert "y.mp4 was not found" in window.statusBar().currentMessage()
+
+
+def test_a_sketch_import_counts_its_frames_and_can_be_cancelled(window, qtbot, tmp_path,
+                                                                 monkeypatch):
+    """As a mask import: the status bar counts the frames read, Import… is Cancel Import
+    while they are read, and a cancel (or another clip) stops the read; the drawing stays."""
+    import threading
+
+    import engine.sketch_layers as layers
+    from engine.errors import Cancelled
+
+    window.panel.set_task("Sketch")
+    sketch = window.sketch
+    said: list[str] = []
+    sketch.message.connect(said.append)
+    drawing = np.full((CLIP_T, CLIP_H, CLIP_W, 3), 255, np.uint8)
+    drawing[:, 10:20, 10:20] = 0
+    folder = write_video(drawing, tmp_path / "drawn", fps=Fraction(10))
+    with qtbot.waitSignal(sketch.message, timeout=30_000,
+                          check_params_cb=lambda text: text.startswith("Sketch imported")):
+        sketch.import_file(folder)
+    assert f"Importing drawn… {CLIP_T} of {CLIP_T} frames" in said
+    assert sketch.panel.import_button.text() == "Import…"
+
+    stopped = []
+
+    def held(path, shape, cancel=None, progress=None):
+        while not cancel():
+            threading.Event().wait(0.02)
+        stopped.append(path)
+        raise Cancelled()
+
+    monkeypatch.setattr(layers, "load_sketch", held)
+    window.session.sketch.clear()
+    sketch.import_file(folder)
+    assert sketch.panel.import_button.text() == "Cancel Import"
+    sketch.panel.import_button.click()
+    qtbot.waitUntil(lambda: stopped == [folder], timeout=10_000)
+    assert said[-1] == "Import of drawn cancelled; the drawing is as it was."
+    assert sketch.panel.import_button.text() == "Import…" and not window.session.sketch.mask.any()
+    sketch.import_file(folder)
+    window.session.sketch.reset(window.session.sketch.shape)  # what another clip does
+    qtbot.waitUntil(lambda: len(stopped) == 2, timeout=10_000)
+    assert sketch.panel.import_button.text() == "Import…"

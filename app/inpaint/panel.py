@@ -4,7 +4,6 @@ MaskOverlay that paints it. It writes only through those two objects.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -39,7 +38,6 @@ from engine.errors import EngineError
 
 IMPORT_FAILED, EXPORT_FAILED = "Cannot import the masks", "Cannot export the masks"
 NOTHING_TO_EXPORT = "There is no mask to export yet."
-PROGRESS_S = 0.1  # how often a long import says how far it is
 BUSY_PIXELS = 16 * 1920 * 1080  # an edit of more frames' pixels shows the wait cursor
 SCOPE_LABELS = {"frame": "This frame", "range": "In–out range", "all": "All frames"}
 MAX_SIZE = int(2 * MAX_RADIUS)
@@ -320,19 +318,9 @@ class InpaintPanel(QWidget):
         shape, hints_path, resets = self.model.shape, _hints_beside(path), self.model.resets
 
         def work(job: jobs.Job):  # stopped when another import is chosen, or the clip goes
-            def told(what: str):
-                last = [0.0]
-
-                def progress(n: int, total: int) -> None:
-                    now = time.monotonic()  # a few lines a second, not one per frame
-                    if n >= total or now - last[0] >= PROGRESS_S:
-                        last[0] = now
-                        job.report((n, total, what))
-                return progress
-
-            return (mask_io.load_mask(path, shape, job.is_cancelled, told("")),
+            return (mask_io.load_mask(path, shape, job.is_cancelled, jobs.counting(job, "")),
                     mask_io.load_hints(hints_path, shape, job.is_cancelled,
-                                       told("hint colours")) if hints_path else None)
+                                       jobs.counting(job, "hint colours")) if hints_path else None)
 
         def done(job: jobs.Job, layers) -> None:
             mask, hint_layer = layers
@@ -441,7 +429,7 @@ class InpaintPanel(QWidget):
         "Importing masks… hint colours 12 of 64 frames"."""
         saying = self._saying.get(job)
         if saying is not None and job in self._jobs:
-            done, total, *what = value
+            *what, done, total = value
             part = f" {what[0]}" if what and what[0] else ""
             self.message.emit(f"{saying}{part} {done} of {total} frames")
 

@@ -49,6 +49,8 @@ class SketchController(QObject):
         self.panel = SketchPanel(model, self.overlay)
         self.panel.message.connect(self.message)
         self.panel.import_requested.connect(self.import_file)
+        self.panel.cancel_import_requested.connect(self.cancel_import)
+        model.history_changed.connect(self._drop_stale_import)  # also emitted by a reset
         self.panel.export_requested.connect(self.export_to)
         self.panel.failed.connect(self.failed)
         self.panel.make_key_requested.connect(self.make_key_frame)
@@ -69,6 +71,7 @@ class SketchController(QObject):
         self._import: jobs.Job | None = None
         self._export: jobs.Job | None = None
         self._import_resets = 0  # the layers' reset when the import began (MaskModel.resets)
+        self._import_name = ""
         self._in_out: tuple[int, int] | None = None  # (first, last) frames, inclusive
         self._canvas_shown = True  # see set_canvas_shown
         self.set_active(False)
@@ -297,16 +300,19 @@ class SketchController(QObject):
         first, last = self._in_out if self._in_out is not None else (0, t - 1)
         first, last = min(first, t - 1), min(last, t - 1)
         self._import_resets = self.model.resets
+        if self._import is not None:  # the last choice wins: the earlier read stops
+            self._import.cancel()
 
         def work(job: jobs.Job):
             from engine.io import source_shape
             from engine.sketch_layers import load_sketch, picture_tones
 
+            told = jobs.counting(job)
             file_shape = source_shape(path)
             if file_shape[0] == 1 or (first, last) == (0, t - 1):
-                layers = load_sketch(path, shape)
+                layers = load_sketch(path, shape, job.is_cancelled, told)
                 return layers, file_shape, picture_tones(*layers), None
-            ink, hints = load_sketch(path, (last - first + 1, h, w))
+            ink, hints = load_sketch(path, (last - first + 1, h, w), job.is_cancelled, told)
             tones = picture_tones(ink, hints)
             whole_ink, whole_hints = np.zeros(shape, bool), np.zeros((*shape, 4), np.uint8)
             whole_ink[first : last + 1], whole_hints[first : last + 1] = ink, hints
@@ -315,14 +321,45 @@ class SketchController(QObject):
         job = jobs.Job(work, name="import sketch")
         job.succeeded.connect(self._on_imported)
         job.failed.connect(self._on_import_failed)
-        self._import = job
-        self.message.emit(f"Importing {Path(path).name}…")
+        job.progress.connect(self._on_import_progress)
+        job.done.connect(self._on_import_done)
+        self._import, self._import_name = job, Path(path).name
+        self.message.emit(f"Importing {self._import_name}…")
+        self.panel.show_importing(True)
         jobs.start(job)
+
+    def cancel_import(self) -> None:
+        """Stop the sketch being read (Cancel Import); the drawing stays as it was."""
+        job, self._import = self._import, None
+        if job is not None:
+            job.cancel()
+            self.panel.show_importing(False)
+            self.message.emit(f"Import of {self._import_name} cancelled; the drawing is as "
+                              "it was.")
+
+    def _drop_stale_import(self) -> None:
+        """Another clip (or a new project) reset the layers: the read for the old one stops."""
+        if self._import is not None and self.model.resets != self._import_resets:
+            self._import.cancel()
+            self._import = None
+            self.panel.show_importing(False)
+
+    @Slot(object, object)
+    def _on_import_progress(self, job: jobs.Job, value) -> None:
+        if job is self._import:  # "Importing digit.mp4… 40 of 120 frames"
+            self.message.emit(f"Importing {self._import_name}… {value[0]} of {value[1]} frames")
+
+    @Slot(object)
+    def _on_import_done(self, job: jobs.Job) -> None:
+        if job is self._import:
+            self._import = None
+            self.panel.show_importing(False)
 
     @Slot(object, object)
     def _on_imported(self, job: jobs.Job, layers) -> None:
         if job is not self._import:
             return
+        self._on_import_done(job)
         (ink, hints), (t, h, w), tones, over = layers
         if self.model.resets != self._import_resets:
             return  # another clip (or a new project) meanwhile, of any size
@@ -351,6 +388,7 @@ class SketchController(QObject):
     @Slot(object, str)
     def _on_import_failed(self, job: jobs.Job, message: str) -> None:
         if job is self._import:
+            self._on_import_done(job)
             self.failed.emit(IMPORT_FAILED, message)
 
     def _on_changed(self, change: MaskChange) -> None:

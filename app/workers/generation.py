@@ -112,7 +112,6 @@ def to_result(level: LevelResult, request: Request, selection: Selection,
     )
 
 
-PREPARING_REPORT_S = 0.1  # how often the making of a sketch's frames is told
 PREPARING = "preparing"
 LAYERS_CHANGED = "layers changed"  # reported when a run's prepare() found them painted on  # reported as (PREPARING, made, total) by a run's prepare()
 
@@ -185,16 +184,8 @@ class GenerationRunner(QObject):
             run = request
             if prepare is not None:  # seconds for a long sketch: said, not "Starting…"
                 job.report((PREPARING, 0, 0))
-                last = [0.0]
-
-                def told(made: int, total: int) -> None:  # a few times a second
-                    now = time.perf_counter()
-                    if made >= total or now - last[0] >= PREPARING_REPORT_S:
-                        last[0] = now
-                        job.report((PREPARING, made, total))
-
                 try:
-                    run = prepare(request, job.is_cancelled, told)
+                    run = prepare(request, job.is_cancelled, jobs.counting(job, PREPARING))
                 except LayersChanged:  # painted on while read: made again (layers_changed)
                     job.report((LAYERS_CHANGED,))
                     return

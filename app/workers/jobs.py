@@ -85,6 +85,21 @@ class Job(QObject):
             self.done.emit(self)
 
 
+def counting(job: Job, *tag: Any, every: float = 0.1) -> Callable[[int, int], None]:
+    """A progress(done, total) callback for the engine's readers and makers that reports
+    (*tag, done, total) through `job` a few times a second, and always the last: one signal
+    a frame flooded the GUI thread's queue on a long clip of small frames."""
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done >= total or now - last[0] >= every:
+            last[0] = now
+            job.report((*tag, done, total))
+
+    return progress
+
+
 class _Registry(QObject):
     """Keeps each running thread and its job alive until the thread has really ended."""
 
