@@ -74,7 +74,7 @@ def run_guided(args: argparse.Namespace) -> int:
     )
     from engine.io import check_target, probe, read_video, source_shape
     from engine.limits import check_output_size, check_requested_size
-    from engine.tasks.analogy import MIN_LOOK_SIDE, look_clip_problems
+    from engine.look_clip import MIN_LOOK_SIDE, look_clip_problems
 
     sketch = args.command == "sketch"
     layout_path = args.sketch if sketch else args.motion

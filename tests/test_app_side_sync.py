@@ -77,3 +77,36 @@ def test_a_one_frame_view_stops_playback(window, qtbot):
     assert window.view.result is None and not playback.playing
     playback.toggle_play()  # Space: plays nothing, and says so
     assert not playback.playing
+
+
+def test_a_shorter_clip_opened_side_by_side_at_the_end(window, qtbot, tmp_path, caplog):
+    """Side by side with the playhead on the last frame, then a shorter clip: its range came
+    before the playhead's reset, and showing the old frame raised IndexError (logged, and
+    the range's status line lost)."""
+    from fractions import Fraction
+
+    from engine.io import write_video
+    from tests.test_app_support import moving_texture
+
+    window.view.set_view_mode("side")
+    window.playback.end()
+    short = write_video(moving_texture(4, 32, 48), tmp_path / "short.mp4", fps=Fraction(10))
+    with caplog.at_level("ERROR"):
+        open_and_wait(qtbot, window, short)
+    assert window.session.clip.length == 4
+    assert not [r for r in caplog.records if "failed" in r.getMessage()], caplog.text
+
+
+def test_the_look_clips_check_needs_no_pytorch():
+    """The editor checks a look clip on its GUI thread before a Sketch or Analogy run: that
+    check imported engine.tasks (PyTorch), which soon after start waited 1.1-1.8 s on the
+    engine's import."""
+    import subprocess
+    import sys
+
+    code = "import sys, engine.look_clip; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    import app.window.guided as guided
+
+    assert "from engine.tasks" not in open(guided.__file__, encoding="utf-8").read()

@@ -374,7 +374,7 @@ class GuidedController(QObject):
         there yet (clip A, a drawing) is said in the status bar and on the panel's line, as
         an empty inpainting mask is: a modal dialog for a step not taken yet is in the way.
         What is wrong with a clip gets a dialog."""
-        from engine.tasks.analogy import look_clip_problems
+        from engine.look_clip import look_clip_problems
 
         first, last = selection.in_point, selection.in_point + selection.length - 1
         self.missing = self._missing_said = self._missing_for = ""

@@ -254,7 +254,9 @@ class ViewController(QObject):
         self.output.set_range_length(last - first + 1)
         self.inpaint.set_in_out(first, last)
         self.sketch.set_in_out(first, last)
-        if self.mode == "side":  # the result beside follows (an out-of-date one's range)
+        # The result beside follows (an out-of-date one's range); not while another clip is
+        # handed over, its range set before the playhead is (a shorter clip: out of range).
+        if self.mode == "side" and self.clip is not None and self.playback.frame < self.clip.length:
             self.show_frame(self.playback.frame)
         if self.clip is not None:
             count = last - first + 1

@@ -25,6 +25,7 @@ import torch
 from engine.colour import to_frames
 from engine.config import Settings, Shape3
 from engine.errors import InputError
+from engine.look_clip import look_clip_problems
 from engine.pyramid import resize
 from engine.structure import Structure, check_levels, clip_structure
 from engine.tasks.base import LevelSetup, Task, TaskContext
@@ -45,8 +46,6 @@ from engine.tasks.base import LevelSetup, Task, TaskContext
 ANALOGY_SETTINGS = dict(patch_size=(3, 5, 5), spatial_factor=0.9, temporal_factor=0.9,
                         min_side=20, min_frames=3, em_iters=1, completeness_alpha=None,
                         descriptor_dims=16)
-MIN_LOOK_FRAMES = 3  # a space-time patch
-MIN_LOOK_SIDE = 16
 
 
 def with_task_defaults(settings: Settings, defaults: dict[str, object]) -> Settings:
@@ -57,29 +56,6 @@ def with_task_defaults(settings: Settings, defaults: dict[str, object]) -> Setti
     changes = {k: v for k, v in defaults.items()
                if k in names and getattr(settings, k) == getattr(generic, k)}
     return settings.with_(**changes)
-
-
-def look_clip_problems(look: Shape3, output: Shape3) -> tuple[list[str], list[str]]:
-    """(errors, warnings) about a look clip of shape `look` (T, H, W) for an output of
-    `output`: errors make the run impossible, warnings say what the user will get."""
-    errors: list[str] = []
-    warnings: list[str] = []
-    t, h, w = look
-    ot, oh, ow = output
-    if t < MIN_LOOK_FRAMES:
-        errors.append(f"the look clip has {t} frame{'s' if t != 1 else ''}: it needs at least "
-                      f"{MIN_LOOK_FRAMES} to have motion to copy")
-    if min(h, w) < MIN_LOOK_SIDE:
-        errors.append(f"the look clip is {w}x{h} px: it needs at least {MIN_LOOK_SIDE} px on its "
-                      "short side")
-    if not errors:
-        if ot > t:
-            warnings.append(f"the look clip has {t} frames, the output {ot}: its motion will repeat "
-                            "(or shorten the output)")
-        if oh > 2 * h or ow > 2 * w:
-            warnings.append(f"the look clip ({w}x{h}) is much smaller than the output ({ow}x{oh}): "
-                            "its few patches will repeat")
-    return errors, warnings
 
 
 def guided_count(levels: int, guide_until: float) -> int:
