@@ -572,3 +572,53 @@ def test_a_grid_whose_mask_was_painted_on_while_read_browses_again(window, qtbot
         t.clip is not None and t.clip.final for t in browser.tiles.values()),
         timeout=RUN_TIMEOUT_MS)
     assert len(tries) >= 2 and not browser._failed
+
+
+def test_favourites_export_reads_the_mask_when_it_starts(window, qtbot, monkeypatch):
+    """Export Favourites makes its ranges one after another, minutes apart: a mask read only
+    when a range's turn came failed the whole export after any stroke meanwhile. It is read
+    when the export starts, as before the runs read theirs on their workers."""
+    from app.state.settings import Favourite
+    from engine.request import Request
+
+    set_scope(window, "all")
+    window.inpaint.overlay.set_radius(5)
+    paint(window, [(20, 20), (40, 26)])
+    settings = window.runs.sync.commit_typed()
+    for seed, in_out in ((1, (0, T - 1)), (2, (0, T - 3))):
+        window.session.set_favourite(Favourite(seed, settings.with_(seed=seed), in_out,
+                                               layers=window.session.layers_token(settings, in_out)),
+                                     True)
+    items = window.exports.favourite_items()
+    assert len(items) == 2 and all(item.prepare is not None for item in items)
+    paint(window, [(5, 40)])  # a stroke while the export runs
+    for item in items:  # (each on the export's worker, in turn)
+        made = item.prepare(Request(task="inpaint"))
+        assert made.mask is not None and made.mask.shape[0] == item.selection.length
+
+
+def test_an_inpainting_run_says_it_reads_the_mask(window, qtbot, monkeypatch):
+    """The run's worker reads the mask before its first level: the line said "Drawing the
+    sketch's frames…" for an inpainting."""
+    import threading
+
+    from app.window.runs import READING_MASK_TEXT
+
+    gate, real = threading.Event(), window.inpaint.arrays_maker
+
+    def held(first, last, now=False):
+        make = real(first, last, now)
+
+        def made(request, cancel=None, progress=None):
+            gate.wait(10)
+            return make(request, cancel, progress)
+        return made
+
+    monkeypatch.setattr(window.inpaint, "arrays_maker", held)
+    set_scope(window, "all")
+    window.inpaint.overlay.set_radius(5)
+    paint(window, [(20, 20), (40, 26)])
+    with qtbot.waitSignal(window.generation.finished, timeout=RUN_TIMEOUT_MS):
+        window.runs.generate()
+        qtbot.waitUntil(lambda: window.panel.status.text() == READING_MASK_TEXT, timeout=10_000)
+        gate.set()

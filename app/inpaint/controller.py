@@ -79,15 +79,19 @@ class InpaintController(QObject):
         _, mask, hints = self._arrays
         return mask, hints
 
-    def arrays_maker(self, first: int, last: int) -> Callable[..., Request]:
+    def arrays_maker(self, first: int, last: int, now: bool = False) -> Callable[..., Request]:
         """A function giving a request the mask and hint arrays of the range, safe to call
         on a worker (request_arrays there: up to 1.3 s of the GUI thread at Generate for 64
         Full-HD frames painted across, and after every stroke with Update on change). It
         reads the layers as they are now; painted on before it read them, it raises
         LayersChanged (the run is made again). What it makes is kept for the next run while
         the mask and the range stay as they are. Its other arguments (cancel, progress)
-        are those of a sketch's maker, unused."""
+        are those of a sketch's maker, unused. now: read them here, on the GUI thread (an
+        export of favourites, whose later ranges are made minutes later: a stroke meanwhile
+        made them fail instead of a run to make again)."""
         key = (self._revision, first, last)
+        if now:
+            self.request_arrays(first, last)
         kept = self._arrays
         if kept is not None and kept[0] == key:
             _, mask, hints = kept

@@ -195,8 +195,10 @@ class ExportController(QObject):
             prepare = None
             if layered and done is None:
                 made = (fav.settings.task, fav.in_out)
-                if made not in makers:
-                    makers[made] = self.runs.request_and_maker(fav.settings, fav.in_out)[1]
+                if made not in makers:  # a mask's arrays read now: a stroke may come later
+                    makers[made] = (self.runs.inpaint.arrays_maker(*fav.in_out, now=True)
+                                    if fav.settings.task == "inpaint" else
+                                    self.runs.request_and_maker(fav.settings, fav.in_out)[1])
                 prepare = makers[made]
             items.append(ExportItem(fav.seed, done.request if done else request,
                                     done.frames if done else None, selection, prepare))

@@ -42,6 +42,7 @@ ABSOLUTE_FLAGS = {
 
 
 PREPARING_TEXT = "Drawing the sketch's frames…"
+READING_MASK_TEXT = "Reading the mask…"  # an inpainting's arrays, made on the run's worker
 STROKE_POLL_MS = 100  # how often a run waiting for a held brush stroke looks again
 
 
@@ -61,6 +62,7 @@ class RunController(QObject):
         # A run asked for while a brush stroke is held waits for its end: the layers it
         # would read are half painted, under the state the stroke had before it (its cache
         # key), so an Undo of the stroke brought back a result made with part of it.
+        self._preparing_task = ""  # the task of the run started last (_on_preparing)
         self._after_stroke = QTimer(self, singleShot=True, interval=STROKE_POLL_MS)
         self._after_stroke.timeout.connect(self._generate_after_stroke)
         self._after_stroke_auto = True
@@ -148,6 +150,7 @@ class RunController(QObject):
         in_out = self._in_out()
         selection = self.selection_for(settings, in_out)
         request, prepare = self.request_and_maker(settings, in_out)
+        self._preparing_task = settings.task  # what the run's first step says it prepares
         if not self.size_allowed(selection, request):
             return
         self.generated_once = True
@@ -338,7 +341,10 @@ class RunController(QObject):
         """A sketch's frames are made before the first level: up to 20 s for 64 Full-HD
         frames, which said "Starting…" throughout. The bar counts the frames slid between
         key frames."""
-        text = PREPARING_TEXT + (f" {made} of {total}" if total else "")
+        if self._preparing_task == "inpaint":
+            text = READING_MASK_TEXT
+        else:
+            text = PREPARING_TEXT + (f" {made} of {total}" if total else "")
         self.panel.set_progress(made, max(total, 1), text)
         self.messages.status(f"{text} (Esc cancels)")
 
