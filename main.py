@@ -124,18 +124,20 @@ def display_unreachable() -> str | None:
     if not number.isdigit():
         return None  # a form not known here: Qt's to judge
     if host in ("", "unix"):
-        addresses = [(socket.AF_UNIX, f"/tmp/.X11-unix/X{number}"),
-                     (socket.AF_UNIX, f"\0/tmp/.X11-unix/X{number}")]  # the abstract one
-    else:
-        addresses = [(socket.AF_INET, (host, 6000 + int(number)))]
-    for family, address in addresses:
+        for address in (f"/tmp/.X11-unix/X{number}", f"\0/tmp/.X11-unix/X{number}"):  # file, abstract
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                    probe.settimeout(2.0)
+                    probe.connect(address)
+                return None
+            except OSError:
+                continue
+    else:  # a host (ssh -X's localhost:10), IPv4 or IPv6
         try:
-            with socket.socket(family, socket.SOCK_STREAM) as probe:
-                probe.settimeout(2.0)
-                probe.connect(address)
+            socket.create_connection((host.strip("[]"), 6000 + int(number)), timeout=2.0).close()
             return None
         except OSError:
-            continue
+            pass
     return (f"cannot connect to the display {display}: no X server answers there (is it "
             "running? Over ssh, connect with ssh -X; or unset DISPLAY to use the command line)")
 
