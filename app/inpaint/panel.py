@@ -165,6 +165,7 @@ class InpaintPanel(QWidget):
                                   "or a video.")
         self.import_button.clicked.connect(self._import_clicked)
         self._import_text, self._import_tip = self.import_button.text(), ""
+        self._importing = False  # Import… is Cancel Import (show_importing)
 
         self.export_button = tip(QPushButton("Export…"),
                                   "Write the mask as numbered PNG frames (white = hole) and "
@@ -333,16 +334,27 @@ class InpaintPanel(QWidget):
         if self._import is not None:  # the user chose again: the last choice wins
             self._jobs.pop(self._import, None)
             self._import.cancel()
-        else:
-            self._import_tip = self.import_button.toolTip()  # the mask's or the sketch's
         self._import = self._start(work, done, IMPORT_FAILED, f"Importing {Path(path).name}…")
         self._import_resets, self._import_name = resets, Path(path).name
-        self.import_button.setText("Cancel Import")
-        self.import_button.setToolTip("Stop reading the masks (what is painted stays).")
+        self.show_importing(True)
         return self._import
 
+    # What Cancel Import says it does (the sketch's panel says its own).
+    cancel_import_tip = "Stop reading the masks (what is painted stays)."
+
+    def show_importing(self, reading: bool) -> None:
+        """Import… is Cancel Import while a file is read into the layers."""
+        if reading and not self._importing:
+            self._import_tip = self.import_button.toolTip()
+            self.import_button.setText("Cancel Import")
+            self.import_button.setToolTip(self.cancel_import_tip)
+        elif not reading and self._importing:
+            self.import_button.setText(self._import_text)
+            self.import_button.setToolTip(self._import_tip)
+        self._importing = reading
+
     def _import_clicked(self) -> None:
-        if self._import is not None:
+        if self._importing:
             self.cancel_import()
         else:
             self.choose_import()
@@ -362,8 +374,7 @@ class InpaintPanel(QWidget):
         """Import… again once the latest import has ended, whatever its end."""
         if job is self._import:
             self._import = None
-            self.import_button.setText(self._import_text)
-            self.import_button.setToolTip(self._import_tip)
+            self.show_importing(False)
 
     def _drop_stale_import(self) -> None:
         """Another clip (or a new project) reset the layers: an import read for the old one

@@ -30,7 +30,6 @@ class SketchPanel(InpaintPanel):
     def __init__(self, model: MaskModel, overlay: MaskOverlay,
                  parent: QWidget | None = None) -> None:
         overlay.set_hint_color(TONE)
-        self._sketch_reading = False  # a sketch file is being read (show_importing)
         super().__init__(model, overlay, parent)
         for button in self.tools.buttons():
             tool = button.property("tool")
@@ -88,22 +87,10 @@ class SketchPanel(InpaintPanel):
         self.key_button.clicked.connect(self.make_key_requested)
         self.form.insertRow(self.form.rowCount() - 1, "Key frame", self.key_button)
 
-    def show_importing(self, reading: bool) -> None:
-        """Import… is Cancel Import while a sketch file is read (the controller reads it)."""
-        if reading and not self._sketch_reading:
-            self._import_tip = self.import_button.toolTip()
-            self.import_button.setText("Cancel Import")
-            self.import_button.setToolTip("Stop reading the sketch (the drawing stays as it is).")
-        elif not reading and self._sketch_reading:
-            self.import_button.setText(self._import_text)
-            self.import_button.setToolTip(self._import_tip)
-        self._sketch_reading = reading
+    cancel_import_tip = "Stop reading the sketch (the drawing stays as it is)."
 
-    def _import_clicked(self) -> None:
-        if self._sketch_reading:
-            self.cancel_import_requested.emit()
-        else:
-            self.choose_import()
+    def cancel_import(self) -> None:
+        self.cancel_import_requested.emit()  # the controller reads sketch files
 
     def choose_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a sketch: a video, an image or "

@@ -338,9 +338,9 @@ class RunController(QObject):
     # -- reports from the run --------------------------------------------------------------
     @Slot(int, int)
     def _on_preparing(self, made: int, total: int) -> None:
-        """A sketch's frames are made before the first level: up to 20 s for 64 Full-HD
-        frames, which said "Starting…" throughout. The bar counts the frames slid between
-        key frames."""
+        """The run's input is made before the first level: a sketch's frames (up to 20 s
+        for 64 Full-HD frames, which said "Starting…" throughout; the bar counts the frames
+        slid between key frames) or an inpainting's mask arrays."""
         if self._preparing_task == "inpaint":
             text = READING_MASK_TEXT
         else:

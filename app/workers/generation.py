@@ -112,8 +112,8 @@ def to_result(level: LevelResult, request: Request, selection: Selection,
     )
 
 
-PREPARING = "preparing"
-LAYERS_CHANGED = "layers changed"  # reported when a run's prepare() found them painted on  # reported as (PREPARING, made, total) by a run's prepare()
+PREPARING = "preparing"  # reported as (PREPARING, made, total) while a run's prepare() works
+LAYERS_CHANGED = "layers changed"  # reported when a run's prepare() found them painted on
 
 
 class GenerationRunner(QObject):

@@ -69,11 +69,11 @@ def _check_size(
         return h, w
     # The side named must also leave a run of that size room in memory: a long clip's
     # hint under the caps alone was then refused for memory.
-    from engine.limits import free_for_run
+    from engine.limits import SUGGEST_SHARE, free_for_run
 
     free = free_for_run()  # with a margin: what is free moves by the time the advice is followed
     hint = max_side_hint(height, width, frames, max_pixels, max_voxels,
-                         None if free is None else free * 9 // 10)
+                         None if free is None else int(free * SUGGEST_SHARE))
     fix = f"use --max-side {hint} (or smaller)" if hint else "choose a shorter frame range"
     if h * w > max_pixels:
         raise InputError(f"{name}: frames of {w}x{h} are over the limit of "
